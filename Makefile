@@ -1,0 +1,66 @@
+# Ferry: build, run and test. `make run` and `make test` install what is
+# missing (tools/deps.sh), so both work on a fresh Debian machine.
+
+BUILD   ?= build
+CC      := gcc
+LD      := ld
+QEMU    := qemu-system-x86_64
+
+KCFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
+	-mno-mmx -mno-sse -mno-sse2 -mno-avx -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-strict-aliasing -fno-common -O2 -g -Wall -Wextra -Wno-unused-parameter \
+	-Werror=implicit-function-declaration -Ikernel -Iinclude -MMD -MP
+KASFLAGS := -Ikernel -Iinclude -MMD -MP -g
+KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T kernel/arch/x86_64/kernel.ld
+
+KSRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
+KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
+KERNEL := $(BUILD)/ferry.elf
+
+.PHONY: all kernel deps run test test-host test-kernel iso gdb bench-kernel clean
+all: kernel
+
+deps:
+	@tools/deps.sh
+
+kernel: $(KERNEL)
+
+$(BUILD)/kernel/%.c.o: kernel/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/kernel/%.S.o: kernel/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KASFLAGS) -c $< -o $@
+
+# Two links: the second embeds the first's symbol table for backtraces.
+$(BUILD)/ksyms0.S: tools/gen-ksyms.sh
+	@mkdir -p $(BUILD)
+	tools/gen-ksyms.sh > $@
+$(BUILD)/ferry.pass1.elf: $(KOBJS) $(BUILD)/ksyms0.S.o kernel/arch/x86_64/kernel.ld
+	$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms0.S.o
+$(BUILD)/ksyms.S: $(BUILD)/ferry.pass1.elf tools/gen-ksyms.sh
+	tools/gen-ksyms.sh $< > $@
+$(BUILD)/%.S.o: $(BUILD)/%.S
+	$(CC) -c $< -o $@
+$(KERNEL): $(KOBJS) $(BUILD)/ksyms.S.o kernel/arch/x86_64/kernel.ld
+	$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms.S.o
+	@tools/check-kernel.sh $@
+
+include mk/host-tests.mk
+-include mk/*.mk.local
+
+test: deps
+	@$(MAKE) --no-print-directory kernel host-tests
+	@tools/run-tests.sh
+
+run: deps kernel
+	tools/run-qemu.sh
+
+gdb: kernel
+	tools/run-qemu.sh --gdb
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KOBJS:.o=.d)

@@ -1,0 +1,58 @@
+/*
+ * struct cpu: everything one core owns (invariant 4). Reached through GS
+ * (gs:0 holds the struct's own address); fields marked [o] are touched only
+ * by the owning core, [I] are fixed once the core is up, [a] are atomics
+ * other cores may read.
+ */
+#pragma once
+
+#include "lib/types.h"
+#include "sched/executor.h"
+
+#define MAX_CPUS 64
+#define KSTACK_SIZE (16 * 1024)
+
+struct tss {
+	u32 reserved0;
+	u64 rsp[3];
+	u64 reserved1;
+	u64 ist[8]; /* ist[0] unused: IST slots are numbered from 1 */
+	u64 reserved2;
+	u16 reserved3;
+	u16 iomap_base;
+} __attribute__((packed));
+
+struct cpu {
+	struct cpu *self;   /* [I] gs:0 */
+	u64 kstack_top;     /* [I] gs:8: the one kernel stack of this core (invariant 1) */
+	u64 user_rsp;       /* [o] gs:16: scratch for the syscall entry */
+	u32 index;          /* [I] 0 .. ncpus-1 */
+	u32 apic_id;        /* [I] local APIC id */
+	bool online;        /* [a] set by the core once it runs its executor */
+	u64 gdt[8] __attribute__((aligned(16))); /* [I] */
+	struct tss tss __attribute__((aligned(16))); /* [I] */
+	struct executor exec; /* the executor state; see sched/executor.h */
+};
+
+extern struct cpu *cpus[MAX_CPUS]; /* [I after SMP boot] */
+extern u32 ncpus;                  /* [I after SMP boot] cores online */
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+	asm volatile("movq %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+/*
+ * Set up GDT, TSS (with 3 IST stacks of 4 KiB at ist_stacks), IDT, GS and
+ * control-register features for core c, running on it.
+ */
+void cpu_init_with_ist(struct cpu *c, u8 *ist_stacks);
+void cpu_features_init(void); /* boot core: detect and enable NX/SMEP/SMAP/UMIP/PCID */
+
+struct cpu_features {
+	bool nx, smep, smap, umip, pcid, invpcid, tsc_deadline, x2apic, invariant_tsc,
+	    hypervisor, pdpe1gb, rdrand, fsgsbase;
+};
+extern struct cpu_features cpu_has; /* [I] */

@@ -1,0 +1,21 @@
+/*
+ * Kernel command-line options. Parsed once on the boot core; read-only
+ * after. A bad value is reported and the default kept.
+ */
+#pragma once
+
+#include "lib/types.h"
+
+struct boot_options {
+	u32 smp;        /* smp=N: use at most N cores (0: all) */
+	bool preempt;   /* preempt=on|off: user quanta (on) or cooperative (off) */
+	int loglevel;   /* loglevel=0..3 */
+	char init[128]; /* init=/path */
+	bool selftest;  /* run the kernel self-tests, then exit */
+	bool bench;     /* run the kernel micro-benchmarks, then exit */
+	char run[512];  /* everything after "--": the command init runs */
+};
+
+extern struct boot_options opts;
+
+void cmdline_parse(const char *cmdline);

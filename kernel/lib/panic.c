@@ -1,0 +1,63 @@
+/* panic(): report, stop the other cores, and leave QEMU with a failure code. */
+#include "lib/kernel.h"
+#include "lib/panic.h"
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/cpu.h"
+#include "dev/console.h"
+
+static volatile u32 panicking_cpu = ~0u;
+
+/* Hooks set by later subsystems: stop other cores (an NMI broadcast), power off. */
+void (*panic_stop_others)(void);
+void (*machine_poweroff_hook)(void);
+
+bool panic_in_progress(void)
+{
+	return panicking_cpu != ~0u;
+}
+
+void panic_begin(void)
+{
+	irq_disable();
+	u32 me = this_cpu() ? this_cpu()->index : 0;
+	u32 expected = ~0u;
+	if (!__atomic_compare_exchange_n(&panicking_cpu, &expected, me, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST) &&
+	    expected != me)
+		halt_forever(); /* another core is already reporting */
+	console_panic_mode();
+	if (panic_stop_others)
+		panic_stop_others();
+}
+
+void machine_exit(bool success)
+{
+	/* isa-debug-exit exists only under QEMU; never poke a port on real hardware. */
+	u32 a, b, c, d;
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (c & (1u << 31)) /* CPUID.1:ECX.hypervisor */
+		outb(DEBUG_EXIT_PORT, success ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);
+	if (machine_poweroff_hook)
+		machine_poweroff_hook();
+	halt_forever();
+}
+
+void panic_end(void)
+{
+	kprintf("ferry: kernel panic, machine stopped\n");
+	machine_exit(false);
+}
+
+void panic(const char *fmt, ...)
+{
+	panic_begin();
+	va_list ap;
+	va_start(ap, fmt);
+	kprintf("\nKERNEL PANIC on cpu %u: ", this_cpu() ? this_cpu()->index : 0);
+	vkprintf(fmt, ap);
+	va_end(ap);
+	kprintf("\n");
+	backtrace_from((u64)__builtin_frame_address(0));
+	panic_end();
+}

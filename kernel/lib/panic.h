@@ -1,0 +1,13 @@
+/*
+ * Stopping the machine on a kernel bug: one report on the console, the
+ * other cores stopped, and under QEMU an exit with a failure status.
+ */
+#pragma once
+
+#include "lib/types.h"
+
+void panic_begin(void);      /* claim the panic, stop other cores */
+__attribute__((noreturn)) void panic_end(void); /* exit QEMU or halt */
+bool panic_in_progress(void);
+/* Power off after a successful run (tests): exit QEMU with a pass status. */
+__attribute__((noreturn)) void machine_exit(bool success);
