@@ -47,8 +47,8 @@ $(KERNEL): $(KOBJS) $(BUILD)/ksyms.S.o kernel/arch/x86_64/kernel.ld
 	$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms.S.o
 	@tools/check-kernel.sh $@
 
-include mk/host-tests.mk
--include mk/*.mk.local
+# Each mk/*.mk adds a part of the build (host tests, user programs, ISO...).
+include $(wildcard mk/*.mk)
 
 test: deps
 	@$(MAKE) --no-print-directory kernel host-tests
