@@ -11,6 +11,7 @@
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/trap.h"
 #include "dev/console.h"
+#include "lib/selftest.h"
 
 static struct cpu boot_cpu;
 static u8 boot_ist_stacks[3 * 4096] __aligned(4096);
@@ -38,7 +39,16 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 		cpu_has.nx, cpu_has.smep, cpu_has.smap, cpu_has.umip, cpu_has.pcid,
 		cpu_has.tsc_deadline, cpu_has.x2apic);
 
+	/* Integration point: mm_init(), acpi_init(), smp_boot(), executor start go here. */
+
+	if (opts.bench)
+		selftests_run(true);
 	if (opts.selftest) {
+		int failed = selftests_run(false);
+		if (failed) {
+			kprintf("selftest: %d FAILED\n", failed);
+			machine_exit(false);
+		}
 		kprintf("selftest: all passed\n");
 		machine_exit(true);
 	}
