@@ -1,11 +1,36 @@
 /*
- * Per-core executor state (placeholder until the executor lands): embedded
- * in struct cpu, owned by its core (invariant 4).
+ * The per-core executor: a run queue of tasks drawn by lottery, an inbox
+ * other cores push wakes into (then send VEC_WAKE), a timer list, and the
+ * loop that polls tasks, steals from the busiest core when idle and halts
+ * when there is nothing to do.
+ *
+ * Embedded in struct cpu. The run queue is the one part other cores touch
+ * (thieves): rq_lock guards it. The inbox is a lock-free stack ([a]).
+ * Everything else is [o], the owning core's alone (invariant 4).
  */
 #pragma once
 
 #include "lib/types.h"
+#include "lib/list.h"
+#include "lib/spinlock.h"
+#include "sched/lottery.h"
+
+struct task;
 
 struct executor {
-	u64 polls; /* [o] */
+	struct spinlock rq_lock;
+	struct lottery movable;   /* [rq_lock] runnable tasks thieves may take */
+	struct lottery pinned;    /* [rq_lock] runnable tasks bound to this core */
+	u32 nr_runnable;          /* [a] movable + pinned, read by thieves */
+	struct task *inbox;       /* [a] woken tasks pushed by other cores */
+	u32 idle;                 /* [a] 1 while halted or about to halt: wakers send an IPI */
+	struct task *current;     /* [o] task being polled */
+	struct list_node timers;  /* [o] armed timers, earliest first */
+	struct rng rng;           /* [o] victim choice etc. */
+	u64 polls, steals, stolen_tasks, wakes_remote, ipis_sent; /* [o] statistics */
+	u64 idle_ns;              /* [o] time spent halted */
 };
+
+struct cpu;
+void executor_init(struct cpu *c); /* before the core is online */
+__attribute__((noreturn)) void executor_loop(void);

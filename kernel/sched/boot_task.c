@@ -1,0 +1,111 @@
+/*
+ * The boot task: the first task on the boot core, pinned there. With
+ * `selftest` it runs the plain self-tests, then each executor test in turn
+ * (parking until the test finishes or times out), and exits QEMU with the
+ * verdict; with `bench` it runs the benchmarks. Otherwise it starts init.
+ */
+#include "sched/selftest_async.h"
+#include "sched/task.h"
+#include "sched/timer.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/time.h"
+#include "lib/cmdline.h"
+#include "lib/kernel.h"
+#include "lib/panic.h"
+#include "lib/selftest.h"
+
+extern const struct async_test __async_tests_start[], __async_tests_end[];
+
+static struct boot_task {
+	struct task task;
+	struct timer watchdog;
+	struct async_ctx ctx;
+	const struct async_test *cur;
+	bool started;
+	bool benches;
+	int failed;
+} boot;
+
+void async_task_finished(struct async_ctx *ctx)
+{
+	if (__atomic_sub_fetch(&ctx->outstanding, 1, __ATOMIC_ACQ_REL) == 0)
+		task_wake(ctx->runner);
+}
+
+/* Next test of the current kind (tests or benchmarks), or NULL. */
+static const struct async_test *next_test(const struct async_test *t)
+{
+	for (; t < __async_tests_end; t++)
+		if (t->is_bench == boot.benches)
+			return t;
+	return NULL;
+}
+
+/* Runs one step; returns false while a test is still in flight. */
+static bool run_async_tests(void)
+{
+	while (boot.cur) {
+		const struct async_test *t = boot.cur;
+		if (!boot.started) {
+			boot.ctx = (struct async_ctx){.runner = &boot.task, .start_ns = tsc_ns()};
+			boot.started = true;
+			t->start(&boot.ctx);
+		}
+		if (__atomic_load_n(&boot.ctx.outstanding, __ATOMIC_ACQUIRE)) {
+			u64 deadline = boot.ctx.start_ns + t->timeout_ms * 1000000;
+			if (!sleep_until(&boot.watchdog, deadline))
+				return false;
+			/* Its tasks may still run: no safe way on, so stop here. */
+			kprintf("selftest: %s FAILED: not finished after %lu ms (%u tasks left)\n",
+				t->name, t->timeout_ms, boot.ctx.outstanding);
+			machine_exit(false);
+		}
+		timer_cancel(&boot.watchdog);
+		bool ok = t->finish(&boot.ctx);
+		if (!t->is_bench)
+			kprintf("selftest: %s %s\n", t->name, ok ? "ok" : "FAILED");
+		if (!ok)
+			boot.failed++;
+		boot.started = false;
+		boot.cur = next_test(t + 1);
+	}
+	return true;
+}
+
+static enum poll_result boot_poll(struct task *self)
+{
+	if (!boot.cur && !boot.started) {
+		/* First poll: everything that runs to completion on this core. */
+		if (opts.bench) {
+			boot.benches = true;
+			selftests_run(true);
+		} else if (opts.selftest) {
+			boot.failed = selftests_run(false);
+		}
+		if (opts.bench || opts.selftest)
+			boot.cur = next_test(__async_tests_start);
+	}
+	if (!run_async_tests())
+		return PENDING;
+	if (opts.bench) {
+		kprintf("bench: done\n");
+		machine_exit(true);
+	}
+	if (opts.selftest) {
+		if (boot.failed) {
+			kprintf("selftest: %d FAILED\n", boot.failed);
+			machine_exit(false);
+		}
+		kprintf("selftest: all passed\n");
+		machine_exit(true);
+	}
+	kprintf("ferry: no init process yet; the machine idles\n");
+	return READY;
+}
+
+void boot_task_start(void)
+{
+	task_init(&boot.task, "boot", boot_poll, NULL);
+	boot.task.flags = TASK_PINNED;
+	task_spawn(&boot.task, 0);
+}

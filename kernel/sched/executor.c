@@ -1,0 +1,296 @@
+/*
+ * The executor: each core polls tasks from its own run queue, drawn by
+ * lottery; takes wakes from other cores through its inbox; steals from the
+ * busiest core when its queue is empty; and halts when there is nothing to
+ * do. Nothing here allocates, so waking is always possible.
+ */
+#include "sched/executor.h"
+#include "sched/task.h"
+#include "sched/timer.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/time.h"
+#include "lib/kernel.h"
+
+/* Cores halted with nothing to do; a core with surplus work kicks one. [a] */
+static u64 idle_cores;
+
+#define STEAL_MAX 32 /* tasks taken in one steal */
+
+void task_init(struct task *t, const char *name, enum poll_result (*poll)(struct task *),
+	       void (*done)(struct task *))
+{
+	*t = (struct task){
+	    .poll = poll,
+	    .done = done,
+	    .name = name,
+	    .state = TASK_IDLE,
+	    .tickets = TASK_DEFAULT_TICKETS,
+	    .home = this_cpu()->index,
+	};
+}
+
+void executor_init(struct cpu *c)
+{
+	struct executor *e = &c->exec;
+	e->rq_lock = (struct spinlock)SPINLOCK_INIT;
+	u64 seed = rdtsc() ^ ((u64)c->index << 32);
+	lottery_init(&e->movable, seed);
+	lottery_init(&e->pinned, seed * 31 + 7);
+	rng_seed(&e->rng, seed + 1);
+	list_init(&e->timers);
+	e->inbox = NULL;
+	e->nr_runnable = 0;
+	e->idle = 0;
+}
+
+static void kick_idle_core(void)
+{
+	u64 mask = __atomic_load_n(&idle_cores, __ATOMIC_RELAXED);
+	while (mask) {
+		int i = __builtin_ctzll(mask);
+		u64 bit = 1UL << i;
+		/* Clear it first so only one waker sends the IPI. */
+		if (__atomic_fetch_and(&idle_cores, ~bit, __ATOMIC_ACQ_REL) & bit) {
+			this_cpu()->exec.ipis_sent++;
+			ipi_send(cpus[i]->apic_id, VEC_WAKE);
+			return;
+		}
+		mask &= ~bit;
+	}
+}
+
+static void rq_push(struct cpu *c, struct task *t)
+{
+	struct executor *e = &c->exec;
+	spin_lock(&e->rq_lock);
+	lottery_insert(t->flags & TASK_PINNED ? &e->pinned : &e->movable, &t->lnode, t->tickets);
+	u32 n = ++e->nr_runnable;
+	spin_unlock(&e->rq_lock);
+	/* More work here than one core can do right now: let an idle core steal. */
+	if (n >= 2 && c == this_cpu() && !(t->flags & TASK_PINNED) &&
+	    __atomic_load_n(&idle_cores, __ATOMIC_RELAXED))
+		kick_idle_core();
+}
+
+static struct task *rq_pick(struct cpu *c)
+{
+	struct executor *e = &c->exec;
+	if (!__atomic_load_n(&e->nr_runnable, __ATOMIC_RELAXED))
+		return NULL;
+	spin_lock(&e->rq_lock);
+	u64 pinned = lottery_total(&e->pinned), movable = lottery_total(&e->movable);
+	struct lottery_node *n = NULL;
+	if (pinned + movable) {
+		/* One lottery over both sets: pick the set by its share of tickets. */
+		bool from_pinned = rng_below(&e->rng, pinned + movable) < pinned;
+		n = lottery_draw(from_pinned ? &e->pinned : &e->movable);
+		e->nr_runnable--;
+	}
+	spin_unlock(&e->rq_lock);
+	return n ? container_of(n, struct task, lnode) : NULL;
+}
+
+static void inbox_push(struct cpu *target, struct task *t)
+{
+	struct task *old = __atomic_load_n(&target->exec.inbox, __ATOMIC_RELAXED);
+	do
+		t->inbox_next = old;
+	while (!__atomic_compare_exchange_n(&target->exec.inbox, &old, t, true, __ATOMIC_SEQ_CST,
+					    __ATOMIC_RELAXED));
+}
+
+static void inbox_drain(struct cpu *c)
+{
+	if (!__atomic_load_n(&c->exec.inbox, __ATOMIC_RELAXED))
+		return;
+	struct task *list = __atomic_exchange_n(&c->exec.inbox, NULL, __ATOMIC_ACQUIRE);
+	/* The inbox is a stack: reverse it so wakes keep their order. */
+	struct task *fifo = NULL;
+	while (list) {
+		struct task *next = list->inbox_next;
+		list->inbox_next = fifo;
+		fifo = list;
+		list = next;
+	}
+	for (; fifo; fifo = fifo->inbox_next)
+		rq_push(c, fifo);
+}
+
+/* Where a woken task should run: home, unless home is much busier than we are. */
+static struct cpu *wake_target(struct task *t)
+{
+	struct cpu *me = this_cpu(), *home = cpus[t->home];
+	if (home == me || (t->flags & TASK_PINNED))
+		return home;
+	u32 home_load = __atomic_load_n(&home->exec.nr_runnable, __ATOMIC_RELAXED);
+	u32 my_load = __atomic_load_n(&me->exec.nr_runnable, __ATOMIC_RELAXED);
+	return home_load > my_load + 2 ? me : home;
+}
+
+static void enqueue(struct task *t)
+{
+	struct cpu *me = this_cpu(), *target = wake_target(t);
+	if (target == me) {
+		rq_push(me, t);
+		return;
+	}
+	me->exec.wakes_remote++;
+	inbox_push(target, t);
+	/* Pairs with the idle core's store to idle before it checks its inbox. */
+	if (__atomic_load_n(&target->exec.idle, __ATOMIC_SEQ_CST)) {
+		me->exec.ipis_sent++;
+		ipi_send(target->apic_id, VEC_WAKE);
+	}
+}
+
+void task_spawn(struct task *t, int cpu)
+{
+	if (cpu >= 0) {
+		assert((u32)cpu < ncpus);
+		t->home = (u32)cpu;
+	} else {
+		t->home = this_cpu()->index;
+	}
+	task_wake(t);
+}
+
+void task_wake(struct task *t)
+{
+	u32 s = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+	for (;;) {
+		switch (s) {
+		case TASK_IDLE:
+			if (__atomic_compare_exchange_n(&t->state, &s, TASK_QUEUED, false,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+				enqueue(t);
+				return;
+			}
+			break;
+		case TASK_RUNNING:
+			if (__atomic_compare_exchange_n(&t->state, &s, TASK_NOTIFIED, false,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				return;
+			break;
+		default: /* already queued, notified or done */
+			return;
+		}
+	}
+}
+
+static void run(struct cpu *c, struct task *t)
+{
+	struct executor *e = &c->exec;
+	__atomic_store_n(&t->state, TASK_RUNNING, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->home, c->index, __ATOMIC_RELAXED);
+	e->current = t;
+	u64 start = tsc_ns();
+	enum poll_result r = t->poll(t);
+	t->run_ns += tsc_ns() - start;
+	t->polls++;
+	e->current = NULL;
+	e->polls++;
+	if (r == READY) {
+		__atomic_store_n(&t->state, TASK_DONE, __ATOMIC_RELEASE);
+		if (t->done)
+			t->done(t);
+		return;
+	}
+	u32 expected = TASK_RUNNING;
+	if (!__atomic_compare_exchange_n(&t->state, &expected, TASK_IDLE, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		/* Woken while it ran (TASK_NOTIFIED): poll it again. */
+		__atomic_store_n(&t->state, TASK_QUEUED, __ATOMIC_RELEASE);
+		rq_push(c, t);
+	}
+}
+
+/* Take up to half of the busiest core's movable tasks. */
+static bool steal(struct cpu *c)
+{
+	struct cpu *victim = NULL;
+	u32 most = 0;
+	for (u32 i = 0; i < ncpus; i++) {
+		struct cpu *v = cpus[i];
+		if (v == c || !v || !__atomic_load_n(&v->online, __ATOMIC_ACQUIRE))
+			continue;
+		u32 n = __atomic_load_n(&v->exec.nr_runnable, __ATOMIC_RELAXED);
+		if (n > most) {
+			most = n;
+			victim = v;
+		}
+	}
+	if (!victim)
+		return false;
+	struct task *taken = NULL;
+	u32 count = 0;
+	spin_lock(&victim->exec.rq_lock);
+	u64 want = (lottery_count(&victim->exec.movable) + 1) / 2;
+	if (want > STEAL_MAX)
+		want = STEAL_MAX;
+	while (count < want) {
+		struct lottery_node *n = lottery_draw(&victim->exec.movable);
+		if (!n)
+			break;
+		struct task *t = container_of(n, struct task, lnode);
+		victim->exec.nr_runnable--;
+		t->inbox_next = taken;
+		taken = t;
+		count++;
+	}
+	spin_unlock(&victim->exec.rq_lock);
+	if (!count)
+		return false;
+	c->exec.steals++;
+	c->exec.stolen_tasks += count;
+	while (taken) {
+		struct task *next = taken->inbox_next;
+		__atomic_store_n(&taken->home, c->index, __ATOMIC_RELAXED);
+		rq_push(c, taken);
+		taken = next;
+	}
+	return true;
+}
+
+static bool has_work(struct cpu *c)
+{
+	return __atomic_load_n(&c->exec.nr_runnable, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&c->exec.inbox, __ATOMIC_SEQ_CST);
+}
+
+static void idle(struct cpu *c)
+{
+	struct executor *e = &c->exec;
+	u64 bit = 1UL << c->index;
+	__atomic_store_n(&e->idle, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&idle_cores, bit, __ATOMIC_SEQ_CST);
+	u64 next = timers_next_deadline();
+	u64 now = tsc_ns();
+	if (!has_work(c) && (!next || next > now)) {
+		lapic_timer_arm(next);
+		/* sti's one-instruction shadow: an interrupt pending now still ends this hlt. */
+		asm volatile("sti; hlt; cli" ::: "memory");
+		e->idle_ns += tsc_ns() - now;
+	}
+	__atomic_fetch_and(&idle_cores, ~bit, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&e->idle, 0, __ATOMIC_SEQ_CST);
+}
+
+void executor_loop(void)
+{
+	struct cpu *c = this_cpu();
+	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+	for (;;) {
+		inbox_drain(c);
+		timers_run();
+		struct task *t = rq_pick(c);
+		if (t) {
+			run(c, t);
+			continue;
+		}
+		if (ncpus > 1 && steal(c))
+			continue;
+		idle(c);
+	}
+}

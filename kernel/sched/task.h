@@ -1,0 +1,52 @@
+/*
+ * Tasks: Ferry's futures (invariant 2). A task is a struct with a poll
+ * function; polling returns READY (the task is finished) or PENDING (it
+ * arranged to be woken and wants to be polled again later). User threads
+ * are tasks too: to poll one is to run it in user mode until it traps.
+ *
+ * A task is embedded in whatever owns it and is never copied. Its state is
+ * an atomic word, so any core may wake it; the run queue it sits in guards
+ * its lottery node.
+ */
+#pragma once
+
+#include "lib/types.h"
+#include "sched/lottery.h"
+
+enum poll_result { PENDING = 0, READY = 1 };
+
+enum task_state {
+	TASK_IDLE,     /* parked (or new): only a wake makes it runnable */
+	TASK_QUEUED,   /* in a run queue or a core's inbox */
+	TASK_RUNNING,  /* being polled */
+	TASK_NOTIFIED, /* woken while being polled: poll it again */
+	TASK_DONE,     /* poll returned READY */
+};
+
+enum {
+	TASK_PINNED = 1 << 0, /* never stolen, always woken onto its home core */
+};
+
+#define TASK_DEFAULT_TICKETS 100
+
+struct task {
+	enum poll_result (*poll)(struct task *t); /* [I] */
+	void (*done)(struct task *t);             /* [I] after READY, once; may free the task */
+	const char *name;                         /* [I] */
+	u32 state;                                /* [a] enum task_state */
+	u32 tickets;                              /* [a] lottery tickets, >= 1 */
+	u32 home;                                 /* [a] core it last ran on (or is pinned to) */
+	u32 flags;                                /* [I] TASK_* */
+	struct task *inbox_next;                  /* [a] link in a core's wake inbox */
+	struct lottery_node lnode;                /* [rq lock] */
+	u64 polls;                                /* [owner] times polled */
+	u64 run_ns;                               /* [owner] time spent in poll */
+};
+
+/* Prepare a task; it runs first when spawned. */
+void task_init(struct task *t, const char *name, enum poll_result (*poll)(struct task *),
+	       void (*done)(struct task *));
+/* Make a new task runnable on core `cpu` (or this core when cpu < 0). */
+void task_spawn(struct task *t, int cpu);
+/* Make a parked task runnable again; any core, any time; waking twice is harmless. */
+void task_wake(struct task *t);

@@ -1,0 +1,56 @@
+/* Wait queues: the list of parked waiters and their wakes. */
+#include "sched/waitq.h"
+#include "sched/task.h"
+#include "arch/x86_64/cpu.h"
+#include "lib/kernel.h"
+
+void waitq_init(struct waitq *q)
+{
+	q->lock = (struct spinlock)SPINLOCK_INIT;
+	list_init(&q->waiters);
+}
+
+void waitq_add_locked(struct waitq *q, struct waiter *w)
+{
+	if (w->queued)
+		return;
+	w->task = this_cpu()->exec.current;
+	assert(w->task);
+	w->queued = true;
+	list_push_back(&q->waiters, &w->node);
+}
+
+void waitq_remove(struct waitq *q, struct waiter *w)
+{
+	spin_lock(&q->lock);
+	if (w->queued) {
+		list_remove(&w->node);
+		w->queued = false;
+	}
+	spin_unlock(&q->lock);
+}
+
+static int wake(struct waitq *q, int max)
+{
+	int n = 0;
+	spin_lock(&q->lock);
+	while (n < max && !list_empty(&q->waiters)) {
+		struct waiter *w = container_of(list_pop_front(&q->waiters), struct waiter, node);
+		struct task *t = w->task; /* read before w may be reused */
+		w->queued = false;
+		task_wake(t);
+		n++;
+	}
+	spin_unlock(&q->lock);
+	return n;
+}
+
+int waitq_wake_one(struct waitq *q)
+{
+	return wake(q, 1);
+}
+
+int waitq_wake_all(struct waitq *q)
+{
+	return wake(q, 1 << 30);
+}
