@@ -9,6 +9,11 @@
 #include "arch/x86_64/trap.h"
 #include "lib/kernel.h"
 
+BUILD_ASSERT(offsetof(struct cpu, user_rsp) == CPU_USER_RSP);
+BUILD_ASSERT(offsetof(struct cpu, exec_rsp) == CPU_EXEC_RSP);
+BUILD_ASSERT(offsetof(struct cpu, entry_rsp) == CPU_ENTRY_RSP);
+BUILD_ASSERT(offsetof(struct cpu, tss.rsp[0]) == CPU_TSS_RSP0);
+
 struct cpu *cpus[MAX_CPUS];
 u32 ncpus = 1;
 struct cpu_features cpu_has;

@@ -26,13 +26,18 @@ struct cpu {
 	struct cpu *self;   /* [I] gs:0 */
 	u64 kstack_top;     /* [I] gs:8: the one kernel stack of this core (invariant 1) */
 	u64 user_rsp;       /* [o] gs:16: scratch for the syscall entry */
+	u64 exec_rsp;       /* [o] gs:24: executor's stack pointer while a thread is in user mode */
+	u64 entry_rsp;      /* [o] gs:32: where traps and syscalls from user mode land */
+	u64 pad0;
+	struct tss tss;     /* [o] gs:48: tss.rsp[0] = entry_rsp while a thread runs */
 	u32 index;          /* [I] 0 .. ncpus-1 */
 	u32 apic_id;        /* [I] local APIC id */
 	bool online;        /* [a] set by the core once it runs its executor */
 	u64 gdt[8] __attribute__((aligned(16))); /* [I] */
-	struct tss tss __attribute__((aligned(16))); /* [I] */
 	struct executor exec; /* the executor state; see sched/executor.h */
 };
+
+#include "arch/x86_64/cpu_offsets.h"
 
 extern struct cpu *cpus[MAX_CPUS]; /* [I after SMP boot] */
 extern u32 ncpus;                  /* [I after SMP boot] cores online */
