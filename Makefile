@@ -54,10 +54,10 @@ test: deps
 	@$(MAKE) --no-print-directory kernel host-tests
 	@tools/run-tests.sh
 
-run: deps kernel
+run: deps iso
 	tools/run-qemu.sh
 
-gdb: kernel
+gdb: iso
 	tools/run-qemu.sh --gdb
 
 clean:

@@ -120,8 +120,12 @@ common32:
 
 	movl $boot_pml4, %eax
 	movl %eax, %cr3
-	movl %cr4, %eax
-	orl $CR4_PAE, %eax
+	/*
+	 * CR4 from a known value, as PVH gives it: a loader leaving firmware
+	 * bits set (LA57 from a UEFI that ran 5-level paging would make our
+	 * PML4 a PML5) must not leak in. cpu.c sets the features it wants.
+	 */
+	movl $CR4_PAE, %eax
 	movl %eax, %cr4
 	movl $MSR_EFER, %ecx
 	rdmsr

@@ -118,6 +118,10 @@ struct mb2_tag {
 	u32 size;
 };
 
+/* An RSDP is 20 bytes (ACPI 1.0) or 36 (2.0+, ACPI 6.4 section 5.2.5.3). */
+static u8 rsdp_copy[36] __aligned(16);
+static bool rsdp_is_new;
+
 static bool parse_mb2(paddr_t pa)
 {
 	if (!boot_readable(pa, 8))
@@ -158,9 +162,19 @@ static bool parse_mb2(paddr_t pa)
 		}
 		case MB2_TAG_ACPI_OLD:
 		case MB2_TAG_ACPI_NEW:
-			/* The tag holds a copy of the RSDP; ACPI wants its address. */
-			if (!boot.rsdp)
-				boot.rsdp = pa + (u64)(p + 8 - (const u8 *)phys_to_virt(pa));
+			/*
+			 * The tag holds a copy of the RSDP, inside the loader's
+			 * data that mm may reuse before ACPI reads it: keep our
+			 * own copy. GRUB gives the 1.0 tag first; the 2.0 one
+			 * (with the XSDT) wins when both are there.
+			 */
+			if (tag->type == MB2_TAG_ACPI_NEW || !rsdp_is_new) {
+				size_t n = MIN(sizeof rsdp_copy, (size_t)tag->size - 8);
+				memset(rsdp_copy, 0, sizeof rsdp_copy);
+				memcpy(rsdp_copy, p + 8, n);
+				rsdp_is_new = tag->type == MB2_TAG_ACPI_NEW;
+				boot.rsdp = virt_to_phys(rsdp_copy);
+			}
 			break;
 		}
 		p += ALIGN_UP(tag->size, 8);
@@ -179,4 +193,30 @@ bool bootinfo_parse(u32 kind, paddr_t info)
 		pr_err("boot: cannot read the loader's information (kind %u at 0x%lx)\n", kind,
 		       info);
 	return ok;
+}
+
+static const char *const mem_type_names[] = {
+	[MEM_USABLE] = "usable", [MEM_RESERVED] = "reserved", [MEM_ACPI] = "ACPI",
+	[MEM_NVS] = "ACPI NVS", [MEM_BAD] = "bad",
+};
+
+void bootinfo_print(void)
+{
+	u64 usable = 0;
+	for (int i = 0; i < boot.nmem; i++) {
+		const struct mem_range *m = &boot.mem[i];
+		pr_debug("boot: mem 0x%016lx-0x%016lx %s\n", m->base, m->base + m->size - 1,
+			 mem_type_names[m->type]);
+		if (m->type == MEM_USABLE)
+			usable += m->size;
+	}
+	for (int i = 0; i < boot.nmods; i++)
+		pr_debug("boot: module 0x%lx-0x%lx '%s'\n", boot.mods[i].base,
+			 boot.mods[i].base + boot.mods[i].size, boot.mods[i].cmdline);
+	/* RSDP: "RSD PTR " then checksum, OEM id and, at byte 15, the revision. */
+	int rev = -1;
+	if (boot_readable(boot.rsdp, 20) && !memcmp(phys_to_virt(boot.rsdp), "RSD PTR ", 8))
+		rev = ((const u8 *)phys_to_virt(boot.rsdp))[15];
+	pr_debug("boot: %d memory ranges, %lu KiB usable, %d modules, ACPI RSDP at 0x%lx "
+		 "(revision %d)\n", boot.nmem, usable >> 10, boot.nmods, boot.rsdp, rev);
 }

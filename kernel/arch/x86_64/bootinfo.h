@@ -38,3 +38,5 @@ extern struct boot_info boot; /* [I after boot] */
 
 /* Parse the loader's data; returns false (with a message) if it is unusable. */
 bool bootinfo_parse(u32 kind, paddr_t info);
+/* The memory map, modules and RSDP at loglevel=3 (after the command line is read). */
+void bootinfo_print(void);

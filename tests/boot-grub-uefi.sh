@@ -1,0 +1,4 @@
+#!/bin/bash
+# The selftest ISO through GRUB under UEFI (OVMF): multiboot2 hand-off, self-tests pass.
+set -u
+exec "$(dirname "$(readlink -f "$0")")/../tools/grub-selftest.sh" uefi
