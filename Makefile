@@ -9,7 +9,7 @@ QEMU    := qemu-system-x86_64
 KCFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 	-mno-mmx -mno-sse -mno-sse2 -mno-avx -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-strict-aliasing -fno-common -O2 -g -Wall -Wextra -Wno-unused-parameter \
-	-Werror=implicit-function-declaration -Ikernel -Iinclude -MMD -MP
+	-Werror=implicit-function-declaration -Ikernel -Iinclude -I$(BUILD)/gen -MMD -MP
 KASFLAGS := -Ikernel -Iinclude -MMD -MP -g
 KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T kernel/arch/x86_64/kernel.ld
 
@@ -25,7 +25,12 @@ deps:
 
 kernel: $(KERNEL)
 
-$(BUILD)/kernel/%.c.o: kernel/%.c
+# Linux system-call numbers, generated from the build machine's ABI header.
+$(BUILD)/gen/sysnum.h: tools/gen-sysnum.sh
+	@mkdir -p $(dir $@)
+	tools/gen-sysnum.sh > $@
+
+$(BUILD)/kernel/%.c.o: kernel/%.c | $(BUILD)/gen/sysnum.h
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
 

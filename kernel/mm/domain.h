@@ -1,0 +1,100 @@
+/*
+ * Domains: a process's memory (DESIGN.md "Memory"). A domain is a page-
+ * table root sharing the kernel half, the sorted list of its regions, its
+ * slot in the shared address space, and the set of cores that have its
+ * root loaded (for TLB shootdowns). Threads of one process, and a vfork
+ * child until it execs, share one domain.
+ *
+ * Pages are mapped on first touch (demand zero) and shared copy-on-write
+ * after fork; frames carry reference counts (struct frame.refcount).
+ *
+ * Locking: domain.lock guards the region list and the page tables' user
+ * half; it is innermost (only the buddy and kheap locks nest inside).
+ * cpus is atomic.
+ */
+#pragma once
+
+#include "lib/types.h"
+#include "lib/list.h"
+#include "lib/spinlock.h"
+
+/* Region flags */
+enum {
+	REGION_READ = 1 << 0,
+	REGION_WRITE = 1 << 1,
+	REGION_EXEC = 1 << 2,
+	REGION_STACK = 1 << 3, /* a thread stack (for ps and maps) */
+	REGION_HEAP = 1 << 4,  /* brk heap */
+	REGION_IMAGE = 1 << 5, /* loaded from an executable */
+	REGION_SHARED = 1 << 6, /* MAP_SHARED anonymous: never copy-on-write */
+	REGION_RO_LOCK = 1 << 7, /* Brian OS's mprotect_ro: write-protected until munprotect */
+};
+
+struct region {
+	struct list_node node; /* [dom.lock] sorted by start */
+	vaddr_t start, end;    /* [dom.lock] page-aligned, end exclusive */
+	u32 flags;             /* [dom.lock] REGION_* */
+};
+
+#define SLOT_SIZE (16UL << 30) /* each position-independent executable's share */
+#define STACK_SIZE (8UL << 20)
+
+struct domain {
+	struct spinlock lock;
+	paddr_t root;            /* [I] page-table root */
+	struct list_node regions;/* [lock] */
+	u32 refs;                /* [a] processes/threads using it */
+	u32 slot;                /* [I] index of its slot */
+	vaddr_t slot_base;       /* [I] */
+	vaddr_t brk_start, brk;  /* [lock] heap */
+	vaddr_t mmap_hint;       /* [lock] where the next mmap search starts */
+	u64 cpus;                /* [a] cores with root loaded */
+	u64 resident;            /* [lock] pages mapped */
+};
+
+struct domain *domain_create(void);
+/* A copy-on-write copy of parent for fork (same addresses: invariant 5's exception). */
+struct domain *domain_fork(struct domain *parent);
+void domain_get(struct domain *d);
+void domain_put(struct domain *d); /* frees when the last user goes */
+
+/* Load d's root on this core (no-op if loaded). */
+void domain_activate(struct domain *d);
+/* Switch this core to the kernel's root if d is loaded here. */
+void domain_deactivate(struct domain *d);
+
+/* Add a region [start, start+len) with REGION_* flags; -EEXIST on overlap, -EINVAL if out of range. */
+int domain_map(struct domain *d, vaddr_t start, u64 len, u32 flags);
+/* Remove every mapping in the range (munmap): pages freed, TLBs shot down. */
+int domain_unmap(struct domain *d, vaddr_t start, u64 len);
+/* Change protection of [start, start+len): all of it must be mapped, else -ENOMEM. */
+int domain_protect(struct domain *d, vaddr_t start, u64 len, u32 prot_flags);
+/* Brian OS's mprotect_ro / munprotect: lock or unlock writes on whole pages. */
+int domain_write_lock(struct domain *d, vaddr_t start, u64 npages, bool lock);
+/* Find a free range of len bytes for mmap (0 if none). */
+vaddr_t domain_find_free(struct domain *d, u64 len);
+/* brk(2): move the heap end; returns the new (or unchanged) end. */
+vaddr_t domain_brk(struct domain *d, vaddr_t new_end);
+
+/*
+ * Resolve a fault at va: access is a combination of REGION_READ/WRITE/EXEC.
+ * 0 when the page is now mapped, -EFAULT when the access is not allowed,
+ * -ENOMEM when no frame is left.
+ */
+int domain_fault(struct domain *d, vaddr_t va, u32 access);
+
+/* Copy between kernel memory and d's user memory, faulting pages in; -EFAULT on a bad range. */
+int copy_to_domain(struct domain *d, vaddr_t dst, const void *src, size_t len);
+int copy_from_domain(struct domain *d, void *dst, vaddr_t src, size_t len);
+/* Copy a NUL-terminated string of at most max bytes (with the NUL); -ENAMETOOLONG if longer. */
+long strncpy_from_domain(struct domain *d, char *dst, vaddr_t src, size_t max);
+/* Zero user memory. */
+int clear_domain(struct domain *d, vaddr_t dst, size_t len);
+
+/* Is [va, va+len) inside the user half, without wrapping? */
+bool user_range_ok(vaddr_t va, u64 len);
+
+/* Shoot down TLB entries for [start, end) on every core that has d loaded. */
+void domain_tlb_flush(struct domain *d, vaddr_t start, vaddr_t end);
+/* Handle pending shootdown requests addressed to this core (IPI handler and waiters). */
+void tlb_shootdown_poll(void);

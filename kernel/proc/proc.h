@@ -1,0 +1,131 @@
+/*
+ * Processes and threads. A process owns a domain (its memory), a file
+ * table, signal dispositions and its place in the process tree; a thread
+ * is a task (invariant 2) that runs the process's code in user mode.
+ *
+ * Locking: proc_tree_lock (global, shared) guards the tree (parent,
+ * children, state, exit status) and the pid table. proc.lock guards the
+ * thread list and signal state. A thread's own fields are touched only by
+ * the core polling it, except `killed` and `sig_pending` [a].
+ */
+#pragma once
+
+#include "lib/types.h"
+#include "lib/list.h"
+#include "lib/spinlock.h"
+#include "arch/x86_64/trap.h"
+#include "sched/task.h"
+#include "sched/timer.h"
+#include "sched/waitq.h"
+
+struct domain;
+struct fdtable;
+struct inode;
+
+#define PROC_NAME_MAX 16
+#define NSIG 64
+
+struct k_sigaction {
+	u64 handler;  /* SIG_DFL 0, SIG_IGN 1, or a user address */
+	u64 flags;    /* SA_* */
+	u64 restorer;
+	u64 mask;
+};
+
+enum proc_state { PROC_ALIVE, PROC_ZOMBIE, PROC_REAPED };
+
+struct proc {
+	u32 pid;                    /* [I] */
+	u32 pgid, sid;              /* [proc_tree_lock] */
+	struct proc *parent;        /* [proc_tree_lock] */
+	struct list_node children;  /* [proc_tree_lock] */
+	struct list_node sibling;   /* [proc_tree_lock] in parent's children */
+	enum proc_state state;      /* [proc_tree_lock] */
+	int exit_status;            /* [proc_tree_lock] wait4 encoding */
+	struct waitq child_exit;    /* parent waits here for its children */
+	struct waitq vfork_done;    /* a vfork parent waits here */
+
+	struct spinlock lock;
+	struct list_node threads;   /* [lock] */
+	u32 nthreads;               /* [lock] live threads */
+	struct k_sigaction sigactions[NSIG]; /* [lock] */
+	u64 sig_pending;            /* [a] process-directed signals */
+	bool exiting;               /* [a] exit_group or fatal signal in progress */
+	int exit_code;              /* [lock] status to report once the last thread is gone */
+
+	struct domain *dom;         /* [owner thread] replaced by execve */
+	struct fdtable *files;      /* [owner thread] */
+	struct inode *cwd;          /* [owner thread] */
+	u32 umask;
+	u32 tickets;                /* lottery tickets for its threads */
+	char name[PROC_NAME_MAX];   /* [owner thread] */
+	char exe[128];              /* [owner thread] path of the executable */
+	u64 start_ns;
+	u64 utime_ns, stime_ns;     /* [a] */
+	u64 cutime_ns, cstime_ns;   /* [proc_tree_lock] reaped children */
+	u32 vfork_child_pending;    /* [a] set while a vfork child has not exec'd or exited */
+};
+
+enum leave_reason { LEAVE_PARK = 1, LEAVE_YIELD, LEAVE_EXIT };
+
+struct thread {
+	struct task task;
+	struct trapframe regs;       /* user registers while not in user mode */
+	u8 fpu[512] __attribute__((aligned(16))); /* FXSAVE area */
+	struct proc *proc;           /* [I] */
+	struct list_node proc_node;  /* [proc.lock] */
+	u32 tid;                     /* [I] */
+	u64 fs_base;
+	u64 sig_mask;                /* blocked signals */
+	u64 sig_pending;             /* [a] thread-directed signals */
+	u64 altstack_sp, altstack_size;
+	u32 altstack_flags;
+	u64 clear_child_tid;         /* CLONE_CHILD_CLEARTID / set_tid_address */
+	bool killed;                 /* [a] must exit at the next chance */
+	int exit_code;
+	struct timer timer;          /* sleeps and timeouts */
+	struct waiter waiter;        /* the one wait queue it is parked on */
+	struct waitq *parked_on;     /* where waiter is queued, if anywhere */
+	u64 restart_progress;        /* work done by a call that parked midway (invariant 3) */
+	u64 restart_deadline;        /* a sleeping call's deadline, kept across restarts */
+	u64 quantum_end;             /* preempt=on: when this thread's turn ends */
+	struct domain *entered_dom;  /* domain activated for this run */
+	void *thread_stack;          /* thread_clone: stack handed back by thread_join */
+};
+
+extern struct spinlock proc_tree_lock;
+extern struct proc *init_proc;
+
+struct proc *proc_find(u32 pid); /* caller holds proc_tree_lock */
+static inline struct thread *current_thread(void);
+
+/* Create the first user process from a path; returns its pid or -errno. */
+int proc_spawn_init(const char *path, char *const argv[], char *const envp[]);
+
+/* Leave user mode back to the executor (from a syscall or trap handler). */
+__attribute__((noreturn)) void thread_leave(enum leave_reason why);
+/* Finish the current thread; the process ends with the last one. */
+__attribute__((noreturn)) void thread_exit(int code);
+/* exit_group / fatal signal: every thread of p exits; status is wait4-encoded. */
+void proc_exit_all(struct proc *p, int status);
+
+/* Park the current thread on q until woken; caller holds q->lock. Returns -ERESTART_PARK. */
+long thread_park_on(struct waitq *q);
+/* Sleep the current thread until deadline (tsc_ns); returns -ERESTART_PARK or 0 when past. */
+long thread_sleep_until(u64 deadline);
+
+/* Signals */
+void signal_send_proc(struct proc *p, int sig);
+void signal_send_thread(struct thread *t, int sig);
+/* Deliver pending signals to the current thread before it returns to user mode. */
+void signal_deliver(struct thread *t);
+bool signal_pending(struct thread *t);
+
+#include "arch/x86_64/cpu.h"
+
+static inline struct thread *current_thread(void)
+{
+	struct task *t = this_cpu()->exec.current;
+	extern enum poll_result thread_poll(struct task *);
+	return t && t->poll == thread_poll ? container_of(t, struct thread, task) : NULL;
+}

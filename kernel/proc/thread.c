@@ -1,0 +1,153 @@
+/*
+ * User threads as tasks (invariant 2). Polling a thread runs it in user
+ * mode until it traps in a way the fast path cannot finish: a call that
+ * parks (it returns PENDING and is re-run when woken: invariant 3), the
+ * end of its quantum (it yields), or its exit (READY).
+ */
+#include "proc/proc.h"
+#include "proc/signal.h"
+#include "mm/domain.h"
+#include "mm/kheap.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/msr.h"
+#include "arch/x86_64/time.h"
+#include "lib/cmdline.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+#define QUANTUM_NS (10 * 1000000UL) /* preempt=on: a thread's turn */
+
+int enter_user(struct trapframe *regs);
+__attribute__((noreturn)) void exit_to_executor(int reason);
+
+static inline void fxsave(void *area)
+{
+	asm volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+}
+
+static inline void fxrstor(const void *area)
+{
+	asm volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
+
+/* The live trapframe of the thread running on this core (it sits at the entry stack top). */
+static inline struct trapframe *live_frame(void)
+{
+	return (struct trapframe *)(this_cpu()->entry_rsp - sizeof(struct trapframe));
+}
+
+/* Arm the local timer for whichever comes first: a kernel timer or the end of the quantum. */
+static void arm_timer_for_user(struct thread *t)
+{
+	u64 next = timers_next_deadline();
+	if (opts.preempt && (!next || t->quantum_end < next))
+		next = t->quantum_end;
+	lapic_timer_arm(next);
+}
+
+void thread_leave(enum leave_reason why)
+{
+	struct thread *t = current_thread();
+	assert(t);
+	if (why != LEAVE_EXIT)
+		t->regs = *live_frame();
+	fxsave(t->fpu);
+	exit_to_executor(why);
+}
+
+/*
+ * Before any return to user mode: act on kills, signals and the end of the
+ * quantum. `tf` is the live frame. May not return (the thread leaves).
+ */
+void thread_return_to_user(struct trapframe *tf)
+{
+	struct thread *t = current_thread();
+	if (!t)
+		return;
+	if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&t->proc->exiting, __ATOMIC_ACQUIRE))
+		thread_leave(LEAVE_EXIT);
+	if (signal_pending(t)) {
+		signal_deliver_frame(t, tf);
+		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
+			thread_leave(LEAVE_EXIT);
+	}
+	if (opts.preempt && tsc_ns() >= t->quantum_end)
+		thread_leave(LEAVE_YIELD);
+	arm_timer_for_user(t);
+}
+
+long thread_park_on(struct waitq *q)
+{
+	struct thread *t = current_thread();
+	waitq_add_locked(q, &t->waiter);
+	t->parked_on = q;
+	return -ERESTART_PARK;
+}
+
+long thread_sleep_until(u64 deadline)
+{
+	struct thread *t = current_thread();
+	if (sleep_until(&t->timer, deadline))
+		return 0;
+	return -ERESTART_PARK;
+}
+
+/* A parked thread that runs again is no longer waiting where it parked. */
+static void unpark(struct thread *t)
+{
+	if (t->parked_on) {
+		waitq_remove(t->parked_on, &t->waiter);
+		t->parked_on = NULL;
+	}
+}
+
+enum poll_result thread_poll(struct task *task)
+{
+	struct thread *t = container_of(task, struct thread, task);
+	struct proc *p = t->proc;
+	unpark(t);
+	for (;;) {
+		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) ||
+		    __atomic_load_n(&p->exiting, __ATOMIC_ACQUIRE)) {
+			thread_finish(t);
+			return READY;
+		}
+		if (signal_pending(t)) {
+			signal_deliver_frame(t, &t->regs);
+			continue; /* it may have been killed */
+		}
+		domain_activate(p->dom);
+		t->entered_dom = p->dom;
+		fxrstor(t->fpu);
+		wrmsr(MSR_FS_BASE, t->fs_base);
+		u64 start = tsc_ns();
+		t->quantum_end = start + QUANTUM_NS;
+		arm_timer_for_user(t);
+		int why = enter_user(&t->regs);
+		__atomic_add_fetch(&p->utime_ns, tsc_ns() - start, __ATOMIC_RELAXED);
+		switch (why) {
+		case LEAVE_PARK:
+			return PENDING;
+		case LEAVE_YIELD:
+			task_wake(task); /* runs again after the lottery's next draws */
+			return PENDING;
+		case LEAVE_EXIT:
+			thread_finish(t);
+			return READY;
+		default:
+			panic("thread %u: bad leave reason %d", t->tid, why);
+		}
+	}
+}
+
+/* Fresh FPU state: x87 control word 0x37f and MXCSR 0x1f80 (SDM 1, 10.2.3 and 8.1.5). */
+void thread_fpu_init(struct thread *t)
+{
+	memset(t->fpu, 0, sizeof t->fpu);
+	*(u16 *)&t->fpu[0] = 0x37f;
+	*(u32 *)&t->fpu[24] = 0x1f80;
+	*(u32 *)&t->fpu[28] = 0xffbf; /* MXCSR_MASK */
+}
