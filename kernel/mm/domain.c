@@ -651,6 +651,40 @@ static int copy_user(struct domain *d, vaddr_t uva, void *kbuf, size_t len, bool
 	return 0;
 }
 
+int domain_populate(struct domain *d, vaddr_t va, const void *src, size_t len)
+{
+	if (!user_range_ok(va, len))
+		return -EFAULT;
+	spin_lock(&d->lock);
+	while (len) {
+		vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+		struct region *r = find_region(d, va);
+		if (!r) {
+			spin_unlock(&d->lock);
+			return -EFAULT;
+		}
+		pte_t *pte = vm_walk(d->root, page);
+		if (!pte || !(*pte & PTE_P)) {
+			paddr_t pa = frame_new_zeroed();
+			if (!pa || vm_map(d->root, page, pa, prot_of(r->flags)) < 0) {
+				if (pa)
+					frame_unref(pa);
+				spin_unlock(&d->lock);
+				return -ENOMEM;
+			}
+			d->resident++;
+			pte = vm_walk(d->root, page);
+		}
+		size_t chunk = MIN(len, PAGE_SIZE - (va - page));
+		memcpy((u8 *)phys_to_virt(*pte & PTE_ADDR_MASK) + (va - page), src, chunk);
+		va += chunk;
+		src = (const u8 *)src + chunk;
+		len -= chunk;
+	}
+	spin_unlock(&d->lock);
+	return 0;
+}
+
 int copy_to_domain(struct domain *d, vaddr_t dst, const void *src, size_t len)
 {
 	return copy_user(d, dst, (void *)src, len, true);

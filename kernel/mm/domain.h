@@ -91,6 +91,12 @@ long strncpy_from_domain(struct domain *d, char *dst, vaddr_t src, size_t max);
 /* Zero user memory. */
 int clear_domain(struct domain *d, vaddr_t dst, size_t len);
 
+/*
+ * Fill user memory from the kernel whatever the region's protection (the
+ * ELF loader and the initial stack): pages are mapped as their region says.
+ */
+int domain_populate(struct domain *d, vaddr_t va, const void *src, size_t len);
+
 /* Is [va, va+len) inside the user half, without wrapping? */
 bool user_range_ok(vaddr_t va, u64 len);
 

@@ -64,6 +64,9 @@ struct proc {
 	u64 utime_ns, stime_ns;     /* [a] */
 	u64 cutime_ns, cstime_ns;   /* [proc_tree_lock] reaped children */
 	u32 vfork_child_pending;    /* [a] set while a vfork child has not exec'd or exited */
+	struct list_node joinable;  /* [lock] exited thread_clone threads not yet joined */
+	u32 nclone_threads;         /* [lock] live thread_clone threads */
+	struct waitq thread_exit;   /* thread_join waits here */
 };
 
 enum leave_reason { LEAVE_PARK = 1, LEAVE_YIELD, LEAVE_EXIT };
@@ -86,11 +89,18 @@ struct thread {
 	struct timer timer;          /* sleeps and timeouts */
 	struct waiter waiter;        /* the one wait queue it is parked on */
 	struct waitq *parked_on;     /* where waiter is queued, if anywhere */
+	i64 parked_nr;               /* syscall parked in (re-run when woken), or -1 */
+	bool restarting;             /* this run of the call is a restart of a parked one */
+	bool full_restore;           /* frame rewritten (sigreturn, signal, exec): return with iret */
 	u64 restart_progress;        /* work done by a call that parked midway (invariant 3) */
 	u64 restart_deadline;        /* a sleeping call's deadline, kept across restarts */
 	u64 quantum_end;             /* preempt=on: when this thread's turn ends */
 	struct domain *entered_dom;  /* domain activated for this run */
-	void *thread_stack;          /* thread_clone: stack handed back by thread_join */
+	u64 thread_stack;            /* thread_clone: stack handed back by thread_join */
+	bool joinable;               /* created by thread_clone: thread_join reaps it */
+	struct domain *futex_dom;    /* futex this thread waits on (key: domain, address) */
+	vaddr_t futex_addr;
+	bool futex_woken;            /* [futex bucket lock] woken by FUTEX_WAKE, not spuriously */
 };
 
 extern struct spinlock proc_tree_lock;
@@ -101,6 +111,9 @@ static inline struct thread *current_thread(void);
 
 /* Create the first user process from a path; returns its pid or -errno. */
 int proc_spawn_init(const char *path, char *const argv[], char *const envp[]);
+
+/* The live trapframe of the thread running on this core, inside a syscall or trap. */
+static inline struct trapframe *thread_live_frame(void);
 
 /* Leave user mode back to the executor (from a syscall or trap handler). */
 __attribute__((noreturn)) void thread_leave(enum leave_reason why);
@@ -114,6 +127,22 @@ long thread_park_on(struct waitq *q);
 /* Sleep the current thread until deadline (tsc_ns); returns -ERESTART_PARK or 0 when past. */
 long thread_sleep_until(u64 deadline);
 
+struct thread *thread_alloc(struct proc *p);
+void thread_start(struct thread *t);
+void thread_finish(struct thread *t);
+void thread_kick(struct thread *t);
+void thread_set_entry(struct trapframe *tf, vaddr_t entry, vaddr_t sp);
+void thread_return_to_user(struct trapframe *tf);
+struct proc *proc_alloc(struct proc *parent);
+void proc_free_unstarted(struct proc *p);
+void proc_set_name(struct proc *p, const char *path);
+void proc_reap(struct proc *p); /* caller holds proc_tree_lock */
+u32 proc_count(void);
+
+/* Futexes and thread joins (futex.c, sys_thread.c). */
+long futex_wake_addr(struct domain *d, vaddr_t uaddr, int n);
+void thread_joinable_exit(struct thread *t);
+
 /* Signals */
 void signal_send_proc(struct proc *p, int sig);
 void signal_send_thread(struct thread *t, int sig);
@@ -122,6 +151,11 @@ void signal_deliver(struct thread *t);
 bool signal_pending(struct thread *t);
 
 #include "arch/x86_64/cpu.h"
+
+static inline struct trapframe *thread_live_frame(void)
+{
+	return (struct trapframe *)(this_cpu()->entry_rsp - sizeof(struct trapframe));
+}
 
 static inline struct thread *current_thread(void)
 {

@@ -32,12 +32,6 @@ static inline void fxrstor(const void *area)
 	asm volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
 }
 
-/* The live trapframe of the thread running on this core (it sits at the entry stack top). */
-static inline struct trapframe *live_frame(void)
-{
-	return (struct trapframe *)(this_cpu()->entry_rsp - sizeof(struct trapframe));
-}
-
 /* Arm the local timer for whichever comes first: a kernel timer or the end of the quantum. */
 static void arm_timer_for_user(struct thread *t)
 {
@@ -52,7 +46,7 @@ void thread_leave(enum leave_reason why)
 	struct thread *t = current_thread();
 	assert(t);
 	if (why != LEAVE_EXIT)
-		t->regs = *live_frame();
+		t->regs = *thread_live_frame();
 	fxsave(t->fpu);
 	exit_to_executor(why);
 }
@@ -82,6 +76,7 @@ void thread_return_to_user(struct trapframe *tf)
 long thread_park_on(struct waitq *q)
 {
 	struct thread *t = current_thread();
+	assert(!t->parked_on || t->parked_on == q);
 	waitq_add_locked(q, &t->waiter);
 	t->parked_on = q;
 	return -ERESTART_PARK;
@@ -95,9 +90,13 @@ long thread_sleep_until(u64 deadline)
 	return -ERESTART_PARK;
 }
 
-/* A parked thread that runs again is no longer waiting where it parked. */
+/*
+ * A parked thread that runs again is no longer waiting where it parked,
+ * nor on its timer: the restarted call arms what it still needs.
+ */
 static void unpark(struct thread *t)
 {
+	timer_cancel(&t->timer);
 	if (t->parked_on) {
 		waitq_remove(t->parked_on, &t->waiter);
 		t->parked_on = NULL;
@@ -109,6 +108,7 @@ enum poll_result thread_poll(struct task *task)
 	struct thread *t = container_of(task, struct thread, task);
 	struct proc *p = t->proc;
 	unpark(t);
+	t->restarting = t->parked_nr >= 0;
 	for (;;) {
 		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) ||
 		    __atomic_load_n(&p->exiting, __ATOMIC_ACQUIRE)) {

@@ -39,6 +39,7 @@ void executor_init(struct cpu *c)
 	lottery_init(&e->movable, seed);
 	lottery_init(&e->pinned, seed * 31 + 7);
 	rng_seed(&e->rng, seed + 1);
+	e->timers_lock = (struct spinlock)SPINLOCK_INIT;
 	list_init(&e->timers);
 	e->inbox = NULL;
 	e->nr_runnable = 0;

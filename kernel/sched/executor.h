@@ -6,6 +6,7 @@
  *
  * Embedded in struct cpu. The run queue is the one part other cores touch
  * (thieves): rq_lock guards it. The inbox is a lock-free stack ([a]).
+ * Timers may be cancelled from any core: timers_lock guards the list.
  * Everything else is [o], the owning core's alone (invariant 4).
  */
 #pragma once
@@ -25,7 +26,8 @@ struct executor {
 	struct task *inbox;       /* [a] woken tasks pushed by other cores */
 	u32 idle;                 /* [a] 1 while halted or about to halt: wakers send an IPI */
 	struct task *current;     /* [o] task being polled */
-	struct list_node timers;  /* [o] armed timers, earliest first */
+	struct spinlock timers_lock;
+	struct list_node timers;  /* [timers_lock] armed timers, earliest first */
 	struct rng rng;           /* [o] victim choice etc. */
 	u64 polls, steals, stolen_tasks, wakes_remote, ipis_sent; /* [o] statistics */
 	u64 idle_ns;              /* [o] time spent halted */

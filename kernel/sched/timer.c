@@ -1,15 +1,43 @@
-/* Per-core timer lists (sorted; most deadlines arrive in order, so we insert from the back). */
+/*
+ * Per-core timer lists, sorted by deadline (most deadlines arrive in
+ * order, so insertion scans from the back). The owning core fires them;
+ * any core may cancel one under the list's lock.
+ */
 #include "sched/timer.h"
 #include "sched/task.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/time.h"
 #include "lib/kernel.h"
 
+/* Lock the list tm is armed in; returns false (nothing locked) if it is not armed. */
+static struct cpu *lock_owner(struct timer *tm)
+{
+	for (;;) {
+		if (!__atomic_load_n(&tm->armed, __ATOMIC_ACQUIRE))
+			return NULL;
+		struct cpu *c = cpus[__atomic_load_n(&tm->cpu, __ATOMIC_RELAXED)];
+		spin_lock(&c->exec.timers_lock);
+		if (tm->armed && tm->cpu == c->index)
+			return c;
+		spin_unlock(&c->exec.timers_lock); /* it moved or fired meanwhile */
+	}
+}
+
+void timer_cancel(struct timer *tm)
+{
+	struct cpu *c = lock_owner(tm);
+	if (!c)
+		return;
+	list_remove(&tm->node);
+	__atomic_store_n(&tm->armed, 0, __ATOMIC_RELEASE);
+	spin_unlock(&c->exec.timers_lock);
+}
+
 void timer_arm(struct timer *tm, struct task *task, u64 deadline)
 {
+	timer_cancel(tm);
 	struct cpu *c = this_cpu();
-	if (__atomic_load_n(&tm->armed, __ATOMIC_ACQUIRE))
-		timer_cancel(tm);
+	spin_lock(&c->exec.timers_lock);
 	tm->deadline = deadline;
 	tm->task = task;
 	tm->cpu = c->index;
@@ -18,15 +46,7 @@ void timer_arm(struct timer *tm, struct task *task, u64 deadline)
 		pos = pos->prev;
 	list_insert_after(pos, &tm->node);
 	__atomic_store_n(&tm->armed, 1, __ATOMIC_RELEASE);
-}
-
-void timer_cancel(struct timer *tm)
-{
-	if (!__atomic_load_n(&tm->armed, __ATOMIC_ACQUIRE))
-		return;
-	assert(tm->cpu == this_cpu()->index); /* invariant 4: only its core touches the list */
-	list_remove(&tm->node);
-	__atomic_store_n(&tm->armed, 0, __ATOMIC_RELEASE);
+	spin_unlock(&c->exec.timers_lock);
 }
 
 bool sleep_until(struct timer *tm, u64 deadline)
@@ -46,21 +66,30 @@ void timers_run(void)
 	if (list_empty(&c->exec.timers))
 		return;
 	u64 now = tsc_ns();
-	while (!list_empty(&c->exec.timers)) {
-		struct timer *tm = container_of(c->exec.timers.next, struct timer, node);
-		if (tm->deadline > now)
-			break;
+	for (;;) {
+		spin_lock(&c->exec.timers_lock);
+		struct timer *tm = list_empty(&c->exec.timers)
+				       ? NULL
+				       : container_of(c->exec.timers.next, struct timer, node);
+		if (!tm || tm->deadline > now) {
+			spin_unlock(&c->exec.timers_lock);
+			return;
+		}
 		list_remove(&tm->node);
-		struct task *t = tm->task;
 		__atomic_store_n(&tm->armed, 0, __ATOMIC_RELEASE);
-		task_wake(t);
+		/* Wake under the lock: a canceller that wins it next may free the task. */
+		task_wake(tm->task);
+		spin_unlock(&c->exec.timers_lock);
 	}
 }
 
 u64 timers_next_deadline(void)
 {
 	struct cpu *c = this_cpu();
-	if (list_empty(&c->exec.timers))
-		return 0;
-	return container_of(c->exec.timers.next, struct timer, node)->deadline;
+	spin_lock(&c->exec.timers_lock);
+	u64 d = list_empty(&c->exec.timers)
+		    ? 0
+		    : container_of(c->exec.timers.next, struct timer, node)->deadline;
+	spin_unlock(&c->exec.timers_lock);
+	return d;
 }

@@ -3,8 +3,9 @@
  * a timer on its current core and returns PENDING; the core wakes it once
  * the deadline has passed. Sleeping is a future like any other wait.
  *
- * A timer belongs to the core it was armed on: only that core touches the
- * list it sits in. Its owner must not free it while armed.
+ * A timer sits in the list of the core it was armed on. That core fires
+ * it; any core may cancel it, under the list's lock (executor.timers_lock),
+ * so the owner of a timer can always disarm it before freeing it.
  */
 #pragma once
 
@@ -14,16 +15,16 @@
 struct task;
 
 struct timer {
-	struct list_node node; /* [o of cpu] in cpu's timer list, earliest first */
-	u64 deadline;          /* [o of cpu] */
-	struct task *task;     /* [o of cpu] woken when the deadline passes */
-	u32 cpu;               /* [I while armed] core whose list holds it */
-	u32 armed;             /* [a] */
+	struct list_node node; /* [cpu's timers_lock] in cpu's timer list, earliest first */
+	u64 deadline;          /* [cpu's timers_lock] */
+	struct task *task;     /* [cpu's timers_lock] woken when the deadline passes */
+	u32 cpu;               /* [cpu's timers_lock] core whose list holds it */
+	u32 armed;             /* [cpu's timers_lock; read with atomics] */
 };
 
 /* Arm tm on this core to wake `task` at `deadline` (ns); re-arming moves it. */
 void timer_arm(struct timer *tm, struct task *task, u64 deadline);
-/* Disarm; must run on the core the timer was armed on. */
+/* Disarm, from any core; harmless if not armed. */
 void timer_cancel(struct timer *tm);
 
 /*

@@ -54,3 +54,25 @@ int waitq_wake_all(struct waitq *q)
 {
 	return wake(q, 1 << 30);
 }
+
+int waitq_wake_if(struct waitq *q, bool (*match)(struct waiter *w, void *ctx), void *ctx, int max)
+{
+	int n = 0;
+	spin_lock(&q->lock);
+	struct list_node *pos, *tmp;
+	list_for_each_safe(pos, tmp, &q->waiters)
+	{
+		if (n >= max)
+			break;
+		struct waiter *w = container_of(pos, struct waiter, node);
+		if (!match(w, ctx))
+			continue;
+		list_remove(&w->node);
+		struct task *t = w->task;
+		w->queued = false;
+		task_wake(t);
+		n++;
+	}
+	spin_unlock(&q->lock);
+	return n;
+}

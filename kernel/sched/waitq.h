@@ -31,3 +31,5 @@ void waitq_remove(struct waitq *q, struct waiter *w);
 /* Wake the oldest waiter / all waiters; returns how many were woken. */
 int waitq_wake_one(struct waitq *q);
 int waitq_wake_all(struct waitq *q);
+/* Wake up to max waiters for which match(waiter, ctx) holds; caller does not hold q->lock. */
+int waitq_wake_if(struct waitq *q, bool (*match)(struct waiter *w, void *ctx), void *ctx, int max);

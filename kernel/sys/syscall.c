@@ -59,12 +59,12 @@ static const char *syscall_name(u64 nr)
 int syscall_dispatch(struct trapframe *tf)
 {
 	u64 nr = tf->rax;
+	struct thread *t = current_thread();
 	long ret;
 	if (nr < MAX_SYSCALL && table[nr]) {
 		ret = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
 	} else {
 		if (nr >= MAX_SYSCALL || !__atomic_exchange_n(&warned[nr], 1, __ATOMIC_RELAXED)) {
-			struct thread *t = current_thread();
 			pr_warn("ferry: pid %u (%s): system call %lu (%s) not implemented\n",
 				t ? t->proc->pid : 0, t ? t->proc->name : "?", nr, syscall_name(nr));
 		}
@@ -73,10 +73,21 @@ int syscall_dispatch(struct trapframe *tf)
 	if (ret == -ERESTART_PARK) {
 		/* Re-run the same syscall instruction when woken (rax still holds nr). */
 		tf->rip -= 2;
+		t->parked_nr = (i64)nr;
 		thread_leave(LEAVE_PARK);
 	}
+	t->parked_nr = -1;
+	t->restarting = false;
+	t->restart_progress = 0;
 	tf->rax = (u64)ret;
 	thread_return_to_user(tf);
-	/* sysret faults in kernel mode on a non-canonical rip: use iret for anything odd. */
+	/*
+	 * sysret clobbers rcx and r11, and faults in kernel mode on a
+	 * non-canonical rip: frames rewritten by sigreturn, signals or exec go back with iret.
+	 */
+	if (t->full_restore) {
+		t->full_restore = false;
+		return 0;
+	}
 	return tf->rip < USER_TOP && tf->cs == (GDT_UCODE | 3) && tf->ss == (GDT_UDATA | 3);
 }

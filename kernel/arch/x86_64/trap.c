@@ -29,8 +29,10 @@ static struct idt_entry idt[256] __aligned(16);
 static irq_handler_t handlers[256]; /* [I after boot] */
 extern const u64 trap_stubs[256];
 
-/* Set by the process layer: handles exceptions raised in user mode. */
+/* Set by the process layer: exceptions raised in user mode, and the last
+ * look (signals, kills, end of quantum) before any return to user mode. */
 void (*user_exception_handler)(struct trapframe *tf);
+void (*user_return_hook)(struct trapframe *tf);
 
 static void idt_set(int vec, u64 addr, int ist, u8 dpl)
 {
@@ -144,15 +146,18 @@ void trap_dispatch(struct trapframe *tf)
 	if (v < 32) {
 		if (trap_from_user(tf) && user_exception_handler) {
 			user_exception_handler(tf);
+			if (user_return_hook)
+				user_return_hook(tf);
 			return;
 		}
 		if (v == EXC_NMI && panic_in_progress())
 			halt_forever(); /* another core panicked and stopped us */
 		kernel_exception(tf);
 	}
-	if (handlers[v]) {
+	if (handlers[v])
 		handlers[v](tf);
-		return;
-	}
-	pr_warn("trap: unexpected interrupt vector %lu\n", v);
+	else
+		pr_warn("trap: unexpected interrupt vector %lu\n", v);
+	if (trap_from_user(tf) && user_return_hook)
+		user_return_hook(tf);
 }

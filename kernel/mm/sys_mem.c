@@ -1,0 +1,130 @@
+/*
+ * Memory system calls: brk, mmap (anonymous, demand-zero), munmap,
+ * mprotect, madvise, and Brian OS's mprotect_ro / munprotect.
+ */
+#include "mm/domain.h"
+#include "proc/proc.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+#include "sys/syscall.h"
+#include "uapi/ferry.h"
+
+#define PROT_READ  0x1
+#define PROT_WRITE 0x2
+#define PROT_EXEC  0x4
+#define MAP_SHARED    0x01
+#define MAP_PRIVATE   0x02
+#define MAP_TYPE      0x0f
+#define MAP_FIXED     0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_GROWSDOWN 0x0100
+#define MAP_DENYWRITE 0x0800
+#define MAP_NORESERVE 0x4000
+#define MAP_POPULATE  0x8000
+#define MAP_STACK     0x20000
+#define MAP_FIXED_NOREPLACE 0x100000
+
+static struct domain *dom(void)
+{
+	return current_thread()->proc->dom;
+}
+
+static u32 prot_to_region(u64 prot)
+{
+	u32 f = 0;
+	if (prot & PROT_READ)
+		f |= REGION_READ;
+	if (prot & PROT_WRITE)
+		f |= REGION_WRITE | REGION_READ; /* x86 pages cannot be write-only */
+	if (prot & PROT_EXEC)
+		f |= REGION_EXEC | REGION_READ;
+	return f;
+}
+
+SYSCALL(NR_brk, brk)
+{
+	return (long)domain_brk(dom(), a0);
+}
+
+SYSCALL(NR_mmap, mmap)
+{
+	vaddr_t addr = a0;
+	u64 len = a1, prot = a2, flags = a3, off = a5;
+	i32 fd = (i32)a4;
+	if (len == 0 || len > (1UL << 46) || (prot & ~(u64)(PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return -EINVAL;
+	u64 type = flags & MAP_TYPE;
+	if (type != MAP_PRIVATE && type != MAP_SHARED)
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS)) {
+		/* File mappings arrive with the page cache; say so rather than pretend. */
+		(void)fd;
+		(void)off;
+		return -ENODEV;
+	}
+	if (off & (PAGE_SIZE - 1))
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	struct domain *d = dom();
+	u32 rflags = prot_to_region(prot) | (type == MAP_SHARED ? REGION_SHARED : 0);
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr & (PAGE_SIZE - 1))
+			return -EINVAL;
+		if (flags & MAP_FIXED) {
+			int r = domain_unmap(d, addr, len); /* MAP_FIXED replaces what was there */
+			if (r < 0)
+				return r;
+		}
+		int r = domain_map(d, addr, len, rflags);
+		if (r == -EEXIST)
+			return -EEXIST;
+		return r < 0 ? (r == -EINVAL ? -ENOMEM : r) : (long)addr;
+	}
+	/* A hint is taken if that range is free; otherwise we choose. */
+	if (addr && !(addr & (PAGE_SIZE - 1)) && domain_map(d, addr, len, rflags) == 0)
+		return (long)addr;
+	for (int tries = 0; tries < 4; tries++) {
+		vaddr_t va = domain_find_free(d, len);
+		if (!va)
+			return -ENOMEM;
+		int r = domain_map(d, va, len, rflags);
+		if (r == 0)
+			return (long)va;
+		if (r != -EEXIST)
+			return r;
+		/* Another thread took it between search and map: search again. */
+	}
+	return -ENOMEM;
+}
+
+SYSCALL(NR_munmap, munmap)
+{
+	if (a0 & (PAGE_SIZE - 1) || a1 == 0)
+		return -EINVAL;
+	return domain_unmap(dom(), a0, a1);
+}
+
+SYSCALL(NR_mprotect, mprotect)
+{
+	if (a0 & (PAGE_SIZE - 1) || (a2 & ~(u64)(PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return -EINVAL;
+	return domain_protect(dom(), a0, a1, prot_to_region(a2));
+}
+
+SYSCALL(NR_madvise, madvise)
+{
+	/* Advice only: accepted (MADV_DONTNEED would discard pages; we keep them). */
+	if (a0 & (PAGE_SIZE - 1))
+		return -EINVAL;
+	return 0;
+}
+
+SYSCALL(SYS_mprotect_ro, mprotect_ro)
+{
+	return domain_write_lock(dom(), a0, a1, true);
+}
+
+SYSCALL(SYS_munprotect, munprotect)
+{
+	return domain_write_lock(dom(), a0, a1, false);
+}

@@ -1,0 +1,206 @@
+/*
+ * ELF-64 loader (System V ABI, AMD64 supplement). Each PT_LOAD becomes a
+ * region with its own permissions (text R+X, rodata R, data and bss R+W,
+ * never W+X: Brian OS's read-only text and W^X); file bytes are copied in
+ * now, the rest of bss is zero-filled on first touch. Every header field
+ * is checked: a malformed file gets -ENOEXEC, never a crash (invariant 6).
+ */
+#include "proc/exec.h"
+#include "fs/vfs.h"
+#include "mm/domain.h"
+#include "mm/kheap.h"
+#include "mm/layout.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+#define EI_NIDENT 16
+#define ELFCLASS64 2
+#define ELFDATA2LSB 1
+#define ET_EXEC 2
+#define ET_DYN 3
+#define EM_X86_64 62
+#define PT_LOAD 1
+#define PT_INTERP 3
+#define PT_PHDR 6
+#define PT_GNU_STACK 0x6474e551
+#define PF_X 1
+#define PF_W 2
+#define PF_R 4
+
+#define MAX_PHNUM 64
+#define MAX_SEGMENT (1UL << 32) /* no sane static program has a 4 GiB segment */
+#define PIE_IMAGE_OFFSET (2UL << 20) /* where a PIE lands in its slot */
+
+struct elf64_ehdr {
+	u8 e_ident[EI_NIDENT];
+	u16 e_type, e_machine;
+	u32 e_version;
+	u64 e_entry, e_phoff, e_shoff;
+	u32 e_flags;
+	u16 e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx;
+};
+
+struct elf64_phdr {
+	u32 p_type, p_flags;
+	u64 p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
+};
+
+static int bad(const char *why)
+{
+	pr_info("exec: not a loadable program: %s\n", why);
+	return -ENOEXEC;
+}
+
+static int read_exact(struct inode *ip, u64 off, void *buf, size_t len)
+{
+	ssize_t n = inode_read_kernel(ip, off, buf, len);
+	return n == (ssize_t)len ? 0 : -ENOEXEC;
+}
+
+/* Copy a segment's file bytes into the domain, a page-sized chunk at a time. */
+static int load_bytes(struct inode *ip, struct domain *d, vaddr_t va, u64 off, u64 len)
+{
+	u8 *buf = kmalloc(PAGE_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	int r = 0;
+	while (len && !r) {
+		size_t chunk = MIN(len, PAGE_SIZE);
+		if (read_exact(ip, off, buf, chunk) < 0)
+			r = bad("a segment runs past the end of the file");
+		else
+			r = domain_populate(d, va, buf, chunk);
+		va += chunk;
+		off += chunk;
+		len -= chunk;
+	}
+	kfree(buf);
+	return r;
+}
+
+int elf_load(struct inode *ip, struct domain *d, struct exec_image *img)
+{
+	struct elf64_ehdr eh;
+	if (read_exact(ip, 0, &eh, sizeof eh) < 0)
+		return bad("shorter than an ELF header");
+	if (memcmp(eh.e_ident, "\x7f" "ELF", 4))
+		return bad("no ELF magic");
+	if (eh.e_ident[4] != ELFCLASS64 || eh.e_ident[5] != ELFDATA2LSB)
+		return bad("not 64-bit little-endian");
+	if (eh.e_machine != EM_X86_64)
+		return bad("not an x86-64 program");
+	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
+		return bad("neither an executable nor a position-independent executable");
+	if (eh.e_phentsize != sizeof(struct elf64_phdr) || eh.e_phnum == 0 || eh.e_phnum > MAX_PHNUM)
+		return bad("bad program header table size");
+
+	struct elf64_phdr *ph = kmalloc(eh.e_phnum * sizeof *ph);
+	if (!ph)
+		return -ENOMEM;
+	int r = 0;
+	if (read_exact(ip, eh.e_phoff, ph, eh.e_phnum * sizeof *ph) < 0) {
+		r = bad("program headers past the end of the file");
+		goto out;
+	}
+
+	/* First pass: check every segment and find the image's extent. */
+	u64 lo = ~0UL, hi = 0, prev_end = 0;
+	u64 size = inode_size(ip);
+	vaddr_t phdr_vaddr = 0;
+	for (int i = 0; i < eh.e_phnum; i++) {
+		struct elf64_phdr *p = &ph[i];
+		if (p->p_type == PT_INTERP) {
+			r = bad("dynamically linked (has PT_INTERP); Ferry runs static programs");
+			goto out;
+		}
+		if (p->p_type == PT_PHDR)
+			phdr_vaddr = p->p_vaddr;
+		if (p->p_type != PT_LOAD)
+			continue;
+		if (p->p_filesz > p->p_memsz || p->p_memsz > MAX_SEGMENT || p->p_memsz == 0 ||
+		    p->p_offset > size || p->p_filesz > size - p->p_offset ||
+		    p->p_vaddr > USER_TOP || p->p_memsz > USER_TOP - p->p_vaddr) {
+			r = bad("a segment has impossible sizes or offsets");
+			goto out;
+		}
+		if ((p->p_vaddr - p->p_offset) % PAGE_SIZE) {
+			r = bad("a segment's address and file offset disagree modulo the page size");
+			goto out;
+		}
+		if (p->p_vaddr < prev_end) {
+			r = bad("segments overlap or are out of order");
+			goto out;
+		}
+		prev_end = p->p_vaddr + p->p_memsz;
+		lo = MIN(lo, ALIGN_DOWN(p->p_vaddr, PAGE_SIZE));
+		hi = MAX(hi, ALIGN_UP(prev_end, PAGE_SIZE));
+		if (!phdr_vaddr && eh.e_phoff >= p->p_offset &&
+		    eh.e_phoff - p->p_offset < p->p_filesz)
+			phdr_vaddr = p->p_vaddr + (eh.e_phoff - p->p_offset);
+	}
+	if (hi == 0) {
+		r = bad("no loadable segment");
+		goto out;
+	}
+
+	vaddr_t bias = 0;
+	if (eh.e_type == ET_DYN) {
+		/* A static-pie gets a unique place: its own slot (invariant 5). */
+		bias = d->slot_base + PIE_IMAGE_OFFSET - lo;
+		if (hi - lo > SLOT_SIZE / 4) {
+			r = bad("too large for a slot");
+			goto out;
+		}
+	} else if (lo < USER_PRIVATE_BASE || hi > USER_PRIVATE_END) {
+		r = bad("linked outside the private window (0x1000 - 64 GiB)");
+		goto out;
+	}
+	if (eh.e_entry + bias < lo + bias || eh.e_entry + bias >= hi + bias) {
+		r = bad("entry point outside the image");
+		goto out;
+	}
+
+	/* Second pass: one region per segment, then copy the file bytes in. */
+	vaddr_t mapped_end = 0;
+	for (int i = 0; i < eh.e_phnum; i++) {
+		struct elf64_phdr *p = &ph[i];
+		if (p->p_type != PT_LOAD)
+			continue;
+		u32 flags = REGION_IMAGE;
+		if (p->p_flags & PF_R)
+			flags |= REGION_READ;
+		if (p->p_flags & PF_W)
+			flags |= REGION_WRITE;
+		if (p->p_flags & PF_X)
+			flags |= REGION_EXEC;
+		if ((flags & REGION_WRITE) && (flags & REGION_EXEC)) {
+			r = bad("a segment is both writable and executable (W^X)");
+			goto out;
+		}
+		vaddr_t start = ALIGN_DOWN(p->p_vaddr + bias, PAGE_SIZE);
+		vaddr_t end = ALIGN_UP(p->p_vaddr + bias + p->p_memsz, PAGE_SIZE);
+		/* Two segments sharing a page: the later one starts on the next page. */
+		if (start < mapped_end)
+			start = mapped_end;
+		if (start < end) {
+			r = domain_map(d, start, end - start, flags);
+			if (r < 0)
+				goto out;
+		}
+		mapped_end = MAX(mapped_end, end);
+		r = load_bytes(ip, d, p->p_vaddr + bias, p->p_offset, p->p_filesz);
+		if (r < 0)
+			goto out;
+	}
+
+	img->entry = eh.e_entry + bias;
+	img->phdr = phdr_vaddr ? phdr_vaddr + bias : 0;
+	img->phnum = eh.e_phnum;
+	img->phent = eh.e_phentsize;
+	img->bias = bias;
+	img->brk = hi + bias;
+	img->pie = eh.e_type == ET_DYN;
+out:
+	kfree(ph);
+	return r;
+}

@@ -1,0 +1,145 @@
+/*
+ * Building a new program image: open, load, and lay out the initial stack
+ * the way Linux does (System V AMD64 ABI 3.4.1): argc, argv[], NULL,
+ * envp[], NULL, auxv pairs ending in AT_NULL, then the strings above.
+ */
+#include "proc/exec.h"
+#include "fs/vfs.h"
+#include "mm/domain.h"
+#include "mm/kheap.h"
+#include "mm/layout.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/io.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+#include "lib/random.h"
+
+enum {
+	AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7,
+	AT_FLAGS = 8, AT_ENTRY = 9, AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14,
+	AT_PLATFORM = 15, AT_HWCAP = 16, AT_CLKTCK = 17, AT_SECURE = 23, AT_RANDOM = 25,
+	AT_HWCAP2 = 26, AT_EXECFN = 31,
+};
+
+#define STACK_TOP_GAP PAGE_SIZE /* unmapped page between the stack and the slot's end */
+
+static u64 hwcap(void)
+{
+	u32 a, b, c, d;
+	cpuid(1, 0, &a, &b, &c, &d);
+	return d;
+}
+
+static struct rng exec_rng; /* [exec_rng_lock] AT_RANDOM bytes */
+static struct spinlock exec_rng_lock = SPINLOCK_INIT;
+
+static void random_bytes(u8 *out, size_t n)
+{
+	spin_lock(&exec_rng_lock);
+	if (!exec_rng.s[0] && !exec_rng.s[1])
+		rng_seed(&exec_rng, rdtsc());
+	for (size_t i = 0; i < n; i += 8) {
+		u64 v = rng_next(&exec_rng) ^ rdtsc();
+		memcpy(out + i, &v, MIN(8, n - i));
+	}
+	spin_unlock(&exec_rng_lock);
+}
+
+vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
+			 const struct exec_args *args)
+{
+	vaddr_t top = d->slot_base + SLOT_SIZE - STACK_TOP_GAP;
+	if (domain_map(d, top - STACK_SIZE, STACK_SIZE, REGION_READ | REGION_WRITE | REGION_STACK) < 0)
+		return 0;
+
+	/* Strings first (highest), then 16 random bytes and the platform name. */
+	static const char platform[] = "x86_64";
+	size_t execfn_len = strlen(args->path) + 1;
+	size_t strings = args->len + execfn_len + sizeof platform + 16;
+	u32 nptr = 1 + args->argc + 1 + args->envc + 1; /* argc, argv, NULL, envp, NULL */
+	u32 nauxv = 19 * 2;
+	size_t table = (nptr + nauxv) * 8;
+	size_t total = ALIGN_UP(strings, 16) + ALIGN_UP(table, 16);
+	if (total > STACK_SIZE / 4)
+		return 0;
+
+	u8 *buf = kzalloc(total);
+	if (!buf)
+		return 0;
+	vaddr_t base = top - total; /* 16-byte aligned: top and total are */
+	/* Layout in buf (offsets from base): [table][pad][strings...] */
+	size_t soff = total - strings;
+	vaddr_t strings_va = base + soff;
+	memcpy(buf + soff, args->buf, args->len);
+	vaddr_t execfn_va = strings_va + args->len;
+	memcpy(buf + soff + args->len, args->path, execfn_len);
+	vaddr_t platform_va = execfn_va + execfn_len;
+	memcpy(buf + soff + args->len + execfn_len, platform, sizeof platform);
+	vaddr_t random_va = platform_va + sizeof platform;
+	random_bytes(buf + soff + args->len + execfn_len + sizeof platform, 16);
+
+	u64 *t = (u64 *)buf;
+	size_t i = 0;
+	t[i++] = args->argc;
+	vaddr_t s = strings_va;
+	const char *p = args->buf;
+	for (u32 k = 0; k < args->argc + args->envc; k++) {
+		if (k == args->argc)
+			t[i++] = 0; /* end of argv */
+		t[i++] = s;
+		size_t n = strlen(p) + 1;
+		s += n;
+		p += n;
+	}
+	if (args->argc + args->envc == args->argc)
+		t[i++] = 0; /* argv's NULL when there is no environment */
+	t[i++] = 0;         /* end of envp */
+	const u64 auxv[][2] = {
+	    {AT_PHDR, img->phdr},      {AT_PHENT, img->phent},   {AT_PHNUM, img->phnum},
+	    {AT_PAGESZ, PAGE_SIZE},    {AT_BASE, 0},             {AT_FLAGS, 0},
+	    {AT_ENTRY, img->entry},    {AT_UID, 0},              {AT_EUID, 0},
+	    {AT_GID, 0},               {AT_EGID, 0},             {AT_PLATFORM, platform_va},
+	    {AT_HWCAP, hwcap()},       {AT_CLKTCK, 100},         {AT_SECURE, 0},
+	    {AT_RANDOM, random_va},    {AT_HWCAP2, 0},           {AT_EXECFN, execfn_va},
+	    {AT_NULL, 0},
+	};
+	for (size_t k = 0; k < ARRAY_SIZE(auxv); k++) {
+		t[i++] = auxv[k][0];
+		t[i++] = auxv[k][1];
+	}
+	assert(i * 8 <= table);
+	int r = domain_populate(d, base, buf, total);
+	kfree(buf);
+	return r < 0 ? 0 : base;
+}
+
+int exec_prepare(const struct exec_args *args, struct domain **dom_out, vaddr_t *entry,
+		 vaddr_t *sp)
+{
+	struct inode *ip;
+	int r = vfs_open_exec(args->path, &ip);
+	if (r < 0)
+		return r;
+	struct domain *d = domain_create();
+	if (!d) {
+		inode_put(ip);
+		return -ENOMEM;
+	}
+	struct exec_image img;
+	r = elf_load(ip, d, &img);
+	inode_put(ip);
+	if (r < 0) {
+		domain_put(d);
+		return r;
+	}
+	d->brk_start = d->brk = img.brk;
+	vaddr_t rsp = exec_setup_stack(d, &img, args);
+	if (!rsp) {
+		domain_put(d);
+		return -E2BIG;
+	}
+	*dom_out = d;
+	*entry = img.entry;
+	*sp = rsp;
+	return 0;
+}

@@ -1,0 +1,46 @@
+/*
+ * Loading programs: the ELF loader (static executables and static-pie,
+ * ELF-64 x86-64 only) and the initial stack Linux programs expect.
+ * Everything is built into a fresh domain before any of the caller's
+ * state changes (invariant 3: gather first, then commit).
+ */
+#pragma once
+
+#include "lib/types.h"
+
+struct domain;
+struct inode;
+
+struct exec_image {
+	vaddr_t entry;
+	vaddr_t phdr;     /* address of the program headers in memory */
+	u32 phnum;
+	u32 phent;
+	vaddr_t bias;     /* load bias: 0 for ET_EXEC */
+	vaddr_t brk;      /* end of the highest segment, page-aligned */
+	bool pie;
+};
+
+/* Load the executable into d; -ENOEXEC for anything malformed or unsupported. */
+int elf_load(struct inode *ip, struct domain *d, struct exec_image *img);
+
+/*
+ * Arguments gathered from the caller (or the kernel for init): strings
+ * packed one after another in buf.
+ */
+struct exec_args {
+	char *buf;      /* argc + envc strings, each NUL-terminated */
+	size_t len;
+	u32 argc, envc;
+	char path[256];
+};
+
+#define EXEC_ARGS_MAX (256 * 1024) /* like Linux's ARG_MAX budget for one call */
+
+/* Build argv/envp/auxv on a new stack in d; returns the initial rsp or 0 on failure. */
+vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
+			 const struct exec_args *args);
+
+/* Open, load and build the stack: a complete new image, nothing committed yet. */
+int exec_prepare(const struct exec_args *args, struct domain **dom_out, vaddr_t *entry,
+		 vaddr_t *sp);

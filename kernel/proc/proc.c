@@ -1,0 +1,342 @@
+/*
+ * Processes: pids, creation, the process tree, exit and reaping. The tree
+ * and pid table are shared by all cores under proc_tree_lock.
+ */
+#include "proc/proc.h"
+#include "proc/exec.h"
+#include "proc/signal.h"
+#include "fs/vfs.h"
+#include "mm/domain.h"
+#include "mm/kheap.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/time.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+#include "lib/panic.h"
+
+#define PID_MAX 32768
+
+struct spinlock proc_tree_lock = SPINLOCK_INIT;
+struct proc *init_proc;
+static struct proc *procs[PID_MAX]; /* [proc_tree_lock] process by pid */
+static u64 ids_used[PID_MAX / 64];  /* [proc_tree_lock] pids and tids in use */
+static u32 next_id = 1;             /* [proc_tree_lock] */
+static u32 nprocs;                  /* [proc_tree_lock] */
+
+enum poll_result thread_poll(struct task *task);
+void thread_fpu_init(struct thread *t);
+
+/* Pids and tids share one space, as on Linux. Caller holds proc_tree_lock. */
+static u32 id_alloc(void)
+{
+	for (u32 n = 0; n < PID_MAX; n++) {
+		u32 id = next_id;
+		next_id = next_id + 1 < PID_MAX ? next_id + 1 : 2; /* 1 is init's forever */
+		if (id && !(ids_used[id / 64] & (1UL << (id % 64)))) {
+			ids_used[id / 64] |= 1UL << (id % 64);
+			return id;
+		}
+	}
+	return 0;
+}
+
+static void id_free(u32 id)
+{
+	ids_used[id / 64] &= ~(1UL << (id % 64));
+}
+
+struct proc *proc_find(u32 pid)
+{
+	return pid && pid < PID_MAX ? procs[pid] : NULL;
+}
+
+u32 proc_count(void)
+{
+	return nprocs;
+}
+
+static void thread_free(struct task *task)
+{
+	kfree(container_of(task, struct thread, task));
+}
+
+struct thread *thread_alloc(struct proc *p)
+{
+	struct thread *t = knew(struct thread);
+	if (!t)
+		return NULL;
+	spin_lock(&proc_tree_lock);
+	t->tid = id_alloc();
+	spin_unlock(&proc_tree_lock);
+	if (!t->tid) {
+		kfree(t);
+		return NULL;
+	}
+	task_init(&t->task, p->name, thread_poll, thread_free);
+	t->task.tickets = p->tickets;
+	t->proc = p;
+	t->parked_nr = -1;
+	thread_fpu_init(t);
+	return t;
+}
+
+/* Link a ready thread into its process and make it runnable. */
+void thread_start(struct thread *t)
+{
+	struct proc *p = t->proc;
+	spin_lock(&p->lock);
+	list_push_back(&p->threads, &t->proc_node);
+	p->nthreads++;
+	spin_unlock(&p->lock);
+	task_spawn(&t->task, -1);
+}
+
+/* A new process with no memory, files or threads yet; parent may be NULL (init). */
+struct proc *proc_alloc(struct proc *parent)
+{
+	struct proc *p = knew(struct proc);
+	if (!p)
+		return NULL;
+	p->lock = (struct spinlock)SPINLOCK_INIT;
+	list_init(&p->children);
+	list_init(&p->threads);
+	list_init(&p->joinable);
+	waitq_init(&p->thread_exit);
+	waitq_init(&p->child_exit);
+	waitq_init(&p->vfork_done);
+	p->tickets = parent ? parent->tickets : TASK_DEFAULT_TICKETS;
+	p->umask = parent ? parent->umask : 022;
+	p->start_ns = tsc_ns();
+	if (parent) {
+		memcpy(p->name, parent->name, sizeof p->name);
+		memcpy(p->exe, parent->exe, sizeof p->exe);
+		memcpy(p->sigactions, parent->sigactions, sizeof p->sigactions);
+	}
+	spin_lock(&proc_tree_lock);
+	p->pid = id_alloc();
+	if (!p->pid) {
+		spin_unlock(&proc_tree_lock);
+		kfree(p);
+		return NULL;
+	}
+	procs[p->pid] = p;
+	nprocs++;
+	p->parent = parent;
+	if (parent) {
+		p->pgid = parent->pgid;
+		p->sid = parent->sid;
+		list_push_back(&parent->children, &p->sibling);
+	} else {
+		p->pgid = p->sid = p->pid;
+	}
+	spin_unlock(&proc_tree_lock);
+	return p;
+}
+
+/* Undo proc_alloc for a process that never ran. */
+void proc_free_unstarted(struct proc *p)
+{
+	spin_lock(&proc_tree_lock);
+	if (p->parent)
+		list_remove(&p->sibling);
+	procs[p->pid] = NULL;
+	id_free(p->pid);
+	nprocs--;
+	spin_unlock(&proc_tree_lock);
+	if (p->files)
+		fdtable_put(p->files);
+	if (p->cwd)
+		inode_put(p->cwd);
+	if (p->dom)
+		domain_put(p->dom);
+	kfree(p);
+}
+
+void proc_set_name(struct proc *p, const char *path)
+{
+	const char *base = path;
+	for (const char *s = path; *s; s++)
+		if (*s == '/' && s[1])
+			base = s + 1;
+	strlcpy(p->name, base, sizeof p->name);
+	strlcpy(p->exe, path, sizeof p->exe);
+}
+
+/* Initial user registers: entry point, stack, interrupts on. */
+void thread_set_entry(struct trapframe *tf, vaddr_t entry, vaddr_t sp)
+{
+	memset(tf, 0, sizeof *tf);
+	tf->rip = entry;
+	tf->rsp = sp;
+	tf->cs = GDT_UCODE | 3;
+	tf->ss = GDT_UDATA | 3;
+	tf->rflags = 0x202; /* IF, and the always-one bit */
+}
+
+int proc_spawn_init(const char *path, char *const argv[], char *const envp[])
+{
+	struct exec_args args = {.buf = kmalloc(EXEC_ARGS_MAX)};
+	if (!args.buf)
+		return -ENOMEM;
+	strlcpy(args.path, path, sizeof args.path);
+	for (int pass = 0; pass < 2; pass++) {
+		char *const *v = pass ? envp : argv;
+		for (; v && *v; v++) {
+			size_t n = strlen(*v) + 1;
+			if (args.len + n > EXEC_ARGS_MAX) {
+				kfree(args.buf);
+				return -E2BIG;
+			}
+			memcpy(args.buf + args.len, *v, n);
+			args.len += n;
+			if (pass)
+				args.envc++;
+			else
+				args.argc++;
+		}
+	}
+	struct proc *p = proc_alloc(NULL);
+	if (!p) {
+		kfree(args.buf);
+		return -ENOMEM;
+	}
+	init_proc = p;
+	vaddr_t entry, sp;
+	int r = exec_prepare(&args, &p->dom, &entry, &sp);
+	kfree(args.buf);
+	if (r < 0) {
+		init_proc = NULL;
+		proc_free_unstarted(p);
+		return r;
+	}
+	proc_set_name(p, path);
+	p->files = fdtable_create();
+	p->cwd = vfs_root();
+	struct thread *t = p->files ? thread_alloc(p) : NULL;
+	if (!t || fdtable_open_console(p->files) < 0) {
+		if (t)
+			kfree(t);
+		init_proc = NULL;
+		proc_free_unstarted(p);
+		return -ENOMEM;
+	}
+	thread_set_entry(&t->regs, entry, sp);
+	thread_start(t);
+	return (int)p->pid;
+}
+
+/* Make a thread notice a kill or signal soon: wake it if parked, interrupt it if running. */
+void thread_kick(struct thread *t)
+{
+	u32 s = __atomic_load_n(&t->task.state, __ATOMIC_ACQUIRE);
+	if (s == TASK_RUNNING || s == TASK_NOTIFIED) {
+		u32 home = __atomic_load_n(&t->task.home, __ATOMIC_RELAXED);
+		if (home != this_cpu()->index)
+			ipi_send(cpus[home]->apic_id, VEC_WAKE);
+		return;
+	}
+	task_wake(&t->task);
+}
+
+void proc_exit_all(struct proc *p, int status)
+{
+	spin_lock(&p->lock);
+	if (!p->exiting) {
+		p->exit_code = status;
+		__atomic_store_n(&p->exiting, true, __ATOMIC_RELEASE);
+	}
+	struct list_node *pos;
+	list_for_each(pos, &p->threads)
+	{
+		struct thread *t = container_of(pos, struct thread, proc_node);
+		__atomic_store_n(&t->killed, true, __ATOMIC_RELEASE);
+		thread_kick(t);
+	}
+	spin_unlock(&p->lock);
+}
+
+static bool auto_reap(struct proc *parent)
+{
+	struct k_sigaction *a = &parent->sigactions[SIGCHLD - 1];
+	return a->handler == SIG_IGN || (a->flags & SA_NOCLDWAIT);
+}
+
+/* Free a reaped process; caller holds proc_tree_lock. */
+void proc_reap(struct proc *p)
+{
+	procs[p->pid] = NULL;
+	id_free(p->pid);
+	nprocs--;
+	kfree(p);
+}
+
+/* The last thread is gone: release resources, become a zombie, tell the parent. */
+static void proc_finish(struct proc *p, int status)
+{
+	if (p->files)
+		fdtable_put(p->files);
+	p->files = NULL;
+	if (p->cwd)
+		inode_put(p->cwd);
+	p->cwd = NULL;
+	domain_deactivate(p->dom);
+	domain_put(p->dom);
+	p->dom = NULL;
+	if (__atomic_exchange_n(&p->vfork_child_pending, 0, __ATOMIC_ACQ_REL))
+		waitq_wake_all(&p->vfork_done);
+
+	if (p == init_proc) {
+		kprintf("ferry: init (pid 1) exited with status %d; powering off\n", status);
+		machine_exit(status == 0);
+	}
+
+	spin_lock(&proc_tree_lock);
+	/* Orphans go to init, which reaps them. */
+	bool orphan_zombies = false;
+	while (!list_empty(&p->children)) {
+		struct proc *c = container_of(list_pop_front(&p->children), struct proc, sibling);
+		c->parent = init_proc;
+		list_push_back(&init_proc->children, &c->sibling);
+		orphan_zombies |= c->state == PROC_ZOMBIE;
+	}
+	struct proc *parent = p->parent;
+	p->exit_status = status;
+	if (auto_reap(parent)) {
+		list_remove(&p->sibling);
+		p->state = PROC_REAPED;
+		proc_reap(p);
+	} else {
+		p->state = PROC_ZOMBIE;
+	}
+	spin_unlock(&proc_tree_lock);
+	if (orphan_zombies)
+		waitq_wake_all(&init_proc->child_exit);
+	signal_send_proc(parent, SIGCHLD);
+	waitq_wake_all(&parent->child_exit);
+}
+
+/* Called from thread_poll when the thread is done (its task returns READY next). */
+void thread_finish(struct thread *t)
+{
+	struct proc *p = t->proc;
+	timer_cancel(&t->timer);
+	if (t->clear_child_tid) {
+		u32 zero = 0;
+		copy_to_domain(p->dom, t->clear_child_tid, &zero, sizeof zero);
+		futex_wake_addr(p->dom, t->clear_child_tid, 1);
+	}
+	spin_lock(&p->lock);
+	list_remove(&t->proc_node);
+	u32 left = --p->nthreads;
+	int status = p->exiting ? p->exit_code : (t->exit_code & 0xff) << 8;
+	spin_unlock(&p->lock);
+	thread_joinable_exit(t);
+	if (left == 0)
+		proc_finish(p, status);
+}
+
+/* Wait-status helpers (Linux: exit code in bits 8-15, or the signal in 0-6). */
+int wait_status_exited(int code)
+{
+	return (code & 0xff) << 8;
+}

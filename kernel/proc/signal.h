@@ -1,0 +1,43 @@
+/*
+ * Signals with Linux numbers, default actions and the x86-64 rt_sigframe
+ * layout (so musl's and glibc's handlers and restorers work unchanged).
+ * Pending sets are atomics any core may set; delivery happens on the core
+ * running the thread, just before it returns to user mode.
+ */
+#pragma once
+
+#include "lib/types.h"
+
+struct thread;
+struct trapframe;
+struct proc;
+
+enum {
+	SIGHUP = 1, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL, SIGUSR1,
+	SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGSTKFLT, SIGCHLD, SIGCONT, SIGSTOP,
+	SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGWINCH,
+	SIGIO, SIGPWR, SIGSYS,
+};
+
+#define SIG_DFL 0
+#define SIG_IGN 1
+#define SA_NOCLDSTOP 0x1
+#define SA_NOCLDWAIT 0x2
+#define SA_SIGINFO   0x4
+#define SA_ONSTACK   0x08000000
+#define SA_RESTART   0x10000000
+#define SA_NODEFER   0x40000000
+#define SA_RESETHAND 0x80000000
+#define SA_RESTORER  0x04000000
+
+#define SIGBIT(s) (1UL << ((s)-1))
+#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+
+/* Deliver what is pending on the frame the thread will return with (live or saved). */
+void signal_deliver_frame(struct thread *t, struct trapframe *tf);
+/* A synchronous fault: deliver sig now (handler) or kill with a console line. */
+void signal_fault(struct thread *t, struct trapframe *tf, int sig, u64 addr, const char *what);
+/* Wait-status encoding of death by a signal (with the core-dump bit for core signals). */
+int signal_exit_status(int sig);
+/* Reset handled signals to default (execve). */
+void signal_reset_on_exec(struct proc *p);
