@@ -46,22 +46,39 @@ static u64 median3(u64 a, u64 b, u64 c)
 	return a > b ? a : b;
 }
 
-/* One run against the HPET: TSC reads bracket each HPET read; midpoints are compared. */
+/*
+ * One reading of the HPET paired with the TSC: the TSC is read just before
+ * and just after, and of a few tries the narrowest pair wins. Under QEMU an
+ * HPET read can stall for milliseconds (the host deschedules the vCPU or
+ * another thread holds the device lock); a wide pair says when the value
+ * was sampled only to within its width, and would skew the rate.
+ */
+struct sample {
+	u64 tsc;  /* midpoint of the bracket */
+	u64 hpet;
+	u64 width;
+};
+
+static struct sample hpet_sample(void)
+{
+	struct sample best = {0, 0, ~0ul};
+	for (int i = 0; i < 8; i++) {
+		u64 a = rdtsc(), h = hpet_read(), b = rdtsc();
+		if (b - a < best.width)
+			best = (struct sample){a / 2 + b / 2, h, b - a};
+	}
+	return best;
+}
+
 static u64 hpet_run(void)
 {
-	u64 a0 = rdtsc(), h0 = hpet_read(), b0 = rdtsc();
-	u64 a1, h1, b1;
-	for (;;) {
-		a1 = rdtsc();
-		h1 = hpet_read();
-		b1 = rdtsc();
-		if (hpet_ticks_to_ns(hpet_elapsed(h0, h1)) >= CAL_NS)
-			break;
-		if (b1 - a0 > CAL_MAX_TSC)
+	struct sample s0 = hpet_sample();
+	u64 t0 = rdtsc();
+	while (hpet_ticks_to_ns(hpet_elapsed(s0.hpet, hpet_read())) < CAL_NS)
+		if (rdtsc() - t0 > CAL_MAX_TSC)
 			return 0;
-	}
-	u64 cycles = (a1 / 2 + b1 / 2) - (a0 / 2 + b0 / 2);
-	return scale_to_hz(cycles, hpet_ticks_to_ns(hpet_elapsed(h0, h1)));
+	struct sample s1 = hpet_sample();
+	return scale_to_hz(s1.tsc - s0.tsc, hpet_ticks_to_ns(hpet_elapsed(s0.hpet, s1.hpet)));
 }
 
 static u64 pit_run(void)
@@ -92,12 +109,21 @@ static u64 cpuid_hz(void)
 void tsc_calibrate(void)
 {
 	const char *src = "HPET";
-	u64 f = 0;
+	u64 r[3] = {0, 0, 0}, f = 0;
 	if (acpi.hpet_addr && hpet_init(acpi.hpet_addr))
-		f = median3(hpet_run(), hpet_run(), hpet_run());
-	if (!f) {
+		for (int i = 0; i < 3; i++)
+			r[i] = hpet_run();
+	if (!median3(r[0], r[1], r[2])) {
 		src = "PIT";
-		f = median3(pit_run(), pit_run(), pit_run());
+		for (int i = 0; i < 3; i++)
+			r[i] = pit_run();
+	}
+	f = median3(r[0], r[1], r[2]);
+	if (f) {
+		u64 lo = MIN(r[0], MIN(r[1], r[2])), hi = MAX(r[0], MAX(r[1], r[2]));
+		if (hi - lo > f / 100)
+			pr_warn("tsc: calibration runs disagree: %lu, %lu, %lu kHz; using the median\n",
+				r[0] / 1000, r[1] / 1000, r[2] / 1000);
 	}
 	if (!f) {
 		src = "CPUID";
