@@ -75,9 +75,10 @@ void acpi_init(paddr_t rsdp)
 	}
 	if (acpi.pm1a_cnt_port && acpi.slp_typa_s5 != 0xffff && !acpi.hw_reduced)
 		machine_poweroff_hook = acpi_poweroff;
-	pr_info("acpi: RSDP rev %u (%s) at 0x%lx, oem '%s': %u cpus, %u I/O APIC, %u overrides, "
-		"lapic 0x%lx, hpet 0x%lx, ecam 0x%lx, S5 %s\n",
-		acpi.rsdp_revision, from, rsdp, acpi.oem, acpi.ncpus, acpi.nioapics, acpi.nisos,
+	pr_info("acpi: RSDP rev %u (%s) at 0x%lx, oem '%s': %u cpus (+%u online-capable), "
+		"%u I/O APIC, %u overrides, lapic 0x%lx, hpet 0x%lx, ecam 0x%lx, S5 %s\n",
+		acpi.rsdp_revision, from, rsdp, acpi.oem, acpi.ncpus_enabled,
+		acpi.ncpus - acpi.ncpus_enabled, acpi.nioapics, acpi.nisos,
 		(u64)acpi.lapic_addr, (u64)acpi.hpet_addr, (u64)acpi.ecam_addr,
 		acpi.slp_typa_s5 != 0xffff ? "yes" : "no");
 }

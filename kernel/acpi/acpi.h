@@ -50,7 +50,9 @@ struct acpi_info {
 	paddr_t lapic_addr;
 	u32 cpu_apic_ids[ACPI_MAX_CPUS];
 	u32 cpu_uids[ACPI_MAX_CPUS]; /* ACPI processor UIDs, parallel to cpu_apic_ids */
+	bool cpu_enabled[ACPI_MAX_CPUS]; /* false: only online-capable (not running at boot) */
 	u32 ncpus;              /* enabled (or online-capable) processors */
+	u32 ncpus_enabled;      /* of those, enabled now: the ones SMP boot starts */
 	u32 ncpus_listed;       /* usable ones the MADT listed, before the ACPI_MAX_CPUS cap */
 	struct acpi_ioapic ioapic[ACPI_MAX_IOAPICS];
 	u32 nioapics;

@@ -66,6 +66,8 @@ static void add_cpu(struct acpi_info *out, u32 apic_id, u32 uid, u32 flags)
 	}
 	out->cpu_apic_ids[out->ncpus] = apic_id;
 	out->cpu_uids[out->ncpus] = uid;
+	out->cpu_enabled[out->ncpus] = flags & LAPIC_ENABLED;
+	out->ncpus_enabled += (flags & LAPIC_ENABLED) != 0;
 	out->ncpus++;
 }
 

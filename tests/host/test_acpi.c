@@ -535,6 +535,8 @@ START_TEST(madt_flags_and_duplicates)
 	madt_finish();
 	ck_assert(parse());
 	ck_assert_uint_eq(info.ncpus, 3);
+	ck_assert_uint_eq(info.ncpus_enabled, 2);
+	ck_assert(info.cpu_enabled[0] && !info.cpu_enabled[1] && info.cpu_enabled[2]);
 	ck_assert_uint_eq(info.cpu_apic_ids[0], 0);
 	ck_assert_uint_eq(info.cpu_apic_ids[1], 2);
 	ck_assert_uint_eq(info.cpu_apic_ids[2], 300);

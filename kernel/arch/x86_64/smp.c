@@ -112,7 +112,15 @@ static bool trampoline_install(void)
 	}
 	u8 *t = phys_to_virt(AP_TRAMPOLINE_PA);
 	memcpy(t, ap_trampoline, size);
-	/* The AP loads CR3 in 32-bit mode: it needs a root below 4 GiB. */
+	/*
+	 * The AP loads CR3 in 32-bit mode: it needs a root below 4 GiB that
+	 * identity-maps this page and maps the kernel image and the memory of
+	 * the struct cpu and stacks (the boot tables map the first 4 GiB).
+	 * When mm lands and stacks may come from above 4 GiB, keep these
+	 * tables (or such a root) for start-up; ap_start() then switches with
+	 * vm_init_ap() -- but it already runs on the new stack, so the stack
+	 * must be reachable through this root.
+	 */
 	u64 root = (u64)boot_pml4;
 	assert(root < (4ul << 30));
 	*(volatile u32 *)(t + AP_TRAMP_CR3) = (u32)root;
@@ -187,7 +195,8 @@ u32 smp_boot(void)
 		pr_info("smp: no usable MADT: running on the boot cpu only\n");
 		return ncpus;
 	}
-	u32 want = MIN(acpi.ncpus, (u32)MAX_CPUS);
+	/* Online-capable processors are not running now (ACPI 6.4 table 5.23): not started. */
+	u32 want = MAX(MIN(acpi.ncpus_enabled, (u32)MAX_CPUS), 1u);
 	if (opts.smp && opts.smp < want)
 		want = opts.smp;
 	bool bsp_listed = false;
@@ -203,7 +212,7 @@ u32 smp_boot(void)
 	u32 tried = 1;
 	for (u32 i = 0; i < acpi.ncpus && tried < want; i++) {
 		u32 id = acpi.cpu_apic_ids[i];
-		if (id == bsp->apic_id)
+		if (id == bsp->apic_id || !acpi.cpu_enabled[i])
 			continue;
 		tried++;
 		if (id > 0xfe) {

@@ -44,7 +44,7 @@ SELFTEST(acpi_consistent)
 
 SELFTEST(smp_all_cores_online)
 {
-	u32 want = acpi.valid ? MIN(acpi.ncpus, (u32)MAX_CPUS) : 1;
+	u32 want = acpi.valid ? MAX(MIN(acpi.ncpus_enabled, (u32)MAX_CPUS), 1u) : 1;
 	if (opts.smp && opts.smp < want)
 		want = opts.smp;
 	bool ok = ncpus == want;
