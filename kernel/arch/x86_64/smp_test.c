@@ -171,10 +171,15 @@ static void pit_irq_unroute(u32 gsi)
 	trap_set_handler(VEC_IRQ_BASE + gsi, NULL);
 }
 
-/* Let pending interrupts in for one instruction: the wait of last resort, without a watchdog. */
+/*
+ * Let pending interrupts in for a moment: the wait of last resort, when
+ * there is no second timer to act as a watchdog for hlt. The jump matters
+ * under QEMU TCG, which looks for interrupts only between translated
+ * blocks: without it sti..cli sits in one block and nothing gets in.
+ */
 static void idle_poll(void)
 {
-	asm volatile("sti; pause; cli" ::: "memory");
+	asm volatile("sti; pause; jmp 1f; 1: cli" ::: "memory");
 }
 
 SELFTEST(lapic_timer_fires)
