@@ -32,11 +32,13 @@ $(BUILD)/gen/sysnum.h: tools/gen-sysnum.sh
 
 $(BUILD)/kernel/%.c.o: kernel/%.c | $(BUILD)/gen/sysnum.h
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@
 
 $(BUILD)/kernel/%.S.o: kernel/%.S
 	@mkdir -p $(dir $@)
-	$(CC) $(KASFLAGS) -c $< -o $@
+	@echo "  AS      $<"
+	@$(CC) $(KASFLAGS) -c $< -o $@
 
 # Two links: the second embeds the first's symbol table for backtraces.
 $(BUILD)/ksyms0.S: tools/gen-ksyms.sh

@@ -10,6 +10,10 @@
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/smp.h"
+#include "arch/x86_64/time.h"
+#include "acpi/acpi.h"
 #include "dev/console.h"
 #include "lib/selftest.h"
 
@@ -41,6 +45,12 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 		cpu_has.tsc_deadline, cpu_has.x2apic);
 
 	/* Integration point: mm_init(), acpi_init(), smp_boot(), executor start go here. */
+	/* mm_init() goes first */
+	acpi_init(boot.rsdp); /* before tsc_calibrate(): it finds the HPET */
+	tsc_calibrate();
+	lapic_init();
+	ioapic_init();
+	smp_boot();
 
 	if (opts.bench)
 		selftests_run(true);

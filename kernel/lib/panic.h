@@ -9,5 +9,8 @@
 void panic_begin(void);      /* claim the panic, stop other cores */
 __attribute__((noreturn)) void panic_end(void); /* exit QEMU or halt */
 bool panic_in_progress(void);
+/* Hooks later subsystems set (panic.c): stop the other cores; power the machine off. */
+extern void (*panic_stop_others)(void);
+extern void (*machine_poweroff_hook)(void);
 /* Power off after a successful run (tests): exit QEMU with a pass status. */
 __attribute__((noreturn)) void machine_exit(bool success);

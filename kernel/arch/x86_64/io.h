@@ -86,6 +86,15 @@ static inline void irq_enable(void)
 {
 	asm volatile("sti" ::: "memory");
 }
+/*
+ * The one place kernel code lets interrupts in (invariant 1): wait for one
+ * with sti;hlt (sti's one-instruction shadow means none slips in between)
+ * and turn them off again after its handler has run.
+ */
+static inline void cpu_idle_halt(void)
+{
+	asm volatile("sti; hlt; cli" ::: "memory");
+}
 static inline __attribute__((noreturn)) void halt_forever(void)
 {
 	for (;;)

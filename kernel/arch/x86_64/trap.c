@@ -144,14 +144,15 @@ void trap_dispatch(struct trapframe *tf)
 {
 	u64 v = tf->vector;
 	if (v < 32) {
+		/* First: a core stopped by a panic's NMI halts, whatever mode it was in. */
+		if (v == EXC_NMI && panic_in_progress())
+			halt_forever();
 		if (trap_from_user(tf) && user_exception_handler) {
 			user_exception_handler(tf);
 			if (user_return_hook)
 				user_return_hook(tf);
 			return;
 		}
-		if (v == EXC_NMI && panic_in_progress())
-			halt_forever(); /* another core panicked and stopped us */
 		kernel_exception(tf);
 	}
 	if (handlers[v])
