@@ -16,6 +16,26 @@
 #include "acpi/acpi.h"
 #include "dev/console.h"
 #include "lib/selftest.h"
+#include "mm/domain.h"
+#include "mm/mm.h"
+#include "mm/vm.h"
+#include "fs/vfs.h"
+#include "proc/proc.h"
+#include "sched/executor.h"
+#include "sched/selftest_async.h"
+#include "sys/syscall.h"
+
+void rtc_init(void);
+void proc_traps_init(void);
+void futex_init(void);
+
+static volatile bool executors_ready; /* [a] set once by the boot core */
+
+static void tlb_shootdown_handler(struct trapframe *tf)
+{
+	lapic_eoi();
+	tlb_shootdown_poll();
+}
 
 static struct cpu boot_cpu;
 static u8 boot_ist_stacks[3 * 4096] __aligned(4096);
@@ -44,25 +64,37 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 		cpu_has.nx, cpu_has.smep, cpu_has.smap, cpu_has.umip, cpu_has.pcid,
 		cpu_has.tsc_deadline, cpu_has.x2apic);
 
-	/* Integration point: mm_init(), acpi_init(), smp_boot(), executor start go here. */
-	/* mm_init() goes first */
+	mm_init();
 	acpi_init(boot.rsdp); /* before tsc_calibrate(): it finds the HPET */
 	tsc_calibrate();
+	rtc_init();
 	lapic_init();
 	ioapic_init();
-	smp_boot();
+	trap_set_handler(VEC_TLB, tlb_shootdown_handler);
+	syscall_init();
+	proc_traps_init();
+	futex_init();
+	vfs_init();
 
-	if (opts.bench)
-		selftests_run(true);
-	if (opts.selftest) {
-		int failed = selftests_run(false);
-		if (failed) {
-			kprintf("selftest: %d FAILED\n", failed);
-			machine_exit(false);
-		}
-		kprintf("selftest: all passed\n");
-		machine_exit(true);
-	}
-	kprintf("ferry: nothing to run yet\n");
-	machine_exit(true);
+	executor_init(&boot_cpu);
+	smp_boot();
+	/* Every executor exists before any core may push work to another. */
+	for (u32 i = 1; i < ncpus; i++)
+		executor_init(cpus[i]);
+	__atomic_store_n(&executors_ready, true, __ATOMIC_RELEASE);
+
+	boot_task_start();
+	executor_loop();
+}
+
+/* Each other core, once smp_boot has set it up. */
+void ap_main(void)
+{
+	struct cpu *c = this_cpu();
+	vm_init_ap();
+	syscall_init_cpu();
+	pr_info("smp: cpu %u (apic %u) online\n", c->index, c->apic_id);
+	while (!__atomic_load_n(&executors_ready, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	executor_loop();
 }

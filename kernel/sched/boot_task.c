@@ -13,6 +13,7 @@
 #include "lib/kernel.h"
 #include "lib/panic.h"
 #include "lib/selftest.h"
+#include "proc/proc.h"
 
 extern const struct async_test __async_tests_start[], __async_tests_end[];
 
@@ -72,6 +73,54 @@ static bool run_async_tests(void)
 	return true;
 }
 
+#define INIT_ARGS_MAX 32
+
+/*
+ * Split the command after "--" into words; single or double quotes keep
+ * spaces inside a word (enough for tools/ferry-run's quoting).
+ */
+static int split_words(char *s, char **argv, int max)
+{
+	int n = 0;
+	while (*s && n < max) {
+		while (*s == ' ')
+			s++;
+		if (!*s)
+			break;
+		char *out = s;
+		argv[n++] = out;
+		char quote = 0;
+		for (; *s && (quote || *s != ' '); s++) {
+			if (!quote && (*s == '\'' || *s == '"'))
+				quote = *s;
+			else if (quote && *s == quote)
+				quote = 0;
+			else
+				*out++ = *s;
+		}
+		if (*s)
+			s++;
+		*out = 0;
+	}
+	return n;
+}
+
+static void start_init(void)
+{
+	static char run[sizeof opts.run];
+	char *argv[INIT_ARGS_MAX + 2];
+	char *envp[] = {"PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/", "TERM=linux", NULL};
+	argv[0] = opts.init;
+	strlcpy(run, opts.run, sizeof run);
+	int n = split_words(run, argv + 1, INIT_ARGS_MAX);
+	argv[n + 1] = NULL;
+	int pid = proc_spawn_init(opts.init, argv, envp);
+	if (pid < 0) {
+		kprintf("ferry: cannot start init %s (error %d); nothing to run\n", opts.init, -pid);
+		machine_exit(false);
+	}
+}
+
 static enum poll_result boot_poll(struct task *self)
 {
 	if (!boot.cur && !boot.started) {
@@ -99,7 +148,7 @@ static enum poll_result boot_poll(struct task *self)
 		kprintf("selftest: all passed\n");
 		machine_exit(true);
 	}
-	kprintf("ferry: no init process yet; the machine idles\n");
+	start_init();
 	return READY;
 }
 

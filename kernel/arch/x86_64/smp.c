@@ -249,14 +249,3 @@ __noreturn void ap_start(struct cpu *c)
 	halt_forever();
 }
 
-void ap_main(void)
-{
-	struct cpu *c = this_cpu();
-	pr_info("smp: cpu %u (apic %u) online\n", c->index, c->apic_id);
-	/*
-	 * Idle until the executor exists (the lead replaces this loop with
-	 * executor_loop()): interrupts are on only inside the sti;hlt.
-	 */
-	for (;;)
-		cpu_idle_halt();
-}
