@@ -16,6 +16,8 @@ mapfile -t flags < <("$here/bench-qemu-flags" "$mode")
 	echo "@@host mem $("$here/bench-qemu-flags" "$mode" mem)"
 	echo "@@host flags ${flags[*]}"
 	echo "@@host qemu $(qemu-system-x86_64 --version | head -1)"
+	# Other work on the machine slows wall-time figures: record how much.
+	echo "@@host loadavg $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) host CPUs"
 } >"$log"
 start=$EPOCHREALTIME
 timeout --foreground -k 5 "$timeout" qemu-system-x86_64 "${flags[@]}" "$@" </dev/null 2>&1 |

@@ -65,12 +65,13 @@ boot() {	# mode run
 		echo "@@host mode $mode"
 		echo "@@host smp $("$here/bench-qemu-flags" "$mode" smp)"
 		echo "@@host mem $("$here/bench-qemu-flags" "$mode" mem)"
-		echo "@@host flags tools/ferry-run" $(ferry_opts "$mode")
+		echo "@@host flags tools/ferry-run $(ferry_opts "$mode" | paste -sd ' ')"
 		echo "@@host qemu $(qemu-system-x86_64 --version | head -1)"
+		echo "@@host loadavg $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) host CPUs"
 		echo "@@host kernel ferry $(git -C "$top" describe --always --dirty 2>/dev/null)"
 		# Boot to the first line a program prints: ferry-run shows nothing before.
 		local start=$EPOCHREALTIME first=""
-		while IFS= read -r line; do
+		while IFS= read -r _; do
 			[ -z "$first" ] && first=$EPOCHREALTIME
 		done < <(ferry "$mode" /bin/busybox echo @@init 2>/dev/null)
 		[ -n "$first" ] && echo "@@host boot_to_init_ms $(((${first/[.,]/} - ${start/[.,]/}) / 1000))"

@@ -149,6 +149,7 @@ def side_info(side_runs):
         "qemu": h.get("qemu"),
         "flags": h.get("flags"),
         "elapsed_s": [int(r["host"]["elapsed_s"]) for r in side_runs if "elapsed_s" in r["host"]],
+        "host_load": [r["host"]["loadavg"] for r in side_runs if "loadavg" in r["host"]],
         "failed_programs": sorted({p for r in side_runs for p, rc in r["ended"].items() if rc != "0"}),
     }
 
@@ -193,8 +194,14 @@ def markdown(rep):
     lines.append("Same QEMU virtual machine for both kernels; ratio = " + rep["ratio"] + ".")
     if rep["ferry_status"]:
         lines += ["", "**Ferry:** " + rep["ferry_status"] + "."]
+    notes = {
+        "icount": "A guest nanosecond is one executed instruction, and QEMU counts every "
+                  "iteration of a `rep` string instruction (zeroing 4 KiB with `rep stosb` "
+                  "counts 4096, with `rep stosq` 512).",
+        "wall": "Host time under TCG: noisy, and slowed by any other load on the host.",
+    }
     for mode, m in rep["measures"].items():
-        lines += ["", "## " + m["title"], ""]
+        lines += ["", "## " + m["title"], "", notes[mode], ""]
         for side in SIDES:
             info = m["sides"][side]
             if info:
@@ -203,6 +210,8 @@ def markdown(rep):
                     "; command line `{}`".format(info["cmdline"]) if info["cmdline"] else "",
                     "; clocksource {}".format(info["clocksource"]) if info["clocksource"] else ""))
                 lines.append("  - QEMU: {}; `{}`".format(info["qemu"], info["flags"]))
+                if mode == "wall" and info["host_load"]:
+                    lines.append("  - host load average at each boot: " + "; ".join(info["host_load"]))
                 if info["failed_programs"]:
                     lines.append("  - programs that failed: " + ", ".join(info["failed_programs"]))
             else:
