@@ -93,7 +93,7 @@ def build(top, linux_only):
     runs = load(top, ("linux",) if linux_only else SIDES)
     status_file = os.path.join(top, "ferry", "status")
     if linux_only:
-        ferry_status = "not run (Linux side only)"
+        ferry_status = "ferry: not run (Linux side only)"
     elif os.path.exists(status_file):
         ferry_status = open(status_file).read().strip()
     else:
@@ -193,7 +193,7 @@ def markdown(rep):
     lines = ["# Ferry and Linux, side by side", ""]
     lines.append("Same QEMU virtual machine for both kernels; ratio = " + rep["ratio"] + ".")
     if rep["ferry_status"]:
-        lines += ["", "**Ferry:** " + rep["ferry_status"] + "."]
+        lines += ["", "> " + rep["ferry_status"]]
     notes = {
         "icount": "A guest nanosecond is one executed instruction, and QEMU counts every "
                   "iteration of a `rep` string instruction (zeroing 4 KiB with `rep stosb` "
