@@ -1,0 +1,88 @@
+#!/bin/bash
+# The Ferry side of `make bench`: run every benchmark program on Ferry
+# through tools/ferry-run (one boot per program), once under -icount and
+# --runs times under plain TCG, with the CPU count, memory and timing flags
+# of tools/bench-qemu-flags. Logs go to build/bench/ferry/, in the format of
+# the Linux side's. Until Ferry can run user programs this says so, leaves
+# build/bench/ferry/status, and exits 0: the report then shows "—".
+#   tools/bench-ferry.sh [--runs N] [--icount-runs N] [--timeout S]
+# FERRY_RUN=PROGRAM stands in for tools/ferry-run (to test this script).
+set -u
+here=$(dirname "$(readlink -f "$0")")
+top=$(dirname "$here")
+out=$top/build/bench/ferry
+bins=$top/build/bench/bin
+runs=3 icount_runs=1 timeout=300
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--runs) runs=$2; shift 2 ;;
+	--icount-runs) icount_runs=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	*) echo "usage: bench-ferry.sh [--runs N] [--icount-runs N] [--timeout S]" >&2; exit 2 ;;
+	esac
+done
+mkdir -p "$out"
+rm -f "$out"/*.log "$out/status"
+
+not_yet() {
+	echo "ferry: not yet able to run user programs ($1)" | tee "$out/status"
+	exit 0
+}
+run=${FERRY_RUN:-$top/tools/ferry-run}
+[ -x "$run" ] || not_yet "no tools/ferry-run"
+[ -f "$bins/list" ] || { echo "bench-ferry: run make bench-bins first" >&2; exit 1; }
+
+# Every benchmark binary goes to /bench/ in Ferry's image, as on Linux.
+adds=()
+for f in "$bins"/*; do
+	[ "$(basename "$f")" = list ] || adds+=(--add "$f:/bench/$(basename "$f")")
+done
+
+# ferry-run's options for a mode: CPUs, memory and timing flags from
+# tools/bench-qemu-flags; the machine flags are ferry-run's own (those of
+# tools/qemu-boot.sh: -M q35, qboot, -cpu max, as in bench-qemu-flags).
+ferry_opts() {
+	echo --smp "$("$here/bench-qemu-flags" "$1" smp)" --mem "$("$here/bench-qemu-flags" "$1" mem)" \
+		--accel tcg --timeout "$timeout"
+	[ "$1" = icount ] && echo --qemu -icount --qemu shift=0,sleep=off
+}
+
+ferry() {	# mode, then the program and its arguments
+	local mode=$1
+	shift
+	# shellcheck disable=SC2046
+	"$run" $(ferry_opts "$mode") "${adds[@]}" -- "$@" </dev/null
+}
+
+probe=$(ferry wall /bench/exec_tiny 2>&1)
+rc=$?
+[ $rc -eq 0 ] || not_yet "probe run of /bench/exec_tiny ended with status $rc: $(echo "$probe" | tail -1)"
+
+boot() {	# mode run
+	local mode=$1 log=$out/$1-$2.log
+	echo "bench-ferry: $mode run $2 ($("$here/bench-qemu-flags" "$mode" smp) CPU)"
+	{
+		echo "@@host mode $mode"
+		echo "@@host smp $("$here/bench-qemu-flags" "$mode" smp)"
+		echo "@@host mem $("$here/bench-qemu-flags" "$mode" mem)"
+		echo "@@host flags tools/ferry-run $(ferry_opts "$mode" | paste -sd ' ')"
+		echo "@@host qemu $(qemu-system-x86_64 --version | head -1)"
+		echo "@@host loadavg $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) host CPUs"
+		echo "@@host kernel ferry $(git -C "$top" describe --always --dirty 2>/dev/null)"
+		# Boot to the first line a program prints: ferry-run shows nothing before.
+		local start=$EPOCHREALTIME first=""
+		while IFS= read -r _; do
+			[ -z "$first" ] && first=$EPOCHREALTIME
+		done < <(ferry "$mode" /bin/busybox echo @@init 2>/dev/null)
+		[ -n "$first" ] && echo "@@host boot_to_init_ms $(((${first/[.,]/} - ${start/[.,]/}) / 1000))"
+		echo "@@init"
+		for b in $(cat "$bins/list"); do
+			echo "@@begin $b"
+			ferry "$mode" "/bench/$b" 2>&1
+			echo "@@end $b $?"
+		done
+		echo "@@done"
+	} >"$log"
+}
+for i in $(seq 1 "$icount_runs"); do boot icount "$i"; done
+for i in $(seq 1 "$runs"); do boot wall "$i"; done
