@@ -80,7 +80,8 @@ static int wait_for(pid_t cmd, int verbose)
 			return st;
 		if (pid > 0) {
 			if (verbose)
-				fprintf(stderr, "init: reaped orphan %d (status %#x)\n", (int)pid, st);
+				fprintf(stderr, "init: reaped orphan %d (status %#x)\n", (int)pid,
+					st);
 			continue;
 		}
 		if (errno != EINTR) { /* ECHILD: cannot happen while cmd lives */

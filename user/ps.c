@@ -49,7 +49,8 @@ int main(void)
 
 	if (!ps) {
 		if (errno == ENOSYS)
-			fprintf(stderr, "ps: getpstat is not available here (not running on Ferry?)\n");
+			fprintf(stderr,
+				"ps: getpstat is not available here (not running on Ferry?)\n");
 		else
 			fprintf(stderr, "ps: getpstat: %s\n", strerror(errno));
 		return 1;
@@ -59,15 +60,16 @@ int main(void)
 	       "HEAP", "STACK", "MMAP", "RSS", "SWAP", "NAME");
 	for (uint32_t i = 0; i < ps->count; i++) {
 		const struct pstat_entry *e = &ps->ent[i];
-		printf("%5d %5d %5d %-6s %4u %3d %8llu %9llu %#-12llx %6llu %6llu %6llu %6llu %6llu "
-		       "%6llu %6llu %.*s\n",
-		       e->pid, e->tgid, e->ppid, state_name(e->state), e->tickets, e->last_cpu,
-		       (unsigned long long)e->nsched, (unsigned long long)(e->run_ns / 1000000),
-		       (unsigned long long)e->slot_base, (unsigned long long)e->text_pages * 4,
-		       (unsigned long long)e->data_pages * 4, (unsigned long long)e->heap_pages * 4,
-		       (unsigned long long)e->stack_pages * 4, (unsigned long long)e->mmap_pages * 4,
-		       (unsigned long long)e->resident * 4, (unsigned long long)e->swapped * 4,
-		       PSTAT_NAME_LEN, e->name);
+		printf(
+		    "%5d %5d %5d %-6s %4u %3d %8llu %9llu %#-12llx %6llu %6llu %6llu %6llu %6llu "
+		    "%6llu %6llu %.*s\n",
+		    e->pid, e->tgid, e->ppid, state_name(e->state), e->tickets, e->last_cpu,
+		    (unsigned long long)e->nsched, (unsigned long long)(e->run_ns / 1000000),
+		    (unsigned long long)e->slot_base, (unsigned long long)e->text_pages * 4,
+		    (unsigned long long)e->data_pages * 4, (unsigned long long)e->heap_pages * 4,
+		    (unsigned long long)e->stack_pages * 4, (unsigned long long)e->mmap_pages * 4,
+		    (unsigned long long)e->resident * 4, (unsigned long long)e->swapped * 4,
+		    PSTAT_NAME_LEN, e->name);
 	}
 	free(ps);
 	return 0;

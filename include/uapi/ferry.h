@@ -117,14 +117,14 @@ enum pstat_state {
 
 /* One live thread as getpstat reports it. 120 bytes, 8-byte aligned. */
 struct pstat_entry {
-	int32_t pid;       /* thread id (== tgid for a process's first thread) */
-	int32_t tgid;      /* process the thread belongs to */
-	int32_t ppid;      /* parent process */
-	uint32_t state;    /* enum pstat_state */
-	uint32_t tickets;  /* lottery tickets */
-	int32_t last_cpu;  /* core it last ran on, -1 if never */
-	uint64_t nsched;   /* times chosen to run */
-	uint64_t run_ns;   /* time spent running in user and kernel mode */
+	int32_t pid;		   /* thread id (== tgid for a process's first thread) */
+	int32_t tgid;		   /* process the thread belongs to */
+	int32_t ppid;		   /* parent process */
+	uint32_t state;		   /* enum pstat_state */
+	uint32_t tickets;	   /* lottery tickets */
+	int32_t last_cpu;	   /* core it last ran on, -1 if never */
+	uint64_t nsched;	   /* times chosen to run */
+	uint64_t run_ns;	   /* time spent running in user and kernel mode */
 	char name[PSTAT_NAME_LEN]; /* last path component of the executable */
 	/* Its address space (shared by the threads of one process). */
 	uint64_t slot_base;   /* start of its slot; 0 for a fixed-address program */
@@ -138,8 +138,8 @@ struct pstat_entry {
 };
 
 struct pstat {
-	uint32_t cap;   /* in: entries the caller made room for */
-	uint32_t count; /* out: live threads, may exceed cap */
+	uint32_t cap;		  /* in: entries the caller made room for */
+	uint32_t count;		  /* out: live threads, may exceed cap */
 	struct pstat_entry ent[]; /* out: min(cap, count) entries */
 };
 

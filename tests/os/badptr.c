@@ -28,16 +28,16 @@ struct bad {
 };
 
 static struct bad bads[] = {
-	{"NULL", NULL, 0},
-	{"unmapped page", NULL, 0},
-	{"PROT_NONE page", NULL, 0},
-	{"upper half", (void *)0xffff800000000000ul, 0},
-	{"Linux direct map", (void *)0xffff888000000000ul, 0},
-	{"kernel image", (void *)0xffffffff80000000ul, 0},
-	{"non-canonical", (void *)0x0000800000000000ul, 0},
-	{"non-canonical high", (void *)0xdead000000000000ul, 0},
-	{"read-only page", NULL, 1},
-	{"program text", NULL, 1},
+    {"NULL", NULL, 0},
+    {"unmapped page", NULL, 0},
+    {"PROT_NONE page", NULL, 0},
+    {"upper half", (void *)0xffff800000000000ul, 0},
+    {"Linux direct map", (void *)0xffff888000000000ul, 0},
+    {"kernel image", (void *)0xffffffff80000000ul, 0},
+    {"non-canonical", (void *)0x0000800000000000ul, 0},
+    {"non-canonical high", (void *)0xdead000000000000ul, 0},
+    {"read-only page", NULL, 1},
+    {"program text", NULL, 1},
 };
 #define NBADS (sizeof bads / sizeof bads[0])
 
@@ -52,15 +52,27 @@ static long c_write(void *p)
 	int fd[2];
 	return pipe(fd) ? -2 : S(SYS_write, fd[1], p, 16);
 }
-static long c_pwrite(void *p) { return S(SYS_pwrite64, file_fd, p, 16, 0); }
-static long c_writev_iov(void *p) { return S(SYS_writev, file_fd, p, 1); }
+static long c_pwrite(void *p)
+{
+	return S(SYS_pwrite64, file_fd, p, 16, 0);
+}
+static long c_writev_iov(void *p)
+{
+	return S(SYS_writev, file_fd, p, 1);
+}
 static long c_writev_base(void *p)
 {
 	struct iovec iov = {p, 16};
 	return S(SYS_writev, file_fd, &iov, 1);
 }
-static long c_open(void *p) { return S(SYS_open, p, O_RDONLY); }
-static long c_openat(void *p) { return S(SYS_openat, AT_FDCWD, p, O_RDONLY); }
+static long c_open(void *p)
+{
+	return S(SYS_open, p, O_RDONLY);
+}
+static long c_openat(void *p)
+{
+	return S(SYS_openat, AT_FDCWD, p, O_RDONLY);
+}
 static long c_stat_path(void *p)
 {
 	struct stat st;
@@ -71,21 +83,45 @@ static long c_lstat_path(void *p)
 	struct stat st;
 	return S(SYS_lstat, p, &st);
 }
-static long c_access(void *p) { return S(SYS_access, p, F_OK); }
-static long c_chdir(void *p) { return S(SYS_chdir, p); }
+static long c_access(void *p)
+{
+	return S(SYS_access, p, F_OK);
+}
+static long c_chdir(void *p)
+{
+	return S(SYS_chdir, p);
+}
 static long c_execve(void *p)
 {
 	char *argv[] = {"x", NULL};
 	return S(SYS_execve, p, argv, environ);
 }
-static long c_nanosleep(void *p) { return S(SYS_nanosleep, p, NULL); }
-static long c_sigaction_in(void *p) { return S(SYS_rt_sigaction, SIGUSR1, p, NULL, 8); }
-static long c_sigprocmask_in(void *p) { return S(SYS_rt_sigprocmask, SIG_BLOCK, p, NULL, 8); }
-static long c_setrlimit(void *p) { return S(SYS_prlimit64, 0, RLIMIT_NOFILE, p, NULL); }
+static long c_nanosleep(void *p)
+{
+	return S(SYS_nanosleep, p, NULL);
+}
+static long c_sigaction_in(void *p)
+{
+	return S(SYS_rt_sigaction, SIGUSR1, p, NULL, 8);
+}
+static long c_sigprocmask_in(void *p)
+{
+	return S(SYS_rt_sigprocmask, SIG_BLOCK, p, NULL, 8);
+}
+static long c_setrlimit(void *p)
+{
+	return S(SYS_prlimit64, 0, RLIMIT_NOFILE, p, NULL);
+}
 
 /* Calls where the kernel writes through p. */
-static long c_read_zero(void *p) { return S(SYS_read, zero_fd, p, 16); }
-static long c_read_file(void *p) { return S(SYS_pread64, file_fd, p, 16, 0); }
+static long c_read_zero(void *p)
+{
+	return S(SYS_read, zero_fd, p, 16);
+}
+static long c_read_file(void *p)
+{
+	return S(SYS_pread64, file_fd, p, 16, 0);
+}
 static long c_read_pipe(void *p)
 {
 	int fd[2];
@@ -97,26 +133,86 @@ static long c_readv(void *p)
 	struct iovec iov = {p, 16};
 	return S(SYS_preadv, file_fd, &iov, 1, 0, 0);
 }
-static long c_fstat(void *p) { return S(SYS_fstat, file_fd, p); }
-static long c_stat_buf(void *p) { return S(SYS_stat, "/", p); }
-static long c_fstatat_buf(void *p) { return S(SYS_newfstatat, AT_FDCWD, "/", p, 0); }
-static long c_statx_buf(void *p) { return S(SYS_statx, AT_FDCWD, "/", 0, 0x7ff, p); }
-static long c_getcwd(void *p) { return S(SYS_getcwd, p, 64); }
-static long c_uname(void *p) { return S(SYS_uname, p); }
-static long c_clock_gettime(void *p) { return S(SYS_clock_gettime, CLOCK_MONOTONIC, p); }
-static long c_clock_getres(void *p) { return S(SYS_clock_getres, CLOCK_MONOTONIC, p); }
-static long c_gettimeofday(void *p) { return S(SYS_gettimeofday, p, NULL); }
-static long c_time(void *p) { return S(SYS_time, p); }
-static long c_sysinfo(void *p) { return S(SYS_sysinfo, p); }
-static long c_getrusage(void *p) { return S(SYS_getrusage, RUSAGE_SELF, p); }
-static long c_getrlimit(void *p) { return S(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, p); }
-static long c_affinity(void *p) { return S(SYS_sched_getaffinity, 0, 128, p); }
-static long c_pipe(void *p) { return S(SYS_pipe2, p, 0); }
-static long c_getdents(void *p) { return S(SYS_getdents64, dir_fd, p, 4096); }
-static long c_sigprocmask_out(void *p) { return S(SYS_rt_sigprocmask, SIG_BLOCK, NULL, p, 8); }
-static long c_sigaction_out(void *p) { return S(SYS_rt_sigaction, SIGUSR1, NULL, p, 8); }
-static long c_getrandom(void *p) { return S(SYS_getrandom, p, 16, 0); }
-static long c_readlink(void *p) { return S(SYS_readlink, "/proc/self/exe", p, 64); }
+static long c_fstat(void *p)
+{
+	return S(SYS_fstat, file_fd, p);
+}
+static long c_stat_buf(void *p)
+{
+	return S(SYS_stat, "/", p);
+}
+static long c_fstatat_buf(void *p)
+{
+	return S(SYS_newfstatat, AT_FDCWD, "/", p, 0);
+}
+static long c_statx_buf(void *p)
+{
+	return S(SYS_statx, AT_FDCWD, "/", 0, 0x7ff, p);
+}
+static long c_getcwd(void *p)
+{
+	return S(SYS_getcwd, p, 64);
+}
+static long c_uname(void *p)
+{
+	return S(SYS_uname, p);
+}
+static long c_clock_gettime(void *p)
+{
+	return S(SYS_clock_gettime, CLOCK_MONOTONIC, p);
+}
+static long c_clock_getres(void *p)
+{
+	return S(SYS_clock_getres, CLOCK_MONOTONIC, p);
+}
+static long c_gettimeofday(void *p)
+{
+	return S(SYS_gettimeofday, p, NULL);
+}
+static long c_time(void *p)
+{
+	return S(SYS_time, p);
+}
+static long c_sysinfo(void *p)
+{
+	return S(SYS_sysinfo, p);
+}
+static long c_getrusage(void *p)
+{
+	return S(SYS_getrusage, RUSAGE_SELF, p);
+}
+static long c_getrlimit(void *p)
+{
+	return S(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, p);
+}
+static long c_affinity(void *p)
+{
+	return S(SYS_sched_getaffinity, 0, 128, p);
+}
+static long c_pipe(void *p)
+{
+	return S(SYS_pipe2, p, 0);
+}
+static long c_getdents(void *p)
+{
+	return S(SYS_getdents64, dir_fd, p, 4096);
+}
+static long c_sigprocmask_out(void *p)
+{
+	return S(SYS_rt_sigprocmask, SIG_BLOCK, NULL, p, 8);
+}
+static long c_sigaction_out(void *p)
+{
+	return S(SYS_rt_sigaction, SIGUSR1, NULL, p, 8);
+}
+static long c_getrandom(void *p)
+{
+	return S(SYS_getrandom, p, 16, 0);
+}
+static long c_readlink(void *p)
+{
+	return S(SYS_readlink, "/proc/self/exe", p, 64);
+}
 
 static const struct call {
 	const char *name;
@@ -124,45 +220,45 @@ static const struct call {
 	int out;     /* the kernel writes through p: read-only memory is bad too */
 	int null_ok; /* NULL means "not wanted" for this argument */
 } calls[] = {
-	{"write(pipe, p, 16)", c_write, 0, 0},
-	{"pwrite64(file, p, 16, 0)", c_pwrite, 0, 0},
-	{"writev(file, p, 1)", c_writev_iov, 0, 0},
-	{"writev(file, {p, 16}, 1)", c_writev_base, 0, 0},
-	{"open(p)", c_open, 0, 0},
-	{"openat(AT_FDCWD, p)", c_openat, 0, 0},
-	{"stat(p, buf)", c_stat_path, 0, 0},
-	{"lstat(p, buf)", c_lstat_path, 0, 0},
-	{"access(p)", c_access, 0, 0},
-	{"chdir(p)", c_chdir, 0, 0},
-	{"execve(p, argv, envp)", c_execve, 0, 0},
-	{"nanosleep(p, NULL)", c_nanosleep, 0, 0},
-	{"rt_sigaction(SIGUSR1, p, NULL)", c_sigaction_in, 0, 1},
-	{"rt_sigprocmask(SIG_BLOCK, p, NULL)", c_sigprocmask_in, 0, 1},
-	{"prlimit64(0, NOFILE, p, NULL)", c_setrlimit, 0, 1},
-	{"read(/dev/zero, p, 16)", c_read_zero, 1, 0},
-	{"pread64(file, p, 16, 0)", c_read_file, 1, 0},
-	{"read(pipe, p, 16)", c_read_pipe, 1, 0},
-	{"preadv(file, {p, 16}, 1)", c_readv, 1, 0},
-	{"fstat(file, p)", c_fstat, 1, 0},
-	{"stat(\"/\", p)", c_stat_buf, 1, 0},
-	{"newfstatat(AT_FDCWD, \"/\", p)", c_fstatat_buf, 1, 0},
-	{"statx(AT_FDCWD, \"/\", p)", c_statx_buf, 1, 0},
-	{"getcwd(p, 64)", c_getcwd, 1, 0},
-	{"uname(p)", c_uname, 1, 0},
-	{"clock_gettime(MONOTONIC, p)", c_clock_gettime, 1, 0},
-	{"clock_getres(MONOTONIC, p)", c_clock_getres, 1, 1},
-	{"gettimeofday(p, NULL)", c_gettimeofday, 1, 1},
-	{"time(p)", c_time, 1, 1},
-	{"sysinfo(p)", c_sysinfo, 1, 0},
-	{"getrusage(SELF, p)", c_getrusage, 1, 0},
-	{"prlimit64(0, NOFILE, NULL, p)", c_getrlimit, 1, 1},
-	{"sched_getaffinity(0, 128, p)", c_affinity, 1, 0},
-	{"pipe2(p, 0)", c_pipe, 1, 0},
-	{"getdents64(dir, p, 4096)", c_getdents, 1, 0},
-	{"rt_sigprocmask(SIG_BLOCK, NULL, p)", c_sigprocmask_out, 1, 1},
-	{"rt_sigaction(SIGUSR1, NULL, p)", c_sigaction_out, 1, 1},
-	{"getrandom(p, 16, 0)", c_getrandom, 1, 0},
-	{"readlink(\"/proc/self/exe\", p, 64)", c_readlink, 1, 0},
+    {"write(pipe, p, 16)", c_write, 0, 0},
+    {"pwrite64(file, p, 16, 0)", c_pwrite, 0, 0},
+    {"writev(file, p, 1)", c_writev_iov, 0, 0},
+    {"writev(file, {p, 16}, 1)", c_writev_base, 0, 0},
+    {"open(p)", c_open, 0, 0},
+    {"openat(AT_FDCWD, p)", c_openat, 0, 0},
+    {"stat(p, buf)", c_stat_path, 0, 0},
+    {"lstat(p, buf)", c_lstat_path, 0, 0},
+    {"access(p)", c_access, 0, 0},
+    {"chdir(p)", c_chdir, 0, 0},
+    {"execve(p, argv, envp)", c_execve, 0, 0},
+    {"nanosleep(p, NULL)", c_nanosleep, 0, 0},
+    {"rt_sigaction(SIGUSR1, p, NULL)", c_sigaction_in, 0, 1},
+    {"rt_sigprocmask(SIG_BLOCK, p, NULL)", c_sigprocmask_in, 0, 1},
+    {"prlimit64(0, NOFILE, p, NULL)", c_setrlimit, 0, 1},
+    {"read(/dev/zero, p, 16)", c_read_zero, 1, 0},
+    {"pread64(file, p, 16, 0)", c_read_file, 1, 0},
+    {"read(pipe, p, 16)", c_read_pipe, 1, 0},
+    {"preadv(file, {p, 16}, 1)", c_readv, 1, 0},
+    {"fstat(file, p)", c_fstat, 1, 0},
+    {"stat(\"/\", p)", c_stat_buf, 1, 0},
+    {"newfstatat(AT_FDCWD, \"/\", p)", c_fstatat_buf, 1, 0},
+    {"statx(AT_FDCWD, \"/\", p)", c_statx_buf, 1, 0},
+    {"getcwd(p, 64)", c_getcwd, 1, 0},
+    {"uname(p)", c_uname, 1, 0},
+    {"clock_gettime(MONOTONIC, p)", c_clock_gettime, 1, 0},
+    {"clock_getres(MONOTONIC, p)", c_clock_getres, 1, 1},
+    {"gettimeofday(p, NULL)", c_gettimeofday, 1, 1},
+    {"time(p)", c_time, 1, 1},
+    {"sysinfo(p)", c_sysinfo, 1, 0},
+    {"getrusage(SELF, p)", c_getrusage, 1, 0},
+    {"prlimit64(0, NOFILE, NULL, p)", c_getrlimit, 1, 1},
+    {"sched_getaffinity(0, 128, p)", c_affinity, 1, 0},
+    {"pipe2(p, 0)", c_pipe, 1, 0},
+    {"getdents64(dir, p, 4096)", c_getdents, 1, 0},
+    {"rt_sigprocmask(SIG_BLOCK, NULL, p)", c_sigprocmask_out, 1, 1},
+    {"rt_sigaction(SIGUSR1, NULL, p)", c_sigaction_out, 1, 1},
+    {"getrandom(p, 16, 0)", c_getrandom, 1, 0},
+    {"readlink(\"/proc/self/exe\", p, 64)", c_readlink, 1, 0},
 };
 
 static const struct call *cur_call;

@@ -181,7 +181,8 @@ static void check_kinds(void)
 	CHECK(ro[0] == 5, "and the parent's copy is unchanged");
 	munmap(ro, PG);
 
-	volatile long *sh = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	volatile long *sh =
+	    mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (!CHECK(sh != MAP_FAILED, "mmap a shared anonymous page"))
 		return;
 	*sh = 1;

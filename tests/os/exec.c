@@ -23,9 +23,10 @@ static int helper(int argc, char **argv)
 		return raise(atoi(argv[2])), 99;
 	if (!strcmp(m, "pid"))
 		return printf("%d\n", (int)getpid()) > 0 ? 0 : 1;
-	if (!strcmp(m, "fds") && argc > 3) /* argv[2] must be closed, argv[3] open */
-		return fcntl(atoi(argv[2]), F_GETFD) == -1 && errno == EBADF &&
-		       fcntl(atoi(argv[3]), F_GETFD) == 0 ? 0 : 1;
+	if (!strcmp(m, "fds") && argc > 3) { /* argv[2] must be closed, argv[3] open */
+		int closed = fcntl(atoi(argv[2]), F_GETFD) == -1 && errno == EBADF;
+		return closed && fcntl(atoi(argv[3]), F_GETFD) == 0 ? 0 : 1;
+	}
 	if (!strcmp(m, "sigs")) { /* SIGTERM stays ignored, SIGUSR1's handler is gone */
 		int ign = sigaction(SIGTERM, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
 		int dfl = sigaction(SIGUSR1, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL;
@@ -79,12 +80,12 @@ static void check_status(void)
 	pid = run(NULL, NULL, "exit", "5", NULL);
 	memset(&si, 0, sizeof si);
 	CHECK(waitid(P_PID, pid, &si, WEXITED) == 0 && si.si_pid == pid && si.si_signo == SIGCHLD &&
-		      si.si_code == CLD_EXITED && si.si_status == 5,
+		  si.si_code == CLD_EXITED && si.si_status == 5,
 	      "waitid: CLD_EXITED, status 5");
 	pid = run(NULL, NULL, "raise", "15", NULL);
 	memset(&si, 0, sizeof si);
 	CHECK(waitid(P_ALL, 0, &si, WEXITED) == 0 && si.si_pid == pid && si.si_code == CLD_KILLED &&
-		      si.si_status == SIGTERM,
+		  si.si_status == SIGTERM,
 	      "waitid: CLD_KILLED, SIGTERM");
 }
 
@@ -185,7 +186,8 @@ static void check_errors(void)
 	const char *junk = t_tmp("junk"), *trunc = t_tmp("trunc"), *plain = t_tmp("plain");
 	const char *mach = t_tmp("machine");
 
-	CHECK_ERR(execv("/nonexistent/program", argv), ENOENT, "execve of a missing file is ENOENT");
+	CHECK_ERR(execv("/nonexistent/program", argv), ENOENT,
+		  "execve of a missing file is ENOENT");
 	CHECK_ERR(execv("/", argv), EACCES, "execve of a directory is EACCES");
 
 	int fd = open(junk, O_CREAT | O_TRUNC | O_WRONLY, 0755);
@@ -208,7 +210,8 @@ static void check_errors(void)
 	fd = open(mach, O_CREAT | O_TRUNC | O_WRONLY, 0755);
 	(void)!write(fd, head, sizeof head);
 	close(fd);
-	CHECK_ERR(execv(mach, argv), ENOEXEC, "execve of an ELF file for another machine is ENOEXEC");
+	CHECK_ERR(execv(mach, argv), ENOEXEC,
+		  "execve of an ELF file for another machine is ENOEXEC");
 
 	fd = open(plain, O_CREAT | O_TRUNC | O_WRONLY, 0644);
 	close(fd);
@@ -294,9 +297,8 @@ static void check_orphan(void)
 	CHECK_EXITED(t_wait(pid), 0, "the orphan's parent exits");
 	pid_t pp = 0;
 	int got = read(fd[0], &pp, sizeof pp) == sizeof pp;
-	CHECK(got && pp == reaper,
-	      "the orphan is adopted by %s (pid %d; it reports %d)", reaper == 1 ? "init" : "us",
-	      reaper, pp);
+	CHECK(got && pp == reaper, "the orphan is adopted by %s (pid %d; it reports %d)",
+	      reaper == 1 ? "init" : "us", reaper, pp);
 	close(fd[0]);
 	if (reaper != 1)
 		CHECK(waitpid(-1, NULL, 0) > 0, "and can be reaped by its new parent");

@@ -68,7 +68,8 @@ static void check_pstat(void)
 	      "getpstat fills min(cap, count) entries (%d of %u)", n, ps->count);
 	const struct pstat_entry *me = find(ps, getpid());
 	if (CHECK(me != NULL, "getpstat lists this process")) {
-		CHECK(me->tgid == getpid() && me->ppid == getppid(), "with its pid, tgid and parent");
+		CHECK(me->tgid == getpid() && me->ppid == getppid(),
+		      "with its pid, tgid and parent");
 		CHECK(me->tickets == 17, "with its 17 tickets (%u)", me->tickets);
 		CHECK(me->state == PSTAT_RUNNING, "running (state %u)", me->state);
 		CHECK(me->last_cpu >= 0 && me->nsched >= 1, "on a core (%d), scheduled %llu times",
@@ -144,7 +145,8 @@ static void check_spawn(void)
 
 	CHECK(pid > 0, "spawn this program");
 	CHECK_EXITED(t_wait(pid), 9, "the spawned program's exit status");
-	CHECK_ERR(spawn("/nonexistent", argv, environ), ENOENT, "spawn of a missing file is ENOENT");
+	CHECK_ERR(spawn("/nonexistent", argv, environ), ENOENT,
+		  "spawn of a missing file is ENOENT");
 	CHECK_ERR(waitpid(-1, NULL, WNOHANG), ECHILD, "and leaves no child behind");
 }
 
@@ -172,10 +174,9 @@ static void check_messages(void)
 	if (pid == 0) {
 		void *got = NULL;
 		ssize_t n = msg_recv(fds[1], &got);
-		_exit(n == 2 * PG && got == buf && !strcmp(got, "hello") &&
-				      !strcmp((char *)got + PG, "world") && msg_free(got) == 0
-			      ? 0
-			      : 1);
+		int ok = n == 2 * PG && got == buf && !strcmp(got, "hello") &&
+			 !strcmp((char *)got + PG, "world");
+		_exit(ok && msg_free(got) == 0 ? 0 : 1);
 	}
 	CHECK(msg_send(fds[0], buf, 2 * PG) == 0, "msg_send two pages");
 	CHECK_KILLED(t_child(read_from, buf), SIGSEGV, "the sender can no longer touch them");

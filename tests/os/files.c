@@ -50,7 +50,8 @@ static void check_basic(void)
 	struct iovec r[2] = {{r1, 2}, {r2, 3}};
 	CHECK(writev(fd, w, 3) == 5, "writev three pieces");
 	CHECK(pread(fd, buf, 5, 13) == 5 && is(buf, "abcde"), "they landed in order");
-	CHECK(lseek(fd, 13, SEEK_SET) == 13 && readv(fd, r, 2) == 5 && is(r1, "ab") && is(r2, "cde"),
+	CHECK(lseek(fd, 13, SEEK_SET) == 13 && readv(fd, r, 2) == 5 && is(r1, "ab") &&
+		  is(r2, "cde"),
 	      "readv reads them back into two buffers");
 
 	CHECK(lseek(fd, 1 << 20, SEEK_SET) == 1 << 20 && write(fd, "!", 1) == 1,
@@ -89,7 +90,8 @@ static void check_errors(void)
 {
 	char path[160];
 
-	CHECK_ERR(open(pa, O_CREAT | O_EXCL | O_RDWR, 0644), EEXIST, "O_EXCL on an existing file is EEXIST");
+	CHECK_ERR(open(pa, O_CREAT | O_EXCL | O_RDWR, 0644), EEXIST,
+		  "O_EXCL on an existing file is EEXIST");
 	CHECK_ERR(open("/nonexistent-ferry", O_RDONLY), ENOENT, "opening a missing file is ENOENT");
 	CHECK_ERR(open(dir, O_WRONLY), EISDIR, "opening a directory for writing is EISDIR");
 	CHECK_ERR(open(pa, O_RDONLY | O_DIRECTORY), ENOTDIR, "O_DIRECTORY on a file is ENOTDIR");

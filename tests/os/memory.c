@@ -48,7 +48,8 @@ static void check_brk(void)
 	uintptr_t lo = (b0 + PG - 1) & ~(PG - 1);
 	CHECK(all_zero((void *)lo, 3 * PG), "the new heap pages read as zero");
 	memset((void *)b0, 0xa5, want - b0);
-	CHECK(((volatile unsigned char *)want)[-1] == 0xa5, "the new heap is writable up to the break");
+	CHECK(((volatile unsigned char *)want)[-1] == 0xa5,
+	      "the new heap is writable up to the break");
 
 	CHECK(sys_brk(b0) == b0, "brk shrinks the heap back");
 	uintptr_t gone = lo + PG;
@@ -57,7 +58,8 @@ static void check_brk(void)
 	CHECK(sys_brk(want) == want, "brk grows the heap again");
 	CHECK(all_zero((void *)lo, 3 * PG), "pages given back and taken again read as zero");
 
-	CHECK(sys_brk((uintptr_t)1 << 47) == want, "brk to a kernel address fails, break unchanged");
+	CHECK(sys_brk((uintptr_t)1 << 47) == want,
+	      "brk to a kernel address fails, break unchanged");
 	CHECK(sys_brk(PG) == want, "brk below the program fails, break unchanged");
 	sys_brk(b0);
 }
@@ -69,7 +71,8 @@ static void check_mmap(void)
 
 	if (!CHECK(p != MAP_FAILED, "mmap 16 anonymous pages"))
 		return;
-	CHECK(((uintptr_t)p & (PG - 1)) == 0, "mmap returns a page-aligned address (%p)", (void *)p);
+	CHECK(((uintptr_t)p & (PG - 1)) == 0, "mmap returns a page-aligned address (%p)",
+	      (void *)p);
 	CHECK(all_zero(p, len), "fresh anonymous pages read as zero");
 	for (size_t i = 0; i < len; i++)
 		p[i] = (char)(i * 7);
@@ -95,7 +98,8 @@ static void check_mmap(void)
 	CHECK(munmap(p, len) == 0, "munmap the whole range, hole included");
 	CHECK_KILLED(t_child(touch_read, p), SIGSEGV, "the range is gone");
 
-	char *q = mmap(p, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	char *q =
+	    mmap(p, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	CHECK(q == p, "MAP_FIXED maps at the address asked for");
 	CHECK(q != MAP_FAILED && all_zero(q, PG), "a re-mapped page reads zero, not old data");
 	if (q != MAP_FAILED)

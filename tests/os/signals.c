@@ -230,7 +230,8 @@ static void check_handlers(void)
 	volatile int *volatile bad = (int *)16;
 	if (sigsetjmp(segv_jmp, 1) == 0)
 		(void)*bad;
-	CHECK(segv_addr == (void *)16, "a SIGSEGV handler gets the faulting address (%p)", segv_addr);
+	CHECK(segv_addr == (void *)16, "a SIGSEGV handler gets the faulting address (%p)",
+	      segv_addr);
 	signal(SIGSEGV, SIG_DFL);
 }
 

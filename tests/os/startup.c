@@ -62,10 +62,10 @@ static void check_auxv(char **envp)
 		int type;
 		const char *name;
 	} need[] = {
-		{AT_PHDR, "AT_PHDR"},	  {AT_PHENT, "AT_PHENT"},   {AT_PHNUM, "AT_PHNUM"},
-		{AT_PAGESZ, "AT_PAGESZ"}, {AT_BASE, "AT_BASE"},	    {AT_ENTRY, "AT_ENTRY"},
-		{AT_RANDOM, "AT_RANDOM"}, {AT_EXECFN, "AT_EXECFN"}, {AT_HWCAP, "AT_HWCAP"},
-		{AT_SECURE, "AT_SECURE"},
+	    {AT_PHDR, "AT_PHDR"},     {AT_PHENT, "AT_PHENT"},	{AT_PHNUM, "AT_PHNUM"},
+	    {AT_PAGESZ, "AT_PAGESZ"}, {AT_BASE, "AT_BASE"},	{AT_ENTRY, "AT_ENTRY"},
+	    {AT_RANDOM, "AT_RANDOM"}, {AT_EXECFN, "AT_EXECFN"}, {AT_HWCAP, "AT_HWCAP"},
+	    {AT_SECURE, "AT_SECURE"},
 	};
 
 	CHECK(read_auxv(envp, aux, seen), "auxv follows envp and ends with AT_NULL");

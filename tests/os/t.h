@@ -71,10 +71,11 @@ static inline int t_check(int ok, int line, const char *why, const char *fmt, ..
 }
 
 /* Check that a call failed with the given errno: CHECK_ERR(call, EFAULT, "..."). */
-#define CHECK_ERR(call, err, ...)                                                             \
+#define CHECK_ERR(call, err, ...)                                                                  \
 	(t_r = (long)(call), t_e = errno, t_check_err(t_r, t_e, (err), __LINE__, __VA_ARGS__))
 
-static long t_r __attribute__((unused)); /* the comma sequence above reads errno only after the call */
+static long t_r
+    __attribute__((unused)); /* the comma sequence above reads errno only after the call */
 static int t_e __attribute__((unused));
 
 static inline int t_check_err(long r, int e, int want, int line, const char *fmt, ...)
@@ -98,8 +99,11 @@ static inline int t_done(void)
 	const char *name = (const char *)getauxval(AT_EXECFN);
 	const char *slash = name ? strrchr(name, '/') : NULL;
 
-	t_note("%s: %d checks, %d failed", slash ? slash + 1 : name ? name : "test", t_checks,
-	       t_failed);
+	t_note("%s: %d checks, %d failed",
+	       slash  ? slash + 1
+	       : name ? name
+		      : "test",
+	       t_checks, t_failed);
 	return t_failed ? 1 : 0;
 }
 

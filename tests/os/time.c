@@ -89,7 +89,7 @@ static void check_sleep(void)
 	abs.tv_sec -= 10;
 	t0 = ns(CLOCK_MONOTONIC);
 	CHECK(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs, NULL) == 0 &&
-		      ns(CLOCK_MONOTONIC) - t0 < SLACK,
+		  ns(CLOCK_MONOTONIC) - t0 < SLACK,
 	      "a deadline in the past returns at once");
 }
 
@@ -117,8 +117,8 @@ static void check_interrupt(void)
 	CHECK(r == -1 && e == EINTR, "a handled signal interrupts nanosleep with EINTR");
 	CHECK(d < 4000 * MS, "it returned early (%lld ms)", (long long)d / MS);
 	int64_t left = rem.tv_sec * 1000000000ll + rem.tv_nsec;
-	CHECK(left > 0 && left <= 5000 * MS - d + 10 * MS,
-	      "the time left is filled in (%lld ms)", (long long)left / MS);
+	CHECK(left > 0 && left <= 5000 * MS - d + 10 * MS, "the time left is filled in (%lld ms)",
+	      (long long)left / MS);
 	t_wait(pid);
 	signal(SIGUSR1, SIG_DFL);
 }

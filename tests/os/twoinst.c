@@ -37,13 +37,13 @@ static int instance(void)
 		s = (uint64_t)(uintptr_t)&local * 2654435761u ^ (uint64_t)getpid();
 	secret = s | 1;
 	me = (struct report){(uintptr_t)instance, (uintptr_t)&secret, (uintptr_t)malloc(16),
-			     (uintptr_t)&local, (uintptr_t)&secret, secret};
+			     (uintptr_t)&local,	  (uintptr_t)&secret, secret};
 	if (write(1, &me, sizeof me) != sizeof me || read(0, &peer, sizeof peer) != sizeof peer)
 		return 2;
 	int st = t_child(probe, &peer);
 	char verdict = WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV ? 'i'
-		       : WIFEXITED(st)					? (char)WEXITSTATUS(st)
-									: '?';
+		       : WIFEXITED(st)				  ? (char)WEXITSTATUS(st)
+								  : '?';
 	(void)!write(1, &verdict, 1);
 	while (read(0, &peer, 1) > 0)
 		;
@@ -112,8 +112,8 @@ int main(int argc, char **argv)
 		const uintptr_t lo = 64ull << 30, hi = 96ull << 40;
 		int in_slots = 1;
 		for (int i = 0; i < 2; i++)
-			in_slots &= in[i].r.text >= lo && in[i].r.text < hi && in[i].r.stack >= lo &&
-				    in[i].r.stack < hi;
+			in_slots &= in[i].r.text >= lo && in[i].r.text < hi &&
+				    in[i].r.stack >= lo && in[i].r.stack < hi;
 		CHECK(in_slots, "both load into the slot range, 64 GiB to 96 TiB");
 	}
 
@@ -123,7 +123,9 @@ int main(int argc, char **argv)
 		char v = 0;
 		got &= read(in[i].from, &v, 1) == 1;
 		CHECK(v == 'i' || v == 'd', "instance %d cannot read the other's secret (%s)", i,
-		      v == 'i' ? "SIGSEGV" : v == 'd' ? "other data there" : "read it");
+		      v == 'i'	 ? "SIGSEGV"
+		      : v == 'd' ? "other data there"
+				 : "read it");
 	}
 	for (int i = 0; i < 2; i++) {
 		close(in[i].to);
