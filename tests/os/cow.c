@@ -165,18 +165,14 @@ static void check_nested(void)
 	CHECK(in_data == 10, "the grandparent kept its value");
 }
 
-static void write_to(void *p)
-{
-	*(volatile char *)p = 1;
-}
-
 static void check_kinds(void)
 {
 	char *ro = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ro[0] = 5;
 	mprotect(ro, PG, PROT_READ);
-	CHECK_KILLED(t_child(write_to, ro), SIGSEGV, "a read-only page stays read-only in a child");
-	CHECK_KILLED(t_child(write_to, (void *)check_kinds), SIGSEGV,
+	CHECK_KILLED(t_child(t_write_byte, ro), SIGSEGV,
+		     "a read-only page stays read-only in a child");
+	CHECK_KILLED(t_child(t_write_byte, (void *)check_kinds), SIGSEGV,
 		     "text stays read-only in a child");
 	CHECK(ro[0] == 5, "and the parent's copy is unchanged");
 	munmap(ro, PG);

@@ -50,24 +50,16 @@ static pid_t run(void (*setup)(void *), void *arg, const char *mode, const char 
 	return pid;
 }
 
-/* The raw status word, as wait4 stores it (-1 if the wait failed). */
-static int raw_status(pid_t pid)
-{
-	int st;
-
-	return waitpid(pid, &st, 0) == pid ? st : -1;
-}
-
 static void check_status(void)
 {
-	int st = raw_status(run(NULL, NULL, "exit", "7", NULL));
+	int st = t_wait(run(NULL, NULL, "exit", "7", NULL));
 
 	CHECK(st == 0x0700, "exit(7) gives status 0x0700 (got %#x)", st);
-	st = raw_status(run(NULL, NULL, "exit", "0", NULL));
+	st = t_wait(run(NULL, NULL, "exit", "0", NULL));
 	CHECK(st == 0, "exit(0) gives status 0 (got %#x)", st);
-	st = raw_status(run(NULL, NULL, "exit", "259", NULL));
+	st = t_wait(run(NULL, NULL, "exit", "259", NULL));
 	CHECK(st == 0x0300, "exit(259) keeps the low 8 bits: 0x0300 (got %#x)", st);
-	st = raw_status(run(NULL, NULL, "raise", "15", NULL));
+	st = t_wait(run(NULL, NULL, "raise", "15", NULL));
 	CHECK(st == SIGTERM, "death by SIGTERM gives status 15 (got %#x)", st);
 
 	pid_t pid;

@@ -88,11 +88,6 @@ static void check_pstat(void)
 	CHECK_EXITED(t_wait(pid), 0, "a forked child inherits the tickets");
 }
 
-static void write_to(void *p)
-{
-	*(volatile char *)p = 1;
-}
-
 static void check_protect(void)
 {
 	char *p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -100,11 +95,11 @@ static void check_protect(void)
 	p[0] = 'a';
 	CHECK(mprotect_ro(p, 2) == 0, "mprotect_ro two pages");
 	CHECK(p[0] == 'a', "still readable");
-	CHECK_KILLED(t_child(write_to, p + PG), SIGSEGV, "writing a protected page is SIGSEGV");
+	CHECK_KILLED(t_child(t_write_byte, p + PG), SIGSEGV, "writing a protected page is SIGSEGV");
 	CHECK(munprotect(p, 1) == 0, "munprotect the first page");
 	p[0] = 'b';
 	CHECK(p[0] == 'b', "it is writable again");
-	CHECK_KILLED(t_child(write_to, p + PG), SIGSEGV, "the second is still protected");
+	CHECK_KILLED(t_child(t_write_byte, p + PG), SIGSEGV, "the second is still protected");
 	CHECK_ERR(mprotect_ro(p + 1, 1), EINVAL, "an unaligned address is EINVAL");
 	CHECK_ERR(mprotect_ro(p, 0), EINVAL, "0 pages is EINVAL");
 	CHECK_ERR(mprotect_ro(p, 3), EINVAL, "a range running past the mapping is EINVAL");
@@ -150,11 +145,6 @@ static void check_spawn(void)
 	CHECK_ERR(waitpid(-1, NULL, WNOHANG), ECHILD, "and leaves no child behind");
 }
 
-static void read_from(void *p)
-{
-	(void)*(volatile char *)p;
-}
-
 static void check_messages(void)
 {
 	int fds[2];
@@ -179,7 +169,7 @@ static void check_messages(void)
 		_exit(ok && msg_free(got) == 0 ? 0 : 1);
 	}
 	CHECK(msg_send(fds[0], buf, 2 * PG) == 0, "msg_send two pages");
-	CHECK_KILLED(t_child(read_from, buf), SIGSEGV, "the sender can no longer touch them");
+	CHECK_KILLED(t_child(t_read_byte, buf), SIGSEGV, "the sender can no longer touch them");
 	CHECK_EXITED(t_wait(pid), 0, "the receiver got them at the same address, intact");
 	close(fds[0]), close(fds[1]);
 }

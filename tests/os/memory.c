@@ -18,16 +18,6 @@ static uintptr_t sys_brk(uintptr_t addr)
 	return (uintptr_t)syscall(SYS_brk, addr);
 }
 
-static void touch_read(void *p)
-{
-	(void)*(volatile char *)p;
-}
-
-static void touch_write(void *p)
-{
-	*(volatile char *)p = 1;
-}
-
 static int all_zero(const void *p, size_t n)
 {
 	const unsigned long *w = p;
@@ -53,13 +43,12 @@ static void check_brk(void)
 
 	CHECK(sys_brk(b0) == b0, "brk shrinks the heap back");
 	uintptr_t gone = lo + PG;
-	CHECK_KILLED(t_child(touch_read, (void *)gone), SIGSEGV,
+	CHECK_KILLED(t_child(t_read_byte, (void *)gone), SIGSEGV,
 		     "reading a page given back by brk faults");
 	CHECK(sys_brk(want) == want, "brk grows the heap again");
 	CHECK(all_zero((void *)lo, 3 * PG), "pages given back and taken again read as zero");
 
-	CHECK(sys_brk((uintptr_t)1 << 47) == want,
-	      "brk to a kernel address fails, break unchanged");
+	CHECK(sys_brk((uintptr_t)1 << 47) == want, "brk beyond user space fails, break unchanged");
 	CHECK(sys_brk(PG) == want, "brk below the program fails, break unchanged");
 	sys_brk(b0);
 }
@@ -82,21 +71,21 @@ static void check_mmap(void)
 	CHECK(same, "anonymous pages keep what was written");
 
 	CHECK(munmap(p + 5 * PG, PG) == 0, "munmap one page in the middle");
-	CHECK_KILLED(t_child(touch_read, p + 5 * PG), SIGSEGV, "reading an unmapped page faults");
+	CHECK_KILLED(t_child(t_read_byte, p + 5 * PG), SIGSEGV, "reading an unmapped page faults");
 	CHECK(p[4 * PG] == (char)(4 * PG * 7) && p[6 * PG] == (char)(6 * PG * 7),
 	      "the pages around the hole are intact");
 
 	CHECK(mprotect(p, PG, PROT_READ) == 0, "mprotect one page read-only");
-	CHECK_KILLED(t_child(touch_write, p), SIGSEGV, "writing a read-only page faults");
+	CHECK_KILLED(t_child(t_write_byte, p), SIGSEGV, "writing a read-only page faults");
 	CHECK(p[1] == 7, "a read-only page is still readable");
 	CHECK(mprotect(p, PG, PROT_NONE) == 0, "mprotect one page PROT_NONE");
-	CHECK_KILLED(t_child(touch_read, p), SIGSEGV, "reading a PROT_NONE page faults");
+	CHECK_KILLED(t_child(t_read_byte, p), SIGSEGV, "reading a PROT_NONE page faults");
 	CHECK(mprotect(p, PG, PROT_READ | PROT_WRITE) == 0, "mprotect it read-write again");
 	p[0] = 42;
 	CHECK(p[0] == 42 && p[1] == 7, "it is writable again and kept its data");
 
 	CHECK(munmap(p, len) == 0, "munmap the whole range, hole included");
-	CHECK_KILLED(t_child(touch_read, p), SIGSEGV, "the range is gone");
+	CHECK_KILLED(t_child(t_read_byte, p), SIGSEGV, "the range is gone");
 
 	char *q =
 	    mmap(p, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);

@@ -31,11 +31,6 @@ static void write_rodata(void *a)
 	*(volatile char *)"a string literal" = 'A';
 }
 
-static void read_addr(void *a)
-{
-	(void)*(volatile char *)a;
-}
-
 /* A `ret` in memory that must not be executable. */
 static void jump_to(void *code)
 {
@@ -96,11 +91,11 @@ static void check_faults(void)
 	CHECK_KILLED(t_child(null_write, NULL), SIGSEGV, "writing address 0 is SIGSEGV");
 	CHECK_KILLED(t_child(write_text, NULL), SIGSEGV, "writing its own text is SIGSEGV");
 	CHECK_KILLED(t_child(write_rodata, NULL), SIGSEGV, "writing a string literal is SIGSEGV");
-	CHECK_KILLED(t_child(read_addr, (void *)0xffff800000000000ul), SIGSEGV,
+	CHECK_KILLED(t_child(t_read_byte, (void *)0xffff800000000000ul), SIGSEGV,
 		     "reading a kernel-half address is SIGSEGV");
-	CHECK_KILLED(t_child(read_addr, (void *)0xffffffff80000000ul), SIGSEGV,
+	CHECK_KILLED(t_child(t_read_byte, (void *)0xffffffff80000000ul), SIGSEGV,
 		     "reading the kernel image's address is SIGSEGV");
-	CHECK_KILLED(t_child(read_addr, (void *)0x0000800000000000ul), SIGSEGV,
+	CHECK_KILLED(t_child(t_read_byte, (void *)0x0000800000000000ul), SIGSEGV,
 		     "reading a non-canonical address is SIGSEGV");
 
 	char *heap = malloc(64);

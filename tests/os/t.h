@@ -169,6 +169,17 @@ static inline int t_child(void (*fn)(void *), void *arg)
 	return t_wait(pid);
 }
 
+/* For t_child: touch one byte at p, which usually should fault. */
+static inline void t_read_byte(void *p)
+{
+	(void)*(volatile char *)p;
+}
+
+static inline void t_write_byte(void *p)
+{
+	*(volatile char *)p = 1;
+}
+
 /* A wait status in words, for messages. */
 static inline const char *t_status(int st)
 {
