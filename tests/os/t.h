@@ -74,8 +74,8 @@ static inline int t_check(int ok, int line, const char *why, const char *fmt, ..
 #define CHECK_ERR(call, err, ...)                                                                  \
 	(t_r = (long)(call), t_e = errno, t_check_err(t_r, t_e, (err), __LINE__, __VA_ARGS__))
 
-static long t_r
-    __attribute__((unused)); /* the comma sequence above reads errno only after the call */
+/* The comma sequence above reads errno only after the call returned. */
+static long t_r __attribute__((unused));
 static int t_e __attribute__((unused));
 
 static inline int t_check_err(long r, int e, int want, int line, const char *fmt, ...)
