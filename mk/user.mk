@@ -1,0 +1,63 @@
+# User programs, built with Debian's musl as static PIEs: user/*.c become
+# build/user/bin/NAME, tests/os/*.c become build/tests/os/NAME. Each is one
+# .c file linked with the small user library (user/lib/*.c).
+#
+# Debian's `musl-gcc -static-pie` quietly makes a dynamic PIE (its specs
+# add -dynamic-linker), so we compile with musl-gcc and link by hand with
+# musl's rcrt1.o (the self-relocating start file), and tools/check-static.sh
+# refuses any result with an interpreter, a needed library or a text
+# relocation.
+
+MUSL_LIB  ?= /usr/lib/x86_64-linux-musl
+USER_CC   ?= musl-gcc
+UCFLAGS   := -std=c11 -D_GNU_SOURCE -fPIE -O2 -g -Wall -Wextra -Wno-unused-parameter \
+	-Werror=implicit-function-declaration -Iinclude -Iuser/lib -MMD -MP
+ULDFLAGS  := -static-pie -nostdlib -Wl,--no-dynamic-linker -Wl,-z,text -Wl,-z,noexecstack \
+	-Wl,-z,max-page-size=4096
+ULIBGCC   := $(shell $(CC) -print-libgcc-file-name)
+UCRT_HEAD := $(MUSL_LIB)/rcrt1.o $(MUSL_LIB)/crti.o
+UCRT_TAIL := -Wl,--start-group $(MUSL_LIB)/libc.a $(ULIBGCC) -Wl,--end-group $(MUSL_LIB)/crtn.o
+
+ULIB_SRCS := $(wildcard user/lib/*.c)
+ULIB      := $(BUILD)/user/lib/libferry.a
+UPROGS    := $(patsubst user/%.c,$(BUILD)/user/bin/%,$(wildcard user/*.c))
+UTESTS    := $(patsubst tests/os/%.c,$(BUILD)/tests/os/%,$(wildcard tests/os/*.c))
+UOBJS     := $(patsubst %.c,$(BUILD)/uobj/%.o,$(ULIB_SRCS) $(wildcard user/*.c tests/os/*.c))
+
+.PHONY: user initrd
+all: user
+user: $(UPROGS) $(UTESTS)
+
+$(BUILD)/uobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(UCFLAGS) -c $< -o $@
+
+$(ULIB): $(patsubst %.c,$(BUILD)/uobj/%.o,$(ULIB_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# Link, then check; a binary that fails the check is removed so the next
+# make tries again instead of shipping it.
+define ulink
+	@mkdir -p $(dir $@)
+	$(CC) $(ULDFLAGS) -o $@ $(UCRT_HEAD) $< $(ULIB) $(UCRT_TAIL)
+	@tools/check-static.sh $@ || { rm -f $@; exit 1; }
+endef
+
+$(BUILD)/user/bin/%: $(BUILD)/uobj/user/%.o $(ULIB) tools/check-static.sh
+	$(ulink)
+
+$(BUILD)/tests/os/%: $(BUILD)/uobj/tests/os/%.o $(ULIB) tools/check-static.sh
+	$(ulink)
+
+# The boot image: programs under /bin (with Debian's busybox), tests under
+# /tests. tools/mkinitrd.sh stages and packs it; it always rebuilds, it is
+# quick.
+initrd: user
+	tools/mkinitrd.sh --no-build --out $(BUILD)/initrd.cpio
+
+-include $(UOBJS:.o=.d)
+
+# Objects are intermediates of a pattern chain; keep them so a rebuild only
+# recompiles what changed.
+.PRECIOUS: $(BUILD)/uobj/%.o

@@ -1,0 +1,151 @@
+/*
+ * memory: brk, anonymous mmap/munmap/mprotect, and demand-zero pages: a
+ * page never written reads as zero, whether it is fresh heap, fresh mmap,
+ * or heap given back and taken again. Accesses that must fault are made
+ * in a child, which must die of SIGSEGV while this process goes on.
+ */
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "t.h"
+
+#define PG 4096ul
+
+/* musl's brk() always fails on purpose; use the system call itself. */
+static uintptr_t sys_brk(uintptr_t addr)
+{
+	return (uintptr_t)syscall(SYS_brk, addr);
+}
+
+static int all_zero(const void *p, size_t n)
+{
+	const unsigned long *w = p;
+
+	for (size_t i = 0; i < n / sizeof *w; i++)
+		if (w[i])
+			return 0;
+	return 1;
+}
+
+static void check_brk(void)
+{
+	uintptr_t b0 = sys_brk(0);
+	CHECK(b0 != 0 && b0 % 8 == 0, "brk(0) reports the current break (%#lx)", (unsigned long)b0);
+
+	uintptr_t want = b0 + 3 * PG + 100;
+	CHECK(sys_brk(want) == want, "brk grows the heap by three pages and a bit");
+	uintptr_t lo = (b0 + PG - 1) & ~(PG - 1);
+	CHECK(all_zero((void *)lo, 3 * PG), "the new heap pages read as zero");
+	memset((void *)b0, 0xa5, want - b0);
+	CHECK(((volatile unsigned char *)want)[-1] == 0xa5,
+	      "the new heap is writable up to the break");
+
+	CHECK(sys_brk(b0) == b0, "brk shrinks the heap back");
+	uintptr_t gone = lo + PG;
+	CHECK_KILLED(t_child(t_read_byte, (void *)gone), SIGSEGV,
+		     "reading a page given back by brk faults");
+	CHECK(sys_brk(want) == want, "brk grows the heap again");
+	CHECK(all_zero((void *)lo, 3 * PG), "pages given back and taken again read as zero");
+
+	CHECK(sys_brk((uintptr_t)1 << 47) == want, "brk beyond user space fails, break unchanged");
+	CHECK(sys_brk(PG) == want, "brk below the program fails, break unchanged");
+	sys_brk(b0);
+}
+
+static void check_mmap(void)
+{
+	size_t len = 16 * PG;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (!CHECK(p != MAP_FAILED, "mmap 16 anonymous pages"))
+		return;
+	CHECK(((uintptr_t)p & (PG - 1)) == 0, "mmap returns a page-aligned address (%p)",
+	      (void *)p);
+	CHECK(all_zero(p, len), "fresh anonymous pages read as zero");
+	for (size_t i = 0; i < len; i++)
+		p[i] = (char)(i * 7);
+	int same = 1;
+	for (size_t i = 0; i < len; i++)
+		same &= p[i] == (char)(i * 7);
+	CHECK(same, "anonymous pages keep what was written");
+
+	CHECK(munmap(p + 5 * PG, PG) == 0, "munmap one page in the middle");
+	CHECK_KILLED(t_child(t_read_byte, p + 5 * PG), SIGSEGV, "reading an unmapped page faults");
+	CHECK(p[4 * PG] == (char)(4 * PG * 7) && p[6 * PG] == (char)(6 * PG * 7),
+	      "the pages around the hole are intact");
+
+	CHECK(mprotect(p, PG, PROT_READ) == 0, "mprotect one page read-only");
+	CHECK_KILLED(t_child(t_write_byte, p), SIGSEGV, "writing a read-only page faults");
+	CHECK(p[1] == 7, "a read-only page is still readable");
+	CHECK(mprotect(p, PG, PROT_NONE) == 0, "mprotect one page PROT_NONE");
+	CHECK_KILLED(t_child(t_read_byte, p), SIGSEGV, "reading a PROT_NONE page faults");
+	CHECK(mprotect(p, PG, PROT_READ | PROT_WRITE) == 0, "mprotect it read-write again");
+	p[0] = 42;
+	CHECK(p[0] == 42 && p[1] == 7, "it is writable again and kept its data");
+
+	CHECK(munmap(p, len) == 0, "munmap the whole range, hole included");
+	CHECK_KILLED(t_child(t_read_byte, p), SIGSEGV, "the range is gone");
+
+	char *q =
+	    mmap(p, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	CHECK(q == p, "MAP_FIXED maps at the address asked for");
+	CHECK(q != MAP_FAILED && all_zero(q, PG), "a re-mapped page reads zero, not old data");
+	if (q != MAP_FAILED)
+		munmap(q, PG);
+}
+
+static void check_errors(void)
+{
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+
+	CHECK_ERR(mmap(NULL, 0, PROT_READ, flags, -1, 0), EINVAL, "mmap of length 0 is EINVAL");
+	CHECK_ERR(mmap((void *)0x10001, PG, PROT_READ, flags | MAP_FIXED, -1, 0), EINVAL,
+		  "MAP_FIXED at an unaligned address is EINVAL");
+	CHECK_ERR(mmap(NULL, PG, PROT_READ, MAP_ANONYMOUS, -1, 0), EINVAL,
+		  "mmap without MAP_PRIVATE or MAP_SHARED is EINVAL");
+	CHECK_ERR(munmap((void *)0x10001, PG), EINVAL, "munmap at an unaligned address is EINVAL");
+	/* musl's mprotect rounds the address down; ask the kernel itself. */
+	CHECK_ERR(syscall(SYS_mprotect, 0x10001, PG, PROT_READ), EINVAL,
+		  "mprotect at an unaligned address is EINVAL");
+	char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, flags, -1, 0);
+	CHECK(madvise(p, PG, MADV_DONTNEED) == 0, "madvise(MADV_DONTNEED) is accepted");
+	munmap(p, PG);
+}
+
+/* Many pages, most only read: each must read zero without being written. */
+static void check_demand_zero(void)
+{
+	size_t len = 4096 * PG; /* 16 MiB */
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (!CHECK(p != MAP_FAILED, "mmap 16 MiB"))
+		return;
+	int zero = 1;
+	for (size_t off = 0; off < len; off += PG)
+		zero &= p[off] == 0 && p[off + PG - 1] == 0;
+	CHECK(zero, "every page of 16 MiB reads zero on first touch");
+	for (size_t off = 0; off < len; off += 64 * PG)
+		p[off + 8] = 1;
+	zero = 1;
+	for (size_t off = 0; off < len; off += PG)
+		zero &= p[off] == 0 && p[off + 8] == (off % (64 * PG) == 0);
+	CHECK(zero, "writing every 64th page leaves the others zero");
+	munmap(p, len);
+
+	void *small = malloc(100), *big = malloc(1 << 20);
+	CHECK(small && big, "malloc of 100 bytes and 1 MiB");
+	if (big)
+		CHECK(all_zero(big, 1 << 20), "a fresh 1 MiB malloc (mmap'd by musl) reads zero");
+	free(small);
+	free(big);
+}
+
+int main(void)
+{
+	check_brk();
+	check_mmap();
+	check_errors();
+	check_demand_zero();
+	return t_done();
+}

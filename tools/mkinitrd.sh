@@ -1,0 +1,71 @@
+#!/bin/bash
+# Build Ferry's boot image: a cpio archive (newc, the format Linux's
+# initramfs uses) that the kernel unpacks into its RAM file system.
+#
+#   tools/mkinitrd.sh [--out FILE] [--no-build] [--add HOST[:GUEST]]...
+#
+# Layout (staged in FILE's name with .root instead of .cpio, then packed):
+#   /bin/         Ferry's programs (build/user/bin), Debian's busybox-static
+#                 as /bin/busybox, and the symlink /bin/sh -> busybox
+#   /tests/       the tests/os programs (build/tests/os)
+#   /etc/         passwd, group, hostname
+#   /dev /proc    empty: the kernel provides console, null, zero and /proc
+#   /tmp          empty, mode 1777
+# --add copies HOST (a file or a directory) to GUEST; GUEST defaults to
+# /bin/NAME, and a GUEST ending in / gets NAME appended. Added files go in
+# last, so they replace defaults. Entries are named without a leading
+# "./", owned by 0:0, in sorted order, ending with "TRAILER!!!".
+# --no-build skips `make user` (the Makefile passes it; it has just built).
+set -euo pipefail
+here=$(dirname "$(readlink -f "$0")")
+top=$(dirname "$here")
+out=$top/build/initrd.cpio
+build=1
+adds=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--out) out=$2; shift 2 ;;
+	--add) adds+=("$2"); shift 2 ;;
+	--no-build) build=0; shift ;;
+	*) echo "usage: $0 [--out FILE] [--no-build] [--add HOST[:GUEST]]..." >&2; exit 2 ;;
+	esac
+done
+die() { echo "mkinitrd: $*" >&2; exit 1; }
+
+[ $build -eq 1 ] && make --no-print-directory -C "$top" user >&2
+busybox=/bin/busybox
+[ -x "$busybox" ] || die "$busybox missing: install Debian's busybox-static (tools/deps.sh)"
+# Debian's plain `busybox` package is dynamic; Ferry has no dynamic linker.
+readelf -lW "$busybox" | grep -q INTERP && die "$busybox is dynamically linked: install busybox-static"
+
+mkdir -p "$(dirname "$out")"
+out=$(readlink -f "$out")
+root=${out%.cpio}.root
+rm -rf "$root"
+mkdir -p "$root"/{bin,tests,etc,dev,proc,tmp}
+chmod 1777 "$root/tmp"
+cp "$top"/build/user/bin/* "$root/bin/" 2>/dev/null || die "no programs in build/user/bin: run make user"
+cp "$top"/build/tests/os/* "$root/tests/" 2>/dev/null || true
+cp "$busybox" "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+printf 'root:x:0:0:root:/:/bin/sh\n' >"$root/etc/passwd"
+printf 'root:x:0:\n' >"$root/etc/group"
+printf 'ferry\n' >"$root/etc/hostname"
+
+for a in "${adds[@]}"; do
+	host=${a%%:*}
+	guest=/bin/
+	[ "$host" != "$a" ] && guest=${a#*:}
+	[ -e "$host" ] || die "--add $a: $host does not exist"
+	case "$guest" in /*) ;; *) guest=/$guest ;; esac
+	case "$guest" in */) guest=$guest$(basename "$host") ;; esac
+	mkdir -p "$root$(dirname "$guest")"
+	rm -rf "${root:?}$guest"
+	cp -a "$host" "$root$guest"
+done
+
+# %P: names relative to the root, without "./".
+(cd "$root" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
+	cpio -o -H newc -R 0:0 --reproducible --quiet) >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "mkinitrd: $out ($(du -k "$out" | cut -f1) KiB, $(find "$root" -mindepth 1 | wc -l) entries)" >&2
