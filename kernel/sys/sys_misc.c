@@ -28,7 +28,7 @@ SYSCALL(NR_uname, uname)
 {
 	struct utsname u;
 	memset(&u, 0, sizeof u);
-	strlcpy(u.sysname, "Linux", sizeof u.sysname); /* programs test for it */
+	strlcpy(u.sysname, "Ferry", sizeof u.sysname);
 	strlcpy(u.nodename, "ferry", sizeof u.nodename);
 	strlcpy(u.release, "6.1.0-ferry", sizeof u.release);
 	strlcpy(u.version, "Ferry " __DATE__, sizeof u.version);
