@@ -12,6 +12,7 @@
 #include "arch/x86_64/trap.h"
 #include "dev/console.h"
 #include "lib/selftest.h"
+#include "mm/mm.h"
 
 static struct cpu boot_cpu;
 static u8 boot_ist_stacks[3 * 4096] __aligned(4096);
@@ -40,6 +41,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 		cpu_has.tsc_deadline, cpu_has.x2apic);
 
 	/* Integration point: mm_init(), acpi_init(), smp_boot(), executor start go here. */
+	mm_init();
 
 	if (opts.bench)
 		selftests_run(true);
