@@ -16,6 +16,7 @@
 #include "acpi/acpi.h"
 #include "dev/console.h"
 #include "lib/selftest.h"
+#include "mm/mm.h"
 
 static struct cpu boot_cpu;
 static u8 boot_ist_stacks[3 * 4096] __aligned(4096);
@@ -45,7 +46,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 		cpu_has.tsc_deadline, cpu_has.x2apic);
 
 	/* Integration point: mm_init(), acpi_init(), smp_boot(), executor start go here. */
-	/* mm_init() goes first */
+	mm_init();
 	acpi_init(boot.rsdp); /* before tsc_calibrate(): it finds the HPET */
 	tsc_calibrate();
 	lapic_init();
