@@ -5,8 +5,14 @@
  * allocator then never hands out: allocating never allocates. Running out
  * returns 0, never panics.
  *
- * Shared by all cores: buddy.lock guards the free lists; frame refcounts
- * are atomics (used by copy-on-write).
+ * Shared by all cores: buddy.lock guards the free lists and the fields of
+ * free frames; frame refcounts are atomics (used by copy-on-write).
+ *
+ * Locks used to protect struct members in this file:
+ *  b  buddy.lock
+ *  o  the owner of the allocated block (whoever page_alloc returned it to)
+ *  k  the kernel heap's size-class lock (slab pages)
+ *  a  atomic
  */
 #pragma once
 
@@ -15,31 +21,54 @@
 
 #define BUDDY_MAX_ORDER 18 /* largest block: 2^18 pages = 1 GiB */
 
+/*
+ * The boot page tables map physical memory only below 4 GiB, and the
+ * allocator's metadata must be written before vm_init replaces them.
+ */
+#define BUDDY_META_LIMIT (4UL << 30)
+
+/* Free-list links are u32 frame numbers, so at most 2^32 - 1 frames (16 TiB). */
+#define BUDDY_MAX_FRAMES 0xffffffffUL
+
 /* Per-frame metadata, 16 bytes. */
 struct frame {
-	u32 next, prev;  /* [buddy.lock] free-list links (frame numbers) */
-	u8 order;        /* [buddy.lock] order of the free or allocated block at its head */
-	u8 flags;        /* FRAME_* */
-	u16 slab_class;  /* [kheap] size class of a slab page */
-	u32 refcount;    /* [a] mappings of this frame (copy-on-write) */
+	u32 next, prev; /* [b] free-list links (frame numbers) of a free block's head */
+	u8 order;	/* [b] order of the free block at its head; [o] of an allocated one */
+	u8 flags;	/* FRAME_*: [b] while free, [o] while allocated */
+	u16 slab_class; /* [k] size class of a slab page */
+	u32 refcount;	/* [a] mappings of this frame (copy-on-write) */
 };
 
 enum {
-	FRAME_FREE = 1 << 0,     /* head of a free block */
+	FRAME_FREE = 1 << 0,	 /* head of a free block */
 	FRAME_RESERVED = 1 << 1, /* not RAM, or never handed out */
-	FRAME_HEAD = 1 << 2,     /* head of an allocated block */
-	FRAME_SLAB = 1 << 3,     /* kheap slab page */
-	FRAME_KLARGE = 1 << 4,   /* kheap large allocation */
+	FRAME_HEAD = 1 << 2,	 /* head of an allocated block */
+	FRAME_SLAB = 1 << 3,	 /* kheap slab page (every page of the slab) */
+	FRAME_KLARGE = 1 << 4,	 /* kheap large allocation (its head page) */
 };
 
+/*
+ * Boot core, once (host tests: once per test). Takes the metadata out of
+ * the first usable range below BUDDY_META_LIMIT large enough for it.
+ */
 void buddy_init(const struct memmap *map);
 
 /* 2^order contiguous frames, aligned to their size; 0 when out of memory. */
 paddr_t page_alloc(unsigned order);
+/* The same, wholly below limit (boot page tables, devices with short DMA); 0 if none. */
+paddr_t page_alloc_below(unsigned order, paddr_t limit);
+/*
+ * Give back a block from page_alloc with the order it was allocated with.
+ * A frame that is free, not a block head, of another order, not RAM, or a
+ * kernel-heap page is a kernel bug: panic with what was wrong.
+ */
 void page_free(paddr_t pa, unsigned order);
 /* A zeroed single page mapped in the direct map, or NULL. */
 void *page_alloc_zeroed_virt(void);
 
 struct frame *pa_to_frame(paddr_t pa); /* NULL if pa is beyond RAM */
+/* Is the frame at pa part of a free block? (double-free diagnosis) */
+bool buddy_frame_is_free(paddr_t pa);
 u64 buddy_free_pages(void);
-u64 buddy_total_pages(void);
+u64 buddy_total_pages(void); /* pages handed to the allocator (metadata excluded) */
+u64 buddy_meta_bytes(void);  /* bytes the struct frame array takes */

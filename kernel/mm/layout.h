@@ -7,8 +7,9 @@
 
 #include "lib/types.h"
 
+#define KERNEL_HALF_BASE 0xffff800000000000UL /* PML4 entries 256..511, shared by every root */
 #define KERNEL_VMA       0xffffffff80000000UL /* kernel image: -2 GiB */
-#define DIRECT_MAP_BASE  0xffff800000000000UL /* all physical memory */
+#define DIRECT_MAP_BASE  0xffff800000000000UL /* physical 0 .. max(4 GiB, top of RAM) */
 #define DIRECT_MAP_SIZE  (64UL << 40)          /* up to 64 TiB of RAM */
 #define MMIO_BASE        0xffffc00000000000UL /* device registers, uncached */
 #define MMIO_SIZE        (1UL << 39)
@@ -24,6 +25,7 @@
 #ifdef FERRY_HOST
 /* Host unit tests back "physical memory" with a buffer of their own. */
 extern u8 *host_phys_base;
+extern u64 host_phys_size;
 static inline void *phys_to_virt(paddr_t pa)
 {
 	return host_phys_base + pa;
@@ -31,6 +33,10 @@ static inline void *phys_to_virt(paddr_t pa)
 static inline paddr_t virt_to_phys(const void *p)
 {
 	return (paddr_t)((const u8 *)p - host_phys_base);
+}
+static inline bool is_direct_mapped(const void *p)
+{
+	return (const u8 *)p >= host_phys_base && (const u8 *)p < host_phys_base + host_phys_size;
 }
 #else
 static inline void *phys_to_virt(paddr_t pa)
@@ -42,10 +48,9 @@ static inline paddr_t virt_to_phys(const void *p)
 	vaddr_t v = (vaddr_t)p;
 	return v >= KERNEL_VMA ? v - KERNEL_VMA : v - DIRECT_MAP_BASE;
 }
-#endif
-
 static inline bool is_direct_mapped(const void *p)
 {
 	vaddr_t v = (vaddr_t)p;
 	return v >= DIRECT_MAP_BASE && v < DIRECT_MAP_BASE + DIRECT_MAP_SIZE;
 }
+#endif
