@@ -91,7 +91,6 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 void ap_main(void)
 {
 	struct cpu *c = this_cpu();
-	vm_init_ap();
 	syscall_init_cpu();
 	pr_info("smp: cpu %u (apic %u) online\n", c->index, c->apic_id);
 	while (!__atomic_load_n(&executors_ready, __ATOMIC_ACQUIRE))

@@ -61,6 +61,11 @@ static void option(const char *key, const char *val)
 		else
 			pr_warn("cmdline: init= wants an absolute path, ignoring '%s'\n",
 				val ? val : "");
+	} else if (!strcmp(key, "crash")) {
+		if (val && strlen(val) < sizeof opts.crash)
+			strlcpy(opts.crash, val, sizeof opts.crash);
+		else
+			pr_warn("cmdline: crash= wants a kind, ignoring '%s'\n", val ? val : "");
 	} else if (!strcmp(key, "selftest") && !val) {
 		opts.selftest = true;
 	} else if (!strcmp(key, "bench") && !val) {

@@ -14,6 +14,8 @@
 #include "lib/panic.h"
 #include "lib/selftest.h"
 #include "proc/proc.h"
+#include "mm/buddy.h"
+#include "mm/kheap.h"
 
 extern const struct async_test __async_tests_start[], __async_tests_end[];
 
@@ -121,8 +123,36 @@ static void start_init(void)
 	}
 }
 
+/*
+ * crash=KIND: kernel bugs on purpose, so tests can check that each one is
+ * reported clearly (with a symbolic backtrace) and ends the run.
+ */
+static void __attribute__((noinline)) crash_on_purpose(const char *kind)
+{
+	kprintf("crash: provoking '%s'\n", kind);
+	if (!strcmp(kind, "pagefault")) {
+		*(volatile u64 *)0xdead0000UL = 1;
+	} else if (!strcmp(kind, "assert")) {
+		assert(kind[0] == 'x');
+	} else if (!strcmp(kind, "doublefree")) {
+		void *p = kmalloc(64);
+		kfree(p);
+		kfree(p);
+	} else if (!strcmp(kind, "foreignfree")) {
+		kfree((void *)&opts);
+	} else if (!strcmp(kind, "pagedoublefree")) {
+		paddr_t pa = page_alloc(0);
+		page_free(pa, 0);
+		page_free(pa, 0);
+	} else {
+		kprintf("crash: unknown kind '%s'\n", kind);
+	}
+}
+
 static enum poll_result boot_poll(struct task *self)
 {
+	if (opts.crash[0])
+		crash_on_purpose(opts.crash);
 	if (!boot.cur && !boot.started) {
 		/* First poll: everything that runs to completion on this core. */
 		if (opts.bench) {

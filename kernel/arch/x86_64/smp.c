@@ -24,6 +24,8 @@
 #include "acpi/acpi.h"
 #include "lib/cmdline.h"
 #include "lib/kernel.h"
+#include "mm/buddy.h"
+#include "mm/vm.h"
 #include "mm/layout.h"
 
 #define INIT_DELAY_US    10000   /* after INIT, before the first SIPI */
@@ -36,17 +38,17 @@ extern u8 boot_pml4[]; /* boot.S: identity-maps the first 4 GiB, so it works for
 BUILD_ASSERT(offsetof(struct cpu, kstack_top) == 8); /* ap_boot.S loads rsp from 8(%rdi) */
 
 /*
- * Per-core memory for the other cores: struct cpu, the 16 KiB kernel stack
- * and three 4 KiB IST stacks. TEMPORARY: a static pool sized for MAX_CPUS
- * until mm is merged; the lead switches ap_alloc() to knew(struct cpu) and
- * page_alloc() (which can also put a guard page under each stack).
+ * Per-core memory for the other cores, one buddy block each: the 16 KiB
+ * kernel stack, three 4 KiB IST stacks and struct cpu. It must lie below
+ * 4 GiB: the core runs on the boot page tables until vm_init_ap().
  */
-static struct ap_mem {
+struct ap_mem {
 	u8 kstack[KSTACK_SIZE];
 	u8 ist[3 * 4096];
 	struct cpu cpu;
-} __aligned(4096) ap_pool[MAX_CPUS - 1];
-static u32 ap_pool_used; /* [I] boot core only */
+};
+#define AP_MEM_ORDER 3
+BUILD_ASSERT(sizeof(struct ap_mem) <= (PAGE_SIZE << AP_MEM_ORDER));
 
 static struct smp_percpu {
 	u64 wakes;   /* [a] VEC_WAKE IPIs this core took */
@@ -57,9 +59,12 @@ static u32 cores_wanted = 1; /* [I] */
 
 static struct ap_mem *ap_alloc(void)
 {
-	if (ap_pool_used == ARRAY_SIZE(ap_pool))
+	paddr_t pa = page_alloc_below(AP_MEM_ORDER, 4UL << 30);
+	if (!pa) {
+		pr_warn("smp: no memory below 4 GiB for another core\n");
 		return NULL;
-	struct ap_mem *m = &ap_pool[ap_pool_used++];
+	}
+	struct ap_mem *m = phys_to_virt(pa);
 	memset(&m->cpu, 0, sizeof m->cpu);
 	return m;
 }
@@ -234,10 +239,8 @@ __noreturn void ap_start(struct cpu *c)
 	wrmsr(MSR_GS_BASE, (u64)c);
 	struct ap_mem *m = container_of(c, struct ap_mem, cpu);
 	cpu_init_with_ist(c, m->ist);
-	/*
-	 * vm_init_ap() goes here when mm is merged: switch from the boot page
-	 * tables (and their identity map) to the kernel's own.
-	 */
+	/* Leave the boot page tables (and their identity map) for the kernel's own. */
+	vm_init_ap();
 	lapic_init();
 	if (lapic_id() != c->apic_id) {
 		pr_err("smp: core started as APIC %u reports APIC id %u; halting it\n", c->apic_id,
