@@ -1,3 +1,8 @@
 # Kernel sources each host unit test compiles (see mk/host-tests.mk).
 HOST_TEST_random_SRCS := kernel/lib/random.c
 HOST_TEST_lottery_SRCS := kernel/sched/lottery.c kernel/lib/random.c tests/host/shim_sched.c
+FS_CORE_SRCS := kernel/fs/vfs.c kernel/fs/path.c kernel/fs/namei.c kernel/fs/mount.c \
+	kernel/fs/ramfs.c kernel/fs/pagemap.c kernel/fs/uio.c kernel/fs/chrdev.c tests/host/fs_shim.c
+HOST_TEST_ramfs_SRCS := $(FS_CORE_SRCS)
+HOST_TEST_cpio_SRCS := kernel/fs/cpio.c $(FS_CORE_SRCS)
+HOST_TEST_fdtable_SRCS := kernel/fs/fdtable.c $(FS_CORE_SRCS)
