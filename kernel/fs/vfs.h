@@ -145,6 +145,16 @@ struct file {
 	void *priv;                 /* [I] the driver's */
 };
 
+/* ---- boot (init.c) ---- */
+
+/*
+ * Mount ramfs as "/", unpack the initrd (every cpio boot module) into it,
+ * register the console and memory devices and mount devfs on /dev. Once,
+ * on the boot core, after the heap and before the first process. The
+ * console's input interrupt is started separately (tty_irq_init).
+ */
+void vfs_init(void);
+
 /* ---- inodes and superblocks (vfs.c) ---- */
 
 /* A fresh inode for sb with one reference; the file system fills the rest. */

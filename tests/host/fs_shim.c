@@ -140,9 +140,10 @@ void panic(const char *fmt, ...)
 
 /* ---- user memory: host pointers, and page 0 faults ---- */
 
+/* As the kernel sees it: page 0 and anything reaching past the user half are bad. */
 static bool bad(u64 va, size_t len)
 {
-	return va < PAGE_SIZE || va + len < va;
+	return va < PAGE_SIZE || va + len < va || va + len > USER_TOP;
 }
 
 int copy_to_domain(struct domain *d, vaddr_t dst, const void *src, size_t len)

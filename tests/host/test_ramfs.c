@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "fs_helpers.h"
+#include "fs/devfs.h"
 
 static long heap_before, pages_before;
 
@@ -796,6 +797,38 @@ START_TEST(test_device_nodes)
 }
 END_TEST
 
+START_TEST(test_devfs)
+{
+	ck_assert_int_eq(vfs_mkdirat(root, "dev", 0755), 0);
+	struct superblock *sb = devfs_create();
+	ck_assert_ptr_nonnull(sb);
+	struct inode *dev;
+	ck_assert_int_eq(vfs_lookup(root, "dev", 0, &dev), 0);
+	ck_assert_int_eq(vfs_mount(sb, dev), 0);
+	inode_put(dev);
+	static const struct {
+		const char *path;
+		u32 mode, major, minor;
+	} want[] = {{"/dev/console", S_IFCHR | 0600, 5, 1}, {"/dev/tty", S_IFCHR | 0666, 5, 0},
+		    {"/dev/null", S_IFCHR | 0666, 1, 3},    {"/dev/zero", S_IFCHR | 0666, 1, 5},
+		    {"/dev/full", S_IFCHR | 0666, 1, 7},    {"/dev/random", S_IFCHR | 0666, 1, 8},
+		    {"/dev/urandom", S_IFCHR | 0666, 1, 9}};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		struct kstat st;
+		ck_assert_int_eq(stat_path(want[i].path, 0, &st), 0);
+		ck_assert_uint_eq(st.mode, want[i].mode);
+		ck_assert_uint_eq(st.rdev, mkdev(want[i].major, want[i].minor));
+		ck_assert_uint_eq(st.dev, sb->dev);
+	}
+	/* No driver registered in this test: opening gives ENXIO, not a crash. */
+	struct file *f;
+	ck_assert_int_eq(open_at("/dev/null", O_RDWR, 0, &f), -ENXIO);
+	/* /dev is an ordinary ramfs otherwise. */
+	ck_assert_int_eq(vfs_symlinkat("/proc/self/fd", root, "/dev/fd"), 0);
+	ck_assert_int_eq(vfs_mkdirat(root, "/dev/pts", 0755), 0);
+}
+END_TEST
+
 START_TEST(test_exec_and_kernel_read)
 {
 	ck_assert_int_eq(put_file("prog", "\x7f" "ELF....", 8), 8);
@@ -871,6 +904,7 @@ int main(void)
 	tcase_add_test(tc, test_getcwd);
 	tcase_add_test(tc, test_mounts);
 	tcase_add_test(tc, test_device_nodes);
+	tcase_add_test(tc, test_devfs);
 	tcase_add_test(tc, test_exec_and_kernel_read);
 	tcase_add_test(tc, test_stat_layouts);
 	suite_add_tcase(s, tc);
