@@ -47,7 +47,7 @@ struct inode *fs_cwd_get(void);
 void fs_chdir(struct inode *dir);
 u32 fs_umask(void);
 u32 fs_umask_swap(u32 mask); /* returns the old mask */
-/* The path execve recorded ("" if none): /proc/self/exe until procfs exists. */
+/* The path execve recorded in proc.exe, NUL-terminated ("" if none): /proc/self/exe until procfs. */
 const char *fs_exe(void);
 /* The open file at fd (a new reference), or NULL: EBADF. */
 struct file *fs_fget(int fd);

@@ -115,6 +115,10 @@ int vfs_openat(struct inode *start, const char *path, int flags, u32 mode, struc
 					nd_put(&nd);
 					return -EEXIST;
 				}
+				if (S_ISDIR(nd.ip->mode)) {
+					nd_put(&nd);
+					return -EISDIR; /* open(2): O_CREAT on a directory */
+				}
 				ip = inode_get(nd.ip);
 				nd_put(&nd);
 				break;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
+#include <pthread.h>
 #include "fs_shim.h"
 #include "lib/kernel.h"
 #include "lib/errno.h"
@@ -25,7 +26,7 @@ void *kmalloc(size_t size)
 {
 	void *p = malloc(size ? size : 1);
 	if (p)
-		shim_heap_live++;
+		__atomic_add_fetch(&shim_heap_live, 1, __ATOMIC_RELAXED);
 	return p;
 }
 
@@ -41,7 +42,7 @@ void kfree(void *p)
 {
 	if (!p)
 		return;
-	shim_heap_live--;
+	__atomic_sub_fetch(&shim_heap_live, 1, __ATOMIC_RELAXED);
 	free(p);
 }
 
@@ -51,6 +52,7 @@ u8 *host_phys_base;
 static struct frame frames[SHIM_PAGES];
 static u32 free_stack[SHIM_PAGES];
 static u32 nfree;
+static pthread_mutex_t page_lock = PTHREAD_MUTEX_INITIALIZER; /* stress tests use threads */
 long shim_page_budget = -1; /* pages that may still be allocated; -1: no limit */
 
 static void pages_init(void)
@@ -67,14 +69,18 @@ static void pages_init(void)
 
 paddr_t page_alloc(unsigned order)
 {
+	pthread_mutex_lock(&page_lock);
 	pages_init();
-	if (order != 0 || nfree == 0 || shim_page_budget == 0)
+	if (order != 0 || nfree == 0 || shim_page_budget == 0) {
+		pthread_mutex_unlock(&page_lock);
 		return 0;
+	}
 	if (shim_page_budget > 0)
 		shim_page_budget--;
 	u32 i = free_stack[--nfree];
 	frames[i].flags = FRAME_HEAD;
 	frames[i].refcount = 0;
+	pthread_mutex_unlock(&page_lock);
 	memset(host_phys_base + (u64)i * PAGE_SIZE, 0xa5, PAGE_SIZE); /* catch missing zeroing */
 	return (paddr_t)i * PAGE_SIZE;
 }
@@ -82,10 +88,12 @@ paddr_t page_alloc(unsigned order)
 void page_free(paddr_t pa, unsigned order)
 {
 	u32 i = (u32)(pa / PAGE_SIZE);
+	pthread_mutex_lock(&page_lock);
 	if (order != 0 || i == 0 || i >= SHIM_PAGES || frames[i].flags != FRAME_HEAD)
 		panic("page_free: bad page %#lx", pa);
 	frames[i].flags = FRAME_FREE;
 	free_stack[nfree++] = i;
+	pthread_mutex_unlock(&page_lock);
 }
 
 struct frame *pa_to_frame(paddr_t pa)
@@ -96,8 +104,11 @@ struct frame *pa_to_frame(paddr_t pa)
 
 long shim_pages_in_use(void)
 {
+	pthread_mutex_lock(&page_lock);
 	pages_init();
-	return (long)(SHIM_PAGES - 1 - nfree);
+	long n = (long)(SHIM_PAGES - 1 - nfree);
+	pthread_mutex_unlock(&page_lock);
+	return n;
 }
 
 /* ---- console and panic ---- */

@@ -12,3 +12,4 @@ HOST_TEST_ldisc_SRCS := kernel/dev/ldisc.c
 HOST_TEST_syscalls_SRCS := kernel/fs/sys_args.c kernel/fs/fdtable.c $(FS_CORE_SRCS) \
 	tests/host/fsproc_shim.c
 $(BUILD)/host/test_syscalls: $(BUILD)/gen/sysnum.h $(wildcard kernel/fs/sys_*.c)
+HOST_TEST_fsstress_SRCS := $(FS_CORE_SRCS)

@@ -59,6 +59,8 @@ START_TEST(test_open_flags)
 	ck_assert_int_eq(open_at("/d", O_WRONLY, 0, &f), -EISDIR);
 	ck_assert_int_eq(open_at("/d", O_RDWR, 0, &f), -EISDIR);
 	ck_assert_int_eq(open_at("/d", O_CREAT | O_WRONLY, 0644, &f), -EISDIR);
+	ck_assert_int_eq(open_at("/d", O_CREAT | O_RDONLY, 0644, &f), -EISDIR);
+	ck_assert_int_eq(open_at("/d", O_CREAT | O_EXCL | O_RDONLY, 0644, &f), -EEXIST);
 	ck_assert_int_eq(open_at("/new/", O_CREAT | O_WRONLY, 0644, &f), -EISDIR);
 	ck_assert_int_eq(open_at("/f/", O_RDONLY, 0, &f), -ENOTDIR);
 	ck_assert_int_eq(open_at("/f/x", O_RDONLY, 0, &f), -ENOTDIR);
