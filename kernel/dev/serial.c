@@ -8,6 +8,7 @@ enum { UART_DATA = 0, UART_IER = 1, UART_FCR = 2, UART_LCR = 3, UART_MCR = 4, UA
 #define LCR_8N1     0x03
 #define LSR_DR      0x01 /* data ready */
 #define LSR_THRE    0x20 /* transmit holding register empty */
+#define IER_RDA     0x01 /* interrupt: received data available (PC16550D, IER bit 0) */
 
 static bool present;
 
@@ -38,4 +39,16 @@ int serial_getc(void)
 	if (!present || !(inb(COM1 + UART_LSR) & LSR_DR))
 		return -1;
 	return inb(COM1 + UART_DATA);
+}
+
+void serial_enable_rx_irq(void)
+{
+	if (!present)
+		return;
+	/*
+	 * MCR.OUT2 (set in serial_init) connects the UART's interrupt output
+	 * to the PC's IRQ line; the receive interrupt clears itself when the
+	 * handler reads the data register empty.
+	 */
+	outb(COM1 + UART_IER, IER_RDA);
 }

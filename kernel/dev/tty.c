@@ -1,0 +1,293 @@
+/*
+ * The console tty (see tty.h).
+ *
+ * Locks used to protect struct members in this file:
+ *  t  tty.lock: the line discipline, pgrp, window size. Taken by readers,
+ *     ioctls and the receive interrupt; the echo it triggers goes to the
+ *     console under the console's own lock (order: tty.lock -> console).
+ *  readers.lock nests inside tty.lock when a reader parks, so a byte that
+ *  arrives between a reader's check and its parking still wakes it.
+ *
+ * A read that finds nothing parks the thread and returns -ERESTART_PARK
+ * (invariant 3): it consumed nothing, so running it again is correct.
+ */
+#include "dev/tty.h"
+#include "dev/ldisc.h"
+#include "dev/console.h"
+#include "dev/serial.h"
+#include "fs/vfs.h"
+#include "mm/domain.h"
+#include "proc/proc.h"
+#include "sched/waitq.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/trap.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+/* ioctl numbers (asm-generic/ioctls.h) */
+#define TCGETS     0x5401
+#define TCSETS     0x5402
+#define TCSETSW    0x5403
+#define TCSETSF    0x5404
+#define TCSBRK     0x5409
+#define TCXONC     0x540A
+#define TCFLSH     0x540B
+#define TIOCSCTTY  0x540E
+#define TIOCGPGRP  0x540F
+#define TIOCSPGRP  0x5410
+#define TIOCOUTQ   0x5411
+#define TIOCGWINSZ 0x5413
+#define TIOCSWINSZ 0x5414
+#define FIONREAD   0x541B
+#define TIOCNOTTY  0x5422
+#define TCSBRKP    0x5425
+
+enum { TCIFLUSH = 0, TCOFLUSH = 1, TCIOFLUSH = 2 };
+
+struct winsize {
+	u16 ws_row, ws_col, ws_xpixel, ws_ypixel;
+};
+
+struct tty {
+	struct spinlock lock;
+	struct ldisc ld;     /* [t] */
+	u32 pgrp;            /* [t] foreground process group; 0 until someone sets it */
+	struct winsize ws;   /* [t] */
+	struct waitq readers;
+};
+
+static struct tty console_tty;
+
+#define TTY_CHUNK 256 /* bytes moved per lock hold: user copies happen unlocked */
+
+static void tty_echo(void *ctx, const char *s, size_t n)
+{
+	console_write(s, n);
+}
+
+/*
+ * ^C, ^\ and ^Z: the line discipline has flushed the input. Delivering
+ * SIGINT/SIGQUIT/SIGTSTP to the foreground process group comes with job
+ * control (issue 4); until then the keys only discard the typed line.
+ */
+static void tty_signal(void *ctx, int sig)
+{
+}
+
+static int tty_open(struct inode *ip, struct file *f)
+{
+	f->fmode |= FMODE_STREAM; /* no offset: pread and lseek give ESPIPE */
+	return 0;
+}
+
+static ssize_t tty_read(struct file *f, struct uio *u, u64 *pos)
+{
+	struct tty *t = f->priv;
+	size_t want = u->resid, total = 0;
+	u8 buf[TTY_CHUNK];
+	if (!want)
+		return 0;
+	spin_lock(&t->lock);
+	if (!ldisc_readable(&t->ld)) {
+		long r = -EAGAIN;
+		if (!(__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK)) {
+			spin_lock(&t->readers.lock);
+			r = thread_park_on(&t->readers); /* restartable: invariant 3 */
+			spin_unlock(&t->readers.lock);
+		}
+		spin_unlock(&t->lock);
+		return r;
+	}
+	/* Canonical mode: one line per read, taken a chunk at a time. */
+	for (;;) {
+		bool done;
+		size_t n = ldisc_read(&t->ld, buf, MIN(want - total, sizeof buf), &done);
+		spin_unlock(&t->lock);
+		if (n && uio_copy_out(u, buf, n) < 0)
+			return total ? (ssize_t)total : -EFAULT;
+		total += n;
+		if (done || total == want)
+			return (ssize_t)total;
+		spin_lock(&t->lock);
+	}
+}
+
+static ssize_t tty_write(struct file *f, struct uio *u, u64 *pos)
+{
+	char buf[TTY_CHUNK];
+	size_t total = 0;
+	while (u->resid) {
+		size_t n = MIN(u->resid, sizeof buf);
+		if (uio_copy_in(u, buf, n) < 0)
+			return total ? (ssize_t)total : -EFAULT;
+		/* The console turns "\n" into "\r\n" on the serial line (OPOST|ONLCR). */
+		console_write(buf, n);
+		total += n;
+	}
+	return (ssize_t)total;
+}
+
+static i64 tty_llseek(struct file *f, i64 off, int whence)
+{
+	return -ESPIPE;
+}
+
+static long tty_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
+{
+	struct tty *t = f->priv;
+	switch (cmd) {
+	case TCGETS: {
+		struct termios_k tio;
+		spin_lock(&t->lock);
+		tio = t->ld.t;
+		spin_unlock(&t->lock);
+		return copy_to_domain(dom, arg, &tio, sizeof tio) < 0 ? -EFAULT : 0;
+	}
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF: {
+		/* Output is written synchronously, so "after output drains" is now. */
+		struct termios_k tio;
+		if (copy_from_domain(dom, &tio, arg, sizeof tio) < 0)
+			return -EFAULT;
+		spin_lock(&t->lock);
+		ldisc_set_termios(&t->ld, &tio);
+		if (cmd == TCSETSF)
+			ldisc_flush_input(&t->ld);
+		bool readable = ldisc_readable(&t->ld);
+		spin_unlock(&t->lock);
+		if (readable)
+			waitq_wake_all(&t->readers); /* e.g. switched to raw mode with bytes waiting */
+		return 0;
+	}
+	case TIOCGWINSZ: {
+		spin_lock(&t->lock);
+		struct winsize ws = t->ws;
+		spin_unlock(&t->lock);
+		return copy_to_domain(dom, arg, &ws, sizeof ws) < 0 ? -EFAULT : 0;
+	}
+	case TIOCSWINSZ: {
+		struct winsize ws;
+		if (copy_from_domain(dom, &ws, arg, sizeof ws) < 0)
+			return -EFAULT;
+		spin_lock(&t->lock);
+		t->ws = ws;
+		spin_unlock(&t->lock);
+		return 0;
+	}
+	case TIOCGPGRP: {
+		spin_lock(&t->lock);
+		i32 pgrp = (i32)t->pgrp;
+		spin_unlock(&t->lock);
+		/*
+		 * Nobody set one yet: answer the caller's own group, so a shell
+		 * taking the terminal (busybox ash) finds itself in the foreground.
+		 */
+		struct thread *th = current_thread();
+		if (!pgrp && th)
+			pgrp = (i32)th->proc->pgid;
+		return copy_to_domain(dom, arg, &pgrp, sizeof pgrp) < 0 ? -EFAULT : 0;
+	}
+	case TIOCSPGRP: {
+		i32 pgrp;
+		if (copy_from_domain(dom, &pgrp, arg, sizeof pgrp) < 0)
+			return -EFAULT;
+		if (pgrp < 0)
+			return -EINVAL;
+		spin_lock(&t->lock);
+		t->pgrp = (u32)pgrp;
+		spin_unlock(&t->lock);
+		return 0;
+	}
+	case FIONREAD: {
+		spin_lock(&t->lock);
+		i32 n = (i32)ldisc_available(&t->ld);
+		spin_unlock(&t->lock);
+		return copy_to_domain(dom, arg, &n, sizeof n) < 0 ? -EFAULT : 0;
+	}
+	case TIOCOUTQ: {
+		i32 n = 0; /* output is never queued */
+		return copy_to_domain(dom, arg, &n, sizeof n) < 0 ? -EFAULT : 0;
+	}
+	case TCFLSH:
+		if (arg > TCIOFLUSH)
+			return -EINVAL;
+		if (arg != TCOFLUSH) {
+			spin_lock(&t->lock);
+			ldisc_flush_input(&t->ld);
+			spin_unlock(&t->lock);
+		}
+		return 0;
+	case TCSBRK:
+	case TCSBRKP:
+	case TCXONC:
+	case TIOCSCTTY:
+	case TIOCNOTTY:
+		/* Nothing to drain, no flow control, one terminal for everyone: accepted. */
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_ops tty_fops = {
+	.read = tty_read,
+	.write = tty_write,
+	.ioctl = tty_ioctl,
+	.llseek = tty_llseek,
+	.open = tty_open,
+};
+
+/* Feed every byte COM1 holds to the line discipline; true if readers may go on. */
+static bool take_input(struct tty *t)
+{
+	bool wake = false;
+	int c;
+	spin_lock(&t->lock);
+	while ((c = serial_getc()) >= 0)
+		wake |= ldisc_input(&t->ld, (u8)c);
+	spin_unlock(&t->lock);
+	return wake;
+}
+
+/* COM1's receive interrupt: record the bytes, acknowledge, wake readers. */
+static void serial_irq(struct trapframe *tf)
+{
+	bool wake = take_input(&console_tty);
+	lapic_eoi();
+	if (wake)
+		waitq_wake_all(&console_tty.readers);
+}
+
+void tty_init(void)
+{
+	struct tty *t = &console_tty;
+	t->lock = (struct spinlock)SPINLOCK_INIT;
+	ldisc_init(&t->ld, tty_echo, tty_signal, t);
+	t->ws = (struct winsize){.ws_row = 25, .ws_col = 80};
+	waitq_init(&t->readers);
+	if (chrdev_register(mkdev(5, 0), &tty_fops, t) < 0 ||
+	    chrdev_register(mkdev(5, 1), &tty_fops, t) < 0)
+		panic("tty: cannot register the console devices");
+}
+
+void tty_irq_init(void)
+{
+	/*
+	 * ISA IRQ 4 is assumed to arrive on GSI 4, edge-triggered, active high
+	 * (the ISA defaults). A MADT interrupt source override could move it:
+	 * TODO: use the APIC code's ISA-IRQ-to-GSI lookup once it exists.
+	 */
+	u32 gsi = SERIAL_COM1_IRQ;
+	u8 vector = (u8)(VEC_IRQ_BASE + gsi);
+	trap_set_handler(vector, serial_irq);
+	ioapic_route(gsi, vector, cpus[0]->apic_id, false);
+	serial_enable_rx_irq();
+	/*
+	 * Bytes that came before the route existed hold the (edge-triggered)
+	 * line high, and no new edge would ever come: take them now.
+	 */
+	if (take_input(&console_tty))
+		waitq_wake_all(&console_tty.readers);
+}

@@ -1,0 +1,52 @@
+/*
+ * Character-device drivers by device number. Opening a device node on any
+ * file system finds its driver here by the node's rdev. Drivers register
+ * at boot, before the first open, so the table is [I after boot]; the
+ * lock only orders registrations.
+ */
+#include "fs/vfs.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+#define MAX_CHRDEVS 32
+
+struct chrdev {
+	kdev_t dev;
+	const struct file_ops *ops;
+	void *priv;
+};
+
+static struct spinlock lock = SPINLOCK_INIT;
+static struct chrdev table[MAX_CHRDEVS]; /* [I after boot] */
+static u32 count;                        /* [a] entries filled */
+
+int chrdev_register(kdev_t dev, const struct file_ops *ops, void *priv)
+{
+	spin_lock(&lock);
+	for (u32 i = 0; i < count; i++) {
+		if (table[i].dev == dev) {
+			spin_unlock(&lock);
+			return -EBUSY;
+		}
+	}
+	if (count == MAX_CHRDEVS) {
+		spin_unlock(&lock);
+		return -ENOSPC;
+	}
+	table[count] = (struct chrdev){dev, ops, priv};
+	__atomic_store_n(&count, count + 1, __ATOMIC_RELEASE);
+	spin_unlock(&lock);
+	return 0;
+}
+
+const struct file_ops *chrdev_lookup(kdev_t dev, void **priv)
+{
+	u32 n = __atomic_load_n(&count, __ATOMIC_ACQUIRE);
+	for (u32 i = 0; i < n; i++) {
+		if (table[i].dev == dev) {
+			*priv = table[i].priv;
+			return table[i].ops;
+		}
+	}
+	return NULL;
+}

@@ -1,0 +1,11 @@
+/*
+ * devfs: the device nodes under /dev, on a ramfs of their own (so mknod
+ * and symlinks there work as anywhere). The drivers behind the nodes are
+ * found by device number (chrdev_register), not by devfs.
+ */
+#pragma once
+
+#include "fs/vfs.h"
+
+/* A new devfs with console, tty, null, zero, full, random, urandom; NULL when out of memory. */
+struct superblock *devfs_create(void);

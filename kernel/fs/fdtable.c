@@ -1,0 +1,210 @@
+/* File-descriptor tables (see fdtable.h). */
+#include "fs/fdtable.h"
+#include "fs/vfs.h"
+#include "mm/kheap.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+#define FD_MIN_CAP 64
+
+static inline bool cloexec_test(const struct fdtable *t, u32 fd)
+{
+	return t->cloexec[fd / 64] & (1ULL << (fd % 64));
+}
+
+static inline void cloexec_set(struct fdtable *t, u32 fd, bool on)
+{
+	if (on)
+		t->cloexec[fd / 64] |= 1ULL << (fd % 64);
+	else
+		t->cloexec[fd / 64] &= ~(1ULL << (fd % 64));
+}
+
+static struct fdtable *table_new(u32 cap)
+{
+	struct fdtable *t = knew(struct fdtable);
+	if (!t)
+		return NULL;
+	t->fds = kzalloc(cap * sizeof *t->fds);
+	t->cloexec = kzalloc(cap / 8);
+	if (!t->fds || !t->cloexec) {
+		kfree(t->fds);
+		kfree(t->cloexec);
+		kfree(t);
+		return NULL;
+	}
+	t->lock = (struct spinlock)SPINLOCK_INIT;
+	t->refs = 1;
+	t->cap = cap;
+	return t;
+}
+
+struct fdtable *fdtable_create(void)
+{
+	return table_new(FD_MIN_CAP);
+}
+
+/* Make room for fd (t->lock held). The heap lock nests inside ours (fdtable.h). */
+static int grow_locked(struct fdtable *t, u32 fd)
+{
+	if (fd < t->cap)
+		return 0;
+	if (fd >= FD_MAX)
+		return -EMFILE;
+	u32 cap = t->cap;
+	while (cap <= fd)
+		cap *= 2;
+	struct file **fds = kzalloc(cap * sizeof *fds);
+	u64 *cloexec = kzalloc(cap / 8);
+	if (!fds || !cloexec) {
+		kfree(fds);
+		kfree(cloexec);
+		return -ENOMEM;
+	}
+	memcpy(fds, t->fds, t->cap * sizeof *fds);
+	memcpy(cloexec, t->cloexec, t->cap / 8);
+	kfree(t->fds);
+	kfree(t->cloexec);
+	t->fds = fds;
+	t->cloexec = cloexec;
+	t->cap = cap;
+	return 0;
+}
+
+struct fdtable *fdtable_fork(struct fdtable *parent)
+{
+	spin_lock(&parent->lock);
+	struct fdtable *t = table_new(parent->cap);
+	if (t) {
+		for (u32 fd = 0; fd < parent->cap; fd++)
+			if (parent->fds[fd])
+				t->fds[fd] = file_get(parent->fds[fd]);
+		memcpy(t->cloexec, parent->cloexec, parent->cap / 8);
+	}
+	spin_unlock(&parent->lock);
+	return t;
+}
+
+void fdtable_get(struct fdtable *t)
+{
+	__atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+}
+
+void fdtable_put(struct fdtable *t)
+{
+	if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	/* Nobody else can reach the table now: no lock needed. */
+	for (u32 fd = 0; fd < t->cap; fd++)
+		file_put(t->fds[fd]);
+	kfree(t->fds);
+	kfree(t->cloexec);
+	kfree(t);
+}
+
+void fdtable_close_on_exec(struct fdtable *t)
+{
+	for (u32 fd = 0;; fd++) {
+		struct file *f = NULL;
+		spin_lock(&t->lock);
+		if (fd >= t->cap) {
+			spin_unlock(&t->lock);
+			return;
+		}
+		if (t->fds[fd] && cloexec_test(t, fd)) {
+			f = t->fds[fd];
+			t->fds[fd] = NULL;
+			cloexec_set(t, fd, false);
+		}
+		spin_unlock(&t->lock);
+		/* Released outside the table lock: a release may take other locks. */
+		file_put(f);
+	}
+}
+
+int fd_alloc(struct fdtable *t, struct file *f, int minfd, bool cloexec)
+{
+	if (minfd < 0 || minfd >= FD_MAX)
+		return -EINVAL;
+	spin_lock(&t->lock);
+	u32 fd = (u32)minfd;
+	while (fd < t->cap && t->fds[fd])
+		fd++;
+	int r = grow_locked(t, fd);
+	if (r == 0) {
+		t->fds[fd] = f;
+		cloexec_set(t, fd, cloexec);
+	}
+	spin_unlock(&t->lock);
+	return r < 0 ? r : (int)fd;
+}
+
+struct file *fd_get(struct fdtable *t, int fd)
+{
+	struct file *f = NULL;
+	spin_lock(&t->lock);
+	if (fd >= 0 && (u32)fd < t->cap && t->fds[fd])
+		f = file_get(t->fds[fd]);
+	spin_unlock(&t->lock);
+	return f;
+}
+
+int fd_close(struct fdtable *t, int fd)
+{
+	struct file *f = NULL;
+	spin_lock(&t->lock);
+	if (fd >= 0 && (u32)fd < t->cap) {
+		f = t->fds[fd];
+		t->fds[fd] = NULL;
+		cloexec_set(t, (u32)fd, false);
+	}
+	spin_unlock(&t->lock);
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return 0;
+}
+
+int fd_dup_to(struct fdtable *t, int oldfd, int newfd, bool cloexec)
+{
+	if (newfd < 0 || newfd >= FD_MAX)
+		return -EBADF;
+	struct file *old = NULL;
+	spin_lock(&t->lock);
+	if (oldfd < 0 || (u32)oldfd >= t->cap || !t->fds[oldfd]) {
+		spin_unlock(&t->lock);
+		return -EBADF;
+	}
+	int r = grow_locked(t, (u32)newfd);
+	if (r == 0 && oldfd != newfd) {
+		/* dup2(fd, fd) changes nothing, FD_CLOEXEC included (dup2(2)). */
+		old = t->fds[newfd];
+		t->fds[newfd] = file_get(t->fds[oldfd]);
+		cloexec_set(t, (u32)newfd, cloexec);
+	}
+	spin_unlock(&t->lock);
+	file_put(old);
+	return r < 0 ? r : newfd;
+}
+
+int fd_get_cloexec(struct fdtable *t, int fd)
+{
+	int r = -EBADF;
+	spin_lock(&t->lock);
+	if (fd >= 0 && (u32)fd < t->cap && t->fds[fd])
+		r = cloexec_test(t, (u32)fd);
+	spin_unlock(&t->lock);
+	return r;
+}
+
+int fd_set_cloexec(struct fdtable *t, int fd, bool on)
+{
+	int r = -EBADF;
+	spin_lock(&t->lock);
+	if (fd >= 0 && (u32)fd < t->cap && t->fds[fd]) {
+		cloexec_set(t, (u32)fd, on);
+		r = 0;
+	}
+	spin_unlock(&t->lock);
+	return r;
+}

@@ -1,0 +1,43 @@
+/*
+ * File-descriptor tables: what a process's small integers name. A table
+ * is shared by the threads of a process (and by clone(CLONE_FILES)); fork
+ * copies it, so parent and child share the open files (and their offsets)
+ * but not the descriptors. FD_CLOEXEC is per descriptor.
+ *
+ * Locks used to protect struct members in this file:
+ *  a  atomic
+ *  t  fdtable.lock (innermost but for kheap; never held across I/O)
+ */
+#pragma once
+
+#include "lib/types.h"
+#include "lib/spinlock.h"
+
+struct file;
+
+#define FD_MAX 1024 /* RLIMIT_NOFILE: descriptors are 0 .. FD_MAX-1 */
+
+struct fdtable {
+	struct spinlock lock;
+	u32 refs;           /* [a] processes and threads using it */
+	u32 cap;            /* [t] slots in fds (grows in powers of two up to FD_MAX) */
+	struct file **fds;  /* [t] each slot holds a reference */
+	u64 *cloexec;       /* [t] a bit per slot */
+};
+
+struct fdtable *fdtable_create(void);                 /* empty; NULL when out of memory */
+struct fdtable *fdtable_fork(struct fdtable *parent); /* a copy sharing the open files */
+void fdtable_get(struct fdtable *t);                  /* share (threads, CLONE_FILES) */
+void fdtable_put(struct fdtable *t);                  /* the last user closes everything */
+void fdtable_close_on_exec(struct fdtable *t);        /* execve: close FD_CLOEXEC descriptors */
+
+/* Install f (taking over the caller's reference) at the lowest free fd >= minfd; -EMFILE if none. */
+int fd_alloc(struct fdtable *t, struct file *f, int minfd, bool cloexec);
+/* A new reference to the file at fd, or NULL (EBADF). */
+struct file *fd_get(struct fdtable *t, int fd);
+int fd_close(struct fdtable *t, int fd);
+/* dup2/dup3: newfd becomes a copy of oldfd (closing what was there). Returns newfd. */
+int fd_dup_to(struct fdtable *t, int oldfd, int newfd, bool cloexec);
+/* FD_CLOEXEC of fd: 0 or 1, or -EBADF. */
+int fd_get_cloexec(struct fdtable *t, int fd);
+int fd_set_cloexec(struct fdtable *t, int fd, bool on);

@@ -1,0 +1,79 @@
+/*
+ * Bringing up the file tree at boot: ramfs as "/", the initrd unpacked
+ * into it, devfs on /dev. Runs once on the boot core before any process.
+ */
+#include "fs/vfs.h"
+#include "fs/ramfs.h"
+#include "fs/cpio.h"
+#include "fs/devfs.h"
+#include "dev/memdev.h"
+#include "dev/tty.h"
+#include "mm/layout.h"
+#include "arch/x86_64/bootinfo.h"
+#include "arch/x86_64/time.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+/*
+ * Inode times count from boot until a real-time clock exists (then pass
+ * its CLOCK_REALTIME reader to vfs_set_clock instead).
+ */
+static u64 boot_clock_ns(void)
+{
+	return tsc_ns();
+}
+
+static void unpack_modules(struct inode *root)
+{
+	if (!boot.nmods) {
+		pr_warn("vfs: no initrd module: the root file system is empty\n");
+		return;
+	}
+	/*
+	 * Every module that is a newc cpio archive is unpacked, in order
+	 * (later files replace earlier ones), so tools can add files with a
+	 * second module; anything else is left alone.
+	 */
+	for (int i = 0; i < boot.nmods; i++) {
+		const struct boot_module *m = &boot.mods[i];
+		const char *p = phys_to_virt(m->base);
+		if (m->size < 6 || memcmp(p, "07070", 5) != 0 || (p[5] != '1' && p[5] != '2')) {
+			pr_info("vfs: boot module %d (%lu bytes) is not a cpio archive, skipped\n",
+				i, m->size);
+			continue;
+		}
+		struct cpio_result res;
+		int r = cpio_unpack(p, m->size, root, &res);
+		if (r < 0)
+			pr_err("vfs: initrd module %d: %s; unpacking stopped there\n", i, res.msg);
+		pr_info("vfs: initrd module %d: %u files, %u directories, %u symlinks, %u nodes, "
+			"%u hard links\n",
+			i, res.files, res.dirs, res.symlinks, res.nodes, res.hardlinks);
+	}
+}
+
+void vfs_init(void)
+{
+	vfs_set_clock(boot_clock_ns);
+	struct superblock *rootfs = ramfs_create("rootfs");
+	if (!rootfs)
+		panic("vfs: no memory for the root file system");
+	vfs_mount_root(rootfs);
+	struct inode *root = vfs_root();
+	unpack_modules(root);
+
+	memdev_init();
+	tty_init();
+	int r = vfs_mkdirat(root, "/dev", 0755);
+	if (r < 0 && r != -EEXIST)
+		panic("vfs: cannot create /dev (error %d)", -r);
+	struct superblock *devfs = devfs_create();
+	struct inode *dev;
+	if (!devfs || vfs_lookup(root, "/dev", LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dev) < 0)
+		panic("vfs: cannot set up /dev");
+	r = vfs_mount(devfs, dev);
+	if (r < 0)
+		panic("vfs: cannot mount devfs on /dev (error %d)", -r);
+	inode_put(dev);
+	inode_put(root);
+}

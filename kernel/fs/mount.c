@@ -1,0 +1,116 @@
+/*
+ * The mount table: which file system's root covers which directory. A
+ * path walk steps onto a mounted root when it reaches a directory marked
+ * I_MOUNTED, and back to the covered directory when `..` leaves a root
+ * marked I_MOUNTROOT. mount_lock guards the list; entries hold references
+ * to both inodes, so a walk that finds an entry can take its own.
+ */
+#include "fs/vfs.h"
+#include "mm/kheap.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+struct mount {
+	struct list_node node;     /* [m] in mounts, newest first */
+	struct superblock *sb;     /* [I] */
+	struct inode *root;        /* [I] a reference to sb->root */
+	struct inode *mountpoint;  /* [I] a reference; NULL for the root file system */
+};
+
+static struct spinlock mount_lock = SPINLOCK_INIT;
+static struct list_node mounts = LIST_INIT(mounts); /* [m] */
+static struct inode *root_dir;                      /* [I after boot] */
+
+static int add_mount(struct superblock *sb, struct inode *mp)
+{
+	struct mount *m = knew(struct mount);
+	if (!m)
+		return -ENOMEM;
+	m->sb = sb;
+	m->root = inode_get(sb->root);
+	m->mountpoint = mp ? inode_get(mp) : NULL;
+	spin_lock(&mount_lock);
+	if (mp && (__atomic_load_n(&mp->flags, __ATOMIC_ACQUIRE) & I_MOUNTED)) {
+		/* One file system per directory: stacking would hide the first for good. */
+		spin_unlock(&mount_lock);
+		inode_put(m->root);
+		inode_put(m->mountpoint);
+		kfree(m);
+		return -EBUSY;
+	}
+	list_push_front(&mounts, &m->node);
+	__atomic_or_fetch(&sb->root->flags, I_MOUNTROOT, __ATOMIC_RELEASE);
+	if (mp)
+		__atomic_or_fetch(&mp->flags, I_MOUNTED, __ATOMIC_RELEASE);
+	spin_unlock(&mount_lock);
+	return 0;
+}
+
+void vfs_mount_root(struct superblock *sb)
+{
+	assert(!root_dir);
+	if (add_mount(sb, NULL) < 0)
+		panic("vfs: no memory to mount the root file system");
+	root_dir = inode_get(sb->root);
+}
+
+int vfs_mount(struct superblock *sb, struct inode *mp)
+{
+	if (!S_ISDIR(mp->mode))
+		return -ENOTDIR;
+	if (mp == root_dir)
+		return -EBUSY; /* a walk never enters the root from above: it could not be seen */
+	return add_mount(sb, mp);
+}
+
+struct inode *vfs_root(void)
+{
+	assert(root_dir);
+	return inode_get(root_dir);
+}
+
+struct inode *mount_enter(struct inode *ip)
+{
+	while (__atomic_load_n(&ip->flags, __ATOMIC_ACQUIRE) & I_MOUNTED) {
+		struct inode *next = NULL;
+		struct list_node *pos;
+		spin_lock(&mount_lock);
+		list_for_each(pos, &mounts)
+		{
+			struct mount *m = container_of(pos, struct mount, node);
+			if (m->mountpoint == ip) {
+				next = inode_get(m->root);
+				break;
+			}
+		}
+		spin_unlock(&mount_lock);
+		if (!next)
+			break;
+		inode_put(ip);
+		ip = next;
+	}
+	return ip;
+}
+
+struct inode *mount_leave(struct inode *ip)
+{
+	while (ip != root_dir && (__atomic_load_n(&ip->flags, __ATOMIC_ACQUIRE) & I_MOUNTROOT)) {
+		struct inode *next = NULL;
+		struct list_node *pos;
+		spin_lock(&mount_lock);
+		list_for_each(pos, &mounts)
+		{
+			struct mount *m = container_of(pos, struct mount, node);
+			if (m->root == ip && m->mountpoint) {
+				next = inode_get(m->mountpoint);
+				break;
+			}
+		}
+		spin_unlock(&mount_lock);
+		if (!next)
+			break;
+		inode_put(ip);
+		ip = next;
+	}
+	return ip;
+}

@@ -1,0 +1,54 @@
+/*
+ * What every file system call does with its raw arguments: descriptors to
+ * open files, user paths to kernel strings, and *at() dirfds to the
+ * directory a path starts from. Only through fsproc.h's view of the
+ * calling process, so host tests run these too.
+ */
+#include "fs/fsproc.h"
+#include "fs/fdtable.h"
+#include "fs/vfs.h"
+#include "mm/domain.h"
+#include "mm/kheap.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+struct file *fs_fget(int fd)
+{
+	return fd_get(fs_files(), fd);
+}
+
+long fs_copy_path(u64 upath, char **out)
+{
+	char *buf = kmalloc(PATH_MAX);
+	if (!buf)
+		return -ENOMEM;
+	long r = strncpy_from_domain(fs_dom(), buf, upath, PATH_MAX);
+	if (r < 0) {
+		kfree(buf);
+		return r;
+	}
+	*out = buf;
+	return r;
+}
+
+int fs_at_start(int dirfd, const char *path, struct inode **start)
+{
+	if (path[0] == '/') {
+		*start = vfs_root();
+		return 0;
+	}
+	if (dirfd == AT_FDCWD) {
+		*start = fs_cwd_get();
+		return 0;
+	}
+	struct file *f = fs_fget(dirfd);
+	if (!f)
+		return -EBADF;
+	int r = 0;
+	if (path[0] && !S_ISDIR(f->ip->mode))
+		r = -ENOTDIR;
+	else
+		*start = inode_get(f->ip);
+	file_put(f);
+	return r;
+}

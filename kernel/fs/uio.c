@@ -1,0 +1,98 @@
+/* Moving bytes between kernel memory and a uio's segments. */
+#include "fs/uio.h"
+#include "mm/domain.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+void uio_init_kernel(struct uio *u, void *buf, size_t len)
+{
+	u->dom = NULL;
+	u->one = (struct kiovec){(u64)buf, len};
+	u->iov = &u->one;
+	u->iovcnt = 1;
+	u->resid = len;
+}
+
+void uio_init_user(struct uio *u, struct domain *dom, vaddr_t addr, size_t len)
+{
+	u->dom = dom;
+	u->one = (struct kiovec){addr, len};
+	u->iov = &u->one;
+	u->iovcnt = 1;
+	u->resid = len;
+}
+
+void uio_init_iov(struct uio *u, struct domain *dom, struct kiovec *iov, int iovcnt, size_t total)
+{
+	u->dom = dom;
+	u->iov = iov;
+	u->iovcnt = iovcnt;
+	u->resid = total;
+}
+
+enum uio_op { OP_OUT, OP_IN, OP_ZERO, OP_SKIP };
+
+/* The one loop behind all four moves: segment by segment, consuming as it goes. */
+static int uio_move(struct uio *u, void *kbuf, size_t n, enum uio_op op)
+{
+	assert(n <= u->resid);
+	u8 *k = kbuf;
+	while (n) {
+		assert(u->iovcnt > 0);
+		struct kiovec *v = u->iov;
+		if (v->len == 0) {
+			u->iov++;
+			u->iovcnt--;
+			continue;
+		}
+		size_t chunk = MIN(n, v->len);
+		int r = 0;
+		if (op == OP_SKIP) {
+			/* nothing to touch */
+		} else if (u->dom) {
+			if (op == OP_OUT)
+				r = copy_to_domain(u->dom, v->base, k, chunk);
+			else if (op == OP_IN)
+				r = copy_from_domain(u->dom, k, v->base, chunk);
+			else
+				r = clear_domain(u->dom, v->base, chunk);
+			if (r < 0)
+				return -EFAULT;
+		} else {
+			void *p = (void *)v->base;
+			if (op == OP_OUT)
+				memcpy(p, k, chunk);
+			else if (op == OP_IN)
+				memcpy(k, p, chunk);
+			else
+				memset(p, 0, chunk);
+		}
+		v->base += chunk;
+		v->len -= chunk;
+		u->resid -= chunk;
+		n -= chunk;
+		if (k)
+			k += chunk;
+	}
+	return 0;
+}
+
+int uio_copy_out(struct uio *u, const void *src, size_t n)
+{
+	return uio_move(u, (void *)src, n, OP_OUT);
+}
+
+int uio_copy_in(struct uio *u, void *dst, size_t n)
+{
+	return uio_move(u, dst, n, OP_IN);
+}
+
+int uio_zero(struct uio *u, size_t n)
+{
+	return uio_move(u, NULL, n, OP_ZERO);
+}
+
+void uio_skip(struct uio *u, size_t n)
+{
+	uio_move(u, NULL, n, OP_SKIP);
+}

@@ -1,0 +1,46 @@
+/*
+ * struct uio: where a read puts its bytes, or where a write takes them
+ * from, as a list of segments in kernel memory or in one domain's user
+ * memory. File systems and devices move data only through these helpers,
+ * so the same code serves read(2), readv(2) and the ELF loader's
+ * inode_read_kernel(). Every user address goes through the domain copy
+ * functions (they check it and return -EFAULT).
+ *
+ * A uio has one owner (the call in progress) and needs no lock. It is
+ * consumed as data moves: resid is what is left.
+ */
+#pragma once
+
+#include "lib/types.h"
+
+struct domain;
+
+struct kiovec {
+	u64 base;   /* kernel pointer, or user address when uio.dom is set */
+	size_t len;
+};
+
+struct uio {
+	struct domain *dom;  /* NULL: kernel memory */
+	struct kiovec *iov;  /* current segment */
+	int iovcnt;          /* segments left, the current one included */
+	size_t resid;        /* bytes left in all segments */
+	struct kiovec one;   /* storage for a single-segment uio */
+};
+
+void uio_init_kernel(struct uio *u, void *buf, size_t len);
+void uio_init_user(struct uio *u, struct domain *dom, vaddr_t addr, size_t len);
+/* Segments already validated by the caller (total fits in resid). */
+void uio_init_iov(struct uio *u, struct domain *dom, struct kiovec *iov, int iovcnt, size_t total);
+
+/*
+ * Move n bytes (n <= resid) out of kernel memory into the uio (a read),
+ * or from the uio into kernel memory (a write), or zeros into the uio.
+ * Returns 0, or -EFAULT when a user address is bad; on a fault the uio has
+ * advanced past whatever was copied before it.
+ */
+int uio_copy_out(struct uio *u, const void *src, size_t n);
+int uio_copy_in(struct uio *u, void *dst, size_t n);
+int uio_zero(struct uio *u, size_t n);
+/* Consume n bytes without touching them (writes to /dev/null). */
+void uio_skip(struct uio *u, size_t n);

@@ -1,0 +1,453 @@
+/*
+ * VFS core: inode references and attributes, open files, and the read,
+ * write, seek and directory-listing paths every file system shares.
+ * Locking rules are in vfs.h.
+ */
+#include "fs/vfs.h"
+#include "mm/domain.h"
+#include "mm/kheap.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+/* ---- time and device numbers ---- */
+
+static u64 (*clock_ns)(void); /* [I after boot] */
+
+void vfs_set_clock(u64 (*realtime_ns)(void))
+{
+	clock_ns = realtime_ns;
+}
+
+struct kts vfs_now(void)
+{
+	u64 ns = clock_ns ? clock_ns() : 0;
+	return (struct kts){(i64)(ns / 1000000000UL), (u32)(ns % 1000000000UL)};
+}
+
+kdev_t vfs_anon_dev(void)
+{
+	/* Linux gives memory file systems major 0 too; minors from 1. */
+	static u32 next_minor;
+	return mkdev(0, __atomic_add_fetch(&next_minor, 1, __ATOMIC_RELAXED));
+}
+
+/* ---- inodes ---- */
+
+void inode_init(struct inode *ip, struct superblock *sb, u32 mode, const struct inode_ops *ops)
+{
+	ip->lock = (struct spinlock)SPINLOCK_INIT;
+	ip->refs = 1;
+	ip->nlink = 0;
+	ip->mode = mode;
+	ip->ops = ops;
+	ip->sb = sb;
+	ip->ino = __atomic_add_fetch(&sb->next_ino, 1, __ATOMIC_RELAXED);
+	ip->atime = ip->mtime = ip->ctime = vfs_now();
+}
+
+struct inode *inode_get(struct inode *ip)
+{
+	spin_lock(&ip->lock);
+	/* Found through a link (no references yet) or through a reference. */
+	assert(ip->refs > 0 || ip->nlink > 0);
+	ip->refs++;
+	spin_unlock(&ip->lock);
+	return ip;
+}
+
+/*
+ * refs and nlink are decided under the one inode lock, so exactly one of
+ * the last inode_put and the last unlink sees both at zero and evicts.
+ */
+void inode_put(struct inode *ip)
+{
+	if (!ip)
+		return;
+	spin_lock(&ip->lock);
+	assert(ip->refs > 0);
+	bool dead = --ip->refs == 0 && ip->nlink == 0;
+	spin_unlock(&ip->lock);
+	if (dead)
+		ip->ops->evict(ip);
+}
+
+bool inode_set_nlink(struct inode *ip, u32 nlink)
+{
+	spin_lock(&ip->lock);
+	ip->nlink = nlink;
+	ip->ctime = vfs_now();
+	bool dead = nlink == 0 && ip->refs == 0;
+	spin_unlock(&ip->lock);
+	return dead;
+}
+
+ssize_t inode_read_kernel(struct inode *ip, u64 off, void *buf, size_t len)
+{
+	if (!S_ISREG(ip->mode) || !ip->ops->read)
+		return -EINVAL;
+	struct uio u;
+	uio_init_kernel(&u, buf, len);
+	return ip->ops->read(ip, &u, off);
+}
+
+void vfs_getattr(struct inode *ip, struct kstat *st)
+{
+	spin_lock(&ip->lock);
+	st->dev = ip->sb->dev;
+	st->ino = ip->ino;
+	st->mode = ip->mode;
+	st->nlink = ip->nlink;
+	st->uid = ip->uid;
+	st->gid = ip->gid;
+	st->rdev = ip->rdev;
+	st->size = ip->size;
+	st->blocks = ip->blocks;
+	st->blksize = PAGE_SIZE;
+	st->atime = ip->atime;
+	st->mtime = ip->mtime;
+	st->ctime = ip->ctime;
+	spin_unlock(&ip->lock);
+}
+
+void kstat_to_stat(const struct kstat *k, struct linux_stat *st)
+{
+	memset(st, 0, sizeof *st);
+	st->st_dev = k->dev;
+	st->st_ino = k->ino;
+	st->st_nlink = k->nlink;
+	st->st_mode = k->mode;
+	st->st_uid = k->uid;
+	st->st_gid = k->gid;
+	st->st_rdev = k->rdev;
+	st->st_size = (i64)k->size;
+	st->st_blksize = k->blksize;
+	st->st_blocks = (i64)k->blocks;
+	st->st_atime_sec = (u64)k->atime.sec;
+	st->st_atime_nsec = k->atime.nsec;
+	st->st_mtime_sec = (u64)k->mtime.sec;
+	st->st_mtime_nsec = k->mtime.nsec;
+	st->st_ctime_sec = (u64)k->ctime.sec;
+	st->st_ctime_nsec = k->ctime.nsec;
+}
+
+static struct statx_timestamp sx_time(struct kts t)
+{
+	return (struct statx_timestamp){t.sec, t.nsec, 0};
+}
+
+void kstat_to_statx(const struct kstat *k, struct linux_statx *sx)
+{
+	memset(sx, 0, sizeof *sx);
+	/* Birth time is not kept: leave STATX_BTIME out of the mask, as statx(2) allows. */
+	sx->stx_mask = STATX_BASIC_STATS;
+	sx->stx_blksize = k->blksize;
+	sx->stx_nlink = k->nlink;
+	sx->stx_uid = k->uid;
+	sx->stx_gid = k->gid;
+	sx->stx_mode = (u16)k->mode;
+	sx->stx_ino = k->ino;
+	sx->stx_size = k->size;
+	sx->stx_blocks = k->blocks;
+	sx->stx_atime = sx_time(k->atime);
+	sx->stx_mtime = sx_time(k->mtime);
+	sx->stx_ctime = sx_time(k->ctime);
+	sx->stx_rdev_major = dev_major(k->rdev);
+	sx->stx_rdev_minor = dev_minor(k->rdev);
+	sx->stx_dev_major = dev_major(k->dev);
+	sx->stx_dev_minor = dev_minor(k->dev);
+}
+
+/*
+ * Every process runs as root for now (there are no credentials yet), so
+ * only execute permission can be refused: root may execute a file when
+ * some execute bit is set (path_resolution(7)).
+ */
+int vfs_permission(struct inode *ip, int mask)
+{
+	if ((mask & X_OK) && !S_ISDIR(ip->mode) && !(ip->mode & 0111))
+		return -EACCES;
+	return 0;
+}
+
+int vfs_truncate(struct inode *ip, i64 size)
+{
+	if (size < 0)
+		return -EINVAL;
+	if (S_ISDIR(ip->mode))
+		return -EISDIR;
+	if (!S_ISREG(ip->mode) || !ip->ops->truncate)
+		return -EINVAL;
+	if ((u64)size > ip->sb->maxbytes)
+		return -EFBIG;
+	return ip->ops->truncate(ip, (u64)size);
+}
+
+/* ---- open files ---- */
+
+struct file *file_alloc(struct inode *ip, u32 fmode, u32 flags, const struct file_ops *ops)
+{
+	struct file *f = knew(struct file);
+	if (!f)
+		return NULL;
+	f->pos_lock = (struct spinlock)SPINLOCK_INIT;
+	f->refs = 1;
+	f->fmode = fmode;
+	f->flags = flags & FILE_STATUS_FLAGS;
+	f->ip = inode_get(ip);
+	f->ops = ops;
+	return f;
+}
+
+struct file *file_get(struct file *f)
+{
+	u32 old = __atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
+	assert(old > 0);
+	return f;
+}
+
+void file_put(struct file *f)
+{
+	if (!f)
+		return;
+	u32 left = __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL);
+	if (left)
+		return;
+	if (f->ops && f->ops->release)
+		f->ops->release(f);
+	inode_put(f->ip);
+	kfree(f);
+}
+
+void file_pos_lock(struct file *f)
+{
+	/*
+	 * The holder may be copying to user memory and waiting for this core
+	 * to answer a TLB shootdown: answer while we spin (invariant 4).
+	 */
+	while (!spin_trylock(&f->pos_lock)) {
+		tlb_shootdown_poll();
+		__builtin_ia32_pause();
+	}
+}
+
+void file_pos_unlock(struct file *f)
+{
+	spin_unlock(&f->pos_lock);
+}
+
+ssize_t vfs_read(struct file *f, struct uio *u)
+{
+	if (!(f->fmode & FMODE_READ))
+		return -EBADF;
+	if (!f->ops->read)
+		return -EINVAL;
+	if (f->fmode & FMODE_STREAM) {
+		/* No offset to guard: the call may park (tty, pipe) without holding a lock. */
+		u64 pos = 0;
+		return f->ops->read(f, u, &pos);
+	}
+	file_pos_lock(f);
+	u64 pos = f->pos;
+	ssize_t r = f->ops->read(f, u, &pos);
+	if (r > 0)
+		f->pos = pos;
+	file_pos_unlock(f);
+	return r;
+}
+
+ssize_t vfs_write(struct file *f, struct uio *u)
+{
+	if (!(f->fmode & FMODE_WRITE))
+		return -EBADF;
+	if (!f->ops->write)
+		return -EINVAL;
+	if (f->fmode & FMODE_STREAM) {
+		u64 pos = 0;
+		return f->ops->write(f, u, &pos);
+	}
+	file_pos_lock(f);
+	u64 pos = f->pos;
+	ssize_t r = f->ops->write(f, u, &pos);
+	if (r > 0)
+		f->pos = pos;
+	file_pos_unlock(f);
+	return r;
+}
+
+ssize_t vfs_pread(struct file *f, struct uio *u, i64 off)
+{
+	if (off < 0)
+		return -EINVAL;
+	if (!(f->fmode & FMODE_READ))
+		return -EBADF;
+	if (f->fmode & FMODE_STREAM)
+		return -ESPIPE;
+	if (!f->ops->read)
+		return -EINVAL;
+	u64 pos = (u64)off;
+	return f->ops->read(f, u, &pos);
+}
+
+ssize_t vfs_pwrite(struct file *f, struct uio *u, i64 off)
+{
+	if (off < 0)
+		return -EINVAL;
+	if (!(f->fmode & FMODE_WRITE))
+		return -EBADF;
+	if (f->fmode & FMODE_STREAM)
+		return -ESPIPE;
+	if (!f->ops->write)
+		return -EINVAL;
+	u64 pos = (u64)off;
+	return f->ops->write(f, u, &pos);
+}
+
+i64 vfs_lseek(struct file *f, i64 off, int whence)
+{
+	if (f->fmode & FMODE_PATH)
+		return -EBADF;
+	if (f->ops->llseek)
+		return f->ops->llseek(f, off, whence);
+	if (f->fmode & FMODE_STREAM)
+		return -ESPIPE;
+	struct inode *ip = f->ip;
+	bool dir = S_ISDIR(ip->mode);
+	i64 base;
+	file_pos_lock(f);
+	spin_lock(&ip->lock);
+	i64 size = (i64)ip->size;
+	spin_unlock(&ip->lock);
+	switch (whence) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = (i64)f->pos;
+		break;
+	case SEEK_END:
+		base = size;
+		break;
+	case SEEK_DATA:
+	case SEEK_HOLE:
+		/* No holes are reported: data runs from 0 to the end, one hole after it. */
+		if (dir || off < 0 || off >= size) {
+			file_pos_unlock(f);
+			return dir ? -EINVAL : -ENXIO;
+		}
+		base = 0;
+		if (whence == SEEK_HOLE)
+			off = size;
+		break;
+	default:
+		file_pos_unlock(f);
+		return -EINVAL;
+	}
+	/* A directory position is a cookie of its file system: only SET and CUR make sense. */
+	if (dir && whence == SEEK_END) {
+		file_pos_unlock(f);
+		return -EINVAL;
+	}
+	i64 pos;
+	if (__builtin_add_overflow(base, off, &pos) || pos < 0 ||
+	    (!dir && (u64)pos > ip->sb->maxbytes)) {
+		file_pos_unlock(f);
+		return -EINVAL;
+	}
+	f->pos = (u64)pos;
+	file_pos_unlock(f);
+	return pos;
+}
+
+long vfs_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
+{
+	if (f->fmode & FMODE_PATH)
+		return -EBADF;
+	if (!f->ops->ioctl)
+		return -ENOTTY;
+	return f->ops->ioctl(f, cmd, arg, dom);
+}
+
+/* ---- directory listings ---- */
+
+struct dirent_buf {
+	struct dir_emit de;
+	u8 *buf;
+	size_t len, used;
+	bool full;
+};
+
+static bool emit_dirent64(struct dir_emit *de, const char *name, size_t len, u64 ino,
+			  unsigned dtype, u64 next_pos)
+{
+	struct dirent_buf *b = container_of(de, struct dirent_buf, de);
+	size_t reclen = ALIGN_UP(offsetof(struct linux_dirent64, d_name) + len + 1, 8);
+	if (b->used + reclen > b->len) {
+		b->full = true;
+		return false;
+	}
+	struct linux_dirent64 *d = (struct linux_dirent64 *)(b->buf + b->used);
+	memset(d, 0, reclen);
+	d->d_ino = ino;
+	d->d_off = (i64)next_pos;
+	d->d_reclen = (u16)reclen;
+	d->d_type = (u8)dtype;
+	memcpy(d->d_name, name, len);
+	b->used += reclen;
+	return true;
+}
+
+ssize_t vfs_getdents(struct file *f, void *buf, size_t len)
+{
+	struct inode *ip = f->ip;
+	if (f->fmode & FMODE_PATH)
+		return -EBADF;
+	if (!S_ISDIR(ip->mode) || !ip->ops->iterate)
+		return -ENOTDIR;
+	struct dirent_buf b = {.de = {emit_dirent64}, .buf = buf, .len = len};
+	file_pos_lock(f);
+	u64 pos = f->pos;
+	int r = ip->ops->iterate(ip, &pos, &b.de);
+	f->pos = pos;
+	file_pos_unlock(f);
+	if (r < 0)
+		return r;
+	/* getdents64(2): a buffer too small for even one entry is EINVAL. */
+	if (b.used == 0 && b.full)
+		return -EINVAL;
+	return (ssize_t)b.used;
+}
+
+/* ---- default file operations of inodes ---- */
+
+static ssize_t inode_file_read(struct file *f, struct uio *u, u64 *pos)
+{
+	struct inode *ip = f->ip;
+	if (S_ISDIR(ip->mode))
+		return -EISDIR;
+	if (!ip->ops->read)
+		return -EINVAL;
+	ssize_t r = ip->ops->read(ip, u, *pos);
+	if (r > 0)
+		*pos += (u64)r;
+	return r;
+}
+
+static ssize_t inode_file_write(struct file *f, struct uio *u, u64 *pos)
+{
+	struct inode *ip = f->ip;
+	if (S_ISDIR(ip->mode))
+		return -EISDIR;
+	if (!ip->ops->write)
+		return -EINVAL;
+	bool append = __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_APPEND;
+	u64 end = *pos;
+	ssize_t r = ip->ops->write(ip, u, *pos, append, &end);
+	if (r > 0)
+		*pos = end;
+	return r;
+}
+
+const struct file_ops vfs_inode_fops = {
+	.read = inode_file_read,
+	.write = inode_file_write,
+};

@@ -1,0 +1,291 @@
+/*
+ * The virtual file system: inodes, open files, superblocks, the mount
+ * table and path lookup, shared by every file system (ramfs now; ext2,
+ * tmpfs, procfs and pipes later sit beside it through the same tables).
+ * It owns struct inode's common fields, struct file and the mount table;
+ * each file system owns its private inode data and its namespace lock.
+ *
+ * Locks used to protect struct members in this file:
+ *  I  immutable after creation
+ *  a  atomic
+ *  i  inode.lock
+ *  f  file.lock
+ *  n  the file system's namespace lock (ramfs: ramfs_sb.ns_lock)
+ *  m  mount_lock (mount.c)
+ *
+ * Rules (invariants 1, 3 and 4):
+ *  - All locks are short spinlocks; none is held when a call returns to
+ *    the executor, so a call that parks (-ERESTART_PARK) drops every lock.
+ *  - No fs lock is held across a copy to or from user memory (a copy can
+ *    fault and wait for a TLB shootdown answer). The one exception is
+ *    file.pos_lock, the outermost lock of a read or write, which its
+ *    waiters take with file_pos_lock(): they keep answering shootdowns.
+ *  - Order: file.pos_lock -> namespace lock -> inode.lock -> kheap/buddy.
+ *  - An inode lives while it has references (refs) or links (nlink);
+ *    the last of the two to drop calls ops->evict, outside every lock.
+ */
+#pragma once
+
+#include "lib/types.h"
+#include "lib/spinlock.h"
+#include "lib/list.h"
+#include "fs/abi.h"
+#include "fs/uio.h"
+
+struct inode;
+struct file;
+struct superblock;
+struct domain;
+
+struct kts {
+	i64 sec;
+	u32 nsec;
+};
+
+/* What a directory listing hands out, one entry per call; false means "buffer full, stop". */
+struct dir_emit {
+	bool (*emit)(struct dir_emit *de, const char *name, size_t len, u64 ino, unsigned dtype,
+		     u64 next_pos);
+};
+
+/*
+ * What a file system implements. Names are not NUL-terminated (name, len);
+ * the VFS has already rejected "", ".", ".." and names with '/' where they
+ * make no sense. Each op takes its own locks and returns 0 or -errno.
+ * Missing ops mean "not supported here" (-EPERM or -EINVAL as Linux).
+ */
+struct inode_ops {
+	/* Directories */
+	int (*lookup)(struct inode *dir, const char *name, size_t len, struct inode **out);
+	/* Regular files, directories, device nodes, FIFOs: the type is in mode. */
+	int (*mknod)(struct inode *dir, const char *name, size_t len, u32 mode, kdev_t rdev,
+		     struct inode **out);
+	int (*symlink)(struct inode *dir, const char *name, size_t len, const char *target,
+		       struct inode **out);
+	int (*link)(struct inode *dir, const char *name, size_t len, struct inode *ip);
+	/* rmdir: the victim must be an empty directory; else it must not be a directory. */
+	int (*unlink)(struct inode *dir, const char *name, size_t len, bool rmdir);
+	int (*rename)(struct inode *odir, const char *oname, size_t olen, struct inode *ndir,
+		      const char *nname, size_t nlen, unsigned flags);
+	/* List entries from *pos on ("." and ".." included); *pos advances past each emitted one. */
+	int (*iterate)(struct inode *dir, u64 *pos, struct dir_emit *de);
+	/* Regular files: bytes moved, or -errno if none moved. */
+	ssize_t (*read)(struct inode *ip, struct uio *u, u64 off);
+	/* append: write at the end, atomically with other appenders. *end: offset after the data. */
+	ssize_t (*write)(struct inode *ip, struct uio *u, u64 off, bool append, u64 *end);
+	int (*truncate)(struct inode *ip, u64 size);
+	/* Symlinks: copy the target (not NUL-terminated) into a kernel buffer. */
+	ssize_t (*readlink)(struct inode *ip, char *buf, size_t len);
+	/* No references and no links left: free the inode and its data. */
+	void (*evict)(struct inode *ip);
+};
+
+enum {
+	I_MOUNTED = 1 << 0,   /* [a] something is mounted on this directory */
+	I_MOUNTROOT = 1 << 1, /* [a] root of a mounted file system */
+};
+
+struct inode {
+	struct spinlock lock;
+	u32 refs;                  /* [i] */
+	u32 nlink;                 /* [i] and [n]: changed with both held */
+	u32 mode;                  /* [i] type bits [I] */
+	u32 uid, gid;              /* [i] */
+	u64 size;                  /* [i] */
+	u64 blocks;                /* [i] 512-byte units in use */
+	struct kts atime, mtime, ctime; /* [i] */
+	u32 flags;                 /* [a] I_* */
+	u64 ino;                   /* [I] */
+	kdev_t rdev;               /* [I] device nodes */
+	const struct inode_ops *ops; /* [I] */
+	struct superblock *sb;     /* [I] */
+	void *priv;                /* [I] the file system's */
+};
+
+struct superblock {
+	const char *fstype;        /* [I] "ramfs", "devfs"... */
+	kdev_t dev;                /* [I] st_dev of every inode here */
+	struct inode *root;        /* [I] holds a reference */
+	u64 maxbytes;              /* [I] largest file size */
+	u64 next_ino;              /* [a] */
+	void *priv;                /* [I] the file system's */
+};
+
+/* File status flags a file keeps (the rest of open's flags act at open time only). */
+#define FILE_STATUS_FLAGS (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME | O_DSYNC | \
+			   O_SYNC | O_LARGEFILE)
+
+enum {
+	FMODE_READ = 1 << 0,
+	FMODE_WRITE = 1 << 1,
+	FMODE_PATH = 1 << 2,   /* O_PATH: a place in the tree, no I/O */
+	FMODE_STREAM = 1 << 3, /* no offset: pread/lseek give ESPIPE (tty, pipes) */
+};
+
+/* What an open file does; the VFS supplies the defaults for inodes of a file system. */
+struct file_ops {
+	ssize_t (*read)(struct file *f, struct uio *u, u64 *pos);
+	ssize_t (*write)(struct file *f, struct uio *u, u64 *pos);
+	/* arg is the raw argument; dom is the caller's memory for pointer arguments. */
+	long (*ioctl)(struct file *f, u32 cmd, u64 arg, struct domain *dom);
+	/* NULL: the default (regular files and directories); devices pick their own. */
+	i64 (*llseek)(struct file *f, i64 off, int whence);
+	int (*open)(struct inode *ip, struct file *f);
+	void (*release)(struct file *f);
+};
+
+struct file {
+	struct spinlock pos_lock;   /* see file_pos_lock() */
+	u32 refs;                   /* [a] fds and calls in progress */
+	u32 fmode;                  /* [I] FMODE_* */
+	u32 flags;                  /* [a] O_* status flags (F_SETFL) */
+	u64 pos;                    /* [pos_lock] */
+	struct inode *ip;           /* [I] holds a reference */
+	const struct file_ops *ops; /* [I] */
+	void *priv;                 /* [I] the driver's */
+};
+
+/* ---- boot (init.c) ---- */
+
+/*
+ * Mount ramfs as "/", unpack the initrd (every cpio boot module) into it,
+ * register the console and memory devices and mount devfs on /dev. Once,
+ * on the boot core, after the heap and before the first process. The
+ * console's input interrupt is started separately (tty_irq_init).
+ */
+void vfs_init(void);
+
+/* ---- inodes and superblocks (vfs.c) ---- */
+
+/* A fresh inode for sb with one reference; the file system fills the rest. */
+void inode_init(struct inode *ip, struct superblock *sb, u32 mode, const struct inode_ops *ops);
+struct inode *inode_get(struct inode *ip);
+void inode_put(struct inode *ip);
+/*
+ * Set ip's link count; the caller holds its namespace lock. True when the
+ * inode has no links and no references left: the caller must then call
+ * ip->ops->evict(ip) once it has dropped its own locks.
+ */
+bool inode_set_nlink(struct inode *ip, u32 nlink);
+/* Read from a regular file into kernel memory (the ELF loader). */
+ssize_t inode_read_kernel(struct inode *ip, u64 off, void *buf, size_t len);
+
+struct kstat {
+	kdev_t dev;
+	u64 ino;
+	u32 mode, nlink, uid, gid;
+	kdev_t rdev;
+	u64 size, blocks;
+	u32 blksize;
+	struct kts atime, mtime, ctime;
+};
+void vfs_getattr(struct inode *ip, struct kstat *st);
+void kstat_to_stat(const struct kstat *k, struct linux_stat *st);
+void kstat_to_statx(const struct kstat *k, struct linux_statx *sx);
+
+/* Root's view (no users yet): may the caller read/write/execute (R_OK|W_OK|X_OK) ip? */
+int vfs_permission(struct inode *ip, int mask);
+
+/* Wall-clock time for inode stamps; the clock is set by vfs_init (0 until then). */
+struct kts vfs_now(void);
+void vfs_set_clock(u64 (*realtime_ns)(void));
+kdev_t vfs_anon_dev(void); /* a fresh st_dev for a memory file system */
+
+/* ---- open files (vfs.c) ---- */
+
+struct file *file_alloc(struct inode *ip, u32 fmode, u32 flags, const struct file_ops *ops);
+struct file *file_get(struct file *f);
+void file_put(struct file *f);
+/* The pos lock of a read or write: spins answering TLB shootdowns (see the rules above). */
+void file_pos_lock(struct file *f);
+void file_pos_unlock(struct file *f);
+
+ssize_t vfs_read(struct file *f, struct uio *u);
+ssize_t vfs_write(struct file *f, struct uio *u);
+ssize_t vfs_pread(struct file *f, struct uio *u, i64 off);
+ssize_t vfs_pwrite(struct file *f, struct uio *u, i64 off);
+i64 vfs_lseek(struct file *f, i64 off, int whence);
+long vfs_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom);
+/* Fill buf with linux_dirent64 records from f's position; bytes filled, 0 at the end. */
+ssize_t vfs_getdents(struct file *f, void *buf, size_t len);
+int vfs_truncate(struct inode *ip, i64 size);
+
+/* The file operations regular files and directories get by default. */
+extern const struct file_ops vfs_inode_fops;
+
+/* ---- character devices (chrdev.c) ---- */
+
+/* Register a driver for a device number; opening a node with that rdev uses ops. [I after boot] */
+int chrdev_register(kdev_t dev, const struct file_ops *ops, void *priv);
+const struct file_ops *chrdev_lookup(kdev_t dev, void **priv);
+
+/* ---- mounts (mount.c) ---- */
+
+/* Make sb the root file system (once, at boot). */
+void vfs_mount_root(struct superblock *sb);
+/* Mount sb on the directory mp. -EBUSY if something is mounted there already. */
+int vfs_mount(struct superblock *sb, struct inode *mp);
+/* A new reference to the root directory. */
+struct inode *vfs_root(void);
+/* ip (consumed) or, if something is mounted on it, the mounted root (a new reference). */
+struct inode *mount_enter(struct inode *ip);
+/* The directory ip is mounted on, if ip is a mounted root (consumed); else ip. */
+struct inode *mount_leave(struct inode *ip);
+
+/* ---- path lookup (path.c) ---- */
+
+enum {
+	LOOKUP_FOLLOW = 1 << 0,    /* follow a symlink in the last component */
+	LOOKUP_DIRECTORY = 1 << 1, /* the result must be a directory */
+	LOOKUP_EMPTY = 1 << 2,     /* "" names the start directory (AT_EMPTY_PATH) */
+	LOOKUP_PARENT = 1 << 3,    /* stop at the last component's directory */
+};
+
+enum { LAST_NORM, LAST_DOT, LAST_DOTDOT, LAST_ROOT };
+
+struct nameidata {
+	struct inode *dir;      /* LOOKUP_PARENT: directory of the last component (a reference) */
+	struct inode *ip;       /* the inode found (a reference); NULL if the last is missing */
+	char last[NAME_MAX + 1];/* LOOKUP_PARENT: the last component, NUL-terminated */
+	size_t last_len;
+	int last_type;          /* LAST_* */
+	bool trailing_slash;    /* the path ended in '/' after the last component */
+};
+
+/*
+ * Resolve path (a kernel string) from start (relative paths; absolute ones
+ * start at the root). Without LOOKUP_PARENT the result is nd->ip; with it,
+ * nd->dir and nd->last, and nd->ip when the last component exists (after
+ * following it when LOOKUP_FOLLOW is given: open with O_CREAT creates a
+ * dangling symlink's target). On error nothing is held.
+ */
+int path_walk(struct inode *start, const char *path, unsigned flags, struct nameidata *nd);
+void nd_put(struct nameidata *nd);
+/* Convenience: resolve to one inode (a reference). */
+int vfs_lookup(struct inode *start, const char *path, unsigned flags, struct inode **out);
+
+/* ---- namespace operations (namei.c): start as for path_walk ---- */
+
+/* mode: permission bits after umask. On success *out holds a new open file. */
+int vfs_openat(struct inode *start, const char *path, int flags, u32 mode, struct file **out);
+/* An already-resolved inode opened with open(2) flags (the O_CREAT part done). */
+int vfs_open_inode(struct inode *ip, int flags, struct file **out);
+int vfs_mknodat(struct inode *start, const char *path, u32 mode, kdev_t rdev);
+int vfs_mkdirat(struct inode *start, const char *path, u32 mode);
+int vfs_symlinkat(const char *target, struct inode *start, const char *path);
+int vfs_linkat(struct inode *ostart, const char *opath, struct inode *nstart, const char *npath,
+	       unsigned lookup_flags);
+int vfs_unlinkat(struct inode *start, const char *path, bool rmdir);
+int vfs_renameat(struct inode *ostart, const char *opath, struct inode *nstart,
+		 const char *npath, unsigned flags);
+/* The target of a symlink, not NUL-terminated; bytes copied. */
+ssize_t vfs_readlinkat(struct inode *start, const char *path, char *buf, size_t len);
+/* The absolute path of dir into buf (NUL-terminated); its length with the NUL. */
+ssize_t vfs_getcwd(struct inode *dir, char *buf, size_t len);
+/* Open path for execution: a regular file with an execute bit. */
+int vfs_open_exec_at(struct inode *start, const char *path, struct inode **out);
+
+static inline bool inode_is_dir(const struct inode *ip)
+{
+	return S_ISDIR(ip->mode);
+}

@@ -1,0 +1,50 @@
+/*
+ * A stand-in "calling process" for host tests of the file system calls:
+ * the part of kernel/fs/fsproc.c that reads struct proc, over a plain
+ * struct instead (kernel/fs/sys_args.c and sys_*.c are the real ones).
+ */
+#include "fs_shim.h"
+#include "fs/fsproc.h"
+#include "fs/vfs.h"
+
+struct shim_proc shim_proc;
+static char fake_domain;
+
+struct fdtable *fs_files(void)
+{
+	return shim_proc.files;
+}
+
+struct domain *fs_dom(void)
+{
+	return (struct domain *)&fake_domain;
+}
+
+struct inode *fs_cwd_get(void)
+{
+	return shim_proc.cwd ? inode_get(shim_proc.cwd) : vfs_root();
+}
+
+void fs_chdir(struct inode *dir)
+{
+	struct inode *old = shim_proc.cwd;
+	shim_proc.cwd = dir;
+	inode_put(old);
+}
+
+u32 fs_umask(void)
+{
+	return shim_proc.umask;
+}
+
+u32 fs_umask_swap(u32 mask)
+{
+	u32 old = shim_proc.umask;
+	shim_proc.umask = mask;
+	return old;
+}
+
+const char *fs_exe(void)
+{
+	return shim_proc.exe;
+}
