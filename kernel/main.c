@@ -20,6 +20,7 @@
 #include "mm/mm.h"
 #include "mm/vm.h"
 #include "fs/vfs.h"
+#include "dev/tty.h"
 #include "proc/proc.h"
 #include "sched/executor.h"
 #include "sched/selftest_async.h"
@@ -54,10 +55,10 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	idt_init();
 	cpu_init_with_ist(&boot_cpu, boot_ist_stacks);
 
-	kprintf("Ferry kernel booting\n");
 	if (!bootinfo_parse(boot_kind, boot_info_pa))
 		panic("no usable boot information");
 	cmdline_parse(boot.cmdline);
+	pr_info("Ferry kernel booting\n");
 	pr_info("boot: loader %s, command line '%s'\n", boot.loader, boot.cmdline);
 	bootinfo_print();
 	pr_info("cpu: nx %d smep %d smap %d umip %d pcid %d tsc-deadline %d x2apic %d\n",
@@ -75,6 +76,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	proc_traps_init();
 	futex_init();
 	vfs_init();
+	tty_irq_init();
 
 	executor_init(&boot_cpu);
 	smp_boot();

@@ -6,7 +6,7 @@
 #
 # Layout (staged in FILE's name with .root instead of .cpio, then packed):
 #   /bin/         Ferry's programs (build/user/bin), Debian's busybox-static
-#                 as /bin/busybox, and the symlink /bin/sh -> busybox
+#                 as /bin/busybox, with a symlink per applet (/bin/sh...)
 #   /tests/       the tests/os programs (build/tests/os)
 #   /etc/         passwd, group, hostname
 #   /dev /proc    empty: the kernel provides console, null, zero and /proc
@@ -47,7 +47,12 @@ chmod 1777 "$root/tmp"
 cp "$top"/build/user/bin/* "$root/bin/" 2>/dev/null || die "no programs in build/user/bin: run make user"
 cp "$top"/build/tests/os/* "$root/tests/" 2>/dev/null || true
 cp "$busybox" "$root/bin/busybox"
-ln -s busybox "$root/bin/sh"
+# One link per busybox applet (as `busybox --install -s` would make), except
+# where Ferry has a program of its own by that name (init, ps...).
+"$busybox" --list | while read -r applet; do
+	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+done
+[ -e "$root/bin/sh" ] || die "busybox has no sh applet"
 printf 'root:x:0:0:root:/:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\n' >"$root/etc/group"
 printf 'ferry\n' >"$root/etc/hostname"

@@ -13,11 +13,25 @@ struct spinlock {
 
 #define SPINLOCK_INIT {0}
 
+#ifndef FERRY_HOST
+/*
+ * A core spinning here may hold up another that waits for its answer to a
+ * TLB shootdown (the lock holder, say): it answers while it spins
+ * (invariant 4), so two cores never wait on each other.
+ */
+void tlb_shootdown_poll(void);
+#define SPIN_WAIT_SERVE() tlb_shootdown_poll()
+#else
+#define SPIN_WAIT_SERVE() ((void)0)
+#endif
+
 static inline void spin_lock(struct spinlock *l)
 {
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
 			__builtin_ia32_pause();
+			SPIN_WAIT_SERVE();
+		}
 	}
 }
 

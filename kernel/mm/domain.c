@@ -181,8 +181,11 @@ static void shootdown(struct domain *d, vaddr_t start, vaddr_t end, bool drop)
 	u64 others = __atomic_load_n(&d->cpus, __ATOMIC_SEQ_CST) & ~(1UL << me);
 	if (!others)
 		return;
+	u32 n = 0;
+	for (u64 m = others; m; m &= m - 1)
+		n++; /* no popcnt in a kernel built for any x86-64 */
 	struct shootdown sd = {.root = d->root, .start = start, .end = end, .drop = drop,
-			       .pending = (u32)__builtin_popcountll(others)};
+			       .pending = n};
 	struct shootdown_node nodes[MAX_CPUS];
 	for (u64 m = others; m; m &= m - 1) {
 		int i = __builtin_ctzll(m);

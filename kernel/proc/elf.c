@@ -105,7 +105,7 @@ int elf_load(struct inode *ip, struct domain *d, struct exec_image *img)
 
 	/* First pass: check every segment and find the image's extent. */
 	u64 lo = ~0UL, hi = 0, prev_end = 0;
-	u64 size = inode_size(ip);
+	u64 size = __atomic_load_n(&ip->size, __ATOMIC_RELAXED);
 	vaddr_t phdr_vaddr = 0;
 	for (int i = 0; i < eh.e_phnum; i++) {
 		struct elf64_phdr *p = &ph[i];

@@ -5,6 +5,7 @@
  */
 #include "proc/exec.h"
 #include "fs/vfs.h"
+#include "fs/fsproc.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "mm/layout.h"

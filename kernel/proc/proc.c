@@ -6,6 +6,7 @@
 #include "proc/exec.h"
 #include "proc/signal.h"
 #include "fs/vfs.h"
+#include "fs/fsproc.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "arch/x86_64/apic.h"
@@ -144,9 +145,7 @@ void proc_free_unstarted(struct proc *p)
 	nprocs--;
 	spin_unlock(&proc_tree_lock);
 	if (p->files)
-		fdtable_put(p->files);
-	if (p->cwd)
-		inode_put(p->cwd);
+		fs_exit(p);
 	if (p->dom)
 		domain_put(p->dom);
 	kfree(p);
@@ -210,10 +209,8 @@ int proc_spawn_init(const char *path, char *const argv[], char *const envp[])
 		return r;
 	}
 	proc_set_name(p, path);
-	p->files = fdtable_create();
-	p->cwd = vfs_root();
-	struct thread *t = p->files ? thread_alloc(p) : NULL;
-	if (!t || fdtable_open_console(p->files) < 0) {
+	struct thread *t = fs_proc_init(p) == 0 ? thread_alloc(p) : NULL;
+	if (!t || fs_open_console(p) < 0) {
 		if (t)
 			kfree(t);
 		init_proc = NULL;
@@ -273,12 +270,7 @@ void proc_reap(struct proc *p)
 /* The last thread is gone: release resources, become a zombie, tell the parent. */
 static void proc_finish(struct proc *p, int status)
 {
-	if (p->files)
-		fdtable_put(p->files);
-	p->files = NULL;
-	if (p->cwd)
-		inode_put(p->cwd);
-	p->cwd = NULL;
+	fs_exit(p);
 	domain_deactivate(p->dom);
 	domain_put(p->dom);
 	p->dom = NULL;

@@ -130,6 +130,7 @@ long thread_sleep_until(u64 deadline);
 struct thread *thread_alloc(struct proc *p);
 void thread_start(struct thread *t);
 void thread_finish(struct thread *t);
+void thread_fpu_init(struct thread *t);
 void thread_kick(struct thread *t);
 void thread_set_entry(struct trapframe *tf, vaddr_t entry, vaddr_t sp);
 void thread_return_to_user(struct trapframe *tf);

@@ -223,7 +223,9 @@ static void deliver_one(struct thread *t, struct trapframe *tf, int sig, const s
 	if (t->parked_nr >= 0) {
 		if (!(a.flags & SA_RESTART) || never_restarted((u64)t->parked_nr)) {
 			tf->rip += 2; /* past the syscall instruction */
-			tf->rax = (u64)-EINTR;
+			/* A call that moved some data reports that much, not EINTR. */
+			tf->rax = t->restart_progress ? t->restart_progress : (u64)-EINTR;
+			t->restart_progress = 0;
 		}
 		t->parked_nr = -1;
 	}

@@ -6,6 +6,8 @@
 #include "proc/exec.h"
 #include "proc/signal.h"
 #include "fs/vfs.h"
+#include "fs/fsproc.h"
+#include "fs/abi.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "arch/x86_64/io.h"
@@ -111,10 +113,8 @@ static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tl
 	} else {
 		c->dom = domain_fork(p->dom);
 	}
-	c->files = flags & CLONE_FILES ? fdtable_share(p->files) : fdtable_fork(p->files);
-	c->cwd = p->cwd;
-	inode_get(c->cwd);
-	struct thread *ct = c->dom && c->files ? thread_alloc(c) : NULL;
+	int fr = fs_fork(p, c, flags & CLONE_FILES);
+	struct thread *ct = c->dom && fr == 0 ? thread_alloc(c) : NULL;
 	if (!ct) {
 		proc_free_unstarted(c);
 		return -ENOMEM;
@@ -221,7 +221,7 @@ static long do_execve(const char *kpath, u64 argv, u64 envp, bool have_args,
 		waitq_wake_all(&p->vfork_done);
 	proc_set_name(p, args.path);
 	t->task.name = p->name;
-	fdtable_close_on_exec(p->files);
+	fs_exec(p);
 	signal_reset_on_exec(p);
 	t->altstack_sp = t->altstack_size = 0;
 	t->fs_base = 0;
@@ -235,10 +235,10 @@ static long do_execve(const char *kpath, u64 argv, u64 envp, bool have_args,
 
 SYSCALL(NR_execve, execve)
 {
-	char *path = kmalloc(PATH_MAX_LEN);
+	char *path = kmalloc(PATH_MAX);
 	if (!path)
 		return -ENOMEM;
-	long n = strncpy_from_domain(self()->dom, path, a0, PATH_MAX_LEN);
+	long n = strncpy_from_domain(self()->dom, path, a0, PATH_MAX);
 	long r = n < 0 ? n : do_execve(path, a1, a2, true, NULL);
 	kfree(path);
 	/* On success the frame was replaced: rax must be 0 in the new program. */
@@ -487,7 +487,7 @@ SYSCALL(NR_reboot, reboot)
 	case LINUX_REBOOT_CMD_POWER_OFF:
 	case LINUX_REBOOT_CMD_HALT:
 	case LINUX_REBOOT_CMD_RESTART:
-		vfs_sync_all();
+		/* Nothing to write back: every file system is in RAM so far. */
 		kprintf("ferry: powering off\n");
 		machine_exit(true);
 	default:
@@ -524,17 +524,15 @@ SYSCALL(SYS_spawn, spawn)
 		return -EAGAIN;
 	}
 	c->dom = nd;
-	c->files = fdtable_fork(p->files);
-	if (c->files)
-		fdtable_close_on_exec(c->files);
-	c->cwd = p->cwd;
-	inode_get(c->cwd);
+	int fr = fs_fork(p, c, false);
+	if (fr == 0)
+		fs_exec(c);
 	proc_set_name(c, args.path);
 	kfree(args.buf);
 	for (int i = 0; i < NSIG; i++) /* handlers do not survive into a new image */
 		if (c->sigactions[i].handler > SIG_IGN)
 			c->sigactions[i] = (struct k_sigaction){0};
-	struct thread *ct = c->files ? thread_alloc(c) : NULL;
+	struct thread *ct = fr == 0 ? thread_alloc(c) : NULL;
 	if (!ct) {
 		proc_free_unstarted(c);
 		return -ENOMEM;

@@ -27,7 +27,7 @@ static struct boot_task {
 	bool started;
 	bool benches;
 	int failed;
-} boot;
+} btask;
 
 void async_task_finished(struct async_ctx *ctx)
 {
@@ -39,7 +39,7 @@ void async_task_finished(struct async_ctx *ctx)
 static const struct async_test *next_test(const struct async_test *t)
 {
 	for (; t < __async_tests_end; t++)
-		if (t->is_bench == boot.benches)
+		if (t->is_bench == btask.benches)
 			return t;
 	return NULL;
 }
@@ -47,30 +47,30 @@ static const struct async_test *next_test(const struct async_test *t)
 /* Runs one step; returns false while a test is still in flight. */
 static bool run_async_tests(void)
 {
-	while (boot.cur) {
-		const struct async_test *t = boot.cur;
-		if (!boot.started) {
-			boot.ctx = (struct async_ctx){.runner = &boot.task, .start_ns = tsc_ns()};
-			boot.started = true;
-			t->start(&boot.ctx);
+	while (btask.cur) {
+		const struct async_test *t = btask.cur;
+		if (!btask.started) {
+			btask.ctx = (struct async_ctx){.runner = &btask.task, .start_ns = tsc_ns()};
+			btask.started = true;
+			t->start(&btask.ctx);
 		}
-		if (__atomic_load_n(&boot.ctx.outstanding, __ATOMIC_ACQUIRE)) {
-			u64 deadline = boot.ctx.start_ns + t->timeout_ms * 1000000;
-			if (!sleep_until(&boot.watchdog, deadline))
+		if (__atomic_load_n(&btask.ctx.outstanding, __ATOMIC_ACQUIRE)) {
+			u64 deadline = btask.ctx.start_ns + t->timeout_ms * 1000000;
+			if (!sleep_until(&btask.watchdog, deadline))
 				return false;
 			/* Its tasks may still run: no safe way on, so stop here. */
 			kprintf("selftest: %s FAILED: not finished after %lu ms (%u tasks left)\n",
-				t->name, t->timeout_ms, boot.ctx.outstanding);
+				t->name, t->timeout_ms, btask.ctx.outstanding);
 			machine_exit(false);
 		}
-		timer_cancel(&boot.watchdog);
-		bool ok = t->finish(&boot.ctx);
+		timer_cancel(&btask.watchdog);
+		bool ok = t->finish(&btask.ctx);
 		if (!t->is_bench)
 			kprintf("selftest: %s %s\n", t->name, ok ? "ok" : "FAILED");
 		if (!ok)
-			boot.failed++;
-		boot.started = false;
-		boot.cur = next_test(t + 1);
+			btask.failed++;
+		btask.started = false;
+		btask.cur = next_test(t + 1);
 	}
 	return true;
 }
@@ -153,16 +153,16 @@ static enum poll_result boot_poll(struct task *self)
 {
 	if (opts.crash[0])
 		crash_on_purpose(opts.crash);
-	if (!boot.cur && !boot.started) {
+	if (!btask.cur && !btask.started) {
 		/* First poll: everything that runs to completion on this core. */
 		if (opts.bench) {
-			boot.benches = true;
+			btask.benches = true;
 			selftests_run(true);
 		} else if (opts.selftest) {
-			boot.failed = selftests_run(false);
+			btask.failed = selftests_run(false);
 		}
 		if (opts.bench || opts.selftest)
-			boot.cur = next_test(__async_tests_start);
+			btask.cur = next_test(__async_tests_start);
 	}
 	if (!run_async_tests())
 		return PENDING;
@@ -171,8 +171,8 @@ static enum poll_result boot_poll(struct task *self)
 		machine_exit(true);
 	}
 	if (opts.selftest) {
-		if (boot.failed) {
-			kprintf("selftest: %d FAILED\n", boot.failed);
+		if (btask.failed) {
+			kprintf("selftest: %d FAILED\n", btask.failed);
 			machine_exit(false);
 		}
 		kprintf("selftest: all passed\n");
@@ -184,7 +184,7 @@ static enum poll_result boot_poll(struct task *self)
 
 void boot_task_start(void)
 {
-	task_init(&boot.task, "boot", boot_poll, NULL);
-	boot.task.flags = TASK_PINNED;
-	task_spawn(&boot.task, 0);
+	task_init(&btask.task, "boot", boot_poll, NULL);
+	btask.task.flags = TASK_PINNED;
+	task_spawn(&btask.task, 0);
 }

@@ -1,0 +1,246 @@
+/* Pipes: the ring, blocking and non-blocking I/O, EOF and EPIPE, pipe2(2). */
+#include "ipc/pipe.h"
+#include "fs/abi.h"
+#include "fs/fdtable.h"
+#include "fs/fsproc.h"
+#include "fs/uio.h"
+#include "fs/vfs.h"
+#include "mm/domain.h"
+#include "mm/kheap.h"
+#include "proc/proc.h"
+#include "proc/signal.h"
+#include "sched/waitq.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+#include "sys/syscall.h"
+
+#define PIPE_SIZE (64 * 1024)
+#define PIPE_BUF 4096 /* writes up to this size are atomic (POSIX) */
+
+struct pipe {
+	struct inode inode;    /* S_IFIFO, for fstat; freed with the pipe */
+	struct spinlock lock;
+	u8 *buf;               /* [I] PIPE_SIZE bytes */
+	u64 rpos, wpos;        /* [lock] bytes ever read / written: used = wpos - rpos */
+	u32 readers, writers;  /* [lock] open ends */
+	struct waitq readq;    /* readers waiting for data */
+	struct waitq writeq;   /* writers waiting for room */
+};
+
+static struct superblock pipefs = {.fstype = "pipefs"};
+
+static void pipe_evict(struct inode *ip)
+{
+	struct pipe *p = container_of(ip, struct pipe, inode);
+	kfree(p->buf);
+	kfree(p);
+}
+
+static const struct inode_ops pipe_inode_ops = {.evict = pipe_evict};
+
+/* Copy between the ring and a uio, wrapping at the end; returns bytes moved or -EFAULT. */
+static ssize_t ring_out(struct pipe *p, struct uio *u, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		size_t off = (p->rpos + done) % PIPE_SIZE;
+		size_t chunk = MIN(n - done, PIPE_SIZE - off);
+		if (uio_copy_out(u, p->buf + off, chunk) < 0)
+			return done ? (ssize_t)done : -EFAULT;
+		done += chunk;
+	}
+	return (ssize_t)done;
+}
+
+static ssize_t ring_in(struct pipe *p, struct uio *u, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		size_t off = (p->wpos + done) % PIPE_SIZE;
+		size_t chunk = MIN(n - done, PIPE_SIZE - off);
+		if (uio_copy_in(u, p->buf + off, chunk) < 0)
+			return done ? (ssize_t)done : -EFAULT;
+		done += chunk;
+	}
+	return (ssize_t)done;
+}
+
+static long park(struct pipe *p, struct waitq *q)
+{
+	spin_lock(&q->lock);
+	long r = thread_park_on(q);
+	spin_unlock(&q->lock);
+	spin_unlock(&p->lock);
+	return r;
+}
+
+static ssize_t pipe_read(struct file *f, struct uio *u, u64 *pos)
+{
+	struct pipe *p = f->priv;
+	if (u->resid == 0)
+		return 0;
+	spin_lock(&p->lock);
+	u64 used = p->wpos - p->rpos;
+	if (used == 0) {
+		if (p->writers == 0) {
+			spin_unlock(&p->lock);
+			return 0; /* end of file */
+		}
+		if (f->flags & O_NONBLOCK) {
+			spin_unlock(&p->lock);
+			return -EAGAIN;
+		}
+		return park(p, &p->readq);
+	}
+	ssize_t n = ring_out(p, u, MIN(used, u->resid));
+	if (n > 0)
+		p->rpos += (u64)n;
+	spin_unlock(&p->lock);
+	if (n > 0)
+		waitq_wake_all(&p->writeq);
+	return n;
+}
+
+static ssize_t pipe_write(struct file *f, struct uio *u, u64 *pos)
+{
+	struct pipe *p = f->priv;
+	struct thread *t = current_thread();
+	/* A write that parked midway resumes after what it already wrote (invariant 3). */
+	u64 done = t && t->restarting ? t->restart_progress : 0;
+	if (done)
+		uio_skip(u, done);
+	size_t total = done + u->resid;
+	spin_lock(&p->lock);
+	for (;;) {
+		if (p->readers == 0) {
+			spin_unlock(&p->lock);
+			if (t)
+				signal_send_thread(t, SIGPIPE);
+			return done ? (ssize_t)done : -EPIPE;
+		}
+		size_t left = total - done;
+		if (left == 0)
+			break;
+		u64 room = PIPE_SIZE - (p->wpos - p->rpos);
+		/* Up to PIPE_BUF bytes go in at once or not at all. */
+		bool fits = total <= PIPE_BUF ? room >= left : room > 0;
+		if (!fits) {
+			if (f->flags & O_NONBLOCK) {
+				spin_unlock(&p->lock);
+				return done ? (ssize_t)done : -EAGAIN;
+			}
+			if (t)
+				t->restart_progress = done;
+			return park(p, &p->writeq);
+		}
+		ssize_t n = ring_in(p, u, MIN(room, left));
+		if (n < 0) {
+			spin_unlock(&p->lock);
+			return done ? (ssize_t)done : n;
+		}
+		p->wpos += (u64)n;
+		done += (u64)n;
+		/* Let readers at it before we possibly wait for more room. */
+		waitq_wake_all(&p->readq);
+	}
+	spin_unlock(&p->lock);
+	return (ssize_t)done;
+}
+
+static void pipe_release(struct file *f)
+{
+	struct pipe *p = f->priv;
+	spin_lock(&p->lock);
+	if (f->fmode & FMODE_READ)
+		p->readers--;
+	if (f->fmode & FMODE_WRITE)
+		p->writers--;
+	spin_unlock(&p->lock);
+	/* The other end sees EOF or EPIPE. */
+	waitq_wake_all(&p->readq);
+	waitq_wake_all(&p->writeq);
+}
+
+static const struct file_ops pipe_file_ops = {
+	.read = pipe_read,
+	.write = pipe_write,
+	.release = pipe_release,
+};
+
+int pipe_create(u32 flags, struct file *out[2])
+{
+	struct pipe *p = knew(struct pipe);
+	if (!p)
+		return -ENFILE;
+	p->buf = kmalloc(PIPE_SIZE);
+	if (!p->buf) {
+		kfree(p);
+		return -ENFILE;
+	}
+	p->lock = (struct spinlock)SPINLOCK_INIT;
+	waitq_init(&p->readq);
+	waitq_init(&p->writeq);
+	if (!pipefs.dev)
+		pipefs.dev = vfs_anon_dev();
+	inode_init(&p->inode, &pipefs, S_IFIFO | 0600, &pipe_inode_ops);
+	p->readers = p->writers = 1;
+	u32 st = flags & O_NONBLOCK;
+	out[0] = file_alloc(&p->inode, FMODE_READ | FMODE_STREAM, O_RDONLY | st, &pipe_file_ops);
+	out[1] = file_alloc(&p->inode, FMODE_WRITE | FMODE_STREAM, O_WRONLY | st, &pipe_file_ops);
+	inode_put(&p->inode); /* the files hold it now */
+	if (!out[0] || !out[1]) {
+		/* Drop what was made; the last release frees the pipe. */
+		if (out[0])
+			file_put(out[0]);
+		else
+			p->readers--;
+		if (out[1])
+			file_put(out[1]);
+		else
+			p->writers--;
+		return -ENFILE;
+	}
+	out[0]->priv = out[1]->priv = p;
+	return 0;
+}
+
+static long do_pipe2(u64 ufds, u64 flags)
+{
+	if (flags & ~(u64)(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+		return -EINVAL;
+	struct file *f[2];
+	int r = pipe_create((u32)flags, f);
+	if (r < 0)
+		return r;
+	struct fdtable *t = fs_files();
+	int fds[2];
+	/* fd_alloc takes over our reference on success. */
+	fds[0] = fd_alloc(t, f[0], 0, flags & O_CLOEXEC);
+	if (fds[0] < 0) {
+		file_put(f[0]);
+		file_put(f[1]);
+		return fds[0];
+	}
+	fds[1] = fd_alloc(t, f[1], 0, flags & O_CLOEXEC);
+	if (fds[1] < 0) {
+		fd_close(t, fds[0]);
+		file_put(f[1]);
+		return fds[1];
+	}
+	if (copy_to_domain(fs_dom(), ufds, fds, sizeof fds) < 0) {
+		fd_close(t, fds[0]);
+		fd_close(t, fds[1]);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+SYSCALL(NR_pipe, pipe)
+{
+	return do_pipe2(a0, 0);
+}
+
+SYSCALL(NR_pipe2, pipe2)
+{
+	return do_pipe2(a0, a1);
+}
