@@ -54,6 +54,9 @@ SYSCALL(NR_getdents64, getdents64)
 	void *kbuf = NULL;
 	if (!user_range_ok(a1, len)) {
 		r = -EFAULT;
+	} else if (clear_domain(fs_dom(), a1, len) < 0) {
+		/* Check the whole buffer first: a failed copy must not move the position. */
+		r = -EFAULT;
 	} else if (!(kbuf = kmalloc(len ? len : 1))) {
 		r = -ENOMEM;
 	} else {

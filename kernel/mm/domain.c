@@ -472,9 +472,20 @@ int domain_write_lock(struct domain *d, vaddr_t start, u64 npages, bool lock)
 	if (!IS_ALIGNED(start, PAGE_SIZE) || npages == 0 || npages > USER_TOP / PAGE_SIZE ||
 	    !user_range_ok(start, npages * PAGE_SIZE))
 		return -EINVAL;
+	vaddr_t end = start + npages * PAGE_SIZE;
 	spin_lock(&d->lock);
-	int r = protect_locked(d, start, start + npages * PAGE_SIZE, lock ? REGION_RO_LOCK : 0,
-			       REGION_RO_LOCK);
+	/* munprotect never makes writable what was not (text stays W^X). */
+	for (vaddr_t va = start; !lock && va < end;) {
+		struct region *r = find_region(d, va);
+		if (!r)
+			break; /* protect_locked reports the hole */
+		if (!(r->flags & REGION_WRITE)) {
+			spin_unlock(&d->lock);
+			return -EINVAL;
+		}
+		va = r->end;
+	}
+	int r = protect_locked(d, start, end, lock ? REGION_RO_LOCK : 0, REGION_RO_LOCK);
 	spin_unlock(&d->lock);
 	return r == -ENOMEM ? -EINVAL : r;
 }

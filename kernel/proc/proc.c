@@ -292,6 +292,7 @@ static void proc_finish(struct proc *p, int status)
 		orphan_zombies |= c->state == PROC_ZOMBIE;
 	}
 	struct proc *parent = p->parent;
+	u32 pid = p->pid;
 	p->exit_status = status;
 	if (auto_reap(parent)) {
 		list_remove(&p->sibling);
@@ -303,6 +304,8 @@ static void proc_finish(struct proc *p, int status)
 	spin_unlock(&proc_tree_lock);
 	if (orphan_zombies)
 		waitq_wake_all(&init_proc->child_exit);
+	__atomic_store_n(&parent->last_child_pid, pid, __ATOMIC_RELAXED);
+	__atomic_store_n(&parent->last_child_status, status, __ATOMIC_RELAXED);
 	signal_send_proc(parent, SIGCHLD);
 	waitq_wake_all(&parent->child_exit);
 }

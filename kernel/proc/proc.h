@@ -64,6 +64,8 @@ struct proc {
 	u64 utime_ns, stime_ns;     /* [a] */
 	u64 cutime_ns, cstime_ns;   /* [proc_tree_lock] reaped children */
 	u32 vfork_child_pending;    /* [a] set while a vfork child has not exec'd or exited */
+	u32 last_child_pid;         /* [a] the child behind the latest SIGCHLD */
+	int last_child_status;      /* [a] its wait status */
 	struct list_node joinable;  /* [lock] exited thread_clone threads not yet joined */
 	u32 nclone_threads;         /* [lock] live thread_clone threads */
 	struct waitq thread_exit;   /* thread_join waits here */

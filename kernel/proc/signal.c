@@ -9,6 +9,7 @@
 #include "mm/layout.h"
 #include "arch/x86_64/trap.h"
 #include "lib/errno.h"
+#include "arch/x86_64/time.h"
 #include "lib/kernel.h"
 #include "sys/syscall.h"
 
@@ -74,6 +75,9 @@ struct rt_sigframe {
 };
 
 #define SI_USER 0
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define CLD_DUMPED 3
 #define SEGV_MAPERR 1
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
@@ -153,6 +157,21 @@ static bool never_restarted(u64 nr)
 	       nr == NR_epoll_wait || nr == NR_epoll_pwait;
 }
 
+/* nanosleep interrupted: tell the caller how much of the sleep was left. */
+static void report_time_left(struct thread *t, struct trapframe *tf)
+{
+	u64 rem_addr = 0;
+	if (t->parked_nr == NR_nanosleep)
+		rem_addr = tf->rsi;
+	else if (t->parked_nr == NR_clock_nanosleep && !(tf->rsi & 1 /* TIMER_ABSTIME */))
+		rem_addr = tf->r10;
+	if (!rem_addr)
+		return;
+	u64 now = tsc_ns(), left = t->restart_deadline > now ? t->restart_deadline - now : 0;
+	i64 ts[2] = {(i64)(left / 1000000000UL), (i64)(left % 1000000000UL)};
+	copy_to_domain(t->proc->dom, rem_addr, ts, sizeof ts);
+}
+
 static void kill_by(struct thread *t, int sig)
 {
 	proc_exit_all(t->proc, signal_exit_status(sig));
@@ -223,6 +242,7 @@ static void deliver_one(struct thread *t, struct trapframe *tf, int sig, const s
 	if (t->parked_nr >= 0) {
 		if (!(a.flags & SA_RESTART) || never_restarted((u64)t->parked_nr)) {
 			tf->rip += 2; /* past the syscall instruction */
+			report_time_left(t, tf);
 			/* A call that moved some data reports that much, not EINTR. */
 			tf->rax = t->restart_progress ? t->restart_progress : (u64)-EINTR;
 			t->restart_progress = 0;
@@ -247,6 +267,19 @@ void signal_deliver_frame(struct thread *t, struct trapframe *tf)
 		asm volatile("fxsave64 (%0)" : : "r"(t->fpu) : "memory");
 	while (!__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) && (sig = take_pending(t))) {
 		struct siginfo64 info = {.si_signo = sig, .si_code = SI_USER};
+		if (sig == SIGCHLD) {
+			/* The last child to change state (pending signals do not queue). */
+			struct proc *p = t->proc;
+			int st = __atomic_load_n(&p->last_child_status, __ATOMIC_RELAXED);
+			info.f.kill.pid = __atomic_load_n(&p->last_child_pid, __ATOMIC_RELAXED);
+			if ((st & 0x7f) == 0) {
+				info.si_code = CLD_EXITED;
+				info.f.kill.status = (st >> 8) & 0xff;
+			} else {
+				info.si_code = st & 0x80 ? CLD_DUMPED : CLD_KILLED;
+				info.f.kill.status = st & 0x7f;
+			}
+		}
 		deliver_one(t, tf, sig, &info);
 	}
 }
@@ -266,6 +299,8 @@ void signal_fault(struct thread *t, struct trapframe *tf, int sig, u64 addr, con
 	if (sig == SIGSEGV && addr < PAGE_SIZE)
 		kprintf("ferry: pid %u (%s): %s at 0x%lx (null dereference), killed\n", p->pid, p->name,
 			what, addr);
+	else if (addr == tf->rip)
+		kprintf("ferry: pid %u (%s): %s at rip 0x%lx, killed\n", p->pid, p->name, what, addr);
 	else
 		kprintf("ferry: pid %u (%s): %s at 0x%lx (rip 0x%lx), killed\n", p->pid, p->name, what,
 			addr, tf->rip);
@@ -423,13 +458,14 @@ SYSCALL(NR_kill, kill)
 	spin_lock(&proc_tree_lock);
 	if (pid > 0) {
 		struct proc *p = proc_find((u32)pid);
-		if (p && p->state == PROC_ALIVE) {
+		/* A zombie still exists (kill(pid, 0) says so); signalling it does nothing. */
+		if (p && p->state != PROC_REAPED) {
 			found = 1;
 			if (sig)
 				signal_send_proc(p, sig);
 		}
 	} else {
-		/* 0: our group; -1: everyone but init and us; < -1: group -pid. */
+		/* 0: our group; -1: everyone but init and the caller (as Linux); < -1: group -pid. */
 		u32 pgid = pid == 0 ? self->pgid : (u32)-pid;
 		for (u32 i = 1; i < 32768; i++) {
 			struct proc *p = proc_find(i);
@@ -441,8 +477,6 @@ SYSCALL(NR_kill, kill)
 			if (sig)
 				signal_send_proc(p, sig);
 		}
-		if (pid == -1 && sig)
-			signal_send_proc(self, sig);
 	}
 	spin_unlock(&proc_tree_lock);
 	return found ? 0 : -ESRCH;

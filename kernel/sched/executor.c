@@ -186,10 +186,10 @@ static void run(struct cpu *c, struct task *t)
 	__atomic_store_n(&t->state, TASK_RUNNING, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->home, c->index, __ATOMIC_RELAXED);
 	e->current = t;
+	t->polls++; /* times chosen to run, this one included */
 	u64 start = tsc_ns();
 	enum poll_result r = t->poll(t);
 	t->run_ns += tsc_ns() - start;
-	t->polls++;
 	e->current = NULL;
 	e->polls++;
 	if (r == READY) {

@@ -91,6 +91,9 @@ SYSCALL(NR_prlimit64, prlimit64)
 		return -ESRCH;
 	if (a1 >= RLIM_NLIMITS)
 		return -EINVAL;
+	u64 newlim[2];
+	if (a2 && copy_from_domain(dom(), newlim, a2, sizeof newlim) < 0)
+		return -EFAULT;
 	/* New limits are accepted but not enforced beyond the fixed ones. */
 	if (a3) {
 		u64 lim[2] = {limit_of((u32)a1), limit_of((u32)a1)};
