@@ -270,6 +270,7 @@ void proc_reap(struct proc *p)
 /* The last thread is gone: release resources, become a zombie, tell the parent. */
 static void proc_finish(struct proc *p, int status)
 {
+	alarm_cancel(p);
 	fs_exit(p);
 	domain_deactivate(p->dom);
 	domain_put(p->dom);

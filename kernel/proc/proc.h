@@ -64,6 +64,7 @@ struct proc {
 	u64 utime_ns, stime_ns;     /* [a] */
 	u64 cutime_ns, cstime_ns;   /* [proc_tree_lock] reaped children */
 	u32 vfork_child_pending;    /* [a] set while a vfork child has not exec'd or exited */
+	struct alarm *alarm;        /* [owner threads] alarm(2), or NULL */
 	u32 last_child_pid;         /* [a] the child behind the latest SIGCHLD */
 	int last_child_status;      /* [a] its wait status */
 	struct list_node joinable;  /* [lock] exited thread_clone threads not yet joined */
@@ -140,6 +141,7 @@ struct proc *proc_alloc(struct proc *parent);
 void proc_free_unstarted(struct proc *p);
 void proc_set_name(struct proc *p, const char *path);
 void proc_reap(struct proc *p); /* caller holds proc_tree_lock */
+void alarm_cancel(struct proc *p);
 u32 proc_count(void);
 
 /* Futexes and thread joins (futex.c, sys_thread.c). */
