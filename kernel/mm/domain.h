@@ -28,6 +28,7 @@ enum {
 	REGION_IMAGE = 1 << 5, /* loaded from an executable */
 	REGION_SHARED = 1 << 6, /* MAP_SHARED anonymous: never copy-on-write */
 	REGION_RO_LOCK = 1 << 7, /* Brian OS's mprotect_ro: write-protected until munprotect */
+	REGION_MSG = 1 << 8,     /* a message buffer in the exchange region */
 };
 
 struct region {
@@ -96,6 +97,17 @@ int clear_domain(struct domain *d, vaddr_t dst, size_t len);
  * ELF loader and the initial stack): pages are mapped as their region says.
  */
 int domain_populate(struct domain *d, vaddr_t va, const void *src, size_t len);
+
+/*
+ * Zero-copy messages: detach the whole region that starts at va (a
+ * REGION_MSG) with its frames (0 for pages never touched), TLBs shot down;
+ * and attach such pages at the same address in another domain. The frames'
+ * references move with them.
+ */
+int domain_detach_region(struct domain *d, vaddr_t va, u64 *npages, paddr_t **frames);
+int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames);
+/* Free frames a detached region still holds (a message nobody received). */
+void frames_release(const paddr_t *frames, u64 npages);
 
 /* Is [va, va+len) inside the user half, without wrapping? */
 bool user_range_ok(vaddr_t va, u64 len);

@@ -1,0 +1,272 @@
+/*
+ * Channels and zero-copy messages (DESIGN.md "Messages"): msg_alloc hands
+ * out a buffer at a unique address in the exchange region; msg_send moves
+ * its pages out of the sender's page table onto the channel; msg_recv maps
+ * them at the same address in the receiver, so pointers inside a message
+ * stay valid. No byte is copied.
+ *
+ * A channel is a shared object: chan.lock guards both ends' queues and
+ * open counts. Receivers park on their end's wait queue (invariant 2) and
+ * re-run the call when woken (invariant 3).
+ */
+#include "fs/abi.h"
+#include "fs/fdtable.h"
+#include "fs/fsproc.h"
+#include "fs/vfs.h"
+#include "mm/domain.h"
+#include "mm/kheap.h"
+#include "mm/layout.h"
+#include "proc/proc.h"
+#include "sched/waitq.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+#include "lib/list.h"
+#include "sys/syscall.h"
+#include "uapi/ferry.h"
+
+#define MSG_MAX (1UL << 30) /* one message: at most 1 GiB */
+
+/* Exchange-region addresses are never reused, so a stale pointer always faults. */
+static u64 exchange_next = USER_EXCHANGE_BASE; /* [a] */
+
+static vaddr_t exchange_alloc(u64 len)
+{
+	u64 va = __atomic_fetch_add(&exchange_next, len, __ATOMIC_RELAXED);
+	return va + len <= USER_EXCHANGE_END ? va : 0;
+}
+
+struct message {
+	struct list_node node; /* [chan.lock] in the receiving end's queue */
+	vaddr_t va;
+	u64 len, npages;
+	paddr_t *frames;       /* 0 for pages never touched */
+};
+
+struct chan_end {
+	struct list_node queue; /* [chan.lock] messages waiting to be received here */
+	struct waitq recvq;     /* receivers waiting here */
+	bool open;              /* [chan.lock] */
+};
+
+struct chan {
+	struct inode inode; /* for fstat; freed with the channel */
+	struct spinlock lock;
+	struct chan_end end[2];
+};
+
+struct chan_file {
+	struct chan *c;
+	int side; /* this descriptor receives at end[side], sends to end[1 - side] */
+};
+
+static struct superblock chanfs = {.fstype = "chanfs"};
+
+static void message_free(struct message *m)
+{
+	frames_release(m->frames, m->npages);
+	kfree(m->frames);
+	kfree(m);
+}
+
+static void chan_evict(struct inode *ip)
+{
+	struct chan *c = container_of(ip, struct chan, inode);
+	for (int i = 0; i < 2; i++)
+		while (!list_empty(&c->end[i].queue))
+			message_free(container_of(list_pop_front(&c->end[i].queue), struct message, node));
+	kfree(c);
+}
+
+static const struct inode_ops chan_inode_ops = {.evict = chan_evict};
+
+static void chan_release(struct file *f)
+{
+	struct chan_file *cf = f->priv;
+	struct chan *c = cf->c;
+	spin_lock(&c->lock);
+	c->end[cf->side].open = false;
+	spin_unlock(&c->lock);
+	/* A receiver on the other end sees that nobody will send any more. */
+	waitq_wake_all(&c->end[1 - cf->side].recvq);
+	kfree(cf);
+}
+
+static const struct file_ops chan_file_ops = {.release = chan_release};
+
+static struct chan_file *chan_of(int fd, struct file **fp)
+{
+	struct file *f = fs_fget(fd);
+	if (!f)
+		return NULL;
+	if (f->ops != &chan_file_ops) {
+		file_put(f);
+		return NULL;
+	}
+	*fp = f;
+	return f->priv;
+}
+
+SYSCALL(SYS_chan_create, chan_create)
+{
+	struct chan *c = knew(struct chan);
+	struct chan_file *cf[2] = {knew(struct chan_file), knew(struct chan_file)};
+	struct file *f[2] = {NULL, NULL};
+	if (!c || !cf[0] || !cf[1]) {
+		kfree(c), kfree(cf[0]), kfree(cf[1]);
+		return -ENOMEM;
+	}
+	c->lock = (struct spinlock)SPINLOCK_INIT;
+	if (!chanfs.dev)
+		chanfs.dev = vfs_anon_dev();
+	inode_init(&c->inode, &chanfs, S_IFSOCK | 0600, &chan_inode_ops);
+	for (int i = 0; i < 2; i++) {
+		list_init(&c->end[i].queue);
+		waitq_init(&c->end[i].recvq);
+		c->end[i].open = true;
+		cf[i]->c = c;
+		cf[i]->side = i;
+		f[i] = file_alloc(&c->inode, FMODE_READ | FMODE_WRITE | FMODE_STREAM, O_RDWR,
+				  &chan_file_ops);
+		if (f[i])
+			f[i]->priv = cf[i];
+	}
+	inode_put(&c->inode); /* the files hold it */
+	if (!f[0] || !f[1]) {
+		for (int i = 0; i < 2; i++) {
+			if (f[i])
+				file_put(f[i]);
+			else
+				kfree(cf[i]);
+		}
+		return -ENOMEM;
+	}
+	struct fdtable *t = fs_files();
+	int fds[2];
+	fds[0] = fd_alloc(t, f[0], 0, false);
+	if (fds[0] < 0) {
+		file_put(f[0]);
+		file_put(f[1]);
+		return fds[0];
+	}
+	fds[1] = fd_alloc(t, f[1], 0, false);
+	if (fds[1] < 0) {
+		fd_close(t, fds[0]);
+		file_put(f[1]);
+		return fds[1];
+	}
+	if (copy_to_domain(fs_dom(), a0, fds, sizeof fds) < 0) {
+		fd_close(t, fds[0]);
+		fd_close(t, fds[1]);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+SYSCALL(SYS_msg_alloc, msg_alloc)
+{
+	if (a0 == 0 || a0 > MSG_MAX)
+		return -EINVAL;
+	u64 len = ALIGN_UP(a0, PAGE_SIZE);
+	vaddr_t va = exchange_alloc(len);
+	if (!va)
+		return -ENOMEM;
+	int r = domain_map(fs_dom(), va, len, REGION_READ | REGION_WRITE | REGION_MSG);
+	return r < 0 ? r : (long)va;
+}
+
+SYSCALL(SYS_msg_free, msg_free)
+{
+	u64 npages;
+	paddr_t *frames;
+	int r = domain_detach_region(fs_dom(), a0, &npages, &frames);
+	if (r < 0)
+		return r;
+	frames_release(frames, npages);
+	kfree(frames);
+	return 0;
+}
+
+SYSCALL(SYS_msg_send, msg_send)
+{
+	struct file *f;
+	struct chan_file *cf = chan_of((int)a0, &f);
+	if (!cf)
+		return -EBADF;
+	struct chan *c = cf->c;
+	struct message *m = knew(struct message);
+	long r = m ? 0 : -ENOMEM;
+	if (m)
+		r = domain_detach_region(fs_dom(), a1, &m->npages, &m->frames);
+	if (r == 0 && (a2 == 0 || a2 > m->npages * PAGE_SIZE)) {
+		/* Put it back: the length does not fit the buffer. */
+		domain_attach_region(fs_dom(), a1, m->npages, m->frames);
+		kfree(m->frames);
+		r = -EINVAL;
+	}
+	if (r < 0) {
+		kfree(m);
+		file_put(f);
+		return r;
+	}
+	m->va = a1;
+	m->len = a2;
+	struct chan_end *peer = &c->end[1 - cf->side];
+	spin_lock(&c->lock);
+	bool open = peer->open;
+	if (open)
+		list_push_back(&peer->queue, &m->node);
+	spin_unlock(&c->lock);
+	file_put(f);
+	if (!open) {
+		message_free(m);
+		return -EPIPE;
+	}
+	waitq_wake_one(&peer->recvq);
+	return 0;
+}
+
+SYSCALL(SYS_msg_recv, msg_recv)
+{
+	struct file *f;
+	struct chan_file *cf = chan_of((int)a0, &f);
+	if (!cf)
+		return -EBADF;
+	struct chan *c = cf->c;
+	struct chan_end *me = &c->end[cf->side];
+	/* Check the result pointer before taking a message off the queue. */
+	u64 zero = 0;
+	if (copy_to_domain(fs_dom(), a1, &zero, sizeof zero) < 0) {
+		file_put(f);
+		return -EFAULT;
+	}
+	spin_lock(&c->lock);
+	if (list_empty(&me->queue)) {
+		long r;
+		if (!c->end[1 - cf->side].open) {
+			r = 0; /* nobody can send any more */
+		} else {
+			spin_lock(&me->recvq.lock);
+			r = thread_park_on(&me->recvq);
+			spin_unlock(&me->recvq.lock);
+		}
+		spin_unlock(&c->lock);
+		file_put(f);
+		return r;
+	}
+	struct message *m = container_of(list_pop_front(&me->queue), struct message, node);
+	spin_unlock(&c->lock);
+	file_put(f);
+	long r = domain_attach_region(fs_dom(), m->va, m->npages, m->frames);
+	if (r < 0) {
+		/* Leave it for a later receive. */
+		spin_lock(&c->lock);
+		list_push_front(&me->queue, &m->node);
+		spin_unlock(&c->lock);
+		return r;
+	}
+	copy_to_domain(fs_dom(), a1, &m->va, sizeof m->va);
+	long len = (long)m->len;
+	kfree(m->frames);
+	kfree(m);
+	return len;
+}
