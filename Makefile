@@ -8,7 +8,7 @@ QEMU    := qemu-system-x86_64
 
 KCFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 	-mno-mmx -mno-sse -mno-sse2 -mno-avx -fno-stack-protector -fno-omit-frame-pointer \
-	-fno-strict-aliasing -fno-common -O2 -g -Wall -Wextra -Wno-unused-parameter \
+	-fno-strict-aliasing -fno-common -fno-optimize-sibling-calls -O2 -g -Wall -Wextra -Wno-unused-parameter \
 	-Werror=implicit-function-declaration -Ikernel -Iinclude -I$(BUILD)/gen -MMD -MP
 KASFLAGS := -Ikernel -Iinclude -MMD -MP -g
 KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T kernel/arch/x86_64/kernel.ld
@@ -28,14 +28,14 @@ kernel: $(KERNEL)
 # Linux system-call numbers, generated from the build machine's ABI header.
 $(BUILD)/gen/sysnum.h: tools/gen-sysnum.sh
 	@mkdir -p $(dir $@)
-	tools/gen-sysnum.sh > $@
+	@tools/gen-sysnum.sh > $@
 
-$(BUILD)/kernel/%.c.o: kernel/%.c | $(BUILD)/gen/sysnum.h
+$(BUILD)/kernel/%.c.o: kernel/%.c Makefile | $(BUILD)/gen/sysnum.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(KCFLAGS) -c $< -o $@
 
-$(BUILD)/kernel/%.S.o: kernel/%.S
+$(BUILD)/kernel/%.S.o: kernel/%.S Makefile
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(KASFLAGS) -c $< -o $@
@@ -43,15 +43,17 @@ $(BUILD)/kernel/%.S.o: kernel/%.S
 # Two links: the second embeds the first's symbol table for backtraces.
 $(BUILD)/ksyms0.S: tools/gen-ksyms.sh
 	@mkdir -p $(BUILD)
-	tools/gen-ksyms.sh > $@
+	@tools/gen-ksyms.sh > $@
 $(BUILD)/ferry.pass1.elf: $(KOBJS) $(BUILD)/ksyms0.S.o kernel/arch/x86_64/kernel.ld
-	$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms0.S.o
+	@echo "  LD      $@"
+	@$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms0.S.o
 $(BUILD)/ksyms.S: $(BUILD)/ferry.pass1.elf tools/gen-ksyms.sh
-	tools/gen-ksyms.sh $< > $@
+	@tools/gen-ksyms.sh $< > $@
 $(BUILD)/%.S.o: $(BUILD)/%.S
-	$(CC) -c $< -o $@
+	@$(CC) -c $< -o $@
 $(KERNEL): $(KOBJS) $(BUILD)/ksyms.S.o kernel/arch/x86_64/kernel.ld
-	$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms.S.o
+	@echo "  LD      $@"
+	@$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms.S.o
 	@tools/check-kernel.sh $@
 
 # Each mk/*.mk adds a part of the build (host tests, user programs, ISO...).

@@ -71,7 +71,7 @@ static void option(const char *key, const char *val)
 	} else if (!strcmp(key, "bench") && !val) {
 		opts.bench = true;
 	} else {
-		pr_warn("cmdline: unknown option '%s'%s%s, ignored\n", key, val ? "=" : "",
+		pr_warn("cmdline: unknown option '%s%s%s', ignored\n", key, val ? "=" : "",
 			val ? val : "");
 	}
 }
