@@ -53,8 +53,12 @@ $(BUILD)/tests/os/%: $(BUILD)/uobj/tests/os/%.o $(ULIB) tools/check-static.sh
 # The boot image: programs under /bin (with Debian's busybox), tests under
 # /tests. tools/mkinitrd.sh stages and packs it; it always rebuilds, it is
 # quick.
-initrd: user
-	tools/mkinitrd.sh --no-build --out $(BUILD)/initrd.cpio
+initrd: $(BUILD)/initrd.cpio
+$(BUILD)/initrd.cpio: user FORCE
+	@tools/mkinitrd.sh --no-build --out $@ >/dev/null
+
+# The ISO (make iso, make run) carries the same image as its initrd module.
+INITRD := $(BUILD)/initrd.cpio
 
 -include $(UOBJS:.o=.d)
 

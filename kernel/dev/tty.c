@@ -19,6 +19,7 @@
 #include "mm/domain.h"
 #include "proc/proc.h"
 #include "sched/waitq.h"
+#include "fs/poll.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
@@ -111,6 +112,18 @@ static ssize_t tty_read(struct file *f, struct uio *u, u64 *pos)
 			return (ssize_t)total;
 		spin_lock(&t->lock);
 	}
+}
+
+static u32 tty_poll(struct file *f, struct poll_set *pw)
+{
+	struct tty *t = f->priv;
+	spin_lock(&t->lock);
+	poll_wait_add(pw, &t->readers);
+	u32 m = POLLOUT | POLLWRNORM; /* console output never blocks */
+	if (ldisc_readable(&t->ld))
+		m |= POLLIN | POLLRDNORM;
+	spin_unlock(&t->lock);
+	return m;
 }
 
 static ssize_t tty_write(struct file *f, struct uio *u, u64 *pos)
@@ -237,6 +250,7 @@ static const struct file_ops tty_fops = {
 	.ioctl = tty_ioctl,
 	.llseek = tty_llseek,
 	.open = tty_open,
+	.poll = tty_poll,
 };
 
 /* Feed every byte COM1 holds to the line discipline; true if readers may go on. */

@@ -34,6 +34,7 @@
 
 struct inode;
 struct file;
+struct poll_set;
 struct superblock;
 struct domain;
 
@@ -132,6 +133,8 @@ struct file_ops {
 	i64 (*llseek)(struct file *f, i64 off, int whence);
 	int (*open)(struct inode *ip, struct file *f);
 	void (*release)(struct file *f);
+	/* Ready events (POLLIN...); with pw, also wait on the queues a change would wake (fs/poll.h). */
+	u32 (*poll)(struct file *f, struct poll_set *pw);
 };
 
 struct file {

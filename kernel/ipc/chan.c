@@ -12,6 +12,7 @@
 #include "fs/abi.h"
 #include "fs/fdtable.h"
 #include "fs/fsproc.h"
+#include "fs/poll.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
@@ -91,7 +92,22 @@ static void chan_release(struct file *f)
 	kfree(cf);
 }
 
-static const struct file_ops chan_file_ops = {.release = chan_release};
+static u32 chan_poll(struct file *f, struct poll_set *pw)
+{
+	struct chan_file *cf = f->priv;
+	struct chan *c = cf->c;
+	spin_lock(&c->lock);
+	poll_wait_add(pw, &c->end[cf->side].recvq);
+	u32 m = POLLOUT | POLLWRNORM;
+	if (!list_empty(&c->end[cf->side].queue))
+		m |= POLLIN | POLLRDNORM;
+	if (!c->end[1 - cf->side].open)
+		m |= POLLHUP;
+	spin_unlock(&c->lock);
+	return m;
+}
+
+static const struct file_ops chan_file_ops = {.release = chan_release, .poll = chan_poll};
 
 static struct chan_file *chan_of(int fd, struct file **fp)
 {

@@ -3,6 +3,7 @@
 #include "fs/abi.h"
 #include "fs/fdtable.h"
 #include "fs/fsproc.h"
+#include "fs/poll.h"
 #include "fs/uio.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
@@ -161,10 +162,35 @@ static void pipe_release(struct file *f)
 	waitq_wake_all(&p->writeq);
 }
 
+static u32 pipe_poll(struct file *f, struct poll_set *pw)
+{
+	struct pipe *p = f->priv;
+	spin_lock(&p->lock);
+	u32 m = 0;
+	u64 used = p->wpos - p->rpos;
+	if (f->fmode & FMODE_READ) {
+		poll_wait_add(pw, &p->readq);
+		if (used)
+			m |= POLLIN | POLLRDNORM;
+		if (!p->writers)
+			m |= POLLHUP;
+	}
+	if (f->fmode & FMODE_WRITE) {
+		poll_wait_add(pw, &p->writeq);
+		if (PIPE_SIZE - used >= PIPE_BUF)
+			m |= POLLOUT | POLLWRNORM;
+		if (!p->readers)
+			m |= POLLERR;
+	}
+	spin_unlock(&p->lock);
+	return m;
+}
+
 static const struct file_ops pipe_file_ops = {
 	.read = pipe_read,
 	.write = pipe_write,
 	.release = pipe_release,
+	.poll = pipe_poll,
 };
 
 int pipe_create(u32 flags, struct file *out[2])

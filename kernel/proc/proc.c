@@ -7,6 +7,7 @@
 #include "proc/signal.h"
 #include "fs/vfs.h"
 #include "fs/fsproc.h"
+#include "fs/poll.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "arch/x86_64/apic.h"
@@ -316,6 +317,10 @@ void thread_finish(struct thread *t)
 {
 	struct proc *p = t->proc;
 	timer_cancel(&t->timer);
+	if (t->poll_set) {
+		poll_set_free(t->poll_set);
+		t->poll_set = NULL;
+	}
 	if (t->clear_child_tid) {
 		u32 zero = 0;
 		copy_to_domain(p->dom, t->clear_child_tid, &zero, sizeof zero);

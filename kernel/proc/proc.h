@@ -83,6 +83,8 @@ struct thread {
 	u32 tid;                     /* [I] */
 	u64 fs_base;
 	u64 sig_mask;                /* blocked signals */
+	u64 saved_sig_mask;          /* ppoll/pselect6: the mask to restore */
+	struct poll_set *poll_set;   /* poll/select: the waiters it is parked with */
 	u64 sig_pending;             /* [a] thread-directed signals */
 	u64 altstack_sp, altstack_size;
 	u32 altstack_flags;

@@ -6,6 +6,7 @@
  */
 #include "proc/proc.h"
 #include "proc/signal.h"
+#include "fs/poll.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "arch/x86_64/apic.h"
@@ -97,6 +98,10 @@ long thread_sleep_until(u64 deadline)
 static void unpark(struct thread *t)
 {
 	timer_cancel(&t->timer);
+	if (t->poll_set) {
+		poll_set_free(t->poll_set);
+		t->poll_set = NULL;
+	}
 	if (t->parked_on) {
 		waitq_remove(t->parked_on, &t->waiter);
 		t->parked_on = NULL;

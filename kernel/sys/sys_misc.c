@@ -261,3 +261,30 @@ SYSCALL(NR_getrandom, getrandom)
 	}
 	return (long)done;
 }
+
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+SYSCALL(NR_prctl, prctl)
+{
+	struct proc *p = current_thread()->proc;
+	char name[PROC_NAME_MAX];
+	switch (a0) {
+	case PR_SET_NAME: {
+		long n = strncpy_from_domain(dom(), name, a1, sizeof name);
+		if (n == -ENAMETOOLONG) { /* Linux truncates to 15 characters */
+			if (copy_from_domain(dom(), name, a1, sizeof name - 1) < 0)
+				return -EFAULT;
+			name[sizeof name - 1] = 0;
+		} else if (n < 0) {
+			return n;
+		}
+		memcpy(p->name, name, sizeof name);
+		return 0;
+	}
+	case PR_GET_NAME:
+		return copy_to_domain(dom(), a1, p->name, sizeof p->name) < 0 ? -EFAULT : 0;
+	default:
+		return -EINVAL;
+	}
+}
