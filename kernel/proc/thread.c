@@ -55,8 +55,11 @@ void thread_leave(enum leave_reason why)
 /*
  * Before any return to user mode: act on kills, signals and the end of the
  * quantum. `tf` is the live frame. May not return (the thread leaves).
+ * A system call leaves the local timer as it was (nothing it does arms a
+ * timer without parking), so only interrupts re-arm it: the one-shot timer
+ * may just have fired.
  */
-void thread_return_to_user(struct trapframe *tf)
+static void return_to_user(struct trapframe *tf, bool rearm)
 {
 	struct thread *t = current_thread();
 	if (!t)
@@ -71,7 +74,18 @@ void thread_return_to_user(struct trapframe *tf)
 	}
 	if (opts.preempt && tsc_ns() >= t->quantum_end)
 		thread_leave(LEAVE_YIELD);
-	arm_timer_for_user(t);
+	if (rearm)
+		arm_timer_for_user(t);
+}
+
+void thread_return_to_user(struct trapframe *tf)
+{
+	return_to_user(tf, true);
+}
+
+void syscall_return_to_user(struct trapframe *tf)
+{
+	return_to_user(tf, false);
 }
 
 long thread_park_on(struct waitq *q)
