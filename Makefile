@@ -17,7 +17,7 @@ KSRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
 KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 KERNEL := $(BUILD)/ferry.elf
 
-.PHONY: all kernel deps run test test-host test-kernel iso gdb bench-kernel clean
+.PHONY: all kernel deps run test iso gdb bench-kernel clean
 all: kernel
 
 deps:
@@ -68,6 +68,11 @@ run: deps iso
 
 gdb: iso
 	tools/run-qemu.sh --gdb
+
+# The kernel's own micro-benchmarks (TSC nanoseconds) with 1 and 2 CPUs.
+bench-kernel: deps kernel
+	@for n in 1 2; do echo "== bench-kernel: $$n CPU(s), QEMU TCG -M q35 -cpu max (tools/qemu-boot.sh)"; \
+		tools/qemu-boot.sh --smp $$n --timeout 300 -- "bench loglevel=1" | tr -d '\r' | grep '^bench:'; done
 
 clean:
 	rm -rf $(BUILD)
