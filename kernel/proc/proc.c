@@ -86,6 +86,8 @@ struct thread *thread_alloc(struct proc *p)
 void thread_start(struct thread *t)
 {
 	struct proc *p = t->proc;
+	t->dom = p->dom;
+	domain_get(t->dom);
 	spin_lock(&p->lock);
 	list_push_back(&p->threads, &t->proc_node);
 	p->nthreads++;
@@ -332,8 +334,12 @@ void thread_finish(struct thread *t)
 	int status = p->exiting ? p->exit_code : (t->exit_code & 0xff) << 8;
 	spin_unlock(&p->lock);
 	thread_joinable_exit(t);
+	struct domain *d = t->dom;
 	if (left == 0)
 		proc_finish(p, status);
+	/* The thread's own hold on its memory goes last (proc_finish dropped the process's). */
+	domain_deactivate(d);
+	domain_put(d);
 }
 
 /* Wait-status helpers (Linux: exit code in bits 8-15, or the signal in 0-6). */

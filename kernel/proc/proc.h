@@ -100,7 +100,7 @@ struct thread {
 	u64 restart_progress;        /* work done by a call that parked midway (invariant 3) */
 	u64 restart_deadline;        /* a sleeping call's deadline, kept across restarts */
 	u64 quantum_end;             /* preempt=on: when this thread's turn ends */
-	struct domain *entered_dom;  /* domain activated for this run */
+	struct domain *dom;          /* [owner] the domain it runs in; holds a reference */
 	u64 thread_stack;            /* thread_clone: stack handed back by thread_join */
 	bool joinable;               /* created by thread_clone: thread_join reaps it */
 	struct domain *futex_dom;    /* futex this thread waits on (key: domain, address) */

@@ -213,10 +213,25 @@ static long do_execve(const char *kpath, u64 argv, u64 envp, bool have_args,
 	if (r < 0)
 		return r;
 	/* Everything is ready: commit (nothing below can fail). */
-	struct domain *old = p->dom;
-	p->dom = nd;
+	struct domain *old = p->dom, *mine = t->dom;
+	p->dom = nd;        /* the process's reference moves to the new image */
+	domain_get(nd);
+	t->dom = nd;        /* and so does this thread's */
 	domain_activate(nd);
+	domain_put(mine);
 	domain_put(old);
+	/* Other threads die with the old image (each holds it until it has left). */
+	spin_lock(&p->lock);
+	struct list_node *pos;
+	list_for_each(pos, &p->threads)
+	{
+		struct thread *o = container_of(pos, struct thread, proc_node);
+		if (o != t) {
+			__atomic_store_n(&o->killed, true, __ATOMIC_RELEASE);
+			thread_kick(o);
+		}
+	}
+	spin_unlock(&p->lock);
 	if (__atomic_exchange_n(&p->vfork_child_pending, 0, __ATOMIC_ACQ_REL))
 		waitq_wake_all(&p->vfork_done);
 	proc_set_name(p, args.path);

@@ -138,8 +138,7 @@ enum poll_result thread_poll(struct task *task)
 			signal_deliver_frame(t, &t->regs);
 			continue; /* it may have been killed */
 		}
-		domain_activate(p->dom);
-		t->entered_dom = p->dom;
+		domain_activate(t->dom);
 		fxrstor(t->fpu);
 		wrmsr(MSR_FS_BASE, t->fs_base);
 		u64 start = tsc_ns();

@@ -29,7 +29,7 @@ static void user_exception(struct trapframe *tf)
 		u64 addr = read_cr2();
 		u32 access = tf->error & PF_WRITE ? REGION_WRITE
 			     : tf->error & PF_FETCH ? REGION_EXEC : REGION_READ;
-		int r = domain_fault(t->proc->dom, addr, access);
+		int r = domain_fault(t->dom, addr, access);
 		if (r == 0)
 			return;
 		if (r == -ENOMEM) {
