@@ -55,12 +55,25 @@ static void slot_put(u32 i)
 
 /* ---- frames ---- */
 
+/* 8 bytes a step: a quarter of the work of memset's byte-wise rep stosb. */
+static void page_zero(void *page)
+{
+	u64 n = PAGE_SIZE / 8;
+	asm volatile("rep stosq" : "+D"(page), "+c"(n) : "a"(0UL) : "memory");
+}
+
+static void page_copy(void *dst, const void *src)
+{
+	u64 n = PAGE_SIZE / 8;
+	asm volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+}
+
 static paddr_t frame_new_zeroed(void)
 {
 	paddr_t pa = page_alloc(0);
 	if (!pa)
 		return 0;
-	memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	page_zero(phys_to_virt(pa));
 	__atomic_store_n(&pa_to_frame(pa)->refcount, 1, __ATOMIC_RELAXED);
 	return pa;
 }
@@ -104,12 +117,13 @@ static void walk_level(struct domain *d, paddr_t table, int level, vaddr_t base,
 	pte_t *t = phys_to_virt(table);
 	int shift = 12 + 9 * level;
 	u64 span = 1UL << shift;
-	for (int i = 0; i < 512; i++) {
-		vaddr_t lo = base + (u64)i * span, hi = lo + span;
-		if (hi <= start || lo >= end)
-			continue;
+	/* Only the entries that overlap [start, end): a one-page walk is four steps. */
+	int first = start > base ? (int)((start - base) >> shift) : 0;
+	int last = (int)MIN(511UL, (end - 1 - base) >> shift);
+	for (int i = first; i <= last; i++) {
 		if (!(t[i] & PTE_P))
 			continue;
+		vaddr_t lo = base + (u64)i * span;
 		if (level == 0)
 			fn(d, lo, &t[i], ctx);
 		else if (!(t[i] & PTE_PS)) /* user memory is never mapped with large pages */
@@ -597,7 +611,7 @@ static int fault_locked(struct domain *d, vaddr_t va, u32 access)
 			paddr_t copy = page_alloc(0);
 			if (!copy)
 				return -ENOMEM;
-			memcpy(phys_to_virt(copy), phys_to_virt(old), PAGE_SIZE);
+			page_copy(phys_to_virt(copy), phys_to_virt(old));
 			__atomic_store_n(&pa_to_frame(copy)->refcount, 1, __ATOMIC_RELAXED);
 			*pte = (*pte & ~(PTE_ADDR_MASK | PTE_COW)) | copy | PTE_W;
 			domain_tlb_flush(d, page, page + PAGE_SIZE);
