@@ -19,7 +19,7 @@
 #include "mm/layout.h"
 #include "mm/domain.h"
 
-int log_level = LOG_WARN;
+
 long shim_heap_live;
 
 void *kmalloc(size_t size)
@@ -111,43 +111,7 @@ long shim_pages_in_use(void)
 	return n;
 }
 
-/* ---- console and panic ---- */
-
-int vkprintf(const char *fmt, va_list ap)
-{
-	return vprintf(fmt, ap);
-}
-
-int kprintf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vprintf(fmt, ap);
-	va_end(ap);
-	return n;
-}
-
-int klog(int level, const char *fmt, ...)
-{
-	if (level > log_level)
-		return 0;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vprintf(fmt, ap);
-	va_end(ap);
-	return n;
-}
-
-void panic(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "panic: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	abort();
-}
+/* Console and panic: host_console.c. */
 
 /* ---- user memory: host pointers, and page 0 faults ---- */
 

@@ -5,17 +5,20 @@
 HOST_TEST_acpi_SRCS := kernel/acpi/tables.c kernel/acpi/madt.c tests/host/acpi_shim.c
 
 # Memory management
-HOST_SHIM := tests/host/host_shim.c
+HOST_SHIM := tests/host/host_shim.c tests/host/host_console.c
 HOST_TEST_memmap_SRCS := kernel/mm/memmap.c $(HOST_SHIM)
 HOST_TEST_buddy_SRCS := kernel/mm/buddy.c kernel/mm/memmap.c $(HOST_SHIM)
 HOST_TEST_kheap_SRCS := kernel/mm/kheap.c kernel/mm/buddy.c kernel/mm/memmap.c $(HOST_SHIM)
 HOST_TEST_pagetable_SRCS := kernel/mm/pagetable.c kernel/mm/buddy.c kernel/mm/memmap.c $(HOST_SHIM)
+
 # Scheduler: the random generator and the lottery
 HOST_TEST_random_SRCS := kernel/lib/random.c
-HOST_TEST_lottery_SRCS := kernel/sched/lottery.c kernel/lib/random.c tests/host/shim_sched.c
+HOST_TEST_lottery_SRCS := kernel/sched/lottery.c kernel/lib/random.c tests/host/host_console.c
+
+# File systems
 FS_CORE_SRCS := kernel/fs/vfs.c kernel/fs/path.c kernel/fs/namei.c kernel/fs/mount.c \
 	kernel/fs/ramfs.c kernel/fs/pagemap.c kernel/fs/uio.c kernel/fs/chrdev.c kernel/fs/devfs.c \
-	tests/host/fs_shim.c
+	tests/host/fs_shim.c tests/host/host_console.c
 HOST_TEST_ramfs_SRCS := $(FS_CORE_SRCS)
 HOST_TEST_cpio_SRCS := kernel/fs/cpio.c $(FS_CORE_SRCS)
 HOST_TEST_fdtable_SRCS := kernel/fs/fdtable.c $(FS_CORE_SRCS)
