@@ -115,8 +115,12 @@ static void inbox_drain(struct cpu *c)
 		fifo = list;
 		list = next;
 	}
-	for (; fifo; fifo = fifo->inbox_next)
+	while (fifo) {
+		/* Read the link first: once queued, a thief may take the task and wake it elsewhere. */
+		struct task *next = fifo->inbox_next;
 		rq_push(c, fifo);
+		fifo = next;
+	}
 }
 
 /* Where a woken task should run: home, unless home is much busier than we are. */

@@ -292,6 +292,7 @@ ASYNC_TEST(sleep, .name = "timer_sleep_wakes_after_deadline", .start = sleep_sta
 struct lottery_test {
 	struct task task[2];
 	struct async_ctx *ctx;
+	bool started[2]; /* polled at least once: the draws count once both are in */
 	u32 wins[2];
 	u32 total;
 };
@@ -302,6 +303,16 @@ static enum poll_result lottery_poll(struct task *t)
 	int me = t == &lot.task[0] ? 0 : 1;
 	if (lot.total >= LOTTERY_DRAWS)
 		return READY;
+	/*
+	 * The spawning core may be held up between the two spawns (a vCPU
+	 * the host did not schedule): a lottery with one ticket holder says
+	 * nothing, so the count starts once both take part.
+	 */
+	lot.started[me] = true;
+	if (!lot.started[1 - me]) {
+		task_wake(t);
+		return PENDING;
+	}
 	lot.wins[me]++;
 	lot.total++;
 	task_wake(t); /* stay runnable: woken while running, so polled again */
