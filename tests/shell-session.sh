@@ -1,0 +1,152 @@
+#!/bin/bash
+# A scripted shell session on Ferry's serial console: boot the built
+# kernel and initrd with no command (init runs busybox sh), type commands
+# the way a person would and check what comes back:
+#   echo hi | cat                                  -> hi
+#   ls -l /                                        -> lists bin
+#   mkdir /tmp/x && cd /tmp/x && echo a > f && cat f -> a
+#   ps                                             -> runs (PID header)
+#   sleep 100, then ^C                             -> prompt back within seconds
+#   exit                                           -> init reports status 0, powers off
+# Every wait is bounded; a mismatch or timeout fails with a message and
+# the whole console transcript. Needs `make kernel initrd`.
+set -u
+here=$(dirname "$(readlink -f "$0")")
+top=$(dirname "$here")
+for f in "$top/build/ferry.elf" "$top/build/initrd.cpio"; do
+	[ -f "$f" ] || { echo "shell-session: $f missing (make kernel initrd)"; exit 1; }
+done
+exec python3 - "$top" <<'EOF'
+import os, re, subprocess, sys, threading, time
+
+top = sys.argv[1]
+BOOT_TIMEOUT = 120   # QEMU's own limit (qemu-boot.sh --timeout)
+qemu = subprocess.Popen(
+    [top + "/tools/qemu-boot.sh", "--stdin", "--smp", "2", "--timeout", str(BOOT_TIMEOUT),
+     "--initrd", top + "/build/initrd.cpio", "--", "loglevel=1"],
+    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    start_new_session=True)
+
+raw = bytearray()          # everything the console printed
+lock = threading.Lock()
+def reader():
+    while True:
+        b = qemu.stdout.read1(4096)
+        if not b:
+            break
+        with lock:
+            raw.extend(b)
+threading.Thread(target=reader, daemon=True).start()
+
+# Escape sequences (CSI, OSC and two-byte ESC x) and carriage returns are
+# dropped before matching: ash's line editor redraws lines and may ask for
+# the cursor position (ESC [6n); unanswered, it simply goes on.
+ESC = re.compile(rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07]*\x07|[@-Z\\-_])")
+def text():
+    with lock:
+        b = bytes(raw)
+    return ESC.sub(b"", b).replace(b"\r", b"").decode("latin-1")
+
+def transcript():
+    return text()
+
+def fail(msg):
+    print("shell-session: FAIL: " + msg)
+    print("---- console transcript ----")
+    print(transcript())
+    print("---- end ----")
+    try:
+        os.killpg(qemu.pid, 9)
+    except OSError:
+        pass
+    sys.exit(1)
+
+def send(s):
+    try:
+        qemu.stdin.write(s.encode())
+        qemu.stdin.flush()
+    except OSError as e:
+        fail("cannot write to the console (%s)" % e)
+
+def wait_for(pattern, start, timeout, what):
+    """Wait until pattern matches the console text after offset start; return the match."""
+    deadline = time.monotonic() + timeout
+    rx = re.compile(pattern, re.M)
+    while True:
+        m = rx.search(text(), start)
+        if m:
+            return m
+        if qemu.poll() is not None:
+            fail("QEMU exited (status %d) while waiting for %s" % (qemu.returncode, what))
+        if time.monotonic() > deadline:
+            fail("no %s within %d s" % (what, timeout))
+        time.sleep(0.1)
+
+n = 0
+def run(cmd, timeout=30):
+    """Type cmd, then an echo of a fresh marker; return the text between them."""
+    global n
+    n += 1
+    marker = "MARK%d" % n
+    start = len(text())
+    # The typed line shows M""ARKn, only the command's output shows MARKn.
+    send("%s; echo M\"\"ARK%d\n" % (cmd, n))
+    typed = wait_for(r"M\"\"ARK%d" % n, start, timeout, "echo of `%s`" % cmd)
+    done = wait_for(r"^%s$" % marker, typed.end(), timeout, "end of `%s`" % cmd)
+    return text()[typed.end():done.start()]
+
+# The shell is up once it answers; lines typed before it reads are kept
+# by the tty and run later, which only repeats the harmless echo.
+deadline = time.monotonic() + 90
+start = 0
+while not re.search(r"^READY$", text(), re.M):
+    if qemu.poll() is not None:
+        fail("QEMU exited (status %d) before the shell answered" % qemu.returncode)
+    if time.monotonic() > deadline:
+        fail("the shell did not answer within 90 s")
+    send("echo R\"\"EADY\n")
+    wait_until = time.monotonic() + 5
+    while time.monotonic() < wait_until and not re.search(r"^READY$", text(), re.M):
+        time.sleep(0.1)
+print("shell-session: shell is up")
+run("PS1='F''Y> '")
+
+def check(cmd, pattern, what, timeout=30):
+    out = run(cmd, timeout)
+    if not re.search(pattern, out, re.M):
+        fail("`%s`: expected %s, got:\n%s" % (cmd, what, out))
+    print("shell-session: ok - %s" % cmd)
+
+check("echo hi | cat", r"^hi$", "a line `hi`")
+check("ls -l /", r" bin( ->.*)?$", "an entry for bin")
+check("mkdir /tmp/x && cd /tmp/x && echo a > f && cat f", r"^a$", "a line `a`")
+check("ps", r"PID", "a PID header")
+
+# ^C: the foreground job (sleep, in its own group under ash's job
+# control) gets SIGINT and the prompt comes back.
+start = len(text())
+send("sleep 100\n")
+wait_for(r"sleep 100\n", start, 15, "echo of `sleep 100`")
+time.sleep(1.5)            # let sleep start and take the foreground
+start = len(text())
+t0 = time.monotonic()
+send("\x03")
+wait_for(r"FY> ", start, 10, "prompt after ^C on `sleep 100`")
+print("shell-session: ok - ^C on sleep 100 (prompt after %.1f s)" % (time.monotonic() - t0))
+check("echo after", r"^after$", "the shell to run commands after ^C", timeout=15)
+
+start = len(text())
+send("exit\n")
+wait_for(r"^init: .* exited with status 0$", start, 30, "init's report of the shell's exit")
+wait_for(r"powering off", start, 30, "power off")
+try:
+    rc = qemu.wait(timeout=30)
+except subprocess.TimeoutExpired:
+    fail("QEMU did not exit after power off")
+if rc == 124:
+    fail("QEMU timed out")
+print("shell-session: ok - exit powers off (QEMU status %d)" % rc)
+print("---- console transcript ----")
+print(transcript())
+print("shell-session: all passed")
+EOF
