@@ -25,6 +25,7 @@
 #include "proc/signal.h"
 #include "sched/waitq.h"
 #include "fs/poll.h"
+#include "acpi/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
@@ -367,15 +368,17 @@ void tty_init(void)
 
 void tty_irq_init(void)
 {
-	/*
-	 * ISA IRQ 4 is assumed to arrive on GSI 4, edge-triggered, active high
-	 * (the ISA defaults). A MADT interrupt source override could move it:
-	 * TODO: use the APIC code's ISA-IRQ-to-GSI lookup once it exists.
-	 */
-	u32 gsi = SERIAL_COM1_IRQ;
+	/* COM1's ISA IRQ, on the GSI (and with the polarity) the MADT's overrides give. */
+	u32 gsi;
+	bool low, level;
+	acpi_isa_irq(&acpi, SERIAL_COM1_IRQ, &gsi, &low, &level);
+	if (VEC_IRQ_BASE + gsi >= VEC_IRQ_END) {
+		pr_warn("tty: COM1's IRQ is GSI %u, beyond Ferry's vectors: no serial input\n", gsi);
+		return;
+	}
 	u8 vector = (u8)(VEC_IRQ_BASE + gsi);
 	trap_set_handler(vector, serial_irq);
-	ioapic_route(gsi, vector, cpus[0]->apic_id, false);
+	ioapic_route_isa(SERIAL_COM1_IRQ, vector, cpus[0]->apic_id, NULL);
 	serial_enable_rx_irq();
 	/*
 	 * Bytes that came before the route existed hold the (edge-triggered)
