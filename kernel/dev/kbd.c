@@ -135,13 +135,14 @@ void kbd_init(void)
 	acpi_isa_irq(&acpi, KBD_IRQ, &gsi, &low, &level);
 	u8 vector = (u8)(VEC_IRQ_BASE + gsi);
 	if (VEC_IRQ_BASE + gsi >= VEC_IRQ_END) {
-		pr_warn("kbd: IRQ %u is GSI %u, beyond Ferry's vectors\n", KBD_IRQ, gsi);
-		goto fail;
+		pr_warn("kbd: IRQ %u is GSI %u, beyond Ferry's vectors; no keyboard\n", KBD_IRQ, gsi);
+		return;
 	}
 	trap_set_handler(vector, kbd_irq);
 	if (!ioapic_route_isa(KBD_IRQ, vector, cpus[0]->apic_id, NULL)) {
 		trap_set_handler(vector, NULL);
-		goto fail;
+		pr_warn("kbd: no route for IRQ %u (no I/O APIC?); no keyboard\n", KBD_IRQ);
+		return;
 	}
 	if (!command(CMD_ENABLE_KBD) || !write_data(KBD_ENABLE_SCAN))
 		pr_warn("kbd: the controller does not take commands\n");
