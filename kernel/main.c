@@ -21,6 +21,7 @@
 #include "mm/vm.h"
 #include "fs/vfs.h"
 #include "dev/tty.h"
+#include "dev/kbd.h"
 #include "proc/proc.h"
 #include "sched/executor.h"
 #include "sched/selftest_async.h"
@@ -77,6 +78,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	futex_init();
 	vfs_init();
 	tty_irq_init();
+	kbd_init();
 
 	executor_init(&boot_cpu);
 	smp_boot();

@@ -1,13 +1,18 @@
 #!/bin/bash
 # Boot the Ferry kernel once in QEMU on the fast test path (qboot + PVH) and
 # leave QEMU's exit status: 33 = the kernel reported success, 35 = failure
-# or panic, 124 = timeout. Console output goes to stdout.
+# or panic, 124 = timeout. Console output goes to stdout; with --stdin,
+# the serial console also reads this script's stdin (to drive a shell).
+# --bios seabios boots through QEMU's default firmware instead of qboot:
+# slower, but SeaBIOS's VGA BIOS leaves the screen in text mode (qboot
+# does not set the VGA up, so nothing written to it shows).
 #   tools/qemu-boot.sh [--smp N] [--mem MiB] [--timeout S] [--accel tcg|kvm|auto]
-#                      [--initrd FILE] [--qemu ARG]... [--] 'kernel command line'
+#                      [--initrd FILE] [--qemu ARG]... [--stdin] [--bios qboot|seabios]
+#                      [--] 'kernel command line'
 set -u
 here=$(dirname "$(readlink -f "$0")")
 top=$(dirname "$here")
-smp=1 mem=256 timeout=120 accel=tcg initrd="" kernel="${FERRY_KERNEL:-$top/build/ferry.elf}"
+smp=1 mem=256 timeout=120 accel=tcg initrd="" input=/dev/null bios=qboot kernel="${FERRY_KERNEL:-$top/build/ferry.elf}"
 extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -18,14 +23,21 @@ while [ $# -gt 0 ]; do
 	--initrd) initrd=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--qemu) extra+=("$2"); shift 2 ;;
+	--stdin) input=/dev/stdin; shift ;;
+	--bios) bios=$2; shift 2 ;;
 	--) shift; break ;;
 	*) break ;;
 	esac
 done
 append="${1:-}"
 [ "$accel" = auto ] && accel=$("$here/kvm-probe.sh")
-args=(-M q35 -bios /usr/share/qemu/qboot.rom -cpu max -smp "$smp" -m "$mem"
+case "$bios" in
+qboot) fw=(-bios /usr/share/qemu/qboot.rom) ;;
+seabios) fw=() ;;
+*) echo "qemu-boot.sh: --bios takes qboot or seabios" >&2; exit 2 ;;
+esac
+args=(-M q35 "${fw[@]}" -cpu max -smp "$smp" -m "$mem"
 	-kernel "$kernel" -append "$append" -display none -monitor none -serial stdio
 	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -accel "$accel")
 [ -n "$initrd" ] && args+=(-initrd "$initrd")
-exec timeout --foreground -k 5 "$timeout" qemu-system-x86_64 "${args[@]}" "${extra[@]}" </dev/null
+exec timeout --foreground -k 5 "$timeout" qemu-system-x86_64 "${args[@]}" "${extra[@]}" <"$input"

@@ -2,11 +2,15 @@
  * The console tty (see tty.h).
  *
  * Locks used to protect struct members in this file:
- *  t  tty.lock: the line discipline, pgrp, window size. Taken by readers,
- *     ioctls and the receive interrupt; the echo it triggers goes to the
- *     console under the console's own lock (order: tty.lock -> console).
+ *  t  tty.lock: the line discipline, session, pgrp, window size. Taken by
+ *     readers, ioctls and the input interrupts (COM1 and the keyboard); the
+ *     echo it triggers goes to the console under the console's own lock
+ *     (order: tty.lock -> console).
  *  readers.lock nests inside tty.lock when a reader parks, so a byte that
  *  arrives between a reader's check and its parking still wakes it.
+ *  proc_tree_lock is never taken under tty.lock: a signal character is
+ *  recorded in `sigs` and sent to the foreground group after the lock is
+ *  dropped (the ioctls read the caller's session before taking tty.lock).
  *
  * A read that finds nothing parks the thread and returns -ERESTART_PARK
  * (invariant 3): it consumed nothing, so running it again is correct.
@@ -18,8 +22,10 @@
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "proc/proc.h"
+#include "proc/signal.h"
 #include "sched/waitq.h"
 #include "fs/poll.h"
+#include "acpi/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
@@ -42,6 +48,7 @@
 #define TIOCSWINSZ 0x5414
 #define FIONREAD   0x541B
 #define TIOCNOTTY  0x5422
+#define TIOCGSID   0x5429
 #define TCSBRKP    0x5425
 
 enum { TCIFLUSH = 0, TCOFLUSH = 1, TCIOFLUSH = 2 };
@@ -53,7 +60,9 @@ struct winsize {
 struct tty {
 	struct spinlock lock;
 	struct ldisc ld;     /* [t] */
+	u32 sid;             /* [t] session it is the controlling terminal of; 0: none */
 	u32 pgrp;            /* [t] foreground process group; 0 until someone sets it */
+	u64 sigs;            /* [t] SIGBIT()s typed (^C, ^\), not yet sent */
 	struct winsize ws;   /* [t] */
 	struct waitq readers;
 };
@@ -68,12 +77,41 @@ static void tty_echo(void *ctx, const char *s, size_t n)
 }
 
 /*
- * ^C, ^\ and ^Z: the line discipline has flushed the input. Delivering
- * SIGINT/SIGQUIT/SIGTSTP to the foreground process group comes with job
- * control (issue 4); until then the keys only discard the typed line.
+ * ^C, ^\ and ^Z: the line discipline has flushed the input. Called under
+ * tty.lock, so only record the signal; tty_input sends it. (SIGTSTP is
+ * sent too, but stopping is not implemented: its default is to ignore.)
  */
 static void tty_signal(void *ctx, int sig)
 {
+	struct tty *t = ctx;
+	t->sigs |= SIGBIT(sig);
+}
+
+/* The group typed signals go to: the one set by TIOCSPGRP, else the session's own. */
+static u32 foreground(const struct tty *t)
+{
+	return t->pgrp ? t->pgrp : t->sid;
+}
+
+void tty_input(const u8 *s, size_t n)
+{
+	struct tty *t = &console_tty;
+	bool wake = false;
+	spin_lock(&t->lock);
+	for (size_t i = 0; i < n; i++)
+		wake |= ldisc_input(&t->ld, s[i]);
+	u64 sigs = t->sigs;
+	u32 pgrp = foreground(t);
+	t->sigs = 0;
+	spin_unlock(&t->lock);
+	for (int sig = 1; sigs; sig++) {
+		if (sigs & SIGBIT(sig)) {
+			sigs &= ~SIGBIT(sig);
+			signal_send_group((u32)pgrp, sig);
+		}
+	}
+	if (wake)
+		waitq_wake_all(&t->readers);
 }
 
 static int tty_open(struct inode *ip, struct file *f)
@@ -191,7 +229,7 @@ static long tty_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
 	}
 	case TIOCGPGRP: {
 		spin_lock(&t->lock);
-		i32 pgrp = (i32)t->pgrp;
+		i32 pgrp = (i32)foreground(t);
 		spin_unlock(&t->lock);
 		/*
 		 * Nobody set one yet: answer the caller's own group, so a shell
@@ -208,6 +246,8 @@ static long tty_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
 			return -EFAULT;
 		if (pgrp < 0)
 			return -EINVAL;
+		if (!signal_send_group((u32)pgrp, 0))
+			return -ESRCH; /* no such group (sig 0 only counts) */
 		spin_lock(&t->lock);
 		t->pgrp = (u32)pgrp;
 		spin_unlock(&t->lock);
@@ -232,12 +272,49 @@ static long tty_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
 			spin_unlock(&t->lock);
 		}
 		return 0;
+	case TIOCSCTTY: {
+		/*
+		 * A session leader takes the console as its controlling
+		 * terminal, its group in the foreground (init does this for the
+		 * shell). One terminal: a new session takes it over from an
+		 * old one, as Linux allows root to with arg 1.
+		 */
+		struct proc *p = current_thread()->proc;
+		spin_lock(&proc_tree_lock);
+		u32 sid = p->sid, pgid = p->pgid;
+		bool leader = p->sid == p->pid;
+		spin_unlock(&proc_tree_lock);
+		if (!leader)
+			return -EPERM;
+		spin_lock(&t->lock);
+		t->sid = sid;
+		t->pgrp = pgid;
+		spin_unlock(&t->lock);
+		return 0;
+	}
+	case TIOCNOTTY: {
+		struct proc *p = current_thread()->proc;
+		spin_lock(&proc_tree_lock);
+		u32 sid = p->sid;
+		spin_unlock(&proc_tree_lock);
+		spin_lock(&t->lock);
+		if (t->sid == sid)
+			t->sid = t->pgrp = 0;
+		spin_unlock(&t->lock);
+		return 0;
+	}
+	case TIOCGSID: {
+		spin_lock(&t->lock);
+		i32 sid = (i32)t->sid;
+		spin_unlock(&t->lock);
+		if (!sid)
+			return -ENOTTY;
+		return copy_to_domain(dom, arg, &sid, sizeof sid) < 0 ? -EFAULT : 0;
+	}
 	case TCSBRK:
 	case TCSBRKP:
 	case TCXONC:
-	case TIOCSCTTY:
-	case TIOCNOTTY:
-		/* Nothing to drain, no flow control, one terminal for everyone: accepted. */
+		/* Nothing to drain, no flow control: accepted. */
 		return 0;
 	default:
 		return -ENOTTY;
@@ -253,25 +330,28 @@ static const struct file_ops tty_fops = {
 	.poll = tty_poll,
 };
 
-/* Feed every byte COM1 holds to the line discipline; true if readers may go on. */
-static bool take_input(struct tty *t)
+/* Feed every byte COM1 holds to the tty, a chunk at a time. */
+static void take_input(void)
 {
-	bool wake = false;
+	u8 buf[64];
+	size_t n = 0;
 	int c;
-	spin_lock(&t->lock);
-	while ((c = serial_getc()) >= 0)
-		wake |= ldisc_input(&t->ld, (u8)c);
-	spin_unlock(&t->lock);
-	return wake;
+	while ((c = serial_getc()) >= 0) {
+		buf[n++] = (u8)c;
+		if (n == sizeof buf) {
+			tty_input(buf, n);
+			n = 0;
+		}
+	}
+	if (n)
+		tty_input(buf, n);
 }
 
-/* COM1's receive interrupt: record the bytes, acknowledge, wake readers. */
+/* COM1's receive interrupt: take the bytes (which wakes readers), acknowledge. */
 static void serial_irq(struct trapframe *tf)
 {
-	bool wake = take_input(&console_tty);
+	take_input();
 	lapic_eoi();
-	if (wake)
-		waitq_wake_all(&console_tty.readers);
 }
 
 void tty_init(void)
@@ -288,20 +368,21 @@ void tty_init(void)
 
 void tty_irq_init(void)
 {
-	/*
-	 * ISA IRQ 4 is assumed to arrive on GSI 4, edge-triggered, active high
-	 * (the ISA defaults). A MADT interrupt source override could move it:
-	 * TODO: use the APIC code's ISA-IRQ-to-GSI lookup once it exists.
-	 */
-	u32 gsi = SERIAL_COM1_IRQ;
+	/* COM1's ISA IRQ, on the GSI (and with the polarity) the MADT's overrides give. */
+	u32 gsi;
+	bool low, level;
+	acpi_isa_irq(&acpi, SERIAL_COM1_IRQ, &gsi, &low, &level);
+	if (VEC_IRQ_BASE + gsi >= VEC_IRQ_END) {
+		pr_warn("tty: COM1's IRQ is GSI %u, beyond Ferry's vectors: no serial input\n", gsi);
+		return;
+	}
 	u8 vector = (u8)(VEC_IRQ_BASE + gsi);
 	trap_set_handler(vector, serial_irq);
-	ioapic_route(gsi, vector, cpus[0]->apic_id, false);
+	ioapic_route_isa(SERIAL_COM1_IRQ, vector, cpus[0]->apic_id, NULL);
 	serial_enable_rx_irq();
 	/*
 	 * Bytes that came before the route existed hold the (edge-triggered)
 	 * line high, and no new edge would ever come: take them now.
 	 */
-	if (take_input(&console_tty))
-		waitq_wake_all(&console_tty.readers);
+	take_input();
 }

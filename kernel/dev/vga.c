@@ -1,72 +1,58 @@
 /*
- * VGA text-mode screen. The console lock serialises callers; this file
- * keeps only the cursor. The hardware cursor is moved through the CRTC.
+ * VGA text-mode screen (see vga.h). The console lock serialises callers;
+ * this file keeps only the frame buffer's address. The hardware cursor is
+ * moved through the CRT controller (IBM VGA technical reference, CRTC
+ * registers 0x0a, 0x0e, 0x0f).
  */
 #include "dev/vga.h"
 #include "arch/x86_64/io.h"
 #include "mm/layout.h"
-#include "lib/string.h"
 
-#define VGA_PHYS 0xb8000
-#define COLS     80
-#define ROWS     25
-#define ATTR     0x07 /* light grey on black */
+#define VGA_PHYS   0xb8000
 #define CRTC_INDEX 0x3d4
 #define CRTC_DATA  0x3d5
+#define CRTC_CURSOR_START 0x0a /* bit 5 disables the cursor */
+#define CRTC_CURSOR_HI    0x0e
+#define CRTC_CURSOR_LO    0x0f
+#define CURSOR_OFF        0x20
 
 static volatile u16 *screen;
-static int row, col;
+static bool cursor_hidden;
 
 void vga_init(void)
 {
 	screen = (volatile u16 *)phys_to_virt(VGA_PHYS);
-	for (int i = 0; i < COLS * ROWS; i++)
-		screen[i] = ATTR << 8 | ' ';
-	row = col = 0;
+	for (int i = 0; i < VGA_COLS * VGA_ROWS; i++)
+		screen[i] = vga_cell(' ', 0x07);
 }
 
-static void move_cursor(void)
+void vga_write_cells(int row, int col, const u16 *cells, int n)
 {
-	u16 pos = (u16)(row * COLS + col);
-	outb(CRTC_INDEX, 0x0f);
-	outb(CRTC_DATA, pos & 0xff);
-	outb(CRTC_INDEX, 0x0e);
-	outb(CRTC_DATA, pos >> 8);
+	if (!screen || row < 0 || row >= VGA_ROWS || col < 0 || n < 0 || col + n > VGA_COLS)
+		return;
+	volatile u16 *p = screen + row * VGA_COLS + col;
+	for (int i = 0; i < n; i++)
+		p[i] = cells[i];
 }
 
-void vga_putc(char c)
+static void crtc(u8 reg, u8 val)
+{
+	outb(CRTC_INDEX, reg);
+	outb(CRTC_DATA, val);
+}
+
+void vga_cursor(int row, int col, bool visible)
 {
 	if (!screen)
 		return;
-	switch (c) {
-	case '\n':
-		col = 0;
-		row++;
-		break;
-	case '\r':
-		col = 0;
-		break;
-	case '\b':
-		if (col)
-			col--;
-		break;
-	case '\t':
-		col = (col + 8) & ~7;
-		break;
-	default:
-		screen[row * COLS + col] = ATTR << 8 | (u8)c;
-		col++;
+	if (visible != !cursor_hidden) {
+		/* Keep the scan-line start the BIOS set; only flip the disable bit. */
+		outb(CRTC_INDEX, CRTC_CURSOR_START);
+		u8 start = inb(CRTC_DATA);
+		crtc(CRTC_CURSOR_START, visible ? start & ~CURSOR_OFF : start | CURSOR_OFF);
+		cursor_hidden = !visible;
 	}
-	if (col >= COLS) {
-		col = 0;
-		row++;
-	}
-	if (row >= ROWS) {
-		for (int i = 0; i < COLS * (ROWS - 1); i++)
-			screen[i] = screen[i + COLS];
-		for (int i = 0; i < COLS; i++)
-			screen[(ROWS - 1) * COLS + i] = ATTR << 8 | ' ';
-		row = ROWS - 1;
-	}
-	move_cursor();
+	u16 pos = (u16)(row * VGA_COLS + col);
+	crtc(CRTC_CURSOR_LO, pos & 0xff);
+	crtc(CRTC_CURSOR_HI, pos >> 8);
 }

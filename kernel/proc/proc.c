@@ -16,8 +16,6 @@
 #include "lib/kernel.h"
 #include "lib/panic.h"
 
-#define PID_MAX 32768
-
 struct spinlock proc_tree_lock = SPINLOCK_INIT;
 struct proc *init_proc;
 static struct proc *procs[PID_MAX]; /* [proc_tree_lock] process by pid */

@@ -23,6 +23,7 @@ struct fdtable;
 struct inode;
 
 #define PROC_NAME_MAX 16
+#define PID_MAX 32768 /* pids are 1 .. PID_MAX-1 */
 #define NSIG 64
 
 struct k_sigaction {
@@ -153,6 +154,12 @@ void thread_joinable_exit(struct thread *t);
 /* Signals */
 void signal_send_proc(struct proc *p, int sig);
 void signal_send_thread(struct thread *t, int sig);
+/*
+ * Send sig to every live process of group pgid (sig 0 only counts them);
+ * returns how many there were. The _locked form: caller holds proc_tree_lock.
+ */
+int signal_send_group(u32 pgid, int sig);
+int signal_send_group_locked(u32 pgid, int sig);
 /* Deliver pending signals to the current thread before it returns to user mode. */
 void signal_deliver(struct thread *t);
 bool signal_pending(struct thread *t);

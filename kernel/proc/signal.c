@@ -134,6 +134,30 @@ void signal_send_proc(struct proc *p, int sig)
 	spin_unlock(&p->lock);
 }
 
+int signal_send_group_locked(u32 pgid, int sig)
+{
+	int n = 0;
+	if (!pgid)
+		return 0;
+	for (u32 i = 1; i < PID_MAX; i++) {
+		struct proc *p = proc_find(i);
+		if (!p || p->state != PROC_ALIVE || p->pgid != pgid)
+			continue;
+		n++;
+		if (sig)
+			signal_send_proc(p, sig);
+	}
+	return n;
+}
+
+int signal_send_group(u32 pgid, int sig)
+{
+	spin_lock(&proc_tree_lock);
+	int n = signal_send_group_locked(pgid, sig);
+	spin_unlock(&proc_tree_lock);
+	return n;
+}
+
 static int take_pending(struct thread *t)
 {
 	for (;;) {
@@ -466,16 +490,17 @@ SYSCALL(NR_kill, kill)
 		}
 	} else {
 		/* 0: our group; -1: everyone but init and the caller (as Linux); < -1: group -pid. */
-		u32 pgid = pid == 0 ? self->pgid : (u32)-pid;
-		for (u32 i = 1; i < 32768; i++) {
-			struct proc *p = proc_find(i);
-			if (!p || p->state != PROC_ALIVE)
-				continue;
-			if (pid == -1 ? (p == init_proc || p == self) : p->pgid != pgid)
-				continue;
-			found = 1;
-			if (sig)
-				signal_send_proc(p, sig);
+		if (pid != -1) {
+			found = signal_send_group_locked(pid == 0 ? self->pgid : (u32)-pid, sig) > 0;
+		} else {
+			for (u32 i = 1; i < PID_MAX; i++) {
+				struct proc *p = proc_find(i);
+				if (!p || p->state != PROC_ALIVE || p == init_proc || p == self)
+					continue;
+				found = 1;
+				if (sig)
+					signal_send_proc(p, sig);
+			}
 		}
 	}
 	spin_unlock(&proc_tree_lock);

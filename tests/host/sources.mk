@@ -23,6 +23,8 @@ HOST_TEST_ramfs_SRCS := $(FS_CORE_SRCS)
 HOST_TEST_cpio_SRCS := kernel/fs/cpio.c $(FS_CORE_SRCS)
 HOST_TEST_fdtable_SRCS := kernel/fs/fdtable.c $(FS_CORE_SRCS)
 HOST_TEST_ldisc_SRCS := kernel/dev/ldisc.c
+HOST_TEST_vt_SRCS := kernel/dev/vt.c
+HOST_TEST_keymap_SRCS := kernel/dev/keymap.c
 # The system calls: test_syscalls.c includes kernel/fs/sys_*.c itself (their handlers are static).
 HOST_TEST_syscalls_SRCS := kernel/fs/sys_args.c kernel/fs/fdtable.c $(FS_CORE_SRCS) \
 	tests/host/fsproc_shim.c
