@@ -15,6 +15,7 @@
 #include "arch/x86_64/time.h"
 #include "acpi/acpi.h"
 #include "dev/console.h"
+#include "dev/pci.h"
 #include "lib/selftest.h"
 #include "mm/domain.h"
 #include "mm/mm.h"
@@ -77,6 +78,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	futex_init();
 	vfs_init();
 	tty_irq_init();
+	pci_init(); /* and the drivers it finds: virtio-blk disks */
 
 	executor_init(&boot_cpu);
 	smp_boot();

@@ -3,12 +3,13 @@
 # leave QEMU's exit status: 33 = the kernel reported success, 35 = failure
 # or panic, 124 = timeout. Console output goes to stdout.
 #   tools/qemu-boot.sh [--smp N] [--mem MiB] [--timeout S] [--accel tcg|kvm|auto]
-#                      [--initrd FILE] [--qemu ARG]... [--] 'kernel command line'
+#                      [--initrd FILE] [--disk FILE] [--qemu ARG]... [--] 'kernel command line'
+# --disk attaches FILE (raw) as a modern-only virtio-blk disk; give it twice for two.
 set -u
 here=$(dirname "$(readlink -f "$0")")
 top=$(dirname "$here")
 smp=1 mem=256 timeout=120 accel=tcg initrd="" kernel="${FERRY_KERNEL:-$top/build/ferry.elf}"
-extra=()
+extra=() disks=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) smp=$2; shift 2 ;;
@@ -16,6 +17,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--accel) accel=$2; shift 2 ;;
 	--initrd) initrd=$2; shift 2 ;;
+	--disk) disks+=("$2"); shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--qemu) extra+=("$2"); shift 2 ;;
 	--) shift; break ;;
@@ -28,4 +30,8 @@ args=(-M q35 -bios /usr/share/qemu/qboot.rom -cpu max -smp "$smp" -m "$mem"
 	-kernel "$kernel" -append "$append" -display none -monitor none -serial stdio
 	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -accel "$accel")
 [ -n "$initrd" ] && args+=(-initrd "$initrd")
+for i in "${!disks[@]}"; do
+	args+=(-drive "file=${disks[$i]},if=none,format=raw,id=d$i"
+		-device "virtio-blk-pci,drive=d$i,disable-legacy=on")
+done
 exec timeout --foreground -k 5 "$timeout" qemu-system-x86_64 "${args[@]}" "${extra[@]}" </dev/null
