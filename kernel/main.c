@@ -21,6 +21,7 @@
 #include "mm/mm.h"
 #include "mm/vm.h"
 #include "fs/vfs.h"
+#include "fs/bcache.h"
 #include "dev/tty.h"
 #include "proc/proc.h"
 #include "sched/executor.h"
@@ -86,6 +87,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	for (u32 i = 1; i < ncpus; i++)
 		executor_init(cpus[i]);
 	__atomic_store_n(&executors_ready, true, __ATOMIC_RELEASE);
+	bcache_init(); /* its write-back task needs the executors */
 
 	boot_task_start();
 	executor_loop();

@@ -2,6 +2,7 @@
  * Process system calls: fork, vfork, clone, execve, exit, wait, process
  * groups, and Ferry's own spawn and settickets.
  */
+#include "fs/bcache.h"
 #include "proc/proc.h"
 #include "proc/exec.h"
 #include "proc/signal.h"
@@ -486,10 +487,20 @@ SYSCALL(NR_reboot, reboot)
 	switch ((u32)a2) {
 	case LINUX_REBOOT_CMD_POWER_OFF:
 	case LINUX_REBOOT_CMD_HALT:
-	case LINUX_REBOOT_CMD_RESTART:
-		/* Nothing to write back: every file system is in RAM so far. */
+	case LINUX_REBOOT_CMD_RESTART: {
+		/* Write the block cache back first; parks while the disks work (invariant 3). */
+		struct waitq *q;
+		int r = bcache_sync(NULL, &q);
+		if (r == -ERESTART_PARK) {
+			long p = thread_park_on(q);
+			spin_unlock(&q->lock);
+			return p;
+		}
+		if (r)
+			kprintf("ferry: write-back failed (error %d); powering off anyway\n", -r);
 		kprintf("ferry: powering off\n");
 		machine_exit(true);
+	}
 	default:
 		return -EINVAL;
 	}
