@@ -374,6 +374,7 @@ void bcache_init(void)
 void bcache_shutdown(void)
 {
 	u64 deadline = tsc_ns() + BCACHE_SHUTDOWN_NS;
+	u64 writes_before = cache.writes;
 	for (;;) {
 		/* A core stopped while holding the lock must not hang the power-off. */
 		int r = 1;
@@ -381,8 +382,12 @@ void bcache_shutdown(void)
 			r = sync_step_locked(NULL);
 			spin_unlock(&cache.lock);
 		}
-		if (r != 1)
+		if (r != 1) {
+			if (cache.writes != writes_before)
+				kprintf("bcache: wrote back %lu blocks at power-off\n",
+					cache.writes - writes_before);
 			return;
+		}
 		for (u32 i = 0; i < blk_count(); i++)
 			blk_get(i)->poll(blk_get(i));
 		if (tsc_ns() > deadline) {

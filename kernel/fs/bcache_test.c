@@ -17,6 +17,7 @@
 #define BT_BSIZE  4096
 #define BT_BLOCK  512 /* 2 MiB into the disk; tests/virtio-blk.sh looks there */
 #define BT_MANY   64  /* blocks read at once, after BT_BLOCK */
+#define BT_LATE   (BT_BLOCK + BT_MANY + 1) /* left dirty: written back later or at power-off */
 
 /* 16-byte lines "bcache-NNNNNNNN\n". */
 static void fill(u8 *p, u32 bytes, u32 first)
@@ -28,7 +29,7 @@ static void fill(u8 *p, u32 bytes, u32 first)
 	}
 }
 
-enum { C_MISS, C_MANY_START, C_MANY_WAIT, C_HIT, C_SYNC, C_RAW, C_RAW_WAIT };
+enum { C_MISS, C_MANY_START, C_MANY_WAIT, C_HIT, C_SYNC, C_RAW, C_RAW_WAIT, C_LATE };
 
 static struct bc_test {
 	struct task task;
@@ -158,9 +159,21 @@ static enum poll_result step(struct task *self)
 		fill(want, BT_BSIZE, 0);
 		if (blk_status(&ct.raw) || memcmp(want, phys_to_virt(ct.raw_pa), BT_BSIZE))
 			return fail("the disk does not hold what sync wrote");
+		ct.step = C_LATE;
+		return PENDING;
+	}
+	case C_LATE:
+		/* Dirty and never synced: the write-back task or the power-off must write it. */
+		r = bcache_get(ct.dev, BT_LATE, BT_BSIZE, &b, &q);
+		if (r == -ERESTART_PARK)
+			return park(q);
+		if (r)
+			return fail("bcache_get of the late block failed");
+		fill(b->data, BT_BSIZE, 100000);
+		bcache_dirty(b);
+		bcache_put(b);
 		ct.ok = true;
 		return READY;
-	}
 	}
 	return READY;
 }
