@@ -16,6 +16,7 @@
 #include "lib/spinlock.h"
 #include "mm/kheap.h"
 #include "mm/layout.h"
+#include "proc/proc.h"
 #include "sched/task.h"
 #include "sched/timer.h"
 
@@ -39,9 +40,10 @@ static struct bcache {
 	u64 write_errors, errors_reported;  /* [c] */
 	struct waitq sync_wait;             /* syncs waiting for writes and flushes */
 	struct devstate devs[BLK_MAX_DEVICES]; /* [c] */
+	u64 max_bytes;                      /* [c] the soft bound */
 	u64 hits, misses, evictions, writes;   /* [c] */
 	bool ready;                         /* [c] lists initialised */
-} cache = {.lock = SPINLOCK_INIT};
+} cache = {.lock = SPINLOCK_INIT, .max_bytes = BCACHE_MAX_BYTES};
 
 static struct {
 	struct task task;
@@ -94,7 +96,7 @@ static void evict_locked(u64 need)
 {
 	struct list_node *n, *tmp;
 	list_for_each_safe(n, tmp, &cache.lru) {
-		if (cache.bytes + need <= BCACHE_MAX_BYTES)
+		if (cache.bytes + need <= cache.max_bytes)
 			return;
 		struct bbuf *b = container_of(n, struct bbuf, lru);
 		if (b->refs || (b->flags & (B_DIRTY | B_READING | B_WRITING)))
@@ -345,6 +347,17 @@ int bcache_sync(struct blk_dev *dev, struct waitq **park)
 	return -ERESTART_PARK;
 }
 
+long bcache_sync_thread(struct blk_dev *dev)
+{
+	struct waitq *q;
+	int r = bcache_sync(dev, &q);
+	if (r != -ERESTART_PARK)
+		return r;
+	long p = thread_park_on(q);
+	spin_unlock(&q->lock);
+	return p;
+}
+
 /* The periodic write-back: a timer future that requeues itself (invariant 2). */
 static enum poll_result writeback_poll(struct task *self)
 {
@@ -396,6 +409,15 @@ void bcache_shutdown(void)
 		}
 		cpu_relax();
 	}
+}
+
+u64 bcache_set_max_bytes(u64 bytes)
+{
+	spin_lock(&cache.lock);
+	u64 old = cache.max_bytes;
+	cache.max_bytes = bytes;
+	spin_unlock(&cache.lock);
+	return old;
 }
 
 void bcache_get_stats(struct bcache_stats *s)

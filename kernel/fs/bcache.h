@@ -84,6 +84,8 @@ void bcache_put(struct bbuf *b);
  * a write failed since the last sync. Restartable: it never repeats work.
  */
 int bcache_sync(struct blk_dev *dev, struct waitq **park);
+/* bcache_sync for a system call: parks the calling thread itself (returns -ERESTART_PARK). */
+long bcache_sync_thread(struct blk_dev *dev);
 
 /* After the executors exist: start the periodic write-back task (when there are disks). */
 void bcache_init(void);
@@ -93,6 +95,9 @@ void bcache_init(void);
  * device that does not answer. Registered as machine_shutdown_hook.
  */
 void bcache_shutdown(void);
+
+/* Change the size bound (tests); returns the old one. */
+u64 bcache_set_max_bytes(u64 bytes);
 
 struct bcache_stats {
 	u64 hits, misses, evictions, writes, buffers, bytes, dirty;

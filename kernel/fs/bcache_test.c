@@ -18,6 +18,7 @@
 #define BT_BLOCK  512 /* 2 MiB into the disk; tests/virtio-blk.sh looks there */
 #define BT_MANY   64  /* blocks read at once, after BT_BLOCK */
 #define BT_LATE   (BT_BLOCK + BT_MANY + 1) /* left dirty: written back later or at power-off */
+#define BT_BOUND  8   /* blocks the cache may hold while eviction is tested */
 
 /* 16-byte lines "bcache-NNNNNNNN\n". */
 static void fill(u8 *p, u32 bytes, u32 first)
@@ -40,6 +41,7 @@ static struct bc_test {
 	int step;
 	u32 parks, many_next;
 	paddr_t raw_pa;
+	u64 old_max;
 	struct blk_request raw;
 	bool ok;
 	const char *why;
@@ -162,18 +164,30 @@ static enum poll_result step(struct task *self)
 		ct.step = C_LATE;
 		return PENDING;
 	}
-	case C_LATE:
-		/* Dirty and never synced: the write-back task or the power-off must write it. */
+	case C_LATE: {
+		/*
+		 * With the bound at a few blocks, a miss evicts the least recently
+		 * used clean ones. The new block is then dirtied and never synced:
+		 * the write-back task or the power-off must write it.
+		 */
+		if (!ct.old_max)
+			ct.old_max = bcache_set_max_bytes(BT_BOUND * BT_BSIZE);
 		r = bcache_get(ct.dev, BT_LATE, BT_BSIZE, &b, &q);
 		if (r == -ERESTART_PARK)
 			return park(q);
+		bcache_set_max_bytes(ct.old_max);
 		if (r)
 			return fail("bcache_get of the late block failed");
 		fill(b->data, BT_BSIZE, 100000);
 		bcache_dirty(b);
 		bcache_put(b);
+		struct bcache_stats st;
+		bcache_get_stats(&st);
+		if (st.buffers > BT_BOUND || st.evictions < BT_MANY + 1 - BT_BOUND)
+			return fail("the size bound did not evict clean blocks");
 		ct.ok = true;
 		return READY;
+	}
 	}
 	return READY;
 }
@@ -225,8 +239,8 @@ static bool bc_finish(struct async_ctx *ctx)
 	struct bcache_stats st;
 	bcache_get_stats(&st);
 	kprintf("selftest: bcache: get/dirty/sync round trip; %u parks; %lu hits, %lu misses, "
-		"%lu writes, %lu buffers\n",
-		ct.parks, st.hits, st.misses, st.writes, st.buffers);
+		"%lu writes, %lu evictions, %lu buffers\n",
+		ct.parks, st.hits, st.misses, st.writes, st.evictions, st.buffers);
 	return true;
 }
 

@@ -3,7 +3,6 @@
 #include "fs/fsproc.h"
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
-#include "proc/proc.h"
 #include "sys/syscall.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -101,12 +100,6 @@ SYSCALL(NR_fcntl, fcntl)
 SYSCALL(NR_sync, sync)
 {
 	/* Write back the block cache; parks while the disks work (invariant 3). */
-	struct waitq *q;
-	int r = bcache_sync(NULL, &q);
-	if (r == -ERESTART_PARK) {
-		long p = thread_park_on(q);
-		spin_unlock(&q->lock);
-		return p;
-	}
-	return 0; /* sync(2) cannot fail; a write error was logged */
+	long r = bcache_sync_thread(NULL);
+	return r == -ERESTART_PARK ? r : 0; /* sync(2) cannot fail; a write error was logged */
 }

@@ -489,15 +489,11 @@ SYSCALL(NR_reboot, reboot)
 	case LINUX_REBOOT_CMD_HALT:
 	case LINUX_REBOOT_CMD_RESTART: {
 		/* Write the block cache back first; parks while the disks work (invariant 3). */
-		struct waitq *q;
-		int r = bcache_sync(NULL, &q);
-		if (r == -ERESTART_PARK) {
-			long p = thread_park_on(q);
-			spin_unlock(&q->lock);
-			return p;
-		}
+		long r = bcache_sync_thread(NULL);
+		if (r == -ERESTART_PARK)
+			return r;
 		if (r)
-			kprintf("ferry: write-back failed (error %d); powering off anyway\n", -r);
+			kprintf("ferry: write-back failed (error %ld); powering off anyway\n", -r);
 		kprintf("ferry: powering off\n");
 		machine_exit(true);
 	}
