@@ -47,6 +47,7 @@ struct blk_dev {
 	char name[8];          /* [I] "vda", "vdb", ... */
 	u64 sectors;           /* [I] capacity in 512-byte sectors */
 	u32 block_size;        /* [I] the device's preferred block size (>= 512) */
+	u32 max_sectors;       /* [I] largest read or write one request may carry */
 	bool can_flush;        /* [I] a write cache that BLK_FLUSH empties */
 	bool read_only;        /* [I] */
 	/*

@@ -244,6 +244,8 @@ bool virtio_blk_probe(struct pci_dev *p)
 	d->seg_max = 1;
 	if (v->features & 1UL << VIRTIO_BLK_F_SEG_MAX)
 		d->seg_max = MAX(1u, MIN(virtio_cfg32(v, VBLK_CFG_SEG_MAX), (u32)VBLK_MAX_SEGS));
+	b->max_sectors = (u32)(MIN((u64)d->size_max * d->seg_max, (u64)VBLK_MAX_REQ_BYTES) >>
+			       BLK_SECTOR_SHIFT);
 	b->submit = vblk_submit;
 	b->poll = vblk_poll;
 	b->priv = d;

@@ -149,25 +149,101 @@ static void flush_done(struct blk_request *r)
 	waitq_wake_all(&cache.sync_wait);
 }
 
+static int check_args(struct blk_dev *dev, u64 blockno, u32 bsize)
+{
+	if (bsize < BLK_SECTOR_SIZE || bsize > BCACHE_MAX_BLOCK || (bsize & (bsize - 1)) ||
+	    bsize > (u64)dev->max_sectors << BLK_SECTOR_SHIFT)
+		return -EINVAL;
+	if (blockno >= dev->sectors / (bsize >> BLK_SECTOR_SHIFT))
+		return -EIO;
+	return 0;
+}
+
+static struct bbuf *lookup_locked(struct blk_dev *dev, u64 blockno, u32 bsize)
+{
+	struct list_node *n;
+	list_for_each(n, bucket(dev, blockno, bsize)) {
+		struct bbuf *c = container_of(n, struct bbuf, hnode);
+		if (c->dev == dev && c->blockno == blockno && c->size == bsize)
+			return c;
+	}
+	return NULL;
+}
+
+/* A new buffer in the hash and LRU with the given flags; NULL when out of memory. */
+static struct bbuf *new_buf_locked(struct blk_dev *dev, u64 blockno, u32 bsize, u32 flags)
+{
+	evict_locked(bsize);
+	struct bbuf *b = knew(struct bbuf);
+	u8 *data = b ? kmalloc(bsize) : NULL; /* kmalloc: size-aligned, physically contiguous */
+	if (!data) {
+		kfree(b);
+		return NULL;
+	}
+	*b = (struct bbuf){.dev = dev, .blockno = blockno, .size = bsize, .flags = flags,
+			   .data = data};
+	waitq_init(&b->wait);
+	list_push_back(bucket(dev, blockno, bsize), &b->hnode);
+	list_push_back(&cache.lru, &b->lru);
+	cache.bytes += bsize;
+	cache.nbufs++;
+	return b;
+}
+
+/* Hand back b->wait locked for the caller to park on (see bcache.h). */
+static int park_locked(struct bbuf *b, struct waitq **park)
+{
+	if (!park) {
+		spin_unlock(&cache.lock);
+		return -EAGAIN;
+	}
+	/* Lock the wait queue before the cache: read_done's wake comes after we are on it. */
+	spin_lock(&b->wait.lock);
+	spin_unlock(&cache.lock);
+	*park = &b->wait;
+	return -ERESTART_PARK;
+}
+
+int bcache_get_new(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out,
+		   struct waitq **park)
+{
+	int r = check_args(dev, blockno, bsize);
+	if (r)
+		return r;
+	spin_lock(&cache.lock);
+	init_locked();
+	struct bbuf *b = lookup_locked(dev, blockno, bsize);
+	if (b && (b->flags & B_READING))
+		return park_locked(b, park); /* the read would land on top of our zeroes */
+	if (b) {
+		list_remove(&b->lru);
+		list_push_back(&cache.lru, &b->lru);
+		b->flags = (b->flags & ~B_ERROR) | B_VALID;
+	} else {
+		b = new_buf_locked(dev, blockno, bsize, B_VALID);
+		if (!b) {
+			spin_unlock(&cache.lock);
+			return -ENOMEM;
+		}
+	}
+	memset(b->data, 0, bsize);
+	b->flags |= B_DIRTY;
+	b->refs++;
+	spin_unlock(&cache.lock);
+	*out = b;
+	return 0;
+}
+
 int bcache_get(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out,
 	       struct waitq **park)
 {
-	if (bsize < BLK_SECTOR_SIZE || bsize > BCACHE_MAX_BLOCK || (bsize & (bsize - 1)))
-		return -EINVAL;
+	int err = check_args(dev, blockno, bsize);
+	if (err)
+		return err;
 	u64 per = bsize >> BLK_SECTOR_SHIFT;
-	if (blockno >= dev->sectors / per)
-		return -EIO;
 	spin_lock(&cache.lock);
 	init_locked();
-	struct list_node *head = bucket(dev, blockno, bsize), *n;
-	struct bbuf *b = NULL;
-	list_for_each(n, head) {
-		struct bbuf *c = container_of(n, struct bbuf, hnode);
-		if (c->dev == dev && c->blockno == blockno && c->size == bsize) {
-			b = c;
-			break;
-		}
-	}
+	struct bbuf *b = lookup_locked(dev, blockno, bsize);
 	if (b) {
 		list_remove(&b->lru);
 		list_push_back(&cache.lru, &b->lru); /* most recently used */
@@ -185,27 +261,17 @@ int bcache_get(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out,
 			spin_unlock(&cache.lock);
 			return -EIO;
 		}
-		goto wait; /* B_READING */
+		return park_locked(b, park); /* B_READING */
 	}
 
 	/* A miss: make the buffer and start the read. */
-	evict_locked(bsize);
-	b = knew(struct bbuf);
-	u8 *data = b ? kmalloc(bsize) : NULL; /* kmalloc: size-aligned, physically contiguous */
-	if (!data) {
-		kfree(b);
+	b = new_buf_locked(dev, blockno, bsize, B_READING);
+	if (!b) {
 		spin_unlock(&cache.lock);
 		return -ENOMEM;
 	}
-	*b = (struct bbuf){.dev = dev, .blockno = blockno, .size = bsize, .flags = B_READING,
-			   .data = data};
-	waitq_init(&b->wait);
 	b->req = (struct blk_request){.op = BLK_READ, .sector = blockno * per, .count = (u32)per,
-				      .buf = virt_to_phys(data), .done = read_done, .priv = b};
-	list_push_back(head, &b->hnode);
-	list_push_back(&cache.lru, &b->lru);
-	cache.bytes += bsize;
-	cache.nbufs++;
+				      .buf = virt_to_phys(b->data), .done = read_done, .priv = b};
 	cache.misses++;
 	struct waitq *ring;
 	int r = dev->submit(dev, &b->req, park ? &ring : NULL);
@@ -217,16 +283,7 @@ int bcache_get(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out,
 			*park = ring; /* locked by submit */
 		return r == -ERESTART_PARK || r == -EAGAIN ? r : -EIO;
 	}
-wait:
-	if (!park) {
-		spin_unlock(&cache.lock);
-		return -EAGAIN;
-	}
-	/* Lock the wait queue before the cache: read_done's wake comes after we are on it. */
-	spin_lock(&b->wait.lock);
-	spin_unlock(&cache.lock);
-	*park = &b->wait;
-	return -ERESTART_PARK;
+	return park_locked(b, park);
 }
 
 void bcache_dirty(struct bbuf *b)

@@ -38,7 +38,7 @@
 #include "dev/blk.h"
 
 #define BCACHE_MAX_BYTES (16UL << 20) /* soft bound: dirty or referenced buffers may exceed it */
-#define BCACHE_MAX_BLOCK 65536
+#define BCACHE_MAX_BLOCK 65536 /* and at most the device's max_sectors */
 #define BCACHE_WRITEBACK_NS (5UL * 1000000000) /* periodic write-back every 5 s */
 
 enum {
@@ -72,6 +72,13 @@ struct bbuf {
  */
 int bcache_get(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out,
 	       struct waitq **park);
+/*
+ * A block about to be overwritten whole (newly allocated, say): a
+ * referenced, zeroed, dirty buffer without reading the disk. Parks (as
+ * bcache_get) only while a read of that block is in flight.
+ */
+int bcache_get_new(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out,
+		   struct waitq **park);
 /* Mark a referenced buffer changed: it is written back later. */
 void bcache_dirty(struct bbuf *b);
 /* Drop a reference from bcache_get. */

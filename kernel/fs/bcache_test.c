@@ -18,6 +18,7 @@
 #define BT_BLOCK  512 /* 2 MiB into the disk; tests/virtio-blk.sh looks there */
 #define BT_MANY   64  /* blocks read at once, after BT_BLOCK */
 #define BT_LATE   (BT_BLOCK + BT_MANY + 1) /* left dirty: written back later or at power-off */
+#define BT_NEW    (BT_LATE + 1) /* made with bcache_get_new, never read */
 #define BT_BOUND  8   /* blocks the cache may hold while eviction is tested */
 
 /* 16-byte lines "bcache-NNNNNNNN\n". */
@@ -129,6 +130,16 @@ static enum poll_result step(struct task *self)
 			return fail("block past the end not -EIO");
 		if (bcache_get(ct.dev, 0, 1000, &b, &q) != -EINVAL)
 			return fail("bad block size not -EINVAL");
+		/* A block overwritten whole needs no read; it goes out with the sync below. */
+		if (bcache_get_new(ct.dev, BT_NEW, BT_BSIZE, &b, &q))
+			return fail("bcache_get_new failed");
+		for (u32 i = 0; i < BT_BSIZE; i++)
+			if (b->data[i]) {
+				bcache_put(b);
+				return fail("bcache_get_new gave a block that is not zeroed");
+			}
+		fill(b->data, BT_BSIZE, 200000);
+		bcache_put(b);
 		ct.step = C_SYNC;
 		return PENDING;
 	}
