@@ -1,10 +1,8 @@
 /*
- * virtio 1.x modern PCI transport and split virtqueues (see virtio.h).
+ * virtio 1.x modern PCI transport (see virtio.h); the split rings
+ * themselves are in virtq.c.
  * Setup runs on the boot core; afterwards a queue is touched only under
  * its driver's lock, and the device's registers only by that driver.
- * x86 keeps stores in order and loads in order, so the barriers the spec
- * asks for (section 2.6.13) are compiler barriers plus one full fence
- * before the doorbell.
  */
 #include "dev/virtio.h"
 #include "arch/x86_64/apic.h"
@@ -190,11 +188,7 @@ bool virtq_setup(struct virtio_dev *v, struct virtq *q, u16 index, u16 max)
 	u16 size = 1;
 	while ((u32)size * 2 <= MIN(dev_max, max))
 		size *= 2;
-	/* Layout of section 2.6: descriptors (16-aligned), driver ring (2), device ring (4). */
-	size_t desc_bytes = 16UL * size;
-	size_t avail_bytes = 6 + 2UL * size;
-	size_t used_off = ALIGN_UP(desc_bytes + avail_bytes, 4);
-	size_t total = used_off + 6 + 8UL * size;
+	size_t total = virtq_bytes(size);
 	unsigned order = 0;
 	while ((PAGE_SIZE << order) < total)
 		order++;
@@ -206,26 +200,14 @@ bool virtq_setup(struct virtio_dev *v, struct virtq *q, u16 index, u16 max)
 		kfree(chain);
 		return false;
 	}
-	u8 *base = phys_to_virt(mem);
-	memset(base, 0, PAGE_SIZE << order);
-	*q = (struct virtq){
-	    .size = size,
-	    .index = index,
-	    .desc = (struct virtq_desc *)base,
-	    .avail = (volatile u16 *)(base + desc_bytes),
-	    .used = base + used_off,
-	    .mem = mem,
-	    .order = order,
-	    .free_head = 0,
-	    .num_free = size,
-	    .chain_len = chain,
-	};
-	for (u16 i = 0; i < size; i++)
-		q->desc[i].next = (u16)(i + 1);
+	memset(phys_to_virt(mem), 0, PAGE_SIZE << order);
+	virtq_init(q, index, size, phys_to_virt(mem), chain);
+	q->mem = mem;
+	q->order = order;
 	wr16(v->common, VCOMMON_Q_SIZE, size);
 	wr64(v->common, VCOMMON_Q_DESC, mem);
-	wr64(v->common, VCOMMON_Q_DRIVER, mem + desc_bytes);
-	wr64(v->common, VCOMMON_Q_DEVICE, mem + used_off);
+	wr64(v->common, VCOMMON_Q_DRIVER, mem + virtq_avail_offset(size));
+	wr64(v->common, VCOMMON_Q_DEVICE, mem + virtq_used_offset(size));
 	u16 noff = rd16(v->common, VCOMMON_Q_NOTIFY_OFF);
 	q->notify = (volatile u16 *)(v->notify_base + (u64)noff * v->notify_mult);
 	return true;
@@ -280,58 +262,4 @@ u64 virtio_cfg64(struct virtio_dev *v, u32 off)
 		val = rd32(v->devcfg, off) | (u64)rd32(v->devcfg, off + 4) << 32;
 	} while (gen != rd8(v->common, VCOMMON_CFG_GEN));
 	return val;
-}
-
-int virtq_add(struct virtq *q, const struct virtq_buf *bufs, int n)
-{
-	if (n <= 0 || n > q->num_free)
-		return -1;
-	u16 head = q->free_head, i = head;
-	for (int k = 0; k < n; k++) {
-		struct virtq_desc *d = &q->desc[i];
-		d->addr = bufs[k].addr;
-		d->len = bufs[k].len;
-		d->flags = (u16)((bufs[k].write ? VIRTQ_DESC_F_WRITE : 0) |
-				 (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
-		i = d->next;
-	}
-	q->free_head = i;
-	q->num_free -= (u16)n;
-	q->chain_len[head] = (u8)n;
-	/* Driver ring: ring[idx % size] = head, then publish idx (section 2.6.13). */
-	q->avail[2 + (q->avail_idx & (q->size - 1))] = head;
-	q->avail_idx++;
-	__atomic_store_n(&q->avail[1], q->avail_idx, __ATOMIC_RELEASE);
-	return head;
-}
-
-void virtq_kick(struct virtq *q)
-{
-	/* The new idx must be visible before the device looks (section 2.6.13.6). */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	*q->notify = q->index;
-}
-
-int virtq_next_used(struct virtq *q, u16 *head, u32 *len)
-{
-	u16 idx = __atomic_load_n((volatile u16 *)(q->used + 2), __ATOMIC_ACQUIRE);
-	if (idx == q->last_used)
-		return 0;
-	volatile struct virtq_used_elem *e =
-	    (volatile struct virtq_used_elem *)(q->used + 4) + (q->last_used & (q->size - 1));
-	u32 id = e->id;
-	*len = e->len;
-	q->last_used++;
-	if (id >= q->size || !q->chain_len[id])
-		return -1;
-	/* Free the chain: our own descriptor table links it (the device does not write it). */
-	u16 n = q->chain_len[id], tail = (u16)id;
-	for (u16 k = 1; k < n; k++)
-		tail = q->desc[tail].next;
-	q->desc[tail].next = q->free_head;
-	q->free_head = (u16)id;
-	q->num_free += n;
-	q->chain_len[id] = 0;
-	*head = (u16)id;
-	return 1;
 }

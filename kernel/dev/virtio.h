@@ -107,6 +107,13 @@ u8 virtio_isr(struct virtio_dev *v);
 u32 virtio_cfg32(struct virtio_dev *v, u32 off);
 u64 virtio_cfg64(struct virtio_dev *v, u32 off);
 
+/* Ring layout for a queue of `size` entries: offsets from the rings' start, total bytes. */
+size_t virtq_avail_offset(u16 size);
+size_t virtq_used_offset(u16 size);
+size_t virtq_bytes(u16 size);
+/* Lay out a queue over zeroed ring memory; chain_len has `size` zeroed bytes. */
+void virtq_init(struct virtq *q, u16 index, u16 size, void *rings, u8 *chain_len);
+
 /* One buffer of a chain: physical address, length, device-writable. */
 struct virtq_buf {
 	paddr_t addr;
