@@ -8,7 +8,7 @@
 #include "sched/task.h"
 
 static struct blk_dev *devices[BLK_MAX_DEVICES]; /* [I] */
-static u32 ndevices;                            /* [I] */
+static u32 ndevices;				 /* [I] */
 
 int blk_register(struct blk_dev *d)
 {

@@ -15,41 +15,41 @@
  */
 #pragma once
 
-#include "lib/types.h"
 #include "lib/list.h"
+#include "lib/types.h"
 
 struct task;
 struct waitq;
 
-#define BLK_SECTOR_SIZE  512
+#define BLK_SECTOR_SIZE 512
 #define BLK_SECTOR_SHIFT 9
-#define BLK_MAX_DEVICES  8
-#define BLK_INFLIGHT     1 /* request status until the device answers */
+#define BLK_MAX_DEVICES 8
+#define BLK_INFLIGHT 1 /* request status until the device answers */
 
 enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH };
 
 struct blk_request {
-	enum blk_op op;        /* [I] */
-	u64 sector;            /* [I] first 512-byte sector */
-	u32 count;             /* [I] sectors (0 for a flush) */
-	paddr_t buf;           /* [I] physically contiguous, count * 512 bytes */
-	struct task *waker;    /* [I] woken once status is final (NULL: nobody) */
+	enum blk_op op;	    /* [I] */
+	u64 sector;	    /* [I] first 512-byte sector */
+	u32 count;	    /* [I] sectors (0 for a flush) */
+	paddr_t buf;	    /* [I] physically contiguous, count * 512 bytes */
+	struct task *waker; /* [I] woken once status is final (NULL: nobody) */
 	/*
 	 * [I] called after status is final, from the completion interrupt (or
 	 * the shutdown poll), with no driver lock held: record and wake only.
 	 */
 	void (*done)(struct blk_request *r);
-	void *priv;            /* [I] the submitter's */
-	int status;            /* [a] BLK_INFLIGHT, then 0 or -EIO */
+	void *priv; /* [I] the submitter's */
+	int status; /* [a] BLK_INFLIGHT, then 0 or -EIO */
 };
 
 struct blk_dev {
-	char name[8];          /* [I] "vda", "vdb", ... */
-	u64 sectors;           /* [I] capacity in 512-byte sectors */
-	u32 block_size;        /* [I] the device's preferred block size (>= 512) */
-	u32 max_sectors;       /* [I] largest read or write one request may carry */
-	bool can_flush;        /* [I] a write cache that BLK_FLUSH empties */
-	bool read_only;        /* [I] */
+	char name[8];	 /* [I] "vda", "vdb", ... */
+	u64 sectors;	 /* [I] capacity in 512-byte sectors */
+	u32 block_size;	 /* [I] the device's preferred block size (>= 512) */
+	u32 max_sectors; /* [I] largest read or write one request may carry */
+	bool can_flush;	 /* [I] a write cache that BLK_FLUSH empties */
+	bool read_only;	 /* [I] */
 	/*
 	 * [I] Start a request. 0: queued. -EIO: refused (out of range,
 	 * read-only, dead device), status already -EIO, nobody is woken.
@@ -61,7 +61,7 @@ struct blk_dev {
 	int (*submit)(struct blk_dev *d, struct blk_request *r, struct waitq **park);
 	/* [I] Collect completions without interrupts (shutdown); true if some are in flight. */
 	bool (*poll)(struct blk_dev *d);
-	void *priv;            /* [I] the driver's */
+	void *priv;		   /* [I] the driver's */
 	u64 reads, writes, errors; /* [a] requests completed */
 };
 

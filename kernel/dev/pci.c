@@ -14,29 +14,29 @@
 
 /* Configuration mechanism #1 (PCI 3.0 section 3.2.2.3.2) */
 #define PCI_CONFIG_ADDRESS 0xcf8
-#define PCI_CONFIG_DATA    0xcfc
-#define PCI_CONFIG_ENABLE  0x80000000u
+#define PCI_CONFIG_DATA 0xcfc
+#define PCI_CONFIG_ENABLE 0x80000000u
 
 /* ECAM (PCIe 4.0 section 7.2.2): 4 KiB per function, 32 devices x 8 functions per bus. */
 #define ECAM_BUS_SHIFT 20
 #define ECAM_DEV_SHIFT 15
-#define ECAM_FN_SHIFT  12
-#define ECAM_BUS_SIZE  (1UL << ECAM_BUS_SHIFT)
+#define ECAM_FN_SHIFT 12
+#define ECAM_BUS_SIZE (1UL << ECAM_BUS_SHIFT)
 
-#define PCI_SLOTS     32
+#define PCI_SLOTS 32
 #define PCI_FUNCTIONS 8
-#define PCI_BUSES     256
+#define PCI_BUSES 256
 #define PCI_CAP_WALK_MAX 48 /* a loop in a broken capability list stops here */
 
 /* Class codes (PCI Code and ID Assignment 1.11, ch. 1) */
-#define PCI_CLASS_BRIDGE       0x06
+#define PCI_CLASS_BRIDGE 0x06
 #define PCI_SUBCLASS_PCI_BRIDGE 0x04
 
 bool virtio_blk_probe(struct pci_dev *d);
 
 /* The driver-matching table: first match whose probe claims the function wins. */
 static const struct pci_driver drivers[] = {
-	{"virtio-blk", 0x1af4, 0x1042, virtio_blk_probe}, /* virtio 1.1 section 4.1.2: 0x1040 + 2 */
+    {"virtio-blk", 0x1af4, 0x1042, virtio_blk_probe}, /* virtio 1.1 section 4.1.2: 0x1040 + 2 */
 };
 
 /*
@@ -45,15 +45,15 @@ static const struct pci_driver drivers[] = {
  * the I/O APIC on q35, above every BAR the firmware did assign.
  */
 #define PCI_MEM_WINDOW_START 0xc0000000ul
-#define PCI_MEM_WINDOW_END   0xfec00000ul /* I/O APIC, HPET, local APIC above */
+#define PCI_MEM_WINDOW_END 0xfec00000ul /* I/O APIC, HPET, local APIC above */
 
 static paddr_t mem_next = PCI_MEM_WINDOW_START; /* [I after boot] next free window address */
 
 static struct pci_dev devs[PCI_MAX_DEVICES]; /* [I] */
-static u32 ndevs;                           /* [I] */
+static u32 ndevs;			     /* [I] */
 static volatile u8 *ecam_bus[PCI_BUSES];     /* [I] mapped ECAM window per bus, NULL if none */
-static bool use_ecam;                       /* [I] */
-static u32 next_vector = VEC_MSI_BASE;      /* [a] */
+static bool use_ecam;			     /* [I] */
+static u32 next_vector = VEC_MSI_BASE;	     /* [a] */
 
 static volatile u8 *ecam_cfg(u8 bus, u8 dev, u8 fn)
 {
@@ -61,7 +61,8 @@ static volatile u8 *ecam_cfg(u8 bus, u8 dev, u8 fn)
 		if (bus < acpi.ecam_bus_start || bus > acpi.ecam_bus_end)
 			return NULL;
 		/* One bus (1 MiB) at a time: most of the 256 MiB window is never used. */
-		ecam_bus[bus] = mmio_map(acpi.ecam_addr + ((paddr_t)bus << ECAM_BUS_SHIFT), ECAM_BUS_SIZE);
+		ecam_bus[bus] =
+		    mmio_map(acpi.ecam_addr + ((paddr_t)bus << ECAM_BUS_SHIFT), ECAM_BUS_SIZE);
 		if (!ecam_bus[bus])
 			return NULL;
 	}
@@ -76,8 +77,8 @@ static u32 raw_read32(u8 bus, u8 dev, u8 fn, u16 off)
 	}
 	if (off >= 256)
 		return 0xffffffffu;
-	outl(PCI_CONFIG_ADDRESS, PCI_CONFIG_ENABLE | (u32)bus << 16 | (u32)dev << 11 |
-					 (u32)fn << 8 | (off & 0xfc));
+	outl(PCI_CONFIG_ADDRESS,
+	     PCI_CONFIG_ENABLE | (u32)bus << 16 | (u32)dev << 11 | (u32)fn << 8 | (off & 0xfc));
 	return inl(PCI_CONFIG_DATA);
 }
 
@@ -91,8 +92,8 @@ static void raw_write32(u8 bus, u8 dev, u8 fn, u16 off, u32 v)
 	}
 	if (off >= 256)
 		return;
-	outl(PCI_CONFIG_ADDRESS, PCI_CONFIG_ENABLE | (u32)bus << 16 | (u32)dev << 11 |
-					 (u32)fn << 8 | (off & 0xfc));
+	outl(PCI_CONFIG_ADDRESS,
+	     PCI_CONFIG_ENABLE | (u32)bus << 16 | (u32)dev << 11 | (u32)fn << 8 | (off & 0xfc));
 	outl(PCI_CONFIG_DATA, v);
 }
 
@@ -144,8 +145,8 @@ static void assign_bar(struct pci_dev *d, int i)
 	struct pci_bar *b = &d->bar[i];
 	paddr_t at = ALIGN_UP(mem_next, MAX(b->size, PAGE_SIZE));
 	if (at + b->size > PCI_MEM_WINDOW_END || at + b->size < at) {
-		pr_warn("pci: %02x:%02x.%u bar %d: no room for 0x%lx bytes\n", d->bus, d->dev, d->fn,
-			i, b->size);
+		pr_warn("pci: %02x:%02x.%u bar %d: no room for 0x%lx bytes\n", d->bus, d->dev,
+			d->fn, i, b->size);
 		return;
 	}
 	u16 reg = PCI_BAR0 + 4 * i;
@@ -166,7 +167,8 @@ void pci_enable(struct pci_dev *d)
 		if (b->size && !b->base && !b->io)
 			assign_bar(d, i);
 		if (b->size && !b->base && b->io)
-			io_ok = false; /* port 0 belongs to the DMA controller: never decode there */
+			io_ok =
+			    false; /* port 0 belongs to the DMA controller: never decode there */
 	}
 	pci_write16(d, PCI_COMMAND, io_ok ? cmd | PCI_COMMAND_IO : cmd);
 }
@@ -355,7 +357,7 @@ void pci_msix_set(struct pci_dev *d, u16 entry, u8 vector, u32 apic_id)
 	*(volatile u32 *)(e + MSIX_ENTRY_ADDR_LO) = MSI_ADDR_BASE | apic_id << MSI_ADDR_DEST_SHIFT;
 	*(volatile u32 *)(e + MSIX_ENTRY_ADDR_HI) = 0;
 	*(volatile u32 *)(e + MSIX_ENTRY_DATA) = vector; /* fixed delivery, edge */
-	*(volatile u32 *)(e + MSIX_ENTRY_CTRL) = 0;       /* unmask */
+	*(volatile u32 *)(e + MSIX_ENTRY_CTRL) = 0;	 /* unmask */
 }
 
 u8 pci_alloc_vector(void)

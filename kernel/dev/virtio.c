@@ -7,8 +7,8 @@
 #include "dev/virtio.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/io.h"
-#include "arch/x86_64/trap.h"
 #include "arch/x86_64/time.h"
+#include "arch/x86_64/trap.h"
 #include "lib/kernel.h"
 #include "mm/buddy.h"
 #include "mm/kheap.h"
@@ -18,41 +18,59 @@
 /* Vendor capability (section 4.1.4): cfg_type values and field offsets */
 #define VIRTIO_PCI_CAP_COMMON_CFG 1
 #define VIRTIO_PCI_CAP_NOTIFY_CFG 2
-#define VIRTIO_PCI_CAP_ISR_CFG    3
+#define VIRTIO_PCI_CAP_ISR_CFG 3
 #define VIRTIO_PCI_CAP_DEVICE_CFG 4
-#define VCAP_CFG_TYPE   3
-#define VCAP_BAR        4
-#define VCAP_OFFSET     8
-#define VCAP_LENGTH     12
+#define VCAP_CFG_TYPE 3
+#define VCAP_BAR 4
+#define VCAP_OFFSET 8
+#define VCAP_LENGTH 12
 #define VCAP_NOTIFY_MULT 16
 
 /* Common configuration layout (section 4.1.4.3) */
-#define VCOMMON_DFSELECT     0x00
-#define VCOMMON_DF           0x04
-#define VCOMMON_GFSELECT     0x08
-#define VCOMMON_GF           0x0c
-#define VCOMMON_MSIX_CONFIG  0x10
-#define VCOMMON_NUM_QUEUES   0x12
-#define VCOMMON_STATUS       0x14
-#define VCOMMON_CFG_GEN      0x15
-#define VCOMMON_Q_SELECT     0x16
-#define VCOMMON_Q_SIZE       0x18
-#define VCOMMON_Q_MSIX       0x1a
-#define VCOMMON_Q_ENABLE     0x1c
+#define VCOMMON_DFSELECT 0x00
+#define VCOMMON_DF 0x04
+#define VCOMMON_GFSELECT 0x08
+#define VCOMMON_GF 0x0c
+#define VCOMMON_MSIX_CONFIG 0x10
+#define VCOMMON_NUM_QUEUES 0x12
+#define VCOMMON_STATUS 0x14
+#define VCOMMON_CFG_GEN 0x15
+#define VCOMMON_Q_SELECT 0x16
+#define VCOMMON_Q_SIZE 0x18
+#define VCOMMON_Q_MSIX 0x1a
+#define VCOMMON_Q_ENABLE 0x1c
 #define VCOMMON_Q_NOTIFY_OFF 0x1e
-#define VCOMMON_Q_DESC       0x20
-#define VCOMMON_Q_DRIVER     0x28
-#define VCOMMON_Q_DEVICE     0x30
+#define VCOMMON_Q_DESC 0x20
+#define VCOMMON_Q_DRIVER 0x28
+#define VCOMMON_Q_DEVICE 0x30
 #define VIRTIO_MSI_NO_VECTOR 0xffff
 
 #define VIRTIO_RESET_WAIT_NS 100000000UL /* a device that will not reset in 100 ms is dead */
 
-static inline u8 rd8(volatile u8 *b, u32 off) { return *(volatile u8 *)(b + off); }
-static inline u16 rd16(volatile u8 *b, u32 off) { return *(volatile u16 *)(b + off); }
-static inline u32 rd32(volatile u8 *b, u32 off) { return *(volatile u32 *)(b + off); }
-static inline void wr8(volatile u8 *b, u32 off, u8 v) { *(volatile u8 *)(b + off) = v; }
-static inline void wr16(volatile u8 *b, u32 off, u16 v) { *(volatile u16 *)(b + off) = v; }
-static inline void wr32(volatile u8 *b, u32 off, u32 v) { *(volatile u32 *)(b + off) = v; }
+static inline u8 rd8(volatile u8 *b, u32 off)
+{
+	return *(volatile u8 *)(b + off);
+}
+static inline u16 rd16(volatile u8 *b, u32 off)
+{
+	return *(volatile u16 *)(b + off);
+}
+static inline u32 rd32(volatile u8 *b, u32 off)
+{
+	return *(volatile u32 *)(b + off);
+}
+static inline void wr8(volatile u8 *b, u32 off, u8 v)
+{
+	*(volatile u8 *)(b + off) = v;
+}
+static inline void wr16(volatile u8 *b, u32 off, u16 v)
+{
+	*(volatile u16 *)(b + off) = v;
+}
+static inline void wr32(volatile u8 *b, u32 off, u32 v)
+{
+	*(volatile u32 *)(b + off) = v;
+}
 /* 64-bit fields as two 32-bit halves, which the spec allows (section 4.1.3.1). */
 static inline void wr64(volatile u8 *b, u32 off, u64 v)
 {
@@ -77,7 +95,8 @@ bool virtio_pci_init(struct virtio_dev *v, struct pci_dev *d)
 	*v = (struct virtio_dev){.pci = d, .gsi = -1};
 	pci_enable(d);
 	/* The first capability of each type is the one to use (section 4.1.4.1). */
-	for (u8 cap = pci_find_cap(d, PCI_CAP_VENDOR, 0); cap; cap = pci_find_cap(d, PCI_CAP_VENDOR, cap)) {
+	for (u8 cap = pci_find_cap(d, PCI_CAP_VENDOR, 0); cap;
+	     cap = pci_find_cap(d, PCI_CAP_VENDOR, cap)) {
 		u8 type = pci_read8(d, cap + VCAP_CFG_TYPE);
 		if (type == VIRTIO_PCI_CAP_COMMON_CFG && !v->common) {
 			v->common = map_cap(d, cap, VCOMMON_Q_DEVICE + 8);
@@ -145,13 +164,15 @@ bool virtio_setup_irq(struct virtio_dev *v, struct virtq **qs, int nq,
 		if (vec) {
 			trap_set_handler(vec, handler);
 			pci_msix_set(d, 0, vec, apic);
-			/* Configuration changes need no interrupt: we read the config when we need it. */
+			/* Configuration changes need no interrupt: we read the config when we need
+			 * it. */
 			wr16(v->common, VCOMMON_MSIX_CONFIG, VIRTIO_MSI_NO_VECTOR);
 			bool ok = true;
 			for (int i = 0; i < nq; i++) {
 				wr16(v->common, VCOMMON_Q_SELECT, qs[i]->index);
 				wr16(v->common, VCOMMON_Q_MSIX, 0);
-				/* The device says NO_VECTOR when it could not take the entry (section 4.1.5.1.2). */
+				/* The device says NO_VECTOR when it could not take the entry
+				 * (section 4.1.5.1.2). */
 				if (rd16(v->common, VCOMMON_Q_MSIX) != 0)
 					ok = false;
 			}
@@ -229,7 +250,8 @@ void virtq_enable(struct virtio_dev *v, struct virtq *q)
 void virtio_fail(struct virtio_dev *v)
 {
 	if (v->common)
-		wr8(v->common, VCOMMON_STATUS, rd8(v->common, VCOMMON_STATUS) | VIRTIO_STATUS_FAILED);
+		wr8(v->common, VCOMMON_STATUS,
+		    rd8(v->common, VCOMMON_STATUS) | VIRTIO_STATUS_FAILED);
 }
 
 u8 virtio_status(struct virtio_dev *v)

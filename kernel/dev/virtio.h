@@ -13,26 +13,26 @@
  */
 #pragma once
 
-#include "lib/types.h"
 #include "dev/pci.h"
+#include "lib/types.h"
 
 struct trapframe;
 
 /* Device status (section 2.1) */
 #define VIRTIO_STATUS_ACKNOWLEDGE 1
-#define VIRTIO_STATUS_DRIVER      2
-#define VIRTIO_STATUS_DRIVER_OK   4
+#define VIRTIO_STATUS_DRIVER 2
+#define VIRTIO_STATUS_DRIVER_OK 4
 #define VIRTIO_STATUS_FEATURES_OK 8
 #define VIRTIO_STATUS_NEEDS_RESET 64
-#define VIRTIO_STATUS_FAILED      128
+#define VIRTIO_STATUS_FAILED 128
 
 /* Reserved feature bits (section 6) */
 #define VIRTIO_F_VERSION_1 32
 
 /* Split virtqueue descriptors (section 2.6.5) */
-#define VIRTQ_DESC_F_NEXT  1
+#define VIRTQ_DESC_F_NEXT 1
 #define VIRTQ_DESC_F_WRITE 2 /* device writes (otherwise reads) the buffer */
-#define VIRTQ_MAX_SIZE     256 /* we ask for at most this many entries */
+#define VIRTQ_MAX_SIZE 256   /* we ask for at most this many entries */
 
 struct virtq_desc {
 	u64 addr;
@@ -47,35 +47,35 @@ struct virtq_used_elem {
 };
 
 struct virtq {
-	u16 size;                     /* [I] entries, a power of two */
-	u16 index;                    /* [I] queue number */
-	struct virtq_desc *desc;      /* [v] descriptor table */
-	volatile u16 *avail;          /* [v] flags, idx, ring[size], used_event */
-	volatile u8 *used;            /* [v] flags, idx, ring[size] of used_elem, avail_event */
-	volatile u16 *notify;         /* [I] this queue's doorbell */
-	paddr_t mem;                  /* [I] the rings' pages */
-	unsigned order;               /* [I] */
-	u16 free_head, num_free;      /* [v] chain of free descriptors */
-	u16 avail_idx;                /* [v] our copy of avail->idx */
-	u16 last_used;                /* [v] next used entry to collect */
-	u8 *chain_len;                /* [v] per head: descriptors in its chain, 0 if free */
+	u16 size;		 /* [I] entries, a power of two */
+	u16 index;		 /* [I] queue number */
+	struct virtq_desc *desc; /* [v] descriptor table */
+	volatile u16 *avail;	 /* [v] flags, idx, ring[size], used_event */
+	volatile u8 *used;	 /* [v] flags, idx, ring[size] of used_elem, avail_event */
+	volatile u16 *notify;	 /* [I] this queue's doorbell */
+	paddr_t mem;		 /* [I] the rings' pages */
+	unsigned order;		 /* [I] */
+	u16 free_head, num_free; /* [v] chain of free descriptors */
+	u16 avail_idx;		 /* [v] our copy of avail->idx */
+	u16 last_used;		 /* [v] next used entry to collect */
+	u8 *chain_len;		 /* [v] per head: descriptors in its chain, 0 if free */
 };
 
 struct virtio_dev {
-	struct pci_dev *pci;          /* [I] */
-	volatile u8 *common;          /* [I] common configuration (section 4.1.4.3) */
-	volatile u8 *isr;             /* [I] ISR status (section 4.1.4.5) */
-	volatile u8 *devcfg;          /* [I] device-specific configuration */
-	volatile u8 *notify_base;     /* [I] (section 4.1.4.4) */
-	u32 notify_mult;              /* [I] notify_off_multiplier */
-	u64 features;                 /* [I] negotiated */
-	bool msix;                    /* [I] interrupts by MSI-X (else INTx) */
-	u8 vector;                    /* [I] IDT vector of the queue interrupt */
-	int gsi;                      /* [I] INTx GSI, -1 with MSI-X */
+	struct pci_dev *pci;	  /* [I] */
+	volatile u8 *common;	  /* [I] common configuration (section 4.1.4.3) */
+	volatile u8 *isr;	  /* [I] ISR status (section 4.1.4.5) */
+	volatile u8 *devcfg;	  /* [I] device-specific configuration */
+	volatile u8 *notify_base; /* [I] (section 4.1.4.4) */
+	u32 notify_mult;	  /* [I] notify_off_multiplier */
+	u64 features;		  /* [I] negotiated */
+	bool msix;		  /* [I] interrupts by MSI-X (else INTx) */
+	u8 vector;		  /* [I] IDT vector of the queue interrupt */
+	int gsi;		  /* [I] INTx GSI, -1 with MSI-X */
 };
 
 /* ISR status bits (section 4.1.4.5) */
-#define VIRTIO_ISR_QUEUE  1
+#define VIRTIO_ISR_QUEUE 1
 #define VIRTIO_ISR_CONFIG 2
 
 /*

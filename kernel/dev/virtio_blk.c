@@ -10,10 +10,10 @@
  * block cache's) and submit again. A full ring parks submitters on
  * vblk.space, woken when completions free descriptors.
  */
-#include "dev/blk.h"
-#include "dev/virtio.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/trap.h"
+#include "dev/blk.h"
+#include "dev/virtio.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "lib/spinlock.h"
@@ -25,27 +25,27 @@
 
 /* Feature bits (section 5.2.3) */
 #define VIRTIO_BLK_F_SIZE_MAX 1
-#define VIRTIO_BLK_F_SEG_MAX  2
-#define VIRTIO_BLK_F_RO       5
+#define VIRTIO_BLK_F_SEG_MAX 2
+#define VIRTIO_BLK_F_RO 5
 #define VIRTIO_BLK_F_BLK_SIZE 6
-#define VIRTIO_BLK_F_FLUSH    9
+#define VIRTIO_BLK_F_FLUSH 9
 
 /* Device configuration layout (section 5.2.4) */
 #define VBLK_CFG_CAPACITY 0  /* le64, 512-byte sectors */
 #define VBLK_CFG_SIZE_MAX 8  /* le32, bytes per segment */
-#define VBLK_CFG_SEG_MAX  12 /* le32, segments per request */
+#define VBLK_CFG_SEG_MAX 12  /* le32, segments per request */
 #define VBLK_CFG_BLK_SIZE 20 /* le32 */
 
 /* Requests (section 5.2.6) */
-#define VIRTIO_BLK_T_IN    0
-#define VIRTIO_BLK_T_OUT   1
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
 #define VIRTIO_BLK_T_FLUSH 4
-#define VIRTIO_BLK_S_OK     0
-#define VIRTIO_BLK_S_IOERR  1
+#define VIRTIO_BLK_S_OK 0
+#define VIRTIO_BLK_S_IOERR 1
 #define VIRTIO_BLK_S_UNSUPP 2
 #define VBLK_STATUS_UNSET 0xff /* what we leave in the status byte for the device to overwrite */
 
-#define VBLK_MAX_SEGS     16   /* data descriptors per request, whatever seg_max says */
+#define VBLK_MAX_SEGS 16	      /* data descriptors per request, whatever seg_max says */
 #define VBLK_MAX_REQ_BYTES (1u << 20) /* per request: larger transfers are split by callers */
 #define VBLK_COLLECT_BATCH 32
 
@@ -55,26 +55,26 @@ struct vblk_hdr { /* struct virtio_blk_req's device-readable head */
 	u64 sector;
 };
 
-struct vblk_slot { /* one per descriptor head: what the chain starting there carries */
-	struct vblk_hdr hdr;       /* [lock] read by the device */
-	u8 status;                 /* [lock] written by the device */
-	struct blk_request *req;   /* [lock] NULL when the head is free */
+struct vblk_slot {	     /* one per descriptor head: what the chain starting there carries */
+	struct vblk_hdr hdr; /* [lock] read by the device */
+	u8 status;	     /* [lock] written by the device */
+	struct blk_request *req; /* [lock] NULL when the head is free */
 };
 
 struct vblk {
-	struct blk_dev blk;        /* [I] */
-	struct virtio_dev v;       /* [I] */
+	struct blk_dev blk;  /* [I] */
+	struct virtio_dev v; /* [I] */
 	struct spinlock lock;
-	struct virtq q;            /* [lock] */
-	struct vblk_slot *slots;   /* [lock] q.size entries, direct-mapped for DMA */
-	struct waitq space;        /* submitters waiting for free descriptors */
-	u32 size_max;              /* [I] bytes per data descriptor */
-	u32 seg_max;               /* [I] data descriptors per request */
-	u32 bad_used;              /* [lock] used entries naming no request */
+	struct virtq q;		 /* [lock] */
+	struct vblk_slot *slots; /* [lock] q.size entries, direct-mapped for DMA */
+	struct waitq space;	 /* submitters waiting for free descriptors */
+	u32 size_max;		 /* [I] bytes per data descriptor */
+	u32 seg_max;		 /* [I] data descriptors per request */
+	u32 bad_used;		 /* [lock] used entries naming no request */
 };
 
 static struct vblk *disks[BLK_MAX_DEVICES]; /* [I] */
-static u32 ndisks;                         /* [I] */
+static u32 ndisks;			    /* [I] */
 
 static int vblk_submit(struct blk_dev *b, struct blk_request *r, struct waitq **park)
 {
@@ -89,8 +89,8 @@ static int vblk_submit(struct blk_dev *b, struct blk_request *r, struct waitq **
 	case BLK_WRITE:
 		/* Out of range, empty, too big or read-only: -EIO without troubling the device. */
 		if (!r->count || r->sector >= b->sectors || r->count > b->sectors - r->sector ||
-		    bytes > (u64)d->size_max * d->seg_max || bytes > VBLK_MAX_REQ_BYTES || !r->buf ||
-		    (r->op == BLK_WRITE && b->read_only)) {
+		    bytes > (u64)d->size_max * d->seg_max || bytes > VBLK_MAX_REQ_BYTES ||
+		    !r->buf || (r->op == BLK_WRITE && b->read_only)) {
 			r->status = -EIO;
 			return -EIO;
 		}
@@ -123,7 +123,8 @@ static int vblk_submit(struct blk_dev *b, struct blk_request *r, struct waitq **
 			spin_unlock(&d->lock);
 			return -EAGAIN;
 		}
-		/* Lock the queue before letting go of the ring: a completion in between still wakes us. */
+		/* Lock the queue before letting go of the ring: a completion in between still wakes
+		 * us. */
 		spin_lock(&d->space.lock);
 		spin_unlock(&d->lock);
 		*park = &d->space;
@@ -157,7 +158,8 @@ static void vblk_collect(struct vblk *d)
 				break;
 			if (rc < 0 || !d->slots[head].req) {
 				if (d->bad_used++ == 0)
-					pr_err("virtio-blk: %s: device completed a request we never sent\n",
+					pr_err("virtio-blk: %s: device completed a request we "
+					       "never sent\n",
 					       d->blk.name);
 				continue;
 			}
@@ -166,8 +168,8 @@ static void vblk_collect(struct vblk *d)
 			/* Anything but OK, an unwritten status included, is an I/O error. */
 			sts[n] = s->status == VIRTIO_BLK_S_OK ? 0 : -EIO;
 			if (s->status != VIRTIO_BLK_S_OK)
-				pr_warn("virtio-blk: %s: request at sector %lu: status %u\n", d->blk.name,
-					reqs[n]->sector, s->status);
+				pr_warn("virtio-blk: %s: request at sector %lu: status %u\n",
+					d->blk.name, reqs[n]->sector, s->status);
 			s->req = NULL;
 			n++;
 		}
@@ -220,7 +222,8 @@ bool virtio_blk_probe(struct pci_dev *p)
 	if (!virtio_pci_init(v, p))
 		goto fail;
 	u64 wanted = 1UL << VIRTIO_BLK_F_SIZE_MAX | 1UL << VIRTIO_BLK_F_SEG_MAX |
-		     1UL << VIRTIO_BLK_F_RO | 1UL << VIRTIO_BLK_F_BLK_SIZE | 1UL << VIRTIO_BLK_F_FLUSH;
+		     1UL << VIRTIO_BLK_F_RO | 1UL << VIRTIO_BLK_F_BLK_SIZE |
+		     1UL << VIRTIO_BLK_F_FLUSH;
 	if (!v->devcfg || !virtio_negotiate(v, wanted, 1UL << VIRTIO_F_VERSION_1))
 		goto fail;
 	struct blk_dev *b = &d->blk;
@@ -244,8 +247,8 @@ bool virtio_blk_probe(struct pci_dev *p)
 	d->seg_max = 1;
 	if (v->features & 1UL << VIRTIO_BLK_F_SEG_MAX)
 		d->seg_max = MAX(1u, MIN(virtio_cfg32(v, VBLK_CFG_SEG_MAX), (u32)VBLK_MAX_SEGS));
-	b->max_sectors = (u32)(MIN((u64)d->size_max * d->seg_max, (u64)VBLK_MAX_REQ_BYTES) >>
-			       BLK_SECTOR_SHIFT);
+	b->max_sectors =
+	    (u32)(MIN((u64)d->size_max * d->seg_max, (u64)VBLK_MAX_REQ_BYTES) >> BLK_SECTOR_SHIFT);
 	b->submit = vblk_submit;
 	b->poll = vblk_poll;
 	b->priv = d;
@@ -268,7 +271,8 @@ bool virtio_blk_probe(struct pci_dev *p)
 		ndisks--;
 		goto fail;
 	}
-	pr_info("virtio-blk: %s at %02x:%02x.%u: %lu sectors (%lu MiB), block %u, queue %u, %s %u%s%s\n",
+	pr_info("virtio-blk: %s at %02x:%02x.%u: %lu sectors (%lu MiB), block %u, queue %u, %s "
+		"%u%s%s\n",
 		b->name, p->bus, p->dev, p->fn, b->sectors, b->sectors >> 11, b->block_size,
 		d->q.size, v->msix ? "MSI-X vector" : "INTx GSI", v->msix ? v->vector : (u32)v->gsi,
 		b->can_flush ? ", flush" : "", b->read_only ? ", read-only" : "");

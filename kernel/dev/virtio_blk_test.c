@@ -5,8 +5,8 @@
  * completions (invariant 2). tests/virtio-blk.sh checks from the host
  * that the pattern written here reached the disk image.
  */
-#include "dev/blk.h"
 #include "arch/x86_64/time.h"
+#include "dev/blk.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "lib/selftest.h"
@@ -17,10 +17,10 @@
 #include "sched/task.h"
 #include "sched/waitq.h"
 
-#define T_SECTOR  2048 /* 1 MiB into the disk; tests/virtio-blk.sh looks there */
-#define T_SECTORS 64   /* one 32 KiB write */
-#define T_ORDER   3    /* pages for the buffer */
-#define T_MANY    300  /* one-sector reads at once: more than a 256-entry ring holds */
+#define T_SECTOR 2048 /* 1 MiB into the disk; tests/virtio-blk.sh looks there */
+#define T_SECTORS 64  /* one 32 KiB write */
+#define T_ORDER 3     /* pages for the buffer */
+#define T_MANY 300    /* one-sector reads at once: more than a 256-entry ring holds */
 
 /* The pattern: 16-byte lines "ferry-blk NNNNN\n", NNNNN the line's number from T_SECTOR. */
 static void fill_pattern(u8 *buf, u32 bytes)
@@ -38,7 +38,7 @@ static struct blk_test {
 	struct task task;
 	struct async_ctx *ctx;
 	struct blk_dev *dev;
-	struct waiter space;     /* parked here when the ring is full */
+	struct waiter space;	 /* parked here when the ring is full */
 	struct waitq *parked_on; /* where space was queued last */
 	int step;
 	u8 *buf;
@@ -88,8 +88,11 @@ static enum poll_result step(struct task *self)
 	switch (bt.step) {
 	case S_WRITE:
 		fill_pattern(bt.buf, T_SECTORS * BLK_SECTOR_SIZE);
-		bt.one = (struct blk_request){.op = BLK_WRITE, .sector = T_SECTOR, .count = T_SECTORS,
-					      .buf = bt.pa, .waker = self};
+		bt.one = (struct blk_request){.op = BLK_WRITE,
+					      .sector = T_SECTOR,
+					      .count = T_SECTORS,
+					      .buf = bt.pa,
+					      .waker = self};
 		if (!submit(&bt.one, &err))
 			return PENDING;
 		if (err) {
@@ -129,8 +132,11 @@ static enum poll_result step(struct task *self)
 		while (bt.submitted < T_MANY) {
 			u32 s = bt.submitted % T_SECTORS;
 			struct blk_request *r = &bt.many[bt.submitted];
-			*r = (struct blk_request){.op = BLK_READ, .sector = T_SECTOR + s, .count = 1,
-						  .buf = bt.pa + s * BLK_SECTOR_SIZE, .waker = self};
+			*r = (struct blk_request){.op = BLK_READ,
+						  .sector = T_SECTOR + s,
+						  .count = 1,
+						  .buf = bt.pa + s * BLK_SECTOR_SIZE,
+						  .waker = self};
 			if (!submit(r, &err))
 				return PENDING;
 			if (err) {
@@ -229,8 +235,8 @@ ASYNC_TEST(virtio_blk, .name = "virtio_blk_rw_flush_inflight", .start = blk_test
 /* ---- benchmark: sequential 4 KiB reads, one at a time and 32 in flight ---- */
 
 #define BENCH_BYTES (8u << 20)
-#define BENCH_IO    4096
-#define BENCH_QD    32
+#define BENCH_IO 4096
+#define BENCH_QD 32
 
 static struct blk_bench {
 	struct task task;
@@ -263,9 +269,11 @@ static enum poll_result blk_bench_poll(struct task *self)
 			}
 			if (bb.next < bb.total) {
 				*r = (struct blk_request){.op = BLK_READ,
-							  .sector = (u64)bb.next * (BENCH_IO / BLK_SECTOR_SIZE),
+							  .sector = (u64)bb.next *
+								    (BENCH_IO / BLK_SECTOR_SIZE),
 							  .count = BENCH_IO / BLK_SECTOR_SIZE,
-							  .buf = bb.pa + i * PAGE_SIZE, .waker = self};
+							  .buf = bb.pa + i * PAGE_SIZE,
+							  .waker = self};
 				struct waitq *q;
 				int rc = bb.dev->submit(bb.dev, r, &q);
 				if (rc == -ERESTART_PARK) {
@@ -285,7 +293,8 @@ static enum poll_result blk_bench_poll(struct task *self)
 		}
 		if (bb.done < bb.total && !bb.failed)
 			return PENDING;
-		bench_report(bb.phase ? "virtio_blk_seq_read_4k_qd32" : "virtio_blk_seq_read_4k_qd1",
+		bench_report(bb.phase ? "virtio_blk_seq_read_4k_qd32"
+				      : "virtio_blk_seq_read_4k_qd1",
 			     tsc_ns() - bb.start, bb.total);
 		if (bb.phase == 1 || bb.failed)
 			break;

@@ -20,29 +20,29 @@
 #include "sched/task.h"
 #include "sched/timer.h"
 
-#define BCACHE_HASH 1024 /* buckets, a power of two */
+#define BCACHE_HASH 1024		      /* buckets, a power of two */
 #define BCACHE_SHUTDOWN_NS (3UL * 1000000000) /* a disk silent for 3 s at power-off is dead */
 
-struct devstate { /* per device: the flush we owe it */
-	struct blk_dev *dev;     /* [c] */
-	bool needs_flush;        /* [c] writes completed since the last flush was sent */
-	bool flushing;           /* [c] flush in flight */
+struct devstate {		  /* per device: the flush we owe it */
+	struct blk_dev *dev;	  /* [c] */
+	bool needs_flush;	  /* [c] writes completed since the last flush was sent */
+	bool flushing;		  /* [c] flush in flight */
 	struct blk_request flush; /* [c] */
 };
 
 static struct bcache {
 	struct spinlock lock;
-	struct list_node hash[BCACHE_HASH]; /* [c] */
-	struct list_node lru;               /* [c] every buffer, least recently used first */
-	u64 bytes;                          /* [c] data bytes held */
-	u32 nbufs;                          /* [c] */
-	u32 writing;                        /* [c] writes in flight */
-	u64 write_errors, errors_reported;  /* [c] */
-	struct waitq sync_wait;             /* syncs waiting for writes and flushes */
+	struct list_node hash[BCACHE_HASH];    /* [c] */
+	struct list_node lru;		       /* [c] every buffer, least recently used first */
+	u64 bytes;			       /* [c] data bytes held */
+	u32 nbufs;			       /* [c] */
+	u32 writing;			       /* [c] writes in flight */
+	u64 write_errors, errors_reported;     /* [c] */
+	struct waitq sync_wait;		       /* syncs waiting for writes and flushes */
 	struct devstate devs[BLK_MAX_DEVICES]; /* [c] */
-	u64 max_bytes;                      /* [c] the soft bound */
+	u64 max_bytes;			       /* [c] the soft bound */
 	u64 hits, misses, evictions, writes;   /* [c] */
-	bool ready;                         /* [c] lists initialised */
+	bool ready;			       /* [c] lists initialised */
 } cache = {.lock = SPINLOCK_INIT, .max_bytes = BCACHE_MAX_BYTES};
 
 static struct {
@@ -95,7 +95,8 @@ static void free_buf_locked(struct bbuf *b)
 static void evict_locked(u64 need)
 {
 	struct list_node *n, *tmp;
-	list_for_each_safe(n, tmp, &cache.lru) {
+	list_for_each_safe(n, tmp, &cache.lru)
+	{
 		if (cache.bytes + need <= cache.max_bytes)
 			return;
 		struct bbuf *b = container_of(n, struct bbuf, lru);
@@ -162,7 +163,8 @@ static int check_args(struct blk_dev *dev, u64 blockno, u32 bsize)
 static struct bbuf *lookup_locked(struct blk_dev *dev, u64 blockno, u32 bsize)
 {
 	struct list_node *n;
-	list_for_each(n, bucket(dev, blockno, bsize)) {
+	list_for_each(n, bucket(dev, blockno, bsize))
+	{
 		struct bbuf *c = container_of(n, struct bbuf, hnode);
 		if (c->dev == dev && c->blockno == blockno && c->size == bsize)
 			return c;
@@ -180,8 +182,8 @@ static struct bbuf *new_buf_locked(struct blk_dev *dev, u64 blockno, u32 bsize, 
 		kfree(b);
 		return NULL;
 	}
-	*b = (struct bbuf){.dev = dev, .blockno = blockno, .size = bsize, .flags = flags,
-			   .data = data};
+	*b = (struct bbuf){
+	    .dev = dev, .blockno = blockno, .size = bsize, .flags = flags, .data = data};
 	waitq_init(&b->wait);
 	list_push_back(bucket(dev, blockno, bsize), &b->hnode);
 	list_push_back(&cache.lru, &b->lru);
@@ -234,8 +236,7 @@ int bcache_get_new(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **ou
 	return 0;
 }
 
-int bcache_get(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out,
-	       struct waitq **park)
+int bcache_get(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out, struct waitq **park)
 {
 	int err = check_args(dev, blockno, bsize);
 	if (err)
@@ -270,8 +271,12 @@ int bcache_get(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out,
 		spin_unlock(&cache.lock);
 		return -ENOMEM;
 	}
-	b->req = (struct blk_request){.op = BLK_READ, .sector = blockno * per, .count = (u32)per,
-				      .buf = virt_to_phys(b->data), .done = read_done, .priv = b};
+	b->req = (struct blk_request){.op = BLK_READ,
+				      .sector = blockno * per,
+				      .count = (u32)per,
+				      .buf = virt_to_phys(b->data),
+				      .done = read_done,
+				      .priv = b};
 	cache.misses++;
 	struct waitq *ring;
 	int r = dev->submit(dev, &b->req, park ? &ring : NULL);
@@ -310,7 +315,8 @@ void bcache_put(struct bbuf *b)
 static bool start_writes_locked(struct blk_dev *dev)
 {
 	struct list_node *n;
-	list_for_each(n, &cache.lru) {
+	list_for_each(n, &cache.lru)
+	{
 		struct bbuf *b = container_of(n, struct bbuf, lru);
 		if (!(b->flags & B_DIRTY) || (b->flags & (B_WRITING | B_READING)) ||
 		    (dev && b->dev != dev))
@@ -318,7 +324,8 @@ static bool start_writes_locked(struct blk_dev *dev)
 		b->req = (struct blk_request){.op = BLK_WRITE,
 					      .sector = b->blockno * (b->size >> BLK_SECTOR_SHIFT),
 					      .count = b->size >> BLK_SECTOR_SHIFT,
-					      .buf = virt_to_phys(b->data), .done = write_done,
+					      .buf = virt_to_phys(b->data),
+					      .done = write_done,
 					      .priv = b};
 		b->flags = (b->flags & ~B_DIRTY) | B_WRITING;
 		int r = b->dev->submit(b->dev, &b->req, NULL);
@@ -347,7 +354,8 @@ static bool start_flushes_locked(struct blk_dev *dev)
 		if (dev && ds->dev != dev)
 			continue;
 		if (!ds->flushing && ds->needs_flush && !cache.writing) {
-			ds->flush = (struct blk_request){.op = BLK_FLUSH, .done = flush_done, .priv = ds};
+			ds->flush =
+			    (struct blk_request){.op = BLK_FLUSH, .done = flush_done, .priv = ds};
 			int r = ds->dev->submit(ds->dev, &ds->flush, NULL);
 			if (r == 0) {
 				ds->flushing = true;
@@ -374,7 +382,8 @@ static int sync_step_locked(struct blk_dev *dev)
 	bool flushing = start_flushes_locked(dev);
 	bool dirty_left = false;
 	struct list_node *n;
-	list_for_each(n, &cache.lru) {
+	list_for_each(n, &cache.lru)
+	{
 		struct bbuf *b = container_of(n, struct bbuf, lru);
 		if ((b->flags & (B_DIRTY | B_WRITING)) && (!dev || b->dev == dev)) {
 			dirty_left = true;
@@ -461,7 +470,8 @@ void bcache_shutdown(void)
 		for (u32 i = 0; i < blk_count(); i++)
 			blk_get(i)->poll(blk_get(i));
 		if (tsc_ns() > deadline) {
-			kprintf("bcache: disks did not finish writing at power-off; data may be lost\n");
+			kprintf("bcache: disks did not finish writing at power-off; data may be "
+				"lost\n");
 			return;
 		}
 		cpu_relax();
@@ -480,14 +490,16 @@ u64 bcache_set_max_bytes(u64 bytes)
 void bcache_get_stats(struct bcache_stats *s)
 {
 	spin_lock(&cache.lock);
-	*s = (struct bcache_stats){.hits = cache.hits, .misses = cache.misses,
-				   .evictions = cache.evictions, .writes = cache.writes,
-				   .buffers = cache.nbufs, .bytes = cache.bytes};
+	*s = (struct bcache_stats){.hits = cache.hits,
+				   .misses = cache.misses,
+				   .evictions = cache.evictions,
+				   .writes = cache.writes,
+				   .buffers = cache.nbufs,
+				   .bytes = cache.bytes};
 	if (cache.ready) {
 		struct list_node *n;
-		list_for_each(n, &cache.lru)
-			if (container_of(n, struct bbuf, lru)->flags & B_DIRTY)
-				s->dirty++;
+		list_for_each(n, &cache.lru) if (container_of(n, struct bbuf, lru)->flags & B_DIRTY)
+		    s->dirty++;
 	}
 	spin_unlock(&cache.lock);
 }

@@ -32,13 +32,13 @@
  */
 #pragma once
 
-#include "lib/types.h"
-#include "lib/list.h"
-#include "sched/waitq.h"
 #include "dev/blk.h"
+#include "lib/list.h"
+#include "lib/types.h"
+#include "sched/waitq.h"
 
 #define BCACHE_MAX_BYTES (16UL << 20) /* soft bound: dirty or referenced buffers may exceed it */
-#define BCACHE_MAX_BLOCK 65536 /* and at most the device's max_sectors */
+#define BCACHE_MAX_BLOCK 65536	      /* and at most the device's max_sectors */
 #define BCACHE_WRITEBACK_NS (5UL * 1000000000) /* periodic write-back every 5 s */
 
 enum {
@@ -50,16 +50,16 @@ enum {
 };
 
 struct bbuf {
-	struct list_node hnode;  /* [c] hash chain */
-	struct list_node lru;    /* [c] in bcache's LRU list, least recently used first */
-	struct blk_dev *dev;     /* [I] */
-	u64 blockno;             /* [I] in units of size */
-	u32 size;                /* [I] bytes, a power of two, 512 .. BCACHE_MAX_BLOCK */
-	u32 flags;               /* [c] B_* */
-	u32 refs;                /* [c] holders from bcache_get; never evicted while > 0 */
-	u8 *data;                /* [I] the block, direct-mapped (physically contiguous) */
-	struct waitq wait;       /* getters waiting for the read; woken when I/O ends */
-	struct blk_request req;  /* [c] the read or write in flight */
+	struct list_node hnode; /* [c] hash chain */
+	struct list_node lru;	/* [c] in bcache's LRU list, least recently used first */
+	struct blk_dev *dev;	/* [I] */
+	u64 blockno;		/* [I] in units of size */
+	u32 size;		/* [I] bytes, a power of two, 512 .. BCACHE_MAX_BLOCK */
+	u32 flags;		/* [c] B_* */
+	u32 refs;		/* [c] holders from bcache_get; never evicted while > 0 */
+	u8 *data;		/* [I] the block, direct-mapped (physically contiguous) */
+	struct waitq wait;	/* getters waiting for the read; woken when I/O ends */
+	struct blk_request req; /* [c] the read or write in flight */
 };
 
 /*
@@ -70,8 +70,7 @@ struct bbuf {
  * parking. A device is to be used with one block size at a time: blocks
  * of different sizes that overlap are not kept coherent.
  */
-int bcache_get(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out,
-	       struct waitq **park);
+int bcache_get(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out, struct waitq **park);
 /*
  * A block about to be overwritten whole (newly allocated, say): a
  * referenced, zeroed, dirty buffer without reading the disk. Parks (as

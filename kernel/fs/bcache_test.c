@@ -14,12 +14,12 @@
 #include "sched/selftest_async.h"
 #include "sched/task.h"
 
-#define BT_BSIZE  4096
-#define BT_BLOCK  512 /* 2 MiB into the disk; tests/virtio-blk.sh looks there */
-#define BT_MANY   64  /* blocks read at once, after BT_BLOCK */
-#define BT_LATE   (BT_BLOCK + BT_MANY + 1) /* left dirty: written back later or at power-off */
-#define BT_NEW    (BT_LATE + 1) /* made with bcache_get_new, never read */
-#define BT_BOUND  8   /* blocks the cache may hold while eviction is tested */
+#define BT_BSIZE 4096
+#define BT_BLOCK 512			 /* 2 MiB into the disk; tests/virtio-blk.sh looks there */
+#define BT_MANY 64			 /* blocks read at once, after BT_BLOCK */
+#define BT_LATE (BT_BLOCK + BT_MANY + 1) /* left dirty: written back later or at power-off */
+#define BT_NEW (BT_LATE + 1)		 /* made with bcache_get_new, never read */
+#define BT_BOUND 8			 /* blocks the cache may hold while eviction is tested */
 
 /* 16-byte lines "bcache-NNNNNNNN\n". */
 static void fill(u8 *p, u32 bytes, u32 first)
@@ -159,8 +159,11 @@ static enum poll_result step(struct task *self)
 	case C_RAW:
 		/* Straight from the disk, around the cache. */
 		memset(phys_to_virt(ct.raw_pa), 0, BT_BSIZE);
-		ct.raw = (struct blk_request){.op = BLK_READ, .sector = (u64)BT_BLOCK * (BT_BSIZE / 512),
-					      .count = BT_BSIZE / 512, .buf = ct.raw_pa, .waker = self};
+		ct.raw = (struct blk_request){.op = BLK_READ,
+					      .sector = (u64)BT_BLOCK * (BT_BSIZE / 512),
+					      .count = BT_BSIZE / 512,
+					      .buf = ct.raw_pa,
+					      .waker = self};
 		if (ct.dev->submit(ct.dev, &ct.raw, NULL))
 			return fail("raw read refused");
 		ct.step = C_RAW_WAIT;

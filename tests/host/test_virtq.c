@@ -4,10 +4,10 @@
  * indices wrapping, completions out of order, and a misbehaving device
  * naming chains that are not in flight (refused, nothing corrupted).
  */
+#include "dev/virtio.h"
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include "dev/virtio.h"
 
 #define QSIZE 8
 
@@ -56,8 +56,8 @@ START_TEST(test_chain_in_and_out)
 	int h = add(3);
 	ck_assert_int_eq(h, 0);
 	ck_assert_uint_eq(q.num_free, QSIZE - 3);
-	ck_assert_uint_eq(q.avail[1], 1);     /* idx */
-	ck_assert_uint_eq(q.avail[2], 0);     /* ring[0] */
+	ck_assert_uint_eq(q.avail[1], 1); /* idx */
+	ck_assert_uint_eq(q.avail[2], 0); /* ring[0] */
 	ck_assert_uint_eq(q.desc[0].flags, VIRTQ_DESC_F_NEXT);
 	ck_assert_uint_eq(q.desc[q.desc[0].next].flags, VIRTQ_DESC_F_NEXT);
 	u16 last = q.desc[q.desc[0].next].next;
@@ -122,9 +122,9 @@ START_TEST(test_bad_device)
 	u16 head;
 	u32 len;
 	dev_use(QSIZE + 5, 0); /* no such descriptor */
-	dev_use(5, 0);         /* a free descriptor, not a chain in flight */
+	dev_use(5, 0);	       /* a free descriptor, not a chain in flight */
 	dev_use(h, 0);
-	dev_use(h, 0);         /* the same chain twice */
+	dev_use(h, 0); /* the same chain twice */
 	ck_assert_int_eq(virtq_next_used(&q, &head, &len), -1);
 	ck_assert_int_eq(virtq_next_used(&q, &head, &len), -1);
 	ck_assert_int_eq(virtq_next_used(&q, &head, &len), 1);
