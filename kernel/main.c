@@ -15,11 +15,13 @@
 #include "arch/x86_64/time.h"
 #include "acpi/acpi.h"
 #include "dev/console.h"
+#include "dev/pci.h"
 #include "lib/selftest.h"
 #include "mm/domain.h"
 #include "mm/mm.h"
 #include "mm/vm.h"
 #include "fs/vfs.h"
+#include "fs/bcache.h"
 #include "dev/tty.h"
 #include "dev/kbd.h"
 #include "proc/proc.h"
@@ -79,6 +81,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	vfs_init();
 	tty_irq_init();
 	kbd_init();
+	pci_init(); /* and the drivers it finds: virtio-blk disks */
 
 	executor_init(&boot_cpu);
 	smp_boot();
@@ -86,6 +89,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	for (u32 i = 1; i < ncpus; i++)
 		executor_init(cpus[i]);
 	__atomic_store_n(&executors_ready, true, __ATOMIC_RELEASE);
+	bcache_init(); /* its write-back task needs the executors */
 
 	boot_task_start();
 	executor_loop();

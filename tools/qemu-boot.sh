@@ -7,13 +7,14 @@
 # slower, but SeaBIOS's VGA BIOS leaves the screen in text mode (qboot
 # does not set the VGA up, so nothing written to it shows).
 #   tools/qemu-boot.sh [--smp N] [--mem MiB] [--timeout S] [--accel tcg|kvm|auto]
-#                      [--initrd FILE] [--qemu ARG]... [--stdin] [--bios qboot|seabios]
+#                      [--initrd FILE] [--disk FILE] [--qemu ARG]... [--stdin] [--bios qboot|seabios]
 #                      [--] 'kernel command line'
+# --disk attaches FILE (raw) as a modern-only virtio-blk disk; give it twice for two.
 set -u
 here=$(dirname "$(readlink -f "$0")")
 top=$(dirname "$here")
 smp=1 mem=256 timeout=120 accel=tcg initrd="" input=/dev/null bios=qboot kernel="${FERRY_KERNEL:-$top/build/ferry.elf}"
-extra=()
+extra=() disks=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) smp=$2; shift 2 ;;
@@ -21,6 +22,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--accel) accel=$2; shift 2 ;;
 	--initrd) initrd=$2; shift 2 ;;
+	--disk) disks+=("$2"); shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--qemu) extra+=("$2"); shift 2 ;;
 	--stdin) input=/dev/stdin; shift ;;
@@ -40,4 +42,8 @@ args=(-M q35 "${fw[@]}" -cpu max -smp "$smp" -m "$mem"
 	-kernel "$kernel" -append "$append" -display none -monitor none -serial stdio
 	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -accel "$accel")
 [ -n "$initrd" ] && args+=(-initrd "$initrd")
+for i in "${!disks[@]}"; do
+	args+=(-drive "file=${disks[$i]},if=none,format=raw,id=d$i"
+		-device "virtio-blk-pci,drive=d$i,disable-legacy=on")
+done
 exec timeout --foreground -k 5 "$timeout" qemu-system-x86_64 "${args[@]}" "${extra[@]}" <"$input"

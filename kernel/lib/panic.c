@@ -11,6 +11,7 @@ static volatile u32 panicking_cpu = ~0u;
 /* Hooks set by later subsystems: stop other cores (an NMI broadcast), power off. */
 void (*panic_stop_others)(void);
 void (*machine_poweroff_hook)(void);
+void (*machine_shutdown_hook)(void);
 
 bool panic_in_progress(void)
 {
@@ -33,6 +34,12 @@ void panic_begin(void)
 
 void machine_exit(bool success)
 {
+	/* After a panic the kernel's state is suspect: write nothing to the disks then. */
+	static bool shutting_down;
+	if (machine_shutdown_hook && !panic_in_progress() && !shutting_down) {
+		shutting_down = true;
+		machine_shutdown_hook();
+	}
 	/* isa-debug-exit exists only under QEMU; never poke a port on real hardware. */
 	u32 a, b, c, d;
 	cpuid(1, 0, &a, &b, &c, &d);

@@ -2,6 +2,7 @@
  * Process system calls: fork, vfork, clone, execve, exit, wait, process
  * groups, and Ferry's own spawn and settickets.
  */
+#include "fs/bcache.h"
 #include "proc/proc.h"
 #include "proc/exec.h"
 #include "proc/signal.h"
@@ -501,10 +502,16 @@ SYSCALL(NR_reboot, reboot)
 	switch ((u32)a2) {
 	case LINUX_REBOOT_CMD_POWER_OFF:
 	case LINUX_REBOOT_CMD_HALT:
-	case LINUX_REBOOT_CMD_RESTART:
-		/* Nothing to write back: every file system is in RAM so far. */
+	case LINUX_REBOOT_CMD_RESTART: {
+		/* Write the block cache back first; parks while the disks work (invariant 3). */
+		long r = bcache_sync_thread(NULL);
+		if (r == -ERESTART_PARK)
+			return r;
+		if (r)
+			kprintf("ferry: write-back failed (error %ld); powering off anyway\n", -r);
 		kprintf("ferry: powering off\n");
 		machine_exit(true);
+	}
 	default:
 		return -EINVAL;
 	}

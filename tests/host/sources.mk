@@ -30,3 +30,5 @@ HOST_TEST_syscalls_SRCS := kernel/fs/sys_args.c kernel/fs/fdtable.c $(FS_CORE_SR
 	tests/host/fsproc_shim.c
 $(BUILD)/host/test_syscalls: $(BUILD)/gen/sysnum.h $(wildcard kernel/fs/sys_*.c)
 HOST_TEST_fsstress_SRCS := $(FS_CORE_SRCS)
+# virtio split rings against a simulated device
+HOST_TEST_virtq_SRCS := kernel/dev/virtq.c

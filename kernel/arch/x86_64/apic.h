@@ -14,6 +14,8 @@
 enum {
 	VEC_IRQ_BASE = 32,   /* I/O APIC interrupts: VEC_IRQ_BASE + GSI (GSI < 64) */
 	VEC_IRQ_END = 96,
+	VEC_MSI_BASE = 96,   /* MSI/MSI-X messages, handed out by pci_alloc_vector() */
+	VEC_MSI_END = 0xd0,
 	VEC_PIC_BASE = 0xd0, /* 8259s remapped here (0xd0-0xdf), then masked: never used */
 	VEC_TIMER = 0xe0,    /* local APIC timer: timeouts and user quanta */
 	VEC_WAKE = 0xe1,     /* IPI: look at your inbox */

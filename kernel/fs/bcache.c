@@ -1,0 +1,505 @@
+/*
+ * The block cache (see bcache.h). One global cache, one lock: every
+ * buffer's hash and LRU links, flags and references are under
+ * bcache.lock; a buffer's data belongs to whoever holds references (the
+ * file system orders its own updates). I/O completions arrive through
+ * blk_request.done from the driver's interrupt with no driver lock held,
+ * take bcache.lock briefly, and wake the buffer's wait queue and the sync
+ * queue. Lock order: bcache.lock, then a driver's lock or a wait queue's.
+ */
+#include "fs/bcache.h"
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/time.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+#include "lib/panic.h"
+#include "lib/spinlock.h"
+#include "mm/kheap.h"
+#include "mm/layout.h"
+#include "proc/proc.h"
+#include "sched/task.h"
+#include "sched/timer.h"
+
+#define BCACHE_HASH 1024		      /* buckets, a power of two */
+#define BCACHE_SHUTDOWN_NS (3UL * 1000000000) /* a disk silent for 3 s at power-off is dead */
+
+struct devstate {		  /* per device: the flush we owe it */
+	struct blk_dev *dev;	  /* [c] */
+	bool needs_flush;	  /* [c] writes completed since the last flush was sent */
+	bool flushing;		  /* [c] flush in flight */
+	struct blk_request flush; /* [c] */
+};
+
+static struct bcache {
+	struct spinlock lock;
+	struct list_node hash[BCACHE_HASH];    /* [c] */
+	struct list_node lru;		       /* [c] every buffer, least recently used first */
+	u64 bytes;			       /* [c] data bytes held */
+	u32 nbufs;			       /* [c] */
+	u32 writing;			       /* [c] writes in flight */
+	u64 write_errors, errors_reported;     /* [c] */
+	struct waitq sync_wait;		       /* syncs waiting for writes and flushes */
+	struct devstate devs[BLK_MAX_DEVICES]; /* [c] */
+	u64 max_bytes;			       /* [c] the soft bound */
+	u64 hits, misses, evictions, writes;   /* [c] */
+	bool ready;			       /* [c] lists initialised */
+} cache = {.lock = SPINLOCK_INIT, .max_bytes = BCACHE_MAX_BYTES};
+
+static struct {
+	struct task task;
+	struct timer tm;
+	u64 next;
+} wb;
+
+static void init_locked(void)
+{
+	if (cache.ready)
+		return;
+	for (int i = 0; i < BCACHE_HASH; i++)
+		list_init(&cache.hash[i]);
+	list_init(&cache.lru);
+	waitq_init(&cache.sync_wait);
+	cache.ready = true;
+}
+
+static struct list_node *bucket(struct blk_dev *dev, u64 blockno, u32 size)
+{
+	u64 h = ((u64)(uintptr_t)dev >> 4) ^ (blockno * 0x9e3779b97f4a7c15ULL) ^ size;
+	return &cache.hash[(h ^ (h >> 29)) & (BCACHE_HASH - 1)];
+}
+
+static struct devstate *devstate(struct blk_dev *dev)
+{
+	for (int i = 0; i < BLK_MAX_DEVICES; i++) {
+		if (cache.devs[i].dev == dev)
+			return &cache.devs[i];
+		if (!cache.devs[i].dev) {
+			cache.devs[i].dev = dev;
+			return &cache.devs[i];
+		}
+	}
+	panic("bcache: more than %d devices", BLK_MAX_DEVICES);
+}
+
+static void free_buf_locked(struct bbuf *b)
+{
+	list_remove(&b->hnode);
+	list_remove(&b->lru);
+	cache.bytes -= b->size;
+	cache.nbufs--;
+	kfree(b->data);
+	kfree(b);
+}
+
+/* Evict clean, idle buffers from the cold end until `need` more bytes fit under the bound. */
+static void evict_locked(u64 need)
+{
+	struct list_node *n, *tmp;
+	list_for_each_safe(n, tmp, &cache.lru)
+	{
+		if (cache.bytes + need <= cache.max_bytes)
+			return;
+		struct bbuf *b = container_of(n, struct bbuf, lru);
+		if (b->refs || (b->flags & (B_DIRTY | B_READING | B_WRITING)))
+			continue;
+		free_buf_locked(b);
+		cache.evictions++;
+	}
+}
+
+/* From the driver's completion: record, then wake getters and syncs. */
+static void read_done(struct blk_request *r)
+{
+	struct bbuf *b = r->priv;
+	spin_lock(&cache.lock);
+	b->flags &= ~B_READING;
+	b->flags |= r->status ? B_ERROR : B_VALID;
+	spin_unlock(&cache.lock);
+	waitq_wake_all(&b->wait);
+	waitq_wake_all(&cache.sync_wait); /* it may have waited for room in the ring */
+}
+
+static void write_done(struct blk_request *r)
+{
+	struct bbuf *b = r->priv;
+	spin_lock(&cache.lock);
+	b->flags &= ~B_WRITING;
+	cache.writing--;
+	if (r->status) {
+		/* Not retried: a block the disk refuses would be retried forever. */
+		cache.write_errors++;
+		pr_err("bcache: %s: write of block %lu failed\n", b->dev->name, b->blockno);
+	} else {
+		devstate(b->dev)->needs_flush = true;
+	}
+	spin_unlock(&cache.lock);
+	waitq_wake_all(&b->wait);
+	waitq_wake_all(&cache.sync_wait);
+}
+
+static void flush_done(struct blk_request *r)
+{
+	struct devstate *ds = r->priv;
+	spin_lock(&cache.lock);
+	ds->flushing = false;
+	if (r->status) {
+		cache.write_errors++;
+		pr_err("bcache: %s: cache flush failed\n", ds->dev->name);
+	}
+	spin_unlock(&cache.lock);
+	waitq_wake_all(&cache.sync_wait);
+}
+
+static int check_args(struct blk_dev *dev, u64 blockno, u32 bsize)
+{
+	if (bsize < BLK_SECTOR_SIZE || bsize > BCACHE_MAX_BLOCK || (bsize & (bsize - 1)) ||
+	    bsize > (u64)dev->max_sectors << BLK_SECTOR_SHIFT)
+		return -EINVAL;
+	if (blockno >= dev->sectors / (bsize >> BLK_SECTOR_SHIFT))
+		return -EIO;
+	return 0;
+}
+
+static struct bbuf *lookup_locked(struct blk_dev *dev, u64 blockno, u32 bsize)
+{
+	struct list_node *n;
+	list_for_each(n, bucket(dev, blockno, bsize))
+	{
+		struct bbuf *c = container_of(n, struct bbuf, hnode);
+		if (c->dev == dev && c->blockno == blockno && c->size == bsize)
+			return c;
+	}
+	return NULL;
+}
+
+/* A new buffer in the hash and LRU with the given flags; NULL when out of memory. */
+static struct bbuf *new_buf_locked(struct blk_dev *dev, u64 blockno, u32 bsize, u32 flags)
+{
+	evict_locked(bsize);
+	struct bbuf *b = knew(struct bbuf);
+	u8 *data = b ? kmalloc(bsize) : NULL; /* kmalloc: size-aligned, physically contiguous */
+	if (!data) {
+		kfree(b);
+		return NULL;
+	}
+	*b = (struct bbuf){
+	    .dev = dev, .blockno = blockno, .size = bsize, .flags = flags, .data = data};
+	waitq_init(&b->wait);
+	list_push_back(bucket(dev, blockno, bsize), &b->hnode);
+	list_push_back(&cache.lru, &b->lru);
+	cache.bytes += bsize;
+	cache.nbufs++;
+	return b;
+}
+
+/* Hand back b->wait locked for the caller to park on (see bcache.h). */
+static int park_locked(struct bbuf *b, struct waitq **park)
+{
+	if (!park) {
+		spin_unlock(&cache.lock);
+		return -EAGAIN;
+	}
+	/* Lock the wait queue before the cache: read_done's wake comes after we are on it. */
+	spin_lock(&b->wait.lock);
+	spin_unlock(&cache.lock);
+	*park = &b->wait;
+	return -ERESTART_PARK;
+}
+
+int bcache_get_new(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out,
+		   struct waitq **park)
+{
+	int r = check_args(dev, blockno, bsize);
+	if (r)
+		return r;
+	spin_lock(&cache.lock);
+	init_locked();
+	struct bbuf *b = lookup_locked(dev, blockno, bsize);
+	if (b && (b->flags & B_READING))
+		return park_locked(b, park); /* the read would land on top of our zeroes */
+	if (b) {
+		list_remove(&b->lru);
+		list_push_back(&cache.lru, &b->lru);
+		b->flags = (b->flags & ~B_ERROR) | B_VALID;
+	} else {
+		b = new_buf_locked(dev, blockno, bsize, B_VALID);
+		if (!b) {
+			spin_unlock(&cache.lock);
+			return -ENOMEM;
+		}
+	}
+	memset(b->data, 0, bsize);
+	b->flags |= B_DIRTY;
+	b->refs++;
+	spin_unlock(&cache.lock);
+	*out = b;
+	return 0;
+}
+
+int bcache_get(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out, struct waitq **park)
+{
+	int err = check_args(dev, blockno, bsize);
+	if (err)
+		return err;
+	u64 per = bsize >> BLK_SECTOR_SHIFT;
+	spin_lock(&cache.lock);
+	init_locked();
+	struct bbuf *b = lookup_locked(dev, blockno, bsize);
+	if (b) {
+		list_remove(&b->lru);
+		list_push_back(&cache.lru, &b->lru); /* most recently used */
+		if (b->flags & B_VALID) {
+			b->refs++;
+			cache.hits++;
+			spin_unlock(&cache.lock);
+			*out = b;
+			return 0;
+		}
+		if (b->flags & B_ERROR) {
+			/* Those who waited see the error; the next get tries the disk again. */
+			if (!b->refs)
+				free_buf_locked(b);
+			spin_unlock(&cache.lock);
+			return -EIO;
+		}
+		return park_locked(b, park); /* B_READING */
+	}
+
+	/* A miss: make the buffer and start the read. */
+	b = new_buf_locked(dev, blockno, bsize, B_READING);
+	if (!b) {
+		spin_unlock(&cache.lock);
+		return -ENOMEM;
+	}
+	b->req = (struct blk_request){.op = BLK_READ,
+				      .sector = blockno * per,
+				      .count = (u32)per,
+				      .buf = virt_to_phys(b->data),
+				      .done = read_done,
+				      .priv = b};
+	cache.misses++;
+	struct waitq *ring;
+	int r = dev->submit(dev, &b->req, park ? &ring : NULL);
+	if (r != 0) {
+		/* Not started: forget the buffer; a full ring is waited for like a read. */
+		free_buf_locked(b);
+		spin_unlock(&cache.lock);
+		if (r == -ERESTART_PARK)
+			*park = ring; /* locked by submit */
+		return r == -ERESTART_PARK || r == -EAGAIN ? r : -EIO;
+	}
+	return park_locked(b, park);
+}
+
+void bcache_dirty(struct bbuf *b)
+{
+	spin_lock(&cache.lock);
+	assert(b->refs && (b->flags & B_VALID));
+	b->flags |= B_DIRTY;
+	spin_unlock(&cache.lock);
+}
+
+void bcache_put(struct bbuf *b)
+{
+	spin_lock(&cache.lock);
+	assert(b->refs);
+	b->refs--;
+	spin_unlock(&cache.lock);
+}
+
+/*
+ * Start writes of dirty, idle buffers (of dev, or all). Returns false if
+ * the ring filled up before all were started. A buffer changed while its
+ * write is in flight is marked dirty again and written once more.
+ */
+static bool start_writes_locked(struct blk_dev *dev)
+{
+	struct list_node *n;
+	list_for_each(n, &cache.lru)
+	{
+		struct bbuf *b = container_of(n, struct bbuf, lru);
+		if (!(b->flags & B_DIRTY) || (b->flags & (B_WRITING | B_READING)) ||
+		    (dev && b->dev != dev))
+			continue;
+		b->req = (struct blk_request){.op = BLK_WRITE,
+					      .sector = b->blockno * (b->size >> BLK_SECTOR_SHIFT),
+					      .count = b->size >> BLK_SECTOR_SHIFT,
+					      .buf = virt_to_phys(b->data),
+					      .done = write_done,
+					      .priv = b};
+		b->flags = (b->flags & ~B_DIRTY) | B_WRITING;
+		int r = b->dev->submit(b->dev, &b->req, NULL);
+		if (r == -EAGAIN) {
+			b->flags = (b->flags & ~B_WRITING) | B_DIRTY;
+			return false;
+		}
+		if (r) {
+			b->flags &= ~B_WRITING;
+			cache.write_errors++;
+			pr_err("bcache: %s: cannot write block %lu\n", b->dev->name, b->blockno);
+			continue;
+		}
+		cache.writing++;
+		cache.writes++;
+	}
+	return true;
+}
+
+/* Send the flushes owed once no write is in flight. Returns true if one is (still) in flight. */
+static bool start_flushes_locked(struct blk_dev *dev)
+{
+	bool busy = false;
+	for (int i = 0; i < BLK_MAX_DEVICES && cache.devs[i].dev; i++) {
+		struct devstate *ds = &cache.devs[i];
+		if (dev && ds->dev != dev)
+			continue;
+		if (!ds->flushing && ds->needs_flush && !cache.writing) {
+			ds->flush =
+			    (struct blk_request){.op = BLK_FLUSH, .done = flush_done, .priv = ds};
+			int r = ds->dev->submit(ds->dev, &ds->flush, NULL);
+			if (r == 0) {
+				ds->flushing = true;
+				ds->needs_flush = false;
+			} else if (r == 1) {
+				ds->needs_flush = false; /* no volatile cache */
+			} else if (r == -EAGAIN) {
+				busy = true;
+			} else {
+				ds->needs_flush = false;
+				cache.write_errors++;
+			}
+		}
+		busy |= ds->flushing;
+	}
+	return busy;
+}
+
+/* One step of a sync: 0 done, 1 still waiting for the disk, -EIO after write errors. */
+static int sync_step_locked(struct blk_dev *dev)
+{
+	init_locked();
+	bool all_started = start_writes_locked(dev);
+	bool flushing = start_flushes_locked(dev);
+	bool dirty_left = false;
+	struct list_node *n;
+	list_for_each(n, &cache.lru)
+	{
+		struct bbuf *b = container_of(n, struct bbuf, lru);
+		if ((b->flags & (B_DIRTY | B_WRITING)) && (!dev || b->dev == dev)) {
+			dirty_left = true;
+			break;
+		}
+	}
+	if (!all_started || flushing || dirty_left || cache.writing)
+		return 1;
+	if (cache.write_errors != cache.errors_reported) {
+		cache.errors_reported = cache.write_errors;
+		return -EIO;
+	}
+	return 0;
+}
+
+int bcache_sync(struct blk_dev *dev, struct waitq **park)
+{
+	spin_lock(&cache.lock);
+	int r = sync_step_locked(dev);
+	if (r != 1) {
+		spin_unlock(&cache.lock);
+		return r;
+	}
+	spin_lock(&cache.sync_wait.lock);
+	spin_unlock(&cache.lock);
+	*park = &cache.sync_wait;
+	return -ERESTART_PARK;
+}
+
+long bcache_sync_thread(struct blk_dev *dev)
+{
+	struct waitq *q;
+	int r = bcache_sync(dev, &q);
+	if (r != -ERESTART_PARK)
+		return r;
+	long p = thread_park_on(q);
+	spin_unlock(&q->lock);
+	return p;
+}
+
+/* The periodic write-back: a timer future that requeues itself (invariant 2). */
+static enum poll_result writeback_poll(struct task *self)
+{
+	while (sleep_until(&wb.tm, wb.next)) {
+		spin_lock(&cache.lock);
+		start_writes_locked(NULL);
+		start_flushes_locked(NULL);
+		spin_unlock(&cache.lock);
+		wb.next = tsc_ns() + BCACHE_WRITEBACK_NS;
+	}
+	return PENDING;
+}
+
+void bcache_init(void)
+{
+	spin_lock(&cache.lock);
+	init_locked();
+	spin_unlock(&cache.lock);
+	machine_shutdown_hook = bcache_shutdown;
+	if (!blk_count())
+		return;
+	wb.next = tsc_ns() + BCACHE_WRITEBACK_NS;
+	task_init(&wb.task, "bcache-writeback", writeback_poll, NULL);
+	task_spawn(&wb.task, -1);
+}
+
+void bcache_shutdown(void)
+{
+	u64 deadline = tsc_ns() + BCACHE_SHUTDOWN_NS;
+	u64 writes_before = cache.writes;
+	for (;;) {
+		/* A core stopped while holding the lock must not hang the power-off. */
+		int r = 1;
+		if (spin_trylock(&cache.lock)) {
+			r = sync_step_locked(NULL);
+			spin_unlock(&cache.lock);
+		}
+		if (r != 1) {
+			if (cache.writes != writes_before)
+				kprintf("bcache: wrote back %lu blocks at power-off\n",
+					cache.writes - writes_before);
+			return;
+		}
+		for (u32 i = 0; i < blk_count(); i++)
+			blk_get(i)->poll(blk_get(i));
+		if (tsc_ns() > deadline) {
+			kprintf("bcache: disks did not finish writing at power-off; data may be "
+				"lost\n");
+			return;
+		}
+		cpu_relax();
+	}
+}
+
+u64 bcache_set_max_bytes(u64 bytes)
+{
+	spin_lock(&cache.lock);
+	u64 old = cache.max_bytes;
+	cache.max_bytes = bytes;
+	spin_unlock(&cache.lock);
+	return old;
+}
+
+void bcache_get_stats(struct bcache_stats *s)
+{
+	spin_lock(&cache.lock);
+	*s = (struct bcache_stats){.hits = cache.hits,
+				   .misses = cache.misses,
+				   .evictions = cache.evictions,
+				   .writes = cache.writes,
+				   .buffers = cache.nbufs,
+				   .bytes = cache.bytes};
+	if (cache.ready) {
+		struct list_node *n;
+		list_for_each(n, &cache.lru) if (container_of(n, struct bbuf, lru)->flags & B_DIRTY)
+		    s->dirty++;
+	}
+	spin_unlock(&cache.lock);
+}

@@ -1,0 +1,111 @@
+/*
+ * The block cache: disk blocks in memory, shared by every core, for the
+ * file systems on block devices (ext2). One cache object carries its own
+ * lock (invariant 4); buffers are found by (device, block number, block
+ * size), read on a miss, written back by bcache_sync(), by a periodic
+ * write-back task and at clean shutdown, and evicted least recently used
+ * first (clean, unreferenced ones only) when the cache passes its bound.
+ *
+ * Nothing here waits (invariants 1 and 3). A call that needs the disk
+ * starts the I/O and returns -ERESTART_PARK with a wait queue to park on,
+ * handed back LOCKED so no wake can slip in between: the caller parks and
+ * unlocks, e.g. in a system call
+ *
+ *	struct waitq *q;
+ *	int r = bcache_get(dev, blk, 1024, &b, &q);
+ *	if (r == -ERESTART_PARK) {
+ *		long p = thread_park_on(q);
+ *		spin_unlock(&q->lock);
+ *		return p;          // the call runs again when the block is in
+ *	}
+ *	if (r < 0)
+ *		return r;          // -EIO, -ENOMEM, -EINVAL
+ *	... use b->data ...; bcache_dirty(b) if changed; bcache_put(b);
+ *
+ * and in a task, waitq_add_locked(q, &waiter) and return PENDING.
+ * Handlers gather every block they need this way before changing
+ * anything (invariant 3).
+ *
+ * Locks used to protect struct members in this file:
+ *  I  immutable while the buffer exists
+ *  c  bcache.lock (the cache's own)
+ */
+#pragma once
+
+#include "dev/blk.h"
+#include "lib/list.h"
+#include "lib/types.h"
+#include "sched/waitq.h"
+
+#define BCACHE_MAX_BYTES (16UL << 20) /* soft bound: dirty or referenced buffers may exceed it */
+#define BCACHE_MAX_BLOCK 65536	      /* and at most the device's max_sectors */
+#define BCACHE_WRITEBACK_NS (5UL * 1000000000) /* periodic write-back every 5 s */
+
+enum {
+	B_VALID = 1 << 0,   /* data holds the disk's block (or newer) */
+	B_DIRTY = 1 << 1,   /* newer than the disk */
+	B_READING = 1 << 2, /* a read is in flight */
+	B_WRITING = 1 << 3, /* a write is in flight */
+	B_ERROR = 1 << 4,   /* the read failed */
+};
+
+struct bbuf {
+	struct list_node hnode; /* [c] hash chain */
+	struct list_node lru;	/* [c] in bcache's LRU list, least recently used first */
+	struct blk_dev *dev;	/* [I] */
+	u64 blockno;		/* [I] in units of size */
+	u32 size;		/* [I] bytes, a power of two, 512 .. BCACHE_MAX_BLOCK */
+	u32 flags;		/* [c] B_* */
+	u32 refs;		/* [c] holders from bcache_get; never evicted while > 0 */
+	u8 *data;		/* [I] the block, direct-mapped (physically contiguous) */
+	struct waitq wait;	/* getters waiting for the read; woken when I/O ends */
+	struct blk_request req; /* [c] the read or write in flight */
+};
+
+/*
+ * The block `blockno` (of `bsize` bytes) of dev, referenced: 0 with *out
+ * set; -ERESTART_PARK with *park locked (see above) while it is read;
+ * -EIO if the read failed or the block is past the end of the device;
+ * -EINVAL for a bad bsize; -ENOMEM. With park == NULL, -EAGAIN instead of
+ * parking. A device is to be used with one block size at a time: blocks
+ * of different sizes that overlap are not kept coherent.
+ */
+int bcache_get(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out, struct waitq **park);
+/*
+ * A block about to be overwritten whole (newly allocated, say): a
+ * referenced, zeroed, dirty buffer without reading the disk. Parks (as
+ * bcache_get) only while a read of that block is in flight.
+ */
+int bcache_get_new(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out,
+		   struct waitq **park);
+/* Mark a referenced buffer changed: it is written back later. */
+void bcache_dirty(struct bbuf *b);
+/* Drop a reference from bcache_get. */
+void bcache_put(struct bbuf *b);
+
+/*
+ * Write every dirty block of dev (NULL: of every device) and flush the
+ * device caches: 0 when all is on the disk; -ERESTART_PARK with *park
+ * locked while writes are in flight (park and call again); -EIO once if
+ * a write failed since the last sync. Restartable: it never repeats work.
+ */
+int bcache_sync(struct blk_dev *dev, struct waitq **park);
+/* bcache_sync for a system call: parks the calling thread itself (returns -ERESTART_PARK). */
+long bcache_sync_thread(struct blk_dev *dev);
+
+/* After the executors exist: start the periodic write-back task (when there are disks). */
+void bcache_init(void);
+/*
+ * Clean shutdown, with interrupts off and nothing else to run: write back
+ * and flush by polling the devices, giving up after a few seconds on a
+ * device that does not answer. Registered as machine_shutdown_hook.
+ */
+void bcache_shutdown(void);
+
+/* Change the size bound (tests); returns the old one. */
+u64 bcache_set_max_bytes(u64 bytes);
+
+struct bcache_stats {
+	u64 hits, misses, evictions, writes, buffers, bytes, dirty;
+};
+void bcache_get_stats(struct bcache_stats *s);
