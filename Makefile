@@ -10,10 +10,11 @@ KCFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-
 	-mno-mmx -mno-sse -mno-sse2 -mno-avx -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-strict-aliasing -fno-common -fno-optimize-sibling-calls -O2 -g -Wall -Wextra -Wno-unused-parameter \
 	-Werror=implicit-function-declaration -Ikernel -Iinclude -I$(BUILD)/gen -MMD -MP
-KASFLAGS := -Ikernel -Iinclude -MMD -MP -g
+KASFLAGS := -Ikernel -Iinclude -MMD -MP -g -DVDSO_SO=\"$(BUILD)/vdso/vdso.so\"
 KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T kernel/arch/x86_64/kernel.ld
 
-KSRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
+# kernel/vdso/vdso.c is user-mode code: mk/vdso.mk builds it apart.
+KSRCS := $(filter-out kernel/vdso/vdso.c,$(shell find kernel -name '*.c' -o -name '*.S' | sort))
 KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 KERNEL := $(BUILD)/ferry.elf
 

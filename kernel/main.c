@@ -21,6 +21,7 @@
 #include "mm/mm.h"
 #include "mm/vm.h"
 #include "fs/vfs.h"
+#include "vdso/vdso_map.h"
 #include "fs/bcache.h"
 #include "dev/tty.h"
 #include "dev/kbd.h"
@@ -78,6 +79,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	syscall_init();
 	proc_traps_init();
 	futex_init();
+	vdso_init();
 	vfs_init();
 	tty_irq_init();
 	kbd_init();

@@ -850,6 +850,25 @@ int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t
 	return 0;
 }
 
+int domain_map_frames(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames, u32 flags)
+{
+	int r = domain_map(d, va, npages * PAGE_SIZE, flags);
+	if (r < 0)
+		return r;
+	spin_lock(&d->lock);
+	for (u64 i = 0; i < npages && r == 0; i++) {
+		r = vm_map(d->root, va + i * PAGE_SIZE, frames[i], prot_of(flags));
+		if (r == 0) {
+			frame_ref(frames[i]);
+			d->resident++;
+		}
+	}
+	if (r < 0)
+		unmap_locked(d, va, va + npages * PAGE_SIZE); /* drops what was mapped */
+	spin_unlock(&d->lock);
+	return r < 0 ? -ENOMEM : 0;
+}
+
 void frames_release(const paddr_t *frames, u64 npages)
 {
 	for (u64 i = 0; i < npages; i++)

@@ -106,6 +106,12 @@ int domain_populate(struct domain *d, vaddr_t va, const void *src, size_t len);
  */
 int domain_detach_region(struct domain *d, vaddr_t va, u64 *npages, paddr_t **frames);
 int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames);
+/*
+ * Map frames the kernel shares with every process (the vDSO) at va with
+ * REGION_* flags; each mapping takes a reference, the kernel keeps its own.
+ */
+int domain_map_frames(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames, u32 flags);
+
 /* Free frames a detached region still holds (a message nobody received). */
 void frames_release(const paddr_t *frames, u64 npages);
 

@@ -14,12 +14,13 @@
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "lib/random.h"
+#include "vdso/vdso_map.h"
 
 enum {
-	AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7,
+	AT_NULL = 0, AT_IGNORE_ENTRY = 1, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7,
 	AT_FLAGS = 8, AT_ENTRY = 9, AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14,
 	AT_PLATFORM = 15, AT_HWCAP = 16, AT_CLKTCK = 17, AT_SECURE = 23, AT_RANDOM = 25,
-	AT_HWCAP2 = 26, AT_EXECFN = 31,
+	AT_HWCAP2 = 26, AT_EXECFN = 31, AT_SYSINFO_EHDR = 33,
 };
 
 #define STACK_TOP_GAP PAGE_SIZE /* unmapped page between the stack and the slot's end */
@@ -58,7 +59,7 @@ vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
 	size_t execfn_len = strlen(args->path) + 1;
 	size_t strings = args->len + execfn_len + sizeof platform + 16;
 	u32 nptr = 1 + args->argc + 1 + args->envc + 1; /* argc, argv, NULL, envp, NULL */
-	u32 nauxv = 19 * 2;
+	u32 nauxv = 20 * 2;
 	size_t table = (nptr + nauxv) * 8;
 	size_t total = ALIGN_UP(strings, 16) + ALIGN_UP(table, 16);
 	if (total > STACK_SIZE / 4)
@@ -102,6 +103,7 @@ vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
 	    {AT_GID, 0},               {AT_EGID, 0},             {AT_PLATFORM, platform_va},
 	    {AT_HWCAP, hwcap()},       {AT_CLKTCK, 100},         {AT_SECURE, 0},
 	    {AT_RANDOM, random_va},    {AT_HWCAP2, 0},           {AT_EXECFN, execfn_va},
+	    {img->vdso ? AT_SYSINFO_EHDR : AT_IGNORE_ENTRY, img->vdso},
 	    {AT_NULL, 0},
 	};
 	for (size_t k = 0; k < ARRAY_SIZE(auxv); k++) {
@@ -134,6 +136,7 @@ int exec_prepare(const struct exec_args *args, struct domain **dom_out, vaddr_t 
 		return r;
 	}
 	d->brk_start = d->brk = img.brk;
+	img.vdso = vdso_map(d); /* optional: without it, time goes through system calls */
 	vaddr_t rsp = exec_setup_stack(d, &img, args);
 	if (!rsp) {
 		domain_put(d);

@@ -19,6 +19,7 @@ struct exec_image {
 	vaddr_t bias;     /* load bias: 0 for ET_EXEC */
 	vaddr_t brk;      /* end of the highest segment, page-aligned */
 	bool pie;
+	vaddr_t vdso;     /* AT_SYSINFO_EHDR, 0 if none */
 };
 
 /* Load the executable into d; -ENOEXEC for anything malformed or unsupported. */

@@ -66,6 +66,11 @@ void rtc_init(void)
 	boot_epoch_ns = secs * NSEC - tsc_ns();
 }
 
+u64 realtime_epoch_ns(void)
+{
+	return boot_epoch_ns;
+}
+
 static long clock_now(u64 clk, u64 *ns)
 {
 	switch (clk) {

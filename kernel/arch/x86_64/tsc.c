@@ -167,6 +167,12 @@ u64 tsc_ns(void)
 	return mul_shr32(d, ns_per_tsc_32);
 }
 
+void tsc_params(u64 *base, u64 *mult)
+{
+	*base = tsc_base;
+	*mult = ns_per_tsc_32;
+}
+
 u64 tsc_hz(void)
 {
 	return hz;
