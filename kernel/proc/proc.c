@@ -125,6 +125,7 @@ struct proc *proc_alloc(struct proc *parent)
 	nprocs++;
 	p->parent = parent;
 	if (parent) {
+		p->ppid = parent->pid;
 		p->pgid = parent->pgid;
 		p->sid = parent->sid;
 		list_push_back(&parent->children, &p->sibling);
@@ -290,6 +291,7 @@ static void proc_finish(struct proc *p, int status)
 	while (!list_empty(&p->children)) {
 		struct proc *c = container_of(list_pop_front(&p->children), struct proc, sibling);
 		c->parent = init_proc;
+		__atomic_store_n(&c->ppid, init_proc->pid, __ATOMIC_RELAXED);
 		list_push_back(&init_proc->children, &c->sibling);
 		orphan_zombies |= c->state == PROC_ZOMBIE;
 	}

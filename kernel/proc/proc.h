@@ -38,6 +38,7 @@ enum proc_state { PROC_ALIVE, PROC_ZOMBIE, PROC_REAPED };
 struct proc {
 	u32 pid;                    /* [I] */
 	u32 pgid, sid;              /* [proc_tree_lock] */
+	u32 ppid;                   /* [proc_tree_lock; read with atomics] parent's pid, for getppid */
 	struct proc *parent;        /* [proc_tree_lock] */
 	struct list_node children;  /* [proc_tree_lock] */
 	struct list_node sibling;   /* [proc_tree_lock] in parent's children */
@@ -100,7 +101,8 @@ struct thread {
 	bool full_restore;           /* frame rewritten (sigreturn, signal, exec): return with iret */
 	u64 restart_progress;        /* work done by a call that parked midway (invariant 3) */
 	u64 restart_deadline;        /* a sleeping call's deadline, kept across restarts */
-	u64 quantum_end;             /* preempt=on: when this thread's turn ends */
+	u64 quantum_end;             /* preempt=on: when this thread's turn ends (tsc_ns) */
+	u64 quantum_end_tsc;         /* the same in TSC ticks: the system-call exit compares rdtsc */
 	struct domain *dom;          /* [owner] the domain it runs in; holds a reference */
 	u64 thread_stack;            /* thread_clone: stack handed back by thread_join */
 	bool joinable;               /* created by thread_clone: thread_join reaps it */
@@ -162,7 +164,12 @@ int signal_send_group(u32 pgid, int sig);
 int signal_send_group_locked(u32 pgid, int sig);
 /* Deliver pending signals to the current thread before it returns to user mode. */
 void signal_deliver(struct thread *t);
-bool signal_pending(struct thread *t);
+static inline bool signal_pending(struct thread *t)
+{
+	u64 pending = __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) |
+		      __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE);
+	return (pending & ~t->sig_mask) != 0;
+}
 
 #include "arch/x86_64/cpu.h"
 

@@ -84,13 +84,6 @@ struct rt_sigframe {
 /* Flags user code may change through sigreturn: CF PF AF ZF SF TF DF OF AC. */
 #define USER_RFLAGS 0x40dd5
 
-bool signal_pending(struct thread *t)
-{
-	u64 pending = __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) |
-		      __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE);
-	return (pending & ~t->sig_mask) != 0;
-}
-
 /* Will sig be discarded on arrival (ignored explicitly or by default)? */
 static bool ignored(struct proc *p, int sig)
 {

@@ -410,11 +410,8 @@ SYSCALL(NR_gettid, gettid)
 
 SYSCALL(NR_getppid, getppid)
 {
-	spin_lock(&proc_tree_lock);
-	struct proc *parent = self()->parent;
-	u32 pid = parent ? parent->pid : 0;
-	spin_unlock(&proc_tree_lock);
-	return pid;
+	/* Re-parenting stores ppid under proc_tree_lock; one load needs no lock. */
+	return __atomic_load_n(&self()->ppid, __ATOMIC_RELAXED);
 }
 
 SYSCALL(NR_set_tid_address, set_tid_address)

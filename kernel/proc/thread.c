@@ -59,11 +59,9 @@ void thread_leave(enum leave_reason why)
  * timer without parking), so only interrupts re-arm it: the one-shot timer
  * may just have fired.
  */
-static void return_to_user(struct trapframe *tf, bool rearm)
+static inline __attribute__((always_inline)) void return_to_user(struct thread *t,
+								  struct trapframe *tf, bool rearm)
 {
-	struct thread *t = current_thread();
-	if (!t)
-		return;
 	if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) ||
 	    __atomic_load_n(&t->proc->exiting, __ATOMIC_ACQUIRE))
 		thread_leave(LEAVE_EXIT);
@@ -72,7 +70,7 @@ static void return_to_user(struct trapframe *tf, bool rearm)
 		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
 			thread_leave(LEAVE_EXIT);
 	}
-	if (opts.preempt && tsc_ns() >= t->quantum_end)
+	if (opts.preempt && rdtsc() >= t->quantum_end_tsc)
 		thread_leave(LEAVE_YIELD);
 	if (rearm)
 		arm_timer_for_user(t);
@@ -80,12 +78,14 @@ static void return_to_user(struct trapframe *tf, bool rearm)
 
 void thread_return_to_user(struct trapframe *tf)
 {
-	return_to_user(tf, true);
+	struct thread *t = current_thread();
+	if (t)
+		return_to_user(t, tf, true);
 }
 
-void syscall_return_to_user(struct trapframe *tf)
+void syscall_return_to_user(struct thread *t, struct trapframe *tf)
 {
-	return_to_user(tf, false);
+	return_to_user(t, tf, false);
 }
 
 long thread_park_on(struct waitq *q)
@@ -143,6 +143,7 @@ enum poll_result thread_poll(struct task *task)
 		wrmsr(MSR_FS_BASE, t->fs_base);
 		u64 start = tsc_ns();
 		t->quantum_end = start + QUANTUM_NS;
+		t->quantum_end_tsc = tsc_at_ns(t->quantum_end);
 		arm_timer_for_user(t);
 		int why = enter_user(&t->regs);
 		__atomic_add_fetch(&p->utime_ns, tsc_ns() - start, __ATOMIC_RELAXED);

@@ -15,7 +15,7 @@
 
 extern const struct syscall_entry __syscalls_start[], __syscalls_end[];
 extern void syscall_entry(void);
-void syscall_return_to_user(struct trapframe *tf);
+void syscall_return_to_user(struct thread *t, struct trapframe *tf);
 
 static syscall_fn_t table[MAX_SYSCALL];       /* [I] */
 static const char *const linux_names[] = {SYSNAMES_INIT};
@@ -80,7 +80,7 @@ int syscall_dispatch(struct trapframe *tf)
 	t->restarting = false;
 	t->restart_progress = 0;
 	tf->rax = (u64)ret;
-	syscall_return_to_user(tf);
+	syscall_return_to_user(t, tf);
 	/*
 	 * sysret clobbers rcx and r11, and faults in kernel mode on a
 	 * non-canonical rip: frames rewritten by sigreturn, signals or exec go back with iret.
