@@ -1,10 +1,17 @@
 /* Freestanding string and memory helpers. */
 #include "lib/string.h"
 
+/*
+ * Whole 8-byte words first: as fast as rep movsb/stosb on current CPUs,
+ * and an eighth of the iterations where the hardware has no fast-string
+ * support (or under an instruction-counting emulator).
+ */
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *ret = dst;
-	asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+	size_t words = n / 8, rest = n % 8;
+	asm volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
+	asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(rest) : : "memory");
 	return ret;
 }
 
@@ -22,7 +29,10 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
-	asm volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+	u64 pattern = 0x0101010101010101UL * (u8)c;
+	size_t words = n / 8, rest = n % 8;
+	asm volatile("rep stosq" : "+D"(dst), "+c"(words) : "a"(pattern) : "memory");
+	asm volatile("rep stosb" : "+D"(dst), "+c"(rest) : "a"(pattern) : "memory");
 	return ret;
 }
 
