@@ -54,7 +54,9 @@ $(BUILD)/tests/os/%: $(BUILD)/uobj/tests/os/%.o $(ULIB) tools/check-static.sh
 # /tests. tools/mkinitrd.sh stages and packs it; it always rebuilds, it is
 # quick.
 initrd: $(BUILD)/initrd.cpio
-$(BUILD)/initrd.cpio: user FORCE
+# Rebuilt only when a program, busybox or the script changes, so that
+# tools/ferry-run's check that everything is built costs nothing.
+$(BUILD)/initrd.cpio: $(UPROGS) $(UTESTS) /bin/busybox tools/mkinitrd.sh
 	@tools/mkinitrd.sh --no-build --out $@ >/dev/null
 
 # The ISO (make iso, make run) carries the same image as its initrd module.
