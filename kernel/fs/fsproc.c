@@ -133,3 +133,11 @@ int vfs_open_exec(const char *path, struct inode **out)
 	inode_put(cwd);
 	return r;
 }
+
+ssize_t fs_exe_realpath(const char *path, char *buf, size_t len)
+{
+	struct inode *cwd = fs_cwd_get();
+	ssize_t r = vfs_realpath(cwd, path, buf, len);
+	inode_put(cwd);
+	return r;
+}

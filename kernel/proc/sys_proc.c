@@ -208,13 +208,14 @@ static long do_execve(const char *kpath, u64 argv, u64 envp, bool have_args,
 	struct domain *nd;
 	vaddr_t entry, sp;
 	r = exec_prepare(&args, &nd, &entry, &sp);
+	if (r == 0)
+		proc_set_cmdline(p, args.buf, args.argc);
 	if (!preset)
 		kfree(args.buf);
 	if (r < 0)
 		return r;
 	/* Everything is ready: commit (nothing below can fail). */
-	struct domain *old = p->dom;
-	p->dom = nd;
+	struct domain *old = proc_dom_swap(p, nd);
 	domain_activate(nd);
 	domain_put(old);
 	if (__atomic_exchange_n(&p->vfork_child_pending, 0, __ATOMIC_ACQ_REL))
@@ -528,6 +529,7 @@ SYSCALL(SYS_spawn, spawn)
 	if (fr == 0)
 		fs_exec(c);
 	proc_set_name(c, args.path);
+	proc_set_cmdline(c, args.buf, args.argc);
 	kfree(args.buf);
 	for (int i = 0; i < NSIG; i++) /* handlers do not survive into a new image */
 		if (c->sigactions[i].handler > SIG_IGN)
