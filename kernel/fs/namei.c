@@ -418,7 +418,9 @@ ssize_t vfs_realpath(struct inode *start, const char *path, char *buf, size_t le
 	char *cur = kmalloc(PATH_MAX);
 	if (!cur)
 		return -ENOMEM;
-	strlcpy(cur, path, PATH_MAX);
+	size_t plen = strnlen(path, PATH_MAX - 1);
+	memcpy(cur, path, plen);
+	cur[plen] = 0;
 	struct inode *dir = inode_get(start);
 	ssize_t r = -ELOOP;
 	for (int hops = 0; hops < MAXSYMLINKS; hops++) {
