@@ -121,11 +121,6 @@ u32 fs_umask_swap(u32 mask)
 	return __atomic_exchange_n(&cur()->umask, mask, __ATOMIC_RELAXED);
 }
 
-const char *fs_exe(void)
-{
-	return cur()->exe;
-}
-
 int vfs_open_exec(const char *path, struct inode **out)
 {
 	struct inode *cwd = fs_cwd_get();

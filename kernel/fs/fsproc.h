@@ -49,8 +49,6 @@ struct inode *fs_cwd_get(void);
 void fs_chdir(struct inode *dir);
 u32 fs_umask(void);
 u32 fs_umask_swap(u32 mask); /* returns the old mask */
-/* The path execve recorded in proc.exe, NUL-terminated ("" if none). */
-const char *fs_exe(void);
 /* The open file at fd (a new reference), or NULL: EBADF. */
 struct file *fs_fget(int fd);
 /* Copy a user path into a kmalloc'd PATH_MAX buffer: -EFAULT, -ENAMETOOLONG. */

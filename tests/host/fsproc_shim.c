@@ -44,7 +44,3 @@ u32 fs_umask_swap(u32 mask)
 	return old;
 }
 
-const char *fs_exe(void)
-{
-	return shim_proc.exe;
-}

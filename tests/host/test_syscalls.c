@@ -29,7 +29,6 @@ static void setup(void)
 	shim_proc.files = fdtable_create();
 	shim_proc.cwd = NULL;
 	shim_proc.umask = 022;
-	strcpy(shim_proc.exe, "/bin/prog");
 }
 
 static void teardown(void)
