@@ -60,6 +60,8 @@ int vfs_mount(struct superblock *sb, struct inode *mp)
 		return -ENOTDIR;
 	if (mp == root_dir)
 		return -EBUSY; /* a walk never enters the root from above: it could not be seen */
+	if (__atomic_load_n(&mp->flags, __ATOMIC_ACQUIRE) & I_TRANSIENT)
+		return -EINVAL; /* made afresh by each lookup: a walk would never find the mount */
 	return add_mount(sb, mp);
 }
 

@@ -2,7 +2,7 @@
  * procfs (see procfs.h): the file tree and the text of each file.
  *
  * Owns nothing shared but each mount's root inode. Other inodes are made
- * by lookup with no links (nlink 0), so the last inode_put frees them;
+ * by lookup as I_TRANSIENT, so the last inode_put frees them;
  * their number is fixed by what they name (pid << 8 | kind), so getcwd
  * and find see the same file each time. A pid directory holds only the
  * pid: every read of it looks the process up again, and a process that
@@ -104,6 +104,8 @@ static struct inode *pf_new(struct superblock *sb, enum pf_kind kind, u32 pid, u
 		return NULL;
 	inode_init(&pi->vfs, sb, mode, &pf_ops);
 	pi->vfs.ino = ((u64)pid << 8) | ((u64)kind + 1);
+	pi->vfs.nlink = S_ISDIR(mode) ? 2 : 1; /* for stat only: I_TRANSIENT decides its life */
+	pi->vfs.flags = I_TRANSIENT;
 	pi->pid = pid;
 	pi->kind = kind;
 	return &pi->vfs;
@@ -719,7 +721,7 @@ struct superblock *procfs_create(void)
 		kfree(sb);
 		return NULL;
 	}
-	root->nlink = 2; /* the root lives as long as the superblock, which holds this reference */
+	root->flags = 0; /* the root lives as long as the superblock, which holds this reference */
 	sb->root = root;
 	return sb;
 }

@@ -73,6 +73,9 @@ SYSCALL(NR_mount, mount)
 	struct superblock *sb = NULL;
 	if (n < 0) {
 		r = (int)n;
+	} else if ((strcmp(type, "tmpfs") == 0 || strcmp(type, "ramfs") == 0) &&
+		   (flags & MS_RDONLY)) {
+		r = -EINVAL; /* read-only memory file systems are not supported: say so */
 	} else if (strcmp(type, "tmpfs") == 0 || strcmp(type, "ramfs") == 0) {
 		sb = ramfs_create(type[0] == 't' ? "tmpfs" : "ramfs");
 		if (sb && type[0] == 't')

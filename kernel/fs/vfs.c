@@ -67,7 +67,7 @@ void inode_put(struct inode *ip)
 		return;
 	spin_lock(&ip->lock);
 	assert(ip->refs > 0);
-	bool dead = --ip->refs == 0 && ip->nlink == 0;
+	bool dead = --ip->refs == 0 && (ip->nlink == 0 || (ip->flags & I_TRANSIENT));
 	struct superblock *sb = ip->sb; /* ip may be freed by another core once unlocked */
 	spin_unlock(&ip->lock);
 	__atomic_sub_fetch(&sb->active, 1, __ATOMIC_RELEASE);

@@ -23,6 +23,7 @@
  *  - Order: file.pos_lock -> namespace lock -> inode.lock -> kheap/buddy.
  *  - An inode lives while it has references (refs) or links (nlink);
  *    the last of the two to drop calls ops->evict, outside every lock.
+ *    An I_TRANSIENT inode lives while it has references alone.
  */
 #pragma once
 
@@ -86,6 +87,8 @@ struct inode_ops {
 enum {
 	I_MOUNTED = 1 << 0,   /* [a] something is mounted on this directory */
 	I_MOUNTROOT = 1 << 1, /* [a] root of a mounted file system */
+	I_TRANSIENT = 1 << 2, /* [I] made per lookup (procfs): freed on its last reference,
+				 whatever nlink says (nlink is then only what stat shows) */
 };
 
 struct inode {
