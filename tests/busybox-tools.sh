@@ -2,7 +2,8 @@
 # Busybox's procfs readers on Ferry, in one boot: ps, free, uptime, mount,
 # top -b -n 1, and df and /tmp, plus the bad input of /proc and mount(2)
 # as a shell sees it. Each tool's output is checked for the lines that
-# show it found what it reads in /proc.
+# show it found what it reads in /proc. An /etc/rc is added too: init
+# runs it before the command.
 set -u
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
 tmp=$(mktemp -d)
@@ -19,9 +20,11 @@ echo "== bad"
 cat /proc/999999/stat 2>&1 || echo "cat status $?"
 mount -t bogus none /tmp 2>&1 || echo "mount status $?"
 umount / 2>&1 || echo "umount status $?"
+echo "== rc"; cat /tmp/rc-ran
 echo "== end"
 SCRIPT
-out=$("$top/tools/ferry-run" --timeout 300 --add "$tmp/tools.sh:/tools.sh" -- /bin/sh /tools.sh 2>&1)
+printf 'test -r /proc/$$/stat && echo "rc ran as pid $$ with /proc/$$/stat there" >/tmp/rc-ran\n' >"$tmp/rc"
+out=$("$top/tools/ferry-run" --timeout 300 --add "$tmp/tools.sh:/tools.sh" --add "$tmp/rc:/etc/rc" -- /bin/sh /tools.sh 2>&1)
 rc=$?
 fail=0
 section() { sed -n "/^== $1\$/,/^== /p" <<<"$out"; }
@@ -52,4 +55,5 @@ check "/tmp is writable, mode 1777" tmp '^drwxrwxrwt'
 check "a missing pid is ENOENT" bad "can't open '/proc/999999/stat': No such file or directory"
 check "an unknown file system type is ENODEV" bad 'No such device'
 check "umount / is refused" bad "can't unmount /: (Device or resource busy|Invalid argument)"
+check "init ran /etc/rc first" rc '^rc ran as pid [0-9]+ with /proc/[0-9]+/stat there$'
 exit $fail
