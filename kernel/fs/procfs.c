@@ -418,13 +418,16 @@ static int gen_pid_status(u32 pid, struct text *t)
 	if (r < 0)
 		return r;
 	u64 kb = PAGE_SIZE / 1024;
+	/* Ferry keeps no peaks: VmPeak and VmHWM repeat the current VmSize and VmRSS. */
 	tprintf(t,
 		"Name:\t%s\nUmask:\t0%u%u%u\nState:\t%c (%s)\nTgid:\t%u\nNgid:\t0\nPid:\t%u\n"
 		"PPid:\t%u\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\n"
 		"Groups:\t\nVmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n"
 		"VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\n"
 		"VmExe:\t%8lu kB\nVmSwap:\t       0 kB\nThreads:\t%u\n",
-		s.name, (s.umask >> 6) & 7, (s.umask >> 3) & 7, s.umask & 7, s.state, /* no %o */ state_name(s.state), s.pid, s.pid, s.ppid,
+		/* The kernel's printf has no %o: the umask goes digit by digit. */
+		s.name, (s.umask >> 6) & 7, (s.umask >> 3) & 7, s.umask & 7, s.state,
+		state_name(s.state), s.pid, s.pid, s.ppid,
 		s.vsize / 1024, s.vsize / 1024, s.rss_pages * kb, s.rss_pages * kb,
 		s.data_pages * kb, s.stack_pages * kb, s.text_pages * kb, s.nthreads);
 	return 0;

@@ -102,7 +102,7 @@ SYSCALL(NR_chmod, chmod)
 
 SYSCALL(NR_fchmodat, fchmodat)
 {
-	/* The system call has no flags argument (glibc emulates it); a3 is ignored as Linux does. */
+	/* The system call has no flags argument (libc emulates one): a3 is ignored, as Linux. */
 	return do_fchmodat((int)a0, a1, (u32)a2, 0);
 }
 
