@@ -14,7 +14,12 @@
  * and a COMMAND that cannot be started exits with status 127, as in sh.
  * -v also reports each orphan reaped.
  *
- * Mounts nothing yet. Outside PID 1 (on Linux, for tests) it does not
+ * As PID 1 it first mounts procfs on /proc and a tmpfs on /tmp when /proc
+ * is not mounted yet (Ferry's kernel mounts both itself; an init booted
+ * without them gets them here; failures are reported, not fatal), then
+ * runs /etc/rc with /bin/sh if it exists and reports a failure of it as
+ *   init: /etc/rc failed (status N)
+ * Outside PID 1 (on Linux, for tests) it does none of that and does not
  * power off: it becomes a child subreaper so orphans still come to it,
  * and exits with the command's status (128 + S if killed).
  */
@@ -24,7 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +57,27 @@ static void ensure_stdio(void)
 	}
 	if (fd > 2)
 		close(fd);
+}
+
+#define PROC_SUPER_MAGIC 0x9fa0
+
+/*
+ * A /proc that is already procfs means the system is up (Ferry's kernel
+ * mounted it, or this is a PID namespace inside a running Linux): then
+ * nothing is mounted, so a test never covers a host's /tmp.
+ */
+static void mount_early(void)
+{
+	struct statfs sf;
+
+	if (statfs("/proc", &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC)
+		return;
+	mkdir("/proc", 0555);
+	if (mount("proc", "/proc", "proc", 0, NULL) < 0)
+		fprintf(stderr, "init: mount /proc: %s\n", strerror(errno));
+	mkdir("/tmp", 01777);
+	if (mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777") < 0)
+		fprintf(stderr, "init: mount /tmp: %s\n", strerror(errno));
 }
 
 static pid_t start(char **cmd)
@@ -115,6 +144,17 @@ int main(int argc, char **argv)
 	int pid1 = getpid() == 1;
 	if (!pid1)
 		prctl(PR_SET_CHILD_SUBREAPER, 1); /* Linux only; harmless elsewhere */
+
+	if (pid1) {
+		mount_early();
+		if (access("/etc/rc", R_OK) == 0) {
+			char *rc[] = {"/bin/sh", "/etc/rc", NULL};
+			pid_t rpid = start(rc);
+			int rst = rpid > 0 ? wait_for(rpid, verbose) : -1;
+			if (rst != 0)
+				fprintf(stderr, "init: /etc/rc failed (status %#x)\n", rst);
+		}
+	}
 
 	int code = 1;
 	pid_t pid = start(cmd);

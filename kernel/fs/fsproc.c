@@ -121,15 +121,18 @@ u32 fs_umask_swap(u32 mask)
 	return __atomic_exchange_n(&cur()->umask, mask, __ATOMIC_RELAXED);
 }
 
-const char *fs_exe(void)
-{
-	return cur()->exe;
-}
-
 int vfs_open_exec(const char *path, struct inode **out)
 {
 	struct inode *cwd = fs_cwd_get();
 	int r = vfs_open_exec_at(cwd, path, out);
+	inode_put(cwd);
+	return r;
+}
+
+ssize_t fs_exe_realpath(const char *path, char *buf, size_t len)
+{
+	struct inode *cwd = fs_cwd_get();
+	ssize_t r = vfs_realpath(cwd, path, buf, len);
 	inode_put(cwd);
 	return r;
 }

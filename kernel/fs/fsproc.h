@@ -36,6 +36,8 @@ void fs_exit(struct proc *p);
  * result is a regular file with an execute bit: -EACCES otherwise.
  */
 int vfs_open_exec(const char *path, struct inode **out);
+/* path (as vfs_open_exec resolves it) with every symlink resolved, into buf; else -errno. */
+ssize_t fs_exe_realpath(const char *path, char *buf, size_t len);
 
 /* ---- for the system calls: the calling thread's process ---- */
 
@@ -47,8 +49,6 @@ struct inode *fs_cwd_get(void);
 void fs_chdir(struct inode *dir);
 u32 fs_umask(void);
 u32 fs_umask_swap(u32 mask); /* returns the old mask */
-/* The path execve recorded in proc.exe, NUL-terminated ("" if none): /proc/self/exe until procfs. */
-const char *fs_exe(void);
 /* The open file at fd (a new reference), or NULL: EBADF. */
 struct file *fs_fget(int fd);
 /* Copy a user path into a kmalloc'd PATH_MAX buffer: -EFAULT, -ENAMETOOLONG. */

@@ -1,11 +1,13 @@
 /*
  * Bringing up the file tree at boot: ramfs as "/", the initrd unpacked
- * into it, devfs on /dev. Runs once on the boot core before any process.
+ * into it, devfs on /dev, procfs on /proc and a tmpfs (a ramfs of its
+ * own, mode 1777) on /tmp. Runs once on the boot core before any process.
  */
 #include "fs/vfs.h"
 #include "fs/ramfs.h"
 #include "fs/cpio.h"
 #include "fs/devfs.h"
+#include "fs/procfs.h"
 #include "dev/memdev.h"
 #include "dev/tty.h"
 #include "mm/layout.h"
@@ -52,6 +54,28 @@ static void unpack_modules(struct inode *root)
 	}
 }
 
+/* Mount sb on path (made if missing); boot only. */
+static void mount_at(struct inode *root, const char *path, u32 mode, struct superblock *sb)
+{
+	struct inode *dir = NULL;
+	int r = sb ? 0 : -ENOMEM;
+	if (r == 0) {
+		r = vfs_mkdirat(root, path, mode);
+		if (r == -EEXIST)
+			r = 0;
+	}
+	if (r == 0)
+		r = vfs_lookup(root, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dir);
+	if (r == 0)
+		r = vfs_mount(sb, dir);
+	inode_put(dir);
+	if (r < 0) {
+		pr_err("vfs: cannot mount %s on %s (error %d)\n", sb ? sb->fstype : "?", path, -r);
+		if (sb && sb->destroy)
+			sb->destroy(sb);
+	}
+}
+
 void vfs_init(void)
 {
 	vfs_set_clock(boot_clock_ns);
@@ -75,5 +99,11 @@ void vfs_init(void)
 	if (r < 0)
 		panic("vfs: cannot mount devfs on /dev (error %d)", -r);
 	inode_put(dev);
+	/* /proc and /tmp help but are not vital: a failure is reported, not fatal. */
+	mount_at(root, "/proc", 0555, procfs_create());
+	struct superblock *tmp = ramfs_create("tmpfs");
+	if (tmp)
+		tmp->root->mode = S_IFDIR | 01777; /* anyone may create, only owners remove */
+	mount_at(root, "/tmp", 01777, tmp);
 	inode_put(root);
 }

@@ -60,6 +60,8 @@ int vfs_mount(struct superblock *sb, struct inode *mp)
 		return -ENOTDIR;
 	if (mp == root_dir)
 		return -EBUSY; /* a walk never enters the root from above: it could not be seen */
+	if (__atomic_load_n(&mp->flags, __ATOMIC_ACQUIRE) & I_TRANSIENT)
+		return -EINVAL; /* made afresh by each lookup: a walk would never find the mount */
 	return add_mount(sb, mp);
 }
 
@@ -113,4 +115,87 @@ struct inode *mount_leave(struct inode *ip)
 		ip = next;
 	}
 	return ip;
+}
+
+/*
+ * References a mounted root has when nothing uses its file system: the
+ * superblock's, the mount entry's and the umount caller's.
+ */
+#define UMOUNT_IDLE_REFS 3
+
+int vfs_umount(struct inode *ip)
+{
+	struct mount *found = NULL;
+	int r = -EINVAL;
+	spin_lock(&mount_lock);
+	struct list_node *pos;
+	list_for_each(pos, &mounts)
+	{
+		struct mount *m = container_of(pos, struct mount, node);
+		if (m->root != ip)
+			continue;
+		if (!m->mountpoint) {
+			r = -EBUSY; /* the root file system stays */
+			break;
+		}
+		/*
+		 * Every live inode reference counts in sb->active, and an inode
+		 * with none is reachable only through one that has one, so no
+		 * walk can enter this file system once the entry is gone.
+		 */
+		if (__atomic_load_n(&m->sb->active, __ATOMIC_ACQUIRE) > UMOUNT_IDLE_REFS) {
+			r = -EBUSY;
+			break;
+		}
+		list_remove(&m->node);
+		__atomic_and_fetch(&m->mountpoint->flags, ~(u32)I_MOUNTED, __ATOMIC_RELEASE);
+		__atomic_and_fetch(&m->root->flags, ~(u32)I_MOUNTROOT, __ATOMIC_RELEASE);
+		found = m;
+		r = 0;
+		break;
+	}
+	spin_unlock(&mount_lock);
+	inode_put(ip);
+	if (!found)
+		return r;
+	struct superblock *sb = found->sb;
+	inode_put(found->root);
+	inode_put(found->mountpoint);
+	kfree(found);
+	if (sb->destroy)
+		sb->destroy(sb);
+	return 0;
+}
+
+size_t vfs_mounts_text(char *buf, size_t len)
+{
+	/* Snapshot the entries (with references) first: naming a directory takes other locks. */
+	enum { MAX_LISTED = 64 };
+	struct inode *dirs[MAX_LISTED];
+	const char *types[MAX_LISTED];
+	size_t n = 0;
+	spin_lock(&mount_lock);
+	struct list_node *pos;
+	for (pos = mounts.prev; pos != &mounts && n < MAX_LISTED; pos = pos->prev) {
+		struct mount *m = container_of(pos, struct mount, node);
+		dirs[n] = m->mountpoint ? inode_get(m->mountpoint) : NULL;
+		types[n++] = m->sb->fstype; /* [I] and static strings */
+	}
+	spin_unlock(&mount_lock);
+	char *path = kmalloc(PATH_MAX);
+	size_t used = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *where = "/";
+		if (dirs[i] && path && vfs_getcwd(dirs[i], path, PATH_MAX) > 0)
+			where = path;
+		else if (dirs[i])
+			where = "?";
+		int w = snprintf(buf + used, len - used, "%s %s %s rw 0 0\n", types[i], where,
+				 types[i]);
+		if (w > 0)
+			used = MIN(len - 1, used + (size_t)w);
+		inode_put(dirs[i]);
+	}
+	kfree(path);
+	return used;
 }

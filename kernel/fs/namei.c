@@ -45,6 +45,9 @@ int vfs_open_inode(struct inode *ip, int flags, struct file **out)
 	void *priv = NULL;
 	switch (ip->mode & S_IFMT) {
 	case S_IFREG:
+		if (ip->ops->fops)
+			ops = ip->ops->fops;
+		break;
 	case S_IFDIR:
 		break;
 	case S_IFCHR:
@@ -407,5 +410,61 @@ ssize_t vfs_getcwd(struct inode *dir, char *buf, size_t len)
 	}
 	kfree(tmp);
 	kfree(s);
+	return r;
+}
+
+ssize_t vfs_realpath(struct inode *start, const char *path, char *buf, size_t len)
+{
+	char *cur = kmalloc(PATH_MAX);
+	if (!cur)
+		return -ENOMEM;
+	size_t plen = strnlen(path, PATH_MAX - 1);
+	memcpy(cur, path, plen);
+	cur[plen] = 0;
+	struct inode *dir = inode_get(start);
+	ssize_t r = -ELOOP;
+	for (int hops = 0; hops < MAXSYMLINKS; hops++) {
+		struct nameidata nd;
+		r = path_walk(dir, cur, LOOKUP_PARENT, &nd);
+		if (r < 0)
+			break;
+		if (!nd.ip || nd.last_type != LAST_NORM) {
+			r = nd.ip ? -EISDIR : -ENOENT; /* only a named file has a path here */
+			nd_put(&nd);
+			break;
+		}
+		if (S_ISLNK(nd.ip->mode)) {
+			/* Follow the last link by hand: its target is relative to its own directory. */
+			ssize_t n = nd.ip->ops->readlink ? nd.ip->ops->readlink(nd.ip, cur, PATH_MAX - 1)
+							 : -EINVAL;
+			if (n >= 0) {
+				cur[n] = 0;
+				inode_put(dir);
+				dir = inode_get(nd.dir);
+			}
+			nd_put(&nd);
+			r = n < 0 ? n : -ELOOP;
+			if (n < 0)
+				break;
+			continue;
+		}
+		r = vfs_getcwd(nd.dir, buf, len);
+		if (r > 0) {
+			size_t l = (size_t)r - 1;
+			bool slash = !(l == 1 && buf[0] == '/');
+			if (l + slash + nd.last_len + 1 > len) {
+				r = -ENAMETOOLONG;
+			} else {
+				if (slash)
+					buf[l++] = '/';
+				memcpy(buf + l, nd.last, nd.last_len + 1);
+				r = (ssize_t)(l + nd.last_len);
+			}
+		}
+		nd_put(&nd);
+		break;
+	}
+	inode_put(dir);
+	kfree(cur);
 	return r;
 }

@@ -586,6 +586,39 @@ static const struct inode_ops ramfs_ops = {
 	.evict = ramfs_evict,
 };
 
+/*
+ * After umount: nothing holds an inode here any more (vfs_umount checked
+ * sb.active), so the tree is freed without locks. Iterative, not
+ * recursive: a user may nest directories deeper than a kernel stack.
+ */
+static void ramfs_destroy(struct superblock *sb)
+{
+	struct inode *root = sb->root;
+	struct inode *cur = root;
+	for (;;) {
+		struct list_node *ents = &RI(cur)->dir.entries;
+		if (list_empty(ents)) {
+			if (cur == root)
+				break;
+			cur = RI(cur)->dir.parent; /* its entry is still that directory's first */
+			continue;
+		}
+		struct ramfs_dirent *de = container_of(ents->next, struct ramfs_dirent, node);
+		struct inode *v = de->ip;
+		if (S_ISDIR(v->mode) && !list_empty(&RI(v)->dir.entries)) {
+			cur = v;
+			continue;
+		}
+		list_remove(&de->node);
+		kfree(de);
+		v->nlink = S_ISDIR(v->mode) ? 0 : v->nlink - 1;
+		if (v->nlink == 0)
+			ramfs_evict(v);
+	}
+	ramfs_evict(root);
+	kfree(container_of(sb, struct ramfs_sb, sb));
+}
+
 struct superblock *ramfs_create(const char *fstype)
 {
 	struct ramfs_sb *rs = knew(struct ramfs_sb);
@@ -595,6 +628,7 @@ struct superblock *ramfs_create(const char *fstype)
 	rs->sb.fstype = fstype;
 	rs->sb.dev = vfs_anon_dev();
 	rs->sb.maxbytes = 1ULL << 40; /* 1 TiB: fits a 4-level page tree with room to spare */
+	rs->sb.destroy = ramfs_destroy;
 	struct ramfs_inode *root = ri_new(&rs->sb, S_IFDIR | 0755);
 	if (!root) {
 		kfree(rs);

@@ -142,10 +142,6 @@ SYSCALL(NR_faccessat2, faccessat2)
 	return do_faccessat((int)a0, a1, a2, a3);
 }
 
-/*
- * /proc/self/exe is answered from the process's own record until procfs
- * exists; every other path goes to the file system.
- */
 static long do_readlinkat(int dirfd, u64 upath, u64 ubuf, u64 size)
 {
 	if ((int)size <= 0)
@@ -160,19 +156,11 @@ static long do_readlinkat(int dirfd, u64 upath, u64 ubuf, u64 size)
 		kfree(path);
 		return -ENOMEM;
 	}
-	if (strcmp(path, "/proc/self/exe") == 0) {
-		const char *exe = fs_exe();
-		size_t n = strnlen(exe, PATH_MAX);
-		r = n ? (long)MIN(n, len) : -ENOENT;
-		if (n)
-			memcpy(kbuf, exe, (size_t)r);
-	} else {
-		struct inode *start;
-		r = fs_at_start(dirfd, path, &start);
-		if (r == 0) {
-			r = vfs_readlinkat(start, path, kbuf, len);
-			inode_put(start);
-		}
+	struct inode *start;
+	r = fs_at_start(dirfd, path, &start);
+	if (r == 0) {
+		r = vfs_readlinkat(start, path, kbuf, len);
+		inode_put(start);
 	}
 	if (r > 0 && copy_to_domain(fs_dom(), ubuf, kbuf, (size_t)r) < 0)
 		r = -EFAULT;

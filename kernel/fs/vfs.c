@@ -37,6 +37,7 @@ void inode_init(struct inode *ip, struct superblock *sb, u32 mode, const struct 
 {
 	ip->lock = (struct spinlock)SPINLOCK_INIT;
 	ip->refs = 1;
+	__atomic_add_fetch(&sb->active, 1, __ATOMIC_RELAXED);
 	ip->nlink = 0;
 	ip->mode = mode;
 	ip->ops = ops;
@@ -52,6 +53,7 @@ struct inode *inode_get(struct inode *ip)
 	assert(ip->refs > 0 || ip->nlink > 0);
 	ip->refs++;
 	spin_unlock(&ip->lock);
+	__atomic_add_fetch(&ip->sb->active, 1, __ATOMIC_RELAXED);
 	return ip;
 }
 
@@ -65,8 +67,10 @@ void inode_put(struct inode *ip)
 		return;
 	spin_lock(&ip->lock);
 	assert(ip->refs > 0);
-	bool dead = --ip->refs == 0 && ip->nlink == 0;
+	bool dead = --ip->refs == 0 && (ip->nlink == 0 || (ip->flags & I_TRANSIENT));
+	struct superblock *sb = ip->sb; /* ip may be freed by another core once unlocked */
 	spin_unlock(&ip->lock);
+	__atomic_sub_fetch(&sb->active, 1, __ATOMIC_RELEASE);
 	if (dead)
 		ip->ops->evict(ip);
 }

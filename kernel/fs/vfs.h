@@ -23,6 +23,7 @@
  *  - Order: file.pos_lock -> namespace lock -> inode.lock -> kheap/buddy.
  *  - An inode lives while it has references (refs) or links (nlink);
  *    the last of the two to drop calls ops->evict, outside every lock.
+ *    An I_TRANSIENT inode lives while it has references alone.
  */
 #pragma once
 
@@ -79,11 +80,15 @@ struct inode_ops {
 	ssize_t (*readlink)(struct inode *ip, char *buf, size_t len);
 	/* No references and no links left: free the inode and its data. */
 	void (*evict)(struct inode *ip);
+	/* Regular files' open-file operations; NULL: vfs_inode_fops (procfs generates text at open). */
+	const struct file_ops *fops;
 };
 
 enum {
 	I_MOUNTED = 1 << 0,   /* [a] something is mounted on this directory */
 	I_MOUNTROOT = 1 << 1, /* [a] root of a mounted file system */
+	I_TRANSIENT = 1 << 2, /* [I] made per lookup (procfs): freed on its last reference,
+				 whatever nlink says (nlink is then only what stat shows) */
 };
 
 struct inode {
@@ -109,6 +114,9 @@ struct superblock {
 	struct inode *root;        /* [I] holds a reference */
 	u64 maxbytes;              /* [I] largest file size */
 	u64 next_ino;              /* [a] */
+	u32 active;                /* [a] inode references held (not links): umount's busy test */
+	/* After a successful umount, nothing referenced: free everything. NULL: kept (leaked). */
+	void (*destroy)(struct superblock *sb);
 	void *priv;                /* [I] the file system's */
 };
 
@@ -228,6 +236,15 @@ const struct file_ops *chrdev_lookup(kdev_t dev, void **priv);
 void vfs_mount_root(struct superblock *sb);
 /* Mount sb on the directory mp. -EBUSY if something is mounted there already. */
 int vfs_mount(struct superblock *sb, struct inode *mp);
+/*
+ * Unmount the file system whose root is ip (the caller's reference is
+ * consumed): -EINVAL if ip is no mounted root, -EBUSY for the root file
+ * system or while anything else holds an inode of it (a cwd, an open
+ * file, a mount on one of its directories). Then sb->destroy runs.
+ */
+int vfs_umount(struct inode *ip);
+/* One line per mount for /proc/mounts, oldest first: "SRC DIR TYPE rw 0 0\n"; bytes written. */
+size_t vfs_mounts_text(char *buf, size_t len);
 /* A new reference to the root directory. */
 struct inode *vfs_root(void);
 /* ip (consumed) or, if something is mounted on it, the mounted root (a new reference). */
@@ -285,6 +302,11 @@ int vfs_renameat(struct inode *ostart, const char *opath, struct inode *nstart,
 ssize_t vfs_readlinkat(struct inode *start, const char *path, char *buf, size_t len);
 /* The absolute path of dir into buf (NUL-terminated); its length with the NUL. */
 ssize_t vfs_getcwd(struct inode *dir, char *buf, size_t len);
+/*
+ * The absolute path of the file path names, every symlink resolved (the
+ * last one too): what /proc/<pid>/exe shows. NUL-terminated; its length.
+ */
+ssize_t vfs_realpath(struct inode *start, const char *path, char *buf, size_t len);
 /* Open path for execution: a regular file with an execute bit. */
 int vfs_open_exec_at(struct inode *start, const char *path, struct inode **out);
 

@@ -113,11 +113,19 @@ struct proc *proc_alloc(struct proc *parent)
 		memcpy(p->name, parent->name, sizeof p->name);
 		memcpy(p->exe, parent->exe, sizeof p->exe);
 		memcpy(p->sigactions, parent->sigactions, sizeof p->sigactions);
+		spin_lock(&parent->lock);
+		p->cmdline = parent->cmdline_len ? kmalloc(parent->cmdline_len) : NULL;
+		if (p->cmdline) {
+			memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
+			p->cmdline_len = parent->cmdline_len;
+		}
+		spin_unlock(&parent->lock);
 	}
 	spin_lock(&proc_tree_lock);
 	p->pid = id_alloc();
 	if (!p->pid) {
 		spin_unlock(&proc_tree_lock);
+		kfree(p->cmdline);
 		kfree(p);
 		return NULL;
 	}
@@ -150,6 +158,7 @@ void proc_free_unstarted(struct proc *p)
 		fs_exit(p);
 	if (p->dom)
 		domain_put(p->dom);
+	kfree(p->cmdline);
 	kfree(p);
 }
 
@@ -160,7 +169,45 @@ void proc_set_name(struct proc *p, const char *path)
 		if (*s == '/' && s[1])
 			base = s + 1;
 	strlcpy(p->name, base, sizeof p->name);
-	strlcpy(p->exe, path, sizeof p->exe);
+	/* exe names the file itself (/bin/busybox for /bin/sh), as Linux's /proc/<pid>/exe. */
+	if (fs_exe_realpath(path, p->exe, sizeof p->exe) < 0)
+		strlcpy(p->exe, path, sizeof p->exe);
+}
+
+void proc_set_cmdline(struct proc *p, const char *args, u32 argc)
+{
+	size_t len = 0;
+	for (u32 i = 0; i < argc; i++)
+		len += strlen(args + len) + 1;
+	len = MIN(len, (size_t)PROC_CMDLINE_MAX);
+	char *c = len ? kmalloc(len) : NULL;
+	if (c)
+		memcpy(c, args, len);
+	spin_lock(&p->lock);
+	char *old = p->cmdline;
+	p->cmdline = c;
+	p->cmdline_len = c ? (u32)len : 0;
+	spin_unlock(&p->lock);
+	kfree(old);
+}
+
+struct domain *proc_dom_get(struct proc *p)
+{
+	spin_lock(&p->lock);
+	struct domain *d = p->dom;
+	if (d)
+		domain_get(d); /* p's own reference keeps it alive while we hold p->lock */
+	spin_unlock(&p->lock);
+	return d;
+}
+
+struct domain *proc_dom_swap(struct proc *p, struct domain *d)
+{
+	spin_lock(&p->lock);
+	struct domain *old = p->dom;
+	p->dom = d;
+	spin_unlock(&p->lock);
+	return old;
 }
 
 /* Initial user registers: entry point, stack, interrupts on. */
@@ -204,6 +251,8 @@ int proc_spawn_init(const char *path, char *const argv[], char *const envp[])
 	init_proc = p;
 	vaddr_t entry, sp;
 	int r = exec_prepare(&args, &p->dom, &entry, &sp);
+	if (r == 0)
+		proc_set_cmdline(p, args.buf, args.argc);
 	kfree(args.buf);
 	if (r < 0) {
 		init_proc = NULL;
@@ -266,6 +315,7 @@ void proc_reap(struct proc *p)
 	procs[p->pid] = NULL;
 	id_free(p->pid);
 	nprocs--;
+	kfree(p->cmdline);
 	kfree(p);
 }
 
@@ -275,8 +325,7 @@ static void proc_finish(struct proc *p, int status)
 	alarm_cancel(p);
 	fs_exit(p);
 	domain_deactivate(p->dom);
-	domain_put(p->dom);
-	p->dom = NULL;
+	domain_put(proc_dom_swap(p, NULL));
 	if (__atomic_exchange_n(&p->vfork_child_pending, 0, __ATOMIC_ACQ_REL))
 		waitq_wake_all(&p->vfork_done);
 

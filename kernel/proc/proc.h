@@ -23,7 +23,8 @@ struct fdtable;
 struct inode;
 
 #define PROC_NAME_MAX 16
-#define PID_MAX 32768 /* pids are 1 .. PID_MAX-1 */
+#define PID_MAX 32768          /* pids and tids are below this */
+#define PROC_CMDLINE_MAX 4096  /* argv kept for /proc/<pid>/cmdline; longer is cut */
 #define NSIG 64
 
 struct k_sigaction {
@@ -55,13 +56,16 @@ struct proc {
 	bool exiting;               /* [a] exit_group or fatal signal in progress */
 	int exit_code;              /* [lock] status to report once the last thread is gone */
 
-	struct domain *dom;         /* [owner thread] replaced by execve */
+	struct domain *dom;         /* [owner thread] replaced by execve; swapped under lock
+	                               so other cores may take a reference (proc_dom_get) */
 	struct fdtable *files;      /* [owner thread] */
 	struct inode *cwd;          /* [owner thread] */
 	u32 umask;
 	u32 tickets;                /* lottery tickets for its threads */
 	char name[PROC_NAME_MAX];   /* [owner thread] */
 	char exe[128];              /* [owner thread] path of the executable */
+	char *cmdline;              /* [lock] argv, NUL-separated (kmalloc'd), or NULL */
+	u32 cmdline_len;            /* [lock] */
 	u64 start_ns;
 	u64 utime_ns, stime_ns;     /* [a] */
 	u64 cutime_ns, cstime_ns;   /* [proc_tree_lock] reaped children */
@@ -145,6 +149,12 @@ void thread_return_to_user(struct trapframe *tf);
 struct proc *proc_alloc(struct proc *parent);
 void proc_free_unstarted(struct proc *p);
 void proc_set_name(struct proc *p, const char *path);
+/* Record argv (argc strings packed in args) for /proc/<pid>/cmdline; out of memory keeps none. */
+void proc_set_cmdline(struct proc *p, const char *args, u32 argc);
+/* p's domain with a new reference (domain_put it), or NULL once p has exited. */
+struct domain *proc_dom_get(struct proc *p);
+/* Replace p's domain (exec, exit) so proc_dom_get never sees a freed one; returns the old. */
+struct domain *proc_dom_swap(struct proc *p, struct domain *d);
 void proc_reap(struct proc *p); /* caller holds proc_tree_lock */
 void alarm_cancel(struct proc *p);
 u32 proc_count(void);

@@ -209,15 +209,17 @@ static long do_execve(const char *kpath, u64 argv, u64 envp, bool have_args,
 	struct domain *nd;
 	vaddr_t entry, sp;
 	r = exec_prepare(&args, &nd, &entry, &sp);
+	if (r == 0)
+		proc_set_cmdline(p, args.buf, args.argc);
 	if (!preset)
 		kfree(args.buf);
 	if (r < 0)
 		return r;
 	/* Everything is ready: commit (nothing below can fail). */
-	struct domain *old = p->dom, *mine = t->dom;
-	p->dom = nd;        /* the process's reference moves to the new image */
+	struct domain *mine = t->dom;
+	struct domain *old = proc_dom_swap(p, nd); /* the process's reference moves to the new image */
 	domain_get(nd);
-	t->dom = nd;        /* and so does this thread's */
+	t->dom = nd;                               /* and so does this thread's */
 	domain_activate(nd);
 	domain_put(mine);
 	domain_put(old);
@@ -547,6 +549,7 @@ SYSCALL(SYS_spawn, spawn)
 	if (fr == 0)
 		fs_exec(c);
 	proc_set_name(c, args.path);
+	proc_set_cmdline(c, args.buf, args.argc);
 	kfree(args.buf);
 	for (int i = 0; i < NSIG; i++) /* handlers do not survive into a new image */
 		if (c->sigactions[i].handler > SIG_IGN)

@@ -14,6 +14,5 @@ struct shim_proc {
 	struct fdtable *files;
 	struct inode *cwd; /* NULL: "/" */
 	unsigned umask;
-	char exe[128];
 };
 extern struct shim_proc shim_proc;

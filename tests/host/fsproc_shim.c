@@ -45,11 +45,6 @@ u32 fs_umask_swap(u32 mask)
 	return old;
 }
 
-const char *fs_exe(void)
-{
-	return shim_proc.exe;
-}
-
 /* No disks on the host: sync(2) has nothing to write back. */
 long bcache_sync_thread(struct blk_dev *dev)
 {

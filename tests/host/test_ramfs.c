@@ -745,6 +745,69 @@ START_TEST(test_mounts)
 }
 END_TEST
 
+/* umount: busy while anything holds an inode there; then the whole tree is freed (ASan checks). */
+START_TEST(test_umount)
+{
+	ck_assert_int_eq(vfs_mkdirat(root, "mnt", 0755), 0);
+	struct inode *mp;
+	ck_assert_int_eq(vfs_lookup(root, "mnt", 0, &mp), 0);
+	ck_assert_int_eq(vfs_mount(ramfs_create("tmpfs"), mp), 0);
+	inode_put(mp);
+	ck_assert_int_eq(vfs_mkdirat(root, "mnt/a", 0755), 0);
+	ck_assert_int_eq(vfs_mkdirat(root, "mnt/a/b", 0755), 0);
+	ck_assert_int_eq(vfs_mkdirat(root, "mnt/a/b/c", 0755), 0);
+	ck_assert_int_eq(put_file("mnt/a/b/c/f", "data", 4), 4);
+	ck_assert_int_eq(vfs_linkat(root, "mnt/a/b/c/f", root, "mnt/g", 0), 0);
+	ck_assert_int_eq(vfs_symlinkat("a/b", root, "mnt/l"), 0);
+	ck_assert_int_eq(vfs_mkdirat(root, "mnt/e", 0755), 0);
+
+	struct inode *ip, *deep;
+	/* Not a mount, and the root file system: never unmounted. */
+	ck_assert_int_eq(vfs_lookup(root, "mnt/a", 0, &ip), 0);
+	ck_assert_int_eq(vfs_umount(ip), -EINVAL);
+	ck_assert_int_eq(vfs_umount(vfs_root()), -EBUSY);
+	/* An inode held deep inside makes it busy. */
+	ck_assert_int_eq(vfs_lookup(root, "mnt/a/b/c", 0, &deep), 0);
+	ck_assert_int_eq(vfs_lookup(root, "mnt", 0, &ip), 0);
+	ck_assert_int_eq(vfs_umount(ip), -EBUSY);
+	inode_put(deep);
+	ck_assert_int_eq(vfs_lookup(root, "mnt", 0, &ip), 0);
+	ck_assert_int_eq(vfs_umount(ip), 0);
+	/* The directory below shows again, empty, and may take a new mount. */
+	ck_assert(!exists("mnt/g"));
+	ck_assert_int_eq(vfs_lookup(root, "mnt", 0, &mp), 0);
+	ck_assert_int_eq(vfs_mount(ramfs_create("tmpfs"), mp), 0);
+	inode_put(mp);
+	ck_assert_int_eq(vfs_lookup(root, "mnt", 0, &ip), 0);
+	ck_assert_int_eq(vfs_umount(ip), 0);
+
+	char buf[256];
+	ck_assert_int_eq(vfs_mounts_text(buf, sizeof buf), 21);
+	ck_assert_str_eq(buf, "ramfs / ramfs rw 0 0\n");
+}
+END_TEST
+
+/* vfs_realpath: every symlink resolved, the last one too. */
+START_TEST(test_realpath)
+{
+	char buf[PATH_MAX];
+	ck_assert_int_eq(vfs_mkdirat(root, "bin", 0755), 0);
+	ck_assert_int_eq(put_file("bin/busybox", "x", 1), 1);
+	ck_assert_int_eq(vfs_symlinkat("busybox", root, "bin/sh"), 0);
+	ck_assert_int_eq(vfs_symlinkat("/bin", root, "b"), 0);
+	ck_assert_int_eq(vfs_realpath(root, "/b/sh", buf, sizeof buf), 12);
+	ck_assert_str_eq(buf, "/bin/busybox");
+	ck_assert_int_eq(vfs_realpath(root, "bin/../bin/busybox", buf, sizeof buf), 12);
+	ck_assert_int_eq(put_file("top", "t", 1), 1);
+	ck_assert_int_eq(vfs_realpath(root, "/top", buf, sizeof buf), 4);
+	ck_assert_str_eq(buf, "/top");
+	ck_assert_int_eq(vfs_realpath(root, "/bin/none", buf, sizeof buf), -ENOENT);
+	ck_assert_int_eq(vfs_realpath(root, "/b/sh", buf, 8), -ENAMETOOLONG);
+	ck_assert_int_eq(vfs_symlinkat("loop", root, "loop"), 0);
+	ck_assert_int_eq(vfs_realpath(root, "loop", buf, sizeof buf), -ELOOP);
+}
+END_TEST
+
 /* ---- device nodes and char devices ---- */
 
 static ssize_t fake_read(struct file *f, struct uio *u, u64 *pos)
@@ -906,6 +969,8 @@ int main(void)
 	tcase_add_test(tc, test_getcwd);
 	tcase_add_test(tc, test_mounts);
 	tcase_add_test(tc, test_device_nodes);
+	tcase_add_test(tc, test_umount);
+	tcase_add_test(tc, test_realpath);
 	tcase_add_test(tc, test_devfs);
 	tcase_add_test(tc, test_exec_and_kernel_read);
 	tcase_add_test(tc, test_stat_layouts);

@@ -1,0 +1,730 @@
+/*
+ * procfs (see procfs.h): the file tree and the text of each file.
+ *
+ * Owns nothing shared but each mount's root inode. Other inodes are made
+ * by lookup as I_TRANSIENT, so the last inode_put frees them;
+ * their number is fixed by what they name (pid << 8 | kind), so getcwd
+ * and find see the same file each time. A pid directory holds only the
+ * pid: every read of it looks the process up again, and a process that
+ * is gone gives ENOENT, never a stale pointer.
+ *
+ * Locks: none of its own. Process fields are read under proc_tree_lock
+ * (the process cannot be reaped meanwhile), then proc.lock, then the
+ * domain's lock, the order getpstat uses. The text is generated at open
+ * into a kmalloc'd buffer (file.priv) with those locks held (no user
+ * memory is touched), and copied out by read with none held.
+ */
+#include "fs/procfs.h"
+#include "proc/proc.h"
+#include "mm/domain.h"
+#include "mm/buddy.h"
+#include "mm/kheap.h"
+#include "mm/layout.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/time.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+#define USER_HZ 100 /* clock ticks of /proc times, as Linux's USER_HZ on x86-64 */
+#define NS_PER_TICK (1000000000UL / USER_HZ)
+#define TEXT_SIZE (16 * 1024)      /* most files */
+#define TEXT_SIZE_MAPS (64 * 1024) /* a region list is cut here */
+
+enum pf_kind {
+	PF_ROOT,
+	PF_PIDDIR,
+	PF_SELF,
+	/* files of the root */
+	PF_MEMINFO,
+	PF_UPTIME,
+	PF_LOADAVG,
+	PF_MOUNTS,
+	PF_STAT,
+	PF_CPUINFO,
+	PF_VERSION,
+	PF_FILESYSTEMS,
+	/* files of a pid directory */
+	PF_PID_STAT,
+	PF_PID_STATUS,
+	PF_PID_CMDLINE,
+	PF_PID_MAPS,
+	PF_PID_COMM,
+	PF_PID_EXE,
+};
+
+struct pf_entry {
+	const char *name;
+	enum pf_kind kind;
+	u32 mode;
+};
+
+static const struct pf_entry root_entries[] = {
+	{"self", PF_SELF, S_IFLNK | 0777},
+	{"meminfo", PF_MEMINFO, S_IFREG | 0444},
+	{"uptime", PF_UPTIME, S_IFREG | 0444},
+	{"loadavg", PF_LOADAVG, S_IFREG | 0444},
+	{"mounts", PF_MOUNTS, S_IFREG | 0444},
+	{"stat", PF_STAT, S_IFREG | 0444},
+	{"cpuinfo", PF_CPUINFO, S_IFREG | 0444},
+	{"version", PF_VERSION, S_IFREG | 0444},
+	{"filesystems", PF_FILESYSTEMS, S_IFREG | 0444},
+};
+
+static const struct pf_entry pid_entries[] = {
+	{"stat", PF_PID_STAT, S_IFREG | 0444},
+	{"status", PF_PID_STATUS, S_IFREG | 0444},
+	{"cmdline", PF_PID_CMDLINE, S_IFREG | 0444},
+	{"maps", PF_PID_MAPS, S_IFREG | 0444},
+	{"comm", PF_PID_COMM, S_IFREG | 0444},
+	{"exe", PF_PID_EXE, S_IFLNK | 0777},
+};
+
+/* getdents positions: 0 ".", 1 "..", then the table, then pids from here. */
+#define POS_TABLE 2
+#define POS_PIDS 1000
+
+struct pf_inode {
+	struct inode vfs;
+	u32 pid;           /* [I] pid directories and their files */
+	enum pf_kind kind; /* [I] */
+};
+
+static const struct inode_ops pf_ops;
+
+static inline struct pf_inode *PI(struct inode *ip)
+{
+	return container_of(ip, struct pf_inode, vfs);
+}
+
+static struct inode *pf_new(struct superblock *sb, enum pf_kind kind, u32 pid, u32 mode)
+{
+	struct pf_inode *pi = knew(struct pf_inode);
+	if (!pi)
+		return NULL;
+	inode_init(&pi->vfs, sb, mode, &pf_ops);
+	pi->vfs.ino = ((u64)pid << 8) | ((u64)kind + 1);
+	pi->vfs.nlink = S_ISDIR(mode) ? 2 : 1; /* for stat only: I_TRANSIENT decides its life */
+	pi->vfs.flags = I_TRANSIENT;
+	pi->pid = pid;
+	pi->kind = kind;
+	return &pi->vfs;
+}
+
+/* Is pid a process that has not been reaped? */
+static bool pid_alive(u32 pid)
+{
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	bool alive = p && p->state != PROC_REAPED;
+	spin_unlock(&proc_tree_lock);
+	return alive;
+}
+
+static u32 current_pid(void)
+{
+	struct thread *t = current_thread();
+	return t ? t->proc->pid : 0;
+}
+
+/* A decimal pid with no sign, no leading zero, below PID_MAX; else 0. */
+static u32 parse_pid(const char *name, size_t len)
+{
+	if (!len || len > 5 || name[0] == '0')
+		return 0;
+	u32 v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+		v = v * 10 + (u32)(name[i] - '0');
+	}
+	return v < PID_MAX ? v : 0;
+}
+
+/* ---- directories ---- */
+
+static int lookup_table(struct inode *dir, const struct pf_entry *t, size_t n, u32 pid,
+			const char *name, size_t len, struct inode **out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strlen(t[i].name) != len || memcmp(t[i].name, name, len) != 0)
+			continue;
+		*out = pf_new(dir->sb, t[i].kind, pid, t[i].mode);
+		return *out ? 0 : -ENOMEM;
+	}
+	return -ENOENT;
+}
+
+static int pf_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
+{
+	struct pf_inode *pd = PI(dir);
+	if (len == 2 && name[0] == '.' && name[1] == '.') {
+		*out = inode_get(dir->sb->root);
+		return 0;
+	}
+	if (pd->kind == PF_PIDDIR) {
+		if (!pid_alive(pd->pid))
+			return -ENOENT;
+		return lookup_table(dir, pid_entries, ARRAY_SIZE(pid_entries), pd->pid, name, len,
+				    out);
+	}
+	int r = lookup_table(dir, root_entries, ARRAY_SIZE(root_entries), 0, name, len, out);
+	if (r != -ENOENT)
+		return r;
+	u32 pid = parse_pid(name, len);
+	if (!pid || !pid_alive(pid))
+		return -ENOENT;
+	*out = pf_new(dir->sb, PF_PIDDIR, pid, S_IFDIR | 0555);
+	return *out ? 0 : -ENOMEM;
+}
+
+static unsigned dtype_of(u32 mode)
+{
+	return (mode & S_IFMT) >> 12; /* DT_* are the S_IFMT bits shifted down */
+}
+
+static bool emit_table(struct dir_emit *de, const struct pf_entry *t, size_t n, u32 pid,
+		       u64 *pos)
+{
+	for (size_t i = *pos - POS_TABLE; i < n; i++) {
+		u64 ino = ((u64)pid << 8) | ((u64)t[i].kind + 1);
+		if (!de->emit(de, t[i].name, strlen(t[i].name), ino, dtype_of(t[i].mode),
+			      POS_TABLE + i + 1))
+			return false;
+		*pos = POS_TABLE + i + 1;
+	}
+	return true;
+}
+
+static int pf_iterate(struct inode *dir, u64 *pos, struct dir_emit *de)
+{
+	struct pf_inode *pd = PI(dir);
+	if (pd->kind == PF_PIDDIR && !pid_alive(pd->pid))
+		return 0; /* a vanished process lists nothing, like a removed directory */
+	if (*pos == 0) {
+		if (!de->emit(de, ".", 1, dir->ino, DT_DIR, 1))
+			return 0;
+		*pos = 1;
+	}
+	if (*pos == 1) {
+		if (!de->emit(de, "..", 2, dir->sb->root->ino, DT_DIR, 2))
+			return 0;
+		*pos = POS_TABLE;
+	}
+	if (pd->kind == PF_PIDDIR) {
+		if (*pos < POS_TABLE + ARRAY_SIZE(pid_entries))
+			emit_table(de, pid_entries, ARRAY_SIZE(pid_entries), pd->pid, pos);
+		return 0;
+	}
+	if (*pos < POS_TABLE + ARRAY_SIZE(root_entries) &&
+	    !emit_table(de, root_entries, ARRAY_SIZE(root_entries), 0, pos))
+		return 0;
+	if (*pos < POS_PIDS)
+		*pos = POS_PIDS;
+	/* emit fills a kernel buffer: it may run under proc_tree_lock. */
+	spin_lock(&proc_tree_lock);
+	for (u32 pid = (u32)(*pos - POS_PIDS); pid < PID_MAX; pid++) {
+		struct proc *p = proc_find(pid);
+		if (!p || p->state == PROC_REAPED)
+			continue;
+		char name[12];
+		int n = snprintf(name, sizeof name, "%u", pid);
+		if (!de->emit(de, name, (size_t)n, (u64)pid << 8 | (PF_PIDDIR + 1), DT_DIR,
+			      POS_PIDS + pid + 1))
+			break;
+		*pos = POS_PIDS + pid + 1;
+	}
+	spin_unlock(&proc_tree_lock);
+	return 0;
+}
+
+static ssize_t pf_readlink(struct inode *ip, char *buf, size_t len)
+{
+	struct pf_inode *pi = PI(ip);
+	char tmp[sizeof ((struct proc *)0)->exe];
+	size_t n;
+	if (pi->kind == PF_SELF) {
+		u32 pid = current_pid();
+		if (!pid)
+			return -ENOENT; /* no calling process (a kernel walk) */
+		n = (size_t)snprintf(tmp, sizeof tmp, "%u", pid);
+	} else {
+		spin_lock(&proc_tree_lock);
+		struct proc *p = proc_find(pi->pid);
+		if (p && p->state == PROC_ALIVE)
+			strlcpy(tmp, p->exe, sizeof tmp);
+		else
+			tmp[0] = 0;
+		spin_unlock(&proc_tree_lock);
+		n = strlen(tmp);
+		if (!n)
+			return -ENOENT; /* a zombie has no executable any more */
+	}
+	n = MIN(n, len);
+	memcpy(buf, tmp, n);
+	return (ssize_t)n;
+}
+
+static void pf_evict(struct inode *ip)
+{
+	kfree(PI(ip));
+}
+
+/* ---- text ---- */
+
+struct text {
+	char *buf;
+	size_t len, cap;
+};
+
+static void tprintf(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tprintf(struct text *t, const char *fmt, ...)
+{
+	if (t->len + 1 >= t->cap)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		t->len = MIN(t->cap - 1, t->len + (size_t)n); /* cut, never overrun */
+}
+
+/* What the per-process files show, copied under the locks. */
+struct psnap {
+	u32 pid, ppid, pgid, sid, nthreads, umask;
+	char state;
+	char name[PROC_NAME_MAX];
+	u64 utime, stime, cutime, cstime, start; /* ticks */
+	u32 last_cpu;
+	/* from the domain */
+	u64 vsize, rss_pages, stack_pages, data_pages, text_pages;
+	vaddr_t brk_start, brk;
+};
+
+static char thread_state(struct thread *t)
+{
+	switch (__atomic_load_n(&t->task.state, __ATOMIC_RELAXED)) {
+	case TASK_RUNNING:
+	case TASK_NOTIFIED:
+	case TASK_QUEUED:
+		return 'R';
+	default:
+		return 'S';
+	}
+}
+
+static void snap_domain(struct domain *d, struct psnap *s)
+{
+	spin_lock(&d->lock);
+	struct list_node *pos;
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		u64 n = (r->end - r->start) / PAGE_SIZE;
+		s->vsize += r->end - r->start;
+		if (r->flags & REGION_STACK)
+			s->stack_pages += n;
+		else if ((r->flags & REGION_IMAGE) && !(r->flags & REGION_WRITE))
+			s->text_pages += n;
+		else
+			s->data_pages += n;
+	}
+	s->rss_pages = d->resident;
+	s->brk_start = d->brk_start;
+	s->brk = d->brk;
+	spin_unlock(&d->lock);
+}
+
+/* Fill s for pid; with dom, also hand back a reference to its domain (NULL for a zombie). */
+static int snap_proc(u32 pid, struct psnap *s, struct domain **dom)
+{
+	memset(s, 0, sizeof *s);
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	if (!p || p->state == PROC_REAPED) {
+		spin_unlock(&proc_tree_lock);
+		return -ENOENT;
+	}
+	s->pid = p->pid;
+	s->ppid = p->parent ? p->parent->pid : 0;
+	s->pgid = p->pgid;
+	s->sid = p->sid;
+	s->umask = __atomic_load_n(&p->umask, __ATOMIC_RELAXED);
+	memcpy(s->name, p->name, sizeof s->name);
+	s->name[PROC_NAME_MAX - 1] = 0;
+	s->utime = __atomic_load_n(&p->utime_ns, __ATOMIC_RELAXED) / NS_PER_TICK;
+	s->stime = __atomic_load_n(&p->stime_ns, __ATOMIC_RELAXED) / NS_PER_TICK;
+	s->cutime = p->cutime_ns / NS_PER_TICK;
+	s->cstime = p->cstime_ns / NS_PER_TICK;
+	s->start = p->start_ns / NS_PER_TICK;
+	s->state = 'Z';
+	struct domain *d = NULL;
+	if (p->state == PROC_ALIVE) {
+		spin_lock(&p->lock);
+		s->nthreads = p->nthreads;
+		if (!list_empty(&p->threads)) {
+			struct thread *t = container_of(p->threads.next, struct thread, proc_node);
+			s->state = thread_state(t);
+			s->last_cpu = __atomic_load_n(&t->task.home, __ATOMIC_RELAXED);
+		}
+		d = p->dom;
+		if (d)
+			domain_get(d); /* p's own reference keeps d alive under p->lock */
+		spin_unlock(&p->lock);
+	}
+	spin_unlock(&proc_tree_lock);
+	if (d) {
+		snap_domain(d, s);
+		if (dom)
+			*dom = d;
+		else
+			domain_put(d);
+	}
+	return 0;
+}
+
+static int gen_pid_stat(u32 pid, struct text *t)
+{
+	struct psnap s;
+	int r = snap_proc(pid, &s, NULL);
+	if (r < 0)
+		return r;
+	/* proc(5) field order; fields Ferry does not keep are 0. */
+	tprintf(t,
+		"%u (%s) %c %u %u %u 0 -1 4194304 0 0 0 0 %lu %lu %lu %lu 20 0 %u 0 %lu %lu %lu "
+		"18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 %u 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+		s.pid, s.name, s.state, s.ppid, s.pgid, s.sid, s.utime, s.stime, s.cutime,
+		s.cstime, s.nthreads, s.start, s.vsize, s.rss_pages, s.last_cpu);
+	return 0;
+}
+
+static const char *state_name(char c)
+{
+	switch (c) {
+	case 'R':
+		return "running";
+	case 'Z':
+		return "zombie";
+	default:
+		return "sleeping";
+	}
+}
+
+static int gen_pid_status(u32 pid, struct text *t)
+{
+	struct psnap s;
+	int r = snap_proc(pid, &s, NULL);
+	if (r < 0)
+		return r;
+	u64 kb = PAGE_SIZE / 1024;
+	/* Ferry keeps no peaks: VmPeak and VmHWM repeat the current VmSize and VmRSS. */
+	tprintf(t,
+		"Name:\t%s\nUmask:\t0%u%u%u\nState:\t%c (%s)\nTgid:\t%u\nNgid:\t0\nPid:\t%u\n"
+		"PPid:\t%u\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\n"
+		"Groups:\t\nVmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n"
+		"VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\n"
+		"VmExe:\t%8lu kB\nVmSwap:\t       0 kB\nThreads:\t%u\n",
+		/* The kernel's printf has no %o: the umask goes digit by digit. */
+		s.name, (s.umask >> 6) & 7, (s.umask >> 3) & 7, s.umask & 7, s.state,
+		state_name(s.state), s.pid, s.pid, s.ppid,
+		s.vsize / 1024, s.vsize / 1024, s.rss_pages * kb, s.rss_pages * kb,
+		s.data_pages * kb, s.stack_pages * kb, s.text_pages * kb, s.nthreads);
+	return 0;
+}
+
+static int gen_pid_comm(u32 pid, struct text *t)
+{
+	struct psnap s;
+	int r = snap_proc(pid, &s, NULL);
+	if (r < 0)
+		return r;
+	tprintf(t, "%s\n", s.name);
+	return 0;
+}
+
+static int gen_pid_cmdline(u32 pid, struct text *t)
+{
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	int r = p && p->state != PROC_REAPED ? 0 : -ENOENT;
+	if (p && p->state == PROC_ALIVE) {
+		/* A zombie's cmdline is empty, as on Linux. */
+		spin_lock(&p->lock);
+		size_t n = MIN((size_t)p->cmdline_len, t->cap);
+		memcpy(t->buf, p->cmdline, n);
+		t->len = n;
+		spin_unlock(&p->lock);
+	}
+	spin_unlock(&proc_tree_lock);
+	return r;
+}
+
+static int gen_pid_maps(u32 pid, struct text *t)
+{
+	struct psnap s;
+	struct domain *d = NULL;
+	char exe[sizeof ((struct proc *)0)->exe];
+	int r = snap_proc(pid, &s, &d);
+	if (r < 0 || !d)
+		return r;
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	strlcpy(exe, p ? p->exe : "", sizeof exe);
+	spin_unlock(&proc_tree_lock);
+
+	spin_lock(&d->lock);
+	struct list_node *pos;
+	list_for_each(pos, &d->regions)
+	{
+		struct region *rg = container_of(pos, struct region, node);
+		const char *name = rg->flags & REGION_STACK  ? "[stack]"
+				   : rg->flags & REGION_HEAP ? "[heap]"
+				   : rg->flags & REGION_IMAGE ? exe
+							      : "";
+		size_t before = t->len;
+		tprintf(t, "%08lx-%08lx %c%c%c%c 00000000 00:00 0", rg->start, rg->end,
+			rg->flags & REGION_READ ? 'r' : '-', rg->flags & REGION_WRITE ? 'w' : '-',
+			rg->flags & REGION_EXEC ? 'x' : '-', rg->flags & REGION_SHARED ? 's' : 'p');
+		if (*name) {
+			/* Linux pads the path to column 73. */
+			int pad = 73 - (int)(t->len - before);
+			tprintf(t, "%*s%s", pad > 1 ? pad : 1, "", name);
+		}
+		tprintf(t, "\n");
+	}
+	spin_unlock(&d->lock);
+	domain_put(d);
+	return 0;
+}
+
+static int gen_meminfo(struct text *t)
+{
+	u64 kb = PAGE_SIZE / 1024;
+	u64 total = buddy_total_pages() * kb, free = buddy_free_pages() * kb;
+	/*
+	 * Ferry has no page cache to reclaim and no swap yet: available is
+	 * what is free, and file data (ramfs) is not counted apart.
+	 */
+	tprintf(t,
+		"MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n"
+		"Buffers:               0 kB\nCached:                0 kB\n"
+		"SwapCached:            0 kB\nShmem:                 0 kB\n"
+		"SReclaimable:          0 kB\nSwapTotal:             0 kB\n"
+		"SwapFree:              0 kB\n",
+		total, free, free);
+	return 0;
+}
+
+static u64 idle_ns_all(void)
+{
+	u64 idle = 0;
+	for (u32 i = 0; i < ncpus; i++)
+		idle += __atomic_load_n(&cpus[i]->exec.idle_ns, __ATOMIC_RELAXED);
+	return idle;
+}
+
+static int gen_uptime(struct text *t)
+{
+	u64 up = tsc_ns() / 10000000UL, idle = idle_ns_all() / 10000000UL; /* hundredths */
+	tprintf(t, "%lu.%02lu %lu.%02lu\n", up / 100, up % 100, idle / 100, idle % 100);
+	return 0;
+}
+
+/* Tasks waiting in run queues plus cores not halted: an instant count, not an average. */
+static u32 runnable_now(void)
+{
+	u32 n = 0;
+	for (u32 i = 0; i < ncpus; i++) {
+		n += __atomic_load_n(&cpus[i]->exec.nr_runnable, __ATOMIC_RELAXED);
+		n += !__atomic_load_n(&cpus[i]->exec.idle, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+static int gen_loadavg(struct text *t)
+{
+	u32 run = runnable_now(), last = 0, total = 0;
+	spin_lock(&proc_tree_lock);
+	for (u32 pid = 1; pid < PID_MAX; pid++) {
+		struct proc *p = proc_find(pid);
+		if (p && p->state != PROC_REAPED) {
+			last = pid;
+			total++;
+		}
+	}
+	spin_unlock(&proc_tree_lock);
+	/* Ferry keeps no load average: all three figures are the instant count. */
+	tprintf(t, "%u.00 %u.00 %u.00 %u/%u %u\n", run, run, run, MIN(run, total), total, last);
+	return 0;
+}
+
+static int gen_stat(struct text *t)
+{
+	/*
+	 * Per core: busy is time not halted. Ferry does not split user from
+	 * kernel time per core, so busy time is all shown as user time.
+	 */
+	u64 up = tsc_ns() / NS_PER_TICK, tot_idle = 0, tot_busy = 0, ctxt = 0;
+	for (u32 i = 0; i < ncpus; i++) {
+		u64 idle = __atomic_load_n(&cpus[i]->exec.idle_ns, __ATOMIC_RELAXED) / NS_PER_TICK;
+		idle = MIN(idle, up);
+		tot_idle += idle;
+		tot_busy += up - idle;
+		ctxt += __atomic_load_n(&cpus[i]->exec.polls, __ATOMIC_RELAXED);
+	}
+	tprintf(t, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\n", tot_busy, tot_idle);
+	for (u32 i = 0; i < ncpus; i++) {
+		u64 idle = __atomic_load_n(&cpus[i]->exec.idle_ns, __ATOMIC_RELAXED) / NS_PER_TICK;
+		idle = MIN(idle, up);
+		tprintf(t, "cpu%u %lu 0 0 %lu 0 0 0 0 0 0\n", i, up - idle, idle);
+	}
+	tprintf(t, "intr 0\nctxt %lu\nbtime 0\nprocesses %u\nprocs_running %u\nprocs_blocked 0\n",
+		ctxt, proc_count(), runnable_now());
+	return 0;
+}
+
+static int gen_cpuinfo(struct text *t)
+{
+	u32 a, b, c, d;
+	char vendor[13], model[49];
+	cpuid(0, 0, &a, &b, &c, &d);
+	memcpy(vendor, &b, 4);
+	memcpy(vendor + 4, &d, 4);
+	memcpy(vendor + 8, &c, 4);
+	vendor[12] = 0;
+	strlcpy(model, "unknown", sizeof model);
+	cpuid(0x80000000, 0, &a, &b, &c, &d);
+	if (a >= 0x80000004) {
+		u32 *w = (u32 *)model;
+		for (u32 leaf = 0; leaf < 3; leaf++)
+			cpuid(0x80000002 + leaf, 0, &w[leaf * 4], &w[leaf * 4 + 1], &w[leaf * 4 + 2],
+			      &w[leaf * 4 + 3]);
+		model[48] = 0;
+	}
+	u64 mhz = tsc_hz() / 1000000;
+	for (u32 i = 0; i < ncpus; i++)
+		tprintf(t, "processor\t: %u\nvendor_id\t: %s\nmodel name\t: %s\ncpu MHz\t\t: %lu.000\n"
+			   "cpu cores\t: %u\n\n",
+			i, vendor, model, mhz, ncpus);
+	return 0;
+}
+
+static int generate(struct pf_inode *pi, struct text *t)
+{
+	switch (pi->kind) {
+	case PF_MEMINFO:
+		return gen_meminfo(t);
+	case PF_UPTIME:
+		return gen_uptime(t);
+	case PF_LOADAVG:
+		return gen_loadavg(t);
+	case PF_MOUNTS:
+		t->len = vfs_mounts_text(t->buf, t->cap);
+		return 0;
+	case PF_STAT:
+		return gen_stat(t);
+	case PF_CPUINFO:
+		return gen_cpuinfo(t);
+	case PF_VERSION:
+		tprintf(t, "Ferry version 6.1.0-ferry (a small multicore x86-64 kernel) #1 SMP\n");
+		return 0;
+	case PF_FILESYSTEMS:
+		tprintf(t, "nodev\trootfs\nnodev\tramfs\nnodev\ttmpfs\nnodev\tdevfs\nnodev\tproc\n");
+		return 0;
+	case PF_PID_STAT:
+		return gen_pid_stat(pi->pid, t);
+	case PF_PID_STATUS:
+		return gen_pid_status(pi->pid, t);
+	case PF_PID_CMDLINE:
+		return gen_pid_cmdline(pi->pid, t);
+	case PF_PID_MAPS:
+		return gen_pid_maps(pi->pid, t);
+	case PF_PID_COMM:
+		return gen_pid_comm(pi->pid, t);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---- open files: the text is made once, at open ---- */
+
+static int pf_open(struct inode *ip, struct file *f)
+{
+	if (f->fmode & FMODE_WRITE)
+		return -EACCES;
+	struct text *t = knew(struct text);
+	if (!t)
+		return -ENOMEM;
+	t->cap = PI(ip)->kind == PF_PID_MAPS ? TEXT_SIZE_MAPS : TEXT_SIZE;
+	t->buf = kmalloc(t->cap);
+	int r = t->buf ? generate(PI(ip), t) : -ENOMEM;
+	if (r < 0) {
+		kfree(t->buf);
+		kfree(t);
+		return r;
+	}
+	f->priv = t;
+	return 0;
+}
+
+static ssize_t pf_read(struct file *f, struct uio *u, u64 *pos)
+{
+	struct text *t = f->priv;
+	if (*pos >= t->len)
+		return 0;
+	size_t n = MIN(u->resid, t->len - *pos);
+	size_t before = u->resid;
+	int r = uio_copy_out(u, t->buf + *pos, n);
+	size_t done = before - u->resid;
+	*pos += done;
+	return done ? (ssize_t)done : r;
+}
+
+static void pf_release(struct file *f)
+{
+	struct text *t = f->priv;
+	if (t) {
+		kfree(t->buf);
+		kfree(t);
+	}
+}
+
+static const struct file_ops pf_fops = {
+	.read = pf_read,
+	.open = pf_open,
+	.release = pf_release,
+};
+
+static const struct inode_ops pf_ops = {
+	.lookup = pf_lookup,
+	.iterate = pf_iterate,
+	.readlink = pf_readlink,
+	.evict = pf_evict,
+	.fops = &pf_fops,
+};
+
+static void procfs_destroy(struct superblock *sb)
+{
+	kfree(PI(sb->root));
+	kfree(sb);
+}
+
+struct superblock *procfs_create(void)
+{
+	struct superblock *sb = knew(struct superblock);
+	if (!sb)
+		return NULL;
+	sb->fstype = "proc";
+	sb->maxbytes = 1ULL << 40; /* lseek's limit; reads past the text find its end */
+	sb->dev = vfs_anon_dev();
+	sb->destroy = procfs_destroy;
+	struct inode *root = pf_new(sb, PF_ROOT, 0, S_IFDIR | 0555);
+	if (!root) {
+		kfree(sb);
+		return NULL;
+	}
+	root->flags = 0; /* the root lives as long as the superblock, which holds this reference */
+	sb->root = root;
+	return sb;
+}

@@ -1,0 +1,240 @@
+/*
+ * System calls that change a file's attributes: chmod, fchmod, fchmodat,
+ * chown, fchown, lchown, fchownat, utimensat and utimes. Everyone is root
+ * so far (vfs_permission), so owners are only stored and reported; the
+ * fields change under the inode's lock.
+ */
+#include "fs/fsproc.h"
+#include "fs/vfs.h"
+#include "mm/domain.h"
+#include "mm/kheap.h"
+#include "sys/syscall.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+#define UTIME_NOW  ((1L << 30) - 1)
+#define UTIME_OMIT ((1L << 30) - 2)
+
+/* Resolve (dirfd, user path) with lookup flags; a NULL path counts as "" when empty is allowed. */
+static int attr_resolve(int dirfd, u64 upath, unsigned lflags, struct inode **out)
+{
+	char *path;
+	long r;
+	if (!upath && (lflags & LOOKUP_EMPTY)) {
+		path = kzalloc(1);
+		r = path ? 0 : -ENOMEM;
+	} else {
+		r = fs_copy_path(upath, &path);
+	}
+	if (r < 0)
+		return (int)r;
+	struct inode *start;
+	r = fs_at_start(dirfd, path, &start);
+	if (r == 0) {
+		r = vfs_lookup(start, path, lflags, out);
+		inode_put(start);
+	}
+	kfree(path);
+	return (int)r;
+}
+
+/* The inode behind fd, for f* calls (O_PATH descriptors included, as fstat). */
+static int fd_inode(int fd, struct inode **out)
+{
+	struct file *f = fs_fget(fd);
+	if (!f)
+		return -EBADF;
+	*out = inode_get(f->ip);
+	file_put(f);
+	return 0;
+}
+
+/* procfs makes its inodes afresh on each lookup: a change would not stick. */
+static bool attrs_fixed(struct inode *ip)
+{
+	return strcmp(ip->sb->fstype, "proc") == 0;
+}
+
+static long set_mode(struct inode *ip, u32 mode)
+{
+	if (attrs_fixed(ip))
+		return -EPERM;
+	spin_lock(&ip->lock);
+	ip->mode = (ip->mode & S_IFMT) | (mode & 07777);
+	ip->ctime = vfs_now();
+	spin_unlock(&ip->lock);
+	return 0;
+}
+
+static long set_owner(struct inode *ip, u32 uid, u32 gid)
+{
+	if (attrs_fixed(ip))
+		return -EPERM;
+	spin_lock(&ip->lock);
+	if (uid != (u32)-1)
+		ip->uid = uid;
+	if (gid != (u32)-1)
+		ip->gid = gid;
+	if (uid != (u32)-1 || gid != (u32)-1)
+		ip->mode &= ~(u32)(S_ISUID | (S_ISGID * !!(ip->mode & 0010))); /* chown(2) */
+	ip->ctime = vfs_now();
+	spin_unlock(&ip->lock);
+	return 0;
+}
+
+static long do_fchmodat(int dirfd, u64 upath, u32 mode, u64 flags)
+{
+	if (flags & ~(u64)AT_SYMLINK_NOFOLLOW)
+		return -EINVAL;
+	struct inode *ip;
+	int r = attr_resolve(dirfd, upath, flags ? 0 : LOOKUP_FOLLOW, &ip);
+	if (r < 0)
+		return r;
+	long rr = S_ISLNK(ip->mode) ? -EOPNOTSUPP : set_mode(ip, mode); /* as Linux */
+	inode_put(ip);
+	return rr;
+}
+
+SYSCALL(NR_chmod, chmod)
+{
+	return do_fchmodat(AT_FDCWD, a0, (u32)a1, 0);
+}
+
+SYSCALL(NR_fchmodat, fchmodat)
+{
+	/* The system call has no flags argument (libc emulates one): a3 is ignored, as Linux. */
+	return do_fchmodat((int)a0, a1, (u32)a2, 0);
+}
+
+SYSCALL(NR_fchmod, fchmod)
+{
+	struct inode *ip;
+	int r = fd_inode((int)a0, &ip);
+	if (r < 0)
+		return r;
+	long rr = set_mode(ip, (u32)a1);
+	inode_put(ip);
+	return rr;
+}
+
+static long do_fchownat(int dirfd, u64 upath, u32 uid, u32 gid, u64 flags)
+{
+	if (flags & ~(u64)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	unsigned lf = (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
+	if (flags & AT_EMPTY_PATH)
+		lf |= LOOKUP_EMPTY;
+	struct inode *ip;
+	int r = attr_resolve(dirfd, upath, lf, &ip);
+	if (r < 0)
+		return r;
+	long rr = set_owner(ip, uid, gid);
+	inode_put(ip);
+	return rr;
+}
+
+SYSCALL(NR_chown, chown)
+{
+	return do_fchownat(AT_FDCWD, a0, (u32)a1, (u32)a2, 0);
+}
+
+SYSCALL(NR_lchown, lchown)
+{
+	return do_fchownat(AT_FDCWD, a0, (u32)a1, (u32)a2, AT_SYMLINK_NOFOLLOW);
+}
+
+SYSCALL(NR_fchownat, fchownat)
+{
+	return do_fchownat((int)a0, a1, (u32)a2, (u32)a3, a4);
+}
+
+SYSCALL(NR_fchown, fchown)
+{
+	struct inode *ip;
+	int r = fd_inode((int)a0, &ip);
+	if (r < 0)
+		return r;
+	long rr = set_owner(ip, (u32)a1, (u32)a2);
+	inode_put(ip);
+	return rr;
+}
+
+struct ktimespec {
+	i64 sec, nsec;
+};
+
+/* Set times[0] (access) and times[1] (modification); UTIME_OMIT leaves one, UTIME_NOW stamps it. */
+static long set_times(struct inode *ip, const struct ktimespec *t)
+{
+	if (attrs_fixed(ip))
+		return -EPERM;
+	struct kts now = vfs_now();
+	if (t[0].nsec == UTIME_OMIT && t[1].nsec == UTIME_OMIT)
+		return 0;
+	spin_lock(&ip->lock);
+	struct kts *dst[2] = {&ip->atime, &ip->mtime};
+	for (int i = 0; i < 2; i++) {
+		if (t[i].nsec == UTIME_OMIT)
+			continue;
+		*dst[i] = t[i].nsec == UTIME_NOW ? now : (struct kts){t[i].sec, (u32)t[i].nsec};
+	}
+	ip->ctime = now;
+	spin_unlock(&ip->lock);
+	return 0;
+}
+
+static bool time_ok(const struct ktimespec *t)
+{
+	return t->nsec == UTIME_NOW || t->nsec == UTIME_OMIT ||
+	       (t->nsec >= 0 && t->nsec < 1000000000L);
+}
+
+static long do_utimens(int dirfd, u64 upath, const struct ktimespec *t, u64 flags)
+{
+	if (flags & ~(u64)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if (!time_ok(&t[0]) || !time_ok(&t[1]))
+		return -EINVAL;
+	struct inode *ip;
+	int r;
+	if (!upath) {
+		/* utimensat(fd, NULL, ...): the file fd refers to (futimens). */
+		if (dirfd == AT_FDCWD)
+			return -EFAULT;
+		r = fd_inode(dirfd, &ip);
+	} else {
+		unsigned lf = (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
+		if (flags & AT_EMPTY_PATH)
+			lf |= LOOKUP_EMPTY;
+		r = attr_resolve(dirfd, upath, lf, &ip);
+	}
+	if (r < 0)
+		return r;
+	long rr = set_times(ip, t);
+	inode_put(ip);
+	return rr;
+}
+
+SYSCALL(NR_utimensat, utimensat)
+{
+	struct ktimespec t[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
+	if (a2 && copy_from_domain(fs_dom(), t, a2, sizeof t) < 0)
+		return -EFAULT;
+	return do_utimens((int)a0, a1, t, a3);
+}
+
+SYSCALL(NR_utimes, utimes)
+{
+	struct ktimespec t[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
+	if (a1) {
+		i64 tv[4]; /* two struct timeval: seconds, microseconds */
+		if (copy_from_domain(fs_dom(), tv, a1, sizeof tv) < 0)
+			return -EFAULT;
+		for (int i = 0; i < 2; i++) {
+			if (tv[2 * i + 1] < 0 || tv[2 * i + 1] >= 1000000)
+				return -EINVAL;
+			t[i] = (struct ktimespec){tv[2 * i], tv[2 * i + 1] * 1000};
+		}
+	}
+	return do_utimens(AT_FDCWD, a0, t, 0);
+}

@@ -1,0 +1,177 @@
+/*
+ * mount, umount2, statfs and fstatfs. The file systems a user may mount
+ * are made here from their type name (tmpfs, ramfs, proc); the mount
+ * table itself is mount.c's.
+ */
+#include "fs/fsproc.h"
+#include "fs/vfs.h"
+#include "fs/ramfs.h"
+#include "fs/procfs.h"
+#include "mm/buddy.h"
+#include "mm/domain.h"
+#include "mm/kheap.h"
+#include "mm/layout.h"
+#include "sys/syscall.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+/* mount(2) flags Ferry looks at (the rest are accepted and ignored). */
+#define MS_RDONLY  0x1
+#define MS_REMOUNT 0x20
+#define MS_BIND    0x1000
+#define MS_MOVE    0x2000
+
+/* umount2(2) flags */
+#define MNT_FORCE       0x1
+#define MNT_DETACH      0x2
+#define MNT_EXPIRE      0x4
+#define UMOUNT_NOFOLLOW 0x8
+
+#define FSTYPE_MAX 32
+
+static long copy_string(u64 ustr, char *buf, size_t len)
+{
+	long n = strncpy_from_domain(fs_dom(), buf, ustr, len);
+	return n == -ENAMETOOLONG ? -ENODEV : n; /* no type name is that long */
+}
+
+static int lookup_dir(u64 upath, unsigned lflags, struct inode **out)
+{
+	char *path;
+	long r = fs_copy_path(upath, &path);
+	if (r < 0)
+		return (int)r;
+	struct inode *cwd = fs_cwd_get();
+	r = vfs_lookup(cwd, path, lflags, out);
+	inode_put(cwd);
+	kfree(path);
+	return (int)r;
+}
+
+/* mount(source, target, type, flags, data): source and data mean nothing to memory file systems. */
+SYSCALL(NR_mount, mount)
+{
+	u64 flags = a3;
+	if (flags & (MS_BIND | MS_MOVE))
+		return -EINVAL; /* bind and move mounts are not supported */
+	struct inode *dir;
+	int r = lookup_dir(a1, LOOKUP_FOLLOW, &dir);
+	if (r < 0)
+		return r;
+	if (!S_ISDIR(dir->mode)) {
+		inode_put(dir);
+		return -ENOTDIR;
+	}
+	if (flags & MS_REMOUNT) {
+		/* Nothing to change on a memory file system; it must be a mount, though. */
+		bool root = __atomic_load_n(&dir->flags, __ATOMIC_ACQUIRE) & I_MOUNTROOT;
+		inode_put(dir);
+		return root ? 0 : -EINVAL;
+	}
+	char type[FSTYPE_MAX];
+	long n = a2 ? copy_string(a2, type, sizeof type) : -EINVAL;
+	struct superblock *sb = NULL;
+	if (n < 0) {
+		r = (int)n;
+	} else if ((strcmp(type, "tmpfs") == 0 || strcmp(type, "ramfs") == 0) &&
+		   (flags & MS_RDONLY)) {
+		r = -EINVAL; /* read-only memory file systems are not supported: say so */
+	} else if (strcmp(type, "tmpfs") == 0 || strcmp(type, "ramfs") == 0) {
+		sb = ramfs_create(type[0] == 't' ? "tmpfs" : "ramfs");
+		if (sb && type[0] == 't')
+			sb->root->mode = S_IFDIR | 01777; /* tmpfs's default mode */
+		r = sb ? 0 : -ENOMEM;
+	} else if (strcmp(type, "proc") == 0) {
+		sb = procfs_create();
+		r = sb ? 0 : -ENOMEM;
+	} else {
+		if (strcmp(type, "ext2") == 0)
+			pr_info("mount: ext2 is not supported yet\n");
+		r = -ENODEV;
+	}
+	if (r == 0) {
+		r = vfs_mount(sb, dir);
+		if (r < 0)
+			sb->destroy(sb);
+	}
+	inode_put(dir);
+	return r;
+}
+
+SYSCALL(NR_umount2, umount2)
+{
+	if (a1 & ~(u64)(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW))
+		return -EINVAL;
+	if ((a1 & MNT_EXPIRE) && (a1 & (MNT_FORCE | MNT_DETACH)))
+		return -EINVAL;
+	struct inode *ip;
+	int r = lookup_dir(a0, (a1 & UMOUNT_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, &ip);
+	if (r < 0)
+		return r;
+	return vfs_umount(ip); /* consumes ip */
+}
+
+/* struct statfs of x86-64 Linux (asm-generic/statfs.h with 64-bit longs). */
+struct linux_statfs {
+	i64 f_type, f_bsize;
+	u64 f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+	i32 f_fsid[2];
+	i64 f_namelen, f_frsize, f_flags;
+	i64 f_spare[4];
+};
+
+#define ST_VALID 0x20 /* f_flags is filled in */
+
+static const struct {
+	const char *type;
+	i64 magic;
+} magics[] = {
+	{"tmpfs", 0x01021994},  /* TMPFS_MAGIC */
+	{"devfs", 0x01021994},  /* devtmpfs reports tmpfs's */
+	{"ramfs", 0x858458f6},  /* RAMFS_MAGIC */
+	{"rootfs", 0x858458f6},
+	{"proc", 0x9fa0},       /* PROC_SUPER_MAGIC */
+};
+
+static long put_statfs(struct inode *ip, u64 ubuf)
+{
+	struct superblock *sb = ip->sb;
+	struct linux_statfs st = {0};
+	for (size_t i = 0; i < ARRAY_SIZE(magics); i++)
+		if (strcmp(sb->fstype, magics[i].type) == 0)
+			st.f_type = magics[i].magic;
+	st.f_bsize = st.f_frsize = PAGE_SIZE;
+	st.f_namelen = NAME_MAX;
+	st.f_flags = ST_VALID;
+	st.f_fsid[0] = (i32)sb->dev;
+	if (strcmp(sb->fstype, "proc") != 0) {
+		/* Memory file systems share all of RAM: its size and what is free now. */
+		st.f_blocks = buddy_total_pages();
+		st.f_bfree = st.f_bavail = buddy_free_pages();
+		/* Inodes are limited by memory alone; report one per free page, as tmpfs's default. */
+		st.f_files = st.f_blocks;
+		st.f_ffree = st.f_bfree;
+	}
+	return copy_to_domain(fs_dom(), ubuf, &st, sizeof st) < 0 ? -EFAULT : 0;
+}
+
+SYSCALL(NR_statfs, statfs)
+{
+	struct inode *ip;
+	int r = lookup_dir(a0, LOOKUP_FOLLOW, &ip);
+	if (r < 0)
+		return r;
+	long rr = put_statfs(ip, a1);
+	inode_put(ip);
+	return rr;
+}
+
+SYSCALL(NR_fstatfs, fstatfs)
+{
+	struct file *f = fs_fget((int)a0);
+	if (!f)
+		return -EBADF;
+	long r = put_statfs(f->ip, a1);
+	file_put(f);
+	return r;
+}

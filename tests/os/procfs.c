@@ -1,0 +1,233 @@
+/*
+ * procfs: what ps, top, free and mount read from /proc, checked against
+ * the calls that tell the same facts (getpid, getppid, argv...): stat and
+ * status of this process, cmdline, maps, exe and self, the directory of
+ * pids, meminfo, uptime, loadavg, stat, mounts, a zombie's state, and a
+ * pid that does not exist.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "t.h"
+
+static char text[65536];
+
+/* The whole file into text (NUL-terminated); its length, or -1. */
+static long slurp(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	long n = 0, r;
+
+	if (fd < 0)
+		return -1;
+	while (n < (long)sizeof text - 1 && (r = read(fd, text + n, sizeof text - 1 - n)) > 0)
+		n += r;
+	close(fd);
+	text[n] = 0;
+	return n;
+}
+
+/* The number after "key:" in text, or -1. */
+static long field(const char *key)
+{
+	size_t k = strlen(key);
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (!strncmp(p, key, k) && p[k] == ':')
+			return strtol(p + k + 1, NULL, 10);
+	return -1;
+}
+
+static void check_stat(const char *path)
+{
+	if (!CHECK(slurp(path) > 0, "read %s", path))
+		return;
+	int pid = -1, ppid = -1, pgrp = -1, sid = -1;
+	char comm[64] = "", state = 0;
+	CHECK(sscanf(text, "%d (%63[^)]) %c %d %d %d", &pid, comm, &state, &ppid, &pgrp, &sid) == 6,
+	      "%s: pid (comm) state ppid pgrp session parse", path);
+	CHECK(pid == getpid(), "%s: pid %d is getpid() %d", path, pid, (int)getpid());
+	CHECK(ppid == getppid() && pgrp == getpgrp() && sid == getsid(0),
+	      "%s: ppid, pgrp and session match the calls", path);
+	CHECK(state == 'R', "%s: we are running (state %c)", path, state);
+	/* Fields after the comm: at least 44 more (proc(5) has 52 in all). */
+	const char *rest = strrchr(text, ')');
+	int n = 0;
+	char *save, *tok;
+	unsigned long long v[60] = {0};
+	for (tok = strtok_r((char *)rest + 1, " \n", &save); tok && n < 60;
+	     tok = strtok_r(NULL, " \n", &save))
+		v[n++] = strtoull(tok, NULL, 10);
+	CHECK(n >= 44, "%s: %d fields after the comm", path, n);
+	/* v[0] is field 3 (state): field k is v[k - 3]. */
+	CHECK(v[20 - 3] == 1, "num_threads (field 20) is 1: %llu", v[17]);
+	CHECK(v[23 - 3] > 0, "vsize (field 23) is not 0: %llu", v[20]);
+	/* rss (field 24): some Linux sandboxes report 0 here, so only Ferry's is checked. */
+	if (!t_on_linux())
+		CHECK(v[24 - 3] > 0, "rss (field 24) is not 0: %llu", v[21]);
+	long up = -1;
+	if (slurp("/proc/uptime") > 0)
+		up = (long)(strtod(text, NULL) * 100) + 100;
+	CHECK(up > 0 && v[22 - 3] <= (unsigned long long)up,
+	      "starttime (field 22, %llu ticks) is not after uptime (%ld ticks)", v[19], up);
+}
+
+static void check_status(const char *argv0)
+{
+	if (!CHECK(slurp("/proc/self/status") > 0, "read /proc/self/status"))
+		return;
+	const char *base = strrchr(argv0, '/');
+	base = base ? base + 1 : argv0;
+	char name[64] = "";
+	const char *p = strstr(text, "Name:");
+	if (p)
+		sscanf(p, "Name:\t%63s", name);
+	CHECK(!strncmp(name, base, 15), "status Name \"%s\" is our program's name \"%s\"", name, base);
+	CHECK(field("Pid") == getpid() && field("Tgid") == getpid(), "status Pid and Tgid");
+	CHECK(field("PPid") == getppid(), "status PPid");
+	CHECK(field("Threads") == 1, "status Threads: 1");
+	CHECK(field("VmSize") > 0 && field("VmRSS") > 0, "status VmSize and VmRSS");
+	CHECK(strstr(text, "\nUid:") && strstr(text, "\nGid:") && strstr(text, "\nState:"),
+	      "status has Uid, Gid and State lines");
+}
+
+static void check_cmdline(int argc, char **argv)
+{
+	long n = slurp("/proc/self/cmdline");
+	long want = 0;
+	int same = 1;
+	for (int i = 0; i < argc; i++) {
+		size_t len = strlen(argv[i]) + 1;
+		if (want + (long)len > n || memcmp(text + want, argv[i], len))
+			same = 0;
+		want += (long)len;
+	}
+	CHECK(n == want && same, "cmdline (%ld bytes) is argv, NUL-separated (%ld bytes)", n, want);
+}
+
+static void check_maps(void)
+{
+	int local = 0;
+	unsigned long me = (unsigned long)&local;
+	if (!CHECK(slurp("/proc/self/maps") > 0, "read /proc/self/maps"))
+		return;
+	int stack = 0, inside = 0, lines = 0, good = 1;
+	for (char *line = text; *line;) {
+		char *end = strchr(line, '\n');
+		if (end)
+			*end = 0;
+		unsigned long a, b;
+		char perms[8];
+		if (sscanf(line, "%lx-%lx %7s", &a, &b, perms) != 3 || a >= b || strlen(perms) != 4)
+			good = 0;
+		if (strstr(line, "[stack]")) {
+			stack = 1;
+			inside |= a <= me && me < b;
+		}
+		lines++;
+		if (!end)
+			break;
+		line = end + 1;
+	}
+	CHECK(good && lines >= 3, "maps: %d lines of start-end perms", lines);
+	CHECK(stack && inside, "maps has [stack], and a local variable lies in it");
+}
+
+static void check_links(void)
+{
+	char buf[256], want[16];
+	ssize_t n = readlink("/proc/self", buf, sizeof buf - 1);
+	snprintf(want, sizeof want, "%d", (int)getpid());
+	CHECK(n > 0 && (buf[n] = 0, !strcmp(buf, want)), "/proc/self is a link to our pid");
+	n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+	struct stat a, b;
+	CHECK(n > 0 && buf[0] == '/', "/proc/self/exe is an absolute path");
+	CHECK(stat("/proc/self/exe", &a) == 0 && stat(t_self(), &b) == 0 && a.st_ino == b.st_ino &&
+		      a.st_dev == b.st_dev,
+	      "/proc/self/exe is the file we were started from");
+}
+
+static void check_dir(void)
+{
+	DIR *d = opendir("/proc");
+	if (!CHECK(d, "opendir /proc"))
+		return;
+	char want[16];
+	snprintf(want, sizeof want, "%d", (int)getpid());
+	int self = 0, mine = 0, init = 0, meminfo = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		self |= !strcmp(e->d_name, "self");
+		mine |= !strcmp(e->d_name, want) && e->d_type == DT_DIR;
+		init |= !strcmp(e->d_name, "1");
+		meminfo |= !strcmp(e->d_name, "meminfo");
+	}
+	closedir(d);
+	CHECK(self && mine && init && meminfo, "/proc lists self, meminfo, pid 1 and our pid");
+}
+
+static void check_system(void)
+{
+	CHECK(slurp("/proc/meminfo") > 0 && field("MemTotal") > 0 && field("MemFree") >= 0 &&
+		      field("MemFree") <= field("MemTotal") && field("MemAvailable") >= 0 &&
+		      field("SwapTotal") >= 0 && field("Cached") >= 0 && field("Buffers") >= 0,
+	      "meminfo: MemTotal > 0, MemFree <= MemTotal, and the lines free reads");
+	double up = -1, idle = -1;
+	CHECK(slurp("/proc/uptime") > 0 && sscanf(text, "%lf %lf", &up, &idle) == 2 && up > 0 &&
+		      idle >= 0,
+	      "uptime: two numbers, up %.2f s", up);
+	double l1, l5, l15;
+	int run, total;
+	CHECK(slurp("/proc/loadavg") > 0 &&
+		      sscanf(text, "%lf %lf %lf %d/%d", &l1, &l5, &l15, &run, &total) == 5 &&
+		      total >= 1,
+	      "loadavg: three loads and running/total");
+	CHECK(slurp("/proc/stat") > 0 && !strncmp(text, "cpu ", 4) && strstr(text, "\ncpu0 "),
+	      "stat starts with the cpu lines");
+	CHECK(slurp("/proc/cpuinfo") > 0 && strstr(text, "processor") && strstr(text, "model name"),
+	      "cpuinfo has processor and model name");
+	CHECK(slurp("/proc/version") > 0 && strstr(text, "version"), "version");
+	CHECK(slurp("/proc/mounts") > 0 && strstr(text, " / ") && strstr(text, " /proc proc "),
+	      "mounts lists / and /proc");
+}
+
+static void check_gone(void)
+{
+	CHECK_ERR(open("/proc/999999/stat", O_RDONLY), ENOENT, "/proc/999999/stat is ENOENT");
+	CHECK_ERR(open("/proc/0/stat", O_RDONLY), ENOENT, "/proc/0/stat is ENOENT");
+	CHECK_ERR(open("/proc/self/nothing", O_RDONLY), ENOENT, "an unknown pid file is ENOENT");
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	siginfo_t si;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	CHECK(pid > 0 && waitid(P_PID, pid, &si, WEXITED | WNOWAIT) == 0, "a child exits");
+	char state = 0;
+	CHECK(slurp(path) > 0 && sscanf(strrchr(text, ')') + 1, " %c", &state) == 1 && state == 'Z',
+	      "an unreaped child is a zombie (%c)", state);
+	int dfd = open(path, O_RDONLY);
+	t_wait(pid);
+	CHECK_ERR(open(path, O_RDONLY), ENOENT, "once reaped, its stat is ENOENT");
+	char c;
+	if (dfd >= 0)
+		(void)!read(dfd, &c, 1); /* Linux: ESRCH; Ferry: the text made at open. Never a crash. */
+	close(dfd);
+}
+
+int main(int argc, char **argv)
+{
+	char path[64];
+
+	check_stat("/proc/self/stat");
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)getpid());
+	check_stat(path);
+	check_status(argv[0]);
+	check_cmdline(argc, argv);
+	check_maps();
+	check_links();
+	check_dir();
+	check_system();
+	check_gone();
+	return t_done();
+}
