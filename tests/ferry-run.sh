@@ -24,6 +24,11 @@ expect "exit status passes back" 3 "" -- /bin/sh -c 'exit 3'
 expect "a signal's death is 128+N" 137 "" -- /bin/sh -c 'kill -9 $$'
 expect "arguments keep their spaces" 0 "a b|c" -- /bin/sh -c 'echo "$1|$2"' sh 'a b' c
 expect "a missing program" 127 "init: cannot run /bin/nonexistent: No such file or directory" -- /bin/nonexistent
+# The shell's `wait` sleeps in rt_sigsuspend until SIGCHLD: 80 jobs on 2 CPUs.
+expect "wait for 80 background jobs" 0 "done" --smp 2 -- /bin/sh -c \
+	'for i in $(seq 1 40); do /bin/true & sh -c "exit 0" & done; wait; echo done'
+expect "a trap handler runs, then the shell goes on" 0 "trapped
+after" -- /bin/sh -c 'trap "echo trapped" USR1; kill -USR1 $$; echo after'
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf 'added by --add\n' >"$tmp/note.txt"

@@ -144,6 +144,7 @@ static long set_sigmask(u64 umask, u64 size, u64 *saved)
 	*saved = t->saved_sig_mask;
 	if (!umask)
 		return 0;
+	t->restore_sigmask = true;
 	u64 m;
 	if (size != 8 || copy_from_domain(fs_dom(), &m, umask, sizeof m) < 0)
 		return size != 8 ? -EINVAL : -EFAULT;
@@ -168,8 +169,10 @@ SYSCALL(NR_ppoll, ppoll)
 		return r;
 	r = do_poll(a0, a1, ns);
 	/* While parked the temporary mask stays (signals it lets in wake us). */
-	if (r != -ERESTART_PARK)
+	if (r != -ERESTART_PARK && current_thread()->restore_sigmask) {
 		current_thread()->sig_mask = saved;
+		current_thread()->restore_sigmask = false;
+	}
 	return r;
 }
 
@@ -256,7 +259,9 @@ SYSCALL(NR_pselect6, pselect6)
 	if (r < 0)
 		return r;
 	r = do_select(a0, a1, a2, a3, ns);
-	if (r != -ERESTART_PARK)
+	if (r != -ERESTART_PARK && current_thread()->restore_sigmask) {
 		current_thread()->sig_mask = saved;
+		current_thread()->restore_sigmask = false;
+	}
 	return r;
 }

@@ -89,7 +89,8 @@ struct thread {
 	u32 tid;                     /* [I] */
 	u64 fs_base;
 	u64 sig_mask;                /* blocked signals */
-	u64 saved_sig_mask;          /* ppoll/pselect6: the mask to restore */
+	u64 saved_sig_mask;          /* ppoll/pselect6/sigsuspend: the caller's own mask */
+	bool restore_sigmask;        /* sig_mask is temporary: a handler's frame saves saved_sig_mask */
 	struct poll_set *poll_set;   /* poll/select: the waiters it is parked with */
 	u64 sig_pending;             /* [a] thread-directed signals */
 	u64 altstack_sp, altstack_size;

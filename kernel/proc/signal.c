@@ -223,9 +223,11 @@ static bool push_frame(struct thread *t, struct trapframe *tf, int sig, const st
 	mc->err = tf->error;
 	mc->trapno = tf->vector;
 	mc->cr2 = info->f.addr;
-	mc->oldmask = t->sig_mask;
+	/* After sigsuspend/ppoll the handler returns to the caller's own mask. */
+	u64 frame_mask = t->restore_sigmask ? t->saved_sig_mask : t->sig_mask;
+	mc->oldmask = frame_mask;
 	mc->fpstate = fpstate;
-	f.uc.sigmask = t->sig_mask;
+	f.uc.sigmask = frame_mask;
 	f.info = *info;
 	if (copy_to_domain(d, fpstate, t->fpu, sizeof t->fpu) < 0 ||
 	    copy_to_domain(d, sp, &f, sizeof f) < 0)
@@ -271,6 +273,10 @@ static void deliver_one(struct thread *t, struct trapframe *tf, int sig, const s
 			p->pid, p->name, sig);
 		kill_by(t, SIGSEGV);
 		return;
+	}
+	if (t->restore_sigmask) {
+		t->sig_mask = t->saved_sig_mask;
+		t->restore_sigmask = false;
 	}
 	t->sig_mask |= a.mask | (a.flags & SA_NODEFER ? 0 : SIGBIT(sig));
 	t->sig_mask &= ~UNBLOCKABLE;
@@ -396,6 +402,49 @@ SYSCALL(NR_rt_sigprocmask, rt_sigprocmask)
 	if (a2 && copy_to_domain(d, a2, &old, sizeof old) < 0)
 		return -EFAULT;
 	return 0;
+}
+
+/*
+ * rt_sigsuspend: wait with a temporary mask until a handled signal
+ * arrives. The thread parks on nothing: only a signal's kick wakes it, and
+ * the delivery path ends the call with EINTR (never restarted) and gives
+ * the handler's frame the caller's own mask to return to.
+ */
+SYSCALL(NR_rt_sigsuspend, rt_sigsuspend)
+{
+	struct thread *t = current_thread();
+	if (a1 != 8)
+		return -EINVAL;
+	if (!t->restarting) {
+		u64 m;
+		if (copy_from_domain(t->proc->dom, &m, a0, sizeof m) < 0)
+			return -EFAULT;
+		t->saved_sig_mask = t->sig_mask;
+		t->restore_sigmask = true;
+		t->sig_mask = m & ~UNBLOCKABLE;
+	}
+	if (signal_pending(t))
+		return -EINTR; /* delivered on the way out, with the frame's mask set right */
+	return -ERESTART_PARK;
+}
+
+SYSCALL(NR_pause, pause)
+{
+	struct thread *t = current_thread();
+	assert(t);
+	if (signal_pending(t))
+		return -EINTR;
+	return -ERESTART_PARK;
+}
+
+SYSCALL(NR_rt_sigpending, rt_sigpending)
+{
+	struct thread *t = current_thread();
+	if (a1 != 8)
+		return -EINVAL;
+	u64 set = (__atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) |
+		   __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE)) & t->sig_mask;
+	return copy_to_domain(t->proc->dom, a0, &set, sizeof set) < 0 ? -EFAULT : 0;
 }
 
 SYSCALL(NR_rt_sigreturn, rt_sigreturn)
