@@ -354,13 +354,17 @@ static void proc_finish(struct proc *p, int status)
 	} else {
 		p->state = PROC_ZOMBIE;
 	}
-	spin_unlock(&proc_tree_lock);
 	if (orphan_zombies)
 		waitq_wake_all(&init_proc->child_exit);
+	/*
+	 * Still under proc_tree_lock: the parent may be exiting too, and only
+	 * the lock keeps it from being reaped (and freed) under our feet.
+	 */
 	__atomic_store_n(&parent->last_child_pid, pid, __ATOMIC_RELAXED);
 	__atomic_store_n(&parent->last_child_status, status, __ATOMIC_RELAXED);
 	signal_send_proc(parent, SIGCHLD);
 	waitq_wake_all(&parent->child_exit);
+	spin_unlock(&proc_tree_lock);
 }
 
 /* Called from thread_poll when the thread is done (its task returns READY next). */
