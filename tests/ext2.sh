@@ -1,8 +1,11 @@
 #!/bin/bash
 # ext2 root on virtio-blk: boot from a fresh copy of build/disk.img
 # (mke2fs -d of the initrd tree) with root=/dev/vda, read through it with
-# busybox, check that the image still passes e2fsck -fn afterwards, and
-# that corrupt images (smashed magic, a block pointer past the disk, a
+# busybox, write (create, mkdir, rename, link, symlink, big files through
+# double-indirect blocks, truncate, many files in one directory, removal),
+# boot again on the same image to check what persisted (the persistence
+# test), the same on a 1 KiB-block image with 8 groups, e2fsck -fn on
+# every image after every boot, and that corrupt images (smashed magic, a block pointer past the disk, a
 # directory entry that overruns its block) give a console message while
 # the shell still comes up (on the RAM root, or with EUCLEAN/EIO).
 set -u
@@ -40,6 +43,50 @@ want "busybox read whole (indirect blocks)" "$out" "$(md5sum </bin/busybox | cut
 want "readdir of a big directory" "$out" "$(ls "$top/build/initrd.root/bin" | wc -l)"
 want "shell exits cleanly" "$out" "init: /bin/sh exited with status 0"
 fsck "$img" "the read-only boot"
+
+# Writes, then power off (the shell's exit syncs).
+out=$(boot "$img" "root=/dev/vda -- /bin/sh -c 'echo a > /f; mkdir /d; mv /f /d/g; ln /d/g /d/h; \
+ln -s /d/g /s; cp /bin/busybox /bb; dd if=/dev/zero of=/z bs=1M count=6 2>/dev/null; \
+seq 1 20000 > /z2; truncate -s 5000 /z2; mkdir /many; \
+for i in \$(seq 1 400); do echo \$i > /many/f\$i; done; rm /many/f1*; \
+mkdir /d/sub; mv /d/sub /sub2; rmdir /sub2; echo tmp > /gone; rm /gone; sync; echo written'")
+want "writes done" "$out" "written"
+want "writes: clean exit" "$out" "init: /bin/sh exited with status 0"
+fsck "$img" "writing"
+
+# The persistence test: the next boot sees it all.
+out=$(boot "$img" "root=/dev/vda -- /bin/sh -c 'cat /d/g; readlink /s; cat /s; \
+stat -c \"links %h\" /d/h; cmp /bin/busybox /bb && echo bb-same; stat -c \"z %s\" /z; \
+stat -c \"z2 %s\" /z2; ls /many | wc -l; cat /many/f399; ls /gone /sub2; \
+echo more >> /d/g; rm /bb /z; rm -r /many; echo second'")
+want "persisted: file moved into a directory" "$out" "a"
+want "persisted: symlink" "$out" "/d/g"
+want "persisted: hard link" "$out" "links 2"
+want "persisted: a 2 MB copy" "$out" "bb-same"
+want "persisted: 6 MiB file (double indirect)" "$out" "z 6291456"
+want "persisted: truncated file" "$out" "z2 5000"
+want "persisted: directory of 400 less 111" "$out" "289"
+want "persisted: a file in it" "$out" "399"
+want "persisted: removed things stay removed" "$out" "ls: /gone: No such file or directory"
+want "second boot done" "$out" "second"
+fsck "$img" "the second boot"
+out=$(boot "$img" "root=/dev/vda -- /bin/sh -c 'cat /d/g; ls /'")
+want "third boot: the append persisted" "$out" "more"
+fsck "$img" "the third boot"
+
+# 1 KiB blocks, 8 groups: the same tree, writes spread over groups.
+small=$tmp/1k.img
+truncate -s 64M "$small"
+mke2fs -q -F -t ext2 -b 1024 -E root_owner=0:0 -d "$top/build/initrd.root" "$small" >/dev/null 2>&1 ||
+	/sbin/mke2fs -q -F -t ext2 -b 1024 -E root_owner=0:0 -d "$top/build/initrd.root" "$small"
+out=$(boot "$small" "root=/dev/vda -- /bin/sh -c 'md5sum /bin/busybox; cp /bin/busybox /bb; \
+dd if=/dev/zero of=/z bs=1M count=6 2>/dev/null; mkdir /d; for i in \$(seq 1 100); do echo \$i > /d/\$i; done; \
+cmp /bin/busybox /bb && echo bb-same; rm /d/5*; mv /d /e; ls /e | wc -l'")
+want "1 KiB blocks: mounted" "$out" "1 KiB blocks"
+want "1 KiB blocks: busybox read" "$out" "$(md5sum </bin/busybox | cut -d' ' -f1)"
+want "1 KiB blocks: copy" "$out" "bb-same"
+want "1 KiB blocks: directory" "$out" "89"
+fsck "$small" "writing with 1 KiB blocks"
 
 # Not ext2 at all: the magic smashed. The initrd root stays; the shell runs.
 cp "$top/build/disk.img" "$tmp/bad.img"
