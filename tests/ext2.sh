@@ -88,6 +88,31 @@ want "1 KiB blocks: copy" "$out" "bb-same"
 want "1 KiB blocks: directory" "$out" "89"
 fsck "$small" "writing with 1 KiB blocks"
 
+# A full disk (12 MiB, 1 KiB blocks): ENOSPC, the file system stays consistent, the space comes back.
+full=$tmp/full.img
+truncate -s 12M "$full"
+mke2fs -q -F -t ext2 -b 1024 -E root_owner=0:0 -d "$top/build/initrd.root" "$full" >/dev/null 2>&1 ||
+	/sbin/mke2fs -q -F -t ext2 -b 1024 -E root_owner=0:0 -d "$top/build/initrd.root" "$full"
+out=$(boot "$full" "root=/dev/vda -- /bin/sh -c 'dd if=/dev/zero of=/full bs=1M count=100; \
+echo x > /after; rm /full; echo y > /after2 && echo space-back'")
+want "full disk: ENOSPC" "$out" "No space left on device"
+want "full disk: space comes back" "$out" "space-back"
+fsck "$full" "filling the disk"
+
+# Two processes appending at once: every line lands whole (appends reserve their range).
+# (A pipeline runs both at once; the shell waits for it without rt_sigsuspend.)
+out=$(boot "$img" "smp=2 root=/dev/vda -- /bin/sh -c '{ for i in \$(seq 1 300); do echo aaaaaaaa >> /ap; done; } | \
+{ for i in \$(seq 1 300); do echo bbbbbbbb >> /ap; done; }; echo lines \$(wc -l < /ap) bad \$(grep -c -v -x -e aaaaaaaa -e bbbbbbbb /ap)'")
+want "concurrent appends: 600 whole lines" "$out" "lines 600 bad 0"
+fsck "$img" "concurrent appends"
+
+# tools/ferry-run --disk boots with that image as the root, and keeps what is written there.
+got=$("$top/tools/ferry-run" --disk "$img" -- /bin/sh -c 'echo via-ferry-run > /fr; cat /d/g')
+[ "$got" = "$(printf 'a\nmore')" ] && echo "ok   ferry-run --disk" || { echo "FAIL ferry-run --disk: $got"; fail=1; }
+got=$("$top/tools/ferry-run" --disk "$img" -- /bin/cat /fr)
+[ "$got" = via-ferry-run ] && echo "ok   ferry-run --disk persists" || { echo "FAIL ferry-run --disk persists: $got"; fail=1; }
+fsck "$img" "ferry-run --disk"
+
 # Not ext2 at all: the magic smashed. The initrd root stays; the shell runs.
 cp "$top/build/disk.img" "$tmp/bad.img"
 printf '\x00\x00' | dd of="$tmp/bad.img" bs=1 seek=$((1024 + 56)) conv=notrunc status=none

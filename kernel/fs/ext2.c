@@ -1321,16 +1321,18 @@ static int ext2_link(struct inode *dir, const char *name, size_t len, struct ino
 		spin_lock(&fs->lock);
 		r = !dir->nlink || !ip->nlink ? -ENOENT : ip->nlink >= 65000 ? -EMLINK
 			: place_prepare(dir, name, len, &pl, &io);
+		bool prepared = r == 0;
 		if (r == 0)
 			r = place_commit(dir, &pl);
 		if (r == 0) {
 			dirent_put(fs, &pl.fr, name, len, (u32)ip->ino, ip->mode);
 			inode_set_nlink(ip, ip->nlink + 1);
+			touch(ip, false);
 			iwrite(ip);
 			touch(dir, true);
 			iwrite(dir);
 		}
-		if (r == 0 || r == -ENOSPC)
+		if (prepared)
 			place_put(&pl);
 		spin_unlock(&fs->lock);
 		if (r != -EAGAIN)
@@ -1615,6 +1617,13 @@ static int ext2_rename(struct inode *odir, const char *oname, size_t olen, struc
 	return -EAGAIN;
 }
 
+/*
+ * Write a block at a time: map it (allocating under the lock), copy the
+ * user's bytes in with no lock held, then grow the size. Reads never park
+ * in the loop: a miss ends it; with nothing written yet, the call gives
+ * back an append's reservation, parks on the missing block and restarts
+ * (invariant 3); with some written, it returns the short count.
+ */
 static ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *end)
 {
 	struct ext2_fs *fs = FS(ip);
@@ -1622,23 +1631,38 @@ static ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append,
 		return -EROFS;
 	u32 bsize = fs->g.bsize;
 	u64 max = fs->g.large_file ? fs->sb.maxbytes : MIN(fs->sb.maxbytes, 0x7fffffffULL);
-	size_t total = 0;
+	size_t total = 0, len;
 	int err = 0;
-	if (append) {
-		spin_lock(&ip->lock);
+	u64 miss = 0, reserved = 0;
+
+	/*
+	 * An append reserves its range first (as ramfs does), so appenders on
+	 * other cores land after it; readers may see a hole there until it is
+	 * written.
+	 */
+	spin_lock(&fs->lock);
+	spin_lock(&ip->lock);
+	if (append)
 		off = ip->size;
+	if (off >= max && u->resid) {
 		spin_unlock(&ip->lock);
-	}
-	if (off >= max && u->resid)
+		spin_unlock(&fs->lock);
 		return -EFBIG;
-	size_t len = MIN(u->resid, max - off);
+	}
+	len = MIN(u->resid, max - off);
+	if (append) {
+		reserved = off + len;
+		ip->size = reserved;
+	}
+	spin_unlock(&ip->lock);
+	spin_unlock(&fs->lock);
+
 	while (total < len) {
 		u64 o = off + total;
 		u64 lblk = o / bsize;
 		u32 bo = (u32)(o % bsize);
 		size_t n = MIN(len - total, (size_t)(bsize - bo));
-		/* The map and the old data (a partial block), parking only before any progress. */
-		struct ioctx io = {.nopark = total > 0};
+		struct ioctx io = {.nopark = true};
 		struct mpath mp;
 		struct bbuf *b = NULL;
 		int r = map_prepare(ip, lblk, &mp, &io);
@@ -1646,31 +1670,21 @@ static ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append,
 			r = bread(fs, mp.data, &b, &io);
 		if (r == 0 && !mp.data) {
 			/* Map it under the lock, along the path as it is now (another writer may have grown it). */
-			struct ioctx lio = {.nopark = true};
 			struct mpath now;
 			spin_lock(&fs->lock);
-			r = map_prepare(ip, lblk, &now, &lio);
+			r = map_prepare(ip, lblk, &now, &io);
 			if (r == 0) {
 				r = now.data ? -EBUSY : map_commit(ip, &now, &b);
 				mpath_put(&now);
 			}
 			spin_unlock(&fs->lock);
-			if (r == -EBUSY) {
-				mpath_put(&mp);
-				continue; /* mapped meanwhile: write into that block */
-			}
-			if (r == -EAGAIN && total == 0) {
-				mpath_put(&mp);
-				if ((r = wait_miss(fs, lio.miss)) < 0) {
-					err = r;
-					break;
-				}
-				continue;
-			}
 		}
 		mpath_put(&mp);
+		if (r == -EBUSY)
+			continue; /* mapped meanwhile: write into that block */
 		if (r < 0) {
-			err = r == -EAGAIN ? 0 : r;
+			err = r;
+			miss = io.miss;
 			break;
 		}
 		size_t before = u->resid;
@@ -1694,8 +1708,25 @@ static ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append,
 			break;
 		}
 	}
+	if (append && total < len) {
+		spin_lock(&fs->lock);
+		spin_lock(&ip->lock);
+		if (ip->size == reserved)
+			ip->size = off + total; /* give back what was not written */
+		spin_unlock(&ip->lock);
+		iwrite(ip);
+		spin_unlock(&fs->lock);
+	}
 	*end = off + total;
-	return total ? (ssize_t)total : err;
+	if (total)
+		return (ssize_t)total;
+	if (err == -EAGAIN) {
+		/* Nothing written, nothing reserved: wait for the block and run again. */
+		err = wait_miss(fs, miss);
+		if (err == 0) /* it came in meanwhile: once more (it is cached now) */
+			return ext2_write(ip, u, off, append, end);
+	}
+	return err;
 }
 
 static int ext2_truncate(struct inode *ip, u64 size)
