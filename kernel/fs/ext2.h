@@ -1,5 +1,5 @@
 /*
- * ext2 (revision 0 and 1, 1, 2 and 4 KiB blocks), read-only for now: the
+ * ext2 (revision 0 and 1, 1, 2 and 4 KiB blocks), read and write: the
  * on-disk structures from the ext2 specification, mounting a disk's
  * file system, and the boot path that makes it the root ("root=/dev/vda").
  * All disk access goes through the block cache; a miss parks the caller
@@ -8,8 +8,8 @@
  */
 #pragma once
 
-#include "fs/vfs.h"
 #include "dev/blk.h"
+#include "fs/vfs.h"
 #include "sched/task.h"
 #include "sched/waitq.h"
 
@@ -29,23 +29,31 @@
 #define EXT2_DIRENT_HEADER 8 /* inode, rec_len, name_len, file_type */
 
 /* Feature flags (s_feature_*). */
-#define EXT2_FEATURE_COMPAT_DIR_INDEX 0x0020	   /* htree: readable as a linear directory */
+#define EXT2_FEATURE_COMPAT_DIR_INDEX 0x0020 /* htree: readable as a linear directory */
 #define EXT2_FEATURE_INCOMPAT_COMPRESSION 0x0001
-#define EXT2_FEATURE_INCOMPAT_FILETYPE 0x0002	   /* file type byte in directory entries */
-#define EXT2_FEATURE_INCOMPAT_RECOVER 0x0004	   /* ext3 journal needs recovery */
+#define EXT2_FEATURE_INCOMPAT_FILETYPE 0x0002 /* file type byte in directory entries */
+#define EXT2_FEATURE_INCOMPAT_RECOVER 0x0004  /* ext3 journal needs recovery */
 #define EXT2_FEATURE_INCOMPAT_JOURNAL_DEV 0x0008
 #define EXT2_FEATURE_INCOMPAT_META_BG 0x0010
 #define EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER 0x0001
-#define EXT2_FEATURE_RO_COMPAT_LARGE_FILE 0x0002   /* i_dir_acl holds a regular file's high size */
-#define EXT2_FEATURE_RO_COMPAT_BTREE_DIR 0x0004	   /* never used */
+#define EXT2_FEATURE_RO_COMPAT_LARGE_FILE 0x0002 /* i_dir_acl holds a regular file's high size */
+#define EXT2_FEATURE_RO_COMPAT_BTREE_DIR 0x0004	 /* never used */
 #define EXT2_INCOMPAT_SUPPORTED EXT2_FEATURE_INCOMPAT_FILETYPE
-#define EXT2_RO_COMPAT_SUPPORTED                                                                  \
-	(EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT2_FEATURE_RO_COMPAT_LARGE_FILE |                \
+#define EXT2_RO_COMPAT_SUPPORTED                                                                   \
+	(EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT2_FEATURE_RO_COMPAT_LARGE_FILE |                 \
 	 EXT2_FEATURE_RO_COMPAT_BTREE_DIR)
 
 /* Directory entry file types (with the FILETYPE feature). */
-enum { EXT2_FT_UNKNOWN, EXT2_FT_REG_FILE, EXT2_FT_DIR, EXT2_FT_CHRDEV, EXT2_FT_BLKDEV,
-       EXT2_FT_FIFO, EXT2_FT_SOCK, EXT2_FT_SYMLINK };
+enum {
+	EXT2_FT_UNKNOWN,
+	EXT2_FT_REG_FILE,
+	EXT2_FT_DIR,
+	EXT2_FT_CHRDEV,
+	EXT2_FT_BLKDEV,
+	EXT2_FT_FIFO,
+	EXT2_FT_SOCK,
+	EXT2_FT_SYMLINK
+};
 
 /* The superblock, little-endian, at byte 1024 (the fields Ferry reads or writes). */
 struct ext2_super {
@@ -136,8 +144,8 @@ _Static_assert(sizeof(struct ext2_group_desc) == 32, "ext2 group descriptor is 3
 struct ext2_geom {
 	u32 bsize, inodes_count, blocks_count, first_data_block;
 	u32 blocks_per_group, inodes_per_group, ngroups, inode_size, first_ino;
-	u32 gdt_blocks;		/* blocks of group descriptors */
-	u32 itable_blocks;	/* inode-table blocks per group */
+	u32 gdt_blocks;	   /* blocks of group descriptors */
+	u32 itable_blocks; /* inode-table blocks per group */
 	u32 incompat, ro_compat;
 	bool large_file;
 };
@@ -166,6 +174,14 @@ int ext2_check_dirent(const u8 *blk, u32 bsize, u32 off, u32 inodes_count, u32 *
  * with a console message. Restartable: it changes nothing until it succeeds.
  */
 int ext2_mount_dev(struct blk_dev *dev, struct superblock **out);
+
+/* The disk "/dev/vda", "vda" or "virtio0" names; NULL if there is none. */
+struct blk_dev *ext2_find_device(const char *name);
+/*
+ * mount(2) with type "ext2" (for kernel/fs/mount's table once it lands):
+ * as ext2_mount_dev for the disk source names; -ENODEV if there is none.
+ */
+int ext2_mount_source(const char *source, struct superblock **out);
 
 /*
  * The boot task (no thread) parks on this waiter when an ext2 operation

@@ -7,7 +7,7 @@
 #include "fs/ext2.h"
 #include "lib/errno.h"
 
-#define fail(err, msg)                                                                            \
+#define fail(err, msg)                                                                             \
 	do {                                                                                       \
 		*why = (msg);                                                                      \
 		return (err);                                                                      \
@@ -55,8 +55,8 @@ int ext2_check_super(const struct ext2_super *s, u64 dev_bytes, struct ext2_geom
 		fail(-EUCLEAN, "bad block count");
 	if ((u64)g->blocks_count * g->bsize > dev_bytes)
 		fail(-EUCLEAN, "the file system is larger than the disk");
-	g->ngroups = (g->blocks_count - g->first_data_block + g->blocks_per_group - 1) /
-		     g->blocks_per_group;
+	g->ngroups =
+	    (g->blocks_count - g->first_data_block + g->blocks_per_group - 1) / g->blocks_per_group;
 	if (g->inodes_count < EXT2_ROOT_INO ||
 	    g->inodes_count > (u64)g->ngroups * g->inodes_per_group)
 		fail(-EUCLEAN, "bad inode count");
@@ -66,8 +66,8 @@ int ext2_check_super(const struct ext2_super *s, u64 dev_bytes, struct ext2_geom
 	g->gdt_blocks = (u32)((gdt_bytes + g->bsize - 1) / g->bsize);
 	if ((u64)g->first_data_block + 1 + g->gdt_blocks > g->blocks_count)
 		fail(-EUCLEAN, "group descriptors past the end");
-	g->itable_blocks = (u32)(((u64)g->inodes_per_group * g->inode_size + g->bsize - 1) /
-				 g->bsize);
+	g->itable_blocks =
+	    (u32)(((u64)g->inodes_per_group * g->inode_size + g->bsize - 1) / g->bsize);
 	return 0;
 }
 

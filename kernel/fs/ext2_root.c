@@ -9,12 +9,12 @@
  * in the block cache. Any failure keeps the initrd's RAM root.
  * Boot core only; its state is the boot task's.
  */
-#include "fs/ext2.h"
 #include "fs/devfs.h"
-#include "mm/kheap.h"
+#include "fs/ext2.h"
 #include "lib/cmdline.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
+#include "mm/kheap.h"
 
 #define PREFETCH_CHUNK (64 * 1024)
 
@@ -23,19 +23,6 @@ static struct {
 	struct superblock *sb;
 	struct inode *dev;
 } rs;
-
-/* "/dev/vda", "vda" or "virtio0" (the first virtio disk), "virtioN". */
-static struct blk_dev *root_device(const char *name)
-{
-	if (!strncmp(name, "/dev/", 5))
-		name += 5;
-	if (!strncmp(name, "virtio", 6) && name[6] >= '0' && name[6] <= '9' && !name[7])
-		return blk_get((u32)(name[6] - '0'));
-	for (u32 i = 0; i < blk_count(); i++)
-		if (!strcmp(blk_get(i)->name, name))
-			return blk_get(i);
-	return NULL;
-}
 
 static enum poll_result give_up(const char *why, int err)
 {
@@ -74,7 +61,7 @@ enum poll_result ext2_root_step(struct waiter *w)
 	enum poll_result res = READY;
 	int r;
 	if (rs.stage == 0) {
-		struct blk_dev *dev = root_device(opts.root);
+		struct blk_dev *dev = ext2_find_device(opts.root);
 		if (!dev) {
 			res = give_up("no such disk", ENODEV);
 			goto out;
@@ -108,7 +95,8 @@ enum poll_result ext2_root_step(struct waiter *w)
 		if (r == -ERESTART_PARK)
 			goto park;
 		if (r < 0)
-			pr_warn("ext2: cannot read init %s from the disk (error %d)\n", opts.init, -r);
+			pr_warn("ext2: cannot read init %s from the disk (error %d)\n", opts.init,
+				-r);
 		rs.stage = 3;
 	}
 out:

@@ -1,9 +1,10 @@
-/* Unit tests for ext2's pure checks (kernel/fs/ext2_check.c): superblock, group descriptor, directory entries. */
+/* Unit tests for ext2's pure checks (kernel/fs/ext2_check.c): superblock, group descriptor,
+ * directory entries. */
+#include "fs/ext2.h"
+#include "lib/errno.h"
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fs/ext2.h"
-#include "lib/errno.h"
 
 /* A 64 MiB file system with 4 KiB blocks, one group, as mke2fs makes it. */
 static struct ext2_super good(void)
@@ -21,7 +22,8 @@ static struct ext2_super good(void)
 	s.s_inode_size = 256;
 	s.s_first_ino = 11;
 	s.s_feature_incompat = EXT2_FEATURE_INCOMPAT_FILETYPE;
-	s.s_feature_ro_compat = EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT2_FEATURE_RO_COMPAT_LARGE_FILE;
+	s.s_feature_ro_compat =
+	    EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT2_FEATURE_RO_COMPAT_LARGE_FILE;
 	return s;
 }
 
@@ -49,7 +51,8 @@ START_TEST(test_super_bad)
 	s.s_magic = 0;
 	ck_assert_int_eq(ext2_check_super(&s, DISK, &g, &why), -EINVAL);
 	s = good();
-	ck_assert_int_eq(ext2_check_super(&s, DISK / 2, &g, &why), -EUCLEAN); /* larger than the disk */
+	ck_assert_int_eq(ext2_check_super(&s, DISK / 2, &g, &why),
+			 -EUCLEAN); /* larger than the disk */
 	s = good();
 	s.s_feature_incompat |= 0x40; /* extents */
 	ck_assert_int_eq(ext2_check_super(&s, DISK, &g, &why), -EOPNOTSUPP);
@@ -77,7 +80,8 @@ START_TEST(test_group)
 	struct ext2_geom g;
 	const char *why;
 	ck_assert_int_eq(ext2_check_super(&s, DISK, &g, &why), 0);
-	struct ext2_group_desc gd = {.bg_block_bitmap = 3, .bg_inode_bitmap = 4, .bg_inode_table = 5};
+	struct ext2_group_desc gd = {
+	    .bg_block_bitmap = 3, .bg_inode_bitmap = 4, .bg_inode_table = 5};
 	ck_assert_int_eq(ext2_check_group(&g, &gd, &why), 0);
 	gd.bg_inode_table = 16384 - 10; /* the table runs past the end */
 	ck_assert_int_eq(ext2_check_group(&g, &gd, &why), -EUCLEAN);
@@ -121,7 +125,8 @@ START_TEST(test_dirents)
 	ck_assert_int_eq(ext2_check_dirent(b, 1024, 12, 100, &rl, &why), -EUCLEAN);
 	put_entry(b, 12, 101, 1012, "x"); /* inode number out of range */
 	ck_assert_int_eq(ext2_check_dirent(b, 1024, 12, 100, &rl, &why), -EUCLEAN);
-	ck_assert_int_eq(ext2_check_dirent(b, 1024, 1020, 100, &rl, &why), -EUCLEAN); /* header past the end */
+	ck_assert_int_eq(ext2_check_dirent(b, 1024, 1020, 100, &rl, &why),
+			 -EUCLEAN); /* header past the end */
 }
 END_TEST
 
