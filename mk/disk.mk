@@ -15,3 +15,19 @@ $(DISK): $(BUILD)/initrd.cpio
 	@$(E2FSCK) -fn $@.tmp >$@.fsck 2>&1 || { cat $@.fsck; rm -f $@.tmp; exit 1; }
 	@mv $@.tmp $@
 	@echo "  DISK    $@"
+
+# make run boots build/ferry-run.iso (command line RUN_CMDLINE: the root on
+# the disk) with build/run-disk.img attached: a copy of the built image,
+# made on first use and kept between runs, so files persist (delete it for
+# a fresh one).
+RUN_ISO     := $(BUILD)/ferry-run.iso
+RUN_DISK    := $(BUILD)/run-disk.img
+RUN_CMDLINE ?= root=/dev/vda $(ISO_CMDLINE)
+.PHONY: run-iso run-disk
+run-iso: $(RUN_ISO)
+run-disk: $(RUN_DISK)
+$(RUN_ISO): $(KERNEL) $(BUILD)/initrd.cpio tools/mkiso.sh FORCE
+	@tools/mkiso.sh $@ $(KERNEL) '$(subst ','\'',$(RUN_CMDLINE))' $(BUILD)/initrd.cpio
+$(RUN_DISK): | $(DISK)
+	@cp $(DISK) $@
+	@echo "  DISK    $@ (kept between runs)"
