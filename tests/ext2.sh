@@ -74,18 +74,24 @@ out=$(boot "$img" "root=/dev/vda -- /bin/sh -c 'cat /d/g; ls /'")
 want "third boot: the append persisted" "$out" "more"
 fsck "$img" "the third boot"
 
-# 1 KiB blocks, 8 groups: the same tree, writes spread over groups.
+# 1 KiB blocks, 8 groups: the same tree, writes spread over groups, and a
+# sparse file whose one block at 200 MiB is mapped through triple-indirect
+# blocks (written, read back, and one removed).
 small=$tmp/1k.img
 truncate -s 64M "$small"
 mke2fs -q -F -t ext2 -b 1024 -E root_owner=0:0 -d "$top/build/initrd.root" "$small" >/dev/null 2>&1 ||
 	/sbin/mke2fs -q -F -t ext2 -b 1024 -E root_owner=0:0 -d "$top/build/initrd.root" "$small"
 out=$(boot "$small" "root=/dev/vda -- /bin/sh -c 'md5sum /bin/busybox; cp /bin/busybox /bb; \
 dd if=/dev/zero of=/z bs=1M count=6 2>/dev/null; mkdir /d; for i in \$(seq 1 100); do echo \$i > /d/\$i; done; \
-cmp /bin/busybox /bb && echo bb-same; rm /d/5*; mv /d /e; ls /e | wc -l'")
+cmp /bin/busybox /bb && echo bb-same; rm /d/5*; mv /d /e; ls /e | wc -l; \
+echo tail > /t; dd if=/t of=/sp bs=1M seek=200 2>/dev/null; stat -c \"sp %s %b\" /sp; tail -c 5 /sp; \
+dd if=/t of=/sp2 bs=1M seek=200 2>/dev/null; rm /sp2'")
 want "1 KiB blocks: mounted" "$out" "1 KiB blocks"
 want "1 KiB blocks: busybox read" "$out" "$(md5sum </bin/busybox | cut -d' ' -f1)"
 want "1 KiB blocks: copy" "$out" "bb-same"
 want "1 KiB blocks: directory" "$out" "89"
+want "1 KiB blocks: a sparse block through triple indirect" "$out" "sp 209715205 8"
+want "1 KiB blocks: read back through triple indirect" "$out" "tail"
 fsck "$small" "writing with 1 KiB blocks"
 
 # A full disk (12 MiB, 1 KiB blocks): ENOSPC, the file system stays consistent, the space comes back.
