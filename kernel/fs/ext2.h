@@ -43,6 +43,8 @@
 	(EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT2_FEATURE_RO_COMPAT_LARGE_FILE |                 \
 	 EXT2_FEATURE_RO_COMPAT_BTREE_DIR)
 
+#define EXT2_INDEX_FL 0x1000 /* i_flags: the directory has a hashed (htree) index */
+
 /* Directory entry file types (with the FILETYPE feature). */
 enum {
 	EXT2_FT_UNKNOWN,

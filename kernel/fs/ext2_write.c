@@ -176,6 +176,13 @@ static void iwrite(struct inode *ip)
 	di->i_links_count = (u16)ip->nlink;
 	di->i_blocks = (u32)ip->blocks;
 	memcpy(di->i_block, e->block, sizeof di->i_block);
+	/*
+	 * Entries are added and removed linearly; a hashed index (dir_index,
+	 * written by other systems) would go stale, so a directory written
+	 * here stops claiming one and is read linearly, as the format allows.
+	 */
+	if (S_ISDIR(ip->mode))
+		di->i_flags &= ~EXT2_INDEX_FL;
 	spin_unlock(&ip->lock);
 	(void)fs;
 	bcache_dirty(e->itb);
