@@ -64,10 +64,10 @@ test: deps
 	@$(MAKE) --no-print-directory kernel host-tests
 	@tools/run-tests.sh
 
-run: deps iso
+run: deps run-iso run-disk
 	tools/run-qemu.sh
 
-gdb: iso
+gdb: run-iso run-disk
 	tools/run-qemu.sh --gdb
 
 # The kernel's own micro-benchmarks (TSC nanoseconds) with 1 and 2 CPUs.

@@ -1,7 +1,9 @@
 #!/bin/bash
 # `make run` / `make gdb`: boot build/ferry.iso through GRUB on a standard PC
 # (q35, SeaBIOS, 2 CPUs, 512 MiB), console on this terminal (Ctrl-A x quits,
-# Ctrl-A c is QEMU's monitor). --gdb waits for gdb on localhost:1234.
+# Ctrl-A c is QEMU's monitor). When build/run-disk.img and
+# build/ferry-run.iso exist (make run builds them), it boots that ISO with
+# the disk attached as the ext2 root (FERRY_DISK=FILE picks another image). --gdb waits for gdb on localhost:1234.
 # FERRY_FIRMWARE=uefi boots under OVMF instead; FERRY_DISPLAY=gtk (or sdl)
 # opens a window with the VGA screen as well.
 set -u
@@ -13,7 +15,14 @@ if [ "${1:-}" = --gdb ]; then
 	args+=(--qemu -s --qemu -S)
 	echo "run: waiting for gdb: gdb $top/build/ferry.elf -ex 'target remote :1234' -ex 'hbreak kmain' -ex c"
 fi
-"$here/grub-boot.sh" "${args[@]}" "$top/build/ferry.iso"
+iso=$top/build/ferry.iso
+disk=${FERRY_DISK:-$top/build/run-disk.img}
+if [ -f "$disk" ] && [ -f "$top/build/ferry-run.iso" ]; then
+	iso=$top/build/ferry-run.iso
+	args+=(--qemu -drive --qemu "file=$disk,if=none,format=raw,id=d0"
+		--qemu -device --qemu "virtio-blk-pci,drive=d0,disable-legacy=on")
+fi
+"$here/grub-boot.sh" "${args[@]}" "$iso"
 rc=$?
 # The kernel ends QEMU through isa-debug-exit: 33 is its success, 35 failure.
 case $rc in

@@ -54,6 +54,22 @@ void vfs_mount_root(struct superblock *sb)
 	root_dir = inode_get(sb->root);
 }
 
+int vfs_switch_root(struct superblock *sb)
+{
+	/*
+	 * Boot only, before any process holds a directory: the old root stays
+	 * in the table unreachable (nothing covers it), so no reference dangles.
+	 */
+	assert(root_dir);
+	int r = add_mount(sb, NULL);
+	if (r < 0)
+		return r;
+	struct inode *old = root_dir;
+	root_dir = inode_get(sb->root);
+	inode_put(old);
+	return 0;
+}
+
 int vfs_mount(struct superblock *sb, struct inode *mp)
 {
 	if (!S_ISDIR(mp->mode))

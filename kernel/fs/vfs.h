@@ -234,6 +234,8 @@ const struct file_ops *chrdev_lookup(kdev_t dev, void **priv);
 
 /* Make sb the root file system (once, at boot). */
 void vfs_mount_root(struct superblock *sb);
+/* Make sb the root instead (boot, before the first process: a disk root replacing the initrd's). */
+int vfs_switch_root(struct superblock *sb);
 /* Mount sb on the directory mp. -EBUSY if something is mounted there already. */
 int vfs_mount(struct superblock *sb, struct inode *mp);
 /*

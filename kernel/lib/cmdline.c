@@ -61,6 +61,12 @@ static void option(const char *key, const char *val)
 		else
 			pr_warn("cmdline: init= wants an absolute path, ignoring '%s'\n",
 				val ? val : "");
+	} else if (!strcmp(key, "root")) {
+		if (val && val[0] && strlen(val) < sizeof opts.root)
+			strlcpy(opts.root, val, sizeof opts.root);
+		else
+			pr_warn("cmdline: root= wants a disk (/dev/vda), ignoring '%s'\n",
+				val ? val : "");
 	} else if (!strcmp(key, "crash")) {
 		if (val && strlen(val) < sizeof opts.crash)
 			strlcpy(opts.crash, val, sizeof opts.crash);

@@ -51,10 +51,23 @@ static int bad(const char *why)
 	return -ENOEXEC;
 }
 
+/*
+ * A file system on a disk may return less than asked (a block not yet in
+ * the cache after some bytes) or -ERESTART_PARK (the thread is parked on
+ * the block: exec runs again from the start, invariant 3): pass that up.
+ */
 static int read_exact(struct inode *ip, u64 off, void *buf, size_t len)
 {
-	ssize_t n = inode_read_kernel(ip, off, buf, len);
-	return n == (ssize_t)len ? 0 : -ENOEXEC;
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = inode_read_kernel(ip, off + got, (u8 *)buf + got, len - got);
+		if (n == -ERESTART_PARK)
+			return (int)n;
+		if (n <= 0)
+			return -ENOEXEC;
+		got += (size_t)n;
+	}
+	return 0;
 }
 
 /* Copy a segment's file bytes into the domain, a page-sized chunk at a time. */
@@ -66,7 +79,10 @@ static int load_bytes(struct inode *ip, struct domain *d, vaddr_t va, u64 off, u
 	int r = 0;
 	while (len && !r) {
 		size_t chunk = MIN(len, PAGE_SIZE);
-		if (read_exact(ip, off, buf, chunk) < 0)
+		int e = read_exact(ip, off, buf, chunk);
+		if (e == -ERESTART_PARK)
+			r = e;
+		else if (e < 0)
 			r = bad("a segment runs past the end of the file");
 		else
 			r = domain_populate(d, va, buf, chunk);
@@ -81,7 +97,10 @@ static int load_bytes(struct inode *ip, struct domain *d, vaddr_t va, u64 off, u
 int elf_load(struct inode *ip, struct domain *d, struct exec_image *img)
 {
 	struct elf64_ehdr eh;
-	if (read_exact(ip, 0, &eh, sizeof eh) < 0)
+	int e = read_exact(ip, 0, &eh, sizeof eh);
+	if (e == -ERESTART_PARK)
+		return e;
+	if (e < 0)
 		return bad("shorter than an ELF header");
 	if (memcmp(eh.e_ident, "\x7f" "ELF", 4))
 		return bad("no ELF magic");
@@ -98,8 +117,9 @@ int elf_load(struct inode *ip, struct domain *d, struct exec_image *img)
 	if (!ph)
 		return -ENOMEM;
 	int r = 0;
-	if (read_exact(ip, eh.e_phoff, ph, eh.e_phnum * sizeof *ph) < 0) {
-		r = bad("program headers past the end of the file");
+	if ((r = read_exact(ip, eh.e_phoff, ph, eh.e_phnum * sizeof *ph)) < 0) {
+		if (r != -ERESTART_PARK)
+			r = bad("program headers past the end of the file");
 		goto out;
 	}
 

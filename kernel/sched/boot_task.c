@@ -16,6 +16,7 @@
 #include "proc/proc.h"
 #include "mm/buddy.h"
 #include "mm/kheap.h"
+#include "fs/ext2.h"
 
 extern const struct async_test __async_tests_start[], __async_tests_end[];
 
@@ -24,6 +25,7 @@ static struct boot_task {
 	struct timer watchdog;
 	struct async_ctx ctx;
 	const struct async_test *cur;
+	struct waiter disk_wait; /* parked on a block while mounting the root disk */
 	bool started;
 	bool benches;
 	int failed;
@@ -178,6 +180,9 @@ static enum poll_result boot_poll(struct task *self)
 		kprintf("selftest: all passed\n");
 		machine_exit(true);
 	}
+	/* root=: the disk's file system becomes "/" first (reads the disk: may park). */
+	if (ext2_root_step(&btask.disk_wait) == PENDING)
+		return PENDING;
 	start_init();
 	return READY;
 }

@@ -32,3 +32,6 @@ $(BUILD)/host/test_syscalls: $(BUILD)/gen/sysnum.h $(wildcard kernel/fs/sys_*.c)
 HOST_TEST_fsstress_SRCS := $(FS_CORE_SRCS)
 # virtio split rings against a simulated device
 HOST_TEST_virtq_SRCS := kernel/dev/virtq.c
+
+# ext2: the pure checks of superblocks, group descriptors and directory entries
+HOST_TEST_ext2_SRCS := kernel/fs/ext2_check.c

@@ -1,0 +1,624 @@
+/*
+ * ext2 (see ext2.h): mounting, inodes, block maps, directories, regular
+ * files and symlinks as read, all through the block cache; changes are in
+ * ext2_write.c. Locks and fields: ext2_impl.h.
+ *
+ * Readers take no file-system lock while they read blocks, only bcache
+ * references: changes publish a block's contents before the pointer or
+ * rec_len that makes it visible, and a directory's size after its new
+ * block is initialised. In-memory inodes stay in the hash while they have
+ * links (the VFS evicts only unlinked, unreferenced ones), so one file is
+ * one struct inode and mount flags stay on it.
+ *
+ * Waiting (invariant 3): every block comes from bcache_get; a miss parks
+ * the caller (ext2_wait) and -ERESTART_PARK goes up unchanged, so the
+ * system call runs again from the start once the block is in. Reading
+ * changes nothing but the inode cache, which only gains what the disk says.
+ */
+#include "fs/ext2_impl.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+#include "mm/kheap.h"
+#include "proc/proc.h"
+
+struct waiter *ext2_boot_waiter;
+
+/* Corrupt data: one console message each (up to a bound), and -EUCLEAN. Any lock may be held. */
+int ext2_corrupt(struct ext2_fs *fs, const char *what, u64 n)
+{
+	bool say = __atomic_fetch_add(&fs->errors, 1, __ATOMIC_RELAXED) < MAX_ERROR_MESSAGES;
+	if (say)
+		pr_err("ext2 %s: corrupt file system: %s (%lu)\n", fs->dev->name, what, n);
+	return -EUCLEAN;
+}
+
+/*
+ * Park on q (handed back locked by the block cache) and unlock it: the
+ * calling thread, or the boot task through ext2_boot_waiter. Anyone else
+ * (no thread, no boot waiter) gets -EAGAIN without parking.
+ */
+int ext2_wait(struct waitq *q)
+{
+	long r = -ERESTART_PARK;
+	if (current_thread())
+		r = thread_park_on(q);
+	else if (ext2_boot_waiter)
+		waitq_add_locked(q, ext2_boot_waiter);
+	else
+		r = -EAGAIN;
+	spin_unlock(&q->lock);
+	return (int)r;
+}
+
+int ext2_bread(struct ext2_fs *fs, u64 blk, struct bbuf **b, struct ioctx *io)
+{
+	if (blk < fs->g.first_data_block || blk >= fs->g.blocks_count)
+		return ext2_corrupt(fs, "block number out of range", blk);
+	if (io && io->nopark) {
+		int r = bcache_get(fs->dev, blk, fs->g.bsize, b, NULL);
+		if (r == -EAGAIN)
+			io->miss = blk;
+		return r;
+	}
+	struct waitq *q;
+	int r = bcache_get(fs->dev, blk, fs->g.bsize, b, &q);
+	if (r == -ERESTART_PARK)
+		return ext2_wait(q);
+	return r;
+}
+
+/* ---- block maps ---- */
+
+/*
+ * The disk block holding logical block lblk of ip: 0 and *pblk (0: a hole),
+ * -EFBIG past the triple-indirect range, -EUCLEAN, or a bread error.
+ */
+int ext2_bmap(struct inode *ip, u64 lblk, u32 *pblk, struct ioctx *io)
+{
+	struct ext2_fs *fs = FS(ip);
+	u64 per = fs->g.bsize / 4;
+	int depth;
+	u32 ptr;
+	u64 idx[3];
+	if (lblk < EXT2_NDIR_BLOCKS) {
+		*pblk = EI(ip)->block[lblk];
+		if (*pblk && *pblk >= fs->g.blocks_count)
+			return ext2_corrupt(fs, "block pointer beyond the disk", ip->ino);
+		return 0;
+	}
+	lblk -= EXT2_NDIR_BLOCKS;
+	if (lblk < per) {
+		depth = 1;
+		ptr = EI(ip)->block[EXT2_IND_BLOCK];
+		idx[0] = lblk;
+	} else if ((lblk -= per) < per * per) {
+		depth = 2;
+		ptr = EI(ip)->block[EXT2_DIND_BLOCK];
+		idx[0] = lblk / per;
+		idx[1] = lblk % per;
+	} else if ((lblk -= per * per) < per * per * per) {
+		depth = 3;
+		ptr = EI(ip)->block[EXT2_TIND_BLOCK];
+		idx[0] = lblk / (per * per);
+		idx[1] = lblk / per % per;
+		idx[2] = lblk % per;
+	} else {
+		return -EFBIG;
+	}
+	for (int i = 0; i < depth && ptr; i++) {
+		if (ptr >= fs->g.blocks_count)
+			return ext2_corrupt(fs, "indirect block pointer beyond the disk", ip->ino);
+		struct bbuf *b;
+		int r = ext2_bread(fs, ptr, &b, io);
+		if (r < 0)
+			return r;
+		ptr = ((const u32 *)b->data)[idx[i]];
+		bcache_put(b);
+	}
+	if (ptr >= fs->g.blocks_count)
+		return ext2_corrupt(fs, "block pointer beyond the disk", ip->ino);
+	*pblk = ptr;
+	return 0;
+}
+
+/* Start reads of the blocks after lblk that are mapped already (no waiting). */
+static void readahead(struct inode *ip, u64 lblk, u64 nblocks)
+{
+	struct ext2_fs *fs = FS(ip);
+	struct ioctx io = {.nopark = true};
+	for (u64 i = lblk + 1; i < nblocks && i <= lblk + READAHEAD_BLOCKS; i++) {
+		u32 p;
+		if (ext2_bmap(ip, i, &p, &io) < 0)
+			return;
+		struct bbuf *b;
+		if (p && ext2_bread(fs, p, &b, &io) == 0)
+			bcache_put(b);
+	}
+}
+
+/* ---- inodes ---- */
+
+u32 ext2_ihash(u64 ino)
+{
+	return (u32)(ino % IHASH);
+}
+
+/* A reference to the in-memory inode ino, if it is there. */
+static struct inode *icache_find(struct ext2_fs *fs, u64 ino)
+{
+	struct list_node *pos;
+	list_for_each(pos, &fs->ihash[ext2_ihash(ino)])
+	{
+		struct ext2_inode_mem *e = container_of(pos, struct ext2_inode_mem, hnode);
+		if (e->vfs.ino == ino && __atomic_load_n(&e->vfs.nlink, __ATOMIC_RELAXED))
+			return inode_get(&e->vfs);
+	}
+	return NULL;
+}
+
+static bool valid_type(u32 mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+	case S_IFDIR:
+	case S_IFLNK:
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFIFO:
+	case S_IFSOCK:
+		return true;
+	}
+	return false;
+}
+
+/* Inode ino of fs, a reference: from memory, or read and checked. */
+int ext2_iget(struct ext2_fs *fs, u64 ino, struct inode **out)
+{
+	if (ino < 1 || ino > fs->g.inodes_count)
+		return ext2_corrupt(fs, "inode number out of range", ino);
+	spin_lock(&fs->lock);
+	struct inode *ip = icache_find(fs, ino);
+	spin_unlock(&fs->lock);
+	if (ip) {
+		*out = ip;
+		return 0;
+	}
+	u32 group = (u32)((ino - 1) / fs->g.inodes_per_group);
+	u64 byte = (ino - 1) % fs->g.inodes_per_group * fs->g.inode_size;
+	struct bbuf *b;
+	int r = ext2_bread(fs, fs->itable[group] + byte / fs->g.bsize, &b, NULL);
+	if (r < 0)
+		return r;
+	struct ext2_inode di;
+	memcpy(&di, b->data + byte % fs->g.bsize, sizeof di);
+
+	if (!valid_type(di.i_mode) || di.i_links_count == 0) {
+		bcache_put(b);
+		return ext2_corrupt(fs,
+				    di.i_links_count ? "inode of no known type"
+						     : "linked inode with a link count of 0",
+				    ino);
+	}
+	struct ext2_inode_mem *e = knew(struct ext2_inode_mem);
+	if (!e) {
+		bcache_put(b);
+		return -ENOMEM;
+	}
+	e->itb = b; /* pinned: writing the inode back never waits */
+	e->ioff = (u32)(byte % fs->g.bsize);
+	inode_init(&e->vfs, &fs->sb, di.i_mode, &ext2_ops);
+	e->vfs.ino = ino;
+	e->vfs.nlink = di.i_links_count;
+	e->vfs.refs = 1;
+	/* Linux's osd2: uid_high at byte 4, gid_high at byte 6. */
+	e->vfs.uid = di.i_uid | (u32)(di.i_osd2[4] | di.i_osd2[5] << 8) << 16;
+	e->vfs.gid = di.i_gid | (u32)(di.i_osd2[6] | di.i_osd2[7] << 8) << 16;
+	e->vfs.size = di.i_size;
+	if (S_ISREG(di.i_mode) && fs->g.large_file)
+		e->vfs.size |= (u64)di.i_dir_acl << 32;
+	e->vfs.blocks = di.i_blocks;
+	e->vfs.atime = (struct kts){di.i_atime, 0};
+	e->vfs.mtime = (struct kts){di.i_mtime, 0};
+	e->vfs.ctime = (struct kts){di.i_ctime, 0};
+	memcpy(e->block, di.i_block, sizeof e->block);
+	if (S_ISLNK(di.i_mode)) {
+		/* A fast symlink keeps its target in i_block and owns no data block. */
+		u32 ea_blocks = di.i_file_acl ? fs->g.bsize / 512 : 0;
+		e->fast_symlink = di.i_blocks == ea_blocks;
+		if (di.i_size == 0 || di.i_size >= PATH_MAX ||
+		    (e->fast_symlink && di.i_size >= sizeof e->block)) {
+			bcache_put(b);
+			kfree(e);
+			return ext2_corrupt(fs, "symlink with a bad length", ino);
+		}
+	}
+	if (S_ISCHR(di.i_mode) || S_ISBLK(di.i_mode)) {
+		/* Old encoding in i_block[0] (8-bit major and minor), new in i_block[1]. */
+		u32 o = di.i_block[0], n = di.i_block[1];
+		e->vfs.rdev = o ? mkdev((o >> 8) & 0xff, o & 0xff)
+				: mkdev((n >> 8) & 0xfff, (n & 0xff) | ((n >> 12) & 0xfff00));
+	}
+	if (S_ISDIR(di.i_mode) && di.i_size % fs->g.bsize)
+		e->vfs.size =
+		    ALIGN_DOWN(e->vfs.size, fs->g.bsize); /* e2fsck's rule: whole blocks */
+
+	spin_lock(&fs->lock);
+	ip = icache_find(fs, ino);
+	if (!ip)
+		list_push_front(&fs->ihash[ext2_ihash(ino)], &e->hnode);
+	spin_unlock(&fs->lock);
+	if (ip) {
+		bcache_put(e->itb);
+		kfree(e); /* another core read it meanwhile */
+		*out = ip;
+	} else {
+		*out = &e->vfs;
+	}
+	return 0;
+}
+
+/* ---- directories ---- */
+
+/*
+ * Call fn on every used entry of dir from byte offset *pos, a block at a
+ * time; fn returns false to stop. *pos ends past the last entry fn took.
+ * A miss parks or not as io says (bread).
+ */
+typedef bool (*dirent_fn)(void *ctx, const struct ext2_dirent *d, u64 next);
+
+static int dir_walk(struct inode *dir, u64 *pos, dirent_fn fn, void *ctx, struct ioctx *io)
+{
+	struct ext2_fs *fs = FS(dir);
+	u32 bsize = fs->g.bsize;
+	u64 size = dir->size;
+	while (*pos < size) {
+		u64 lblk = *pos / bsize;
+		u32 p;
+		int r = ext2_bmap(dir, lblk, &p, io);
+		if (r < 0)
+			return r;
+		if (!p)
+			return ext2_corrupt(fs, "hole in a directory", dir->ino);
+		struct bbuf *b;
+		r = ext2_bread(fs, p, &b, io);
+		if (r < 0)
+			return r;
+		/* Walk from the block's start: *pos may point into the middle of it. */
+		u32 off = 0, want = (u32)(*pos % bsize);
+		bool stop = false;
+		while (off < bsize) {
+			u32 rl;
+			const char *why;
+			if (ext2_check_dirent(b->data, bsize, off, fs->g.inodes_count, &rl, &why)) {
+				bcache_put(b);
+				return ext2_corrupt(fs, why, dir->ino);
+			}
+			const struct ext2_dirent *d = (const void *)(b->data + off);
+			u64 next = lblk * bsize + off + rl;
+			if (off >= want && d->inode) {
+				if (!fn(ctx, d, next)) {
+					stop = true;
+					break;
+				}
+			}
+			off += rl;
+			if (off >= want)
+				*pos = lblk * bsize + off;
+		}
+		bcache_put(b);
+		if (stop)
+			return 0;
+		*pos = (lblk + 1) * bsize;
+	}
+	return 0;
+}
+
+struct lookup_ctx {
+	const char *name;
+	size_t len;
+	u32 ino;
+};
+
+static bool lookup_fn(void *ctx, const struct ext2_dirent *d, u64 next)
+{
+	(void)next;
+	struct lookup_ctx *c = ctx;
+	if (d->name_len == c->len && memcmp(d->name, c->name, c->len) == 0) {
+		c->ino = d->inode;
+		return false;
+	}
+	return true;
+}
+
+int ext2_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
+{
+	if (len > EXT2_NAME_LEN)
+		return -ENAMETOOLONG;
+	struct lookup_ctx c = {name, len, 0};
+	u64 pos = 0;
+	int r = dir_walk(dir, &pos, lookup_fn, &c, NULL);
+	if (r < 0)
+		return r;
+	if (!c.ino)
+		return -ENOENT;
+	return ext2_iget(FS(dir), c.ino, out);
+}
+
+struct iterate_ctx {
+	struct dir_emit *de;
+	bool filetype;
+	bool emitted;
+	struct ioctx io; /* nopark once something is listed */
+};
+
+static bool iterate_fn(void *ctx, const struct ext2_dirent *d, u64 next)
+{
+	static const u8 dtypes[] = {DT_UNKNOWN, DT_REG,	 DT_DIR,  DT_CHR,
+				    DT_BLK,	DT_FIFO, DT_SOCK, DT_LNK};
+	struct iterate_ctx *c = ctx;
+	unsigned t =
+	    c->filetype && d->file_type < sizeof dtypes ? dtypes[d->file_type] : DT_UNKNOWN;
+	if (!c->de->emit(c->de, d->name, d->name_len, d->inode, t, next))
+		return false;
+	c->emitted = true;
+	c->io.nopark = true;
+	return true;
+}
+
+static int ext2_iterate(struct inode *dir, u64 *pos, struct dir_emit *de)
+{
+	struct iterate_ctx c = {
+	    de, FS(dir)->g.incompat & EXT2_FEATURE_INCOMPAT_FILETYPE, false, {false, 0}};
+	/* Once something is listed, a miss ends the call short instead of parking. */
+	int r = dir_walk(dir, pos, iterate_fn, &c, &c.io);
+	if (c.emitted && r < 0)
+		return 0; /* the error comes again on the next call */
+	return r;
+}
+
+/* ---- regular files and symlinks ---- */
+
+static ssize_t ext2_read(struct inode *ip, struct uio *u, u64 off)
+{
+	struct ext2_fs *fs = FS(ip);
+	u32 bsize = fs->g.bsize;
+	u64 size = ip->size;
+	size_t total = 0;
+	while (u->resid && off < size) {
+		u64 lblk = off / bsize;
+		u32 bo = (u32)(off % bsize);
+		size_t n = MIN(u->resid, MIN(size - off, (u64)(bsize - bo)));
+		/* Parking restarts the call: only before any byte has been copied. */
+		struct ioctx io = {.nopark = total > 0};
+		u32 p;
+		int r = ext2_bmap(ip, lblk, &p, &io);
+		struct bbuf *b = NULL;
+		if (r == 0 && p)
+			r = ext2_bread(fs, p, &b, &io);
+		if (r == -ERESTART_PARK || r == -EAGAIN)
+			readahead(ip, lblk, (size + bsize - 1) / bsize);
+		if (r < 0)
+			return total ? (ssize_t)total : r;
+		size_t before = u->resid;
+		r = b ? uio_copy_out(u, b->data + bo, n) : uio_zero(u, n);
+		if (b)
+			bcache_put(b);
+		total += before - u->resid;
+		if (r < 0)
+			return total ? (ssize_t)total : r;
+		off += n;
+	}
+	return (ssize_t)total;
+}
+
+static ssize_t ext2_readlink(struct inode *ip, char *buf, size_t len)
+{
+	struct ext2_inode_mem *e = EI(ip);
+	size_t n = MIN(len, ip->size);
+	if (e->fast_symlink) {
+		memcpy(buf, e->block, n);
+		return (ssize_t)n;
+	}
+	struct uio u;
+	uio_init_kernel(&u, buf, n);
+	return ext2_read(ip, &u, 0);
+}
+
+const struct inode_ops ext2_ops = {
+    .lookup = ext2_lookup,
+    .mknod = ext2_mknod,
+    .symlink = ext2_symlink,
+    .link = ext2_link,
+    .unlink = ext2_unlink,
+    .rename = ext2_rename,
+    .write = ext2_write,
+    .truncate = ext2_truncate,
+    .iterate = ext2_iterate,
+    .read = ext2_read,
+    .readlink = ext2_readlink,
+    .evict = ext2_evict,
+};
+
+/* ---- mounting ---- */
+
+static void unpin_metadata(struct ext2_fs *fs)
+{
+	if (fs->sbuf)
+		bcache_put(fs->sbuf);
+	for (u32 i = 0; fs->gdb && i < fs->g.gdt_blocks; i++)
+		if (fs->gdb[i])
+			bcache_put(fs->gdb[i]);
+	for (u32 i = 0; fs->bbm && i < fs->g.ngroups; i++) {
+		if (fs->bbm[i])
+			bcache_put(fs->bbm[i]);
+		if (fs->ibm[i])
+			bcache_put(fs->ibm[i]);
+	}
+	kfree(fs->gdb);
+	kfree(fs->bbm);
+	kfree(fs->ibm);
+	fs->sbuf = NULL;
+	fs->gdb = fs->bbm = fs->ibm = NULL;
+}
+
+/* Pin the superblock, descriptors and bitmaps (see struct ext2_fs); all or nothing. */
+static int pin_metadata(struct ext2_fs *fs)
+{
+	u32 ng = fs->g.ngroups;
+	fs->gdb = kzalloc(fs->g.gdt_blocks * sizeof *fs->gdb);
+	fs->bbm = kzalloc(ng * sizeof *fs->bbm);
+	fs->ibm = kzalloc(ng * sizeof *fs->ibm);
+	int r = fs->gdb && fs->bbm && fs->ibm ? 0 : -ENOMEM;
+	u32 sblk = EXT2_SUPER_OFFSET / fs->g.bsize;
+	fs->sboff = EXT2_SUPER_OFFSET % fs->g.bsize;
+	if (!r)
+		r = ext2_bread(fs, sblk, &fs->sbuf, NULL);
+	for (u32 i = 0; !r && i < fs->g.gdt_blocks; i++)
+		r = ext2_bread(fs, fs->g.first_data_block + 1 + i, &fs->gdb[i], NULL);
+	for (u32 i = 0; !r && i < ng; i++) {
+		const struct ext2_group_desc *gd = GD(fs, i);
+		r = ext2_bread(fs, gd->bg_block_bitmap, &fs->bbm[i], NULL);
+		if (!r)
+			r = ext2_bread(fs, gd->bg_inode_bitmap, &fs->ibm[i], NULL);
+	}
+	if (r < 0) /* parked on a miss (mounting runs again) or failed */
+		unpin_metadata(fs);
+	return r;
+}
+
+static int mount_fail(struct blk_dev *dev, int err, const char *why)
+{
+	pr_err("ext2 %s: cannot mount: %s\n", dev->name, why);
+	return err;
+}
+
+int ext2_mount_dev(struct blk_dev *dev, struct superblock **out)
+{
+	/*
+	 * The superblock is read as the 1 KiB block 1; every later block in
+	 * the file system's own size (the cache keeps them apart).
+	 */
+	struct waitq *q;
+	struct bbuf *b;
+	int r = bcache_get(dev, EXT2_SUPER_OFFSET / 1024, 1024, &b, &q);
+	if (r == -ERESTART_PARK)
+		return ext2_wait(q);
+	if (r < 0)
+		return mount_fail(dev, r, "cannot read the superblock");
+	struct ext2_super s;
+	memcpy(&s, b->data, sizeof s);
+	bcache_put(b);
+	struct ext2_geom g;
+	const char *why;
+	r = ext2_check_super(&s, dev->sectors * BLK_SECTOR_SIZE, &g, &why);
+	if (r < 0)
+		return mount_fail(dev, r, why);
+	if (g.ro_compat & ~(u32)EXT2_RO_COMPAT_SUPPORTED)
+		pr_warn("ext2 %s: unknown read-only features %#x (Ferry mounts read-only anyway)\n",
+			dev->name, g.ro_compat & ~(u32)EXT2_RO_COMPAT_SUPPORTED);
+
+	/* Gather every group descriptor block first, then build (invariant 3). */
+	u32 *itable = kmalloc(g.ngroups * sizeof *itable);
+	if (!itable)
+		return -ENOMEM;
+	u32 per = g.bsize / sizeof(struct ext2_group_desc);
+	for (u32 i = 0; i < g.gdt_blocks; i++) {
+		r = bcache_get(dev, g.first_data_block + 1 + i, g.bsize, &b, &q);
+		if (r == -ERESTART_PARK) {
+			kfree(itable);
+			return ext2_wait(q);
+		}
+		if (r < 0) {
+			kfree(itable);
+			return mount_fail(dev, r, "cannot read the group descriptors");
+		}
+		for (u32 j = 0; j < per && i * per + j < g.ngroups; j++) {
+			const struct ext2_group_desc *gd = (const void *)(b->data + j * sizeof *gd);
+			r = ext2_check_group(&g, gd, &why);
+			if (r < 0) {
+				bcache_put(b);
+				kfree(itable);
+				return mount_fail(dev, r, why);
+			}
+			itable[i * per + j] = gd->bg_inode_table;
+		}
+		bcache_put(b);
+	}
+
+	struct ext2_fs *fs = knew(struct ext2_fs);
+	if (!fs) {
+		kfree(itable);
+		return -ENOMEM;
+	}
+	fs->lock = (struct spinlock)SPINLOCK_INIT;
+	fs->dev = dev;
+	fs->g = g;
+	fs->itable = itable;
+	for (int i = 0; i < IHASH; i++)
+		list_init(&fs->ihash[i]);
+	fs->sb.fstype = "ext2";
+	fs->sb.dev = mkdev(254, 0); /* virtio-blk's major on Linux */
+	u64 pp = g.bsize / 4;
+	u64 maxblocks = EXT2_NDIR_BLOCKS + pp + pp * pp + pp * pp * pp;
+	fs->sb.maxbytes = MIN(maxblocks * g.bsize, 1ULL << 40);
+	fs->sb.priv = fs;
+
+	fs->time_base = MAX(MAX(s.s_wtime, s.s_mtime), s.s_lastcheck);
+	fs->rw = g.ngroups <= MAX_RW_GROUPS && !(g.ro_compat & ~(u32)EXT2_RO_COMPAT_SUPPORTED);
+	if (!fs->rw)
+		pr_warn("ext2 %s: %u groups or unknown features: mounted read-only\n", dev->name,
+			g.ngroups);
+	struct inode *root = NULL;
+	r = fs->rw ? pin_metadata(fs) : 0;
+	if (r == 0)
+		r = ext2_iget(fs, EXT2_ROOT_INO, &root);
+	if (r == 0 && !S_ISDIR(root->mode))
+		r = ext2_corrupt(fs, "the root inode is not a directory", EXT2_ROOT_INO);
+	if (r < 0) {
+		/* Nothing else saw fs: its cached inodes go with it (none on a park). */
+		for (int i = 0; i < IHASH; i++)
+			while (!list_empty(&fs->ihash[i])) {
+				struct ext2_inode_mem *e = container_of(
+				    list_pop_front(&fs->ihash[i]), struct ext2_inode_mem, hnode);
+				bcache_put(e->itb);
+				kfree(e);
+			}
+		unpin_metadata(fs);
+		kfree(itable);
+		kfree(fs);
+		if (r != -ERESTART_PARK)
+			pr_err("ext2 %s: cannot mount: bad metadata or root directory\n",
+			       dev->name);
+		return r;
+	}
+	fs->sb.root = root;
+	pr_info("ext2 %s: mounted %s: %u KiB blocks, %u blocks, %u inodes, %u groups\n", dev->name,
+		fs->rw ? "read-write" : "read-only", g.bsize / 1024, g.blocks_count, g.inodes_count,
+		g.ngroups);
+	*out = &fs->sb;
+	return 0;
+}
+
+/*
+ * For mount(2) with type "ext2" (kernel/fs/mount once it lands): the disk
+ * named by source ("/dev/vda", "vda", "virtio0"), or NULL.
+ */
+struct blk_dev *ext2_find_device(const char *name)
+{
+	if (!strncmp(name, "/dev/", 5))
+		name += 5;
+	if (!strncmp(name, "virtio", 6) && name[6] >= '0' && name[6] <= '9' && !name[7])
+		return blk_get((u32)(name[6] - '0'));
+	for (u32 i = 0; i < blk_count(); i++)
+		if (!strcmp(blk_get(i)->name, name))
+			return blk_get(i);
+	return NULL;
+}
+
+int ext2_mount_source(const char *source, struct superblock **out)
+{
+	struct blk_dev *dev = ext2_find_device(source);
+	if (!dev)
+		return -ENODEV;
+	return ext2_mount_dev(dev, out);
+}
