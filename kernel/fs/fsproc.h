@@ -59,3 +59,5 @@ long fs_copy_path(u64 upath, char **out);
  * is fine when the path is empty, for AT_EMPTY_PATH).
  */
 int fs_at_start(int dirfd, const char *path, struct inode **start);
+/* Resolve (dirfd, user path) with lookup flags; a NULL path counts as "" when LOOKUP_EMPTY. */
+int fs_resolve_at(int dirfd, u64 upath, unsigned lflags, struct inode **out);

@@ -52,3 +52,25 @@ int fs_at_start(int dirfd, const char *path, struct inode **start)
 	file_put(f);
 	return r;
 }
+
+int fs_resolve_at(int dirfd, u64 upath, unsigned lflags, struct inode **out)
+{
+	char *path;
+	long r;
+	if (!upath && (lflags & LOOKUP_EMPTY)) {
+		path = kzalloc(1);
+		r = path ? 0 : -ENOMEM;
+	} else {
+		r = fs_copy_path(upath, &path);
+	}
+	if (r < 0)
+		return (int)r;
+	struct inode *start;
+	r = fs_at_start(dirfd, path, &start);
+	if (r == 0) {
+		r = vfs_lookup(start, path, lflags, out);
+		inode_put(start);
+	}
+	kfree(path);
+	return (int)r;
+}

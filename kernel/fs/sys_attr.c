@@ -15,28 +15,6 @@
 #define UTIME_NOW  ((1L << 30) - 1)
 #define UTIME_OMIT ((1L << 30) - 2)
 
-/* Resolve (dirfd, user path) with lookup flags; a NULL path counts as "" when empty is allowed. */
-static int attr_resolve(int dirfd, u64 upath, unsigned lflags, struct inode **out)
-{
-	char *path;
-	long r;
-	if (!upath && (lflags & LOOKUP_EMPTY)) {
-		path = kzalloc(1);
-		r = path ? 0 : -ENOMEM;
-	} else {
-		r = fs_copy_path(upath, &path);
-	}
-	if (r < 0)
-		return (int)r;
-	struct inode *start;
-	r = fs_at_start(dirfd, path, &start);
-	if (r == 0) {
-		r = vfs_lookup(start, path, lflags, out);
-		inode_put(start);
-	}
-	kfree(path);
-	return (int)r;
-}
 
 /* The inode behind fd, for f* calls (O_PATH descriptors included, as fstat). */
 static int fd_inode(int fd, struct inode **out)
@@ -87,7 +65,7 @@ static long do_fchmodat(int dirfd, u64 upath, u32 mode, u64 flags)
 	if (flags & ~(u64)AT_SYMLINK_NOFOLLOW)
 		return -EINVAL;
 	struct inode *ip;
-	int r = attr_resolve(dirfd, upath, flags ? 0 : LOOKUP_FOLLOW, &ip);
+	int r = fs_resolve_at(dirfd, upath, flags ? 0 : LOOKUP_FOLLOW, &ip);
 	if (r < 0)
 		return r;
 	long rr = S_ISLNK(ip->mode) ? -EOPNOTSUPP : set_mode(ip, mode); /* as Linux */
@@ -125,7 +103,7 @@ static long do_fchownat(int dirfd, u64 upath, u32 uid, u32 gid, u64 flags)
 	if (flags & AT_EMPTY_PATH)
 		lf |= LOOKUP_EMPTY;
 	struct inode *ip;
-	int r = attr_resolve(dirfd, upath, lf, &ip);
+	int r = fs_resolve_at(dirfd, upath, lf, &ip);
 	if (r < 0)
 		return r;
 	long rr = set_owner(ip, uid, gid);
@@ -206,7 +184,7 @@ static long do_utimens(int dirfd, u64 upath, const struct ktimespec *t, u64 flag
 		unsigned lf = (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
 		if (flags & AT_EMPTY_PATH)
 			lf |= LOOKUP_EMPTY;
-		r = attr_resolve(dirfd, upath, lf, &ip);
+		r = fs_resolve_at(dirfd, upath, lf, &ip);
 	}
 	if (r < 0)
 		return r;

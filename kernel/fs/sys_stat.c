@@ -11,28 +11,6 @@
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
-/* Resolve (dirfd, user path) with lookup flags; a NULL path counts as "" when empty is allowed. */
-static int resolve_at(int dirfd, u64 upath, unsigned lflags, struct inode **out)
-{
-	char *path;
-	long r;
-	if (!upath && (lflags & LOOKUP_EMPTY)) {
-		path = kzalloc(1);
-		r = path ? 0 : -ENOMEM;
-	} else {
-		r = fs_copy_path(upath, &path);
-	}
-	if (r < 0)
-		return (int)r;
-	struct inode *start;
-	r = fs_at_start(dirfd, path, &start);
-	if (r == 0) {
-		r = vfs_lookup(start, path, lflags, out);
-		inode_put(start);
-	}
-	kfree(path);
-	return (int)r;
-}
 
 static long put_stat(struct inode *ip, u64 ubuf)
 {
@@ -51,7 +29,7 @@ static long do_fstatat(int dirfd, u64 upath, u64 ubuf, u64 flags)
 	if (flags & AT_EMPTY_PATH)
 		lf |= LOOKUP_EMPTY;
 	struct inode *ip;
-	int r = resolve_at(dirfd, upath, lf, &ip);
+	int r = fs_resolve_at(dirfd, upath, lf, &ip);
 	if (r < 0)
 		return r;
 	long rr = put_stat(ip, ubuf);
@@ -97,7 +75,7 @@ SYSCALL(NR_statx, statx)
 	if (flags & AT_EMPTY_PATH)
 		lf |= LOOKUP_EMPTY;
 	struct inode *ip;
-	int r = resolve_at(dirfd, a1, lf, &ip);
+	int r = fs_resolve_at(dirfd, a1, lf, &ip);
 	if (r < 0)
 		return r;
 	struct kstat k;
@@ -118,7 +96,7 @@ static long do_faccessat(int dirfd, u64 upath, u64 mode, u64 flags)
 	if (flags & AT_EMPTY_PATH)
 		lf |= LOOKUP_EMPTY;
 	struct inode *ip;
-	int r = resolve_at(dirfd, upath, lf, &ip);
+	int r = fs_resolve_at(dirfd, upath, lf, &ip);
 	if (r < 0)
 		return r;
 	/* Real and effective ids are both root's for now, so AT_EACCESS changes nothing. */
