@@ -91,17 +91,31 @@ static void free_buf_locked(struct bbuf *b)
 	kfree(b);
 }
 
-/* Evict clean, idle buffers from the cold end until `need` more bytes fit under the bound. */
+#define EVICT_SKIP_MAX 32
+
+/*
+ * Evict clean, idle buffers from the cold end until `need` more bytes fit
+ * under the (soft) bound. A buffer that cannot go (dirty, busy, in use)
+ * moves to the hot end, and the scan gives up after a few of those: with
+ * much of the cache dirty, each new buffer would otherwise walk all of it.
+ * The cache then runs over its bound until write-back cleans some.
+ */
 static void evict_locked(u64 need)
 {
 	struct list_node *n, *tmp;
+	u32 skipped = 0;
 	list_for_each_safe(n, tmp, &cache.lru)
 	{
 		if (cache.bytes + need <= cache.max_bytes)
 			return;
 		struct bbuf *b = container_of(n, struct bbuf, lru);
-		if (b->refs || (b->flags & (B_DIRTY | B_READING | B_WRITING)))
+		if (b->refs || (b->flags & (B_DIRTY | B_READING | B_WRITING))) {
+			if (++skipped >= EVICT_SKIP_MAX)
+				return;
+			list_remove(&b->lru);
+			list_push_back(&cache.lru, &b->lru);
 			continue;
+		}
 		free_buf_locked(b);
 		cache.evictions++;
 	}
