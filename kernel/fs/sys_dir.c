@@ -191,17 +191,25 @@ SYSCALL(NR_unlinkat, unlinkat)
 	return do_unlinkat((int)a0, a1, a2 & AT_REMOVEDIR);
 }
 
+/* The two paths of rename and link, both resolved or neither held. */
+static long upath_get_pair(int odirfd, u64 oldp, int ndirfd, u64 newp, struct upath *o,
+			   struct upath *n)
+{
+	long r = upath_get(odirfd, oldp, o);
+	if (r < 0)
+		return r;
+	r = upath_get(ndirfd, newp, n);
+	if (r < 0)
+		upath_put(o);
+	return r;
+}
+
 static long do_renameat2(int odirfd, u64 oldp, int ndirfd, u64 newp, u32 flags)
 {
 	struct upath o, n;
-	long r = upath_get(odirfd, oldp, &o);
+	long r = upath_get_pair(odirfd, oldp, ndirfd, newp, &o, &n);
 	if (r < 0)
 		return r;
-	r = upath_get(ndirfd, newp, &n);
-	if (r < 0) {
-		upath_put(&o);
-		return r;
-	}
 	r = vfs_renameat(o.start, o.path, n.start, n.path, flags);
 	upath_put(&o);
 	upath_put(&n);
@@ -257,14 +265,9 @@ static long do_linkat(int odirfd, u64 oldp, int ndirfd, u64 newp, u64 flags)
 	if (flags & AT_EMPTY_PATH)
 		lf |= LOOKUP_EMPTY;
 	struct upath o, n;
-	long r = upath_get(odirfd, oldp, &o);
+	long r = upath_get_pair(odirfd, oldp, ndirfd, newp, &o, &n);
 	if (r < 0)
 		return r;
-	r = upath_get(ndirfd, newp, &n);
-	if (r < 0) {
-		upath_put(&o);
-		return r;
-	}
 	r = vfs_linkat(o.start, o.path, n.start, n.path, lf);
 	upath_put(&o);
 	upath_put(&n);
