@@ -61,3 +61,5 @@ long fs_copy_path(u64 upath, char **out);
 int fs_at_start(int dirfd, const char *path, struct inode **start);
 /* Resolve (dirfd, user path) with lookup flags; a NULL path counts as "" when LOOKUP_EMPTY. */
 int fs_resolve_at(int dirfd, u64 upath, unsigned lflags, struct inode **out);
+/* The lookup flags an *at() call's AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH ask for. */
+unsigned fs_at_lookup_flags(u64 flags);

@@ -74,3 +74,11 @@ int fs_resolve_at(int dirfd, u64 upath, unsigned lflags, struct inode **out)
 	kfree(path);
 	return (int)r;
 }
+
+unsigned fs_at_lookup_flags(u64 flags)
+{
+	unsigned lf = (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
+	if (flags & AT_EMPTY_PATH)
+		lf |= LOOKUP_EMPTY;
+	return lf;
+}

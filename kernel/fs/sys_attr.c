@@ -99,9 +99,7 @@ static long do_fchownat(int dirfd, u64 upath, u32 uid, u32 gid, u64 flags)
 {
 	if (flags & ~(u64)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	unsigned lf = (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
-	if (flags & AT_EMPTY_PATH)
-		lf |= LOOKUP_EMPTY;
+	unsigned lf = fs_at_lookup_flags(flags);
 	struct inode *ip;
 	int r = fs_resolve_at(dirfd, upath, lf, &ip);
 	if (r < 0)

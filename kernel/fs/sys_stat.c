@@ -25,9 +25,7 @@ static long do_fstatat(int dirfd, u64 upath, u64 ubuf, u64 flags)
 {
 	if (flags & ~(u64)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
 		return -EINVAL;
-	unsigned lf = (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
-	if (flags & AT_EMPTY_PATH)
-		lf |= LOOKUP_EMPTY;
+	unsigned lf = fs_at_lookup_flags(flags);
 	struct inode *ip;
 	int r = fs_resolve_at(dirfd, upath, lf, &ip);
 	if (r < 0)
@@ -71,9 +69,7 @@ SYSCALL(NR_statx, statx)
 		return -EINVAL;
 	if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE || (mask & STATX_RESERVED))
 		return -EINVAL;
-	unsigned lf = (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
-	if (flags & AT_EMPTY_PATH)
-		lf |= LOOKUP_EMPTY;
+	unsigned lf = fs_at_lookup_flags(flags);
 	struct inode *ip;
 	int r = fs_resolve_at(dirfd, a1, lf, &ip);
 	if (r < 0)
@@ -92,9 +88,7 @@ static long do_faccessat(int dirfd, u64 upath, u64 mode, u64 flags)
 		return -EINVAL;
 	if (flags & ~(u64)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	unsigned lf = (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
-	if (flags & AT_EMPTY_PATH)
-		lf |= LOOKUP_EMPTY;
+	unsigned lf = fs_at_lookup_flags(flags);
 	struct inode *ip;
 	int r = fs_resolve_at(dirfd, upath, lf, &ip);
 	if (r < 0)
