@@ -14,6 +14,7 @@ int blk_register(struct blk_dev *d)
 {
 	if (ndevices == BLK_MAX_DEVICES)
 		return -ENOSPC;
+	d->index = ndevices;
 	devices[ndevices++] = d;
 	return 0;
 }

@@ -50,6 +50,8 @@ struct blk_dev {
 	u32 max_sectors; /* [I] largest read or write one request may carry */
 	bool can_flush;	 /* [I] a write cache that BLK_FLUSH empties */
 	bool read_only;	 /* [I] */
+	u32 index;	 /* [I] its number in registration order (vda is 0) */
+	bool claimed;	 /* [a] a mounted file system owns it */
 	/*
 	 * [I] Start a request. 0: queued. -EIO: refused (out of range,
 	 * read-only, dead device), status already -EIO, nobody is woken.

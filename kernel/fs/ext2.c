@@ -486,13 +486,62 @@ static int pin_metadata(struct ext2_fs *fs)
 	return r;
 }
 
+/* Free fs and every in-memory inode it has; none may be referenced. */
+static void free_fs(struct ext2_fs *fs)
+{
+	for (int i = 0; i < IHASH; i++)
+		while (!list_empty(&fs->ihash[i])) {
+			struct ext2_inode_mem *e =
+			    container_of(list_pop_front(&fs->ihash[i]), struct ext2_inode_mem, hnode);
+			bcache_put(e->itb);
+			kfree(e);
+		}
+	unpin_metadata(fs);
+	kfree(fs->itable);
+	kfree(fs);
+}
+
+/*
+ * After umount: no inode is referenced but the root's (the superblock's
+ * own), and every change is already in the cache's dirty blocks, which
+ * the cache writes back whether or not a file system still uses them.
+ */
+static void ext2_destroy(struct superblock *sb)
+{
+	struct ext2_fs *fs = container_of(sb, struct ext2_fs, sb);
+	struct blk_dev *dev = fs->dev;
+	inode_put(sb->root);
+	free_fs(fs);
+	__atomic_store_n(&dev->claimed, false, __ATOMIC_RELEASE);
+	pr_info("ext2 %s: unmounted\n", dev->name);
+}
+
+static void ext2_usage(struct superblock *sb, struct fs_usage *u)
+{
+	struct ext2_fs *fs = container_of(sb, struct ext2_fs, sb);
+	u->magic = EXT2_SUPER_MAGIC;
+	u->bsize = fs->g.bsize;
+	u->blocks = fs->g.blocks_count;
+	u->files = fs->g.inodes_count;
+	spin_lock(&fs->lock);
+	if (fs->rw) {
+		u->bfree = SB(fs)->s_free_blocks_count;
+		u->ffree = SB(fs)->s_free_inodes_count;
+	} else {
+		u->bfree = fs->ro_free_blocks;
+		u->ffree = fs->ro_free_inodes;
+	}
+	spin_unlock(&fs->lock);
+	u->bavail = u->bfree > fs->r_blocks ? u->bfree - fs->r_blocks : 0;
+}
+
 static int mount_fail(struct blk_dev *dev, int err, const char *why)
 {
 	pr_err("ext2 %s: cannot mount: %s\n", dev->name, why);
 	return err;
 }
 
-int ext2_mount_dev(struct blk_dev *dev, struct superblock **out)
+int ext2_mount_dev(struct blk_dev *dev, bool rdonly, struct superblock **out)
 {
 	/*
 	 * The superblock is read as the 1 KiB block 1; every later block in
@@ -557,15 +606,22 @@ int ext2_mount_dev(struct blk_dev *dev, struct superblock **out)
 	for (int i = 0; i < IHASH; i++)
 		list_init(&fs->ihash[i]);
 	fs->sb.fstype = "ext2";
-	fs->sb.dev = mkdev(254, 0); /* virtio-blk's major on Linux */
+	fs->sb.dev = mkdev(254, dev->index * 16); /* virtio-blk's numbers on Linux */
 	u64 pp = g.bsize / 4;
 	u64 maxblocks = EXT2_NDIR_BLOCKS + pp + pp * pp + pp * pp * pp;
 	fs->sb.maxbytes = MIN(maxblocks * g.bsize, 1ULL << 40);
 	fs->sb.priv = fs;
+	fs->sb.disk = dev;
+	fs->sb.destroy = ext2_destroy;
+	fs->sb.usage = ext2_usage;
+	fs->ro_free_blocks = s.s_free_blocks_count;
+	fs->ro_free_inodes = s.s_free_inodes_count;
+	fs->r_blocks = s.s_r_blocks_count;
 
 	fs->time_base = MAX(MAX(s.s_wtime, s.s_mtime), s.s_lastcheck);
-	fs->rw = g.ngroups <= MAX_RW_GROUPS && !(g.ro_compat & ~(u32)EXT2_RO_COMPAT_SUPPORTED);
-	if (!fs->rw)
+	fs->rw = !rdonly && g.ngroups <= MAX_RW_GROUPS &&
+		 !(g.ro_compat & ~(u32)EXT2_RO_COMPAT_SUPPORTED);
+	if (!fs->rw && !rdonly)
 		pr_warn("ext2 %s: %u groups or unknown features: mounted read-only\n", dev->name,
 			g.ngroups);
 	struct inode *root = NULL;
@@ -575,23 +631,20 @@ int ext2_mount_dev(struct blk_dev *dev, struct superblock **out)
 	if (r == 0 && !S_ISDIR(root->mode))
 		r = ext2_corrupt(fs, "the root inode is not a directory", EXT2_ROOT_INO);
 	if (r < 0) {
-		/* Nothing else saw fs: its cached inodes go with it (none on a park). */
-		for (int i = 0; i < IHASH; i++)
-			while (!list_empty(&fs->ihash[i])) {
-				struct ext2_inode_mem *e = container_of(
-				    list_pop_front(&fs->ihash[i]), struct ext2_inode_mem, hnode);
-				bcache_put(e->itb);
-				kfree(e);
-			}
-		unpin_metadata(fs);
-		kfree(itable);
-		kfree(fs);
+		free_fs(fs); /* nothing else saw it: its cached inodes go with it (none on a park) */
 		if (r != -ERESTART_PARK)
 			pr_err("ext2 %s: cannot mount: bad metadata or root directory\n",
 			       dev->name);
 		return r;
 	}
+	if (__atomic_exchange_n(&dev->claimed, true, __ATOMIC_ACQ_REL)) {
+		/* Two mounts' caches of one disk would overwrite each other's changes. */
+		inode_put(root);
+		free_fs(fs);
+		return mount_fail(dev, -EBUSY, "it is already mounted");
+	}
 	fs->sb.root = root;
+	fs->sb.rdonly = !fs->rw;
 	pr_info("ext2 %s: mounted %s: %u KiB blocks, %u blocks, %u inodes, %u groups\n", dev->name,
 		fs->rw ? "read-write" : "read-only", g.bsize / 1024, g.blocks_count, g.inodes_count,
 		g.ngroups);
@@ -599,10 +652,7 @@ int ext2_mount_dev(struct blk_dev *dev, struct superblock **out)
 	return 0;
 }
 
-/*
- * For mount(2) with type "ext2" (kernel/fs/mount once it lands): the disk
- * named by source ("/dev/vda", "vda", "virtio0"), or NULL.
- */
+/* The disk named by a mount source ("/dev/vda", "vda", "virtio0"), or NULL. */
 struct blk_dev *ext2_find_device(const char *name)
 {
 	if (!strncmp(name, "/dev/", 5))
@@ -615,10 +665,12 @@ struct blk_dev *ext2_find_device(const char *name)
 	return NULL;
 }
 
-int ext2_mount_source(const char *source, struct superblock **out)
+int ext2_mount_source(const char *source, bool rdonly, struct superblock **out)
 {
 	struct blk_dev *dev = ext2_find_device(source);
-	if (!dev)
-		return -ENODEV;
-	return ext2_mount_dev(dev, out);
+	if (!dev) {
+		pr_err("ext2: cannot mount %s: no such disk\n", source);
+		return -ENOENT;
+	}
+	return ext2_mount_dev(dev, rdonly, out);
 }

@@ -171,19 +171,18 @@ int ext2_check_dirent(const u8 *blk, u32 bsize, u32 off, u32 inodes_count, u32 *
 /* ---- mounting (ext2.c) ---- */
 
 /*
- * Mount dev's ext2 file system: 0 and *out; -ERESTART_PARK (parked as
- * ext2_wait says) while blocks are read: call again when woken; or -errno
- * with a console message. Restartable: it changes nothing until it succeeds.
+ * Mount dev's ext2 file system (read-only if rdonly): 0 and *out;
+ * -ERESTART_PARK (parked as ext2_wait says) while blocks are read: call
+ * again when woken; or -errno with a console message (-EBUSY: dev is
+ * already mounted). Restartable: it changes nothing until it succeeds.
+ * The superblock's destroy (after umount) gives the disk back.
  */
-int ext2_mount_dev(struct blk_dev *dev, struct superblock **out);
+int ext2_mount_dev(struct blk_dev *dev, bool rdonly, struct superblock **out);
 
 /* The disk "/dev/vda", "vda" or "virtio0" names; NULL if there is none. */
 struct blk_dev *ext2_find_device(const char *name);
-/*
- * mount(2) with type "ext2" (for kernel/fs/mount's table once it lands):
- * as ext2_mount_dev for the disk source names; -ENODEV if there is none.
- */
-int ext2_mount_source(const char *source, struct superblock **out);
+/* mount(2) with type "ext2": as ext2_mount_dev for the disk source names (-ENOENT: none). */
+int ext2_mount_source(const char *source, bool rdonly, struct superblock **out);
 
 /*
  * The boot task (no thread) parks on this waiter when an ext2 operation

@@ -35,6 +35,9 @@ struct ext2_fs {
 	 */
 	bool rw;		  /* [I] */
 	u32 time_base;		  /* [I] seconds: the superblock's last write or mount time */
+	u32 r_blocks;		  /* [I] blocks reserved for root (statfs's bavail) */
+	u32 ro_free_blocks;	  /* [I] read-only mounts: the counts never change */
+	u32 ro_free_inodes;	  /* [I] */
 	struct bbuf *sbuf;	  /* [I] the block holding the superblock */
 	u32 sboff;		  /* [I] its offset there */
 	struct bbuf **gdb;	  /* [I] gdt_blocks of them */

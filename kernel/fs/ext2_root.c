@@ -66,7 +66,7 @@ enum poll_result ext2_root_step(struct waiter *w)
 			res = give_up("no such disk", ENODEV);
 			goto out;
 		}
-		r = ext2_mount_dev(dev, &rs.sb);
+		r = ext2_mount_dev(dev, false, &rs.sb);
 		if (r == -ERESTART_PARK)
 			goto park;
 		if (r < 0) {

@@ -5,6 +5,7 @@
  * marked I_MOUNTROOT. mount_lock guards the list; entries hold references
  * to both inodes, so a walk that finds an entry can take its own.
  */
+#include "dev/blk.h"
 #include "fs/vfs.h"
 #include "mm/kheap.h"
 #include "lib/errno.h"
@@ -183,33 +184,41 @@ int vfs_umount(struct inode *ip)
 	return 0;
 }
 
-size_t vfs_mounts_text(char *buf, size_t len)
+ssize_t vfs_mounts_text(char *buf, size_t len)
 {
 	/* Snapshot the entries (with references) first: naming a directory takes other locks. */
 	enum { MAX_LISTED = 64 };
 	struct inode *dirs[MAX_LISTED];
-	const char *types[MAX_LISTED];
+	struct superblock *sbs[MAX_LISTED];
 	size_t n = 0;
 	spin_lock(&mount_lock);
 	struct list_node *pos;
 	for (pos = mounts.prev; pos != &mounts && n < MAX_LISTED; pos = pos->prev) {
 		struct mount *m = container_of(pos, struct mount, node);
 		dirs[n] = m->mountpoint ? inode_get(m->mountpoint) : NULL;
-		types[n++] = m->sb->fstype; /* [I] and static strings */
+		sbs[n++] = m->sb; /* its [I] fields only, while dirs[] holds the mount */
 	}
 	spin_unlock(&mount_lock);
 	char *path = kmalloc(PATH_MAX);
-	size_t used = 0;
+	ssize_t used = path ? 0 : -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		const char *where = "/";
-		if (dirs[i] && path && vfs_getcwd(dirs[i], path, PATH_MAX) > 0)
-			where = path;
-		else if (dirs[i])
-			where = "?";
-		int w = snprintf(buf + used, len - used, "%s %s %s rw 0 0\n", types[i], where,
-				 types[i]);
-		if (w > 0)
-			used = MIN(len - 1, used + (size_t)w);
+		/* A directory on a disk may have to be read to be named: park once, stop. */
+		ssize_t r = used >= 0 && dirs[i] ? vfs_getcwd(dirs[i], path, PATH_MAX) : 1;
+		if (r == -ERESTART_PARK || r == -ENOMEM)
+			used = r;
+		/* r <= 0 otherwise: not reachable from the root (left behind by a root switch). */
+		if (used >= 0 && r > 0) {
+			struct superblock *sb = sbs[i];
+			char src[16];
+			if (sb->disk)
+				snprintf(src, sizeof src, "/dev/%s", sb->disk->name);
+			int w = snprintf(buf + used, len - (size_t)used, "%s %s %s %s 0 0\n",
+					 sb->disk ? src : sb->fstype,
+					 dirs[i] ? path : "/", sb->fstype,
+					 sb->rdonly ? "ro" : "rw");
+			if (w > 0)
+				used = (ssize_t)MIN(len - 1, (size_t)used + (size_t)w);
+		}
 		inode_put(dirs[i]);
 	}
 	kfree(path);

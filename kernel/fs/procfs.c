@@ -619,9 +619,11 @@ static int generate(struct pf_inode *pi, struct text *t)
 		return gen_uptime(t);
 	case PF_LOADAVG:
 		return gen_loadavg(t);
-	case PF_MOUNTS:
-		t->len = vfs_mounts_text(t->buf, t->cap);
-		return 0;
+	case PF_MOUNTS: {
+		ssize_t n = vfs_mounts_text(t->buf, t->cap);
+		t->len = n > 0 ? (size_t)n : 0;
+		return n < 0 ? (int)n : 0;
+	}
 	case PF_STAT:
 		return gen_stat(t);
 	case PF_CPUINFO:
@@ -630,7 +632,7 @@ static int generate(struct pf_inode *pi, struct text *t)
 		tprintf(t, "Ferry version 6.1.0-ferry (a small multicore x86-64 kernel) #1 SMP\n");
 		return 0;
 	case PF_FILESYSTEMS:
-		tprintf(t, "nodev\trootfs\nnodev\tramfs\nnodev\ttmpfs\nnodev\tdevfs\nnodev\tproc\n");
+		tprintf(t, "nodev\trootfs\nnodev\tramfs\nnodev\ttmpfs\nnodev\tdevfs\nnodev\tproc\n\text2\n");
 		return 0;
 	case PF_PID_STAT:
 		return gen_pid_stat(pi->pid, t);

@@ -1,10 +1,12 @@
 /*
  * mount, umount2, statfs and fstatfs. The file systems a user may mount
- * are made here from their type name (tmpfs, ramfs, proc); the mount
- * table itself is mount.c's.
+ * are made here from their type name (tmpfs, ramfs, proc, ext2); the
+ * mount table itself is mount.c's.
  */
 #include "fs/fsproc.h"
 #include "fs/vfs.h"
+#include "fs/bcache.h"
+#include "fs/ext2.h"
 #include "fs/ramfs.h"
 #include "fs/procfs.h"
 #include "mm/buddy.h"
@@ -48,7 +50,12 @@ static int lookup_dir(u64 upath, unsigned lflags, struct inode **out)
 	return (int)r;
 }
 
-/* mount(source, target, type, flags, data): source and data mean nothing to memory file systems. */
+/*
+ * mount(source, target, type, flags, data): source names the disk for
+ * ext2 and means nothing to memory file systems; data is ignored. Mounting
+ * ext2 reads the disk and may park: the call then runs again from the
+ * start, and nothing is mounted until every block it needs is in.
+ */
 SYSCALL(NR_mount, mount)
 {
 	u64 flags = a3;
@@ -84,9 +91,14 @@ SYSCALL(NR_mount, mount)
 	} else if (strcmp(type, "proc") == 0) {
 		sb = procfs_create();
 		r = sb ? 0 : -ENOMEM;
+	} else if (strcmp(type, "ext2") == 0) {
+		char *source;
+		r = a0 ? (int)fs_copy_path(a0, &source) : -EINVAL;
+		if (r >= 0) {
+			r = ext2_mount_source(source, flags & MS_RDONLY, &sb);
+			kfree(source);
+		}
 	} else {
-		if (strcmp(type, "ext2") == 0)
-			pr_info("mount: ext2 is not supported yet\n");
 		r = -ENODEV;
 	}
 	if (r == 0) {
@@ -94,6 +106,8 @@ SYSCALL(NR_mount, mount)
 		if (r < 0)
 			sb->destroy(sb);
 	}
+	if (r < 0 && r != -ERESTART_PARK && n >= 0)
+		pr_info("mount: %s on a directory: error %d\n", type, -r);
 	inode_put(dir);
 	return r;
 }
@@ -108,6 +122,19 @@ SYSCALL(NR_umount2, umount2)
 	int r = lookup_dir(a0, (a1 & UMOUNT_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, &ip);
 	if (r < 0)
 		return r;
+	/*
+	 * A disk file system's changes go to the disk before umount returns,
+	 * as on Linux; syncing first keeps the call restartable (it parks and
+	 * runs again until the disk holds everything, then unmounts).
+	 */
+	struct blk_dev *dev = (ip->flags & I_MOUNTROOT) ? ip->sb->disk : NULL;
+	if (dev) {
+		long s = bcache_sync_thread(dev);
+		if (s < 0) {
+			inode_put(ip);
+			return s;
+		}
+	}
 	return vfs_umount(ip); /* consumes ip */
 }
 
@@ -144,7 +171,17 @@ static long put_statfs(struct inode *ip, u64 ubuf)
 	st.f_namelen = NAME_MAX;
 	st.f_flags = ST_VALID;
 	st.f_fsid[0] = (i32)sb->dev;
-	if (strcmp(sb->fstype, "proc") != 0) {
+	if (sb->usage) {
+		struct fs_usage u = {0};
+		sb->usage(sb, &u);
+		st.f_type = u.magic;
+		st.f_bsize = st.f_frsize = u.bsize;
+		st.f_blocks = u.blocks;
+		st.f_bfree = u.bfree;
+		st.f_bavail = u.bavail;
+		st.f_files = u.files;
+		st.f_ffree = u.ffree;
+	} else if (strcmp(sb->fstype, "proc") != 0) {
 		/* Memory file systems share all of RAM: its size and what is free now. */
 		st.f_blocks = buddy_total_pages();
 		st.f_bfree = st.f_bavail = buddy_free_pages();

@@ -108,6 +108,15 @@ struct inode {
 	void *priv;                /* [I] the file system's */
 };
 
+/* What statfs reports of a file system with a size of its own, in bsize blocks. */
+struct fs_usage {
+	u32 magic; /* Linux's f_type */
+	u32 bsize;
+	u64 blocks, bfree, bavail, files, ffree;
+};
+
+struct blk_dev;
+
 struct superblock {
 	const char *fstype;        /* [I] "ramfs", "devfs"... */
 	kdev_t dev;                /* [I] st_dev of every inode here */
@@ -117,6 +126,10 @@ struct superblock {
 	u32 active;                /* [a] inode references held (not links): umount's busy test */
 	/* After a successful umount, nothing referenced: free everything. NULL: kept (leaked). */
 	void (*destroy)(struct superblock *sb);
+	struct blk_dev *disk;      /* [I] the disk it lives on; NULL in memory */
+	bool rdonly;               /* [I] mounted read-only */
+	/* statfs's figures; NULL: a memory file system (all of RAM is its size). */
+	void (*usage)(struct superblock *sb, struct fs_usage *u);
 	void *priv;                /* [I] the file system's */
 };
 
@@ -245,8 +258,11 @@ int vfs_mount(struct superblock *sb, struct inode *mp);
  * file, a mount on one of its directories). Then sb->destroy runs.
  */
 int vfs_umount(struct inode *ip);
-/* One line per mount for /proc/mounts, oldest first: "SRC DIR TYPE rw 0 0\n"; bytes written. */
-size_t vfs_mounts_text(char *buf, size_t len);
+/*
+ * One line per mount for /proc/mounts, oldest first: "SRC DIR TYPE rw 0 0\n";
+ * bytes written, or -ERESTART_PARK (parked) while a directory's name is read.
+ */
+ssize_t vfs_mounts_text(char *buf, size_t len);
 /* A new reference to the root directory. */
 struct inode *vfs_root(void);
 /* ip (consumed) or, if something is mounted on it, the mounted root (a new reference). */

@@ -95,7 +95,9 @@ void cmdline_parse(const char *cmdline)
 			p += 2;
 			while (*p == ' ')
 				p++;
-			strlcpy(opts.run, p, sizeof opts.run);
+			if (strlcpy(opts.run, p, sizeof opts.run) >= sizeof opts.run)
+				pr_warn("cmdline: the command after -- is longer than %zu bytes: cut\n",
+					sizeof opts.run - 1);
 			break;
 		}
 		size_t n = 0;

@@ -1,0 +1,92 @@
+#!/bin/bash
+# mount(2) and umount2 with ext2: a second disk mounted read-write on the
+# RAM root and on a disk root, its changes on the host image after umount
+# (debugfs, e2fsck -fn), read-only mounts (EROFS), statfs (df), a disk that
+# is busy (mounted already, or the root's own), a directory in use (umount
+# EBUSY), no such disk, and a disk that is not ext2 (a message, no mount).
+set -u
+top=$(dirname "$(dirname "$(readlink -f "$0")")")
+make --no-print-directory -C "$top" kernel disk >/dev/null || { echo "ext2-mount: build failed"; exit 1; }
+E2FSCK=$(command -v e2fsck || echo /sbin/e2fsck)
+MKE2FS=$(command -v mke2fs || echo /sbin/mke2fs)
+DEBUGFS=$(command -v debugfs || echo /sbin/debugfs)
+tmp=$(mktemp -d /tmp/ferry-ext2m.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+boot() { # command line, disks...: the console output
+	local cmd=$1 d=()
+	shift
+	for f in "$@"; do d+=(--disk "$f"); done
+	"$top/tools/qemu-boot.sh" --smp 2 --timeout 180 --initrd "$top/build/initrd.cpio" \
+		"${d[@]}" -- "$cmd" 2>&1 | tr -d '\r'
+}
+want() { # what, output, expected line (fixed string)
+	if grep -qF -- "$3" <<<"$2"; then echo "ok   $1"; else
+		echo "FAIL $1: no '$3' in:"; sed 's/^/    /' <<<"$2" | tail -30; fail=1; fi
+}
+fsck() { # image, what
+	local out
+	if out=$("$E2FSCK" -fn "$1" 2>&1); then echo "ok   e2fsck -fn after $2"; else
+		echo "FAIL e2fsck -fn after $2:"; sed 's/^/    /' <<<"$out"; fail=1; fi
+}
+
+mkdir -p "$tmp/tree/sub"
+echo "hello from the second disk" > "$tmp/tree/hello"
+data=$tmp/data.img
+"$MKE2FS" -q -F -t ext2 -b 1024 -L data -d "$tmp/tree" "$data" 8M || { echo "FAIL mke2fs"; exit 1; }
+
+# 1. RAM root, the data disk as vda.
+out=$(boot "-- /bin/sh -c 'mkdir /mnt; mount -t ext2 /dev/vda /mnt && echo mount-rc=0; \
+cat /mnt/hello; echo written-by-ferry > /mnt/sub/new; ls /mnt/sub; df -k /mnt | tail -1; \
+grep \" /mnt \" /proc/mounts; mount -t ext2 /dev/vda /tmp || echo second-mount-refused; \
+cd /mnt; umount /mnt || echo umount-busy; cd /; umount /mnt && echo umount-rc=0; ls /mnt | wc -l; \
+mount -t ext2 -o ro vda /mnt && echo ro-mounted; cat /mnt/sub/new; \
+echo x > /mnt/ro-file || echo ro-write-refused; umount /mnt; \
+mount -t ext2 /dev/vdq /mnt || echo no-such-disk; mount /dev/vda /mnt && echo probed-ext2; \
+umount /mnt'" "$data")
+want "mount -t ext2" "$out" "mount-rc=0"
+want "read a file on the mounted disk" "$out" "hello from the second disk"
+want "mounted disk listed in /proc/mounts" "$out" " /mnt ext2 "
+want "df of the mounted disk" "$out" "/mnt"
+want "a disk mounted twice: EBUSY" "$out" "second-mount-refused"
+want "umount of a directory in use: EBUSY" "$out" "umount-busy"
+want "umount" "$out" "umount-rc=0"
+want "umount: the mount point is empty again" "$out" "$(printf '0\n')"
+want "read-only mount" "$out" "ro-mounted"
+want "read-only mount reads what was written" "$out" "written-by-ferry"
+want "read-only mount refuses writes" "$out" "Read-only file system"
+want "no such disk" "$out" "no-such-disk"
+want "mount without -t finds ext2" "$out" "probed-ext2"
+want "unmount message" "$out" "ext2 vda: unmounted"
+got=$("$DEBUGFS" -R "cat /sub/new" "$data" 2>/dev/null)
+[ "$got" = written-by-ferry ] && echo "ok   the host reads what Ferry wrote before umount" ||
+	{ echo "FAIL host read of /sub/new: '$got'"; fail=1; }
+fsck "$data" "mount and umount on the RAM root"
+blocks=$(grep -F "/mnt" <<<"$out" | grep -v proc | awk '$2 ~ /^[0-9]+$/ {print $2; exit}')
+[ "${blocks:-0}" -gt 7000 ] && [ "${blocks:-0}" -le 8192 ] && echo "ok   df reports the disk's size ($blocks KiB)" ||
+	{ echo "FAIL df size: '${blocks:-}'"; fail=1; }
+
+# 2. Disk root (vda) with the data disk as vdb: the root's disk cannot be mounted again.
+root=$tmp/root.img
+cp "$top/build/disk.img" "$root"
+out=$(boot "root=/dev/vda -- /bin/sh -c 'mkdir -p /mnt; mount -t ext2 /dev/vda /mnt || echo root-disk-refused; \
+mount -t ext2 /dev/vdb /mnt && cat /mnt/sub/new && echo second > /mnt/second && umount /mnt && echo done-vdb'" \
+	"$root" "$data")
+want "the root's disk mounted again: EBUSY" "$out" "root-disk-refused"
+want "mount a second disk beside the ext2 root" "$out" "done-vdb"
+want "busy disk message" "$out" "ext2 vda: cannot mount: it is already mounted"
+fsck "$data" "mount beside a disk root"
+fsck "$root" "mount beside a disk root (the root)"
+got=$("$DEBUGFS" -R "cat /second" "$data" 2>/dev/null)
+[ "$got" = second ] && echo "ok   second disk written beside the root" || { echo "FAIL /second: '$got'"; fail=1; }
+
+# 3. A disk that is not ext2: a message, the mount fails, nothing else changes.
+junk=$tmp/junk.img
+head -c 4M /dev/urandom > "$junk"
+cp "$junk" "$tmp/junk.orig"
+out=$(boot "-- /bin/sh -c 'mkdir /mnt; mount -t ext2 /dev/vda /mnt || echo junk-refused; ls /mnt | wc -l'" "$junk")
+want "not ext2: mount fails" "$out" "junk-refused"
+want "not ext2: a console message" "$out" "ext2 vda: cannot mount"
+cmp -s "$junk" "$tmp/junk.orig" && echo "ok   not ext2: the disk is untouched" || { echo "FAIL junk disk changed"; fail=1; }
+
+exit $fail
