@@ -425,6 +425,46 @@ int domain_unmap(struct domain *d, vaddr_t start, u64 len)
 	return r;
 }
 
+int domain_discard(struct domain *d, vaddr_t start, u64 len)
+{
+	if (!IS_ALIGNED(start, PAGE_SIZE) || !user_range_ok(start, len))
+		return -EINVAL;
+	vaddr_t end = start + ALIGN_UP(len, PAGE_SIZE);
+	spin_lock(&d->lock);
+	/* Every page must be mapped (Linux: ENOMEM), before anything is dropped. */
+	vaddr_t covered = start;
+	struct list_node *pos;
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		if (r->start <= covered && r->end > covered)
+			covered = r->end;
+	}
+	if (covered < end) {
+		spin_unlock(&d->lock);
+		return -ENOMEM;
+	}
+	/*
+	 * Only private anonymous memory comes back as zeros. Shared memory
+	 * would lose its other users' frame, an executable's pages would have
+	 * to come back from the file (there is no page cache to refill them
+	 * from), and messages and write-locked pages are not the caller's to
+	 * change: those keep their pages, which advice allows.
+	 */
+	u32 keep = REGION_SHARED | REGION_IMAGE | REGION_MSG | REGION_RO_LOCK;
+	struct unmap_batch b = {0};
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		if (r->end <= start || r->start >= end || (r->flags & keep))
+			continue;
+		walk_range(d, MAX(r->start, start), MIN(r->end, end), unmap_one, &b);
+	}
+	batch_flush(d, &b);
+	spin_unlock(&d->lock);
+	return 0;
+}
+
 struct protect_ctx {
 	u32 flags;
 };

@@ -68,6 +68,11 @@ void domain_deactivate(struct domain *d);
 int domain_map(struct domain *d, vaddr_t start, u64 len, u32 flags);
 /* Remove every mapping in the range (munmap): pages freed, TLBs shot down. */
 int domain_unmap(struct domain *d, vaddr_t start, u64 len);
+/*
+ * madvise(MADV_DONTNEED): drop [start, start+len)'s private anonymous pages
+ * (they read zero again); -ENOMEM if part of it is not mapped.
+ */
+int domain_discard(struct domain *d, vaddr_t start, u64 len);
 /* Change protection of [start, start+len): all of it must be mapped, else -ENOMEM. */
 int domain_protect(struct domain *d, vaddr_t start, u64 len, u32 prot_flags);
 /* Brian OS's mprotect_ro / munprotect: lock or unlock writes on whole pages. */

@@ -111,12 +111,28 @@ SYSCALL(NR_mprotect, mprotect)
 	return domain_protect(dom(), a0, a1, prot_to_region(a2));
 }
 
+#define MADV_DONTNEED 4
+#define MADV_REMOVE   9
+#define MADV_LAST     25 /* MADV_COLLAPSE */
+
 SYSCALL(NR_madvise, madvise)
 {
-	/* Advice only: accepted (MADV_DONTNEED would discard pages; we keep them). */
 	if (a0 & (PAGE_SIZE - 1))
 		return -EINVAL;
-	return 0;
+	switch (a2) {
+	case MADV_DONTNEED:
+		return domain_discard(dom(), a0, a1);
+	case MADV_REMOVE:
+		return -EINVAL; /* only for shared file memory on Linux */
+	case 5 ... 7:
+		return -EINVAL; /* never used by Linux */
+	default:
+		/*
+		 * The rest is advice Ferry may ignore, MADV_FREE included:
+		 * keeping a page's contents is one of the outcomes it allows.
+		 */
+		return a2 <= MADV_LAST ? 0 : -EINVAL;
+	}
 }
 
 SYSCALL(SYS_mprotect_ro, mprotect_ro)

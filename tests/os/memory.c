@@ -108,9 +108,20 @@ static void check_errors(void)
 	/* musl's mprotect rounds the address down; ask the kernel itself. */
 	CHECK_ERR(syscall(SYS_mprotect, 0x10001, PG, PROT_READ), EINVAL,
 		  "mprotect at an unaligned address is EINVAL");
-	char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, flags, -1, 0);
-	CHECK(madvise(p, PG, MADV_DONTNEED) == 0, "madvise(MADV_DONTNEED) is accepted");
-	munmap(p, PG);
+	char *p = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, flags, -1, 0);
+	memset(p, 0x5a, 3 * PG);
+	CHECK(madvise(p + PG, PG, MADV_DONTNEED) == 0, "madvise(MADV_DONTNEED) succeeds");
+	CHECK(p[PG] == 0 && p[2 * PG - 1] == 0, "a private page reads zero after MADV_DONTNEED");
+	CHECK(p[PG - 1] == 0x5a && p[2 * PG] == 0x5a, "MADV_DONTNEED leaves the pages beside it");
+	p[PG] = 7;
+	CHECK(p[PG] == 7, "the discarded page can be written again");
+	CHECK(madvise(p, 3 * PG, MADV_WILLNEED) == 0, "madvise(MADV_WILLNEED) is accepted");
+	CHECK_ERR(madvise(p + 1, PG, MADV_DONTNEED), EINVAL, "madvise at an unaligned address is EINVAL");
+	CHECK_ERR(madvise(p, PG, 12345), EINVAL, "madvise with unknown advice is EINVAL");
+	munmap(p + 2 * PG, PG);
+	CHECK_ERR(madvise(p, 3 * PG, MADV_DONTNEED), ENOMEM,
+		  "madvise over an unmapped page is ENOMEM");
+	munmap(p, 2 * PG);
 }
 
 /* Many pages, most only read: each must read zero without being written. */
