@@ -111,6 +111,13 @@ static unsigned prot_of(u32 flags)
 
 typedef void (*pte_fn)(struct domain *d, vaddr_t va, pte_t *pte, void *ctx);
 
+/* One more page mapped; the peak is getrusage's ru_maxrss. Caller holds d->lock. */
+static inline void resident_inc(struct domain *d)
+{
+	if (++d->resident > d->peak)
+		__atomic_store_n(&d->peak, d->resident, __ATOMIC_RELAXED);
+}
+
 static void walk_level(struct domain *d, paddr_t table, int level, vaddr_t base, vaddr_t start,
 		       vaddr_t end, pte_fn fn, void *ctx)
 {
@@ -638,7 +645,7 @@ static int fault_locked(struct domain *d, vaddr_t va, u32 access)
 			frame_unref(pa);
 			return -ENOMEM;
 		}
-		d->resident++;
+		resident_inc(d);
 		return 0;
 	}
 	if (!(*pte & PTE_U)) {
@@ -742,7 +749,7 @@ int domain_populate(struct domain *d, vaddr_t va, const void *src, size_t len)
 				spin_unlock(&d->lock);
 				return -ENOMEM;
 			}
-			d->resident++;
+			resident_inc(d);
 			pte = vm_walk(d->root, page);
 		}
 		size_t chunk = MIN(len, PAGE_SIZE - (va - page));
@@ -884,7 +891,7 @@ int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t
 		}
 		if (shared)
 			*vm_walk(d->root, page) |= PTE_COW;
-		d->resident++;
+		resident_inc(d);
 	}
 	spin_unlock(&d->lock);
 	return 0;
@@ -900,7 +907,7 @@ int domain_map_frames(struct domain *d, vaddr_t va, u64 npages, const paddr_t *f
 		r = vm_map(d->root, va + i * PAGE_SIZE, frames[i], prot_of(flags));
 		if (r == 0) {
 			frame_ref(frames[i]);
-			d->resident++;
+			resident_inc(d);
 		}
 	}
 	if (r < 0)
@@ -969,7 +976,7 @@ static void fork_one(struct domain *parent, vaddr_t va, pte_t *pte, void *ctx)
 	pte_t *c = vm_walk(f->child->root, va);
 	*c = *pte;
 	frame_ref(pa);
-	f->child->resident++;
+	resident_inc(f->child);
 }
 
 struct domain *domain_fork(struct domain *parent)

@@ -51,6 +51,7 @@ struct domain {
 	vaddr_t mmap_hint;       /* [lock] where the next mmap search starts */
 	u64 cpus;                /* [a] cores with root loaded */
 	u64 resident;            /* [lock] pages mapped */
+	u64 peak;                /* [lock; read with atomics] the most resident has been */
 };
 
 struct domain *domain_create(void);

@@ -201,10 +201,29 @@ struct domain *proc_dom_get(struct proc *p)
 	return d;
 }
 
+void usage_add(struct usage *sum, const struct usage *u)
+{
+	__atomic_add_fetch(&sum->utime_ns, u->utime_ns, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&sum->stime_ns, u->stime_ns, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&sum->minflt, u->minflt, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&sum->nvcsw, u->nvcsw, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&sum->nivcsw, u->nivcsw, __ATOMIC_RELAXED);
+	u64 old = __atomic_load_n(&sum->maxrss_pages, __ATOMIC_RELAXED);
+	while (u->maxrss_pages > old &&
+	       !__atomic_compare_exchange_n(&sum->maxrss_pages, &old, u->maxrss_pages, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
 struct domain *proc_dom_swap(struct proc *p, struct domain *d)
 {
 	spin_lock(&p->lock);
 	struct domain *old = p->dom;
+	if (old) {
+		/* Its peak stays in the process's figures once the domain is left behind. */
+		struct usage u = {.maxrss_pages = __atomic_load_n(&old->peak, __ATOMIC_RELAXED)};
+		usage_add(&p->ru, &u);
+	}
 	p->dom = d;
 	spin_unlock(&p->lock);
 	return old;

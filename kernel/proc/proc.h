@@ -36,6 +36,19 @@ struct k_sigaction {
 
 enum proc_state { PROC_ALIVE, PROC_ZOMBIE, PROC_REAPED };
 
+/* What getrusage and wait4 report. */
+struct usage {
+	u64 utime_ns, stime_ns;     /* in user mode; in system calls */
+	u64 maxrss_pages;           /* the most pages mapped at once (domains left behind) */
+	u64 minflt;                 /* page faults resolved */
+	u64 nvcsw, nivcsw;          /* waits; turns ended by the quantum or sched_yield */
+};
+
+/* u's fields added into sum (maxrss: the larger); atomically when sum is shared. */
+void usage_add(struct usage *sum, const struct usage *u);
+/* u as Linux's struct rusage at user address uaddr in dom: 0 or -EFAULT. */
+int put_rusage(struct domain *dom, u64 uaddr, const struct usage *u);
+
 struct proc {
 	u32 pid;                    /* [I] */
 	u32 pgid, sid;              /* [proc_tree_lock] */
@@ -67,8 +80,8 @@ struct proc {
 	char *cmdline;              /* [lock] argv, NUL-separated (kmalloc'd), or NULL */
 	u32 cmdline_len;            /* [lock] */
 	u64 start_ns;
-	u64 utime_ns, stime_ns;     /* [a] */
-	u64 cutime_ns, cstime_ns;   /* [proc_tree_lock] reaped children */
+	struct usage ru;            /* [a] its threads' (counted when each leaves user mode) */
+	struct usage cru;           /* [proc_tree_lock] reaped children's, theirs included */
 	u32 vfork_child_pending;    /* [a] set while a vfork child has not exec'd or exited */
 	struct alarm *alarm;        /* [owner threads] alarm(2), or NULL */
 	u32 last_child_pid;         /* [a] the child behind the latest SIGCHLD */
@@ -114,6 +127,9 @@ struct thread {
 	struct domain *futex_dom;    /* futex this thread waits on (key: domain, address) */
 	vaddr_t futex_addr;
 	bool futex_woken;            /* [futex bucket lock] woken by FUTEX_WAKE, not spuriously */
+	u64 run_start;               /* [owner] tsc_ns() when it last entered user mode */
+	u64 sys_tsc;                 /* [owner] TSC cycles in system calls since then */
+	u64 utime_ns, stime_ns;      /* [owner] its own share of proc->ru */
 };
 
 extern struct spinlock proc_tree_lock;

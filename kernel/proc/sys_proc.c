@@ -290,7 +290,8 @@ static bool child_matches(struct proc *c, i64 pid, struct proc *parent)
 }
 
 /* Reap (or look at, with WNOWAIT) one zombie child; park if there is none yet. */
-static long wait_common(i64 pid, int options, int *status_out, u32 *pid_out)
+static long wait_common(i64 pid, int options, int *status_out, u32 *pid_out,
+			struct usage *ru_out)
 {
 	struct proc *p = self();
 	spin_lock(&proc_tree_lock);
@@ -306,10 +307,14 @@ static long wait_common(i64 pid, int options, int *status_out, u32 *pid_out)
 			continue;
 		*status_out = c->exit_status;
 		*pid_out = c->pid;
+		/* A zombie's figures are final: its threads and children are gone. */
+		*ru_out = c->ru;
+		usage_add(ru_out, &c->cru);
 		if (!(options & WNOWAIT)) {
 			list_remove(&c->sibling);
 			c->state = PROC_REAPED;
-			p->cutime_ns += c->utime_ns + c->cutime_ns;
+			usage_add(&p->cru, &c->ru);
+			usage_add(&p->cru, &c->cru);
 			proc_reap(c);
 		}
 		spin_unlock(&proc_tree_lock);
@@ -335,18 +340,16 @@ SYSCALL(NR_wait4, wait4)
 {
 	int status;
 	u32 cpid;
+	struct usage ru;
 	if ((int)a2 & ~(WNOHANG | WUNTRACED | WCONTINUED | 0x40000000 | 0x80000000))
 		return -EINVAL;
-	long r = wait_common((i32)a0, (int)a2, &status, &cpid);
+	long r = wait_common((i32)a0, (int)a2, &status, &cpid, &ru);
 	if (r <= 0)
 		return r;
 	if (a1 && copy_to_domain(self()->dom, a1, &status, sizeof status) < 0)
 		return -EFAULT;
-	if (a3) {
-		u8 ru[144] = {0}; /* struct rusage: zero is honest enough for now */
-		if (copy_to_domain(self()->dom, a3, ru, sizeof ru) < 0)
-			return -EFAULT;
-	}
+	if (a3 && put_rusage(self()->dom, a3, &ru) < 0)
+		return -EFAULT;
 	return cpid;
 }
 
@@ -377,7 +380,8 @@ SYSCALL(NR_waitid, waitid)
 		return -EINVAL;
 	int status;
 	u32 cpid;
-	long r = wait_common(pid, options, &status, &cpid);
+	struct usage ru = {0};
+	long r = wait_common(pid, options, &status, &cpid, &ru);
 	if (r < 0)
 		return r;
 	struct siginfo_chld info = {0};
@@ -393,6 +397,8 @@ SYSCALL(NR_waitid, waitid)
 		}
 	}
 	if (a2 && copy_to_domain(self()->dom, a2, &info, sizeof info) < 0)
+		return -EFAULT;
+	if (a4 && put_rusage(self()->dom, a4, &ru) < 0)
 		return -EFAULT;
 	return 0;
 }

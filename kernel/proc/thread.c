@@ -122,6 +122,21 @@ static void unpark(struct thread *t)
 	}
 }
 
+/*
+ * The time of one run in user mode (system calls included) split into
+ * user and system time; counted once per run, not per system call.
+ */
+static void account(struct thread *t, u64 run, int why)
+{
+	u64 sys = MIN(tsc_cycles_ns(t->sys_tsc), run);
+	t->sys_tsc = 0;
+	t->utime_ns += run - sys;
+	t->stime_ns += sys;
+	struct usage u = {.utime_ns = run - sys, .stime_ns = sys,
+			  .nvcsw = why == LEAVE_PARK, .nivcsw = why == LEAVE_YIELD};
+	usage_add(&t->proc->ru, &u);
+}
+
 enum poll_result thread_poll(struct task *task)
 {
 	struct thread *t = container_of(task, struct thread, task);
@@ -142,11 +157,12 @@ enum poll_result thread_poll(struct task *task)
 		fxrstor(t->fpu);
 		wrmsr(MSR_FS_BASE, t->fs_base);
 		u64 start = tsc_ns();
+		t->run_start = start;
 		t->quantum_end = start + QUANTUM_NS;
 		t->quantum_end_tsc = tsc_at_ns(t->quantum_end);
 		arm_timer_for_user(t);
 		int why = enter_user(&t->regs);
-		__atomic_add_fetch(&p->utime_ns, tsc_ns() - start, __ATOMIC_RELAXED);
+		account(t, tsc_ns() - start, why);
 		switch (why) {
 		case LEAVE_PARK:
 			return PENDING;

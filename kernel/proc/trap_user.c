@@ -30,8 +30,10 @@ static void user_exception(struct trapframe *tf)
 		u32 access = tf->error & PF_WRITE ? REGION_WRITE
 			     : tf->error & PF_FETCH ? REGION_EXEC : REGION_READ;
 		int r = domain_fault(t->dom, addr, access);
-		if (r == 0)
+		if (r == 0) {
+			__atomic_add_fetch(&t->proc->ru.minflt, 1, __ATOMIC_RELAXED);
 			return;
+		}
 		if (r == -ENOMEM) {
 			kprintf("ferry: pid %u (%s): out of memory at 0x%lx, killed\n", t->proc->pid,
 				t->proc->name, addr);

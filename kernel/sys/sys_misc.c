@@ -113,33 +113,64 @@ SYSCALL(NR_setrlimit, setrlimit)
 	return a0 < RLIM_NLIMITS ? 0 : -EINVAL;
 }
 
+/* Linux's struct rusage on x86-64. */
 struct rusage64 {
-	i64 utime[2], stime[2];
-	i64 rest[14];
+	i64 utime[2], stime[2]; /* struct timeval */
+	i64 maxrss;		/* KiB */
+	i64 ixrss, idrss, isrss;
+	i64 minflt, majflt, nswap, inblock, oublock, msgsnd, msgrcv, nsignals;
+	i64 nvcsw, nivcsw;
 };
+
+int put_rusage(struct domain *dom, u64 uaddr, const struct usage *u)
+{
+	struct rusage64 ru = {
+	    .utime = {(i64)(u->utime_ns / 1000000000UL), (i64)(u->utime_ns % 1000000000UL / 1000)},
+	    .stime = {(i64)(u->stime_ns / 1000000000UL), (i64)(u->stime_ns % 1000000000UL / 1000)},
+	    .maxrss = (i64)(u->maxrss_pages * (PAGE_SIZE / 1024)),
+	    .minflt = (i64)u->minflt,
+	    .nvcsw = (i64)u->nvcsw,
+	    .nivcsw = (i64)u->nivcsw,
+	};
+	return copy_to_domain(dom, uaddr, &ru, sizeof ru) < 0 ? -EFAULT : 0;
+}
 
 SYSCALL(NR_getrusage, getrusage)
 {
-	struct proc *p = current_thread()->proc;
+	struct thread *t = current_thread();
+	struct proc *p = t->proc;
 	i64 who = (i64)a0;
-	u64 ns;
-	if (who == 0 || who == 1) /* RUSAGE_SELF, RUSAGE_THREAD */
-		ns = p->utime_ns;
-	else if (who == -1) /* RUSAGE_CHILDREN */
-		ns = p->cutime_ns;
-	else
+	struct usage u = {0};
+	/* This run in user mode so far counts as user time (it is counted when it ends). */
+	u64 now = tsc_ns() - t->run_start;
+	if (who == 0 || who == 1) { /* RUSAGE_SELF, RUSAGE_THREAD */
+		usage_add(&u, &p->ru);
+		struct usage cur = {.maxrss_pages = __atomic_load_n(&t->dom->peak, __ATOMIC_RELAXED)};
+		usage_add(&u, &cur);
+		if (who == 1) {
+			u.utime_ns = t->utime_ns;
+			u.stime_ns = t->stime_ns;
+		}
+		u.utime_ns += now;
+	} else if (who == -1) { /* RUSAGE_CHILDREN */
+		spin_lock(&proc_tree_lock);
+		u = p->cru;
+		spin_unlock(&proc_tree_lock);
+	} else {
 		return -EINVAL;
-	struct rusage64 ru = {0};
-	ru.utime[0] = (i64)(ns / 1000000000UL);
-	ru.utime[1] = (i64)(ns % 1000000000UL / 1000);
-	return copy_to_domain(dom(), a1, &ru, sizeof ru) < 0 ? -EFAULT : 0;
+	}
+	return put_rusage(dom(), a1, &u);
 }
 
 SYSCALL(NR_times, times)
 {
 	struct proc *p = current_thread()->proc;
 	/* clock ticks of 10 ms (AT_CLKTCK = 100) */
-	i64 t[4] = {(i64)(p->utime_ns / 10000000), 0, (i64)(p->cutime_ns / 10000000), 0};
+	spin_lock(&proc_tree_lock);
+	struct usage c = p->cru;
+	spin_unlock(&proc_tree_lock);
+	i64 t[4] = {(i64)(p->ru.utime_ns / 10000000), (i64)(p->ru.stime_ns / 10000000),
+		    (i64)(c.utime_ns / 10000000), (i64)(c.stime_ns / 10000000)};
 	if (a0 && copy_to_domain(dom(), a0, t, sizeof t) < 0)
 		return -EFAULT;
 	return (long)(tsc_ns() / 10000000);

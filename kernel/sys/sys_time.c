@@ -86,8 +86,14 @@ static long clock_now(u64 clk, u64 *ns)
 		return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
 	case CLOCK_THREAD_CPUTIME_ID: {
+		/* What is counted, and this run in user mode so far (counted when it ends). */
 		struct thread *t = current_thread();
-		*ns = t->proc->utime_ns + t->task.run_ns;
+		u64 now = tsc_ns() - t->run_start;
+		if (clk == CLOCK_THREAD_CPUTIME_ID)
+			*ns = t->utime_ns + t->stime_ns + now;
+		else
+			*ns = __atomic_load_n(&t->proc->ru.utime_ns, __ATOMIC_RELAXED) +
+			      __atomic_load_n(&t->proc->ru.stime_ns, __ATOMIC_RELAXED) + now;
 		return 0;
 	}
 	default:

@@ -60,6 +60,7 @@ int syscall_dispatch(struct trapframe *tf)
 {
 	u64 nr = tf->rax;
 	struct thread *t = current_thread();
+	u64 t0 = rdtsc(); /* system time for getrusage */
 	long ret;
 	if (nr < MAX_SYSCALL && table[nr]) {
 		ret = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
@@ -70,6 +71,7 @@ int syscall_dispatch(struct trapframe *tf)
 		}
 		ret = -ENOSYS;
 	}
+	t->sys_tsc += rdtsc() - t0;
 	if (ret == -ERESTART_PARK) {
 		/* Re-run the same syscall instruction when woken (rax still holds nr). */
 		tf->rip -= 2;

@@ -5,7 +5,11 @@
  * when a handler runs; gettimeofday, time and CLOCK_REALTIME agree.
  */
 #include <stdint.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -149,11 +153,81 @@ static void check_realtime(void)
 	      (long long)dr / MS, (long long)dm / MS);
 }
 
+static int64_t tv_ns(struct timeval tv)
+{
+	return (int64_t)tv.tv_sec * 1000000000 + tv.tv_usec * 1000;
+}
+
+static volatile uint64_t sink;
+
+/* Spin in user mode for about ms of this process's CPU time. */
+static void burn(int64_t ms)
+{
+	int64_t t0 = ns(CLOCK_PROCESS_CPUTIME_ID);
+	while (ns(CLOCK_PROCESS_CPUTIME_ID) - t0 < ms * MS)
+		for (int i = 0; i < 10000; i++)
+			sink += (uint64_t)i * i;
+}
+
+/* getrusage and wait4's rusage: CPU time, page faults, the largest resident size. */
+static void check_rusage(void)
+{
+	struct rusage a, b;
+	CHECK(getrusage(RUSAGE_SELF, &a) == 0, "getrusage(RUSAGE_SELF)");
+	int64_t c0 = ns(CLOCK_PROCESS_CPUTIME_ID);
+	burn(100);
+	int64_t c1 = ns(CLOCK_PROCESS_CPUTIME_ID);
+	CHECK(c1 - c0 >= 100 * MS, "CLOCK_PROCESS_CPUTIME_ID advanced by the 100 ms burnt (%lld ms)",
+	      (long long)(c1 - c0) / MS);
+	size_t len = 1000 * 4096;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	for (size_t i = 0; i < len; i += 4096)
+		p[i] = 1;
+	CHECK(getrusage(RUSAGE_SELF, &b) == 0, "getrusage(RUSAGE_SELF) again");
+	int64_t du = tv_ns(b.ru_utime) - tv_ns(a.ru_utime);
+	CHECK(du >= 50 * MS, "ru_utime grew by the time burnt in user mode (%lld ms)",
+	      (long long)du / MS);
+	CHECK(b.ru_minflt - a.ru_minflt >= 1000, "1000 pages touched: ru_minflt grew by %ld",
+	      b.ru_minflt - a.ru_minflt);
+	CHECK(b.ru_maxrss >= 3000, "ru_maxrss counts most of the 4000 KiB touched (%ld KiB)", b.ru_maxrss);
+	munmap(p, len);
+	CHECK(getrusage(RUSAGE_THREAD, &b) == 0 && tv_ns(b.ru_utime) >= 50 * MS,
+	      "getrusage(RUSAGE_THREAD)");
+	CHECK(getrusage(12345, &b) == -1 && errno == EINVAL, "getrusage with a bad who is EINVAL");
+
+	/* System time: a child making many system calls. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		burn(60);
+		char *q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		for (size_t i = 0; i < len; i += 4096)
+			q[i] = 1;
+		int64_t t0 = ns(CLOCK_MONOTONIC);
+		while (ns(CLOCK_MONOTONIC) - t0 < 60 * MS)
+			for (int i = 0; i < 100; i++)
+				getppid();
+		_exit(0);
+	}
+	struct rusage ru;
+	int st;
+	CHECK(wait4(pid, &st, 0, &ru) == pid && WIFEXITED(st), "wait4 with a rusage");
+	CHECK(tv_ns(ru.ru_utime) >= 40 * MS, "wait4: the child's user time (%lld ms)",
+	      (long long)tv_ns(ru.ru_utime) / MS);
+	CHECK(tv_ns(ru.ru_stime) > 0, "wait4: the child's system time (%lld us)",
+	      (long long)tv_ns(ru.ru_stime) / 1000);
+	CHECK(ru.ru_minflt >= 1000 && ru.ru_maxrss >= 3000,
+	      "wait4: the child's page faults (%ld) and size (%ld KiB)", ru.ru_minflt, ru.ru_maxrss);
+	CHECK(getrusage(RUSAGE_CHILDREN, &b) == 0 && tv_ns(b.ru_utime) >= tv_ns(ru.ru_utime) &&
+		  b.ru_minflt >= ru.ru_minflt,
+	      "getrusage(RUSAGE_CHILDREN) includes the reaped child");
+}
+
 int main(void)
 {
 	check_monotonic();
 	check_sleep();
 	check_interrupt();
 	check_realtime();
+	check_rusage();
 	return t_done();
 }

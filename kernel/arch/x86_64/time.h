@@ -15,6 +15,7 @@ u64 tsc_ns(void);             /* nanoseconds since calibration */
 u64 tsc_hz(void);
 /* For the vDSO: tsc_ns() == (rdtsc() - base) * mult >> 32. */
 void tsc_params(u64 *base, u64 *mult);
+u64 tsc_cycles_ns(u64 cycles); /* a duration in TSC cycles, in nanoseconds */
 u64 ns_to_tsc(u64 ns);        /* a duration in TSC cycles, rounded up */
 u64 tsc_at_ns(u64 ns);        /* the TSC value when tsc_ns() reaches ns (for TSC deadlines) */
 void udelay(u64 us);          /* busy-wait; interrupts stay as they are */

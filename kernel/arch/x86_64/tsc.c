@@ -167,6 +167,11 @@ u64 tsc_ns(void)
 	return mul_shr32(d, ns_per_tsc_32);
 }
 
+u64 tsc_cycles_ns(u64 cycles)
+{
+	return mul_shr32(cycles, ns_per_tsc_32);
+}
+
 void tsc_params(u64 *base, u64 *mult)
 {
 	*base = tsc_base;
