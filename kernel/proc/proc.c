@@ -55,6 +55,33 @@ u32 proc_count(void)
 	return nprocs;
 }
 
+/* A thread's own tid goes back when it ends; the leader's is the pid, freed with the process. */
+static void tid_free(struct thread *t)
+{
+	if (t->tid == t->proc->pid)
+		return;
+	spin_lock(&proc_tree_lock);
+	id_free(t->tid);
+	spin_unlock(&proc_tree_lock);
+}
+
+void thread_free_unstarted(struct thread *t)
+{
+	tid_free(t);
+	kfree(t);
+}
+
+void thread_take_leader_tid(struct thread *t)
+{
+	u32 old = t->tid;
+	if (old == t->proc->pid)
+		return;
+	spin_lock(&proc_tree_lock);
+	t->tid = t->proc->pid;
+	id_free(old);
+	spin_unlock(&proc_tree_lock);
+}
+
 static void thread_free(struct task *task)
 {
 	kfree(container_of(task, struct thread, task));
@@ -65,8 +92,15 @@ struct thread *thread_alloc(struct proc *p)
 	struct thread *t = knew(struct thread);
 	if (!t)
 		return NULL;
+	/*
+	 * A process's first thread has the pid as its tid (Linux's group
+	 * leader): nothing else links threads into a process that has none.
+	 */
+	spin_lock(&p->lock);
+	bool first = list_empty(&p->threads);
+	spin_unlock(&p->lock);
 	spin_lock(&proc_tree_lock);
-	t->tid = id_alloc();
+	t->tid = first ? p->pid : id_alloc();
 	spin_unlock(&proc_tree_lock);
 	if (!t->tid) {
 		kfree(t);
@@ -400,6 +434,7 @@ void thread_finish(struct thread *t)
 		copy_to_domain(p->dom, t->clear_child_tid, &zero, sizeof zero);
 		futex_wake_addr(p->dom, t->clear_child_tid, 1);
 	}
+	tid_free(t);
 	spin_lock(&p->lock);
 	list_remove(&t->proc_node);
 	u32 left = --p->nthreads;

@@ -157,6 +157,10 @@ long thread_park_on(struct waitq *q);
 long thread_sleep_until(u64 deadline);
 
 struct thread *thread_alloc(struct proc *p);
+/* A thread from thread_alloc that never started: its tid and memory go back. */
+void thread_free_unstarted(struct thread *t);
+/* execve in a thread that is not the leader: it becomes the leader (tid = pid), as on Linux. */
+void thread_take_leader_tid(struct thread *t);
 void thread_start(struct thread *t);
 void thread_finish(struct thread *t);
 void thread_fpu_init(struct thread *t);

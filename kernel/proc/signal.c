@@ -549,12 +549,59 @@ SYSCALL(NR_kill, kill)
 	return found ? 0 : -ESRCH;
 }
 
+/*
+ * sig to thread tid of p if it has one: true if it does. Under
+ * proc_tree_lock (p stays); the thread stays while p's lock is held.
+ */
+static bool signal_tid(struct proc *p, u32 tid, int sig)
+{
+	if (!p || p->state != PROC_ALIVE)
+		return false;
+	struct thread *found = NULL;
+	spin_lock(&p->lock);
+	struct list_node *pos;
+	list_for_each(pos, &p->threads)
+	{
+		struct thread *t = container_of(pos, struct thread, proc_node);
+		if (t->tid == tid)
+			found = t;
+	}
+	if (found && sig && sig != SIGKILL)
+		signal_send_thread(found, sig);
+	spin_unlock(&p->lock);
+	if (found && sig == SIGKILL)
+		signal_send_proc(p, sig); /* the whole process dies (it takes p's lock) */
+	return found;
+}
+
+/*
+ * tgkill and tkill: sig to the one thread tid (of process tgid, or of any
+ * process when tgid is 0): only that thread takes it, even while another
+ * thread of its process would not block it (raise and pthread_kill).
+ */
+static long kill_thread(u32 tgid, u32 tid, int sig)
+{
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	struct proc *self = current_thread()->proc;
+	spin_lock(&proc_tree_lock);
+	bool found = signal_tid(tgid ? proc_find(tgid) : self, tid, sig);
+	for (u32 i = 1; !found && !tgid && i < PID_MAX; i++)
+		found = signal_tid(proc_find(i), tid, sig);
+	spin_unlock(&proc_tree_lock);
+	return found ? 0 : -ESRCH;
+}
+
 SYSCALL(NR_tgkill, tgkill)
 {
-	return sys_kill(a0, a2, 0, 0, 0, 0);
+	if ((i32)a0 <= 0 || (i32)a1 <= 0)
+		return -EINVAL;
+	return kill_thread((u32)a0, (u32)a1, (int)a2);
 }
 
 SYSCALL(NR_tkill, tkill)
 {
-	return sys_kill(a0, a1, 0, 0, 0, 0);
+	if ((i32)a0 <= 0)
+		return -EINVAL;
+	return kill_thread(0, (u32)a0, (int)a1);
 }

@@ -94,7 +94,7 @@ static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tl
 		copy_fpu(nt);
 		if ((flags & CLONE_PARENT_SETTID) &&
 		    copy_to_domain(p->dom, parent_tid, &nt->tid, sizeof nt->tid) < 0) {
-			kfree(nt);
+			thread_free_unstarted(nt);
 			return -EFAULT;
 		}
 		if (flags & CLONE_CHILD_SETTID)
@@ -223,6 +223,7 @@ static long do_execve(const char *kpath, u64 argv, u64 envp, bool have_args,
 	domain_activate(nd);
 	domain_put(mine);
 	domain_put(old);
+	thread_take_leader_tid(t);
 	/* Other threads die with the old image (each holds it until it has left). */
 	spin_lock(&p->lock);
 	struct list_node *pos;
@@ -412,8 +413,7 @@ SYSCALL(NR_gettid, gettid)
 {
 	struct thread *t = current_thread();
 	/* The first thread's tid is the pid (Linux: the thread-group leader). */
-	return list_empty(&t->proc_node) || t->proc_node.prev == &t->proc->threads ? t->proc->pid
-										   : t->tid;
+	return t->tid;
 }
 
 SYSCALL(NR_getppid, getppid)

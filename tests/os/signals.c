@@ -5,7 +5,10 @@
  * in a system call; handlers, masks and SIGCHLD. Each fault happens in a
  * child; this process must go on.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
+#include <sys/syscall.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -230,10 +233,80 @@ static void check_handlers(void)
 	signal(SIGSEGV, SIG_DFL);
 }
 
+static volatile pid_t usr2_tid;
+static volatile int worker_ready, worker_stop;
+
+static void on_usr2(int sig)
+{
+	usr2_tid = gettid();
+}
+
+/* SIGUSR2 unblocked here (main blocks it): spin until told to stop. */
+static void *usr2_worker(void *arg)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR2);
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	*(pid_t *)arg = gettid();
+	worker_ready = 1;
+	while (!worker_stop && !usr2_tid)
+		sched_yield();
+	return NULL;
+}
+
+/* tgkill/tkill (pthread_kill, raise) reach one thread, not any thread of the process. */
+static void check_thread_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_usr2};
+	sigaction(SIGUSR2, &sa, NULL);
+	sigset_t s, old;
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &s, &old);
+
+	pid_t wtid = 0;
+	pthread_t w;
+	worker_ready = worker_stop = 0;
+	usr2_tid = 0;
+	pthread_create(&w, NULL, usr2_worker, &wtid);
+	while (!worker_ready)
+		sched_yield();
+	CHECK(pthread_kill(w, SIGUSR2) == 0, "pthread_kill");
+	pthread_join(w, NULL);
+	CHECK(usr2_tid == wtid, "pthread_kill's signal ran on that thread (tid %d, handler on %d)",
+	      (int)wtid, (int)usr2_tid);
+
+	/* raise() in a thread that blocks the signal: it waits for that thread alone. */
+	worker_ready = worker_stop = 0;
+	usr2_tid = 0;
+	pthread_create(&w, NULL, usr2_worker, &wtid);
+	while (!worker_ready)
+		sched_yield();
+	raise(SIGUSR2);
+	struct timespec ts = {0, 50 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+	CHECK(usr2_tid == 0, "a thread-directed signal is not taken by another thread");
+	sigset_t pend;
+	sigpending(&pend);
+	CHECK(sigismember(&pend, SIGUSR2), "it is pending for the thread that blocks it");
+	worker_stop = 1;
+	pthread_join(w, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	CHECK(usr2_tid == gettid(), "unblocked, it runs on that thread");
+	CHECK(syscall(SYS_tgkill, getpid(), 999999, SIGUSR2) == -1 && errno == ESRCH,
+	      "tgkill of a thread that does not exist is ESRCH");
+	CHECK(syscall(SYS_tgkill, getpid(), gettid(), 0) == 0, "tgkill with signal 0 checks");
+	CHECK(syscall(SYS_tgkill, 0, gettid(), SIGUSR2) == -1 && errno == EINVAL,
+	      "tgkill with tgid 0 is EINVAL");
+	signal(SIGUSR2, SIG_DFL);
+}
+
 int main(void)
 {
 	check_faults();
 	check_kill();
 	check_handlers();
+	check_thread_signals();
 	return t_done();
 }
