@@ -96,6 +96,15 @@ SYSCALL(NR_mount, mount)
 		r = a0 ? (int)fs_copy_path(a0, &source) : -EINVAL;
 		if (r >= 0) {
 			r = ext2_mount_source(source, flags & MS_RDONLY, &sb);
+			if (r == -ENOENT) {
+				/* Not a disk: a file that is not one is ENOTBLK, as on Linux. */
+				struct inode *cwd = fs_cwd_get(), *src;
+				if (vfs_lookup(cwd, source, LOOKUP_FOLLOW, &src) == 0) {
+					r = -ENOTBLK;
+					inode_put(src);
+				}
+				inode_put(cwd);
+			}
 			kfree(source);
 		}
 	} else {

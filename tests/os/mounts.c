@@ -115,7 +115,10 @@ static void check_mount(void)
 	CHECK(access(self, R_OK) == 0 && umount(d) == 0, "the second procfs works and unmounts");
 
 	CHECK_ERR(mount("none", d, "nosuchfs", 0, NULL), ENODEV, "an unknown type is ENODEV");
-	CHECK_ERR(mount("/dev/null", d, "ext2", 0, NULL), ENODEV, "ext2 (not yet) is ENODEV");
+	CHECK_ERR(mount("/dev/null", d, "ext2", 0, NULL), ENOTBLK,
+		  "ext2 from a file that is not a disk is ENOTBLK");
+	CHECK_ERR(mount("/dev/nosuchdisk", d, "ext2", 0, NULL), ENOENT,
+		  "ext2 from a disk that does not exist is ENOENT");
 	CHECK_ERR(mount("none", "/nonexistent", "tmpfs", 0, NULL), ENOENT,
 		  "mount on a missing directory is ENOENT");
 	CHECK_ERR(mount("none", "/proc/self/stat", "tmpfs", 0, NULL), ENOTDIR,
