@@ -13,6 +13,13 @@
 #define DIRECT_MAP_SIZE  (64UL << 40)          /* up to 64 TiB of RAM */
 #define MMIO_BASE        0xffffc00000000000UL /* device registers, uncached */
 #define MMIO_SIZE        (1UL << 39)
+/*
+ * The other cores' kernel stacks, one 64 KiB slot each: an unmapped guard
+ * page, then the stack (the rest of the slot is unmapped too), so running
+ * off the end of a stack faults instead of overwriting memory below.
+ */
+#define KSTACKS_BASE     (MMIO_BASE + MMIO_SIZE)
+#define KSTACK_SLOT      (64UL << 10)
 
 #define USER_PRIVATE_BASE 0x1000UL            /* page 0 is never mapped */
 #define USER_PRIVATE_END  (64UL << 30)        /* fixed-address executables */

@@ -14,6 +14,8 @@
 
 /* Linker symbols (kernel.ld): section boundaries, virtual addresses. */
 extern char __kernel_start[], __rodata_start[], __data_start[], __kernel_end[];
+extern u8 boot_pml4[];        /* boot.S: the boot tables, at their physical address */
+extern u8 boot_stack_guard[]; /* boot.S: the page below the boot core's stack, left unmapped */
 
 /* The boot tables map physical memory below 4 GiB: keep loaders' data and firmware reachable. */
 #define DIRECT_MAP_MIN (4UL << 30)
@@ -96,7 +98,8 @@ static __boot void map_image(void)
 			      "(kernel.ld)",
 			      va, end);
 		for (; va < end; va += PAGE_SIZE)
-			boot_map(va, va - KERNEL_VMA, 1, part[i].bits);
+			if (va != (vaddr_t)boot_stack_guard) /* the boot core's stack guard */
+				boot_map(va, va - KERNEL_VMA, 1, part[i].bits);
 	}
 }
 
@@ -123,6 +126,47 @@ __boot void vm_init(paddr_t ram_top)
 		(u64)(__data_start - __rodata_start) >> 10,
 		(u64)(__kernel_end - __data_start) >> 10, pte_nx ? "on" : "off",
 		cpu_has.pcid ? "on" : "off");
+}
+
+vaddr_t vm_map_kstack(u32 index, paddr_t pa, size_t size)
+{
+	vaddr_t base = KSTACKS_BASE + index * KSTACK_SLOT + PAGE_SIZE; /* above the guard */
+	assert(size + PAGE_SIZE <= KSTACK_SLOT);
+	for (size_t off = 0; off < size; off += PAGE_SIZE)
+		if (vm_map(kernel_root, base + off, pa + off, VM_READ | VM_WRITE) < 0)
+			return 0;
+	/*
+	 * A core starts on the boot tables, which share no kernel-half
+	 * tables: give them the stacks' PML4 entry (its PDPT is the kernel
+	 * root's, made at boot and never replaced) so the stack is there too.
+	 */
+	pte_t *boot = phys_to_virt((paddr_t)boot_pml4);
+	pte_t *kern = phys_to_virt(kernel_root);
+	u32 i = (KSTACKS_BASE >> 39) & (PT_ENTRIES - 1);
+	boot[i] = kern[i];
+	return base + size;
+}
+
+void vm_unmap_kstack(u32 index, size_t size)
+{
+	vaddr_t base = KSTACKS_BASE + index * KSTACK_SLOT + PAGE_SIZE;
+	for (size_t off = 0; off < size; off += PAGE_SIZE) {
+		vm_unmap(kernel_root, base + off);
+		tlb_flush_page(base + off);
+	}
+}
+
+bool vm_kstack_guard(vaddr_t va, u32 *index)
+{
+	vaddr_t boot = (vaddr_t)boot_stack_guard;
+	if (va >= boot && va < boot + PAGE_SIZE) {
+		*index = 0;
+		return true;
+	}
+	if (va < KSTACKS_BASE || va >= KSTACKS_BASE + MAX_CPUS * KSTACK_SLOT)
+		return false;
+	*index = (u32)((va - KSTACKS_BASE) / KSTACK_SLOT);
+	return (va - KSTACKS_BASE) % KSTACK_SLOT < PAGE_SIZE;
 }
 
 void vm_init_ap(void)

@@ -65,6 +65,16 @@ typedef u64 pte_t;
 void vm_init(paddr_t ram_top);
 /* Other cores, once EFER.NXE is set (cpu_init_with_ist): load the kernel root. */
 void vm_init_ap(void);
+/*
+ * Map a core's kernel stack (size bytes of physical memory at pa) into
+ * slot index of the stack area, below it an unmapped guard page; also
+ * reachable through the boot tables the core starts on. Its top, or 0.
+ */
+vaddr_t vm_map_kstack(u32 index, paddr_t pa, size_t size);
+/* Undo vm_map_kstack (what of it was mapped): a core that did not start. */
+void vm_unmap_kstack(u32 index, size_t size);
+/* Is va in a kernel stack's guard page (the boot core's or a slot's)? Which core's. */
+bool vm_kstack_guard(vaddr_t va, u32 *index);
 paddr_t vm_kernel_root(void);
 
 /*

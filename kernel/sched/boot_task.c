@@ -129,6 +129,22 @@ static void start_init(void)
  * crash=KIND: kernel bugs on purpose, so tests can check that each one is
  * reported clearly (with a symbolic backtrace) and ends the run.
  */
+/* Recursion with big frames, never a tail call: it runs off the end of its stack. */
+static u64 __attribute__((noinline)) stack_eater(u64 depth)
+{
+	volatile u8 frame[512];
+	frame[depth % sizeof frame] = (u8)depth;
+	if (depth == ~0UL) /* never: keeps the compiler from calling it endless */
+		return 0;
+	return stack_eater(depth + 1) + frame[depth % sizeof frame];
+}
+
+static enum poll_result stack_eater_poll(struct task *self)
+{
+	stack_eater(0);
+	return READY;
+}
+
 static void __attribute__((noinline)) crash_on_purpose(const char *kind)
 {
 	kprintf("crash: provoking '%s'\n", kind);
@@ -142,19 +158,32 @@ static void __attribute__((noinline)) crash_on_purpose(const char *kind)
 		kfree(p);
 	} else if (!strcmp(kind, "foreignfree")) {
 		kfree((void *)&opts);
+	} else if (!strcmp(kind, "stack")) {
+		stack_eater(0);
+	} else if (!strcmp(kind, "stack-ap")) {
+		/* The same on the last core, whose stack is mapped by vm_map_kstack. */
+		static struct task eater;
+		task_init(&eater, "stack-eater", stack_eater_poll, NULL);
+		eater.flags = TASK_PINNED;
+		task_spawn(&eater, (int)ncpus - 1);
+		return; /* and the boot task waits for the end */
 	} else if (!strcmp(kind, "pagedoublefree")) {
 		paddr_t pa = page_alloc(0);
 		page_free(pa, 0);
 		page_free(pa, 0);
 	} else {
 		kprintf("crash: unknown kind '%s'\n", kind);
+		opts.crash[0] = 0; /* boot on */
 	}
 }
 
 static enum poll_result boot_poll(struct task *self)
 {
-	if (opts.crash[0])
+	if (opts.crash[0]) {
 		crash_on_purpose(opts.crash);
+		if (opts.crash[0])
+			return PENDING; /* a crash on another core ends the run; nothing wakes this */
+	}
 	if (!btask.cur && !btask.started) {
 		/* First poll: everything that runs to completion on this core. */
 		if (opts.bench) {

@@ -215,8 +215,10 @@ high_entry:
 	jmp 6b
 
 	.bss
-	.balign 16
-	.global boot_stack_top
+	.balign 4096
+	.global boot_stack_guard, boot_stack_top
+boot_stack_guard:		/* left unmapped (vm.c): an overflow faults */
+	.space 4096
 boot_stack:
 	.space 16384
 boot_stack_top:

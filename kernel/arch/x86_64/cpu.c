@@ -13,6 +13,8 @@ BUILD_ASSERT(offsetof(struct cpu, user_rsp) == CPU_USER_RSP);
 BUILD_ASSERT(offsetof(struct cpu, exec_rsp) == CPU_EXEC_RSP);
 BUILD_ASSERT(offsetof(struct cpu, entry_rsp) == CPU_ENTRY_RSP);
 BUILD_ASSERT(offsetof(struct cpu, tss.rsp[0]) == CPU_TSS_RSP0);
+BUILD_ASSERT(sizeof(struct tss) == 104);            /* the 64-bit TSS (SDM 3, 8.7) */
+BUILD_ASSERT(offsetof(struct tss, ist[0]) == 36); /* IST1 */
 
 struct cpu *cpus[MAX_CPUS];
 u32 ncpus = 1;
@@ -121,7 +123,7 @@ static void gdt_init(struct cpu *c)
 static void ist_init(struct cpu *c, u8 *ist_stacks)
 {
 	for (int i = 1; i <= 3; i++)
-		c->tss.ist[i] = (u64)(ist_stacks + i * 4096);
+		c->tss.ist[i - 1] = (u64)(ist_stacks + i * 4096);
 }
 
 void cpu_init_with_ist(struct cpu *c, u8 *ist_stacks)

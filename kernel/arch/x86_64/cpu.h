@@ -16,7 +16,7 @@ struct tss {
 	u32 reserved0;
 	u64 rsp[3];
 	u64 reserved1;
-	u64 ist[8]; /* ist[0] unused: IST slots are numbered from 1 */
+	u64 ist[7]; /* IST1..IST7 (an IDT gate's IST n uses ist[n - 1]) */
 	u64 reserved2;
 	u16 reserved3;
 	u16 iomap_base;

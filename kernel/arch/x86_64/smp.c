@@ -26,6 +26,7 @@
 #include "lib/kernel.h"
 #include "mm/buddy.h"
 #include "mm/vm.h"
+#include "mm/vm.h"
 #include "mm/layout.h"
 
 #define INIT_DELAY_US    10000   /* after INIT, before the first SIPI */
@@ -154,7 +155,14 @@ static bool start_ap(u32 apic_id)
 	c->self = c;
 	c->index = ncpus;
 	c->apic_id = apic_id;
-	c->kstack_top = (u64)(m->kstack + KSTACK_SIZE);
+	/* The stack through its guarded alias (vm.h); the direct map's copy has no guard. */
+	c->kstack_top = vm_map_kstack(c->index, virt_to_phys(m->kstack), KSTACK_SIZE);
+	if (!c->kstack_top) {
+		pr_warn("smp: no memory to map a kernel stack\n");
+		vm_unmap_kstack(c->index, KSTACK_SIZE);
+		page_free(virt_to_phys(m), AP_MEM_ORDER);
+		return false;
+	}
 
 	u64 *slot = phys_to_virt(AP_TRAMPOLINE_PA + AP_TRAMP_CPU);
 	/* Seq-cst store: the slot is visible before the IPIs (ordered MMIO writes) go out. */
@@ -178,6 +186,7 @@ static bool start_ap(u32 apic_id)
 				apic_id, claimed ? "started but did not come online" : "did not start",
 				(tsc_ns() - t0) / 1000000);
 			ipi_send_init(apic_id); /* back to wait-for-SIPI, whatever it was doing */
+			vm_unmap_kstack(c->index, KSTACK_SIZE); /* the next core takes this index */
 			return false;
 		}
 	}

@@ -11,6 +11,7 @@
 #include "lib/ksyms.h"
 #include "lib/panic.h"
 #include "mm/layout.h"
+#include "mm/vm.h"
 
 struct idt_entry {
 	u16 off0;
@@ -90,7 +91,9 @@ const char *exception_name(u64 vector)
 void backtrace_from(u64 rbp)
 {
 	kprintf("backtrace:\n");
-	for (int depth = 0; depth < 24 && rbp; depth++) {
+	u64 prev = 0;
+	int repeats = 0, depth;
+	for (depth = 0; depth < 24 + repeats && rbp; depth++) {
 		/* Only follow frames that lie in kernel memory and are aligned. */
 		if (rbp < DIRECT_MAP_BASE || (rbp & 7))
 			break;
@@ -98,11 +101,22 @@ void backtrace_from(u64 rbp)
 		u64 ret = frame[1];
 		if (!ksyms_is_text(ret))
 			break;
+		rbp = frame[0];
+		/* Deep recursion (a stack overflow, say): one line for the run of equal frames. */
+		if (ret == prev && repeats < 100000) {
+			repeats++;
+			continue;
+		}
+		if (repeats)
+			kprintf("  ... the same frame %d more times\n", repeats);
+		repeats = 0;
+		prev = ret;
 		u64 off;
 		const char *name = ksyms_lookup(ret - 1, &off);
 		kprintf("  [%d] %p %s+0x%lx\n", depth, (void *)ret, name ? name : "?", off + 1);
-		rbp = frame[0];
 	}
+	if (repeats)
+		kprintf("  ... the same frame %d more times\n", repeats);
 }
 
 void trap_dump(const struct trapframe *tf)
@@ -130,6 +144,10 @@ static __noreturn void kernel_exception(struct trapframe *tf)
 	kprintf("\nKERNEL EXCEPTION on cpu %u: vector %lu (%s), error code 0x%lx\n",
 		this_cpu() ? this_cpu()->index : 0, tf->vector, exception_name(tf->vector),
 		tf->error);
+	/* A push into a guard page cannot deliver the page fault: it becomes a double fault. */
+	u32 owner;
+	if ((tf->vector == EXC_PF || tf->vector == EXC_DF) && vm_kstack_guard(read_cr2(), &owner))
+		kprintf("kernel stack overflow: cpu %u's stack ran into its guard page\n", owner);
 	trap_dump(tf);
 	{
 		u64 off;
