@@ -7,6 +7,8 @@
 #   mkdir /tmp/x && cd /tmp/x && echo a > f && cat f -> a
 #   ps                                             -> runs (PID header)
 #   sleep 100, then ^C                             -> prompt back within seconds
+#   sleep 100, then ^Z; jobs; fg; ^C               -> stopped, listed, resumed, ended
+#   cat > /dev/null &                              -> stopped by SIGTTIN
 #   exit                                           -> init reports status 0, powers off
 # and, through QEMU's QMP socket, the other console: keys typed on the PS/2
 # keyboard (a command, ^C on sleep) reach the same shell, and the VGA text
@@ -230,6 +232,23 @@ start = len(text())
 send("sleep 100\n")
 wait_for(r"sleep 100\n", start, 15, "echo of `sleep 100`")
 interrupt(lambda: send("\x1c"), "^\\ on sleep 100")
+
+# ^Z: the foreground job stops (SIGTSTP), ash reports it and lists it,
+# `fg` brings it back to the foreground, where ^C ends it; a background
+# job reading the terminal is stopped by SIGTTIN.
+start = len(text())
+send("sleep 100\n")
+wait_for(r"sleep 100\n", start, 15, "echo of `sleep 100`")
+interrupt(lambda: send("\x1a"), "^Z on sleep 100")
+wait_for(r"Stopped", start, 10, "ash's report of the stopped job")
+check("jobs", r"Stopped.*sleep 100", "the stopped job listed")
+start = len(text())
+send("fg\n")
+wait_for(r"fg\n(.*\n)?sleep 100\n", start, 15, "`fg` resuming sleep 100")
+interrupt(lambda: send("\x03"), "^C on the job `fg` resumed")
+check("jobs; echo no-jobs", r"^no-jobs$", "no job left")
+check("cat > /dev/null & sleep 1; jobs", r"Stopped.*cat", "a background read stopped (SIGTTIN)")
+check("kill -9 %1; sleep 0.5; jobs; echo gone", r"^gone$", "the stopped job killed")
 
 # The keyboard: a command typed on it runs in the same shell, and ^C
 # (ctrl held with c) interrupts a foreground sleep.

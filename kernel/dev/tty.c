@@ -78,8 +78,7 @@ static void tty_echo(void *ctx, const char *s, size_t n)
 
 /*
  * ^C, ^\ and ^Z: the line discipline has flushed the input. Called under
- * tty.lock, so only record the signal; tty_input sends it. (SIGTSTP is
- * sent too, but stopping is not implemented: its default is to ignore.)
+ * tty.lock, so only record the signal; tty_input sends it.
  */
 static void tty_signal(void *ctx, int sig)
 {
@@ -120,11 +119,37 @@ static int tty_open(struct inode *ip, struct file *f)
 	return 0;
 }
 
+/*
+ * Job control: a process of this terminal's session that is not in its
+ * foreground group may not read: SIGTTIN goes to its group (stopping it)
+ * and the read runs again when it continues; one that ignores or blocks
+ * SIGTTIN, or whose group has no stop to wait for, gets EIO (as on Linux).
+ */
+static long background_read(struct tty *t)
+{
+	struct thread *th = current_thread();
+	if (!th)
+		return 0;
+	struct proc *p = th->proc;
+	spin_lock(&t->lock);
+	u32 fg = t->pgrp, sid = t->sid;
+	spin_unlock(&t->lock);
+	if (!fg || p->sid != sid || p->pgid == fg)
+		return 0;
+	if (signal_is_ignored(p, SIGTTIN) || (th->sig_mask & SIGBIT(SIGTTIN)))
+		return -EIO;
+	signal_send_group(p->pgid, SIGTTIN);
+	return -ERESTART_SIGNAL;
+}
+
 static ssize_t tty_read(struct file *f, struct uio *u, u64 *pos)
 {
 	struct tty *t = f->priv;
 	size_t want = u->resid, total = 0;
 	u8 buf[TTY_CHUNK];
+	long bg = background_read(t);
+	if (bg)
+		return bg;
 	if (!want)
 		return 0;
 	spin_lock(&t->lock);

@@ -61,3 +61,9 @@
  * dispatcher rewinds the thread to re-run the call when woken (invariant 3).
  */
 #define ERESTART_PARK 1000
+/*
+ * Kernel-internal too: the call has sent the caller a signal (SIGTTIN from
+ * a background read) and must run again once it is dealt with; a handler
+ * without SA_RESTART makes it fail with EINTR instead, as a parked call.
+ */
+#define ERESTART_SIGNAL 1001

@@ -979,6 +979,32 @@ static void fork_one(struct domain *parent, vaddr_t va, pte_t *pte, void *ctx)
 	resident_inc(f->child);
 }
 
+/*
+ * A shared region's pages must all exist before a fork shares them: a page
+ * first touched afterwards would be faulted in twice, a private zero page
+ * on each side. (The cost: a fork fills the untouched part of every
+ * MAP_SHARED anonymous mapping.) Caller holds d->lock.
+ */
+static int populate_shared(struct domain *d, struct region *r)
+{
+	for (vaddr_t va = r->start; va < r->end; va += PAGE_SIZE) {
+		pte_t *pte = vm_walk(d->root, va);
+		if (pte && (*pte & PTE_P))
+			continue;
+		paddr_t pa = frame_new_zeroed();
+		if (!pa)
+			return -ENOMEM;
+		if (vm_map(d->root, va, pa, prot_of(r->flags)) < 0) {
+			frame_unref(pa);
+			return -ENOMEM;
+		}
+		if (!(r->flags & (REGION_READ | REGION_WRITE | REGION_EXEC)))
+			*vm_walk(d->root, va) &= ~PTE_U; /* PROT_NONE, as mprotect leaves it */
+		resident_inc(d);
+	}
+	return 0;
+}
+
 struct domain *domain_fork(struct domain *parent)
 {
 	slot_get(parent->slot);
@@ -1001,6 +1027,8 @@ struct domain *domain_fork(struct domain *parent)
 		*copy = *r;
 		list_push_back(&child->regions, &copy->node);
 		struct fork_ctx f = {.child = child, .shared = r->flags & REGION_SHARED};
+		if (f.shared && (err = populate_shared(parent, r)) < 0)
+			break;
 		walk_range(parent, r->start, r->end, fork_one, &f);
 		if (f.err) {
 			err = f.err;

@@ -68,6 +68,15 @@ struct proc {
 	u64 sig_pending;            /* [a] process-directed signals */
 	bool exiting;               /* [a] exit_group or fatal signal in progress */
 	int exit_code;              /* [lock] status to report once the last thread is gone */
+	/*
+	 * Job control: a stop signal's default action stops every thread
+	 * (parked on cont_wait) until SIGCONT. Changed under proc_tree_lock;
+	 * threads read stopped with atomics.
+	 */
+	bool stopped;
+	u8 stop_sig;                /* [proc_tree_lock] the signal that stopped it */
+	u8 wait_report;             /* [proc_tree_lock] a change wait4 has yet to report: REPORT_* */
+	struct waitq cont_wait;     /* its stopped threads park here */
 
 	struct domain *dom;         /* [owner thread] replaced by execve; swapped under lock
 	                               so other cores may take a reference (proc_dom_get) */
@@ -90,6 +99,13 @@ struct proc {
 	u32 nclone_threads;         /* [lock] live thread_clone threads */
 	struct waitq thread_exit;   /* thread_join waits here */
 };
+
+enum { REPORT_NONE, REPORT_STOPPED, REPORT_CONTINUED };
+
+/* A stop signal's default action, taken by one of p's threads: p stops. */
+void proc_stop(struct proc *p, int sig);
+/* SIGCONT sent to p: it runs again if stopped. Caller holds proc_tree_lock. */
+void proc_continue_locked(struct proc *p);
 
 enum leave_reason { LEAVE_PARK = 1, LEAVE_YIELD, LEAVE_EXIT };
 
@@ -193,6 +209,8 @@ void signal_send_thread(struct thread *t, int sig);
  */
 int signal_send_group(u32 pgid, int sig);
 int signal_send_group_locked(u32 pgid, int sig);
+/* Would sig be discarded on arrival at p (ignored, explicitly or by default)? */
+bool signal_is_ignored(struct proc *p, int sig);
 /* Deliver pending signals to the current thread before it returns to user mode. */
 void signal_deliver(struct thread *t);
 static inline bool signal_pending(struct thread *t)

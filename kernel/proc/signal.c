@@ -1,7 +1,8 @@
 /*
  * Signal generation and delivery (signal(7), and the x86-64 rt_sigframe
- * that rt_sigreturn(2) unwinds). Stopping signals are accepted but do not
- * stop (Ferry has no job control yet): their default is ignore.
+ * that rt_sigreturn(2) unwinds). Job control: a stop signal's default
+ * action stops the whole process when a thread takes it (proc_stop);
+ * SIGCONT continues it as soon as it is sent (proc_continue_locked).
  */
 #include "proc/signal.h"
 #include "proc/proc.h"
@@ -13,7 +14,7 @@
 #include "lib/kernel.h"
 #include "sys/syscall.h"
 
-enum dfl { TERM, CORE, IGNORE };
+enum dfl { TERM, CORE, IGNORE, STOP };
 
 static enum dfl default_action(int sig)
 {
@@ -21,8 +22,9 @@ static enum dfl default_action(int sig)
 	case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE:
 	case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
 		return CORE;
-	case SIGCHLD: case SIGURG: case SIGWINCH: case SIGCONT: case SIGSTOP: case SIGTSTP:
-	case SIGTTIN: case SIGTTOU:
+	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
+		return STOP;
+	case SIGCHLD: case SIGURG: case SIGWINCH: case SIGCONT: /* SIGCONT acts when sent */
 		return IGNORE;
 	default:
 		return TERM;
@@ -78,6 +80,8 @@ struct rt_sigframe {
 #define CLD_EXITED 1
 #define CLD_KILLED 2
 #define CLD_DUMPED 3
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
 #define SEGV_MAPERR 1
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
@@ -91,12 +95,28 @@ static bool ignored(struct proc *p, int sig)
 	return h == SIG_IGN || (h == SIG_DFL && default_action(sig) == IGNORE);
 }
 
+bool signal_is_ignored(struct proc *p, int sig)
+{
+	return ignored(p, sig);
+}
+
+/* Sending sig to p: what it does at once, whether or not it is blocked or handled. */
+static void on_send(struct proc *p, int sig)
+{
+	if (sig == SIGCONT)
+		proc_continue_locked(p);
+	else if (default_action(sig) == STOP)
+		__atomic_fetch_and(&p->sig_pending, ~SIGBIT(SIGCONT), __ATOMIC_ACQ_REL);
+}
+
 void signal_send_thread(struct thread *t, int sig)
 {
 	if (sig == SIGKILL) {
 		proc_exit_all(t->proc, signal_exit_status(SIGKILL));
 		return;
 	}
+	if (sig != SIGCONT) /* SIGCONT: the caller continued the process (kill_thread) */
+		on_send(t->proc, sig);
 	if (ignored(t->proc, sig))
 		return;
 	__atomic_fetch_or(&t->sig_pending, SIGBIT(sig), __ATOMIC_ACQ_REL);
@@ -112,6 +132,7 @@ void signal_send_proc(struct proc *p, int sig)
 		proc_exit_all(p, signal_exit_status(SIGKILL));
 		return;
 	}
+	on_send(p, sig);
 	if (ignored(p, sig))
 		return;
 	__atomic_fetch_or(&p->sig_pending, SIGBIT(sig), __ATOMIC_ACQ_REL);
@@ -253,6 +274,15 @@ static void deliver_one(struct thread *t, struct trapframe *tf, int sig, const s
 	spin_unlock(&p->lock);
 	if (a.handler == SIG_IGN || (a.handler == SIG_DFL && default_action(sig) == IGNORE))
 		return;
+	if (a.handler == SIG_DFL && default_action(sig) == STOP) {
+		/*
+		 * The frame is left as it is: a call parked in the kernel runs
+		 * again (restarted) once the process continues.
+		 */
+		if (p != init_proc)
+			proc_stop(p, sig);
+		return;
+	}
 	if (a.handler == SIG_DFL) {
 		kill_by(t, sig);
 		return;
@@ -288,14 +318,21 @@ void signal_deliver_frame(struct thread *t, struct trapframe *tf)
 	/* The handler sees the FPU state of the interrupted code. */
 	if (tf != &t->regs)
 		asm volatile("fxsave64 (%0)" : : "r"(t->fpu) : "memory");
-	while (!__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) && (sig = take_pending(t))) {
+	while (!__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&t->proc->stopped, __ATOMIC_ACQUIRE) && (sig = take_pending(t))) {
 		struct siginfo64 info = {.si_signo = sig, .si_code = SI_USER};
 		if (sig == SIGCHLD) {
 			/* The last child to change state (pending signals do not queue). */
 			struct proc *p = t->proc;
 			int st = __atomic_load_n(&p->last_child_status, __ATOMIC_RELAXED);
 			info.f.kill.pid = __atomic_load_n(&p->last_child_pid, __ATOMIC_RELAXED);
-			if ((st & 0x7f) == 0) {
+			if (st == 0xffff) {
+				info.si_code = CLD_CONTINUED;
+				info.f.kill.status = SIGCONT;
+			} else if ((st & 0xff) == 0x7f) {
+				info.si_code = CLD_STOPPED;
+				info.f.kill.status = (st >> 8) & 0xff;
+			} else if ((st & 0x7f) == 0) {
 				info.si_code = CLD_EXITED;
 				info.f.kill.status = (st >> 8) & 0xff;
 			} else {
@@ -549,6 +586,19 @@ SYSCALL(NR_kill, kill)
 	return found ? 0 : -ESRCH;
 }
 
+/* Thread tid of p, or NULL; caller holds p->lock. */
+static struct thread *find_tid_locked(struct proc *p, u32 tid)
+{
+	struct list_node *pos;
+	list_for_each(pos, &p->threads)
+	{
+		struct thread *t = container_of(pos, struct thread, proc_node);
+		if (t->tid == tid)
+			return t;
+	}
+	return NULL;
+}
+
 /*
  * sig to thread tid of p if it has one: true if it does. Under
  * proc_tree_lock (p stays); the thread stays while p's lock is held.
@@ -557,21 +607,23 @@ static bool signal_tid(struct proc *p, u32 tid, int sig)
 {
 	if (!p || p->state != PROC_ALIVE)
 		return false;
-	struct thread *found = NULL;
 	spin_lock(&p->lock);
-	struct list_node *pos;
-	list_for_each(pos, &p->threads)
-	{
-		struct thread *t = container_of(pos, struct thread, proc_node);
-		if (t->tid == tid)
-			found = t;
-	}
-	if (found && sig && sig != SIGKILL)
-		signal_send_thread(found, sig);
+	bool found = find_tid_locked(p, tid);
 	spin_unlock(&p->lock);
-	if (found && sig == SIGKILL)
-		signal_send_proc(p, sig); /* the whole process dies (it takes p's lock) */
-	return found;
+	if (!found || !sig)
+		return found;
+	if (sig == SIGKILL) {
+		signal_send_proc(p, sig); /* the whole process dies */
+		return true;
+	}
+	if (sig == SIGCONT)
+		proc_continue_locked(p); /* it takes p's lock */
+	spin_lock(&p->lock);
+	struct thread *t = find_tid_locked(p, tid);
+	if (t)
+		signal_send_thread(t, sig);
+	spin_unlock(&p->lock);
+	return true;
 }
 
 /*

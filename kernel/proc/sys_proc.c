@@ -304,7 +304,24 @@ static long wait_common(i64 pid, int options, int *status_out, u32 *pid_out,
 		if (!child_matches(c, pid, p))
 			continue;
 		any = true;
-		if (c->state != PROC_ZOMBIE)
+		if (c->state == PROC_ALIVE && c->wait_report) {
+			/* Job control: a stop or continue not yet reported, if asked for. */
+			int st;
+			if (c->wait_report == REPORT_STOPPED && (options & WUNTRACED))
+				st = (c->stop_sig << 8) | 0x7f;
+			else if (c->wait_report == REPORT_CONTINUED && (options & WCONTINUED))
+				st = 0xffff;
+			else
+				continue;
+			if (!(options & WNOWAIT))
+				c->wait_report = REPORT_NONE;
+			*status_out = st;
+			*pid_out = c->pid;
+			*ru_out = c->ru;
+			spin_unlock(&proc_tree_lock);
+			return 1;
+		}
+		if (c->state != PROC_ZOMBIE || !(options & WEXITED))
 			continue;
 		*status_out = c->exit_status;
 		*pid_out = c->pid;
@@ -344,7 +361,7 @@ SYSCALL(NR_wait4, wait4)
 	struct usage ru;
 	if ((int)a2 & ~(WNOHANG | WUNTRACED | WCONTINUED | 0x40000000 | 0x80000000))
 		return -EINVAL;
-	long r = wait_common((i32)a0, (int)a2, &status, &cpid, &ru);
+	long r = wait_common((i32)a0, (int)a2 | WEXITED, &status, &cpid, &ru);
 	if (r <= 0)
 		return r;
 	if (a1 && copy_to_domain(self()->dom, a1, &status, sizeof status) < 0)
@@ -364,6 +381,8 @@ struct siginfo_chld {
 #define CLD_EXITED 1
 #define CLD_KILLED 2
 #define CLD_DUMPED 3
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
 
 SYSCALL(NR_waitid, waitid)
 {
@@ -389,7 +408,13 @@ SYSCALL(NR_waitid, waitid)
 	if (r > 0) {
 		info.si_signo = SIGCHLD;
 		info.si_pid = cpid;
-		if ((status & 0x7f) == 0) {
+		if (status == 0xffff) {
+			info.si_code = CLD_CONTINUED;
+			info.si_status = SIGCONT;
+		} else if ((status & 0xff) == 0x7f) {
+			info.si_code = CLD_STOPPED;
+			info.si_status = (status >> 8) & 0xff;
+		} else if ((status & 0x7f) == 0) {
 			info.si_code = CLD_EXITED;
 			info.si_status = (status >> 8) & 0xff;
 		} else {

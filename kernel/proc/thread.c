@@ -53,7 +53,27 @@ void thread_leave(enum leave_reason why)
 }
 
 /*
- * Before any return to user mode: act on kills, signals and the end of the
+ * Job control: a thread of a stopped process parks on cont_wait until
+ * SIGCONT (or a kill) wakes it; true if it parked. The check under the
+ * queue's lock pairs with proc_continue_locked's wake: none is lost.
+ */
+static bool park_if_stopped(struct thread *t)
+{
+	struct proc *p = t->proc;
+	if (!__atomic_load_n(&p->stopped, __ATOMIC_ACQUIRE))
+		return false;
+	spin_lock(&p->cont_wait.lock);
+	bool stop = __atomic_load_n(&p->stopped, __ATOMIC_ACQUIRE) &&
+		    !__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) &&
+		    !__atomic_load_n(&p->exiting, __ATOMIC_ACQUIRE);
+	if (stop)
+		thread_park_on(&p->cont_wait);
+	spin_unlock(&p->cont_wait.lock);
+	return stop;
+}
+
+/*
+ * Before any return to user mode: act on kills, signals, a stop and the end of the
  * quantum. `tf` is the live frame. May not return (the thread leaves).
  * A system call leaves the local timer as it was (nothing it does arms a
  * timer without parking), so only interrupts re-arm it: the one-shot timer
@@ -70,6 +90,8 @@ static inline __attribute__((always_inline)) void return_to_user(struct thread *
 		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
 			thread_leave(LEAVE_EXIT);
 	}
+	if (__atomic_load_n(&t->proc->stopped, __ATOMIC_RELAXED) && park_if_stopped(t))
+		thread_leave(LEAVE_PARK); /* runs on from this frame once continued */
 	if (opts.preempt && rdtsc() >= t->quantum_end_tsc)
 		thread_leave(LEAVE_YIELD);
 	if (rearm)
@@ -149,9 +171,12 @@ enum poll_result thread_poll(struct task *task)
 			thread_finish(t);
 			return READY;
 		}
+		/* Stopped: signals stay pending until it continues (SIGKILL and SIGCONT act when sent). */
+		if (park_if_stopped(t))
+			return PENDING;
 		if (signal_pending(t)) {
 			signal_deliver_frame(t, &t->regs);
-			continue; /* it may have been killed */
+			continue; /* it may have been killed or stopped */
 		}
 		domain_activate(t->dom);
 		fxrstor(t->fpu);

@@ -78,6 +78,14 @@ int syscall_dispatch(struct trapframe *tf)
 		t->parked_nr = (i64)nr;
 		thread_leave(LEAVE_PARK);
 	}
+	if (ret == -ERESTART_SIGNAL) {
+		/* Like a park, but the signal is taken on the way out, not after a wake. */
+		tf->rip -= 2;
+		t->parked_nr = (i64)nr;
+		syscall_return_to_user(t, tf);
+		t->full_restore = true; /* rcx and r11 hold nothing sysret could use */
+		return 0;
+	}
 	t->parked_nr = -1;
 	t->restarting = false;
 	t->restart_progress = 0;

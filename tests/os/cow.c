@@ -190,6 +190,18 @@ static void check_kinds(void)
 	t_wait(pid);
 	CHECK(*sh == 2, "a MAP_SHARED page is shared with the child, not copied");
 	munmap((void *)sh, PG);
+
+	/* Pages nobody touched before the fork are shared too. */
+	sh = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid = fork();
+	if (pid == 0) {
+		sh[PG / sizeof(long)] = 3;
+		_exit(0);
+	}
+	t_wait(pid);
+	CHECK(sh[PG / sizeof(long)] == 3,
+	      "an untouched MAP_SHARED page written by the child is seen by the parent");
+	munmap((void *)sh, 4 * PG);
 }
 
 int main(void)

@@ -1,0 +1,194 @@
+/*
+ * Job control: SIGSTOP, SIGTSTP and SIGCONT; wait4 with WUNTRACED and
+ * WCONTINUED, waitid with WSTOPPED; SIGCHLD for stops (and SA_NOCLDSTOP);
+ * every thread of a stopped process stops; a sleep interrupted by a stop
+ * goes on after SIGCONT; SIGKILL ends a stopped process; a handled
+ * SIGTSTP does not stop.
+ */
+#include <pthread.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "t.h"
+
+static volatile unsigned long *counters; /* shared with the children */
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void *spin_second(void *arg)
+{
+	for (;;)
+		counters[1]++;
+	return arg;
+}
+
+/* A child that counts forever (two threads if threads), in shared memory. */
+static pid_t spinner(int threads)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (threads) {
+			pthread_t t;
+			pthread_create(&t, NULL, spin_second, NULL);
+		}
+		for (;;)
+			counters[0]++;
+	}
+	return pid;
+}
+
+/* Does counter i move within 100 ms? */
+static int moving(int i)
+{
+	unsigned long a = counters[i];
+	sleep_ms(100);
+	return counters[i] != a;
+}
+
+static void check_stop_continue(void)
+{
+	pid_t pid = spinner(1);
+	int st;
+	sleep_ms(50);
+	CHECK(moving(0) && moving(1), "both threads of the child run");
+	CHECK(kill(pid, SIGSTOP) == 0, "kill SIGSTOP");
+	CHECK(waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP,
+	      "waitpid(WUNTRACED) reports it stopped by SIGSTOP (status %#x)", st);
+	sleep_ms(20); /* the second thread stops at its next look */
+	CHECK(!moving(0) && !moving(1), "neither thread runs while it is stopped");
+	CHECK(waitpid(pid, &st, WUNTRACED | WNOHANG) == 0, "the stop is reported once");
+	CHECK(kill(pid, SIGCONT) == 0, "kill SIGCONT");
+	CHECK(waitpid(pid, &st, WCONTINUED) == pid && WIFCONTINUED(st),
+	      "waitpid(WCONTINUED) reports it continued (status %#x)", st);
+	CHECK(moving(0) && moving(1), "both threads run again");
+
+	CHECK(kill(pid, SIGTSTP) == 0, "kill SIGTSTP");
+	siginfo_t si = {0};
+	CHECK(waitid(P_PID, pid, &si, WSTOPPED) == 0 && si.si_code == CLD_STOPPED &&
+		  si.si_status == SIGTSTP && si.si_pid == pid,
+	      "waitid(WSTOPPED): CLD_STOPPED by SIGTSTP (code %d, status %d)", si.si_code,
+	      si.si_status);
+	CHECK(kill(pid, SIGKILL) == 0 &&
+		  waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	      "SIGKILL ends a stopped process");
+}
+
+static volatile int chld_code, chld_count;
+
+static void on_chld(int sig, siginfo_t *si, void *uc)
+{
+	chld_code = si->si_code;
+	chld_count++;
+}
+
+static void check_sigchld(void)
+{
+	struct sigaction sa = {.sa_sigaction = on_chld, .sa_flags = SA_SIGINFO | SA_RESTART};
+	sigaction(SIGCHLD, &sa, NULL);
+	pid_t pid = spinner(0);
+	int st;
+	chld_count = 0;
+	kill(pid, SIGSTOP);
+	waitpid(pid, &st, WUNTRACED);
+	for (int i = 0; i < 100 && !chld_count; i++)
+		sleep_ms(2);
+	CHECK(chld_count >= 1 && chld_code == CLD_STOPPED, "SIGCHLD with CLD_STOPPED (code %d)",
+	      chld_code);
+	chld_count = 0;
+	kill(pid, SIGCONT);
+	for (int i = 0; i < 100 && !chld_count; i++)
+		sleep_ms(2);
+	CHECK(chld_count >= 1 && chld_code == CLD_CONTINUED, "SIGCHLD with CLD_CONTINUED (code %d)",
+	      chld_code);
+
+	sa.sa_flags |= SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	chld_count = 0;
+	kill(pid, SIGSTOP);
+	CHECK(waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st),
+	      "with SA_NOCLDSTOP the stop is still reported to wait");
+	sleep_ms(50);
+	CHECK(chld_count == 0, "but no SIGCHLD comes for it");
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	signal(SIGCHLD, SIG_DFL);
+}
+
+static void check_sleep_goes_on(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int64_t t0 = now_ns();
+		struct timespec ts = {0, 300 * 1000000};
+		int r = nanosleep(&ts, NULL);
+		int64_t d = now_ns() - t0;
+		_exit(r == 0 && d >= 300 * 1000000LL ? 0 : 1);
+	}
+	sleep_ms(50);
+	int st;
+	kill(pid, SIGTSTP);
+	waitpid(pid, &st, WUNTRACED);
+	sleep_ms(400); /* longer than the whole sleep: it must not end while stopped */
+	CHECK(waitpid(pid, &st, WNOHANG) == 0, "a stopped sleeper does not finish");
+	kill(pid, SIGCONT);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "after SIGCONT its nanosleep completes (returns 0, whole time slept)");
+}
+
+static volatile int tstp_seen;
+
+static void on_tstp(int sig)
+{
+	tstp_seen = 1;
+}
+
+static void check_handled_stop(void)
+{
+	int pfd[2];
+	CHECK(pipe(pfd) == 0, "pipe");
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGTSTP, on_tstp);
+		signal(SIGCONT, on_tstp);
+		(void)!write(pfd[1], "r", 1);
+		while (!tstp_seen)
+			counters[2]++;
+		(void)!write(pfd[1], "h", 1);
+		tstp_seen = 0;
+		while (!tstp_seen) /* the SIGCONT handler */
+			;
+		_exit(7);
+	}
+	char c;
+	(void)!read(pfd[0], &c, 1);
+	kill(pid, SIGTSTP);
+	CHECK(read(pfd[0], &c, 1) == 1 && c == 'h', "a SIGTSTP handler runs instead of a stop");
+	kill(pid, SIGCONT);
+	int st;
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 7,
+	      "SIGCONT to a running process runs its handler");
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
+int main(void)
+{
+	counters = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	check_stop_continue();
+	check_sigchld();
+	check_sleep_goes_on();
+	check_handled_stop();
+	return t_done();
+}
