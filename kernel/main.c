@@ -65,6 +65,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	pr_info("Ferry kernel booting\n");
 	pr_info("boot: loader %s, command line '%s'\n", boot.loader, boot.cmdline);
 	bootinfo_print();
+	cpu_features_options(); /* pcid=off */
 	pr_info("cpu: nx %d smep %d smap %d umip %d pcid %d tsc-deadline %d x2apic %d\n",
 		cpu_has.nx, cpu_has.smep, cpu_has.smap, cpu_has.umip, cpu_has.pcid,
 		cpu_has.tsc_deadline, cpu_has.x2apic);

@@ -2,7 +2,8 @@
 # Install the Debian packages Ferry's build, run and tests need, if missing.
 set -eu
 pkgs="gcc make binutils qemu-system-x86 qemu-utils musl-tools busybox-static e2fsprogs cpio \
-grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf check pkg-config expect"
+grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf check pkg-config expect \
+bochs bochsbios vgabios"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -5,6 +5,7 @@
 struct boot_options opts = {
     .smp = 0,
     .preempt = true,
+    .pcid = true,
     .loglevel = LOG_INFO,
     .init = "/bin/init",
 };
@@ -50,6 +51,9 @@ static void option(const char *key, const char *val)
 	} else if (!strcmp(key, "preempt")) {
 		if (!val || !parse_bool(val, &opts.preempt))
 			pr_warn("cmdline: preempt= wants on or off, ignoring '%s'\n", val ? val : "");
+	} else if (!strcmp(key, "pcid")) {
+		if (!val || !parse_bool(val, &opts.pcid))
+			pr_warn("cmdline: pcid= wants on or off, ignoring '%s'\n", val ? val : "");
 	} else if (!strcmp(key, "loglevel")) {
 		if (val && parse_uint(val, LOG_DEBUG, &n))
 			opts.loglevel = (int)n;

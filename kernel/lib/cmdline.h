@@ -13,6 +13,7 @@ struct boot_options {
 	char init[128]; /* init=/path */
 	bool selftest;  /* run the kernel self-tests, then exit */
 	bool bench;     /* run the kernel micro-benchmarks, then exit */
+	bool pcid;      /* pcid=on|off: tag process domains with PCIDs where the CPU has them */
 	char run[2048]; /* everything after "--": the command init runs (Linux's line limit) */
 	char root[32];  /* root=/dev/vda: mount that disk's ext2 as / (empty: the initrd) */
 	char crash[16]; /* crash=KIND: provoke a kernel bug on purpose (tests/kernel-crash.sh) */

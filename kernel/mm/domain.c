@@ -6,6 +6,7 @@
 #include "mm/buddy.h"
 #include "mm/kheap.h"
 #include "mm/layout.h"
+#include "mm/pcid.h"
 #include "mm/vm.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
@@ -148,8 +149,44 @@ static void walk_range(struct domain *d, vaddr_t start, vaddr_t end, pte_fn fn, 
 
 /* ---- TLB shootdowns ---- */
 
+/*
+ * Without PCIDs every CR3 load flushes the user half, and a core that has
+ * left a domain holds none of its entries. With PCIDs (cpu_has.pcid) each
+ * core loads a domain under a tag from its own cache (pcid.h) and keeps
+ * the entries when it switches away; but it also leaves d->cpus, so
+ * shootdowns stop reaching it. d->tlb_gen closes the gap:
+ *
+ *   a request (shootdown)              core C activates d (domain_activate)
+ *   1. change the PTEs                 a. set C's bit in d->cpus
+ *   2. bump d->tlb_gen                 b. read g = d->tlb_gen
+ *   3. read d->cpus, ask those cores   c. load d's root under C's tag for d,
+ *                                         flushing unless the tag is current to g;
+ *                                         record g in the tag
+ *
+ * 2, 3, a and b are seq_cst, so they fall in one total order. Take a
+ * request R whose bump made tlb_gen gR:
+ *  - If C's b read g >= gR, then 1 < 2 < b < c: c loaded a tag that already
+ *    held g (so an earlier activation that read g flushed or found it
+ *    current, by the same argument) or flushed; either way no entry older
+ *    than R's PTE change survives.
+ *  - If C's b read g < gR, then b < 2 < 3. If C's bit was still set at 3,
+ *    R asks C, which flushes if d is still loaded when it answers; if C had
+ *    left (cleared its bit, or answers after leaving), its tag still says
+ *    g < gR, and its next activation reads tlb_gen >= gR at b and flushes.
+ * A core never records a generation when it answers a request: the answer
+ * may flush only that request's range, while another request (another
+ * range, a smaller bump) is still on its way and finds the core gone.
+ *
+ * A dying domain's tags: the cores that have it loaded drop it (and free
+ * its tag here); others keep stale entries under a tag that names a
+ * domain id never loaded again, so whoever takes the tag next flushes.
+ * The kernel root (PCID_KERNEL) has no user mappings and a global kernel
+ * half: loading it never needs a flush.
+ */
+
 struct shootdown {
 	paddr_t root;
+	u64 id;             /* the domain's id, for its PCID tag when dropped */
 	vaddr_t start, end; /* end == 0: everything */
 	bool drop;          /* the domain is going away: leave its root */
 	u32 pending;        /* [a] cores yet to answer */
@@ -162,6 +199,8 @@ struct shootdown_node {
 
 static struct shootdown_node *tlb_inbox[MAX_CPUS]; /* [a] per core */
 static struct domain *loaded[MAX_CPUS];            /* [o] domain whose root each core has loaded */
+static struct pcid_cache pcids[MAX_CPUS];          /* [o] each core's PCID tags (cpu_has.pcid) */
+static u64 next_domain_id = 1;                     /* [a] */
 
 static void flush_local(vaddr_t start, vaddr_t end)
 {
@@ -184,8 +223,10 @@ void tlb_shootdown_poll(void)
 		struct shootdown *sd = n->sd;
 		if ((read_cr3() & PTE_ADDR_MASK) == sd->root) {
 			if (sd->drop) {
-				write_cr3(vm_kernel_root());
+				vm_load_root(vm_kernel_root(), PCID_KERNEL, false);
 				loaded[me] = NULL;
+				if (cpu_has.pcid)
+					pcid_forget(&pcids[me], sd->id);
 			} else {
 				flush_local(sd->start, sd->end);
 			}
@@ -199,14 +240,16 @@ void tlb_shootdown_poll(void)
 static void shootdown(struct domain *d, vaddr_t start, vaddr_t end, bool drop)
 {
 	u32 me = this_cpu()->index;
+	/* Step 2 before step 3 (see above); the callers changed the PTEs (step 1). */
+	__atomic_add_fetch(&d->tlb_gen, 1, __ATOMIC_SEQ_CST);
 	u64 others = __atomic_load_n(&d->cpus, __ATOMIC_SEQ_CST) & ~(1UL << me);
 	if (!others)
 		return;
 	u32 n = 0;
 	for (u64 m = others; m; m &= m - 1)
 		n++; /* no popcnt in a kernel built for any x86-64 */
-	struct shootdown sd = {.root = d->root, .start = start, .end = end, .drop = drop,
-			       .pending = n};
+	struct shootdown sd = {.root = d->root, .id = d->id, .start = start, .end = end,
+			       .drop = drop, .pending = n};
 	struct shootdown_node nodes[MAX_CPUS];
 	for (u64 m = others; m; m &= m - 1) {
 		int i = __builtin_ctzll(m);
@@ -244,8 +287,15 @@ void domain_activate(struct domain *d)
 		return;
 	if (old)
 		__atomic_fetch_and(&old->cpus, ~(1UL << me), __ATOMIC_SEQ_CST);
-	__atomic_fetch_or(&d->cpus, 1UL << me, __ATOMIC_SEQ_CST);
-	write_cr3(d->root);
+	__atomic_fetch_or(&d->cpus, 1UL << me, __ATOMIC_SEQ_CST); /* step a */
+	if (cpu_has.pcid) {
+		bool flush;
+		u64 gen = __atomic_load_n(&d->tlb_gen, __ATOMIC_SEQ_CST); /* step b */
+		u16 tag = pcid_assign(&pcids[me], d->id, gen, &flush);
+		vm_load_root(d->root, tag, flush); /* step c */
+	} else {
+		write_cr3(d->root);
+	}
 	loaded[me] = d;
 }
 
@@ -254,7 +304,7 @@ void domain_deactivate(struct domain *d)
 	u32 me = this_cpu()->index;
 	if (loaded[me] != d)
 		return;
-	write_cr3(vm_kernel_root());
+	vm_load_root(vm_kernel_root(), PCID_KERNEL, false);
 	__atomic_fetch_and(&d->cpus, ~(1UL << me), __ATOMIC_SEQ_CST);
 	loaded[me] = NULL;
 }
@@ -937,14 +987,29 @@ static struct domain *domain_alloc(int slot)
 	}
 	d->lock = (struct spinlock)SPINLOCK_INIT;
 	list_init(&d->regions);
+	d->id = __atomic_fetch_add(&next_domain_id, 1, __ATOMIC_RELAXED);
 	d->refs = 1;
 	d->slot = (u32)slot;
 	d->slot_base = USER_SLOTS_BASE + (u64)slot * SLOT_SIZE;
 	return d;
 }
 
+/* Say once, at the first process, how domain switches treat the TLB. */
+static void pcid_report(void)
+{
+	static bool said; /* [a] */
+	if (__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+		return;
+	if (cpu_has.pcid)
+		pr_info("domain: PCID tags on: %u per core, switches keep TLB entries (invpcid %d)\n",
+			PCID_TAGS - 1, cpu_has.invpcid);
+	else
+		pr_info("domain: PCID tags off: every domain switch flushes the TLB\n");
+}
+
 struct domain *domain_create(void)
 {
+	pcid_report();
 	int slot = slot_alloc();
 	if (slot < 0)
 		return NULL;
@@ -1065,6 +1130,8 @@ void domain_put(struct domain *d)
 		return;
 	/* No thread uses it any more; make every core leave its root first. */
 	domain_deactivate(d);
+	if (cpu_has.pcid)
+		pcid_forget(&pcids[this_cpu()->index], d->id);
 	shootdown(d, 0, 0, true);
 	walk_range(d, 0, USER_TOP, free_one, NULL);
 	vm_root_destroy(d->root);

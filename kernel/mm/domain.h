@@ -10,7 +10,14 @@
  *
  * Locking: domain.lock guards the region list and the page tables' user
  * half; it is innermost (only the buddy and kheap locks nest inside).
- * cpus is atomic.
+ * cpus and tlb_gen are atomic.
+ *
+ * PCIDs: where the CPU has them, each core loads a domain's root under a
+ * tag from its own small cache (mm/pcid.h), so that a switch keeps the
+ * TLB entries of the domains it leaves. A core that left a domain gets no
+ * shootdowns for it; the domain's tlb_gen, bumped by every shootdown, tells
+ * it on its return whether its entries are stale (domain.c, "TLB
+ * shootdowns").
  */
 #pragma once
 
@@ -50,6 +57,8 @@ struct domain {
 	vaddr_t brk_start, brk;  /* [lock] heap */
 	vaddr_t mmap_hint;       /* [lock] where the next mmap search starts */
 	u64 cpus;                /* [a] cores with root loaded */
+	u64 tlb_gen;             /* [a] bumped by every shootdown, before cpus is read */
+	u64 id;                  /* [I] never reused: names the domain in PCID caches */
 	u64 resident;            /* [lock] pages mapped */
 	u64 peak;                /* [lock; read with atomics] the most resident has been */
 };

@@ -7,6 +7,7 @@
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/trap.h"
+#include "lib/cmdline.h"
 #include "lib/kernel.h"
 
 BUILD_ASSERT(offsetof(struct cpu, user_rsp) == CPU_USER_RSP);
@@ -59,6 +60,17 @@ void cpu_features_init(void)
 		cpuid(0x80000007, 0, &a, &b, &c, &d);
 		cpu_has.invariant_tsc = d & (1 << 8);
 	}
+}
+
+void cpu_features_options(void)
+{
+	if (opts.pcid || !cpu_has.pcid)
+		return;
+	/* Clearing PCIDE flushes the whole TLB (SDM 3A 4.10.4.1); CR3 holds PCID 0 here. */
+	write_cr4(read_cr4() & ~CR4_PCIDE);
+	cpu_has.pcid = false;
+	cpu_has.invpcid = false;
+	pr_info("cpu: pcid=off: PCIDs not used\n");
 }
 
 /* Turn on what the CPU offers; the same on every core. */

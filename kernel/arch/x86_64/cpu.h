@@ -55,6 +55,8 @@ static inline struct cpu *this_cpu(void)
  */
 void cpu_init_with_ist(struct cpu *c, u8 *ist_stacks);
 void cpu_features_init(void); /* boot core: detect and enable NX/SMEP/SMAP/UMIP/PCID */
+/* Boot core, once the command line is parsed: pcid=off turns CR4.PCIDE off before other cores start. */
+void cpu_features_options(void);
 
 struct cpu_features {
 	bool nx, smep, smap, umip, pcid, invpcid, tsc_deadline, x2apic, invariant_tsc,
