@@ -674,6 +674,20 @@ vaddr_t domain_brk(struct domain *d, vaddr_t new_end)
 
 /* ---- faults ---- */
 
+/* A fresh zero page at va with a region's flags: 0 or -ENOMEM. Caller holds d->lock. */
+static int map_zero_page(struct domain *d, vaddr_t va, u32 flags)
+{
+	paddr_t pa = frame_new_zeroed();
+	if (!pa)
+		return -ENOMEM;
+	if (vm_map(d->root, va, pa, prot_of(flags)) < 0) {
+		frame_unref(pa);
+		return -ENOMEM;
+	}
+	resident_inc(d);
+	return 0;
+}
+
 static int fault_locked(struct domain *d, vaddr_t va, u32 access)
 {
 	struct region *r = find_region(d, va);
@@ -687,17 +701,8 @@ static int fault_locked(struct domain *d, vaddr_t va, u32 access)
 		return -EFAULT; /* PROT_NONE */
 	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
 	pte_t *pte = vm_walk(d->root, page);
-	if (!pte || !(*pte & PTE_P)) {
-		paddr_t pa = frame_new_zeroed();
-		if (!pa)
-			return -ENOMEM;
-		if (vm_map(d->root, page, pa, prot_of(r->flags)) < 0) {
-			frame_unref(pa);
-			return -ENOMEM;
-		}
-		resident_inc(d);
-		return 0;
-	}
+	if (!pte || !(*pte & PTE_P))
+		return map_zero_page(d, page, r->flags);
 	if (!(*pte & PTE_U)) {
 		/* Made accessible again since (mprotect after PROT_NONE). */
 		*pte |= PTE_U;
@@ -1056,16 +1061,10 @@ static int populate_shared(struct domain *d, struct region *r)
 		pte_t *pte = vm_walk(d->root, va);
 		if (pte && (*pte & PTE_P))
 			continue;
-		paddr_t pa = frame_new_zeroed();
-		if (!pa)
+		if (map_zero_page(d, va, r->flags) < 0)
 			return -ENOMEM;
-		if (vm_map(d->root, va, pa, prot_of(r->flags)) < 0) {
-			frame_unref(pa);
-			return -ENOMEM;
-		}
 		if (!(r->flags & (REGION_READ | REGION_WRITE | REGION_EXEC)))
 			*vm_walk(d->root, va) &= ~PTE_U; /* PROT_NONE, as mprotect leaves it */
-		resident_inc(d);
 	}
 	return 0;
 }

@@ -6,6 +6,7 @@
  * SIGTSTP does not stop.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -27,10 +28,16 @@ static void sleep_ms(long ms)
 		;
 }
 
+/*
+ * The counting loops yield: with preempt=off on one CPU a loop that never
+ * enters the kernel would keep the parent from running at all.
+ */
 static void *spin_second(void *arg)
 {
-	for (;;)
+	for (;;) {
 		counters[1]++;
+		sched_yield();
+	}
 	return arg;
 }
 
@@ -43,8 +50,10 @@ static pid_t spinner(int threads)
 			pthread_t t;
 			pthread_create(&t, NULL, spin_second, NULL);
 		}
-		for (;;)
+		for (;;) {
 			counters[0]++;
+			sched_yield();
+		}
 	}
 	return pid;
 }
@@ -164,11 +173,11 @@ static void check_handled_stop(void)
 		signal(SIGCONT, on_tstp);
 		(void)!write(pfd[1], "r", 1);
 		while (!tstp_seen)
-			counters[2]++;
+			sched_yield();
 		(void)!write(pfd[1], "h", 1);
 		tstp_seen = 0;
 		while (!tstp_seen) /* the SIGCONT handler */
-			;
+			sched_yield();
 		_exit(7);
 	}
 	char c;
