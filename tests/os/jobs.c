@@ -156,11 +156,16 @@ static void check_sleep_goes_on(void)
 	      "after SIGCONT its nanosleep completes (returns 0, whole time slept)");
 }
 
-static volatile int tstp_seen;
+static volatile int tstp_seen, cont_seen;
 
 static void on_tstp(int sig)
 {
 	tstp_seen = 1;
+}
+
+static void on_cont(int sig)
+{
+	cont_seen = 1;
 }
 
 static void check_handled_stop(void)
@@ -170,13 +175,12 @@ static void check_handled_stop(void)
 	pid_t pid = fork();
 	if (pid == 0) {
 		signal(SIGTSTP, on_tstp);
-		signal(SIGCONT, on_tstp);
+		signal(SIGCONT, on_cont);
 		(void)!write(pfd[1], "r", 1);
 		while (!tstp_seen)
 			sched_yield();
 		(void)!write(pfd[1], "h", 1);
-		tstp_seen = 0;
-		while (!tstp_seen) /* the SIGCONT handler */
+		while (!cont_seen)
 			sched_yield();
 		_exit(7);
 	}
