@@ -102,6 +102,13 @@ void bcache_init(void);
  */
 void bcache_shutdown(void);
 
+/*
+ * Free every clean buffer nobody holds (no references, no I/O in flight):
+ * /proc/sys/vm/drop_caches. Dirty ones stay; sync first to drop them too.
+ * Returns the bytes freed.
+ */
+u64 bcache_drop_clean(void);
+
 /* Change the size bound (tests); returns the old one. */
 u64 bcache_set_max_bytes(u64 bytes);
 
