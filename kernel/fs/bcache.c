@@ -340,6 +340,14 @@ void bcache_put(struct bbuf *b)
 	spin_unlock(&cache.lock);
 }
 
+u32 bcache_refs(struct bbuf *b)
+{
+	spin_lock(&cache.lock);
+	u32 n = b->refs;
+	spin_unlock(&cache.lock);
+	return n;
+}
+
 /*
  * Start writes of dirty, idle buffers (of dev, or all). Returns false if
  * the ring filled up before all were started. A buffer changed while its

@@ -82,6 +82,8 @@ int bcache_get_new(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **ou
 void bcache_dirty(struct bbuf *b);
 /* Drop a reference from bcache_get. */
 void bcache_put(struct bbuf *b);
+/* How many references b has now (the caller's among them). */
+u32 bcache_refs(struct bbuf *b);
 
 /*
  * Write every dirty block of dev (NULL: of every device) and flush the
