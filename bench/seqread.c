@@ -1,13 +1,14 @@
 /*
  * Sequential read of a 64 MiB file on an ext2 disk (virtio-blk), in 1 MiB
- * read() calls (more where a read returns less): cold (sync, then /proc/sys/vm/drop_caches, so every block
- * comes from the disk) and warm (the same file read again at once).
+ * read() calls (more where a read returns less): cold (sync, then
+ * /proc/sys/vm/drop_caches, so every block comes from the disk) and warm
+ * (the same file read again at once).
  *   seqread [DIR [MiB]]   (default /disk: the benchmark disk, see
  *                          tools/bench-disk.sh; 64 MiB)
  * The file is written here first (and removed after). Each figure is the
- * median of RUNS reads of the whole file, in MB/s. Without DIR, or if the
- * caches cannot be dropped, it says so on a `#` line and reports nothing
- * for what it could not measure.
+ * median of RUNS reads of the whole file, in MB/s. If DIR is missing or
+ * in RAM (tmpfs, ramfs), or the caches cannot be dropped, it says so on a
+ * `#` line and reports nothing for what it could not measure.
  */
 #include "bench.h"
 
@@ -93,7 +94,8 @@ static uint64_t read_file(void)
 	ssize_t n;
 	while ((n = read_chunk(fd)) > 0) {
 		if (n != CHUNK || buf[0] != pattern(c) || buf[CHUNK - 1] != pattern(c)) {
-			fprintf(stderr, "seqread: chunk %ld: %zd bytes, wrong data or a short read\n", c, n);
+			fprintf(stderr, "seqread: chunk %ld: %zd bytes, wrong data or a short read\n",
+				c, n);
 			exit(1);
 		}
 		c++;

@@ -759,7 +759,7 @@ static ssize_t write_drop_caches(struct uio *u, u64 pos)
 	while (i < n && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n'))
 		i++;
 	u32 v = 0, digits = 0;
-	for (; i < n && buf[i] >= '0' && buf[i] <= '9' && digits < 10; i++, digits++)
+	for (; i < n && buf[i] >= '0' && buf[i] <= '9' && digits < 9; i++, digits++)
 		v = v * 10 + (u32)(buf[i] - '0');
 	while (i < n && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n'))
 		i++;

@@ -44,13 +44,14 @@ int main(int argc, char **argv)
 	fstat(fd, &st);
 	/* Linux (6.18 on ext4 and tmpfs) leaves the size at the last failed write's offset. */
 	if (t_on_linux())
-		t_skip("the size after a failed write past the end (%lld here)", (long long)st.st_size);
+		t_skip("the size after a failed write past the end (%lld here)",
+		       (long long)st.st_size);
 	else
 		CHECK(st.st_size == PG, "the size is still %d (%lld)", PG, (long long)st.st_size);
 	char back[PG];
 	ssize_t n = pread(fd, back, sizeof back, 0);
-	CHECK(n == PG && back[0] == 'w' && back[PG - 1] == 'w', "the first page reads back (%zd bytes)",
-	      n);
+	CHECK(n == PG && back[0] == 'w' && back[PG - 1] == 'w',
+	      "the first page reads back (%zd bytes)", n);
 	close(fd);
 	if (argc <= 1)
 		CHECK(unlink(path) == 0, "remove it");
