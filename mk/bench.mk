@@ -21,8 +21,11 @@ BENCH_LDFLAGS := -static-pie -nostdlib -Wl,--no-dynamic-linker -Wl,-z,noexecstac
 BENCH_LIBGCC = $(shell gcc -print-libgcc-file-name)
 
 # Run in this order; exec_tiny is the program the process benchmarks start.
-BENCH_PROGS := syscall memory process yield pipe thread file
+BENCH_PROGS := syscall memory process yield pipe thread file seqread
 BENCH_HELPERS := exec_tiny
+# Those that use the benchmark disk (tools/bench-disk.sh) on /disk: Ferry
+# boots them from it (root=/dev/vda); Linux has it mounted there throughout.
+BENCH_DISK_PROGS := seqread
 BENCH_BINS := $(patsubst %,$(BENCH_OUT)/bin/%,$(BENCH_PROGS) $(BENCH_HELPERS))
 BENCH_OBJS := $(patsubst bench/%.c,$(BENCH_OUT)/obj/%.o,$(wildcard bench/*.c))
 .SECONDARY: $(BENCH_OBJS)
@@ -32,7 +35,7 @@ BENCH_OBJS := $(patsubst bench/%.c,$(BENCH_OUT)/obj/%.o,$(wildcard bench/*.c))
 bench-deps:
 	@tools/bench-deps.sh
 
-bench-bins: $(BENCH_BINS) $(BENCH_OUT)/bin/list
+bench-bins: $(BENCH_BINS) $(BENCH_OUT)/bin/list $(BENCH_OUT)/disk-list
 
 $(BENCH_OUT)/obj/%.o: bench/%.c
 	@mkdir -p $(dir $@)
@@ -57,6 +60,10 @@ $(BENCH_OUT)/bin/%: $(BENCH_OUT)/obj/%.o $(BENCH_OUT)/obj/bench.o
 $(BENCH_OUT)/bin/list: mk/bench.mk
 	@mkdir -p $(dir $@)
 	@printf '%s\n' $(BENCH_PROGS) > $@
+
+$(BENCH_OUT)/disk-list: mk/bench.mk
+	@mkdir -p $(dir $@)
+	@printf '%s\n' $(BENCH_DISK_PROGS) > $@
 
 # The report is written even when a boot failed; make then fails after it.
 bench-linux: bench-deps bench-bins

@@ -2,8 +2,9 @@
 # The Ferry side of `make bench`: run every benchmark program on Ferry
 # through tools/ferry-run (one boot per program), once under -icount and
 # --runs times under plain TCG, with the CPU count, memory and timing flags
-# of tools/bench-qemu-flags. Logs go to build/bench/ferry/, in the format of
-# the Linux side's. Until Ferry can run user programs this says so, leaves
+# of tools/bench-qemu-flags; those in build/bench/disk-list boot from the
+# benchmark disk. Logs go to build/bench/ferry/, in the format of the Linux
+# side's. Until Ferry can run user programs this says so, leaves
 # build/bench/ferry/status, and exits 0: the report then shows "—".
 #   tools/bench-ferry.sh [--runs N] [--icount-runs N] [--timeout S]
 # FERRY_RUN=PROGRAM stands in for tools/ferry-run (to test this script).
@@ -54,6 +55,18 @@ ferry() {	# mode, then the program and its arguments
 	"$run" $(ferry_opts "$mode") "${adds[@]}" -- "$@" </dev/null
 }
 
+# The programs of build/bench/disk-list boot from a fresh benchmark disk
+# (tools/bench-disk.sh, with the programs in /bench), root=/dev/vda, and
+# use its /disk; Linux has the same image mounted on /disk.
+disk_list=$top/build/bench/disk-list
+ferry_disk() {	# mode, then the program and its arguments
+	local mode=$1
+	shift
+	"$here/bench-disk.sh" "$out/disk.img" || return 1
+	# shellcheck disable=SC2046
+	"$run" $(ferry_opts "$mode") --disk "$out/disk.img" -- "$@" </dev/null
+}
+
 probe=$(ferry wall /bench/exec_tiny 2>&1)
 rc=$?
 [ $rc -eq 0 ] || not_yet "probe run of /bench/exec_tiny ended with status $rc: $(echo "$probe" | tail -1)"
@@ -80,7 +93,11 @@ boot() {	# mode run
 		echo "@@init"
 		for b in $(cat "$bins/list"); do
 			echo "@@begin $b"
-			ferry "$mode" "/bench/$b" 2>&1
+			if grep -qx "$b" "$disk_list" 2>/dev/null; then
+				ferry_disk "$mode" "/bench/$b" 2>&1
+			else
+				ferry "$mode" "/bench/$b" 2>&1
+			fi
 			echo "@@end $b $?"
 		done
 		echo "@@done"

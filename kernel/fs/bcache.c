@@ -121,6 +121,25 @@ static void evict_locked(u64 need)
 	}
 }
 
+u64 bcache_drop_clean(void)
+{
+	u64 freed = 0;
+	struct list_node *n, *tmp;
+	spin_lock(&cache.lock);
+	init_locked();
+	list_for_each_safe(n, tmp, &cache.lru)
+	{
+		struct bbuf *b = container_of(n, struct bbuf, lru);
+		if (b->refs || (b->flags & (B_DIRTY | B_READING | B_WRITING)))
+			continue;
+		freed += b->size;
+		free_buf_locked(b);
+		cache.evictions++;
+	}
+	spin_unlock(&cache.lock);
+	return freed;
+}
+
 /* From the driver's completion: record, then wake getters and syncs. */
 static void read_done(struct blk_request *r)
 {
@@ -319,6 +338,14 @@ void bcache_put(struct bbuf *b)
 	assert(b->refs);
 	b->refs--;
 	spin_unlock(&cache.lock);
+}
+
+u32 bcache_refs(struct bbuf *b)
+{
+	spin_lock(&cache.lock);
+	u32 n = b->refs;
+	spin_unlock(&cache.lock);
+	return n;
 }
 
 /*

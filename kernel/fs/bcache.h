@@ -82,6 +82,8 @@ int bcache_get_new(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **ou
 void bcache_dirty(struct bbuf *b);
 /* Drop a reference from bcache_get. */
 void bcache_put(struct bbuf *b);
+/* How many references b has now (the caller's among them). */
+u32 bcache_refs(struct bbuf *b);
 
 /*
  * Write every dirty block of dev (NULL: of every device) and flush the
@@ -101,6 +103,13 @@ void bcache_init(void);
  * device that does not answer. Registered as machine_shutdown_hook.
  */
 void bcache_shutdown(void);
+
+/*
+ * Free every clean buffer nobody holds (no references, no I/O in flight):
+ * /proc/sys/vm/drop_caches. Dirty ones stay; sync first to drop them too.
+ * Returns the bytes freed.
+ */
+u64 bcache_drop_clean(void);
 
 /* Change the size bound (tests); returns the old one. */
 u64 bcache_set_max_bytes(u64 bytes);

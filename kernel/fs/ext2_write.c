@@ -313,6 +313,39 @@ static int map_commit(struct inode *ip, struct mpath *mp, struct bbuf **b)
 }
 
 /*
+ * A data block this write mapped along mp but copied no byte into (the
+ * user's buffer faulted): unmap and free it again, or it would lie past
+ * the end of the file, which e2fsck reports ("i_size is ..., should be
+ * ..."); Linux's ext2 likewise truncates what a failed write allocated.
+ * The caller holds b (the block) and mp's path. Kept if another writer may
+ * have used it meanwhile: the size reaches into it, or someone else holds
+ * it. Indirect blocks mapped on the way stay, empty, as after ENOSPC.
+ */
+static void unmap_unwritten(struct inode *ip, u64 lblk, struct mpath *mp, struct bbuf *b,
+			    u64 reserved, u64 written_end)
+{
+	struct ext2_fs *fs = FS(ip);
+	spin_lock(&fs->lock);
+	u32 *slot = mp->depth ? &((u32 *)mp->ind[mp->depth - 1]->data)[mp->idx[mp->depth - 1]]
+			      : &EI(ip)->block[mp->slot];
+	spin_lock(&ip->lock);
+	u64 size = ip->size;
+	spin_unlock(&ip->lock);
+	if (reserved && size == reserved)
+		size = written_end; /* an append's own reservation, given back after the loop */
+	if (__atomic_load_n(slot, __ATOMIC_ACQUIRE) == mp->data && size <= lblk * fs->g.bsize &&
+	    bcache_refs(b) == 1) {
+		__atomic_store_n(slot, 0, __ATOMIC_RELEASE);
+		if (mp->depth)
+			bcache_dirty(mp->ind[mp->depth - 1]);
+		free_block(fs, mp->data);
+		add_blocks(ip, -1);
+		iwrite(ip);
+	}
+	spin_unlock(&fs->lock);
+}
+
+/*
  * Drop the lock and every reference the caller let go, then wait for the
  * block a nopark read missed: -ERESTART_PARK (parked), 0 (it came in
  * meanwhile: try again), or an error.
@@ -1204,21 +1237,22 @@ ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *e
 		u32 bo = (u32)(o % bsize);
 		size_t n = MIN(len - total, (size_t)(bsize - bo));
 		struct ioctx io = {.nopark = true};
-		struct mpath mp;
+		struct mpath mp, now = {0};
 		struct bbuf *b = NULL;
 		int r = map_prepare(ip, lblk, &mp, &io);
 		if (r == 0 && mp.data)
 			r = ext2_bread(fs, mp.data, &b, &io);
 		if (r == 0 && !mp.data) {
 			/* Map it under the lock, along the path as it is now (another writer may
-			 * have grown it). */
-			struct mpath now;
+			 * have grown it); the path stays held until the copy is done. */
 			spin_lock(&fs->lock);
 			r = map_prepare(ip, lblk, &now, &io);
-			if (r == 0) {
-				r = now.data ? -EBUSY : map_commit(ip, &now, &b);
+			if (r == 0 && now.data)
+				r = -EBUSY;
+			else if (r == 0)
+				r = map_commit(ip, &now, &b);
+			if (r < 0)
 				mpath_put(&now);
-			}
 			spin_unlock(&fs->lock);
 		}
 		mpath_put(&mp);
@@ -1231,9 +1265,12 @@ ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *e
 		}
 		size_t before = u->resid;
 		r = uio_copy_in(u, b->data + bo, n);
+		size_t done = before - u->resid;
+		if (now.data && !done)
+			unmap_unwritten(ip, lblk, &now, b, reserved, off + total);
+		mpath_put(&now);
 		bcache_dirty(b);
 		bcache_put(b);
-		size_t done = before - u->resid;
 		total += done;
 		if (done) {
 			spin_lock(&fs->lock);

@@ -15,6 +15,7 @@
  * memory is touched), and copied out by read with none held.
  */
 #include "fs/procfs.h"
+#include "fs/bcache.h"
 #include "proc/proc.h"
 #include "mm/domain.h"
 #include "mm/buddy.h"
@@ -44,6 +45,10 @@ enum pf_kind {
 	PF_CPUINFO,
 	PF_VERSION,
 	PF_FILESYSTEMS,
+	/* /proc/sys and what is under it */
+	PF_SYS,
+	PF_SYS_VM,
+	PF_DROP_CACHES,
 	/* files of a pid directory */
 	PF_PID_STAT,
 	PF_PID_STATUS,
@@ -69,6 +74,26 @@ static const struct pf_entry root_entries[] = {
 	{"cpuinfo", PF_CPUINFO, S_IFREG | 0444},
 	{"version", PF_VERSION, S_IFREG | 0444},
 	{"filesystems", PF_FILESYSTEMS, S_IFREG | 0444},
+	{"sys", PF_SYS, S_IFDIR | 0555},
+};
+
+static const struct pf_entry sys_entries[] = {
+	{"vm", PF_SYS_VM, S_IFDIR | 0555},
+};
+
+/* Write-only, as Linux's sysctl files check their mode even for root. */
+static const struct pf_entry vm_entries[] = {
+	{"drop_caches", PF_DROP_CACHES, S_IFREG | 0200},
+};
+
+/* The fixed directories below the root and their tables. */
+static const struct pf_dir {
+	enum pf_kind kind, parent;
+	const struct pf_entry *t;
+	size_t n;
+} fixed_dirs[] = {
+	{PF_SYS, PF_ROOT, sys_entries, ARRAY_SIZE(sys_entries)},
+	{PF_SYS_VM, PF_SYS, vm_entries, ARRAY_SIZE(vm_entries)},
 };
 
 static const struct pf_entry pid_entries[] = {
@@ -155,13 +180,28 @@ static int lookup_table(struct inode *dir, const struct pf_entry *t, size_t n, u
 	return -ENOENT;
 }
 
+static const struct pf_dir *fixed_dir(enum pf_kind kind)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fixed_dirs); i++)
+		if (fixed_dirs[i].kind == kind)
+			return &fixed_dirs[i];
+	return NULL;
+}
+
 static int pf_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	struct pf_inode *pd = PI(dir);
+	const struct pf_dir *fd = fixed_dir(pd->kind);
 	if (len == 2 && name[0] == '.' && name[1] == '.') {
+		if (fd && fd->parent != PF_ROOT) {
+			*out = pf_new(dir->sb, fd->parent, 0, S_IFDIR | 0555);
+			return *out ? 0 : -ENOMEM;
+		}
 		*out = inode_get(dir->sb->root);
 		return 0;
 	}
+	if (fd)
+		return lookup_table(dir, fd->t, fd->n, 0, name, len, out);
 	if (pd->kind == PF_PIDDIR) {
 		if (!pid_alive(pd->pid))
 			return -ENOENT;
@@ -206,10 +246,17 @@ static int pf_iterate(struct inode *dir, u64 *pos, struct dir_emit *de)
 			return 0;
 		*pos = 1;
 	}
+	const struct pf_dir *fd = fixed_dir(pd->kind);
 	if (*pos == 1) {
-		if (!de->emit(de, "..", 2, dir->sb->root->ino, DT_DIR, 2))
+		u64 up = fd ? (u64)fd->parent + 1 : dir->sb->root->ino; /* pid 0: ino is kind + 1 */
+		if (!de->emit(de, "..", 2, up, DT_DIR, 2))
 			return 0;
 		*pos = POS_TABLE;
+	}
+	if (fd) {
+		if (*pos < POS_TABLE + fd->n)
+			emit_table(de, fd->t, fd->n, 0, pos);
+		return 0;
 	}
 	if (pd->kind == PF_PIDDIR) {
 		if (*pos < POS_TABLE + ARRAY_SIZE(pid_entries))
@@ -653,8 +700,11 @@ static int generate(struct pf_inode *pi, struct text *t)
 
 static int pf_open(struct inode *ip, struct file *f)
 {
-	if (f->fmode & FMODE_WRITE)
+	if (((f->fmode & FMODE_WRITE) && !(ip->mode & 0200)) ||
+	    ((f->fmode & FMODE_READ) && !(ip->mode & 0400)))
 		return -EACCES;
+	if (!(f->fmode & FMODE_READ))
+		return 0; /* no text to make */
 	struct text *t = knew(struct text);
 	if (!t)
 		return -ENOMEM;
@@ -673,6 +723,8 @@ static int pf_open(struct inode *ip, struct file *f)
 static ssize_t pf_read(struct file *f, struct uio *u, u64 *pos)
 {
 	struct text *t = f->priv;
+	if (!t)
+		return -EBADF;
 	if (*pos >= t->len)
 		return 0;
 	size_t n = MIN(u->resid, t->len - *pos);
@@ -681,6 +733,59 @@ static ssize_t pf_read(struct file *f, struct uio *u, u64 *pos)
 	size_t done = before - u->resid;
 	*pos += done;
 	return done ? (ssize_t)done : r;
+}
+
+/*
+ * /proc/sys/vm/drop_caches, as Linux's: one number from 1 to 4, blanks
+ * around it allowed; bit 0 drops the clean, idle buffers of the block
+ * cache (bit 1, Linux's dentries and inodes, and 4, its "stop telling me",
+ * have nothing here to act on). Dirty blocks stay: sync first. As with
+ * Linux's sysctl_writes_strict, a write past offset 0 is taken and ignored.
+ */
+static ssize_t write_drop_caches(struct uio *u, u64 pos)
+{
+	if (pos) {
+		size_t all = u->resid;
+		uio_skip(u, all);
+		return (ssize_t)all;
+	}
+	char buf[24];
+	size_t n = MIN(u->resid, sizeof buf - 1);
+	size_t want = u->resid;
+	if (uio_copy_in(u, buf, n) < 0)
+		return -EFAULT;
+	if (want > n)
+		return -EINVAL; /* longer than any number with blanks we take */
+	buf[n] = 0;
+	size_t i = 0;
+	while (i < n && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n'))
+		i++;
+	u32 v = 0, digits = 0;
+	for (; i < n && buf[i] >= '0' && buf[i] <= '9' && digits < 9; i++, digits++)
+		v = v * 10 + (u32)(buf[i] - '0');
+	while (i < n && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n'))
+		i++;
+	if (!digits || i != n || v < 1 || v > 4)
+		return -EINVAL;
+	if (v & 1)
+		bcache_drop_clean();
+	return (ssize_t)n;
+}
+
+static ssize_t pf_write(struct file *f, struct uio *u, u64 *pos)
+{
+	if (PI(f->ip)->kind != PF_DROP_CACHES)
+		return -EINVAL;
+	ssize_t r = write_drop_caches(u, *pos);
+	if (r > 0)
+		*pos += (u64)r;
+	return r;
+}
+
+/* O_TRUNC does nothing to a writable file, as to Linux's sysctl files; the rest refuse writers. */
+static int pf_truncate(struct inode *ip, u64 size)
+{
+	return ip->mode & 0200 ? 0 : -EACCES;
 }
 
 static void pf_release(struct file *f)
@@ -694,6 +799,7 @@ static void pf_release(struct file *f)
 
 static const struct file_ops pf_fops = {
 	.read = pf_read,
+	.write = pf_write,
 	.open = pf_open,
 	.release = pf_release,
 };
@@ -702,6 +808,7 @@ static const struct inode_ops pf_ops = {
 	.lookup = pf_lookup,
 	.iterate = pf_iterate,
 	.readlink = pf_readlink,
+	.truncate = pf_truncate,
 	.evict = pf_evict,
 	.fops = &pf_fops,
 };

@@ -1,7 +1,8 @@
 /*
  * procfs: /proc, what ps, top, free, uptime and mount read. Nothing is
  * stored: inodes are made on lookup and freed on their last reference,
- * and each file's text is generated when it is opened.
+ * and each file's text is generated when it is opened. One file takes
+ * writes: /proc/sys/vm/drop_caches (it empties the block cache's clean part).
  */
 #pragma once
 

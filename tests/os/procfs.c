@@ -3,7 +3,8 @@
  * the calls that tell the same facts (getpid, getppid, argv...): stat and
  * status of this process, cmdline, maps, exe and self, the directory of
  * pids, meminfo, uptime, loadavg, stat, mounts, a zombie's state, and a
- * pid that does not exist.
+ * pid that does not exist; /proc/sys/vm/drop_caches takes 1 to 4 and
+ * nothing else.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -215,6 +216,37 @@ static void check_gone(void)
 	close(dfd);
 }
 
+/* One write to /proc/sys/vm/drop_caches from offset 0 (O_TRUNC as a shell's >); its result. */
+static long drop_caches(const char *what)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -1;
+	long r = write(fd, what, strlen(what));
+	int e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
+static void check_drop_caches(void)
+{
+	static const char *const bad[] = {"0", "x"}; /* not 5: Linux 6.18 takes it */
+	if (t_on_linux()) {
+		t_skip("not dropping the host's page cache");
+	} else {
+		sync();
+		CHECK(drop_caches("3\n") == 2, "drop_caches takes 3");
+		CHECK(drop_caches(" 1 ") == 3, "drop_caches takes 1");
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK_ERR(drop_caches(bad[i]), EINVAL, "drop_caches refuses %s", bad[i]);
+	CHECK_ERR(open("/proc/sys/vm/drop_caches", O_RDONLY), EACCES,
+		  "drop_caches is write-only, even for root");
+	struct stat st;
+	CHECK(stat("/proc/sys/vm", &st) == 0 && S_ISDIR(st.st_mode), "/proc/sys/vm is a directory");
+}
+
 int main(int argc, char **argv)
 {
 	char path[64];
@@ -229,5 +261,6 @@ int main(int argc, char **argv)
 	check_dir();
 	check_system();
 	check_gone();
+	check_drop_caches();
 	return t_done();
 }
