@@ -14,6 +14,7 @@
 #include "lib/kernel.h"
 #include "lib/panic.h"
 #include "lib/spinlock.h"
+#include "mm/buddy.h"
 #include "mm/kheap.h"
 #include "mm/layout.h"
 #include "proc/proc.h"
@@ -43,7 +44,7 @@ static struct bcache {
 	u64 max_bytes;			       /* [c] the soft bound */
 	u64 hits, misses, evictions, writes;   /* [c] */
 	bool ready;			       /* [c] lists initialised */
-} cache = {.lock = SPINLOCK_INIT, .max_bytes = BCACHE_MAX_BYTES};
+} cache = {.lock = SPINLOCK_INIT, .max_bytes = BCACHE_MIN_BYTES};
 
 static struct {
 	struct task task;
@@ -119,6 +120,30 @@ static void evict_locked(u64 need)
 		free_buf_locked(b);
 		cache.evictions++;
 	}
+}
+
+#define RECLAIM_MIN_BYTES (1UL << 20) /* one call frees a batch, not a page at a time */
+
+u64 bcache_reclaim(u64 want)
+{
+	if (!spin_trylock(&cache.lock))
+		return 0;
+	want = MAX(want, RECLAIM_MIN_BYTES);
+	u64 freed = 0;
+	struct list_node *n, *tmp;
+	list_for_each_safe(n, tmp, &cache.lru)
+	{
+		if (freed >= want)
+			break;
+		struct bbuf *b = container_of(n, struct bbuf, lru);
+		if (b->refs || (b->flags & (B_DIRTY | B_READING | B_WRITING)))
+			continue;
+		freed += b->size;
+		free_buf_locked(b);
+		cache.evictions++;
+	}
+	spin_unlock(&cache.lock);
+	return freed;
 }
 
 u64 bcache_drop_clean(void)
@@ -482,7 +507,9 @@ void bcache_init(void)
 {
 	spin_lock(&cache.lock);
 	init_locked();
+	cache.max_bytes = MAX(BCACHE_MIN_BYTES, buddy_total_pages() * PAGE_SIZE / 2);
 	spin_unlock(&cache.lock);
+	buddy_set_reclaim(bcache_reclaim);
 	machine_shutdown_hook = bcache_shutdown;
 	if (!blk_count())
 		return;

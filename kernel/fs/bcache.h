@@ -37,7 +37,13 @@
 #include "lib/types.h"
 #include "sched/waitq.h"
 
-#define BCACHE_MAX_BYTES (16UL << 20) /* soft bound: dirty or referenced buffers may exceed it */
+/*
+ * The soft bound on cached bytes (dirty or referenced buffers may exceed
+ * it): half of RAM, at least BCACHE_MIN_BYTES. Clean, idle buffers also go
+ * back whenever the page allocator runs out (bcache_reclaim), so the cache
+ * can be large without starving processes, as Linux's page cache.
+ */
+#define BCACHE_MIN_BYTES (16UL << 20)
 #define BCACHE_MAX_BLOCK 65536	      /* and at most the device's max_sectors */
 #define BCACHE_WRITEBACK_NS (5UL * 1000000000) /* periodic write-back every 5 s */
 
@@ -118,3 +124,10 @@ struct bcache_stats {
 	u64 hits, misses, evictions, writes, buffers, bytes, dirty;
 };
 void bcache_get_stats(struct bcache_stats *s);
+/*
+ * The page allocator's reclaim hook: free clean, idle buffers (coldest
+ * first) until `want` bytes, at least 1 MiB, are back; bytes freed. Skips
+ * (returns 0) if the cache's lock is held, e.g. by a caller allocating
+ * under it.
+ */
+u64 bcache_reclaim(u64 want);

@@ -79,10 +79,15 @@ static paddr_t take_block(u64 pfn, unsigned have, unsigned want)
 	return pfn << PAGE_SHIFT;
 }
 
-paddr_t page_alloc(unsigned order)
+static u64 (*reclaim_hook)(u64 want); /* [I after boot] */
+
+void buddy_set_reclaim(u64 (*reclaim)(u64 want))
 {
-	if (order > BUDDY_MAX_ORDER)
-		return 0;
+	reclaim_hook = reclaim;
+}
+
+static paddr_t alloc_once(unsigned order)
+{
 	paddr_t pa = 0;
 	spin_lock(&buddy.lock);
 	for (unsigned o = order; o <= BUDDY_MAX_ORDER; o++) {
@@ -92,6 +97,17 @@ paddr_t page_alloc(unsigned order)
 		}
 	}
 	spin_unlock(&buddy.lock);
+	return pa;
+}
+
+paddr_t page_alloc(unsigned order)
+{
+	if (order > BUDDY_MAX_ORDER)
+		return 0;
+	paddr_t pa = alloc_once(order);
+	/* Out of memory: caches give back what they can spare, then one more try. */
+	if (!pa && reclaim_hook && reclaim_hook(PAGE_SIZE << order))
+		pa = alloc_once(order);
 	return pa;
 }
 

@@ -53,8 +53,18 @@ enum {
  */
 void buddy_init(const struct memmap *map);
 
-/* 2^order contiguous frames, aligned to their size; 0 when out of memory. */
+/*
+ * 2^order contiguous frames, aligned to their size; 0 when out of memory
+ * (after asking the reclaim hook, if there is one, to give some back).
+ */
 paddr_t page_alloc(unsigned order);
+/*
+ * Set once at boot: a cache that can give memory back (the block cache's
+ * clean buffers). Called from page_alloc with no buddy lock held, in any
+ * context, when memory runs out; returns bytes freed. It must not wait,
+ * nor take a lock its callers may hold (use trylock).
+ */
+void buddy_set_reclaim(u64 (*reclaim)(u64 want));
 /* The same, wholly below limit (boot page tables, devices with short DMA); 0 if none. */
 paddr_t page_alloc_below(unsigned order, paddr_t limit);
 /*
