@@ -13,6 +13,7 @@
 #include "lib/types.h"
 #include "lib/list.h"
 #include "lib/spinlock.h"
+#include "lib/cmdline.h"
 #include "arch/x86_64/trap.h"
 #include "sched/task.h"
 #include "sched/timer.h"
@@ -211,8 +212,8 @@ int signal_send_group(u32 pgid, int sig);
 int signal_send_group_locked(u32 pgid, int sig);
 /* Would sig be discarded on arrival at p (ignored, explicitly or by default)? */
 bool signal_is_ignored(struct proc *p, int sig);
-/* Deliver pending signals to the current thread before it returns to user mode. */
-void signal_deliver(struct thread *t);
+/* Deliver t's pending signals into tf (the frame it returns to user mode with). */
+void signal_deliver_frame(struct thread *t, struct trapframe *tf);
 static inline bool signal_pending(struct thread *t)
 {
 	u64 pending = __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) |
@@ -232,4 +233,31 @@ static inline struct thread *current_thread(void)
 	struct task *t = this_cpu()->exec.current;
 	extern enum poll_result thread_poll(struct task *);
 	return t && t->poll == thread_poll ? container_of(t, struct thread, task) : NULL;
+}
+
+/* Job control: park t until its process continues; true if it parked (thread.c). */
+bool park_if_stopped(struct thread *t);
+
+/*
+ * The last look before any return to user mode (tf is the live frame):
+ * act on kills, signals, a stop and the end of the quantum (now_tsc: the
+ * TSC lately read). May not return: the thread leaves. Inline because the
+ * system-call exit runs it every time.
+ */
+static inline __attribute__((always_inline)) void thread_user_checks(struct thread *t,
+								      struct trapframe *tf,
+								      u64 now_tsc)
+{
+	if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&t->proc->exiting, __ATOMIC_ACQUIRE))
+		thread_leave(LEAVE_EXIT);
+	if (signal_pending(t)) {
+		signal_deliver_frame(t, tf);
+		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
+			thread_leave(LEAVE_EXIT);
+	}
+	if (__atomic_load_n(&t->proc->stopped, __ATOMIC_RELAXED) && park_if_stopped(t))
+		thread_leave(LEAVE_PARK); /* runs on from this frame once continued */
+	if (opts.preempt && now_tsc >= t->quantum_end_tsc)
+		thread_leave(LEAVE_YIELD);
 }

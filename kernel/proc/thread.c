@@ -57,7 +57,7 @@ void thread_leave(enum leave_reason why)
  * SIGCONT (or a kill) wakes it; true if it parked. The check under the
  * queue's lock pairs with proc_continue_locked's wake: none is lost.
  */
-static bool park_if_stopped(struct thread *t)
+bool park_if_stopped(struct thread *t)
 {
 	struct proc *p = t->proc;
 	if (!__atomic_load_n(&p->stopped, __ATOMIC_ACQUIRE))
@@ -73,41 +73,19 @@ static bool park_if_stopped(struct thread *t)
 }
 
 /*
- * Before any return to user mode: act on kills, signals, a stop and the end of the
- * quantum. `tf` is the live frame. May not return (the thread leaves).
- * A system call leaves the local timer as it was (nothing it does arms a
- * timer without parking), so only interrupts re-arm it: the one-shot timer
- * may just have fired.
+ * Before a return to user mode from an interrupt or exception: the checks
+ * of thread_user_checks (proc.h), then the timer. A system call leaves
+ * the local timer as it was (nothing it does arms a timer without
+ * parking), so only interrupts re-arm it: the one-shot timer may just
+ * have fired.
  */
-static inline __attribute__((always_inline)) void return_to_user(struct thread *t,
-								  struct trapframe *tf, bool rearm)
-{
-	if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) ||
-	    __atomic_load_n(&t->proc->exiting, __ATOMIC_ACQUIRE))
-		thread_leave(LEAVE_EXIT);
-	if (signal_pending(t)) {
-		signal_deliver_frame(t, tf);
-		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
-			thread_leave(LEAVE_EXIT);
-	}
-	if (__atomic_load_n(&t->proc->stopped, __ATOMIC_RELAXED) && park_if_stopped(t))
-		thread_leave(LEAVE_PARK); /* runs on from this frame once continued */
-	if (opts.preempt && rdtsc() >= t->quantum_end_tsc)
-		thread_leave(LEAVE_YIELD);
-	if (rearm)
-		arm_timer_for_user(t);
-}
-
 void thread_return_to_user(struct trapframe *tf)
 {
 	struct thread *t = current_thread();
-	if (t)
-		return_to_user(t, tf, true);
-}
-
-void syscall_return_to_user(struct thread *t, struct trapframe *tf)
-{
-	return_to_user(t, tf, false);
+	if (t) {
+		thread_user_checks(t, tf, rdtsc());
+		arm_timer_for_user(t);
+	}
 }
 
 long thread_park_on(struct waitq *q)

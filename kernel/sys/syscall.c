@@ -15,7 +15,6 @@
 
 extern const struct syscall_entry __syscalls_start[], __syscalls_end[];
 extern void syscall_entry(void);
-void syscall_return_to_user(struct thread *t, struct trapframe *tf);
 
 static syscall_fn_t table[MAX_SYSCALL];       /* [I] */
 static const char *const linux_names[] = {SYSNAMES_INIT};
@@ -71,7 +70,8 @@ int syscall_dispatch(struct trapframe *tf)
 		}
 		ret = -ENOSYS;
 	}
-	t->sys_tsc += rdtsc() - t0;
+	u64 t1 = rdtsc();
+	t->sys_tsc += t1 - t0;
 	if (ret == -ERESTART_PARK) {
 		/* Re-run the same syscall instruction when woken (rax still holds nr). */
 		tf->rip -= 2;
@@ -82,7 +82,7 @@ int syscall_dispatch(struct trapframe *tf)
 		/* Like a park, but the signal is taken on the way out, not after a wake. */
 		tf->rip -= 2;
 		t->parked_nr = (i64)nr;
-		syscall_return_to_user(t, tf);
+		thread_user_checks(t, tf, t1);
 		t->full_restore = true; /* rcx and r11 hold nothing sysret could use */
 		return 0;
 	}
@@ -90,14 +90,15 @@ int syscall_dispatch(struct trapframe *tf)
 	t->restarting = false;
 	t->restart_progress = 0;
 	tf->rax = (u64)ret;
-	syscall_return_to_user(t, tf);
+	thread_user_checks(t, tf, t1);
 	/*
 	 * sysret clobbers rcx and r11, and faults in kernel mode on a
-	 * non-canonical rip: frames rewritten by sigreturn, signals or exec go back with iret.
+	 * non-canonical rip: frames rewritten by sigreturn, signals or exec
+	 * (the only writers of cs and ss) go back with iret.
 	 */
 	if (t->full_restore) {
 		t->full_restore = false;
 		return 0;
 	}
-	return tf->rip < USER_TOP && tf->cs == (GDT_UCODE | 3) && tf->ss == (GDT_UDATA | 3);
+	return tf->rip < USER_TOP;
 }
