@@ -25,14 +25,23 @@ struct waitq;
 #define BLK_SECTOR_SHIFT 9
 #define BLK_MAX_DEVICES 8
 #define BLK_INFLIGHT 1 /* request status until the device answers */
+#define BLK_MAX_SEGS 32 /* scatter-gather pieces a request may have */
 
 enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH };
+
+/* One physically contiguous piece of a request's data (scatter-gather). */
+struct blk_seg {
+	paddr_t addr;
+	u32 len; /* a multiple of 512 */
+};
 
 struct blk_request {
 	enum blk_op op;	    /* [I] */
 	u64 sector;	    /* [I] first 512-byte sector */
 	u32 count;	    /* [I] sectors (0 for a flush) */
-	paddr_t buf;	    /* [I] physically contiguous, count * 512 bytes */
+	paddr_t buf;	    /* [I] physically contiguous, count * 512 bytes; 0: segs instead */
+	const struct blk_seg *segs; /* [I] nsegs pieces of count * 512 bytes in all */
+	u32 nsegs;	    /* [I] at most BLK_MAX_SEGS */
 	struct task *waker; /* [I] woken once status is final (NULL: nobody) */
 	/*
 	 * [I] called after status is final, from the completion interrupt (or
@@ -48,6 +57,7 @@ struct blk_dev {
 	u64 sectors;	 /* [I] capacity in 512-byte sectors */
 	u32 block_size;	 /* [I] the device's preferred block size (>= 512) */
 	u32 max_sectors; /* [I] largest read or write one request may carry */
+	u32 max_segs;	 /* [I] scatter-gather pieces of up to a page each a request may have */
 	bool can_flush;	 /* [I] a write cache that BLK_FLUSH empties */
 	bool read_only;	 /* [I] */
 	u32 index;	 /* [I] its number in registration order (vda is 0) */

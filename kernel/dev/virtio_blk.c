@@ -45,7 +45,7 @@
 #define VIRTIO_BLK_S_UNSUPP 2
 #define VBLK_STATUS_UNSET 0xff /* what we leave in the status byte for the device to overwrite */
 
-#define VBLK_MAX_SEGS 16	      /* data descriptors per request, whatever seg_max says */
+#define VBLK_MAX_SEGS 64	      /* data descriptors per request, whatever seg_max says */
 #define VBLK_MAX_REQ_BYTES (1u << 20) /* per request: larger transfers are split by callers */
 #define VBLK_COLLECT_BATCH 32
 
@@ -90,7 +90,8 @@ static int vblk_submit(struct blk_dev *b, struct blk_request *r, struct waitq **
 		/* Out of range, empty, too big or read-only: -EIO without troubling the device. */
 		if (!r->count || r->sector >= b->sectors || r->count > b->sectors - r->sector ||
 		    bytes > (u64)d->size_max * d->seg_max || bytes > VBLK_MAX_REQ_BYTES ||
-		    !r->buf || (r->op == BLK_WRITE && b->read_only)) {
+		    (!r->buf && (!r->nsegs || r->nsegs > BLK_MAX_SEGS)) ||
+		    (r->op == BLK_WRITE && b->read_only)) {
 			r->status = -EIO;
 			return -EIO;
 		}
@@ -113,9 +114,28 @@ static int vblk_submit(struct blk_dev *b, struct blk_request *r, struct waitq **
 	u16 head = d->q.free_head;
 	struct vblk_slot *s = &d->slots[head];
 	bufs[n++] = (struct virtq_buf){virt_to_phys(&s->hdr), sizeof s->hdr, false};
-	for (u64 off = 0; off < bytes; off += d->size_max) {
-		u32 len = (u32)MIN((u64)d->size_max, bytes - off);
-		bufs[n++] = (struct virtq_buf){r->buf + off, len, r->op == BLK_READ};
+	/* The data as descriptors of at most size_max bytes: one piece, or the request's segments. */
+	struct blk_seg whole = {r->buf, (u32)bytes};
+	const struct blk_seg *segs = r->buf ? &whole : r->segs;
+	u32 nsegs = r->buf ? 1 : r->nsegs;
+	u32 room = MIN(d->seg_max, (u32)VBLK_MAX_SEGS), ndata = 0;
+	u64 given = 0;
+	bool fits = true;
+	for (u32 i = 0; i < nsegs && fits; i++) {
+		given += segs[i].len;
+		for (u64 off = 0; off < segs[i].len; off += d->size_max) {
+			if (ndata++ == room) {
+				fits = false;
+				break;
+			}
+			u32 len = (u32)MIN((u64)d->size_max, segs[i].len - off);
+			bufs[n++] = (struct virtq_buf){segs[i].addr + off, len, r->op == BLK_READ};
+		}
+	}
+	if (!fits || given != bytes) {
+		spin_unlock(&d->lock); /* more pieces than the device takes, or a wrong total */
+		r->status = -EIO;
+		return -EIO;
 	}
 	bufs[n++] = (struct virtq_buf){virt_to_phys(&s->status), 1, true};
 	if (d->q.num_free < n) {
@@ -249,6 +269,7 @@ bool virtio_blk_probe(struct pci_dev *p)
 		d->seg_max = MAX(1u, MIN(virtio_cfg32(v, VBLK_CFG_SEG_MAX), (u32)VBLK_MAX_SEGS));
 	b->max_sectors =
 	    (u32)(MIN((u64)d->size_max * d->seg_max, (u64)VBLK_MAX_REQ_BYTES) >> BLK_SECTOR_SHIFT);
+	b->max_segs = MIN(d->seg_max, (u32)BLK_MAX_SEGS);
 	b->submit = vblk_submit;
 	b->poll = vblk_poll;
 	b->priv = d;

@@ -294,6 +294,95 @@ int bcache_get_new(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **ou
 	return 0;
 }
 
+/* A run of adjacent blocks read with one request (bcache_read_run). */
+struct read_run {
+	struct blk_request req;
+	u32 n;
+	struct bbuf *bufs[BLK_MAX_SEGS];
+	struct blk_seg segs[BLK_MAX_SEGS];
+};
+
+static void run_done(struct blk_request *r)
+{
+	struct read_run *run = r->priv;
+	spin_lock(&cache.lock);
+	for (u32 i = 0; i < run->n; i++) {
+		run->bufs[i]->flags &= ~B_READING;
+		run->bufs[i]->flags |= r->status ? B_ERROR : B_VALID;
+	}
+	spin_unlock(&cache.lock);
+	for (u32 i = 0; i < run->n; i++)
+		waitq_wake_all(&run->bufs[i]->wait);
+	waitq_wake_all(&cache.sync_wait); /* it may have waited for room in the ring */
+	kfree(run);
+}
+
+/*
+ * Read the blocks first.. (up to n, all missing) with one request; how
+ * many it started. Caller holds cache.lock.
+ */
+static u32 read_run_locked(struct blk_dev *dev, u64 first, u32 n, u32 bsize)
+{
+	u64 per = bsize >> BLK_SECTOR_SHIFT;
+	struct read_run *run = knew(struct read_run);
+	if (!run)
+		return 0;
+	u32 k = 0;
+	for (; k < n && !lookup_locked(dev, first + k, bsize); k++) {
+		struct bbuf *b = new_buf_locked(dev, first + k, bsize, B_READING);
+		if (!b)
+			break;
+		run->bufs[k] = b;
+		run->segs[k] = (struct blk_seg){virt_to_phys(b->data), bsize};
+	}
+	run->n = k;
+	run->req = (struct blk_request){.op = BLK_READ, .sector = first * per, .count = (u32)(k * per),
+					.segs = run->segs, .nsegs = k, .done = run_done, .priv = run};
+	if (k && dev->submit(dev, &run->req, NULL) == 0) {
+		cache.misses += k;
+		return k;
+	}
+	/* Nothing to read, or the ring is full: nobody has seen these buffers yet. */
+	for (u32 i = 0; i < k; i++)
+		free_buf_locked(run->bufs[i]);
+	kfree(run);
+	return 0;
+}
+
+u32 bcache_read_ahead(struct blk_dev *dev, u64 first, u32 n, u32 bsize)
+{
+	if (check_args(dev, first, bsize) || bsize > PAGE_SIZE)
+		return 0;
+	u64 per = bsize >> BLK_SECTOR_SHIFT;
+	n = (u32)MIN((u64)n, dev->sectors / per - first);
+	u32 most = (u32)MIN((u64)MAX(dev->max_segs, 1u), dev->max_sectors / per);
+	u32 started = 0;
+	spin_lock(&cache.lock);
+	init_locked();
+	for (u64 b = first; b < first + n;) {
+		if (lookup_locked(dev, b, bsize)) {
+			b++; /* cached or on its way already */
+			continue;
+		}
+		u32 k = read_run_locked(dev, b, (u32)MIN((u64)most, first + n - b), bsize);
+		if (!k)
+			break; /* out of memory or ring space: the reader will ask again */
+		started += k;
+		b += k;
+	}
+	spin_unlock(&cache.lock);
+	return started;
+}
+
+bool bcache_present(struct blk_dev *dev, u64 blockno, u32 bsize)
+{
+	spin_lock(&cache.lock);
+	init_locked();
+	bool there = lookup_locked(dev, blockno, bsize) != NULL;
+	spin_unlock(&cache.lock);
+	return there;
+}
+
 int bcache_get(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out, struct waitq **park)
 {
 	int err = check_args(dev, blockno, bsize);

@@ -78,6 +78,16 @@ struct bbuf {
  */
 int bcache_get(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out, struct waitq **park);
 /*
+ * Readahead: start reading the blocks first..first+n-1 that are neither
+ * cached nor being read, adjacent ones together in requests as large as
+ * the device takes; never waits. How many it started (it stops early when
+ * memory or the ring runs short). Getters of those blocks park on them as
+ * on any read.
+ */
+u32 bcache_read_ahead(struct blk_dev *dev, u64 first, u32 n, u32 bsize);
+/* Is the block cached, or being read? (Readahead asks before it starts reads.) */
+bool bcache_present(struct blk_dev *dev, u64 blockno, u32 bsize);
+/*
  * A block about to be overwritten whole (newly allocated, say): a
  * referenced, zeroed, dirty buffer without reading the disk. Parks (as
  * bcache_get) only while a read of that block is in flight.

@@ -121,19 +121,50 @@ int ext2_bmap(struct inode *ip, u64 lblk, u32 *pblk, struct ioctx *io)
 	return 0;
 }
 
-/* Start reads of the blocks after lblk that are mapped already (no waiting). */
+/*
+ * Start reads of the blocks after lblk (up to READAHEAD_BLOCKS) not yet
+ * cached, without waiting: runs of adjacent disk blocks go to the block
+ * cache together, which reads each with as few requests as it can.
+ */
 static void readahead(struct inode *ip, u64 lblk, u64 nblocks)
 {
 	struct ext2_fs *fs = FS(ip);
 	struct ioctx io = {.nopark = true};
-	for (u64 i = lblk + 1; i < nblocks && i <= lblk + READAHEAD_BLOCKS; i++) {
+	u64 end = MIN(nblocks, lblk + 1 + READAHEAD_BLOCKS);
+	u32 start = 0, len = 0; /* the run of disk blocks gathered so far */
+	for (u64 i = lblk + 1; i < end; i++) {
 		u32 p;
 		if (ext2_bmap(ip, i, &p, &io) < 0)
-			return;
-		struct bbuf *b;
-		if (p && ext2_bread(fs, p, &b, &io) == 0)
-			bcache_put(b);
+			break; /* an indirect block not cached yet: enough for now */
+		if (p && len && p == start + len) {
+			len++;
+			continue;
+		}
+		if (len)
+			bcache_read_ahead(fs->dev, start, len, fs->g.bsize);
+		start = p;
+		len = p ? 1 : 0;
 	}
+	if (len)
+		bcache_read_ahead(fs->dev, start, len, fs->g.bsize);
+}
+
+/*
+ * A sequential reader halfway through a window: if the block a window
+ * ahead is not cached yet, start the next window now, so the disk works
+ * while the reader copies (one cache lookup when it is cached: a warm
+ * read pays almost nothing).
+ */
+static void readahead_ahead(struct inode *ip, u64 lblk, u64 nblocks)
+{
+	u64 far = lblk + READAHEAD_BLOCKS;
+	if (far >= nblocks)
+		return;
+	struct ioctx io = {.nopark = true};
+	u32 p;
+	if (ext2_bmap(ip, far, &p, &io) < 0 || !p || bcache_present(FS(ip)->dev, p, FS(ip)->g.bsize))
+		return;
+	readahead(ip, lblk + READAHEAD_BLOCKS / 2, nblocks);
 }
 
 /* ---- inodes ---- */
@@ -395,8 +426,11 @@ static ssize_t ext2_read(struct inode *ip, struct uio *u, u64 off)
 		struct bbuf *b = NULL;
 		if (r == 0 && p)
 			r = ext2_bread(fs, p, &b, &io);
+		u64 nblocks = (size + bsize - 1) / bsize;
 		if (r == -ERESTART_PARK || r == -EAGAIN)
-			readahead(ip, lblk, (size + bsize - 1) / bsize);
+			readahead(ip, lblk, nblocks);
+		else if (r == 0 && lblk % (READAHEAD_BLOCKS / 2) == 0)
+			readahead_ahead(ip, lblk, nblocks);
 		if (r < 0)
 			return total ? (ssize_t)total : r;
 		size_t before = u->resid;
