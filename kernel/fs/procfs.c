@@ -400,8 +400,10 @@ static int snap_proc(u32 pid, struct psnap *s, struct domain **dom)
 	s->umask = __atomic_load_n(&p->umask, __ATOMIC_RELAXED);
 	memcpy(s->name, p->name, sizeof s->name);
 	s->name[PROC_NAME_MAX - 1] = 0;
-	s->utime = __atomic_load_n(&p->ru.utime_ns, __ATOMIC_RELAXED) / NS_PER_TICK;
-	s->stime = __atomic_load_n(&p->ru.stime_ns, __ATOMIC_RELAXED) / NS_PER_TICK;
+	struct usage ru;
+	proc_usage(p, &ru); /* under proc_tree_lock: p stays */
+	s->utime = ru.utime_ns / NS_PER_TICK;
+	s->stime = ru.stime_ns / NS_PER_TICK;
 	s->cutime = p->cru.utime_ns / NS_PER_TICK;
 	s->cstime = p->cru.stime_ns / NS_PER_TICK;
 	s->start = p->start_ns / NS_PER_TICK;

@@ -250,6 +250,23 @@ void usage_add(struct usage *sum, const struct usage *u)
 		;
 }
 
+void proc_usage(struct proc *p, struct usage *out)
+{
+	*out = (struct usage){0};
+	spin_lock(&p->lock);
+	usage_add(out, &p->ru);
+	struct list_node *pos;
+	list_for_each(pos, &p->threads)
+	{
+		struct thread *t = container_of(pos, struct thread, proc_node);
+		usage_add(out, &t->ru); /* other cores' counters: aligned words, read whole */
+	}
+	struct usage cur = {.maxrss_pages = p->dom ? __atomic_load_n(&p->dom->peak, __ATOMIC_RELAXED)
+						   : 0};
+	usage_add(out, &cur);
+	spin_unlock(&p->lock);
+}
+
 struct domain *proc_dom_swap(struct proc *p, struct domain *d)
 {
 	spin_lock(&p->lock);
@@ -494,6 +511,7 @@ void thread_finish(struct thread *t)
 	}
 	tid_free(t);
 	spin_lock(&p->lock);
+	usage_add(&p->ru, &t->ru); /* with the removal: proc_usage counts it once */
 	list_remove(&t->proc_node);
 	u32 left = --p->nthreads;
 	int status = p->exiting ? p->exit_code : (t->exit_code & 0xff) << 8;

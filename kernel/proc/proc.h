@@ -47,6 +47,9 @@ struct usage {
 
 /* u's fields added into sum (maxrss: the larger); atomically when sum is shared. */
 void usage_add(struct usage *sum, const struct usage *u);
+struct proc;
+/* All of p's usage so far: ended threads, live ones, its current domain's peak. */
+void proc_usage(struct proc *p, struct usage *out);
 /* u as Linux's struct rusage at user address uaddr in dom: 0 or -EFAULT. */
 int put_rusage(struct domain *dom, u64 uaddr, const struct usage *u);
 
@@ -90,7 +93,8 @@ struct proc {
 	char *cmdline;              /* [lock] argv, NUL-separated (kmalloc'd), or NULL */
 	u32 cmdline_len;            /* [lock] */
 	u64 start_ns;
-	struct usage ru;            /* [a] its threads' (counted when each leaves user mode) */
+	struct usage ru;            /* [a] its ended threads', and the peak sizes of domains it left;
+	                               proc_usage adds the live threads' */
 	struct usage cru;           /* [proc_tree_lock] reaped children's, theirs included */
 	u32 vfork_child_pending;    /* [a] set while a vfork child has not exec'd or exited */
 	struct alarm *alarm;        /* [owner threads] alarm(2), or NULL */
@@ -146,7 +150,7 @@ struct thread {
 	bool futex_woken;            /* [futex bucket lock] woken by FUTEX_WAKE, not spuriously */
 	u64 run_start;               /* [owner] tsc_ns() when it last entered user mode */
 	u64 sys_tsc;                 /* [owner] TSC cycles in system calls since then */
-	u64 utime_ns, stime_ns;      /* [owner] its own share of proc->ru */
+	struct usage ru;             /* [owner] its own (maxrss unused): folded into proc->ru at its end */
 };
 
 extern struct spinlock proc_tree_lock;
@@ -233,6 +237,12 @@ static inline struct thread *current_thread(void)
 	struct task *t = this_cpu()->exec.current;
 	extern enum poll_result thread_poll(struct task *);
 	return t && t->poll == thread_poll ? container_of(t, struct thread, task) : NULL;
+}
+
+/* The running thread, inside a system call: always a thread there, so nothing to check. */
+static inline struct thread *syscall_thread(void)
+{
+	return container_of(this_cpu()->exec.current, struct thread, task);
 }
 
 /* Job control: park t until its process continues; true if it parked (thread.c). */

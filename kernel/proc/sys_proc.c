@@ -317,7 +317,7 @@ static long wait_common(i64 pid, int options, int *status_out, u32 *pid_out,
 				c->wait_report = REPORT_NONE;
 			*status_out = st;
 			*pid_out = c->pid;
-			*ru_out = c->ru;
+			proc_usage(c, ru_out);
 			spin_unlock(&proc_tree_lock);
 			return 1;
 		}

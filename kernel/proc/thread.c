@@ -20,6 +20,16 @@
 
 #define QUANTUM_NS (10 * 1000000UL) /* preempt=on: a thread's turn */
 
+/* QUANTUM_NS in TSC cycles, worked out once (the TSC is calibrated before any thread runs). */
+static u64 quantum_tsc(void)
+{
+	static u64 cycles; /* [a] */
+	u64 c = __atomic_load_n(&cycles, __ATOMIC_RELAXED);
+	if (!c)
+		__atomic_store_n(&cycles, c = ns_to_tsc(QUANTUM_NS), __ATOMIC_RELAXED);
+	return c;
+}
+
 int enter_user(struct trapframe *regs);
 __attribute__((noreturn)) void exit_to_executor(int reason);
 
@@ -128,13 +138,16 @@ static void unpark(struct thread *t)
  */
 static void account(struct thread *t, u64 run, int why)
 {
-	u64 sys = MIN(tsc_cycles_ns(t->sys_tsc), run);
-	t->sys_tsc = 0;
-	t->utime_ns += run - sys;
-	t->stime_ns += sys;
-	struct usage u = {.utime_ns = run - sys, .stime_ns = sys,
-			  .nvcsw = why == LEAVE_PARK, .nivcsw = why == LEAVE_YIELD};
-	usage_add(&t->proc->ru, &u);
+	u64 sys = 0;
+	if (t->sys_tsc) { /* none when a call left user mode at once (sched_yield, a park) */
+		sys = MIN(tsc_cycles_ns(t->sys_tsc), run);
+		t->sys_tsc = 0;
+	}
+	/* The thread's own counters: no atomics on this path (proc_usage sums them). */
+	t->ru.utime_ns += run - sys;
+	t->ru.stime_ns += sys;
+	t->ru.nvcsw += why == LEAVE_PARK;
+	t->ru.nivcsw += why == LEAVE_YIELD;
 }
 
 enum poll_result thread_poll(struct task *task)
@@ -150,7 +163,7 @@ enum poll_result thread_poll(struct task *task)
 			return READY;
 		}
 		/* Stopped: signals stay pending until it continues (SIGKILL and SIGCONT act when sent). */
-		if (park_if_stopped(t))
+		if (__atomic_load_n(&p->stopped, __ATOMIC_RELAXED) && park_if_stopped(t))
 			return PENDING;
 		if (signal_pending(t)) {
 			signal_deliver_frame(t, &t->regs);
@@ -159,13 +172,14 @@ enum poll_result thread_poll(struct task *task)
 		domain_activate(t->dom);
 		fxrstor(t->fpu);
 		wrmsr(MSR_FS_BASE, t->fs_base);
-		u64 start = tsc_ns();
+		/* One TSC read gives the run's start in both units (the exit compares TSC values). */
+		u64 start_tsc = rdtsc(), start = tsc_ns_at(start_tsc);
 		t->run_start = start;
 		t->quantum_end = start + QUANTUM_NS;
-		t->quantum_end_tsc = tsc_at_ns(t->quantum_end);
+		t->quantum_end_tsc = start_tsc + quantum_tsc();
 		arm_timer_for_user(t);
 		int why = enter_user(&t->regs);
-		account(t, tsc_ns() - start, why);
+		account(t, tsc_cycles_ns(rdtsc() - start_tsc), why);
 		switch (why) {
 		case LEAVE_PARK:
 			return PENDING;

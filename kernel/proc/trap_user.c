@@ -31,7 +31,7 @@ static void user_exception(struct trapframe *tf)
 			     : tf->error & PF_FETCH ? REGION_EXEC : REGION_READ;
 		int r = domain_fault(t->dom, addr, access);
 		if (r == 0) {
-			__atomic_add_fetch(&t->proc->ru.minflt, 1, __ATOMIC_RELAXED);
+			t->ru.minflt++;
 			return;
 		}
 		if (r == -ENOMEM) {

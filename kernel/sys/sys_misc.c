@@ -143,14 +143,14 @@ SYSCALL(NR_getrusage, getrusage)
 	struct usage u = {0};
 	/* This run in user mode so far counts as user time (it is counted when it ends). */
 	u64 now = tsc_ns() - t->run_start;
-	if (who == 0 || who == 1) { /* RUSAGE_SELF, RUSAGE_THREAD */
-		usage_add(&u, &p->ru);
-		struct usage cur = {.maxrss_pages = __atomic_load_n(&t->dom->peak, __ATOMIC_RELAXED)};
-		usage_add(&u, &cur);
-		if (who == 1) {
-			u.utime_ns = t->utime_ns;
-			u.stime_ns = t->stime_ns;
-		}
+	if (who == 0) { /* RUSAGE_SELF */
+		proc_usage(p, &u);
+		u.utime_ns += now;
+	} else if (who == 1) { /* RUSAGE_THREAD: its own, with the process's size */
+		proc_usage(p, &u);
+		u64 rss = u.maxrss_pages;
+		u = t->ru;
+		u.maxrss_pages = rss;
 		u.utime_ns += now;
 	} else if (who == -1) { /* RUSAGE_CHILDREN */
 		spin_lock(&proc_tree_lock);
@@ -169,7 +169,9 @@ SYSCALL(NR_times, times)
 	spin_lock(&proc_tree_lock);
 	struct usage c = p->cru;
 	spin_unlock(&proc_tree_lock);
-	i64 t[4] = {(i64)(p->ru.utime_ns / 10000000), (i64)(p->ru.stime_ns / 10000000),
+	struct usage self;
+	proc_usage(p, &self);
+	i64 t[4] = {(i64)(self.utime_ns / 10000000), (i64)(self.stime_ns / 10000000),
 		    (i64)(c.utime_ns / 10000000), (i64)(c.stime_ns / 10000000)};
 	if (a0 && copy_to_domain(dom(), a0, t, sizeof t) < 0)
 		return -EFAULT;

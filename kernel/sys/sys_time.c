@@ -89,11 +89,13 @@ static long clock_now(u64 clk, u64 *ns)
 		/* What is counted, and this run in user mode so far (counted when it ends). */
 		struct thread *t = current_thread();
 		u64 now = tsc_ns() - t->run_start;
-		if (clk == CLOCK_THREAD_CPUTIME_ID)
-			*ns = t->utime_ns + t->stime_ns + now;
-		else
-			*ns = __atomic_load_n(&t->proc->ru.utime_ns, __ATOMIC_RELAXED) +
-			      __atomic_load_n(&t->proc->ru.stime_ns, __ATOMIC_RELAXED) + now;
+		if (clk == CLOCK_THREAD_CPUTIME_ID) {
+			*ns = t->ru.utime_ns + t->ru.stime_ns + now;
+		} else {
+			struct usage u;
+			proc_usage(t->proc, &u);
+			*ns = u.utime_ns + u.stime_ns + now;
+		}
 		return 0;
 	}
 	default:

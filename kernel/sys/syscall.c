@@ -58,7 +58,7 @@ static const char *syscall_name(u64 nr)
 int syscall_dispatch(struct trapframe *tf)
 {
 	u64 nr = tf->rax;
-	struct thread *t = current_thread();
+	struct thread *t = syscall_thread();
 	u64 t0 = rdtsc(); /* system time for getrusage */
 	long ret;
 	if (nr < MAX_SYSCALL && table[nr]) {
@@ -66,7 +66,7 @@ int syscall_dispatch(struct trapframe *tf)
 	} else {
 		if (nr >= MAX_SYSCALL || !__atomic_exchange_n(&warned[nr], 1, __ATOMIC_RELAXED)) {
 			pr_warn("ferry: pid %u (%s): system call %lu (%s) not implemented\n",
-				t ? t->proc->pid : 0, t ? t->proc->name : "?", nr, syscall_name(nr));
+				t->proc->pid, t->proc->name, nr, syscall_name(nr));
 		}
 		ret = -ENOSYS;
 	}

@@ -12,6 +12,7 @@
 
 void tsc_calibrate(void);     /* boot core, once, after acpi_init() (it needs the HPET) */
 u64 tsc_ns(void);             /* nanoseconds since calibration */
+u64 tsc_ns_at(u64 tsc);       /* the same for a TSC value read earlier */
 u64 tsc_hz(void);
 /* For the vDSO: tsc_ns() == (rdtsc() - base) * mult >> 32. */
 void tsc_params(u64 *base, u64 *mult);

@@ -160,7 +160,12 @@ void tsc_calibrate(void)
 
 u64 tsc_ns(void)
 {
-	u64 d = rdtsc() - tsc_base;
+	return tsc_ns_at(rdtsc());
+}
+
+u64 tsc_ns_at(u64 tsc)
+{
+	u64 d = tsc - tsc_base;
 	/* A core whose TSC lags the boot core's by a hair must not see time before 0. */
 	if ((i64)d < 0)
 		return 0;
