@@ -20,15 +20,7 @@ boot() { # image, command line: the console output
 	"$top/tools/qemu-boot.sh" --smp 2 --timeout 180 --initrd "$top/build/initrd.cpio" \
 		--disk "$1" -- "$2" 2>&1 | tr -d '\r'
 }
-want() { # what, output, expected line (fixed string)
-	if grep -qF -- "$3" <<<"$2"; then echo "ok   $1"; else
-		echo "FAIL $1: no '$3' in:"; sed 's/^/    /' <<<"$2" | tail -25; fail=1; fi
-}
-fsck() { # image, what
-	local out
-	if out=$("$E2FSCK" -fn "$1" 2>&1); then echo "ok   e2fsck -fn after $2"; else
-		echo "FAIL e2fsck -fn after $2:"; sed 's/^/    /' <<<"$out"; fail=1; fi
-}
+. "$top/tests/lib/checks.sh"
 
 img=$tmp/disk.img
 cp "$top/build/disk.img" "$img"
