@@ -31,7 +31,7 @@ data=$tmp/data.img
 out=$(boot "-- /bin/sh -c 'mkdir /mnt; mount -t ext2 /dev/vda /mnt && echo mount-rc=0; \
 cat /mnt/hello; echo written-by-ferry > /mnt/sub/new; ls /mnt/sub; df -k /mnt | tail -1; \
 grep \" /mnt \" /proc/mounts; mount -t ext2 /dev/vda /tmp || echo second-mount-refused; \
-cd /mnt; umount /mnt || echo umount-busy; cd /; umount /mnt && echo umount-rc=0; echo entries=$(ls /mnt | wc -l); \
+cd /mnt; umount /mnt || echo umount-busy; cd /; umount /mnt && echo umount-rc=0; echo entries=\$(ls /mnt | wc -l); \
 mount -t ext2 -o ro vda /mnt && echo ro-mounted; cat /mnt/sub/new; \
 echo x > /mnt/ro-file || echo ro-write-refused; umount /mnt; \
 mount -t ext2 /dev/vdq /mnt || echo no-such-disk; mount /dev/vda /mnt && echo probed-ext2; \
