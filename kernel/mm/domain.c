@@ -606,13 +606,23 @@ int domain_write_lock(struct domain *d, vaddr_t start, u64 npages, bool lock)
 #define MMAP_AREA_START (4UL << 30) /* offset in the slot */
 #define MMAP_AREA_END   (SLOT_SIZE - STACK_SIZE - (1UL << 30))
 
+static vaddr_t find_free_locked(struct domain *d, u64 len);
+
 vaddr_t domain_find_free(struct domain *d, u64 len)
+{
+	spin_lock(&d->lock);
+	vaddr_t va = find_free_locked(d, len);
+	spin_unlock(&d->lock);
+	return va;
+}
+
+/* A free range of len bytes in the slot's mmap area, or 0. Caller holds d->lock. */
+static vaddr_t find_free_locked(struct domain *d, u64 len)
 {
 	len = ALIGN_UP(len, PAGE_SIZE);
 	vaddr_t lo = d->slot_base + MMAP_AREA_START, hi = d->slot_base + MMAP_AREA_END;
 	if (len == 0 || len > hi - lo)
 		return 0;
-	spin_lock(&d->lock);
 	/* Two passes: from the hint, then from the start of the area. */
 	for (int pass = 0; pass < 2; pass++) {
 		vaddr_t va = pass == 0 ? MAX(d->mmap_hint, lo) : lo;
@@ -628,12 +638,99 @@ vaddr_t domain_find_free(struct domain *d, u64 len)
 		}
 		if (va + len <= hi) {
 			d->mmap_hint = va + len;
-			spin_unlock(&d->lock);
 			return va;
 		}
 	}
-	spin_unlock(&d->lock);
 	return 0;
+}
+
+/*
+ * Move the pages of [from, from+len) to [to, to+len) within d: frames and
+ * page bits go as they are (no copy). All or nothing. Caller holds d->lock.
+ */
+static int move_pages(struct domain *d, vaddr_t from, vaddr_t to, u64 len)
+{
+	for (u64 off = 0; off < len; off += PAGE_SIZE) {
+		pte_t *src = vm_walk(d->root, from + off);
+		if (!src || !(*src & PTE_P))
+			continue;
+		pte_t e = *src;
+		if (vm_map(d->root, to + off, e & PTE_ADDR_MASK, VM_USER | VM_READ) < 0) {
+			/* No table for the new place: put back what moved (their old tables remain). */
+			for (u64 o = 0; o < off; o += PAGE_SIZE) {
+				pte_t *n = vm_walk(d->root, to + o);
+				if (n && (*n & PTE_P)) {
+					*vm_walk(d->root, from + o) = *n;
+					*n = 0;
+				}
+			}
+			return -ENOMEM;
+		}
+		*vm_walk(d->root, to + off) = e;
+		*src = 0;
+	}
+	domain_tlb_flush(d, from, from + len);
+	return 0;
+}
+
+vaddr_t domain_remap(struct domain *d, vaddr_t old, u64 old_len, u64 new_len, bool may_move,
+		     vaddr_t fixed)
+{
+	old_len = ALIGN_UP(old_len, PAGE_SIZE);
+	new_len = ALIGN_UP(new_len, PAGE_SIZE);
+	if (!IS_ALIGNED(old, PAGE_SIZE) || !new_len || !old_len || !user_range_ok(old, old_len) ||
+	    (fixed && (!IS_ALIGNED(fixed, PAGE_SIZE) || !user_range_ok(fixed, new_len) ||
+		       (fixed < old + old_len && old < fixed + new_len))))
+		return (vaddr_t)-EINVAL;
+	spin_lock(&d->lock);
+	long err = 0;
+	vaddr_t to = old;
+	struct region *r = find_region(d, old);
+	if (!r || old + old_len > r->end) {
+		err = -EFAULT; /* not one mapping */
+		goto out;
+	}
+	if (r->flags & (REGION_MSG | REGION_HEAP)) {
+		err = -EINVAL; /* messages and the brk heap stay where they are */
+		goto out;
+	}
+	u32 flags = r->flags;
+	if (!fixed && new_len <= old_len) {
+		if (new_len < old_len)
+			err = unmap_locked(d, old + new_len, old + old_len);
+		goto out;
+	}
+	vaddr_t grow_end = old + new_len;
+	if (!fixed && r->end == old + old_len && range_free(d, r->end, grow_end) &&
+	    range_allowed(d, r->end, grow_end)) {
+		r->end = grow_end; /* room right after it: grow in place */
+		goto out;
+	}
+	if (!may_move) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (fixed && (err = unmap_locked(d, fixed, fixed + new_len)) < 0)
+		goto out;
+	to = fixed ? fixed : find_free_locked(d, new_len);
+	struct region *n = knew(struct region);
+	if (!to || !n || split_at(d, old, old + old_len) < 0) {
+		kfree(n);
+		err = -ENOMEM;
+		goto out;
+	}
+	*n = (struct region){.start = to, .end = to + new_len, .flags = flags};
+	u64 moved = MIN(old_len, new_len);
+	if ((err = move_pages(d, old, to, moved)) < 0) {
+		kfree(n);
+		goto out;
+	}
+	insert_region(d, n);
+	/* What did not move (a shrink) goes; the old place is unmapped either way. */
+	err = unmap_locked(d, old, old + old_len);
+out:
+	spin_unlock(&d->lock);
+	return err < 0 ? (vaddr_t)err : to;
 }
 
 vaddr_t domain_brk(struct domain *d, vaddr_t new_end)

@@ -79,6 +79,14 @@ int domain_map(struct domain *d, vaddr_t start, u64 len, u32 flags);
 /* Remove every mapping in the range (munmap): pages freed, TLBs shot down. */
 int domain_unmap(struct domain *d, vaddr_t start, u64 len);
 /*
+ * mremap: resize the mapping at old (old_len bytes, all in one region) to
+ * new_len, in place if it can, else (may_move) moving its pages without
+ * copying them, to fixed if nonzero; the new address, or -errno cast
+ * (EINVAL, EFAULT: not one mapping, ENOMEM: no room).
+ */
+vaddr_t domain_remap(struct domain *d, vaddr_t old, u64 old_len, u64 new_len, bool may_move,
+		     vaddr_t fixed);
+/*
  * madvise(MADV_DONTNEED): drop [start, start+len)'s private anonymous pages
  * (they read zero again); -ENOMEM if part of it is not mapped.
  */

@@ -111,6 +111,27 @@ SYSCALL(NR_mprotect, mprotect)
 	return domain_protect(dom(), a0, a1, prot_to_region(a2));
 }
 
+#define MREMAP_MAYMOVE   1
+#define MREMAP_FIXED     2
+#define MREMAP_DONTUNMAP 4
+
+SYSCALL(NR_mremap, mremap)
+{
+	u64 flags = a3;
+	if (flags & ~(u64)(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	if (flags & MREMAP_DONTUNMAP)
+		return -EINVAL; /* keeping the old range mapped as well is not supported */
+	if (a2 > (1UL << 46))
+		return -ENOMEM;
+	vaddr_t fixed = flags & MREMAP_FIXED ? a4 : 0;
+	if ((flags & MREMAP_FIXED) && !fixed)
+		return -EINVAL; /* page 0 is never mapped */
+	return (long)domain_remap(dom(), a0, a1, a2, flags & MREMAP_MAYMOVE, fixed);
+}
+
 #define MADV_DONTNEED 4
 #define MADV_REMOVE   9
 #define MADV_LAST     25 /* MADV_COLLAPSE */

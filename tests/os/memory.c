@@ -152,11 +152,55 @@ static void check_demand_zero(void)
 	free(big);
 }
 
+/* In a child: read one byte at arg (to check it faults). */
+static void touch_addr(void *arg)
+{
+	(void)*(volatile char *)arg;
+}
+
+/* mremap: grow in place or by moving (contents kept, without copies), shrink, bad calls. */
+static void check_mremap(void)
+{
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	/* Two pages with a neighbour right after them (its own mapping), so growing must move. */
+	char *p = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, flags, -1, 0);
+	char *wall = p + 2 * PG;
+	CHECK(mprotect(wall, PG, PROT_READ) == 0, "a read-only page right after two pages");
+	memset(p, 'a', PG);
+	memset(p + PG, 'b', PG);
+	CHECK_ERR(mremap(p, 2 * PG, 4 * PG, 0), ENOMEM, "mremap that must move, without MAYMOVE, is ENOMEM");
+	char *q = mremap(p, 2 * PG, 4 * PG, MREMAP_MAYMOVE);
+	CHECK(q != MAP_FAILED && q != p, "mremap MAYMOVE grows by moving");
+	CHECK(q != MAP_FAILED && q[0] == 'a' && q[PG - 1] == 'a' && q[PG] == 'b' && q[2 * PG - 1] == 'b',
+	      "the moved pages keep their contents");
+	CHECK(q != MAP_FAILED && q[2 * PG] == 0 && q[4 * PG - 1] == 0, "the new pages read zero");
+	if (q != MAP_FAILED)
+		q[3 * PG] = 'c';
+	int st = t_child(touch_addr, p);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "the old address is gone");
+	char *r = mremap(q, 4 * PG, PG, 0);
+	CHECK(r == q && r[0] == 'a', "mremap shrinks in place");
+	st = t_child(touch_addr, q + PG);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "the cut-off pages are gone");
+	r = mremap(q, PG, 3 * PG, 0);
+	CHECK(r == q && r[0] == 'a' && r[2 * PG] == 0, "and grows in place where there is room");
+	CHECK_ERR(mremap(q + 1, PG, 2 * PG, MREMAP_MAYMOVE), EINVAL, "an unaligned address is EINVAL");
+	CHECK_ERR(mremap(q, PG, 0, MREMAP_MAYMOVE), EINVAL, "a new size of 0 is EINVAL");
+	CHECK_ERR(mremap(q, PG, 2 * PG, MREMAP_FIXED), EINVAL, "MREMAP_FIXED without MAYMOVE is EINVAL");
+	char *gone = mmap(NULL, PG, PROT_READ, flags, -1, 0);
+	munmap(gone, PG);
+	CHECK_ERR(mremap(gone, PG, 2 * PG, MREMAP_MAYMOVE), EFAULT,
+		  "mremap of an unmapped address is EFAULT");
+	munmap(q, 3 * PG);
+	munmap(wall, PG);
+}
+
 int main(void)
 {
 	check_brk();
 	check_mmap();
 	check_errors();
 	check_demand_zero();
+	check_mremap();
 	return t_done();
 }
