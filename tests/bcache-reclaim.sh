@@ -3,7 +3,7 @@
 # when memory runs out: boot with 192 MiB, read a 100 MiB file from an ext2
 # disk (the cache fills), then run a program that needs 100 MB more than is
 # free (busybox awk building a 100 MB string). It must succeed, the cache
-# must have shrunk (Buffers in /proc/meminfo), and the file must read back
+# must have shrunk (Cached in /proc/meminfo), and the file must read back
 # intact afterwards.
 set -u
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
@@ -17,12 +17,12 @@ want_sum=$(md5sum < "$tmp/tree/big" | cut -d' ' -f1)
 "$MKE2FS" -q -F -t ext2 -b 4096 -d "$tmp/tree" "$tmp/data.img" 160M >/dev/null 2>&1 || { echo "FAIL mke2fs"; exit 1; }
 out=$("$top/tools/qemu-boot.sh" --mem 192 --timeout 240 --initrd "$top/build/initrd.cpio" \
 	--disk "$tmp/data.img" -- "-- /bin/sh -c 'mkdir /mnt; mount -t ext2 -o ro /dev/vda /mnt; \
-cat /mnt/big > /dev/null; grep -E \"MemFree|Buffers\" /proc/meminfo; \
+cat /mnt/big > /dev/null; grep -E \"^(MemFree|Cached):\" /proc/meminfo; \
 awk \"BEGIN{s=sprintf(\\\"%100000000s\\\",\\\"x\\\"); print \\\"len=\\\" length(s)}\"; \
-grep Buffers /proc/meminfo; md5sum < /mnt/big'" 2>&1 | tr -d '\r')
+grep ^Cached: /proc/meminfo; md5sum < /mnt/big'" 2>&1 | tr -d '\r')
 fail=0
-kb() { grep -F "$1" <<<"$out" | sed -n "${2}p" | awk '{print $2}'; }
-free0=$(kb MemFree: 1) buf0=$(kb Buffers: 1) buf1=$(kb Buffers: 2)
+kb() { grep -E "^$1" <<<"$out" | sed -n "${2}p" | awk '{print $2}'; }
+free0=$(kb MemFree: 1) buf0=$(kb Cached: 1) buf1=$(kb Cached: 2)
 if [ -z "$free0" ] || [ -z "$buf0" ] || [ -z "$buf1" ]; then
 	echo "FAIL no /proc/meminfo figures in:"; sed 's/^/    /' <<<"$out" | tail -20; exit 1
 fi

@@ -191,10 +191,15 @@ ssize_t vfs_mounts_text(char *buf, size_t len)
 	struct inode *dirs[MAX_LISTED];
 	struct superblock *sbs[MAX_LISTED];
 	size_t n = 0;
+	struct inode *root = vfs_root();
+	struct superblock *root_sb = root->sb;
+	inode_put(root);
 	spin_lock(&mount_lock);
 	struct list_node *pos;
 	for (pos = mounts.prev; pos != &mounts && n < MAX_LISTED; pos = pos->prev) {
 		struct mount *m = container_of(pos, struct mount, node);
+		if (!m->mountpoint && m->sb != root_sb)
+			continue; /* a root given up for another (root=): not in this tree */
 		dirs[n] = m->mountpoint ? inode_get(m->mountpoint) : NULL;
 		sbs[n++] = m->sb; /* its [I] fields only, while dirs[] holds the mount */
 	}

@@ -552,20 +552,21 @@ static int gen_meminfo(struct text *t)
 	u64 kb = PAGE_SIZE / 1024;
 	u64 total = buddy_total_pages() * kb, free = buddy_free_pages() * kb;
 	/*
-	 * The block cache is "Buffers" (its clean blocks go back when memory
-	 * runs out, so they count as available); no swap yet, and file data
-	 * in ramfs is not counted apart.
+	 * The block cache holds the disks' file data and metadata: "Cached",
+	 * where free(1) looks for it (buff/cache), and available, as its clean
+	 * blocks go back when memory runs out. No swap yet, and file data in
+	 * ramfs is not counted apart.
 	 */
 	struct bcache_stats bs;
 	bcache_get_stats(&bs);
-	u64 buffers = bs.bytes / 1024;
+	u64 cached = bs.bytes / 1024;
 	tprintf(t,
 		"MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n"
-		"Buffers:        %8lu kB\nCached:                0 kB\n"
+		"Buffers:               0 kB\nCached:         %8lu kB\n"
 		"SwapCached:            0 kB\nShmem:                 0 kB\n"
 		"SReclaimable:          0 kB\nSwapTotal:             0 kB\n"
 		"SwapFree:              0 kB\n",
-		total, free, free + buffers, buffers);
+		total, free, free + cached, cached);
 	return 0;
 }
 
