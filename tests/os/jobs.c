@@ -73,20 +73,22 @@ static void check_stop_continue(void)
 	sleep_ms(50);
 	CHECK(moving(0) && moving(1), "both threads of the child run");
 	CHECK(kill(pid, SIGSTOP) == 0, "kill SIGSTOP");
-	CHECK(waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP,
+	pid_t w = waitpid(pid, &st, WUNTRACED);
+	CHECK(w == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP,
 	      "waitpid(WUNTRACED) reports it stopped by SIGSTOP (status %#x)", st);
 	sleep_ms(20); /* the second thread stops at its next look */
 	CHECK(!moving(0) && !moving(1), "neither thread runs while it is stopped");
 	CHECK(waitpid(pid, &st, WUNTRACED | WNOHANG) == 0, "the stop is reported once");
 	CHECK(kill(pid, SIGCONT) == 0, "kill SIGCONT");
-	CHECK(waitpid(pid, &st, WCONTINUED) == pid && WIFCONTINUED(st),
-	      "waitpid(WCONTINUED) reports it continued (status %#x)", st);
+	w = waitpid(pid, &st, WCONTINUED);
+	CHECK(w == pid && WIFCONTINUED(st), "waitpid(WCONTINUED) reports it continued (status %#x)",
+	      st);
 	CHECK(moving(0) && moving(1), "both threads run again");
 
 	CHECK(kill(pid, SIGTSTP) == 0, "kill SIGTSTP");
 	siginfo_t si = {0};
-	CHECK(waitid(P_PID, pid, &si, WSTOPPED) == 0 && si.si_code == CLD_STOPPED &&
-		  si.si_status == SIGTSTP && si.si_pid == pid,
+	int wr = waitid(P_PID, pid, &si, WSTOPPED);
+	CHECK(wr == 0 && si.si_code == CLD_STOPPED && si.si_status == SIGTSTP && si.si_pid == pid,
 	      "waitid(WSTOPPED): CLD_STOPPED by SIGTSTP (code %d, status %d)", si.si_code,
 	      si.si_status);
 	CHECK(kill(pid, SIGKILL) == 0 &&
