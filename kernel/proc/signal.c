@@ -550,6 +550,35 @@ SYSCALL(NR_sigaltstack, sigaltstack)
 	return 0;
 }
 
+/* Thread tid of p, or NULL; caller holds p->lock. */
+static struct thread *find_tid_locked(struct proc *p, u32 tid)
+{
+	struct list_node *pos;
+	list_for_each(pos, &p->threads)
+	{
+		struct thread *t = container_of(pos, struct thread, proc_node);
+		if (t->tid == tid)
+			return t;
+	}
+	return NULL;
+}
+
+/* The live process with a thread tid (kill(2) takes thread ids too); under proc_tree_lock. */
+static struct proc *proc_of_tid(u32 tid)
+{
+	for (u32 i = 1; i < PID_MAX; i++) {
+		struct proc *p = proc_find(i);
+		if (!p || p->state != PROC_ALIVE)
+			continue;
+		spin_lock(&p->lock);
+		bool has = find_tid_locked(p, tid);
+		spin_unlock(&p->lock);
+		if (has)
+			return p;
+	}
+	return NULL;
+}
+
 SYSCALL(NR_kill, kill)
 {
 	i32 pid = (i32)a0;
@@ -561,6 +590,8 @@ SYSCALL(NR_kill, kill)
 	spin_lock(&proc_tree_lock);
 	if (pid > 0) {
 		struct proc *p = proc_find((u32)pid);
+		if (!p)
+			p = proc_of_tid((u32)pid); /* another thread's id: its whole process, as Linux */
 		/* A zombie still exists (kill(pid, 0) says so); signalling it does nothing. */
 		if (p && p->state != PROC_REAPED) {
 			found = 1;
@@ -584,19 +615,6 @@ SYSCALL(NR_kill, kill)
 	}
 	spin_unlock(&proc_tree_lock);
 	return found ? 0 : -ESRCH;
-}
-
-/* Thread tid of p, or NULL; caller holds p->lock. */
-static struct thread *find_tid_locked(struct proc *p, u32 tid)
-{
-	struct list_node *pos;
-	list_for_each(pos, &p->threads)
-	{
-		struct thread *t = container_of(pos, struct thread, proc_node);
-		if (t->tid == tid)
-			return t;
-	}
-	return NULL;
 }
 
 /*

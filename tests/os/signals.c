@@ -272,6 +272,7 @@ static void check_thread_signals(void)
 	pthread_create(&w, NULL, usr2_worker, &wtid);
 	while (!worker_ready)
 		sched_yield();
+	CHECK(kill(wtid, 0) == 0, "kill(2) takes a thread's id (its process)");
 	CHECK(pthread_kill(w, SIGUSR2) == 0, "pthread_kill");
 	pthread_join(w, NULL);
 	CHECK(usr2_tid == wtid, "pthread_kill's signal ran on that thread (tid %d, handler on %d)",
