@@ -6,6 +6,7 @@
 #include "mm/buddy.h"
 #include "mm/kheap.h"
 #include "mm/layout.h"
+#include "mm/pagetable.h"
 #include "mm/pcid.h"
 #include "mm/vm.h"
 #include "arch/x86_64/apic.h"
@@ -1135,12 +1136,13 @@ static void fork_one(struct domain *parent, vaddr_t va, pte_t *pte, void *ctx)
 	paddr_t pa = *pte & PTE_ADDR_MASK;
 	if (!f->shared && (*pte & PTE_W))
 		*pte = (*pte & ~PTE_W) | PTE_COW;
-	/* Map the child's page with exactly the parent's (now read-only) bits. */
-	if (vm_map(f->child->root, va, pa, VM_USER | VM_READ) < 0) {
+	/* The child's entry, tables made as needed, gets exactly the parent's (now read-only) bits. */
+	int level;
+	pte_t *c = pt_walk(f->child->root, va, 1, pt_alloc_page, &level);
+	if (!c || level != 1) {
 		f->err = -ENOMEM;
 		return;
 	}
-	pte_t *c = vm_walk(f->child->root, va);
 	*c = *pte;
 	frame_ref(pa);
 	resident_inc(f->child);
