@@ -92,6 +92,12 @@ static void free_buf_locked(struct bbuf *b)
 	kfree(b);
 }
 
+/* Referenced, dirty or with I/O in flight: a buffer that may not be freed now. */
+static bool busy(const struct bbuf *b)
+{
+	return b->refs || (b->flags & (B_DIRTY | B_READING | B_WRITING));
+}
+
 #define EVICT_SKIP_MAX 32
 
 /*
@@ -110,7 +116,7 @@ static void evict_locked(u64 need)
 		if (cache.bytes + need <= cache.max_bytes)
 			return;
 		struct bbuf *b = container_of(n, struct bbuf, lru);
-		if (b->refs || (b->flags & (B_DIRTY | B_READING | B_WRITING))) {
+		if (busy(b)) {
 			if (++skipped >= EVICT_SKIP_MAX)
 				return;
 			list_remove(&b->lru);
@@ -124,43 +130,39 @@ static void evict_locked(u64 need)
 
 #define RECLAIM_MIN_BYTES (1UL << 20) /* one call frees a batch, not a page at a time */
 
-u64 bcache_reclaim(u64 want)
+/* Free clean, idle buffers, coldest first, until `want` bytes are back; bytes freed. */
+static u64 free_idle_locked(u64 want)
 {
-	if (!spin_trylock(&cache.lock))
-		return 0;
-	want = MAX(want, RECLAIM_MIN_BYTES);
 	u64 freed = 0;
 	struct list_node *n, *tmp;
+	init_locked();
 	list_for_each_safe(n, tmp, &cache.lru)
 	{
 		if (freed >= want)
 			break;
 		struct bbuf *b = container_of(n, struct bbuf, lru);
-		if (b->refs || (b->flags & (B_DIRTY | B_READING | B_WRITING)))
+		if (busy(b))
 			continue;
 		freed += b->size;
 		free_buf_locked(b);
 		cache.evictions++;
 	}
+	return freed;
+}
+
+u64 bcache_reclaim(u64 want)
+{
+	if (!spin_trylock(&cache.lock))
+		return 0;
+	u64 freed = free_idle_locked(MAX(want, RECLAIM_MIN_BYTES));
 	spin_unlock(&cache.lock);
 	return freed;
 }
 
 u64 bcache_drop_clean(void)
 {
-	u64 freed = 0;
-	struct list_node *n, *tmp;
 	spin_lock(&cache.lock);
-	init_locked();
-	list_for_each_safe(n, tmp, &cache.lru)
-	{
-		struct bbuf *b = container_of(n, struct bbuf, lru);
-		if (b->refs || (b->flags & (B_DIRTY | B_READING | B_WRITING)))
-			continue;
-		freed += b->size;
-		free_buf_locked(b);
-		cache.evictions++;
-	}
+	u64 freed = free_idle_locked(~0UL);
 	spin_unlock(&cache.lock);
 	return freed;
 }
