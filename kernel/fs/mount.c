@@ -88,20 +88,25 @@ struct inode *vfs_root(void)
 	return inode_get(root_dir);
 }
 
+/* The mount on directory ip, or (by_root) whose root ip is; NULL if none. Under mount_lock. */
+static struct mount *find_mount_locked(struct inode *ip, bool by_root)
+{
+	struct list_node *pos;
+	list_for_each(pos, &mounts)
+	{
+		struct mount *m = container_of(pos, struct mount, node);
+		if ((by_root ? m->root : m->mountpoint) == ip)
+			return m;
+	}
+	return NULL;
+}
+
 struct inode *mount_enter(struct inode *ip)
 {
 	while (__atomic_load_n(&ip->flags, __ATOMIC_ACQUIRE) & I_MOUNTED) {
-		struct inode *next = NULL;
-		struct list_node *pos;
 		spin_lock(&mount_lock);
-		list_for_each(pos, &mounts)
-		{
-			struct mount *m = container_of(pos, struct mount, node);
-			if (m->mountpoint == ip) {
-				next = inode_get(m->root);
-				break;
-			}
-		}
+		struct mount *m = find_mount_locked(ip, false);
+		struct inode *next = m ? inode_get(m->root) : NULL;
 		spin_unlock(&mount_lock);
 		if (!next)
 			break;
@@ -114,17 +119,9 @@ struct inode *mount_enter(struct inode *ip)
 struct inode *mount_leave(struct inode *ip)
 {
 	while (ip != root_dir && (__atomic_load_n(&ip->flags, __ATOMIC_ACQUIRE) & I_MOUNTROOT)) {
-		struct inode *next = NULL;
-		struct list_node *pos;
 		spin_lock(&mount_lock);
-		list_for_each(pos, &mounts)
-		{
-			struct mount *m = container_of(pos, struct mount, node);
-			if (m->root == ip && m->mountpoint) {
-				next = inode_get(m->mountpoint);
-				break;
-			}
-		}
+		struct mount *m = find_mount_locked(ip, true);
+		struct inode *next = m && m->mountpoint ? inode_get(m->mountpoint) : NULL;
 		spin_unlock(&mount_lock);
 		if (!next)
 			break;
@@ -145,31 +142,22 @@ int vfs_umount(struct inode *ip)
 	struct mount *found = NULL;
 	int r = -EINVAL;
 	spin_lock(&mount_lock);
-	struct list_node *pos;
-	list_for_each(pos, &mounts)
-	{
-		struct mount *m = container_of(pos, struct mount, node);
-		if (m->root != ip)
-			continue;
-		if (!m->mountpoint) {
-			r = -EBUSY; /* the root file system stays */
-			break;
-		}
+	struct mount *m = find_mount_locked(ip, true);
+	if (m && !m->mountpoint) {
+		r = -EBUSY; /* the root file system stays */
+	} else if (m && __atomic_load_n(&m->sb->active, __ATOMIC_ACQUIRE) > UMOUNT_IDLE_REFS) {
 		/*
 		 * Every live inode reference counts in sb->active, and an inode
 		 * with none is reachable only through one that has one, so no
 		 * walk can enter this file system once the entry is gone.
 		 */
-		if (__atomic_load_n(&m->sb->active, __ATOMIC_ACQUIRE) > UMOUNT_IDLE_REFS) {
-			r = -EBUSY;
-			break;
-		}
+		r = -EBUSY;
+	} else if (m) {
 		list_remove(&m->node);
 		__atomic_and_fetch(&m->mountpoint->flags, ~(u32)I_MOUNTED, __ATOMIC_RELEASE);
 		__atomic_and_fetch(&m->root->flags, ~(u32)I_MOUNTROOT, __ATOMIC_RELEASE);
 		found = m;
 		r = 0;
-		break;
 	}
 	spin_unlock(&mount_lock);
 	inode_put(ip);
