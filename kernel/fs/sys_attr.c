@@ -179,10 +179,7 @@ static long do_utimens(int dirfd, u64 upath, const struct ktimespec *t, u64 flag
 			return -EFAULT;
 		r = fd_inode(dirfd, &ip);
 	} else {
-		unsigned lf = (flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
-		if (flags & AT_EMPTY_PATH)
-			lf |= LOOKUP_EMPTY;
-		r = fs_resolve_at(dirfd, upath, lf, &ip);
+		r = fs_resolve_at(dirfd, upath, fs_at_lookup_flags(flags), &ip);
 	}
 	if (r < 0)
 		return r;
