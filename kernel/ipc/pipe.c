@@ -39,27 +39,19 @@ static void pipe_evict(struct inode *ip)
 
 static const struct inode_ops pipe_inode_ops = {.evict = pipe_evict};
 
-/* Copy between the ring and a uio, wrapping at the end; returns bytes moved or -EFAULT. */
-static ssize_t ring_out(struct pipe *p, struct uio *u, size_t n)
+/*
+ * Copy n bytes between the ring and a uio, wrapping at the end: into the
+ * ring at wpos (in), or out of it from rpos. Bytes moved, or -EFAULT.
+ */
+static inline __attribute__((always_inline)) ssize_t ring_copy(struct pipe *p, struct uio *u,
+								 size_t n, bool in)
 {
-	size_t done = 0;
+	size_t done = 0, pos = in ? p->wpos : p->rpos;
 	while (done < n) {
-		size_t off = (p->rpos + done) % PIPE_SIZE;
+		size_t off = (pos + done) % PIPE_SIZE;
 		size_t chunk = MIN(n - done, PIPE_SIZE - off);
-		if (uio_copy_out(u, p->buf + off, chunk) < 0)
-			return done ? (ssize_t)done : -EFAULT;
-		done += chunk;
-	}
-	return (ssize_t)done;
-}
-
-static ssize_t ring_in(struct pipe *p, struct uio *u, size_t n)
-{
-	size_t done = 0;
-	while (done < n) {
-		size_t off = (p->wpos + done) % PIPE_SIZE;
-		size_t chunk = MIN(n - done, PIPE_SIZE - off);
-		if (uio_copy_in(u, p->buf + off, chunk) < 0)
+		int r = in ? uio_copy_in(u, p->buf + off, chunk) : uio_copy_out(u, p->buf + off, chunk);
+		if (r < 0)
 			return done ? (ssize_t)done : -EFAULT;
 		done += chunk;
 	}
@@ -93,7 +85,7 @@ static ssize_t pipe_read(struct file *f, struct uio *u, u64 *pos)
 		}
 		return park(p, &p->readq);
 	}
-	ssize_t n = ring_out(p, u, MIN(used, u->resid));
+	ssize_t n = ring_copy(p, u, MIN(used, u->resid), false);
 	if (n > 0)
 		p->rpos += (u64)n;
 	spin_unlock(&p->lock);
@@ -134,7 +126,7 @@ static ssize_t pipe_write(struct file *f, struct uio *u, u64 *pos)
 				t->restart_progress = done;
 			return park(p, &p->writeq);
 		}
-		ssize_t n = ring_in(p, u, MIN(room, left));
+		ssize_t n = ring_copy(p, u, MIN(room, left), true);
 		if (n < 0) {
 			spin_unlock(&p->lock);
 			return done ? (ssize_t)done : n;
