@@ -245,7 +245,8 @@ static inline struct thread *syscall_thread(void)
 	return container_of(this_cpu()->exec.current, struct thread, task);
 }
 
-/* Job control: park t until its process continues; true if it parked (thread.c). */
+/* Job control: park t until its process continues; true if it parked (thread.c). Call it
+ * only when t->proc->stopped was seen set. */
 bool park_if_stopped(struct thread *t);
 
 /*

@@ -88,16 +88,10 @@ struct rt_sigframe {
 /* Flags user code may change through sigreturn: CF PF AF ZF SF TF DF OF AC. */
 #define USER_RFLAGS 0x40dd5
 
-/* Will sig be discarded on arrival (ignored explicitly or by default)? */
-static bool ignored(struct proc *p, int sig)
+bool signal_is_ignored(struct proc *p, int sig)
 {
 	u64 h = p->sigactions[sig - 1].handler;
 	return h == SIG_IGN || (h == SIG_DFL && default_action(sig) == IGNORE);
-}
-
-bool signal_is_ignored(struct proc *p, int sig)
-{
-	return ignored(p, sig);
 }
 
 /* Sending sig to p: what it does at once, whether or not it is blocked or handled. */
@@ -117,7 +111,7 @@ void signal_send_thread(struct thread *t, int sig)
 	}
 	if (sig != SIGCONT) /* SIGCONT: the caller continued the process (kill_thread) */
 		on_send(t->proc, sig);
-	if (ignored(t->proc, sig))
+	if (signal_is_ignored(t->proc, sig))
 		return;
 	__atomic_fetch_or(&t->sig_pending, SIGBIT(sig), __ATOMIC_ACQ_REL);
 	if (!(t->sig_mask & SIGBIT(sig)))
@@ -133,7 +127,7 @@ void signal_send_proc(struct proc *p, int sig)
 		return;
 	}
 	on_send(p, sig);
-	if (ignored(p, sig))
+	if (signal_is_ignored(p, sig))
 		return;
 	__atomic_fetch_or(&p->sig_pending, SIGBIT(sig), __ATOMIC_ACQ_REL);
 	/* Any thread that does not block it will take it: wake them all. */
@@ -398,7 +392,7 @@ SYSCALL(NR_rt_sigaction, rt_sigaction)
 	}
 	spin_unlock(&p->lock);
 	/* Setting SIG_IGN discards what is pending (POSIX). */
-	if (a1 && ignored(p, sig)) {
+	if (a1 && signal_is_ignored(p, sig)) {
 		__atomic_fetch_and(&p->sig_pending, ~SIGBIT(sig), __ATOMIC_ACQ_REL);
 		__atomic_fetch_and(&t->sig_pending, ~SIGBIT(sig), __ATOMIC_ACQ_REL);
 	}

@@ -64,14 +64,13 @@ void thread_leave(enum leave_reason why)
 
 /*
  * Job control: a thread of a stopped process parks on cont_wait until
- * SIGCONT (or a kill) wakes it; true if it parked. The check under the
+ * SIGCONT (or a kill) wakes it; true if it parked. Callers look at
+ * p->stopped first (the common case costs one load); the check under the
  * queue's lock pairs with proc_continue_locked's wake: none is lost.
  */
 bool park_if_stopped(struct thread *t)
 {
 	struct proc *p = t->proc;
-	if (!__atomic_load_n(&p->stopped, __ATOMIC_ACQUIRE))
-		return false;
 	spin_lock(&p->cont_wait.lock);
 	bool stop = __atomic_load_n(&p->stopped, __ATOMIC_ACQUIRE) &&
 		    !__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) &&
