@@ -331,6 +331,18 @@ static struct region *find_region(struct domain *d, vaddr_t va)
 	return NULL;
 }
 
+/* Does every page of [start, end) lie in some region? Caller holds d->lock. */
+static bool range_mapped(struct domain *d, vaddr_t start, vaddr_t end)
+{
+	for (vaddr_t va = start; va < end;) {
+		struct region *r = find_region(d, va);
+		if (!r)
+			return false;
+		va = r->end;
+	}
+	return true;
+}
+
 static bool range_free(struct domain *d, vaddr_t start, vaddr_t end)
 {
 	struct list_node *pos;
@@ -490,18 +502,11 @@ int domain_discard(struct domain *d, vaddr_t start, u64 len)
 	vaddr_t end = start + ALIGN_UP(len, PAGE_SIZE);
 	spin_lock(&d->lock);
 	/* Every page must be mapped (Linux: ENOMEM), before anything is dropped. */
-	vaddr_t covered = start;
-	struct list_node *pos;
-	list_for_each(pos, &d->regions)
-	{
-		struct region *r = container_of(pos, struct region, node);
-		if (r->start <= covered && r->end > covered)
-			covered = r->end;
-	}
-	if (covered < end) {
+	if (!range_mapped(d, start, end)) {
 		spin_unlock(&d->lock);
 		return -ENOMEM;
 	}
+	struct list_node *pos;
 	/*
 	 * Only private anonymous memory comes back as zeros. Shared memory
 	 * would lose its other users' frame, an executable's pages would have
@@ -545,13 +550,8 @@ static void protect_one(struct domain *d, vaddr_t va, pte_t *pte, void *ctx)
 
 static int protect_locked(struct domain *d, vaddr_t start, vaddr_t end, u32 set, u32 mask)
 {
-	/* All of the range must be mapped (Linux: ENOMEM otherwise). */
-	for (vaddr_t va = start; va < end;) {
-		struct region *r = find_region(d, va);
-		if (!r)
-			return -ENOMEM;
-		va = r->end;
-	}
+	if (!range_mapped(d, start, end))
+		return -ENOMEM; /* all of it must be mapped, as on Linux */
 	if (split_at(d, start, end) < 0)
 		return -ENOMEM;
 	struct list_node *pos;
