@@ -267,6 +267,17 @@ void proc_usage(struct proc *p, struct usage *out)
 	spin_unlock(&p->lock);
 }
 
+u64 thread_run_so_far(struct thread *t)
+{
+	return tsc_ns() - t->run_start;
+}
+
+void proc_usage_now(struct thread *t, struct usage *out)
+{
+	proc_usage(t->proc, out);
+	out->utime_ns += thread_run_so_far(t);
+}
+
 struct domain *proc_dom_swap(struct proc *p, struct domain *d)
 {
 	spin_lock(&p->lock);

@@ -50,6 +50,14 @@ void usage_add(struct usage *sum, const struct usage *u);
 struct proc;
 /* All of p's usage so far: ended threads, live ones, its current domain's peak. */
 void proc_usage(struct proc *p, struct usage *out);
+struct thread;
+/*
+ * The same for the calling thread's process, its run in user mode so far
+ * included (counted as user time; the run is accounted when it ends).
+ */
+void proc_usage_now(struct thread *t, struct usage *out);
+/* Nanoseconds the calling thread has run since it last entered user mode (not yet accounted). */
+u64 thread_run_so_far(struct thread *t);
 /* u as Linux's struct rusage at user address uaddr in dom: 0 or -EFAULT. */
 int put_rusage(struct domain *dom, u64 uaddr, const struct usage *u);
 

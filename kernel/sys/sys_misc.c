@@ -141,17 +141,14 @@ SYSCALL(NR_getrusage, getrusage)
 	struct proc *p = t->proc;
 	i64 who = (i64)a0;
 	struct usage u = {0};
-	/* This run in user mode so far counts as user time (it is counted when it ends). */
-	u64 now = tsc_ns() - t->run_start;
 	if (who == 0) { /* RUSAGE_SELF */
-		proc_usage(p, &u);
-		u.utime_ns += now;
+		proc_usage_now(t, &u);
 	} else if (who == 1) { /* RUSAGE_THREAD: its own, with the process's size */
 		proc_usage(p, &u);
 		u64 rss = u.maxrss_pages;
 		u = t->ru;
 		u.maxrss_pages = rss;
-		u.utime_ns += now;
+		u.utime_ns += thread_run_so_far(t);
 	} else if (who == -1) { /* RUSAGE_CHILDREN */
 		spin_lock(&proc_tree_lock);
 		u = p->cru;

@@ -88,13 +88,12 @@ static long clock_now(u64 clk, u64 *ns)
 	case CLOCK_THREAD_CPUTIME_ID: {
 		/* What is counted, and this run in user mode so far (counted when it ends). */
 		struct thread *t = current_thread();
-		u64 now = tsc_ns() - t->run_start;
 		if (clk == CLOCK_THREAD_CPUTIME_ID) {
-			*ns = t->ru.utime_ns + t->ru.stime_ns + now;
+			*ns = t->ru.utime_ns + t->ru.stime_ns + thread_run_so_far(t);
 		} else {
 			struct usage u;
-			proc_usage(t->proc, &u);
-			*ns = u.utime_ns + u.stime_ns + now;
+			proc_usage_now(t, &u);
+			*ns = u.utime_ns + u.stime_ns;
 		}
 		return 0;
 	}
