@@ -11,7 +11,10 @@ for conf in "1 on" "4 on" "1 off" "4 off"; do
 	out=$("$top/tools/ferry-run" --smp "$1" --timeout 600 --append "preempt=$2" -- \
 		/bin/sh -c '/bin/runtests -t 120 /tests' 2>&1)
 	rc=$?
-	echo "$out" | grep -E "^(PASS|FAIL|not ok|runtests:)|ferry-run:" | grep -v "^PASS"
+	# A failed test's own last lines, so a hang shows where it hung.
+	echo "$out" | awk '/^== /{n=0} {buf[n++ % 20]=$0}
+		/^FAIL /{for (i = (n > 20 ? n - 20 : 0); i < n; i++) print "    | " buf[i % 20]}'
+	echo "$out" | grep -E "^(FAIL|not ok)|ferry-run:"
 	echo "$out" | grep -E "^runtests:"
 	if [ $rc -ne 0 ]; then
 		echo "FAILED with status $rc ($1 CPUs, preempt=$2)"

@@ -355,17 +355,22 @@ int proc_spawn_init(const char *path, char *const argv[], char *const envp[])
 	return (int)p->pid;
 }
 
-/* Make a thread notice a kill or signal soon: wake it if parked, interrupt it if running. */
+/*
+ * Make a thread notice a kill, signal or stop soon: wake it if parked,
+ * interrupt it if it runs user code on another core. A running thread may
+ * be in the kernel on its way to park (pause, a wait, park_if_stopped)
+ * after it last looked: task_wake marks it TASK_NOTIFIED, so the executor
+ * polls it again instead of leaving it parked with the news unseen.
+ */
 void thread_kick(struct thread *t)
 {
+	task_wake(&t->task);
 	u32 s = __atomic_load_n(&t->task.state, __ATOMIC_ACQUIRE);
-	if (s == TASK_RUNNING || s == TASK_NOTIFIED) {
+	if (s == TASK_NOTIFIED) {
 		u32 home = __atomic_load_n(&t->task.home, __ATOMIC_RELAXED);
 		if (home != this_cpu()->index)
 			ipi_send(cpus[home]->apic_id, VEC_WAKE);
-		return;
 	}
-	task_wake(&t->task);
 }
 
 void proc_exit_all(struct proc *p, int status)

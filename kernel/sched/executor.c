@@ -187,8 +187,9 @@ void task_wake(struct task *t)
 static void run(struct cpu *c, struct task *t)
 {
 	struct executor *e = &c->exec;
-	__atomic_store_n(&t->state, TASK_RUNNING, __ATOMIC_RELEASE);
+	/* home first: a waker that sees TASK_RUNNING knows where to send its IPI. */
 	__atomic_store_n(&t->home, c->index, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->state, TASK_RUNNING, __ATOMIC_RELEASE);
 	e->current = t;
 	t->polls++; /* times chosen to run, this one included */
 	u64 start = tsc_ns();

@@ -2,8 +2,8 @@
  * Job control: SIGSTOP, SIGTSTP and SIGCONT; wait4 with WUNTRACED and
  * WCONTINUED, waitid with WSTOPPED; SIGCHLD for stops (and SA_NOCLDSTOP);
  * every thread of a stopped process stops; a sleep interrupted by a stop
- * goes on after SIGCONT; SIGKILL ends a stopped process; a handled
- * SIGTSTP does not stop.
+ * goes on after SIGCONT; SIGKILL ends a stopped process, even one whose
+ * threads are still stopping; a handled SIGTSTP does not stop.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -198,6 +198,30 @@ static void check_handled_stop(void)
 	close(pfd[1]);
 }
 
+/*
+ * SIGKILL right after the stop is reported: the child's second thread may
+ * still be on its way to park. The kill must reach it there too.
+ */
+static void check_kill_as_it_stops(void)
+{
+	enum { ROUNDS = 40 };
+	int i, st, stuck = 0;
+	for (i = 0; i < ROUNDS && !stuck; i++) {
+		pid_t pid = spinner(1);
+		kill(pid, SIGSTOP);
+		waitpid(pid, &st, WUNTRACED);
+		kill(pid, SIGKILL);
+		int64_t t0 = now_ns();
+		while (waitpid(pid, &st, WNOHANG) == 0 && !stuck) {
+			sleep_ms(1);
+			stuck = now_ns() - t0 > 5000000000LL;
+		}
+	}
+	if (stuck)
+		t_note("round %d: the child was still there 5 s after SIGKILL", i);
+	CHECK(!stuck, "%d stopped children killed at once each died", ROUNDS);
+}
+
 int main(void)
 {
 	counters = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -205,5 +229,6 @@ int main(void)
 	check_sigchld();
 	check_sleep_goes_on();
 	check_handled_stop();
+	check_kill_as_it_stops();
 	return t_done();
 }

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <stdint.h>
 #include <time.h>
@@ -303,11 +304,59 @@ static void check_thread_signals(void)
 	signal(SIGUSR2, SIG_DFL);
 }
 
+static volatile unsigned *pause_acks; /* shared with the pausing child */
+
+static void on_usr1_ack(int sig)
+{
+	(*pause_acks)++;
+}
+
+/*
+ * The sender waits for each signal's handler before it sends the next, so
+ * most signals arrive just as the child goes back into pause(): after its
+ * look for pending signals, before it parks. A signal lost there leaves
+ * the child parked for good.
+ */
+static void check_pause_race(void)
+{
+	enum { ROUNDS = 3000 };
+	pause_acks = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(pause_acks != MAP_FAILED, "mmap shared page");
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGUSR1, on_usr1_ack);
+		*pause_acks = 1; /* ready */
+		for (;;)
+			pause();
+	}
+	unsigned i;
+	int stuck = 0;
+	struct timespec t0, t1;
+	while (*pause_acks == 0)
+		sched_yield();
+	for (i = 1; i <= ROUNDS && !stuck; i++) {
+		kill(pid, SIGUSR1);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while (*pause_acks <= i && !stuck) {
+			sched_yield();
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			stuck = t1.tv_sec - t0.tv_sec > 5;
+		}
+	}
+	if (stuck)
+		t_note("signal %u went unhandled for 5 s", i - 1);
+	CHECK(!stuck, "%d signals to a child in pause() each ran its handler", ROUNDS);
+	kill(pid, SIGKILL);
+	t_wait(pid);
+	munmap((void *)pause_acks, 4096);
+}
+
 int main(void)
 {
 	check_faults();
 	check_kill();
 	check_handlers();
 	check_thread_signals();
+	check_pause_race();
 	return t_done();
 }
