@@ -390,63 +390,6 @@ void proc_exit_all(struct proc *p, int status)
 	spin_unlock(&p->lock);
 }
 
-/*
- * The parent hears of a child's stop or continue: SIGCHLD (unless it asked
- * for none with SA_NOCLDSTOP) with the state in last_child_status, and a
- * wake for wait4. Caller holds proc_tree_lock.
- */
-static void notify_parent_stop(struct proc *p, int status)
-{
-	struct proc *parent = p->parent;
-	if (!parent)
-		return;
-	if (!(parent->sigactions[SIGCHLD - 1].flags & SA_NOCLDSTOP)) {
-		__atomic_store_n(&parent->last_child_pid, p->pid, __ATOMIC_RELAXED);
-		__atomic_store_n(&parent->last_child_status, status, __ATOMIC_RELAXED);
-		signal_send_proc(parent, SIGCHLD);
-	}
-	waitq_wake_all(&parent->child_exit);
-}
-
-void proc_stop(struct proc *p, int sig)
-{
-	spin_lock(&proc_tree_lock);
-	if (!p->stopped && !__atomic_load_n(&p->exiting, __ATOMIC_ACQUIRE)) {
-		p->stop_sig = (u8)sig;
-		p->wait_report = REPORT_STOPPED;
-		__atomic_store_n(&p->stopped, true, __ATOMIC_RELEASE);
-		notify_parent_stop(p, (sig << 8) | 0x7f);
-		/* The other threads stop at their next look (thread_poll, return_to_user). */
-		spin_lock(&p->lock);
-		struct list_node *pos;
-		list_for_each(pos, &p->threads)
-			thread_kick(container_of(pos, struct thread, proc_node));
-		spin_unlock(&p->lock);
-	}
-	spin_unlock(&proc_tree_lock);
-}
-
-void proc_continue_locked(struct proc *p)
-{
-	/* SIGCONT cancels stops still pending, as a stop cancels a pending SIGCONT. */
-	u64 stops = SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU);
-	__atomic_fetch_and(&p->sig_pending, ~stops, __ATOMIC_ACQ_REL);
-	spin_lock(&p->lock);
-	struct list_node *pos;
-	list_for_each(pos, &p->threads)
-	{
-		struct thread *t = container_of(pos, struct thread, proc_node);
-		__atomic_fetch_and(&t->sig_pending, ~stops, __ATOMIC_ACQ_REL);
-	}
-	spin_unlock(&p->lock);
-	if (!__atomic_load_n(&p->stopped, __ATOMIC_ACQUIRE))
-		return;
-	p->wait_report = REPORT_CONTINUED;
-	__atomic_store_n(&p->stopped, false, __ATOMIC_RELEASE);
-	waitq_wake_all(&p->cont_wait); /* parkers check stopped under its lock: no lost wake */
-	notify_parent_stop(p, 0xffff);
-}
-
 static bool auto_reap(struct proc *parent)
 {
 	struct k_sigaction *a = &parent->sigactions[SIGCHLD - 1];
@@ -487,7 +430,9 @@ static void proc_finish(struct proc *p, int status)
 		__atomic_store_n(&c->ppid, init_proc->pid, __ATOMIC_RELAXED);
 		list_push_back(&init_proc->children, &c->sibling);
 		orphan_zombies |= c->state == PROC_ZOMBIE;
+		jobctl_reparented_locked(c, p);
 	}
+	jobctl_exit_locked(p);
 	struct proc *parent = p->parent;
 	u32 pid = p->pid;
 	p->exit_status = status;

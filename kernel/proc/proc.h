@@ -119,6 +119,10 @@ enum { REPORT_NONE, REPORT_STOPPED, REPORT_CONTINUED };
 void proc_stop(struct proc *p, int sig);
 /* SIGCONT sent to p: it runs again if stopped. Caller holds proc_tree_lock. */
 void proc_continue_locked(struct proc *p);
+/* Exit of p, under proc_tree_lock (jobctl.c): groups it orphans with a stopped
+ * member get SIGHUP and SIGCONT. Once per child moved to init, then once for p. */
+void jobctl_reparented_locked(struct proc *c, struct proc *p);
+void jobctl_exit_locked(struct proc *p);
 
 enum leave_reason { LEAVE_PARK = 1, LEAVE_YIELD, LEAVE_EXIT };
 

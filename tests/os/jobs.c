@@ -3,7 +3,8 @@
  * WCONTINUED, waitid with WSTOPPED; SIGCHLD for stops (and SA_NOCLDSTOP);
  * every thread of a stopped process stops; a sleep interrupted by a stop
  * goes on after SIGCONT; SIGKILL ends a stopped process, even one whose
- * threads are still stopping; a handled SIGTSTP does not stop.
+ * threads are still stopping; a handled SIGTSTP does not stop; an exit that
+ * orphans a process group with a stopped member sends it SIGHUP and SIGCONT.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -222,6 +223,67 @@ static void check_kill_as_it_stops(void)
 	CHECK(!stuck, "%d stopped children killed at once each died", ROUNDS);
 }
 
+static volatile int *orphan_log; /* shared: the signals the grandchild took, in order */
+
+static void log_signal(int sig)
+{
+	int n = orphan_log[0];
+	if (n < 8)
+		orphan_log[1 + n] = sig;
+	orphan_log[0] = n + 1;
+}
+
+/*
+ * A middle process in a new session starts a grandchild in a group of its
+ * own (stopped, or asleep), then exits: the grandchild's group is
+ * orphaned. POSIX: a newly orphaned group with a stopped member gets
+ * SIGHUP, then SIGCONT; a group with none stopped gets nothing.
+ */
+static void orphan_group(int stop)
+{
+	memset((void *)orphan_log, 0, 64);
+	pid_t mid = fork();
+	if (mid == 0) {
+		setsid();
+		pid_t g = fork();
+		if (g == 0) {
+			setpgid(0, 0);
+			signal(SIGHUP, log_signal);
+			signal(SIGCONT, log_signal);
+			orphan_log[12] = 1; /* ready */
+			if (stop)
+				raise(SIGSTOP);
+			else
+				sleep_ms(300);
+			orphan_log[13] = 1; /* done */
+			_exit(0);
+		}
+		int st;
+		if (stop)
+			waitpid(g, &st, WUNTRACED);
+		else
+			while (!orphan_log[12])
+				sleep_ms(1);
+		_exit(0); /* the grandchild's group is orphaned now */
+	}
+	int st;
+	waitpid(mid, &st, 0);
+	int64_t t0 = now_ns();
+	while (!orphan_log[13] && now_ns() - t0 < 5000000000LL)
+		sleep_ms(5);
+	if (stop)
+		/* Both pending at once: which handler runs first is not specified. */
+		CHECK(orphan_log[13] && orphan_log[0] == 2 &&
+			      orphan_log[1] + orphan_log[2] == SIGHUP + SIGCONT &&
+			      (orphan_log[1] == SIGHUP || orphan_log[2] == SIGHUP),
+		      "a stopped process whose group is orphaned gets SIGHUP and SIGCONT "
+		      "(%d signals: %d %d)",
+		      orphan_log[0], orphan_log[1], orphan_log[2]);
+	else
+		CHECK(orphan_log[13] && orphan_log[0] == 0,
+		      "an orphaned group with nobody stopped gets no signal (%d)", orphan_log[0]);
+}
+
 int main(void)
 {
 	counters = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -230,5 +292,8 @@ int main(void)
 	check_sleep_goes_on();
 	check_handled_stop();
 	check_kill_as_it_stops();
+	orphan_log = (volatile int *)counters + 16;
+	orphan_group(1);
+	orphan_group(0);
 	return t_done();
 }
