@@ -28,9 +28,9 @@
 #include "proc/proc.h"
 #include "sched/executor.h"
 #include "sched/selftest_async.h"
+#include "sys/clock.h"
 #include "sys/syscall.h"
 
-void rtc_init(void);
 void proc_traps_init(void);
 void futex_init(void);
 

@@ -13,6 +13,7 @@
  * Lock order: fs->lock, then an inode's lock, then the cache's.
  */
 #include "fs/ext2_impl.h"
+#include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "mm/kheap.h"
@@ -29,16 +30,16 @@ static void bcache_get_ref(struct bbuf *b)
 }
 
 /*
- * Wall-clock time for inode stamps. Until Ferry has a real-time clock,
- * vfs_now() counts from boot; then time goes on from the file system's
- * last write time (mke2fs sets it), so stamps stay plausible and a
+ * Wall-clock time for inode stamps. A machine without a set real-time
+ * clock reads a time before the file system's last write (mke2fs sets
+ * it): then time goes on from that write, so stamps stay plausible and a
  * deleted inode's dtime is never mistaken by e2fsck for an orphan-list link.
  */
 static struct kts ext2_now(struct ext2_fs *fs)
 {
 	struct kts t = vfs_now();
 	if (t.sec < (i64)fs->time_base)
-		t.sec += fs->time_base;
+		t.sec = (i64)fs->time_base + (i64)(tsc_ns() / 1000000000UL);
 	return t;
 }
 

@@ -15,15 +15,8 @@
 #include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
+#include "sys/clock.h"
 
-/*
- * Inode times count from boot until a real-time clock exists (then pass
- * its CLOCK_REALTIME reader to vfs_set_clock instead).
- */
-static u64 boot_clock_ns(void)
-{
-	return tsc_ns();
-}
 
 static void unpack_modules(struct inode *root)
 {
@@ -78,7 +71,7 @@ static void mount_at(struct inode *root, const char *path, u32 mode, struct supe
 
 void vfs_init(void)
 {
-	vfs_set_clock(boot_clock_ns);
+	vfs_set_clock(realtime_ns); /* inode times are CLOCK_REALTIME */
 	struct superblock *rootfs = ramfs_create("rootfs");
 	if (!rootfs)
 		panic("vfs: no memory for the root file system");

@@ -8,6 +8,7 @@
 #include "proc/proc.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
+#include "sys/clock.h"
 #include "sys/syscall.h"
 
 #define CLOCK_REALTIME 0

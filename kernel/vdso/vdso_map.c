@@ -11,9 +11,9 @@
 #include "mm/layout.h"
 #include "arch/x86_64/time.h"
 #include "lib/kernel.h"
+#include "sys/clock.h"
 
 extern const u8 vdso_image[], vdso_image_end[];
-u64 realtime_epoch_ns(void);
 
 static paddr_t frames[2]; /* [I] data page, image page */
 
