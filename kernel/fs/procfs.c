@@ -414,7 +414,7 @@ static int snap_proc(u32 pid, struct psnap *s, struct domain **dom)
 		s->nthreads = p->nthreads;
 		if (!list_empty(&p->threads)) {
 			struct thread *t = container_of(p->threads.next, struct thread, proc_node);
-			s->state = thread_state(t);
+			s->state = __atomic_load_n(&p->stopped, __ATOMIC_RELAXED) ? 'T' : thread_state(t);
 			s->last_cpu = __atomic_load_n(&t->task.home, __ATOMIC_RELAXED);
 		}
 		d = p->dom;
@@ -455,6 +455,8 @@ static const char *state_name(char c)
 		return "running";
 	case 'Z':
 		return "zombie";
+	case 'T':
+		return "stopped";
 	default:
 		return "sleeping";
 	}

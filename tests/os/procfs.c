@@ -2,9 +2,9 @@
  * procfs: what ps, top, free and mount read from /proc, checked against
  * the calls that tell the same facts (getpid, getppid, argv...): stat and
  * status of this process, cmdline, maps, exe and self, the directory of
- * pids, meminfo, uptime, loadavg, stat, mounts, a zombie's state, and a
- * pid that does not exist; /proc/sys/vm/drop_caches takes 1 to 4 and
- * nothing else.
+ * pids, meminfo, uptime, loadavg, stat, mounts, a zombie's and a stopped
+ * process's state, and a pid that does not exist; /proc/sys/vm/drop_caches
+ * takes 1 to 4 and nothing else.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -215,6 +215,23 @@ static void check_gone(void)
 	if (dfd >= 0)
 		(void)!read(dfd, &c, 1); /* Linux: ESRCH; Ferry: the text made at open. Never a crash. */
 	close(dfd);
+
+	pid = fork();
+	if (pid == 0)
+		for (;;)
+			pause();
+	int st;
+	kill(pid, SIGSTOP);
+	waitpid(pid, &st, WUNTRACED);
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	state = '?';
+	if (slurp(path) > 0 && strrchr(text, ')'))
+		sscanf(strrchr(text, ')') + 1, " %c", &state);
+	CHECK(state == 'T', "a stopped child is T in its stat (%c)", state);
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	CHECK(slurp(path) > 0 && strstr(text, "State:\tT (stopped)"), "and in its status");
+	kill(pid, SIGKILL);
+	t_wait(pid);
 }
 
 /* One write to /proc/sys/vm/drop_caches from offset 0 (O_TRUNC as a shell's >); its result. */
