@@ -95,7 +95,7 @@ struct proc {
 	struct fdtable *files;      /* [owner thread] */
 	struct inode *cwd;          /* [owner thread] */
 	u32 umask;
-	u32 tickets;                /* lottery tickets for its threads */
+	u32 tickets;                /* [lock] lottery tickets for its threads (sys_priority.c) */
 	char name[PROC_NAME_MAX];   /* [owner thread] */
 	char exe[128];              /* [owner thread] path of the executable */
 	char *cmdline;              /* [lock] argv, NUL-separated (kmalloc'd), or NULL */

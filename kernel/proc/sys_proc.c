@@ -1,6 +1,6 @@
 /*
  * Process system calls: fork, vfork, clone, execve, exit, wait, process
- * groups, and Ferry's own spawn and settickets.
+ * groups, and Ferry's own spawn.
  */
 #include "fs/bcache.h"
 #include "proc/proc.h"
@@ -594,22 +594,4 @@ SYSCALL(SYS_spawn, spawn)
 	u32 pid = c->pid;
 	thread_start(ct);
 	return pid;
-}
-
-SYSCALL(SYS_settickets, settickets)
-{
-	i64 n = (i64)a0;
-	if (n < 1 || n > 1000000)
-		return -EINVAL;
-	struct proc *p = self();
-	spin_lock(&p->lock);
-	p->tickets = (u32)n;
-	struct list_node *pos;
-	list_for_each(pos, &p->threads)
-	{
-		struct thread *t = container_of(pos, struct thread, proc_node);
-		__atomic_store_n(&t->task.tickets, (u32)n, __ATOMIC_RELAXED);
-	}
-	spin_unlock(&p->lock);
-	return 0;
 }

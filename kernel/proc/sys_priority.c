@@ -1,0 +1,133 @@
+/*
+ * Scheduling priority: Ferry's settickets, and Linux's nice values
+ * (getpriority/setpriority, what nice, renice and top use) mapped onto
+ * the same lottery tickets. A process's tickets (p->tickets, under
+ * p->lock) are the one truth; its nice value is read back from them.
+ *
+ * Nice 0 holds TASK_DEFAULT_TICKETS; each step down gives 1.25 times the
+ * tickets, each step up 1/1.25, as a nice step is about a 10% share of the
+ * processor on Linux. Nice -20 holds about 87 times the default, nice 19
+ * one ticket.
+ */
+#include "proc/proc.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+#include "sys/syscall.h"
+#include "uapi/ferry.h"
+
+#define PRIO_PROCESS 0
+#define PRIO_PGRP 1
+#define PRIO_USER 2
+#define NICE_MIN (-20)
+#define NICE_MAX 19
+
+static u32 nice_to_tickets(int nice)
+{
+	u64 t = (u64)TASK_DEFAULT_TICKETS << 16; /* 16.16 fixed point */
+	for (int i = 0; i < (nice < 0 ? -nice : nice); i++)
+		t = nice < 0 ? t * 5 / 4 : t * 4 / 5;
+	t = (t + (1 << 15)) >> 16;
+	return t ? (u32)t : 1;
+}
+
+/* The nice value whose tickets are nearest n (by ratio: the lottery's odds). */
+static int tickets_to_nice(u32 n)
+{
+	int best = 0;
+	u64 best_err = ~0ULL;
+	for (int nice = NICE_MIN; nice <= NICE_MAX; nice++) {
+		u64 t = nice_to_tickets(nice);
+		/* |log(n/t)| compares as max(n,t)/min(n,t), in 16.16 */
+		u64 err = (MAX(n, t) << 16) / MIN(n, t);
+		if (err < best_err)
+			best_err = err, best = nice;
+	}
+	return best;
+}
+
+static void set_tickets(struct proc *p, u32 n)
+{
+	spin_lock(&p->lock);
+	p->tickets = n;
+	struct list_node *pos;
+	list_for_each(pos, &p->threads)
+	{
+		struct thread *t = container_of(pos, struct thread, proc_node);
+		/* A thread already queued keeps its old draw weight until it next waits. */
+		__atomic_store_n(&t->task.tickets, n, __ATOMIC_RELAXED);
+	}
+	spin_unlock(&p->lock);
+}
+
+SYSCALL(SYS_settickets, settickets)
+{
+	i64 n = (i64)a0;
+	if (n < 1 || n > 1000000)
+		return -EINVAL;
+	set_tickets(current_thread()->proc, (u32)n);
+	return 0;
+}
+
+/* Does p fall under (which, who)? Everyone is root: PRIO_USER matches uid 0 only. */
+static bool selected(struct proc *p, int which, u32 who, struct proc *me)
+{
+	if (p->state != PROC_ALIVE)
+		return false;
+	switch (which) {
+	case PRIO_PROCESS:
+		return p->pid == (who ? who : me->pid);
+	case PRIO_PGRP:
+		return p->pgid == (who ? who : me->pgid);
+	default: /* PRIO_USER */
+		return who == 0;
+	}
+}
+
+/*
+ * Visit the processes (which, who) names, under proc_tree_lock; -ESRCH if
+ * none. Set: give each tickets; get: the highest priority (lowest nice)
+ * among them.
+ */
+static long for_selected(int which, u32 who, bool set, u32 tickets, int *nice_out)
+{
+	if (which != PRIO_PROCESS && which != PRIO_PGRP && which != PRIO_USER)
+		return -EINVAL;
+	struct proc *me = current_thread()->proc;
+	int found = 0, nice = NICE_MAX;
+	spin_lock(&proc_tree_lock);
+	/* One process by pid needs no walk over the table. */
+	u32 from = 1, to = PID_MAX;
+	if (which == PRIO_PROCESS)
+		from = who ? who : me->pid, to = from < PID_MAX ? from + 1 : from;
+	for (u32 i = from; i < to; i++) {
+		struct proc *p = proc_find(i);
+		if (!p || !selected(p, which, who, me))
+			continue;
+		found++;
+		if (set)
+			set_tickets(p, tickets);
+		else
+			nice = MIN(nice, tickets_to_nice(__atomic_load_n(&p->tickets, __ATOMIC_RELAXED)));
+	}
+	spin_unlock(&proc_tree_lock);
+	if (!found)
+		return -ESRCH;
+	if (nice_out)
+		*nice_out = nice;
+	return 0;
+}
+
+/* The kernel's getpriority returns 20 - nice (1..40), never negative; libc turns it back. */
+SYSCALL(NR_getpriority, getpriority)
+{
+	int nice;
+	long r = for_selected((int)a0, (u32)a1, false, 0, &nice);
+	return r < 0 ? r : 20 - nice;
+}
+
+SYSCALL(NR_setpriority, setpriority)
+{
+	int nice = (int)a2;
+	nice = nice < NICE_MIN ? NICE_MIN : nice > NICE_MAX ? NICE_MAX : nice; /* clamped, as Linux does */
+	return for_selected((int)a0, (u32)a1, true, nice_to_tickets(nice), NULL);
+}
