@@ -6,6 +6,7 @@
  * its own lock (existence, emptiness) and the change itself.
  */
 #include "fs/vfs.h"
+#include "ipc/pipe.h"
 #include "mm/kheap.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -55,8 +56,10 @@ int vfs_open_inode(struct inode *ip, int flags, struct file **out)
 		if (!ops)
 			return -ENXIO;
 		break;
+	case S_IFIFO:
+		return fifo_open(ip, fmode, (u32)flags, out);
 	default:
-		/* Block devices, FIFOs and sockets have no driver yet. */
+		/* Block devices and sockets have no driver yet. */
 		return -ENXIO;
 	}
 	if ((flags & O_TRUNC) && S_ISREG(ip->mode)) {

@@ -2,6 +2,8 @@
 #include "fs/fsproc.h"
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
+#include "ipc/pipe.h"
+#include "proc/proc.h"
 #include "mm/kheap.h"
 #include "sys/syscall.h"
 #include "lib/errno.h"
@@ -33,6 +35,8 @@ static long do_open(int dirfd, u64 upath, int flags, u32 mode)
 	if (r < 0)
 		file_put(f);
 out:
+	if (r != -ERESTART_PARK)
+		fifo_abandon(current_thread()); /* a FIFO open parked earlier, if this call ended elsewhere */
 	kfree(path);
 	return r;
 }

@@ -38,6 +38,7 @@ struct file;
 struct poll_set;
 struct superblock;
 struct domain;
+struct pipe;
 
 struct kts {
 	i64 sec;
@@ -106,6 +107,7 @@ struct inode {
 	const struct inode_ops *ops; /* [I] */
 	struct superblock *sb;     /* [I] */
 	void *priv;                /* [I] the file system's */
+	struct pipe *fifo;         /* [i] a FIFO's pipe while it is open (ipc/fifo.c) */
 };
 
 /* What statfs reports of a file system with a size of its own, in bsize blocks. */

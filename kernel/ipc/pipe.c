@@ -1,5 +1,6 @@
-/* Pipes: the ring, blocking and non-blocking I/O, EOF and EPIPE, pipe2(2). */
+/* Pipes: the ring, blocking and non-blocking I/O, EOF and EPIPE, pipe2(2); FIFOs share the ring (fifo.c). */
 #include "ipc/pipe.h"
+#include "ipc/pipe_impl.h"
 #include "fs/abi.h"
 #include "fs/fdtable.h"
 #include "fs/fsproc.h"
@@ -18,23 +19,43 @@
 #define PIPE_SIZE (64 * 1024)
 #define PIPE_BUF 4096 /* writes up to this size are atomic (POSIX) */
 
-struct pipe {
-	struct inode inode;    /* S_IFIFO, for fstat; freed with the pipe */
-	struct spinlock lock;
-	u8 *buf;               /* [I] PIPE_SIZE bytes */
-	u64 rpos, wpos;        /* [lock] bytes ever read / written: used = wpos - rpos */
-	u32 readers, writers;  /* [lock] open ends */
-	struct waitq readq;    /* readers waiting for data */
-	struct waitq writeq;   /* writers waiting for room */
+/* pipe(2)'s pipe: its own inode (S_IFIFO, for fstat), freed with the pipe. */
+struct pipe_inode {
+	struct inode inode;
+	struct pipe *pipe;
 };
 
 static struct superblock pipefs = {.fstype = "pipefs"};
 
-static void pipe_evict(struct inode *ip)
+struct pipe *pipe_new(struct inode *fifo)
 {
-	struct pipe *p = container_of(ip, struct pipe, inode);
+	struct pipe *p = knew(struct pipe);
+	if (!p)
+		return NULL;
+	p->buf = kmalloc(PIPE_SIZE);
+	if (!p->buf) {
+		kfree(p);
+		return NULL;
+	}
+	p->lock = (struct spinlock)SPINLOCK_INIT;
+	waitq_init(&p->readq);
+	waitq_init(&p->writeq);
+	waitq_init(&p->openq);
+	p->fifo = fifo;
+	return p;
+}
+
+void pipe_free(struct pipe *p)
+{
 	kfree(p->buf);
 	kfree(p);
+}
+
+static void pipe_evict(struct inode *ip)
+{
+	struct pipe_inode *pi = container_of(ip, struct pipe_inode, inode);
+	pipe_free(pi->pipe);
+	kfree(pi);
 }
 
 static const struct inode_ops pipe_inode_ops = {.evict = pipe_evict};
@@ -140,18 +161,34 @@ static ssize_t pipe_write(struct file *f, struct uio *u, u64 *pos)
 	return (ssize_t)done;
 }
 
-static void pipe_release(struct file *f)
+void pipe_end_gone(struct pipe *p, u32 fmode)
 {
-	struct pipe *p = f->priv;
+	struct inode *ip = p->fifo;
+	if (ip)
+		spin_lock(&ip->lock); /* fifo_open finds the pipe under it */
 	spin_lock(&p->lock);
-	if (f->fmode & FMODE_READ)
+	if (fmode & FMODE_READ)
 		p->readers--;
-	if (f->fmode & FMODE_WRITE)
+	if (fmode & FMODE_WRITE)
 		p->writers--;
+	bool last = ip && !p->readers && !p->writers;
+	if (last)
+		ip->fifo = NULL; /* as on Linux, what nobody read goes with the last end */
 	spin_unlock(&p->lock);
+	if (ip)
+		spin_unlock(&ip->lock);
+	if (last) {
+		pipe_free(p); /* no end open: nobody waits on it */
+		return;
+	}
 	/* The other end sees EOF or EPIPE. */
 	waitq_wake_all(&p->readq);
 	waitq_wake_all(&p->writeq);
+}
+
+static void pipe_release(struct file *f)
+{
+	pipe_end_gone(f->priv, f->fmode);
 }
 
 static u32 pipe_poll(struct file *f, struct poll_set *pw)
@@ -178,7 +215,7 @@ static u32 pipe_poll(struct file *f, struct poll_set *pw)
 	return m;
 }
 
-static const struct file_ops pipe_file_ops = {
+const struct file_ops pipe_file_ops = {
 	.read = pipe_read,
 	.write = pipe_write,
 	.release = pipe_release,
@@ -187,25 +224,21 @@ static const struct file_ops pipe_file_ops = {
 
 int pipe_create(u32 flags, struct file *out[2])
 {
-	struct pipe *p = knew(struct pipe);
-	if (!p)
-		return -ENFILE;
-	p->buf = kmalloc(PIPE_SIZE);
-	if (!p->buf) {
-		kfree(p);
+	struct pipe_inode *pi = knew(struct pipe_inode);
+	struct pipe *p = pi ? pipe_new(NULL) : NULL;
+	if (!p) {
+		kfree(pi);
 		return -ENFILE;
 	}
-	p->lock = (struct spinlock)SPINLOCK_INIT;
-	waitq_init(&p->readq);
-	waitq_init(&p->writeq);
+	pi->pipe = p;
 	if (!pipefs.dev)
 		pipefs.dev = vfs_anon_dev();
-	inode_init(&p->inode, &pipefs, S_IFIFO | 0600, &pipe_inode_ops);
+	inode_init(&pi->inode, &pipefs, S_IFIFO | 0600, &pipe_inode_ops);
 	p->readers = p->writers = 1;
 	u32 st = flags & O_NONBLOCK;
-	out[0] = file_alloc(&p->inode, FMODE_READ | FMODE_STREAM, O_RDONLY | st, &pipe_file_ops);
-	out[1] = file_alloc(&p->inode, FMODE_WRITE | FMODE_STREAM, O_WRONLY | st, &pipe_file_ops);
-	inode_put(&p->inode); /* the files hold it now */
+	out[0] = file_alloc(&pi->inode, FMODE_READ | FMODE_STREAM, O_RDONLY | st, &pipe_file_ops);
+	out[1] = file_alloc(&pi->inode, FMODE_WRITE | FMODE_STREAM, O_WRONLY | st, &pipe_file_ops);
+	inode_put(&pi->inode); /* the files hold it now */
 	if (!out[0] || !out[1]) {
 		/* Drop what was made; the last release frees the pipe. */
 		if (out[0])

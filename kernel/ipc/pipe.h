@@ -1,5 +1,6 @@
 /*
- * Pipes (pipe(7)): a 64 KiB ring shared by a read end and a write end.
+ * Pipes (pipe(7)) and named pipes (fifo(7)): a 64 KiB ring shared by
+ * read ends and write ends.
  * Shared object: pipe.lock guards the ring and the counts of open ends;
  * readers and writers park on the pipe's own wait queues (invariant 2)
  * and a long write that parks midway keeps its progress (invariant 3).
@@ -12,3 +13,15 @@ struct file;
 
 /* A new pipe: out[0] reads, out[1] writes. flags: O_NONBLOCK. */
 int pipe_create(u32 flags, struct file *out[2]);
+
+struct inode;
+struct thread;
+
+/*
+ * Open the FIFO ip (fifo.c) with fmode (FMODE_READ and/or FMODE_WRITE)
+ * and the open flags: 0 and *out, -ERESTART_PARK while the other end has
+ * never been opened, or -errno.
+ */
+int fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out);
+/* A FIFO open that t parked in will not be re-run (a signal, an exit, another error). */
+void fifo_abandon(struct thread *t);

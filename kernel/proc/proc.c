@@ -8,6 +8,7 @@
 #include "fs/vfs.h"
 #include "fs/fsproc.h"
 #include "fs/poll.h"
+#include "ipc/pipe.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "arch/x86_64/apic.h"
@@ -465,6 +466,7 @@ void thread_finish(struct thread *t)
 		poll_set_free(t->poll_set);
 		t->poll_set = NULL;
 	}
+	fifo_abandon(t);
 	if (t->clear_child_tid) {
 		u32 zero = 0;
 		copy_to_domain(p->dom, t->clear_child_tid, &zero, sizeof zero);

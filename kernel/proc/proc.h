@@ -138,6 +138,8 @@ struct thread {
 	u64 saved_sig_mask;          /* ppoll/pselect6/sigsuspend: the caller's own mask */
 	bool restore_sigmask;        /* sig_mask is temporary: a handler's frame saves saved_sig_mask */
 	struct poll_set *poll_set;   /* poll/select: the waiters it is parked with */
+	struct file *fifo_pending;   /* a FIFO open parked for the other end: its file (ipc/fifo.c) */
+	u64 fifo_seen;               /* and the other end's count of opens when it began */
 	u64 sig_pending;             /* [a] thread-directed signals */
 	u64 altstack_sp, altstack_size;
 	u32 altstack_flags;

@@ -13,6 +13,7 @@
 #include "arch/x86_64/time.h"
 #include "lib/kernel.h"
 #include "sys/syscall.h"
+#include "ipc/pipe.h"
 
 enum dfl { TERM, CORE, IGNORE, STOP };
 
@@ -290,7 +291,8 @@ static void deliver_one(struct thread *t, struct trapframe *tf, int sig, const s
 			tf->rax = t->restart_progress ? t->restart_progress : (u64)-EINTR;
 			t->restart_progress = 0;
 		}
-		t->parked_nr = -1;
+		t->parked_nr = -1; /* the call starts afresh, if at all */
+		fifo_abandon(t);
 	}
 	if (!push_frame(t, tf, sig, &a, info)) {
 		pr_info("ferry: pid %u (%s): cannot write a signal frame for signal %d, killed\n",
