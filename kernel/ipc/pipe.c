@@ -1,4 +1,7 @@
-/* Pipes: the ring, blocking and non-blocking I/O, EOF and EPIPE, pipe2(2); FIFOs share the ring (fifo.c). */
+/*
+ * Pipes: the ring, blocking and non-blocking I/O, EOF and EPIPE, pipe2(2).
+ * Named pipes use the same ring (fifo.c).
+ */
 #include "ipc/pipe.h"
 #include "ipc/pipe_impl.h"
 #include "fs/abi.h"
