@@ -1,6 +1,6 @@
 #!/bin/bash
 # Busybox's procfs readers on Ferry, in one boot: ps, free, uptime, mount,
-# top -b -n 1, and df and /tmp, plus the bad input of /proc and mount(2)
+# top -b -n 1, and df, dmesg (syslog(2)) and /tmp, plus the bad input of /proc and mount(2)
 # as a shell sees it. Each tool's output is checked for the lines that
 # show it found what it reads in /proc. An /etc/rc is added too: init
 # runs it before the command.
@@ -15,6 +15,7 @@ echo "== uptime"; uptime
 echo "== mount"; mount
 echo "== top"; top -b -n 1
 echo "== df"; df /tmp
+echo "== dmesg"; dmesg | head -3; dmesg -r | head -1; dmesg -c >/dev/null; echo "cleared: $(dmesg | wc -c) bytes"
 echo "== tmp"; echo written >/tmp/f && cat /tmp/f && ls -ld /tmp
 echo "== bad"
 cat /proc/999999/stat 2>&1 || echo "cat status $?"
@@ -51,6 +52,9 @@ check "top's CPU line" top '^CPU: +[0-9]+% usr'
 check "top lists processes" top 'PID +PPID +USER +STAT +VSZ'
 check "top lists itself" top ' R .*top -b -n 1'
 check "df sees the tmpfs" df '^tmpfs +[1-9][0-9]+ '
+check "dmesg shows the boot messages the console left out (loglevel=0)" dmesg '^Ferry kernel booting$'
+check "dmesg -r shows their syslog level" dmesg '^<6>Ferry kernel booting$'
+check "dmesg -c clears the log" dmesg '^cleared: 0 bytes$'
 check "/tmp is writable, mode 1777" tmp '^drwxrwxrwt'
 check "a missing pid is ENOENT" bad "can't open '/proc/999999/stat': No such file or directory"
 check "an unknown file system type is ENODEV" bad 'No such device'

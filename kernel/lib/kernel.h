@@ -9,7 +9,7 @@
 
 enum log_level { LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
-extern int log_level; /* [I after boot] messages above it are dropped */
+extern int log_level; /* [a] messages above it stay off the console (syslog(2) sets it) */
 
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int klog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

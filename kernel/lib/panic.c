@@ -5,6 +5,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/cpu.h"
 #include "dev/console.h"
+#include "lib/logbuf.h"
 
 static volatile u32 panicking_cpu = ~0u;
 
@@ -28,6 +29,7 @@ void panic_begin(void)
 	    expected != me)
 		halt_forever(); /* another core is already reporting */
 	console_panic_mode();
+	logbuf_panic_mode();
 	if (panic_stop_others)
 		panic_stop_others();
 }

@@ -5,6 +5,7 @@
  */
 #include "lib/kernel.h"
 #include "dev/console.h"
+#include "lib/logbuf.h"
 
 int log_level = LOG_INFO;
 
@@ -155,13 +156,27 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 /*
  * A line is formatted into a stack buffer first so that it reaches the
  * console in one locked write and lines from different cores never mix.
+ * Every message goes to the kernel log (dmesg); the console shows those
+ * at log_level or more urgent.
  */
-int vkprintf(const char *fmt, va_list ap)
+static int vlog(int level, const char *fmt, va_list ap)
 {
+	/* The log speaks Linux's levels (syslog(2)): err 3, warning 4, notice 5, info 6, debug 7. */
+	static const u8 syslog_level[] = {[LOG_ERR] = 3, [LOG_WARN] = 4, [LOG_INFO] = 6,
+					  [LOG_DEBUG] = 7};
 	char line[512];
 	int n = vsnprintf(line, sizeof line, fmt, ap);
-	console_write(line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
+	size_t len = n < (int)sizeof line ? (size_t)n : sizeof line - 1;
+	logbuf_add(level < 0 ? 5 : syslog_level[level], line, len);
+	if (level <= __atomic_load_n(&log_level, __ATOMIC_RELAXED))
+		console_write(line, len);
 	return n;
+}
+
+/* kprintf's messages always show (panics, kills, self-tests, benchmarks): notices in the log. */
+int vkprintf(const char *fmt, va_list ap)
+{
+	return vlog(-1, fmt, ap);
 }
 
 int kprintf(const char *fmt, ...)
@@ -175,11 +190,9 @@ int kprintf(const char *fmt, ...)
 
 int klog(int level, const char *fmt, ...)
 {
-	if (level > log_level)
-		return 0;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vkprintf(fmt, ap);
+	int n = vlog(level, fmt, ap);
 	va_end(ap);
 	return n;
 }
