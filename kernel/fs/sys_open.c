@@ -3,7 +3,6 @@
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
 #include "ipc/pipe.h"
-#include "proc/proc.h"
 #include "mm/kheap.h"
 #include "sys/syscall.h"
 #include "lib/errno.h"
@@ -36,7 +35,7 @@ static long do_open(int dirfd, u64 upath, int flags, u32 mode)
 		file_put(f);
 out:
 	if (r != -ERESTART_PARK)
-		fifo_abandon(current_thread()); /* a FIFO open parked earlier, if this call ended elsewhere */
+		fifo_open_ended();
 	kfree(path);
 	return r;
 }

@@ -18,8 +18,11 @@
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
-/* Attach a new end to ip's pipe, making the pipe if none is open. */
-static int attach(struct inode *ip, u32 fmode, bool nonblock, struct pipe **out)
+/*
+ * Attach a new end to ip's pipe, making the pipe if none is open; *seen:
+ * the other side's count of opens, for the wait.
+ */
+static int attach(struct inode *ip, u32 fmode, bool nonblock, struct pipe **out, u64 *seen)
 {
 	spin_lock(&ip->lock);
 	struct pipe *p = ip->fifo;
@@ -46,6 +49,7 @@ static int attach(struct inode *ip, u32 fmode, bool nonblock, struct pipe **out)
 		p->readers++, p->reader_opens++;
 	if (fmode & FMODE_WRITE)
 		p->writers++, p->writer_opens++;
+	*seen = fmode == FMODE_READ ? p->writer_opens : p->reader_opens;
 	spin_unlock(&p->lock);
 	spin_unlock(&ip->lock);
 	waitq_wake_all(&p->openq); /* opens waiting for this end */
@@ -66,15 +70,19 @@ int fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out)
 	struct thread *t = current_thread();
 	if (!(fmode & (FMODE_READ | FMODE_WRITE)))
 		return -EINVAL;
-	struct file *f = t->fifo_pending;
-	t->fifo_pending = NULL;
+	if (!t)
+		flags |= O_NONBLOCK; /* a kernel task cannot park in a system call */
+	struct file *f = t ? t->fifo_pending : NULL;
+	if (t)
+		t->fifo_pending = NULL;
 	if (f && (!t->restarting || f->ip != ip)) {
 		file_put(f); /* not this open's: it resolved elsewhere */
 		f = NULL;
 	}
 	if (!f) {
 		struct pipe *p;
-		int r = attach(ip, fmode, flags & O_NONBLOCK, &p);
+		u64 seen;
+		int r = attach(ip, fmode, flags & O_NONBLOCK, &p, &seen);
 		if (r < 0)
 			return r;
 		f = file_alloc(ip, fmode | FMODE_STREAM, flags, &pipe_file_ops);
@@ -83,9 +91,8 @@ int fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out)
 			return -ENOMEM;
 		}
 		f->priv = p;
-		spin_lock(&p->lock);
-		t->fifo_seen = fmode == FMODE_READ ? p->writer_opens : p->reader_opens;
-		spin_unlock(&p->lock);
+		if (t)
+			t->fifo_seen = seen;
 	}
 	struct pipe *p = f->priv;
 	if (!(flags & O_NONBLOCK) && fmode != (FMODE_READ | FMODE_WRITE)) {
@@ -110,4 +117,11 @@ void fifo_abandon(struct thread *t)
 		file_put(t->fifo_pending);
 		t->fifo_pending = NULL;
 	}
+}
+
+void fifo_open_ended(void)
+{
+	struct thread *t = current_thread();
+	if (t)
+		fifo_abandon(t);
 }

@@ -23,5 +23,8 @@ struct thread;
  * never been opened, or -errno.
  */
 int fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out);
-/* A FIFO open that t parked in will not be re-run (a signal, an exit, another error). */
+/* A FIFO open that t parked in will not be re-run (a signal, an exit). */
 void fifo_abandon(struct thread *t);
+/* The caller's open call is over: a FIFO open it parked in earlier, if the restarted call
+ * ended elsewhere (another file, an error), is dropped. */
+void fifo_open_ended(void);
