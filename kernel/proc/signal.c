@@ -110,7 +110,7 @@ void signal_send_thread(struct thread *t, int sig)
 		proc_exit_all(t->proc, signal_exit_status(SIGKILL));
 		return;
 	}
-	if (sig != SIGCONT) /* SIGCONT: the caller continued the process (kill_thread) */
+	if (sig != SIGCONT) /* SIGCONT: the caller continues the process after (signal_tid) */
 		on_send(t->proc, sig);
 	if (signal_is_ignored(t->proc, sig))
 		return;
@@ -127,10 +127,16 @@ void signal_send_proc(struct proc *p, int sig)
 		proc_exit_all(p, signal_exit_status(SIGKILL));
 		return;
 	}
+	/*
+	 * Pending before on_send: a SIGCONT that continues p must be there
+	 * for its handler when p's threads run again.
+	 */
+	bool ignored = signal_is_ignored(p, sig);
+	if (!ignored)
+		__atomic_fetch_or(&p->sig_pending, SIGBIT(sig), __ATOMIC_ACQ_REL);
 	on_send(p, sig);
-	if (signal_is_ignored(p, sig))
+	if (ignored)
 		return;
-	__atomic_fetch_or(&p->sig_pending, SIGBIT(sig), __ATOMIC_ACQ_REL);
 	/* Any thread that does not block it will take it: wake them all. */
 	spin_lock(&p->lock);
 	struct list_node *pos;
@@ -630,13 +636,14 @@ static bool signal_tid(struct proc *p, u32 tid, int sig)
 		signal_send_proc(p, sig); /* the whole process dies */
 		return true;
 	}
-	if (sig == SIGCONT)
-		proc_continue_locked(p); /* it takes p's lock */
 	spin_lock(&p->lock);
 	struct thread *t = find_tid_locked(p, tid);
 	if (t)
 		signal_send_thread(t, sig);
 	spin_unlock(&p->lock);
+	/* After the signal is pending, so that its handler runs once the process goes on. */
+	if (sig == SIGCONT)
+		proc_continue_locked(p); /* it takes p's lock */
 	return true;
 }
 
