@@ -125,7 +125,11 @@ void thread_start(struct thread *t)
 	list_push_back(&p->threads, &t->proc_node);
 	p->nthreads++;
 	spin_unlock(&p->lock);
-	task_spawn(&t->task, -1);
+	/* A new thread runs where its creator may (sched_setaffinity(2): inherited). */
+	struct thread *creator = current_thread();
+	t->affinity = creator ? creator->affinity : 0;
+	thread_place(t);
+	task_spawn(&t->task, t->task.flags & TASK_PINNED ? (int)t->task.home : -1);
 }
 
 /* A new process with no memory, files or threads yet; parent may be NULL (init). */

@@ -140,6 +140,8 @@ struct thread {
 	struct poll_set *poll_set;   /* poll/select: the waiters it is parked with */
 	struct file *fifo_pending;   /* a FIFO open parked for the other end: its file (ipc/fifo.c) */
 	u64 fifo_seen;               /* and the other end's count of opens when it began */
+	u64 affinity;                /* [a] cores it may run on (sched_setaffinity); 0: all */
+	bool affinity_changed;       /* [a] another thread set affinity: follow it at the next poll */
 	u64 sig_pending;             /* [a] thread-directed signals */
 	u64 altstack_sp, altstack_size;
 	u32 altstack_flags;
@@ -258,6 +260,13 @@ static inline struct thread *syscall_thread(void)
 {
 	return container_of(this_cpu()->exec.current, struct thread, task);
 }
+
+/*
+ * Follow t->affinity (t is the running thread, or not yet started): pin it
+ * to a core its mask allows, this one if it can, or unpin it. True if it
+ * must move to another core (thread.c).
+ */
+bool thread_place(struct thread *t);
 
 /* Job control: park t until its process continues; true if it parked (thread.c). Call it
  * only when t->proc->stopped was seen set. */

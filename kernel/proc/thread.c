@@ -68,6 +68,20 @@ void thread_leave(enum leave_reason why)
  * p->stopped first (the common case costs one load); the check under the
  * queue's lock pairs with proc_continue_locked's wake: none is lost.
  */
+bool thread_place(struct thread *t)
+{
+	u64 mask = __atomic_load_n(&t->affinity, __ATOMIC_RELAXED) & cpus_online_mask();
+	u32 me = this_cpu()->index;
+	if (!mask || mask == cpus_online_mask()) {
+		t->task.flags &= ~TASK_PINNED;
+		return false;
+	}
+	u32 cpu = (mask >> me) & 1 ? me : (u32)__builtin_ctzll(mask);
+	t->task.flags |= TASK_PINNED;
+	__atomic_store_n(&t->task.home, cpu, __ATOMIC_RELAXED);
+	return cpu != me;
+}
+
 bool park_if_stopped(struct thread *t)
 {
 	struct proc *p = t->proc;
@@ -155,6 +169,13 @@ enum poll_result thread_poll(struct task *task)
 	struct proc *p = t->proc;
 	unpark(t);
 	t->restarting = t->parked_nr >= 0;
+	if (__atomic_load_n(&t->affinity_changed, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&t->affinity_changed, false, __ATOMIC_RELAXED);
+		if (thread_place(t)) {
+			task_wake(task); /* the executor queues it on its new core */
+			return PENDING;
+		}
+	}
 	for (;;) {
 		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) ||
 		    __atomic_load_n(&p->exiting, __ATOMIC_ACQUIRE)) {

@@ -206,9 +206,9 @@ static void run(struct cpu *c, struct task *t)
 	u32 expected = TASK_RUNNING;
 	if (!__atomic_compare_exchange_n(&t->state, &expected, TASK_IDLE, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
-		/* Woken while it ran (TASK_NOTIFIED): poll it again. */
+		/* Woken while it ran (TASK_NOTIFIED): poll it again, here or on the core it is now pinned to. */
 		__atomic_store_n(&t->state, TASK_QUEUED, __ATOMIC_RELEASE);
-		rq_push(c, t);
+		enqueue(t);
 	}
 }
 

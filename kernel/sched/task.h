@@ -36,7 +36,8 @@ struct task {
 	u32 state;                                /* [a] enum task_state */
 	u32 tickets;                              /* [a] lottery tickets, >= 1 */
 	u32 home;                                 /* [a] core it last ran on (or is pinned to) */
-	u32 flags;                                /* [I] TASK_* */
+	u32 flags;                                /* [owner] TASK_*: set before it is spawned, or
+	                                             by its own poll (which the executor reads after) */
 	struct task *inbox_next;                  /* [a] link in a core's wake inbox */
 	struct lottery_node lnode;                /* [rq lock] */
 	u64 polls;                                /* [owner] times polled */

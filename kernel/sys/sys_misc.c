@@ -197,27 +197,6 @@ SYSCALL(NR_sysinfo, sysinfo)
 	return copy_to_domain(dom(), a0, &si, sizeof si) < 0 ? -EFAULT : 0;
 }
 
-SYSCALL(NR_sched_getaffinity, sched_getaffinity)
-{
-	/* Threads run on any core: the mask is every online core. */
-	if (a1 < 8 || (a1 & 7))
-		return -EINVAL;
-	u64 mask = ncpus >= 64 ? ~0UL : (1UL << ncpus) - 1;
-	if (copy_to_domain(dom(), a2, &mask, sizeof mask) < 0)
-		return -EFAULT;
-	return 8;
-}
-
-SYSCALL(NR_sched_setaffinity, sched_setaffinity)
-{
-	return 0; /* accepted: Ferry balances threads itself */
-}
-
-SYSCALL(NR_sched_getscheduler, sched_getscheduler)
-{
-	return 0; /* SCHED_OTHER */
-}
-
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003

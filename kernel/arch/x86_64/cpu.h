@@ -42,6 +42,12 @@ struct cpu {
 extern struct cpu *cpus[MAX_CPUS]; /* [I after SMP boot] */
 extern u32 ncpus;                  /* [I after SMP boot] cores online */
 
+/* One bit per online core (cores are numbered 0..ncpus-1). */
+static inline u64 cpus_online_mask(void)
+{
+	return ncpus >= 64 ? ~0ULL : (1ULL << ncpus) - 1;
+}
+
 static inline struct cpu *this_cpu(void)
 {
 	struct cpu *c;

@@ -1,5 +1,7 @@
 /*
- * Scheduling priority: Ferry's settickets, and Linux's nice values
+ * Scheduling calls: priorities and the cores a thread may run on.
+ *
+ * Priority: Ferry's settickets, and Linux's nice values
  * (getpriority/setpriority, what nice, renice and top use) mapped onto
  * the same lottery tickets. A process's tickets (p->tickets, under
  * p->lock) are the one truth; its nice value is read back from them.
@@ -8,8 +10,16 @@
  * tickets, each step up 1/1.25, as a nice step is about a 10% share of the
  * processor on Linux. Nice -20 holds about 87 times the default, nice 19
  * one ticket.
+ *
+ * Affinity (sched_setaffinity, taskset): a thread whose mask leaves out
+ * some core is pinned to one core of its mask (thread_place); Ferry does
+ * not balance a thread among a subset of cores. A thread changes its own
+ * placement; another thread's request waits in its affinity_changed until
+ * it next runs in the kernel's executor (a wait, a yield, a quantum's end).
  */
 #include "proc/proc.h"
+#include "arch/x86_64/cpu.h"
+#include "mm/domain.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "sys/syscall.h"
@@ -130,4 +140,102 @@ SYSCALL(NR_setpriority, setpriority)
 	int nice = (int)a2;
 	nice = nice < NICE_MIN ? NICE_MIN : nice > NICE_MAX ? NICE_MAX : nice; /* clamped, as Linux does */
 	return for_selected((int)a0, (u32)a1, true, nice_to_tickets(nice), NULL);
+}
+
+/*
+ * The thread tid, if it is the caller, one of the caller's threads or a
+ * process's first thread; a live one (a zombie has none). Unless it is
+ * the caller, it comes back with its process's lock held (*pp), which
+ * keeps it in the process's list.
+ */
+static struct thread *find_thread_locked(u32 tid, struct proc **pp)
+{
+	struct thread *me = current_thread();
+	if (tid == 0 || tid == me->tid)
+		return me;
+	struct proc *cands[2] = {me->proc, proc_find(tid)};
+	for (int i = 0; i < 2; i++) {
+		struct proc *p = cands[i];
+		if (!p || p->state != PROC_ALIVE)
+			continue;
+		spin_lock(&p->lock);
+		struct list_node *pos;
+		list_for_each(pos, &p->threads)
+		{
+			struct thread *t = container_of(pos, struct thread, proc_node);
+			if (t->tid == tid) {
+				*pp = p;
+				return t;
+			}
+		}
+		spin_unlock(&p->lock);
+	}
+	return NULL;
+}
+
+SYSCALL(NR_sched_setaffinity, sched_setaffinity)
+{
+	u64 mask = 0;
+	if (copy_from_domain(current_thread()->proc->dom, &mask, a2, MIN(a1, sizeof mask)) < 0)
+		return -EFAULT;
+	mask &= cpus_online_mask();
+	if (!mask)
+		return -EINVAL; /* no core it names is online */
+	u64 want = mask == cpus_online_mask() ? 0 : mask; /* 0: every core, the default */
+	struct thread *me = current_thread();
+	if (a0 == 0 || a0 == me->tid) {
+		me->affinity = want;
+		if (thread_place(me)) {
+			thread_live_frame()->rax = 0;
+			thread_leave(LEAVE_YIELD); /* the executor moves it to its new core */
+		}
+		return 0;
+	}
+	struct proc *p = NULL;
+	spin_lock(&proc_tree_lock);
+	struct thread *t = find_thread_locked((u32)a0, &p);
+	if (t) {
+		__atomic_store_n(&t->affinity, want, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->affinity_changed, true, __ATOMIC_RELEASE);
+		thread_kick(t); /* a parked thread looks at once */
+		spin_unlock(&p->lock);
+	}
+	spin_unlock(&proc_tree_lock);
+	return t ? 0 : -ESRCH;
+}
+
+SYSCALL(NR_sched_getaffinity, sched_getaffinity)
+{
+	if (a1 < 8 || (a1 & 7))
+		return -EINVAL;
+	struct proc *p = NULL;
+	spin_lock(&proc_tree_lock);
+	struct thread *t = find_thread_locked((u32)a0, &p);
+	u64 mask = t ? __atomic_load_n(&t->affinity, __ATOMIC_RELAXED) : 0;
+	if (p)
+		spin_unlock(&p->lock);
+	spin_unlock(&proc_tree_lock);
+	if (!t)
+		return -ESRCH;
+	if (!mask)
+		mask = cpus_online_mask();
+	if (copy_to_domain(current_thread()->proc->dom, a2, &mask, sizeof mask) < 0)
+		return -EFAULT;
+	return sizeof mask;
+}
+
+SYSCALL(NR_sched_getscheduler, sched_getscheduler)
+{
+	return 0; /* SCHED_OTHER: the lottery is the only policy */
+}
+
+/* getcpu(2): the core the caller runs on now; one NUMA node. */
+SYSCALL(NR_getcpu, getcpu)
+{
+	struct domain *d = current_thread()->proc->dom;
+	u32 cpu = this_cpu()->index, node = 0;
+	if ((a0 && copy_to_domain(d, a0, &cpu, sizeof cpu) < 0) ||
+	    (a1 && copy_to_domain(d, a1, &node, sizeof node) < 0))
+		return -EFAULT;
+	return 0;
 }
