@@ -28,6 +28,7 @@ int fs_open_console(struct proc *p)
 	inode_put(root);
 	if (r < 0)
 		return r;
+	vfs_file_named(f, "/dev/console", NULL);
 	int fd = fd_alloc(p->files, f, 0, false); /* takes over our reference */
 	if (fd < 0) {
 		file_put(f);
@@ -63,8 +64,11 @@ void fs_exec(struct proc *p)
 
 void fs_exit(struct proc *p)
 {
-	fdtable_put(p->files);
+	spin_lock(&p->lock); /* fs_files_of may be looking */
+	struct fdtable *t = p->files;
 	p->files = NULL;
+	spin_unlock(&p->lock);
+	fdtable_put(t);
 	inode_put(p->cwd);
 	p->cwd = NULL;
 }
@@ -89,6 +93,16 @@ static struct inode *cwd_of(struct proc *p)
 struct fdtable *fs_files(void)
 {
 	return cur()->files;
+}
+
+struct fdtable *fs_files_of(struct proc *p)
+{
+	spin_lock(&p->lock);
+	struct fdtable *t = p->files;
+	if (t)
+		fdtable_get(t);
+	spin_unlock(&p->lock);
+	return t;
 }
 
 struct domain *fs_dom(void)

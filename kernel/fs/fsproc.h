@@ -42,6 +42,8 @@ ssize_t fs_exe_realpath(const char *path, char *buf, size_t len);
 /* ---- for the system calls: the calling thread's process ---- */
 
 struct fdtable *fs_files(void);
+/* A reference to p's descriptor table (fdtable_put it), or NULL once p has exited. */
+struct fdtable *fs_files_of(struct proc *p);
 struct domain *fs_dom(void);
 /* A new reference to the cwd ("/" when there is no calling process). */
 struct inode *fs_cwd_get(void);

@@ -16,6 +16,8 @@
  */
 #include "fs/procfs.h"
 #include "fs/bcache.h"
+#include "fs/fdtable.h"
+#include "fs/fsproc.h"
 #include "proc/proc.h"
 #include "mm/domain.h"
 #include "mm/buddy.h"
@@ -56,6 +58,8 @@ enum pf_kind {
 	PF_PID_MAPS,
 	PF_PID_COMM,
 	PF_PID_EXE,
+	PF_PID_FD,      /* the directory of open descriptors */
+	PF_PID_FD_LINK, /* one of them: a symlink to the file's name */
 };
 
 struct pf_entry {
@@ -103,6 +107,7 @@ static const struct pf_entry pid_entries[] = {
 	{"maps", PF_PID_MAPS, S_IFREG | 0444},
 	{"comm", PF_PID_COMM, S_IFREG | 0444},
 	{"exe", PF_PID_EXE, S_IFLNK | 0777},
+	{"fd", PF_PID_FD, S_IFDIR | 0500},
 };
 
 /* getdents positions: 0 ".", 1 "..", then the table, then pids from here. */
@@ -113,6 +118,7 @@ struct pf_inode {
 	struct inode vfs;
 	u32 pid;           /* [I] pid directories and their files */
 	enum pf_kind kind; /* [I] */
+	u32 fd;            /* [I] PF_PID_FD_LINK: the descriptor */
 };
 
 static const struct inode_ops pf_ops;
@@ -188,11 +194,81 @@ static const struct pf_dir *fixed_dir(enum pf_kind kind)
 	return NULL;
 }
 
+/* ---- /proc/<pid>/fd ---- */
+
+/* pid's descriptor table (a reference), or NULL if it has none left. */
+static struct fdtable *files_of(u32 pid)
+{
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	struct fdtable *t = p && p->state == PROC_ALIVE ? fs_files_of(p) : NULL;
+	spin_unlock(&proc_tree_lock);
+	return t;
+}
+
+/* The file at fd of pid (a reference), or NULL. */
+static struct file *file_of(u32 pid, u32 fd)
+{
+	struct fdtable *t = files_of(pid);
+	struct file *f = t ? fd_get(t, (int)fd) : NULL;
+	if (t)
+		fdtable_put(t);
+	return f;
+}
+
+static int lookup_fd(struct inode *dir, const char *name, size_t len, struct inode **out)
+{
+	u32 fd = 0;
+	if (!len || len > 4 || (name[0] == '0' && len > 1))
+		return -ENOENT;
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return -ENOENT;
+		fd = fd * 10 + (u32)(name[i] - '0');
+	}
+	struct file *f = fd < FD_MAX ? file_of(PI(dir)->pid, fd) : NULL;
+	if (!f)
+		return -ENOENT;
+	file_put(f);
+	*out = pf_new(dir->sb, PF_PID_FD_LINK, PI(dir)->pid, S_IFLNK | 0700);
+	if (!*out)
+		return -ENOMEM;
+	PI(*out)->fd = fd;
+	(*out)->ino |= (u64)(fd + 1) << 24; /* pid << 8 | kind below */
+	return 0;
+}
+
+/* The open descriptors, from position POS_TABLE + fd. */
+static void iterate_fds(struct inode *dir, u64 *pos, struct dir_emit *de)
+{
+	struct fdtable *t = files_of(PI(dir)->pid);
+	if (!t)
+		return;
+	/* emit fills a kernel buffer: it may run under the table's lock. */
+	spin_lock(&t->lock);
+	for (u32 fd = (u32)(*pos - POS_TABLE); fd < t->cap; fd++) {
+		if (!t->fds[fd])
+			continue;
+		char name[8];
+		int n = snprintf(name, sizeof name, "%u", fd);
+		u64 ino = (u64)(fd + 1) << 24 | (u64)PI(dir)->pid << 8 | (PF_PID_FD_LINK + 1);
+		if (!de->emit(de, name, (size_t)n, ino, DT_LNK, POS_TABLE + fd + 1))
+			break;
+		*pos = POS_TABLE + fd + 1;
+	}
+	spin_unlock(&t->lock);
+	fdtable_put(t);
+}
+
 static int pf_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	struct pf_inode *pd = PI(dir);
 	const struct pf_dir *fd = fixed_dir(pd->kind);
 	if (len == 2 && name[0] == '.' && name[1] == '.') {
+		if (pd->kind == PF_PID_FD) {
+			*out = pf_new(dir->sb, PF_PIDDIR, pd->pid, S_IFDIR | 0555);
+			return *out ? 0 : -ENOMEM;
+		}
 		if (fd && fd->parent != PF_ROOT) {
 			*out = pf_new(dir->sb, fd->parent, 0, S_IFDIR | 0555);
 			return *out ? 0 : -ENOMEM;
@@ -208,6 +284,8 @@ static int pf_lookup(struct inode *dir, const char *name, size_t len, struct ino
 		return lookup_table(dir, pid_entries, ARRAY_SIZE(pid_entries), pd->pid, name, len,
 				    out);
 	}
+	if (pd->kind == PF_PID_FD)
+		return lookup_fd(dir, name, len, out);
 	int r = lookup_table(dir, root_entries, ARRAY_SIZE(root_entries), 0, name, len, out);
 	if (r != -ENOENT)
 		return r;
@@ -239,7 +317,7 @@ static bool emit_table(struct dir_emit *de, const struct pf_entry *t, size_t n, 
 static int pf_iterate(struct inode *dir, u64 *pos, struct dir_emit *de)
 {
 	struct pf_inode *pd = PI(dir);
-	if (pd->kind == PF_PIDDIR && !pid_alive(pd->pid))
+	if ((pd->kind == PF_PIDDIR || pd->kind == PF_PID_FD) && !pid_alive(pd->pid))
 		return 0; /* a vanished process lists nothing, like a removed directory */
 	if (*pos == 0) {
 		if (!de->emit(de, ".", 1, dir->ino, DT_DIR, 1))
@@ -248,7 +326,11 @@ static int pf_iterate(struct inode *dir, u64 *pos, struct dir_emit *de)
 	}
 	const struct pf_dir *fd = fixed_dir(pd->kind);
 	if (*pos == 1) {
-		u64 up = fd ? (u64)fd->parent + 1 : dir->sb->root->ino; /* pid 0: ino is kind + 1 */
+		u64 up = dir->sb->root->ino;
+		if (fd)
+			up = (u64)fd->parent + 1; /* pid 0: ino is kind + 1 */
+		else if (pd->kind == PF_PID_FD)
+			up = (u64)pd->pid << 8 | (PF_PIDDIR + 1);
 		if (!de->emit(de, "..", 2, up, DT_DIR, 2))
 			return 0;
 		*pos = POS_TABLE;
@@ -261,6 +343,10 @@ static int pf_iterate(struct inode *dir, u64 *pos, struct dir_emit *de)
 	if (pd->kind == PF_PIDDIR) {
 		if (*pos < POS_TABLE + ARRAY_SIZE(pid_entries))
 			emit_table(de, pid_entries, ARRAY_SIZE(pid_entries), pd->pid, pos);
+		return 0;
+	}
+	if (pd->kind == PF_PID_FD) {
+		iterate_fds(dir, pos, de);
 		return 0;
 	}
 	if (*pos < POS_TABLE + ARRAY_SIZE(root_entries) &&
@@ -290,6 +376,14 @@ static ssize_t pf_readlink(struct inode *ip, char *buf, size_t len)
 	struct pf_inode *pi = PI(ip);
 	char tmp[sizeof ((struct proc *)0)->exe];
 	size_t n;
+	if (pi->kind == PF_PID_FD_LINK) {
+		struct file *f = file_of(pi->pid, pi->fd);
+		if (!f)
+			return -ENOENT; /* closed since */
+		ssize_t r = vfs_file_path(f, buf, len);
+		file_put(f);
+		return r;
+	}
 	if (pi->kind == PF_SELF) {
 		u32 pid = current_pid();
 		if (!pid)

@@ -23,6 +23,8 @@ static long do_open(int dirfd, u64 upath, int flags, u32 mode)
 	mode &= ~fs_umask() & S_IALLUGO;
 	struct file *f;
 	r = vfs_openat(start, path, flags, mode, &f);
+	if (r == 0)
+		vfs_file_named(f, path, start);
 	inode_put(start);
 	if (r < 0)
 		goto out;

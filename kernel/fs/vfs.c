@@ -219,6 +219,9 @@ void file_put(struct file *f)
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	inode_put(f->ip);
+	if (f->name_dir)
+		inode_put(f->name_dir);
+	kfree(f->name);
 	kfree(f);
 }
 

@@ -169,6 +169,10 @@ struct file {
 	struct inode *ip;           /* [I] holds a reference */
 	const struct file_ops *ops; /* [I] */
 	void *priv;                 /* [I] the driver's */
+	/* How open(2) named it, for /proc/<pid>/fd: the path, and the directory
+	 * a relative one started from (holds a reference); NULL if unnamed. */
+	char *name;                 /* [I] kmalloc'd */
+	struct inode *name_dir;     /* [I] */
 };
 
 /* ---- boot (init.c) ---- */
@@ -329,6 +333,17 @@ ssize_t vfs_getcwd(struct inode *dir, char *buf, size_t len);
 ssize_t vfs_realpath(struct inode *start, const char *path, char *buf, size_t len);
 /* Open path for execution: a regular file with an execute bit. */
 int vfs_open_exec_at(struct inode *start, const char *path, struct inode **out);
+
+/* ---- what /proc/<pid>/fd shows (fdpath.c) ---- */
+
+/* f was opened as path from start (ignored when path is absolute): remember it. */
+void vfs_file_named(struct file *f, const char *path, struct inode *start);
+/*
+ * A name for f, as readlink of /proc/<pid>/fd/N gives it (no NUL): a
+ * directory's path, the absolute form of the path it was opened by, or
+ * "pipe:[ino]" and the like for files that have no path. Bytes written.
+ */
+ssize_t vfs_file_path(struct file *f, char *buf, size_t len);
 
 static inline bool inode_is_dir(const struct inode *ip)
 {

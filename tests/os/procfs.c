@@ -1,7 +1,7 @@
 /*
  * procfs: what ps, top, free and mount read from /proc, checked against
  * the calls that tell the same facts (getpid, getppid, argv...): stat and
- * status of this process, cmdline, maps, exe and self, the directory of
+ * status of this process, cmdline, maps, exe, fd and self, the directory of
  * pids, meminfo, uptime, loadavg, stat, mounts, a zombie's and a stopped
  * process's state, and a pid that does not exist; /proc/sys/vm/drop_caches
  * takes 1 to 4 and nothing else.
@@ -265,6 +265,73 @@ static void check_drop_caches(void)
 	CHECK(stat("/proc/sys/vm", &st) == 0 && S_ISDIR(st.st_mode), "/proc/sys/vm is a directory");
 }
 
+/* readlink of /proc/self/fd/fd, NUL-terminated in buf; its length or -1. */
+static ssize_t fd_link(int fd, char *buf, size_t len)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(path, buf, len - 1);
+	buf[n < 0 ? 0 : n] = 0;
+	return n;
+}
+
+static void check_fds(void)
+{
+	char buf[256], want[256];
+	const char *dir = t_tmp("fddir");
+	mkdir(dir, 0700);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	CHECK(dfd >= 0 && fd_link(dfd, buf, sizeof buf) > 0 && !strcmp(buf, dir),
+	      "fd/N of a directory names it (%s)", buf);
+
+	/* A relative path with . and .. in it is shown absolute and clean. */
+	char cwd[200];
+	CHECK(getcwd(cwd, sizeof cwd) && chdir(dir) == 0, "chdir");
+	int f = open("./sub/../f", O_CREAT | O_RDWR, 0600);
+	if (f < 0) { /* sub must exist for the .. to resolve */
+		mkdir("sub", 0700);
+		f = open("./sub/../f", O_CREAT | O_RDWR, 0600);
+	}
+	snprintf(want, sizeof want, "%s/f", dir);
+	CHECK(f >= 0 && fd_link(f, buf, sizeof buf) > 0 && !strcmp(buf, want),
+	      "fd/N of a file opened by a relative path (%s)", buf);
+	(void)!chdir(cwd);
+
+	int p[2];
+	CHECK(pipe(p) == 0 && fd_link(p[0], buf, sizeof buf) > 0 && !strncmp(buf, "pipe:[", 6),
+	      "fd/N of a pipe is pipe:[...] (%s)", buf);
+
+	/* The listing has our descriptors and no others. */
+	DIR *d = opendir("/proc/self/fd");
+	int seen = 0, bogus = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		int n = atoi(e->d_name);
+		if (n == f || n == p[0] || n == p[1] || n == dfd)
+			seen++;
+		else if (fcntl(n, F_GETFD) < 0 && n != dirfd(d))
+			bogus++;
+	}
+	if (d)
+		closedir(d);
+	CHECK(seen == 4 && !bogus, "/proc/self/fd lists the open descriptors (%d of 4, %d closed)",
+	      seen, bogus);
+	int fd = f;
+	close(f);
+	CHECK(fd_link(fd, buf, sizeof buf) < 0 && errno == ENOENT, "a closed descriptor is ENOENT");
+	CHECK(write(p[1], "x", 1) == 1, "pipe still works");
+	close(p[0]);
+	close(p[1]);
+	close(dfd);
+	snprintf(want, sizeof want, "%s/f", dir);
+	unlink(want);
+	snprintf(want, sizeof want, "%s/sub", dir);
+	rmdir(want);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	char path[64];
@@ -280,5 +347,6 @@ int main(int argc, char **argv)
 	check_system();
 	check_gone();
 	check_drop_caches();
+	check_fds();
 	return t_done();
 }
