@@ -32,7 +32,7 @@
 #define USER_HZ 100 /* clock ticks of /proc times, as Linux's USER_HZ on x86-64 */
 #define NS_PER_TICK (1000000000UL / USER_HZ)
 #define TEXT_SIZE (16 * 1024)      /* most files */
-#define TEXT_SIZE_MAPS (64 * 1024) /* a region list is cut here */
+#define TEXT_SIZE_BIG (64 * 1024) /* maps and environ are cut here */
 
 enum pf_kind {
 	PF_ROOT,
@@ -58,6 +58,7 @@ enum pf_kind {
 	PF_PID_MAPS,
 	PF_PID_COMM,
 	PF_PID_EXE,
+	PF_PID_ENVIRON,
 	PF_PID_FD,      /* the directory of open descriptors */
 	PF_PID_FD_LINK, /* one of them: a symlink to the file's name */
 };
@@ -107,6 +108,7 @@ static const struct pf_entry pid_entries[] = {
 	{"maps", PF_PID_MAPS, S_IFREG | 0444},
 	{"comm", PF_PID_COMM, S_IFREG | 0444},
 	{"exe", PF_PID_EXE, S_IFLNK | 0777},
+	{"environ", PF_PID_ENVIRON, S_IFREG | 0400},
 	{"fd", PF_PID_FD, S_IFDIR | 0500},
 };
 
@@ -605,6 +607,22 @@ static int gen_pid_cmdline(u32 pid, struct text *t)
 	return r;
 }
 
+/* The environment strings its program started with, read from its stack as Linux does. */
+static int gen_pid_environ(u32 pid, struct text *t)
+{
+	struct psnap s;
+	struct domain *d = NULL;
+	int r = snap_proc(pid, &s, &d);
+	if (r < 0 || !d)
+		return r; /* a zombie's is empty */
+	size_t n = MIN((size_t)(d->env_end - d->env_start), t->cap);
+	/* No lock held: d is pinned by its reference. A page it unmapped since reads as nothing. */
+	if (n && copy_from_domain(d, t->buf, d->env_start, n) == 0)
+		t->len = n;
+	domain_put(d);
+	return 0;
+}
+
 static int gen_pid_maps(u32 pid, struct text *t)
 {
 	struct psnap s;
@@ -792,6 +810,8 @@ static int generate(struct pf_inode *pi, struct text *t)
 		return gen_pid_cmdline(pi->pid, t);
 	case PF_PID_MAPS:
 		return gen_pid_maps(pi->pid, t);
+	case PF_PID_ENVIRON:
+		return gen_pid_environ(pi->pid, t);
 	case PF_PID_COMM:
 		return gen_pid_comm(pi->pid, t);
 	default:
@@ -811,7 +831,8 @@ static int pf_open(struct inode *ip, struct file *f)
 	struct text *t = knew(struct text);
 	if (!t)
 		return -ENOMEM;
-	t->cap = PI(ip)->kind == PF_PID_MAPS ? TEXT_SIZE_MAPS : TEXT_SIZE;
+	enum pf_kind k = PI(ip)->kind;
+	t->cap = k == PF_PID_MAPS || k == PF_PID_ENVIRON ? TEXT_SIZE_BIG : TEXT_SIZE;
 	t->buf = kmalloc(t->cap);
 	int r = t->buf ? generate(PI(ip), t) : -ENOMEM;
 	if (r < 0) {

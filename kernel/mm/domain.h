@@ -55,6 +55,7 @@ struct domain {
 	u32 slot;                /* [I] index of its slot */
 	vaddr_t slot_base;       /* [I] */
 	vaddr_t brk_start, brk;  /* [lock] heap */
+	vaddr_t env_start, env_end; /* [I after exec] its environment's strings, for /proc/<pid>/environ */
 	vaddr_t mmap_hint;       /* [lock] where the next mmap search starts */
 	u64 cpus;                /* [a] cores with root loaded */
 	u64 tlb_gen;             /* [a] bumped by every shootdown, before cpus is read */

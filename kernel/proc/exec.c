@@ -85,9 +85,12 @@ vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
 	t[i++] = args->argc;
 	vaddr_t s = strings_va;
 	const char *p = args->buf;
+	d->env_start = d->env_end = strings_va + args->len;
 	for (u32 k = 0; k < args->argc + args->envc; k++) {
-		if (k == args->argc)
+		if (k == args->argc) {
 			t[i++] = 0; /* end of argv */
+			d->env_start = s;
+		}
 		t[i++] = s;
 		size_t n = strlen(p) + 1;
 		s += n;

@@ -1,10 +1,10 @@
 /*
  * procfs: what ps, top, free and mount read from /proc, checked against
  * the calls that tell the same facts (getpid, getppid, argv...): stat and
- * status of this process, cmdline, maps, exe, fd and self, the directory of
- * pids, meminfo, uptime, loadavg, stat, mounts, a zombie's and a stopped
- * process's state, and a pid that does not exist; /proc/sys/vm/drop_caches
- * takes 1 to 4 and nothing else.
+ * status of this process, cmdline, environ, maps, exe, fd and self, the
+ * directory of pids, meminfo, uptime, loadavg, stat, mounts, a zombie's
+ * and a stopped process's state, and a pid that does not exist;
+ * /proc/sys/vm/drop_caches takes 1 to 4 and nothing else.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -275,6 +275,34 @@ static ssize_t fd_link(int fd, char *buf, size_t len)
 	return n;
 }
 
+static void check_environ(void)
+{
+	/* Our own environment as exec gave it: NUL-separated strings. */
+	setenv("FERRY_PROCFS_TEST", "yes", 1); /* only in our memory: environ shows the start's */
+	long n = slurp("/proc/self/environ");
+	int has_path = 0, has_set = 0;
+	for (long i = 0; i < n; i += (long)strlen(text + i) + 1) {
+		has_path |= !strncmp(text + i, "PATH=", 5);
+		has_set |= !strncmp(text + i, "FERRY_PROCFS_TEST=", 18);
+	}
+	CHECK(n > 0 && has_path && !has_set, "/proc/self/environ holds the environment exec gave");
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *argv[] = {"/bin/sleep", "1", NULL}, *envp[] = {"A=1", "B=two", NULL};
+		execve("/bin/sleep", argv, envp);
+		_exit(127);
+	}
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+	n = 0;
+	for (int i = 0; i < 200 && (n = slurp(path)) != 10; i++)
+		usleep(10000); /* until the exec has happened */
+	CHECK(n == 10 && !memcmp(text, "A=1\0B=two\0", 10), "another process's environ (%ld bytes)",
+	      n);
+	kill(pid, SIGKILL);
+	t_wait(pid);
+}
+
 static void check_fds(void)
 {
 	char buf[256], want[256];
@@ -348,5 +376,6 @@ int main(int argc, char **argv)
 	check_gone();
 	check_drop_caches();
 	check_fds();
+	check_environ();
 	return t_done();
 }
