@@ -48,6 +48,7 @@ want "read-only mount" "$out" "ro-mounted"
 want "read-only mount reads what was written" "$out" "written-by-ferry"
 want "read-only mount refuses writes" "$out" "Read-only file system"
 want "no such disk" "$out" "no-such-disk"
+want "no such disk: the kernel says so" "$out" "ext2: cannot mount /dev/vdq: no such disk"
 want "mount without -t finds ext2" "$out" "probed-ext2"
 want "unmount message" "$out" "ext2 vda: unmounted"
 got=$("$DEBUGFS" -R "cat /sub/new" "$data" 2>/dev/null)

@@ -702,9 +702,7 @@ struct blk_dev *ext2_find_device(const char *name)
 int ext2_mount_source(const char *source, bool rdonly, struct superblock **out)
 {
 	struct blk_dev *dev = ext2_find_device(source);
-	if (!dev) {
-		pr_err("ext2: cannot mount %s: no such disk\n", source);
-		return -ENOENT;
-	}
+	if (!dev)
+		return -ENOENT; /* the caller says why: no such file, or not a disk */
 	return ext2_mount_dev(dev, rdonly, out);
 }

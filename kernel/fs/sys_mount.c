@@ -104,6 +104,8 @@ SYSCALL(NR_mount, mount)
 					inode_put(src);
 				}
 				inode_put(cwd);
+				pr_err("ext2: cannot mount %s: %s\n", source,
+				       r == -ENOTBLK ? "not a disk" : "no such disk");
 			}
 			kfree(source);
 		}
