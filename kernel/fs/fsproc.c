@@ -53,6 +53,9 @@ int fs_fork(struct proc *parent, struct proc *child, bool share_files)
 			return -ENOMEM;
 	}
 	child->cwd = cwd_of(parent);
+	spin_lock(&parent->lock);
+	child->root = parent->root ? inode_get(parent->root) : NULL;
+	spin_unlock(&parent->lock);
 	child->umask = __atomic_load_n(&parent->umask, __ATOMIC_RELAXED);
 	return 0;
 }
@@ -71,6 +74,9 @@ void fs_exit(struct proc *p)
 	fdtable_put(t);
 	inode_put(p->cwd);
 	p->cwd = NULL;
+	if (p->root)
+		inode_put(p->root);
+	p->root = NULL;
 }
 
 /* Also used before any process exists (vfs_open_exec at boot): then there is none. */
@@ -113,6 +119,29 @@ struct domain *fs_dom(void)
 struct inode *fs_cwd_get(void)
 {
 	return cwd_of(cur());
+}
+
+struct inode *fs_root_get(void)
+{
+	struct proc *p = cur();
+	struct inode *ip = NULL;
+	if (p) {
+		spin_lock(&p->lock);
+		ip = p->root ? inode_get(p->root) : NULL;
+		spin_unlock(&p->lock);
+	}
+	return ip ? ip : vfs_root();
+}
+
+void fs_chroot(struct inode *dir)
+{
+	struct proc *p = cur();
+	spin_lock(&p->lock);
+	struct inode *old = p->root;
+	p->root = dir;
+	spin_unlock(&p->lock);
+	if (old)
+		inode_put(old);
 }
 
 void fs_chdir(struct inode *dir)

@@ -5,8 +5,9 @@
  * calls' (sys_*.c) only way to the calling process, so those files need
  * no process code and run in host tests over a stand-in process.
  *
- * proc.files is shared by the threads of a process; proc.cwd is read and
- * replaced under proc.lock (threads may chdir while others walk paths);
+ * proc.files is shared by the threads of a process; proc.cwd and
+ * proc.root are read and replaced under proc.lock (threads may chdir or
+ * chroot while others walk paths);
  * proc.umask is a plain word (atomic loads and stores).
  */
 #pragma once
@@ -47,6 +48,10 @@ struct fdtable *fs_files_of(struct proc *p);
 struct domain *fs_dom(void);
 /* A new reference to the cwd ("/" when there is no calling process). */
 struct inode *fs_cwd_get(void);
+/* A new reference to the calling process's root: chroot's, else the file system's. */
+struct inode *fs_root_get(void);
+/* chroot: the root becomes dir (the caller's reference is taken over). */
+void fs_chroot(struct inode *dir);
 /* chdir: the cwd becomes dir (the caller's reference is taken over). */
 void fs_chdir(struct inode *dir);
 u32 fs_umask(void);

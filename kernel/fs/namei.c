@@ -6,6 +6,7 @@
  * its own lock (existence, emptiness) and the change itself.
  */
 #include "fs/vfs.h"
+#include "fs/fsproc.h"
 #include "ipc/pipe.h"
 #include "mm/kheap.h"
 #include "lib/errno.h"
@@ -370,7 +371,7 @@ ssize_t vfs_getcwd(struct inode *dir, char *buf, size_t len)
 	}
 	size_t pos = PATH_MAX;
 	tmp[--pos] = 0;
-	struct inode *root = vfs_root();
+	struct inode *root = fs_root_get(); /* inside a chroot, paths start at its root */
 	struct inode *cur = inode_get(dir);
 	ssize_t r = 0;
 	for (;;) {

@@ -7,6 +7,7 @@
  * in; no lock is held between steps.
  */
 #include "fs/vfs.h"
+#include "fs/fsproc.h"
 #include "mm/kheap.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -78,7 +79,7 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 	char *link = NULL; /* symlink targets, allocated on the first one */
 	int links = 0;
 	int err = 0;
-	struct inode *root = vfs_root();
+	struct inode *root = fs_root_get(); /* the process's: chroot(2) */
 	struct inode *cur = inode_get(buf[0] == '/' ? root : start);
 	char *p = buf;
 

@@ -34,7 +34,7 @@ long fs_copy_path(u64 upath, char **out)
 int fs_at_start(int dirfd, const char *path, struct inode **start)
 {
 	if (path[0] == '/') {
-		*start = vfs_root();
+		*start = fs_root_get();
 		return 0;
 	}
 	if (dirfd == AT_FDCWD) {

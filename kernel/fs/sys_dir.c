@@ -107,6 +107,22 @@ SYSCALL(NR_chdir, chdir)
 	return r < 0 ? r : change_dir(ip);
 }
 
+/* Everyone is root here, so chroot needs no privilege check. */
+SYSCALL(NR_chroot, chroot)
+{
+	struct upath up;
+	long r = upath_get(AT_FDCWD, a0, &up);
+	if (r < 0)
+		return r;
+	struct inode *ip;
+	r = vfs_lookup(up.start, up.path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &ip);
+	upath_put(&up);
+	if (r < 0)
+		return r;
+	fs_chroot(ip);
+	return 0;
+}
+
 SYSCALL(NR_fchdir, fchdir)
 {
 	struct file *f = fs_fget((int)a0);

@@ -94,6 +94,7 @@ struct proc {
 	                               so other cores may take a reference (proc_dom_get) */
 	struct fdtable *files;      /* [owner thread] */
 	struct inode *cwd;          /* [owner thread] */
+	struct inode *root;         /* [lock] chroot(2)'s root, or NULL: the file system's */
 	u32 umask;
 	u32 tickets;                /* [lock] lottery tickets for its threads (sys_priority.c) */
 	char name[PROC_NAME_MAX];   /* [owner thread] */

@@ -19,6 +19,8 @@
 #include "mm/layout.h"
 #include "mm/domain.h"
 #include "ipc/pipe.h"
+#include "fs/fsproc.h"
+#include "fs/vfs.h"
 
 
 long shim_heap_live;
@@ -176,4 +178,12 @@ int fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out)
 
 void fifo_open_ended(void)
 {
+}
+
+/* The stand-in process's chroot (fsproc_shim.c sets it), else the file system's root. */
+struct inode *shim_root;
+
+struct inode *fs_root_get(void)
+{
+	return shim_root ? inode_get(shim_root) : vfs_root();
 }
