@@ -436,6 +436,7 @@ static void tprintf(struct text *t, const char *fmt, ...)
 /* What the per-process files show, copied under the locks. */
 struct psnap {
 	u32 pid, ppid, pgid, sid, nthreads, umask;
+	int nice;
 	char state;
 	char name[PROC_NAME_MAX];
 	u64 utime, stime, cutime, cstime, start; /* ticks */
@@ -494,6 +495,7 @@ static int snap_proc(u32 pid, struct psnap *s, struct domain **dom)
 	s->pgid = p->pgid;
 	s->sid = p->sid;
 	s->umask = __atomic_load_n(&p->umask, __ATOMIC_RELAXED);
+	s->nice = proc_nice(p);
 	memcpy(s->name, p->name, sizeof s->name);
 	s->name[PROC_NAME_MAX - 1] = 0;
 	struct usage ru;
@@ -537,10 +539,11 @@ static int gen_pid_stat(u32 pid, struct text *t)
 		return r;
 	/* proc(5) field order; fields Ferry does not keep are 0. */
 	tprintf(t,
-		"%u (%s) %c %u %u %u 0 -1 4194304 0 0 0 0 %lu %lu %lu %lu 20 0 %u 0 %lu %lu %lu "
+		"%u (%s) %c %u %u %u 0 -1 4194304 0 0 0 0 %lu %lu %lu %lu %d %d %u 0 %lu %lu %lu "
 		"18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 %u 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
 		s.pid, s.name, s.state, s.ppid, s.pgid, s.sid, s.utime, s.stime, s.cutime,
-		s.cstime, s.nthreads, s.start, s.vsize, s.rss_pages, s.last_cpu);
+		s.cstime, 20 + s.nice, s.nice, s.nthreads, s.start, s.vsize, s.rss_pages,
+		s.last_cpu);
 	return 0;
 }
 

@@ -116,6 +116,9 @@ struct proc {
 
 enum { REPORT_NONE, REPORT_STOPPED, REPORT_CONTINUED };
 
+/* p's nice value (-20..19), read back from its lottery tickets (sys_sched.c). */
+int proc_nice(struct proc *p);
+
 /* A stop signal's default action, taken by one of p's threads: p stops. */
 void proc_stop(struct proc *p, int sig);
 /* SIGCONT sent to p: it runs again if stopped. Caller holds proc_tree_lock. */

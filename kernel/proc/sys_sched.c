@@ -55,6 +55,11 @@ static int tickets_to_nice(u32 n)
 	return best;
 }
 
+int proc_nice(struct proc *p)
+{
+	return tickets_to_nice(__atomic_load_n(&p->tickets, __ATOMIC_RELAXED));
+}
+
 static void set_tickets(struct proc *p, u32 n)
 {
 	spin_lock(&p->lock);

@@ -1,9 +1,10 @@
 /*
  * nice: getpriority/setpriority (and libc's nice) for a process and a
- * process group, getpriority for the user; children inherit the value; out-of-range values are
- * clamped; bad arguments fail. On Ferry a nice value is a share of
- * lottery tickets: getpstat shows them (nice 0 holds 100, each step 1.25
- * times fewer or more).
+ * process group, getpriority for the user; children inherit the value;
+ * out-of-range values are clamped; bad arguments fail; /proc/<pid>/stat
+ * shows the value. On Ferry a nice value is a share of lottery tickets:
+ * getpstat shows them (nice 0 holds 100, each step 1.25 times fewer or
+ * more).
  */
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -16,6 +17,30 @@ static int prio(int which, id_t who)
 	errno = 0;
 	int n = getpriority(which, who);
 	return errno ? -100 : n;
+}
+
+/* Fields 18 and 19 of /proc/self/stat: priority and nice. */
+static int stat_nice(int *prio_out)
+{
+	char buf[1024];
+	FILE *f = fopen("/proc/self/stat", "r");
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	int field = 2, prio = -100, nice = -100;
+	for (; p && *p; p++) {
+		if (*p != ' ')
+			continue;
+		field++;
+		if (field == 18)
+			prio = atoi(p + 1);
+		if (field == 19)
+			nice = atoi(p + 1);
+	}
+	*prio_out = prio;
+	return nice;
 }
 
 static unsigned tickets_of(pid_t pid)
@@ -40,6 +65,8 @@ int main(void)
 	CHECK(setpriority(PRIO_PROCESS, 0, 5) == 0 && prio(PRIO_PROCESS, 0) == 5,
 	      "setpriority(PRIO_PROCESS, 0, 5)");
 	CHECK(prio(PRIO_PROCESS, getpid()) == 5, "getpriority by our own pid");
+	int sp, sn = stat_nice(&sp);
+	CHECK(sn == 5 && sp == 25, "/proc/self/stat shows priority 25, nice 5 (%d, %d)", sp, sn);
 	pid_t pid = fork();
 	if (pid == 0)
 		_exit(prio(PRIO_PROCESS, 0) == 5 ? 0 : 1);
