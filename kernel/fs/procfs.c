@@ -442,7 +442,7 @@ struct psnap {
 	u64 utime, stime, cutime, cstime, start; /* ticks */
 	u32 last_cpu;
 	/* from the domain */
-	u64 vsize, rss_pages, stack_pages, data_pages, text_pages;
+	u64 vsize, rss_pages, hwm_pages, stack_pages, data_pages, text_pages;
 	vaddr_t brk_start, brk;
 };
 
@@ -475,6 +475,7 @@ static void snap_domain(struct domain *d, struct psnap *s)
 			s->data_pages += n;
 	}
 	s->rss_pages = d->resident;
+	s->hwm_pages = d->peak;
 	s->brk_start = d->brk_start;
 	s->brk = d->brk;
 	spin_unlock(&d->lock);
@@ -568,7 +569,7 @@ static int gen_pid_status(u32 pid, struct text *t)
 	if (r < 0)
 		return r;
 	u64 kb = PAGE_SIZE / 1024;
-	/* Ferry keeps no peaks: VmPeak and VmHWM repeat the current VmSize and VmRSS. */
+	/* Ferry keeps no peak of the address space's size: VmPeak repeats VmSize. */
 	tprintf(t,
 		"Name:\t%s\nUmask:\t0%u%u%u\nState:\t%c (%s)\nTgid:\t%u\nNgid:\t0\nPid:\t%u\n"
 		"PPid:\t%u\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\n"
@@ -578,7 +579,7 @@ static int gen_pid_status(u32 pid, struct text *t)
 		/* The kernel's printf has no %o: the umask goes digit by digit. */
 		s.name, (s.umask >> 6) & 7, (s.umask >> 3) & 7, s.umask & 7, s.state,
 		state_name(s.state), s.pid, s.pid, s.ppid,
-		s.vsize / 1024, s.vsize / 1024, s.rss_pages * kb, s.rss_pages * kb,
+		s.vsize / 1024, s.vsize / 1024, MAX(s.hwm_pages, s.rss_pages) * kb, s.rss_pages * kb,
 		s.data_pages * kb, s.stack_pages * kb, s.text_pages * kb, s.nthreads);
 	return 0;
 }

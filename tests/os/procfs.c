@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "t.h"
@@ -90,6 +91,17 @@ static void check_status(const char *argv0)
 	CHECK(field("VmSize") > 0 && field("VmRSS") > 0, "status VmSize and VmRSS");
 	CHECK(strstr(text, "\nUid:") && strstr(text, "\nGid:") && strstr(text, "\nState:"),
 	      "status has Uid, Gid and State lines");
+
+	/* 4 MiB touched and given back: the high-water mark keeps it. */
+	size_t big = 4 << 20;
+	char *m = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	for (size_t i = 0; m != MAP_FAILED && i < big; i += 4096)
+		m[i] = 1;
+	if (m != MAP_FAILED)
+		munmap(m, big);
+	slurp("/proc/self/status");
+	long hwm = field("VmHWM"), rss = field("VmRSS");
+	CHECK(hwm >= 4000 && hwm > rss + 2000, "VmHWM keeps the peak (%ld kB) above VmRSS (%ld kB)", hwm, rss);
 }
 
 static void check_cmdline(int argc, char **argv)
