@@ -16,6 +16,15 @@ static const struct {
 	{"urandom", S_IFCHR | 0666, 1, 9},
 };
 
+static const struct {
+	const char *name, *target;
+} links[] = {
+	{"stdin", "/proc/self/fd/0"},
+	{"stdout", "/proc/self/fd/1"},
+	{"stderr", "/proc/self/fd/2"},
+	{"fd", "/proc/self/fd"},
+};
+
 struct superblock *devfs_create(void)
 {
 	struct superblock *sb = ramfs_create("devfs");
@@ -27,6 +36,14 @@ struct superblock *devfs_create(void)
 		if (r < 0) {
 			pr_err("devfs: cannot create %s (error %d)\n", nodes[i].name, -r);
 			return NULL; /* only at boot, out of memory: not worth unwinding */
+		}
+	}
+	/* The standard streams by name, through procfs's links to open files, as udev makes them. */
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		int r = vfs_symlinkat(links[i].target, sb->root, links[i].name);
+		if (r < 0) {
+			pr_err("devfs: cannot create %s (error %d)\n", links[i].name, -r);
+			return NULL;
 		}
 	}
 	return sb;

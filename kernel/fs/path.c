@@ -129,6 +129,14 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 
 		bool follow = next && S_ISLNK(next->mode) &&
 			      (!last || (flags & LOOKUP_FOLLOW) || (slash && !(flags & LOOKUP_PARENT)));
+		if (follow && next->ops->follow_to) {
+			/* A magic link: the walk goes on from the file it stands for. */
+			struct inode *target = NULL;
+			r = ++links > MAXSYMLINKS ? -ELOOP : next->ops->follow_to(next, &target);
+			inode_put(next);
+			next = r == 0 ? target : NULL;
+			follow = false;
+		}
 		if (last && (flags & LOOKUP_PARENT) && !follow) {
 			/* The caller creates, removes or renames this name: a missing one is fine. */
 			if (r < 0 && (r != -ENOENT || type != LAST_NORM)) {

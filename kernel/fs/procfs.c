@@ -123,7 +123,7 @@ struct pf_inode {
 	u32 fd;            /* [I] PF_PID_FD_LINK: the descriptor */
 };
 
-static const struct inode_ops pf_ops;
+static const struct inode_ops pf_ops, pf_fd_link_ops;
 
 static inline struct pf_inode *PI(struct inode *ip)
 {
@@ -235,6 +235,7 @@ static int lookup_fd(struct inode *dir, const char *name, size_t len, struct ino
 	*out = pf_new(dir->sb, PF_PID_FD_LINK, PI(dir)->pid, S_IFLNK | 0700);
 	if (!*out)
 		return -ENOMEM;
+	(*out)->ops = &pf_fd_link_ops; /* new: nobody else sees it yet */
 	PI(*out)->fd = fd;
 	(*out)->ino |= (u64)(fd + 1) << 24; /* pid << 8 | kind below */
 	return 0;
@@ -406,6 +407,18 @@ static ssize_t pf_readlink(struct inode *ip, char *buf, size_t len)
 	n = MIN(n, len);
 	memcpy(buf, tmp, n);
 	return (ssize_t)n;
+}
+
+/* /proc/<pid>/fd/N opens the file itself (a pipe's end, a terminal), as on Linux. */
+static int pf_follow_to(struct inode *ip, struct inode **out)
+{
+	struct pf_inode *pi = PI(ip);
+	struct file *f = file_of(pi->pid, pi->fd);
+	if (!f)
+		return -ENOENT;
+	*out = inode_get(f->ip);
+	file_put(f);
+	return 0;
 }
 
 static void pf_evict(struct inode *ip)
@@ -939,6 +952,13 @@ static const struct inode_ops pf_ops = {
 	.truncate = pf_truncate,
 	.evict = pf_evict,
 	.fops = &pf_fops,
+};
+
+/* /proc/<pid>/fd/N: a symlink whose name is for reading, and a magic link to follow. */
+static const struct inode_ops pf_fd_link_ops = {
+	.readlink = pf_readlink,
+	.follow_to = pf_follow_to,
+	.evict = pf_evict,
 };
 
 static void procfs_destroy(struct superblock *sb)

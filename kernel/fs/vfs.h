@@ -79,6 +79,12 @@ struct inode_ops {
 	int (*truncate)(struct inode *ip, u64 size);
 	/* Symlinks: copy the target (not NUL-terminated) into a kernel buffer. */
 	ssize_t (*readlink)(struct inode *ip, char *buf, size_t len);
+	/*
+	 * "Magic" symlinks (/proc/<pid>/fd/N): following one leads to the
+	 * file itself, not to what its name says (a pipe has no path). A new
+	 * reference to that inode, or -errno.
+	 */
+	int (*follow_to)(struct inode *ip, struct inode **out);
 	/* No references and no links left: free the inode and its data. */
 	void (*evict)(struct inode *ip);
 	/* Regular files' open-file operations; NULL: vfs_inode_fops (procfs generates text at open). */

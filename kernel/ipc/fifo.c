@@ -1,6 +1,8 @@
 /*
  * Named pipes (fifo(7)): opening a FIFO inode attaches to its pipe, made
- * by the first opener and freed with the last end (pipe.c). A blocking
+ * by the first opener and freed with the last end (pipe.c). A pipe(2)
+ * pipe's own inode leads to its pipe too (/proc/<pid>/fd/N reopens it),
+ * and such an open neither waits nor fails for want of the other end. A blocking
  * open for reading waits until some writer has opened it, and one for
  * writing until some reader has; O_RDWR never waits; O_WRONLY|O_NONBLOCK
  * without a reader is ENXIO.
@@ -35,7 +37,8 @@ static int attach(struct inode *ip, u32 fmode, bool nonblock, struct pipe **out,
 		ip->fifo = p;
 	}
 	spin_lock(&p->lock);
-	if (fmode == FMODE_WRITE && nonblock && !p->readers) {
+	/* pipe(2)'s pipes (reopened through /proc/<pid>/fd: no fifo) never wait or refuse. */
+	if (p->fifo && fmode == FMODE_WRITE && nonblock && !p->readers) {
 		bool unused = !p->writers;
 		if (unused)
 			ip->fifo = NULL;
@@ -95,7 +98,7 @@ int fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out)
 			t->fifo_seen = seen;
 	}
 	struct pipe *p = f->priv;
-	if (!(flags & O_NONBLOCK) && fmode != (FMODE_READ | FMODE_WRITE)) {
+	if (!(flags & O_NONBLOCK) && fmode != (FMODE_READ | FMODE_WRITE) && p->fifo) {
 		spin_lock(&p->lock);
 		if (!partner(p, fmode, t->fifo_seen)) {
 			t->fifo_pending = f;

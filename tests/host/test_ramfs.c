@@ -888,8 +888,14 @@ START_TEST(test_devfs)
 	/* No driver registered in this test: opening gives ENXIO, not a crash. */
 	struct file *f;
 	ck_assert_int_eq(open_at("/dev/null", O_RDWR, 0, &f), -ENXIO);
+	/* The standard streams by name, as links into /proc. */
+	char target[32];
+	ssize_t n = vfs_readlinkat(root, "/dev/stderr", target, sizeof target);
+	ck_assert_int_eq(n, 15);
+	ck_assert(!memcmp(target, "/proc/self/fd/2", 15));
+	ck_assert_int_eq(vfs_symlinkat("/proc/self/fd", root, "/dev/fd"), -EEXIST);
 	/* /dev is an ordinary ramfs otherwise. */
-	ck_assert_int_eq(vfs_symlinkat("/proc/self/fd", root, "/dev/fd"), 0);
+	ck_assert_int_eq(vfs_symlinkat("/dev/vda", root, "/dev/disk0"), 0);
 	ck_assert_int_eq(vfs_mkdirat(root, "/dev/pts", 0755), 0);
 }
 END_TEST

@@ -287,6 +287,31 @@ static ssize_t fd_link(int fd, char *buf, size_t len)
 	return n;
 }
 
+/* Opening /proc/self/fd/N opens the file itself, a pipe included; /dev/stdout leads there. */
+static void check_fd_open(void)
+{
+	int p[2];
+	char path[64], buf[32] = {0};
+	CHECK(pipe(p) == 0, "pipe");
+	snprintf(path, sizeof path, "/proc/self/fd/%d", p[0]);
+	int r = open(path, O_RDONLY);
+	CHECK(r >= 0 && write(p[1], "through", 7) == 7 && read(r, buf, sizeof buf) == 7 &&
+		      !memcmp(buf, "through", 7),
+	      "open of /proc/self/fd/N of a pipe reads the pipe");
+	close(r);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		int fd = open("/dev/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		_exit(fd >= 0 && write(fd, "to stdout", 9) == 9 ? 0 : 1);
+	}
+	memset(buf, 0, sizeof buf);
+	CHECK(read(p[0], buf, sizeof buf) == 9 && !strcmp(buf, "to stdout") && t_wait(pid) == 0,
+	      "a shell's > /dev/stdout reaches the pipe on fd 1");
+	close(p[0]);
+	close(p[1]);
+}
+
 static void check_environ(void)
 {
 	/* Our own environment as exec gave it: NUL-separated strings. */
@@ -389,5 +414,6 @@ int main(int argc, char **argv)
 	check_drop_caches();
 	check_fds();
 	check_environ();
+	check_fd_open();
 	return t_done();
 }
