@@ -1,11 +1,11 @@
 /*
  * Named pipes (fifo(7)): opening a FIFO inode attaches to its pipe, made
- * by the first opener and freed with the last end (pipe.c). A pipe(2)
- * pipe's own inode leads to its pipe too (/proc/<pid>/fd/N reopens it),
- * and such an open neither waits nor fails for want of the other end. A blocking
+ * by the first opener and freed with the last end (pipe.c). A blocking
  * open for reading waits until some writer has opened it, and one for
  * writing until some reader has; O_RDWR never waits; O_WRONLY|O_NONBLOCK
- * without a reader is ENXIO.
+ * without a reader is ENXIO. A pipe(2) pipe's own inode leads to its pipe
+ * too (/proc/<pid>/fd/N reopens it), and such an open neither waits nor
+ * fails for want of the other end.
  *
  * A waiting open parks and is re-run when woken (invariant 3). It holds
  * its file meanwhile (t->fifo_pending), so its end counts for the other

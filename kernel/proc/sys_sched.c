@@ -40,13 +40,21 @@ static u32 nice_to_tickets(int nice)
 	return t ? (u32)t : 1;
 }
 
+/* nice_to_tickets(nice) at [nice - NICE_MIN]; filled on first use (same values on any core). */
+static u32 tickets_of_nice[NICE_MAX - NICE_MIN + 1];
+
 /* The nice value whose tickets are nearest n (by ratio: the lottery's odds). */
 static int tickets_to_nice(u32 n)
 {
 	int best = 0;
 	u64 best_err = ~0ULL;
 	for (int nice = NICE_MIN; nice <= NICE_MAX; nice++) {
-		u64 t = nice_to_tickets(nice);
+		u32 *slot = &tickets_of_nice[nice - NICE_MIN];
+		u64 t = __atomic_load_n(slot, __ATOMIC_RELAXED);
+		if (!t) {
+			t = nice_to_tickets(nice);
+			__atomic_store_n(slot, (u32)t, __ATOMIC_RELAXED);
+		}
 		/* |log(n/t)| compares as max(n,t)/min(n,t), in 16.16 */
 		u64 err = (MAX(n, t) << 16) / MIN(n, t);
 		if (err < best_err)
