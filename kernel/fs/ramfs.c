@@ -457,6 +457,18 @@ static ssize_t ramfs_read(struct inode *ip, struct uio *u, u64 off)
 	return (ssize_t)total;
 }
 
+static int ramfs_get_page(struct inode *ip, u64 idx, paddr_t *out)
+{
+	spin_lock(&ip->lock);
+	bool inside = idx < ALIGN_UP(ip->size, PAGE_SIZE) >> PAGE_SHIFT;
+	paddr_t pa = inside ? pagemap_get(&RI(ip)->pages, idx) : 0;
+	if (pa)
+		page_ref(pa); /* a truncate may drop it from the file; the mapping keeps it */
+	spin_unlock(&ip->lock);
+	*out = pa;
+	return pa ? 0 : -ENOENT;
+}
+
 static ssize_t ramfs_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *end)
 {
 	struct ramfs_inode *ri = RI(ip);
@@ -582,6 +594,7 @@ static const struct inode_ops ramfs_ops = {
 	.read = ramfs_read,
 	.write = ramfs_write,
 	.truncate = ramfs_truncate,
+	.get_page = ramfs_get_page,
 	.readlink = ramfs_readlink,
 	.evict = ramfs_evict,
 };

@@ -77,6 +77,12 @@ struct inode_ops {
 	/* append: write at the end, atomically with other appenders. *end: offset after the data. */
 	ssize_t (*write)(struct inode *ip, struct uio *u, u64 off, bool append, u64 *end);
 	int (*truncate)(struct inode *ip, u64 size);
+	/*
+	 * Regular files whose data lives in page frames (ramfs): the frame
+	 * holding file page idx, with a new reference (frame refcount), so a
+	 * program's text can map it instead of a copy. -ENOENT for a hole.
+	 */
+	int (*get_page)(struct inode *ip, u64 idx, paddr_t *pa);
 	/* Symlinks: copy the target (not NUL-terminated) into a kernel buffer. */
 	ssize_t (*readlink)(struct inode *ip, char *buf, size_t len);
 	/*

@@ -915,6 +915,27 @@ int domain_populate(struct domain *d, vaddr_t va, const void *src, size_t len)
 	return 0;
 }
 
+int domain_map_frame(struct domain *d, vaddr_t va, paddr_t pa)
+{
+	if ((va & (PAGE_SIZE - 1)) || !user_range_ok(va, PAGE_SIZE))
+		return -EFAULT;
+	spin_lock(&d->lock);
+	struct region *r = find_region(d, va);
+	pte_t *pte = r ? vm_walk(d->root, va) : NULL;
+	int e = !r ? -EFAULT : pte && (*pte & PTE_P) ? -EEXIST : 0;
+	if (!e && vm_map(d->root, va, pa, prot_of(r->flags & ~REGION_WRITE)) < 0)
+		e = -ENOMEM;
+	if (!e) {
+		/* A write (after mprotect) copies it first: the file's frame is never written here. */
+		*vm_walk(d->root, va) |= PTE_COW;
+		resident_inc(d);
+	}
+	spin_unlock(&d->lock);
+	if (e)
+		frame_unref(pa); /* never mapped here: no TLB holds it */
+	return e;
+}
+
 int copy_to_domain(struct domain *d, vaddr_t dst, const void *src, size_t len)
 {
 	return copy_user(d, dst, (void *)src, len, true);

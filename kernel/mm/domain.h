@@ -121,6 +121,14 @@ int clear_domain(struct domain *d, vaddr_t dst, size_t len);
  * ELF loader and the initial stack): pages are mapped as their region says.
  */
 int domain_populate(struct domain *d, vaddr_t va, const void *src, size_t len);
+/*
+ * Map the frame pa at the page va of a region, read-only and
+ * copy-on-write whatever the region allows: a program's text shared with
+ * the file it came from. The caller's frame reference goes to the mapping
+ * (or is dropped on failure: -EEXIST if va is mapped, -EFAULT outside a
+ * region, -ENOMEM).
+ */
+int domain_map_frame(struct domain *d, vaddr_t va, paddr_t pa);
 
 /*
  * Zero-copy messages: detach the whole region that starts at va (a

@@ -2,7 +2,8 @@
  * ELF-64 loader (System V ABI, AMD64 supplement). Each PT_LOAD becomes a
  * region with its own permissions (text R+X, rodata R, data and bss R+W,
  * never W+X: Brian OS's read-only text and W^X); file bytes are copied in
- * now, the rest of bss is zero-filled on first touch. Every header field
+ * now, or for read-only pages mapped from the file's own frames where its
+ * file system lends them; the rest of bss is zero-filled on first touch. Every header field
  * is checked: a malformed file gets -ENOEXEC, never a crash (invariant 6).
  */
 #include "proc/exec.h"
@@ -68,6 +69,29 @@ static int read_exact(struct inode *ip, u64 off, void *buf, size_t len)
 		got += (size_t)n;
 	}
 	return 0;
+}
+
+/*
+ * A read-only segment's whole pages come from the file's own frames where
+ * its file system lends them (ramfs): every process running the program
+ * shares one copy of its text, copy-on-write. Returns how many bytes from
+ * va on were mapped that way (a multiple of the page size), or -errno.
+ */
+static i64 share_pages(struct inode *ip, struct domain *d, vaddr_t va, u64 off, u64 len)
+{
+	if (!ip->ops->get_page || (va & (PAGE_SIZE - 1)) || (off & (PAGE_SIZE - 1)))
+		return 0;
+	u64 done = 0;
+	while (len - done >= PAGE_SIZE) {
+		paddr_t pa;
+		if (ip->ops->get_page(ip, (off + done) >> PAGE_SHIFT, &pa) < 0)
+			break; /* a hole: the rest is copied */
+		int r = domain_map_frame(d, va + done, pa);
+		if (r < 0)
+			return r;
+		done += PAGE_SIZE;
+	}
+	return (i64)done;
 }
 
 /* Copy a segment's file bytes into the domain, a page-sized chunk at a time. */
@@ -208,7 +232,21 @@ int elf_load(struct inode *ip, struct domain *d, struct exec_image *img)
 				goto out;
 		}
 		mapped_end = MAX(mapped_end, end);
-		r = load_bytes(ip, d, p->p_vaddr + bias, p->p_offset, p->p_filesz);
+		/* Read-only: whole pages from the first page boundary on may be the file's own. */
+		vaddr_t va = p->p_vaddr + bias;
+		u64 head = MIN(ALIGN_UP(va, PAGE_SIZE) - va, p->p_filesz), shared = 0;
+		if (!(flags & REGION_WRITE)) {
+			i64 n = share_pages(ip, d, va + head, p->p_offset + head, p->p_filesz - head);
+			if (n < 0) {
+				r = (int)n;
+				goto out;
+			}
+			shared = (u64)n;
+		}
+		r = load_bytes(ip, d, va, p->p_offset, head);
+		if (r == 0)
+			r = load_bytes(ip, d, va + head + shared, p->p_offset + head + shared,
+				       p->p_filesz - head - shared);
 		if (r < 0)
 			goto out;
 	}

@@ -296,6 +296,51 @@ static void check_orphan(void)
 		CHECK(waitpid(-1, NULL, 0) > 0, "and can be reaped by its new parent");
 }
 
+/* MemFree of /proc/meminfo, in KiB. */
+static long mem_free_kb(void)
+{
+	char buf[512] = {0};
+	int fd = open("/proc/meminfo", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	close(fd);
+	const char *p = n > 0 ? strstr(buf, "MemFree:") : NULL;
+	return p ? atol(p + 8) : -1;
+}
+
+/*
+ * Ten processes running one big program (busybox, 2 MiB of text) share
+ * its text: together they take far less than ten copies. Ferry only: the
+ * host's free memory moves with everything else running there.
+ */
+static void check_shared_text(void)
+{
+	struct stat st;
+	if (t_on_linux() || stat("/bin/busybox", &st) < 0) {
+		t_skip("shared text: measured on Ferry, with its busybox");
+		return;
+	}
+	enum { N = 10 };
+	pid_t kids[N];
+	long before = mem_free_kb();
+	for (int i = 0; i < N; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			execl("/bin/busybox", "sleep", "3", (char *)NULL);
+			_exit(127);
+		}
+	}
+	struct timespec ts = {0, 300 * 1000 * 1000};
+	nanosleep(&ts, NULL); /* all of them started and asleep */
+	long used = before - mem_free_kb();
+	for (int i = 0; i < N; i++) {
+		kill(kids[i], SIGKILL);
+		t_wait(kids[i]);
+	}
+	CHECK(used > 0 && used < N * 512,
+	      "%d busybox processes take %ld KiB, not %d copies of its %lld KiB file", N, used, N,
+	      (long long)st.st_size / 1024);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -307,5 +352,6 @@ int main(int argc, char **argv)
 	check_errors();
 	check_vfork_spawn();
 	check_orphan();
+	check_shared_text();
 	return t_done();
 }
