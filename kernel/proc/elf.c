@@ -1,10 +1,11 @@
 /*
  * ELF-64 loader (System V ABI, AMD64 supplement). Each PT_LOAD becomes a
  * region with its own permissions (text R+X, rodata R, data and bss R+W,
- * never W+X: Brian OS's read-only text and W^X); file bytes are copied in
- * now, or for read-only pages mapped from the file's own frames where its
- * file system lends them; the rest of bss is zero-filled on first touch. Every header field
- * is checked: a malformed file gets -ENOEXEC, never a crash (invariant 6).
+ * never W+X: Brian OS's read-only text and W^X). File bytes are copied in
+ * now, or, for whole read-only pages, mapped from the file's own frames
+ * where its file system lends them; the rest of bss is zero-filled on
+ * first touch. Every header field is checked: a malformed file gets
+ * -ENOEXEC, never a crash (invariant 6).
  */
 #include "proc/exec.h"
 #include "fs/vfs.h"
