@@ -95,28 +95,30 @@ static long change_dir(struct inode *ip)
 	return 0;
 }
 
-SYSCALL(NR_chdir, chdir)
+/* The directory the user path upath names (chdir, chroot): a reference in *out. */
+static long lookup_dir(u64 upath, struct inode **out)
 {
 	struct upath up;
-	long r = upath_get(AT_FDCWD, a0, &up);
+	long r = upath_get(AT_FDCWD, upath, &up);
 	if (r < 0)
 		return r;
-	struct inode *ip;
-	r = vfs_lookup(up.start, up.path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &ip);
+	r = vfs_lookup(up.start, up.path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, out);
 	upath_put(&up);
+	return r;
+}
+
+SYSCALL(NR_chdir, chdir)
+{
+	struct inode *ip;
+	long r = lookup_dir(a0, &ip);
 	return r < 0 ? r : change_dir(ip);
 }
 
 /* Everyone is root here, so chroot needs no privilege check. */
 SYSCALL(NR_chroot, chroot)
 {
-	struct upath up;
-	long r = upath_get(AT_FDCWD, a0, &up);
-	if (r < 0)
-		return r;
 	struct inode *ip;
-	r = vfs_lookup(up.start, up.path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &ip);
-	upath_put(&up);
+	long r = lookup_dir(a0, &ip);
 	if (r < 0)
 		return r;
 	fs_chroot(ip);
