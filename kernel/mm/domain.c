@@ -1216,12 +1216,6 @@ void domain_get(struct domain *d)
 	__atomic_add_fetch(&d->refs, 1, __ATOMIC_RELAXED);
 }
 
-static void free_one(struct domain *d, vaddr_t va, pte_t *pte, void *ctx)
-{
-	frame_unref(*pte & PTE_ADDR_MASK);
-	*pte = 0;
-}
-
 void domain_put(struct domain *d)
 {
 	if (__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL))
@@ -1231,8 +1225,8 @@ void domain_put(struct domain *d)
 	if (cpu_has.pcid)
 		pcid_forget(&pcids[this_cpu()->index], d->id);
 	shootdown(d, 0, 0, true);
-	walk_range(d, 0, USER_TOP, free_one, NULL);
-	vm_root_destroy(d->root);
+	/* One pass frees the frames and the tables (frames shared with a fork keep theirs). */
+	vm_root_release(d->root, frame_unref);
 	while (!list_empty(&d->regions))
 		kfree(container_of(list_pop_front(&d->regions), struct region, node));
 	slot_put(d->slot);

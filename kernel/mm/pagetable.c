@@ -187,30 +187,53 @@ paddr_t vm_root_create(void)
 	return root;
 }
 
-/* Free the tables below a level-`level` table (not the frames its leaves map). */
-static void free_tables(pte_t *table, int level)
+/*
+ * Free what one present entry of a level-`level` table leads to: a
+ * table and what lies below it (level 2: a page table, whose leaves are
+ * only looked at for release), or, at level 1, the mapped frame if there
+ * is a release. Large pages belong to the kernel half, never freed here.
+ */
+static void free_tables(pte_t *table, int n, int level, void (*release)(paddr_t frame));
+
+static void free_entry(pte_t e, int level, void (*release)(paddr_t frame))
 {
-	for (int i = 0; i < PT_ENTRIES; i++) {
-		pte_t e = table[i];
-		if (!(e & PTE_P) || (e & PTE_PS))
-			continue;
-		if (level > 2)
-			free_tables(table_of(e), level - 1);
-		page_free(e & PTE_ADDR_MASK, 0);
+	if (!(e & PTE_P) || (level > 1 && (e & PTE_PS)))
+		return;
+	if (level == 1) {
+		if (release)
+			release(e & PTE_ADDR_MASK);
+		return;
 	}
+	if (level > 2 || release)
+		free_tables(table_of(e), PT_ENTRIES, level - 1, release);
+	page_free(e & PTE_ADDR_MASK, 0);
+}
+
+/*
+ * Free below the first n entries (a multiple of 8) of a level-`level`
+ * table. A process's tables are mostly empty: one test for eight zero
+ * entries is what makes a teardown cheap.
+ */
+static void free_tables(pte_t *table, int n, int level, void (*release)(paddr_t frame))
+{
+	for (int i = 0; i < n; i += 8) {
+		const pte_t *e = &table[i];
+		if (!(e[0] | e[1] | e[2] | e[3] | e[4] | e[5] | e[6] | e[7]))
+			continue;
+		for (int j = 0; j < 8; j++)
+			free_entry(e[j], level, release);
+	}
+}
+
+void vm_root_release(paddr_t root, void (*release)(paddr_t frame))
+{
+	if (root == kernel_root)
+		panic("vm_root_destroy: refusing to destroy the kernel root");
+	free_tables(phys_to_virt(root), PML4_KERNEL_FIRST, 4, release);
+	page_free(root, 0);
 }
 
 void vm_root_destroy(paddr_t root)
 {
-	if (root == kernel_root)
-		panic("vm_root_destroy: refusing to destroy the kernel root");
-	pte_t *pml4 = phys_to_virt(root);
-	for (int i = 0; i < PML4_KERNEL_FIRST; i++) {
-		pte_t e = pml4[i];
-		if (e & PTE_P) {
-			free_tables(table_of(e), 3);
-			page_free(e & PTE_ADDR_MASK, 0);
-		}
-	}
-	page_free(root, 0);
+	vm_root_release(root, NULL);
 }
