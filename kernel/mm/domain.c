@@ -881,37 +881,63 @@ static int copy_user(struct domain *d, vaddr_t uva, void *kbuf, size_t len, bool
 	return 0;
 }
 
+/*
+ * The page of va in a domain being built: mapped with its region's
+ * permissions, a fresh frame zeroed only outside [va, va + len), which
+ * the caller is about to write. Caller holds d->lock.
+ */
+static void *fill_page(struct domain *d, vaddr_t va, size_t len, int *err)
+{
+	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+	struct region *r = find_region(d, va);
+	if (!r) {
+		*err = -EFAULT;
+		return NULL;
+	}
+	pte_t *pte = vm_walk(d->root, page);
+	if (pte && (*pte & PTE_P))
+		return (u8 *)phys_to_virt(*pte & PTE_ADDR_MASK) + (va - page);
+	paddr_t pa = page_alloc(0);
+	if (!pa || vm_map(d->root, page, pa, prot_of(r->flags)) < 0) {
+		if (pa)
+			page_free(pa, 0);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	__atomic_store_n(&pa_to_frame(pa)->refcount, 1, __ATOMIC_RELAXED);
+	resident_inc(d);
+	u8 *kva = phys_to_virt(pa);
+	memset(kva, 0, va - page);
+	memset(kva + (va - page) + len, 0, PAGE_SIZE - (va - page) - len);
+	return kva + (va - page);
+}
+
+void *domain_fill(struct domain *d, vaddr_t va, size_t len, int *err)
+{
+	assert(len <= PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+	if (!user_range_ok(va, len)) {
+		*err = -EFAULT;
+		return NULL;
+	}
+	spin_lock(&d->lock);
+	void *kva = fill_page(d, va, len, err);
+	spin_unlock(&d->lock);
+	return kva;
+}
+
 int domain_populate(struct domain *d, vaddr_t va, const void *src, size_t len)
 {
-	if (!user_range_ok(va, len))
-		return -EFAULT;
-	spin_lock(&d->lock);
 	while (len) {
-		vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
-		struct region *r = find_region(d, va);
-		if (!r) {
-			spin_unlock(&d->lock);
-			return -EFAULT;
-		}
-		pte_t *pte = vm_walk(d->root, page);
-		if (!pte || !(*pte & PTE_P)) {
-			paddr_t pa = frame_new_zeroed();
-			if (!pa || vm_map(d->root, page, pa, prot_of(r->flags)) < 0) {
-				if (pa)
-					frame_unref(pa);
-				spin_unlock(&d->lock);
-				return -ENOMEM;
-			}
-			resident_inc(d);
-			pte = vm_walk(d->root, page);
-		}
-		size_t chunk = MIN(len, PAGE_SIZE - (va - page));
-		memcpy((u8 *)phys_to_virt(*pte & PTE_ADDR_MASK) + (va - page), src, chunk);
+		size_t chunk = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+		int err;
+		void *dst = domain_fill(d, va, chunk, &err);
+		if (!dst)
+			return err;
+		memcpy(dst, src, chunk);
 		va += chunk;
 		src = (const u8 *)src + chunk;
 		len -= chunk;
 	}
-	spin_unlock(&d->lock);
 	return 0;
 }
 

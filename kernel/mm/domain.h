@@ -120,6 +120,14 @@ int clear_domain(struct domain *d, vaddr_t dst, size_t len);
  * ELF loader and the initial stack): pages are mapped as their region says.
  */
 int domain_populate(struct domain *d, vaddr_t va, const void *src, size_t len);
+/*
+ * The same without a copy, for a domain no thread runs yet (exec builds
+ * it): the kernel address of va, whose page is mapped as its region says,
+ * for the caller to write [va, va + len) there (len stays within the
+ * page; a fresh page is zeroed around it). NULL with *err -EFAULT outside
+ * every region, -ENOMEM out of memory.
+ */
+void *domain_fill(struct domain *d, vaddr_t va, size_t len, int *err);
 
 /*
  * Zero-copy messages: detach the whole region that starts at va (a
