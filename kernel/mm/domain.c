@@ -840,8 +840,12 @@ int domain_fault(struct domain *d, vaddr_t va, u32 access)
 
 /* ---- user access through the page tables ---- */
 
-/* The frame backing va, faulting it in for the access; caller holds d->lock. */
-static int user_page(struct domain *d, vaddr_t va, bool write, paddr_t *pa)
+/*
+ * The frame backing va, faulting it in for the access; caller holds
+ * d->lock. Inlined: it is most of the work of a short copy.
+ */
+static inline __attribute__((always_inline)) int user_page(struct domain *d, vaddr_t va,
+							   bool write, paddr_t *pa)
 {
 	for (int tries = 0; tries < 2; tries++) {
 		pte_t *pte = vm_walk(d->root, ALIGN_DOWN(va, PAGE_SIZE));
