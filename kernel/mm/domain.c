@@ -130,6 +130,10 @@ static void walk_level(struct domain *d, paddr_t table, int level, vaddr_t base,
 	int first = start > base ? (int)((start - base) >> shift) : 0;
 	int last = (int)MIN(511UL, (end - 1 - base) >> shift);
 	for (int i = first; i <= last; i++) {
+		if (i % 8 == 0 && i + 7 <= last && pt_eight_clear(&t[i])) {
+			i += 7;
+			continue;
+		}
 		if (!(t[i] & PTE_P))
 			continue;
 		vaddr_t lo = base + (u64)i * span;

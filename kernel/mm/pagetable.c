@@ -223,16 +223,12 @@ static void free_entry(pte_t e, int level, void (*release)(paddr_t frame))
 	page_free(e & PTE_ADDR_MASK, 0);
 }
 
-/*
- * Free below the first n entries (a multiple of 8) of a level-`level`
- * table. A process's tables are mostly empty: one test for eight zero
- * entries is what makes a teardown cheap.
- */
+/* Free below the first n entries (a multiple of 8) of a level-`level` table. */
 static void free_tables(pte_t *table, int n, int level, void (*release)(paddr_t frame))
 {
 	for (int i = 0; i < n; i += 8) {
 		const pte_t *e = &table[i];
-		if (!(e[0] | e[1] | e[2] | e[3] | e[4] | e[5] | e[6] | e[7]))
+		if (pt_eight_clear(e))
 			continue;
 		for (int j = 0; j < 8; j++)
 			free_entry(e[j], level, release);
