@@ -191,13 +191,15 @@ paddr_t vm_kernel_root(void)
 paddr_t vm_root_create(void)
 {
 	assert(kernel_root);
-	paddr_t root = pt_alloc_page();
+	paddr_t root = page_alloc(0);
 	if (!root)
 		return 0;
+	/* Only the user half needs zeroing: the copy fills the kernel half. */
 	pte_t *dst = phys_to_virt(root);
 	const pte_t *src = phys_to_virt(kernel_root);
-	for (int i = PML4_KERNEL_FIRST; i < PT_ENTRIES; i++)
-		dst[i] = src[i];
+	memset(dst, 0, PML4_KERNEL_FIRST * sizeof *dst);
+	memcpy(dst + PML4_KERNEL_FIRST, src + PML4_KERNEL_FIRST,
+	       (PT_ENTRIES - PML4_KERNEL_FIRST) * sizeof *dst);
 	return root;
 }
 
