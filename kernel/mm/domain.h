@@ -46,6 +46,12 @@ struct region {
 
 #define SLOT_SIZE (16UL << 30) /* each position-independent executable's share */
 #define STACK_SIZE (8UL << 20)
+/*
+ * A slot ends with the vDSO (its data page, then its image), above an
+ * unmapped page and the stack: one page table holds the top of the stack
+ * and the vDSO, instead of one each.
+ */
+#define SLOT_VDSO_SIZE (2 * PAGE_SIZE)
 
 struct domain {
 	struct spinlock lock;
