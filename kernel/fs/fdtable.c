@@ -96,7 +96,8 @@ void fdtable_put(struct fdtable *t)
 		return;
 	/* Nobody else can reach the table now: no lock needed. */
 	for (u32 fd = 0; fd < t->cap; fd++)
-		file_put(t->fds[fd]);
+		if (t->fds[fd])
+			file_put(t->fds[fd]);
 	kfree(t->fds);
 	kfree(t->cloexec);
 	kfree(t);
@@ -104,22 +105,21 @@ void fdtable_put(struct fdtable *t)
 
 void fdtable_close_on_exec(struct fdtable *t)
 {
-	for (u32 fd = 0;; fd++) {
-		struct file *f = NULL;
-		spin_lock(&t->lock);
-		if (fd >= t->cap) {
-			spin_unlock(&t->lock);
-			return;
-		}
-		if (t->fds[fd] && cloexec_test(t, fd)) {
-			f = t->fds[fd];
+	spin_lock(&t->lock);
+	/* A word of close-on-exec bits at a time: most tables have none set. */
+	for (u32 w = 0; w < t->cap / 64; w++) {
+		while (t->cloexec[w]) {
+			u32 fd = w * 64 + (u32)__builtin_ctzll(t->cloexec[w]);
+			struct file *f = t->fds[fd];
 			t->fds[fd] = NULL;
 			cloexec_set(t, fd, false);
+			/* Released outside the table lock: a release may take other locks. */
+			spin_unlock(&t->lock);
+			file_put(f);
+			spin_lock(&t->lock);
 		}
-		spin_unlock(&t->lock);
-		/* Released outside the table lock: a release may take other locks. */
-		file_put(f);
 	}
+	spin_unlock(&t->lock);
 }
 
 int fd_alloc(struct fdtable *t, struct file *f, int minfd, bool cloexec)

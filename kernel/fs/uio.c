@@ -32,8 +32,12 @@ void uio_init_iov(struct uio *u, struct domain *dom, struct kiovec *iov, int iov
 
 enum uio_op { OP_OUT, OP_IN, OP_ZERO, OP_SKIP };
 
-/* The one loop behind all four moves: segment by segment, consuming as it goes. */
-static int uio_move(struct uio *u, void *kbuf, size_t n, enum uio_op op)
+/*
+ * The one loop behind all four moves: segment by segment, consuming as it
+ * goes. Inlined into each, so that the op is known where it is tested.
+ */
+static inline __attribute__((always_inline)) int uio_move(struct uio *u, void *kbuf, size_t n,
+							  enum uio_op op)
 {
 	assert(n <= u->resid);
 	u8 *k = kbuf;

@@ -130,6 +130,10 @@ static void walk_level(struct domain *d, paddr_t table, int level, vaddr_t base,
 	int first = start > base ? (int)((start - base) >> shift) : 0;
 	int last = (int)MIN(511UL, (end - 1 - base) >> shift);
 	for (int i = first; i <= last; i++) {
+		if (i % 8 == 0 && i + 7 <= last && pt_eight_clear(&t[i])) {
+			i += 7;
+			continue;
+		}
 		if (!(t[i] & PTE_P))
 			continue;
 		vaddr_t lo = base + (u64)i * span;
@@ -840,8 +844,12 @@ int domain_fault(struct domain *d, vaddr_t va, u32 access)
 
 /* ---- user access through the page tables ---- */
 
-/* The frame backing va, faulting it in for the access; caller holds d->lock. */
-static int user_page(struct domain *d, vaddr_t va, bool write, paddr_t *pa)
+/*
+ * The frame backing va, faulting it in for the access; caller holds
+ * d->lock. Inlined: it is most of the work of a short copy.
+ */
+static inline __attribute__((always_inline)) int user_page(struct domain *d, vaddr_t va,
+							   bool write, paddr_t *pa)
 {
 	for (int tries = 0; tries < 2; tries++) {
 		pte_t *pte = vm_walk(d->root, ALIGN_DOWN(va, PAGE_SIZE));
@@ -881,37 +889,63 @@ static int copy_user(struct domain *d, vaddr_t uva, void *kbuf, size_t len, bool
 	return 0;
 }
 
+/*
+ * The page of va in a domain being built: mapped with its region's
+ * permissions, a fresh frame zeroed only outside [va, va + len), which
+ * the caller is about to write. Caller holds d->lock.
+ */
+static void *fill_page(struct domain *d, vaddr_t va, size_t len, int *err)
+{
+	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+	struct region *r = find_region(d, va);
+	if (!r) {
+		*err = -EFAULT;
+		return NULL;
+	}
+	pte_t *pte = vm_walk(d->root, page);
+	if (pte && (*pte & PTE_P))
+		return (u8 *)phys_to_virt(*pte & PTE_ADDR_MASK) + (va - page);
+	paddr_t pa = page_alloc(0);
+	if (!pa || vm_map(d->root, page, pa, prot_of(r->flags)) < 0) {
+		if (pa)
+			page_free(pa, 0);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	__atomic_store_n(&pa_to_frame(pa)->refcount, 1, __ATOMIC_RELAXED);
+	resident_inc(d);
+	u8 *kva = phys_to_virt(pa);
+	memset(kva, 0, va - page);
+	memset(kva + (va - page) + len, 0, PAGE_SIZE - (va - page) - len);
+	return kva + (va - page);
+}
+
+void *domain_fill(struct domain *d, vaddr_t va, size_t len, int *err)
+{
+	assert(len <= PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+	if (!user_range_ok(va, len)) {
+		*err = -EFAULT;
+		return NULL;
+	}
+	spin_lock(&d->lock);
+	void *kva = fill_page(d, va, len, err);
+	spin_unlock(&d->lock);
+	return kva;
+}
+
 int domain_populate(struct domain *d, vaddr_t va, const void *src, size_t len)
 {
-	if (!user_range_ok(va, len))
-		return -EFAULT;
-	spin_lock(&d->lock);
 	while (len) {
-		vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
-		struct region *r = find_region(d, va);
-		if (!r) {
-			spin_unlock(&d->lock);
-			return -EFAULT;
-		}
-		pte_t *pte = vm_walk(d->root, page);
-		if (!pte || !(*pte & PTE_P)) {
-			paddr_t pa = frame_new_zeroed();
-			if (!pa || vm_map(d->root, page, pa, prot_of(r->flags)) < 0) {
-				if (pa)
-					frame_unref(pa);
-				spin_unlock(&d->lock);
-				return -ENOMEM;
-			}
-			resident_inc(d);
-			pte = vm_walk(d->root, page);
-		}
-		size_t chunk = MIN(len, PAGE_SIZE - (va - page));
-		memcpy((u8 *)phys_to_virt(*pte & PTE_ADDR_MASK) + (va - page), src, chunk);
+		size_t chunk = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+		int err;
+		void *dst = domain_fill(d, va, chunk, &err);
+		if (!dst)
+			return err;
+		memcpy(dst, src, chunk);
 		va += chunk;
 		src = (const u8 *)src + chunk;
 		len -= chunk;
 	}
-	spin_unlock(&d->lock);
 	return 0;
 }
 
@@ -1237,12 +1271,6 @@ void domain_get(struct domain *d)
 	__atomic_add_fetch(&d->refs, 1, __ATOMIC_RELAXED);
 }
 
-static void free_one(struct domain *d, vaddr_t va, pte_t *pte, void *ctx)
-{
-	frame_unref(*pte & PTE_ADDR_MASK);
-	*pte = 0;
-}
-
 void domain_put(struct domain *d)
 {
 	if (__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL))
@@ -1252,8 +1280,8 @@ void domain_put(struct domain *d)
 	if (cpu_has.pcid)
 		pcid_forget(&pcids[this_cpu()->index], d->id);
 	shootdown(d, 0, 0, true);
-	walk_range(d, 0, USER_TOP, free_one, NULL);
-	vm_root_destroy(d->root);
+	/* One pass frees the frames and the tables (frames shared with a fork keep theirs). */
+	vm_root_release(d->root, frame_unref);
 	while (!list_empty(&d->regions))
 		kfree(container_of(list_pop_front(&d->regions), struct region, node));
 	slot_put(d->slot);

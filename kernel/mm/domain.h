@@ -46,6 +46,12 @@ struct region {
 
 #define SLOT_SIZE (16UL << 30) /* each position-independent executable's share */
 #define STACK_SIZE (8UL << 20)
+/*
+ * A slot ends with the vDSO (its data page, then its image), above an
+ * unmapped page and the stack: one page table holds the top of the stack
+ * and the vDSO, instead of one each.
+ */
+#define SLOT_VDSO_SIZE (2 * PAGE_SIZE)
 
 struct domain {
 	struct spinlock lock;
@@ -121,6 +127,14 @@ int clear_domain(struct domain *d, vaddr_t dst, size_t len);
  * ELF loader and the initial stack): pages are mapped as their region says.
  */
 int domain_populate(struct domain *d, vaddr_t va, const void *src, size_t len);
+/*
+ * The same without a copy, for a domain no thread runs yet (exec builds
+ * it): the kernel address of va, whose page is mapped as its region says,
+ * for the caller to write [va, va + len) there (len stays within the
+ * page; a fresh page is zeroed around it). NULL with *err -EFAULT outside
+ * every region, -ENOMEM out of memory.
+ */
+void *domain_fill(struct domain *d, vaddr_t va, size_t len, int *err);
 /*
  * Map the frame pa at the page va of a region, read-only and
  * copy-on-write whatever the region allows: a program's text shared with

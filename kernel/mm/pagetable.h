@@ -18,6 +18,15 @@ extern pte_t pte_nx;	    /* [I after vm_init] PTE_NX if the CPU has NX, else 0 *
 typedef paddr_t (*pt_alloc_fn)(void);
 paddr_t pt_alloc_page(void);
 
+/*
+ * The eight entries from e on are all zero. A process's tables are mostly
+ * empty: walks over them test eight entries at a time (e 64-byte aligned).
+ */
+static inline bool pt_eight_clear(const pte_t *e)
+{
+	return !(e[0] | e[1] | e[2] | e[3] | e[4] | e[5] | e[6] | e[7]);
+}
+
 static inline unsigned pt_index(vaddr_t va, int level)
 {
 	return (unsigned)(va >> PT_LEVEL_SHIFT(level)) & (PT_ENTRIES - 1);

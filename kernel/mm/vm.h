@@ -90,6 +90,8 @@ paddr_t vm_root_create(void);
 /* Free a root from vm_root_create: its user-half table pages and the root page, not the mapped
  * frames. */
 void vm_root_destroy(paddr_t root);
+/* The same, and in the same pass each 4 KiB frame the user half maps goes to release. */
+void vm_root_release(paddr_t root, void (*release)(paddr_t frame));
 
 /*
  * Map one 4 KiB page. -EINVAL for an unaligned, non-canonical or zero

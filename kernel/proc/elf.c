@@ -95,28 +95,25 @@ static i64 share_pages(struct inode *ip, struct domain *d, vaddr_t va, u64 off, 
 	return (i64)done;
 }
 
-/* Copy a segment's file bytes into the domain, a page-sized chunk at a time. */
+/* Read a segment's file bytes straight into the domain's pages, a page at a time. */
 static int load_bytes(struct inode *ip, struct domain *d, vaddr_t va, u64 off, u64 len)
 {
-	u8 *buf = kmalloc(PAGE_SIZE);
-	if (!buf)
-		return -ENOMEM;
-	int r = 0;
-	while (len && !r) {
-		size_t chunk = MIN(len, PAGE_SIZE);
-		int e = read_exact(ip, off, buf, chunk);
-		if (e == -ERESTART_PARK)
-			r = e;
-		else if (e < 0)
-			r = bad("a segment runs past the end of the file");
-		else
-			r = domain_populate(d, va, buf, chunk);
+	while (len) {
+		size_t chunk = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+		int r;
+		void *dst = domain_fill(d, va, chunk, &r);
+		if (!dst)
+			return r;
+		r = read_exact(ip, off, dst, chunk);
+		if (r < 0) {
+			memset(dst, 0, chunk); /* no half-read bytes stay behind */
+			return r == -ERESTART_PARK ? r : bad("a segment runs past the end of the file");
+		}
 		va += chunk;
 		off += chunk;
 		len -= chunk;
 	}
-	kfree(buf);
-	return r;
+	return 0;
 }
 
 int elf_load(struct inode *ip, struct domain *d, struct exec_image *img)

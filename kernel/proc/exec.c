@@ -23,7 +23,7 @@ enum {
 	AT_HWCAP2 = 26, AT_EXECFN = 31, AT_SYSINFO_EHDR = 33,
 };
 
-#define STACK_TOP_GAP PAGE_SIZE /* unmapped page between the stack and the slot's end */
+#define STACK_TOP_GAP PAGE_SIZE /* unmapped page between the stack and the vDSO */
 
 static u64 hwcap(void)
 {
@@ -50,7 +50,7 @@ static void random_bytes(u8 *out, size_t n)
 vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
 			 const struct exec_args *args)
 {
-	vaddr_t top = d->slot_base + SLOT_SIZE - STACK_TOP_GAP;
+	vaddr_t top = d->slot_base + SLOT_SIZE - SLOT_VDSO_SIZE - STACK_TOP_GAP;
 	if (domain_map(d, top - STACK_SIZE, STACK_SIZE, REGION_READ | REGION_WRITE | REGION_STACK) < 0)
 		return 0;
 

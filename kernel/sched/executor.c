@@ -84,8 +84,8 @@ static struct task *rq_pick(struct cpu *c)
 	u64 pinned = lottery_total(&e->pinned), movable = lottery_total(&e->movable);
 	struct lottery_node *n = NULL;
 	if (pinned + movable) {
-		/* One lottery over both sets: pick the set by its share of tickets. */
-		bool from_pinned = rng_below(&e->rng, pinned + movable) < pinned;
+		/* One lottery over both sets: pick the set by its share of tickets (if both have some). */
+		bool from_pinned = !movable || (pinned && rng_below(&e->rng, pinned + movable) < pinned);
 		n = lottery_draw(from_pinned ? &e->pinned : &e->movable);
 		e->nr_runnable--;
 	}

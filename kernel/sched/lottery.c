@@ -97,10 +97,16 @@ void lottery_remove(struct lottery *l, struct lottery_node *n)
 
 struct lottery_node *lottery_draw(struct lottery *l)
 {
-	if (!l->root)
-		return NULL;
-	u64 r = rng_below(&l->rng, l->root->sum);
 	struct lottery_node *n = l->root;
+	if (!n)
+		return NULL;
+	if (!n->left && !n->right) {
+		/* A lone holder wins every draw: no random number needed. */
+		l->root = NULL;
+		l->count--;
+		return n;
+	}
+	u64 r = rng_below(&l->rng, n->sum);
 	for (;;) {
 		u64 left = sum_of(n->left);
 		if (r < left) {

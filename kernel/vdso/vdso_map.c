@@ -1,7 +1,8 @@
 /*
  * Giving every process the vDSO: two frames made once at boot (the
- * vdso_data page and the image from mk/vdso.mk), mapped read-only below
- * the stack of each new program, and announced with AT_SYSINFO_EHDR.
+ * vdso_data page and the image from mk/vdso.mk), mapped read-only at the
+ * end of each new program's slot, above its stack (domain.h), and
+ * announced with AT_SYSINFO_EHDR.
  * The frames are immutable after vdso_init and never freed.
  */
 #include "vdso/vdso_map.h"
@@ -17,8 +18,9 @@ extern const u8 vdso_image[], vdso_image_end[];
 
 static paddr_t frames[2]; /* [I] data page, image page */
 
-/* Between the top of the mmap area and the stack (domain.c's slot layout). */
-#define VDSO_SLOT_OFFSET (SLOT_SIZE - STACK_SIZE - (512UL << 20))
+/* The image is the slot's last page, the data page below it (domain.h's SLOT_VDSO_SIZE). */
+#define VDSO_SLOT_OFFSET (SLOT_SIZE - PAGE_SIZE)
+BUILD_ASSERT(SLOT_VDSO_SIZE == 2 * PAGE_SIZE);
 
 void vdso_init(void)
 {

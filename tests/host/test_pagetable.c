@@ -172,6 +172,36 @@ START_TEST(large_pages)
 }
 END_TEST
 
+/* vm_root_release hands back each mapped frame once, and frees every table with the root. */
+static paddr_t released[8];
+static int nreleased;
+
+static void release(paddr_t frame)
+{
+	ck_assert_int_lt(nreleased, 8);
+	released[nreleased++] = frame;
+}
+
+START_TEST(release_gives_back_frames_and_tables)
+{
+	paddr_t root = vm_root_create(), frames[3];
+	/* Neighbours in one table, a page in the next eight entries, one 1 GiB away. */
+	vaddr_t at[3] = {UVA, UVA + 9 * PAGE_SIZE, UVA + 1 * GiB};
+	for (int i = 0; i < 3; i++) {
+		frames[i] = page_alloc(0);
+		ck_assert_int_eq(vm_map(root, at[i], frames[i], VM_READ | VM_USER), 0);
+	}
+	nreleased = 0;
+	vm_root_release(root, release);
+	ck_assert_int_eq(nreleased, 3);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_uint_eq(released[i], frames[i]); /* in address order */
+		page_free(frames[i], 0);
+	}
+	ck_assert_uint_eq(buddy_free_pages(), free_after_setup);
+}
+END_TEST
+
 START_TEST(out_of_memory_is_enomem)
 {
 	paddr_t root = vm_root_create(), frame = page_alloc(0);
@@ -193,6 +223,7 @@ int main(void)
 	tcase_add_test(tc, unmap_returns_the_old_entry);
 	tcase_add_test(tc, kernel_half_is_shared_by_every_root);
 	tcase_add_test(tc, large_pages);
+	tcase_add_test(tc, release_gives_back_frames_and_tables);
 	tcase_add_test(tc, out_of_memory_is_enomem);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
