@@ -43,12 +43,21 @@ static inline void fxrstor(const void *area)
 	asm volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
 }
 
-/* Arm the local timer for whichever comes first: a kernel timer or the end of the quantum. */
-static void arm_timer_for_user(struct thread *t)
+/*
+ * Arm the local timer for whichever comes first: a kernel timer or the end
+ * of the quantum. A timer already due before that is left as it is: it
+ * fires early, thread_return_to_user finds nothing due and arms it again.
+ * That costs an interrupt per quantum instead of a timer write per run (a
+ * thread that yields or parks often starts many runs per quantum).
+ */
+static void arm_timer_for_user(struct thread *t, u64 now)
 {
 	u64 next = timers_next_deadline();
 	if (opts.preempt && (!next || t->quantum_end < next))
 		next = t->quantum_end;
+	/* Nothing needed: a timer still armed only brings one early interrupt. */
+	if (!next || lapic_timer_due_by(next, now))
+		return;
 	lapic_timer_arm(next);
 }
 
@@ -62,12 +71,6 @@ void thread_leave(enum leave_reason why)
 	exit_to_executor(why);
 }
 
-/*
- * Job control: a thread of a stopped process parks on cont_wait until
- * SIGCONT (or a kill) wakes it; true if it parked. Callers look at
- * p->stopped first (the common case costs one load); the check under the
- * queue's lock pairs with proc_continue_locked's wake: none is lost.
- */
 bool thread_place(struct thread *t)
 {
 	u64 mask = __atomic_load_n(&t->affinity, __ATOMIC_RELAXED) & cpus_online_mask();
@@ -82,6 +85,12 @@ bool thread_place(struct thread *t)
 	return cpu != me;
 }
 
+/*
+ * Job control: a thread of a stopped process parks on cont_wait until
+ * SIGCONT (or a kill) wakes it; true if it parked. Callers look at
+ * p->stopped first (the common case costs one load); the check under the
+ * queue's lock pairs with proc_continue_locked's wake: none is lost.
+ */
 bool park_if_stopped(struct thread *t)
 {
 	struct proc *p = t->proc;
@@ -106,8 +115,9 @@ void thread_return_to_user(struct trapframe *tf)
 {
 	struct thread *t = current_thread();
 	if (t) {
-		thread_user_checks(t, tf, rdtsc());
-		arm_timer_for_user(t);
+		u64 now_tsc = rdtsc();
+		thread_user_checks(t, tf, now_tsc);
+		arm_timer_for_user(t, tsc_ns_at(now_tsc));
 	}
 }
 
@@ -197,7 +207,7 @@ enum poll_result thread_poll(struct task *task)
 		t->run_start = start;
 		t->quantum_end = start + QUANTUM_NS;
 		t->quantum_end_tsc = start_tsc + quantum_tsc();
-		arm_timer_for_user(t);
+		arm_timer_for_user(t, start);
 		int why = enter_user(&t->regs);
 		account(t, tsc_cycles_ns(rdtsc() - start_tsc), why);
 		switch (why) {

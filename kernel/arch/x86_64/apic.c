@@ -282,8 +282,18 @@ static void timer_setup_core(void)
 	}
 }
 
+/* [this core] the deadline each core last programmed (0: none), for lapic_timer_due_by. */
+static u64 armed_ns[MAX_CPUS];
+
+bool lapic_timer_due_by(u64 deadline_ns, u64 now_ns)
+{
+	u64 armed = armed_ns[this_cpu()->index];
+	return armed && armed > now_ns && armed <= deadline_ns;
+}
+
 void lapic_timer_arm(u64 deadline_ns)
 {
+	armed_ns[this_cpu()->index] = deadline_ns;
 	if (deadline_mode) {
 		wrmsr(MSR_TSC_DEADLINE, deadline_ns ? tsc_at_ns(deadline_ns) : 0);
 		return;

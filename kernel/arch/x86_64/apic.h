@@ -40,6 +40,12 @@ bool ipi_send_startup(u32 apic_id, u8 page);
  * tsc_ns() in the handler).
  */
 void lapic_timer_arm(u64 deadline_ns);
+/*
+ * Will this core's timer fire after now_ns and no later than deadline_ns
+ * (as last armed)? Then a caller that can take an early interrupt need not
+ * program it again: under emulation each programming is costly.
+ */
+bool lapic_timer_due_by(u64 deadline_ns, u64 now_ns);
 bool lapic_timer_tsc_deadline(void); /* which mode lapic_timer_arm uses */
 /* The default VEC_TIMER handler's record for this core: times fired, last tsc_ns(). */
 u64 lapic_timer_fires(void);
