@@ -51,6 +51,18 @@ struct proc *proc_find(u32 pid)
 	return pid && pid < PID_MAX ? procs[pid] : NULL;
 }
 
+struct thread *proc_thread_locked(struct proc *p, u32 tid)
+{
+	struct list_node *pos;
+	list_for_each(pos, &p->threads)
+	{
+		struct thread *t = container_of(pos, struct thread, proc_node);
+		if (t->tid == tid)
+			return t;
+	}
+	return NULL;
+}
+
 u32 proc_count(void)
 {
 	return nprocs;

@@ -177,6 +177,8 @@ extern struct spinlock proc_tree_lock;
 extern struct proc *init_proc;
 
 struct proc *proc_find(u32 pid); /* caller holds proc_tree_lock */
+/* p's thread tid, or NULL; caller holds p->lock. */
+struct thread *proc_thread_locked(struct proc *p, u32 tid);
 static inline struct thread *current_thread(void);
 
 /* Create the first user process from a path; returns its pid or -errno. */

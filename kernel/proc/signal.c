@@ -552,18 +552,6 @@ SYSCALL(NR_sigaltstack, sigaltstack)
 	return 0;
 }
 
-/* Thread tid of p, or NULL; caller holds p->lock. */
-static struct thread *find_tid_locked(struct proc *p, u32 tid)
-{
-	struct list_node *pos;
-	list_for_each(pos, &p->threads)
-	{
-		struct thread *t = container_of(pos, struct thread, proc_node);
-		if (t->tid == tid)
-			return t;
-	}
-	return NULL;
-}
 
 /* The live process with a thread tid (kill(2) takes thread ids too); under proc_tree_lock. */
 static struct proc *proc_of_tid(u32 tid)
@@ -573,7 +561,7 @@ static struct proc *proc_of_tid(u32 tid)
 		if (!p || p->state != PROC_ALIVE)
 			continue;
 		spin_lock(&p->lock);
-		bool has = find_tid_locked(p, tid);
+		bool has = proc_thread_locked(p, tid);
 		spin_unlock(&p->lock);
 		if (has)
 			return p;
@@ -628,7 +616,7 @@ static bool signal_tid(struct proc *p, u32 tid, int sig)
 	if (!p || p->state != PROC_ALIVE)
 		return false;
 	spin_lock(&p->lock);
-	bool found = find_tid_locked(p, tid);
+	bool found = proc_thread_locked(p, tid);
 	spin_unlock(&p->lock);
 	if (!found || !sig)
 		return found;
@@ -637,7 +625,7 @@ static bool signal_tid(struct proc *p, u32 tid, int sig)
 		return true;
 	}
 	spin_lock(&p->lock);
-	struct thread *t = find_tid_locked(p, tid);
+	struct thread *t = proc_thread_locked(p, tid);
 	if (t)
 		signal_send_thread(t, sig);
 	spin_unlock(&p->lock);

@@ -172,14 +172,10 @@ static struct thread *find_thread_locked(u32 tid, struct proc **pp)
 		if (!p || p->state != PROC_ALIVE)
 			continue;
 		spin_lock(&p->lock);
-		struct list_node *pos;
-		list_for_each(pos, &p->threads)
-		{
-			struct thread *t = container_of(pos, struct thread, proc_node);
-			if (t->tid == tid) {
-				*pp = p;
-				return t;
-			}
+		struct thread *t = proc_thread_locked(p, tid);
+		if (t) {
+			*pp = p;
+			return t;
 		}
 		spin_unlock(&p->lock);
 	}
