@@ -160,18 +160,18 @@ static u32 current_pid(void)
 	return t ? t->proc->pid : 0;
 }
 
-/* A decimal pid with no sign, no leading zero, below PID_MAX; else 0. */
-static u32 parse_pid(const char *name, size_t len)
+/* A name that is a decimal below bound, with no sign and no leading zero (pids, fds); else -1. */
+static i64 parse_decimal(const char *name, size_t len, u32 bound)
 {
-	if (!len || len > 5 || name[0] == '0')
-		return 0;
+	if (!len || len > 9 || (name[0] == '0' && len > 1))
+		return -1;
 	u32 v = 0;
 	for (size_t i = 0; i < len; i++) {
 		if (name[i] < '0' || name[i] > '9')
-			return 0;
+			return -1;
 		v = v * 10 + (u32)(name[i] - '0');
 	}
-	return v < PID_MAX ? v : 0;
+	return v < bound ? (i64)v : -1;
 }
 
 /* ---- directories ---- */
@@ -220,15 +220,9 @@ static struct file *file_of(u32 pid, u32 fd)
 
 static int lookup_fd(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
-	u32 fd = 0;
-	if (!len || len > 4 || (name[0] == '0' && len > 1))
-		return -ENOENT;
-	for (size_t i = 0; i < len; i++) {
-		if (name[i] < '0' || name[i] > '9')
-			return -ENOENT;
-		fd = fd * 10 + (u32)(name[i] - '0');
-	}
-	struct file *f = fd < FD_MAX ? file_of(PI(dir)->pid, fd) : NULL;
+	i64 n = parse_decimal(name, len, FD_MAX);
+	u32 fd = (u32)n;
+	struct file *f = n >= 0 ? file_of(PI(dir)->pid, fd) : NULL;
 	if (!f)
 		return -ENOENT;
 	file_put(f);
@@ -292,7 +286,8 @@ static int pf_lookup(struct inode *dir, const char *name, size_t len, struct ino
 	int r = lookup_table(dir, root_entries, ARRAY_SIZE(root_entries), 0, name, len, out);
 	if (r != -ENOENT)
 		return r;
-	u32 pid = parse_pid(name, len);
+	i64 n = parse_decimal(name, len, PID_MAX);
+	u32 pid = n > 0 ? (u32)n : 0;
 	if (!pid || !pid_alive(pid))
 		return -ENOENT;
 	*out = pf_new(dir->sb, PF_PIDDIR, pid, S_IFDIR | 0555);
