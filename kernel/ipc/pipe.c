@@ -22,29 +22,35 @@
 #define PIPE_SIZE (64 * 1024)
 #define PIPE_BUF 4096 /* writes up to this size are atomic (POSIX) */
 
-/* pipe(2)'s pipe: its own inode (S_IFIFO, for fstat), freed with the pipe. */
+/* pipe(2)'s pipe with its own inode (S_IFIFO, for fstat): one allocation, freed together. */
 struct pipe_inode {
 	struct inode inode;
-	struct pipe *pipe;
+	struct pipe pipe;
 };
 
 static struct superblock pipefs = {.fstype = "pipefs"};
 
-struct pipe *pipe_new(struct inode *fifo)
+/* A zeroed pipe's ring, locks and queues; false without memory. */
+static bool pipe_init(struct pipe *p, struct inode *fifo)
 {
-	struct pipe *p = knew(struct pipe);
-	if (!p)
-		return NULL;
 	p->buf = kmalloc(PIPE_SIZE);
-	if (!p->buf) {
-		kfree(p);
-		return NULL;
-	}
+	if (!p->buf)
+		return false;
 	p->lock = (struct spinlock)SPINLOCK_INIT;
 	waitq_init(&p->readq);
 	waitq_init(&p->writeq);
 	waitq_init(&p->openq);
 	p->fifo = fifo;
+	return true;
+}
+
+struct pipe *pipe_new(struct inode *fifo)
+{
+	struct pipe *p = knew(struct pipe);
+	if (p && !pipe_init(p, fifo)) {
+		kfree(p);
+		return NULL;
+	}
 	return p;
 }
 
@@ -57,7 +63,7 @@ void pipe_free(struct pipe *p)
 static void pipe_evict(struct inode *ip)
 {
 	struct pipe_inode *pi = container_of(ip, struct pipe_inode, inode);
-	pipe_free(pi->pipe);
+	kfree(pi->pipe.buf);
 	kfree(pi);
 }
 
@@ -228,12 +234,11 @@ const struct file_ops pipe_file_ops = {
 int pipe_create(u32 flags, struct file *out[2])
 {
 	struct pipe_inode *pi = knew(struct pipe_inode);
-	struct pipe *p = pi ? pipe_new(NULL) : NULL;
-	if (!p) {
+	if (!pi || !pipe_init(&pi->pipe, NULL)) {
 		kfree(pi);
 		return -ENFILE;
 	}
-	pi->pipe = p;
+	struct pipe *p = &pi->pipe;
 	if (!pipefs.dev)
 		pipefs.dev = vfs_anon_dev();
 	inode_init(&pi->inode, &pipefs, S_IFIFO | 0600, &pipe_inode_ops);
