@@ -67,7 +67,7 @@ struct blk_dev {
 	 * read-only, dead device), status already -EIO, nobody is woken.
 	 * -ERESTART_PARK: the ring is full; *park is the wait queue to park
 	 * on, returned LOCKED so no wake is lost: the caller parks
-	 * (thread_park_on, waitq_add_locked) and unlocks it, then submits
+	 * (park_on, waitq_add_locked) and unlocks it, then submits
 	 * again when woken. With park == NULL a full ring gives -EAGAIN.
 	 */
 	int (*submit)(struct blk_dev *d, struct blk_request *r, struct waitq **park);

@@ -157,7 +157,7 @@ static ssize_t tty_read(struct file *f, struct uio *u, u64 *pos)
 		long r = -EAGAIN;
 		if (!(__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK)) {
 			spin_lock(&t->readers.lock);
-			r = thread_park_on(&t->readers); /* restartable: invariant 3 */
+			r = park_on(&t->readers); /* restartable: invariant 3 */
 			spin_unlock(&t->readers.lock);
 		}
 		spin_unlock(&t->lock);

@@ -576,7 +576,7 @@ long bcache_sync_thread(struct blk_dev *dev)
 	int r = bcache_sync(dev, &q);
 	if (r != -ERESTART_PARK)
 		return r;
-	long p = thread_park_on(q);
+	long p = park_on(q);
 	spin_unlock(&q->lock);
 	return p;
 }

@@ -14,7 +14,7 @@
  *	struct waitq *q;
  *	int r = bcache_get(dev, blk, 1024, &b, &q);
  *	if (r == -ERESTART_PARK) {
- *		long p = thread_park_on(q);
+ *		long p = park_on(q);
  *		spin_unlock(&q->lock);
  *		return p;          // the call runs again when the block is in
  *	}

@@ -19,9 +19,8 @@
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "mm/kheap.h"
-#include "proc/proc.h"
+#include "sched/park.h"
 
-struct waiter *ext2_boot_waiter;
 
 /* Corrupt data: one console message each (up to a bound), and -EUCLEAN. Any lock may be held. */
 int ext2_corrupt(struct ext2_fs *fs, const char *what, u64 n)
@@ -33,19 +32,13 @@ int ext2_corrupt(struct ext2_fs *fs, const char *what, u64 n)
 }
 
 /*
- * Park on q (handed back locked by the block cache) and unlock it: the
- * calling thread, or the boot task through ext2_boot_waiter. Anyone else
- * (no thread, no boot waiter) gets -EAGAIN without parking.
+ * Park on q (handed back locked by the block cache) and unlock it: a
+ * system call's thread, or the boot task mounting the root. A task with
+ * no park gets -EAGAIN without parking.
  */
 int ext2_wait(struct waitq *q)
 {
-	long r = -ERESTART_PARK;
-	if (current_thread())
-		r = thread_park_on(q);
-	else if (ext2_boot_waiter)
-		waitq_add_locked(q, ext2_boot_waiter);
-	else
-		r = -EAGAIN;
+	long r = park_current() ? park_on(q) : -EAGAIN;
 	spin_unlock(&q->lock);
 	return (int)r;
 }

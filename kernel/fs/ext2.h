@@ -3,7 +3,7 @@
  * on-disk structures from the ext2 specification, mounting a disk's
  * file system, and the boot path that makes it the root ("root=/dev/vda").
  * All disk access goes through the block cache; a miss parks the caller
- * (a system call thread, or the boot task through ext2_boot_waiter) and
+ * (a system call's thread, or the boot task: whatever task has a park) and
  * returns -ERESTART_PARK, so every operation is restartable (invariant 3).
  */
 #pragma once
@@ -185,14 +185,9 @@ struct blk_dev *ext2_find_device(const char *name);
 int ext2_mount_source(const char *source, bool rdonly, struct superblock **out);
 
 /*
- * The boot task (no thread) parks on this waiter when an ext2 operation
- * misses the cache; set only on the boot core while it mounts the root.
- */
-extern struct waiter *ext2_boot_waiter;
-
-/*
  * The root from "root=": one step of mounting it with devfs on /dev and
- * reading init into the cache. PENDING while the disk works (the boot task
- * is parked), READY when done or when it failed (the initrd root stays).
+ * reading init into the cache. PENDING while the disk works (the calling
+ * task, which has a park, is parked), READY when done or when it failed
+ * (the initrd root stays).
  */
-enum poll_result ext2_root_step(struct waiter *w);
+enum poll_result ext2_root_step(void);

@@ -2,7 +2,7 @@
  * The root file system from a disk ("root=/dev/vda"): run by the boot task
  * before it starts init, because mounting reads the disk and may wait,
  * which only a task can do (invariants 1 and 2). Each step is restartable:
- * on a cache miss the boot task is parked on the block (ext2_boot_waiter)
+ * on a cache miss the boot task is parked on the block (through its park)
  * and polls ext2_root_step again when the block is in. Once the disk's
  * file system is the root, devfs goes on its /dev, and init's executable
  * is read through once so that spawning init (which cannot park) finds it
@@ -53,11 +53,10 @@ static int prefetch(const char *path)
 	return n < 0 ? (int)n : 0;
 }
 
-enum poll_result ext2_root_step(struct waiter *w)
+enum poll_result ext2_root_step(void)
 {
 	if (!opts.root[0] || rs.stage == 3)
 		return READY;
-	ext2_boot_waiter = w;
 	enum poll_result res = READY;
 	int r;
 	if (rs.stage == 0) {
@@ -100,9 +99,7 @@ enum poll_result ext2_root_step(struct waiter *w)
 		rs.stage = 3;
 	}
 out:
-	ext2_boot_waiter = NULL;
 	return res;
 park:
-	ext2_boot_waiter = NULL;
 	return PENDING;
 }

@@ -8,6 +8,7 @@
 #include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
+#include "sched/park.h"
 #include "sys/syscall.h"
 
 #define POLL_MAX_FDS 1024
@@ -25,8 +26,9 @@ void poll_wait_add(struct poll_set *pw, struct waitq *q)
 	spin_unlock(&q->lock);
 }
 
-void poll_set_free(struct poll_set *pw)
+void poll_set_free(void *arg)
 {
+	struct poll_set *pw = arg;
 	if (!pw)
 		return;
 	for (u32 i = 0; i < pw->n; i++)
@@ -49,11 +51,11 @@ static u32 file_poll(struct file *f, struct poll_set *pw)
 
 /*
  * One pass over the set; if nothing is ready and the caller may wait, the
- * waiters stay linked (in t->poll_set) and -ERESTART_PARK is returned.
+ * waiters stay linked (the thread's park takes them off when it runs
+ * again) and -ERESTART_PARK is returned; deadline: when to give up (0: never).
  */
-static long poll_core(struct pollfd64 *pfd, u32 n, bool may_wait)
+static long poll_core(struct pollfd64 *pfd, u32 n, bool may_wait, u64 deadline)
 {
-	struct thread *t = current_thread();
 	struct poll_set *pw = NULL;
 	if (may_wait) {
 		pw = kmalloc(sizeof *pw + 2 * (n + 1) * sizeof(struct poll_entry));
@@ -84,21 +86,17 @@ static long poll_core(struct pollfd64 *pfd, u32 n, bool may_wait)
 		poll_set_free(pw);
 		return ready;
 	}
-	t->poll_set = pw;
-	if (t->restart_deadline)
-		timer_arm(&t->timer, &t->task, t->restart_deadline);
-	return -ERESTART_PARK;
+	park_timeout(deadline);
+	return park_on_set(poll_set_free, pw);
 }
 
-/* timeout_ns: ~0 waits for ever. Keeps the deadline across restarts. */
-static bool poll_may_wait(u64 timeout_ns)
+/* timeout_ns: ~0 waits for ever. The deadline is kept across restarts (*deadline, 0: none). */
+static bool poll_may_wait(u64 timeout_ns, u64 *deadline)
 {
-	struct thread *t = current_thread();
-	if (!t->restarting)
-		t->restart_deadline = timeout_ns == ~0UL ? 0 : tsc_ns() + timeout_ns;
+	*deadline = park_deadline(timeout_ns == ~0UL ? 0 : tsc_ns() + timeout_ns);
 	if (timeout_ns == 0)
 		return false;
-	return !t->restart_deadline || tsc_ns() < t->restart_deadline;
+	return !*deadline || tsc_ns() < *deadline;
 }
 
 static long do_poll(u64 ufds, u64 nfds, u64 timeout_ns)
@@ -111,8 +109,11 @@ static long do_poll(u64 ufds, u64 nfds, u64 timeout_ns)
 	long r = 0;
 	if (nfds && copy_from_domain(fs_dom(), pfd, ufds, nfds * sizeof *pfd) < 0)
 		r = -EFAULT;
-	if (r == 0)
-		r = poll_core(pfd, (u32)nfds, poll_may_wait(timeout_ns));
+	u64 deadline;
+	if (r == 0) {
+		bool may_wait = poll_may_wait(timeout_ns, &deadline);
+		r = poll_core(pfd, (u32)nfds, may_wait, deadline);
+	}
 	if (r >= 0 && nfds && copy_to_domain(fs_dom(), ufds, pfd, nfds * sizeof *pfd) < 0)
 		r = -EFAULT;
 	kfree(pfd);
@@ -139,7 +140,7 @@ static long set_sigmask(u64 umask, u64 size, u64 *saved)
 {
 	struct thread *t = current_thread();
 	/* A restart must not take the temporary mask for the caller's own. */
-	if (!t->restarting)
+	if (!park_restarting())
 		t->saved_sig_mask = t->sig_mask;
 	*saved = t->saved_sig_mask;
 	if (!umask)
@@ -202,7 +203,9 @@ static long do_select(u64 nfds, u64 urd, u64 uwr, u64 uex, u64 timeout_ns)
 		if (ev)
 			pfd[n++] = (struct pollfd64){.fd = (i32)fd, .events = (i16)ev};
 	}
-	long r = poll_core(pfd, n, poll_may_wait(timeout_ns));
+	u64 deadline;
+	bool may_wait = poll_may_wait(timeout_ns, &deadline);
+	long r = poll_core(pfd, n, may_wait, deadline);
 	if (r < 0) {
 		kfree(pfd);
 		return r;

@@ -32,5 +32,5 @@ struct poll_set {
 
 /* For a file's poll operation: wait on q too (pw may be NULL: just report). */
 void poll_wait_add(struct poll_set *pw, struct waitq *q);
-/* Take every waiter off its queue and free the set (the thread runs again). */
-void poll_set_free(struct poll_set *pw);
+/* Take every waiter off its queue and free the set (the thread runs again): a park's unlink. */
+void poll_set_free(void *pw);

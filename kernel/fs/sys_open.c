@@ -2,7 +2,6 @@
 #include "fs/fsproc.h"
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
-#include "ipc/pipe.h"
 #include "mm/kheap.h"
 #include "sys/syscall.h"
 #include "lib/errno.h"
@@ -36,8 +35,6 @@ static long do_open(int dirfd, u64 upath, int flags, u32 mode)
 	if (r < 0)
 		file_put(f);
 out:
-	if (r != -ERESTART_PARK)
-		fifo_open_ended();
 	kfree(path);
 	return r;
 }

@@ -262,7 +262,7 @@ SYSCALL(SYS_msg_recv, msg_recv)
 			r = 0; /* nobody can send any more */
 		} else {
 			spin_lock(&me->recvq.lock);
-			r = thread_park_on(&me->recvq);
+			r = park_on(&me->recvq);
 			spin_unlock(&me->recvq.lock);
 		}
 		spin_unlock(&c->lock);

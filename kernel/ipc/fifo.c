@@ -8,17 +8,32 @@
  * fails for want of the other end.
  *
  * A waiting open parks and is re-run when woken (invariant 3). It holds
- * its file meanwhile (t->fifo_pending), so its end counts for the other
- * side's open, and it watches the other side's count of opens, so an end
- * that opened and closed again while it slept still lets it go on.
+ * its file meanwhile (handed to its park: a struct fifo_wait), so its end
+ * counts for the other side's open, and it watches the other side's count
+ * of opens, so an end that opened and closed again while it slept still
+ * lets it go on. A signal or an exit that ends the open lets the file go.
  */
 #include "ipc/pipe.h"
 #include "ipc/pipe_impl.h"
 #include "fs/abi.h"
 #include "fs/vfs.h"
-#include "proc/proc.h"
+#include "mm/kheap.h"
+#include "sched/park.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
+
+/* What a parked open holds until it runs again. */
+struct fifo_wait {
+	struct file *f; /* its end, already counted */
+	u64 seen;       /* the other side's count of opens when it began */
+};
+
+static void fifo_wait_release(void *arg)
+{
+	struct fifo_wait *w = arg;
+	file_put(w->f);
+	kfree(w);
+}
 
 /*
  * Attach a new end to ip's pipe, making the pipe if none is open; *seen:
@@ -70,21 +85,23 @@ static bool partner(struct pipe *p, u32 fmode, u64 seen)
 
 int fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out)
 {
-	struct thread *t = current_thread();
+	struct park *pk = park_current();
 	if (!(fmode & (FMODE_READ | FMODE_WRITE)))
 		return -EINVAL;
-	if (!t)
-		flags |= O_NONBLOCK; /* a kernel task cannot park in a system call */
-	struct file *f = t ? t->fifo_pending : NULL;
-	if (t)
-		t->fifo_pending = NULL;
-	if (f && (!t->restarting || f->ip != ip)) {
-		file_put(f); /* not this open's: it resolved elsewhere */
-		f = NULL;
+	if (!pk)
+		flags |= O_NONBLOCK; /* a task without a park cannot wait in a system call */
+	struct file *f = NULL;
+	u64 seen = 0;
+	struct fifo_wait *w = park_take(fifo_wait_release);
+	if (w && w->f->ip == ip) {
+		f = w->f;
+		seen = w->seen;
+		kfree(w);
+	} else if (w) {
+		fifo_wait_release(w); /* not this open's: it resolved elsewhere */
 	}
 	if (!f) {
 		struct pipe *p;
-		u64 seen;
 		int r = attach(ip, fmode, flags & O_NONBLOCK, &p, &seen);
 		if (r < 0)
 			return r;
@@ -94,37 +111,28 @@ int fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out)
 			return -ENOMEM;
 		}
 		f->priv = p;
-		if (t)
-			t->fifo_seen = seen;
 	}
 	struct pipe *p = f->priv;
 	if (!(flags & O_NONBLOCK) && fmode != (FMODE_READ | FMODE_WRITE) && p->fifo) {
+		w = knew(struct fifo_wait); /* before the lock: only needed if it waits */
 		spin_lock(&p->lock);
-		if (!partner(p, fmode, t->fifo_seen)) {
-			t->fifo_pending = f;
+		if (!partner(p, fmode, seen)) {
+			if (!w) {
+				spin_unlock(&p->lock);
+				file_put(f);
+				return -ENOMEM;
+			}
+			*w = (struct fifo_wait){.f = f, .seen = seen};
+			park_hold(fifo_wait_release, w);
 			spin_lock(&p->openq.lock);
-			long r = thread_park_on(&p->openq);
+			long r = park_on(&p->openq);
 			spin_unlock(&p->openq.lock);
 			spin_unlock(&p->lock);
 			return (int)r;
 		}
 		spin_unlock(&p->lock);
+		kfree(w);
 	}
 	*out = f;
 	return 0;
-}
-
-void fifo_abandon(struct thread *t)
-{
-	if (t->fifo_pending) {
-		file_put(t->fifo_pending);
-		t->fifo_pending = NULL;
-	}
-}
-
-void fifo_open_ended(void)
-{
-	struct thread *t = current_thread();
-	if (t)
-		fifo_abandon(t);
 }

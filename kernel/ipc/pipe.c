@@ -91,7 +91,7 @@ static inline __attribute__((always_inline)) ssize_t ring_copy(struct pipe *p, s
 static long park(struct pipe *p, struct waitq *q)
 {
 	spin_lock(&q->lock);
-	long r = thread_park_on(q);
+	long r = park_on(q);
 	spin_unlock(&q->lock);
 	spin_unlock(&p->lock);
 	return r;
@@ -129,7 +129,7 @@ static ssize_t pipe_write(struct file *f, struct uio *u, u64 *pos)
 	struct pipe *p = f->priv;
 	struct thread *t = current_thread();
 	/* A write that parked midway resumes after what it already wrote (invariant 3). */
-	u64 done = t && t->restarting ? t->restart_progress : 0;
+	u64 done = park_progress();
 	if (done)
 		uio_skip(u, done);
 	size_t total = done + u->resid;
@@ -152,8 +152,7 @@ static ssize_t pipe_write(struct file *f, struct uio *u, u64 *pos)
 				spin_unlock(&p->lock);
 				return done ? (ssize_t)done : -EAGAIN;
 			}
-			if (t)
-				t->restart_progress = done;
+			park_save_progress(done);
 			return park(p, &p->writeq);
 		}
 		ssize_t n = ring_copy(p, u, MIN(room, left), true);

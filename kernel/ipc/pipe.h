@@ -15,16 +15,11 @@ struct file;
 int pipe_create(u32 flags, struct file *out[2]);
 
 struct inode;
-struct thread;
 
 /*
  * Open the FIFO ip (fifo.c) with fmode (FMODE_READ and/or FMODE_WRITE)
  * and the open flags: 0 and *out, -ERESTART_PARK while the other end has
- * never been opened, or -errno.
+ * never been opened, or -errno. A parked open keeps its end in the
+ * caller's park (sched/park.h), which lets it go if the open is abandoned.
  */
 int fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out);
-/* A FIFO open that t parked in will not be re-run (a signal, an exit). */
-void fifo_abandon(struct thread *t);
-/* The caller's open call is over: a FIFO open it parked in earlier, if the restarted call
- * ended elsewhere (another file, an error), is dropped. */
-void fifo_open_ended(void);

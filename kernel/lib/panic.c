@@ -6,6 +6,7 @@
 #include "arch/x86_64/cpu.h"
 #include "dev/console.h"
 #include "lib/logbuf.h"
+#include "lib/spinlock.h"
 
 static volatile u32 panicking_cpu = ~0u;
 
@@ -69,4 +70,10 @@ void panic(const char *fmt, ...)
 	kprintf("\n");
 	backtrace_from((u64)__builtin_frame_address(0));
 	panic_end();
+}
+
+/* spin_lock's check of invariant 1 (lib/spinlock.h), out of line to keep the lock small. */
+void spin_irqs_on(const struct spinlock *l)
+{
+	panic("spin_lock(%p) with interrupts on: kernel code runs with them off (invariant 1)", l);
 }

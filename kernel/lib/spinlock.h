@@ -2,6 +2,12 @@
  * Short spinlocks for shared objects (invariant 4). Kernel code runs with
  * interrupts off, so a lock never needs to disable them; it is never held
  * across a return to the executor.
+ *
+ * Both rules are checked, in every build: spin_lock asserts that
+ * interrupts are off, and each core counts the locks it holds
+ * (cpu.locks_held, reached through GS) so the executor can assert the
+ * count is zero after every poll. Functions named *_locked assert
+ * spin_is_locked on the lock their caller must hold.
  */
 #pragma once
 
@@ -13,7 +19,14 @@ struct spinlock {
 
 #define SPINLOCK_INIT {0}
 
+static inline bool spin_is_locked(const struct spinlock *l)
+{
+	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0;
+}
+
 #ifndef FERRY_HOST
+#include "arch/x86_64/cpu_offsets.h"
+
 /*
  * A core spinning here may hold up another that waits for its answer to a
  * TLB shootdown (the lock holder, say): it answers while it spins
@@ -21,26 +34,48 @@ struct spinlock {
  */
 void tlb_shootdown_poll(void);
 #define SPIN_WAIT_SERVE() tlb_shootdown_poll()
+__attribute__((noreturn, cold)) void spin_irqs_on(const struct spinlock *l);
+
+#define RFLAGS_IF_BIT 0x200
+static inline void spin_check_irqs_off(const struct spinlock *l)
+{
+	u64 flags;
+	asm volatile("pushfq; popq %0" : "=r"(flags));
+	if (__builtin_expect((flags & RFLAGS_IF_BIT) != 0, 0))
+		spin_irqs_on(l);
+}
+#define SPIN_HELD_INC() asm volatile("incq %%gs:%c0" : : "i"(CPU_LOCKS_HELD) : "memory")
+#define SPIN_HELD_DEC() asm volatile("decq %%gs:%c0" : : "i"(CPU_LOCKS_HELD) : "memory")
 #else
 #define SPIN_WAIT_SERVE() ((void)0)
+#define spin_check_irqs_off(l) ((void)(l))
+#define SPIN_HELD_INC() ((void)0)
+#define SPIN_HELD_DEC() ((void)0)
 #endif
 
 static inline void spin_lock(struct spinlock *l)
 {
+	spin_check_irqs_off(l);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
 			__builtin_ia32_pause();
 			SPIN_WAIT_SERVE();
 		}
 	}
+	SPIN_HELD_INC();
 }
 
 static inline bool spin_trylock(struct spinlock *l)
 {
-	return !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
+	spin_check_irqs_off(l);
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		return false;
+	SPIN_HELD_INC();
+	return true;
 }
 
 static inline void spin_unlock(struct spinlock *l)
 {
+	SPIN_HELD_DEC();
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }

@@ -41,7 +41,7 @@ struct key {
 static bool same_key(struct waiter *w, void *ctx)
 {
 	struct key *k = ctx;
-	struct thread *t = container_of(w, struct thread, waiter);
+	struct thread *t = container_of(w, struct thread, park.waiter);
 	if (t->futex_dom != k->dom || t->futex_addr != k->addr)
 		return false;
 	t->futex_woken = true; /* under the bucket lock, before the wake */
@@ -58,19 +58,19 @@ static long futex_wait(struct thread *t, vaddr_t uaddr, u32 val, u64 timeout_uad
 {
 	struct domain *d = t->proc->dom;
 	struct waitq *q = bucket(d, uaddr);
-	if (t->restarting) {
+	u64 deadline;
+	if (park_restarting()) {
 		spin_lock(&q->lock);
 		bool woken = t->futex_woken;
 		t->futex_woken = false;
 		spin_unlock(&q->lock);
 		if (woken)
 			return 0;
-		if (t->restart_deadline && tsc_ns() >= t->restart_deadline) {
-			waitq_remove(q, &t->waiter);
+		deadline = park_deadline(0);
+		if (deadline && tsc_ns() >= deadline)
 			return -ETIMEDOUT;
-		}
 	} else {
-		t->restart_deadline = 0;
+		deadline = 0;
 		if (timeout_uaddr) {
 			i64 ts[2];
 			if (copy_from_domain(d, ts, timeout_uaddr, sizeof ts) < 0)
@@ -79,10 +79,11 @@ static long futex_wait(struct thread *t, vaddr_t uaddr, u32 val, u64 timeout_uad
 				return -EINVAL;
 			u64 ns = (u64)ts[0] * 1000000000UL + (u64)ts[1];
 			/* An absolute monotonic deadline (FUTEX_WAIT_BITSET) or a relative one. */
-			t->restart_deadline = absolute ? ns : tsc_ns() + ns;
-			if (!t->restart_deadline)
-				t->restart_deadline = 1;
+			deadline = absolute ? ns : tsc_ns() + ns;
+			if (!deadline)
+				deadline = 1;
 		}
+		park_deadline(deadline);
 	}
 	if (uaddr & 3)
 		return -EINVAL;
@@ -99,10 +100,9 @@ static long futex_wait(struct thread *t, vaddr_t uaddr, u32 val, u64 timeout_uad
 	t->futex_dom = d;
 	t->futex_addr = uaddr;
 	t->futex_woken = false;
-	long r = thread_park_on(q);
+	long r = park_on(q);
 	spin_unlock(&q->lock);
-	if (t->restart_deadline)
-		timer_arm(&t->timer, &t->task, t->restart_deadline);
+	park_timeout(deadline);
 	return r;
 }
 

@@ -7,8 +7,6 @@
 #include "proc/signal.h"
 #include "fs/vfs.h"
 #include "fs/fsproc.h"
-#include "fs/poll.h"
-#include "ipc/pipe.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "arch/x86_64/apic.h"
@@ -122,7 +120,8 @@ struct thread *thread_alloc(struct proc *p)
 	task_init(&t->task, p->name, thread_poll, thread_free);
 	t->task.tickets = p->tickets;
 	t->proc = p;
-	t->parked_nr = -1;
+	park_init(&t->park);
+	t->task.park = &t->park;
 	thread_fpu_init(t);
 	return t;
 }
@@ -477,12 +476,7 @@ static void proc_finish(struct proc *p, int status)
 void thread_finish(struct thread *t)
 {
 	struct proc *p = t->proc;
-	timer_cancel(&t->timer);
-	if (t->poll_set) {
-		poll_set_free(t->poll_set);
-		t->poll_set = NULL;
-	}
-	fifo_abandon(t);
+	park_cancel(&t->park);
 	if (t->clear_child_tid) {
 		u32 zero = 0;
 		copy_to_domain(p->dom, t->clear_child_tid, &zero, sizeof zero);

@@ -18,6 +18,7 @@
 #include "sched/task.h"
 #include "sched/timer.h"
 #include "sched/waitq.h"
+#include "sched/park.h"
 
 struct domain;
 struct fdtable;
@@ -141,9 +142,6 @@ struct thread {
 	u64 sig_mask;                /* blocked signals */
 	u64 saved_sig_mask;          /* ppoll/pselect6/sigsuspend: the caller's own mask */
 	bool restore_sigmask;        /* sig_mask is temporary: a handler's frame saves saved_sig_mask */
-	struct poll_set *poll_set;   /* poll/select: the waiters it is parked with */
-	struct file *fifo_pending;   /* a FIFO open parked for the other end: its file (ipc/fifo.c) */
-	u64 fifo_seen;               /* and the other end's count of opens when it began */
 	u64 affinity;                /* [a] cores it may run on (sched_setaffinity); 0: all */
 	bool affinity_changed;       /* [a] another thread set affinity: follow it at the next poll */
 	u64 sig_pending;             /* [a] thread-directed signals */
@@ -152,14 +150,8 @@ struct thread {
 	u64 clear_child_tid;         /* CLONE_CHILD_CLEARTID / set_tid_address */
 	bool killed;                 /* [a] must exit at the next chance */
 	int exit_code;
-	struct timer timer;          /* sleeps and timeouts */
-	struct waiter waiter;        /* the one wait queue it is parked on */
-	struct waitq *parked_on;     /* where waiter is queued, if anywhere */
-	i64 parked_nr;               /* syscall parked in (re-run when woken), or -1 */
-	bool restarting;             /* this run of the call is a restart of a parked one */
+	struct park park;            /* [owner] parking and restart (sched/park.h) */
 	bool full_restore;           /* frame rewritten (sigreturn, signal, exec): return with iret */
-	u64 restart_progress;        /* work done by a call that parked midway (invariant 3) */
-	u64 restart_deadline;        /* a sleeping call's deadline, kept across restarts */
 	u64 quantum_end;             /* preempt=on: when this thread's turn ends (tsc_ns) */
 	u64 quantum_end_tsc;         /* the same in TSC ticks: the system-call exit compares rdtsc */
 	struct domain *dom;          /* [owner] the domain it runs in; holds a reference */
@@ -193,11 +185,6 @@ __attribute__((noreturn)) void thread_leave(enum leave_reason why);
 __attribute__((noreturn)) void thread_exit(int code);
 /* exit_group / fatal signal: every thread of p exits; status is wait4-encoded. */
 void proc_exit_all(struct proc *p, int status);
-
-/* Park the current thread on q until woken; caller holds q->lock. Returns -ERESTART_PARK. */
-long thread_park_on(struct waitq *q);
-/* Sleep the current thread until deadline (tsc_ns); returns -ERESTART_PARK or 0 when past. */
-long thread_sleep_until(u64 deadline);
 
 struct thread *thread_alloc(struct proc *p);
 /* A thread from thread_alloc that never started: its tid and memory go back. */

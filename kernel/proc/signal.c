@@ -13,7 +13,6 @@
 #include "arch/x86_64/time.h"
 #include "lib/kernel.h"
 #include "sys/syscall.h"
-#include "ipc/pipe.h"
 
 enum dfl { TERM, CORE, IGNORE, STOP };
 
@@ -200,13 +199,13 @@ static bool never_restarted(u64 nr)
 static void report_time_left(struct thread *t, struct trapframe *tf)
 {
 	u64 rem_addr = 0;
-	if (t->parked_nr == NR_nanosleep)
+	if (t->park.nr == NR_nanosleep)
 		rem_addr = tf->rsi;
-	else if (t->parked_nr == NR_clock_nanosleep && !(tf->rsi & 1 /* TIMER_ABSTIME */))
+	else if (t->park.nr == NR_clock_nanosleep && !(tf->rsi & 1 /* TIMER_ABSTIME */))
 		rem_addr = tf->r10;
 	if (!rem_addr)
 		return;
-	u64 now = tsc_ns(), left = t->restart_deadline > now ? t->restart_deadline - now : 0;
+	u64 now = tsc_ns(), left = t->park.deadline > now ? t->park.deadline - now : 0;
 	i64 ts[2] = {(i64)(left / 1000000000UL), (i64)(left % 1000000000UL)};
 	copy_to_domain(t->proc->dom, rem_addr, ts, sizeof ts);
 }
@@ -289,16 +288,14 @@ static void deliver_one(struct thread *t, struct trapframe *tf, int sig, const s
 		return;
 	}
 	/* A call parked in the kernel: restart it after the handler, or fail it with EINTR. */
-	if (t->parked_nr >= 0) {
-		if (!(a.flags & SA_RESTART) || never_restarted((u64)t->parked_nr)) {
+	if (t->park.nr >= 0) {
+		if (!(a.flags & SA_RESTART) || never_restarted((u64)t->park.nr)) {
 			tf->rip += 2; /* past the syscall instruction */
 			report_time_left(t, tf);
 			/* A call that moved some data reports that much, not EINTR. */
-			tf->rax = t->restart_progress ? t->restart_progress : (u64)-EINTR;
-			t->restart_progress = 0;
+			tf->rax = t->park.progress ? t->park.progress : (u64)-EINTR;
 		}
-		t->parked_nr = -1; /* the call starts afresh, if at all */
-		fifo_abandon(t);
+		park_cancel(&t->park); /* the call starts afresh, if at all */
 	}
 	if (!push_frame(t, tf, sig, &a, info)) {
 		pr_info("ferry: pid %u (%s): cannot write a signal frame for signal %d, killed\n",
@@ -454,7 +451,7 @@ SYSCALL(NR_rt_sigsuspend, rt_sigsuspend)
 	struct thread *t = current_thread();
 	if (a1 != 8)
 		return -EINVAL;
-	if (!t->restarting) {
+	if (!t->park.restarting) {
 		u64 m;
 		if (copy_from_domain(t->proc->dom, &m, a0, sizeof m) < 0)
 			return -EFAULT;
@@ -464,7 +461,7 @@ SYSCALL(NR_rt_sigsuspend, rt_sigsuspend)
 	}
 	if (signal_pending(t))
 		return -EINTR; /* delivered on the way out, with the frame's mask set right */
-	return -ERESTART_PARK;
+	return park_for_signal();
 }
 
 SYSCALL(NR_pause, pause)
@@ -473,7 +470,7 @@ SYSCALL(NR_pause, pause)
 	assert(t);
 	if (signal_pending(t))
 		return -EINTR;
-	return -ERESTART_PARK;
+	return park_for_signal();
 }
 
 SYSCALL(NR_rt_sigpending, rt_sigpending)

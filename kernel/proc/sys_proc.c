@@ -57,12 +57,12 @@ static long vfork_wait(struct thread *t, struct proc *child)
 {
 	spin_lock(&child->vfork_done.lock);
 	if (__atomic_load_n(&child->vfork_child_pending, __ATOMIC_ACQUIRE)) {
-		long r = thread_park_on(&child->vfork_done);
+		long r = park_on(&child->vfork_done);
 		spin_unlock(&child->vfork_done.lock);
 		return r;
 	}
 	spin_unlock(&child->vfork_done.lock);
-	t->restart_progress = 0;
+	park_save_progress(0);
 	return child->pid;
 }
 
@@ -72,12 +72,13 @@ static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tl
 	struct proc *p = t->proc;
 	struct trapframe *tf = thread_live_frame();
 
-	if (t->restarting && t->restart_progress) {
+	u32 vfork_pid = (u32)park_progress();
+	if (vfork_pid) {
 		/* Restarted after parking as a vfork parent: only the wait is left. */
 		spin_lock(&proc_tree_lock);
-		struct proc *child = proc_find((u32)t->restart_progress);
+		struct proc *child = proc_find(vfork_pid);
 		spin_unlock(&proc_tree_lock);
-		return child ? vfork_wait(t, child) : (long)t->restart_progress;
+		return child ? vfork_wait(t, child) : (long)vfork_pid;
 	}
 	if (flags & CLONE_THREAD) {
 		if (!(flags & CLONE_VM) || !(flags & CLONE_SIGHAND))
@@ -138,7 +139,7 @@ static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tl
 	u32 pid = c->pid;
 	thread_start(ct);
 	if (flags & CLONE_VFORK) {
-		t->restart_progress = pid;
+		park_save_progress(pid);
 		return vfork_wait(t, c);
 	}
 	return pid;
@@ -348,7 +349,7 @@ static long wait_common(i64 pid, int options, int *status_out, u32 *pid_out,
 	}
 	/* The exiting child takes proc_tree_lock before it wakes us: no lost wake. */
 	spin_lock(&p->child_exit.lock);
-	long r = thread_park_on(&p->child_exit);
+	long r = park_on(&p->child_exit);
 	spin_unlock(&p->child_exit.lock);
 	spin_unlock(&proc_tree_lock);
 	return r;

@@ -77,7 +77,7 @@ SYSCALL(SYS_thread_join, thread_join)
 		return -ESRCH;
 	}
 	spin_lock(&p->thread_exit.lock);
-	long r = thread_park_on(&p->thread_exit);
+	long r = park_on(&p->thread_exit);
 	spin_unlock(&p->thread_exit.lock);
 	spin_unlock(&p->lock);
 	return r;

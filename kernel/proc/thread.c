@@ -6,7 +6,6 @@
  */
 #include "proc/proc.h"
 #include "proc/signal.h"
-#include "fs/poll.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "arch/x86_64/apic.h"
@@ -99,7 +98,7 @@ bool park_if_stopped(struct thread *t)
 		    !__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) &&
 		    !__atomic_load_n(&p->exiting, __ATOMIC_ACQUIRE);
 	if (stop)
-		thread_park_on(&p->cont_wait);
+		park_on(&p->cont_wait);
 	spin_unlock(&p->cont_wait.lock);
 	return stop;
 }
@@ -118,40 +117,6 @@ void thread_return_to_user(struct trapframe *tf)
 		u64 now_tsc = rdtsc();
 		thread_user_checks(t, tf, now_tsc);
 		arm_timer_for_user(t, tsc_ns_at(now_tsc));
-	}
-}
-
-long thread_park_on(struct waitq *q)
-{
-	struct thread *t = current_thread();
-	assert(!t->parked_on || t->parked_on == q);
-	waitq_add_locked(q, &t->waiter);
-	t->parked_on = q;
-	return -ERESTART_PARK;
-}
-
-long thread_sleep_until(u64 deadline)
-{
-	struct thread *t = current_thread();
-	if (sleep_until(&t->timer, deadline))
-		return 0;
-	return -ERESTART_PARK;
-}
-
-/*
- * A parked thread that runs again is no longer waiting where it parked,
- * nor on its timer: the restarted call arms what it still needs.
- */
-static void unpark(struct thread *t)
-{
-	timer_cancel(&t->timer);
-	if (t->poll_set) {
-		poll_set_free(t->poll_set);
-		t->poll_set = NULL;
-	}
-	if (t->parked_on) {
-		waitq_remove(t->parked_on, &t->waiter);
-		t->parked_on = NULL;
 	}
 }
 
@@ -177,8 +142,12 @@ enum poll_result thread_poll(struct task *task)
 {
 	struct thread *t = container_of(task, struct thread, task);
 	struct proc *p = t->proc;
-	unpark(t);
-	t->restarting = t->parked_nr >= 0;
+	/*
+	 * A parked thread that runs again is no longer waiting where it
+	 * parked, nor on its timer: the restarted call arms what it still needs.
+	 */
+	park_resume(&t->park);
+	t->park.restarting = t->park.nr >= 0;
 	if (__atomic_load_n(&t->affinity_changed, __ATOMIC_ACQUIRE)) {
 		__atomic_store_n(&t->affinity_changed, false, __ATOMIC_RELAXED);
 		if (thread_place(t)) {

@@ -7,6 +7,7 @@
 #include "sched/selftest_async.h"
 #include "sched/task.h"
 #include "sched/timer.h"
+#include "sched/park.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/time.h"
 #include "lib/cmdline.h"
@@ -25,7 +26,7 @@ static struct boot_task {
 	struct timer watchdog;
 	struct async_ctx ctx;
 	const struct async_test *cur;
-	struct waiter disk_wait; /* parked on a block while mounting the root disk */
+	struct park park; /* parked on a block while mounting the root disk */
 	bool started;
 	bool benches;
 	int failed;
@@ -210,7 +211,8 @@ static enum poll_result boot_poll(struct task *self)
 		machine_exit(true);
 	}
 	/* root=: the disk's file system becomes "/" first (reads the disk: may park). */
-	if (ext2_root_step(&btask.disk_wait) == PENDING)
+	park_resume(&btask.park);
+	if (ext2_root_step() == PENDING)
 		return PENDING;
 	start_init();
 	return READY;
@@ -219,6 +221,8 @@ static enum poll_result boot_poll(struct task *self)
 void boot_task_start(void)
 {
 	task_init(&btask.task, "boot", boot_poll, NULL);
+	park_init(&btask.park);
+	btask.task.park = &btask.park;
 	btask.task.flags = TASK_PINNED;
 	task_spawn(&btask.task, 0);
 }

@@ -196,6 +196,10 @@ static void run(struct cpu *c, struct task *t)
 	enum poll_result r = t->poll(t);
 	t->run_ns += tsc_ns() - start;
 	e->current = NULL;
+	/* Invariant 4: no lock is held when a core goes back to its executor. */
+	if (unlikely(c->locks_held))
+		panic("task %s returned to the executor holding %lu spinlock(s)", t->name,
+		      c->locks_held);
 	e->polls++;
 	if (r == READY) {
 		__atomic_store_n(&t->state, TASK_DONE, __ATOMIC_RELEASE);

@@ -29,6 +29,8 @@ enum {
 
 #define TASK_DEFAULT_TICKETS 100
 
+struct park;
+
 struct task {
 	enum poll_result (*poll)(struct task *t); /* [I] */
 	void (*done)(struct task *t);             /* [I] after READY, once; may free the task */
@@ -40,6 +42,8 @@ struct task {
 	                                             by its own poll (which the executor reads after) */
 	struct task *inbox_next;                  /* [a] link in a core's wake inbox */
 	struct lottery_node lnode;                /* [rq lock] */
+	struct park *park;                        /* [I] where it parks in system calls
+	                                             (sched/park.h), or NULL */
 	u64 polls;                                /* [owner] times polled */
 	u64 run_ns;                               /* [owner] time spent in poll */
 };

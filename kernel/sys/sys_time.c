@@ -169,36 +169,29 @@ SYSCALL(NR_time, time)
  * Sleeping parks the thread on its timer; the deadline is kept across
  * restarts so a spurious wake does not start the sleep over (invariant 3).
  */
-static long sleep_common(u64 deadline_ns, u64 rem_uaddr)
+static long sleep_common(u64 deadline_ns)
 {
-	struct thread *t = current_thread();
-	if (!t->restarting)
-		t->restart_deadline = deadline_ns;
-	long r = thread_sleep_until(t->restart_deadline);
-	(void)rem_uaddr;
-	return r;
+	return park_until(park_deadline(deadline_ns));
 }
 
 SYSCALL(NR_nanosleep, nanosleep)
 {
-	struct thread *t = current_thread();
 	u64 ns = 0;
-	if (!t->restarting) {
+	if (!park_restarting()) {
 		long r = get_ts(a0, &ns);
 		if (r < 0)
 			return r;
 	}
 	u64 now = tsc_ns();
-	return sleep_common(ns > ~0UL - now ? ~0UL : now + ns, a1);
+	return sleep_common(ns > ~0UL - now ? ~0UL : now + ns);
 }
 
 SYSCALL(NR_clock_nanosleep, clock_nanosleep)
 {
-	struct thread *t = current_thread();
 	if (a0 != CLOCK_MONOTONIC && a0 != CLOCK_REALTIME && a0 != CLOCK_BOOTTIME)
 		return -EINVAL;
 	u64 ns = 0;
-	if (!t->restarting) {
+	if (!park_restarting()) {
 		long r = get_ts(a2, &ns);
 		if (r < 0)
 			return r;
@@ -210,5 +203,5 @@ SYSCALL(NR_clock_nanosleep, clock_nanosleep)
 	} else {
 		deadline = ns > ~0UL - now ? ~0UL : now + ns;
 	}
-	return sleep_common(deadline, a1 & TIMER_ABSTIME ? 0 : a3);
+	return sleep_common(deadline);
 }

@@ -59,6 +59,7 @@ int syscall_dispatch(struct trapframe *tf)
 {
 	u64 nr = tf->rax;
 	struct thread *t = syscall_thread();
+	assert(!irqs_enabled()); /* invariant 1: the entry masks them (MSR_FMASK) */
 	u64 t0 = rdtsc(); /* system time for getrusage */
 	long ret;
 	if (nr < MAX_SYSCALL && table[nr]) {
@@ -73,22 +74,24 @@ int syscall_dispatch(struct trapframe *tf)
 	u64 t1 = rdtsc();
 	t->sys_tsc += t1 - t0;
 	if (ret == -ERESTART_PARK) {
+		/* Invariant 3: a call that parks has registered what will wake it. */
+		if (unlikely(!t->park.armed))
+			panic("system call %lu (%s) parked with no wake registered", nr,
+			      syscall_name(nr));
 		/* Re-run the same syscall instruction when woken (rax still holds nr). */
 		tf->rip -= 2;
-		t->parked_nr = (i64)nr;
+		t->park.nr = (i64)nr;
 		thread_leave(LEAVE_PARK);
 	}
 	if (ret == -ERESTART_SIGNAL) {
 		/* Like a park, but the signal is taken on the way out, not after a wake. */
 		tf->rip -= 2;
-		t->parked_nr = (i64)nr;
+		t->park.nr = (i64)nr;
 		thread_user_checks(t, tf, t1);
 		t->full_restore = true; /* rcx and r11 hold nothing sysret could use */
 		return 0;
 	}
-	t->parked_nr = -1;
-	t->restarting = false;
-	t->restart_progress = 0;
+	park_end(&t->park);
 	tf->rax = (u64)ret;
 	thread_user_checks(t, tf, t1);
 	/*

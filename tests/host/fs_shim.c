@@ -176,10 +176,6 @@ int fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out)
 	return -ENXIO;
 }
 
-void fifo_open_ended(void)
-{
-}
-
 /* The stand-in process's chroot (fsproc_shim.c sets it), else the file system's root. */
 struct inode *shim_root;
 

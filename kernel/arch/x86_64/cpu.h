@@ -28,7 +28,7 @@ struct cpu {
 	u64 user_rsp;       /* [o] gs:16: scratch for the syscall entry */
 	u64 exec_rsp;       /* [o] gs:24: executor's stack pointer while a thread is in user mode */
 	u64 entry_rsp;      /* [o] gs:32: where traps and syscalls from user mode land */
-	u64 pad0;
+	u64 locks_held;     /* [o] gs:40: spinlocks this core holds now (lib/spinlock.h) */
 	struct tss tss;     /* [o] gs:48: tss.rsp[0] = entry_rsp while a thread runs */
 	u32 index;          /* [I] 0 .. ncpus-1 */
 	u32 apic_id;        /* [I] local APIC id */

@@ -4,5 +4,6 @@
 #define CPU_USER_RSP  16
 #define CPU_EXEC_RSP  24
 #define CPU_ENTRY_RSP 32
+#define CPU_LOCKS_HELD 40
 #define CPU_TSS       48
 #define CPU_TSS_RSP0  (CPU_TSS + 4) /* struct tss: u32 reserved, then rsp[0] */

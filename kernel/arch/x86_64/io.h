@@ -78,6 +78,14 @@ static inline void cpu_relax(void)
 {
 	__builtin_ia32_pause();
 }
+/* RFLAGS.IF: kernel code runs with it clear (invariant 1); asserts read it here. */
+static inline bool irqs_enabled(void)
+{
+	u64 flags;
+	asm volatile("pushfq; popq %0" : "=r"(flags));
+	return (flags & 0x200) != 0;
+}
+
 static inline void irq_disable(void)
 {
 	asm volatile("cli" ::: "memory");
