@@ -2,25 +2,28 @@
 #include "fs/fsproc.h"
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
-#include "mm/domain.h"
 #include "mm/kheap.h"
-#include "proc/proc.h"
+#include "proc/cur.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
-static struct inode *cwd_of(struct proc *p);
-
-int fs_proc_init(struct proc *p)
+struct fs_state *fs_state_new(void)
 {
-	p->files = fdtable_create();
-	if (!p->files)
-		return -ENOMEM;
-	p->cwd = vfs_root();
-	p->umask = 022;
-	return 0;
+	struct fs_state *fs = knew(struct fs_state);
+	if (!fs)
+		return NULL;
+	fs->files = fdtable_create();
+	if (!fs->files) {
+		kfree(fs);
+		return NULL;
+	}
+	fs->lock = (struct spinlock)SPINLOCK_INIT;
+	fs->cwd = vfs_root();
+	fs->umask = 022;
+	return fs;
 }
 
-int fs_open_console(struct proc *p)
+int fs_open_console(struct fs_state *fs)
 {
 	struct inode *root = vfs_root();
 	struct file *f;
@@ -29,139 +32,134 @@ int fs_open_console(struct proc *p)
 	if (r < 0)
 		return r;
 	vfs_file_named(f, "/dev/console", NULL);
-	int fd = fd_alloc(p->files, f, 0, false); /* takes over our reference */
+	int fd = fd_alloc(fs->files, f, 0, false); /* takes over our reference */
 	if (fd < 0) {
 		file_put(f);
 		return fd;
 	}
 	for (int target = 0; target < 3 && r >= 0; target++)
 		if (target != fd)
-			r = fd_dup_to(p->files, fd, target, false);
+			r = fd_dup_to(fs->files, fd, target, false);
 	if (fd > 2)
-		fd_close(p->files, fd);
+		fd_close(fs->files, fd);
 	return r < 0 ? r : 0;
 }
 
-int fs_fork(struct proc *parent, struct proc *child, bool share_files)
+static struct inode *cwd_of(struct fs_state *fs)
 {
+	if (!fs)
+		return vfs_root();
+	spin_lock(&fs->lock);
+	struct inode *ip = fs->cwd ? inode_get(fs->cwd) : NULL;
+	spin_unlock(&fs->lock);
+	return ip ? ip : vfs_root();
+}
+
+struct fs_state *fs_fork(struct fs_state *parent, bool share_files)
+{
+	struct fs_state *fs = knew(struct fs_state);
+	if (!fs)
+		return NULL;
+	fs->lock = (struct spinlock)SPINLOCK_INIT;
 	if (share_files) {
 		fdtable_get(parent->files);
-		child->files = parent->files;
+		fs->files = parent->files;
 	} else {
-		child->files = fdtable_fork(parent->files);
-		if (!child->files)
-			return -ENOMEM;
+		fs->files = fdtable_fork(parent->files);
+		if (!fs->files) {
+			kfree(fs);
+			return NULL;
+		}
 	}
-	child->cwd = cwd_of(parent);
+	fs->cwd = cwd_of(parent);
 	spin_lock(&parent->lock);
-	child->root = parent->root ? inode_get(parent->root) : NULL;
+	fs->root = parent->root ? inode_get(parent->root) : NULL;
 	spin_unlock(&parent->lock);
-	child->umask = __atomic_load_n(&parent->umask, __ATOMIC_RELAXED);
-	return 0;
+	fs->umask = __atomic_load_n(&parent->umask, __ATOMIC_RELAXED);
+	return fs;
 }
 
-void fs_exec(struct proc *p)
+void fs_exec(struct fs_state *fs)
 {
-	fdtable_close_on_exec(p->files);
+	fdtable_close_on_exec(fs->files);
 }
 
-void fs_exit(struct proc *p)
+void fs_exit(struct fs_state *fs)
 {
-	spin_lock(&p->lock); /* fs_files_of may be looking */
-	struct fdtable *t = p->files;
-	p->files = NULL;
-	spin_unlock(&p->lock);
+	if (!fs)
+		return;
+	spin_lock(&fs->lock); /* fs_files_get may be looking */
+	struct fdtable *t = fs->files;
+	fs->files = NULL;
+	spin_unlock(&fs->lock);
 	fdtable_put(t);
-	inode_put(p->cwd);
-	p->cwd = NULL;
-	if (p->root)
-		inode_put(p->root);
-	p->root = NULL;
+	inode_put(fs->cwd);
+	if (fs->root)
+		inode_put(fs->root);
+	kfree(fs);
 }
 
-/* Also used before any process exists (vfs_open_exec at boot): then there is none. */
-static struct proc *cur(void)
+struct fdtable *fs_files_get(struct fs_state *fs)
 {
-	struct thread *t = current_thread();
-	return t ? t->proc : NULL;
-}
-
-static struct inode *cwd_of(struct proc *p)
-{
-	if (!p)
-		return vfs_root();
-	spin_lock(&p->lock);
-	struct inode *ip = p->cwd ? inode_get(p->cwd) : NULL;
-	spin_unlock(&p->lock);
-	return ip ? ip : vfs_root();
+	spin_lock(&fs->lock);
+	struct fdtable *t = fs->files;
+	if (t)
+		fdtable_get(t);
+	spin_unlock(&fs->lock);
+	return t;
 }
 
 struct fdtable *fs_files(void)
 {
-	return cur()->files;
-}
-
-struct fdtable *fs_files_of(struct proc *p)
-{
-	spin_lock(&p->lock);
-	struct fdtable *t = p->files;
-	if (t)
-		fdtable_get(t);
-	spin_unlock(&p->lock);
-	return t;
-}
-
-struct domain *fs_dom(void)
-{
-	return cur()->dom;
+	return cur_fs()->files;
 }
 
 struct inode *fs_cwd_get(void)
 {
-	return cwd_of(cur());
+	return cwd_of(cur_fs()); /* "/" before any process exists (vfs_open_exec at boot) */
 }
 
 struct inode *fs_root_get(void)
 {
-	struct proc *p = cur();
+	struct fs_state *fs = cur_fs();
 	struct inode *ip = NULL;
-	if (p) {
-		spin_lock(&p->lock);
-		ip = p->root ? inode_get(p->root) : NULL;
-		spin_unlock(&p->lock);
+	if (fs) {
+		spin_lock(&fs->lock);
+		ip = fs->root ? inode_get(fs->root) : NULL;
+		spin_unlock(&fs->lock);
 	}
 	return ip ? ip : vfs_root();
 }
 
 void fs_chroot(struct inode *dir)
 {
-	struct proc *p = cur();
-	spin_lock(&p->lock);
-	struct inode *old = p->root;
-	p->root = dir;
-	spin_unlock(&p->lock);
+	struct fs_state *fs = cur_fs();
+	spin_lock(&fs->lock);
+	struct inode *old = fs->root;
+	fs->root = dir;
+	spin_unlock(&fs->lock);
 	if (old)
 		inode_put(old);
 }
 
 void fs_chdir(struct inode *dir)
 {
-	struct proc *p = cur();
-	spin_lock(&p->lock);
-	struct inode *old = p->cwd;
-	p->cwd = dir;
-	spin_unlock(&p->lock);
+	struct fs_state *fs = cur_fs();
+	spin_lock(&fs->lock);
+	struct inode *old = fs->cwd;
+	fs->cwd = dir;
+	spin_unlock(&fs->lock);
 	inode_put(old);
 }
 
 u32 fs_umask(void)
 {
-	return __atomic_load_n(&cur()->umask, __ATOMIC_RELAXED);
+	return __atomic_load_n(&cur_fs()->umask, __ATOMIC_RELAXED);
 }
 
 u32 fs_umask_swap(u32 mask)
 {
-	return __atomic_exchange_n(&cur()->umask, mask, __ATOMIC_RELAXED);
+	return __atomic_exchange_n(&cur_fs()->umask, mask, __ATOMIC_RELAXED);
 }
 
 int vfs_open_exec(const char *path, struct inode **out)

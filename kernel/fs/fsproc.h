@@ -1,36 +1,49 @@
 /*
- * A process's file state: its descriptor table, working directory and
- * umask (fields of struct proc), and what the process code calls at
- * spawn, fork, exec and exit. The helpers below them are the file system
- * calls' (sys_*.c) only way to the calling process, so those files need
- * no process code and run in host tests over a stand-in process.
+ * A process's file state: its descriptor table, working directory, root
+ * and umask, kept in a struct fs_state that the process points to (the
+ * process code does not look inside), and what the process life cycle
+ * (kernel/exec) calls at spawn, fork, exec and exit. The helpers below
+ * them are the file system calls' (sys_*.c) only way to the calling
+ * process's state, so those files need no process code and run in host
+ * tests over a stand-in.
  *
- * proc.files is shared by the threads of a process; proc.cwd and
- * proc.root are read and replaced under proc.lock (threads may chdir or
- * chroot while others walk paths);
- * proc.umask is a plain word (atomic loads and stores).
+ * Owner: the process; its threads share it. fs_state.lock guards
+ * replacing files (at exit), cwd and root (threads may chdir or chroot
+ * while others walk paths); umask is a plain word (atomic loads and
+ * stores). procfs reads other processes' state under the same lock.
  */
 #pragma once
 
 #include "lib/types.h"
+#include "lib/spinlock.h"
 
-struct proc;
 struct inode;
 struct file;
 struct domain;
+struct fdtable;
 
-/* ---- for the process code ---- */
+struct fs_state {
+	struct spinlock lock;
+	struct fdtable *files; /* [lock to replace; the owner's threads read it without] */
+	struct inode *cwd;     /* [lock] */
+	struct inode *root;    /* [lock] chroot(2)'s root, or NULL: the file system's */
+	u32 umask;             /* [a] */
+};
 
-/* A first process: empty descriptor table, cwd "/", umask 022. -ENOMEM. */
-int fs_proc_init(struct proc *p);
+/* ---- for the process life cycle ---- */
+
+/* A first process's: empty descriptor table, cwd "/", umask 022; NULL: out of memory. */
+struct fs_state *fs_state_new(void);
 /* Open /dev/console as descriptors 0, 1 and 2 (init's standard streams). */
-int fs_open_console(struct proc *p);
-/* fork/clone: a copy of the parent's table (or the same one with CLONE_FILES), cwd, umask. */
-int fs_fork(struct proc *parent, struct proc *child, bool share_files);
+int fs_open_console(struct fs_state *fs);
+/* fork/clone: a copy of the parent's (the same table with share_files); NULL: no memory. */
+struct fs_state *fs_fork(struct fs_state *parent, bool share_files);
 /* execve, once it cannot fail any more: close the FD_CLOEXEC descriptors. */
-void fs_exec(struct proc *p);
-/* The process is gone: drop its descriptors and cwd. */
-void fs_exit(struct proc *p);
+void fs_exec(struct fs_state *fs);
+/* The process is gone: drop its descriptors and directories, and fs itself. */
+void fs_exit(struct fs_state *fs);
+/* fs's descriptor table with a new reference (fdtable_put it), or NULL once it is gone. */
+struct fdtable *fs_files_get(struct fs_state *fs);
 /*
  * Resolve an executable for execve/spawn (a kernel string, relative to
  * the calling process's cwd; "/" when there is no calling process). The
@@ -43,9 +56,6 @@ ssize_t fs_exe_realpath(const char *path, char *buf, size_t len);
 /* ---- for the system calls: the calling thread's process ---- */
 
 struct fdtable *fs_files(void);
-/* A reference to p's descriptor table (fdtable_put it), or NULL once p has exited. */
-struct fdtable *fs_files_of(struct proc *p);
-struct domain *fs_dom(void);
 /* A new reference to the cwd ("/" when there is no calling process). */
 struct inode *fs_cwd_get(void);
 /* A new reference to the calling process's root: chroot's, else the file system's. */

@@ -1,6 +1,7 @@
 /* poll, ppoll, select and pselect6 over the files' poll operations. */
 #include "fs/poll.h"
 #include "fs/fsproc.h"
+#include "proc/cur.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
@@ -107,14 +108,14 @@ static long do_poll(u64 ufds, u64 nfds, u64 timeout_ns)
 	if (!pfd)
 		return -ENOMEM;
 	long r = 0;
-	if (nfds && copy_from_domain(fs_dom(), pfd, ufds, nfds * sizeof *pfd) < 0)
+	if (nfds && copy_from_domain(cur_dom(), pfd, ufds, nfds * sizeof *pfd) < 0)
 		r = -EFAULT;
 	u64 deadline;
 	if (r == 0) {
 		bool may_wait = poll_may_wait(timeout_ns, &deadline);
 		r = poll_core(pfd, (u32)nfds, may_wait, deadline);
 	}
-	if (r >= 0 && nfds && copy_to_domain(fs_dom(), ufds, pfd, nfds * sizeof *pfd) < 0)
+	if (r >= 0 && nfds && copy_to_domain(cur_dom(), ufds, pfd, nfds * sizeof *pfd) < 0)
 		r = -EFAULT;
 	kfree(pfd);
 	return r;
@@ -127,7 +128,7 @@ static long timespec_ns(u64 uts, u64 *ns)
 		return 0;
 	}
 	i64 ts[2];
-	if (copy_from_domain(fs_dom(), ts, uts, sizeof ts) < 0)
+	if (copy_from_domain(cur_dom(), ts, uts, sizeof ts) < 0)
 		return -EFAULT;
 	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (i64)NSEC)
 		return -EINVAL;
@@ -147,7 +148,7 @@ static long set_sigmask(u64 umask, u64 size, u64 *saved)
 		return 0;
 	t->restore_sigmask = true;
 	u64 m;
-	if (size != 8 || copy_from_domain(fs_dom(), &m, umask, sizeof m) < 0)
+	if (size != 8 || copy_from_domain(cur_dom(), &m, umask, sizeof m) < 0)
 		return size != 8 ? -EINVAL : -EFAULT;
 	t->sig_mask = m & ~((1UL << 8) | (1UL << 18)); /* never SIGKILL, SIGSTOP */
 	return 0;
@@ -186,7 +187,7 @@ static long do_select(u64 nfds, u64 urd, u64 uwr, u64 uex, u64 timeout_ns)
 	u64 in[3][POLL_MAX_FDS / 64] = {{0}};
 	u64 uaddr[3] = {urd, uwr, uex};
 	for (int k = 0; k < 3; k++)
-		if (uaddr[k] && words && copy_from_domain(fs_dom(), in[k], uaddr[k], words * 8) < 0)
+		if (uaddr[k] && words && copy_from_domain(cur_dom(), in[k], uaddr[k], words * 8) < 0)
 			return -EFAULT;
 	struct pollfd64 *pfd = kmalloc((nfds ? nfds : 1) * sizeof *pfd);
 	if (!pfd)
@@ -229,7 +230,7 @@ static long do_select(u64 nfds, u64 urd, u64 uwr, u64 uex, u64 timeout_ns)
 	}
 	kfree(pfd);
 	for (int k = 0; k < 3; k++)
-		if (uaddr[k] && words && copy_to_domain(fs_dom(), uaddr[k], out[k], words * 8) < 0)
+		if (uaddr[k] && words && copy_to_domain(cur_dom(), uaddr[k], out[k], words * 8) < 0)
 			return -EFAULT;
 	return count;
 }
@@ -239,7 +240,7 @@ SYSCALL(NR_select, select)
 	u64 ns = ~0UL;
 	if (a4) {
 		i64 tv[2];
-		if (copy_from_domain(fs_dom(), tv, a4, sizeof tv) < 0)
+		if (copy_from_domain(cur_dom(), tv, a4, sizeof tv) < 0)
 			return -EFAULT;
 		if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
 			return -EINVAL;
@@ -256,7 +257,7 @@ SYSCALL(NR_pselect6, pselect6)
 		return r;
 	/* a5 points at {const sigset_t *ss; size_t ss_len}. */
 	u64 sm[2] = {0, 0};
-	if (a5 && copy_from_domain(fs_dom(), sm, a5, sizeof sm) < 0)
+	if (a5 && copy_from_domain(cur_dom(), sm, a5, sizeof sm) < 0)
 		return -EFAULT;
 	r = set_sigmask(sm[0], sm[1], &saved);
 	if (r < 0)

@@ -203,7 +203,12 @@ static struct fdtable *files_of(u32 pid)
 {
 	spin_lock(&proc_tree_lock);
 	struct proc *p = proc_find(pid);
-	struct fdtable *t = p && p->state == PROC_ALIVE ? fs_files_of(p) : NULL;
+	struct fdtable *t = NULL;
+	if (p && p->state == PROC_ALIVE) {
+		spin_lock(&p->lock); /* the process's end takes its file state under it */
+		t = p->fs ? fs_files_get(p->fs) : NULL;
+		spin_unlock(&p->lock);
+	}
 	spin_unlock(&proc_tree_lock);
 	return t;
 }
@@ -503,7 +508,9 @@ static int snap_proc(u32 pid, struct psnap *s, struct domain **dom)
 	s->ppid = p->parent ? p->parent->pid : 0;
 	s->pgid = p->pgid;
 	s->sid = p->sid;
-	s->umask = __atomic_load_n(&p->umask, __ATOMIC_RELAXED);
+	spin_lock(&p->lock);
+	s->umask = p->fs ? __atomic_load_n(&p->fs->umask, __ATOMIC_RELAXED) : 0;
+	spin_unlock(&p->lock);
 	s->nice = proc_nice(p);
 	memcpy(s->name, p->name, sizeof s->name);
 	s->name[PROC_NAME_MAX - 1] = 0;

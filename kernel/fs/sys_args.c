@@ -5,6 +5,7 @@
  * calling process, so host tests run these too.
  */
 #include "fs/fsproc.h"
+#include "proc/cur.h"
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
@@ -22,7 +23,7 @@ long fs_copy_path(u64 upath, char **out)
 	char *buf = kmalloc(PATH_MAX);
 	if (!buf)
 		return -ENOMEM;
-	long r = strncpy_from_domain(fs_dom(), buf, upath, PATH_MAX);
+	long r = strncpy_from_domain(cur_dom(), buf, upath, PATH_MAX);
 	if (r < 0) {
 		kfree(buf);
 		return r;

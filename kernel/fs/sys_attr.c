@@ -5,6 +5,7 @@
  * fields change under the inode's lock.
  */
 #include "fs/fsproc.h"
+#include "proc/cur.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
@@ -191,7 +192,7 @@ static long do_utimens(int dirfd, u64 upath, const struct ktimespec *t, u64 flag
 SYSCALL(NR_utimensat, utimensat)
 {
 	struct ktimespec t[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
-	if (a2 && copy_from_domain(fs_dom(), t, a2, sizeof t) < 0)
+	if (a2 && copy_from_domain(cur_dom(), t, a2, sizeof t) < 0)
 		return -EFAULT;
 	return do_utimens((int)a0, a1, t, a3);
 }
@@ -201,7 +202,7 @@ SYSCALL(NR_utimes, utimes)
 	struct ktimespec t[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
 	if (a1) {
 		i64 tv[4]; /* two struct timeval: seconds, microseconds */
-		if (copy_from_domain(fs_dom(), tv, a1, sizeof tv) < 0)
+		if (copy_from_domain(cur_dom(), tv, a1, sizeof tv) < 0)
 			return -EFAULT;
 		for (int i = 0; i < 2; i++) {
 			if (tv[2 * i + 1] < 0 || tv[2 * i + 1] >= 1000000)

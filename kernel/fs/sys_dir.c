@@ -4,6 +4,7 @@
  * truncate, ftruncate, umask.
  */
 #include "fs/fsproc.h"
+#include "proc/cur.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
@@ -54,7 +55,7 @@ SYSCALL(NR_getdents64, getdents64)
 	void *kbuf = NULL;
 	if (!user_range_ok(a1, len)) {
 		r = -EFAULT;
-	} else if (clear_domain(fs_dom(), a1, len) < 0) {
+	} else if (clear_domain(cur_dom(), a1, len) < 0) {
 		/* Check the whole buffer first: a failed copy must not move the position. */
 		r = -EFAULT;
 	} else if (!(kbuf = kmalloc(len ? len : 1))) {
@@ -62,7 +63,7 @@ SYSCALL(NR_getdents64, getdents64)
 	} else {
 		/* Filled under the directory's lock, copied out after (vfs.h). */
 		r = vfs_getdents(f, kbuf, len);
-		if (r > 0 && copy_to_domain(fs_dom(), a1, kbuf, (size_t)r) < 0)
+		if (r > 0 && copy_to_domain(cur_dom(), a1, kbuf, (size_t)r) < 0)
 			r = -EFAULT;
 	}
 	kfree(kbuf);
@@ -79,7 +80,7 @@ SYSCALL(NR_getcwd, getcwd)
 	struct inode *cwd = fs_cwd_get();
 	long r = vfs_getcwd(cwd, kbuf, size);
 	inode_put(cwd);
-	if (r > 0 && copy_to_domain(fs_dom(), a0, kbuf, (size_t)r) < 0)
+	if (r > 0 && copy_to_domain(cur_dom(), a0, kbuf, (size_t)r) < 0)
 		r = -EFAULT;
 	kfree(kbuf);
 	return r;

@@ -4,6 +4,7 @@
  * mount table itself is mount.c's.
  */
 #include "fs/fsproc.h"
+#include "proc/cur.h"
 #include "fs/vfs.h"
 #include "fs/bcache.h"
 #include "fs/ext2.h"
@@ -33,7 +34,7 @@
 
 static long copy_string(u64 ustr, char *buf, size_t len)
 {
-	long n = strncpy_from_domain(fs_dom(), buf, ustr, len);
+	long n = strncpy_from_domain(cur_dom(), buf, ustr, len);
 	return n == -ENAMETOOLONG ? -ENODEV : n; /* no type name is that long */
 }
 
@@ -200,7 +201,7 @@ static long put_statfs(struct inode *ip, u64 ubuf)
 		st.f_files = st.f_blocks;
 		st.f_ffree = st.f_bfree;
 	}
-	return copy_to_domain(fs_dom(), ubuf, &st, sizeof st) < 0 ? -EFAULT : 0;
+	return copy_to_domain(cur_dom(), ubuf, &st, sizeof st) < 0 ? -EFAULT : 0;
 }
 
 SYSCALL(NR_statfs, statfs)

@@ -6,6 +6,7 @@
  * restart repeats it exactly (invariant 3).
  */
 #include "fs/fsproc.h"
+#include "proc/cur.h"
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
@@ -25,7 +26,7 @@ static long do_rw(int fd, u64 buf, u64 count, bool write, bool positional, i64 o
 		r = -EFAULT;
 	} else {
 		struct uio u;
-		uio_init_user(&u, fs_dom(), buf, count);
+		uio_init_user(&u, cur_dom(), buf, count);
 		if (positional)
 			r = write ? vfs_pwrite(f, &u, off) : vfs_pread(f, &u, off);
 		else
@@ -84,7 +85,7 @@ static long do_rwv(int fd, u64 uiov, u64 cnt, bool write, bool positional, i64 o
 		r = -ENOMEM;
 		goto out;
 	}
-	if (copy_from_domain(fs_dom(), iov, uiov, cnt * sizeof *iov) < 0) {
+	if (copy_from_domain(cur_dom(), iov, uiov, cnt * sizeof *iov) < 0) {
 		r = -EFAULT;
 		goto out;
 	}
@@ -106,7 +107,7 @@ static long do_rwv(int fd, u64 uiov, u64 cnt, bool write, bool positional, i64 o
 		total += iov[i].len;
 	}
 	struct uio u;
-	uio_init_iov(&u, fs_dom(), iov, (int)cnt, total);
+	uio_init_iov(&u, cur_dom(), iov, (int)cnt, total);
 	if (positional)
 		r = write ? vfs_pwrite(f, &u, off) : vfs_pread(f, &u, off);
 	else
@@ -162,7 +163,7 @@ SYSCALL(NR_ioctl, ioctl)
 		r = fd_set_cloexec(fs_files(), fd, cmd == FIOCLEX);
 	} else if (cmd == FIONBIO) {
 		int on;
-		if (copy_from_domain(fs_dom(), &on, a2, sizeof on) < 0) {
+		if (copy_from_domain(cur_dom(), &on, a2, sizeof on) < 0) {
 			r = -EFAULT;
 		} else {
 			if (on)
@@ -172,7 +173,7 @@ SYSCALL(NR_ioctl, ioctl)
 			r = 0;
 		}
 	} else {
-		r = vfs_ioctl(f, cmd, a2, fs_dom());
+		r = vfs_ioctl(f, cmd, a2, cur_dom());
 	}
 	file_put(f);
 	return r;

@@ -6,6 +6,7 @@
  */
 #include "fs/abi.h"
 #include "fs/fsproc.h"
+#include "proc/cur.h"
 #include "fs/uio.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
@@ -36,7 +37,7 @@ SYSCALL(NR_sendfile, sendfile)
 		goto done;
 	}
 	if (a2) {
-		if (copy_from_domain(fs_dom(), &off, a2, sizeof off) < 0) {
+		if (copy_from_domain(cur_dom(), &off, a2, sizeof off) < 0) {
 			r = -EFAULT;
 			goto done;
 		}
@@ -67,7 +68,7 @@ SYSCALL(NR_sendfile, sendfile)
 	if (r > 0) {
 		if (a2) {
 			i64 next = off + r;
-			copy_to_domain(fs_dom(), a2, &next, sizeof next);
+			copy_to_domain(cur_dom(), a2, &next, sizeof next);
 		} else {
 			vfs_lseek(in, off + r, SEEK_SET);
 		}

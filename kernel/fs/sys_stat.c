@@ -4,6 +4,7 @@
  * readlinkat.
  */
 #include "fs/fsproc.h"
+#include "proc/cur.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
@@ -18,7 +19,7 @@ static long put_stat(struct inode *ip, u64 ubuf)
 	struct linux_stat st;
 	vfs_getattr(ip, &k);
 	kstat_to_stat(&k, &st);
-	return copy_to_domain(fs_dom(), ubuf, &st, sizeof st) < 0 ? -EFAULT : 0;
+	return copy_to_domain(cur_dom(), ubuf, &st, sizeof st) < 0 ? -EFAULT : 0;
 }
 
 static long do_fstatat(int dirfd, u64 upath, u64 ubuf, u64 flags)
@@ -79,7 +80,7 @@ SYSCALL(NR_statx, statx)
 	vfs_getattr(ip, &k);
 	inode_put(ip);
 	kstat_to_statx(&k, &sx);
-	return copy_to_domain(fs_dom(), a4, &sx, sizeof sx) < 0 ? -EFAULT : 0;
+	return copy_to_domain(cur_dom(), a4, &sx, sizeof sx) < 0 ? -EFAULT : 0;
 }
 
 static long do_faccessat(int dirfd, u64 upath, u64 mode, u64 flags)
@@ -134,7 +135,7 @@ static long do_readlinkat(int dirfd, u64 upath, u64 ubuf, u64 size)
 		r = vfs_readlinkat(start, path, kbuf, len);
 		inode_put(start);
 	}
-	if (r > 0 && copy_to_domain(fs_dom(), ubuf, kbuf, (size_t)r) < 0)
+	if (r > 0 && copy_to_domain(cur_dom(), ubuf, kbuf, (size_t)r) < 0)
 		r = -EFAULT;
 	kfree(kbuf);
 	kfree(path);

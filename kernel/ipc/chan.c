@@ -12,6 +12,7 @@
 #include "fs/abi.h"
 #include "fs/fdtable.h"
 #include "fs/fsproc.h"
+#include "proc/cur.h"
 #include "fs/poll.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
@@ -170,7 +171,7 @@ SYSCALL(SYS_chan_create, chan_create)
 		file_put(f[1]);
 		return fds[1];
 	}
-	if (copy_to_domain(fs_dom(), a0, fds, sizeof fds) < 0) {
+	if (copy_to_domain(cur_dom(), a0, fds, sizeof fds) < 0) {
 		fd_close(t, fds[0]);
 		fd_close(t, fds[1]);
 		return -EFAULT;
@@ -186,7 +187,7 @@ SYSCALL(SYS_msg_alloc, msg_alloc)
 	vaddr_t va = exchange_alloc(len);
 	if (!va)
 		return -ENOMEM;
-	int r = domain_map(fs_dom(), va, len, REGION_READ | REGION_WRITE | REGION_MSG);
+	int r = domain_map(cur_dom(), va, len, REGION_READ | REGION_WRITE | REGION_MSG);
 	return r < 0 ? r : (long)va;
 }
 
@@ -194,7 +195,7 @@ SYSCALL(SYS_msg_free, msg_free)
 {
 	u64 npages;
 	paddr_t *frames;
-	int r = domain_detach_region(fs_dom(), a0, &npages, &frames);
+	int r = domain_detach_region(cur_dom(), a0, &npages, &frames);
 	if (r < 0)
 		return r;
 	frames_release(frames, npages);
@@ -212,10 +213,10 @@ SYSCALL(SYS_msg_send, msg_send)
 	struct message *m = knew(struct message);
 	long r = m ? 0 : -ENOMEM;
 	if (m)
-		r = domain_detach_region(fs_dom(), a1, &m->npages, &m->frames);
+		r = domain_detach_region(cur_dom(), a1, &m->npages, &m->frames);
 	if (r == 0 && (a2 == 0 || a2 > m->npages * PAGE_SIZE)) {
 		/* Put it back: the length does not fit the buffer. */
-		domain_attach_region(fs_dom(), a1, m->npages, m->frames);
+		domain_attach_region(cur_dom(), a1, m->npages, m->frames);
 		kfree(m->frames);
 		r = -EINVAL;
 	}
@@ -251,7 +252,7 @@ SYSCALL(SYS_msg_recv, msg_recv)
 	struct chan_end *me = &c->end[cf->side];
 	/* Check the result pointer before taking a message off the queue. */
 	u64 zero = 0;
-	if (copy_to_domain(fs_dom(), a1, &zero, sizeof zero) < 0) {
+	if (copy_to_domain(cur_dom(), a1, &zero, sizeof zero) < 0) {
 		file_put(f);
 		return -EFAULT;
 	}
@@ -272,7 +273,7 @@ SYSCALL(SYS_msg_recv, msg_recv)
 	struct message *m = container_of(list_pop_front(&me->queue), struct message, node);
 	spin_unlock(&c->lock);
 	file_put(f);
-	long r = domain_attach_region(fs_dom(), m->va, m->npages, m->frames);
+	long r = domain_attach_region(cur_dom(), m->va, m->npages, m->frames);
 	if (r < 0) {
 		/* Leave it for a later receive. */
 		spin_lock(&c->lock);
@@ -280,7 +281,7 @@ SYSCALL(SYS_msg_recv, msg_recv)
 		spin_unlock(&c->lock);
 		return r;
 	}
-	copy_to_domain(fs_dom(), a1, &m->va, sizeof m->va);
+	copy_to_domain(cur_dom(), a1, &m->va, sizeof m->va);
 	long len = (long)m->len;
 	kfree(m->frames);
 	kfree(m);

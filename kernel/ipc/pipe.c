@@ -7,6 +7,7 @@
 #include "fs/abi.h"
 #include "fs/fdtable.h"
 #include "fs/fsproc.h"
+#include "proc/cur.h"
 #include "fs/poll.h"
 #include "fs/uio.h"
 #include "fs/vfs.h"
@@ -286,7 +287,7 @@ static long do_pipe2(u64 ufds, u64 flags)
 		file_put(f[1]);
 		return fds[1];
 	}
-	if (copy_to_domain(fs_dom(), ufds, fds, sizeof fds) < 0) {
+	if (copy_to_domain(cur_dom(), ufds, fds, sizeof fds) < 0) {
 		fd_close(t, fds[0]);
 		fd_close(t, fds[1]);
 		return -EFAULT;

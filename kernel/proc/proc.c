@@ -3,10 +3,7 @@
  * and pid table are shared by all cores under proc_tree_lock.
  */
 #include "proc/proc.h"
-#include "proc/exec.h"
 #include "proc/signal.h"
-#include "fs/vfs.h"
-#include "fs/fsproc.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "arch/x86_64/apic.h"
@@ -23,7 +20,6 @@ static u32 next_id = 1;             /* [proc_tree_lock] */
 static u32 nprocs;                  /* [proc_tree_lock] */
 
 enum poll_result thread_poll(struct task *task);
-void thread_fpu_init(struct thread *t);
 
 /* Pids and tids share one space, as on Linux. Caller holds proc_tree_lock. */
 static u32 id_alloc(void)
@@ -93,12 +89,7 @@ void thread_take_leader_tid(struct thread *t)
 	spin_unlock(&proc_tree_lock);
 }
 
-static void thread_free(struct task *task)
-{
-	kfree(container_of(task, struct thread, task));
-}
-
-struct thread *thread_alloc(struct proc *p)
+struct thread *thread_alloc(struct proc *p, void (*end)(struct task *))
 {
 	struct thread *t = knew(struct thread);
 	if (!t)
@@ -117,7 +108,7 @@ struct thread *thread_alloc(struct proc *p)
 		kfree(t);
 		return NULL;
 	}
-	task_init(&t->task, p->name, thread_poll, thread_free);
+	task_init(&t->task, p->name, thread_poll, end);
 	t->task.tickets = p->tickets;
 	t->proc = p;
 	park_init(&t->park);
@@ -158,7 +149,6 @@ struct proc *proc_alloc(struct proc *parent)
 	waitq_init(&p->cont_wait);
 	waitq_init(&p->vfork_done);
 	p->tickets = parent ? parent->tickets : TASK_DEFAULT_TICKETS;
-	p->umask = parent ? parent->umask : 022;
 	p->start_ns = tsc_ns();
 	if (parent) {
 		memcpy(p->name, parent->name, sizeof p->name);
@@ -195,9 +185,9 @@ struct proc *proc_alloc(struct proc *parent)
 	return p;
 }
 
-/* Undo proc_alloc for a process that never ran. */
 void proc_free_unstarted(struct proc *p)
 {
+	assert(!p->fs);
 	spin_lock(&proc_tree_lock);
 	if (p->parent)
 		list_remove(&p->sibling);
@@ -205,15 +195,13 @@ void proc_free_unstarted(struct proc *p)
 	id_free(p->pid);
 	nprocs--;
 	spin_unlock(&proc_tree_lock);
-	if (p->files)
-		fs_exit(p);
 	if (p->dom)
 		domain_put(p->dom);
 	kfree(p->cmdline);
 	kfree(p);
 }
 
-void proc_set_name(struct proc *p, const char *path)
+void proc_set_name(struct proc *p, const char *path, const char *exe)
 {
 	const char *base = path;
 	for (const char *s = path; *s; s++)
@@ -221,8 +209,7 @@ void proc_set_name(struct proc *p, const char *path)
 			base = s + 1;
 	strlcpy(p->name, base, sizeof p->name);
 	/* exe names the file itself (/bin/busybox for /bin/sh), as Linux's /proc/<pid>/exe. */
-	if (fs_exe_realpath(path, p->exe, sizeof p->exe) < 0)
-		strlcpy(p->exe, path, sizeof p->exe);
+	strlcpy(p->exe, exe ? exe : path, sizeof p->exe);
 }
 
 void proc_set_cmdline(struct proc *p, const char *args, u32 argc)
@@ -319,58 +306,6 @@ void thread_set_entry(struct trapframe *tf, vaddr_t entry, vaddr_t sp)
 	tf->rflags = 0x202; /* IF, and the always-one bit */
 }
 
-int proc_spawn_init(const char *path, char *const argv[], char *const envp[])
-{
-	struct exec_args args = {.buf = kmalloc(EXEC_ARGS_MAX)};
-	if (!args.buf)
-		return -ENOMEM;
-	strlcpy(args.path, path, sizeof args.path);
-	for (int pass = 0; pass < 2; pass++) {
-		char *const *v = pass ? envp : argv;
-		for (; v && *v; v++) {
-			size_t n = strlen(*v) + 1;
-			if (args.len + n > EXEC_ARGS_MAX) {
-				kfree(args.buf);
-				return -E2BIG;
-			}
-			memcpy(args.buf + args.len, *v, n);
-			args.len += n;
-			if (pass)
-				args.envc++;
-			else
-				args.argc++;
-		}
-	}
-	struct proc *p = proc_alloc(NULL);
-	if (!p) {
-		kfree(args.buf);
-		return -ENOMEM;
-	}
-	init_proc = p;
-	vaddr_t entry, sp;
-	int r = exec_prepare(&args, &p->dom, &entry, &sp);
-	if (r == 0)
-		proc_set_cmdline(p, args.buf, args.argc);
-	kfree(args.buf);
-	if (r < 0) {
-		init_proc = NULL;
-		proc_free_unstarted(p);
-		return r;
-	}
-	proc_set_name(p, path);
-	struct thread *t = fs_proc_init(p) == 0 ? thread_alloc(p) : NULL;
-	if (!t || fs_open_console(p) < 0) {
-		if (t)
-			kfree(t);
-		init_proc = NULL;
-		proc_free_unstarted(p);
-		return -ENOMEM;
-	}
-	thread_set_entry(&t->regs, entry, sp);
-	thread_start(t);
-	return (int)p->pid;
-}
-
 /*
  * Make a thread notice a kill, signal or stop soon: wake it if parked,
  * interrupt it if it runs user code on another core. A running thread may
@@ -422,11 +357,10 @@ void proc_reap(struct proc *p)
 	kfree(p);
 }
 
-/* The last thread is gone: release resources, become a zombie, tell the parent. */
-static void proc_finish(struct proc *p, int status)
+void proc_finish(struct proc *p, int status)
 {
+	assert(!p->fs); /* the file system let go of its state first (kernel/exec/exit.c) */
 	alarm_cancel(p);
-	fs_exit(p);
 	domain_deactivate(p->dom);
 	domain_put(proc_dom_swap(p, NULL));
 	if (__atomic_exchange_n(&p->vfork_child_pending, 0, __ATOMIC_ACQ_REL))
@@ -472,8 +406,7 @@ static void proc_finish(struct proc *p, int status)
 	spin_unlock(&proc_tree_lock);
 }
 
-/* Called from thread_poll when the thread is done (its task returns READY next). */
-void thread_finish(struct thread *t)
+bool thread_detach(struct thread *t, int *status)
 {
 	struct proc *p = t->proc;
 	park_cancel(&t->park);
@@ -487,19 +420,17 @@ void thread_finish(struct thread *t)
 	usage_add(&p->ru, &t->ru); /* with the removal: proc_usage counts it once */
 	list_remove(&t->proc_node);
 	u32 left = --p->nthreads;
-	int status = p->exiting ? p->exit_code : (t->exit_code & 0xff) << 8;
+	*status = p->exiting ? p->exit_code : (t->exit_code & 0xff) << 8;
 	spin_unlock(&p->lock);
 	thread_joinable_exit(t);
-	struct domain *d = t->dom;
-	if (left == 0)
-		proc_finish(p, status);
-	/* The thread's own hold on its memory goes last (proc_finish dropped the process's). */
-	domain_deactivate(d);
-	domain_put(d);
+	return left == 0;
 }
 
-/* Wait-status helpers (Linux: exit code in bits 8-15, or the signal in 0-6). */
-int wait_status_exited(int code)
+void thread_release(struct thread *t)
 {
-	return (code & 0xff) << 8;
+	/* The thread's own hold on its memory goes last (proc_finish dropped the process's). */
+	struct domain *d = t->dom;
+	domain_deactivate(d);
+	domain_put(d);
+	kfree(t);
 }

@@ -21,8 +21,7 @@
 #include "sched/park.h"
 
 struct domain;
-struct fdtable;
-struct inode;
+struct fs_state;
 
 #define PROC_NAME_MAX 16
 #define PID_MAX 32768          /* pids and tids are below this */
@@ -93,10 +92,8 @@ struct proc {
 
 	struct domain *dom;         /* [owner thread] replaced by execve; swapped under lock
 	                               so other cores may take a reference (proc_dom_get) */
-	struct fdtable *files;      /* [owner thread] */
-	struct inode *cwd;          /* [owner thread] */
-	struct inode *root;         /* [lock] chroot(2)'s root, or NULL: the file system's */
-	u32 umask;
+	struct fs_state *fs;        /* [lock to replace; its threads read it without] the file
+	                               system's per-process state (fs/fsproc.h), NULL once gone */
 	u32 tickets;                /* [lock] lottery tickets for its threads (sys_priority.c) */
 	char name[PROC_NAME_MAX];   /* [owner thread] */
 	char exe[128];              /* [owner thread] path of the executable */
@@ -173,9 +170,6 @@ struct proc *proc_find(u32 pid); /* caller holds proc_tree_lock */
 struct thread *proc_thread_locked(struct proc *p, u32 tid);
 static inline struct thread *current_thread(void);
 
-/* Create the first user process from a path; returns its pid or -errno. */
-int proc_spawn_init(const char *path, char *const argv[], char *const envp[]);
-
 /* The live trapframe of the thread running on this core, inside a syscall or trap. */
 static inline struct trapframe *thread_live_frame(void);
 
@@ -186,20 +180,36 @@ __attribute__((noreturn)) void thread_exit(int code);
 /* exit_group / fatal signal: every thread of p exits; status is wait4-encoded. */
 void proc_exit_all(struct proc *p, int status);
 
-struct thread *thread_alloc(struct proc *p);
+/*
+ * A new thread of p, not yet started. end(task) runs once it is done
+ * (exited or killed): the process life cycle above the file system ends
+ * threads there (kernel/exec/exit.c), so this layer never calls up.
+ */
+struct thread *thread_alloc(struct proc *p, void (*end)(struct task *));
+/*
+ * The pieces of a thread's end, for that caller: the thread leaves its
+ * process (true if it was the last; *status is the process's wait
+ * status); once the layers above let go of what the process held,
+ * proc_finish makes it a zombie and tells its parent; thread_release
+ * frees the thread (its hold on its memory goes last).
+ */
+bool thread_detach(struct thread *t, int *status);
+void proc_finish(struct proc *p, int status);
+void thread_release(struct thread *t);
 /* A thread from thread_alloc that never started: its tid and memory go back. */
 void thread_free_unstarted(struct thread *t);
 /* execve in a thread that is not the leader: it becomes the leader (tid = pid), as on Linux. */
 void thread_take_leader_tid(struct thread *t);
 void thread_start(struct thread *t);
-void thread_finish(struct thread *t);
 void thread_fpu_init(struct thread *t);
 void thread_kick(struct thread *t);
 void thread_set_entry(struct trapframe *tf, vaddr_t entry, vaddr_t sp);
 void thread_return_to_user(struct trapframe *tf);
 struct proc *proc_alloc(struct proc *parent);
+/* Undo proc_alloc for a process that never ran (the caller let go of its fs state). */
 void proc_free_unstarted(struct proc *p);
-void proc_set_name(struct proc *p, const char *path);
+/* Name p after the program at path (its base name); exe: the file itself, or NULL for path. */
+void proc_set_name(struct proc *p, const char *path, const char *exe);
 /* Record argv (argc strings packed in args) for /proc/<pid>/cmdline; out of memory keeps none. */
 void proc_set_cmdline(struct proc *p, const char *args, u32 argc);
 /* p's domain with a new reference (domain_put it), or NULL once p has exited. */

@@ -1,5 +1,5 @@
 /*
- * Brian OS's threads as Ferry calls (thread_clone, thread_join) and
+ * Brian OS's thread_join (thread_clone is in kernel/exec/sys_clone.c) and
  * getpstat, the process table ps reads.
  */
 #include "proc/proc.h"
@@ -15,30 +15,6 @@ struct joined {
 	u32 tid;
 	u64 stack;
 };
-
-SYSCALL(SYS_thread_clone, thread_clone)
-{
-	struct thread *t = current_thread();
-	struct proc *p = t->proc;
-	if (!user_range_ok(a0, 1) || !user_range_ok(a3, 1) || !a0)
-		return -EINVAL;
-	struct thread *nt = thread_alloc(p);
-	if (!nt)
-		return -EAGAIN;
-	thread_set_entry(&nt->regs, a0, a3);
-	nt->regs.rdi = a1;
-	nt->regs.rsi = a2;
-	nt->fs_base = t->fs_base;
-	nt->sig_mask = t->sig_mask;
-	nt->thread_stack = a3;
-	nt->joinable = true;
-	spin_lock(&p->lock);
-	p->nclone_threads++;
-	spin_unlock(&p->lock);
-	u32 tid = nt->tid;
-	thread_start(nt);
-	return tid;
-}
 
 /* Called as a thread ends: a thread_clone thread leaves a record for thread_join. */
 void thread_joinable_exit(struct thread *t)

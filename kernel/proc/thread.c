@@ -2,7 +2,8 @@
  * User threads as tasks (invariant 2). Polling a thread runs it in user
  * mode until it traps in a way the fast path cannot finish: a call that
  * parks (it returns PENDING and is re-run when woken: invariant 3), the
- * end of its quantum (it yields), or its exit (READY).
+ * end of its quantum (it yields), or its exit (READY: the end function
+ * given to thread_alloc finishes it, from the layer above).
  */
 #include "proc/proc.h"
 #include "proc/signal.h"
@@ -158,8 +159,7 @@ enum poll_result thread_poll(struct task *task)
 	for (;;) {
 		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) ||
 		    __atomic_load_n(&p->exiting, __ATOMIC_ACQUIRE)) {
-			thread_finish(t);
-			return READY;
+			return READY; /* its task's end function finishes it */
 		}
 		/* Stopped: signals stay pending until it continues (SIGKILL and SIGCONT act when sent). */
 		if (__atomic_load_n(&p->stopped, __ATOMIC_RELAXED) && park_if_stopped(t))
@@ -186,7 +186,6 @@ enum poll_result thread_poll(struct task *task)
 			task_wake(task); /* runs again after the lottery's next draws */
 			return PENDING;
 		case LEAVE_EXIT:
-			thread_finish(t);
 			return READY;
 		default:
 			panic("thread %u: bad leave reason %d", t->tid, why);

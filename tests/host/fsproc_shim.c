@@ -1,12 +1,14 @@
 /*
  * A stand-in "calling process" for host tests of the file system calls:
- * the part of kernel/fs/fsproc.c that reads struct proc, over a plain
- * struct instead (kernel/fs/sys_args.c and sys_*.c are the real ones).
+ * the part of kernel/fs/fsproc.c that reads the caller's file state, and
+ * proc/cur.h's cur_dom, over a plain struct instead (kernel/fs/sys_args.c
+ * and sys_*.c are the real ones).
  */
 #include "fs_shim.h"
 #include "fs/fsproc.h"
 #include "fs/vfs.h"
 #include "fs/bcache.h"
+#include "proc/cur.h"
 
 struct shim_proc shim_proc;
 static char fake_domain;
@@ -16,7 +18,7 @@ struct fdtable *fs_files(void)
 	return shim_proc.files;
 }
 
-struct domain *fs_dom(void)
+struct domain *cur_dom(void)
 {
 	return (struct domain *)&fake_domain;
 }

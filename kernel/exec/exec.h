@@ -1,8 +1,12 @@
 /*
- * Loading programs: the ELF loader (static executables and static-pie,
- * ELF-64 x86-64 only) and the initial stack Linux programs expect.
- * Everything is built into a fresh domain before any of the caller's
- * state changes (invariant 3: gather first, then commit).
+ * The process life cycle, above the file system: loading programs (the
+ * ELF loader for static executables and static-pie, ELF-64 x86-64 only,
+ * and the initial stack Linux programs expect), fork, clone, exec, spawn
+ * and the end of threads and processes. A new image is built into a
+ * fresh domain before any of the caller's state changes (invariant 3:
+ * gather first, then commit). The process model itself (proc/) sits below
+ * files and never calls up here: threads are handed thread_end as their
+ * task's end function.
  */
 #pragma once
 
@@ -45,3 +49,15 @@ vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
 /* Open, load and build the stack: a complete new image, nothing committed yet. */
 int exec_prepare(const struct exec_args *args, struct domain **dom_out, vaddr_t *entry,
 		 vaddr_t *sp);
+
+/* ---- the process life cycle (this folder sits above the file system) ---- */
+
+struct task;
+struct proc;
+
+/* A thread's task is done (it exited or was killed): end it, and its process with the last. */
+void thread_end(struct task *task);
+/* A process that never ran goes, with the file state it was given. */
+void proc_discard(struct proc *p);
+/* Create the first user process from a path; returns its pid or -errno. */
+int spawn_init(const char *path, char *const argv[], char *const envp[]);

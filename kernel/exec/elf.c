@@ -7,7 +7,7 @@
  * first touch. Every header field is checked: a malformed file gets
  * -ENOEXEC, never a crash (invariant 6).
  */
-#include "proc/exec.h"
+#include "exec/exec.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"

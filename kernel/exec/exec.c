@@ -3,7 +3,7 @@
  * the way Linux does (System V AMD64 ABI 3.4.1): argc, argv[], NULL,
  * envp[], NULL, auxv pairs ending in AT_NULL, then the strings above.
  */
-#include "proc/exec.h"
+#include "exec/exec.h"
 #include "fs/vfs.h"
 #include "fs/fsproc.h"
 #include "mm/domain.h"

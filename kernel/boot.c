@@ -14,7 +14,7 @@
 #include "lib/kernel.h"
 #include "lib/panic.h"
 #include "lib/selftest.h"
-#include "proc/proc.h"
+#include "exec/exec.h"
 #include "mm/buddy.h"
 #include "mm/kheap.h"
 #include "fs/ext2.h"
@@ -119,7 +119,7 @@ static void start_init(void)
 	strlcpy(run, opts.run, sizeof run);
 	int n = split_words(run, argv + 1, INIT_ARGS_MAX);
 	argv[n + 1] = NULL;
-	int pid = proc_spawn_init(opts.init, argv, envp);
+	int pid = spawn_init(opts.init, argv, envp);
 	if (pid < 0) {
 		kprintf("ferry: cannot start init %s (error %d); nothing to run\n", opts.init, -pid);
 		machine_exit(false);

@@ -1,0 +1,31 @@
+/* The calling thread's process (cur.h): the one way the layers above reach it. */
+#include "proc/cur.h"
+#include "proc/proc.h"
+
+struct proc *cur_proc(void)
+{
+	struct thread *t = current_thread();
+	return t ? t->proc : NULL;
+}
+
+struct domain *cur_dom(void)
+{
+	return syscall_thread()->proc->dom;
+}
+
+struct fs_state *cur_fs(void)
+{
+	struct thread *t = current_thread();
+	return t ? t->proc->fs : NULL;
+}
+
+bool cur_ids(struct proc_ids *out)
+{
+	struct proc *p = cur_proc();
+	if (!p)
+		return false;
+	spin_lock(&proc_tree_lock);
+	*out = (struct proc_ids){.pid = p->pid, .pgid = p->pgid, .sid = p->sid};
+	spin_unlock(&proc_tree_lock);
+	return true;
+}
