@@ -26,13 +26,13 @@
 #include "dev/tty.h"
 #include "dev/kbd.h"
 #include "proc/proc.h"
+#include "proc/futex.h"
 #include "sched/executor.h"
 #include "sched/selftest_async.h"
-#include "sys/clock.h"
+#include "arch/x86_64/rtc.h"
 #include "sys/syscall.h"
 
 void proc_traps_init(void);
-void futex_init(void);
 
 static volatile bool executors_ready; /* [a] set once by the boot core */
 

@@ -21,7 +21,9 @@
 #include "dev/serial.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
-#include "proc/proc.h"
+#include "proc/cur.h"
+#include "proc/jobctl.h"
+#include "sched/park.h"
 #include "proc/signal.h"
 #include "sched/waitq.h"
 #include "fs/poll.h"
@@ -119,27 +121,13 @@ static int tty_open(struct inode *ip, struct file *f)
 	return 0;
 }
 
-/*
- * Job control: a process of this terminal's session that is not in its
- * foreground group may not read: SIGTTIN goes to its group (stopping it)
- * and the read runs again when it continues; one that ignores or blocks
- * SIGTTIN, or whose group has no stop to wait for, gets EIO (as on Linux).
- */
+/* Job control: may the caller read, or is it a background process (proc/jobctl.h)? */
 static long background_read(struct tty *t)
 {
-	struct thread *th = current_thread();
-	if (!th)
-		return 0;
-	struct proc *p = th->proc;
 	spin_lock(&t->lock);
 	u32 fg = t->pgrp, sid = t->sid;
 	spin_unlock(&t->lock);
-	if (!fg || p->sid != sid || p->pgid == fg)
-		return 0;
-	if (signal_is_ignored(p, SIGTTIN) || (th->sig_mask & SIGBIT(SIGTTIN)))
-		return -EIO;
-	signal_send_group(p->pgid, SIGTTIN);
-	return -ERESTART_SIGNAL;
+	return jobctl_tty_read(fg, sid);
 }
 
 static ssize_t tty_read(struct file *f, struct uio *u, u64 *pos)
@@ -260,9 +248,9 @@ static long tty_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
 		 * Nobody set one yet: answer the caller's own group, so a shell
 		 * taking the terminal (busybox ash) finds itself in the foreground.
 		 */
-		struct thread *th = current_thread();
-		if (!pgrp && th)
-			pgrp = (i32)th->proc->pgid;
+		struct proc_ids me;
+		if (!pgrp && cur_ids(&me))
+			pgrp = (i32)me.pgid;
 		return copy_to_domain(dom, arg, &pgrp, sizeof pgrp) < 0 ? -EFAULT : 0;
 	}
 	case TIOCSPGRP: {
@@ -304,26 +292,21 @@ static long tty_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
 		 * shell). One terminal: a new session takes it over from an
 		 * old one, as Linux allows root to with arg 1.
 		 */
-		struct proc *p = current_thread()->proc;
-		spin_lock(&proc_tree_lock);
-		u32 sid = p->sid, pgid = p->pgid;
-		bool leader = p->sid == p->pid;
-		spin_unlock(&proc_tree_lock);
-		if (!leader)
-			return -EPERM;
+		struct proc_ids me;
+		if (!cur_ids(&me) || me.sid != me.pid)
+			return -EPERM; /* only a session leader */
 		spin_lock(&t->lock);
-		t->sid = sid;
-		t->pgrp = pgid;
+		t->sid = me.sid;
+		t->pgrp = me.pgid;
 		spin_unlock(&t->lock);
 		return 0;
 	}
 	case TIOCNOTTY: {
-		struct proc *p = current_thread()->proc;
-		spin_lock(&proc_tree_lock);
-		u32 sid = p->sid;
-		spin_unlock(&proc_tree_lock);
+		struct proc_ids me;
+		if (!cur_ids(&me))
+			return -ENOTTY;
 		spin_lock(&t->lock);
-		if (t->sid == sid)
+		if (t->sid == me.sid)
 			t->sid = t->pgrp = 0;
 		spin_unlock(&t->lock);
 		return 0;

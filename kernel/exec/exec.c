@@ -13,7 +13,7 @@
 #include "arch/x86_64/io.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
-#include "lib/random.h"
+#include "dev/krandom.h"
 #include "vdso/vdso_map.h"
 
 enum {
@@ -30,21 +30,6 @@ static u64 hwcap(void)
 	u32 a, b, c, d;
 	cpuid(1, 0, &a, &b, &c, &d);
 	return d;
-}
-
-static struct rng exec_rng; /* [exec_rng_lock] AT_RANDOM bytes */
-static struct spinlock exec_rng_lock = SPINLOCK_INIT;
-
-static void random_bytes(u8 *out, size_t n)
-{
-	spin_lock(&exec_rng_lock);
-	if (!exec_rng.s[0] && !exec_rng.s[1])
-		rng_seed(&exec_rng, rdtsc());
-	for (size_t i = 0; i < n; i += 8) {
-		u64 v = rng_next(&exec_rng) ^ rdtsc();
-		memcpy(out + i, &v, MIN(8, n - i));
-	}
-	spin_unlock(&exec_rng_lock);
 }
 
 vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
@@ -78,7 +63,7 @@ vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
 	vaddr_t platform_va = execfn_va + execfn_len;
 	memcpy(buf + soff + args->len + execfn_len, platform, sizeof platform);
 	vaddr_t random_va = platform_va + sizeof platform;
-	random_bytes(buf + soff + args->len + execfn_len + sizeof platform, 16);
+	krandom_bytes(buf + soff + args->len + execfn_len + sizeof platform, 16);
 
 	u64 *t = (u64 *)buf;
 	size_t i = 0;

@@ -73,7 +73,7 @@ static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tl
 		if (newsp)
 			nt->regs.rsp = newsp;
 		nt->fs_base = flags & CLONE_SETTLS ? tls : t->fs_base;
-		nt->sig_mask = t->sig_mask;
+		thread_set_sig_mask(nt, thread_sig_mask(t));
 		copy_fpu(nt);
 		if ((flags & CLONE_PARENT_SETTID) &&
 		    copy_to_domain(p->dom, parent_tid, &nt->tid, sizeof nt->tid) < 0) {
@@ -108,7 +108,7 @@ static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tl
 	if (newsp)
 		ct->regs.rsp = newsp;
 	ct->fs_base = flags & CLONE_SETTLS ? tls : t->fs_base;
-	ct->sig_mask = t->sig_mask;
+	thread_set_sig_mask(ct, thread_sig_mask(t));
 	copy_fpu(ct);
 	if (flags & CLONE_PARENT_SETTID)
 		copy_to_domain(p->dom, parent_tid, &c->pid, sizeof c->pid);
@@ -157,7 +157,7 @@ SYSCALL(SYS_thread_clone, thread_clone)
 	nt->regs.rdi = a1;
 	nt->regs.rsi = a2;
 	nt->fs_base = t->fs_base;
-	nt->sig_mask = t->sig_mask;
+	thread_set_sig_mask(nt, thread_sig_mask(t));
 	nt->thread_stack = a3;
 	nt->joinable = true;
 	spin_lock(&p->lock);

@@ -17,7 +17,7 @@
 #include "mm/buddy.h"
 #include "mm/kheap.h"
 #include "mm/layout.h"
-#include "proc/proc.h"
+#include "sched/park.h"
 #include "sched/task.h"
 #include "sched/timer.h"
 

@@ -17,7 +17,6 @@
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "mm/kheap.h"
-#include "proc/proc.h"
 
 /* ---- allocation (fs->lock held; never waits: the metadata is pinned) ---- */
 

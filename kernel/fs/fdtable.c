@@ -1,6 +1,7 @@
 /* File-descriptor tables (see fdtable.h). */
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
+#include "mm/domain.h"
 #include "mm/kheap.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -207,4 +208,27 @@ int fd_set_cloexec(struct fdtable *t, int fd, bool on)
 	}
 	spin_unlock(&t->lock);
 	return r;
+}
+
+int fd_install_pair(struct fdtable *t, struct file *f[2], bool cloexec, struct domain *dom, u64 ufds)
+{
+	int fds[2];
+	fds[0] = fd_alloc(t, f[0], 0, cloexec); /* takes over the reference on success */
+	if (fds[0] < 0) {
+		file_put(f[0]);
+		file_put(f[1]);
+		return fds[0];
+	}
+	fds[1] = fd_alloc(t, f[1], 0, cloexec);
+	if (fds[1] < 0) {
+		fd_close(t, fds[0]);
+		file_put(f[1]);
+		return fds[1];
+	}
+	if (copy_to_domain(dom, ufds, fds, sizeof fds) < 0) {
+		fd_close(t, fds[0]);
+		fd_close(t, fds[1]);
+		return -EFAULT;
+	}
+	return 0;
 }

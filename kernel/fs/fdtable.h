@@ -33,6 +33,14 @@ void fdtable_close_on_exec(struct fdtable *t);        /* execve: close FD_CLOEXE
 
 /* Install f (taking over the caller's reference) at the lowest free fd >= minfd; -EMFILE if none. */
 int fd_alloc(struct fdtable *t, struct file *f, int minfd, bool cloexec);
+/*
+ * A pair of new files (pipe2, chan_create, socketpair) as the two lowest
+ * free descriptors, both or neither, taking over the caller's references
+ * either way; the descriptors go to the user's int[2] at ufds in dom
+ * (-EFAULT closes them again). 0 or -errno.
+ */
+struct domain;
+int fd_install_pair(struct fdtable *t, struct file *f[2], bool cloexec, struct domain *dom, u64 ufds);
 /* A new reference to the file at fd, or NULL (EBADF). */
 struct file *fd_get(struct fdtable *t, int fd);
 int fd_close(struct fdtable *t, int fd);

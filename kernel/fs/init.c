@@ -15,7 +15,7 @@
 #include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
-#include "sys/clock.h"
+#include "arch/x86_64/rtc.h"
 
 
 static void unpack_modules(struct inode *root)

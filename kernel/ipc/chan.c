@@ -1,32 +1,25 @@
 /*
- * Channels and zero-copy messages (DESIGN.md "Messages"): msg_alloc hands
- * out a buffer at a unique address in the exchange region; msg_send moves
- * its pages out of the sender's page table onto the channel; msg_recv maps
- * them at the same address in the receiver, so pointers inside a message
- * stay valid. No byte is copied.
+ * Channels and zero-copy messages (docs/design.md, "Messages"): a buffer
+ * gets a unique address in the exchange region; sending moves its pages
+ * out of the sender's page table onto the channel; receiving maps them at
+ * the same address in the receiver, so pointers inside a message stay
+ * valid. No byte is copied. The system calls are in sys_chan.c.
  *
  * A channel is a shared object: chan.lock guards both ends' queues and
  * open counts. Receivers park on their end's wait queue (invariant 2) and
  * re-run the call when woken (invariant 3).
  */
+#include "ipc/chan.h"
 #include "fs/abi.h"
-#include "fs/fdtable.h"
-#include "fs/fsproc.h"
-#include "proc/cur.h"
 #include "fs/poll.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "mm/layout.h"
-#include "proc/proc.h"
-#include "sched/waitq.h"
+#include "sched/park.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "lib/list.h"
-#include "sys/syscall.h"
-#include "uapi/ferry.h"
-
-#define MSG_MAX (1UL << 30) /* one message: at most 1 GiB */
 
 /* Exchange-region addresses are never reused, so a stale pointer always faults. */
 static u64 exchange_next = USER_EXCHANGE_BASE; /* [a] */
@@ -35,6 +28,30 @@ static vaddr_t exchange_alloc(u64 len)
 {
 	u64 va = __atomic_fetch_add(&exchange_next, len, __ATOMIC_RELAXED);
 	return va + len <= USER_EXCHANGE_END ? va : 0;
+}
+
+long msg_buffer_alloc(struct domain *d, u64 len)
+{
+	if (len == 0 || len > MSG_MAX)
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	vaddr_t va = exchange_alloc(len);
+	if (!va)
+		return -ENOMEM;
+	int r = domain_map(d, va, len, REGION_READ | REGION_WRITE | REGION_MSG);
+	return r < 0 ? r : (long)va;
+}
+
+int msg_buffer_free(struct domain *d, vaddr_t va)
+{
+	u64 npages;
+	paddr_t *frames;
+	int r = domain_detach_region(d, va, &npages, &frames);
+	if (r < 0)
+		return r;
+	frames_release(frames, npages);
+	kfree(frames);
+	return 0;
 }
 
 struct message {
@@ -110,24 +127,16 @@ static u32 chan_poll(struct file *f, struct poll_set *pw)
 
 static const struct file_ops chan_file_ops = {.release = chan_release, .poll = chan_poll};
 
-static struct chan_file *chan_of(int fd, struct file **fp)
+bool file_is_chan(const struct file *f)
 {
-	struct file *f = fs_fget(fd);
-	if (!f)
-		return NULL;
-	if (f->ops != &chan_file_ops) {
-		file_put(f);
-		return NULL;
-	}
-	*fp = f;
-	return f->priv;
+	return f->ops == &chan_file_ops;
 }
 
-SYSCALL(SYS_chan_create, chan_create)
+int chan_create(struct file *f[2])
 {
 	struct chan *c = knew(struct chan);
 	struct chan_file *cf[2] = {knew(struct chan_file), knew(struct chan_file)};
-	struct file *f[2] = {NULL, NULL};
+	f[0] = f[1] = NULL;
 	if (!c || !cf[0] || !cf[1]) {
 		kfree(c), kfree(cf[0]), kfree(cf[1]);
 		return -ENOMEM;
@@ -157,83 +166,35 @@ SYSCALL(SYS_chan_create, chan_create)
 		}
 		return -ENOMEM;
 	}
-	struct fdtable *t = fs_files();
-	int fds[2];
-	fds[0] = fd_alloc(t, f[0], 0, false);
-	if (fds[0] < 0) {
-		file_put(f[0]);
-		file_put(f[1]);
-		return fds[0];
-	}
-	fds[1] = fd_alloc(t, f[1], 0, false);
-	if (fds[1] < 0) {
-		fd_close(t, fds[0]);
-		file_put(f[1]);
-		return fds[1];
-	}
-	if (copy_to_domain(cur_dom(), a0, fds, sizeof fds) < 0) {
-		fd_close(t, fds[0]);
-		fd_close(t, fds[1]);
-		return -EFAULT;
-	}
 	return 0;
 }
 
-SYSCALL(SYS_msg_alloc, msg_alloc)
+int chan_send(struct file *f, struct domain *d, vaddr_t va, u64 len)
 {
-	if (a0 == 0 || a0 > MSG_MAX)
-		return -EINVAL;
-	u64 len = ALIGN_UP(a0, PAGE_SIZE);
-	vaddr_t va = exchange_alloc(len);
-	if (!va)
-		return -ENOMEM;
-	int r = domain_map(cur_dom(), va, len, REGION_READ | REGION_WRITE | REGION_MSG);
-	return r < 0 ? r : (long)va;
-}
-
-SYSCALL(SYS_msg_free, msg_free)
-{
-	u64 npages;
-	paddr_t *frames;
-	int r = domain_detach_region(cur_dom(), a0, &npages, &frames);
-	if (r < 0)
-		return r;
-	frames_release(frames, npages);
-	kfree(frames);
-	return 0;
-}
-
-SYSCALL(SYS_msg_send, msg_send)
-{
-	struct file *f;
-	struct chan_file *cf = chan_of((int)a0, &f);
-	if (!cf)
-		return -EBADF;
+	struct chan_file *cf = f->priv;
 	struct chan *c = cf->c;
 	struct message *m = knew(struct message);
 	long r = m ? 0 : -ENOMEM;
 	if (m)
-		r = domain_detach_region(cur_dom(), a1, &m->npages, &m->frames);
-	if (r == 0 && (a2 == 0 || a2 > m->npages * PAGE_SIZE)) {
+		r = domain_detach_region(d, va, &m->npages, &m->frames);
+	if (r == 0 && (len == 0 || len > m->npages * PAGE_SIZE)) {
 		/* Put it back: the length does not fit the buffer. */
-		domain_attach_region(cur_dom(), a1, m->npages, m->frames);
+		domain_attach_region(d, va, m->npages, m->frames);
 		kfree(m->frames);
 		r = -EINVAL;
 	}
 	if (r < 0) {
 		kfree(m);
-		file_put(f);
-		return r;
+		return (int)r;
 	}
-	m->va = a1;
-	m->len = a2;
+	m->va = va;
+	m->len = len;
 	struct chan_end *peer = &c->end[1 - cf->side];
 	spin_lock(&c->lock);
 	bool open = peer->open;
 	if (open)
 		list_push_back(&peer->queue, &m->node);
 	spin_unlock(&c->lock);
-	file_put(f);
 	if (!open) {
 		message_free(m);
 		return -EPIPE;
@@ -242,20 +203,11 @@ SYSCALL(SYS_msg_send, msg_send)
 	return 0;
 }
 
-SYSCALL(SYS_msg_recv, msg_recv)
+long chan_recv(struct file *f, struct domain *d, vaddr_t *va)
 {
-	struct file *f;
-	struct chan_file *cf = chan_of((int)a0, &f);
-	if (!cf)
-		return -EBADF;
+	struct chan_file *cf = f->priv;
 	struct chan *c = cf->c;
 	struct chan_end *me = &c->end[cf->side];
-	/* Check the result pointer before taking a message off the queue. */
-	u64 zero = 0;
-	if (copy_to_domain(cur_dom(), a1, &zero, sizeof zero) < 0) {
-		file_put(f);
-		return -EFAULT;
-	}
 	spin_lock(&c->lock);
 	if (list_empty(&me->queue)) {
 		long r;
@@ -267,13 +219,11 @@ SYSCALL(SYS_msg_recv, msg_recv)
 			spin_unlock(&me->recvq.lock);
 		}
 		spin_unlock(&c->lock);
-		file_put(f);
 		return r;
 	}
 	struct message *m = container_of(list_pop_front(&me->queue), struct message, node);
 	spin_unlock(&c->lock);
-	file_put(f);
-	long r = domain_attach_region(cur_dom(), m->va, m->npages, m->frames);
+	long r = domain_attach_region(d, m->va, m->npages, m->frames);
 	if (r < 0) {
 		/* Leave it for a later receive. */
 		spin_lock(&c->lock);
@@ -281,7 +231,7 @@ SYSCALL(SYS_msg_recv, msg_recv)
 		spin_unlock(&c->lock);
 		return r;
 	}
-	copy_to_domain(cur_dom(), a1, &m->va, sizeof m->va);
+	*va = m->va;
 	long len = (long)m->len;
 	kfree(m->frames);
 	kfree(m);

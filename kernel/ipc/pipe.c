@@ -5,20 +5,15 @@
 #include "ipc/pipe.h"
 #include "ipc/pipe_impl.h"
 #include "fs/abi.h"
-#include "fs/fdtable.h"
-#include "fs/fsproc.h"
-#include "proc/cur.h"
 #include "fs/poll.h"
 #include "fs/uio.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
-#include "proc/proc.h"
 #include "proc/signal.h"
-#include "sched/waitq.h"
+#include "sched/park.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
-#include "sys/syscall.h"
 
 #define PIPE_SIZE (64 * 1024)
 #define PIPE_BUF 4096 /* writes up to this size are atomic (POSIX) */
@@ -128,7 +123,6 @@ static ssize_t pipe_read(struct file *f, struct uio *u, u64 *pos)
 static ssize_t pipe_write(struct file *f, struct uio *u, u64 *pos)
 {
 	struct pipe *p = f->priv;
-	struct thread *t = current_thread();
 	/* A write that parked midway resumes after what it already wrote (invariant 3). */
 	u64 done = park_progress();
 	if (done)
@@ -138,8 +132,7 @@ static ssize_t pipe_write(struct file *f, struct uio *u, u64 *pos)
 	for (;;) {
 		if (p->readers == 0) {
 			spin_unlock(&p->lock);
-			if (t)
-				signal_send_thread(t, SIGPIPE);
+			signal_raise(SIGPIPE);
 			return done ? (ssize_t)done : -EPIPE;
 		}
 		size_t left = total - done;
@@ -262,45 +255,4 @@ int pipe_create(u32 flags, struct file *out[2])
 	}
 	out[0]->priv = out[1]->priv = p;
 	return 0;
-}
-
-static long do_pipe2(u64 ufds, u64 flags)
-{
-	if (flags & ~(u64)(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
-		return -EINVAL;
-	struct file *f[2];
-	int r = pipe_create((u32)flags, f);
-	if (r < 0)
-		return r;
-	struct fdtable *t = fs_files();
-	int fds[2];
-	/* fd_alloc takes over our reference on success. */
-	fds[0] = fd_alloc(t, f[0], 0, flags & O_CLOEXEC);
-	if (fds[0] < 0) {
-		file_put(f[0]);
-		file_put(f[1]);
-		return fds[0];
-	}
-	fds[1] = fd_alloc(t, f[1], 0, flags & O_CLOEXEC);
-	if (fds[1] < 0) {
-		fd_close(t, fds[0]);
-		file_put(f[1]);
-		return fds[1];
-	}
-	if (copy_to_domain(cur_dom(), ufds, fds, sizeof fds) < 0) {
-		fd_close(t, fds[0]);
-		fd_close(t, fds[1]);
-		return -EFAULT;
-	}
-	return 0;
-}
-
-SYSCALL(NR_pipe, pipe)
-{
-	return do_pipe2(a0, 0);
-}
-
-SYSCALL(NR_pipe2, pipe2)
-{
-	return do_pipe2(a0, a1);
 }

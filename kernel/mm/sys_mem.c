@@ -3,7 +3,7 @@
  * mprotect, madvise, and Brian OS's mprotect_ro / munprotect.
  */
 #include "mm/domain.h"
-#include "proc/proc.h"
+#include "proc/cur.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "sys/syscall.h"
@@ -24,11 +24,6 @@
 #define MAP_STACK     0x20000
 #define MAP_FIXED_NOREPLACE 0x100000
 
-static struct domain *dom(void)
-{
-	return current_thread()->proc->dom;
-}
-
 static u32 prot_to_region(u64 prot)
 {
 	u32 f = 0;
@@ -43,7 +38,7 @@ static u32 prot_to_region(u64 prot)
 
 SYSCALL(NR_brk, brk)
 {
-	return (long)domain_brk(dom(), a0);
+	return (long)domain_brk(cur_dom(), a0);
 }
 
 SYSCALL(NR_mmap, mmap)
@@ -65,7 +60,7 @@ SYSCALL(NR_mmap, mmap)
 	if (off & (PAGE_SIZE - 1))
 		return -EINVAL;
 	len = ALIGN_UP(len, PAGE_SIZE);
-	struct domain *d = dom();
+	struct domain *d = cur_dom();
 	u32 rflags = prot_to_region(prot) | (type == MAP_SHARED ? REGION_SHARED : 0);
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr & (PAGE_SIZE - 1))
@@ -101,14 +96,14 @@ SYSCALL(NR_munmap, munmap)
 {
 	if (a0 & (PAGE_SIZE - 1) || a1 == 0)
 		return -EINVAL;
-	return domain_unmap(dom(), a0, a1);
+	return domain_unmap(cur_dom(), a0, a1);
 }
 
 SYSCALL(NR_mprotect, mprotect)
 {
 	if (a0 & (PAGE_SIZE - 1) || (a2 & ~(u64)(PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return -EINVAL;
-	return domain_protect(dom(), a0, a1, prot_to_region(a2));
+	return domain_protect(cur_dom(), a0, a1, prot_to_region(a2));
 }
 
 #define MREMAP_MAYMOVE   1
@@ -129,7 +124,7 @@ SYSCALL(NR_mremap, mremap)
 	vaddr_t fixed = flags & MREMAP_FIXED ? a4 : 0;
 	if ((flags & MREMAP_FIXED) && !fixed)
 		return -EINVAL; /* page 0 is never mapped */
-	return (long)domain_remap(dom(), a0, a1, a2, flags & MREMAP_MAYMOVE, fixed);
+	return (long)domain_remap(cur_dom(), a0, a1, a2, flags & MREMAP_MAYMOVE, fixed);
 }
 
 #define MADV_DONTNEED 4
@@ -142,7 +137,7 @@ SYSCALL(NR_madvise, madvise)
 		return -EINVAL;
 	switch (a2) {
 	case MADV_DONTNEED:
-		return domain_discard(dom(), a0, a1);
+		return domain_discard(cur_dom(), a0, a1);
 	case MADV_REMOVE:
 		return -EINVAL; /* only for shared file memory on Linux */
 	case 5 ... 7:
@@ -158,10 +153,10 @@ SYSCALL(NR_madvise, madvise)
 
 SYSCALL(SYS_mprotect_ro, mprotect_ro)
 {
-	return domain_write_lock(dom(), a0, a1, true);
+	return domain_write_lock(cur_dom(), a0, a1, true);
 }
 
 SYSCALL(SYS_munprotect, munprotect)
 {
-	return domain_write_lock(dom(), a0, a1, false);
+	return domain_write_lock(cur_dom(), a0, a1, false);
 }

@@ -1,17 +1,15 @@
 /*
- * alarm(2) and setitimer(ITIMER_REAL): a small task per process that
- * sleeps until the deadline and sends SIGALRM. It names its process by
+ * The timer behind alarm(2) and setitimer(ITIMER_REAL) (sys_time.c): a
+ * small task per process that sleeps until the deadline and sends SIGALRM. It names its process by
  * pid, so it never outlives a struct proc it points to; the process's
  * exit cancels it. The alarm's fields are guarded by alarm.lock.
  */
 #include "proc/proc.h"
 #include "proc/signal.h"
-#include "mm/domain.h"
 #include "mm/kheap.h"
 #include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
-#include "sys/syscall.h"
 
 #define NSEC 1000000000UL
 
@@ -63,7 +61,7 @@ static void alarm_free(struct task *task)
 }
 
 /* Set the alarm (0 disarms); returns the ns that were left on the old one. */
-static long alarm_set(struct proc *p, u64 delay_ns, u64 interval_ns, u64 *old_interval)
+long alarm_set(struct proc *p, u64 delay_ns, u64 interval_ns, u64 *old_interval)
 {
 	struct alarm *a = p->alarm;
 	if (!a) {
@@ -99,46 +97,4 @@ void alarm_cancel(struct proc *p)
 	spin_unlock(&a->lock);
 	task_wake(&a->task);
 	p->alarm = NULL;
-}
-
-SYSCALL(NR_alarm, alarm)
-{
-	long left = alarm_set(current_thread()->proc, (u64)(u32)a0 * NSEC, 0, NULL);
-	if (left < 0)
-		return left;
-	/* Seconds left, rounded to the nearest, and never 0 for a pending alarm. */
-	u64 s = ((u64)left + NSEC / 2) / NSEC;
-	return left && !s ? 1 : (long)s;
-}
-
-struct itimerval64 {
-	i64 interval_sec, interval_usec, value_sec, value_usec;
-};
-
-#define ITIMER_REAL 0
-
-SYSCALL(NR_setitimer, setitimer)
-{
-	if (a0 != ITIMER_REAL)
-		return -EINVAL; /* virtual and profiling timers: not supported */
-	struct proc *p = current_thread()->proc;
-	struct itimerval64 it = {0};
-	if (a1 && copy_from_domain(p->dom, &it, a1, sizeof it) < 0)
-		return -EFAULT;
-	if (it.value_sec < 0 || it.value_usec < 0 || it.value_usec >= 1000000 ||
-	    it.interval_sec < 0 || it.interval_usec < 0 || it.interval_usec >= 1000000)
-		return -EINVAL;
-	u64 value = (u64)it.value_sec * NSEC + (u64)it.value_usec * 1000;
-	u64 interval = (u64)it.interval_sec * NSEC + (u64)it.interval_usec * 1000;
-	u64 old_interval = 0;
-	long left = alarm_set(p, value, value ? interval : 0, &old_interval);
-	if (left < 0)
-		return left;
-	if (a2) {
-		struct itimerval64 old = {(i64)(old_interval / NSEC), (i64)(old_interval % NSEC / 1000),
-					  left / (i64)NSEC, left % (i64)NSEC / 1000};
-		if (copy_to_domain(p->dom, a2, &old, sizeof old) < 0)
-			return -EFAULT;
-	}
-	return 0;
 }

@@ -1,6 +1,7 @@
 /*
- * Futexes (futex(2)): FUTEX_WAIT and FUTEX_WAKE, enough for musl's and
- * glibc's locks, condition variables and pthread_join. Waiters hash by
+ * Futexes (futex.h; the call is in sys_futex.c): waiting on a word of
+ * user memory and waking its waiters, enough for musl's and glibc's
+ * locks, condition variables and pthread_join. Waiters hash by
  * (domain, address) into buckets; each bucket is a wait queue with its own
  * lock. A wait re-checks the word under the bucket lock, so no wake is lost.
  */
@@ -9,14 +10,8 @@
 #include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
-#include "sys/syscall.h"
+#include "proc/futex.h"
 
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
-#define FUTEX_PRIVATE_FLAG 128
-#define FUTEX_CLOCK_REALTIME 256
 #define FUTEX_BUCKETS 64
 
 static struct waitq buckets[FUTEX_BUCKETS];
@@ -54,7 +49,7 @@ long futex_wake_addr(struct domain *d, vaddr_t uaddr, int n)
 	return waitq_wake_if(bucket(d, uaddr), same_key, &k, n);
 }
 
-static long futex_wait(struct thread *t, vaddr_t uaddr, u32 val, u64 timeout_uaddr, bool absolute)
+long futex_wait(struct thread *t, vaddr_t uaddr, u32 val, u64 timeout_uaddr, bool absolute)
 {
 	struct domain *d = t->proc->dom;
 	struct waitq *q = bucket(d, uaddr);
@@ -104,23 +99,4 @@ static long futex_wait(struct thread *t, vaddr_t uaddr, u32 val, u64 timeout_uad
 	spin_unlock(&q->lock);
 	park_timeout(deadline);
 	return r;
-}
-
-SYSCALL(NR_futex, futex)
-{
-	struct thread *t = current_thread();
-	int op = (int)a1 & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-	switch (op) {
-	case FUTEX_WAIT:
-		return futex_wait(t, a0, (u32)a2, a3, false);
-	case FUTEX_WAIT_BITSET:
-		return futex_wait(t, a0, (u32)a2, a3, true);
-	case FUTEX_WAKE:
-	case FUTEX_WAKE_BITSET:
-		if (a0 & 3)
-			return -EINVAL;
-		return futex_wake_addr(t->proc->dom, a0, (int)MIN(a2, 0x7fffffffUL));
-	default:
-		return -ENOSYS;
-	}
 }

@@ -1,12 +1,15 @@
 /*
  * Job control: stopping and continuing processes (signal(7)), what the
- * parent hears of it, and the POSIX rule for process groups that an exit
- * orphans. Everything here runs under proc_tree_lock; a stopped process's
- * threads read p->stopped with atomics and park on p->cont_wait
- * (park_if_stopped, thread.c).
+ * parent hears of it, the POSIX rule for process groups that an exit
+ * orphans, and the rule for reading a terminal from the background
+ * (jobctl.h). Everything here runs under proc_tree_lock; a stopped
+ * process's threads read p->stopped with atomics and park on
+ * p->cont_wait (park_if_stopped, thread.c).
  */
+#include "proc/jobctl.h"
 #include "proc/proc.h"
 #include "proc/signal.h"
+#include "lib/errno.h"
 #include "lib/kernel.h"
 
 /* [proc_tree_lock] processes stopped now: an exit looks for orphaned stopped groups only if any. */
@@ -137,4 +140,21 @@ void jobctl_exit_locked(struct proc *p)
 	struct proc *parent = p->parent;
 	if (nr_stopped && parent && parent->pgid != p->pgid && parent->sid == p->sid)
 		hup_if_orphaned(p->pgid, p);
+}
+
+long jobctl_tty_read(u32 fg, u32 sid)
+{
+	struct thread *th = current_thread();
+	if (!th || !fg)
+		return 0;
+	struct proc *p = th->proc;
+	spin_lock(&proc_tree_lock);
+	u32 my_sid = p->sid, my_pgid = p->pgid;
+	spin_unlock(&proc_tree_lock);
+	if (my_sid != sid || my_pgid == fg)
+		return 0;
+	if (signal_is_ignored(p, SIGTTIN) || (thread_sig_mask(th) & SIGBIT(SIGTTIN)))
+		return -EIO;
+	signal_send_group(my_pgid, SIGTTIN);
+	return -ERESTART_SIGNAL;
 }

@@ -3,6 +3,7 @@
  * and pid table are shared by all cores under proc_tree_lock.
  */
 #include "proc/proc.h"
+#include "proc/futex.h"
 #include "proc/signal.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
@@ -237,48 +238,6 @@ struct domain *proc_dom_get(struct proc *p)
 		domain_get(d); /* p's own reference keeps it alive while we hold p->lock */
 	spin_unlock(&p->lock);
 	return d;
-}
-
-void usage_add(struct usage *sum, const struct usage *u)
-{
-	__atomic_add_fetch(&sum->utime_ns, u->utime_ns, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&sum->stime_ns, u->stime_ns, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&sum->minflt, u->minflt, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&sum->nvcsw, u->nvcsw, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&sum->nivcsw, u->nivcsw, __ATOMIC_RELAXED);
-	u64 old = __atomic_load_n(&sum->maxrss_pages, __ATOMIC_RELAXED);
-	while (u->maxrss_pages > old &&
-	       !__atomic_compare_exchange_n(&sum->maxrss_pages, &old, u->maxrss_pages, true,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
-}
-
-void proc_usage(struct proc *p, struct usage *out)
-{
-	*out = (struct usage){0};
-	spin_lock(&p->lock);
-	usage_add(out, &p->ru);
-	struct list_node *pos;
-	list_for_each(pos, &p->threads)
-	{
-		struct thread *t = container_of(pos, struct thread, proc_node);
-		usage_add(out, &t->ru); /* other cores' counters: aligned words, read whole */
-	}
-	struct usage cur = {.maxrss_pages = p->dom ? __atomic_load_n(&p->dom->peak, __ATOMIC_RELAXED)
-						   : 0};
-	usage_add(out, &cur);
-	spin_unlock(&p->lock);
-}
-
-u64 thread_run_so_far(struct thread *t)
-{
-	return tsc_ns() - t->run_start;
-}
-
-void proc_usage_now(struct thread *t, struct usage *out)
-{
-	proc_usage(t->proc, out);
-	out->utime_ns += thread_run_so_far(t);
 }
 
 struct domain *proc_dom_swap(struct proc *p, struct domain *d)

@@ -136,7 +136,8 @@ struct thread {
 	struct list_node proc_node;  /* [proc.lock] */
 	u32 tid;                     /* [I] */
 	u64 fs_base;
-	u64 sig_mask;                /* blocked signals */
+	u64 sig_mask;                /* [a] blocked signals: written by the thread itself
+	                                (thread_set_sig_mask), read by senders on any core */
 	u64 saved_sig_mask;          /* ppoll/pselect6/sigsuspend: the caller's own mask */
 	bool restore_sigmask;        /* sig_mask is temporary: a handler's frame saves saved_sig_mask */
 	u64 affinity;                /* [a] cores it may run on (sched_setaffinity); 0: all */
@@ -217,31 +218,44 @@ struct domain *proc_dom_get(struct proc *p);
 /* Replace p's domain (exec, exit) so proc_dom_get never sees a freed one; returns the old. */
 struct domain *proc_dom_swap(struct proc *p, struct domain *d);
 void proc_reap(struct proc *p); /* caller holds proc_tree_lock */
+/* p's alarm (alarm.c): fires after delay_ns (0 disarms), then every interval_ns; ns left on the old one. */
+long alarm_set(struct proc *p, u64 delay_ns, u64 interval_ns, u64 *old_interval);
 void alarm_cancel(struct proc *p);
 u32 proc_count(void);
 
-/* Futexes and thread joins (futex.c, sys_thread.c). */
-long futex_wake_addr(struct domain *d, vaddr_t uaddr, int n);
+/* Thread joins (sys_thread.c): a thread_clone thread leaves a record for thread_join. */
 void thread_joinable_exit(struct thread *t);
 
 /* Signals */
 void signal_send_proc(struct proc *p, int sig);
 void signal_send_thread(struct thread *t, int sig);
-/*
- * Send sig to every live process of group pgid (sig 0 only counts them);
- * returns how many there were. The _locked form: caller holds proc_tree_lock.
- */
-int signal_send_group(u32 pgid, int sig);
-int signal_send_group_locked(u32 pgid, int sig);
 /* Would sig be discarded on arrival at p (ignored, explicitly or by default)? */
 bool signal_is_ignored(struct proc *p, int sig);
 /* Deliver t's pending signals into tf (the frame it returns to user mode with). */
 void signal_deliver_frame(struct thread *t, struct trapframe *tf);
+static inline u64 thread_sig_mask(const struct thread *t)
+{
+	return __atomic_load_n(&t->sig_mask, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Set the calling thread's own mask (or a new thread's, before it runs).
+ * Sequentially consistent, as the senders' pending bit and their read of
+ * the mask are: a thread that unblocks a signal and then looks for
+ * pending ones before it parks (sigsuspend, ppoll) sees the bit, or the
+ * sender sees the new mask and kicks it. With a plain store, x86 lets the
+ * look pass the store, both miss, and the wake is lost.
+ */
+static inline void thread_set_sig_mask(struct thread *t, u64 mask)
+{
+	__atomic_store_n(&t->sig_mask, mask, __ATOMIC_SEQ_CST);
+}
+
 static inline bool signal_pending(struct thread *t)
 {
-	u64 pending = __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) |
-		      __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE);
-	return (pending & ~t->sig_mask) != 0;
+	u64 pending = __atomic_load_n(&t->sig_pending, __ATOMIC_SEQ_CST) |
+		      __atomic_load_n(&t->proc->sig_pending, __ATOMIC_SEQ_CST);
+	return (pending & ~thread_sig_mask(t)) != 0;
 }
 
 #include "arch/x86_64/cpu.h"

@@ -12,7 +12,7 @@
 #include "lib/errno.h"
 #include "arch/x86_64/time.h"
 #include "lib/kernel.h"
-#include "sys/syscall.h"
+#include "sysnum.h"
 
 enum dfl { TERM, CORE, IGNORE, STOP };
 
@@ -36,57 +36,7 @@ int signal_exit_status(int sig)
 	return sig | (default_action(sig) == CORE ? 0x80 : 0);
 }
 
-/* x86-64 signal frame (Linux uapi asm/sigcontext.h and asm/ucontext.h). */
-struct sigcontext64 {
-	u64 r8, r9, r10, r11, r12, r13, r14, r15;
-	u64 rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
-	u16 cs, gs, fs, ss;
-	u64 err, trapno, oldmask, cr2;
-	u64 fpstate;
-	u64 reserved1[8];
-};
-
-struct ucontext64 {
-	u64 uc_flags;
-	u64 uc_link;
-	u64 ss_sp;
-	u32 ss_flags, pad;
-	u64 ss_size;
-	struct sigcontext64 mc;
-	u64 sigmask;
-};
-
-struct siginfo64 {
-	i32 si_signo, si_errno, si_code, pad;
-	union {
-		u64 addr;            /* SIGSEGV, SIGBUS, SIGILL, SIGFPE */
-		struct {
-			u32 pid, uid;
-			i32 status;  /* SIGCHLD */
-		} kill;
-		u8 bytes[112];
-	} f;
-};
-BUILD_ASSERT(sizeof(struct siginfo64) == 128);
-BUILD_ASSERT(sizeof(struct ucontext64) == 304);
-
-struct rt_sigframe {
-	u64 pretcode;
-	struct ucontext64 uc;
-	struct siginfo64 info;
-};
-
-#define SI_USER 0
-#define CLD_EXITED 1
-#define CLD_KILLED 2
-#define CLD_DUMPED 3
-#define CLD_STOPPED 5
-#define CLD_CONTINUED 6
-#define SEGV_MAPERR 1
-#define SS_ONSTACK 1
-#define SS_DISABLE 2
-/* Flags user code may change through sigreturn: CF PF AF ZF SF TF DF OF AC. */
-#define USER_RFLAGS 0x40dd5
+#include "proc/sigframe.h"
 
 bool signal_is_ignored(struct proc *p, int sig)
 {
@@ -113,8 +63,9 @@ void signal_send_thread(struct thread *t, int sig)
 		on_send(t->proc, sig);
 	if (signal_is_ignored(t->proc, sig))
 		return;
-	__atomic_fetch_or(&t->sig_pending, SIGBIT(sig), __ATOMIC_ACQ_REL);
-	if (!(t->sig_mask & SIGBIT(sig)))
+	/* Pending first, then the mask: pairs with thread_set_sig_mask (proc.h). */
+	__atomic_fetch_or(&t->sig_pending, SIGBIT(sig), __ATOMIC_SEQ_CST);
+	if (!(thread_sig_mask(t) & SIGBIT(sig)))
 		thread_kick(t);
 }
 
@@ -132,7 +83,7 @@ void signal_send_proc(struct proc *p, int sig)
 	 */
 	bool ignored = signal_is_ignored(p, sig);
 	if (!ignored)
-		__atomic_fetch_or(&p->sig_pending, SIGBIT(sig), __ATOMIC_ACQ_REL);
+		__atomic_fetch_or(&p->sig_pending, SIGBIT(sig), __ATOMIC_SEQ_CST);
 	on_send(p, sig);
 	if (ignored)
 		return;
@@ -142,7 +93,7 @@ void signal_send_proc(struct proc *p, int sig)
 	list_for_each(pos, &p->threads)
 	{
 		struct thread *t = container_of(pos, struct thread, proc_node);
-		if (!(t->sig_mask & SIGBIT(sig)))
+		if (!(thread_sig_mask(t) & SIGBIT(sig)))
 			thread_kick(t);
 	}
 	spin_unlock(&p->lock);
@@ -175,8 +126,9 @@ int signal_send_group(u32 pgid, int sig)
 static int take_pending(struct thread *t)
 {
 	for (;;) {
-		u64 mine = __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) & ~t->sig_mask;
-		u64 shared = __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE) & ~t->sig_mask;
+		u64 mask = thread_sig_mask(t);
+		u64 mine = __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) & ~mask;
+		u64 shared = __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE) & ~mask;
 		u64 *src = mine ? &t->sig_pending : &t->proc->sig_pending;
 		u64 set = mine ? mine : shared;
 		if (!set)
@@ -245,7 +197,7 @@ static bool push_frame(struct thread *t, struct trapframe *tf, int sig, const st
 	mc->trapno = tf->vector;
 	mc->cr2 = info->f.addr;
 	/* After sigsuspend/ppoll the handler returns to the caller's own mask. */
-	u64 frame_mask = t->restore_sigmask ? t->saved_sig_mask : t->sig_mask;
+	u64 frame_mask = t->restore_sigmask ? t->saved_sig_mask : thread_sig_mask(t);
 	mc->oldmask = frame_mask;
 	mc->fpstate = fpstate;
 	f.uc.sigmask = frame_mask;
@@ -303,12 +255,13 @@ static void deliver_one(struct thread *t, struct trapframe *tf, int sig, const s
 		kill_by(t, SIGSEGV);
 		return;
 	}
+	u64 mask = thread_sig_mask(t);
 	if (t->restore_sigmask) {
-		t->sig_mask = t->saved_sig_mask;
+		mask = t->saved_sig_mask;
 		t->restore_sigmask = false;
 	}
-	t->sig_mask |= a.mask | (a.flags & SA_NODEFER ? 0 : SIGBIT(sig));
-	t->sig_mask &= ~UNBLOCKABLE;
+	mask |= a.mask | (a.flags & SA_NODEFER ? 0 : SIGBIT(sig));
+	thread_set_sig_mask(t, mask & ~UNBLOCKABLE);
 }
 
 void signal_deliver_frame(struct thread *t, struct trapframe *tf)
@@ -347,7 +300,7 @@ void signal_fault(struct thread *t, struct trapframe *tf, int sig, u64 addr, con
 {
 	struct proc *p = t->proc;
 	u64 h = p->sigactions[sig - 1].handler;
-	bool blocked = t->sig_mask & SIGBIT(sig);
+	bool blocked = thread_sig_mask(t) & SIGBIT(sig);
 	if (h > SIG_IGN && !blocked) {
 		struct siginfo64 info = {.si_signo = sig, .si_code = SEGV_MAPERR, .f.addr = addr};
 		asm volatile("fxsave64 (%0)" : : "r"(t->fpu) : "memory");
@@ -377,289 +330,28 @@ void signal_reset_on_exec(struct proc *p)
 
 /* ---- system calls ---- */
 
-SYSCALL(NR_rt_sigaction, rt_sigaction)
-{
-	int sig = (int)a0;
-	struct thread *t = current_thread();
-	struct proc *p = t->proc;
-	if (sig < 1 || sig > NSIG || a3 != 8)
-		return -EINVAL;
-	struct k_sigaction act;
-	if (a1 && copy_from_domain(p->dom, &act, a1, sizeof act) < 0)
-		return -EFAULT;
-	if (a1 && (sig == SIGKILL || sig == SIGSTOP))
-		return -EINVAL;
-	spin_lock(&p->lock);
-	struct k_sigaction old = p->sigactions[sig - 1];
-	if (a1) {
-		act.mask &= ~UNBLOCKABLE;
-		p->sigactions[sig - 1] = act;
-	}
-	spin_unlock(&p->lock);
-	/* Setting SIG_IGN discards what is pending (POSIX). */
-	if (a1 && signal_is_ignored(p, sig)) {
-		__atomic_fetch_and(&p->sig_pending, ~SIGBIT(sig), __ATOMIC_ACQ_REL);
-		__atomic_fetch_and(&t->sig_pending, ~SIGBIT(sig), __ATOMIC_ACQ_REL);
-	}
-	if (a2 && copy_to_domain(p->dom, a2, &old, sizeof old) < 0)
-		return -EFAULT;
-	return 0;
-}
-
-#define SIG_BLOCK 0
-#define SIG_UNBLOCK 1
-#define SIG_SETMASK 2
-
-SYSCALL(NR_rt_sigprocmask, rt_sigprocmask)
+void signal_raise(int sig)
 {
 	struct thread *t = current_thread();
-	struct domain *d = t->proc->dom;
-	if (a3 != 8)
-		return -EINVAL;
-	u64 old = t->sig_mask, set;
-	if (a1) {
-		if (copy_from_domain(d, &set, a1, sizeof set) < 0)
-			return -EFAULT;
-		switch (a0) {
-		case SIG_BLOCK:
-			t->sig_mask |= set;
-			break;
-		case SIG_UNBLOCK:
-			t->sig_mask &= ~set;
-			break;
-		case SIG_SETMASK:
-			t->sig_mask = set;
-			break;
-		default:
-			return -EINVAL;
-		}
-		t->sig_mask &= ~UNBLOCKABLE;
-	}
-	if (a2 && copy_to_domain(d, a2, &old, sizeof old) < 0)
-		return -EFAULT;
-	return 0;
-}
-
-/*
- * rt_sigsuspend: wait with a temporary mask until a handled signal
- * arrives. The thread parks on nothing: only a signal's kick wakes it, and
- * the delivery path ends the call with EINTR (never restarted) and gives
- * the handler's frame the caller's own mask to return to.
- */
-SYSCALL(NR_rt_sigsuspend, rt_sigsuspend)
-{
-	struct thread *t = current_thread();
-	if (a1 != 8)
-		return -EINVAL;
-	if (!t->park.restarting) {
-		u64 m;
-		if (copy_from_domain(t->proc->dom, &m, a0, sizeof m) < 0)
-			return -EFAULT;
-		t->saved_sig_mask = t->sig_mask;
-		t->restore_sigmask = true;
-		t->sig_mask = m & ~UNBLOCKABLE;
-	}
-	if (signal_pending(t))
-		return -EINTR; /* delivered on the way out, with the frame's mask set right */
-	return park_for_signal();
-}
-
-SYSCALL(NR_pause, pause)
-{
-	struct thread *t = current_thread();
-	assert(t);
-	if (signal_pending(t))
-		return -EINTR;
-	return park_for_signal();
-}
-
-SYSCALL(NR_rt_sigpending, rt_sigpending)
-{
-	struct thread *t = current_thread();
-	if (a1 != 8)
-		return -EINVAL;
-	u64 set = (__atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) |
-		   __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE)) & t->sig_mask;
-	return copy_to_domain(t->proc->dom, a0, &set, sizeof set) < 0 ? -EFAULT : 0;
-}
-
-SYSCALL(NR_rt_sigreturn, rt_sigreturn)
-{
-	struct thread *t = current_thread();
-	struct trapframe *tf = thread_live_frame();
-	struct ucontext64 uc;
-	/* The handler's ret popped pretcode: rsp points at the ucontext. */
-	if (copy_from_domain(t->proc->dom, &uc, tf->rsp, sizeof uc) < 0)
-		goto bad;
-	struct sigcontext64 *mc = &uc.mc;
-	if (mc->fpstate && copy_from_domain(t->proc->dom, t->fpu, mc->fpstate, sizeof t->fpu) < 0)
-		goto bad;
-	if (mc->fpstate) {
-		*(u32 *)&t->fpu[24] &= 0xffff; /* MXCSR: reserved bits would #GP on fxrstor */
-		asm volatile("fxrstor64 (%0)" : : "r"(t->fpu) : "memory");
-	}
-	tf->r8 = mc->r8, tf->r9 = mc->r9, tf->r10 = mc->r10, tf->r11 = mc->r11;
-	tf->r12 = mc->r12, tf->r13 = mc->r13, tf->r14 = mc->r14, tf->r15 = mc->r15;
-	tf->rdi = mc->rdi, tf->rsi = mc->rsi, tf->rbp = mc->rbp, tf->rbx = mc->rbx;
-	tf->rdx = mc->rdx, tf->rcx = mc->rcx, tf->rsp = mc->rsp, tf->rip = mc->rip;
-	tf->rflags = (tf->rflags & ~USER_RFLAGS) | (mc->eflags & USER_RFLAGS);
-	t->sig_mask = uc.sigmask & ~UNBLOCKABLE;
-	t->full_restore = true;
-	return (long)mc->rax; /* becomes rax again */
-bad:
-	signal_fault(t, tf, SIGSEGV, tf->rsp, "bad signal frame");
-	return 0;
-}
-
-struct stack_t64 {
-	u64 ss_sp;
-	i32 ss_flags, pad;
-	u64 ss_size;
-};
-
-#define MINSIGSTKSZ 2048
-
-SYSCALL(NR_sigaltstack, sigaltstack)
-{
-	struct thread *t = current_thread();
-	struct domain *d = t->proc->dom;
-	struct trapframe *tf = thread_live_frame();
-	bool on = t->altstack_size && tf->rsp - t->altstack_sp < t->altstack_size;
-	struct stack_t64 old = {.ss_sp = t->altstack_sp, .ss_size = t->altstack_size,
-				.ss_flags = on ? SS_ONSTACK : (t->altstack_size ? 0 : SS_DISABLE)};
-	if (a0) {
-		struct stack_t64 ss;
-		if (copy_from_domain(d, &ss, a0, sizeof ss) < 0)
-			return -EFAULT;
-		if (on)
-			return -EPERM;
-		if (ss.ss_flags & ~SS_DISABLE)
-			return -EINVAL;
-		if (ss.ss_flags & SS_DISABLE) {
-			t->altstack_sp = t->altstack_size = 0;
-		} else {
-			if (ss.ss_size < MINSIGSTKSZ)
-				return -ENOMEM;
-			t->altstack_sp = ss.ss_sp;
-			t->altstack_size = ss.ss_size;
-		}
-	}
-	if (a1 && copy_to_domain(d, a1, &old, sizeof old) < 0)
-		return -EFAULT;
-	return 0;
-}
-
-
-/* The live process with a thread tid (kill(2) takes thread ids too); under proc_tree_lock. */
-static struct proc *proc_of_tid(u32 tid)
-{
-	for (u32 i = 1; i < PID_MAX; i++) {
-		struct proc *p = proc_find(i);
-		if (!p || p->state != PROC_ALIVE)
-			continue;
-		spin_lock(&p->lock);
-		bool has = proc_thread_locked(p, tid);
-		spin_unlock(&p->lock);
-		if (has)
-			return p;
-	}
-	return NULL;
-}
-
-SYSCALL(NR_kill, kill)
-{
-	i32 pid = (i32)a0;
-	int sig = (int)a1;
-	if (sig < 0 || sig > NSIG)
-		return -EINVAL;
-	struct proc *self = current_thread()->proc;
-	int found = 0;
-	spin_lock(&proc_tree_lock);
-	if (pid > 0) {
-		struct proc *p = proc_find((u32)pid);
-		if (!p)
-			p = proc_of_tid((u32)pid); /* another thread's id: its whole process, as Linux */
-		/* A zombie still exists (kill(pid, 0) says so); signalling it does nothing. */
-		if (p && p->state != PROC_REAPED) {
-			found = 1;
-			if (sig)
-				signal_send_proc(p, sig);
-		}
-	} else {
-		/* 0: our group; -1: everyone but init and the caller (as Linux); < -1: group -pid. */
-		if (pid != -1) {
-			found = signal_send_group_locked(pid == 0 ? self->pgid : (u32)-pid, sig) > 0;
-		} else {
-			for (u32 i = 1; i < PID_MAX; i++) {
-				struct proc *p = proc_find(i);
-				if (!p || p->state != PROC_ALIVE || p == init_proc || p == self)
-					continue;
-				found = 1;
-				if (sig)
-					signal_send_proc(p, sig);
-			}
-		}
-	}
-	spin_unlock(&proc_tree_lock);
-	return found ? 0 : -ESRCH;
-}
-
-/*
- * sig to thread tid of p if it has one: true if it does. Under
- * proc_tree_lock (p stays); the thread stays while p's lock is held.
- */
-static bool signal_tid(struct proc *p, u32 tid, int sig)
-{
-	if (!p || p->state != PROC_ALIVE)
-		return false;
-	spin_lock(&p->lock);
-	bool found = proc_thread_locked(p, tid);
-	spin_unlock(&p->lock);
-	if (!found || !sig)
-		return found;
-	if (sig == SIGKILL) {
-		signal_send_proc(p, sig); /* the whole process dies */
-		return true;
-	}
-	spin_lock(&p->lock);
-	struct thread *t = proc_thread_locked(p, tid);
 	if (t)
 		signal_send_thread(t, sig);
-	spin_unlock(&p->lock);
-	/* After the signal is pending, so that its handler runs once the process goes on. */
-	if (sig == SIGCONT)
-		proc_continue_locked(p); /* it takes p's lock */
-	return true;
 }
 
-/*
- * tgkill and tkill: sig to the one thread tid (of process tgid, or of any
- * process when tgid is 0): only that thread takes it, even while another
- * thread of its process would not block it (raise and pthread_kill).
- */
-static long kill_thread(u32 tgid, u32 tid, int sig)
+void signal_call_mask(u64 mask)
 {
-	if (sig < 0 || sig > NSIG)
-		return -EINVAL;
-	struct proc *self = current_thread()->proc;
-	spin_lock(&proc_tree_lock);
-	bool found = signal_tid(tgid ? proc_find(tgid) : self, tid, sig);
-	for (u32 i = 1; !found && !tgid && i < PID_MAX; i++)
-		found = signal_tid(proc_find(i), tid, sig);
-	spin_unlock(&proc_tree_lock);
-	return found ? 0 : -ESRCH;
+	struct thread *t = syscall_thread();
+	/* A restart must not take the temporary mask for the caller's own. */
+	if (!park_restarting())
+		t->saved_sig_mask = thread_sig_mask(t);
+	t->restore_sigmask = true;
+	thread_set_sig_mask(t, mask & ~UNBLOCKABLE); /* ordered before the call looks for signals */
 }
 
-SYSCALL(NR_tgkill, tgkill)
+void signal_call_mask_end(void)
 {
-	if ((i32)a0 <= 0 || (i32)a1 <= 0)
-		return -EINVAL;
-	return kill_thread((u32)a0, (u32)a1, (int)a2);
-}
-
-SYSCALL(NR_tkill, tkill)
-{
-	if ((i32)a0 <= 0)
-		return -EINVAL;
-	return kill_thread(0, (u32)a0, (int)a1);
+	struct thread *t = syscall_thread();
+	if (t->restore_sigmask) {
+		thread_set_sig_mask(t, t->saved_sig_mask);
+		t->restore_sigmask = false;
+	}
 }

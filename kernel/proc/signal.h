@@ -41,3 +41,21 @@ void signal_fault(struct thread *t, struct trapframe *tf, int sig, u64 addr, con
 int signal_exit_status(int sig);
 /* Reset handled signals to default (execve). */
 void signal_reset_on_exec(struct proc *p);
+
+/* ---- for the layers above (they need no process model for these) ---- */
+
+/* sig to the calling thread (SIGPIPE on a broken pipe); nothing from a kernel task. */
+void signal_raise(int sig);
+/*
+ * Send sig to every live process of group pgid (sig 0 only counts them);
+ * returns how many there were. The _locked form: caller holds proc_tree_lock.
+ */
+int signal_send_group(u32 pgid, int sig);
+int signal_send_group_locked(u32 pgid, int sig);
+/*
+ * ppoll and pselect6: mask is the calling thread's mask for the call (a
+ * restart keeps the caller's own mask saved from the first run); the own
+ * mask comes back with signal_call_mask_end, or in a handler's frame.
+ */
+void signal_call_mask(u64 mask);
+void signal_call_mask_end(void);

@@ -12,7 +12,7 @@
 #include "mm/layout.h"
 #include "arch/x86_64/time.h"
 #include "lib/kernel.h"
-#include "sys/clock.h"
+#include "arch/x86_64/rtc.h"
 
 extern const u8 vdso_image[], vdso_image_end[];
 

@@ -8,7 +8,7 @@
 #include "lib/logbuf.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
-#include "proc/proc.h"
+#include "proc/cur.h"
 #include "sys/syscall.h"
 
 enum {
@@ -43,7 +43,7 @@ SYSCALL(NR_syslog, syslog)
 		if (!buf)
 			return -ENOMEM;
 		size_t n = logbuf_read(buf, cap, type == SYSLOG_READ_CLEAR);
-		long r = copy_to_domain(current_thread()->proc->dom, a1, buf, n) < 0 ? -EFAULT : (long)n;
+		long r = copy_to_domain(cur_dom(), a1, buf, n) < 0 ? -EFAULT : (long)n;
 		kfree(buf);
 		return r;
 	}

@@ -1,6 +1,6 @@
 /*
  * The wall clock: the CMOS real-time clock, read once at boot by the boot
- * core (sys_time.c), plus the TSC's monotonic time since. Nothing changes
+ * core (rtc.c), plus the TSC's monotonic time since. Nothing changes
  * it afterwards, so readers need no lock.
  */
 #pragma once

@@ -1,14 +1,18 @@
 /*
- * Time system calls. CLOCK_MONOTONIC is the TSC in nanoseconds since boot;
- * CLOCK_REALTIME adds the wall-clock time read from the CMOS RTC at boot.
+ * Time system calls: clocks, sleeps, and the process alarm (alarm.c).
+ * CLOCK_MONOTONIC is the TSC in nanoseconds since boot; CLOCK_REALTIME
+ * adds the wall-clock time read from the CMOS RTC at boot (rtc.c); the CPU
+ * clocks are the caller's own counted time.
  */
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/time.h"
 #include "mm/domain.h"
 #include "proc/proc.h"
+#include "proc/cur.h"
+#include "sched/park.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
-#include "sys/clock.h"
+#include "arch/x86_64/rtc.h"
 #include "sys/syscall.h"
 
 #define CLOCK_REALTIME 0
@@ -27,57 +31,12 @@ struct timespec64 {
 	i64 tv_nsec;
 };
 
-static u64 boot_epoch_ns; /* [I] wall-clock time at tsc_ns() == 0 */
-
-/* CMOS real-time clock (MC146818 registers), read once at boot. */
-static u8 cmos(u8 reg)
-{
-	outb(0x70, reg);
-	return inb(0x71);
-}
-
-static u32 bcd(u8 v, bool binary)
-{
-	return binary ? v : (v & 0xf) + (v >> 4) * 10;
-}
-
-static i64 days_from_civil(i64 y, u32 m, u32 d)
-{
-	/* Days since 1970-01-01 in the proleptic Gregorian calendar. */
-	y -= m <= 2;
-	i64 era = (y >= 0 ? y : y - 399) / 400;
-	u32 yoe = (u32)(y - era * 400);
-	u32 doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	u32 doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (i64)doe - 719468;
-}
-
-void rtc_init(void)
-{
-	while (cmos(0x0a) & 0x80) /* update in progress */
-		cpu_relax();
-	u8 sec = cmos(0x00), min = cmos(0x02), hour = cmos(0x04), day = cmos(0x07),
-	   mon = cmos(0x08), year = cmos(0x09), b = cmos(0x0b);
-	bool bin = b & 0x04;
-	u32 h = bcd(hour & 0x7f, bin);
-	if (!(b & 0x02) && (hour & 0x80)) /* 12-hour clock, PM */
-		h = (h % 12) + 12;
-	i64 days = days_from_civil(2000 + bcd(year, bin), bcd(mon, bin), bcd(day, bin));
-	u64 secs = (u64)days * 86400 + h * 3600 + bcd(min, bin) * 60 + bcd(sec, bin);
-	boot_epoch_ns = secs * NSEC - tsc_ns();
-}
-
-u64 realtime_epoch_ns(void)
-{
-	return boot_epoch_ns;
-}
-
 static long clock_now(u64 clk, u64 *ns)
 {
 	switch (clk) {
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
-		*ns = boot_epoch_ns + tsc_ns();
+		*ns = realtime_epoch_ns() + tsc_ns();
 		return 0;
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
@@ -106,13 +65,13 @@ static long clock_now(u64 clk, u64 *ns)
 static int put_ts(u64 uaddr, u64 ns)
 {
 	struct timespec64 ts = {(i64)(ns / NSEC), (i64)(ns % NSEC)};
-	return copy_to_domain(current_thread()->proc->dom, uaddr, &ts, sizeof ts);
+	return copy_to_domain(cur_dom(), uaddr, &ts, sizeof ts);
 }
 
 static long get_ts(u64 uaddr, u64 *ns)
 {
 	struct timespec64 ts;
-	if (copy_from_domain(current_thread()->proc->dom, &ts, uaddr, sizeof ts) < 0)
+	if (copy_from_domain(cur_dom(), &ts, uaddr, sizeof ts) < 0)
 		return -EFAULT;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (i64)NSEC)
 		return -EINVAL;
@@ -143,15 +102,15 @@ SYSCALL(NR_clock_getres, clock_getres)
 
 SYSCALL(NR_gettimeofday, gettimeofday)
 {
-	u64 ns = boot_epoch_ns + tsc_ns();
+	u64 ns = realtime_epoch_ns() + tsc_ns();
 	if (a0) {
 		i64 tv[2] = {(i64)(ns / NSEC), (i64)(ns % NSEC / 1000)};
-		if (copy_to_domain(current_thread()->proc->dom, a0, tv, sizeof tv) < 0)
+		if (copy_to_domain(cur_dom(), a0, tv, sizeof tv) < 0)
 			return -EFAULT;
 	}
 	if (a1) {
 		i32 tz[2] = {0, 0};
-		if (copy_to_domain(current_thread()->proc->dom, a1, tz, sizeof tz) < 0)
+		if (copy_to_domain(cur_dom(), a1, tz, sizeof tz) < 0)
 			return -EFAULT;
 	}
 	return 0;
@@ -159,8 +118,8 @@ SYSCALL(NR_gettimeofday, gettimeofday)
 
 SYSCALL(NR_time, time)
 {
-	i64 secs = (i64)((boot_epoch_ns + tsc_ns()) / NSEC);
-	if (a0 && copy_to_domain(current_thread()->proc->dom, a0, &secs, sizeof secs) < 0)
+	i64 secs = (i64)((realtime_epoch_ns() + tsc_ns()) / NSEC);
+	if (a0 && copy_to_domain(cur_dom(), a0, &secs, sizeof secs) < 0)
 		return -EFAULT;
 	return secs;
 }
@@ -198,10 +157,52 @@ SYSCALL(NR_clock_nanosleep, clock_nanosleep)
 	}
 	u64 now = tsc_ns(), deadline;
 	if (a1 & TIMER_ABSTIME) {
-		u64 base = a0 == CLOCK_REALTIME ? boot_epoch_ns : 0;
+		u64 base = a0 == CLOCK_REALTIME ? realtime_epoch_ns() : 0;
 		deadline = ns > base ? ns - base : 0;
 	} else {
 		deadline = ns > ~0UL - now ? ~0UL : now + ns;
 	}
 	return sleep_common(deadline);
+}
+
+SYSCALL(NR_alarm, alarm)
+{
+	long left = alarm_set(cur_proc(), (u64)(u32)a0 * NSEC, 0, NULL);
+	if (left < 0)
+		return left;
+	/* Seconds left, rounded to the nearest, and never 0 for a pending alarm. */
+	u64 s = ((u64)left + NSEC / 2) / NSEC;
+	return left && !s ? 1 : (long)s;
+}
+
+struct itimerval64 {
+	i64 interval_sec, interval_usec, value_sec, value_usec;
+};
+
+#define ITIMER_REAL 0
+
+SYSCALL(NR_setitimer, setitimer)
+{
+	if (a0 != ITIMER_REAL)
+		return -EINVAL; /* virtual and profiling timers: not supported */
+	struct proc *p = cur_proc();
+	struct itimerval64 it = {0};
+	if (a1 && copy_from_domain(p->dom, &it, a1, sizeof it) < 0)
+		return -EFAULT;
+	if (it.value_sec < 0 || it.value_usec < 0 || it.value_usec >= 1000000 ||
+	    it.interval_sec < 0 || it.interval_usec < 0 || it.interval_usec >= 1000000)
+		return -EINVAL;
+	u64 value = (u64)it.value_sec * NSEC + (u64)it.value_usec * 1000;
+	u64 interval = (u64)it.interval_sec * NSEC + (u64)it.interval_usec * 1000;
+	u64 old_interval = 0;
+	long left = alarm_set(p, value, value ? interval : 0, &old_interval);
+	if (left < 0)
+		return left;
+	if (a2) {
+		struct itimerval64 old = {(i64)(old_interval / NSEC), (i64)(old_interval % NSEC / 1000),
+					  left / (i64)NSEC, left % (i64)NSEC / 1000};
+		if (copy_to_domain(p->dom, a2, &old, sizeof old) < 0)
+			return -EFAULT;
+	}
+	return 0;
 }

@@ -1,0 +1,299 @@
+/*
+ * The signal system calls: dispositions, masks, waiting for a signal,
+ * alternate stacks, rt_sigreturn, and sending (kill, tgkill, tkill).
+ * Generation and delivery are in signal.c.
+ */
+#include "proc/signal.h"
+#include "proc/sigframe.h"
+#include "proc/proc.h"
+#include "mm/domain.h"
+#include "arch/x86_64/trap.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+#include "sys/syscall.h"
+
+SYSCALL(NR_rt_sigaction, rt_sigaction)
+{
+	int sig = (int)a0;
+	struct thread *t = current_thread();
+	struct proc *p = t->proc;
+	if (sig < 1 || sig > NSIG || a3 != 8)
+		return -EINVAL;
+	struct k_sigaction act;
+	if (a1 && copy_from_domain(p->dom, &act, a1, sizeof act) < 0)
+		return -EFAULT;
+	if (a1 && (sig == SIGKILL || sig == SIGSTOP))
+		return -EINVAL;
+	spin_lock(&p->lock);
+	struct k_sigaction old = p->sigactions[sig - 1];
+	if (a1) {
+		act.mask &= ~UNBLOCKABLE;
+		p->sigactions[sig - 1] = act;
+	}
+	spin_unlock(&p->lock);
+	/* Setting SIG_IGN discards what is pending (POSIX). */
+	if (a1 && signal_is_ignored(p, sig)) {
+		__atomic_fetch_and(&p->sig_pending, ~SIGBIT(sig), __ATOMIC_ACQ_REL);
+		__atomic_fetch_and(&t->sig_pending, ~SIGBIT(sig), __ATOMIC_ACQ_REL);
+	}
+	if (a2 && copy_to_domain(p->dom, a2, &old, sizeof old) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+#define SIG_BLOCK 0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+
+SYSCALL(NR_rt_sigprocmask, rt_sigprocmask)
+{
+	struct thread *t = current_thread();
+	struct domain *d = t->proc->dom;
+	if (a3 != 8)
+		return -EINVAL;
+	u64 old = thread_sig_mask(t), set;
+	if (a1) {
+		if (copy_from_domain(d, &set, a1, sizeof set) < 0)
+			return -EFAULT;
+		switch (a0) {
+		case SIG_BLOCK:
+			set |= old;
+			break;
+		case SIG_UNBLOCK:
+			set = old & ~set;
+			break;
+		case SIG_SETMASK:
+			break;
+		default:
+			return -EINVAL;
+		}
+		thread_set_sig_mask(t, set & ~UNBLOCKABLE);
+	}
+	if (a2 && copy_to_domain(d, a2, &old, sizeof old) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * rt_sigsuspend: wait with a temporary mask until a handled signal
+ * arrives. The thread parks on nothing: only a signal's kick wakes it, and
+ * the delivery path ends the call with EINTR (never restarted) and gives
+ * the handler's frame the caller's own mask to return to.
+ */
+SYSCALL(NR_rt_sigsuspend, rt_sigsuspend)
+{
+	struct thread *t = current_thread();
+	if (a1 != 8)
+		return -EINVAL;
+	if (!park_restarting()) {
+		u64 m;
+		if (copy_from_domain(t->proc->dom, &m, a0, sizeof m) < 0)
+			return -EFAULT;
+		t->saved_sig_mask = thread_sig_mask(t);
+		t->restore_sigmask = true;
+		thread_set_sig_mask(t, m & ~UNBLOCKABLE); /* ordered before the look below */
+	}
+	if (signal_pending(t))
+		return -EINTR; /* delivered on the way out, with the frame's mask set right */
+	return park_for_signal();
+}
+
+SYSCALL(NR_pause, pause)
+{
+	struct thread *t = current_thread();
+	assert(t);
+	if (signal_pending(t))
+		return -EINTR;
+	return park_for_signal();
+}
+
+SYSCALL(NR_rt_sigpending, rt_sigpending)
+{
+	struct thread *t = current_thread();
+	if (a1 != 8)
+		return -EINVAL;
+	u64 set = (__atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) |
+		   __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE)) & thread_sig_mask(t);
+	return copy_to_domain(t->proc->dom, a0, &set, sizeof set) < 0 ? -EFAULT : 0;
+}
+
+SYSCALL(NR_rt_sigreturn, rt_sigreturn)
+{
+	struct thread *t = current_thread();
+	struct trapframe *tf = thread_live_frame();
+	struct ucontext64 uc;
+	/* The handler's ret popped pretcode: rsp points at the ucontext. */
+	if (copy_from_domain(t->proc->dom, &uc, tf->rsp, sizeof uc) < 0)
+		goto bad;
+	struct sigcontext64 *mc = &uc.mc;
+	if (mc->fpstate && copy_from_domain(t->proc->dom, t->fpu, mc->fpstate, sizeof t->fpu) < 0)
+		goto bad;
+	if (mc->fpstate) {
+		*(u32 *)&t->fpu[24] &= 0xffff; /* MXCSR: reserved bits would #GP on fxrstor */
+		asm volatile("fxrstor64 (%0)" : : "r"(t->fpu) : "memory");
+	}
+	tf->r8 = mc->r8, tf->r9 = mc->r9, tf->r10 = mc->r10, tf->r11 = mc->r11;
+	tf->r12 = mc->r12, tf->r13 = mc->r13, tf->r14 = mc->r14, tf->r15 = mc->r15;
+	tf->rdi = mc->rdi, tf->rsi = mc->rsi, tf->rbp = mc->rbp, tf->rbx = mc->rbx;
+	tf->rdx = mc->rdx, tf->rcx = mc->rcx, tf->rsp = mc->rsp, tf->rip = mc->rip;
+	tf->rflags = (tf->rflags & ~USER_RFLAGS) | (mc->eflags & USER_RFLAGS);
+	thread_set_sig_mask(t, uc.sigmask & ~UNBLOCKABLE);
+	t->full_restore = true;
+	return (long)mc->rax; /* becomes rax again */
+bad:
+	signal_fault(t, tf, SIGSEGV, tf->rsp, "bad signal frame");
+	return 0;
+}
+
+struct stack_t64 {
+	u64 ss_sp;
+	i32 ss_flags, pad;
+	u64 ss_size;
+};
+
+#define MINSIGSTKSZ 2048
+
+SYSCALL(NR_sigaltstack, sigaltstack)
+{
+	struct thread *t = current_thread();
+	struct domain *d = t->proc->dom;
+	struct trapframe *tf = thread_live_frame();
+	bool on = t->altstack_size && tf->rsp - t->altstack_sp < t->altstack_size;
+	struct stack_t64 old = {.ss_sp = t->altstack_sp, .ss_size = t->altstack_size,
+				.ss_flags = on ? SS_ONSTACK : (t->altstack_size ? 0 : SS_DISABLE)};
+	if (a0) {
+		struct stack_t64 ss;
+		if (copy_from_domain(d, &ss, a0, sizeof ss) < 0)
+			return -EFAULT;
+		if (on)
+			return -EPERM;
+		if (ss.ss_flags & ~SS_DISABLE)
+			return -EINVAL;
+		if (ss.ss_flags & SS_DISABLE) {
+			t->altstack_sp = t->altstack_size = 0;
+		} else {
+			if (ss.ss_size < MINSIGSTKSZ)
+				return -ENOMEM;
+			t->altstack_sp = ss.ss_sp;
+			t->altstack_size = ss.ss_size;
+		}
+	}
+	if (a1 && copy_to_domain(d, a1, &old, sizeof old) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+
+/* The live process with a thread tid (kill(2) takes thread ids too); under proc_tree_lock. */
+static struct proc *proc_of_tid(u32 tid)
+{
+	for (u32 i = 1; i < PID_MAX; i++) {
+		struct proc *p = proc_find(i);
+		if (!p || p->state != PROC_ALIVE)
+			continue;
+		spin_lock(&p->lock);
+		bool has = proc_thread_locked(p, tid);
+		spin_unlock(&p->lock);
+		if (has)
+			return p;
+	}
+	return NULL;
+}
+
+SYSCALL(NR_kill, kill)
+{
+	i32 pid = (i32)a0;
+	int sig = (int)a1;
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	struct proc *self = current_thread()->proc;
+	int found = 0;
+	spin_lock(&proc_tree_lock);
+	if (pid > 0) {
+		struct proc *p = proc_find((u32)pid);
+		if (!p)
+			p = proc_of_tid((u32)pid); /* another thread's id: its whole process, as Linux */
+		/* A zombie still exists (kill(pid, 0) says so); signalling it does nothing. */
+		if (p && p->state != PROC_REAPED) {
+			found = 1;
+			if (sig)
+				signal_send_proc(p, sig);
+		}
+	} else {
+		/* 0: our group; -1: everyone but init and the caller (as Linux); < -1: group -pid. */
+		if (pid != -1) {
+			found = signal_send_group_locked(pid == 0 ? self->pgid : (u32)-pid, sig) > 0;
+		} else {
+			for (u32 i = 1; i < PID_MAX; i++) {
+				struct proc *p = proc_find(i);
+				if (!p || p->state != PROC_ALIVE || p == init_proc || p == self)
+					continue;
+				found = 1;
+				if (sig)
+					signal_send_proc(p, sig);
+			}
+		}
+	}
+	spin_unlock(&proc_tree_lock);
+	return found ? 0 : -ESRCH;
+}
+
+/*
+ * sig to thread tid of p if it has one: true if it does. Under
+ * proc_tree_lock (p stays); the thread stays while p's lock is held.
+ */
+static bool signal_tid(struct proc *p, u32 tid, int sig)
+{
+	if (!p || p->state != PROC_ALIVE)
+		return false;
+	spin_lock(&p->lock);
+	bool found = proc_thread_locked(p, tid);
+	spin_unlock(&p->lock);
+	if (!found || !sig)
+		return found;
+	if (sig == SIGKILL) {
+		signal_send_proc(p, sig); /* the whole process dies */
+		return true;
+	}
+	spin_lock(&p->lock);
+	struct thread *t = proc_thread_locked(p, tid);
+	if (t)
+		signal_send_thread(t, sig);
+	spin_unlock(&p->lock);
+	/* After the signal is pending, so that its handler runs once the process goes on. */
+	if (sig == SIGCONT)
+		proc_continue_locked(p); /* it takes p's lock */
+	return true;
+}
+
+/*
+ * tgkill and tkill: sig to the one thread tid (of process tgid, or of any
+ * process when tgid is 0): only that thread takes it, even while another
+ * thread of its process would not block it (raise and pthread_kill).
+ */
+static long kill_thread(u32 tgid, u32 tid, int sig)
+{
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	struct proc *self = current_thread()->proc;
+	spin_lock(&proc_tree_lock);
+	bool found = signal_tid(tgid ? proc_find(tgid) : self, tid, sig);
+	for (u32 i = 1; !found && !tgid && i < PID_MAX; i++)
+		found = signal_tid(proc_find(i), tid, sig);
+	spin_unlock(&proc_tree_lock);
+	return found ? 0 : -ESRCH;
+}
+
+SYSCALL(NR_tgkill, tgkill)
+{
+	if ((i32)a0 <= 0 || (i32)a1 <= 0)
+		return -EINVAL;
+	return kill_thread((u32)a0, (u32)a1, (int)a2);
+}
+
+SYSCALL(NR_tkill, tkill)
+{
+	if ((i32)a0 <= 0)
+		return -EINVAL;
+	return kill_thread(0, (u32)a0, (int)a1);
+}
