@@ -21,6 +21,7 @@
 #include "mm/mm.h"
 #include "mm/vm.h"
 #include "fs/vfs.h"
+#include "ipc/pipe.h"
 #include "vdso/vdso_map.h"
 #include "fs/bcache.h"
 #include "dev/tty.h"
@@ -82,6 +83,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	futex_init();
 	vdso_init();
 	vfs_init();
+	fifo_register(fifo_open); /* ipc above the file system: FIFOs open through it */
 	tty_irq_init();
 	kbd_init();
 	pci_init(); /* and the drivers it finds: virtio-blk disks */

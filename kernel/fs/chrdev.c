@@ -1,8 +1,9 @@
 /*
- * Character-device drivers by device number. Opening a device node on any
- * file system finds its driver here by the node's rdev. Drivers register
- * at boot, before the first open, so the table is [I after boot]; the
- * lock only orders registrations.
+ * Special files: character-device drivers by device number, and the FIFO
+ * opener. Opening a device node on any file system finds its driver here
+ * by the node's rdev; opening a FIFO goes to the layer that registered
+ * the opener (ipc). Both register at boot, before the first open, so the
+ * table is [I after boot]; the lock only orders registrations.
  */
 #include "fs/vfs.h"
 #include "lib/errno.h"
@@ -49,4 +50,17 @@ const struct file_ops *chrdev_lookup(kdev_t dev, void **priv)
 		}
 	}
 	return NULL;
+}
+
+static fifo_open_fn fifo_opener; /* [I after boot] */
+
+void fifo_register(fifo_open_fn open)
+{
+	__atomic_store_n(&fifo_opener, open, __ATOMIC_RELEASE);
+}
+
+int special_fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out)
+{
+	fifo_open_fn open = __atomic_load_n(&fifo_opener, __ATOMIC_ACQUIRE);
+	return open ? open(ip, fmode, flags, out) : -ENXIO;
 }

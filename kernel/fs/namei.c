@@ -7,7 +7,6 @@
  */
 #include "fs/vfs.h"
 #include "fs/fsproc.h"
-#include "ipc/pipe.h"
 #include "mm/kheap.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -58,7 +57,7 @@ int vfs_open_inode(struct inode *ip, int flags, struct file **out)
 			return -ENXIO;
 		break;
 	case S_IFIFO:
-		return fifo_open(ip, fmode, (u32)flags, out);
+		return special_fifo_open(ip, fmode, (u32)flags, out);
 	default:
 		/* Block devices and sockets have no driver yet. */
 		return -ENXIO;

@@ -255,11 +255,20 @@ int vfs_truncate(struct inode *ip, i64 size);
 /* The file operations regular files and directories get by default. */
 extern const struct file_ops vfs_inode_fops;
 
-/* ---- character devices (chrdev.c) ---- */
+/* ---- special files: character devices and FIFOs (chrdev.c) ---- */
 
 /* Register a driver for a device number; opening a node with that rdev uses ops. [I after boot] */
 int chrdev_register(kdev_t dev, const struct file_ops *ops, void *priv);
 const struct file_ops *chrdev_lookup(kdev_t dev, void **priv);
+/*
+ * How a FIFO inode opens, on any file system: ipc registers it at boot
+ * (fifo.c), so opening a path never calls up into ipc. Until then, and in
+ * host tests, FIFOs do not open (-ENXIO). The opener returns 0 and *out,
+ * -ERESTART_PARK while it waits for the other end, or -errno.
+ */
+typedef int (*fifo_open_fn)(struct inode *ip, u32 fmode, u32 flags, struct file **out);
+void fifo_register(fifo_open_fn open);
+int special_fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out);
 
 /* ---- mounts (mount.c) ---- */
 

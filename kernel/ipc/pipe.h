@@ -17,7 +17,7 @@ int pipe_create(u32 flags, struct file *out[2]);
 struct inode;
 
 /*
- * Open the FIFO ip (fifo.c) with fmode (FMODE_READ and/or FMODE_WRITE)
+ * Open the FIFO ip (fifo.c; registered with the VFS at boot) with fmode (FMODE_READ and/or FMODE_WRITE)
  * and the open flags: 0 and *out, -ERESTART_PARK while the other end has
  * never been opened, or -errno. A parked open keeps its end in the
  * caller's park (sched/park.h), which lets it go if the open is abandoned.

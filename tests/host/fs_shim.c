@@ -170,12 +170,6 @@ void tlb_shootdown_poll(void)
 {
 }
 
-/* Named pipes park threads, which the host has not: tests/os/fifo tests them on Ferry. */
-int fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out)
-{
-	return -ENXIO;
-}
-
 /* The stand-in process's chroot (fsproc_shim.c sets it), else the file system's root. */
 struct inode *shim_root;
 
