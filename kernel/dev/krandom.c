@@ -24,6 +24,7 @@ static bool rdrand64(u64 *v)
 
 static u64 next_locked(void)
 {
+	assert(spin_is_locked(&lock));
 	if (!seeded) {
 		u64 seed = rdtsc(), hw;
 		if (cpu_has.rdrand && rdrand64(&hw))

@@ -54,6 +54,7 @@ static struct {
 
 static void init_locked(void)
 {
+	assert(spin_is_locked(&cache.lock));
 	if (cache.ready)
 		return;
 	for (int i = 0; i < BCACHE_HASH; i++)
@@ -84,6 +85,7 @@ static struct devstate *devstate(struct blk_dev *dev)
 
 static void free_buf_locked(struct bbuf *b)
 {
+	assert(spin_is_locked(&cache.lock));
 	list_remove(&b->hnode);
 	list_remove(&b->lru);
 	cache.bytes -= b->size;
@@ -109,6 +111,7 @@ static bool busy(const struct bbuf *b)
  */
 static void evict_locked(u64 need)
 {
+	assert(spin_is_locked(&cache.lock));
 	struct list_node *n, *tmp;
 	u32 skipped = 0;
 	list_for_each_safe(n, tmp, &cache.lru)
@@ -133,6 +136,7 @@ static void evict_locked(u64 need)
 /* Free clean, idle buffers, coldest first, until `want` bytes are back; bytes freed. */
 static u64 free_idle_locked(u64 want)
 {
+	assert(spin_is_locked(&cache.lock));
 	u64 freed = 0;
 	struct list_node *n, *tmp;
 	init_locked();
@@ -222,6 +226,7 @@ static int check_args(struct blk_dev *dev, u64 blockno, u32 bsize)
 
 static struct bbuf *lookup_locked(struct blk_dev *dev, u64 blockno, u32 bsize)
 {
+	assert(spin_is_locked(&cache.lock));
 	struct list_node *n;
 	list_for_each(n, bucket(dev, blockno, bsize))
 	{
@@ -235,6 +240,7 @@ static struct bbuf *lookup_locked(struct blk_dev *dev, u64 blockno, u32 bsize)
 /* A new buffer in the hash and LRU with the given flags; NULL when out of memory. */
 static struct bbuf *new_buf_locked(struct blk_dev *dev, u64 blockno, u32 bsize, u32 flags)
 {
+	assert(spin_is_locked(&cache.lock));
 	evict_locked(bsize);
 	struct bbuf *b = knew(struct bbuf);
 	u8 *data = b ? kmalloc(bsize) : NULL; /* kmalloc: size-aligned, physically contiguous */
@@ -255,6 +261,7 @@ static struct bbuf *new_buf_locked(struct blk_dev *dev, u64 blockno, u32 bsize, 
 /* Hand back b->wait locked for the caller to park on (see bcache.h). */
 static int park_locked(struct bbuf *b, struct waitq **park)
 {
+	assert(spin_is_locked(&cache.lock));
 	if (!park) {
 		spin_unlock(&cache.lock);
 		return -EAGAIN;
@@ -325,6 +332,7 @@ static void run_done(struct blk_request *r)
  */
 static u32 read_run_locked(struct blk_dev *dev, u64 first, u32 n, u32 bsize)
 {
+	assert(spin_is_locked(&cache.lock));
 	u64 per = bsize >> BLK_SECTOR_SHIFT;
 	struct read_run *run = knew(struct read_run);
 	if (!run)
@@ -471,6 +479,7 @@ u32 bcache_refs(struct bbuf *b)
  */
 static bool start_writes_locked(struct blk_dev *dev)
 {
+	assert(spin_is_locked(&cache.lock));
 	struct list_node *n;
 	list_for_each(n, &cache.lru)
 	{
@@ -505,6 +514,7 @@ static bool start_writes_locked(struct blk_dev *dev)
 /* Send the flushes owed once no write is in flight. Returns true if one is (still) in flight. */
 static bool start_flushes_locked(struct blk_dev *dev)
 {
+	assert(spin_is_locked(&cache.lock));
 	bool busy = false;
 	for (int i = 0; i < BLK_MAX_DEVICES && cache.devs[i].dev; i++) {
 		struct devstate *ds = &cache.devs[i];
@@ -534,6 +544,7 @@ static bool start_flushes_locked(struct blk_dev *dev)
 /* One step of a sync: 0 done, 1 still waiting for the disk, -EIO after write errors. */
 static int sync_step_locked(struct blk_dev *dev)
 {
+	assert(spin_is_locked(&cache.lock));
 	init_locked();
 	bool all_started = start_writes_locked(dev);
 	bool flushing = start_flushes_locked(dev);

@@ -48,6 +48,7 @@ struct fdtable *fdtable_create(void)
 /* Make room for fd (t->lock held). The heap lock nests inside ours (fdtable.h). */
 static int grow_locked(struct fdtable *t, u32 fd)
 {
+	assert(spin_is_locked(&t->lock));
 	if (fd < t->cap)
 		return 0;
 	if (fd >= FD_MAX)

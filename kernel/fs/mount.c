@@ -91,6 +91,7 @@ struct inode *vfs_root(void)
 /* The mount on directory ip, or (by_root) whose root ip is; NULL if none. Under mount_lock. */
 static struct mount *find_mount_locked(struct inode *ip, bool by_root)
 {
+	assert(spin_is_locked(&mount_lock));
 	struct list_node *pos;
 	list_for_each(pos, &mounts)
 	{

@@ -70,6 +70,15 @@ static long poll_core(struct pollfd64 *pfd, u32 n, bool may_wait, u64 deadline)
 		poll_set_free(pw);
 		return ready;
 	}
+	/*
+	 * A signal that ppoll's mask lets in may have come just before the
+	 * mask did; its sender then saw it blocked and woke nobody. Look once
+	 * more before sleeping (the mask store is ordered before this).
+	 */
+	if (signal_deliverable()) {
+		poll_set_free(pw);
+		return -EINTR;
+	}
 	park_timeout(deadline);
 	return park_on_set(poll_set_free, pw);
 }
@@ -149,7 +158,8 @@ SYSCALL(NR_ppoll, ppoll)
 	if (r < 0)
 		return r;
 	r = do_poll(a0, a1, ns);
-	if (r != -ERESTART_PARK)
+	/* EINTR: the signal is taken on the way out, under the call's mask (it restores ours). */
+	if (r != -ERESTART_PARK && r != -EINTR)
 		signal_call_mask_end();
 	return r;
 }
@@ -239,7 +249,7 @@ SYSCALL(NR_pselect6, pselect6)
 	if (r < 0)
 		return r;
 	r = do_select(a0, a1, a2, a3, ns);
-	if (r != -ERESTART_PARK)
+	if (r != -ERESTART_PARK && r != -EINTR)
 		signal_call_mask_end();
 	return r;
 }

@@ -54,6 +54,7 @@ void proc_stop(struct proc *p, int sig)
 
 void proc_continue_locked(struct proc *p)
 {
+	assert(spin_is_locked(&proc_tree_lock));
 	/* SIGCONT cancels stops still pending, as a stop cancels a pending SIGCONT. */
 	u64 stops = SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU);
 	__atomic_fetch_and(&p->sig_pending, ~stops, __ATOMIC_ACQ_REL);
@@ -122,6 +123,7 @@ static void hup_if_orphaned(u32 pgid, struct proc *gone)
 /* p is exiting and its child c now belongs to init: c's group may be orphaned by it. */
 void jobctl_reparented_locked(struct proc *c, struct proc *p)
 {
+	assert(spin_is_locked(&proc_tree_lock));
 	if (nr_stopped && c->pgid != p->pgid && c->sid == p->sid)
 		hup_if_orphaned(c->pgid, p);
 }
@@ -133,6 +135,7 @@ void jobctl_reparented_locked(struct proc *c, struct proc *p)
  */
 void jobctl_exit_locked(struct proc *p)
 {
+	assert(spin_is_locked(&proc_tree_lock));
 	if (p->stopped) { /* killed while stopped */
 		__atomic_store_n(&p->stopped, false, __ATOMIC_RELEASE);
 		nr_stopped--;

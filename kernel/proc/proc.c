@@ -48,6 +48,7 @@ struct proc *proc_find(u32 pid)
 
 struct thread *proc_thread_locked(struct proc *p, u32 tid)
 {
+	assert(spin_is_locked(&p->lock));
 	struct list_node *pos;
 	list_for_each(pos, &p->threads)
 	{

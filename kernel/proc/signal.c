@@ -101,6 +101,7 @@ void signal_send_proc(struct proc *p, int sig)
 
 int signal_send_group_locked(u32 pgid, int sig)
 {
+	assert(spin_is_locked(&proc_tree_lock));
 	int n = 0;
 	if (!pgid)
 		return 0;
@@ -294,6 +295,16 @@ void signal_deliver_frame(struct thread *t, struct trapframe *tf)
 		}
 		deliver_one(t, tf, sig, &info);
 	}
+	/*
+	 * A call's temporary mask (sigsuspend, ppoll) that no handler's frame
+	 * took over, once the call is over (it returned EINTR): the caller's
+	 * own mask is back now. A call still parked (the process stopped)
+	 * keeps it for when it runs again.
+	 */
+	if (t->restore_sigmask && t->park.nr < 0) {
+		thread_set_sig_mask(t, t->saved_sig_mask);
+		t->restore_sigmask = false;
+	}
 }
 
 void signal_fault(struct thread *t, struct trapframe *tf, int sig, u64 addr, const char *what)
@@ -329,6 +340,12 @@ void signal_reset_on_exec(struct proc *p)
 }
 
 /* ---- system calls ---- */
+
+bool signal_deliverable(void)
+{
+	struct thread *t = current_thread();
+	return t && signal_pending(t);
+}
 
 void signal_raise(int sig)
 {

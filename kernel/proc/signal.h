@@ -44,6 +44,8 @@ void signal_reset_on_exec(struct proc *p);
 
 /* ---- for the layers above (they need no process model for these) ---- */
 
+/* Has the calling thread a signal pending that its mask lets in? (false: a kernel task) */
+bool signal_deliverable(void);
 /* sig to the calling thread (SIGPIPE on a broken pipe); nothing from a kernel task. */
 void signal_raise(int sig);
 /*

@@ -163,6 +163,7 @@ SYSCALL(NR_setpriority, setpriority)
  */
 static struct thread *find_thread_locked(u32 tid, struct proc **pp)
 {
+	assert(spin_is_locked(&proc_tree_lock));
 	struct thread *me = current_thread();
 	if (tid == 0 || tid == me->tid)
 		return me;

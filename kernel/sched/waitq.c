@@ -12,6 +12,7 @@ void waitq_init(struct waitq *q)
 
 void waitq_add_locked(struct waitq *q, struct waiter *w)
 {
+	assert(spin_is_locked(&q->lock));
 	if (w->queued)
 		return;
 	w->task = this_cpu()->exec.current;
