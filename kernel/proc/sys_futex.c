@@ -1,6 +1,7 @@
 /* futex(2) and the robust-list calls, over futex.c. */
 #include "proc/futex.h"
 #include "proc/proc.h"
+#include "proc/cur.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "sys/syscall.h"
@@ -25,7 +26,7 @@ SYSCALL(NR_futex, futex)
 	case FUTEX_WAKE_BITSET:
 		if (a0 & 3)
 			return -EINVAL;
-		return futex_wake_addr(t->proc->dom, a0, (int)MIN(a2, 0x7fffffffUL));
+		return futex_wake_addr(cur_dom(), a0, (int)MIN(a2, 0x7fffffffUL));
 	default:
 		return -ENOSYS;
 	}

@@ -18,7 +18,7 @@
 
 SYSCALL(NR_prctl, prctl)
 {
-	struct proc *p = current_thread()->proc;
+	struct proc *p = cur_proc();
 	char name[PROC_NAME_MAX];
 	switch (a0) {
 	case PR_SET_NAME: {

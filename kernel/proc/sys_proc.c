@@ -4,6 +4,7 @@
  * execve and spawn are the life cycle's: kernel/exec/.)
  */
 #include "proc/proc.h"
+#include "proc/cur.h"
 #include "proc/signal.h"
 #include "mm/domain.h"
 #include "lib/errno.h"
@@ -18,11 +19,6 @@
 #define P_ALL  0
 #define P_PID  1
 #define P_PGID 2
-
-static struct proc *self(void)
-{
-	return current_thread()->proc;
-}
 
 SYSCALL(NR_exit, exit)
 {
@@ -54,7 +50,7 @@ static bool child_matches(struct proc *c, i64 pid, struct proc *parent)
 static long wait_common(i64 pid, int options, int *status_out, u32 *pid_out,
 			struct usage *ru_out)
 {
-	struct proc *p = self();
+	struct proc *p = cur_proc();
 	spin_lock(&proc_tree_lock);
 	bool any = false;
 	struct list_node *pos;
@@ -124,9 +120,9 @@ SYSCALL(NR_wait4, wait4)
 	long r = wait_common((i32)a0, (int)a2 | WEXITED, &status, &cpid, &ru);
 	if (r <= 0)
 		return r;
-	if (a1 && copy_to_domain(self()->dom, a1, &status, sizeof status) < 0)
+	if (a1 && copy_to_domain(cur_dom(), a1, &status, sizeof status) < 0)
 		return -EFAULT;
-	if (a3 && put_rusage(self()->dom, a3, &ru) < 0)
+	if (a3 && put_rusage(cur_dom(), a3, &ru) < 0)
 		return -EFAULT;
 	return cpid;
 }
@@ -182,16 +178,16 @@ SYSCALL(NR_waitid, waitid)
 			info.si_status = status & 0x7f;
 		}
 	}
-	if (a2 && copy_to_domain(self()->dom, a2, &info, sizeof info) < 0)
+	if (a2 && copy_to_domain(cur_dom(), a2, &info, sizeof info) < 0)
 		return -EFAULT;
-	if (a4 && put_rusage(self()->dom, a4, &ru) < 0)
+	if (a4 && put_rusage(cur_dom(), a4, &ru) < 0)
 		return -EFAULT;
 	return 0;
 }
 
 SYSCALL(NR_getpid, getpid)
 {
-	return self()->pid;
+	return cur_proc()->pid;
 }
 
 SYSCALL(NR_gettid, gettid)
@@ -204,7 +200,7 @@ SYSCALL(NR_gettid, gettid)
 SYSCALL(NR_getppid, getppid)
 {
 	/* Re-parenting stores ppid under proc_tree_lock; one load needs no lock. */
-	return __atomic_load_n(&self()->ppid, __ATOMIC_RELAXED);
+	return __atomic_load_n(&cur_proc()->ppid, __ATOMIC_RELAXED);
 }
 
 SYSCALL(NR_set_tid_address, set_tid_address)
@@ -215,7 +211,7 @@ SYSCALL(NR_set_tid_address, set_tid_address)
 
 SYSCALL(NR_setpgid, setpgid)
 {
-	struct proc *me = self();
+	struct proc *me = cur_proc();
 	u32 pid = a0 ? (u32)a0 : me->pid;
 	i64 pgid = (i64)a1;
 	if (pgid < 0)
@@ -236,7 +232,7 @@ SYSCALL(NR_setpgid, setpgid)
 SYSCALL(NR_getpgid, getpgid)
 {
 	spin_lock(&proc_tree_lock);
-	struct proc *p = a0 ? proc_find((u32)a0) : self();
+	struct proc *p = a0 ? proc_find((u32)a0) : cur_proc();
 	long r = p ? (long)p->pgid : -ESRCH;
 	spin_unlock(&proc_tree_lock);
 	return r;
@@ -244,12 +240,12 @@ SYSCALL(NR_getpgid, getpgid)
 
 SYSCALL(NR_getpgrp, getpgrp)
 {
-	return self()->pgid;
+	return cur_proc()->pgid;
 }
 
 SYSCALL(NR_setsid, setsid)
 {
-	struct proc *p = self();
+	struct proc *p = cur_proc();
 	spin_lock(&proc_tree_lock);
 	long r;
 	if (p->pgid == p->pid) {
@@ -265,7 +261,7 @@ SYSCALL(NR_setsid, setsid)
 SYSCALL(NR_getsid, getsid)
 {
 	spin_lock(&proc_tree_lock);
-	struct proc *p = a0 ? proc_find((u32)a0) : self();
+	struct proc *p = a0 ? proc_find((u32)a0) : cur_proc();
 	long r = p ? (long)p->sid : -ESRCH;
 	spin_unlock(&proc_tree_lock);
 	return r;

@@ -18,6 +18,7 @@
  * it next runs in the kernel's executor (a wait, a yield, a quantum's end).
  */
 #include "proc/proc.h"
+#include "proc/cur.h"
 #include "arch/x86_64/cpu.h"
 #include "mm/domain.h"
 #include "lib/errno.h"
@@ -87,7 +88,7 @@ SYSCALL(SYS_settickets, settickets)
 	i64 n = (i64)a0;
 	if (n < 1 || n > 1000000)
 		return -EINVAL;
-	set_tickets(current_thread()->proc, (u32)n);
+	set_tickets(cur_proc(), (u32)n);
 	return 0;
 }
 
@@ -115,7 +116,7 @@ static long for_selected(int which, u32 who, bool set, u32 tickets, int *nice_ou
 {
 	if (which != PRIO_PROCESS && which != PRIO_PGRP && which != PRIO_USER)
 		return -EINVAL;
-	struct proc *me = current_thread()->proc;
+	struct proc *me = cur_proc();
 	int found = 0, nice = NICE_MAX;
 	spin_lock(&proc_tree_lock);
 	/* One process by pid needs no walk over the table. */
@@ -186,7 +187,7 @@ static struct thread *find_thread_locked(u32 tid, struct proc **pp)
 SYSCALL(NR_sched_setaffinity, sched_setaffinity)
 {
 	u64 mask = 0;
-	if (copy_from_domain(current_thread()->proc->dom, &mask, a2, MIN(a1, sizeof mask)) < 0)
+	if (copy_from_domain(cur_dom(), &mask, a2, MIN(a1, sizeof mask)) < 0)
 		return -EFAULT;
 	mask &= cpus_online_mask();
 	if (!mask)
@@ -229,7 +230,7 @@ SYSCALL(NR_sched_getaffinity, sched_getaffinity)
 		return -ESRCH;
 	if (!mask)
 		mask = cpus_online_mask();
-	if (copy_to_domain(current_thread()->proc->dom, a2, &mask, sizeof mask) < 0)
+	if (copy_to_domain(cur_dom(), a2, &mask, sizeof mask) < 0)
 		return -EFAULT;
 	return sizeof mask;
 }
@@ -242,7 +243,7 @@ SYSCALL(NR_sched_getscheduler, sched_getscheduler)
 /* getcpu(2): the core the caller runs on now; one NUMA node. */
 SYSCALL(NR_getcpu, getcpu)
 {
-	struct domain *d = current_thread()->proc->dom;
+	struct domain *d = cur_dom();
 	u32 cpu = this_cpu()->index, node = 0;
 	if ((a0 && copy_to_domain(d, a0, &cpu, sizeof cpu) < 0) ||
 	    (a1 && copy_to_domain(d, a1, &node, sizeof node) < 0))

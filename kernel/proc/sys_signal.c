@@ -6,6 +6,7 @@
 #include "proc/signal.h"
 #include "proc/sigframe.h"
 #include "proc/proc.h"
+#include "proc/cur.h"
 #include "mm/domain.h"
 #include "arch/x86_64/trap.h"
 #include "lib/errno.h"
@@ -48,7 +49,7 @@ SYSCALL(NR_rt_sigaction, rt_sigaction)
 SYSCALL(NR_rt_sigprocmask, rt_sigprocmask)
 {
 	struct thread *t = current_thread();
-	struct domain *d = t->proc->dom;
+	struct domain *d = cur_dom();
 	if (a3 != 8)
 		return -EINVAL;
 	u64 old = thread_sig_mask(t), set;
@@ -87,7 +88,7 @@ SYSCALL(NR_rt_sigsuspend, rt_sigsuspend)
 		return -EINVAL;
 	if (!park_restarting()) {
 		u64 m;
-		if (copy_from_domain(t->proc->dom, &m, a0, sizeof m) < 0)
+		if (copy_from_domain(cur_dom(), &m, a0, sizeof m) < 0)
 			return -EFAULT;
 		t->saved_sig_mask = thread_sig_mask(t);
 		t->restore_sigmask = true;
@@ -114,7 +115,7 @@ SYSCALL(NR_rt_sigpending, rt_sigpending)
 		return -EINVAL;
 	u64 set = (__atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) |
 		   __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE)) & thread_sig_mask(t);
-	return copy_to_domain(t->proc->dom, a0, &set, sizeof set) < 0 ? -EFAULT : 0;
+	return copy_to_domain(cur_dom(), a0, &set, sizeof set) < 0 ? -EFAULT : 0;
 }
 
 SYSCALL(NR_rt_sigreturn, rt_sigreturn)
@@ -123,10 +124,10 @@ SYSCALL(NR_rt_sigreturn, rt_sigreturn)
 	struct trapframe *tf = thread_live_frame();
 	struct ucontext64 uc;
 	/* The handler's ret popped pretcode: rsp points at the ucontext. */
-	if (copy_from_domain(t->proc->dom, &uc, tf->rsp, sizeof uc) < 0)
+	if (copy_from_domain(cur_dom(), &uc, tf->rsp, sizeof uc) < 0)
 		goto bad;
 	struct sigcontext64 *mc = &uc.mc;
-	if (mc->fpstate && copy_from_domain(t->proc->dom, t->fpu, mc->fpstate, sizeof t->fpu) < 0)
+	if (mc->fpstate && copy_from_domain(cur_dom(), t->fpu, mc->fpstate, sizeof t->fpu) < 0)
 		goto bad;
 	if (mc->fpstate) {
 		*(u32 *)&t->fpu[24] &= 0xffff; /* MXCSR: reserved bits would #GP on fxrstor */
@@ -156,7 +157,7 @@ struct stack_t64 {
 SYSCALL(NR_sigaltstack, sigaltstack)
 {
 	struct thread *t = current_thread();
-	struct domain *d = t->proc->dom;
+	struct domain *d = cur_dom();
 	struct trapframe *tf = thread_live_frame();
 	bool on = t->altstack_size && tf->rsp - t->altstack_sp < t->altstack_size;
 	struct stack_t64 old = {.ss_sp = t->altstack_sp, .ss_size = t->altstack_size,
@@ -206,7 +207,7 @@ SYSCALL(NR_kill, kill)
 	int sig = (int)a1;
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
-	struct proc *self = current_thread()->proc;
+	struct proc *self = cur_proc();
 	int found = 0;
 	spin_lock(&proc_tree_lock);
 	if (pid > 0) {
@@ -275,7 +276,7 @@ static long kill_thread(u32 tgid, u32 tid, int sig)
 {
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
-	struct proc *self = current_thread()->proc;
+	struct proc *self = cur_proc();
 	spin_lock(&proc_tree_lock);
 	bool found = signal_tid(tgid ? proc_find(tgid) : self, tid, sig);
 	for (u32 i = 1; !found && !tgid && i < PID_MAX; i++)

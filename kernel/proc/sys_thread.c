@@ -3,6 +3,7 @@
  * getpstat, the process table ps reads.
  */
 #include "proc/proc.h"
+#include "proc/cur.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "lib/errno.h"
@@ -36,7 +37,7 @@ void thread_joinable_exit(struct thread *t)
 
 SYSCALL(SYS_thread_join, thread_join)
 {
-	struct proc *p = current_thread()->proc;
+	struct proc *p = cur_proc();
 	spin_lock(&p->lock);
 	if (!list_empty(&p->joinable)) {
 		struct joined *j = container_of(list_pop_front(&p->joinable), struct joined, node);
@@ -101,7 +102,7 @@ static u32 task_state_of(struct thread *t)
 
 SYSCALL(SYS_getpstat, getpstat)
 {
-	struct proc *self = current_thread()->proc;
+	struct proc *self = cur_proc();
 	u32 cap;
 	if (copy_from_domain(self->dom, &cap, a0, sizeof cap) < 0)
 		return -EFAULT;

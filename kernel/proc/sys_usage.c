@@ -33,7 +33,7 @@ SYSCALL(NR_getrusage, getrusage)
 
 SYSCALL(NR_times, times)
 {
-	struct proc *p = current_thread()->proc;
+	struct proc *p = cur_proc();
 	/* clock ticks of 10 ms (AT_CLKTCK = 100) */
 	spin_lock(&proc_tree_lock);
 	struct usage c = p->cru;
