@@ -212,7 +212,7 @@ static bool vblk_poll(struct blk_dev *b)
 }
 
 /*
- * The queue interrupt (DESIGN.md "Execution"): acknowledge, collect,
+ * The queue interrupt (docs/design.md, "Execution"): acknowledge, collect,
  * wake. With INTx the line stays asserted until the ISR register is read,
  * so that read comes before the EOI; several disks may share the line.
  */

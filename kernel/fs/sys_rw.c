@@ -179,7 +179,10 @@ SYSCALL(NR_ioctl, ioctl)
 	return r;
 }
 
-/* Everything lives in memory for now: nothing to write back. */
+/*
+ * Not yet what fsync(2) promises: it writes nothing itself. A disk's
+ * blocks go back every 5 s, on sync(2) and at power-off (bcache.c).
+ */
 static long do_sync(int fd)
 {
 	struct file *f = fs_fget(fd);

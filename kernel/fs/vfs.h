@@ -1,7 +1,8 @@
 /*
  * The virtual file system: inodes, open files, superblocks, the mount
- * table and path lookup, shared by every file system (ramfs now; ext2,
- * tmpfs, procfs and pipes later sit beside it through the same tables).
+ * table and path lookup, shared by every file system (ramfs and tmpfs,
+ * ext2, devfs, procfs, and the pipe and channel inodes of ipc) through
+ * the same tables.
  * It owns struct inode's common fields, struct file and the mount table;
  * each file system owns its private inode data and its namespace lock.
  *

@@ -1,5 +1,5 @@
 /*
- * Domains: a process's memory (DESIGN.md "Memory"). A domain is a page-
+ * Domains: a process's memory (docs/design.md, "Memory"). A domain is a page-
  * table root sharing the kernel half, the sorted list of its regions, its
  * slot in the shared address space, and the set of cores that have its
  * root loaded (for TLB shootdowns). Threads of one process, and a vfork

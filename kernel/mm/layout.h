@@ -1,5 +1,5 @@
 /*
- * The virtual memory map (DESIGN.md, "Memory"): where the kernel image,
+ * The virtual memory map (docs/design.md, "Memory"): where the kernel image,
  * the direct map of physical memory and device windows live, and the
  * conversions between physical and kernel virtual addresses.
  */

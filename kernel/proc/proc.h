@@ -94,7 +94,7 @@ struct proc {
 	                               so other cores may take a reference (proc_dom_get) */
 	struct fs_state *fs;        /* [lock to replace; its threads read it without] the file
 	                               system's per-process state (fs/fsproc.h), NULL once gone */
-	u32 tickets;                /* [lock] lottery tickets for its threads (sys_priority.c) */
+	u32 tickets;                /* [lock] lottery tickets for its threads (sys_sched.c) */
 	char name[PROC_NAME_MAX];   /* [owner thread] */
 	char exe[128];              /* [owner thread] path of the executable */
 	char *cmdline;              /* [lock] argv, NUL-separated (kmalloc'd), or NULL */
