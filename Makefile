@@ -56,6 +56,7 @@ $(KERNEL): $(KOBJS) $(BUILD)/ksyms.S.o kernel/arch/x86_64/kernel.ld
 	@echo "  LD      $@"
 	@$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms.S.o
 	@tools/check-kernel.sh $@
+	@python3 tools/gen-syscalls-doc.py $@ docs/syscalls.md
 
 # Each mk/*.mk adds a part of the build (host tests, user programs, ISO...).
 include $(wildcard mk/*.mk)
