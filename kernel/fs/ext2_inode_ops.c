@@ -9,8 +9,11 @@
  * lock and every reference, wait for that block, start again); then it
  * allocates (which cannot wait: the bitmaps, group descriptors and
  * superblock are pinned in the cache, new blocks come from
- * bcache_get_new) and only then changes anything. File data is copied
- * from user memory with no lock held, into a block the map already holds.
+ * bcache_get_new) and only then changes anything. change_run runs the
+ * phases and the retries of create, link, unlink, rename and truncate;
+ * write restarts in its own way (it goes a block at a time), and evict
+ * never waits. File data is copied from user memory with no lock held,
+ * into a block the map already holds.
  * Lock order: fs->lock, then an inode's lock, then the cache's.
  */
 #include "fs/ext2_impl.h"
@@ -57,7 +60,61 @@ static int wait_miss(struct ext2_fs *fs, u64 blk)
 	return r;
 }
 
+/* ---- the two phases and the retries of every change ---- */
+
 #define LOCKED_RETRIES 64 /* a lost race retries; this many in a row means a bug */
+#define CHANGE_DONE 1	  /* from gather: nothing to change, the operation succeeds */
+
+/*
+ * One change in the two phases of invariant 3, for change_run to try
+ * until it goes through. An operation puts one at the start of a struct
+ * holding its arguments and what a try holds between the phases.
+ */
+struct change {
+	/*
+	 * Phase 1, no lock held, parking allowed (NULL: nothing to gather):
+	 * take references to what the change will touch. 0 goes on; an error
+	 * or CHANGE_DONE ends the operation, gather having let go of what it
+	 * took.
+	 */
+	int (*gather)(struct change *c);
+	/*
+	 * Phase 2, under fs->lock, reading through io (nopark): check what
+	 * phase 1 found and change it. -EAGAIN (the block io->miss is not
+	 * cached) and -EBUSY (lost a race) try again; anything else is the
+	 * operation's result.
+	 */
+	int (*apply)(struct change *c, struct ioctx *io);
+	/* After phase 2, fs->lock dropped (NULL: nothing to drop): let go of what gather took. */
+	void (*drop)(struct change *c, int r);
+	const char *what; /* named on the console if it keeps losing races; NULL: silent */
+};
+
+static int change_run(struct ext2_fs *fs, struct change *c)
+{
+	for (int tries = 0; tries < LOCKED_RETRIES; tries++) {
+		int r = c->gather ? c->gather(c) : 0;
+		if (r)
+			return r == CHANGE_DONE ? 0 : r;
+		struct ioctx io = {.nopark = true};
+		spin_lock(&fs->lock);
+		r = c->apply(c, &io);
+		spin_unlock(&fs->lock);
+		if (c->drop)
+			c->drop(c, r);
+		if (r == -EBUSY)
+			continue;
+		if (r != -EAGAIN)
+			return r;
+		if ((r = wait_miss(fs, io.miss)) < 0)
+			return r;
+	}
+	if (c->what)
+		pr_err("ext2: %s keeps losing races, giving up\n", c->what);
+	return -EAGAIN;
+}
+
+/* ---- the operations ---- */
 
 static int check_rw(struct inode *dir)
 {
@@ -84,10 +141,137 @@ static struct ext2_inode_mem *inew(struct ext2_fs *fs, u32 ino, u32 mode, struct
 	return e;
 }
 
+struct create_change {
+	struct change c;
+	struct inode *dir;
+	const char *name, *target;
+	size_t len, tlen;
+	u32 mode;
+	kdev_t rdev;
+	struct inode **out;
+	u32 ino;		  /* the free number found */
+	struct bbuf *itb;	  /* its inode-table block */
+	struct ext2_inode_mem *e; /* the new inode, once made */
+};
+
+/* A free number and its inode-table block, read with parking allowed. */
+static int create_gather(struct change *c)
+{
+	struct create_change *cc = container_of(c, struct create_change, c);
+	struct ext2_fs *fs = FS(cc->dir);
+	spin_lock(&fs->lock);
+	u32 ino = ext2_find_free_inode(fs, inode_group(fs, cc->dir));
+	spin_unlock(&fs->lock);
+	if (!ino)
+		return -ENOSPC;
+	cc->ino = ino;
+	cc->e = NULL;
+	u64 byte = (u64)((ino - 1) % fs->g.inodes_per_group) * fs->g.inode_size;
+	return ext2_bread(fs, fs->itable[(ino - 1) / fs->g.inodes_per_group] + byte / fs->g.bsize,
+			  &cc->itb, NULL);
+}
+
+static int create_apply(struct change *c, struct ioctx *io)
+{
+	struct create_change *cc = container_of(c, struct create_change, c);
+	struct inode *dir = cc->dir;
+	struct ext2_fs *fs = FS(dir);
+	u32 ino = cc->ino, mode = cc->mode;
+	struct dplace pl;
+	int r = dir->nlink ? ext2_place_prepare(dir, cc->name, cc->len, &pl, io) : -ENOENT;
+	u32 g = (ino - 1) / fs->g.inodes_per_group;
+	if (r == 0 && bit_test(fs->ibm[g]->data, (ino - 1) % fs->g.inodes_per_group)) {
+		place_put(&pl);
+		r = -EBUSY; /* taken meanwhile: again */
+	}
+	if (r < 0)
+		return r;
+	/* Allocate (may fail with nothing changed but an empty map block), then change. */
+	struct ext2_inode_mem *e = cc->e = inew(fs, ino, mode, cc->itb);
+	struct bbuf *data = NULL;
+	u32 dblk = 0;
+	r = e ? 0 : -ENOMEM;
+	bool slow = S_ISLNK(mode) && cc->tlen >= sizeof e->block;
+	if (!r && (S_ISDIR(mode) || slow))
+		r = ext2_alloc_block(fs, inode_group(fs, dir), &dblk, &data);
+	if (!r)
+		r = ext2_place_commit(dir, &pl);
+	if (r < 0) {
+		if (data) {
+			bcache_put(data);
+			ext2_free_block(fs, dblk);
+		}
+		place_put(&pl);
+		return r;
+	}
+	ext2_mark_inode(fs, ino, true, S_ISDIR(mode));
+	struct inode *ip = &e->vfs;
+	if (data) {
+		e->block[0] = dblk;
+		ip->blocks = fs->g.bsize / 512;
+	}
+	if (S_ISDIR(mode)) {
+		/* "." and "..": the directory's first block. */
+		struct ext2_dirent *d = (void *)data->data;
+		d->inode = ino;
+		d->rec_len = 12;
+		d->name_len = 1;
+		d->file_type = EXT2_FT_DIR;
+		d->name[0] = '.';
+		d = (void *)(data->data + 12);
+		d->inode = (u32)dir->ino;
+		d->rec_len = (u16)(fs->g.bsize - 12);
+		d->name_len = 2;
+		d->file_type = EXT2_FT_DIR;
+		d->name[0] = d->name[1] = '.';
+		ip->size = fs->g.bsize;
+		spin_lock(&dir->lock);
+		dir->nlink++;
+		spin_unlock(&dir->lock);
+	} else if (S_ISLNK(mode)) {
+		e->fast_symlink = !slow;
+		memcpy(slow ? (void *)data->data : (void *)e->block, cc->target, cc->tlen);
+		ip->size = cc->tlen;
+	} else if (S_ISCHR(mode) || S_ISBLK(mode)) {
+		kdev_t rdev = cc->rdev;
+		ip->rdev = rdev;
+		u32 ma = (u32)(rdev >> 8 & 0xfff),
+		    mi = (u32)((rdev & 0xff) | (rdev >> 12 & 0xfff00));
+		if (ma < 256 && mi < 256)
+			e->block[0] = ma << 8 | mi;
+		else
+			e->block[1] = (mi & 0xff) | ma << 8 | (mi & ~0xffu) << 12;
+	}
+	if (data) {
+		bcache_dirty(data);
+		bcache_put(data);
+	}
+	ext2_iwrite(ip);
+	ext2_dirent_put(fs, &pl.fr, cc->name, cc->len, ino, mode);
+	touch(dir, true);
+	ext2_iwrite(dir);
+	place_put(&pl);
+	list_push_front(&fs->ihash[ext2_ihash(ino)], &e->hnode);
+	return 0;
+}
+
+static void create_drop(struct change *c, int r)
+{
+	struct create_change *cc = container_of(c, struct create_change, c);
+	if (r < 0) {
+		if (cc->e)
+			kfree(cc->e);
+		bcache_put(cc->itb);
+	} else if (cc->out) {
+		*cc->out = &cc->e->vfs;
+	} else {
+		inode_put(&cc->e->vfs);
+	}
+}
+
 /*
  * Create name in dir: a new inode of mode with, for a symlink, target
- * (fast if it fits in i_block), for a device, rdev. The two phases of
- * every change (see above).
+ * (fast if it fits in i_block), for a device, rdev.
  */
 static int create(struct inode *dir, const char *name, size_t len, u32 mode, kdev_t rdev,
 		  const char *target, struct inode **out)
@@ -101,120 +285,18 @@ static int create(struct inode *dir, const char *name, size_t len, u32 mode, kde
 	size_t tlen = target ? strlen(target) : 0;
 	if (tlen >= fs->g.bsize)
 		return -ENAMETOOLONG;
-	for (int tries = 0; tries < LOCKED_RETRIES; tries++) {
-		/* A free number and its inode-table block, read with parking allowed. */
-		spin_lock(&fs->lock);
-		u32 ino = ext2_find_free_inode(fs, inode_group(fs, dir));
-		spin_unlock(&fs->lock);
-		if (!ino)
-			return -ENOSPC;
-		u64 byte = (u64)((ino - 1) % fs->g.inodes_per_group) * fs->g.inode_size;
-		struct bbuf *itb;
-		r = ext2_bread(fs,
-			       fs->itable[(ino - 1) / fs->g.inodes_per_group] + byte / fs->g.bsize,
-			       &itb, NULL);
-		if (r < 0)
-			return r;
-
-		struct ioctx io = {.nopark = true};
-		struct dplace pl;
-		spin_lock(&fs->lock);
-		r = dir->nlink ? ext2_place_prepare(dir, name, len, &pl, &io) : -ENOENT;
-		u32 g = (ino - 1) / fs->g.inodes_per_group;
-		if (r == 0 && bit_test(fs->ibm[g]->data, (ino - 1) % fs->g.inodes_per_group)) {
-			place_put(&pl);
-			r = -EBUSY; /* taken meanwhile: again */
-		}
-		if (r < 0) {
-			spin_unlock(&fs->lock);
-			bcache_put(itb);
-			if (r == -EBUSY)
-				continue;
-			if (r != -EAGAIN)
-				return r;
-			r = wait_miss(fs, io.miss);
-			if (r < 0)
-				return r;
-			continue;
-		}
-		/* Allocate (may fail with nothing changed but an empty map block), then change. */
-		struct ext2_inode_mem *e = inew(fs, ino, mode, itb);
-		struct bbuf *data = NULL;
-		u32 dblk = 0;
-		r = e ? 0 : -ENOMEM;
-		bool slow = S_ISLNK(mode) && tlen >= sizeof e->block;
-		if (!r && (S_ISDIR(mode) || slow))
-			r = ext2_alloc_block(fs, inode_group(fs, dir), &dblk, &data);
-		if (!r)
-			r = ext2_place_commit(dir, &pl);
-		if (r < 0) {
-			if (data) {
-				bcache_put(data);
-				ext2_free_block(fs, dblk);
-			}
-			place_put(&pl);
-			spin_unlock(&fs->lock);
-			if (e)
-				kfree(e);
-			bcache_put(itb);
-			return r;
-		}
-		ext2_mark_inode(fs, ino, true, S_ISDIR(mode));
-		struct inode *ip = &e->vfs;
-		if (data) {
-			e->block[0] = dblk;
-			ip->blocks = fs->g.bsize / 512;
-		}
-		if (S_ISDIR(mode)) {
-			/* "." and "..": the directory's first block. */
-			struct ext2_dirent *d = (void *)data->data;
-			d->inode = ino;
-			d->rec_len = 12;
-			d->name_len = 1;
-			d->file_type = EXT2_FT_DIR;
-			d->name[0] = '.';
-			d = (void *)(data->data + 12);
-			d->inode = (u32)dir->ino;
-			d->rec_len = (u16)(fs->g.bsize - 12);
-			d->name_len = 2;
-			d->file_type = EXT2_FT_DIR;
-			d->name[0] = d->name[1] = '.';
-			ip->size = fs->g.bsize;
-			spin_lock(&dir->lock);
-			dir->nlink++;
-			spin_unlock(&dir->lock);
-		} else if (S_ISLNK(mode)) {
-			e->fast_symlink = !slow;
-			memcpy(slow ? (void *)data->data : (void *)e->block, target, tlen);
-			ip->size = tlen;
-		} else if (S_ISCHR(mode) || S_ISBLK(mode)) {
-			ip->rdev = rdev;
-			u32 ma = (u32)(rdev >> 8 & 0xfff),
-			    mi = (u32)((rdev & 0xff) | (rdev >> 12 & 0xfff00));
-			if (ma < 256 && mi < 256)
-				e->block[0] = ma << 8 | mi;
-			else
-				e->block[1] = (mi & 0xff) | ma << 8 | (mi & ~0xffu) << 12;
-		}
-		if (data) {
-			bcache_dirty(data);
-			bcache_put(data);
-		}
-		ext2_iwrite(ip);
-		ext2_dirent_put(fs, &pl.fr, name, len, ino, mode);
-		touch(dir, true);
-		ext2_iwrite(dir);
-		place_put(&pl);
-		list_push_front(&fs->ihash[ext2_ihash(ino)], &e->hnode);
-		spin_unlock(&fs->lock);
-		if (out)
-			*out = ip;
-		else
-			inode_put(ip);
-		return 0;
-	}
-	pr_err("ext2: create keeps losing races, giving up\n");
-	return -EAGAIN;
+	struct create_change cc = {
+	    .c = {create_gather, create_apply, create_drop, "create"},
+	    .dir = dir,
+	    .name = name,
+	    .target = target,
+	    .len = len,
+	    .tlen = tlen,
+	    .mode = mode,
+	    .rdev = rdev,
+	    .out = out,
+	};
+	return change_run(fs, &cc.c);
 }
 
 int ext2_mknod(struct inode *dir, const char *name, size_t len, u32 mode, kdev_t rdev,
@@ -229,9 +311,39 @@ int ext2_symlink(struct inode *dir, const char *name, size_t len, const char *ta
 	return create(dir, name, len, S_IFLNK | 0777, 0, target, out);
 }
 
+struct link_change {
+	struct change c;
+	struct inode *dir, *ip;
+	const char *name;
+	size_t len;
+};
+
+static int link_apply(struct change *c, struct ioctx *io)
+{
+	struct link_change *lc = container_of(c, struct link_change, c);
+	struct inode *dir = lc->dir, *ip = lc->ip;
+	struct dplace pl;
+	int r = !dir->nlink || !ip->nlink ? -ENOENT
+		: ip->nlink >= 65000	  ? -EMLINK
+					  : ext2_place_prepare(dir, lc->name, lc->len, &pl, io);
+	bool prepared = r == 0;
+	if (r == 0)
+		r = ext2_place_commit(dir, &pl);
+	if (r == 0) {
+		ext2_dirent_put(FS(dir), &pl.fr, lc->name, lc->len, (u32)ip->ino, ip->mode);
+		inode_set_nlink(ip, ip->nlink + 1);
+		touch(ip, false);
+		ext2_iwrite(ip);
+		touch(dir, true);
+		ext2_iwrite(dir);
+	}
+	if (prepared)
+		place_put(&pl);
+	return r;
+}
+
 int ext2_link(struct inode *dir, const char *name, size_t len, struct inode *ip)
 {
-	struct ext2_fs *fs = FS(dir);
 	int r = check_rw(dir);
 	if (r)
 		return r;
@@ -241,33 +353,9 @@ int ext2_link(struct inode *dir, const char *name, size_t len, struct inode *ip)
 		return -EPERM;
 	if (len > EXT2_NAME_LEN)
 		return -ENAMETOOLONG;
-	for (int tries = 0; tries < LOCKED_RETRIES; tries++) {
-		struct ioctx io = {.nopark = true};
-		struct dplace pl;
-		spin_lock(&fs->lock);
-		r = !dir->nlink || !ip->nlink ? -ENOENT
-		    : ip->nlink >= 65000      ? -EMLINK
-					      : ext2_place_prepare(dir, name, len, &pl, &io);
-		bool prepared = r == 0;
-		if (r == 0)
-			r = ext2_place_commit(dir, &pl);
-		if (r == 0) {
-			ext2_dirent_put(fs, &pl.fr, name, len, (u32)ip->ino, ip->mode);
-			inode_set_nlink(ip, ip->nlink + 1);
-			touch(ip, false);
-			ext2_iwrite(ip);
-			touch(dir, true);
-			ext2_iwrite(dir);
-		}
-		if (prepared)
-			place_put(&pl);
-		spin_unlock(&fs->lock);
-		if (r != -EAGAIN)
-			return r;
-		if ((r = wait_miss(fs, io.miss)) < 0)
-			return r;
-	}
-	return -EAGAIN;
+	struct link_change lc = {
+	    .c = {NULL, link_apply, NULL, NULL}, .dir = dir, .ip = ip, .name = name, .len = len};
+	return change_run(FS(dir), &lc.c);
 }
 
 /*
@@ -301,61 +389,85 @@ static int lookup_ref(struct inode *dir, const char *name, size_t len, struct in
 	return r;
 }
 
+struct unlink_change {
+	struct change c;
+	struct inode *dir;
+	const char *name;
+	size_t len;
+	bool rmdir;
+	struct inode *v; /* what name names */
+	struct brefs rs; /* its blocks, if its last link may go */
+};
+
+static int unlink_gather(struct change *c)
+{
+	struct unlink_change *uc = container_of(c, struct unlink_change, c);
+	int r = lookup_ref(uc->dir, uc->name, uc->len, &uc->v);
+	if (r < 0)
+		return r;
+	struct inode *v = uc->v;
+	if (!v)
+		return -ENOENT;
+	uc->rs = (struct brefs){0};
+	if (S_ISDIR(v->mode) || v->nlink == 1) {
+		/* Its blocks, for evict (parking allowed here). */
+		r = ext2_blocks_gather(v, 0, &uc->rs, NULL);
+		if (r < 0) {
+			brefs_put(&uc->rs);
+			inode_put(v);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int unlink_apply(struct change *c, struct ioctx *io)
+{
+	struct unlink_change *uc = container_of(c, struct unlink_change, c);
+	struct inode *dir = uc->dir, *v = uc->v;
+	struct dslot found;
+	int r = ext2_dir_find(dir, uc->name, uc->len, &found, NULL, io);
+	if (r == 0 && (!found.b || found.ino != v->ino))
+		r = -EBUSY; /* changed meanwhile */
+	if (r == 0) {
+		if (uc->rmdir && !S_ISDIR(v->mode))
+			r = -ENOTDIR;
+		else if (!uc->rmdir && S_ISDIR(v->mode))
+			r = -EISDIR;
+		else if (uc->rmdir)
+			r = ext2_dir_is_empty(v, io);
+	}
+	if (r == 0) {
+		ext2_dirent_remove(&found);
+		touch(v, false);
+		drop_link(dir, v);
+		touch(dir, true);
+		ext2_iwrite(dir);
+	}
+	dslot_put(&found);
+	return r;
+}
+
+static void unlink_drop(struct change *c, int r)
+{
+	struct unlink_change *uc = container_of(c, struct unlink_change, c);
+	inode_put(uc->v); /* evicts it now if that was the last link and reference */
+	brefs_put(&uc->rs);
+}
+
 int ext2_unlink(struct inode *dir, const char *name, size_t len, bool rmdir)
 {
-	struct ext2_fs *fs = FS(dir);
 	int r = check_rw(dir);
 	if (r)
 		return r;
-	for (int tries = 0; tries < LOCKED_RETRIES; tries++) {
-		struct inode *v;
-		if ((r = lookup_ref(dir, name, len, &v)) < 0)
-			return r;
-		if (!v)
-			return -ENOENT;
-		struct brefs rs = {0};
-		if (S_ISDIR(v->mode) || v->nlink == 1) {
-			/* Its blocks, for evict (parking allowed here). */
-			r = ext2_blocks_gather(v, 0, &rs, NULL);
-			if (r < 0) {
-				brefs_put(&rs);
-				inode_put(v);
-				return r;
-			}
-		}
-		struct ioctx io = {.nopark = true};
-		struct dslot found;
-		spin_lock(&fs->lock);
-		r = ext2_dir_find(dir, name, len, &found, NULL, &io);
-		if (r == 0 && (!found.b || found.ino != v->ino))
-			r = -EBUSY; /* changed meanwhile */
-		if (r == 0) {
-			if (rmdir && !S_ISDIR(v->mode))
-				r = -ENOTDIR;
-			else if (!rmdir && S_ISDIR(v->mode))
-				r = -EISDIR;
-			else if (rmdir)
-				r = ext2_dir_is_empty(v, &io);
-		}
-		if (r == 0) {
-			ext2_dirent_remove(&found);
-			touch(v, false);
-			drop_link(dir, v);
-			touch(dir, true);
-			ext2_iwrite(dir);
-		}
-		dslot_put(&found);
-		spin_unlock(&fs->lock);
-		inode_put(v); /* evicts it now if that was the last link and reference */
-		brefs_put(&rs);
-		if (r == -EBUSY)
-			continue;
-		if (r != -EAGAIN)
-			return r;
-		if ((r = wait_miss(fs, io.miss)) < 0)
-			return r;
-	}
-	return -EAGAIN;
+	struct unlink_change uc = {
+	    .c = {unlink_gather, unlink_apply, unlink_drop, NULL},
+	    .dir = dir,
+	    .name = name,
+	    .len = len,
+	    .rmdir = rmdir,
+	};
+	return change_run(FS(dir), &uc.c);
 }
 
 /* Is a (a directory) d or above it? Reads ".." upwards, parking allowed. */
@@ -382,10 +494,143 @@ static int is_ancestor(struct inode *a, struct inode *d)
 	return ext2_corrupt(FS(a), "directory loop", a->ino);
 }
 
+struct rename_change {
+	struct change c;
+	struct inode *odir, *ndir;
+	const char *oname, *nname;
+	size_t olen, nlen;
+	unsigned flags;
+	struct inode *src, *victim; /* what the names name (victim: NULL if none) */
+	struct brefs rs;	    /* the victim's blocks, if its last link may go */
+};
+
+static int rename_gather(struct change *c)
+{
+	struct rename_change *rc = container_of(c, struct rename_change, c);
+	struct inode *odir = rc->odir, *ndir = rc->ndir, *src, *victim = NULL;
+	int r;
+	if ((r = lookup_ref(odir, rc->oname, rc->olen, &src)) < 0)
+		return r;
+	if (!src)
+		return -ENOENT;
+	r = lookup_ref(ndir, rc->nname, rc->nlen, &victim);
+	if (r == 0 && victim == src) {
+		inode_put(src);
+		inode_put(victim);
+		return CHANGE_DONE; /* two links to one file: nothing to do */
+	}
+	if (r == 0 && victim && (rc->flags & RENAME_NOREPLACE))
+		r = -EEXIST;
+	if (r == 0 && S_ISDIR(src->mode)) {
+		if (victim && !S_ISDIR(victim->mode))
+			r = -ENOTDIR;
+		else if (odir != ndir) {
+			int a = is_ancestor(src, ndir);
+			r = a < 0 ? a : a ? -EINVAL : 0;
+		}
+	} else if (r == 0 && victim && S_ISDIR(victim->mode)) {
+		r = -EISDIR;
+	}
+	rc->rs = (struct brefs){0};
+	if (r == 0 && victim && (S_ISDIR(victim->mode) || victim->nlink == 1))
+		r = ext2_blocks_gather(victim, 0, &rc->rs, NULL);
+	if (r < 0) {
+		brefs_put(&rc->rs);
+		inode_put(src);
+		inode_put(victim);
+		return r;
+	}
+	rc->src = src;
+	rc->victim = victim;
+	return 0;
+}
+
+static int rename_apply(struct change *c, struct ioctx *io)
+{
+	struct rename_change *rc = container_of(c, struct rename_change, c);
+	struct inode *odir = rc->odir, *ndir = rc->ndir, *src = rc->src, *victim = rc->victim;
+	const char *oname = rc->oname, *nname = rc->nname;
+	size_t olen = rc->olen, nlen = rc->nlen;
+	struct ext2_fs *fs = FS(odir);
+	struct dslot os = {0}, ts = {0}, dotdot = {0};
+	struct dplace pl = {0};
+	bool placed = false;
+	int r = ext2_dir_find(odir, oname, olen, &os, NULL, io);
+	if (r == 0 && (!os.b || os.ino != src->ino))
+		r = -EBUSY;
+	if (r == 0)
+		r = ext2_dir_find(ndir, nname, nlen, &ts, NULL, io);
+	if (r == 0 && (victim ? !ts.b || ts.ino != victim->ino : ts.b != NULL))
+		r = -EBUSY;
+	if (r == 0 && victim && S_ISDIR(victim->mode))
+		r = ext2_dir_is_empty(victim, io);
+	if (r == 0 && S_ISDIR(src->mode) && odir != ndir)
+		r = ext2_dir_find(src, "..", 2, &dotdot, NULL, io);
+	if (r == 0 && !victim) {
+		r = ext2_place_prepare(ndir, nname, nlen, &pl, io);
+		placed = r == 0;
+		if (r == -EEXIST)
+			r = -EBUSY;
+	}
+	if (r == 0 && placed)
+		r = ext2_place_commit(ndir, &pl);
+	if (r == 0) {
+		/* The new name first, then the old one goes (never neither). */
+		if (victim) {
+			struct ext2_dirent *d = (void *)(ts.b->data + ts.off);
+			d->inode = (u32)src->ino;
+			if (fs->g.incompat & EXT2_FEATURE_INCOMPAT_FILETYPE)
+				d->file_type = ftype_of(src->mode);
+			bcache_dirty(ts.b);
+			touch(victim, false);
+			drop_link(ndir, victim);
+		} else {
+			ext2_dirent_put(fs, &pl.fr, nname, nlen, (u32)src->ino, src->mode);
+		}
+		/* The old entry may share a block with the new one: find it again. */
+		struct dslot os2 = {0};
+		dslot_put(&os);
+		ext2_dir_find(odir, oname, olen, &os2, NULL, io); /* cached: cannot miss */
+		if (os2.b && os2.ino == src->ino)
+			ext2_dirent_remove(&os2);
+		dslot_put(&os2);
+		if (dotdot.b) {
+			struct ext2_dirent *d = (void *)(dotdot.b->data + dotdot.off);
+			d->inode = (u32)ndir->ino;
+			bcache_dirty(dotdot.b);
+			spin_lock(&odir->lock);
+			odir->nlink--;
+			spin_unlock(&odir->lock);
+			spin_lock(&ndir->lock);
+			ndir->nlink++;
+			spin_unlock(&ndir->lock);
+		}
+		touch(src, false);
+		ext2_iwrite(src);
+		touch(odir, true);
+		touch(ndir, true);
+		ext2_iwrite(odir);
+		ext2_iwrite(ndir);
+	}
+	dslot_put(&os);
+	dslot_put(&ts);
+	dslot_put(&dotdot);
+	if (placed)
+		place_put(&pl);
+	return r;
+}
+
+static void rename_drop(struct change *c, int r)
+{
+	struct rename_change *rc = container_of(c, struct rename_change, c);
+	inode_put(rc->src);
+	inode_put(rc->victim);
+	brefs_put(&rc->rs);
+}
+
 int ext2_rename(struct inode *odir, const char *oname, size_t olen, struct inode *ndir,
 		const char *nname, size_t nlen, unsigned flags)
 {
-	struct ext2_fs *fs = FS(odir);
 	int r = check_rw(odir);
 	if (r)
 		return r;
@@ -395,119 +640,17 @@ int ext2_rename(struct inode *odir, const char *oname, size_t olen, struct inode
 		return -EXDEV;
 	if (nlen > EXT2_NAME_LEN)
 		return -ENAMETOOLONG;
-	for (int tries = 0; tries < LOCKED_RETRIES; tries++) {
-		struct inode *src, *victim = NULL;
-		if ((r = lookup_ref(odir, oname, olen, &src)) < 0)
-			return r;
-		if (!src)
-			return -ENOENT;
-		r = lookup_ref(ndir, nname, nlen, &victim);
-		if (r == 0 && victim == src) {
-			inode_put(src);
-			inode_put(victim);
-			return 0; /* two links to one file: nothing to do */
-		}
-		if (r == 0 && victim && (flags & RENAME_NOREPLACE))
-			r = -EEXIST;
-		if (r == 0 && S_ISDIR(src->mode)) {
-			if (victim && !S_ISDIR(victim->mode))
-				r = -ENOTDIR;
-			else if (odir != ndir) {
-				int a = is_ancestor(src, ndir);
-				r = a < 0 ? a : a ? -EINVAL : 0;
-			}
-		} else if (r == 0 && victim && S_ISDIR(victim->mode)) {
-			r = -EISDIR;
-		}
-		struct brefs rs = {0};
-		if (r == 0 && victim && (S_ISDIR(victim->mode) || victim->nlink == 1))
-			r = ext2_blocks_gather(victim, 0, &rs, NULL);
-		if (r < 0) {
-			brefs_put(&rs);
-			inode_put(src);
-			inode_put(victim);
-			return r;
-		}
-
-		struct ioctx io = {.nopark = true};
-		struct dslot os = {0}, ts = {0}, dotdot = {0};
-		struct dplace pl = {0};
-		bool placed = false;
-		spin_lock(&fs->lock);
-		r = ext2_dir_find(odir, oname, olen, &os, NULL, &io);
-		if (r == 0 && (!os.b || os.ino != src->ino))
-			r = -EBUSY;
-		if (r == 0)
-			r = ext2_dir_find(ndir, nname, nlen, &ts, NULL, &io);
-		if (r == 0 && (victim ? !ts.b || ts.ino != victim->ino : ts.b != NULL))
-			r = -EBUSY;
-		if (r == 0 && victim && S_ISDIR(victim->mode))
-			r = ext2_dir_is_empty(victim, &io);
-		if (r == 0 && S_ISDIR(src->mode) && odir != ndir)
-			r = ext2_dir_find(src, "..", 2, &dotdot, NULL, &io);
-		if (r == 0 && !victim) {
-			r = ext2_place_prepare(ndir, nname, nlen, &pl, &io);
-			placed = r == 0;
-			if (r == -EEXIST)
-				r = -EBUSY;
-		}
-		if (r == 0 && placed)
-			r = ext2_place_commit(ndir, &pl);
-		if (r == 0) {
-			/* The new name first, then the old one goes (never neither). */
-			if (victim) {
-				struct ext2_dirent *d = (void *)(ts.b->data + ts.off);
-				d->inode = (u32)src->ino;
-				if (fs->g.incompat & EXT2_FEATURE_INCOMPAT_FILETYPE)
-					d->file_type = ftype_of(src->mode);
-				bcache_dirty(ts.b);
-				touch(victim, false);
-				drop_link(ndir, victim);
-			} else {
-				ext2_dirent_put(fs, &pl.fr, nname, nlen, (u32)src->ino, src->mode);
-			}
-			/* The old entry may share a block with the new one: find it again. */
-			struct dslot os2 = {0};
-			dslot_put(&os);
-			ext2_dir_find(odir, oname, olen, &os2, NULL, &io); /* cached: cannot miss */
-			if (os2.b && os2.ino == src->ino)
-				ext2_dirent_remove(&os2);
-			dslot_put(&os2);
-			if (dotdot.b) {
-				struct ext2_dirent *d = (void *)(dotdot.b->data + dotdot.off);
-				d->inode = (u32)ndir->ino;
-				bcache_dirty(dotdot.b);
-				spin_lock(&odir->lock);
-				odir->nlink--;
-				spin_unlock(&odir->lock);
-				spin_lock(&ndir->lock);
-				ndir->nlink++;
-				spin_unlock(&ndir->lock);
-			}
-			touch(src, false);
-			ext2_iwrite(src);
-			touch(odir, true);
-			touch(ndir, true);
-			ext2_iwrite(odir);
-			ext2_iwrite(ndir);
-		}
-		dslot_put(&os);
-		dslot_put(&ts);
-		dslot_put(&dotdot);
-		if (placed)
-			place_put(&pl);
-		spin_unlock(&fs->lock);
-		inode_put(src);
-		inode_put(victim);
-		brefs_put(&rs);
-		if (r == -EBUSY)
-			continue;
-		if (r != -EAGAIN)
-			return r;
-		if ((r = wait_miss(fs, io.miss)) < 0)
-			return r;
-	}
-	return -EAGAIN;
+	struct rename_change rc = {
+	    .c = {rename_gather, rename_apply, rename_drop, NULL},
+	    .odir = odir,
+	    .ndir = ndir,
+	    .oname = oname,
+	    .nname = nname,
+	    .olen = olen,
+	    .nlen = nlen,
+	    .flags = flags,
+	};
+	return change_run(FS(odir), &rc.c);
 }
 
 /*
@@ -627,6 +770,77 @@ ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *e
 	return err;
 }
 
+struct truncate_change {
+	struct change c;
+	struct inode *ip;
+	u64 size;
+	u64 keep;	      /* blocks kept */
+	struct brefs rs, rs2; /* indirect blocks to free: gathered before the lock, and under it */
+	struct bbuf *tail;    /* the last kept block, whose tail is zeroed (NULL: none) */
+};
+
+/* Gather the indirect blocks to free and the last kept block (its tail is zeroed). */
+static int truncate_gather(struct change *c)
+{
+	struct truncate_change *tc = container_of(c, struct truncate_change, c);
+	struct inode *ip = tc->ip;
+	struct ext2_fs *fs = FS(ip);
+	u32 bsize = fs->g.bsize;
+	tc->keep = (tc->size + bsize - 1) / bsize;
+	tc->rs = (struct brefs){0};
+	tc->tail = NULL;
+	int r = ext2_blocks_gather(ip, tc->keep, &tc->rs, NULL);
+	u32 p = 0;
+	if (r == 0 && tc->size % bsize)
+		r = ext2_bmap(ip, tc->size / bsize, &p, NULL);
+	if (r == 0 && p)
+		r = ext2_bread(fs, p, &tc->tail, NULL);
+	if (r < 0) {
+		brefs_put(&tc->rs);
+		return r;
+	}
+	return 0;
+}
+
+static int truncate_apply(struct change *c, struct ioctx *io)
+{
+	struct truncate_change *tc = container_of(c, struct truncate_change, c);
+	struct inode *ip = tc->ip;
+	struct ext2_fs *fs = FS(ip);
+	u32 bsize = fs->g.bsize;
+	u64 size = tc->size;
+	struct bbuf *tail = tc->tail;
+	/* A writer may have mapped more meanwhile: gather again without waiting. */
+	tc->rs2 = (struct brefs){0};
+	int r = ext2_blocks_gather(ip, tc->keep, &tc->rs2, io);
+	if (r == 0) {
+		if (size < ip->size) {
+			ext2_blocks_free(ip, tc->keep);
+			if (tail)
+				memset(tail->data + size % bsize, 0, bsize - size % bsize);
+		}
+		if (tail)
+			bcache_dirty(tail);
+		struct kts now = ext2_now(fs);
+		spin_lock(&ip->lock);
+		ip->size = size;
+		ip->mtime = ip->ctime = now;
+		spin_unlock(&ip->lock);
+		ext2_iwrite(ip);
+	}
+	/* A miss: again at once, the next gather parks on the block itself. */
+	return r == -EAGAIN ? -EBUSY : r;
+}
+
+static void truncate_drop(struct change *c, int r)
+{
+	struct truncate_change *tc = container_of(c, struct truncate_change, c);
+	brefs_put(&tc->rs2);
+	brefs_put(&tc->rs);
+	if (tc->tail)
+		bcache_put(tc->tail);
+}
+
 int ext2_truncate(struct inode *ip, u64 size)
 {
 	struct ext2_fs *fs = FS(ip);
@@ -634,52 +848,9 @@ int ext2_truncate(struct inode *ip, u64 size)
 		return -EROFS;
 	if (size > fs->sb.maxbytes || (!fs->g.large_file && size > 0x7fffffffULL))
 		return -EFBIG;
-	u32 bsize = fs->g.bsize;
-	for (int tries = 0; tries < LOCKED_RETRIES; tries++) {
-		u64 keep = (size + bsize - 1) / bsize;
-		struct brefs rs = {0};
-		/* Gather the indirect blocks to free and the last kept block (its tail is zeroed).
-		 */
-		int r = ext2_blocks_gather(ip, keep, &rs, NULL);
-		struct bbuf *tail = NULL;
-		u32 p = 0;
-		if (r == 0 && size % bsize)
-			r = ext2_bmap(ip, size / bsize, &p, NULL);
-		if (r == 0 && p)
-			r = ext2_bread(fs, p, &tail, NULL);
-		if (r < 0) {
-			brefs_put(&rs);
-			return r;
-		}
-		spin_lock(&fs->lock);
-		/* A writer may have mapped more meanwhile: gather again without waiting. */
-		struct brefs rs2 = {0};
-		struct ioctx io = {.nopark = true};
-		r = ext2_blocks_gather(ip, keep, &rs2, &io);
-		if (r == 0) {
-			if (size < ip->size) {
-				ext2_blocks_free(ip, keep);
-				if (tail)
-					memset(tail->data + size % bsize, 0, bsize - size % bsize);
-			}
-			if (tail)
-				bcache_dirty(tail);
-			struct kts now = ext2_now(fs);
-			spin_lock(&ip->lock);
-			ip->size = size;
-			ip->mtime = ip->ctime = now;
-			spin_unlock(&ip->lock);
-			ext2_iwrite(ip);
-		}
-		spin_unlock(&fs->lock);
-		brefs_put(&rs2);
-		brefs_put(&rs);
-		if (tail)
-			bcache_put(tail);
-		if (r != -EAGAIN)
-			return r;
-	}
-	return -EAGAIN;
+	struct truncate_change tc = {
+	    .c = {truncate_gather, truncate_apply, truncate_drop, NULL}, .ip = ip, .size = size};
+	return change_run(fs, &tc.c);
 }
 
 /*
