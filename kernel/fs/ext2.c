@@ -1,7 +1,8 @@
 /*
- * ext2 (see ext2.h): mounting, inodes, block maps, directories, regular
- * files and symlinks as read, all through the block cache; changes are in
- * ext2_write.c. Locks and fields: ext2_impl.h.
+ * ext2 (see ext2.h): mounting, inodes, block maps, regular files and
+ * symlinks as read, all through the block cache; directories are in
+ * ext2_dir.c, changes in ext2_alloc.c, ext2_bmap.c and ext2_inode_ops.c.
+ * Locks and fields: ext2_impl.h.
  *
  * Readers take no file-system lock while they read blocks, only bcache
  * references: changes publish a block's contents before the pointer or
@@ -279,125 +280,6 @@ int ext2_iget(struct ext2_fs *fs, u64 ino, struct inode **out)
 		*out = &e->vfs;
 	}
 	return 0;
-}
-
-/* ---- directories ---- */
-
-/*
- * Call fn on every used entry of dir from byte offset *pos, a block at a
- * time; fn returns false to stop. *pos ends past the last entry fn took.
- * A miss parks or not as io says (bread).
- */
-typedef bool (*dirent_fn)(void *ctx, const struct ext2_dirent *d, u64 next);
-
-static int dir_walk(struct inode *dir, u64 *pos, dirent_fn fn, void *ctx, struct ioctx *io)
-{
-	struct ext2_fs *fs = FS(dir);
-	u32 bsize = fs->g.bsize;
-	u64 size = dir->size;
-	while (*pos < size) {
-		u64 lblk = *pos / bsize;
-		u32 p;
-		int r = ext2_bmap(dir, lblk, &p, io);
-		if (r < 0)
-			return r;
-		if (!p)
-			return ext2_corrupt(fs, "hole in a directory", dir->ino);
-		struct bbuf *b;
-		r = ext2_bread(fs, p, &b, io);
-		if (r < 0)
-			return r;
-		/* Walk from the block's start: *pos may point into the middle of it. */
-		u32 off = 0, want = (u32)(*pos % bsize);
-		bool stop = false;
-		while (off < bsize) {
-			u32 rl;
-			const char *why;
-			if (ext2_check_dirent(b->data, bsize, off, fs->g.inodes_count, &rl, &why)) {
-				bcache_put(b);
-				return ext2_corrupt(fs, why, dir->ino);
-			}
-			const struct ext2_dirent *d = (const void *)(b->data + off);
-			u64 next = lblk * bsize + off + rl;
-			if (off >= want && d->inode) {
-				if (!fn(ctx, d, next)) {
-					stop = true;
-					break;
-				}
-			}
-			off += rl;
-			if (off >= want)
-				*pos = lblk * bsize + off;
-		}
-		bcache_put(b);
-		if (stop)
-			return 0;
-		*pos = (lblk + 1) * bsize;
-	}
-	return 0;
-}
-
-struct lookup_ctx {
-	const char *name;
-	size_t len;
-	u32 ino;
-};
-
-static bool lookup_fn(void *ctx, const struct ext2_dirent *d, u64 next)
-{
-	(void)next;
-	struct lookup_ctx *c = ctx;
-	if (d->name_len == c->len && memcmp(d->name, c->name, c->len) == 0) {
-		c->ino = d->inode;
-		return false;
-	}
-	return true;
-}
-
-int ext2_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
-{
-	if (len > EXT2_NAME_LEN)
-		return -ENAMETOOLONG;
-	struct lookup_ctx c = {name, len, 0};
-	u64 pos = 0;
-	int r = dir_walk(dir, &pos, lookup_fn, &c, NULL);
-	if (r < 0)
-		return r;
-	if (!c.ino)
-		return -ENOENT;
-	return ext2_iget(FS(dir), c.ino, out);
-}
-
-struct iterate_ctx {
-	struct dir_emit *de;
-	bool filetype;
-	bool emitted;
-	struct ioctx io; /* nopark once something is listed */
-};
-
-static bool iterate_fn(void *ctx, const struct ext2_dirent *d, u64 next)
-{
-	static const u8 dtypes[] = {DT_UNKNOWN, DT_REG,	 DT_DIR,  DT_CHR,
-				    DT_BLK,	DT_FIFO, DT_SOCK, DT_LNK};
-	struct iterate_ctx *c = ctx;
-	unsigned t =
-	    c->filetype && d->file_type < sizeof dtypes ? dtypes[d->file_type] : DT_UNKNOWN;
-	if (!c->de->emit(c->de, d->name, d->name_len, d->inode, t, next))
-		return false;
-	c->emitted = true;
-	c->io.nopark = true;
-	return true;
-}
-
-static int ext2_iterate(struct inode *dir, u64 *pos, struct dir_emit *de)
-{
-	struct iterate_ctx c = {
-	    de, FS(dir)->g.incompat & EXT2_FEATURE_INCOMPAT_FILETYPE, false, {false, 0}};
-	/* Once something is listed, a miss ends the call short instead of parking. */
-	int r = dir_walk(dir, pos, iterate_fn, &c, &c.io);
-	if (c.emitted && r < 0)
-		return 0; /* the error comes again on the next call */
-	return r;
 }
 
 /* ---- regular files and symlinks ---- */

@@ -1,6 +1,8 @@
 /*
- * ext2's insides, shared by ext2.c (mounting, inodes, reading) and
- * ext2_write.c (allocation and every change); nothing else includes it.
+ * ext2's insides, shared by ext2.c (mounting, inodes, reading files),
+ * ext2_dir.c (directories), ext2_alloc.c (bitmaps, inode write-back),
+ * ext2_bmap.c (changing block maps) and ext2_inode_ops.c (the changing
+ * inode operations); nothing else includes it.
  *
  * Locks used to protect struct members in this file:
  *  I  immutable after mount / after the inode is read
@@ -13,6 +15,7 @@
 
 #include "fs/bcache.h"
 #include "fs/ext2.h"
+#include "mm/kheap.h"
 
 #define IHASH 256
 #define READAHEAD_BLOCKS 64 /* blocks started ahead of a file read that misses */
@@ -87,7 +90,8 @@ struct ioctx {
 	u64 miss;
 };
 
-/* ext2.c */
+/* ---- ext2.c ---- */
+
 /* Corrupt data: one console message each (up to a bound), and -EUCLEAN. Any lock may be held. */
 int ext2_corrupt(struct ext2_fs *fs, const char *what, u64 n);
 /* Park on q (locked by the block cache) and unlock it; -ERESTART_PARK, or -EAGAIN if no one can
@@ -99,10 +103,172 @@ int ext2_bread(struct ext2_fs *fs, u64 blk, struct bbuf **b, struct ioctx *io);
 int ext2_bmap(struct inode *ip, u64 lblk, u32 *pblk, struct ioctx *io);
 /* Inode ino, a reference: from memory, or read (parking) and checked. */
 int ext2_iget(struct ext2_fs *fs, u64 ino, struct inode **out);
-int ext2_lookup(struct inode *dir, const char *name, size_t len, struct inode **out);
 u32 ext2_ihash(u64 ino);
 
-/* ext2_write.c: the changing inode operations (see there) */
+/* ---- ext2_alloc.c: bitmaps and inode write-back (fs->lock held; never waits) ---- */
+
+static inline bool bit_test(const u8 *m, u32 i)
+{
+	return m[i / 8] & (1u << (i % 8));
+}
+
+static inline void bit_set(u8 *m, u32 i, bool v)
+{
+	if (v)
+		m[i / 8] |= (u8)(1u << (i % 8));
+	else
+		m[i / 8] &= (u8) ~(1u << (i % 8));
+}
+
+static inline u32 inode_group(struct ext2_fs *fs, struct inode *ip)
+{
+	return (u32)((ip->ino - 1) / fs->g.inodes_per_group);
+}
+
+/* A new zeroed, dirty block, referenced in *b, near group goal; -ENOSPC. */
+int ext2_alloc_block(struct ext2_fs *fs, u32 goal, u32 *blk, struct bbuf **b);
+void ext2_free_block(struct ext2_fs *fs, u32 blk);
+/* A free inode number (not yet taken), near group goal; 0 if none. */
+u32 ext2_find_free_inode(struct ext2_fs *fs, u32 goal);
+/* Take (used) or give back inode number ino; dir: it is a directory's. */
+void ext2_mark_inode(struct ext2_fs *fs, u32 ino, bool used, bool dir);
+/* Copy the in-memory inode into its (pinned) inode-table block. */
+void ext2_iwrite(struct inode *ip);
+
+/* ---- ext2_bmap.c: changing block maps ---- */
+
+/* The path to a logical block: the indirect blocks that exist, referenced. */
+struct mpath {
+	int depth;	     /* 0 direct, 1..3 indirect levels */
+	u64 idx[3];	     /* index in each level's block */
+	u32 slot;	     /* i_block slot: lblk (direct) or 12..14 */
+	struct bbuf *ind[3]; /* existing indirect blocks along the path */
+	int have;	     /* how many of ind[] exist */
+	u32 data;	     /* the data block, 0 if not mapped */
+};
+
+static inline void mpath_put(struct mpath *mp)
+{
+	for (int i = 0; i < mp->have; i++)
+		bcache_put(mp->ind[i]);
+	mp->have = 0;
+}
+
+/* The path to logical block lblk of ip; a miss parks or not as io says. */
+int ext2_map_prepare(struct inode *ip, u64 lblk, struct mpath *mp, struct ioctx *io);
+/* Map a new data block along mp (fs->lock held): *b is it, zeroed. Writes the inode. */
+int ext2_map_commit(struct inode *ip, struct mpath *mp, struct bbuf **b);
+/* Give back a block a write mapped but copied nothing into (see there); takes fs->lock. */
+void ext2_unmap_unwritten(struct inode *ip, u64 lblk, struct mpath *mp, struct bbuf *b,
+			  u64 reserved, u64 written_end);
+
+/* Block references gathered before a change, dropped after it. */
+struct brefs {
+	struct bbuf **v;
+	u32 n, cap;
+};
+
+static inline void brefs_put(struct brefs *rs)
+{
+	for (u32 i = 0; i < rs->n; i++)
+		bcache_put(rs->v[i]);
+	kfree(rs->v);
+	*rs = (struct brefs){0};
+}
+
+/* Fast symlinks and device nodes keep other things in i_block. */
+static inline bool has_map(struct inode *ip)
+{
+	return !EI(ip)->fast_symlink && !S_ISCHR(ip->mode) && !S_ISBLK(ip->mode);
+}
+
+/* Reference into rs the indirect blocks that ext2_blocks_free(ip, from) will need. */
+int ext2_blocks_gather(struct inode *ip, u64 from, struct brefs *rs, struct ioctx *io);
+/* Free ip's blocks from logical block from on (fs->lock held; gathered first). */
+void ext2_blocks_free(struct inode *ip, u64 from);
+
+/* ---- ext2_dir.c: directories ---- */
+
+int ext2_lookup(struct inode *dir, const char *name, size_t len, struct inode **out);
+int ext2_iterate(struct inode *dir, u64 *pos, struct dir_emit *de);
+
+/* Where a name is, or where a new one can go, in a directory (references held). */
+struct dslot {
+	struct bbuf *b; /* the block */
+	u32 off;	/* the entry (found) or the entry to split / reuse */
+	u32 prev;	/* the entry before it in the block, or off if first */
+	u32 lblk;
+	u32 ino; /* found: its inode */
+	u8 ftype;
+};
+
+static inline void dslot_put(struct dslot *s)
+{
+	if (s->b)
+		bcache_put(s->b);
+	s->b = NULL;
+}
+
+static inline u8 ftype_of(u32 mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return EXT2_FT_REG_FILE;
+	case S_IFDIR:
+		return EXT2_FT_DIR;
+	case S_IFCHR:
+		return EXT2_FT_CHRDEV;
+	case S_IFBLK:
+		return EXT2_FT_BLKDEV;
+	case S_IFIFO:
+		return EXT2_FT_FIFO;
+	case S_IFSOCK:
+		return EXT2_FT_SOCK;
+	case S_IFLNK:
+		return EXT2_FT_SYMLINK;
+	}
+	return EXT2_FT_UNKNOWN;
+}
+
+/*
+ * Look for name in dir (fs->lock held, nopark io): *found filled if it is
+ * there; *free (may be NULL) filled with a place for a new entry of that
+ * name if there is one. Holds a reference in each filled slot.
+ */
+int ext2_dir_find(struct inode *dir, const char *name, size_t len, struct dslot *found,
+		  struct dslot *free, struct ioctx *io);
+/* Write a new entry into the free slot (fs->lock held; nothing can fail). */
+void ext2_dirent_put(struct ext2_fs *fs, struct dslot *fr, const char *name, size_t len, u32 ino,
+		     u32 mode);
+/* Take the entry out (fs->lock held). */
+void ext2_dirent_remove(struct dslot *s);
+
+/*
+ * A place for a new entry: a free slot, or a new block at the end of the
+ * directory (prepared in *mp: mp->data == 0 means one must be mapped).
+ */
+struct dplace {
+	struct dslot fr;
+	struct mpath mp;
+	bool grow;
+};
+
+static inline void place_put(struct dplace *pl)
+{
+	dslot_put(&pl->fr);
+	mpath_put(&pl->mp);
+}
+
+/* Find a place for name in dir (fs->lock held, nopark io); -EEXIST if it is there. */
+int ext2_place_prepare(struct inode *dir, const char *name, size_t len, struct dplace *pl,
+		       struct ioctx *io);
+/* Commit: allocate the new block if needed (may fail: -ENOSPC, nothing changed but the map). */
+int ext2_place_commit(struct inode *dir, struct dplace *pl);
+/* Is directory d empty but for "." and ".."? (fs->lock held; nopark io) */
+int ext2_dir_is_empty(struct inode *d, struct ioctx *io);
+
+/* ---- ext2_inode_ops.c: the changing inode operations (see there) ---- */
+
 int ext2_mknod(struct inode *dir, const char *name, size_t len, u32 mode, kdev_t rdev,
 	       struct inode **out);
 int ext2_symlink(struct inode *dir, const char *name, size_t len, const char *target,

@@ -16,8 +16,10 @@
  * tag from its own small cache (mm/pcid.h), so that a switch keeps the
  * TLB entries of the domains it leaves. A core that left a domain gets no
  * shootdowns for it; the domain's tlb_gen, bumped by every shootdown, tells
- * it on its return whether its entries are stale (domain.c, "TLB
- * shootdowns").
+ * it on its return whether its entries are stale (tlb.c).
+ *
+ * The code: domain.c (life cycle, slots), tlb.c, region.c, fault.c,
+ * uaccess.c, msgpages.c; their shared insides are in domain_impl.h.
  */
 #pragma once
 

@@ -1,0 +1,279 @@
+/*
+ * procfs: a process's files, /proc/<pid>/... (their table is at the end).
+ *
+ * Each generator copies what it shows under proc_tree_lock (the process
+ * cannot be reaped meanwhile), then proc.lock, then the domain's lock, the
+ * order getpstat uses, into the open file's text; no user memory is
+ * touched with a lock held. A process reaped meanwhile gives ENOENT; a
+ * zombie shows what it still has.
+ */
+#include "fs/procfs_impl.h"
+#include "fs/fsproc.h"
+#include "proc/proc.h"
+#include "mm/domain.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+/* What the per-process files show, copied under the locks. */
+struct psnap {
+	u32 pid, ppid, pgid, sid, nthreads, umask;
+	int nice;
+	char state;
+	char name[PROC_NAME_MAX];
+	u64 utime, stime, cutime, cstime, start; /* ticks */
+	u32 last_cpu;
+	/* from the domain */
+	u64 vsize, rss_pages, hwm_pages, stack_pages, data_pages, text_pages;
+	vaddr_t brk_start, brk;
+};
+
+static char thread_state(struct thread *t)
+{
+	switch (__atomic_load_n(&t->task.state, __ATOMIC_RELAXED)) {
+	case TASK_RUNNING:
+	case TASK_NOTIFIED:
+	case TASK_QUEUED:
+		return 'R';
+	default:
+		return 'S';
+	}
+}
+
+static void snap_domain(struct domain *d, struct psnap *s)
+{
+	spin_lock(&d->lock);
+	struct list_node *pos;
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		u64 n = (r->end - r->start) / PAGE_SIZE;
+		s->vsize += r->end - r->start;
+		if (r->flags & REGION_STACK)
+			s->stack_pages += n;
+		else if ((r->flags & REGION_IMAGE) && !(r->flags & REGION_WRITE))
+			s->text_pages += n;
+		else
+			s->data_pages += n;
+	}
+	s->rss_pages = d->resident;
+	s->hwm_pages = d->peak;
+	s->brk_start = d->brk_start;
+	s->brk = d->brk;
+	spin_unlock(&d->lock);
+}
+
+/* Fill s for pid; with dom, also hand back a reference to its domain (NULL for a zombie). */
+static int snap_proc(u32 pid, struct psnap *s, struct domain **dom)
+{
+	memset(s, 0, sizeof *s);
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	if (!p || p->state == PROC_REAPED) {
+		spin_unlock(&proc_tree_lock);
+		return -ENOENT;
+	}
+	s->pid = p->pid;
+	s->ppid = p->parent ? p->parent->pid : 0;
+	s->pgid = p->pgid;
+	s->sid = p->sid;
+	spin_lock(&p->lock);
+	s->umask = p->fs ? __atomic_load_n(&p->fs->umask, __ATOMIC_RELAXED) : 0;
+	spin_unlock(&p->lock);
+	s->nice = proc_nice(p);
+	memcpy(s->name, p->name, sizeof s->name);
+	s->name[PROC_NAME_MAX - 1] = 0;
+	struct usage ru;
+	proc_usage(p, &ru); /* under proc_tree_lock: p stays */
+	s->utime = ru.utime_ns / NS_PER_TICK;
+	s->stime = ru.stime_ns / NS_PER_TICK;
+	s->cutime = p->cru.utime_ns / NS_PER_TICK;
+	s->cstime = p->cru.stime_ns / NS_PER_TICK;
+	s->start = p->start_ns / NS_PER_TICK;
+	s->state = 'Z';
+	struct domain *d = NULL;
+	if (p->state == PROC_ALIVE) {
+		spin_lock(&p->lock);
+		s->nthreads = p->nthreads;
+		if (!list_empty(&p->threads)) {
+			struct thread *t = container_of(p->threads.next, struct thread, proc_node);
+			s->state = __atomic_load_n(&p->stopped, __ATOMIC_RELAXED) ? 'T' : thread_state(t);
+			s->last_cpu = __atomic_load_n(&t->task.home, __ATOMIC_RELAXED);
+		}
+		d = p->dom;
+		if (d)
+			domain_get(d); /* p's own reference keeps d alive under p->lock */
+		spin_unlock(&p->lock);
+	}
+	spin_unlock(&proc_tree_lock);
+	if (d) {
+		snap_domain(d, s);
+		if (dom)
+			*dom = d;
+		else
+			domain_put(d);
+	}
+	return 0;
+}
+
+static int gen_pid_stat(u32 pid, struct text *t)
+{
+	struct psnap s;
+	int r = snap_proc(pid, &s, NULL);
+	if (r < 0)
+		return r;
+	/* proc(5) field order; fields Ferry does not keep are 0. */
+	tprintf(t,
+		"%u (%s) %c %u %u %u 0 -1 4194304 0 0 0 0 %lu %lu %lu %lu %d %d %u 0 %lu %lu %lu "
+		"18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 %u 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+		s.pid, s.name, s.state, s.ppid, s.pgid, s.sid, s.utime, s.stime, s.cutime,
+		s.cstime, 20 + s.nice, s.nice, s.nthreads, s.start, s.vsize, s.rss_pages,
+		s.last_cpu);
+	return 0;
+}
+
+static const char *state_name(char c)
+{
+	switch (c) {
+	case 'R':
+		return "running";
+	case 'Z':
+		return "zombie";
+	case 'T':
+		return "stopped";
+	default:
+		return "sleeping";
+	}
+}
+
+static int gen_pid_status(u32 pid, struct text *t)
+{
+	struct psnap s;
+	int r = snap_proc(pid, &s, NULL);
+	if (r < 0)
+		return r;
+	u64 kb = PAGE_SIZE / 1024;
+	/* Ferry keeps no peak of the address space's size: VmPeak repeats VmSize. */
+	tprintf(t,
+		"Name:\t%s\nUmask:\t0%u%u%u\nState:\t%c (%s)\nTgid:\t%u\nNgid:\t0\nPid:\t%u\n"
+		"PPid:\t%u\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\n"
+		"Groups:\t\nVmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n"
+		"VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\n"
+		"VmExe:\t%8lu kB\nVmSwap:\t       0 kB\nThreads:\t%u\n",
+		/* The kernel's printf has no %o: the umask goes digit by digit. */
+		s.name, (s.umask >> 6) & 7, (s.umask >> 3) & 7, s.umask & 7, s.state,
+		state_name(s.state), s.pid, s.pid, s.ppid,
+		s.vsize / 1024, s.vsize / 1024, MAX(s.hwm_pages, s.rss_pages) * kb, s.rss_pages * kb,
+		s.data_pages * kb, s.stack_pages * kb, s.text_pages * kb, s.nthreads);
+	return 0;
+}
+
+static int gen_pid_comm(u32 pid, struct text *t)
+{
+	struct psnap s;
+	int r = snap_proc(pid, &s, NULL);
+	if (r < 0)
+		return r;
+	tprintf(t, "%s\n", s.name);
+	return 0;
+}
+
+static int gen_pid_cmdline(u32 pid, struct text *t)
+{
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	int r = p && p->state != PROC_REAPED ? 0 : -ENOENT;
+	if (p && p->state == PROC_ALIVE) {
+		/* A zombie's cmdline is empty, as on Linux. */
+		spin_lock(&p->lock);
+		size_t n = MIN((size_t)p->cmdline_len, t->cap);
+		memcpy(t->buf, p->cmdline, n);
+		t->len = n;
+		spin_unlock(&p->lock);
+	}
+	spin_unlock(&proc_tree_lock);
+	return r;
+}
+
+/* The environment strings its program started with, read from its stack as Linux does. */
+static int gen_pid_environ(u32 pid, struct text *t)
+{
+	struct psnap s;
+	struct domain *d = NULL;
+	int r = snap_proc(pid, &s, &d);
+	if (r < 0 || !d)
+		return r; /* a zombie's is empty */
+	size_t n = MIN((size_t)(d->env_end - d->env_start), t->cap);
+	/* No lock held: d is pinned by its reference. A page it unmapped since reads as nothing. */
+	if (n && copy_from_domain(d, t->buf, d->env_start, n) == 0)
+		t->len = n;
+	domain_put(d);
+	return 0;
+}
+
+static int gen_pid_maps(u32 pid, struct text *t)
+{
+	struct psnap s;
+	struct domain *d = NULL;
+	char exe[sizeof ((struct proc *)0)->exe];
+	int r = snap_proc(pid, &s, &d);
+	if (r < 0 || !d)
+		return r;
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	strlcpy(exe, p ? p->exe : "", sizeof exe);
+	spin_unlock(&proc_tree_lock);
+
+	spin_lock(&d->lock);
+	struct list_node *pos;
+	list_for_each(pos, &d->regions)
+	{
+		struct region *rg = container_of(pos, struct region, node);
+		const char *name = rg->flags & REGION_STACK  ? "[stack]"
+				   : rg->flags & REGION_HEAP ? "[heap]"
+				   : rg->flags & REGION_IMAGE ? exe
+							      : "";
+		size_t before = t->len;
+		tprintf(t, "%08lx-%08lx %c%c%c%c 00000000 00:00 0", rg->start, rg->end,
+			rg->flags & REGION_READ ? 'r' : '-', rg->flags & REGION_WRITE ? 'w' : '-',
+			rg->flags & REGION_EXEC ? 'x' : '-', rg->flags & REGION_SHARED ? 's' : 'p');
+		if (*name) {
+			/* Linux pads the path to column 73. */
+			int pad = 73 - (int)(t->len - before);
+			tprintf(t, "%*s%s", pad > 1 ? pad : 1, "", name);
+		}
+		tprintf(t, "\n");
+	}
+	spin_unlock(&d->lock);
+	domain_put(d);
+	return 0;
+}
+
+/* The executable it runs. */
+static ssize_t link_exe(u32 pid, char *buf, size_t cap)
+{
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	if (p && p->state == PROC_ALIVE)
+		strlcpy(buf, p->exe, cap);
+	else
+		buf[0] = 0;
+	spin_unlock(&proc_tree_lock);
+	size_t n = strlen(buf);
+	if (!n)
+		return -ENOENT; /* a zombie has no executable any more */
+	return (ssize_t)n;
+}
+
+/* Each /proc/<pid> directory: one line a file. */
+static const struct pf_entry pid_entries[] = {
+	{"stat", S_IFREG | 0444, .gen = gen_pid_stat},
+	{"status", S_IFREG | 0444, .gen = gen_pid_status},
+	{"cmdline", S_IFREG | 0444, .gen = gen_pid_cmdline},
+	{"maps", S_IFREG | 0444, .gen = gen_pid_maps, .text_cap = TEXT_SIZE_BIG},
+	{"comm", S_IFREG | 0444, .gen = gen_pid_comm},
+	{"exe", S_IFLNK | 0777, .link = link_exe},
+	{"environ", S_IFREG | 0400, .gen = gen_pid_environ, .text_cap = TEXT_SIZE_BIG},
+	{"fd", S_IFDIR | 0500, .dir = &pf_fd_table},
+};
+
+const struct pf_table pf_pid_table = {pid_entries, ARRAY_SIZE(pid_entries)};

@@ -1,0 +1,226 @@
+/*
+ * procfs: the system-wide files, the root's and /proc/sys's (their tables
+ * are at the end), and /proc/self.
+ *
+ * The counters read here are atomics or kept by their owners' locks
+ * (proc_tree_lock for the process table, the block cache's own); a
+ * generator takes those locks only while it copies, and no user memory
+ * is touched with one held.
+ */
+#include "fs/procfs_impl.h"
+#include "fs/bcache.h"
+#include "proc/proc.h"
+#include "mm/buddy.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/time.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+static int gen_meminfo(u32 pid, struct text *t)
+{
+	u64 kb = PAGE_SIZE / 1024;
+	u64 total = buddy_total_pages() * kb, free = buddy_free_pages() * kb;
+	/*
+	 * The block cache holds the disks' file data and metadata: "Cached",
+	 * where free(1) looks for it (buff/cache), and available, as its clean
+	 * blocks go back when memory runs out. No swap yet, and file data in
+	 * ramfs is not counted apart.
+	 */
+	struct bcache_stats bs;
+	bcache_get_stats(&bs);
+	u64 cached = bs.bytes / 1024;
+	tprintf(t,
+		"MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n"
+		"Buffers:               0 kB\nCached:         %8lu kB\n"
+		"SwapCached:            0 kB\nShmem:                 0 kB\n"
+		"SReclaimable:          0 kB\nSwapTotal:             0 kB\n"
+		"SwapFree:              0 kB\n",
+		total, free, free + cached, cached);
+	return 0;
+}
+
+static u64 idle_ns_all(void)
+{
+	u64 idle = 0;
+	for (u32 i = 0; i < ncpus; i++)
+		idle += __atomic_load_n(&cpus[i]->exec.idle_ns, __ATOMIC_RELAXED);
+	return idle;
+}
+
+static int gen_uptime(u32 pid, struct text *t)
+{
+	u64 up = tsc_ns() / 10000000UL, idle = idle_ns_all() / 10000000UL; /* hundredths */
+	tprintf(t, "%lu.%02lu %lu.%02lu\n", up / 100, up % 100, idle / 100, idle % 100);
+	return 0;
+}
+
+/* Tasks waiting in run queues plus cores not halted: an instant count, not an average. */
+static u32 runnable_now(void)
+{
+	u32 n = 0;
+	for (u32 i = 0; i < ncpus; i++) {
+		n += __atomic_load_n(&cpus[i]->exec.nr_runnable, __ATOMIC_RELAXED);
+		n += !__atomic_load_n(&cpus[i]->exec.idle, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+static int gen_loadavg(u32 pid, struct text *t)
+{
+	u32 run = runnable_now(), last = 0, total = 0;
+	spin_lock(&proc_tree_lock);
+	for (u32 pid = 1; pid < PID_MAX; pid++) {
+		struct proc *p = proc_find(pid);
+		if (p && p->state != PROC_REAPED) {
+			last = pid;
+			total++;
+		}
+	}
+	spin_unlock(&proc_tree_lock);
+	/* Ferry keeps no load average: all three figures are the instant count. */
+	tprintf(t, "%u.00 %u.00 %u.00 %u/%u %u\n", run, run, run, MIN(run, total), total, last);
+	return 0;
+}
+
+static int gen_mounts(u32 pid, struct text *t)
+{
+	ssize_t n = vfs_mounts_text(t->buf, t->cap);
+	t->len = n > 0 ? (size_t)n : 0;
+	return n < 0 ? (int)n : 0;
+}
+
+static int gen_stat(u32 pid, struct text *t)
+{
+	/*
+	 * Per core: busy is time not halted. Ferry does not split user from
+	 * kernel time per core, so busy time is all shown as user time.
+	 */
+	u64 up = tsc_ns() / NS_PER_TICK, tot_idle = 0, tot_busy = 0, ctxt = 0;
+	for (u32 i = 0; i < ncpus; i++) {
+		u64 idle = __atomic_load_n(&cpus[i]->exec.idle_ns, __ATOMIC_RELAXED) / NS_PER_TICK;
+		idle = MIN(idle, up);
+		tot_idle += idle;
+		tot_busy += up - idle;
+		ctxt += __atomic_load_n(&cpus[i]->exec.polls, __ATOMIC_RELAXED);
+	}
+	tprintf(t, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\n", tot_busy, tot_idle);
+	for (u32 i = 0; i < ncpus; i++) {
+		u64 idle = __atomic_load_n(&cpus[i]->exec.idle_ns, __ATOMIC_RELAXED) / NS_PER_TICK;
+		idle = MIN(idle, up);
+		tprintf(t, "cpu%u %lu 0 0 %lu 0 0 0 0 0 0\n", i, up - idle, idle);
+	}
+	tprintf(t, "intr 0\nctxt %lu\nbtime 0\nprocesses %u\nprocs_running %u\nprocs_blocked 0\n",
+		ctxt, proc_count(), runnable_now());
+	return 0;
+}
+
+static int gen_cpuinfo(u32 pid, struct text *t)
+{
+	u32 a, b, c, d;
+	char vendor[13], model[49];
+	cpuid(0, 0, &a, &b, &c, &d);
+	memcpy(vendor, &b, 4);
+	memcpy(vendor + 4, &d, 4);
+	memcpy(vendor + 8, &c, 4);
+	vendor[12] = 0;
+	strlcpy(model, "unknown", sizeof model);
+	cpuid(0x80000000, 0, &a, &b, &c, &d);
+	if (a >= 0x80000004) {
+		u32 *w = (u32 *)model;
+		for (u32 leaf = 0; leaf < 3; leaf++)
+			cpuid(0x80000002 + leaf, 0, &w[leaf * 4], &w[leaf * 4 + 1], &w[leaf * 4 + 2],
+			      &w[leaf * 4 + 3]);
+		model[48] = 0;
+	}
+	u64 mhz = tsc_hz() / 1000000;
+	for (u32 i = 0; i < ncpus; i++)
+		tprintf(t, "processor\t: %u\nvendor_id\t: %s\nmodel name\t: %s\ncpu MHz\t\t: %lu.000\n"
+			   "cpu cores\t: %u\n\n",
+			i, vendor, model, mhz, ncpus);
+	return 0;
+}
+
+static int gen_version(u32 pid, struct text *t)
+{
+	tprintf(t, "Ferry version 6.1.0-ferry (a small multicore x86-64 kernel) #1 SMP\n");
+	return 0;
+}
+
+static int gen_filesystems(u32 pid, struct text *t)
+{
+	tprintf(t, "nodev\trootfs\nnodev\tramfs\nnodev\ttmpfs\nnodev\tdevfs\nnodev\tproc\n\text2\n");
+	return 0;
+}
+
+/*
+ * /proc/sys/vm/drop_caches, as Linux's: one number from 1 to 4, blanks
+ * around it allowed; bit 0 drops the clean, idle buffers of the block
+ * cache (bit 1, Linux's dentries and inodes, and 4, its "stop telling me",
+ * have nothing here to act on). Dirty blocks stay: sync first. As with
+ * Linux's sysctl_writes_strict, a write past offset 0 is taken and ignored.
+ */
+static ssize_t write_drop_caches(u32 pid, struct uio *u, u64 pos)
+{
+	if (pos) {
+		size_t all = u->resid;
+		uio_skip(u, all);
+		return (ssize_t)all;
+	}
+	char buf[24];
+	size_t n = MIN(u->resid, sizeof buf - 1);
+	size_t want = u->resid;
+	if (uio_copy_in(u, buf, n) < 0)
+		return -EFAULT;
+	if (want > n)
+		return -EINVAL; /* longer than any number with blanks we take */
+	buf[n] = 0;
+	size_t i = 0;
+	while (i < n && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n'))
+		i++;
+	u32 v = 0, digits = 0;
+	for (; i < n && buf[i] >= '0' && buf[i] <= '9' && digits < 9; i++, digits++)
+		v = v * 10 + (u32)(buf[i] - '0');
+	while (i < n && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n'))
+		i++;
+	if (!digits || i != n || v < 1 || v > 4)
+		return -EINVAL;
+	if (v & 1)
+		bcache_drop_clean();
+	return (ssize_t)n;
+}
+
+/* /proc/self: the calling process's directory. */
+static ssize_t link_self(u32 pid, char *buf, size_t cap)
+{
+	struct thread *th = current_thread();
+	u32 me = th ? th->proc->pid : 0;
+	if (!me)
+		return -ENOENT; /* no calling process (a kernel walk) */
+	return (ssize_t)snprintf(buf, cap, "%u", me);
+}
+
+/* Write-only, as Linux's sysctl files check their mode even for root. */
+static const struct pf_entry sys_vm_entries[] = {
+	{"drop_caches", S_IFREG | 0200, .write = write_drop_caches},
+};
+
+static const struct pf_entry sys_entries[] = {
+	{"vm", S_IFDIR | 0555, .dir = PF_TABLE(sys_vm_entries)},
+};
+
+/* The root: one line a file (the pid directories follow, made by procfs.c). */
+static const struct pf_entry root_entries[] = {
+	{"self", S_IFLNK | 0777, .link = link_self},
+	{"meminfo", S_IFREG | 0444, .gen = gen_meminfo},
+	{"uptime", S_IFREG | 0444, .gen = gen_uptime},
+	{"loadavg", S_IFREG | 0444, .gen = gen_loadavg},
+	{"mounts", S_IFREG | 0444, .gen = gen_mounts},
+	{"stat", S_IFREG | 0444, .gen = gen_stat},
+	{"cpuinfo", S_IFREG | 0444, .gen = gen_cpuinfo},
+	{"version", S_IFREG | 0444, .gen = gen_version},
+	{"filesystems", S_IFREG | 0444, .gen = gen_filesystems},
+	{"sys", S_IFDIR | 0555, .dir = PF_TABLE(sys_entries)},
+};
+
+const struct pf_table pf_root_table = {root_entries, ARRAY_SIZE(root_entries)};

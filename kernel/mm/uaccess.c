@@ -1,0 +1,195 @@
+/*
+ * User access through the page tables: copies to and from a domain,
+ * strings, zeroing, and filling a domain that exec is building. Each
+ * access goes through d's tables to the frame's kernel address, faulting
+ * the page in (fault.c) when it is missing or read-only, so it works on
+ * any domain, loaded on this core or not.
+ *
+ * Each call holds d->lock ([lock] in domain.h) across its whole copy, so
+ * no unmap or shootdown frees a frame under it.
+ */
+#include "mm/domain_impl.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+/*
+ * The frame backing va, faulting it in for the access; caller holds
+ * d->lock. Inlined: it is most of the work of a short copy.
+ */
+static inline __attribute__((always_inline)) int user_page(struct domain *d, vaddr_t va,
+							   bool write, paddr_t *pa)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		pte_t *pte = vm_walk(d->root, ALIGN_DOWN(va, PAGE_SIZE));
+		if (pte && (*pte & PTE_P) && (*pte & PTE_U) && (!write || (*pte & PTE_W))) {
+			*pa = (*pte & PTE_ADDR_MASK) + (va & (PAGE_SIZE - 1));
+			return 0;
+		}
+		int r = fault_locked(d, va, write ? REGION_WRITE : REGION_READ);
+		if (r < 0)
+			return r == -ENOMEM ? -ENOMEM : -EFAULT;
+	}
+	return -EFAULT;
+}
+
+static int copy_user(struct domain *d, vaddr_t uva, void *kbuf, size_t len, bool to_user)
+{
+	if (!in_user_half(uva, len))
+		return -EFAULT;
+	spin_lock(&d->lock);
+	while (len) {
+		paddr_t pa;
+		int r = user_page(d, uva, to_user, &pa);
+		if (r < 0) {
+			spin_unlock(&d->lock);
+			return r;
+		}
+		size_t chunk = MIN(len, PAGE_SIZE - (uva & (PAGE_SIZE - 1)));
+		if (to_user)
+			memcpy(phys_to_virt(pa), kbuf, chunk);
+		else
+			memcpy(kbuf, phys_to_virt(pa), chunk);
+		uva += chunk;
+		kbuf = (u8 *)kbuf + chunk;
+		len -= chunk;
+	}
+	spin_unlock(&d->lock);
+	return 0;
+}
+
+/*
+ * The page of va in a domain being built: mapped with its region's
+ * permissions, a fresh frame zeroed only outside [va, va + len), which
+ * the caller is about to write. Caller holds d->lock.
+ */
+static void *fill_page(struct domain *d, vaddr_t va, size_t len, int *err)
+{
+	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+	struct region *r = find_region(d, va);
+	if (!r) {
+		*err = -EFAULT;
+		return NULL;
+	}
+	pte_t *pte = vm_walk(d->root, page);
+	if (pte && (*pte & PTE_P))
+		return (u8 *)phys_to_virt(*pte & PTE_ADDR_MASK) + (va - page);
+	paddr_t pa = page_alloc(0);
+	if (!pa || vm_map(d->root, page, pa, prot_of(r->flags)) < 0) {
+		if (pa)
+			page_free(pa, 0);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	__atomic_store_n(&pa_to_frame(pa)->refcount, 1, __ATOMIC_RELAXED);
+	resident_inc(d);
+	u8 *kva = phys_to_virt(pa);
+	memset(kva, 0, va - page);
+	memset(kva + (va - page) + len, 0, PAGE_SIZE - (va - page) - len);
+	return kva + (va - page);
+}
+
+void *domain_fill(struct domain *d, vaddr_t va, size_t len, int *err)
+{
+	assert(len <= PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+	if (!in_user_half(va, len)) {
+		*err = -EFAULT;
+		return NULL;
+	}
+	spin_lock(&d->lock);
+	void *kva = fill_page(d, va, len, err);
+	spin_unlock(&d->lock);
+	return kva;
+}
+
+int domain_populate(struct domain *d, vaddr_t va, const void *src, size_t len)
+{
+	while (len) {
+		size_t chunk = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+		int err;
+		void *dst = domain_fill(d, va, chunk, &err);
+		if (!dst)
+			return err;
+		memcpy(dst, src, chunk);
+		va += chunk;
+		src = (const u8 *)src + chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int domain_map_frame(struct domain *d, vaddr_t va, paddr_t pa)
+{
+	if ((va & (PAGE_SIZE - 1)) || !in_user_half(va, PAGE_SIZE))
+		return -EFAULT;
+	spin_lock(&d->lock);
+	struct region *r = find_region(d, va);
+	pte_t *pte = r ? vm_walk(d->root, va) : NULL;
+	int e = !r ? -EFAULT : pte && (*pte & PTE_P) ? -EEXIST : 0;
+	if (!e && vm_map(d->root, va, pa, prot_of(r->flags & ~REGION_WRITE)) < 0)
+		e = -ENOMEM;
+	if (!e) {
+		/* A write (after mprotect) copies it first: the file's frame is never written here. */
+		*vm_walk(d->root, va) |= PTE_COW;
+		resident_inc(d);
+	}
+	spin_unlock(&d->lock);
+	if (e)
+		frame_unref(pa); /* never mapped here: no TLB holds it */
+	return e;
+}
+
+int copy_to_domain(struct domain *d, vaddr_t dst, const void *src, size_t len)
+{
+	return copy_user(d, dst, (void *)src, len, true);
+}
+
+int copy_from_domain(struct domain *d, void *dst, vaddr_t src, size_t len)
+{
+	return copy_user(d, src, dst, len, false);
+}
+
+int clear_domain(struct domain *d, vaddr_t dst, size_t len)
+{
+	if (!in_user_half(dst, len))
+		return -EFAULT;
+	spin_lock(&d->lock);
+	while (len) {
+		paddr_t pa;
+		int r = user_page(d, dst, true, &pa);
+		if (r < 0) {
+			spin_unlock(&d->lock);
+			return r;
+		}
+		size_t chunk = MIN(len, PAGE_SIZE - (dst & (PAGE_SIZE - 1)));
+		memset(phys_to_virt(pa), 0, chunk);
+		dst += chunk;
+		len -= chunk;
+	}
+	spin_unlock(&d->lock);
+	return 0;
+}
+
+long strncpy_from_domain(struct domain *d, char *dst, vaddr_t src, size_t max)
+{
+	size_t n = 0;
+	spin_lock(&d->lock);
+	while (n < max) {
+		paddr_t pa;
+		if (src + n >= USER_TOP || user_page(d, src + n, false, &pa) < 0) {
+			spin_unlock(&d->lock);
+			return -EFAULT;
+		}
+		const char *p = phys_to_virt(pa);
+		size_t chunk = MIN(max - n, PAGE_SIZE - ((src + n) & (PAGE_SIZE - 1)));
+		for (size_t i = 0; i < chunk; i++) {
+			dst[n] = p[i];
+			if (!p[i]) {
+				spin_unlock(&d->lock);
+				return (long)n;
+			}
+			n++;
+		}
+	}
+	spin_unlock(&d->lock);
+	return -ENAMETOOLONG;
+}
