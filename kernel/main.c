@@ -25,6 +25,7 @@
 #include "vdso/vdso_map.h"
 #include "fs/bcache.h"
 #include "dev/tty.h"
+#include "dev/memdev.h"
 #include "dev/kbd.h"
 #include "proc/proc.h"
 #include "proc/futex.h"
@@ -82,6 +83,8 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	proc_traps_init();
 	futex_init();
 	vdso_init();
+	memdev_init(); /* character devices first: devfs's nodes lead to them */
+	tty_init();
 	vfs_init();
 	fifo_register(fifo_open); /* ipc above the file system: FIFOs open through it */
 	tty_irq_init();

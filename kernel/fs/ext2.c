@@ -576,8 +576,12 @@ struct blk_dev *ext2_find_device(const char *name)
 
 int ext2_mount_source(const char *source, bool rdonly, struct superblock **out)
 {
+	if (!source)
+		return -EINVAL;
 	struct blk_dev *dev = ext2_find_device(source);
 	if (!dev)
 		return -ENOENT; /* the caller says why: no such file, or not a disk */
 	return ext2_mount_dev(dev, rdonly, out);
 }
+
+FSTYPE(ext2, "ext2", ext2_mount_source);

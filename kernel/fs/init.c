@@ -7,9 +7,6 @@
 #include "fs/ramfs.h"
 #include "fs/cpio.h"
 #include "fs/devfs.h"
-#include "fs/procfs.h"
-#include "dev/memdev.h"
-#include "dev/tty.h"
 #include "mm/layout.h"
 #include "arch/x86_64/bootinfo.h"
 #include "arch/x86_64/time.h"
@@ -79,8 +76,6 @@ void vfs_init(void)
 	struct inode *root = vfs_root();
 	unpack_modules(root);
 
-	memdev_init();
-	tty_init();
 	int r = vfs_mkdirat(root, "/dev", 0755);
 	if (r < 0 && r != -EEXIST)
 		panic("vfs: cannot create /dev (error %d)", -r);
@@ -93,7 +88,11 @@ void vfs_init(void)
 		panic("vfs: cannot mount devfs on /dev (error %d)", -r);
 	inode_put(dev);
 	/* /proc and /tmp help but are not vital: a failure is reported, not fatal. */
-	mount_at(root, "/proc", 0555, procfs_create());
+	const struct fstype *proc = fstype_find("proc");
+	struct superblock *procfs = NULL;
+	if (proc && proc->mount(NULL, false, &procfs) < 0)
+		procfs = NULL;
+	mount_at(root, "/proc", 0555, procfs);
 	struct superblock *tmp = ramfs_create("tmpfs");
 	if (tmp)
 		tmp->root->mode = S_IFDIR | 01777; /* anyone may create, only owners remove */

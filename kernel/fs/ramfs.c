@@ -651,3 +651,30 @@ struct superblock *ramfs_create(const char *fstype)
 	rs->sb.root = &root->vfs; /* the superblock keeps the first reference */
 	return &rs->sb;
 }
+
+/* mount(2) of a memory file system: the source means nothing; read-only is not offered. */
+static int mount_memory(const char *type, bool rdonly, struct superblock **out)
+{
+	if (rdonly)
+		return -EINVAL;
+	struct superblock *sb = ramfs_create(type);
+	if (!sb)
+		return -ENOMEM;
+	if (type[0] == 't')
+		sb->root->mode = S_IFDIR | 01777; /* tmpfs's default mode */
+	*out = sb;
+	return 0;
+}
+
+static int mount_tmpfs(const char *source, bool rdonly, struct superblock **out)
+{
+	return mount_memory("tmpfs", rdonly, out);
+}
+
+static int mount_ramfs(const char *source, bool rdonly, struct superblock **out)
+{
+	return mount_memory("ramfs", rdonly, out);
+}
+
+FSTYPE(tmpfs, "tmpfs", mount_tmpfs);
+FSTYPE(ramfs, "ramfs", mount_ramfs);

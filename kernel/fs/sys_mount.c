@@ -1,15 +1,12 @@
 /*
  * mount, umount2, statfs and fstatfs. The file systems a user may mount
- * are made here from their type name (tmpfs, ramfs, proc, ext2); the
+ * are found by their type name (tmpfs, ramfs, proc, ext2: fstype.c); the
  * mount table itself is mount.c's.
  */
 #include "fs/fsproc.h"
 #include "proc/cur.h"
 #include "fs/vfs.h"
 #include "fs/bcache.h"
-#include "fs/ext2.h"
-#include "fs/ramfs.h"
-#include "fs/procfs.h"
 #include "mm/buddy.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
@@ -78,41 +75,30 @@ SYSCALL(NR_mount, mount)
 	}
 	char type[FSTYPE_MAX];
 	long n = a2 ? copy_string(a2, type, sizeof type) : -EINVAL;
+	const struct fstype *ft = n >= 0 ? fstype_find(type) : NULL;
 	struct superblock *sb = NULL;
-	if (n < 0) {
+	char *source = NULL;
+	if (n < 0)
 		r = (int)n;
-	} else if ((strcmp(type, "tmpfs") == 0 || strcmp(type, "ramfs") == 0) &&
-		   (flags & MS_RDONLY)) {
-		r = -EINVAL; /* read-only memory file systems are not supported: say so */
-	} else if (strcmp(type, "tmpfs") == 0 || strcmp(type, "ramfs") == 0) {
-		sb = ramfs_create(type[0] == 't' ? "tmpfs" : "ramfs");
-		if (sb && type[0] == 't')
-			sb->root->mode = S_IFDIR | 01777; /* tmpfs's default mode */
-		r = sb ? 0 : -ENOMEM;
-	} else if (strcmp(type, "proc") == 0) {
-		sb = procfs_create();
-		r = sb ? 0 : -ENOMEM;
-	} else if (strcmp(type, "ext2") == 0) {
-		char *source;
-		r = a0 ? (int)fs_copy_path(a0, &source) : -EINVAL;
-		if (r >= 0) {
-			r = ext2_mount_source(source, flags & MS_RDONLY, &sb);
-			if (r == -ENOENT) {
-				/* Not a disk: a file that is not one is ENOTBLK, as on Linux. */
-				struct inode *cwd = fs_cwd_get(), *src;
-				if (vfs_lookup(cwd, source, LOOKUP_FOLLOW, &src) == 0) {
-					r = -ENOTBLK;
-					inode_put(src);
-				}
-				inode_put(cwd);
-				pr_err("ext2: cannot mount %s: %s\n", source,
-				       r == -ENOTBLK ? "not a disk" : "no such disk");
-			}
-			kfree(source);
-		}
-	} else {
+	else if (!ft)
 		r = -ENODEV;
+	else
+		r = a0 ? (int)fs_copy_path(a0, &source) : 0;
+	if (ft && r >= 0) {
+		r = ft->mount(source, flags & MS_RDONLY, &sb);
+		if (r == -ENOENT && source) {
+			/* Not a disk: a file that is not one is ENOTBLK, as on Linux. */
+			struct inode *cwd = fs_cwd_get(), *src;
+			if (vfs_lookup(cwd, source, LOOKUP_FOLLOW, &src) == 0) {
+				r = -ENOTBLK;
+				inode_put(src);
+			}
+			inode_put(cwd);
+			pr_err("%s: cannot mount %s: %s\n", ft->name, source,
+			       r == -ENOTBLK ? "not a disk" : "no such disk");
+		}
 	}
+	kfree(source);
 	if (r == 0) {
 		r = vfs_mount(sb, dir);
 		if (r < 0)

@@ -256,6 +256,24 @@ int vfs_truncate(struct inode *ip, i64 size);
 /* The file operations regular files and directories get by default. */
 extern const struct file_ops vfs_inode_fops;
 
+/* ---- file-system types (fstype.c) ---- */
+
+/*
+ * A type mount(2) can make, by name. Each file system declares its own
+ * with FSTYPE() beside its code; the linker gathers them, so a type from a
+ * layer above the VFS (procfs) is found without the VFS knowing it. [I]
+ */
+struct fstype {
+	const char *name;
+	/* source: what mount(2) was given (a disk's name), or NULL; -ENOENT: no such source. */
+	int (*mount)(const char *source, bool rdonly, struct superblock **out);
+};
+#define FSTYPE(id, name_, mount_)                                                      \
+	static const struct fstype fstype_##id                                         \
+	    __attribute__((section(".fstypes"), used, aligned(8))) = {name_, mount_}
+/* The type called name, or NULL. */
+const struct fstype *fstype_find(const char *name);
+
 /* ---- special files: character devices and FIFOs (chrdev.c) ---- */
 
 /* Register a driver for a device number; opening a node with that rdev uses ops. [I after boot] */

@@ -53,6 +53,7 @@ int map_zero_page(struct domain *d, vaddr_t va, u32 flags)
 
 int fault_locked(struct domain *d, vaddr_t va, u32 access)
 {
+	assert(spin_is_locked(&d->lock));
 	struct region *r = find_region(d, va);
 	if (!r)
 		return -EFAULT;

@@ -182,6 +182,7 @@ static int split_at(struct domain *d, vaddr_t start, vaddr_t end)
 
 int unmap_locked(struct domain *d, vaddr_t start, vaddr_t end)
 {
+	assert(spin_is_locked(&d->lock));
 	if (split_at(d, start, end) < 0)
 		return -ENOMEM;
 	struct list_node *pos, *tmp;
@@ -264,6 +265,7 @@ static void protect_one(struct domain *d, vaddr_t va, pte_t *pte, void *ctx)
 
 static int protect_locked(struct domain *d, vaddr_t start, vaddr_t end, u32 set, u32 mask)
 {
+	assert(spin_is_locked(&d->lock));
 	if (!range_mapped(d, start, end))
 		return -ENOMEM; /* all of it must be mapped, as on Linux */
 	if (split_at(d, start, end) < 0)
@@ -334,6 +336,7 @@ vaddr_t domain_find_free(struct domain *d, u64 len)
 /* A free range of len bytes in the slot's mmap area, or 0. Caller holds d->lock. */
 static vaddr_t find_free_locked(struct domain *d, u64 len)
 {
+	assert(spin_is_locked(&d->lock));
 	len = ALIGN_UP(len, PAGE_SIZE);
 	vaddr_t lo = d->slot_base + MMAP_AREA_START, hi = d->slot_base + MMAP_AREA_END;
 	if (len == 0 || len > hi - lo)

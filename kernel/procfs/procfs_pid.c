@@ -7,7 +7,7 @@
  * touched with a lock held. A process reaped meanwhile gives ENOENT; a
  * zombie shows what it still has.
  */
-#include "fs/procfs_impl.h"
+#include "procfs/procfs_impl.h"
 #include "fs/fsproc.h"
 #include "proc/proc.h"
 #include "mm/domain.h"

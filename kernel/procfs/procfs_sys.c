@@ -7,7 +7,7 @@
  * generator takes those locks only while it copies, and no user memory
  * is touched with one held.
  */
-#include "fs/procfs_impl.h"
+#include "procfs/procfs_impl.h"
 #include "fs/bcache.h"
 #include "proc/proc.h"
 #include "mm/buddy.h"

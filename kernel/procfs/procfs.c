@@ -17,8 +17,8 @@
  * into a kmalloc'd buffer (file.priv) with those locks held (no user
  * memory is touched), and copied out by read with none held.
  */
-#include "fs/procfs.h"
-#include "fs/procfs_impl.h"
+#include "procfs/procfs.h"
+#include "procfs/procfs_impl.h"
 #include "fs/fdtable.h"
 #include "fs/fsproc.h"
 #include "proc/proc.h"
@@ -495,3 +495,11 @@ struct superblock *procfs_create(void)
 	sb->root = root;
 	return sb;
 }
+
+static int mount_proc(const char *source, bool rdonly, struct superblock **out)
+{
+	*out = procfs_create();
+	return *out ? 0 : -ENOMEM;
+}
+
+FSTYPE(proc, "proc", mount_proc);
