@@ -1,6 +1,10 @@
-/* devfs (see devfs.h): a ramfs populated with Linux's device numbers. */
+/*
+ * devfs (see devfs.h): a ramfs populated with Linux's device numbers,
+ * with a tmpfs on /dev/shm.
+ */
 #include "fs/devfs.h"
 #include "fs/ramfs.h"
+#include "lib/errno.h"
 #include "lib/kernel.h"
 
 static const struct {
@@ -47,4 +51,33 @@ struct superblock *devfs_create(void)
 		}
 	}
 	return sb;
+}
+
+int devfs_mount(struct inode *dir)
+{
+	struct superblock *devfs = devfs_create();
+	if (!devfs)
+		return -ENOMEM;
+	int r = vfs_mount(devfs, dir);
+	if (r < 0) {
+		devfs->destroy(devfs);
+		return r;
+	}
+	/* POSIX shared memory's files live in /dev/shm, a tmpfs as on Linux (mode 1777). */
+	struct superblock *shm = ramfs_create("tmpfs");
+	struct inode *d = NULL;
+	r = shm ? vfs_mkdirat(devfs->root, "shm", 01777) : -ENOMEM;
+	if (r == 0)
+		r = vfs_lookup(devfs->root, "shm", LOOKUP_DIRECTORY, &d);
+	if (r == 0) {
+		shm->root->mode = S_IFDIR | 01777;
+		r = vfs_mount(shm, d);
+	}
+	inode_put(d);
+	if (r < 0) {
+		pr_err("devfs: cannot mount a tmpfs on /dev/shm (error %d)\n", -r);
+		if (shm)
+			shm->destroy(shm);
+	}
+	return 0;
 }

@@ -9,3 +9,10 @@
 
 /* A new devfs with console, tty, null, zero, full, random, urandom; NULL when out of memory. */
 struct superblock *devfs_create(void);
+/*
+ * Mount a new devfs on dir (a directory), and a tmpfs on its shm
+ * directory for POSIX shared memory (shm_open, sem_open). Boot only;
+ * 0 or -errno (the devfs could not be mounted; a missing /dev/shm is
+ * reported and left).
+ */
+int devfs_mount(struct inode *dir);

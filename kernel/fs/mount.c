@@ -209,7 +209,8 @@ ssize_t vfs_mounts_text(char *buf, size_t len)
 			int w = snprintf(buf + used, len - (size_t)used, "%s %s %s %s 0 0\n",
 					 sb->disk ? src : sb->fstype,
 					 dirs[i] ? path : "/", sb->fstype,
-					 sb->rdonly ? "ro" : "rw");
+					 sb->rdonly ? (sb->noexec ? "ro,noexec" : "ro")
+						    : (sb->noexec ? "rw,noexec" : "rw"));
 			if (w > 0)
 				used = (ssize_t)MIN(len - 1, (size_t)used + (size_t)w);
 		}

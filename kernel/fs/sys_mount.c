@@ -17,6 +17,7 @@
 
 /* mount(2) flags Ferry looks at (the rest are accepted and ignored). */
 #define MS_RDONLY  0x1
+#define MS_NOEXEC  0x8
 #define MS_REMOUNT 0x20
 #define MS_BIND    0x1000
 #define MS_MOVE    0x2000
@@ -100,6 +101,7 @@ SYSCALL(NR_mount, mount)
 	}
 	kfree(source);
 	if (r == 0) {
+		sb->noexec = flags & MS_NOEXEC;
 		r = vfs_mount(sb, dir);
 		if (r < 0)
 			sb->destroy(sb);

@@ -61,7 +61,7 @@ static inline __attribute__((always_inline)) int uio_move(struct uio *u, void *k
 			else
 				r = clear_domain(u->dom, v->base, chunk);
 			if (r < 0)
-				return -EFAULT;
+				return r == -ERESTART_PARK ? r : -EFAULT; /* parked for a mapped page */
 		} else {
 			void *p = (void *)v->base;
 			if (op == OP_OUT)

@@ -36,8 +36,10 @@ void uio_init_iov(struct uio *u, struct domain *dom, struct kiovec *iov, int iov
 /*
  * Move n bytes (n <= resid) out of kernel memory into the uio (a read),
  * or from the uio into kernel memory (a write), or zeros into the uio.
- * Returns 0, or -EFAULT when a user address is bad; on a fault the uio has
- * advanced past whatever was copied before it.
+ * Returns 0, -EFAULT when a user address is bad, or -ERESTART_PARK when
+ * the thread was parked for a mapped file's page (the call must return
+ * that, or what it moved before); on either the uio has advanced past
+ * whatever was copied before it.
  */
 int uio_copy_out(struct uio *u, const void *src, size_t n);
 int uio_copy_in(struct uio *u, void *dst, size_t n);

@@ -187,6 +187,8 @@ int vfs_truncate(struct inode *ip, i64 size)
 		return -EINVAL;
 	if ((u64)size > ip->sb->maxbytes)
 		return -EFBIG;
+	if (!vmobj_writable(&ip->data.obj))
+		return -ETXTBSY; /* a program running from it */
 	return ip->ops->truncate(ip, (u64)size);
 }
 
@@ -260,6 +262,8 @@ void file_put(struct file *f)
 		return;
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
+	if (f->fmode & FMODE_WRITER)
+		vmobj_put_write(&f->ip->data.obj);
 	inode_put(f->ip);
 	if (f->name_dir)
 		inode_put(f->name_dir);

@@ -147,6 +147,8 @@ struct superblock {
 	void (*destroy)(struct superblock *sb);
 	struct blk_dev *disk;      /* [I] the disk it lives on; NULL in memory */
 	bool rdonly;               /* [I] mounted read-only */
+	bool noexec;               /* [I after mount] mounted noexec: nothing here runs or maps
+	                              executable */
 	/* statfs's figures; NULL: a memory file system (all of RAM is its size). */
 	void (*usage)(struct superblock *sb, struct fs_usage *u);
 	void *priv;                /* [I] the file system's */
@@ -161,6 +163,7 @@ enum {
 	FMODE_WRITE = 1 << 1,
 	FMODE_PATH = 1 << 2,   /* O_PATH: a place in the tree, no I/O */
 	FMODE_STREAM = 1 << 3, /* no offset: pread/lseek give ESPIPE (tty, pipes) */
+	FMODE_WRITER = 1 << 4, /* holds write access to its file's pages (ETXTBSY for exec) */
 };
 
 /* What an open file does; the VFS supplies the defaults for inodes of a file system. */
@@ -175,6 +178,13 @@ struct file_ops {
 	void (*release)(struct file *f);
 	/* Ready events (POLLIN...); with pw, also wait on the queues a change would wake (fs/poll.h). */
 	u32 (*poll)(struct file *f, struct poll_set *pw);
+	/*
+	 * mmap of a device (NULL: regular files map their page cache, the
+	 * rest cannot be mapped: ENODEV): *obj, a reference, for what a
+	 * mapping of it maps, or NULL for anonymous memory; *name what
+	 * /proc/<pid>/maps calls it (NULL: nothing).
+	 */
+	int (*mmap)(struct file *f, bool shared, u64 len, struct vmobj **obj, const char **name);
 };
 
 struct file {

@@ -70,6 +70,7 @@ static struct domain *domain_alloc(int slot)
 	}
 	d->lock = (struct spinlock)SPINLOCK_INIT;
 	list_init(&d->regions);
+	list_init(&d->dead);
 	d->id = __atomic_fetch_add(&next_domain_id, 1, __ATOMIC_RELAXED);
 	d->refs = 1;
 	d->slot = (u32)slot;
@@ -104,7 +105,7 @@ struct domain *domain_create(void)
 
 struct fork_ctx {
 	struct domain *child;
-	bool shared; /* the region is MAP_SHARED: no copy-on-write */
+	bool shared; /* the region is MAP_SHARED: both see the same pages, no copy-on-write */
 	int err;
 };
 
@@ -128,26 +129,6 @@ static void fork_one(struct domain *parent, vaddr_t va, pte_t *pte, void *ctx)
 	resident_inc(f->child);
 }
 
-/*
- * A shared region's pages must all exist before a fork shares them: a page
- * first touched afterwards would be faulted in twice, a private zero page
- * on each side. (The cost: a fork fills the untouched part of every
- * MAP_SHARED anonymous mapping.) Caller holds d->lock.
- */
-static int populate_shared(struct domain *d, struct region *r)
-{
-	for (vaddr_t va = r->start; va < r->end; va += PAGE_SIZE) {
-		pte_t *pte = vm_walk(d->root, va);
-		if (pte && (*pte & PTE_P))
-			continue;
-		if (map_zero_page(d, va, r->flags) < 0)
-			return -ENOMEM;
-		if (!(r->flags & (REGION_READ | REGION_WRITE | REGION_EXEC)))
-			*vm_walk(d->root, va) &= ~PTE_U; /* PROT_NONE, as mprotect leaves it */
-	}
-	return 0;
-}
-
 struct domain *domain_fork(struct domain *parent)
 {
 	slot_get(parent->slot);
@@ -162,16 +143,17 @@ struct domain *domain_fork(struct domain *parent)
 	list_for_each(pos, &parent->regions)
 	{
 		struct region *r = container_of(pos, struct region, node);
-		struct region *copy = knew(struct region);
+		/* Shared mappings are of objects: the child's faults find the same pages. */
+		struct region *copy =
+		    region_new(child, r->start, r->end, r->flags, r->obj, r->pgoff, r->name);
 		if (!copy) {
 			err = -ENOMEM;
 			break;
 		}
-		*copy = *r;
-		list_push_back(&child->regions, &copy->node);
+		spin_lock(&child->lock);
+		region_insert_locked(child, copy);
+		spin_unlock(&child->lock);
 		struct fork_ctx f = {.child = child, .shared = r->flags & REGION_SHARED};
-		if (f.shared && (err = populate_shared(parent, r)) < 0)
-			break;
 		walk_range(parent, r->start, r->end, fork_one, &f);
 		if (f.err) {
 			err = f.err;
@@ -181,6 +163,9 @@ struct domain *domain_fork(struct domain *parent)
 	child->brk_start = parent->brk_start;
 	child->brk = parent->brk;
 	child->mmap_hint = parent->mmap_hint;
+	child->lock_future = false; /* mlockall's locks are not inherited (mlockall(2)) */
+	if (parent->exe && domain_set_exe(child, parent->exe) < 0)
+		err = -ETXTBSY; /* cannot be: the parent's denial keeps writers out */
 	spin_unlock(&parent->lock);
 	/* The parent's writable pages just became read-only everywhere. */
 	domain_tlb_flush(parent, 0, 0);
@@ -191,9 +176,30 @@ struct domain *domain_fork(struct domain *parent)
 	return child;
 }
 
+int domain_set_exe(struct domain *d, struct vmobj *o)
+{
+	int r = vmobj_deny_write(o);
+	if (r < 0)
+		return r;
+	o->ops->get(o);
+	d->exe = o;
+	return 0;
+}
+
 void domain_get(struct domain *d)
 {
 	__atomic_add_fetch(&d->refs, 1, __ATOMIC_RELAXED);
+}
+
+bool domain_tryget(struct domain *d)
+{
+	u32 n = __atomic_load_n(&d->refs, __ATOMIC_RELAXED);
+	do {
+		if (!n)
+			return false;
+	} while (!__atomic_compare_exchange_n(&d->refs, &n, n + 1, true, __ATOMIC_ACQUIRE,
+					      __ATOMIC_RELAXED));
+	return true;
 }
 
 void domain_put(struct domain *d)
@@ -204,8 +210,15 @@ void domain_put(struct domain *d)
 	domain_tlb_drop(d);
 	/* One pass frees the frames and the tables (frames shared with a fork keep theirs). */
 	vm_root_release(d->root, frame_unref);
+	/* No walk of an object's mappings visits a domain with no references: no lock needed. */
+	spin_lock(&d->lock);
 	while (!list_empty(&d->regions))
-		kfree(container_of(list_pop_front(&d->regions), struct region, node));
+		region_remove_locked(d, container_of(d->regions.next, struct region, node));
+	domain_unlock(d);
+	if (d->exe) {
+		vmobj_allow_write(d->exe);
+		d->exe->ops->put(d->exe);
+	}
 	slot_put(d->slot);
 	kfree(d);
 }

@@ -36,11 +36,10 @@ int domain_detach_region(struct domain *d, vaddr_t va, u64 *npages, paddr_t **fr
 		}
 	}
 	vaddr_t end = r->end;
-	list_remove(&r->node);
-	kfree(r);
+	region_remove_locked(d, r);
 	/* The sender loses access on every core before anyone else may use the frames. */
 	domain_tlb_flush(d, va, end);
-	spin_unlock(&d->lock);
+	domain_unlock(d);
 	*npages = n;
 	*frames = f;
 	return 0;
@@ -56,7 +55,7 @@ int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t
 	struct region *old = find_region(d, va);
 	if (old && (old->flags & REGION_MSG) && old->start == va)
 		unmap_locked(d, old->start, old->end);
-	spin_unlock(&d->lock);
+	domain_unlock(d);
 	int r = domain_map(d, va, npages * PAGE_SIZE, REGION_READ | REGION_WRITE | REGION_MSG);
 	if (r < 0)
 		return r;
@@ -79,7 +78,7 @@ int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t
 			}
 			domain_tlb_flush(d, va, va + npages * PAGE_SIZE);
 			unmap_locked(d, va, va + npages * PAGE_SIZE);
-			spin_unlock(&d->lock);
+			domain_unlock(d);
 			return -ENOMEM;
 		}
 		if (shared)
@@ -92,6 +91,8 @@ int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t
 
 int domain_map_frames(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames, u32 flags)
 {
+	/* The kernel's frames: never writable here (mprotect says EACCES), never moved. */
+	flags = (flags & ~REGION_WRITE) | REGION_SPECIAL | REGION_NOWRITE;
 	int r = domain_map(d, va, npages * PAGE_SIZE, flags);
 	if (r < 0)
 		return r;
@@ -105,7 +106,7 @@ int domain_map_frames(struct domain *d, vaddr_t va, u64 npages, const paddr_t *f
 	}
 	if (r < 0)
 		unmap_locked(d, va, va + npages * PAGE_SIZE); /* drops what was mapped */
-	spin_unlock(&d->lock);
+	domain_unlock(d);
 	return r < 0 ? -ENOMEM : 0;
 }
 

@@ -1,6 +1,7 @@
 /*
- * Memory system calls: brk, mmap (anonymous, demand-zero), munmap,
- * mprotect, madvise, and Brian OS's mprotect_ro / munprotect.
+ * Memory system calls that need no files: brk, munmap, mprotect,
+ * mremap, madvise, mincore, the mlock family, and Brian OS's
+ * mprotect_ro / munprotect. (mmap and msync take files: fs/sys_mmap.c.)
  */
 #include "mm/domain.h"
 #include "proc/cur.h"
@@ -12,17 +13,9 @@
 #define PROT_READ  0x1
 #define PROT_WRITE 0x2
 #define PROT_EXEC  0x4
-#define MAP_SHARED    0x01
-#define MAP_PRIVATE   0x02
-#define MAP_TYPE      0x0f
-#define MAP_FIXED     0x10
-#define MAP_ANONYMOUS 0x20
-#define MAP_GROWSDOWN 0x0100
-#define MAP_DENYWRITE 0x0800
-#define MAP_NORESERVE 0x4000
-#define MAP_POPULATE  0x8000
-#define MAP_STACK     0x20000
-#define MAP_FIXED_NOREPLACE 0x100000
+#define PROT_SEM   0x8
+#define PROT_GROWSDOWN 0x01000000
+#define PROT_GROWSUP   0x02000000
 
 static u32 prot_to_region(u64 prot)
 {
@@ -41,57 +34,6 @@ SYSCALL(NR_brk, brk)
 	return (long)domain_brk(cur_dom(), a0);
 }
 
-SYSCALL(NR_mmap, mmap)
-{
-	vaddr_t addr = a0;
-	u64 len = a1, prot = a2, flags = a3, off = a5;
-	i32 fd = (i32)a4;
-	if (len == 0 || len > (1UL << 46) || (prot & ~(u64)(PROT_READ | PROT_WRITE | PROT_EXEC)))
-		return -EINVAL;
-	u64 type = flags & MAP_TYPE;
-	if (type != MAP_PRIVATE && type != MAP_SHARED)
-		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS)) {
-		/* File mappings arrive with the page cache; say so rather than pretend. */
-		(void)fd;
-		(void)off;
-		return -ENODEV;
-	}
-	if (off & (PAGE_SIZE - 1))
-		return -EINVAL;
-	len = ALIGN_UP(len, PAGE_SIZE);
-	struct domain *d = cur_dom();
-	u32 rflags = prot_to_region(prot) | (type == MAP_SHARED ? REGION_SHARED : 0);
-	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		if (addr & (PAGE_SIZE - 1))
-			return -EINVAL;
-		if (flags & MAP_FIXED) {
-			int r = domain_unmap(d, addr, len); /* MAP_FIXED replaces what was there */
-			if (r < 0)
-				return r;
-		}
-		int r = domain_map(d, addr, len, rflags);
-		if (r == -EEXIST)
-			return -EEXIST;
-		return r < 0 ? (r == -EINVAL ? -ENOMEM : r) : (long)addr;
-	}
-	/* A hint is taken if that range is free; otherwise we choose. */
-	if (addr && !(addr & (PAGE_SIZE - 1)) && domain_map(d, addr, len, rflags) == 0)
-		return (long)addr;
-	for (int tries = 0; tries < 4; tries++) {
-		vaddr_t va = domain_find_free(d, len);
-		if (!va)
-			return -ENOMEM;
-		int r = domain_map(d, va, len, rflags);
-		if (r == 0)
-			return (long)va;
-		if (r != -EEXIST)
-			return r;
-		/* Another thread took it between search and map: search again. */
-	}
-	return -ENOMEM;
-}
-
 SYSCALL(NR_munmap, munmap)
 {
 	if (a0 & (PAGE_SIZE - 1) || a1 == 0)
@@ -101,8 +43,13 @@ SYSCALL(NR_munmap, munmap)
 
 SYSCALL(NR_mprotect, mprotect)
 {
-	if (a0 & (PAGE_SIZE - 1) || (a2 & ~(u64)(PROT_READ | PROT_WRITE | PROT_EXEC)))
+	if (a0 & (PAGE_SIZE - 1) ||
+	    (a2 & ~(u64)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN |
+			 PROT_GROWSUP)) ||
+	    ((a2 & PROT_GROWSDOWN) && (a2 & PROT_GROWSUP)))
 		return -EINVAL;
+	if (a2 & (PROT_GROWSDOWN | PROT_GROWSUP))
+		return -EINVAL; /* only for MAP_GROWSDOWN mappings, which Ferry does not make */
 	return domain_protect(cur_dom(), a0, a1, prot_to_region(a2));
 }
 
@@ -127,9 +74,14 @@ SYSCALL(NR_mremap, mremap)
 	return (long)domain_remap(cur_dom(), a0, a1, a2, flags & MREMAP_MAYMOVE, fixed);
 }
 
-#define MADV_DONTNEED 4
-#define MADV_REMOVE   9
-#define MADV_LAST     25 /* MADV_COLLAPSE */
+#define MADV_NORMAL     0
+#define MADV_RANDOM     1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED   3
+#define MADV_DONTNEED   4
+#define MADV_FREE       8
+#define MADV_REMOVE     9
+#define MADV_LAST       25 /* MADV_COLLAPSE */
 
 SYSCALL(NR_madvise, madvise)
 {
@@ -138,8 +90,19 @@ SYSCALL(NR_madvise, madvise)
 	switch (a2) {
 	case MADV_DONTNEED:
 		return domain_discard(cur_dom(), a0, a1);
+	case MADV_WILLNEED: {
+		/* Start reading what a mapped file lacks, fault in the rest; never wait. */
+		int r = domain_populate_range(cur_dom(), a0, a1, REGION_READ, true);
+		return r == -ENOMEM ? -ENOMEM : 0;
+	}
+	case MADV_NORMAL:
+		return domain_advise(cur_dom(), a0, a1, 0);
+	case MADV_RANDOM:
+		return domain_advise(cur_dom(), a0, a1, REGION_RANDOM);
+	case MADV_SEQUENTIAL:
+		return domain_advise(cur_dom(), a0, a1, REGION_SEQUENTIAL);
 	case MADV_REMOVE:
-		return -EINVAL; /* only for shared file memory on Linux */
+		return -EINVAL; /* punching holes in shared memory is not supported */
 	case 5 ... 7:
 		return -EINVAL; /* never used by Linux */
 	default:
@@ -149,6 +112,80 @@ SYSCALL(NR_madvise, madvise)
 		 */
 		return a2 <= MADV_LAST ? 0 : -EINVAL;
 	}
+}
+
+#define MINCORE_CHUNK 1024 /* pages answered per copy out (the buffer is on the stack) */
+
+SYSCALL(NR_mincore, mincore)
+{
+	vaddr_t start = a0;
+	u64 len = a1;
+	if (start & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (!user_range_ok(start, len))
+		return -ENOMEM;
+	u64 pages = ALIGN_UP(len, PAGE_SIZE) >> PAGE_SHIFT;
+	if (!user_range_ok(a2, pages))
+		return -EFAULT;
+	u8 vec[MINCORE_CHUNK];
+	for (u64 done = 0; done < pages;) {
+		u64 n = MIN(pages - done, (u64)MINCORE_CHUNK);
+		int r = domain_mincore(cur_dom(), start + (done << PAGE_SHIFT), n << PAGE_SHIFT, vec);
+		if (r == 0)
+			r = copy_to_domain(cur_dom(), a2 + done, vec, n);
+		if (r)
+			return r == -ERESTART_PARK || r == -ENOMEM ? r : -EFAULT;
+		done += n;
+	}
+	return 0;
+}
+
+#define MLOCK_ONFAULT 1
+#define MCL_CURRENT 1
+#define MCL_FUTURE  2
+#define MCL_ONFAULT 4
+
+/*
+ * The mlock family: locked pages stay in memory (never swapped). How
+ * much a process may lock (RLIMIT_MEMLOCK) is the resource limits'
+ * business; everyone is root here for now.
+ */
+static long do_mlock(u64 start, u64 len, bool lock)
+{
+	if (!len)
+		return 0;
+	return domain_mlock(cur_dom(), start, len, lock);
+}
+
+SYSCALL(NR_mlock, mlock)
+{
+	return do_mlock(a0, a1, true);
+}
+
+SYSCALL(NR_mlock2, mlock2)
+{
+	if (a2 & ~(u64)MLOCK_ONFAULT)
+		return -EINVAL;
+	/* MLOCK_ONFAULT: locked as they come in; faulting all in now is allowed too. */
+	return do_mlock(a0, a1, true);
+}
+
+SYSCALL(NR_munlock, munlock)
+{
+	return do_mlock(a0, a1, false);
+}
+
+SYSCALL(NR_mlockall, mlockall)
+{
+	u64 f = a0;
+	if (!f || (f & ~(u64)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || f == MCL_ONFAULT)
+		return -EINVAL;
+	return domain_mlockall(cur_dom(), f & MCL_CURRENT, f & MCL_FUTURE, false);
+}
+
+SYSCALL(NR_munlockall, munlockall)
+{
+	return domain_mlockall(cur_dom(), false, false, true);
 }
 
 SYSCALL(SYS_mprotect_ro, mprotect_ro)

@@ -1,9 +1,14 @@
 /*
  * Futexes (futex.h; the call is in sys_futex.c): waiting on a word of
  * user memory and waking its waiters, enough for musl's and glibc's
- * locks, condition variables and pthread_join. Waiters hash by
- * (domain, address) into buckets; each bucket is a wait queue with its own
- * lock. A wait re-checks the word under the bucket lock, so no wake is lost.
+ * locks, condition variables and pthread_join, within a process and
+ * across processes. A futex is named by what it is: a word in a shared
+ * mapping by the object mapped and the word's offset in it (so two
+ * processes that map one file, or share memory after fork, meet there
+ * whatever address each maps it at), any other by (domain, address);
+ * FUTEX_PRIVATE_FLAG says the second without looking. Waiters hash by
+ * that key into buckets; each bucket is a wait queue with its own lock.
+ * A wait re-checks the word under the bucket lock, so no wake is lost.
  */
 #include "proc/proc.h"
 #include "mm/domain.h"
@@ -22,37 +27,63 @@ void futex_init(void)
 		waitq_init(&buckets[i]);
 }
 
-static struct waitq *bucket(struct domain *d, vaddr_t addr)
+struct key {
+	const void *base; /* a struct vmobj (shared) or struct domain (private) */
+	u64 off;	  /* the word's offset in the object, or its address */
+};
+
+static struct waitq *bucket(const struct key *k)
 {
-	u64 h = ((u64)d >> 4) ^ (addr >> 2) ^ (addr >> 12);
+	u64 h = ((u64)k->base >> 4) ^ (k->off >> 2) ^ (k->off >> 12);
 	return &buckets[(h * 0x9e3779b97f4a7c15UL) >> 58];
 }
 
-struct key {
-	struct domain *dom;
-	vaddr_t addr;
-};
+/* The key of the word at uaddr in d: 0, or -EFAULT when nothing is mapped there. */
+static int key_of(struct domain *d, vaddr_t uaddr, bool private, struct key *k)
+{
+	if (private) {
+		*k = (struct key){d, uaddr};
+		return 0;
+	}
+	struct vmobj *obj;
+	u64 off;
+	int r = domain_futex_key(d, uaddr, &obj, &off);
+	if (r < 0)
+		return r;
+	*k = obj ? (struct key){obj, off} : (struct key){d, uaddr};
+	return 0;
+}
 
 static bool same_key(struct waiter *w, void *ctx)
 {
 	struct key *k = ctx;
 	struct thread *t = container_of(w, struct thread, park.waiter);
-	if (t->futex_dom != k->dom || t->futex_addr != k->addr)
+	if (t->futex_key != k->base || t->futex_off != k->off)
 		return false;
 	t->futex_woken = true; /* under the bucket lock, before the wake */
 	return true;
 }
 
-long futex_wake_addr(struct domain *d, vaddr_t uaddr, int n)
+long futex_wake_addr(struct domain *d, vaddr_t uaddr, int n, bool private)
 {
-	struct key k = {d, uaddr};
-	return waitq_wake_if(bucket(d, uaddr), same_key, &k, n);
+	struct key k;
+	int r = key_of(d, uaddr, private, &k);
+	if (r < 0)
+		return r; /* nothing mapped there (Linux: EFAULT) */
+	return waitq_wake_if(bucket(&k), same_key, &k, n);
 }
 
-long futex_wait(struct thread *t, vaddr_t uaddr, u32 val, u64 timeout_uaddr, bool absolute)
+long futex_wait(struct thread *t, vaddr_t uaddr, u32 val, u64 timeout_uaddr, bool absolute,
+		bool private)
 {
 	struct domain *d = t->proc->dom;
-	struct waitq *q = bucket(d, uaddr);
+	if (uaddr & 3)
+		return -EINVAL;
+	struct key k;
+	int kr = key_of(d, uaddr, private, &k);
+	if (kr < 0)
+		return kr;
+	struct waitq *q = bucket(&k);
 	u64 deadline;
 	if (park_restarting()) {
 		spin_lock(&q->lock);
@@ -80,10 +111,12 @@ long futex_wait(struct thread *t, vaddr_t uaddr, u32 val, u64 timeout_uaddr, boo
 		}
 		park_deadline(deadline);
 	}
-	if (uaddr & 3)
-		return -EINVAL;
-	spin_lock(&q->lock);
+	/* The word's page in first (a mapped file's may be read in: the call parks and runs again). */
 	u32 cur;
+	int cr = copy_from_domain(d, &cur, uaddr, sizeof cur);
+	if (cr < 0)
+		return cr == -ERESTART_PARK ? cr : -EFAULT;
+	spin_lock(&q->lock);
 	if (copy_from_domain(d, &cur, uaddr, sizeof cur) < 0) {
 		spin_unlock(&q->lock);
 		return -EFAULT;
@@ -92,8 +125,8 @@ long futex_wait(struct thread *t, vaddr_t uaddr, u32 val, u64 timeout_uaddr, boo
 		spin_unlock(&q->lock);
 		return -EAGAIN;
 	}
-	t->futex_dom = d;
-	t->futex_addr = uaddr;
+	t->futex_key = k.base;
+	t->futex_off = k.off;
 	t->futex_woken = false;
 	long r = park_on(q);
 	spin_unlock(&q->lock);

@@ -373,7 +373,7 @@ bool thread_detach(struct thread *t, int *status)
 	if (t->clear_child_tid) {
 		u32 zero = 0;
 		copy_to_domain(p->dom, t->clear_child_tid, &zero, sizeof zero);
-		futex_wake_addr(p->dom, t->clear_child_tid, 1);
+		futex_wake_addr(p->dom, t->clear_child_tid, 1, false);
 	}
 	tid_free(t);
 	spin_lock(&p->lock);

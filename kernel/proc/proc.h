@@ -42,6 +42,7 @@ struct usage {
 	u64 utime_ns, stime_ns;     /* in user mode; in system calls */
 	u64 maxrss_pages;           /* the most pages mapped at once (domains left behind) */
 	u64 minflt;                 /* page faults resolved */
+	u64 majflt;                 /* page faults that waited for a disk */
 	u64 nvcsw, nivcsw;          /* waits; turns ended by the quantum or sched_yield */
 };
 
@@ -155,8 +156,8 @@ struct thread {
 	struct domain *dom;          /* [owner] the domain it runs in; holds a reference */
 	u64 thread_stack;            /* thread_clone: stack handed back by thread_join */
 	bool joinable;               /* created by thread_clone: thread_join reaps it */
-	struct domain *futex_dom;    /* futex this thread waits on (key: domain, address) */
-	vaddr_t futex_addr;
+	const void *futex_key;       /* futex this thread waits on: an object or a domain... */
+	u64 futex_off;               /* ...and an offset in it or an address (futex.c) */
 	bool futex_woken;            /* [futex bucket lock] woken by FUTEX_WAKE, not spuriously */
 	u64 run_start;               /* [owner] tsc_ns() when it last entered user mode */
 	u64 sys_tsc;                 /* [owner] TSC cycles in system calls since then */

@@ -313,7 +313,9 @@ void signal_fault(struct thread *t, struct trapframe *tf, int sig, u64 addr, con
 	u64 h = p->sigactions[sig - 1].handler;
 	bool blocked = thread_sig_mask(t) & SIGBIT(sig);
 	if (h > SIG_IGN && !blocked) {
-		struct siginfo64 info = {.si_signo = sig, .si_code = SEGV_MAPERR, .f.addr = addr};
+		/* SIGBUS from a mapped file's page (past its end, unreadable): BUS_ADRERR. */
+		int code = sig == SIGBUS && addr != tf->rip ? 2 : SEGV_MAPERR;
+		struct siginfo64 info = {.si_signo = sig, .si_code = code, .f.addr = addr};
 		asm volatile("fxsave64 (%0)" : : "r"(t->fpu) : "memory");
 		deliver_one(t, tf, sig, &info);
 		return;

@@ -17,16 +17,17 @@ SYSCALL(NR_futex, futex)
 {
 	struct thread *t = current_thread();
 	int op = (int)a1 & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+	bool private = (int)a1 & FUTEX_PRIVATE_FLAG;
 	switch (op) {
 	case FUTEX_WAIT:
-		return futex_wait(t, a0, (u32)a2, a3, false);
+		return futex_wait(t, a0, (u32)a2, a3, false, private);
 	case FUTEX_WAIT_BITSET:
-		return futex_wait(t, a0, (u32)a2, a3, true);
+		return futex_wait(t, a0, (u32)a2, a3, true, private);
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
 		if (a0 & 3)
 			return -EINVAL;
-		return futex_wake_addr(cur_dom(), a0, (int)MIN(a2, 0x7fffffffUL));
+		return futex_wake_addr(cur_dom(), a0, (int)MIN(a2, 0x7fffffffUL), private);
 	default:
 		return -ENOSYS;
 	}

@@ -135,6 +135,70 @@ static void lru_del_locked(paddr_t pa)
 
 /* ---- caches ---- */
 
+/* ---- the cache as what mappings map (mm/vmobj.h) ---- */
+
+static inline struct pcache *PC(struct vmobj *o)
+{
+	return container_of(o, struct pcache, obj);
+}
+
+static void obj_get(struct vmobj *o)
+{
+	/* Only mappings take this, and a mapping is made of an open file or another mapping. */
+	bool alive = PC(o)->ops->tryget(PC(o));
+	assert(alive);
+}
+
+static void obj_put(struct vmobj *o)
+{
+	PC(o)->ops->put(PC(o));
+}
+
+static int obj_page(struct vmobj *o, u64 idx, unsigned flags, paddr_t *pa)
+{
+	struct pcache *pc = PC(o);
+	bool nopark = flags & VMO_NOPARK;
+	u64 npages = ALIGN_UP(pc->ops->size(pc), PAGE_SIZE) >> PAGE_SHIFT;
+	if (idx >= npages)
+		return -ENXIO; /* past the end: SIGBUS */
+	int r = pcache_get(pc, idx, (nopark ? PCG_NOPARK : 0) | (flags & VMO_RANDOM ? PCG_NORA : 0),
+			   pa);
+	if (r == 0 && (flags & VMO_SEQUENTIAL))
+		pcache_readahead_next(pc, idx, npages); /* the disk keeps ahead of the faults */
+	if (r || !(flags & VMO_WRITE))
+		return r;
+	/* A write through a shared mapping: the page gets its place in the store, then is dirty. */
+	if (pc->ops->mkwrite && (r = pc->ops->mkwrite(pc, idx, nopark)) < 0) {
+		frame_unref(*pa);
+		return r;
+	}
+	set_flags(*pa, PG_MKWRITE);
+	pcache_mark_dirty(pc, *pa);
+	return 0;
+}
+
+static bool obj_holds(struct vmobj *o, u64 idx, paddr_t pa)
+{
+	struct pcache *pc = PC(o);
+	spin_lock(&pc->lock);
+	bool holds = pagemap_get(&pc->pages, idx) == pa;
+	spin_unlock(&pc->lock);
+	return holds;
+}
+
+static bool obj_cached(struct vmobj *o, u64 idx)
+{
+	return pcache_present(PC(o), idx);
+}
+
+static const struct vmobj_ops pcache_vmobj_ops = {
+	.get = obj_get,
+	.put = obj_put,
+	.page = obj_page,
+	.holds = obj_holds,
+	.cached = obj_cached,
+};
+
 void pcache_init(struct pcache *pc, const struct pcache_ops *ops, u32 flags)
 {
 	if (!waits_ready) {
@@ -143,7 +207,14 @@ void pcache_init(struct pcache *pc, const struct pcache_ops *ops, u32 flags)
 		waits_ready = true;
 	}
 	*pc = (struct pcache){.lock = SPINLOCK_INIT, .ops = ops, .flags = flags};
+	vmobj_init(&pc->obj, &pcache_vmobj_ops, 0, 0);
 	list_init(&pc->dirty_link);
+}
+
+void pcache_identify(struct pcache *pc, u64 dev, u64 ino)
+{
+	pc->obj.dev = dev;
+	pc->obj.ino = ino;
 }
 
 /* Make pa (a fresh frame, or one being read) page idx of pc. Caller holds pc->lock. */
@@ -301,7 +372,7 @@ int pcache_get(struct pcache *pc, u64 idx, unsigned flags, paddr_t *out)
 		spin_unlock(&pc->lock);
 		if (!pc->ops || !pc->ops->readahead)
 			return -EIO;
-		int r = pc->ops->readahead(pc, idx, PCACHE_READAHEAD, nopark);
+		int r = pc->ops->readahead(pc, idx, flags & PCG_NORA ? 1 : PCACHE_READAHEAD, nopark);
 		if (r)
 			return r;
 	}
@@ -451,7 +522,7 @@ void pcache_write_abort(struct pcache *pc, paddr_t pa)
  * (the flag is cleared: reported once). Caller holds pc->lock.
  */
 static u32 collect_locked(struct pcache *pc, u64 *from, u64 last, u64 *idx, paddr_t *pas,
-			  paddr_t *busy, bool *err)
+			  paddr_t *busy, bool *err, bool mapped)
 {
 	assert(spin_is_locked(&pc->lock));
 	u32 n = 0;
@@ -467,7 +538,7 @@ static u32 collect_locked(struct pcache *pc, u64 *from, u64 last, u64 *idx, padd
 			clear_flags(pa, PG_ERROR);
 			*err = true;
 		}
-		if ((pf & PG_DIRTY) && !(pf & PG_WRITEBACK)) {
+		if ((pf & PG_DIRTY) && !(pf & PG_WRITEBACK) && !(mapped && (pf & PG_MKWRITE))) {
 			if (n && (n == WB_BATCH || i != idx[n - 1] + 1))
 				break; /* not adjacent: the next batch starts here */
 			clear_flags(pa, PG_DIRTY);
@@ -495,12 +566,31 @@ int pcache_writeback(struct pcache *pc, u64 first, u64 last, bool wait, unsigned
 	last = MIN(last, MAX_INDEX);
 	u64 idx[WB_BATCH];
 	paddr_t pas[WB_BATCH];
+	bool mapped = vmobj_mapped_shared(&pc->obj);
+	if (mapped) {
+		/*
+		 * Pages written through shared mappings: write access goes first,
+		 * so that a write from now on faults and dirties its page again.
+		 * A page made writable again before it is collected (PG_MKWRITE
+		 * set anew) is left dirty for next time: its write may be later
+		 * than what would be written.
+		 */
+		spin_lock(&pc->lock);
+		u64 i = first;
+		paddr_t pa;
+		while (i <= last && (pa = pagemap_next(&pc->pages, i, &i)) && i <= last) {
+			clear_flags(pa, PG_MKWRITE);
+			i++;
+		}
+		spin_unlock(&pc->lock);
+		vmobj_wrprotect(&pc->obj, first, last);
+	}
 	for (;;) {
 		paddr_t busy = 0;
 		bool err = false;
 		for (u64 from = first; from <= last;) {
 			spin_lock(&pc->lock);
-			u32 n = collect_locked(pc, &from, last, idx, pas, &busy, &err);
+			u32 n = collect_locked(pc, &from, last, idx, pas, &busy, &err, mapped);
 			spin_unlock(&pc->lock);
 			if (!n)
 				continue;
@@ -542,6 +632,11 @@ static paddr_t busy_from_locked(struct pcache *pc, u64 from)
 			break;
 	}
 	return 0;
+}
+
+void pcache_unmap_from(struct pcache *pc, u64 size)
+{
+	vmobj_unmap_from(&pc->obj, ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT);
 }
 
 int pcache_truncate_wait(struct pcache *pc, u64 size, unsigned flags)

@@ -41,6 +41,7 @@
 #include "lib/types.h"
 #include "mm/buddy.h"
 #include "mm/pagemap.h"
+#include "mm/vmobj.h"
 
 struct pcache;
 struct waitq;
@@ -54,6 +55,7 @@ enum {
 	PG_ERROR = 1 << 4,	/* the read failed */
 	PG_REFERENCED = 1 << 5, /* used since reclaim last looked */
 	PG_LRU = 1 << 6,	/* on the LRU list */
+	PG_MKWRITE = 1 << 7,	/* made writable in a shared mapping since write-back last looked */
 };
 
 /* struct pcache.flags */
@@ -89,9 +91,16 @@ struct pcache_ops {
 	/* A reference on the owner, unless it is going away (false). */
 	bool (*tryget)(struct pcache *pc);
 	void (*put)(struct pcache *pc);
+	/*
+	 * Before page idx is written through a shared mapping (NULL: nothing
+	 * to do): give it a place in the store (ext2 allocates its blocks).
+	 * 0, -ERESTART_PARK (parked on metadata), -EAGAIN (nopark), -ENOSPC.
+	 */
+	int (*mkwrite)(struct pcache *pc, u64 idx, bool nopark);
 };
 
 struct pcache {
+	struct vmobj obj;	      /* what mappings of it map (mm/vmobj.h) */
 	struct spinlock lock;
 	struct pagemap pages;	      /* [p] index -> frame address */
 	const struct pcache_ops *ops; /* [I] NULL: nothing is cached (a directory, a device) */
@@ -110,6 +119,8 @@ struct pcache {
  */
 
 void pcache_init(struct pcache *pc, const struct pcache_ops *ops, u32 flags);
+/* What /proc/<pid>/maps says of its mappings: the owner's device and inode number. */
+void pcache_identify(struct pcache *pc, u64 dev, u64 ino);
 /* No page is mapped, read or written any more (an inode's end): drop every page. */
 void pcache_destroy(struct pcache *pc);
 
@@ -119,6 +130,7 @@ enum {
 	PCG_CREATE = 1 << 1, /* a missing page is made zeroed, not read (it is about to be
 				overwritten, or lies past the end of the file) */
 	PCG_HOLE = 1 << 2,   /* PC_SWAPBACKED: -ENODATA for a page never written, not a new one */
+	PCG_NORA = 1 << 3,   /* a miss reads this page alone, no readahead (MADV_RANDOM) */
 };
 
 /*
@@ -201,6 +213,12 @@ int pcache_truncate_wait(struct pcache *pc, u64 size, unsigned flags);
  * wait and try again. Never waits; may run under a file system's lock.
  */
 int pcache_truncate(struct pcache *pc, u64 size);
+/*
+ * After a truncation to size (with no file system lock held: it takes
+ * the mappers' locks): every mapping's pages past it go, private copies
+ * too, so that touching them is SIGBUS.
+ */
+void pcache_unmap_from(struct pcache *pc, u64 size);
 
 /* ---- memory ---- */
 

@@ -238,3 +238,42 @@ long bcache_sync_thread(struct blk_dev *dev)
 {
 	return 0;
 }
+
+/* ---- objects that mappings map: no processes on the host, so nothing maps them ---- */
+
+void vmobj_init(struct vmobj *o, const struct vmobj_ops *ops, u64 dev, u64 ino)
+{
+	*o = (struct vmobj){.ops = ops, .lock = SPINLOCK_INIT, .dev = dev, .ino = ino};
+	list_init(&o->maps);
+}
+
+bool vmobj_mapped_shared(struct vmobj *o)
+{
+	return false;
+}
+
+void vmobj_wrprotect(struct vmobj *o, u64 first, u64 last)
+{
+}
+
+void vmobj_unmap_from(struct vmobj *o, u64 from)
+{
+}
+
+int vmobj_get_write(struct vmobj *o)
+{
+	if (o->writecount < 0)
+		return -ETXTBSY;
+	o->writecount++;
+	return 0;
+}
+
+void vmobj_put_write(struct vmobj *o)
+{
+	o->writecount--;
+}
+
+bool vmobj_writable(struct vmobj *o)
+{
+	return o->writecount >= 0;
+}
