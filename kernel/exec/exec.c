@@ -117,7 +117,10 @@ int exec_prepare(const struct exec_args *args, struct domain **dom_out, vaddr_t 
 		return -ENOMEM;
 	}
 	struct exec_image img;
-	r = elf_load(ip, d, &img);
+	/* While it runs, the program may not be written (and one open for writing may not run). */
+	r = ip->data.ops ? domain_set_exe(d, &ip->data.obj) : 0;
+	if (r == 0)
+		r = elf_load(ip, d, &img);
 	inode_put(ip);
 	if (r < 0) {
 		domain_put(d);
