@@ -2,12 +2,13 @@
  * The calling thread's process, for the code that runs system calls: one
  * way to each thing (the caller's process, its memory, its state in the
  * file system, its ids). While no thread runs on this core (a kernel
- * task such as the boot task mounting the root), cur_proc, cur_dom and
- * cur_fs give NULL.
+ * task such as the boot task mounting the root), cur_proc and cur_fs give
+ * NULL; cur_dom and cur_alone mean something only in a thread's system
+ * calls and traps.
  *
  * fs, ipc and dev include this, not proc/proc.h: they need the caller,
- * not the process model. The three pointers live in the running core's
- * struct cpu (thread_poll sets them), so each is one load through GS.
+ * not the process model. They live in the running core's struct cpu
+ * (thread_poll sets them), so each is one load through GS.
  */
 #pragma once
 
@@ -36,13 +37,21 @@ static inline struct domain *cur_dom(void)
 }
 static inline struct fs_state *cur_fs(void)
 {
-	return CUR_LOAD(struct fs_state *, CPU_CUR_FS);
+	return cur_proc() ? CUR_LOAD(struct fs_state *, CPU_CUR_FS) : NULL;
+}
+/* Has the caller's process one thread (so no other thread can close its descriptors)? */
+static inline bool cur_alone(void)
+{
+	u8 v;
+	asm("movb %%gs:%c1, %0" : "=r"(v) : "i"(CPU_CUR_ALONE));
+	return v;
 }
 #else
 /* Host tests stand in for the caller (tests/host/fsproc_shim.c). */
 struct proc *cur_proc(void);
 struct domain *cur_dom(void);
 struct fs_state *cur_fs(void);
+bool cur_alone(void);
 #endif
 
 /* The ids job control looks at, read together under proc_tree_lock. */

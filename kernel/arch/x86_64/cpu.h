@@ -36,12 +36,13 @@ struct cpu {
 	struct tss tss;     /* [o] gs:48: tss.rsp[0] = entry_rsp while a thread runs */
 	/*
 	 * The thread running here, as system calls see it (proc/cur.h): its
-	 * process, memory and file state, or NULL while no thread runs. Set
-	 * and cleared by thread_poll; one load each, through GS.
+	 * process (NULL while no thread runs), memory and file state. Set by
+	 * thread_poll, which clears cur_proc after; one load each, through GS.
 	 */
 	struct proc *cur_proc;     /* [o] */
 	struct domain *cur_dom;    /* [o] */
 	struct fs_state *cur_fs;   /* [o] */
+	bool cur_alone;            /* [o] its process has one thread (cleared when it makes one) */
 	u32 index;          /* [I] 0 .. ncpus-1 */
 	u32 apic_id;        /* [I] local APIC id */
 	bool online;        /* [a] set by the core once it runs its executor */

@@ -11,3 +11,4 @@
 #define CPU_CUR_PROC  (CPU_TSS + CPU_TSS_SIZE)
 #define CPU_CUR_DOM   (CPU_CUR_PROC + 8)
 #define CPU_CUR_FS    (CPU_CUR_PROC + 16)
+#define CPU_CUR_ALONE (CPU_CUR_PROC + 24)
