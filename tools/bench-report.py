@@ -304,6 +304,12 @@ def build(top, linux_only):
             "flatness": flatness(runs, mode),
         }
     out["problems"] = check(runs, progs, sides)
+    out["unsupported"] = {}
+    for side in sides:
+        for mode in MEASURES:
+            for r in runs[side][mode]:
+                for name, why in r["unsupported"].items():
+                    out["unsupported"].setdefault(TITLE[side], {})[name] = why
     return out
 
 
@@ -439,6 +445,14 @@ def markdown(rep):
                       "| how | 64 KiB | 1 MiB | 16 MiB |", "| --- | ---: | ---: | ---: |"]
             for how, f in m["flatness"].items():
                 lines.append("| {} | {:.2f} | {:.2f} | {:.2f} |".format(how, f["64k"], f["1m"], f["16m"]))
+    if rep["unsupported"]:
+        lines += ["", "## Not supported (expected: the kernel lacks the feature)", ""]
+        for side, names in rep["unsupported"].items():
+            whys = {}
+            for name, why in sorted(names.items()):
+                whys.setdefault(why, []).append(name)
+            lines.append("- {}: {}".format(side, "; ".join(
+                "{} {}".format(", ".join(n), w) for w, n in whys.items())))
     lines += ["", "## Problems", ""]
     if rep["problems"]:
         lines += ["- " + p for p in rep["problems"]]
