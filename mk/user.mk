@@ -30,17 +30,20 @@ user: $(UPROGS) $(UTESTS)
 
 $(BUILD)/uobj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(USER_CC) $(UCFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(USER_CC) $(UCFLAGS) -c $< -o $@
 
 $(ULIB): $(patsubst %.c,$(BUILD)/uobj/%.o,$(ULIB_SRCS))
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 # Link, then check; a binary that fails the check is removed so the next
 # make tries again instead of shipping it.
 define ulink
 	@mkdir -p $(dir $@)
-	$(CC) $(ULDFLAGS) -o $@ $(UCRT_HEAD) $< $(ULIB) $(UCRT_TAIL)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ULDFLAGS) -o $@ $(UCRT_HEAD) $< $(ULIB) $(UCRT_TAIL)
 	@tools/check-static.sh $@ || { rm -f $@; exit 1; }
 endef
 
