@@ -24,7 +24,7 @@ t "mkinitrd succeeds" '[ $? -eq 0 ] && [ -s "$img" ]'
 t "newc magic 070701" '[ "$(head -c 6 "$img")" = 070701 ]'
 t "ends with the trailer" 'grep -aq "TRAILER!!!" "$img"'
 list=$(cpio -it <"$img" 2>/dev/null)
-for f in bin/init bin/ps bin/hello bin/runtests bin/busybox bin/sh tests/startup tests/cow etc/passwd etc/group tmp dev proc; do
+for f in bin/init bin/ps bin/ferry-ps bin/hello bin/runtests bin/busybox bin/sh tests/startup tests/cow etc/passwd etc/group tmp dev proc; do
 	t "image has $f" 'grep -qx "$f" <<<"$list"'
 done
 t "no name starts with ./" '! grep -q "^\./" <<<"$list"'

@@ -44,11 +44,19 @@ root=${out%.cpio}.root
 rm -rf "$root"
 mkdir -p "$root"/{bin,tests,etc,dev,proc,tmp}
 chmod 1777 "$root/tmp"
-cp "$top"/build/user/bin/* "$root/bin/" 2>/dev/null || die "no programs in build/user/bin: run make user"
-cp "$top"/build/tests/os/* "$root/tests/" 2>/dev/null || true
+# Only the programs whose source is still there: a binary left in build/
+# by a deleted or renamed source stays out of the image.
+for src in "$top"/user/*.c; do
+	name=$(basename "$src" .c)
+	cp "$top/build/user/bin/$name" "$root/bin/" 2>/dev/null || die "no build/user/bin/$name: run make user"
+done
+for src in "$top"/tests/os/*.c; do
+	name=$(basename "$src" .c)
+	cp "$top/build/tests/os/$name" "$root/tests/" 2>/dev/null || die "no build/tests/os/$name: run make user"
+done
 cp "$busybox" "$root/bin/busybox"
 # One link per busybox applet (as `busybox --install -s` would make), except
-# where Ferry has a program of its own by that name (init, ps...).
+# where Ferry has a program of its own by that name (init...).
 "$busybox" --list | while read -r applet; do
 	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 done
