@@ -23,8 +23,9 @@
 # user's own. Names may not hold blanks or quotes (debugfs's commands).
 #
 # The disk must not be in use: tools/run-qemu.sh holds a lock (flock) on
-# it while QEMU runs, and this script refuses a locked disk. Ends with
-# e2fsck -fn on DISK and fails if that finds anything.
+# it while QEMU runs, and this script refuses a locked disk. A disk found
+# unclean (QEMU stopped by Ctrl-A x while writing) is first repaired with
+# e2fsck -fy. Ends with e2fsck -fn on DISK and fails if that finds anything.
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
 top=$(dirname "$here")
@@ -51,6 +52,14 @@ manifest=$disk.build-files
 if [ -e "$disk" ]; then
 	exec 9<"$disk"
 	flock -n 9 || die "$disk is in use (a make run is going on?)"
+fi
+# A disk QEMU left in the middle of writing (Ctrl-A x) is repaired first,
+# answering yes to every question: a scratch disk had better boot.
+if [ $reset -eq 0 ] && [ -e "$disk" ] && ! "$E2FSCK" -fn "$disk" >/dev/null 2>&1; then
+	echo "run-disk: $disk was not left clean (QEMU stopped with Ctrl-A x?): e2fsck -fy repairs it (what it cannot place goes to /lost+found)" >&2
+	rc=0
+	"$E2FSCK" -fy "$disk" >&2 || rc=$?
+	[ $rc -le 1 ] || die "e2fsck could not repair $disk: run e2fsck -f $disk yourself, or make reset-disk (your files on it are lost)"
 fi
 if [ $reset -eq 1 ] || [ ! -e "$disk" ]; then
 	cp "$factory" "$disk.tmp"
