@@ -35,12 +35,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # Standard input: a pipe and a file reach the program whole, then end of
-# file; within seconds, not at the timeout (a limit of 60 s catches that,
+# file; within seconds, not at the timeout (a limit of 90 s catches that,
 # whatever the load on this machine).
 check_in() { # description, expected status, expected output, input file, command...
 	local what=$1 want_rc=$2 want_out=$3 in=$4; shift 4
 	local out rc
-	out=$(timeout -k 5 60 "$run" --timeout 300 "$@" <"$in" 2>&1)
+	out=$(timeout -k 5 90 "$run" --timeout 300 "$@" <"$in" 2>&1)
 	rc=$?
 	if [ "$rc" != "$want_rc" ] || [ "$out" != "$want_out" ]; then
 		echo "FAIL $what: status $rc (want $want_rc), output:"; echo "$out" | sed 's/^/    /' | tail -20
@@ -49,7 +49,7 @@ check_in() { # description, expected status, expected output, input file, comman
 		echo "ok   $what"
 	fi
 }
-out=$(echo x | timeout -k 5 60 "$run" -- /bin/cat 2>&1); rc=$?
+out=$(echo x | timeout -k 5 90 "$run" -- /bin/cat 2>&1); rc=$?
 if [ $rc -eq 0 ] && [ "$out" = x ]; then echo "ok   echo x | ferry-run -- /bin/cat"; else
 	echo "FAIL echo x | ferry-run -- /bin/cat: status $rc, output: $out"; fail=1; fi
 # Every byte value, the escape byte 0xff and the console's ^C, ^D, ^Z and
