@@ -200,7 +200,8 @@ static void run(struct cpu *c, struct task *t)
 	if (unlikely(c->locks_held))
 		panic("task %s returned to the executor holding %lu spinlock(s)", t->name,
 		      c->locks_held);
-	e->polls++;
+	/* One writer; procfs on other cores reads it whole (/proc/stat's ctxt). */
+	__atomic_store_n(&e->polls, e->polls + 1, __ATOMIC_RELAXED);
 	if (r == READY) {
 		__atomic_store_n(&t->state, TASK_DONE, __ATOMIC_RELEASE);
 		if (t->done)

@@ -29,7 +29,8 @@ struct executor {
 	struct spinlock timers_lock;
 	struct list_node timers;  /* [timers_lock] armed timers, earliest first */
 	struct rng rng;           /* [o] victim choice etc. */
-	u64 polls, steals, stolen_tasks, wakes_remote, ipis_sent; /* [o] statistics */
+	u64 polls;                /* [o; read by procfs elsewhere with relaxed loads] tasks polled */
+	u64 steals, stolen_tasks, wakes_remote, ipis_sent; /* [o] statistics */
 	u64 idle_ns;              /* [o, idle_seq] time spent in halts that have ended */
 	u64 idle_since;           /* [o, idle_seq] when the halt now going on began; 0: none */
 	u32 idle_seq;             /* [a] odd while the owner changes the two above */

@@ -44,8 +44,8 @@ struct task {
 	struct lottery_node lnode;                /* [rq lock] */
 	struct park *park;                        /* [I] where it parks in system calls
 	                                             (sched/park.h), or NULL */
-	u64 polls;                                /* [owner] times polled */
-	u64 run_ns;                               /* [owner] time spent in poll */
+	u64 polls;                                /* [owner; getpstat reads it whole] times polled */
+	u64 run_ns;                               /* [owner; getpstat reads it whole] time in poll */
 };
 
 /* Prepare a task; it runs first when spawned. */
