@@ -309,8 +309,10 @@ static long mem_free_kb(void)
 
 /*
  * Ten processes running one big program (busybox, 2 MiB of text) share
- * its text: together they take far less than ten copies. Ferry only: the
- * host's free memory moves with everything else running there.
+ * its text: together they take far less than ten copies, from the RAM
+ * root or from a disk (the page cache holds the file's pages once).
+ * Ferry only: the host's free memory moves with everything else running
+ * there.
  */
 static void check_shared_text(void)
 {
