@@ -4,6 +4,7 @@
  */
 #include "fs/devfs.h"
 #include "fs/ramfs.h"
+#include "dev/blk.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
@@ -29,6 +30,40 @@ static const struct {
 	{"fd", "/proc/self/fd"},
 };
 
+/* virtio-blk's numbers on Linux: major 254, 16 minors a disk. */
+static kdev_t disk_rdev(u32 index)
+{
+	return mkdev(254, index * 16);
+}
+
+struct blk_dev *devfs_disk(kdev_t rdev)
+{
+	for (u32 i = 0; i < blk_count(); i++)
+		if (disk_rdev(i) == rdev)
+			return blk_get(i);
+	return NULL;
+}
+
+/* A node for each disk in dir (a devfs root) that has none yet. */
+static void add_disks(struct inode *dir)
+{
+	for (u32 i = 0; i < blk_count(); i++) {
+		int r = vfs_mknodat(dir, blk_get(i)->name, S_IFBLK | 0660, disk_rdev(i));
+		if (r < 0 && r != -EEXIST)
+			pr_err("devfs: cannot create %s (error %d)\n", blk_get(i)->name, -r);
+	}
+}
+
+void devfs_add_disks(void)
+{
+	struct inode *root = vfs_root(), *dev;
+	if (vfs_lookup(root, "/dev", LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dev) == 0) {
+		add_disks(dev);
+		inode_put(dev);
+	}
+	inode_put(root);
+}
+
 struct superblock *devfs_create(void)
 {
 	struct superblock *sb = ramfs_create("devfs");
@@ -42,6 +77,7 @@ struct superblock *devfs_create(void)
 			return NULL; /* only at boot, out of memory: not worth unwinding */
 		}
 	}
+	add_disks(sb->root);
 	/* The standard streams by name, through procfs's links to open files, as udev makes them. */
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
 		int r = vfs_symlinkat(links[i].target, sb->root, links[i].name);

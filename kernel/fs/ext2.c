@@ -286,6 +286,15 @@ static ssize_t ext2_readlink(struct inode *ip, char *buf, size_t len)
 	return read_blocks(ip, &u, 0);
 }
 
+static int ext2_bmap_op(struct inode *ip, u64 lblk, u64 *pblk, u32 *bshift)
+{
+	u32 p;
+	int r = ext2_bmap(ip, lblk, &p, NULL);
+	*pblk = p;
+	*bshift = (u32)__builtin_ctz(FS(ip)->g.bsize);
+	return r;
+}
+
 const struct inode_ops ext2_ops = {
     .lookup = ext2_lookup,
     .mknod = ext2_mknod,
@@ -298,6 +307,7 @@ const struct inode_ops ext2_ops = {
     .iterate = ext2_iterate,
     .read = ext2_file_read,
     .fsync = ext2_fsync,
+    .bmap = ext2_bmap_op,
     .readlink = ext2_readlink,
     .evict = ext2_evict,
 };

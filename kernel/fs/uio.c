@@ -30,6 +30,20 @@ void uio_init_iov(struct uio *u, struct domain *dom, struct kiovec *iov, int iov
 	u->resid = total;
 }
 
+int uio_swapin(struct uio *u, size_t max)
+{
+	if (!u->dom)
+		return 0;
+	for (int i = 0; i < u->iovcnt && max; i++) {
+		size_t n = MIN(u->iov[i].len, max);
+		int r = domain_swapin_range(u->dom, u->iov[i].base, n);
+		if (r < 0)
+			return r;
+		max -= n;
+	}
+	return 0;
+}
+
 enum uio_op { OP_OUT, OP_IN, OP_ZERO, OP_SKIP };
 
 /*

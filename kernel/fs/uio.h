@@ -42,6 +42,12 @@ void uio_init_iov(struct uio *u, struct domain *dom, struct kiovec *iov, int iov
  * whatever was copied before it.
  */
 int uio_copy_out(struct uio *u, const void *src, size_t n);
+/*
+ * Before a transfer that consumes what it moves (a pipe, a socket): the
+ * first max bytes of a user uio back from swap (domain_swapin_range), so
+ * the copy does not park midway. 0, -ERESTART_PARK, -ENOMEM.
+ */
+int uio_swapin(struct uio *u, size_t max);
 int uio_copy_in(struct uio *u, void *dst, size_t n);
 int uio_zero(struct uio *u, size_t n);
 /* Consume n bytes without touching them (writes to /dev/null). */

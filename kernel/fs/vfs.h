@@ -86,6 +86,12 @@ struct inode_ops {
 	 * nothing to do (memory file systems).
 	 */
 	int (*fsync)(struct inode *ip, bool datasync);
+	/*
+	 * Regular files on a disk: the disk block (in sb's block size, whose
+	 * log2 is *bshift) holding logical block lblk, 0 for a hole. May park
+	 * (-ERESTART_PARK). swapon maps a swap file with it.
+	 */
+	int (*bmap)(struct inode *ip, u64 lblk, u64 *pblk, u32 *bshift);
 	/* Symlinks: copy the target (not NUL-terminated) into a kernel buffer. */
 	ssize_t (*readlink)(struct inode *ip, char *buf, size_t len);
 	/*

@@ -56,7 +56,40 @@ static void slot_put(u32 i)
 
 /* ---- life cycle ---- */
 
-static u64 next_domain_id = 1; /* [a] ids name domains in PCID caches: never reused */
+static u64 next_domain_id = 1; /* [all_lock] ids name domains in PCID caches: never reused */
+
+/* Every live domain, oldest (smallest id) first: the reclaim clock's round. */
+static struct spinlock all_lock = SPINLOCK_INIT;
+static struct list_node all_domains = LIST_INIT(all_domains); /* [all_lock] */
+
+const struct mm_swap_ops *mm_swap; /* [I after boot] */
+
+void mm_set_swap_ops(const struct mm_swap_ops *ops)
+{
+	mm_swap = ops;
+}
+
+struct domain *domain_next(u64 *hand)
+{
+	struct domain *found = NULL;
+	spin_lock(&all_lock);
+	/* The first past the hand that is not going away; past the last, round from the first. */
+	for (int pass = 0; pass < 2 && !found; pass++) {
+		struct list_node *pos;
+		list_for_each(pos, &all_domains)
+		{
+			struct domain *d = container_of(pos, struct domain, all);
+			if ((pass || d->id > *hand) && domain_tryget(d)) {
+				found = d;
+				break;
+			}
+		}
+	}
+	spin_unlock(&all_lock);
+	if (found)
+		*hand = found->id;
+	return found;
+}
 
 static struct domain *domain_alloc(int slot)
 {
@@ -71,8 +104,11 @@ static struct domain *domain_alloc(int slot)
 	d->lock = (struct spinlock)SPINLOCK_INIT;
 	list_init(&d->regions);
 	list_init(&d->dead);
-	d->id = __atomic_fetch_add(&next_domain_id, 1, __ATOMIC_RELAXED);
 	d->refs = 1;
+	spin_lock(&all_lock);
+	d->id = next_domain_id++; /* taken under the lock: the list stays sorted by id */
+	list_push_back(&all_domains, &d->all);
+	spin_unlock(&all_lock);
 	d->slot = (u32)slot;
 	d->slot_base = USER_SLOTS_BASE + (u64)slot * SLOT_SIZE;
 	return d;
@@ -114,11 +150,23 @@ static void fork_one(struct domain *parent, vaddr_t va, pte_t *pte, void *ctx)
 	struct fork_ctx *f = ctx;
 	if (f->err)
 		return;
+	int level;
+	if (pte_is_swap(*pte)) {
+		/* Out in swap: the child's table holds the same entry, counted once more. */
+		pte_t *c = pt_walk(f->child->root, va, 1, pt_alloc_page, &level);
+		if (!c || level != 1) {
+			f->err = -ENOMEM;
+			return;
+		}
+		mm_swap->dup(pte_swap_entry(*pte));
+		*c = *pte;
+		f->child->swapped++;
+		return;
+	}
 	paddr_t pa = *pte & PTE_ADDR_MASK;
 	if (!f->shared && (*pte & PTE_W))
 		*pte = (*pte & ~PTE_W) | PTE_COW;
 	/* The child's entry, tables made as needed, gets exactly the parent's (now read-only) bits. */
-	int level;
 	pte_t *c = pt_walk(f->child->root, va, 1, pt_alloc_page, &level);
 	if (!c || level != 1) {
 		f->err = -ENOMEM;
@@ -202,12 +250,35 @@ bool domain_tryget(struct domain *d)
 	return true;
 }
 
+/* At the end of a domain: its swap entries' slots go (the frames go with the tables). */
+static void free_swapped(struct domain *d, vaddr_t va, pte_t *pte, void *ctx)
+{
+	if (pte_is_swap(*pte)) {
+		mm_swap->free(pte_swap_entry(*pte));
+		*pte = 0;
+		d->swapped--;
+	}
+}
+
 void domain_put(struct domain *d)
 {
 	if (__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	spin_lock(&all_lock);
+	list_remove(&d->all);
+	spin_unlock(&all_lock);
 	/* No thread uses it any more; make every core leave its root first. */
 	domain_tlb_drop(d);
+	if (d->swapped) {
+		spin_lock(&d->lock);
+		struct list_node *pos;
+		list_for_each(pos, &d->regions)
+		{
+			struct region *r = container_of(pos, struct region, node);
+			walk_range(d, r->start, r->end, free_swapped, NULL);
+		}
+		spin_unlock(&d->lock);
+	}
 	/* One pass frees the frames and the tables (frames shared with a fork keep theirs). */
 	vm_root_release(d->root, frame_unref);
 	/* No walk of an object's mappings visits a domain with no references: no lock needed. */

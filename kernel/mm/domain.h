@@ -91,6 +91,9 @@ struct domain {
 	u64 tlb_gen;             /* [a] bumped by every shootdown, before cpus is read */
 	u64 id;                  /* [I] never reused: names the domain in PCID caches */
 	u64 resident;            /* [lock] pages mapped */
+	u64 swapped;             /* [lock] pages of it out in swap (entries in its tables) */
+	vaddr_t scan_at;         /* [lock] where the reclaim clock's hand is in it */
+	struct list_node all;    /* [domains' list lock, domain.c] on the list reclaim walks */
 	u64 peak;                /* [lock; read with atomics] the most resident has been */
 	u64 locked;              /* [lock] pages of REGION_LOCKED regions (VmLck) */
 	bool lock_future;        /* [lock] mlockall(MCL_FUTURE): new regions are locked */
@@ -217,6 +220,77 @@ vaddr_t domain_brk(struct domain *d, vaddr_t new_end);
  * access runs again when woken: invariant 3).
  */
 int domain_fault(struct domain *d, vaddr_t va, u32 access);
+
+/* ---- swap: what the layer above does with pages the domain code gives up (vm/swap.c) ---- */
+
+/* What mm asks of swap and memory; set once at boot by the layer above. */
+struct mm_swap_ops {
+	/*
+	 * The page at pa, mapped by an entry the reclaim clock takes away:
+	 * MM_EVICT_SWAP with *entry (nonzero, one reference counted for the
+	 * page-table entry that will hold it), MM_EVICT_DROP for a cached
+	 * object's page (faulted back from its object), MM_EVICT_KEEP when it
+	 * cannot go (swap full). Under the domain's lock; never waits.
+	 */
+	int (*evict)(paddr_t pa, u64 *entry);
+	/* An entry is copied (fork) or let go (unmap, exit, swapped in): never waits. */
+	void (*dup)(u64 entry);
+	void (*free)(u64 entry);
+	/*
+	 * The page an entry stands for, referenced: 0; -ERESTART_PARK (parked
+	 * until it is read in); -EAGAIN (nopark); -ENOENT (the entry was let
+	 * go meanwhile); -EIO (it cannot be read).
+	 */
+	int (*page)(u64 entry, bool nopark, paddr_t *pa);
+	/*
+	 * Is pa, just read back and mapped, this mapping's alone (not in the
+	 * swap cache, no other holder than it and the fault's own reference):
+	 * may it be writable?
+	 */
+	bool (*exclusive)(paddr_t pa);
+	/*
+	 * No frame for a fault: wait for reclaim to free one (-ERESTART_PARK,
+	 * parked) or give up (-ENOMEM: the caller is being killed, or there
+	 * is no task to park).
+	 */
+	int (*wait_memory)(void);
+};
+enum { MM_EVICT_KEEP, MM_EVICT_SWAP, MM_EVICT_DROP };
+void mm_set_swap_ops(const struct mm_swap_ops *ops);
+
+/* What one turn of the reclaim clock over a domain did, in pages. */
+struct scan_stats {
+	u64 scanned, young, dropped, swapped;
+	bool full; /* swap had no room */
+};
+/*
+ * One step of the reclaim clock (a second-chance clock over the page
+ * tables, mm/scan.c): from d's hand on, for up to budget entries, a page
+ * used since the hand last passed (the accessed bit) is kept and its bit
+ * cleared; one not used goes: a cached object's page is dropped from the
+ * table, an anonymous one (or a private copy) goes to swap. Locked and
+ * special mappings are passed by. Never waits. Adds into *st.
+ */
+void domain_scan(struct domain *d, u64 budget, struct scan_stats *st);
+/*
+ * The next domain after the one numbered *hand (wrapping), referenced,
+ * with *hand moved to it; NULL if there are none.
+ */
+struct domain *domain_next(u64 *hand);
+/*
+ * Bring back from swap every page of d whose entry match(entry, arg)
+ * accepts (swapoff): 0 when none is left, -ERESTART_PARK while one is
+ * read in, -ENOMEM, -EIO.
+ */
+int domain_swapin_all(struct domain *d, bool (*match)(u64 entry, void *arg), void *arg);
+/*
+ * Bring back the pages of [start, start+len) that are out in swap, before
+ * a call does what it cannot undo and then copies to or from them (a pipe
+ * read consumes its bytes, wait4 reaps its child): a copy that parked
+ * then would lose what was done. 0 (nothing of it in swap), or
+ * -ERESTART_PARK while pages are read back, -ENOMEM.
+ */
+int domain_swapin_range(struct domain *d, vaddr_t start, u64 len);
 
 /*
  * Copy between kernel memory and d's user memory, faulting pages in;

@@ -36,6 +36,26 @@ static inline unsigned prot_of(u32 flags)
 	return p;
 }
 
+/*
+ * A page-table entry that is not present but holds a swap entry: the
+ * layer above's number for where the page went (never 0), shifted past
+ * the low bits, with PTE_SWAP set. The processor ignores the whole entry.
+ */
+#define PTE_SWAP (1UL << 10)
+static inline bool pte_is_swap(pte_t e)
+{
+	return !(e & PTE_P) && (e & PTE_SWAP);
+}
+static inline pte_t swap_pte(u64 entry)
+{
+	return (entry << PAGE_SHIFT) | PTE_SWAP;
+}
+static inline u64 pte_swap_entry(pte_t e)
+{
+	return e >> PAGE_SHIFT;
+}
+extern const struct mm_swap_ops *mm_swap; /* NULL until the layer above sets it */
+
 /* One more page mapped; the peak is getrusage's ru_maxrss. Caller holds d->lock. */
 static inline void resident_inc(struct domain *d)
 {
@@ -110,8 +130,9 @@ static inline u64 region_idx(const struct region *r, vaddr_t va)
 void zap_range_locked(struct domain *d, vaddr_t start, vaddr_t end);
 
 /*
- * Call fn on each present last-level entry of [start, end), skipping empty
- * tables. Caller holds d->lock.
+ * Call fn on each used last-level entry of [start, end): present, or a
+ * swap entry (fn tells them apart with PTE_P); empty tables are skipped.
+ * Caller holds d->lock.
  */
 typedef void (*pte_fn)(struct domain *d, vaddr_t va, pte_t *pte, void *ctx);
 void walk_level(struct domain *d, paddr_t table, int level, vaddr_t base, vaddr_t start,
@@ -138,6 +159,7 @@ static inline void walk_range(struct domain *d, vaddr_t start, vaddr_t end, pte_
 struct fault_need {
 	struct vmobj *obj; /* referenced while the need is out */
 	u64 idx;
+	u64 swap;      /* not an object's page: the swap entry the page table holds */
 	vaddr_t page;
 	u32 access;
 	bool shared;   /* the region is a shared mapping */

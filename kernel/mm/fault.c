@@ -39,7 +39,7 @@ static void page_copy(void *dst, const void *src)
 
 static paddr_t frame_new_zeroed(void)
 {
-	paddr_t pa = page_alloc(0);
+	paddr_t pa = page_alloc_user();
 	if (!pa)
 		return 0;
 	page_zero(phys_to_virt(pa));
@@ -50,7 +50,7 @@ static paddr_t frame_new_zeroed(void)
 /* A private copy of the frame at src, referenced once; 0 when out of memory. */
 static paddr_t frame_copy(paddr_t src)
 {
-	paddr_t pa = page_alloc(0);
+	paddr_t pa = page_alloc_user();
 	if (!pa)
 		return 0;
 	page_copy(phys_to_virt(pa), phys_to_virt(src));
@@ -87,8 +87,8 @@ static int allowed(const struct region *r, u32 access)
 		return -EFAULT;
 	if ((access & REGION_EXEC) && !(r->flags & REGION_EXEC))
 		return -EFAULT;
-	if (!(r->flags & (REGION_READ | REGION_WRITE | REGION_EXEC)))
-		return -EFAULT; /* PROT_NONE */
+	if (access && !(r->flags & (REGION_READ | REGION_WRITE | REGION_EXEC)))
+		return -EFAULT; /* PROT_NONE (access 0: swapoff bringing the page back, not a touch) */
 	return 0;
 }
 
@@ -116,6 +116,11 @@ int fault_locked(struct domain *d, vaddr_t va, u32 access, struct fault_need *ne
 		return err;
 	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
 	pte_t *pte = vm_walk(d->root, page);
+	if (pte && pte_is_swap(*pte)) {
+		/* Out in swap: read back (perhaps from the disk) with the lock let go. */
+		*need = (struct fault_need){.swap = pte_swap_entry(*pte), .page = page, .access = access};
+		return FAULT_NEED;
+	}
 	if (!pte || !(*pte & PTE_P))
 		return r->obj ? need_object(r, page, access, need) : map_zero_page(d, page, r->flags);
 	if (!(*pte & PTE_U)) {
@@ -202,8 +207,56 @@ static int install_locked(struct domain *d, struct fault_need *need)
 	return 0;
 }
 
+/*
+ * Map the page read back from swap for the entry the table still holds.
+ * The entry's slot is let go; the page is writable only if nothing else
+ * holds it (the swap cache, another mapping): else copy-on-write, as
+ * after a fork. 0, FAULT_RETRY, -EFAULT. Caller holds d->lock.
+ */
+static int install_swap_locked(struct domain *d, struct fault_need *need)
+{
+	assert(spin_is_locked(&d->lock));
+	struct region *r = find_region(d, need->page);
+	pte_t *pte = r ? vm_walk(d->root, need->page) : NULL;
+	if (!pte || *pte != swap_pte(need->swap))
+		return FAULT_RETRY; /* brought back by another thread, or unmapped */
+	int err = allowed(r, need->access);
+	if (err)
+		return err;
+	frame_ref(need->pa); /* the mapping's own; the need's goes in fault_slow */
+	*pte = 0;
+	if (vm_map(d->root, need->page, need->pa, prot_of(r->flags)) < 0) {
+		*pte = swap_pte(need->swap);
+		frame_unref(need->pa);
+		return -ENOMEM;
+	}
+	d->swapped--;
+	resident_inc(d);
+	mm_swap->free(need->swap);
+	pte = vm_walk(d->root, need->page);
+	*pte |= PTE_A; /* just wanted: the reclaim clock's hand passes it by once */
+	/* The need's reference still counts: exclusive means this mapping's and the need's alone. */
+	if (!mm_swap->exclusive(need->pa))
+		*pte = (*pte & ~PTE_W) | PTE_COW;
+	if (!(r->flags & (REGION_READ | REGION_WRITE | REGION_EXEC)))
+		*pte &= ~PTE_U; /* PROT_NONE, as mprotect leaves it */
+	return 0;
+}
+
 int fault_slow(struct domain *d, struct fault_need *need, bool nopark)
 {
+	if (!need->obj) {
+		int r = mm_swap->page(need->swap, nopark, &need->pa);
+		if (r == -ENOENT)
+			return FAULT_RETRY; /* brought back and let go by another thread meanwhile */
+		if (r)
+			return r;
+		spin_lock(&d->lock);
+		r = install_swap_locked(d, need);
+		spin_unlock(&d->lock);
+		frame_unref(need->pa);
+		return r;
+	}
 	struct vmobj *o = need->obj;
 	bool dirty = need->mkwrite || ((need->access & REGION_WRITE) && need->shared);
 	unsigned flags = (nopark ? VMO_NOPARK : 0) | (dirty ? VMO_WRITE : 0) | need->pattern;
@@ -228,9 +281,13 @@ int fault_at(struct domain *d, vaddr_t va, u32 access, bool nopark)
 		spin_lock(&d->lock);
 		int r = fault_locked(d, va, access, &need);
 		spin_unlock(&d->lock);
+		if (r == -ENOMEM && mm_swap && !nopark)
+			return mm_swap->wait_memory(); /* parks until reclaim frees some */
 		if (r != FAULT_NEED)
 			return r;
 		r = fault_slow(d, &need, nopark);
+		if (r == -ENOMEM && mm_swap && !nopark)
+			return mm_swap->wait_memory(); /* parks until reclaim frees some */
 		if (r != FAULT_RETRY)
 			return r;
 	}

@@ -199,10 +199,10 @@ int domain_mincore(struct domain *d, vaddr_t start, u64 len, u8 *vec)
 	for (vaddr_t va = start; va < end; va += PAGE_SIZE) {
 		pte_t *pte = vm_walk(d->root, va);
 		bool in = pte && (*pte & PTE_P);
-		if (!in && (!pte || !*pte)) {
+		if (!in && (!pte || !*pte) && find_region(d, va)->obj) {
 			/* Never touched here: an object's page may be in its cache all the same. */
 			struct region *r = find_region(d, va);
-			in = r->obj && r->obj->ops->cached(r->obj, region_idx(r, va));
+			in = r->obj->ops->cached(r->obj, region_idx(r, va));
 		}
 		vec[(va - start) >> PAGE_SHIFT] = in;
 	}
@@ -362,6 +362,10 @@ int domain_futex_key(struct domain *d, vaddr_t uaddr, struct vmobj **obj, u64 *o
 static void usage_one(struct domain *d, vaddr_t va, pte_t *pte, void *ctx)
 {
 	struct region_usage *u = ctx;
+	if (!(*pte & PTE_P)) {
+		u->swap++;
+		return;
+	}
 	paddr_t pa = *pte & PTE_ADDR_MASK;
 	struct frame *f = pa_to_frame(pa);
 	/* Sharers: the mappings of the frame; a cache's own reference is not one. */

@@ -33,11 +33,11 @@ void walk_level(struct domain *d, paddr_t table, int level, vaddr_t base, vaddr_
 			i += 7;
 			continue;
 		}
-		if (!(t[i] & PTE_P))
+		if (!t[i] || (level > 0 && !(t[i] & PTE_P)))
 			continue;
 		vaddr_t lo = base + (u64)i * span;
 		if (level == 0)
-			fn(d, lo, &t[i], ctx);
+			fn(d, lo, &t[i], ctx); /* present, or a swap entry */
 		else if (!(t[i] & PTE_PS)) /* user memory is never mapped with large pages */
 			walk_level(d, t[i] & PTE_ADDR_MASK, level - 1, lo, start, end, fn, ctx);
 	}
@@ -269,6 +269,14 @@ static inline void batch_flush(struct domain *d, struct unmap_batch *b)
 static void unmap_one(struct domain *d, vaddr_t va, pte_t *pte, void *ctx)
 {
 	struct unmap_batch *b = ctx;
+	if (pte_is_swap(*pte)) {
+		/* Out in swap: only its swap slot goes (no TLB can hold it). */
+		u64 entry = pte_swap_entry(*pte);
+		*pte = 0;
+		d->swapped--;
+		mm_swap->free(entry);
+		return;
+	}
 	paddr_t pa = *pte & PTE_ADDR_MASK;
 	*pte = 0;
 	d->resident--;
@@ -379,6 +387,8 @@ struct protect_ctx {
 static void protect_one(struct domain *d, vaddr_t va, pte_t *pte, void *ctx)
 {
 	struct protect_ctx *p = ctx;
+	if (!(*pte & PTE_P))
+		return; /* in swap: it comes back with the region's protection */
 	unsigned prot = prot_of(p->flags);
 	bool was_w = *pte & PTE_W;
 	pte_t e = *pte & ~(PTE_W | PTE_NX | PTE_U);

@@ -112,7 +112,8 @@ struct wrprotect_ctx {
 
 static void wrprotect_pte(struct domain *d, vaddr_t va, pte_t *pte, void *ctx)
 {
-	*pte &= ~PTE_W;
+	if (*pte & PTE_P)
+		*pte &= ~PTE_W;
 }
 
 static void wrprotect_region(struct domain *d, struct region *r, void *arg)

@@ -31,15 +31,21 @@ static inline __attribute__((always_inline)) int user_page(struct domain *d, vad
 		struct fault_need need;
 		int r = fault_locked(d, va, write ? REGION_WRITE : REGION_READ, &need);
 		if (r == FAULT_NEED) {
-			/* An object's page: fetched with the lock let go, then look again. */
+			/* An object's page, or one in swap: fetched with the lock let go, then look again. */
 			spin_unlock(&d->lock);
 			r = fault_slow(d, &need, false);
 			spin_lock(&d->lock);
 			if (r == FAULT_RETRY)
 				r = 0;
-			if (r == -ERESTART_PARK)
-				return r;
 		}
+		if (r == -ENOMEM && mm_swap) {
+			/* No frame: wait for reclaim (parked), then the call runs again. */
+			spin_unlock(&d->lock);
+			r = mm_swap->wait_memory();
+			spin_lock(&d->lock);
+		}
+		if (r == -ERESTART_PARK)
+			return r;
 		if (r < 0)
 			return r == -ENOMEM ? -ENOMEM : -EFAULT;
 	}
@@ -88,7 +94,7 @@ static void *fill_page(struct domain *d, vaddr_t va, size_t len, int *err)
 	pte_t *pte = vm_walk(d->root, page);
 	if (pte && (*pte & PTE_P))
 		return (u8 *)phys_to_virt(*pte & PTE_ADDR_MASK) + (va - page);
-	paddr_t pa = page_alloc(0);
+	paddr_t pa = page_alloc_user();
 	if (!pa || vm_map(d->root, page, pa, prot_of(r->flags)) < 0) {
 		if (pa)
 			page_free(pa, 0);

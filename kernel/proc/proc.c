@@ -3,6 +3,7 @@
  * and pid table are shared by all cores under proc_tree_lock.
  */
 #include "proc/proc.h"
+#include "proc/cur.h"
 #include "proc/futex.h"
 #include "proc/signal.h"
 #include "mm/domain.h"
@@ -199,6 +200,7 @@ void proc_free_unstarted(struct proc *p)
 	spin_unlock(&proc_tree_lock);
 	if (p->dom)
 		domain_put(p->dom);
+	kcharge_put(p->kmem);
 	kfree(p->cmdline);
 	kfree(p);
 }
@@ -313,8 +315,18 @@ void proc_reap(struct proc *p)
 	procs[p->pid] = NULL;
 	id_free(p->pid);
 	nprocs--;
+	kcharge_put(p->kmem);
 	kfree(p->cmdline);
 	kfree(p);
+}
+
+struct proc *proc_nth_locked(u32 *pid)
+{
+	assert(spin_is_locked(&proc_tree_lock));
+	for (; *pid < PID_MAX; (*pid)++)
+		if (procs[*pid])
+			return procs[(*pid)++];
+	return NULL;
 }
 
 void proc_finish(struct proc *p, int status)
@@ -373,6 +385,8 @@ bool thread_detach(struct thread *t, int *status)
 	if (t->clear_child_tid) {
 		u32 zero = 0;
 		copy_to_domain(p->dom, t->clear_child_tid, &zero, sizeof zero);
+		/* A page out in swap cannot be waited for here (exit brought it back first). */
+		park_cancel(&t->park);
 		futex_wake_addr(p->dom, t->clear_child_tid, 1, false);
 	}
 	tid_free(t);

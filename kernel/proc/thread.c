@@ -165,7 +165,8 @@ static enum poll_result thread_run(struct thread *t)
 		if (__atomic_load_n(&p->stopped, __ATOMIC_RELAXED) && park_if_stopped(t))
 			return PENDING;
 		if (signal_pending(t)) {
-			signal_deliver_frame(t, &t->regs);
+			if (!signal_deliver_frame(t, &t->regs))
+				return PENDING; /* parked until its stack is back from swap */
 			continue; /* it may have been killed or stopped */
 		}
 		domain_activate(t->dom);

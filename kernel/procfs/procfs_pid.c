@@ -24,6 +24,7 @@ struct psnap {
 	u32 last_cpu;
 	/* from the domain */
 	u64 vsize, rss_pages, hwm_pages, stack_pages, data_pages, text_pages, locked_pages;
+	u64 swap_pages;
 	vaddr_t brk_start, brk;
 };
 
@@ -58,6 +59,7 @@ static void snap_domain(struct domain *d, struct psnap *s)
 	s->rss_pages = d->resident;
 	s->hwm_pages = d->peak;
 	s->locked_pages = d->locked;
+	s->swap_pages = d->swapped;
 	s->brk_start = d->brk_start;
 	s->brk = d->brk;
 	spin_unlock(&d->lock);
@@ -159,13 +161,14 @@ static int gen_pid_status(u32 pid, struct text *t)
 		"PPid:\t%u\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\n"
 		"Groups:\t\nVmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t%8lu kB\n"
 		"VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\n"
-		"VmExe:\t%8lu kB\nVmSwap:\t       0 kB\nThreads:\t%u\n",
+		"VmExe:\t%8lu kB\nVmSwap:\t%8lu kB\nThreads:\t%u\n",
 		/* The kernel's printf has no %o: the umask goes digit by digit. */
 		s.name, (s.umask >> 6) & 7, (s.umask >> 3) & 7, s.umask & 7, s.state,
 		state_name(s.state), s.pid, s.pid, s.ppid,
 		s.vsize / 1024, s.vsize / 1024, s.locked_pages * kb, MAX(s.hwm_pages, s.rss_pages) * kb,
 		s.rss_pages * kb,
-		s.data_pages * kb, s.stack_pages * kb, s.text_pages * kb, s.nthreads);
+		s.data_pages * kb, s.stack_pages * kb, s.text_pages * kb, s.swap_pages * kb,
+		s.nthreads);
 	return 0;
 }
 

@@ -61,6 +61,7 @@ enum {
 /* struct pcache.flags */
 enum {
 	PC_SWAPBACKED = 1 << 0, /* no store: pages are never dirty, swap is where they go */
+	PC_SWAPCACHE = 1 << 1,	/* a swap area's cache (vm/swap.h): pages by slot */
 };
 
 /* What the owner of a cache does for it. Every op may be called on any core, never waits. */
@@ -88,7 +89,11 @@ struct pcache_ops {
 	int (*write)(struct pcache *pc, const u64 *idx, const paddr_t *pa, u32 n, bool nopark);
 	/* Bytes of data the cache stands for (a file's size): pages past it do not exist. */
 	u64 (*size)(struct pcache *pc);
-	/* A reference on the owner, unless it is going away (false). */
+	/*
+	 * A reference on the owner, unless it is going away (false). Called
+	 * under the LRU lock too: it may take only a lock nobody holds while
+	 * taking a cache's or the LRU's.
+	 */
 	bool (*tryget)(struct pcache *pc);
 	void (*put)(struct pcache *pc);
 	/*
@@ -107,6 +112,9 @@ struct pcache {
 	u32 flags;		      /* [I] PC_* */
 	u64 nrpages;		      /* [p] pages cached */
 	u64 ndirty;		      /* [p] PG_DIRTY pages */
+	u64 nswapped;		      /* [p] PC_SWAPBACKED: pages out in swap (entries in pages) */
+	struct list_node swapped_link; /* [swapped_lock, pcache.c] on the list of caches with
+					  pages in swap (swapoff walks it) */
 	struct list_node dirty_link;  /* [w] on the list of caches with dirty pages */
 	bool on_dirty_list;	      /* [w] */
 };
@@ -219,6 +227,32 @@ int pcache_truncate(struct pcache *pc, u64 size);
  * too, so that touching them is SIGBUS.
  */
 void pcache_unmap_from(struct pcache *pc, u64 size);
+
+/* ---- swap (vm/swap.c uses these on its caches) ---- */
+
+/*
+ * Make pa (referenced by the caller, in no cache) page idx of pc, dirty,
+ * with a reference of the cache's own: 0 or -ENOMEM. Caller holds pc->lock.
+ */
+int pcache_adopt_dirty_locked(struct pcache *pc, u64 idx, paddr_t pa);
+/*
+ * The write of pa (page idx of pc) is done: if nothing but the cache and
+ * the caller (who holds a reference of its own) holds it, and it is
+ * clean, it leaves the cache at once (a swap cache page written under
+ * memory pressure is of no more use in memory). Any context.
+ */
+void pcache_free_written(struct pcache *pc, u64 idx, paddr_t pa);
+/* Take page idx (if cached) out of pc. Caller holds pc->lock. */
+void pcache_forget_locked(struct pcache *pc, u64 idx);
+/*
+ * Reclaim: move up to `max` pages of memory file systems and shared
+ * memory that nothing maps or reads, and that were not used lately, out
+ * to swap (their swap cache pages are written later); how many moved.
+ */
+u64 pcache_swap_out(u64 max);
+/* swapoff: bring back every page of a PC_SWAPBACKED cache out in swap where match(entry).
+ * 0, -ERESTART_PARK, -EIO, -ENOMEM. */
+int pcache_swapin_all(bool (*match)(u64 entry, void *arg), void *arg);
 
 /* ---- memory ---- */
 

@@ -24,6 +24,8 @@
 #include "fs/bcache.h"
 #include "sched/park.h"
 #include "vm/writeback.h"
+#include "vm/swap.h"
+#include "dev/blk.h"
 
 
 long shim_heap_live;
@@ -276,4 +278,54 @@ void vmobj_put_write(struct vmobj *o)
 bool vmobj_writable(struct vmobj *o)
 {
 	return o->writecount >= 0;
+}
+
+/* ---- swap and disks: none on the host ---- */
+
+paddr_t page_alloc_user(void)
+{
+	return page_alloc(0);
+}
+
+void swap_free(u64 entry)
+{
+	panic("swap_free on the host: no swap");
+}
+
+int swap_page(u64 entry, bool nopark, paddr_t *pa)
+{
+	return -EIO;
+}
+
+int swap_take_page_locked(struct pcache *pc, u64 idx, paddr_t pa, u64 *entry)
+{
+	return -ENOSPC;
+}
+
+void swap_init(void)
+{
+}
+
+void reclaim_init(void)
+{
+}
+
+u32 blk_count(void)
+{
+	return 0;
+}
+
+struct blk_dev *blk_get(u32 i)
+{
+	return NULL;
+}
+
+long park_until(u64 deadline)
+{
+	return 0;
+}
+
+u64 tsc_ns(void)
+{
+	return 0;
 }
