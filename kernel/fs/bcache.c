@@ -181,8 +181,9 @@ static void read_done(struct blk_request *r)
 	spin_lock(&cache.lock);
 	b->flags &= ~B_READING;
 	b->flags |= r->status ? B_ERROR : B_VALID;
-	spin_unlock(&cache.lock);
+	/* Woken under the cache's lock: once it is let go, an idle buffer may be freed by reclaim. */
 	waitq_wake_all(&b->wait);
+	spin_unlock(&cache.lock);
 	waitq_wake_all(&cache.sync_wait); /* it may have waited for room in the ring */
 }
 
@@ -202,9 +203,9 @@ static void write_done(struct blk_request *r)
 	}
 	if (stale)
 		free_buf_locked(b); /* nobody waits on a forgotten buffer's queue */
+	else
+		waitq_wake_all(&b->wait); /* under the lock, as in read_done */
 	spin_unlock(&cache.lock);
-	if (!stale)
-		waitq_wake_all(&b->wait);
 	waitq_wake_all(&cache.sync_wait);
 }
 

@@ -2,9 +2,9 @@
  * swapon and swapoff: the file-system half of swap areas (vm/swap.h has
  * the rest). An area is a whole disk (/dev/vdb: its block node) or a
  * regular file on a disk's file system, made by mkswap; the header is
- * checked, and a file must have every page's blocks mapped and together
- * (a file with holes is refused, as Linux does), since swap reads and
- * writes its pages straight on the disk. While it is an area, a file
+ * checked, and a file must have every block mapped (a file with holes is
+ * refused, as Linux does), since swap reads and writes its pages straight
+ * on the disk; a page whose blocks are not together is left unused. While it is an area, a file
  * cannot be written (ETXTBSY) and a disk cannot be mounted (EBUSY).
  *
  * Both calls may park (the header, a block map, pages coming back) and
@@ -79,38 +79,84 @@ static void release_disk(void *owner)
 }
 
 /*
- * A swap file's page map: slot i's first block in blocks[i], every page's
- * blocks mapped and adjacent. -EINVAL (holes) with a message, or a bmap
- * error (-ERESTART_PARK while a block map is read).
+ * A swap file's page map being built: kept across the call's restarts
+ * (park_hold), so that each block-map read the call parks for is done
+ * once, not again from the first page.
+ */
+struct file_map {
+	struct inode *ip; /* no reference: only compared */
+	u64 pages, next;  /* slots, and the first not mapped yet */
+	u32 bshift;
+	u32 *blocks;
+};
+
+static void file_map_free(void *p)
+{
+	struct file_map *m = p;
+	kfree(m->blocks);
+	kfree(m);
+}
+
+/*
+ * A swap file's page map: slot i's first block in blocks[i], or 0 for a
+ * page whose blocks are not adjacent on the disk (that slot is not used).
+ * -EINVAL (holes) with a message, or a bmap error (-ERESTART_PARK while a
+ * block map is read).
  */
 static int map_file(struct inode *ip, const char *path, u64 pages, u32 **out, u32 *bshift_out)
 {
-	u32 *blocks = kmalloc(pages * sizeof *blocks);
-	if (!blocks)
-		return -ENOMEM;
-	u32 bshift = 0;
-	for (u64 slot = 0; slot < pages; slot++) {
-		u64 per = 1, first = 0;
+	struct file_map *m = park_take(file_map_free);
+	if (m && (m->ip != ip || m->pages != pages)) {
+		file_map_free(m);
+		m = NULL;
+	}
+	u64 pblk;
+	u32 bshift;
+	int r;
+	if (!m) {
+		/* The block size first: a page is `per` blocks, which must be adjacent on the disk. */
+		if ((r = ip->ops->bmap(ip, 0, &pblk, &bshift)) < 0)
+			return r;
+		if (bshift > PAGE_SHIFT)
+			return refuse(path, "the file system's blocks are larger than a page");
+		m = knew(struct file_map);
+		u32 *blocks = m ? kmalloc(pages * sizeof *blocks) : NULL;
+		if (!blocks) {
+			kfree(m);
+			return -ENOMEM;
+		}
+		*m = (struct file_map){.ip = ip, .pages = pages, .bshift = bshift, .blocks = blocks};
+	}
+	u64 per = PAGE_SIZE >> m->bshift;
+	for (; m->next < pages; m->next++) {
+		u64 first = 0;
+		bool apart = false;
 		for (u64 k = 0; k < per; k++) {
-			u64 pblk;
-			int r = ip->ops->bmap(ip, slot * per + k, &pblk, &bshift);
-			if (r < 0) {
-				kfree(blocks);
+			r = ip->ops->bmap(ip, m->next * per + k, &pblk, &bshift);
+			if (r == -ERESTART_PARK) {
+				park_hold(file_map_free, m); /* this page's blocks again when it runs */
 				return r;
 			}
-			per = PAGE_SIZE >> bshift;
-			if (!pblk || pblk > 0xffffffffu || (k && pblk != first + k)) {
-				kfree(blocks);
-				return refuse(path, pblk ? "a page of the file is not in adjacent blocks"
+			if (r < 0) {
+				file_map_free(m);
+				return r;
+			}
+			if (!pblk || pblk > 0xffffffffu) {
+				file_map_free(m);
+				return refuse(path, pblk ? "a block of the file is past what swap can address"
 							 : "the swap file has holes");
 			}
 			if (k == 0)
 				first = pblk;
+			else if (pblk != first + k)
+				apart = true;
 		}
-		blocks[slot] = (u32)first;
+		/* A page whose blocks are apart (a block map between them) is not used, as on Linux. */
+		m->blocks[m->next] = apart ? 0 : (u32)first;
 	}
-	*out = blocks;
-	*bshift_out = bshift;
+	*out = m->blocks;
+	*bshift_out = m->bshift;
+	kfree(m);
 	return 0;
 }
 

@@ -23,6 +23,14 @@ void waitq_add_locked(struct waitq *q, struct waiter *w)
 
 void waitq_remove(struct waitq *q, struct waiter *w)
 {
+	/*
+	 * Taken off by a wake already (the usual way a parked task comes
+	 * back): q is not touched, for it may be gone by now (a block cache
+	 * buffer whose read ended is freed under memory pressure before the
+	 * task it woke runs). Only the owner queues w, so false stays false.
+	 */
+	if (!__atomic_load_n(&w->queued, __ATOMIC_ACQUIRE))
+		return;
 	spin_lock(&q->lock);
 	if (w->queued) {
 		list_remove(&w->node);
@@ -38,7 +46,7 @@ static int wake(struct waitq *q, int max)
 	while (n < max && !list_empty(&q->waiters)) {
 		struct waiter *w = container_of(list_pop_front(&q->waiters), struct waiter, node);
 		struct task *t = w->task; /* read before w may be reused */
-		w->queued = false;
+		__atomic_store_n(&w->queued, false, __ATOMIC_RELEASE);
 		task_wake(t);
 		n++;
 	}
@@ -70,7 +78,7 @@ int waitq_wake_if(struct waitq *q, bool (*match)(struct waiter *w, void *ctx), v
 			continue;
 		list_remove(&w->node);
 		struct task *t = w->task;
-		w->queued = false;
+		__atomic_store_n(&w->queued, false, __ATOMIC_RELEASE);
 		task_wake(t);
 		n++;
 	}

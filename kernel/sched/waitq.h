@@ -20,7 +20,7 @@ struct waitq {
 struct waiter {
 	struct list_node node; /* [waitq.lock] */
 	struct task *task;     /* [I while queued] */
-	bool queued;           /* [waitq.lock] */
+	bool queued;           /* [waitq.lock; set false atomically, read by the owner without it] */
 };
 
 void waitq_init(struct waitq *q);

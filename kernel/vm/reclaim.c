@@ -99,8 +99,12 @@ void reclaim_get_stats(struct reclaim_stats *s)
 	s->oom_kills = __atomic_load_n(&rc.st.oom_kills, __ATOMIC_RELAXED);
 }
 
-/* One round: how many pages it freed or started on their way out. */
-static u64 round_once(void)
+/*
+ * One round: how many pages it freed or started on their way out.
+ * *busy: the clock found pages in use (their accessed bits taken away)
+ * or dropped cache pages from tables: there may be more to take later.
+ */
+static u64 round_once(bool *busy)
 {
 	u64 progress = pcache_reclaim(PAGE_SIZE) >> PAGE_SHIFT;
 	progress += swap_write_dirty();
@@ -114,6 +118,7 @@ static u64 round_once(void)
 		domain_scan(d, SCAN_BUDGET, &st);
 		domain_put(d);
 	}
+	*busy = st.young || st.dropped;
 	__atomic_add_fetch(&rc.st.scanned, st.scanned, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&rc.st.swapped_out, st.swapped, __ATOMIC_RELAXED);
 	/*
@@ -188,7 +193,8 @@ static enum poll_result reclaim_poll(struct task *self)
 				return PENDING;
 			}
 		}
-		u64 progress = round_once();
+		bool busy;
+		u64 progress = round_once(&busy);
 		if (progress || buddy_free_pages() > rc.low)
 			waitq_wake_all(&rc.mem_wait);
 		if (stalled())
@@ -200,7 +206,13 @@ static enum poll_result reclaim_poll(struct task *self)
 		/* Nothing to free now. Writes in flight will give pages back: wait for them. */
 		struct pcache_stats ps;
 		pcache_get_stats(&ps);
-		if (!ps.writeback && ++rc.idle >= OOM_IDLE_ROUNDS && waiters())
+		if (busy) {
+			rc.idle = 0; /* the clock is still on its way round: on at once */
+			continue;
+		}
+		if (ps.writeback)
+			rc.idle = 0;
+		else if (++rc.idle >= OOM_IDLE_ROUNDS && waiters())
 			out_of_memory();
 		if (!sleep_until(&rc.tm, tsc_ns() + IDLE_SLEEP_NS))
 			return PENDING;

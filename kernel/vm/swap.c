@@ -39,6 +39,7 @@ struct swap_area {
 	u32 index;		    /* [I] its number in swap entries */
 	struct blk_dev *dev;	    /* [I] */
 	u64 pages;		    /* [I] slots, the header's (0) included */
+	u64 usable;		    /* [I] slots that take pages (not the header, not bad) */
 	u32 *blocks;		    /* [I] a file's: the disk block of each slot; NULL: the disk */
 	u32 bshift;		    /* [I] */
 	u32 *slots;		    /* [a] per slot: references, and SLOT_IO */
@@ -520,7 +521,13 @@ int swap_add_area(const char *name, struct blk_dev *dev, const struct swap_geom 
 			slots[g->bad[i]] = SLOT_BAD;
 			bad++;
 		}
-	a->nfree = g->pages - 1 - bad;
+	/* A file's pages that are not whole on the disk (block 0 in the map) are not used either. */
+	for (u64 i = 1; blocks && i < g->pages; i++)
+		if (!blocks[i] && slots[i] != SLOT_BAD) {
+			slots[i] = SLOT_BAD;
+			bad++;
+		}
+	a->nfree = a->usable = g->pages - 1 - bad;
 	a->next = 0;
 	spin_lock(&swap_lock);
 	int r = -ENOSPC, lowest = 0;
@@ -550,7 +557,7 @@ int swap_add_area(const char *name, struct blk_dev *dev, const struct swap_geom 
 		kfree(a);
 		return r;
 	}
-	pr_info("swap: %s: %lu KiB on %s, priority %d\n", a->name, (a->pages - 1) * PAGE_SIZE / 1024,
+	pr_info("swap: %s: %lu KiB on %s, priority %d\n", a->name, a->usable * PAGE_SIZE / 1024,
 		dev->name, a->prio);
 	return 0;
 }
@@ -588,7 +595,7 @@ int swap_remove_area(void *owner, struct blk_dev *dev)
 	if (!a)
 		return -EINVAL;
 	/* What must come back into memory: the slots in use, less the pages still in the swap cache. */
-	u64 used = a->pages - 1 - a->nfree;
+	u64 used = a->usable - a->nfree;
 	spin_lock(&a->cache.lock);
 	used -= MIN(used, a->cache.nrpages);
 	spin_unlock(&a->cache.lock);
@@ -644,7 +651,7 @@ void swap_get_stats(struct swap_stats *s)
 		struct swap_area *a = areas[i];
 		if (!a)
 			continue;
-		s->total += a->pages - 1;
+		s->total += a->usable;
 		s->free += a->nfree;
 		spin_lock(&a->cache.lock);
 		s->cached += a->cache.nrpages;
@@ -663,8 +670,8 @@ size_t swap_text(char *buf, size_t len)
 		struct swap_area *a = areas[i];
 		if (!a)
 			continue;
-		u64 size = (a->pages - 1) * (PAGE_SIZE / 1024);
-		u64 used = (a->pages - 1 - a->nfree) * (PAGE_SIZE / 1024);
+		u64 size = a->usable * (PAGE_SIZE / 1024);
+		u64 used = (a->usable - a->nfree) * (PAGE_SIZE / 1024);
 		n += (size_t)snprintf(buf + n, len - n, "%-40s%-16s%-8lu%-8lu%d\n", a->name,
 				      a->blocks ? "file" : "partition", size, used, a->prio);
 	}

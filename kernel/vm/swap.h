@@ -43,7 +43,8 @@ int swap_check_header(const u8 *page, u64 avail, struct swap_geom *g, const char
 
 /*
  * Add an area on dev: slot i's page is at disk block blocks[i] (of
- * 1 << bshift bytes: a file's, contiguous within each page), or, with
+ * 1 << bshift bytes: a file's, contiguous within each page; 0: the slot
+ * is not used), or, with
  * blocks NULL, at sector i * 8 (a whole disk). The area keeps blocks
  * (kmalloc'd) and calls release(owner) when it goes. prio: higher first
  * (-1: below every area so far). 0, -EBUSY (dev or owner already swapped
