@@ -13,7 +13,10 @@
  * The reserve: user memory (faults, the page cache) stops at it, so the
  * kernel's own allocations (page tables, the heap, the swap writes
  * themselves) can always finish what was started. When a whole stretch
- * of rounds frees nothing while faults wait (memory and swap both full),
+ * of rounds frees nothing while faults wait (memory and swap both full,
+ * and the clock finds nothing in use it could take later), or when with
+ * no swap faults keep waiting for seconds while memory never rises over
+ * the low watermark (programs' text read back as fast as it is dropped),
  * the out-of-memory killer chooses a process to end, then gives its
  * memory time to come back before it chooses again.
  *
