@@ -172,6 +172,8 @@ static bool push_frame(struct thread *t, struct trapframe *tf, int sig, const st
 		       const struct siginfo64 *info)
 {
 	struct domain *d = t->proc->dom;
+	if (!user_rip_ok(a->handler))
+		return false; /* iretq to it would fault in the kernel (proc.h): killed instead */
 	u64 sp = tf->rsp;
 	bool on_alt = t->altstack_size && sp - t->altstack_sp < t->altstack_size;
 	if ((a->flags & SA_ONSTACK) && t->altstack_size && !(t->altstack_flags & SS_DISABLE) && !on_alt)
