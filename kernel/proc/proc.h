@@ -150,6 +150,7 @@ struct thread {
 	bool killed;                 /* [a] must exit at the next chance */
 	int exit_code;
 	struct park park;            /* [owner] parking and restart (sched/park.h) */
+	u32 syscall_now;             /* [owner] the call being handled plus 1; 0 outside one (logonce) */
 	bool full_restore;           /* frame rewritten (sigreturn, signal, exec): return with iret */
 	u64 quantum_end;             /* preempt=on: when this thread's turn ends (tsc_ns) */
 	u64 quantum_end_tsc;         /* the same in TSC ticks: the system-call exit compares rdtsc */
