@@ -83,6 +83,16 @@ static inline struct region *find_region(struct domain *d, vaddr_t va)
 	return NULL;
 }
 
+/*
+ * A new region [start, start+len) with flags (and xr, REGION_MSG: its
+ * reference goes to the region on success), alone there unless replace:
+ * then whatever was there goes. 0, -EINVAL (range_allowed), -EEXIST, -ENOMEM.
+ */
+int map_region(struct domain *d, vaddr_t start, u64 len, u32 flags, struct xrange *xr,
+	       bool replace);
+/* Free a region taken off its domain's list (a message's drops its range). */
+void region_free(struct region *r);
+
 /* Remove every region and page of [start, end), TLBs shot down. Caller holds d->lock. */
 int unmap_locked(struct domain *d, vaddr_t start, vaddr_t end);
 
