@@ -198,6 +198,9 @@ struct domain *domain_fork(struct domain *parent)
 			err = -ENOMEM;
 			break;
 		}
+		copy->xr = r->xr;
+		if (r->flags & REGION_MSG)
+			xrange_get(r->xr); /* the child's copy holds the range too */
 		spin_lock(&child->lock);
 		region_insert_locked(child, copy);
 		spin_unlock(&child->lock);

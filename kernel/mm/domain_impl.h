@@ -86,6 +86,14 @@ static inline struct region *find_region(struct domain *d, vaddr_t va)
 	return NULL;
 }
 
+/*
+ * A new region [start, start+len) with flags (and xr, REGION_MSG: its
+ * reference goes to the region on success), alone there unless replace:
+ * then whatever was there goes. 0, -EINVAL (range_allowed), -EEXIST, -ENOMEM.
+ */
+int map_region(struct domain *d, vaddr_t start, u64 len, u32 flags, struct xrange *xr,
+	       bool replace);
+
 /* Remove every region and page of [start, end), TLBs shot down. Caller holds d->lock. */
 int unmap_locked(struct domain *d, vaddr_t start, vaddr_t end);
 
@@ -100,7 +108,7 @@ struct region *region_new(struct domain *d, vaddr_t start, vaddr_t end, u32 flag
 			  struct vmobj *obj, u64 pgoff, struct vmname *name);
 void region_insert_locked(struct domain *d, struct region *r);
 void region_remove_locked(struct domain *d, struct region *r);
-/* Free a region never inserted, or taken off d->dead: its references go. */
+/* Free a region never inserted, or taken off d->dead: its references go (a message's, its range). */
 void region_free(struct region *r);
 /* Release d->lock, then free the regions removed meanwhile. */
 void domain_unlock(struct domain *d);
@@ -115,8 +123,11 @@ int split_at(struct domain *d, vaddr_t start, vaddr_t end);
 bool range_mapped(struct domain *d, vaddr_t start, vaddr_t end);
 /* Is no page of [start, end) in a region? Caller holds d->lock. */
 bool range_free(struct domain *d, vaddr_t start, vaddr_t end);
-/* May d have a region at [start, end) (the private window, its slot, the exchange region)? */
-bool range_allowed(struct domain *d, vaddr_t start, vaddr_t end);
+/*
+ * May d have a region with these flags at [start, end)? The private window
+ * or its slot; the exchange region for REGION_MSG only.
+ */
+bool range_allowed(struct domain *d, vaddr_t start, vaddr_t end, u32 flags);
 /* A free range of len bytes in the slot's mmap area, or 0. Caller holds d->lock. */
 vaddr_t find_free_locked(struct domain *d, u64 len);
 

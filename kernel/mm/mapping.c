@@ -32,14 +32,14 @@ vaddr_t domain_mmap(struct domain *d, const struct map_req *q)
 		r->flags |= REGION_LOCKED;
 	if (q->fixed) {
 		va = q->addr;
-		if (!range_allowed(d, va, va + len))
+		if (!range_allowed(d, va, va + len, r->flags))
 			err = -ENOMEM;
 		else if (!range_free(d, va, va + len))
 			err = q->noreplace ? -EEXIST : unmap_locked(d, va, va + len);
 	} else {
 		/* A hint is taken if that range is free; otherwise we choose. */
 		va = q->addr;
-		if (!va || !IS_ALIGNED(va, PAGE_SIZE) || !range_allowed(d, va, va + len) ||
+		if (!va || !IS_ALIGNED(va, PAGE_SIZE) || !range_allowed(d, va, va + len, r->flags) ||
 		    !range_free(d, va, va + len))
 			va = find_free_locked(d, len);
 		if (!va)
@@ -130,6 +130,9 @@ vaddr_t domain_remap(struct domain *d, vaddr_t old, u64 old_len, u64 new_len, bo
 	    (fixed && (!IS_ALIGNED(fixed, PAGE_SIZE) || !in_user_half(fixed, new_len) ||
 		       (fixed < old + old_len && old < fixed + new_len))))
 		return (vaddr_t)-EINVAL;
+	/* The new place must be the caller's: its slot or the private window, never messages. */
+	if (fixed && !range_allowed(d, fixed, fixed + new_len, 0))
+		return (vaddr_t)-EINVAL;
 	spin_lock(&d->lock);
 	long err = 0;
 	vaddr_t to = old;
@@ -149,7 +152,7 @@ vaddr_t domain_remap(struct domain *d, vaddr_t old, u64 old_len, u64 new_len, bo
 	}
 	vaddr_t grow_end = old + new_len;
 	if (!fixed && r->end == old + old_len && range_free(d, r->end, grow_end) &&
-	    range_allowed(d, r->end, grow_end)) {
+	    range_allowed(d, r->start, grow_end, r->flags)) {
 		/* Room right after it: grow in place (an object's pages past its end fault SIGBUS). */
 		if (r->flags & REGION_LOCKED)
 			d->locked += (grow_end - r->end) >> PAGE_SHIFT;

@@ -143,6 +143,8 @@ void region_remove_locked(struct domain *d, struct region *r)
 
 void region_free(struct region *r)
 {
+	if (r->flags & REGION_MSG)
+		xrange_put(r->xr); /* after its pages left every TLB: the caller's order */
 	if (r->obj)
 		r->obj->ops->put(r->obj);
 	vmname_put(r->name);
@@ -173,6 +175,9 @@ int split_region(struct domain *d, struct region *r, vaddr_t at)
 	/* The locked count follows the pages: r's share out, both halves' back in. */
 	if (r->flags & REGION_LOCKED)
 		d->locked -= npages(r);
+	tail->xr = r->xr;
+	if (r->flags & REGION_MSG)
+		xrange_get(r->xr); /* each piece holds the range */
 	r->end = at;
 	if (r->flags & REGION_LOCKED)
 		d->locked += npages(r);
@@ -214,36 +219,66 @@ void merge_locked(struct domain *d, vaddr_t start, vaddr_t end)
 	}
 }
 
-bool range_allowed(struct domain *d, vaddr_t start, vaddr_t end)
+/*
+ * May d have a region with these flags at [start, end)? Every path that
+ * places one asks (mmap, mremap, brk, the loader, messages): a process's
+ * memory lies in the private window or its own slot, and the exchange
+ * region holds message buffers only, at the addresses exchange.c handed
+ * out (invariant 5: one address names one thing).
+ */
+bool range_allowed(struct domain *d, vaddr_t start, vaddr_t end, u32 flags)
 {
-	if (start < USER_PRIVATE_BASE || end <= start)
+	if (start < USER_PRIVATE_BASE || end <= start || end > USER_TOP)
 		return false;
+	if (flags & REGION_MSG)
+		return start >= USER_EXCHANGE_BASE && end <= USER_EXCHANGE_END;
 	if (end <= USER_PRIVATE_END)
 		return true; /* the private window */
-	if (start >= USER_EXCHANGE_BASE && end <= USER_EXCHANGE_END)
-		return true; /* message buffers: unique addresses handed out by msg_alloc */
 	return start >= d->slot_base && end <= d->slot_base + SLOT_SIZE;
 }
 
-int domain_map(struct domain *d, vaddr_t start, u64 len, u32 flags)
+int map_region(struct domain *d, vaddr_t start, u64 len, u32 flags, struct xrange *xr,
+		      bool replace)
 {
 	if (!IS_ALIGNED(start, PAGE_SIZE) || len == 0 || !in_user_half(start, len))
 		return -EINVAL;
 	vaddr_t end = start + ALIGN_UP(len, PAGE_SIZE);
-	if (!range_allowed(d, start, end))
+	if (!range_allowed(d, start, end, flags))
 		return -EINVAL;
 	struct region *r = region_new(d, start, end, flags, NULL, 0, NULL);
 	if (!r)
 		return -ENOMEM;
+	r->xr = xr;
 	spin_lock(&d->lock);
-	if (!range_free(d, start, end)) {
+	int err = replace ? unmap_locked(d, start, end) : range_free(d, start, end) ? 0 : -EEXIST;
+	if (err) {
 		spin_unlock(&d->lock);
 		region_free(r);
-		return -EEXIST;
+		return err;
 	}
 	region_insert_locked(d, r);
 	spin_unlock(&d->lock);
 	return 0;
+}
+
+int domain_map(struct domain *d, vaddr_t start, u64 len, u32 flags)
+{
+	if (flags & REGION_MSG)
+		return -EINVAL; /* domain_map_msg: a message needs its range */
+	return map_region(d, start, len, flags, NULL, false);
+}
+
+int domain_map_fixed(struct domain *d, vaddr_t start, u64 len, u32 flags)
+{
+	if (flags & REGION_MSG)
+		return -EINVAL;
+	return map_region(d, start, len, flags, NULL, true);
+}
+
+int domain_map_msg(struct domain *d, struct xrange *x)
+{
+	return map_region(d, xrange_start(x), xrange_len(x), REGION_READ | REGION_WRITE | REGION_MSG,
+			  x, false);
 }
 
 /* ---- dropping pages ---- */
@@ -315,6 +350,10 @@ int unmap_locked(struct domain *d, vaddr_t start, vaddr_t end)
 	assert(spin_is_locked(&d->lock));
 	if (split_at(d, start, end) < 0)
 		return -ENOMEM;
+	struct unmap_batch b = {0};
+	walk_range(d, start, end, unmap_one, &b);
+	batch_flush(d, &b);
+	/* The regions after their pages: a message's range is free to reuse once they go. */
 	struct list_node *pos, *tmp;
 	list_for_each_safe(pos, tmp, &d->regions)
 	{
@@ -322,7 +361,6 @@ int unmap_locked(struct domain *d, vaddr_t start, vaddr_t end)
 		if (r->start >= start && r->end <= end)
 			region_remove_locked(d, r);
 	}
-	zap_range_locked(d, start, end);
 	return 0;
 }
 
@@ -540,13 +578,19 @@ vaddr_t domain_brk(struct domain *d, vaddr_t new_end)
 {
 	spin_lock(&d->lock);
 	vaddr_t cur = d->brk;
-	if (new_end < d->brk_start || new_end == cur) {
+	/*
+	 * Linux's answer to a break it will not set is the current one. Past
+	 * the user half, rounding up to a page would wrap to 0 and "shrink"
+	 * the heap over the program itself (brk(-1)).
+	 */
+	if (new_end < d->brk_start || new_end == cur || new_end > USER_TOP - PAGE_SIZE) {
 		spin_unlock(&d->lock);
 		return cur;
 	}
 	vaddr_t old_top = ALIGN_UP(cur, PAGE_SIZE), new_top = ALIGN_UP(new_end, PAGE_SIZE);
 	if (new_top > old_top) {
-		if (!range_allowed(d, old_top, new_top) || !range_free(d, old_top, new_top)) {
+		if (!range_allowed(d, old_top, new_top, REGION_HEAP) ||
+		    !range_free(d, old_top, new_top)) {
 			spin_unlock(&d->lock);
 			return cur;
 		}

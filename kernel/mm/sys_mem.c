@@ -64,8 +64,10 @@ SYSCALL(NR_mremap, mremap)
 		return -EINVAL;
 	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
 		return -EINVAL;
-	if (flags & MREMAP_DONTUNMAP)
-		return -EINVAL; /* keeping the old range mapped as well is not supported */
+	if (flags & MREMAP_DONTUNMAP) {
+		syscall_unsupported("MREMAP_DONTUNMAP"); /* keeping the old range mapped as well */
+		return -EINVAL;
+	}
 	if (a2 > (1UL << 46))
 		return -ENOMEM;
 	vaddr_t fixed = flags & MREMAP_FIXED ? a4 : 0;

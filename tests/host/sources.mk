@@ -10,6 +10,9 @@ HOST_TEST_memmap_SRCS := kernel/mm/memmap.c $(HOST_SHIM)
 HOST_TEST_buddy_SRCS := kernel/mm/buddy.c kernel/mm/memmap.c $(HOST_SHIM)
 HOST_TEST_kheap_SRCS := kernel/mm/kheap.c kernel/mm/buddy.c kernel/mm/memmap.c $(HOST_SHIM)
 HOST_TEST_pagetable_SRCS := kernel/mm/pagetable.c kernel/mm/buddy.c kernel/mm/memmap.c $(HOST_SHIM)
+# The exchange region's address ranges (message buffers)
+HOST_TEST_exchange_SRCS := kernel/mm/exchange.c kernel/mm/kheap.c kernel/mm/buddy.c \
+	kernel/mm/memmap.c $(HOST_SHIM)
 # PCID tag caches, and a model of the domain shootdown protocol around them
 HOST_TEST_pcid_SRCS := kernel/mm/pcid.c tests/host/host_console.c
 
