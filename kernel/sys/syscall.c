@@ -5,6 +5,7 @@
  */
 #include "sys/syscall.h"
 #include "proc/proc.h"
+#include "proc/cred.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/msr.h"
@@ -61,6 +62,9 @@ int syscall_dispatch(struct trapframe *tf)
 	struct thread *t = syscall_thread();
 	assert(!irqs_enabled()); /* invariant 1: the entry masks them (MSR_FMASK) */
 	u64 t0 = rdtsc(); /* system time for getrusage */
+	/* Another thread changed the process's credentials: this call acts with the new ones. */
+	if (unlikely(t->cred != __atomic_load_n(&t->proc->cred, __ATOMIC_RELAXED)))
+		thread_cred_refresh(t);
 	long ret;
 	if (nr < MAX_SYSCALL && table[nr]) {
 		ret = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
