@@ -8,6 +8,7 @@
 #include "exec/exec.h"
 #include "fs/abi.h"
 #include "fs/fsproc.h"
+#include "proc/cred.h"
 #include "proc/cur.h"
 #include "proc/proc.h"
 #include "proc/signal.h"
@@ -73,9 +74,9 @@ static long do_execve(const char *kpath, u64 argv, u64 envp, bool have_args,
 		}
 	}
 	(void)have_args;
-	struct domain *nd;
-	vaddr_t entry, sp;
-	r = exec_prepare(&args, &nd, &entry, &sp);
+	struct exec_new nw;
+	r = exec_prepare(&args, cur_cred(), __atomic_load_n(&p->no_new_privs, __ATOMIC_RELAXED),
+			 &nw);
 	if (r == 0)
 		proc_set_cmdline(p, args.buf, args.argc);
 	if (!preset)
@@ -83,6 +84,10 @@ static long do_execve(const char *kpath, u64 argv, u64 envp, bool have_args,
 	if (r < 0)
 		return r;
 	/* Everything is ready: commit (nothing below can fail). */
+	struct domain *nd = nw.dom;
+	vaddr_t entry = nw.entry, sp = nw.sp;
+	proc_cred_commit(t, nw.cred); /* a set-user-ID program's ids, or the caller's again */
+	__atomic_store_n(&p->dumpable, nw.dumpable, __ATOMIC_RELAXED);
 	struct domain *mine = t->dom;
 	struct domain *old = proc_dom_swap(p, nd); /* the process's reference moves to the new image */
 	domain_get(nd);
@@ -145,10 +150,10 @@ SYSCALL(SYS_spawn, spawn)
 		r = gather_strings(p->dom, a1, &args, &args.argc);
 	if (r >= 0)
 		r = gather_strings(p->dom, a2, &args, &args.envc);
-	struct domain *nd = NULL;
-	vaddr_t entry, sp;
+	struct exec_new nw;
 	if (r >= 0)
-		r = exec_prepare(&args, &nd, &entry, &sp);
+		r = exec_prepare(&args, cur_cred(),
+				 __atomic_load_n(&p->no_new_privs, __ATOMIC_RELAXED), &nw);
 	if (r < 0) {
 		kfree(args.buf);
 		return r;
@@ -156,10 +161,14 @@ SYSCALL(SYS_spawn, spawn)
 	struct proc *c = proc_alloc(p);
 	if (!c) {
 		kfree(args.buf);
-		domain_put(nd);
+		exec_new_put(&nw);
 		return -EAGAIN;
 	}
-	c->dom = nd;
+	c->dom = nw.dom;
+	cred_put(c->cred); /* the parent's, from proc_alloc: the program's own instead */
+	c->cred = nw.cred;
+	c->dumpable = nw.dumpable;
+	vaddr_t entry = nw.entry, sp = nw.sp;
 	c->fs = fs_fork(p->fs, false);
 	if (c->fs)
 		fs_exec(c->fs);
@@ -208,10 +217,14 @@ int spawn_init(const char *path, char *const argv[], char *const envp[])
 		return -ENOMEM;
 	}
 	init_proc = p;
-	vaddr_t entry, sp;
-	int r = exec_prepare(&args, &p->dom, &entry, &sp);
-	if (r == 0)
+	struct exec_new nw;
+	int r = exec_prepare(&args, &cred_root, false, &nw);
+	if (r == 0) {
+		p->dom = nw.dom;
+		cred_put(nw.cred); /* root's, as init's already is */
 		proc_set_cmdline(p, args.buf, args.argc);
+	}
+	vaddr_t entry = nw.entry, sp = nw.sp;
 	kfree(args.buf);
 	if (r < 0) {
 		init_proc = NULL;
