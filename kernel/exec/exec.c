@@ -157,14 +157,30 @@ void exec_new_put(struct exec_new *nw)
 	nw->cred = NULL;
 }
 
-int exec_prepare(const struct exec_args *args, const struct cred *cred, bool no_new_privs,
+#define SCRIPT_DEPTH 5 /* scripts in a row, each the interpreter of the one before */
+
+int exec_prepare(struct exec_args *args, const struct cred *cred, bool no_new_privs,
 		 struct exec_new *out)
 {
 	*out = (struct exec_new){0};
+	strlcpy(out->file, args->path, sizeof out->file);
 	struct inode *ip;
-	int r = vfs_open_exec(args->path, &ip);
-	if (r < 0)
+	int r;
+	for (int depth = 0;; depth++) {
+		r = vfs_open_exec(out->file, &ip);
+		if (r < 0)
+			return r;
+		r = script_prepare(ip, args, out->file, sizeof out->file);
+		if (r <= 0)
+			break;
+		inode_put(ip);
+		if (depth + 1 == SCRIPT_DEPTH)
+			return -ELOOP;
+	}
+	if (r < 0) {
+		inode_put(ip);
 		return r;
+	}
 	out->cred = exec_cred(cred, ip, no_new_privs);
 	struct domain *d = out->cred ? domain_create() : NULL;
 	if (!d) {

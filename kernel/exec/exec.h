@@ -46,6 +46,7 @@ struct cred;
 
 /* What exec_prepare makes: a complete new image, nothing committed yet. */
 struct exec_new {
+	char file[256];      /* the program file loaded: a script's interpreter */
 	struct domain *dom;  /* its memory (a reference) */
 	vaddr_t entry, sp;
 	struct cred *cred;   /* whom it runs as (a reference): a set-ID program's ids */
@@ -60,10 +61,17 @@ vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
 /*
  * Open, load and build the stack for a caller acting with cred (no_new_privs:
  * set-ID bits give nothing): a complete new image in *out, nothing
- * committed yet. Release it with exec_new_put if it is not used.
+ * committed yet. Release it with exec_new_put if it is not used. A
+ * script's interpreter runs instead, with args rewritten for it.
  */
-int exec_prepare(const struct exec_args *args, const struct cred *cred, bool no_new_privs,
+int exec_prepare(struct exec_args *args, const struct cred *cred, bool no_new_privs,
 		 struct exec_new *out);
+/*
+ * If ip is a script ("#!interpreter [argument]"), rewrite args for its
+ * interpreter and put the interpreter's path in file (cap bytes): 1. Not
+ * a script: 0. Else -errno (-ERESTART_PARK while its first block is read).
+ */
+int script_prepare(struct inode *ip, struct exec_args *args, char *file, size_t cap);
 void exec_new_put(struct exec_new *nw);
 
 /* ---- the process life cycle (this folder sits above the file system) ---- */
