@@ -1,8 +1,10 @@
 /*
- * Building a new program image: open, load, decide whom it runs as (a
- * set-user-ID or set-group-ID program's owner), and lay out the initial
- * stack the way Linux does (System V AMD64 ABI 3.4.1): argc, argv[], NULL,
- * envp[], NULL, auxv pairs ending in AT_NULL, then the strings above.
+ * Building a new program image: open the file (a script names the program
+ * that runs it: "#!" lines, as Linux reads them), decide whom it runs as
+ * (a set-user-ID or set-group-ID program's owner), load it and, for a
+ * dynamically linked program, its interpreter, and lay out the initial
+ * stack the way Linux does (System V AMD64 ABI 3.4.1): argc, argv[],
+ * NULL, envp[], NULL, auxv pairs ending in AT_NULL, then the strings above.
  */
 #include "exec/exec.h"
 #include "fs/vfs.h"
@@ -88,7 +90,7 @@ vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
 	t[i++] = 0;         /* end of envp */
 	const u64 auxv[][2] = {
 	    {AT_PHDR, img->phdr},      {AT_PHENT, img->phent},   {AT_PHNUM, img->phnum},
-	    {AT_PAGESZ, PAGE_SIZE},    {AT_BASE, 0},             {AT_FLAGS, 0},
+	    {AT_PAGESZ, PAGE_SIZE},    {AT_BASE, img->interp_base},             {AT_FLAGS, 0},
 	    {AT_ENTRY, img->entry},    {AT_UID, nw->cred->uid},  {AT_EUID, nw->cred->euid},
 	    {AT_GID, nw->cred->gid},   {AT_EGID, nw->cred->egid}, {AT_PLATFORM, platform_va},
 	    {AT_HWCAP, hwcap()},       {AT_CLKTCK, 100},         {AT_SECURE, nw->secure},
@@ -106,6 +108,77 @@ vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
 	return r < 0 ? 0 : base;
 }
 
+#define SCRIPT_DEPTH_MAX 5   /* interpreters in a chain of scripts, as Linux (then ELOOP) */
+#define SHEBANG_LINE_MAX 256 /* Linux's BINPRM_BUF_SIZE: the most of a #! line read */
+
+/*
+ * A script ("#!interpreter [arg]" on its first line): args become the
+ * interpreter's, as Linux builds them (binfmt_script): the interpreter's
+ * path as written, the optional argument (one word: the rest of the line,
+ * trimmed), the script's path as execve got it, then the old argv[1..]
+ * and the environment. *file: the interpreter to open next. 1 if ip is a
+ * script (args rewritten into a new buffer *owned), 0 if not, or -errno.
+ */
+static int script_args(struct inode *ip, const char *script, struct exec_args *args, char **owned,
+		       char *file)
+{
+	char line[SHEBANG_LINE_MAX + 1];
+	ssize_t n = inode_read_kernel(ip, 0, line, SHEBANG_LINE_MAX);
+	if (n < 0)
+		return (int)n;
+	if (n < 2 || line[0] != '#' || line[1] != '!')
+		return 0;
+	memset(line + n, 0, sizeof line - (size_t)n);
+	char *end = memchr(line, '\n', (size_t)n);
+	bool cut = !end;
+	if (cut)
+		end = line + SHEBANG_LINE_MAX - 1; /* Linux keeps 255 bytes of a longer line */
+	*end = 0;
+	char *p = line + 2;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	char *interp = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	/* Nothing after "#!", or an interpreter's path that does not fit: refused, as Linux. */
+	if (p == interp || (cut && p == end))
+		return -ENOEXEC;
+	if (*p)
+		*p++ = 0;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	/* The argument is the rest of the line (a cut one is fine: it may re-read the script). */
+	char *arg = p;
+	char *e = arg + strlen(arg);
+	while (e > arg && (e[-1] == ' ' || e[-1] == '\t'))
+		*--e = 0;
+
+	/* The old buffer: argv[0], argv[1..], envp. argv[0] goes. */
+	size_t skip = args->argc ? strlen(args->buf) + 1 : 0;
+	size_t ilen = strlen(interp) + 1, alen = *arg ? strlen(arg) + 1 : 0,
+	       slen = strlen(script) + 1;
+	size_t len = ilen + alen + slen + (args->len - skip);
+	if (len > EXEC_ARGS_MAX)
+		return -E2BIG;
+	char *buf = kmalloc(EXEC_ARGS_MAX);
+	if (!buf)
+		return -ENOMEM;
+	size_t o = 0;
+	memcpy(buf + o, interp, ilen), o += ilen;
+	if (alen)
+		memcpy(buf + o, arg, alen), o += alen;
+	memcpy(buf + o, script, slen), o += slen;
+	memcpy(buf + o, args->buf + skip, args->len - skip), o += args->len - skip;
+	u32 argc = (args->argc ? args->argc - 1 : 0) + 2 + (alen ? 1 : 0);
+	kfree(*owned);
+	*owned = buf;
+	args->buf = buf;
+	args->len = o;
+	args->argc = argc;
+	strlcpy(file, interp, PATH_MAX);
+	return 1;
+}
+
 #define S_IXGRP 0010
 
 /*
@@ -117,7 +190,8 @@ vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
  * capability is gained. The saved ids become the effective ones. Root
  * (real or effective uid 0) gets its bounding set as permitted, effective
  * too when the effective uid is 0; anyone else none (Ferry has no file
- * capabilities). Keep-caps ends here. NULL: no memory.
+ * capabilities). Keep-caps ends here. A script's own bits never count:
+ * ip is the program that runs it. NULL: no memory.
  */
 static struct cred *exec_cred(const struct cred *old, struct inode *ip, bool no_new_privs)
 {
@@ -151,62 +225,82 @@ static struct cred *exec_cred(const struct cred *old, struct inode *ip, bool no_
 
 void exec_new_put(struct exec_new *nw)
 {
-	domain_put(nw->dom);
+	if (nw->dom)
+		domain_put(nw->dom);
 	cred_put(nw->cred);
 	nw->dom = NULL;
 	nw->cred = NULL;
 }
 
-#define SCRIPT_DEPTH 5 /* scripts in a row, each the interpreter of the one before */
-
-int exec_prepare(struct exec_args *args, const struct cred *cred, bool no_new_privs,
+int exec_prepare(const struct exec_args *given, const struct cred *cred, bool no_new_privs,
 		 struct exec_new *out)
 {
 	*out = (struct exec_new){0};
-	strlcpy(out->file, args->path, sizeof out->file);
-	struct inode *ip;
-	int r;
-	for (int depth = 0;; depth++) {
-		r = vfs_open_exec(out->file, &ip);
+	struct exec_args args = *given; /* a script's interpreter gets new arguments */
+	char *owned = NULL;             /* their buffer, once rewritten */
+	char *file = kmalloc(PATH_MAX), *interp = kmalloc(PATH_MAX);
+	struct inode *ip = NULL;
+	struct domain *d = NULL;
+	int r = file && interp ? 0 : -ENOMEM;
+	if (r == 0)
+		strlcpy(file, given->path, PATH_MAX);
+	/* Scripts first: each names the next file to run, up to Linux's depth. */
+	for (int depth = 0; r == 0; depth++) {
+		r = vfs_open_exec(file, &ip);
 		if (r < 0)
-			return r;
-		r = script_prepare(ip, args, out->file, sizeof out->file);
+			break;
+		r = script_args(ip, depth ? file : given->path, &args, &owned, file);
 		if (r <= 0)
 			break;
 		inode_put(ip);
-		if (depth + 1 == SCRIPT_DEPTH)
-			return -ELOOP;
+		ip = NULL;
+		r = depth + 1 > SCRIPT_DEPTH_MAX ? -ELOOP : 0;
 	}
-	if (r < 0) {
-		inode_put(ip);
-		return r;
+	struct exec_image img;
+	if (r == 0) {
+		/* The program file decides the ids (never a script's); who may read it, dumpable. */
+		out->cred = exec_cred(cred, ip, no_new_privs);
+		out->secure = out->cred &&
+			      (out->cred->euid != out->cred->uid || out->cred->egid != out->cred->gid);
+		out->dumpable = !out->secure && vfs_permission(ip, MAY_READ, cred) == 0;
+		strlcpy(out->file, file, sizeof out->file);
+		d = out->cred ? domain_create() : NULL;
+		r = d ? elf_load(ip, d, &img, interp) : -ENOMEM;
 	}
-	out->cred = exec_cred(cred, ip, no_new_privs);
-	struct domain *d = out->cred ? domain_create() : NULL;
-	if (!d) {
+	if (ip)
 		inode_put(ip);
-		cred_put(out->cred);
-		return -ENOMEM;
+	if (r == 0 && interp[0]) {
+		/* A dynamic program: its interpreter (ld.so) runs first, told where the program is. */
+		struct inode *lp;
+		r = vfs_open_exec(interp, &lp);
+		if (r == 0) {
+			r = elf_load_interp(lp, d, &img);
+			inode_put(lp);
+		}
+		if (r < 0 && r != -ERESTART_PARK) {
+			/* The tag init looks for: it shows the reason to a user whose program will not start. */
+			if (r == -ENOENT)
+				pr_info("exec: not a loadable program: its interpreter %s is not there\n",
+					interp);
+			else
+				pr_info("exec: not a loadable program: its interpreter %s cannot run "
+					"(error %d)\n", interp, -r);
+		}
+	}
+	if (r == 0) {
+		d->brk_start = d->brk = img.brk;
+		img.vdso = vdso_map(d); /* optional: without it, time goes through system calls */
+		vaddr_t rsp = exec_setup_stack(d, &img, &args, out);
+		if (!rsp)
+			r = -E2BIG;
+		out->sp = rsp;
+		out->entry = img.interp_entry ? img.interp_entry : img.entry;
 	}
 	out->dom = d;
-	out->secure = out->cred->euid != out->cred->uid || out->cred->egid != out->cred->gid;
-	/* A program its runner may not read keeps its memory from them too (Linux's would_dump). */
-	out->dumpable = !out->secure && vfs_permission(ip, MAY_READ, cred) == 0;
-	struct exec_image img;
-	r = elf_load(ip, d, &img);
-	inode_put(ip);
-	if (r < 0) {
+	if (r < 0)
 		exec_new_put(out);
-		return r;
-	}
-	d->brk_start = d->brk = img.brk;
-	img.vdso = vdso_map(d); /* optional: without it, time goes through system calls */
-	vaddr_t rsp = exec_setup_stack(d, &img, args, out);
-	if (!rsp) {
-		exec_new_put(out);
-		return -E2BIG;
-	}
-	out->entry = img.entry;
-	out->sp = rsp;
-	return 0;
+	kfree(owned);
+	kfree(file);
+	kfree(interp);
+	return r;
 }

@@ -16,7 +16,7 @@ struct domain;
 struct inode;
 
 struct exec_image {
-	vaddr_t entry;
+	vaddr_t entry;    /* the program's entry point (AT_ENTRY) */
 	vaddr_t phdr;     /* address of the program headers in memory */
 	u32 phnum;
 	u32 phent;
@@ -24,10 +24,22 @@ struct exec_image {
 	vaddr_t brk;      /* end of the highest segment, page-aligned */
 	bool pie;
 	vaddr_t vdso;     /* AT_SYSINFO_EHDR, 0 if none */
+	vaddr_t interp_entry; /* a dynamic program's interpreter: where it starts, 0 if none */
+	vaddr_t interp_base;  /* and its load bias (AT_BASE) */
 };
 
-/* Load the executable into d; -ENOEXEC for anything malformed or unsupported. */
-int elf_load(struct inode *ip, struct domain *d, struct exec_image *img);
+/*
+ * Load the executable into d; -ENOEXEC for anything malformed or
+ * unsupported. interp (PATH_MAX bytes) gets the path of its interpreter,
+ * or "" for a static program.
+ */
+int elf_load(struct inode *ip, struct domain *d, struct exec_image *img, char *interp);
+/*
+ * Load a dynamic program's interpreter into d (img already holds the
+ * program): -ELIBBAD if it is not a loadable ELF, -ELOOP if it names an
+ * interpreter of its own.
+ */
+int elf_load_interp(struct inode *ip, struct domain *d, struct exec_image *img);
 
 /*
  * Arguments gathered from the caller (or the kernel for init): strings
@@ -46,7 +58,7 @@ struct cred;
 
 /* What exec_prepare makes: a complete new image, nothing committed yet. */
 struct exec_new {
-	char file[256];      /* the program file loaded: a script's interpreter */
+	char file[256];      /* the program file loaded (a script's interpreter), for its exe */
 	struct domain *dom;  /* its memory (a reference) */
 	vaddr_t entry, sp;
 	struct cred *cred;   /* whom it runs as (a reference): a set-ID program's ids */
@@ -61,17 +73,10 @@ vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
 /*
  * Open, load and build the stack for a caller acting with cred (no_new_privs:
  * set-ID bits give nothing): a complete new image in *out, nothing
- * committed yet. Release it with exec_new_put if it is not used. A
- * script's interpreter runs instead, with args rewritten for it.
+ * committed yet. Release it with exec_new_put if it is not used.
  */
-int exec_prepare(struct exec_args *args, const struct cred *cred, bool no_new_privs,
+int exec_prepare(const struct exec_args *args, const struct cred *cred, bool no_new_privs,
 		 struct exec_new *out);
-/*
- * If ip is a script ("#!interpreter [argument]"), rewrite args for its
- * interpreter and put the interpreter's path in file (cap bytes): 1. Not
- * a script: 0. Else -errno (-ERESTART_PARK while its first block is read).
- */
-int script_prepare(struct inode *ip, struct exec_args *args, char *file, size_t cap);
 void exec_new_put(struct exec_new *nw);
 
 /* ---- the process life cycle (this folder sits above the file system) ---- */

@@ -70,7 +70,7 @@ struct cred {
 	u64 cap_bset;              /* [I] the bounding set: the most an exec can give */
 	u32 securebits;            /* [I] SECBIT_* */
 	u32 ngroups;               /* [I] */
-	u32 groups[];              /* [I] supplementary groups, sorted, no duplicates */
+	u32 groups[];              /* [I] supplementary groups, sorted (duplicates kept) */
 };
 
 /* Root's, with every capability: init's and kernel tasks' (never freed). */

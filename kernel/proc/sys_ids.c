@@ -292,17 +292,14 @@ SYSCALL(NR_setgroups, setgroups)
 		cred_put(new);
 		return -EFAULT;
 	}
-	u32 n = 0;
-	sort_ids(new->groups, (u32)size);
 	for (u32 i = 0; i < (u32)size; i++) {
 		if (new->groups[i] == ID_UNCHANGED) {
 			cred_put(new);
 			return -EINVAL; /* -1 names no group */
 		}
-		if (n == 0 || new->groups[n - 1] != new->groups[i])
-			new->groups[n++] = new->groups[i];
 	}
-	new->ngroups = n; /* the allocation may be larger: never read past ngroups */
+	/* Sorted for cred_in_group's search; duplicates stay, as getgroups shows them on Linux. */
+	sort_ids(new->groups, (u32)size);
 	return publish(new, old);
 }
 
