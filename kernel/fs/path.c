@@ -119,7 +119,7 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 			err = -ENOTDIR;
 			break;
 		}
-		if ((err = vfs_permission(cur, MAY_EXEC, cred)) < 0)
+		if ((err = vfs_may_search(cur, cred)) < 0)
 			break;
 		int type = component_type(name, len);
 		struct inode *next = NULL;

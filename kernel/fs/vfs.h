@@ -256,6 +256,18 @@ enum { MAY_EXEC = 1, MAY_WRITE = 2, MAY_READ = 4 }; /* as X_OK, W_OK, R_OK */
  * capabilities (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) that pass them.
  */
 int vfs_permission(struct inode *ip, int mask, const struct cred *c);
+/*
+ * The search permission a path walk asks of every directory: inline for
+ * the common case, a directory everyone may search (all three execute
+ * bits set: 0755, 1777), so a walk costs a load and a test per step;
+ * vfs_permission for the rest.
+ */
+static inline int vfs_may_search(struct inode *dir, const struct cred *c)
+{
+	if ((__atomic_load_n(&dir->mode, __ATOMIC_RELAXED) & 0111) == 0111)
+		return 0;
+	return vfs_permission(dir, MAY_EXEC, c);
+}
 /* Is c ip's owner, or has it CAP_FOWNER (chmod, utimes, O_NOATIME)? */
 bool vfs_owner_or_capable(struct inode *ip, const struct cred *c);
 /* May c add a name to dir (write and search)? */

@@ -138,9 +138,20 @@ int pf_may_access(u32 pid)
 	return r;
 }
 
-/* A process's files are its effective user's and group's while it is dumpable; else root's. */
-static void set_owner(struct inode *ip, u32 pid)
+/*
+ * A process's files are its effective user's and group's while it is
+ * dumpable; else root's. Its own fd directory a process may always go
+ * into (Linux's proc_fd_permission): looked up by the process itself, it
+ * is the caller's.
+ */
+static void set_owner(struct inode *ip, const struct pf_entry *e, u32 pid)
 {
+	struct proc *self = cur_proc();
+	if (e->dir == &pf_fd_table && self && self->pid == pid) {
+		ip->uid = cur_cred()->fsuid;
+		ip->gid = cur_cred()->fsgid;
+		return;
+	}
 	spin_lock(&proc_tree_lock);
 	struct proc *p = proc_find(pid);
 	if (p && p->state != PROC_REAPED && __atomic_load_n(&p->dumpable, __ATOMIC_RELAXED)) {
@@ -159,7 +170,7 @@ static struct inode *pf_new(struct superblock *sb, const struct pf_entry *e, u32
 		return NULL;
 	inode_init(&pi->vfs, sb, e->mode, e->ops ? e->ops : &pf_ops);
 	if (pid)
-		set_owner(&pi->vfs, pid);
+		set_owner(&pi->vfs, e, pid);
 	pi->vfs.ino = ino_of(e, pid);
 	pi->vfs.nlink = S_ISDIR(e->mode) ? 2 : 1; /* for stat only: I_TRANSIENT decides its life */
 	pi->vfs.flags = I_TRANSIENT;

@@ -128,6 +128,20 @@ static void root_setuid(void *arg)
 	CHECK_ERR(setresuid(-1, 0, -1), EPERM, "setresuid(-1, 0, -1) is EPERM");
 	CHECK_ERR(setreuid(0, -1), EPERM, "setreuid(0, -1) is EPERM");
 	CHECK(setuid(T_UID) == 0, "setuid to its own uid is fine");
+	/* Having changed whom it acts for, it is not dumpable: its /proc files are root's... */
+	CHECK(prctl(PR_GET_DUMPABLE) == 0, "no longer dumpable");
+	CHECK_ERR(open("/proc/self/environ", O_RDONLY), EACCES,
+		  "its own /proc/self/environ is root's now: EACCES");
+	/* ...but its own descriptors it may always list (Linux's proc_fd_permission). */
+	int fd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
+	CHECK(fd >= 0, "it lists its own /proc/self/fd");
+	close(fd);
+	CHECK((fd = open("/proc/self/fd/0", O_RDONLY)) >= 0 || errno != EACCES,
+	      "and reopens its descriptors through it");
+	close(fd);
+	CHECK(prctl(PR_SET_DUMPABLE, 1) == 0 && (fd = open("/proc/self/environ", O_RDONLY)) >= 0,
+	      "PR_SET_DUMPABLE 1: its environ is its own again");
+	close(fd);
 }
 
 static void root_keepcaps(void *arg)
