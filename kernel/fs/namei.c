@@ -302,14 +302,14 @@ int vfs_unlinkat(struct inode *start, const char *path, bool rmdir)
 		r = -ENOENT;
 	else if (!rmdir && nd.trailing_slash)
 		r = S_ISDIR(nd.ip->mode) ? -EISDIR : -ENOTDIR;
-	else if ((r = vfs_may_delete(nd.dir, nd.ip, cur_cred())) < 0)
-		;
-	else if (is_mount_root(nd.ip))
-		r = -EBUSY;
-	else if (!nd.dir->ops->unlink)
-		r = -EPERM;
-	else
-		r = nd.dir->ops->unlink(nd.dir, nd.last, nd.last_len, rmdir);
+	else if ((r = vfs_may_delete(nd.dir, nd.ip, cur_cred())) == 0) {
+		if (is_mount_root(nd.ip))
+			r = -EBUSY;
+		else if (!nd.dir->ops->unlink)
+			r = -EPERM;
+		else
+			r = nd.dir->ops->unlink(nd.dir, nd.last, nd.last_len, rmdir);
+	}
 	nd_put(&nd);
 	return r;
 }
@@ -358,15 +358,15 @@ int vfs_renameat(struct inode *ostart, const char *opath, struct inode *nstart,
 		r = -EXDEV;
 	else if (!S_ISDIR(ond.ip->mode) && (ond.trailing_slash || nnd.trailing_slash))
 		r = -ENOTDIR;
-	else if ((r = may_rename(&ond, &nnd, flags, cur_cred())) < 0)
-		;
-	else if (is_mount_root(ond.ip) || (nnd.ip && is_mount_root(nnd.ip)))
-		r = -EBUSY;
-	else if (!ond.dir->ops->rename)
-		r = -EPERM;
-	else
-		r = ond.dir->ops->rename(ond.dir, ond.last, ond.last_len, nnd.dir, nnd.last,
-					 nnd.last_len, flags);
+	else if ((r = may_rename(&ond, &nnd, flags, cur_cred())) == 0) {
+		if (is_mount_root(ond.ip) || (nnd.ip && is_mount_root(nnd.ip)))
+			r = -EBUSY;
+		else if (!ond.dir->ops->rename)
+			r = -EPERM;
+		else
+			r = ond.dir->ops->rename(ond.dir, ond.last, ond.last_len, nnd.dir,
+						 nnd.last, nnd.last_len, flags);
+	}
 	nd_put(&ond);
 	nd_put(&nnd);
 	return r;

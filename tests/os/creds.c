@@ -121,6 +121,8 @@ static void root_seteuid(void *arg)
 
 static void root_setuid(void *arg)
 {
+	const char *path = t_tmp("fdfile");
+	int mine = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644); /* a file user 1000 may read */
 	CHECK(setuid(T_UID) == 0 && ids_are(T_UID, T_UID, T_UID),
 	      "root's setuid(1000) sets real, effective and saved");
 	CHECK(t_caps(0, 0) == 0 && t_caps(0, 1) == 0, "leaving uid 0 everywhere clears the capabilities");
@@ -136,9 +138,13 @@ static void root_setuid(void *arg)
 	int fd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
 	CHECK(fd >= 0, "it lists its own /proc/self/fd");
 	close(fd);
-	CHECK((fd = open("/proc/self/fd/0", O_RDONLY)) >= 0 || errno != EACCES,
-	      "and reopens its descriptors through it");
+	char link[32];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", mine);
+	CHECK(mine >= 0 && (fd = open(link, O_RDONLY)) >= 0,
+	      "and reopens a descriptor through it (a file it may read)");
 	close(fd);
+	close(mine);
+	unlink(path);
 	CHECK(prctl(PR_SET_DUMPABLE, 1) == 0 && (fd = open("/proc/self/environ", O_RDONLY)) >= 0,
 	      "PR_SET_DUMPABLE 1: its environ is its own again");
 	close(fd);

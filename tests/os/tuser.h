@@ -94,6 +94,7 @@ static inline int t_as(uid_t uid, gid_t gid, void (*fn)(void *), void *arg)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		t_checks = t_failed = 0; /* the child's own count */
 		if (t_become(uid, gid) < 0) {
 			t_line("not ok - ", "become uid %u: %s", (unsigned)uid, strerror(errno));
 			_exit(99);
@@ -111,6 +112,7 @@ static inline int t_root_child(void (*fn)(void *), void *arg)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		t_checks = t_failed = 0; /* the child's own count */
 		fn(arg);
 		_exit(t_failed ? 1 : 0);
 	}
