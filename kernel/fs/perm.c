@@ -98,6 +98,13 @@ u32 vfs_init_owner(struct inode *ip, struct inode *dir, u32 mode)
 	return mode;
 }
 
+void vfs_owner_is_caller(struct inode *ip)
+{
+	const struct cred *c = cur_cred();
+	ip->uid = c->fsuid;
+	ip->gid = c->fsgid;
+}
+
 u32 vfs_privs_to_kill(struct inode *ip, const struct cred *c)
 {
 	u32 mode = read_word(&ip->mode);

@@ -281,6 +281,8 @@ int vfs_may_delete(struct inode *dir, struct inode *victim, const struct cred *c
  * systems' create operations; returns the mode.
  */
 u32 vfs_init_owner(struct inode *ip, struct inode *dir, u32 mode);
+/* An inode made outside any directory (a pipe, a channel) belongs to its maker, the caller. */
+void vfs_owner_is_caller(struct inode *ip);
 /* The set-ID bits a write or truncate by c must clear from ip (0: none, or c has CAP_FSETID). */
 u32 vfs_privs_to_kill(struct inode *ip, const struct cred *c);
 /* Clear them (kill from vfs_privs_to_kill), and store the change. */

@@ -145,6 +145,14 @@ static void root_setuid(void *arg)
 	close(fd);
 	close(mine);
 	unlink(path);
+	int p[2];
+	CHECK(pipe(p) == 0, "a pipe, made as user 1000");
+	snprintf(link, sizeof link, "/proc/self/fd/%d", p[1]);
+	CHECK((fd = open(link, O_WRONLY)) >= 0 && write(fd, "x", 1) == 1,
+	      "reopened through /proc/self/fd: a pipe is its maker's");
+	close(fd);
+	close(p[0]);
+	close(p[1]);
 	CHECK(prctl(PR_SET_DUMPABLE, 1) == 0 && (fd = open("/proc/self/environ", O_RDONLY)) >= 0,
 	      "PR_SET_DUMPABLE 1: its environ is its own again");
 	close(fd);
