@@ -127,7 +127,8 @@ struct pstat_entry {
 	uint64_t run_ns;	   /* time spent running in user and kernel mode */
 	char name[PSTAT_NAME_LEN]; /* last path component of the executable */
 	/* Its address space (shared by the threads of one process). */
-	uint64_t slot_base;   /* start of its slot; 0 for a fixed-address program */
+	uint64_t slot_base;   /* start of its slot; 0 for a fixed-address program, and for
+	                         another user's (only who may read its /proc/<pid>/maps sees it) */
 	uint64_t text_pages;  /* read-only and executable image pages */
 	uint64_t data_pages;  /* writable image pages: data and bss */
 	uint64_t heap_pages;  /* brk heap */

@@ -54,13 +54,30 @@ struct exec_args {
 
 #define EXEC_ARGS_MAX (256 * 1024) /* like Linux's ARG_MAX budget for one call */
 
+struct cred;
+
+/* What exec_prepare makes: a complete new image, nothing committed yet. */
+struct exec_new {
+	char file[256];      /* the program file loaded (a script's interpreter), for its exe */
+	struct domain *dom;  /* its memory (a reference) */
+	vaddr_t entry, sp;
+	struct cred *cred;   /* whom it runs as (a reference): a set-ID program's ids */
+	bool secure;         /* AT_SECURE: it runs with ids its caller did not have */
+	bool dumpable;       /* others with its ids may read its private state (proc.dumpable) */
+};
+
 /* Build argv/envp/auxv on a new stack in d; returns the initial rsp or 0 on failure. */
 vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
-			 const struct exec_args *args);
+			 const struct exec_args *args, const struct exec_new *nw);
 
-/* Open, load and build the stack: a complete new image, nothing committed yet. */
-int exec_prepare(const struct exec_args *args, struct domain **dom_out, vaddr_t *entry,
-		 vaddr_t *sp);
+/*
+ * Open, load and build the stack for a caller acting with cred (no_new_privs:
+ * set-ID bits give nothing): a complete new image in *out, nothing
+ * committed yet. Release it with exec_new_put if it is not used.
+ */
+int exec_prepare(const struct exec_args *args, const struct cred *cred, bool no_new_privs,
+		 struct exec_new *out);
+void exec_new_put(struct exec_new *nw);
 
 /* ---- the process life cycle (this folder sits above the file system) ---- */
 

@@ -286,6 +286,15 @@ static ssize_t ext2_readlink(struct inode *ip, char *buf, size_t len)
 	return read_blocks(ip, &u, 0);
 }
 
+/* chmod, chown, utimes: the VFS changed the in-memory inode; its on-disk copy follows. */
+static void ext2_write_inode(struct inode *ip)
+{
+	struct ext2_fs *fs = FS(ip);
+	spin_lock(&fs->lock);
+	ext2_iwrite(ip);
+	spin_unlock(&fs->lock);
+}
+
 const struct inode_ops ext2_ops = {
     .lookup = ext2_lookup,
     .mknod = ext2_mknod,
@@ -299,6 +308,7 @@ const struct inode_ops ext2_ops = {
     .read = ext2_file_read,
     .fsync = ext2_fsync,
     .readlink = ext2_readlink,
+    .write_inode = ext2_write_inode,
     .evict = ext2_evict,
 };
 

@@ -206,10 +206,13 @@ ssize_t vfs_mounts_text(char *buf, size_t len)
 			char src[16];
 			if (sb->disk)
 				snprintf(src, sizeof src, "/dev/%s", sb->disk->name);
-			int w = snprintf(buf + used, len - (size_t)used, "%s %s %s %s 0 0\n",
+			u32 mf = sb_mnt_flags(sb);
+			int w = snprintf(buf + used, len - (size_t)used, "%s %s %s %s%s%s%s 0 0\n",
 					 sb->disk ? src : sb->fstype,
 					 dirs[i] ? path : "/", sb->fstype,
-					 sb->rdonly ? "ro" : "rw");
+					 sb->rdonly ? "ro" : "rw", mf & SB_NOSUID ? ",nosuid" : "",
+					 mf & SB_NODEV ? ",nodev" : "",
+					 mf & SB_NOEXEC ? ",noexec" : "");
 			if (w > 0)
 				used = (ssize_t)MIN(len - 1, (size_t)used + (size_t)w);
 		}

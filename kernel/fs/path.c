@@ -2,12 +2,15 @@
  * Path lookup: one component at a time from a start directory, with `.`
  * and `..`, mount points in both directions, and symlinks expanded in
  * place in a private copy of the path (at most MAXSYMLINKS per lookup, so
- * loops end in ELOOP). Iterative: the kernel stack is one per core and
- * small (invariant 1). Each step holds a reference to the directory it is
- * in; no lock is held between steps.
+ * loops end in ELOOP). Every directory a name is looked up in must let the
+ * caller search it (execute permission), "." and ".." included, as on
+ * Linux. Iterative: the kernel stack is one per core and small (invariant
+ * 1). Each step holds a reference to the directory it is in; no lock is
+ * held between steps.
  */
 #include "fs/vfs.h"
 #include "fs/fsproc.h"
+#include "proc/cur.h"
 #include "mm/kheap.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -81,6 +84,7 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 	int err = 0;
 	struct inode *root = fs_root_get(); /* the process's: chroot(2) */
 	struct inode *cur = inode_get(buf[0] == '/' ? root : start);
+	const struct cred *cred = cur_cred();
 	char *p = buf;
 
 	for (;;) {
@@ -115,6 +119,8 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 			err = -ENOTDIR;
 			break;
 		}
+		if ((err = vfs_may_search(cur, cred)) < 0)
+			break;
 		int type = component_type(name, len);
 		struct inode *next = NULL;
 		int r;

@@ -192,6 +192,7 @@ static int ramfs_mknod(struct inode *dir, const char *name, size_t len, u32 mode
 	struct ramfs_inode *ri = ri_new(dir->sb, mode);
 	if (!ri)
 		return -ENOMEM;
+	vfs_init_owner(&ri->vfs, dir, mode);
 	if (S_ISCHR(mode) || S_ISBLK(mode))
 		ri->vfs.rdev = rdev;
 	return add_new(dir, name, len, ri, out);
@@ -204,6 +205,7 @@ static int ramfs_symlink(struct inode *dir, const char *name, size_t len, const 
 	struct ramfs_inode *ri = ri_new(dir->sb, S_IFLNK | 0777);
 	if (!ri)
 		return -ENOMEM;
+	vfs_init_owner(&ri->vfs, dir, S_IFLNK | 0777);
 	ri->target = kmalloc(tlen + 1);
 	if (!ri->target) {
 		ri->vfs.nlink = 0;

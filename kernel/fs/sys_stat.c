@@ -5,6 +5,7 @@
  */
 #include "fs/fsproc.h"
 #include "fs/fdtable.h"
+#include "proc/cred.h"
 #include "proc/cur.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
@@ -84,20 +85,51 @@ SYSCALL(NR_statx, statx)
 	return copy_to_domain(cur_dom(), a4, &sx, sizeof sx) < 0 ? -EFAULT : 0;
 }
 
+/*
+ * access(2) answers for the real ids: the file-system ids become the real
+ * ones, and the capabilities root's real uid would have (all permitted
+ * ones) or none. Most processes' are those already; a set-user-ID one
+ * gets a copy. A reference, or NULL: no memory.
+ */
+static struct cred *real_cred(void)
+{
+	struct cred *c = cur_cred();
+	u64 eff = c->uid == 0 ? c->cap_permitted : 0;
+	if (c->fsuid == c->uid && c->fsgid == c->gid && c->cap_effective == eff)
+		return cred_get(c);
+	struct cred *n = cred_copy(c, c->ngroups);
+	if (n) {
+		n->fsuid = n->uid;
+		n->fsgid = n->gid;
+		n->cap_effective = eff;
+	}
+	return n;
+}
+
 static long do_faccessat(int dirfd, u64 upath, u64 mode, u64 flags)
 {
 	if (mode & ~(u64)(R_OK | W_OK | X_OK))
 		return -EINVAL;
 	if (flags & ~(u64)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
+	struct cred *c = (flags & AT_EACCESS) ? cred_get(cur_cred()) : real_cred();
+	if (!c)
+		return -ENOMEM;
+	/* The path is searched with the ids access answers for, too (path_walk takes cur_cred()). */
+	struct cred *saved = cur_cred_swap(c);
 	unsigned lf = fs_at_lookup_flags(flags);
 	struct inode *ip;
 	int r = fs_resolve_at(dirfd, upath, lf, &ip);
-	if (r < 0)
-		return r;
-	/* Real and effective ids are both root's for now, so AT_EACCESS changes nothing. */
-	r = vfs_permission(ip, (int)mode);
-	inode_put(ip);
+	if (r == 0) {
+		if ((mode & W_OK) && ip->sb->rdonly && !S_ISCHR(ip->mode) && !S_ISBLK(ip->mode) &&
+		    !S_ISFIFO(ip->mode) && !S_ISSOCK(ip->mode))
+			r = -EROFS;
+		else if (mode)
+			r = vfs_permission(ip, (int)mode, c);
+		inode_put(ip);
+	}
+	cur_cred_swap(saved);
+	cred_put(c);
 	return r;
 }
 

@@ -6,6 +6,7 @@
 #include "fs/vfs.h"
 #include "fs/bcache.h"
 #include "vm/writeback.h"
+#include "proc/cur.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "sched/park.h"
@@ -165,18 +166,6 @@ void kstat_to_statx(const struct kstat *k, struct linux_statx *sx)
 	sx->stx_dev_minor = dev_minor(k->dev);
 }
 
-/*
- * Every process runs as root for now (there are no credentials yet), so
- * only execute permission can be refused: root may execute a file when
- * some execute bit is set (path_resolution(7)).
- */
-int vfs_permission(struct inode *ip, int mask)
-{
-	if ((mask & X_OK) && !S_ISDIR(ip->mode) && !(ip->mode & 0111))
-		return -EACCES;
-	return 0;
-}
-
 int vfs_truncate(struct inode *ip, i64 size)
 {
 	if (size < 0)
@@ -187,7 +176,10 @@ int vfs_truncate(struct inode *ip, i64 size)
 		return -EINVAL;
 	if ((u64)size > ip->sb->maxbytes)
 		return -EFBIG;
-	return ip->ops->truncate(ip, (u64)size);
+	int r = ip->ops->truncate(ip, (u64)size);
+	if (r == 0)
+		vfs_kill_privs(ip, vfs_privs_to_kill(ip, cur_cred()));
+	return r;
 }
 
 /* ---- putting data on the disk ---- */
@@ -519,8 +511,11 @@ static ssize_t inode_file_write(struct file *f, struct uio *u, u64 *pos)
 	bool append = __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_APPEND;
 	u64 end = *pos;
 	ssize_t r = ip->ops->write(ip, u, *pos, append, &end);
-	if (r > 0)
+	if (r > 0) {
 		*pos = end;
+		/* A changed program is no longer the one its owner made set-user-ID. */
+		vfs_kill_privs(ip, vfs_privs_to_kill(ip, cur_cred()));
+	}
 	return r;
 }
 

@@ -94,6 +94,12 @@ struct inode_ops {
 	 * reference to that inode, or -errno.
 	 */
 	int (*follow_to)(struct inode *ip, struct inode **out);
+	/*
+	 * Store the attributes the VFS changed under ip's lock (mode, owner,
+	 * times: chmod, chown, utimes, a write clearing set-ID bits). NULL:
+	 * the inode is all there is (memory file systems). Never waits.
+	 */
+	void (*write_inode)(struct inode *ip);
 	/* No references and no links left: free the inode and its data. */
 	void (*evict)(struct inode *ip);
 	/* Regular files' open-file operations; NULL: vfs_inode_fops (procfs generates text at open). */
@@ -147,10 +153,23 @@ struct superblock {
 	void (*destroy)(struct superblock *sb);
 	struct blk_dev *disk;      /* [I] the disk it lives on; NULL in memory */
 	bool rdonly;               /* [I] mounted read-only */
+	u32 mnt_flags;             /* [a] SB_NOSUID, SB_NODEV, SB_NOEXEC: mount(2)'s, changed by remount */
 	/* statfs's figures; NULL: a memory file system (all of RAM is its size). */
 	void (*usage)(struct superblock *sb, struct fs_usage *u);
 	void *priv;                /* [I] the file system's */
 };
+
+/* What a mount keeps from mount(2)'s flags (superblock.mnt_flags). */
+enum {
+	SB_NOSUID = 1 << 0, /* set-user-ID and set-group-ID bits do nothing at exec */
+	SB_NODEV = 1 << 1,  /* device nodes do not open */
+	SB_NOEXEC = 1 << 2, /* nothing executes from here */
+};
+
+static inline u32 sb_mnt_flags(const struct superblock *sb)
+{
+	return __atomic_load_n(&sb->mnt_flags, __ATOMIC_RELAXED);
+}
 
 /* File status flags a file keeps (the rest of open's flags act at open time only). */
 #define FILE_STATUS_FLAGS (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME | O_DSYNC | \
@@ -254,8 +273,48 @@ void vfs_getattr(struct inode *ip, struct kstat *st);
 void kstat_to_stat(const struct kstat *k, struct linux_stat *st);
 void kstat_to_statx(const struct kstat *k, struct linux_statx *sx);
 
-/* Root's view (no users yet): may the caller read/write/execute (R_OK|W_OK|X_OK) ip? */
-int vfs_permission(struct inode *ip, int mask);
+/* ---- permissions (perm.c): the caller's credentials against a file's mode ---- */
+
+struct cred;
+enum { MAY_EXEC = 1, MAY_WRITE = 2, MAY_READ = 4 }; /* as X_OK, W_OK, R_OK */
+
+/*
+ * May c read, write or execute ip (search it, for a directory)? 0 or
+ * -EACCES: the owner's, the group's or the others' bits, then the
+ * capabilities (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) that pass them.
+ */
+int vfs_permission(struct inode *ip, int mask, const struct cred *c);
+/*
+ * The search permission a path walk asks of every directory: inline for
+ * the common case, a directory everyone may search (all three execute
+ * bits set: 0755, 1777), so a walk costs a load and a test per step;
+ * vfs_permission for the rest.
+ */
+static inline int vfs_may_search(struct inode *dir, const struct cred *c)
+{
+	if ((__atomic_load_n(&dir->mode, __ATOMIC_RELAXED) & 0111) == 0111)
+		return 0;
+	return vfs_permission(dir, MAY_EXEC, c);
+}
+/* Is c ip's owner, or has it CAP_FOWNER (chmod, utimes, O_NOATIME)? */
+bool vfs_owner_or_capable(struct inode *ip, const struct cred *c);
+/* May c add a name to dir (write and search)? */
+int vfs_may_create(struct inode *dir, const struct cred *c);
+/* May c remove victim's name from dir (write, search; -EPERM: a sticky one it does not own)? */
+int vfs_may_delete(struct inode *dir, struct inode *victim, const struct cred *c);
+/*
+ * A new inode ip in dir, made by the caller: its owner is the caller's
+ * file-system uid, its group dir's when dir is set-group-ID, else the
+ * caller's; mode is adjusted as Linux does and stored. For the file
+ * systems' create operations; returns the mode.
+ */
+u32 vfs_init_owner(struct inode *ip, struct inode *dir, u32 mode);
+/* An inode made outside any directory (a pipe, a channel) belongs to its maker, the caller. */
+void vfs_owner_is_caller(struct inode *ip);
+/* The set-ID bits a write or truncate by c must clear from ip (0: none, or c has CAP_FSETID). */
+u32 vfs_privs_to_kill(struct inode *ip, const struct cred *c);
+/* Clear them (kill from vfs_privs_to_kill), and store the change. */
+void vfs_kill_privs(struct inode *ip, u32 kill);
 
 /* Wall-clock time for inode stamps; the clock is set by vfs_init (0 until then). */
 struct kts vfs_now(void);

@@ -239,6 +239,7 @@ int pipe_create(u32 flags, struct file *out[2])
 	if (!pipefs.dev)
 		pipefs.dev = vfs_anon_dev();
 	inode_init(&pi->inode, &pipefs, S_IFIFO | 0600, &pipe_inode_ops);
+	vfs_owner_is_caller(&pi->inode); /* reopened through /proc/<pid>/fd, it is its maker's */
 	pi->inode.fifo = p; /* an open of /proc/<pid>/fd/N attaches to it (fifo_open) */
 	p->readers = p->writers = 1;
 	u32 st = flags & O_NONBLOCK;

@@ -2,6 +2,14 @@
 #include "proc/cur.h"
 #include "proc/proc.h"
 
+struct cred *cur_cred_swap(struct cred *c)
+{
+	struct cpu *cpu = this_cpu();
+	struct cred *old = cpu->cur_cred;
+	cpu->cur_cred = c;
+	return old;
+}
+
 bool cur_ids(struct proc_ids *out)
 {
 	struct proc *p = cur_proc();

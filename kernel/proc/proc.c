@@ -3,6 +3,7 @@
  * and pid table are shared by all cores under proc_tree_lock.
  */
 #include "proc/proc.h"
+#include "proc/cred.h"
 #include "proc/futex.h"
 #include "proc/signal.h"
 #include "mm/domain.h"
@@ -77,6 +78,7 @@ static void tid_free(struct thread *t)
 void thread_free_unstarted(struct thread *t)
 {
 	tid_free(t);
+	cred_put(t->cred);
 	kfree(t);
 }
 
@@ -102,11 +104,13 @@ struct thread *thread_alloc(struct proc *p, void (*end)(struct task *))
 	 */
 	spin_lock(&p->lock);
 	bool first = list_empty(&p->threads);
+	t->cred = cred_get(p->cred);
 	spin_unlock(&p->lock);
 	spin_lock(&proc_tree_lock);
 	t->tid = first ? p->pid : id_alloc();
 	spin_unlock(&proc_tree_lock);
 	if (!t->tid) {
+		cred_put(t->cred);
 		kfree(t);
 		return NULL;
 	}
@@ -151,23 +155,30 @@ struct proc *proc_alloc(struct proc *parent)
 	waitq_init(&p->cont_wait);
 	waitq_init(&p->vfork_done);
 	p->tickets = parent ? parent->tickets : TASK_DEFAULT_TICKETS;
+	p->dumpable = true;
 	p->start_ns = tsc_ns();
 	if (parent) {
 		memcpy(p->name, parent->name, sizeof p->name);
 		memcpy(p->exe, parent->exe, sizeof p->exe);
 		memcpy(p->sigactions, parent->sigactions, sizeof p->sigactions);
+		p->no_new_privs = __atomic_load_n(&parent->no_new_privs, __ATOMIC_RELAXED);
+		p->dumpable = __atomic_load_n(&parent->dumpable, __ATOMIC_RELAXED);
 		spin_lock(&parent->lock);
+		p->cred = cred_get(parent->cred);
 		p->cmdline = parent->cmdline_len ? kmalloc(parent->cmdline_len) : NULL;
 		if (p->cmdline) {
 			memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
 			p->cmdline_len = parent->cmdline_len;
 		}
 		spin_unlock(&parent->lock);
+	} else {
+		p->cred = cred_get(&cred_root); /* init acts as root */
 	}
 	spin_lock(&proc_tree_lock);
 	p->pid = id_alloc();
 	if (!p->pid) {
 		spin_unlock(&proc_tree_lock);
+		cred_put(p->cred);
 		kfree(p->cmdline);
 		kfree(p);
 		return NULL;
@@ -199,6 +210,7 @@ void proc_free_unstarted(struct proc *p)
 	spin_unlock(&proc_tree_lock);
 	if (p->dom)
 		domain_put(p->dom);
+	cred_put(p->cred);
 	kfree(p->cmdline);
 	kfree(p);
 }
@@ -313,6 +325,7 @@ void proc_reap(struct proc *p)
 	procs[p->pid] = NULL;
 	id_free(p->pid);
 	nprocs--;
+	cred_put(p->cred);
 	kfree(p->cmdline);
 	kfree(p);
 }
@@ -392,5 +405,6 @@ void thread_release(struct thread *t)
 	struct domain *d = t->dom;
 	domain_deactivate(d);
 	domain_put(d);
+	cred_put(t->cred);
 	kfree(t);
 }

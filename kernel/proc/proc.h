@@ -95,6 +95,10 @@ struct proc {
 	                               so other cores may take a reference (proc_dom_get) */
 	struct fs_state *fs;        /* [lock to replace; its threads read it without] the file
 	                               system's per-process state (fs/fsproc.h), NULL once gone */
+	struct cred *cred;          /* [lock to replace; a to read] whom it acts for (proc/cred.h):
+	                               holds a reference; immutable, replaced by proc_cred_commit */
+	bool dumpable;              /* [a] others with its ids may read its private state (/proc) */
+	bool no_new_privs;          /* [a] set once (prctl), kept by fork and exec: exec adds no privilege */
 	u32 tickets;                /* [lock] lottery tickets for its threads (sys_sched.c) */
 	char name[PROC_NAME_MAX];   /* [owner thread] */
 	char exe[128];              /* [owner thread] path of the executable */
@@ -155,6 +159,8 @@ struct thread {
 	u64 quantum_end;             /* preempt=on: when this thread's turn ends (tsc_ns) */
 	u64 quantum_end_tsc;         /* the same in TSC ticks: the system-call exit compares rdtsc */
 	struct domain *dom;          /* [owner] the domain it runs in; holds a reference */
+	struct cred *cred;           /* [owner] the cred it acts with (a reference): its process's,
+	                                taken again when that one changes (thread_cred_refresh) */
 	u64 thread_stack;            /* thread_clone: stack handed back by thread_join */
 	bool joinable;               /* created by thread_clone: thread_join reaps it */
 	struct domain *futex_dom;    /* futex this thread waits on (key: domain, address) */

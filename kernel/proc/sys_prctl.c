@@ -1,10 +1,12 @@
 /*
- * Per-process and per-thread settings: prctl(2) (the process name),
- * arch_prctl(2) (the thread's FS base for thread-local storage), and
- * rseq(2), which is not offered.
+ * Per-process and per-thread settings: prctl(2) (the process name, and
+ * the privilege settings: keep-caps, dumpable, no_new_privs, the
+ * capability bounding set), arch_prctl(2) (the thread's FS base for
+ * thread-local storage), and rseq(2), which is not offered.
  */
 #include "mm/domain.h"
 #include "mm/layout.h"
+#include "proc/cred.h"
 #include "proc/cur.h"
 #include "proc/proc.h"
 #include "arch/x86_64/io.h"
@@ -13,8 +15,76 @@
 #include "lib/kernel.h"
 #include "sys/syscall.h"
 
+#define PR_GET_DUMPABLE 3
+#define PR_SET_DUMPABLE 4
+#define PR_GET_KEEPCAPS 7
+#define PR_SET_KEEPCAPS 8
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
+#define PR_CAPBSET_READ 23
+#define PR_CAPBSET_DROP 24
+#define PR_SET_NO_NEW_PRIVS 38
+#define PR_GET_NO_NEW_PRIVS 39
+
+/* A copy of the caller's cred changed by change(), published for the process. */
+static long change_cred(void (*change)(struct cred *c, u64 arg), u64 arg)
+{
+	const struct cred *old = cur_cred();
+	struct cred *c = cred_copy(old, old->ngroups);
+	if (!c)
+		return -ENOMEM;
+	change(c, arg);
+	proc_cred_commit(syscall_thread(), c);
+	return 0;
+}
+
+static void set_keepcaps(struct cred *c, u64 on)
+{
+	c->securebits = on ? c->securebits | SECBIT_KEEP_CAPS : c->securebits & ~SECBIT_KEEP_CAPS;
+}
+
+static void drop_bset(struct cred *c, u64 cap)
+{
+	c->cap_bset &= ~CAP_BIT(cap);
+}
+
+/* The privilege settings (capabilities(7), prctl(2)); -EINVAL: not one of them. */
+static long prctl_privilege(struct proc *p, u64 op, u64 a1, u64 a2, u64 a3, u64 a4)
+{
+	const struct cred *c = cur_cred();
+	switch (op) {
+	case PR_GET_KEEPCAPS:
+		return !!(c->securebits & SECBIT_KEEP_CAPS);
+	case PR_SET_KEEPCAPS:
+		return a1 > 1 ? -EINVAL : change_cred(set_keepcaps, a1);
+	case PR_GET_DUMPABLE:
+		return __atomic_load_n(&p->dumpable, __ATOMIC_RELAXED);
+	case PR_SET_DUMPABLE:
+		if (a1 > 1)
+			return -EINVAL; /* 2 (root-only core dumps) is for the kernel to set */
+		__atomic_store_n(&p->dumpable, a1 == 1, __ATOMIC_RELAXED);
+		return 0;
+	case PR_CAPBSET_READ:
+		return a1 > CAP_LAST_CAP ? -EINVAL : (long)((c->cap_bset >> a1) & 1);
+	case PR_CAPBSET_DROP:
+		if (a1 > CAP_LAST_CAP)
+			return -EINVAL;
+		if (!cred_capable(c, CAP_SETPCAP))
+			return -EPERM;
+		return change_cred(drop_bset, a1);
+	case PR_SET_NO_NEW_PRIVS:
+		if (a1 != 1 || a2 || a3 || a4)
+			return -EINVAL;
+		__atomic_store_n(&p->no_new_privs, true, __ATOMIC_RELAXED); /* for good */
+		return 0;
+	case PR_GET_NO_NEW_PRIVS:
+		if (a1 || a2 || a3 || a4)
+			return -EINVAL;
+		return __atomic_load_n(&p->no_new_privs, __ATOMIC_RELAXED);
+	default:
+		return -EINVAL;
+	}
+}
 
 SYSCALL(NR_prctl, prctl)
 {
@@ -36,7 +106,7 @@ SYSCALL(NR_prctl, prctl)
 	case PR_GET_NAME:
 		return copy_to_domain(cur_dom(), a1, p->name, sizeof p->name) < 0 ? -EFAULT : 0;
 	default:
-		return -EINVAL;
+		return prctl_privilege(p, a0, a1, a2, a3, a4);
 	}
 }
 

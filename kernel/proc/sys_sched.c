@@ -11,6 +11,10 @@
  * processor on Linux. Nice -20 holds about 87 times the default, nice 19
  * one ticket.
  *
+ * Privilege: raising a process's tickets above the default share (or
+ * lowering its nice value) needs CAP_SYS_NICE, as does changing another
+ * user's process (cred_may_renice).
+ *
  * Affinity (sched_setaffinity, taskset): a thread whose mask leaves out
  * some core is pinned to one core of its mask (thread_place); Ferry does
  * not balance a thread among a subset of cores. A thread changes its own
@@ -18,6 +22,7 @@
  * it next runs in the kernel's executor (a wait, a yield, a quantum's end).
  */
 #include "proc/proc.h"
+#include "proc/cred.h"
 #include "proc/cur.h"
 #include "arch/x86_64/cpu.h"
 #include "mm/domain.h"
@@ -83,16 +88,24 @@ static void set_tickets(struct proc *p, u32 n)
 	spin_unlock(&p->lock);
 }
 
+/*
+ * settickets: up to the default share, or as many as the process holds
+ * already, for anyone; more with CAP_SYS_NICE.
+ */
 SYSCALL(SYS_settickets, settickets)
 {
 	i64 n = (i64)a0;
 	if (n < 1 || n > 1000000)
 		return -EINVAL;
-	set_tickets(cur_proc(), (u32)n);
+	struct proc *p = cur_proc();
+	u32 have = __atomic_load_n(&p->tickets, __ATOMIC_RELAXED);
+	if ((u64)n > MAX(have, TASK_DEFAULT_TICKETS) && !cred_capable(cur_cred(), CAP_SYS_NICE))
+		return -EPERM;
+	set_tickets(p, (u32)n);
 	return 0;
 }
 
-/* Does p fall under (which, who)? Everyone is root: PRIO_USER matches uid 0 only. */
+/* Does p fall under (which, who)? PRIO_USER: who is a real uid (0: the caller's). */
 static bool selected(struct proc *p, int which, u32 who, struct proc *me)
 {
 	if (p->state != PROC_ALIVE)
@@ -102,22 +115,30 @@ static bool selected(struct proc *p, int which, u32 who, struct proc *me)
 		return p->pid == (who ? who : me->pid);
 	case PRIO_PGRP:
 		return p->pgid == (who ? who : me->pgid);
-	default: /* PRIO_USER */
-		return who == 0;
+	default: { /* PRIO_USER */
+		struct cred *c = proc_cred_get(p);
+		bool mine = c->uid == (who ? who : cur_cred()->uid);
+		cred_put(c);
+		return mine;
+	}
 	}
 }
 
 /*
  * Visit the processes (which, who) names, under proc_tree_lock; -ESRCH if
- * none. Set: give each tickets; get: the highest priority (lowest nice)
- * among them.
+ * none. Set: give each tickets (nice its value) where the caller may,
+ * else the last refusal (setpriority(2): EPERM for another user's, EACCES
+ * for a lower nice value without CAP_SYS_NICE); get: the highest priority
+ * (lowest nice) among them.
  */
-static long for_selected(int which, u32 who, bool set, u32 tickets, int *nice_out)
+static long for_selected(int which, u32 who, bool set, int nice, int *nice_out)
 {
 	if (which != PRIO_PROCESS && which != PRIO_PGRP && which != PRIO_USER)
 		return -EINVAL;
 	struct proc *me = cur_proc();
-	int found = 0, nice = NICE_MAX;
+	const struct cred *cred = cur_cred();
+	int found = 0, best = NICE_MAX;
+	long r = -ESRCH;
 	spin_lock(&proc_tree_lock);
 	/* One process by pid needs no walk over the table. */
 	u32 from = 1, to = PID_MAX;
@@ -128,16 +149,26 @@ static long for_selected(int which, u32 who, bool set, u32 tickets, int *nice_ou
 		if (!p || !selected(p, which, who, me))
 			continue;
 		found++;
-		if (set)
-			set_tickets(p, tickets);
-		else
-			nice = MIN(nice, tickets_to_nice(__atomic_load_n(&p->tickets, __ATOMIC_RELAXED)));
+		int now = tickets_to_nice(__atomic_load_n(&p->tickets, __ATOMIC_RELAXED));
+		if (!set) {
+			best = MIN(best, now);
+		} else if (!proc_may_renice(cred, p)) {
+			r = -EPERM;
+		} else if (nice < now && !cred_capable(cred, CAP_SYS_NICE)) {
+			r = -EACCES;
+		} else {
+			if (r == -ESRCH)
+				r = 0;
+			set_tickets(p, nice_to_tickets(nice));
+		}
 	}
 	spin_unlock(&proc_tree_lock);
 	if (!found)
 		return -ESRCH;
+	if (set)
+		return r;
 	if (nice_out)
-		*nice_out = nice;
+		*nice_out = best;
 	return 0;
 }
 
@@ -153,7 +184,7 @@ SYSCALL(NR_setpriority, setpriority)
 {
 	int nice = (int)a2;
 	nice = nice < NICE_MIN ? NICE_MIN : nice > NICE_MAX ? NICE_MAX : nice; /* clamped, as Linux does */
-	return for_selected((int)a0, (u32)a1, true, nice_to_tickets(nice), NULL);
+	return for_selected((int)a0, (u32)a1, true, nice, NULL);
 }
 
 /*
@@ -211,7 +242,10 @@ SYSCALL(NR_sched_setaffinity, sched_setaffinity)
 	struct proc *p;
 	spin_lock(&proc_tree_lock);
 	struct thread *t = find_thread_locked(tid, &p);
-	if (t) {
+	long r = t ? 0 : -ESRCH;
+	if (t && p && !cred_may_renice(cur_cred(), p->cred)) /* p->lock held: its cred stays */
+		r = -EPERM;
+	else if (t) {
 		__atomic_store_n(&t->affinity, want, __ATOMIC_RELAXED);
 		__atomic_store_n(&t->affinity_changed, true, __ATOMIC_RELEASE);
 		thread_kick(t); /* a parked thread looks at once */
@@ -219,7 +253,7 @@ SYSCALL(NR_sched_setaffinity, sched_setaffinity)
 	if (p)
 		spin_unlock(&p->lock);
 	spin_unlock(&proc_tree_lock);
-	return t ? 0 : -ESRCH;
+	return r;
 }
 
 SYSCALL(NR_sched_getaffinity, sched_getaffinity)

@@ -1,9 +1,11 @@
 /*
  * The signal system calls: dispositions, masks, waiting for a signal,
- * alternate stacks, rt_sigreturn, and sending (kill, tgkill, tkill).
- * Generation and delivery are in signal.c.
+ * alternate stacks, rt_sigreturn, and sending (kill, tgkill, tkill), which
+ * only reaches processes the sender may signal (proc_may_signal: its own
+ * user's, or any with CAP_KILL). Generation and delivery are in signal.c.
  */
 #include "proc/signal.h"
+#include "proc/cred.h"
 #include "proc/sigframe.h"
 #include "proc/proc.h"
 #include "proc/cur.h"
@@ -203,6 +205,23 @@ static struct proc *proc_of_tid(u32 tid)
 	return NULL;
 }
 
+/* sig (0: none, a probe) to p if the caller may: 0 or -EPERM. Under proc_tree_lock. */
+static int send_checked(struct proc *p, int sig)
+{
+	if (!proc_may_signal(cur_cred(), p, sig))
+		return -EPERM;
+	if (sig)
+		signal_send_proc(p, sig);
+	return 0;
+}
+
+/*
+ * kill(2): pid > 0 one process (a zombie still exists: kill(pid, 0) says
+ * so, a signal does nothing); 0 the caller's group, < -1 group -pid: done
+ * if any member took it, else the last refusal; -1 everyone but init and
+ * the caller the sender may signal, done if there was anyone (Linux
+ * counts refusals there as nothing).
+ */
 SYSCALL(NR_kill, kill)
 {
 	i32 pid = (i32)a0;
@@ -212,53 +231,60 @@ SYSCALL(NR_kill, kill)
 	if (pid == INT32_MIN)
 		return -ESRCH; /* -INT_MIN names no group (Linux) */
 	struct proc *self = cur_proc();
-	int found = 0;
+	int r = -ESRCH;
 	spin_lock(&proc_tree_lock);
 	if (pid > 0) {
 		struct proc *p = proc_find((u32)pid);
 		if (!p)
 			p = proc_of_tid((u32)pid); /* another thread's id: its whole process, as Linux */
-		/* A zombie still exists (kill(pid, 0) says so); signalling it does nothing. */
-		if (p && p->state != PROC_REAPED) {
-			found = 1;
-			if (sig)
-				signal_send_proc(p, sig);
+		if (p && p->state != PROC_REAPED)
+			r = send_checked(p, p->state == PROC_ALIVE ? sig : 0);
+	} else if (pid != -1) {
+		u32 pgid = pid == 0 ? self->pgid : (u32)-pid;
+		bool any = false;
+		for (u32 i = 1; pgid && i < PID_MAX; i++) {
+			struct proc *p = proc_find(i);
+			if (!p || p->state != PROC_ALIVE || p->pgid != pgid)
+				continue;
+			r = send_checked(p, sig);
+			any |= r == 0;
 		}
+		if (any)
+			r = 0;
 	} else {
-		/* 0: our group; -1: everyone but init and the caller (as Linux); < -1: group -pid. */
-		if (pid != -1) {
-			found = signal_send_group_locked(pid == 0 ? self->pgid : (u32)-pid, sig) > 0;
-		} else {
-			for (u32 i = 1; i < PID_MAX; i++) {
-				struct proc *p = proc_find(i);
-				if (!p || p->state != PROC_ALIVE || p == init_proc || p == self)
-					continue;
-				found = 1;
-				if (sig)
-					signal_send_proc(p, sig);
-			}
+		for (u32 i = 1; i < PID_MAX; i++) {
+			struct proc *p = proc_find(i);
+			if (!p || p->state != PROC_ALIVE || p == init_proc || p == self)
+				continue;
+			send_checked(p, sig);
+			r = 0;
 		}
 	}
 	spin_unlock(&proc_tree_lock);
-	return found ? 0 : -ESRCH;
+	return r;
 }
 
 /*
- * sig to thread tid of p if it has one: true if it does. Under
- * proc_tree_lock (p stays); the thread stays while p's lock is held.
+ * sig to thread tid of p if it has one and the caller may: 0, -ESRCH or
+ * -EPERM. Under proc_tree_lock (p stays); the thread stays while p's lock
+ * is held.
  */
-static bool signal_tid(struct proc *p, u32 tid, int sig)
+static int signal_tid(struct proc *p, u32 tid, int sig)
 {
 	if (!p || p->state != PROC_ALIVE)
-		return false;
+		return -ESRCH;
 	spin_lock(&p->lock);
 	bool found = proc_thread_locked(p, tid);
 	spin_unlock(&p->lock);
-	if (!found || !sig)
-		return found;
+	if (!found)
+		return -ESRCH;
+	if (!proc_may_signal(cur_cred(), p, sig))
+		return -EPERM;
+	if (!sig)
+		return 0;
 	if (sig == SIGKILL) {
 		signal_send_proc(p, sig); /* the whole process dies */
-		return true;
+		return 0;
 	}
 	spin_lock(&p->lock);
 	struct thread *t = proc_thread_locked(p, tid);
@@ -268,7 +294,7 @@ static bool signal_tid(struct proc *p, u32 tid, int sig)
 	/* After the signal is pending, so that its handler runs once the process goes on. */
 	if (sig == SIGCONT)
 		proc_continue_locked(p); /* it takes p's lock */
-	return true;
+	return 0;
 }
 
 /*
@@ -282,11 +308,11 @@ static long kill_thread(u32 tgid, u32 tid, int sig)
 		return -EINVAL;
 	struct proc *self = cur_proc();
 	spin_lock(&proc_tree_lock);
-	bool found = signal_tid(tgid ? proc_find(tgid) : self, tid, sig);
-	for (u32 i = 1; !found && !tgid && i < PID_MAX; i++)
-		found = signal_tid(proc_find(i), tid, sig);
+	int r = signal_tid(tgid ? proc_find(tgid) : self, tid, sig);
+	for (u32 i = 1; r == -ESRCH && !tgid && i < PID_MAX; i++)
+		r = signal_tid(proc_find(i), tid, sig);
 	spin_unlock(&proc_tree_lock);
-	return found ? 0 : -ESRCH;
+	return r;
 }
 
 SYSCALL(NR_tgkill, tgkill)

@@ -1,14 +1,18 @@
 /*
  * Time system calls: clocks, sleeps, and the process alarm (alarm.c).
  * CLOCK_MONOTONIC is the TSC in nanoseconds since boot; CLOCK_REALTIME
- * adds the wall-clock time read from the CMOS RTC at boot (rtc.c); the CPU
- * clocks are the caller's own counted time.
+ * adds the wall-clock time read from the CMOS RTC at boot (rtc.c), which
+ * clock_settime and settimeofday move (CAP_SYS_TIME); the CPU clocks are
+ * the caller's own counted time. A sleep until a CLOCK_REALTIME time
+ * already waiting keeps the deadline it was given (Linux would move it).
  */
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/time.h"
 #include "mm/domain.h"
 #include "proc/proc.h"
+#include "proc/cred.h"
 #include "proc/cur.h"
+#include "vdso/vdso_map.h"
 #include "sched/park.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -100,6 +104,9 @@ SYSCALL(NR_clock_getres, clock_getres)
 	return a1 && put_ts(a1, 1) < 0 ? -EFAULT : 0;
 }
 
+/* settimeofday's time zone, which gettimeofday hands back: minutes west of Greenwich, DST type. */
+static i32 sys_tz[2]; /* [a] each word */
+
 SYSCALL(NR_gettimeofday, gettimeofday)
 {
 	u64 ns = realtime_epoch_ns() + tsc_ns();
@@ -109,11 +116,57 @@ SYSCALL(NR_gettimeofday, gettimeofday)
 			return -EFAULT;
 	}
 	if (a1) {
-		i32 tz[2] = {0, 0};
+		i32 tz[2] = {__atomic_load_n(&sys_tz[0], __ATOMIC_RELAXED),
+			     __atomic_load_n(&sys_tz[1], __ATOMIC_RELAXED)};
 		if (copy_to_domain(cur_dom(), a1, tz, sizeof tz) < 0)
 			return -EFAULT;
 	}
 	return 0;
+}
+
+/* Setting the wall clock: checked as Linux's do_sys_settimeofday64 (EINVAL, then EPERM). */
+static long set_realtime(const struct timespec64 *ts, const i32 *tz)
+{
+	if (ts && (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (i64)NSEC ||
+		   (u64)ts->tv_sec >= ~0UL / NSEC - 1))
+		return -EINVAL;
+	if (tz && (tz[0] > 15 * 60 || tz[0] < -15 * 60))
+		return -EINVAL;
+	if (!cred_capable(cur_cred(), CAP_SYS_TIME))
+		return -EPERM;
+	if (tz) {
+		__atomic_store_n(&sys_tz[0], tz[0], __ATOMIC_RELAXED);
+		__atomic_store_n(&sys_tz[1], tz[1], __ATOMIC_RELAXED);
+	}
+	if (ts) {
+		realtime_set_ns((u64)ts->tv_sec * NSEC + (u64)ts->tv_nsec);
+		vdso_set_epoch(realtime_epoch_ns());
+	}
+	return 0;
+}
+
+SYSCALL(NR_settimeofday, settimeofday)
+{
+	i64 tv[2] = {0, 0};
+	i32 tz[2] = {0, 0};
+	if (a0 && copy_from_domain(cur_dom(), tv, a0, sizeof tv) < 0)
+		return -EFAULT;
+	if (a1 && copy_from_domain(cur_dom(), tz, a1, sizeof tz) < 0)
+		return -EFAULT;
+	if (a0 && (tv[1] < 0 || tv[1] >= 1000000))
+		return -EINVAL;
+	struct timespec64 ts = {tv[0], tv[1] * 1000};
+	return set_realtime(a0 ? &ts : NULL, a1 ? tz : NULL);
+}
+
+SYSCALL(NR_clock_settime, clock_settime)
+{
+	struct timespec64 ts;
+	if ((int)a0 != CLOCK_REALTIME)
+		return -EINVAL; /* the other clocks cannot be set, as on Linux */
+	if (copy_from_domain(cur_dom(), &ts, a1, sizeof ts) < 0)
+		return -EFAULT;
+	return set_realtime(&ts, NULL);
 }
 
 SYSCALL(NR_time, time)

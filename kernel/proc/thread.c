@@ -206,10 +206,12 @@ enum poll_result thread_poll(struct task *task)
 	c->cur_proc = t->proc;
 	c->cur_dom = t->proc->dom;
 	c->cur_fs = t->proc->fs;
+	c->cur_cred = t->cred;
 	/* Only this thread adds threads to a process of one (and clears this when it does). */
 	c->cur_alone = __atomic_load_n(&t->proc->nthreads, __ATOMIC_ACQUIRE) == 1;
 	enum poll_result r = thread_run(t);
 	c->cur_proc = NULL; /* the others mean nothing without it (cur.h) */
+	c->cur_cred = NULL; /* a kernel task acts as root */
 	return r;
 }
 

@@ -9,6 +9,7 @@
  */
 #include "procfs/procfs_impl.h"
 #include "fs/fsproc.h"
+#include "proc/cred.h"
 #include "proc/proc.h"
 #include "mm/domain.h"
 #include "lib/errno.h"
@@ -25,7 +26,15 @@ struct psnap {
 	/* from the domain */
 	u64 vsize, rss_pages, hwm_pages, stack_pages, data_pages, text_pages;
 	vaddr_t brk_start, brk;
+	struct cred *cred; /* a reference: snap_put drops it */
+	bool no_new_privs;
 };
+
+static void snap_put(struct psnap *s)
+{
+	cred_put(s->cred);
+	s->cred = NULL;
+}
 
 static char thread_state(struct thread *t)
 {
@@ -78,7 +87,9 @@ static int snap_proc(u32 pid, struct psnap *s, struct domain **dom)
 	s->sid = p->sid;
 	spin_lock(&p->lock);
 	s->umask = p->fs ? __atomic_load_n(&p->fs->umask, __ATOMIC_RELAXED) : 0;
+	s->cred = cred_get(p->cred);
 	spin_unlock(&p->lock);
+	s->no_new_privs = __atomic_load_n(&p->no_new_privs, __ATOMIC_RELAXED);
 	s->nice = proc_nice(p);
 	memcpy(s->name, p->name, sizeof s->name);
 	s->name[PROC_NAME_MAX - 1] = 0;
@@ -128,6 +139,7 @@ static int gen_pid_stat(u32 pid, struct text *t)
 		s.pid, s.name, s.state, s.ppid, s.pgid, s.sid, s.utime, s.stime, s.cutime,
 		s.cstime, 20 + s.nice, s.nice, s.nthreads, s.start, s.vsize, s.rss_pages,
 		s.last_cpu);
+	snap_put(&s);
 	return 0;
 }
 
@@ -152,18 +164,29 @@ static int gen_pid_status(u32 pid, struct text *t)
 	if (r < 0)
 		return r;
 	u64 kb = PAGE_SIZE / 1024;
+	const struct cred *c = s.cred;
 	/* Ferry keeps no peak of the address space's size: VmPeak repeats VmSize. */
 	tprintf(t,
 		"Name:\t%s\nUmask:\t0%u%u%u\nState:\t%c (%s)\nTgid:\t%u\nNgid:\t0\nPid:\t%u\n"
-		"PPid:\t%u\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\n"
-		"Groups:\t\nVmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n"
-		"VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\n"
-		"VmExe:\t%8lu kB\nVmSwap:\t       0 kB\nThreads:\t%u\n",
+		"PPid:\t%u\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
+		"FDSize:\t64\nGroups:\t",
 		/* The kernel's printf has no %o: the umask goes digit by digit. */
 		s.name, (s.umask >> 6) & 7, (s.umask >> 3) & 7, s.umask & 7, s.state,
-		state_name(s.state), s.pid, s.pid, s.ppid,
+		state_name(s.state), s.pid, s.pid, s.ppid, c->uid, c->euid, c->suid, c->fsuid,
+		c->gid, c->egid, c->sgid, c->fsgid);
+	for (u32 i = 0; i < c->ngroups; i++)
+		tprintf(t, i ? " %u" : "%u", c->groups[i]);
+	tprintf(t,
+		"\nVmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n"
+		"VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\n"
+		"VmExe:\t%8lu kB\nVmSwap:\t       0 kB\nThreads:\t%u\n"
+		"CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\nCapBnd:\t%016lx\n"
+		"CapAmb:\t%016lx\nNoNewPrivs:\t%d\n",
 		s.vsize / 1024, s.vsize / 1024, MAX(s.hwm_pages, s.rss_pages) * kb, s.rss_pages * kb,
-		s.data_pages * kb, s.stack_pages * kb, s.text_pages * kb, s.nthreads);
+		s.data_pages * kb, s.stack_pages * kb, s.text_pages * kb, s.nthreads,
+		c->cap_inheritable, c->cap_permitted, c->cap_effective, c->cap_bset, 0UL,
+		s.no_new_privs);
+	snap_put(&s);
 	return 0;
 }
 
@@ -174,6 +197,7 @@ static int gen_pid_comm(u32 pid, struct text *t)
 	if (r < 0)
 		return r;
 	tprintf(t, "%s\n", s.name);
+	snap_put(&s);
 	return 0;
 }
 
@@ -200,6 +224,7 @@ static int gen_pid_environ(u32 pid, struct text *t)
 	struct psnap s;
 	struct domain *d = NULL;
 	int r = snap_proc(pid, &s, &d);
+	snap_put(&s);
 	if (r < 0 || !d)
 		return r; /* a zombie's is empty */
 	size_t n = MIN((size_t)(d->env_end - d->env_start), t->cap);
@@ -216,6 +241,7 @@ static int gen_pid_maps(u32 pid, struct text *t)
 	struct domain *d = NULL;
 	char exe[sizeof ((struct proc *)0)->exe];
 	int r = snap_proc(pid, &s, &d);
+	snap_put(&s);
 	if (r < 0 || !d)
 		return r;
 	spin_lock(&proc_tree_lock);
@@ -269,11 +295,13 @@ static const struct pf_entry pid_entries[] = {
 	{"stat", S_IFREG | 0444, .gen = gen_pid_stat},
 	{"status", S_IFREG | 0444, .gen = gen_pid_status},
 	{"cmdline", S_IFREG | 0444, .gen = gen_pid_cmdline},
-	{"maps", S_IFREG | 0444, .gen = gen_pid_maps, .text_cap = TEXT_SIZE_BIG},
+	{"maps", S_IFREG | 0444, .gen = gen_pid_maps, .text_cap = TEXT_SIZE_BIG, .private = true},
 	{"comm", S_IFREG | 0444, .gen = gen_pid_comm},
-	{"exe", S_IFLNK | 0777, .link = link_exe},
-	{"environ", S_IFREG | 0400, .gen = gen_pid_environ, .text_cap = TEXT_SIZE_BIG},
+	{"exe", S_IFLNK | 0777, .link = link_exe, .private = true},
+	{"environ", S_IFREG | 0400, .gen = gen_pid_environ, .text_cap = TEXT_SIZE_BIG,
+	 .private = true},
 	{"fd", S_IFDIR | 0500, .dir = &pf_fd_table},
+	{"mem", S_IFREG | 0600, .private = true, .ops = &pf_mem_ops},
 };
 
 const struct pf_table pf_pid_table = {pid_entries, ARRAY_SIZE(pid_entries)};

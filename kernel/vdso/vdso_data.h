@@ -1,8 +1,9 @@
 /*
  * The page the kernel shares read-only with every process for the vDSO:
  * what user code needs to turn the TSC into the kernel's clocks. Written
- * once at boot, after the TSC is calibrated and the RTC read; read-only
- * after (so readers need no sequence counter).
+ * once at boot, after the TSC is calibrated and the RTC read; after that
+ * only epoch_ns changes (the clock is set), one aligned word a reader
+ * takes whole, so readers need no sequence counter.
  */
 #pragma once
 

@@ -48,6 +48,14 @@ void vdso_init(void)
 	memcpy(phys_to_virt(frames[1]), vdso_image, (size_t)(vdso_image_end - vdso_image));
 }
 
+void vdso_set_epoch(u64 epoch_ns)
+{
+	if (!frames[0])
+		return;
+	struct vdso_data *vd = phys_to_virt(frames[0]);
+	__atomic_store_n(&vd->epoch_ns, epoch_ns, __ATOMIC_RELEASE);
+}
+
 vaddr_t vdso_map(struct domain *d)
 {
 	if (!frames[0])

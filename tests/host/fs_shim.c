@@ -24,6 +24,22 @@
 #include "fs/bcache.h"
 #include "sched/park.h"
 #include "vm/writeback.h"
+#include "proc/cred.h"
+#include "proc/cur.h"
+
+struct cred *shim_cred = &cred_root;
+
+struct cred *cur_cred(void)
+{
+	return shim_cred;
+}
+
+struct cred *cur_cred_swap(struct cred *c)
+{
+	struct cred *old = shim_cred;
+	shim_cred = c ? c : &cred_root;
+	return old;
+}
 
 
 long shim_heap_live;

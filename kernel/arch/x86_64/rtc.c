@@ -8,7 +8,7 @@
 
 #define NSEC 1000000000UL
 
-static u64 boot_epoch_ns; /* [I] wall-clock time at tsc_ns() == 0 */
+static u64 boot_epoch_ns; /* [a] wall-clock time at tsc_ns() == 0 (set by realtime_set_ns) */
 
 static u8 cmos(u8 reg)
 {
@@ -49,5 +49,10 @@ void rtc_init(void)
 
 u64 realtime_epoch_ns(void)
 {
-	return boot_epoch_ns;
+	return __atomic_load_n(&boot_epoch_ns, __ATOMIC_RELAXED);
+}
+
+void realtime_set_ns(u64 ns)
+{
+	__atomic_store_n(&boot_epoch_ns, ns - tsc_ns(), __ATOMIC_RELAXED);
 }
