@@ -1,0 +1,16 @@
+/*
+ * Starting the network stack at boot: the interfaces (lo and one per
+ * card), the ARP cache's and the reassembly queues' timer tasks.
+ */
+#include "net/net.h"
+#include "net/arp.h"
+#include "net/ip.h"
+#include "net/netif.h"
+#include "lib/kernel.h"
+
+void net_init(void)
+{
+	netif_init();
+	arp_init();
+	ip_frag_init();
+}
