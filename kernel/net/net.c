@@ -6,6 +6,7 @@
 #include "net/arp.h"
 #include "net/ip.h"
 #include "net/netif.h"
+#include "net/netcfg.h"
 #include "lib/kernel.h"
 
 void net_init(void)
@@ -13,4 +14,5 @@ void net_init(void)
 	netif_init();
 	arp_init();
 	ip_frag_init();
+	netcfg_start();
 }

@@ -10,6 +10,7 @@
 #include "net/inet_sock.h"
 #include "net/netif.h"
 #include "net/tcp.h"
+#include "net/ktask.h"
 #include "dev/pkb.h"
 #include "fs/uio.h"
 #include "lib/errno.h"
@@ -23,15 +24,6 @@
 #define CHUNK 16384
 #define TOTAL (512 * 1024)
 
-/* A kernel task that makes socket calls: park, and on the next poll run the call again. */
-struct ktask {
-	struct task task;
-	struct park park;
-	bool parked;
-	int step;
-	struct async_ctx *ctx;
-};
-
 static const char *failure;
 static struct net_wait blocking = {0};
 
@@ -39,32 +31,6 @@ static void fail(const char *why)
 {
 	if (!failure)
 		failure = why;
-}
-
-/* Before a call: undo the last park. After: -ERESTART_PARK means wait for the wake. */
-static void kt_enter(struct ktask *k)
-{
-	if (k->parked) {
-		park_resume(&k->park);
-		k->park.restarting = true;
-	}
-}
-
-static bool kt_parked(struct ktask *k, long r)
-{
-	k->parked = r == -ERESTART_PARK;
-	if (!k->parked)
-		park_end(&k->park);
-	return k->parked;
-}
-
-static void kt_init(struct ktask *k, const char *name, enum poll_result (*poll)(struct task *),
-		    struct async_ctx *ctx)
-{
-	task_init(&k->task, name, poll, NULL);
-	park_init(&k->park);
-	k->task.park = &k->park;
-	k->ctx = ctx;
 }
 
 static u8 pattern(u32 conn, u32 i)
@@ -90,13 +56,13 @@ static struct echo {
 static enum poll_result echo_poll(struct task *task)
 {
 	struct echo *e = container_of(task, struct echo, k.task);
-	kt_enter(&e->k);
+	ktask_enter(&e->k);
 	for (;;) {
 		if (e->sent < e->have) {
 			struct uio u;
 			uio_init_kernel(&u, e->buf + e->sent, e->have - e->sent);
 			ssize_t n = tcp_send(e->c, &u, 0, &blocking);
-			if (kt_parked(&e->k, n))
+			if (ktask_parked(&e->k, n))
 				return PENDING;
 			if (n <= 0) {
 				fail("echo: send failed");
@@ -108,7 +74,7 @@ static enum poll_result echo_poll(struct task *task)
 		struct uio u;
 		uio_init_kernel(&u, e->buf, CHUNK);
 		ssize_t n = tcp_recv(e->c, &u, 0, &blocking);
-		if (kt_parked(&e->k, n))
+		if (ktask_parked(&e->k, n))
 			return PENDING;
 		if (n < 0)
 			fail("echo: recv failed");
@@ -124,11 +90,11 @@ static enum poll_result echo_poll(struct task *task)
 
 static enum poll_result server_poll(struct task *task)
 {
-	kt_enter(&srv.k);
+	ktask_enter(&srv.k);
 	while (srv.accepted < NCONN) {
 		struct tcb *c;
 		long r = tcp_accept(srv.l, &blocking, &c);
-		if (kt_parked(&srv.k, r))
+		if (ktask_parked(&srv.k, r))
 			return PENDING;
 		if (r) {
 			fail("server: accept failed");
@@ -136,7 +102,7 @@ static enum poll_result server_poll(struct task *task)
 		}
 		struct echo *e = &echoes[srv.accepted++];
 		e->c = c;
-		kt_init(&e->k, "net-echo", echo_poll, srv.k.ctx);
+		ktask_init(&e->k, "net-echo", echo_poll, srv.k.ctx);
 		task_spawn(&e->k.task, -1);
 	}
 	tcp_close(srv.l);
@@ -158,10 +124,10 @@ static struct client {
 static enum poll_result client_poll(struct task *task)
 {
 	struct client *c = container_of(task, struct client, k.task);
-	kt_enter(&c->k);
+	ktask_enter(&c->k);
 	if (c->k.step == 0) {
 		long r = tcp_connect(c->t, IP4(127, 0, 0, 1), htons(PORT), &blocking);
-		if (kt_parked(&c->k, r))
+		if (ktask_parked(&c->k, r))
 			return PENDING;
 		if (r) {
 			fail("client: connect failed");
@@ -186,7 +152,7 @@ static enum poll_result client_poll(struct task *task)
 			struct uio u;
 			uio_init_kernel(&u, c->buf, c->round_end - c->sent);
 			ssize_t n = tcp_send(c->t, &u, 0, &blocking);
-			if (kt_parked(&c->k, n))
+			if (ktask_parked(&c->k, n))
 				return PENDING;
 			if (n <= 0) {
 				fail("client: send failed");
@@ -201,7 +167,7 @@ static enum poll_result client_poll(struct task *task)
 		struct uio u;
 		uio_init_kernel(&u, in, MIN((u32)sizeof in, c->round_end - c->got));
 		ssize_t n = tcp_recv(c->t, &u, 0, &blocking);
-		if (kt_parked(&c->k, n))
+		if (ktask_parked(&c->k, n))
 			return PENDING;
 		if (n <= 0) {
 			fail("client: recv failed");
@@ -234,10 +200,10 @@ static struct misc {
 
 static enum poll_result misc_poll(struct task *task)
 {
-	kt_enter(&misc.k);
+	ktask_enter(&misc.k);
 	if (misc.k.step == 0) {
 		long r = tcp_connect(misc.t, IP4(127, 0, 0, 1), htons(CLOSED_PORT), &blocking);
-		if (kt_parked(&misc.k, r))
+		if (ktask_parked(&misc.k, r))
 			return PENDING;
 		if (r != -ECONNREFUSED)
 			fail("connect to a closed port: not ECONNREFUSED");
@@ -263,7 +229,7 @@ static enum poll_result misc_poll(struct task *task)
 	u16 sport;
 	bool trunc;
 	ssize_t n = dgram_recv(misc.b, &u, 0, &blocking, &src, &sport, &trunc);
-	if (kt_parked(&misc.k, n))
+	if (ktask_parked(&misc.k, n))
 		return PENDING;
 	if (n != 9 || memcmp(in, "datagram", 9) || src != IP4(127, 0, 0, 1) ||
 	    sport != misc.a->lport)
@@ -290,16 +256,16 @@ static void net_start(struct async_ctx *ctx)
 		ctx->outstanding = 0;
 		return;
 	}
-	kt_init(&srv.k, "net-server", server_poll, ctx);
+	ktask_init(&srv.k, "net-server", server_poll, ctx);
 	task_spawn(&srv.k.task, -1);
 	for (u32 i = 0; i < NCONN; i++) {
 		clients[i].id = i;
 		clients[i].t = tcp_socket();
-		kt_init(&clients[i].k, "net-client", client_poll, ctx);
+		ktask_init(&clients[i].k, "net-client", client_poll, ctx);
 		task_spawn(&clients[i].k.task, -1);
 	}
 	misc.t = tcp_socket();
-	kt_init(&misc.k, "net-misc", misc_poll, ctx);
+	ktask_init(&misc.k, "net-misc", misc_poll, ctx);
 	task_spawn(&misc.k.task, -1);
 }
 

@@ -8,6 +8,7 @@
 #include "net/tcp.h"
 #include "net/inet.h"
 #include "net/netif.h"
+#include "net/netcfg.h"
 #include "dev/krandom.h"
 #include "dev/pkb.h"
 #include "arch/x86_64/time.h"
@@ -561,6 +562,12 @@ long tcp_connect(struct tcb *t, u32 addr, u16 port, const struct net_wait *w)
 {
 	if (!port || !addr || addr == INADDR_BROADCAST || ip_is_multicast(addr))
 		return port ? -ENETUNREACH : -ECONNREFUSED;
+	/* No route yet while DHCP is on its first round: a blocking connect waits for it. */
+	if (!w->nonblock && ip_source_for(addr, NULL, NULL) == -ENETUNREACH && netcfg_pending()) {
+		long r = netcfg_wait();
+		if (r)
+			return r;
+	}
 	spin_lock(&t->lock);
 	long rc;
 	switch (t->state) {

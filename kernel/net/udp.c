@@ -10,6 +10,7 @@
 #include "net/inet_sock.h"
 #include "net/inet.h"
 #include "net/netif.h"
+#include "net/netcfg.h"
 #include "dev/pkb.h"
 #include "dev/krandom.h"
 #include "fs/uio.h"
@@ -166,6 +167,12 @@ ssize_t udp_send(struct dgram_sock *d, struct uio *u, bool has_dst, u32 addr, u1
 		spin_unlock(&udp_lock);
 		if (rc)
 			return rc;
+	}
+	if (!(flags & NET_MSG_DONTWAIT) && ip_source_for(addr, NULL, NULL) == -ENETUNREACH &&
+	    netcfg_pending()) {
+		long r = netcfg_wait(); /* DHCP's first round is still on */
+		if (r)
+			return r;
 	}
 	u32 src = d->laddr;
 	u16 sport = d->lport;
