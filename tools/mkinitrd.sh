@@ -8,7 +8,8 @@
 #   /bin/         Ferry's programs (build/user/bin), Debian's busybox-static
 #                 as /bin/busybox, with a symlink per applet (/bin/sh...)
 #   /tests/       the tests/os programs (build/tests/os)
-#   /etc/         passwd, group, hostname
+#   /etc/         passwd, group, hostname, hosts, and resolv.conf naming QEMU
+#                 user networking's DNS (10.0.2.3)
 #   /dev /proc    empty: the kernel provides console, null, zero and /proc
 #   /tmp          empty, mode 1777
 # --add copies HOST (a file or a directory) to GUEST; GUEST defaults to
@@ -56,6 +57,8 @@ done
 printf 'root:x:0:0:root:/:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\n' >"$root/etc/group"
 printf 'ferry\n' >"$root/etc/hostname"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\tferry\n' >"$root/etc/hosts"
+printf 'nameserver 10.0.2.3\n' >"$root/etc/resolv.conf"
 
 for a in "${adds[@]}"; do
 	host=${a%%:*}
