@@ -288,8 +288,8 @@ static bool port_free_locked(struct tcb *t, u32 addr, u16 port)
 			continue;
 		if (t->reuseport && o->reuseport)
 			continue;
-		/* SO_REUSEADDR: anything but a listener, and TIME_WAIT whatever it had set. */
-		if (t->reuseaddr && (o->state == TCP_TIME_WAIT || (o->reuseaddr && o->state != TCP_LISTEN)))
+		/* SO_REUSEADDR on both, and the other is not listening (Linux's rule). */
+		if (t->reuseaddr && o->reuseaddr && o->state != TCP_LISTEN)
 			continue;
 		return false;
 	}
