@@ -33,7 +33,7 @@
 #include "sched/selftest_async.h"
 #include "arch/x86_64/rtc.h"
 #include "sys/syscall.h"
-#include "net/net.h"
+#include "net/inet_init.h"
 
 void proc_traps_init(void);
 
@@ -99,7 +99,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 		executor_init(cpus[i]);
 	__atomic_store_n(&executors_ready, true, __ATOMIC_RELEASE);
 	bcache_init(); /* its write-back task needs the executors */
-	net_init();    /* interfaces and protocol tasks, likewise */
+	inet_init();   /* IPv4: the interfaces and the protocols' tasks, likewise */
 
 	boot_task_start();
 	executor_loop();

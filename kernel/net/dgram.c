@@ -23,16 +23,12 @@ long net_wait(struct waitq *q, const struct net_wait *w)
 {
 	if (w->nonblock)
 		return -EAGAIN;
-	u64 deadline = 0;
-	if (w->timeo_ns) {
-		deadline = park_deadline(tsc_ns() + w->timeo_ns);
-		if (tsc_ns() >= deadline)
-			return -EAGAIN;
-	}
+	if (w->deadline && tsc_ns() >= w->deadline)
+		return -EAGAIN;
 	spin_lock(&q->lock);
 	long r = park_on(q);
 	spin_unlock(&q->lock);
-	park_timeout(deadline);
+	park_timeout(w->deadline);
 	return r;
 }
 

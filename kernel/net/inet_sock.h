@@ -38,16 +38,16 @@ struct poll_set;
 #define NET_MSG_NOSIGNAL 0x4000
 #define NET_MSG_MORE 0x8000
 
-/* How a call may wait: never (MSG_DONTWAIT or O_NONBLOCK), until a timeout, or for ever. */
+/* How a call may wait: never (MSG_DONTWAIT or O_NONBLOCK), until a deadline, or for ever. */
 struct net_wait {
 	bool nonblock;
-	u64 timeo_ns; /* SO_RCVTIMEO / SO_SNDTIMEO; 0: no limit */
+	u64 deadline; /* tsc_ns; SO_RCVTIMEO / SO_SNDTIMEO kept across restarts; 0: none */
 };
 
 /*
- * Park on q (the caller holds q's socket lock; q->lock is taken and
- * dropped here) until woken or the timeout passes: -ERESTART_PARK, or
- * -EAGAIN when it cannot wait (non-blocking, or the time is up).
+ * Park on q (the caller holds its socket's lock; q->lock is taken and
+ * dropped here) until woken or the deadline: -ERESTART_PARK, or -EAGAIN
+ * when it cannot wait (non-blocking, or the time is up).
  */
 long net_wait(struct waitq *q, const struct net_wait *w);
 

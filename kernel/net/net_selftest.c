@@ -51,6 +51,7 @@ static struct echo {
 	struct tcb *c;
 	u8 buf[CHUNK];
 	u32 have, sent;
+	u64 done; /* of a send that parked midway */
 } echoes[NCONN];
 
 static enum poll_result echo_poll(struct task *task)
@@ -60,10 +61,11 @@ static enum poll_result echo_poll(struct task *task)
 	for (;;) {
 		if (e->sent < e->have) {
 			struct uio u;
-			uio_init_kernel(&u, e->buf + e->sent, e->have - e->sent);
-			ssize_t n = tcp_send(e->c, &u, 0, &blocking);
+			uio_init_kernel(&u, e->buf + e->sent + e->done, e->have - e->sent - e->done);
+			ssize_t n = tcp_send(e->c, &u, 0, &blocking, &e->done);
 			if (ktask_parked(&e->k, n))
 				return PENDING;
+			e->done = 0;
 			if (n <= 0) {
 				fail("echo: send failed");
 				break;
@@ -73,7 +75,8 @@ static enum poll_result echo_poll(struct task *task)
 		}
 		struct uio u;
 		uio_init_kernel(&u, e->buf, CHUNK);
-		ssize_t n = tcp_recv(e->c, &u, 0, &blocking);
+		u64 done = 0;
+		ssize_t n = tcp_recv(e->c, &u, 0, &blocking, &done);
 		if (ktask_parked(&e->k, n))
 			return PENDING;
 		if (n < 0)
@@ -118,6 +121,7 @@ static struct client {
 	u32 id;
 	u32 sent, got, round_end;
 	u32 sum_sent, sum_got;
+	u64 done; /* of a send that parked midway */
 	u8 buf[CHUNK];
 } clients[NCONN];
 
@@ -150,10 +154,11 @@ static enum poll_result client_poll(struct task *task)
 		}
 		if (c->k.step == 2) {
 			struct uio u;
-			uio_init_kernel(&u, c->buf, c->round_end - c->sent);
-			ssize_t n = tcp_send(c->t, &u, 0, &blocking);
+			uio_init_kernel(&u, c->buf + c->done, c->round_end - c->sent - (u32)c->done);
+			ssize_t n = tcp_send(c->t, &u, 0, &blocking, &c->done);
 			if (ktask_parked(&c->k, n))
 				return PENDING;
+			c->done = 0;
 			if (n <= 0) {
 				fail("client: send failed");
 				goto out;
@@ -166,7 +171,8 @@ static enum poll_result client_poll(struct task *task)
 		u8 in[4096];
 		struct uio u;
 		uio_init_kernel(&u, in, MIN((u32)sizeof in, c->round_end - c->got));
-		ssize_t n = tcp_recv(c->t, &u, 0, &blocking);
+		u64 done = 0;
+		ssize_t n = tcp_recv(c->t, &u, 0, &blocking, &done);
 		if (ktask_parked(&c->k, n))
 			return PENDING;
 		if (n <= 0) {

@@ -316,7 +316,7 @@ static enum poll_result dhcp_poll(struct task *task)
 		u8 in[DHCP_MSG_MAX];
 		struct uio u;
 		uio_init_kernel(&u, in, sizeof in);
-		struct net_wait w = {.timeo_ns = dhcp.wait_until > now ? dhcp.wait_until - now : 1};
+		struct net_wait w = {.deadline = dhcp.wait_until};
 		u32 src;
 		u16 sport;
 		bool trunc;

@@ -283,8 +283,14 @@ int tcp_listen(struct tcb *t, int backlog);
 long tcp_accept(struct tcb *t, const struct net_wait *w, struct tcb **out);
 /* 0 when connected; -EINPROGRESS non-blocking; -ERESTART_PARK while waiting; -errno. */
 long tcp_connect(struct tcb *t, u32 addr, u16 port, const struct net_wait *w);
-ssize_t tcp_send(struct tcb *t, struct uio *u, int flags, const struct net_wait *w);
-ssize_t tcp_recv(struct tcb *t, struct uio *u, int flags, const struct net_wait *w);
+/*
+ * Send or receive through u. *done: bytes an earlier run of the same call
+ * moved (u is already past them); what moves now is added. Returns the
+ * total, or -ERESTART_PARK (parked, *done kept for the restart), or -errno
+ * when nothing moved.
+ */
+ssize_t tcp_send(struct tcb *t, struct uio *u, int flags, const struct net_wait *w, u64 *done);
+ssize_t tcp_recv(struct tcb *t, struct uio *u, int flags, const struct net_wait *w, u64 *done);
 u32 tcp_poll(struct tcb *t, struct poll_set *pw);
 int tcp_shutdown(struct tcb *t, int how);
 /* The socket is closed: finish the connection in the background (or reset it) and let go. */

@@ -12,7 +12,6 @@
 #include "fs/uio.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
-#include "sched/park.h"
 
 #define POLLRDHUP 0x2000
 
@@ -36,11 +35,9 @@ static ssize_t ring_fill(struct tcp_ring *r, struct uio *u, u32 n)
 	return done;
 }
 
-ssize_t tcp_send(struct tcb *t, struct uio *u, int flags, const struct net_wait *w)
+ssize_t tcp_send(struct tcb *t, struct uio *u, int flags, const struct net_wait *w, u64 *donep)
 {
-	u64 done = park_progress();
-	if (done)
-		uio_skip(u, done);
+	u64 done = *donep;
 	spin_lock(&t->lock);
 	for (;;) {
 		if (t->err) {
@@ -51,7 +48,7 @@ ssize_t tcp_send(struct tcb *t, struct uio *u, int flags, const struct net_wait 
 		}
 		if (t->state == TCP_SYN_SENT || t->state == TCP_SYN_RECEIVED) {
 			/* Not connected yet: a blocking send waits for the handshake. */
-			park_save_progress(done);
+			*donep = done;
 			long r = net_wait(&t->wq, w);
 			spin_unlock(&t->lock);
 			return done ? (ssize_t)done : r;
@@ -68,7 +65,7 @@ ssize_t tcp_send(struct tcb *t, struct uio *u, int flags, const struct net_wait 
 		u32 room = tcp_ring_free_space(&t->snd);
 		if (!room) {
 			tcp_output_locked(t);
-			park_save_progress(done);
+			*donep = done;
 			long r = net_wait(&t->wq, w);
 			spin_unlock(&t->lock);
 			net_flush();
@@ -90,6 +87,7 @@ ssize_t tcp_send(struct tcb *t, struct uio *u, int flags, const struct net_wait 
 	}
 	spin_unlock(&t->lock);
 	net_flush();
+	*donep = done;
 	return (ssize_t)done;
 }
 
@@ -104,14 +102,12 @@ static void window_update_locked(struct tcb *t)
 	}
 }
 
-ssize_t tcp_recv(struct tcb *t, struct uio *u, int flags, const struct net_wait *w)
+ssize_t tcp_recv(struct tcb *t, struct uio *u, int flags, const struct net_wait *w, u64 *donep)
 {
 	if (flags & NET_MSG_OOB)
 		return -EINVAL; /* urgent data is not kept apart (SO_OOBINLINE behaviour) */
 	bool waitall = (flags & NET_MSG_WAITALL) && !(flags & NET_MSG_PEEK);
-	u64 done = waitall ? park_progress() : 0;
-	if (done)
-		uio_skip(u, done);
+	u64 done = waitall ? *donep : 0;
 	spin_lock(&t->lock);
 	for (;;) {
 		if (t->state == TCP_LISTEN) {
@@ -163,8 +159,7 @@ ssize_t tcp_recv(struct tcb *t, struct uio *u, int flags, const struct net_wait 
 			spin_unlock(&t->lock);
 			return done ? (ssize_t)done : never ? -ENOTCONN : 0;
 		}
-		if (waitall)
-			park_save_progress(done);
+		*donep = done;
 		long r = net_wait(&t->wq, w);
 		spin_unlock(&t->lock);
 		net_flush();
@@ -172,6 +167,7 @@ ssize_t tcp_recv(struct tcb *t, struct uio *u, int flags, const struct net_wait 
 	}
 	spin_unlock(&t->lock);
 	net_flush();
+	*donep = done;
 	return (ssize_t)done;
 }
 

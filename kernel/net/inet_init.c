@@ -2,14 +2,14 @@
  * Starting the network stack at boot: the interfaces (lo and one per
  * card), the ARP cache's and the reassembly queues' timer tasks.
  */
-#include "net/net.h"
+#include "net/inet_init.h"
 #include "net/arp.h"
 #include "net/ip.h"
 #include "net/netif.h"
 #include "net/netcfg.h"
 #include "lib/kernel.h"
 
-void net_init(void)
+void inet_init(void)
 {
 	netif_init();
 	arp_init();
