@@ -1,7 +1,8 @@
 /*
  * tcpblast: move a known stream of bytes over TCP and check it.
  *
- *   tcpblast send HOST PORT BYTES [SEED]   connect, send BYTES of the stream, close
+ *   tcpblast send HOST PORT BYTES [SEED]   connect, send BYTES of the stream, half-close,
+ *                                          and wait for the receiver to close
  *   tcpblast recv PORT [SEED]              accept one connection, read it to its end
  *
  * The stream is a 64-bit xorshift generator's output from SEED (default
@@ -112,6 +113,10 @@ int main(int argc, char **argv)
 			}
 			sent += n;
 		}
+		/* Half-close and wait for the receiver's end: our kernel may still hold unsent data. */
+		shutdown(s, SHUT_WR);
+		while (read(s, buf, sizeof buf) > 0)
+			;
 		close(s);
 		report("sent", sent, sum, now() - t0, 1);
 		return 0;

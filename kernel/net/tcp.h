@@ -266,6 +266,8 @@ void tcp_keepalive_reset_locked(struct tcb *t);
 
 /* ---- rings (tcp_state.c) ---- */
 bool tcp_ring_alloc(struct tcp_ring *r, u32 size);
+/* The size tcp_ring_alloc gives for a wish: a power of two within the bounds. */
+u32 tcp_ring_size(u32 want);
 void tcp_ring_free(struct tcp_ring *r);
 static inline u32 tcp_ring_free_space(const struct tcp_ring *r)
 {

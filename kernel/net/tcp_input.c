@@ -489,9 +489,7 @@ static void listen_input(struct tcb *l, struct seg *s, struct pkb *p)
 	if (!c->ws_ok)
 		c->rcv_wscale = 0;
 	else {
-		u32 size = TCP_BUF_MIN;
-		while (size < c->rcvbuf && size < TCP_BUF_MAX)
-			size <<= 1;
+		u32 size = tcp_ring_size(c->rcvbuf);
 		while (c->rcv_wscale < TCP_MAX_WSCALE && (size >> c->rcv_wscale) > 65535)
 			c->rcv_wscale++;
 	}

@@ -40,13 +40,12 @@ bool tcp_challenge_ok(void)
 
 u32 tcp_rcv_window_locked(struct tcb *t)
 {
-	if (!t->rcv.size)
-		return 0;
-	u32 space = tcp_ring_free_space(&t->rcv);
+	/* A half-open child gets its ring when established: offer what that ring will hold. */
+	u32 space = t->rcv.size ? tcp_ring_free_space(&t->rcv) : tcp_ring_size(t->rcvbuf);
 	u32 cur = SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
 	if (space < cur)
 		space = cur; /* never move the right edge back (RFC 9293 section 3.8.6) */
-	else if (space - cur < MIN(t->rcv.size / 2, t->rcv_mss) && cur)
+	else if (space - cur < MIN(tcp_ring_size(t->rcvbuf) / 2, t->rcv_mss) && cur)
 		space = cur; /* a small opening waits until it is worth telling */
 	u32 max = 65535u << t->rcv_wscale;
 	if (space > max)
@@ -126,7 +125,7 @@ void tcp_send_syn_locked(struct tcb *t)
 {
 	if (!t->rcv_wscale) {
 		/* The smallest shift that lets the whole receive ring be offered. */
-		u32 size = t->rcv.size ? t->rcv.size : t->rcvbuf;
+		u32 size = t->rcv.size ? t->rcv.size : tcp_ring_size(t->rcvbuf);
 		while (t->rcv_wscale < TCP_MAX_WSCALE && (size >> t->rcv_wscale) > 65535)
 			t->rcv_wscale++;
 	}
@@ -198,7 +197,9 @@ void tcp_output_locked(struct tcb *t)
 		u32 off = t->snd_nxt - t->snd_seq0;
 		u32 left = SEQ_LT(t->snd_nxt, end) ? end - t->snd_nxt : 0;
 		u32 flight = t->snd_nxt - t->snd_una;
-		u32 win = MIN(t->snd_wnd, t->cwnd);
+		/* Limited transmit (RFC 3042): each of the first two duplicate ACKs lets a new segment out. */
+		u32 lt = !t->in_recovery && t->dupacks < 3 ? t->dupacks * t->mss : 0;
+		u32 win = MIN(t->snd_wnd, t->cwnd + lt);
 		u32 usable = win > flight ? win - flight : 0;
 		u32 len = MIN(MIN(left, usable), t->mss);
 		bool fin = t->fin_queued && t->snd_nxt + len == end && off <= t->snd.len;

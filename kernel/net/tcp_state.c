@@ -74,11 +74,17 @@ u32 tcp_new_iss(u32 laddr, u16 lport, u32 faddr, u16 fport)
 
 /* ---- rings ---- */
 
-bool tcp_ring_alloc(struct tcp_ring *r, u32 size)
+u32 tcp_ring_size(u32 want)
 {
 	u32 s = TCP_BUF_MIN;
-	while (s < size && s < TCP_BUF_MAX)
+	while (s < want && s < TCP_BUF_MAX)
 		s <<= 1;
+	return s;
+}
+
+bool tcp_ring_alloc(struct tcp_ring *r, u32 size)
+{
+	u32 s = tcp_ring_size(size);
 	r->buf = kmalloc(s);
 	if (!r->buf)
 		return false;
@@ -190,6 +196,8 @@ int tcp_hash_conn_locked(struct tcb *t)
 {
 	assert(spin_is_locked(&t->lock));
 	spin_lock(&tcp_lock);
+	/* A listener's child holds the listener's port too: bind(2) must see it (TIME_WAIT). */
+	bool child = !t->in_port;
 	tables_init_locked();
 	struct list_node *b = &conn_table[conn_hash(t->laddr, t->lport, t->faddr, t->fport)];
 	struct list_node *pos;
@@ -205,6 +213,11 @@ int tcp_hash_conn_locked(struct tcb *t)
 	list_push_back(b, &t->hlink);
 	t->in_conn = true;
 	tcb_get(t);
+	if (child) {
+		list_push_back(port_bucket(t->lport), &t->plink);
+		t->in_port = true;
+		tcb_get(t);
+	}
 	spin_unlock(&tcp_lock);
 	return 0;
 }
