@@ -43,7 +43,11 @@ BENCH_OBJS := $(patsubst bench/%.c,$(BENCH_OUT)/obj/%.o,$(wildcard bench/*.c))
 BENCH_LIST := $(foreach p,$(BENCH_PROGS),$(p)$(if $(filter $(p),$(BENCH_DISK_PROGS)), disk)$(if $(filter $(p),$(BENCH_SMP2_PROGS)), smp2)\n)
 .SECONDARY: $(BENCH_OBJS)
 
-.PHONY: bench bench-linux bench-ferry bench-bins bench-report bench-deps
+.PHONY: bench bench-linux bench-ferry bench-bins bench-report bench-deps bench-net
+
+# Host-to-Ferry TCP throughput over virtio-net, wall time (tools/bench-net-host.sh).
+bench-net: kernel user
+	@tools/bench-net-host.sh
 
 bench-deps:
 	@tools/bench-deps.sh

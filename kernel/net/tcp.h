@@ -197,6 +197,7 @@ struct tcb {
 #define TCP_FIN_TIMEOUT_NS (60 * 1000000000UL) /* an orphan in FIN_WAIT_2 */
 #define TCP_RETRIES 15		     /* data retransmissions before ETIMEDOUT (Linux's tcp_retries2) */
 #define TCP_SYN_RETRIES 6
+#define TCP_ORPHAN_PROBES 8	     /* zero-window probes a closed socket's connection sends */
 #define TCP_SYNACK_RETRIES 5
 #define TCP_SOMAXCONN 4096
 #define TCP_HALF_OPEN_MAX 2048	     /* SYN_RECEIVED children in all, whatever the backlogs */

@@ -190,6 +190,12 @@ static void persist_timeout_locked(struct tcb *t)
 	t->t_persist = 0;
 	if (t->snd_wnd || t->state == TCP_CLOSED)
 		return;
+	/* Nobody will read what an orphan still holds for a peer that never opens its window. */
+	if (t->orphan && t->persist_shift >= TCP_ORPHAN_PROBES) {
+		tcp_send_rst_locked(t);
+		give_up_locked(t, ETIMEDOUT);
+		return;
+	}
 	tcp_send_probe_locked(t, true);
 	t->persist_shift++;
 	u64 d = TCP_PERSIST_MIN_NS << MIN(t->persist_shift, 12u);
