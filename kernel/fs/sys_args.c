@@ -10,12 +10,33 @@
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
+#include "sched/park.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
 struct file *fs_fget(int fd)
 {
 	return fd_get(fs_files(), fd);
+}
+
+static void held_file_put(void *f)
+{
+	file_put(f);
+}
+
+struct file *fs_fget_call(int fd)
+{
+	struct file *f = park_take(held_file_put);
+	return f ? f : fs_fget(fd);
+}
+
+long fs_call_done(struct file *f, long r)
+{
+	if (r == -ERESTART_PARK)
+		park_hold(held_file_put, f); /* restartable: invariant 3 */
+	else
+		file_put(f);
+	return r;
 }
 
 long fs_copy_path(u64 upath, char **out)

@@ -145,7 +145,7 @@ static bool never_restarted(u64 nr)
 {
 	return nr == NR_nanosleep || nr == NR_clock_nanosleep || nr == NR_poll || nr == NR_ppoll ||
 	       nr == NR_select || nr == NR_pselect6 || nr == NR_pause || nr == NR_rt_sigsuspend ||
-	       nr == NR_epoll_wait || nr == NR_epoll_pwait;
+	       nr == NR_epoll_wait || nr == NR_epoll_pwait || nr == NR_epoll_pwait2;
 }
 
 /* nanosleep interrupted: tell the caller how much of the sleep was left. */
@@ -240,12 +240,16 @@ static void deliver_one(struct thread *t, struct trapframe *tf, int sig, const s
 		kill_by(t, sig);
 		return;
 	}
-	/* A call parked in the kernel: restart it after the handler, or fail it with EINTR. */
+	/*
+	 * A call parked in the kernel: restart it after the handler, or fail
+	 * it with EINTR. One that moved some data reports that much whatever
+	 * SA_RESTART says: a restart would move it again.
+	 */
 	if (t->park.nr >= 0) {
-		if (!(a.flags & SA_RESTART) || never_restarted((u64)t->park.nr)) {
+		if (!(a.flags & SA_RESTART) || never_restarted((u64)t->park.nr) ||
+		    t->park.no_restart || t->park.progress) {
 			tf->rip += 2; /* past the syscall instruction */
 			report_time_left(t, tf);
-			/* A call that moved some data reports that much, not EINTR. */
 			tf->rax = t->park.progress ? t->park.progress : (u64)-EINTR;
 		}
 		park_cancel(&t->park); /* the call starts afresh, if at all */
