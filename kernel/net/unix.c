@@ -211,14 +211,16 @@ static struct list_node *bucket_inode(const struct inode *ip)
 	return &names[hash_bytes(&ip, sizeof ip) % UNIX_HASH];
 }
 
-static struct unix_sock *find_abstract_locked(const struct unix_addr *a)
+/* Abstract names are per type, as Linux hashes them: a stream and a datagram socket may share one. */
+static struct unix_sock *find_abstract_locked(const struct unix_addr *a, int type)
 {
 	assert(spin_is_locked(&unix_table_lock));
 	struct list_node *pos, *b = bucket_abstract(a);
 	list_for_each(pos, b)
 	{
 		struct unix_sock *u = container_of(pos, struct unix_sock, name_node);
-		if (!u->path_ip && u->addr->len == a->len && !memcmp(&u->addr->name, &a->name, a->len))
+		if (!u->path_ip && u->type == type && u->addr->len == a->len &&
+		    !memcmp(&u->addr->name, &a->name, a->len))
 			return u;
 	}
 	return NULL;
@@ -245,7 +247,7 @@ static int set_name(struct unix_sock *u, struct unix_addr *a, struct inode *ip)
 	int r = 0;
 	if (u->addr || u->dead)
 		r = -EINVAL;
-	else if (!ip && find_abstract_locked(a))
+	else if (!ip && find_abstract_locked(a, u->type))
 		r = -EADDRINUSE;
 	if (r == 0) {
 		u->addr = a;
@@ -331,7 +333,7 @@ int unix_find(const struct sockaddr_storage *addr, u32 len, int type, struct uni
 	struct unix_sock *u = NULL;
 	if (is_abstract(a)) {
 		spin_lock(&unix_table_lock);
-		u = find_abstract_locked(a);
+		u = find_abstract_locked(a, type);
 		if (u)
 			unix_sock_get(u);
 		spin_unlock(&unix_table_lock);
