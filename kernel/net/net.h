@@ -221,6 +221,11 @@ long sock_epipe(u32 flags);
 /* The calling process's credentials for SCM_CREDENTIALS and SO_PEERCRED. */
 struct linux_ucred sock_cur_creds(void);
 
+/* ---- /proc/net (each family's walk of its sockets, for procfs) ---- */
+
+/* /proc/net/unix: the header, then a line per AF_UNIX socket, each passed to line(ctx, text). */
+void unix_proc_lines(void (*line)(void *ctx, const char *text), void *ctx);
+
 /* ---- options (sockopt.c) ---- */
 
 /* setsockopt(2) and getsockopt(2) on so: SOL_SOCKET here, the rest by the family. */

@@ -19,9 +19,10 @@
  *  g  unix_gc_lock (unix_gc.c)
  *
  * Order: unix_gc_lock -> a listener's lock -> the connecting socket's
- * lock -> unix_table_lock -> wait queue locks. A sender takes only its
- * receiver's lock to queue a message; nothing holds two sockets' locks
- * but connect (listener, then client).
+ * lock -> wait queue locks, and unix_table_lock -> a socket's lock. A
+ * sender takes only its receiver's lock to queue a message; nothing holds
+ * two sockets' locks but connect (listener, then client) and the
+ * collector (a listener, then its embryos).
  */
 #pragma once
 

@@ -31,6 +31,42 @@ static socklen_t abstract_addr(struct sockaddr_un *a, const char *name)
 	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
 }
 
+/* The line of /proc/net/unix whose path is name (copied into out), or 0. */
+static int proc_line(const char *name, char *out, size_t cap)
+{
+	FILE *f = fopen("/proc/net/unix", "r");
+	if (!f)
+		return 0;
+	char line[512];
+	int found = 0, first = 1;
+	while (fgets(line, sizeof line, f)) {
+		if (first) {
+			first = 0;
+			if (strcmp(line, "Num       RefCount Protocol Flags    Type St Inode Path\n"))
+				break;
+			continue;
+		}
+		size_t n = strlen(line);
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = 0;
+		size_t nl = strlen(name);
+		if (n > nl && line[n - nl - 1] == ' ' && !strcmp(line + n - nl, name)) {
+			snprintf(out, cap, "%s", line);
+			found = 1;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* Fields of a /proc/net/unix line: flags, type, state, inode. */
+static int proc_fields(const char *line, unsigned *flags, unsigned *type, unsigned *st, unsigned long *ino)
+{
+	unsigned refs, proto;
+	return sscanf(strchr(line, ':') + 1, "%x %x %x %x %x %lu", &refs, &proto, flags, type, st, ino) == 6;
+}
+
 static void check_path(void)
 {
 	const char *path = t_tmp("sock");
@@ -60,6 +96,14 @@ static void check_path(void)
 	int v = 0;
 	socklen_t vl = sizeof v;
 	CHECK(listen(srv, 5) == 0, "listen");
+	char line[512];
+	unsigned fl = 0, ty = 0, st2 = 0;
+	unsigned long ino = 0;
+	struct stat sst;
+	fstat(srv, &sst);
+	CHECK(proc_line(path, line, sizeof line) && proc_fields(line, &fl, &ty, &st2, &ino) &&
+		      fl == 0x10000 && ty == SOCK_STREAM && st2 == 1 && ino == sst.st_ino,
+	      "/proc/net/unix lists the listener: flags 00010000, type 0001, state 01, its inode");
 	CHECK(getsockopt(srv, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) == 0 && v == 1, "SO_ACCEPTCONN is 1");
 	int c = socket(AF_UNIX, SOCK_STREAM, 0);
 	CHECK(connect(c, (struct sockaddr *)&a, len) == 0, "connect to the path");
@@ -123,6 +167,9 @@ static void check_abstract(void)
 	socklen_t len = abstract_addr(&a, name), l;
 	int srv = socket(AF_UNIX, SOCK_STREAM, 0);
 	CHECK(bind(srv, (struct sockaddr *)&a, len) == 0, "bind to an abstract name");
+	char at[40], line[512];
+	snprintf(at, sizeof at, "@%s", name);
+	CHECK(proc_line(at, line, sizeof line), "/proc/net/unix shows it as @%s", name);
 	l = sizeof got;
 	CHECK(getsockname(srv, (struct sockaddr *)&got, &l) == 0 && l == len && got.sun_path[0] == 0 &&
 		      !memcmp(got.sun_path + 1, name, strlen(name)),
