@@ -493,9 +493,14 @@ long epoll_collect(struct eventpoll *ep, struct epoll_event *out, u32 max, bool 
 			return -EINTR;
 		}
 		if (empty) {
-			park_timeout(deadline);
 			long r = park_on(&ep->wq); /* restartable: invariant 3 */
 			spin_unlock(&ep->wq.lock);
+			/*
+			 * Armed with no lock held: a timer's function (a timerfd's)
+			 * may wake this set, taking ep->wq's lock under its core's
+			 * timers_lock.
+			 */
+			park_timeout(deadline);
 			return r;
 		}
 		spin_unlock(&ep->wq.lock);

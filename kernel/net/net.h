@@ -198,10 +198,14 @@ int sock_create_child(struct socket *so, u32 flags, struct socket **out);
 /*
  * Wait on q (the caller holds q->lock, having found what it waits for
  * missing) until woken or until deadline (0: none): -ERESTART_PARK, or
- * -EAGAIN if the deadline has passed. The call's file is kept by the
- * core; a timed wait is not restarted after a signal handler.
+ * -EAGAIN if the deadline has passed. The core keeps the call's file and
+ * arms the deadline once the family has returned (sock_parked), so no
+ * family lock is ever held while a timer is armed (a timer's function may
+ * take a family's locks); a timed wait is not restarted after a handler.
  */
 long sock_wait(struct waitq *q, u64 deadline);
+/* The core, after an operation returned r: a park with a deadline gets its timeout. r. */
+long sock_parked(long r, u64 deadline);
 /* The deadline of a call's wait by so's SO_RCVTIMEO (rcv) or SO_SNDTIMEO, kept across restarts. */
 u64 sock_deadline(struct socket *so, bool rcv);
 /*

@@ -58,13 +58,18 @@ struct waitq *sock_peer_waitq(const void *obj)
 
 long sock_wait(struct waitq *q, u64 deadline)
 {
-	if (deadline) {
-		if (tsc_ns() >= deadline)
-			return -EAGAIN;
+	if (deadline && tsc_ns() >= deadline)
+		return -EAGAIN;
+	return park_on(q); /* the timeout is armed by sock_parked, with no lock held */
+}
+
+long sock_parked(long r, u64 deadline)
+{
+	if (r == -ERESTART_PARK && deadline) {
 		park_timeout(deadline);
 		park_no_restart(); /* signal(7): a socket call with a timeout fails with EINTR */
 	}
-	return park_on(q);
+	return r;
 }
 
 u64 sock_deadline(struct socket *so, bool rcv)
@@ -97,7 +102,7 @@ ssize_t sock_transfer(struct socket *so, struct kmsg *m, bool send)
 	ssize_t r = send ? so->ops->sendmsg(so, m) : so->ops->recvmsg(so, m);
 	if (r == -ERESTART_PARK)
 		park_save_progress(m->done);
-	return r;
+	return sock_parked(r, m->deadline);
 }
 
 /* ---- the socket's file ---- */

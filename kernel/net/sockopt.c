@@ -199,16 +199,42 @@ static int sol_socket_get(struct socket *so, int name, void *val, u32 *len)
 				   : -ENOPROTOOPT;
 }
 
+/* The SOL_SOCKET options Ferry knows (some only one way: SO_TYPE is not set). */
+static bool known(int name)
+{
+	switch (name) {
+	case SO_DEBUG: case SO_REUSEADDR: case SO_TYPE: case SO_ERROR: case SO_DONTROUTE:
+	case SO_BROADCAST: case SO_SNDBUF: case SO_RCVBUF: case SO_KEEPALIVE: case SO_OOBINLINE:
+	case SO_PRIORITY: case SO_LINGER: case SO_REUSEPORT: case SO_PASSCRED: case SO_PEERCRED:
+	case SO_RCVLOWAT: case SO_SNDLOWAT: case SO_RCVTIMEO_OLD: case SO_SNDTIMEO_OLD:
+	case SO_PEERNAME: case SO_ACCEPTCONN: case SO_SNDBUFFORCE: case SO_RCVBUFFORCE:
+	case SO_MARK: case SO_PROTOCOL: case SO_DOMAIN: case SO_COOKIE: case SO_RCVTIMEO_NEW:
+	case SO_SNDTIMEO_NEW:
+		return true;
+	}
+	return false;
+}
+
+/* An option nobody here knows: ENOPROTOOPT as on Linux, logged once per option. */
+static int unknown(int name, int r)
+{
+	static u8 warned[128]; /* [a] */
+	if (r == -ENOPROTOOPT && !known(name) && name >= 0 && name < 128 &&
+	    !__atomic_exchange_n(&warned[name], 1, __ATOMIC_RELAXED))
+		pr_warn("ferry: SOL_SOCKET option %d is not supported (ENOPROTOOPT)\n", name);
+	return r;
+}
+
 int sock_setsockopt(struct socket *so, int level, int name, const void *val, u32 len)
 {
 	if (level == SOL_SOCKET)
-		return sol_socket_set(so, name, val, len);
+		return unknown(name, sol_socket_set(so, name, val, len));
 	return so->ops->setsockopt ? so->ops->setsockopt(so, level, name, val, len) : -EOPNOTSUPP;
 }
 
 int sock_getsockopt(struct socket *so, int level, int name, void *val, u32 *len)
 {
 	if (level == SOL_SOCKET)
-		return sol_socket_get(so, name, val, len);
+		return unknown(name, sol_socket_get(so, name, val, len));
 	return so->ops->getsockopt ? so->ops->getsockopt(so, level, name, val, len) : -EOPNOTSUPP;
 }

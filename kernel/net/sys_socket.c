@@ -153,7 +153,7 @@ SYSCALL(NR_connect, connect)
 	u64 deadline = sock_deadline(so, false);
 	r = so->ops->connect ? so->ops->connect(so, &addr, len, f->flags & O_NONBLOCK, deadline)
 			     : -EOPNOTSUPP;
-	return fs_call_done(f, r);
+	return fs_call_done(f, sock_parked(r, deadline));
 }
 
 SYSCALL(NR_listen, listen)
@@ -189,7 +189,7 @@ static long do_accept(int fd, u64 uaddr, u64 ulenp, u64 flags)
 	r = so->ops->accept(so, nso, f->flags & O_NONBLOCK, deadline);
 	if (r < 0) {
 		file_put(nso->file);
-		return fs_call_done(f, r);
+		return fs_call_done(f, sock_parked(r, deadline));
 	}
 	file_put(f);
 	if (uaddr) {
@@ -403,7 +403,7 @@ static long send_one(struct socket *so, struct file *f, u64 umsg, u32 flags, u64
 		if (m.done)
 			uio_skip(&c.uio, m.done);
 		m.deadline = sock_deadline(so, false);
-		r = so->ops->sendmsg(so, &m);
+		r = sock_parked(so->ops->sendmsg(so, &m), m.deadline);
 		*done = m.done;
 		*partial = c.uio.resid > 0;
 	}
@@ -429,7 +429,7 @@ static long recv_one(struct socket *so, struct file *f, u64 umsg, u32 flags, u64
 	if (m.done)
 		uio_skip(&c.uio, m.done);
 	m.deadline = sock_deadline(so, true);
-	r = so->ops->recvmsg(so, &m);
+	r = sock_parked(so->ops->recvmsg(so, &m), m.deadline);
 	*done = m.done;
 	if (r < 0) {
 		scm_destroy(&scm);

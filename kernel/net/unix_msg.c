@@ -25,6 +25,15 @@
 
 #define STREAM_CHUNK (64 * 1024) /* the most one queued chunk carries */
 
+/* MSG_OOB: Linux's AF_UNIX_OOB is not done; EOPNOTSUPP (what Linux gives without it), logged once. */
+static long no_oob(void)
+{
+	static bool warned; /* [a] */
+	if (!__atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
+		pr_warn("ferry: AF_UNIX MSG_OOB is not supported (EOPNOTSUPP)\n");
+	return -EOPNOTSUPP;
+}
+
 /* Roughly what Linux charges a buffer of len bytes (an sk_buff and its kmalloc'd head). */
 static u32 truesize_of(u32 len)
 {
@@ -146,7 +155,7 @@ ssize_t unix_stream_sendmsg(struct socket *so, struct kmsg *km)
 {
 	struct unix_sock *u = so->sk;
 	if (km->flags & MSG_OOB)
-		return -EOPNOTSUPP;
+		return no_oob();
 	spin_lock(&u->lock);
 	struct unix_sock *peer = u->peer && u->state == UNIX_CONNECTED ? unix_sock_get(u->peer) : NULL;
 	bool connected = u->state == UNIX_CONNECTED;
@@ -244,7 +253,7 @@ ssize_t unix_stream_recvmsg(struct socket *so, struct kmsg *km)
 {
 	struct unix_sock *u = so->sk;
 	if (km->flags & MSG_OOB)
-		return -EOPNOTSUPP;
+		return no_oob();
 	bool peek = km->flags & MSG_PEEK;
 	bool passcred = __atomic_load_n(&so->opts, __ATOMIC_RELAXED) & SOF_PASSCRED;
 	u64 lowat = __atomic_load_n(&so->rcvlowat, __ATOMIC_RELAXED);
@@ -347,7 +356,7 @@ static ssize_t dgram_send(struct socket *so, struct kmsg *km, bool seqpacket)
 {
 	struct unix_sock *u = so->sk, *other = NULL;
 	if (km->flags & MSG_OOB)
-		return -EOPNOTSUPP;
+		return no_oob();
 	long r;
 	if (km->to) {
 		r = unix_check_addr(km->to, km->tolen);
@@ -471,7 +480,7 @@ static ssize_t dgram_recv(struct socket *so, struct kmsg *km)
 {
 	struct unix_sock *u = so->sk;
 	if (km->flags & MSG_OOB)
-		return -EOPNOTSUPP;
+		return no_oob();
 	bool peek = km->flags & MSG_PEEK;
 	spin_lock(&u->lock);
 	if (list_empty(&u->rq)) {

@@ -9,8 +9,10 @@
  *
  * A timer may call a function instead of waking a task (timerfd): the
  * function runs on the firing core under its timers_lock, so it must be
- * short and must not arm or cancel timers; timer_cancel waits for a
- * call in progress, so after it the function is not running anywhere.
+ * short and must not arm or cancel timers, and nobody may arm or cancel
+ * a timer while holding a lock such a function takes (a timerfd's wait
+ * queue and what its wakes lead to: epoll's locks); timer_cancel waits
+ * for a call in progress, so after it the function is not running.
  */
 #pragma once
 
