@@ -21,7 +21,7 @@ BENCH_LDFLAGS := -static-pie -nostdlib -Wl,--no-dynamic-linker -Wl,-z,noexecstac
 BENCH_LIBGCC = $(shell gcc -print-libgcc-file-name)
 
 # Run in this order; exec_tiny is the program the process benchmarks start.
-BENCH_PROGS := syscall memory process yield pipe thread file seqread
+BENCH_PROGS := syscall memory process yield pipe unix epoll thread file seqread
 BENCH_HELPERS := exec_tiny
 # Those that use the benchmark disk (tools/bench-disk.sh) on /disk: Ferry
 # boots them from it (root=/dev/vda); Linux has it mounted there throughout.

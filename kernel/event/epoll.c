@@ -433,10 +433,12 @@ static void scan_end(struct eventpoll *ep, struct list_node *rest, struct list_n
 		}
 	}
 	ep->ovf = NULL;
-	bool more = !list_empty(&ep->rdlist);
 	spin_unlock(&ep->lock);
-	if (more)
-		waitq_wake_all(&ep->wq); /* another waiter may take what this one left */
+	/*
+	 * No wake here for others: a caller parks only when it finds nothing
+	 * ready and no scan running under ep->lock, so whatever a scan gives
+	 * back came after, through ep_wake, which wakes every waiter.
+	 */
 }
 
 /* epoll_wait's pass: up to max events into out; 0 if nothing is ready. */
@@ -482,7 +484,8 @@ long epoll_collect(struct eventpoll *ep, struct epoll_event *out, u32 max, bool 
 		/* Nothing ready: park, unless a wake came since the scan. */
 		spin_lock(&ep->wq.lock);
 		spin_lock(&ep->lock);
-		bool empty = list_empty(&ep->rdlist);
+		/* Another caller's scan holds what is ready: not empty (it gives them back). */
+		bool empty = list_empty(&ep->rdlist) && !ep->scanning;
 		spin_unlock(&ep->lock);
 		if (empty && signal_deliverable()) {
 			/*

@@ -19,6 +19,12 @@ struct fs_state *cur_fs(void)
 	return t ? t->proc->fs : NULL;
 }
 
+u32 cur_pid(void)
+{
+	struct proc *p = cur_proc();
+	return p ? p->pid : 0; /* a process's pid never changes: no lock */
+}
+
 bool cur_ids(struct proc_ids *out)
 {
 	struct proc *p = cur_proc();

@@ -21,6 +21,9 @@ struct domain *cur_dom(void);
 /* The caller's file state (fs/fsproc.h), or NULL from a kernel task. */
 struct fs_state *cur_fs(void);
 
+/* The caller's pid (0 from a kernel task): credentials on messages (SCM_CREDENTIALS). */
+u32 cur_pid(void);
+
 /* The ids job control looks at, read together under proc_tree_lock. */
 struct proc_ids {
 	u32 pid, pgid, sid;

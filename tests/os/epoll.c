@@ -332,6 +332,58 @@ static void check_waits(void)
 	close(ep);
 }
 
+/* Four threads in epoll_wait on one set; writes to an eventfd in it, edge-triggered. */
+static int tep, tefd, tstop;
+static long tsum;
+
+static void *epoll_thread(void *arg)
+{
+	for (;;) {
+		struct epoll_event ev;
+		int n = epoll_wait(tep, &ev, 1, 30000);
+		if (n <= 0)
+			return (void *)1; /* a lost wake shows as a timeout */
+		if (ev.data.u64 == 2)
+			return NULL;
+		uint64_t v;
+		if (read(tefd, &v, sizeof v) == sizeof v)
+			__atomic_add_fetch(&tsum, (long)v, __ATOMIC_RELAXED);
+	}
+}
+
+static void check_threads(void)
+{
+	tep = epoll_create1(0);
+	tefd = eventfd(0, EFD_NONBLOCK);
+	tstop = eventfd(0, EFD_NONBLOCK);
+	add(tep, tefd, EPOLLIN | EPOLLET, 1);
+	add(tep, tstop, EPOLLIN, 2);
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, epoll_thread, NULL);
+	uint64_t one = 1;
+	for (int i = 0; i < 200; i++) {
+		write(tefd, &one, sizeof one);
+		if (i % 16 == 0)
+			sleep_ms(1);
+	}
+	long long t0 = now_ms();
+	while (__atomic_load_n(&tsum, __ATOMIC_RELAXED) < 200 && now_ms() - t0 < 30000)
+		sleep_ms(5);
+	CHECK(tsum == 200, "four threads waiting on one set take all 200 writes (%ld)", tsum);
+	write(tstop, &one, sizeof one);
+	int lost = 0;
+	for (int i = 0; i < 4; i++) {
+		void *r;
+		pthread_join(t[i], &r);
+		lost += r != NULL;
+	}
+	CHECK(lost == 0, "and all wake for the end (%d timed out)", lost);
+	close(tefd);
+	close(tstop);
+	close(tep);
+}
+
 static void check_files(void)
 {
 	int ep = epoll_create1(0);
@@ -429,6 +481,7 @@ int main(void)
 	check_nesting();
 	check_exclusive();
 	check_waits();
+	check_threads();
 	check_files();
 	check_bad();
 	return t_done();
