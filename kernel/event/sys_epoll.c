@@ -82,23 +82,23 @@ static long wait(int epfd, u64 uevents, int maxevents, u64 timeout_ns)
 		return -EINVAL;
 	if (!user_range_ok(uevents, (u64)maxevents * sizeof(struct epoll_event)))
 		return -EFAULT;
-	struct file *f = fs_fget_call(epfd);
-	if (!f)
+	struct fd_ref ref = fs_fborrow_call(epfd);
+	if (!ref.f)
 		return -EBADF;
-	struct eventpoll *ep = file_epoll(f);
+	struct eventpoll *ep = file_epoll(ref.f);
 	if (!ep)
-		return fs_call_done(f, -EINVAL);
+		return fs_call_done(ref, -EINVAL);
 	u64 deadline = park_deadline(timeout_ns == ~0UL || timeout_ns == 0 ? 0 : tsc_ns() + timeout_ns);
 	u32 max = (u32)MIN((u64)maxevents, (u64)EP_BATCH);
 	struct epoll_event small[16], *ev = max <= 16 ? small : kmalloc(max * sizeof *ev);
 	if (!ev)
-		return fs_call_done(f, -ENOMEM);
+		return fs_call_done(ref, -ENOMEM);
 	long r = epoll_collect(ep, ev, max, timeout_ns != 0, deadline);
 	if (r > 0 && copy_to_domain(cur_dom(), uevents, ev, (u64)r * sizeof *ev) < 0)
 		r = -EFAULT; /* as on Linux, what was taken is lost */
 	if (ev != small)
 		kfree(ev);
-	return fs_call_done(f, r);
+	return fs_call_done(ref, r);
 }
 
 SYSCALL(NR_epoll_wait, epoll_wait)

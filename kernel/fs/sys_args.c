@@ -19,23 +19,30 @@ struct file *fs_fget(int fd)
 	return fd_get(fs_files(), fd);
 }
 
+struct fd_ref fs_fborrow(int fd)
+{
+	return fd_borrow(fs_files(), fd, cur_alone());
+}
+
 static void held_file_put(void *f)
 {
 	file_put(f);
 }
 
-struct file *fs_fget_call(int fd)
+struct fd_ref fs_fborrow_call(int fd)
 {
 	struct file *f = park_take(held_file_put);
-	return f ? f : fs_fget(fd);
+	if (f)
+		return (struct fd_ref){.f = f, .counted = true};
+	return fs_fborrow(fd);
 }
 
-long fs_call_done(struct file *f, long r)
+long fs_call_done(struct fd_ref ref, long r)
 {
-	if (r == -ERESTART_PARK)
-		park_hold(held_file_put, f); /* restartable: invariant 3 */
+	if (r == -ERESTART_PARK) /* restartable: invariant 3 */
+		park_hold(held_file_put, ref.counted ? ref.f : file_get(ref.f));
 	else
-		file_put(f);
+		fd_ref_put(ref);
 	return r;
 }
 

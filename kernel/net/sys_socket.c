@@ -26,21 +26,24 @@
 #define UIO_MAXIOV 1024
 #define NSEC       1000000000UL
 
-/* The socket behind fd's file (*fp, a reference to put), or -EBADF / -ENOTSOCK. */
-static struct socket *sock_get(int fd, struct file **fp, long *err)
+/*
+ * The socket behind fd's file (*ref, to give back with fs_call_done), or
+ * NULL with -EBADF / -ENOTSOCK in *err. A restarted call gets the file it
+ * parked with (fs_fborrow_call).
+ */
+static struct socket *sock_get(int fd, struct fd_ref *ref, long *err)
 {
-	struct file *f = fs_fget_call(fd);
-	if (!f) {
+	*ref = fs_fborrow_call(fd);
+	if (!ref->f) {
 		*err = -EBADF;
 		return NULL;
 	}
-	struct socket *so = file_socket(f);
+	struct socket *so = file_socket(ref->f);
 	if (!so) {
-		file_put(f);
+		fd_ref_put(*ref);
 		*err = -ENOTSOCK;
 		return NULL;
 	}
-	*fp = f;
 	return so;
 }
 
@@ -131,12 +134,12 @@ SYSCALL(NR_bind, bind)
 	long r = addr_in(a1, a2, &addr);
 	if (r < 0)
 		return r;
-	struct file *f;
-	struct socket *so = sock_get((int)a0, &f, &r);
+	struct fd_ref ref;
+	struct socket *so = sock_get((int)a0, &ref, &r);
 	if (!so)
 		return r;
 	r = so->ops->bind ? so->ops->bind(so, &addr, (u32)r) : -EOPNOTSUPP;
-	return fs_call_done(f, r);
+	return fs_call_done(ref, r);
 }
 
 SYSCALL(NR_connect, connect)
@@ -146,28 +149,28 @@ SYSCALL(NR_connect, connect)
 	if (r < 0)
 		return r;
 	u32 len = (u32)r;
-	struct file *f;
-	struct socket *so = sock_get((int)a0, &f, &r);
+	struct fd_ref ref;
+	struct socket *so = sock_get((int)a0, &ref, &r);
 	if (!so)
 		return r;
 	u64 deadline = sock_deadline(so, false);
-	r = so->ops->connect ? so->ops->connect(so, &addr, len, f->flags & O_NONBLOCK, deadline)
+	r = so->ops->connect ? so->ops->connect(so, &addr, len, ref.f->flags & O_NONBLOCK, deadline)
 			     : -EOPNOTSUPP;
-	return fs_call_done(f, sock_parked(r, deadline));
+	return fs_call_done(ref, sock_parked(r, deadline));
 }
 
 SYSCALL(NR_listen, listen)
 {
 	int backlog = (int)a1;
 	long r;
-	struct file *f;
-	struct socket *so = sock_get((int)a0, &f, &r);
+	struct fd_ref ref;
+	struct socket *so = sock_get((int)a0, &ref, &r);
 	if (!so)
 		return r;
 	if ((u32)backlog > SOMAXCONN)
 		backlog = SOMAXCONN; /* negative too, as Linux */
 	r = so->ops->listen ? so->ops->listen(so, backlog) : -EOPNOTSUPP;
-	return fs_call_done(f, r);
+	return fs_call_done(ref, r);
 }
 
 static long do_accept(int fd, u64 uaddr, u64 ulenp, u64 flags)
@@ -175,23 +178,23 @@ static long do_accept(int fd, u64 uaddr, u64 ulenp, u64 flags)
 	if (flags & ~(u64)(SOCK_CLOEXEC | SOCK_NONBLOCK))
 		return -EINVAL;
 	long r;
-	struct file *f;
-	struct socket *so = sock_get(fd, &f, &r);
+	struct fd_ref ref;
+	struct socket *so = sock_get(fd, &ref, &r);
 	if (!so)
 		return r;
 	if (!so->ops->accept)
-		return fs_call_done(f, -EOPNOTSUPP);
+		return fs_call_done(ref, -EOPNOTSUPP);
 	struct socket *nso;
 	r = sock_create_child(so, (u32)flags & SOCK_NONBLOCK, &nso);
 	if (r < 0)
-		return fs_call_done(f, r);
+		return fs_call_done(ref, r);
 	u64 deadline = sock_deadline(so, true);
-	r = so->ops->accept(so, nso, f->flags & O_NONBLOCK, deadline);
+	r = so->ops->accept(so, nso, ref.f->flags & O_NONBLOCK, deadline);
 	if (r < 0) {
 		file_put(nso->file);
-		return fs_call_done(f, sock_parked(r, deadline));
+		return fs_call_done(ref, sock_parked(r, deadline));
 	}
-	file_put(f);
+	fd_ref_put(ref);
 	if (uaddr) {
 		struct sockaddr_storage a;
 		int n = nso->ops->getname(nso, &a, true);
@@ -220,14 +223,14 @@ SYSCALL(NR_accept4, accept4)
 static long do_getname(int fd, u64 uaddr, u64 ulenp, bool peer)
 {
 	long r;
-	struct file *f;
-	struct socket *so = sock_get(fd, &f, &r);
+	struct fd_ref ref;
+	struct socket *so = sock_get(fd, &ref, &r);
 	if (!so)
 		return r;
 	struct sockaddr_storage a;
 	memset(&a, 0, sizeof a);
 	int n = so->ops->getname ? so->ops->getname(so, &a, peer) : -EOPNOTSUPP;
-	file_put(f);
+	fd_ref_put(ref);
 	if (n < 0)
 		return n;
 	return addr_out(uaddr, ulenp, &a, (u32)n);
@@ -247,15 +250,15 @@ SYSCALL(NR_shutdown, shutdown)
 {
 	int how = (int)a1;
 	long r;
-	struct file *f;
-	struct socket *so = sock_get((int)a0, &f, &r);
+	struct fd_ref ref;
+	struct socket *so = sock_get((int)a0, &ref, &r);
 	if (!so)
 		return r;
 	if (how < SHUT_RD || how > SHUT_RDWR)
 		r = -EINVAL;
 	else
 		r = so->ops->shutdown ? so->ops->shutdown(so, how) : -EOPNOTSUPP;
-	file_put(f);
+	fd_ref_put(ref);
 	return r;
 }
 
@@ -269,12 +272,12 @@ SYSCALL(NR_setsockopt, setsockopt)
 	if (n && copy_from_domain(cur_dom(), val, a3, n) < 0)
 		return -EFAULT;
 	long r;
-	struct file *f;
-	struct socket *so = sock_get((int)a0, &f, &r);
+	struct fd_ref ref;
+	struct socket *so = sock_get((int)a0, &ref, &r);
 	if (!so)
 		return r;
 	r = sock_setsockopt(so, (int)a1, (int)a2, val, n);
-	file_put(f);
+	fd_ref_put(ref);
 	return r;
 }
 
@@ -286,15 +289,15 @@ SYSCALL(NR_getsockopt, getsockopt)
 	if (len < 0)
 		return -EINVAL;
 	long r;
-	struct file *f;
-	struct socket *so = sock_get((int)a0, &f, &r);
+	struct fd_ref ref;
+	struct socket *so = sock_get((int)a0, &ref, &r);
 	if (!so)
 		return r;
 	u8 val[OPT_MAX];
 	memset(val, 0, sizeof val);
 	u32 n = sizeof val;
 	r = sock_getsockopt(so, (int)a1, (int)a2, val, &n);
-	file_put(f);
+	fd_ref_put(ref);
 	if (r < 0)
 		return r;
 	n = MIN(n, (u32)len);
@@ -465,30 +468,30 @@ static long recv_one(struct socket *so, struct file *f, u64 umsg, u32 flags, u64
 SYSCALL(NR_sendmsg, sendmsg)
 {
 	long r;
-	struct file *f;
-	struct socket *so = sock_get((int)a0, &f, &r);
+	struct fd_ref ref;
+	struct socket *so = sock_get((int)a0, &ref, &r);
 	if (!so)
 		return r;
 	u64 done = park_progress();
 	bool partial;
-	r = send_one(so, f, a1, (u32)a2, &done, &partial);
+	r = send_one(so, ref.f, a1, (u32)a2, &done, &partial);
 	if (r == -ERESTART_PARK)
 		park_save_progress(done);
-	return fs_call_done(f, r);
+	return fs_call_done(ref, r);
 }
 
 SYSCALL(NR_recvmsg, recvmsg)
 {
 	long r;
-	struct file *f;
-	struct socket *so = sock_get((int)a0, &f, &r);
+	struct fd_ref ref;
+	struct socket *so = sock_get((int)a0, &ref, &r);
 	if (!so)
 		return r;
 	u64 done = park_progress();
-	r = recv_one(so, f, a1, (u32)a2, &done);
+	r = recv_one(so, ref.f, a1, (u32)a2, &done);
 	if (r == -ERESTART_PARK)
 		park_save_progress(done);
-	return fs_call_done(f, r);
+	return fs_call_done(ref, r);
 }
 
 SYSCALL(NR_sendto, sendto)
@@ -504,19 +507,19 @@ SYSCALL(NR_sendto, sendto)
 	if (!user_range_ok(a1, len))
 		return -EFAULT;
 	long r;
-	struct file *f;
-	struct socket *so = sock_get((int)a0, &f, &r);
+	struct fd_ref ref;
+	struct socket *so = sock_get((int)a0, &ref, &r);
 	if (!so)
 		return r;
 	struct uio u;
 	uio_init_user(&u, cur_dom(), a1, len);
-	struct kmsg m = {.uio = &u, .flags = nonblock_flags(f, (u32)a3)};
+	struct kmsg m = {.uio = &u, .flags = nonblock_flags(ref.f, (u32)a3)};
 	if (a4) {
 		m.to = &addr;
 		m.tolen = (u32)alen;
 	}
 	r = sock_transfer(so, &m, true);
-	return fs_call_done(f, r);
+	return fs_call_done(ref, r);
 }
 
 SYSCALL(NR_recvfrom, recvfrom)
@@ -525,15 +528,15 @@ SYSCALL(NR_recvfrom, recvfrom)
 	if (!user_range_ok(a1, len))
 		return -EFAULT;
 	long r;
-	struct file *f;
-	struct socket *so = sock_get((int)a0, &f, &r);
+	struct fd_ref ref;
+	struct socket *so = sock_get((int)a0, &ref, &r);
 	if (!so)
 		return r;
 	struct uio u;
 	uio_init_user(&u, cur_dom(), a1, len);
 	struct sockaddr_storage from;
 	struct scm scm = {0};
-	struct kmsg m = {.uio = &u, .flags = nonblock_flags(f, (u32)a3), .scm = &scm};
+	struct kmsg m = {.uio = &u, .flags = nonblock_flags(ref.f, (u32)a3), .scm = &scm};
 	if (a4)
 		m.from = &from;
 	r = sock_transfer(so, &m, false);
@@ -543,7 +546,7 @@ SYSCALL(NR_recvfrom, recvfrom)
 		if (e < 0)
 			r = e;
 	}
-	return fs_call_done(f, r);
+	return fs_call_done(ref, r);
 }
 
 /*

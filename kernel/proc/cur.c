@@ -2,29 +2,6 @@
 #include "proc/cur.h"
 #include "proc/proc.h"
 
-struct proc *cur_proc(void)
-{
-	struct thread *t = current_thread();
-	return t ? t->proc : NULL;
-}
-
-struct domain *cur_dom(void)
-{
-	return syscall_thread()->proc->dom;
-}
-
-struct fs_state *cur_fs(void)
-{
-	struct thread *t = current_thread();
-	return t ? t->proc->fs : NULL;
-}
-
-u32 cur_pid(void)
-{
-	struct proc *p = cur_proc();
-	return p ? p->pid : 0; /* a process's pid never changes: no lock */
-}
-
 bool cur_ids(struct proc_ids *out)
 {
 	struct proc *p = cur_proc();
@@ -34,4 +11,10 @@ bool cur_ids(struct proc_ids *out)
 	*out = (struct proc_ids){.pid = p->pid, .pgid = p->pgid, .sid = p->sid};
 	spin_unlock(&proc_tree_lock);
 	return true;
+}
+
+u32 cur_pid(void)
+{
+	struct proc *p = cur_proc();
+	return p ? p->pid : 0; /* a process's pid never changes: no lock */
 }
