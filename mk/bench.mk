@@ -27,7 +27,7 @@ BENCH_LIBGCC = $(shell gcc -print-libgcc-file-name)
 
 # Run in this order; exec_tiny is the program the process benchmarks start,
 # files.tar the archive bench/untar.c unpacks.
-BENCH_ALL := syscall memory process yield pipe thread file signal msg shell fairness untar seqread net
+BENCH_ALL := syscall memory process yield pipe unix epoll thread file signal msg shell fairness untar seqread net
 BENCH_PROGS ?= $(BENCH_ALL)
 BENCH_HELPERS := exec_tiny
 # Those that use the benchmark disk (tools/bench-disk.sh) on /disk: Ferry

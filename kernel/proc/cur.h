@@ -54,6 +54,9 @@ struct fs_state *cur_fs(void);
 bool cur_alone(void);
 #endif
 
+/* The caller's pid (0 from a kernel task): credentials on messages (SCM_CREDENTIALS). */
+u32 cur_pid(void);
+
 /* The ids job control looks at, read together under proc_tree_lock. */
 struct proc_ids {
 	u32 pid, pgid, sid;

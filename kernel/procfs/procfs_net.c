@@ -1,12 +1,15 @@
 /*
- * /proc/net: the network stack's tables as Linux prints them (busybox
- * netstat, route and ifconfig read them): dev, route, arp, tcp, udp.
- * Each generator copies what it shows under the stack's own locks
- * (netcfg_lock, the ARP cache's, each socket's) and touches no user
- * memory while it holds one.
+ * /proc/net: the network's files as Linux prints them (busybox netstat,
+ * route and ifconfig read them): the IPv4 stack's dev, route, arp, tcp
+ * and udp, and the local sockets' unix. Each generator copies what it
+ * shows under its owner's locks (netcfg_lock, the ARP cache's, each
+ * socket's, a family's own walk of its sockets: net/net.h) and touches no
+ * user memory while it holds one. A new family's file is a generator here
+ * and a line in the table below.
  */
 #include "procfs/procfs_impl.h"
 #include "net/arp.h"
+#include "net/net.h"
 #include "net/inet.h"
 #include "net/inet_sock.h"
 #include "net/netif.h"
@@ -154,7 +157,17 @@ static int gen_udp6(u32 pid, struct text *t)
 	return 0;
 }
 
-/* /proc/net; /proc/net/unix is the local sockets' (another line here). */
+static void put_line(void *t, const char *line)
+{
+	tprintf(t, "%s", line);
+}
+
+static int gen_unix(u32 pid, struct text *t)
+{
+	unix_proc_lines(put_line, t);
+	return 0;
+}
+
 static const struct pf_entry net_entries[] = {
 	{"dev", S_IFREG | 0444, .gen = gen_dev},
 	{"route", S_IFREG | 0444, .gen = gen_route},
@@ -163,6 +176,7 @@ static const struct pf_entry net_entries[] = {
 	{"udp", S_IFREG | 0444, .gen = gen_udp, .text_cap = TEXT_SIZE_BIG},
 	{"tcp6", S_IFREG | 0444, .gen = gen_tcp6},
 	{"udp6", S_IFREG | 0444, .gen = gen_udp6},
+	{"unix", S_IFREG | 0444, .gen = gen_unix, .text_cap = TEXT_SIZE_BIG},
 };
 
 const struct pf_table pf_net_table = {net_entries, ARRAY_SIZE(net_entries)};
