@@ -5,6 +5,7 @@
  * each packet being delivered to it (under the protocol's table lock).
  */
 #include "net/inet_sock.h"
+#include "net/net.h"
 #include "dev/pkb.h"
 #include "fs/poll.h"
 #include "fs/uio.h"
@@ -23,12 +24,9 @@ long net_wait(struct waitq *q, const struct net_wait *w)
 {
 	if (w->nonblock)
 		return -EAGAIN;
-	if (w->deadline && tsc_ns() >= w->deadline)
-		return -EAGAIN;
 	spin_lock(&q->lock);
-	long r = park_on(q);
+	long r = sock_wait(q, w->deadline); /* the deadline is armed by the caller after */
 	spin_unlock(&q->lock);
-	park_timeout(w->deadline);
 	return r;
 }
 

@@ -46,8 +46,11 @@ struct net_wait {
 
 /*
  * Park on q (the caller holds its socket's lock; q->lock is taken and
- * dropped here) until woken or the deadline: -ERESTART_PARK, or -EAGAIN
- * when it cannot wait (non-blocking, or the time is up).
+ * dropped here) until woken: -ERESTART_PARK, or -EAGAIN when it cannot
+ * wait (non-blocking, or the deadline has passed). As with the socket
+ * layer's sock_wait, the deadline's timer is armed by whoever made the
+ * call once every lock is dropped (the socket core's sock_parked; a kernel
+ * task itself).
  */
 long net_wait(struct waitq *q, const struct net_wait *w);
 

@@ -117,6 +117,12 @@ struct proto_ops {
 	int (*getsockopt)(struct socket *so, int level, int name, void *val, u32 *len);
 	ssize_t (*sendmsg)(struct socket *so, struct kmsg *m);
 	ssize_t (*recvmsg)(struct socket *so, struct kmsg *m);
+	/*
+	 * SO_ERROR when so->err is clear: a protocol that keeps its own
+	 * pending error (TCP's refused connect, UDP's ICMP errors) hands it
+	 * over, cleared. NULL: so->err is the only one.
+	 */
+	int (*take_error)(struct socket *so);
 	bool pass_rights;        /* [I] SCM_RIGHTS may be sent (AF_UNIX); elsewhere EINVAL */
 };
 

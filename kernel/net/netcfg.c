@@ -321,8 +321,10 @@ static enum poll_result dhcp_poll(struct task *task)
 		u16 sport;
 		bool trunc;
 		ssize_t n = dgram_recv(dhcp.sock, &u, 0, &w, &src, &sport, &trunc);
-		if (ktask_parked(&dhcp.k, n))
+		if (ktask_parked(&dhcp.k, n)) {
+			park_timeout(dhcp.wait_until); /* no lock held now */
 			return PENDING;
+		}
 		if (n < 0)
 			continue; /* the wait ran out: send again */
 		struct reply r;

@@ -150,8 +150,12 @@ static int sol_socket_get(struct socket *so, int name, void *val, u32 *len)
 		return put_int(val, len, so->family);
 	case SO_PROTOCOL:
 		return put_int(val, len, so->protocol);
-	case SO_ERROR:
-		return put_int(val, len, __atomic_exchange_n(&so->err, 0, __ATOMIC_RELAXED));
+	case SO_ERROR: {
+		int e = __atomic_exchange_n(&so->err, 0, __ATOMIC_RELAXED);
+		if (!e && so->ops->take_error)
+			e = so->ops->take_error(so);
+		return put_int(val, len, e);
+	}
 	case SO_ACCEPTCONN:
 		return put_int(val, len, __atomic_load_n(&so->listening, __ATOMIC_RELAXED));
 	case SO_SNDBUF:
