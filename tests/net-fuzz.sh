@@ -5,7 +5,8 @@
 # lengths, overlapping fragments and fragment floods, TCP segments with
 # absurd windows, sequence numbers and options, SYN floods at a listening
 # port (busybox httpd) and others, RSTs with wrong sequence numbers, bad
-# UDP and ARP. Ferry must not crash, must still answer a ping afterwards,
+# UDP and ARP. Ferry must not crash, must still answer a ping afterwards
+# (and httpd's listening socket a SYN: its bounded backlog survived),
 # and its free memory must come back (within 4 MiB) once the reassembly
 # timeout (30 s) and half-open connections have let go.
 set -u
@@ -31,7 +32,7 @@ if ! wait_for "$tmp/log" FUZZ-READY 120; then
 	echo "FAIL: Ferry did not come up"
 	exit 1
 fi
-python3 "$top/tools/net-fuzz.py" --port "$port" --qemu-port "$qport" --frames "${FUZZ_FRAMES:-20000}" ${FUZZ_KINDS:+--kinds "$FUZZ_KINDS"}
+python3 "$top/tools/net-fuzz.py" --port "$port" --qemu-port "$qport" --frames "${FUZZ_FRAMES:-20000}" --check-listener ${FUZZ_KINDS:+--kinds "$FUZZ_KINDS"}
 fuzz=$?
 echo go >&3
 wait_for "$tmp/log" FUZZ-DONE 180

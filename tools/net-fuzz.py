@@ -260,6 +260,20 @@ class Fuzzer:
                 time.sleep(0.05)
         return False
 
+    def listener_alive(self, tries=10):
+        """Does the listening port still answer a SYN (its backlog survived the floods)?"""
+        before = self.seen["synack"]
+        for i in range(tries):
+            self.send(self.to_guest(6, tcp(ME_IP, self.gip, 40000 + i, self.a.tcp_port,
+                                           1000 + i, 0, 0x02, 65535, options=b"\x02\x04\x05\xb4")))
+            t = time.time() + 1.0
+            while time.time() < t:
+                self.drain()
+                if self.seen["synack"] > before:
+                    return True
+                time.sleep(0.05)
+        return False
+
     def run(self):
         if not self.alive(60):
             print("net-fuzz: the guest does not answer a ping before fuzzing")
@@ -275,11 +289,13 @@ class Fuzzer:
                 self.send(fr)
         self.drain()
         ok = self.alive(30)
+        listening = self.listener_alive() if self.a.check_listener else True
         print("net-fuzz: sent %d frames; the guest sent ARP %d, ICMP replies %d, ICMP errors %d, "
-              "RSTs %d, SYN-ACKs %d; alive after: %s" % (
+              "RSTs %d, SYN-ACKs %d; answers a ping after: %s; its listener answers a SYN: %s" % (
                   self.sent, self.seen["arp"], self.seen["icmp-reply"], self.seen["icmp-error"],
-                  self.seen["rst"], self.seen["synack"], "yes" if ok else "NO"))
-        return 0 if ok else 1
+                  self.seen["rst"], self.seen["synack"], "yes" if ok else "NO",
+                  "yes" if listening else "NO"))
+        return 0 if ok and listening else 1
 
 
 def main():
@@ -292,6 +308,8 @@ def main():
     ap.add_argument("--guest-ip", default="10.0.3.15")
     ap.add_argument("--guest-mac", default="52:54:00:12:34:56")
     ap.add_argument("--tcp-port", type=int, default=80)
+    ap.add_argument("--check-listener", action="store_true",
+                    help="also require a SYN-ACK from --tcp-port at the end")
     ap.add_argument("--kinds", default="", help="only these kinds, comma-separated (garbage,...)")
     sys.exit(Fuzzer(ap.parse_args()).run())
 
