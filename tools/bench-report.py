@@ -57,6 +57,7 @@ GOALS = {
     "file_create_write_unlink": 0.4, "sched_yield_pingpong": 0.5, "boot_to_init": 0.05,
     "sigaction_install": 0.5, "find_2000_ext2": 0.7, "du_2000_ext2": 0.7,
     "sync_after_untar_ext2": 2.0, "fairness_spread_4on2": 1.0, "msg_1m vs pipemsg_1m": 0.05,
+    "tcp_roundtrip": 0.5, "tcp_bw_64k": 0.5, "udp_roundtrip": 0.5,
 }
 RESULT = re.compile(r"^([A-Za-z0-9_.-]+) ([0-9.]+(?:e[+-]?[0-9]+)?) (ns|MB/s|ms|spread)$")
 UNSUPPORTED = re.compile(r"^([A-Za-z0-9_.-]+) unsupported ?(.*)$")

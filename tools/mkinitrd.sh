@@ -11,8 +11,10 @@
 #                 their dynamically linked helpers (build/tests/os/data)
 #   /lib/         musl's dynamic linker, ld-musl-x86_64.so.1 (musl's libc.so:
 #                 one file is both), so dynamically linked musl programs run
-#   /etc/         passwd, group, shadow (0600) and hostname: root (uid 0) and
-#                 user (uid 1000), both without a password until one is set
+#   /etc/         passwd, group, shadow (0600), hostname, hosts, and
+#                 resolv.conf naming QEMU user networking's DNS (10.0.2.3):
+#                 root (uid 0) and user (uid 1000), both without a password
+#                 until one is set
 #   /home/user    user's home, owned by user (1000:1000)
 #   /bin/busybox  set-user-ID root, as distributions install it, so that su
 #                 and passwd work for users: busybox drops the privilege at
@@ -97,6 +99,8 @@ printf '%s\n' 'root::19000:0:99999:7:::' 'user::19000:0:99999:7:::' >"$root/etc/
 chmod 0644 "$root/etc/passwd" "$root/etc/group"
 chmod 0600 "$root/etc/shadow"
 printf 'ferry\n' >"$root/etc/hostname"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\tferry\n' >"$root/etc/hosts"
+printf 'nameserver 10.0.2.3\n' >"$root/etc/resolv.conf"
 
 for a in "${adds[@]}"; do
 	host=${a%%:*}

@@ -5,17 +5,17 @@
 #
 # The build's files are everything tools/mkinitrd.sh stages for the image
 # (build/initrd.root: /bin with Ferry's programs and busybox's links,
-# /tests, /etc/hostname, and the directories /dev, /proc and /tmp). On
-# each run they are written over the disk's copies with debugfs, so a
-# program added in user/ or a rebuilt busybox is there at the next boot;
-# a build file that the build no longer makes (one listed in
-# DISK.build-files by the last update but not staged now) is removed.
-# Everything else on the disk (the user's own files, and files given with
-# --add on earlier runs) is left as it is. A build file the user changed
-# on the disk is overwritten, except the accounts: /etc/passwd, group and
-# shadow and /home/user are only put there when missing, so users and
-# passwords made on the disk stay. Build files are root's, but /home/user
-# is user's (1000:1000).
+# /tests, /etc/hostname, hosts and resolv.conf, and the directories /dev,
+# /proc and /tmp). On each run they are written over the disk's copies
+# with debugfs, so a program added in user/ or a rebuilt busybox is there
+# at the next boot; a build file that the build no longer makes (one
+# listed in DISK.build-files by the last update but not staged now) is
+# removed. Everything else on the disk (the user's own files, and files
+# given with --add on earlier runs) is left as it is. A build file the
+# user changed on the disk is overwritten, except the accounts: /etc/passwd,
+# group and shadow and /home/user are only put there when missing, so users
+# and passwords made on the disk stay. Build files are root's, but
+# /home/user is user's (1000:1000).
 #
 # DISK missing, or --reset: DISK becomes a copy of build/disk.img, the
 # factory state, before anything is added.

@@ -71,6 +71,16 @@ u32 fs_umask_swap(u32 mask); /* returns the old mask */
 struct file *fs_fget(int fd);
 /* The same for one system call's use, lent cheaply when it can be (fd_borrow); .f NULL: EBADF. */
 struct fd_ref fs_fborrow(int fd);
+/*
+ * For calls that may park on a file (a read of an empty pipe or socket):
+ * the file at fd as fs_fborrow lends it, or on the restart of a call that
+ * parked holding its file, that file, whatever fd names now (as on
+ * Linux, a call blocked in a file keeps it: a close in another thread
+ * does not end it, and the file's queues live while the call waits).
+ */
+struct fd_ref fs_fborrow_call(int fd);
+/* The end of such a call with result r: one that parks keeps its file (counted), else it goes back. r. */
+long fs_call_done(struct fd_ref ref, long r);
 /* Copy a user path into a kmalloc'd PATH_MAX buffer: -EFAULT, -ENAMETOOLONG. */
 long fs_copy_path(u64 upath, char **out);
 /*

@@ -201,6 +201,12 @@ static int create_prep(struct inode *start, const char *path, bool is_dir, struc
 
 int vfs_mknodat(struct inode *start, const char *path, u32 mode, kdev_t rdev)
 {
+	return vfs_mknodat_get(start, path, mode, rdev, NULL);
+}
+
+int vfs_mknodat_get(struct inode *start, const char *path, u32 mode, kdev_t rdev,
+		    struct inode **out)
+{
 	switch (mode & S_IFMT) {
 	case 0:
 		mode |= S_IFREG;
@@ -225,7 +231,7 @@ int vfs_mknodat(struct inode *start, const char *path, u32 mode, kdev_t rdev)
 	else
 		r = nd.dir->ops->mknod
 			? nd.dir->ops->mknod(nd.dir, nd.last, nd.last_len,
-					     (mode & S_IFMT) | (mode & S_IALLUGO), rdev, NULL)
+					     (mode & S_IFMT) | (mode & S_IALLUGO), rdev, out)
 			: -EPERM;
 	nd_put(&nd);
 	return r;

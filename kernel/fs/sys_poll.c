@@ -25,14 +25,6 @@ struct pollfd64 {
 	i16 events, revents;
 };
 
-/* Files without a poll operation (regular files, directories) are always ready. */
-static u32 file_poll(struct file *f, struct poll_set *pw)
-{
-	if (f->ops && f->ops->poll)
-		return f->ops->poll(f, pw);
-	return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
-}
-
 /*
  * One pass over the set; if nothing is ready and the caller may wait, the
  * waiters stay linked (the thread's park takes them off when it runs
@@ -40,13 +32,11 @@ static u32 file_poll(struct file *f, struct poll_set *pw)
  */
 static long poll_core(struct pollfd64 *pfd, u32 n, bool may_wait, u64 deadline)
 {
-	struct poll_set *pw = NULL;
+	struct poll_waits *pw = NULL;
 	if (may_wait) {
-		pw = kmalloc(sizeof *pw + 2 * (n + 1) * sizeof(struct poll_entry));
+		pw = poll_waits_new(2 * (n + 1));
 		if (!pw)
 			return -ENOMEM;
-		pw->n = 0;
-		pw->cap = 2 * (n + 1);
 	}
 	long ready = 0;
 	for (u32 i = 0; i < n; i++) {
@@ -60,14 +50,13 @@ static long poll_core(struct pollfd64 *pfd, u32 n, bool may_wait, u64 deadline)
 			continue;
 		}
 		/* Once something is ready there is no need to wait on the rest. */
-		u32 m = file_poll(f, ready ? NULL : pw);
-		file_put(f);
+		u32 m = poll_waits_file(ready ? NULL : pw, f);
 		pfd[i].revents = (i16)(m & ((u32)(u16)pfd[i].events | POLLERR | POLLHUP | POLLNVAL));
 		if (pfd[i].revents)
 			ready++;
 	}
 	if (ready || !may_wait) {
-		poll_set_free(pw);
+		poll_waits_free(pw);
 		return ready;
 	}
 	/*
@@ -76,11 +65,11 @@ static long poll_core(struct pollfd64 *pfd, u32 n, bool may_wait, u64 deadline)
 	 * more before sleeping (the mask store is ordered before this).
 	 */
 	if (signal_deliverable()) {
-		poll_set_free(pw);
+		poll_waits_free(pw);
 		return -EINTR;
 	}
 	park_timeout(deadline);
-	return park_on_set(poll_set_free, pw);
+	return park_on_set(poll_waits_free, pw);
 }
 
 /* timeout_ns: ~0 waits for ever. The deadline is kept across restarts (*deadline, 0: none). */

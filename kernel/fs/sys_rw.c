@@ -3,7 +3,7 @@
  * pwrite64, preadv, pwritev, lseek, ioctl. They check
  * the descriptor and the user ranges, then hand a uio to the VFS. A call
  * that parks (a tty read with nothing typed) has consumed nothing, so its
- * restart repeats it exactly (invariant 3).
+ * restart repeats it exactly (invariant 3), on the file it parked on.
  */
 #include "fs/fsproc.h"
 #include "proc/cur.h"
@@ -17,7 +17,7 @@
 
 static long do_rw(int fd, u64 buf, u64 count, bool write, bool positional, i64 off)
 {
-	struct fd_ref ref = fs_fborrow(fd);
+	struct fd_ref ref = fs_fborrow_call(fd);
 	struct file *f = ref.f;
 	if (!f)
 		return -EBADF;
@@ -33,8 +33,7 @@ static long do_rw(int fd, u64 buf, u64 count, bool write, bool positional, i64 o
 		else
 			r = write ? vfs_write(f, &u) : vfs_read(f, &u);
 	}
-	fd_ref_put(ref);
-	return r;
+	return fs_call_done(ref, r);
 }
 
 SYSCALL(NR_read, read)
@@ -65,7 +64,7 @@ SYSCALL(NR_pwrite64, pwrite64)
  */
 static long do_rwv(int fd, u64 uiov, u64 cnt, bool write, bool positional, i64 off)
 {
-	struct fd_ref ref = fs_fborrow(fd);
+	struct fd_ref ref = fs_fborrow_call(fd);
 	struct file *f = ref.f;
 	if (!f)
 		return -EBADF;
@@ -116,8 +115,7 @@ static long do_rwv(int fd, u64 uiov, u64 cnt, bool write, bool positional, i64 o
 		r = write ? vfs_write(f, &u) : vfs_read(f, &u);
 out:
 	kfree(iov);
-	fd_ref_put(ref);
-	return r;
+	return fs_call_done(ref, r);
 }
 
 SYSCALL(NR_readv, readv)

@@ -233,7 +233,15 @@ struct file *file_alloc(struct inode *ip, u32 fmode, u32 flags, const struct fil
 	f->flags = flags & FILE_STATUS_FLAGS;
 	f->ip = inode_get(ip);
 	f->ops = ops;
+	list_init(&f->ep_items);
 	return f;
+}
+
+static void (*file_unwatch)(struct file *f); /* [I after boot] */
+
+void file_register_unwatch(void (*fn)(struct file *f))
+{
+	file_unwatch = fn;
 }
 
 struct file *file_get(struct file *f)
@@ -250,6 +258,12 @@ void file_put(struct file *f)
 	u32 left = __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL);
 	if (left)
 		return;
+	/*
+	 * Nobody can add f to an epoll set now (that takes a reference), so
+	 * an empty list stays empty; a set being closed may still empty it.
+	 */
+	if (!list_empty(&f->ep_items))
+		file_unwatch(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	inode_put(f->ip);

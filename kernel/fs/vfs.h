@@ -209,6 +209,8 @@ struct file {
 	 * a relative one started from (holds a reference); NULL if unnamed. */
 	char *name;                 /* [I] kmalloc'd */
 	struct inode *name_dir;     /* [I] */
+	/* The epoll registrations watching this file (event/epoll.c, under its global lock). */
+	struct list_node ep_items;
 };
 
 /* ---- boot (init.c) ---- */
@@ -326,6 +328,12 @@ kdev_t vfs_anon_dev(void); /* a fresh st_dev for a memory file system */
 struct file *file_alloc(struct inode *ip, u32 fmode, u32 flags, const struct file_ops *ops);
 struct file *file_get(struct file *f);
 void file_put(struct file *f);
+/*
+ * epoll, above the VFS, registers at boot what a file's last file_put
+ * calls, before its release, when the file is in epoll sets (ep_items
+ * not empty): it takes the file out of all of them.
+ */
+void file_register_unwatch(void (*fn)(struct file *f));
 /* The pos lock of a read or write: spins answering TLB shootdowns (see the rules above). */
 void file_pos_lock(struct file *f);
 void file_pos_unlock(struct file *f);
@@ -450,6 +458,9 @@ int vfs_openat(struct inode *start, const char *path, int flags, u32 mode, struc
 /* An already-resolved inode opened with open(2) flags (the O_CREAT part done). */
 int vfs_open_inode(struct inode *ip, int flags, struct file **out);
 int vfs_mknodat(struct inode *start, const char *path, u32 mode, kdev_t rdev);
+/* The same, with a reference to the new inode in *out (a socket's name, bind(2)). */
+int vfs_mknodat_get(struct inode *start, const char *path, u32 mode, kdev_t rdev,
+		    struct inode **out);
 int vfs_mkdirat(struct inode *start, const char *path, u32 mode);
 int vfs_symlinkat(const char *target, struct inode *start, const char *path);
 int vfs_linkat(struct inode *ostart, const char *opath, struct inode *nstart, const char *npath,

@@ -20,3 +20,9 @@ bool cur_ids(struct proc_ids *out)
 	spin_unlock(&proc_tree_lock);
 	return true;
 }
+
+u32 cur_pid(void)
+{
+	struct proc *p = cur_proc();
+	return p ? p->pid : 0; /* a process's pid never changes: no lock */
+}

@@ -75,6 +75,9 @@ bool cur_alone(void);
  */
 struct cred *cur_cred_swap(struct cred *c);
 
+/* The caller's pid (0 from a kernel task): credentials on messages (SCM_CREDENTIALS). */
+u32 cur_pid(void);
+
 /* The ids job control looks at, read together under proc_tree_lock. */
 struct proc_ids {
 	u32 pid, pgid, sid;

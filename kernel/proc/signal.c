@@ -6,6 +6,7 @@
  */
 #include "proc/signal.h"
 #include "proc/proc.h"
+#include "sched/waitq.h"
 #include "mm/domain.h"
 #include "mm/layout.h"
 #include "arch/x86_64/trap.h"
@@ -45,6 +46,26 @@ bool signal_is_ignored(struct proc *p, int sig)
 }
 
 /*
+ * signalfd readers and pollers wait on the queue of their process's pid,
+ * hashed into a table that is never freed (a signalfd may outlive the
+ * process that made it); a wake for another pid sharing the queue is
+ * spurious and looked at again.
+ */
+#define SIGFD_QUEUES 64
+static struct waitq sigfd_queues[SIGFD_QUEUES]; /* [I] after signal_init */
+
+static struct waitq *sigfd_queue(u32 pid)
+{
+	return &sigfd_queues[pid % SIGFD_QUEUES];
+}
+
+void signal_init(void)
+{
+	for (int i = 0; i < SIGFD_QUEUES; i++)
+		waitq_init(&sigfd_queues[i]);
+}
+
+/*
  * init takes only the signals it has a handler for: Linux never delivers
  * to it one whose action is the default, whoever sends it (SIGKILL and
  * SIGSTOP included), since init's end is the machine's. Faults are not
@@ -75,12 +96,29 @@ void signal_send_thread(struct thread *t, int sig)
 	}
 	if (sig != SIGCONT) /* SIGCONT: the caller continues the process after (signal_tid) */
 		on_send(t->proc, sig);
-	if (signal_is_ignored(t->proc, sig))
+	/* A blocked signal is kept even if ignored: a signalfd may read it (Linux's sig_ignored). */
+	if (signal_is_ignored(t->proc, sig) && !(thread_sig_mask(t) & SIGBIT(sig)))
 		return;
 	/* Pending first, then the mask: pairs with thread_set_sig_mask (proc.h). */
 	__atomic_fetch_or(&t->sig_pending, SIGBIT(sig), __ATOMIC_SEQ_CST);
 	if (!(thread_sig_mask(t) & SIGBIT(sig)))
 		thread_kick(t);
+	waitq_wake_all(sigfd_queue(t->proc->pid));
+}
+
+/* Does every thread of p block sig? (Then an ignored sig is kept for a signalfd.) */
+static bool all_block(struct proc *p, int sig)
+{
+	bool all = true;
+	spin_lock(&p->lock);
+	struct list_node *pos;
+	list_for_each(pos, &p->threads)
+	{
+		struct thread *t = container_of(pos, struct thread, proc_node);
+		all &= (thread_sig_mask(t) & SIGBIT(sig)) != 0;
+	}
+	spin_unlock(&p->lock);
+	return all;
 }
 
 void signal_send_proc(struct proc *p, int sig)
@@ -95,12 +133,13 @@ void signal_send_proc(struct proc *p, int sig)
 	 * Pending before on_send: a SIGCONT that continues p must be there
 	 * for its handler when p's threads run again.
 	 */
-	bool ignored = signal_is_ignored(p, sig);
+	bool ignored = signal_is_ignored(p, sig) && !all_block(p, sig);
 	if (!ignored)
 		__atomic_fetch_or(&p->sig_pending, SIGBIT(sig), __ATOMIC_SEQ_CST);
 	on_send(p, sig);
 	if (ignored)
 		return;
+	waitq_wake_all(sigfd_queue(p->pid));
 	/* Any thread that does not block it will take it: wake them all. */
 	spin_lock(&p->lock);
 	struct list_node *pos;
@@ -159,7 +198,7 @@ static bool never_restarted(u64 nr)
 {
 	return nr == NR_nanosleep || nr == NR_clock_nanosleep || nr == NR_poll || nr == NR_ppoll ||
 	       nr == NR_select || nr == NR_pselect6 || nr == NR_pause || nr == NR_rt_sigsuspend ||
-	       nr == NR_epoll_wait || nr == NR_epoll_pwait;
+	       nr == NR_epoll_wait || nr == NR_epoll_pwait || nr == NR_epoll_pwait2;
 }
 
 /* nanosleep interrupted: tell the caller how much of the sleep was left. */
@@ -256,12 +295,16 @@ static void deliver_one(struct thread *t, struct trapframe *tf, int sig, const s
 		kill_by(t, sig);
 		return;
 	}
-	/* A call parked in the kernel: restart it after the handler, or fail it with EINTR. */
+	/*
+	 * A call parked in the kernel: restart it after the handler, or fail
+	 * it with EINTR. One that moved some data reports that much whatever
+	 * SA_RESTART says: a restart would move it again.
+	 */
 	if (t->park.nr >= 0) {
-		if (!(a.flags & SA_RESTART) || never_restarted((u64)t->park.nr)) {
+		if (!(a.flags & SA_RESTART) || never_restarted((u64)t->park.nr) ||
+		    t->park.no_restart || t->park.progress) {
 			tf->rip += 2; /* past the syscall instruction */
 			report_time_left(t, tf);
-			/* A call that moved some data reports that much, not EINTR. */
 			tf->rax = t->park.progress ? t->park.progress : (u64)-EINTR;
 		}
 		park_cancel(&t->park); /* the call starts afresh, if at all */
@@ -281,6 +324,31 @@ static void deliver_one(struct thread *t, struct trapframe *tf, int sig, const s
 	thread_set_sig_mask(t, mask & ~UNBLOCKABLE);
 }
 
+/* What a handler (or a signalfd reader) learns of sig. */
+static void make_info(struct thread *t, int sig, struct siginfo64 *info)
+{
+	*info = (struct siginfo64){.si_signo = sig, .si_code = SI_USER};
+	if (sig != SIGCHLD)
+		return;
+	/* The last child to change state (pending signals do not queue). */
+	struct proc *p = t->proc;
+	int st = __atomic_load_n(&p->last_child_status, __ATOMIC_RELAXED);
+	info->f.kill.pid = __atomic_load_n(&p->last_child_pid, __ATOMIC_RELAXED);
+	if (st == 0xffff) {
+		info->si_code = CLD_CONTINUED;
+		info->f.kill.status = SIGCONT;
+	} else if ((st & 0xff) == 0x7f) {
+		info->si_code = CLD_STOPPED;
+		info->f.kill.status = (st >> 8) & 0xff;
+	} else if ((st & 0x7f) == 0) {
+		info->si_code = CLD_EXITED;
+		info->f.kill.status = (st >> 8) & 0xff;
+	} else {
+		info->si_code = st & 0x80 ? CLD_DUMPED : CLD_KILLED;
+		info->f.kill.status = st & 0x7f;
+	}
+}
+
 void signal_deliver_frame(struct thread *t, struct trapframe *tf)
 {
 	int sig;
@@ -289,26 +357,8 @@ void signal_deliver_frame(struct thread *t, struct trapframe *tf)
 		asm volatile("fxsave64 (%0)" : : "r"(t->fpu) : "memory");
 	while (!__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) &&
 	       !__atomic_load_n(&t->proc->stopped, __ATOMIC_ACQUIRE) && (sig = take_pending(t))) {
-		struct siginfo64 info = {.si_signo = sig, .si_code = SI_USER};
-		if (sig == SIGCHLD) {
-			/* The last child to change state (pending signals do not queue). */
-			struct proc *p = t->proc;
-			int st = __atomic_load_n(&p->last_child_status, __ATOMIC_RELAXED);
-			info.f.kill.pid = __atomic_load_n(&p->last_child_pid, __ATOMIC_RELAXED);
-			if (st == 0xffff) {
-				info.si_code = CLD_CONTINUED;
-				info.f.kill.status = SIGCONT;
-			} else if ((st & 0xff) == 0x7f) {
-				info.si_code = CLD_STOPPED;
-				info.f.kill.status = (st >> 8) & 0xff;
-			} else if ((st & 0x7f) == 0) {
-				info.si_code = CLD_EXITED;
-				info.f.kill.status = (st >> 8) & 0xff;
-			} else {
-				info.si_code = st & 0x80 ? CLD_DUMPED : CLD_KILLED;
-				info.f.kill.status = st & 0x7f;
-			}
-		}
+		struct siginfo64 info;
+		make_info(t, sig, &info);
 		deliver_one(t, tf, sig, &info);
 	}
 	/*
@@ -386,5 +436,49 @@ void signal_call_mask_end(void)
 	if (t->restore_sigmask) {
 		thread_set_sig_mask(t, t->saved_sig_mask);
 		t->restore_sigmask = false;
+	}
+}
+
+/* ---- signalfd ---- */
+
+struct waitq *signal_waitq(void)
+{
+	struct thread *t = current_thread();
+	return sigfd_queue(t ? t->proc->pid : 0);
+}
+
+u64 signal_pending_set(void)
+{
+	struct thread *t = current_thread();
+	if (!t)
+		return 0;
+	return __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) |
+	       __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE);
+}
+
+int signal_take(u64 mask, struct ksiginfo *out)
+{
+	struct thread *t = current_thread();
+	if (!t)
+		return 0;
+	for (;;) {
+		u64 mine = __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) & mask;
+		u64 shared = __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE) & mask;
+		u64 *src = mine ? &t->sig_pending : &t->proc->sig_pending;
+		u64 set = mine ? mine : shared;
+		if (!set)
+			return 0;
+		int sig = __builtin_ctzll(set) + 1;
+		if (!(__atomic_fetch_and(src, ~SIGBIT(sig), __ATOMIC_ACQ_REL) & SIGBIT(sig)))
+			continue; /* taken by another thread meanwhile */
+		struct siginfo64 info;
+		make_info(t, sig, &info);
+		*out = (struct ksiginfo){.signo = sig, .code = info.si_code, .errno_ = info.si_errno};
+		if (sig == SIGCHLD) {
+			out->pid = info.f.kill.pid;
+			out->uid = info.f.kill.uid;
+			out->status = info.f.kill.status;
+		}
+		return sig;
 	}
 }

@@ -11,6 +11,7 @@
 struct thread;
 struct trapframe;
 struct proc;
+struct waitq;
 
 enum {
 	SIGHUP = 1, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL, SIGUSR1,
@@ -54,6 +55,24 @@ void signal_raise(int sig);
  */
 int signal_send_group(u32 pgid, int sig);
 int signal_send_group_locked(u32 pgid, int sig);
+/* At boot: the queues signalfd waits on. */
+void signal_init(void);
+
+/* ---- for signalfd (event/signalfd.c) ---- */
+
+/* What a signalfd reader learns of a signal (struct signalfd_siginfo's fields). */
+struct ksiginfo {
+	int signo, code, errno_;
+	u32 pid, uid;
+	int status;
+};
+/* The signals pending for the calling thread: its own and its process's. */
+u64 signal_pending_set(void);
+/* Take one pending signal in mask (the thread's own first), as its delivery would; 0 if none. */
+int signal_take(u64 mask, struct ksiginfo *out);
+/* The queue woken when a signal is sent to the calling process (or a process sharing it). */
+struct waitq *signal_waitq(void);
+
 /*
  * ppoll and pselect6: mask is the calling thread's mask for the call (a
  * restart keeps the caller's own mask saved from the first run); the own

@@ -76,5 +76,7 @@ struct pf_table {
 extern const struct pf_table pf_root_table;
 /* The entries of each /proc/<pid> (procfs_pid.c). */
 extern const struct pf_table pf_pid_table;
+/* /proc/net (procfs_net.c). */
+extern const struct pf_table pf_net_table;
 /* /proc/<pid>/fd: made from the open files, not from a table (procfs.c). */
 extern const struct pf_table pf_fd_table;

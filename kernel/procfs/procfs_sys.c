@@ -217,6 +217,7 @@ static const struct pf_entry root_entries[] = {
 	{"version", S_IFREG | 0444, .gen = gen_version},
 	{"filesystems", S_IFREG | 0444, .gen = gen_filesystems},
 	{"sys", S_IFDIR | 0555, .dir = PF_TABLE(sys_entries)},
+	{"net", S_IFDIR | 0555, .dir = &pf_net_table},
 };
 
 const struct pf_table pf_root_table = {root_entries, ARRAY_SIZE(root_entries)};

@@ -80,6 +80,13 @@ bool park_restarting(void)
 	return pk && pk->restarting;
 }
 
+void park_no_restart(void)
+{
+	struct park *pk = park_current();
+	if (pk)
+		pk->no_restart = true;
+}
+
 u64 park_progress(void)
 {
 	struct park *pk = park_current();
