@@ -122,7 +122,7 @@ SYSCALL(NR_lchown, lchown)
 
 SYSCALL(NR_fchownat, fchownat)
 {
-	return do_fchownat((int)a0, a1, (u32)a2, (u32)a3, a4);
+	return do_fchownat((int)a0, a1, (u32)a2, (u32)a3, (u32)a4);
 }
 
 SYSCALL(NR_fchown, fchown)
@@ -194,7 +194,7 @@ SYSCALL(NR_utimensat, utimensat)
 	struct ktimespec t[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
 	if (a2 && copy_from_domain(cur_dom(), t, a2, sizeof t) < 0)
 		return -EFAULT;
-	return do_utimens((int)a0, a1, t, a3);
+	return do_utimens((int)a0, a1, t, (u32)a3);
 }
 
 SYSCALL(NR_utimes, utimes)

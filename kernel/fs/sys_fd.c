@@ -30,11 +30,12 @@ SYSCALL(NR_dup2, dup2)
 
 SYSCALL(NR_dup3, dup3)
 {
-	if (a2 & ~(u64)O_CLOEXEC)
+	u32 flags = (u32)a2;
+	if (flags & ~(u32)O_CLOEXEC)
 		return -EINVAL;
 	if ((int)a0 == (int)a1)
 		return -EINVAL; /* unlike dup2 */
-	return fd_dup_to(fs_files(), (int)a0, (int)a1, a2 & O_CLOEXEC);
+	return fd_dup_to(fs_files(), (int)a0, (int)a1, flags & O_CLOEXEC);
 }
 
 /* The flags F_SETFL may change (fcntl(2)); the access mode and creation flags stay. */

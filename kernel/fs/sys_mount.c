@@ -112,6 +112,7 @@ SYSCALL(NR_mount, mount)
 
 SYSCALL(NR_umount2, umount2)
 {
+	a1 = (u32)a1; /* int flags */
 	if (a1 & ~(u64)(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW))
 		return -EINVAL;
 	if ((a1 & MNT_EXPIRE) && (a1 & (MNT_FORCE | MNT_DETACH)))

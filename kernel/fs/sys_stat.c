@@ -48,7 +48,7 @@ SYSCALL(NR_lstat, lstat)
 
 SYSCALL(NR_newfstatat, newfstatat)
 {
-	return do_fstatat((int)a0, a1, a2, a3);
+	return do_fstatat((int)a0, a1, a2, (u32)a3);
 }
 
 SYSCALL(NR_fstat, fstat)
@@ -102,17 +102,17 @@ static long do_faccessat(int dirfd, u64 upath, u64 mode, u64 flags)
 
 SYSCALL(NR_access, access)
 {
-	return do_faccessat(AT_FDCWD, a0, a1, 0);
+	return do_faccessat(AT_FDCWD, a0, (u32)a1, 0);
 }
 
 SYSCALL(NR_faccessat, faccessat)
 {
-	return do_faccessat((int)a0, a1, a2, 0);
+	return do_faccessat((int)a0, a1, (u32)a2, 0);
 }
 
 SYSCALL(NR_faccessat2, faccessat2)
 {
-	return do_faccessat((int)a0, a1, a2, a3);
+	return do_faccessat((int)a0, a1, (u32)a2, (u32)a3);
 }
 
 static long do_readlinkat(int dirfd, u64 upath, u64 ubuf, u64 size)

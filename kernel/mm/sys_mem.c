@@ -135,7 +135,8 @@ SYSCALL(NR_madvise, madvise)
 {
 	if (a0 & (PAGE_SIZE - 1))
 		return -EINVAL;
-	switch (a2) {
+	int advice = (int)a2;
+	switch (advice) {
 	case MADV_DONTNEED:
 		return domain_discard(cur_dom(), a0, a1);
 	case MADV_REMOVE:
@@ -147,7 +148,7 @@ SYSCALL(NR_madvise, madvise)
 		 * The rest is advice Ferry may ignore, MADV_FREE included:
 		 * keeping a page's contents is one of the outcomes it allows.
 		 */
-		return a2 <= MADV_LAST ? 0 : -EINVAL;
+		return advice >= 0 && advice <= MADV_LAST ? 0 : -EINVAL;
 	}
 }
 

@@ -52,12 +52,13 @@ struct proc;
 void proc_usage(struct proc *p, struct usage *out);
 struct thread;
 /*
- * The same for the calling thread's process, its run in user mode so far
- * included (counted as user time; the run is accounted when it ends).
+ * The same for the calling thread's process, its run so far included,
+ * split into user and system time the way the run's end will account it
+ * (so two readings never go backwards).
  */
 void proc_usage_now(struct thread *t, struct usage *out);
-/* Nanoseconds the calling thread has run since it last entered user mode (not yet accounted). */
-u64 thread_run_so_far(struct thread *t);
+/* The calling thread's own usage, its run so far included (as proc_usage_now). */
+void thread_usage_now(struct thread *t, struct usage *out);
 /* u as Linux's struct rusage at user address uaddr in dom: 0 or -EFAULT. */
 int put_rusage(struct domain *dom, u64 uaddr, const struct usage *u);
 
@@ -159,7 +160,9 @@ struct thread {
 	vaddr_t futex_addr;
 	bool futex_woken;            /* [futex bucket lock] woken by FUTEX_WAKE, not spuriously */
 	u64 run_start;               /* [owner] tsc_ns() when it last entered user mode */
+	u64 run_start_tsc;           /* [owner] the same instant in TSC cycles */
 	u64 sys_tsc;                 /* [owner] TSC cycles in system calls since then */
+	u64 sys_entry_tsc;           /* [owner] rdtsc() at the entry of the call in progress */
 	struct usage ru;             /* [owner] its own (maxrss unused): folded into proc->ru at its end */
 };
 

@@ -13,8 +13,8 @@ SYSCALL(NR_getuid, getuid) { return 0; }
 SYSCALL(NR_geteuid, geteuid) { return 0; }
 SYSCALL(NR_getgid, getgid) { return 0; }
 SYSCALL(NR_getegid, getegid) { return 0; }
-SYSCALL(NR_setuid, setuid) { return a0 == 0 ? 0 : -EPERM; }
-SYSCALL(NR_setgid, setgid) { return a0 == 0 ? 0 : -EPERM; }
+SYSCALL(NR_setuid, setuid) { return (u32)a0 == 0 ? 0 : -EPERM; }
+SYSCALL(NR_setgid, setgid) { return (u32)a0 == 0 ? 0 : -EPERM; }
 
 SYSCALL(NR_getgroups, getgroups)
 {

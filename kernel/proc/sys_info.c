@@ -1,9 +1,15 @@
-/* What the system says about itself: uname(2) and sysinfo(2). */
+/*
+ * What the system says about itself: uname(2) and sysinfo(2). Ferry
+ * speaks Linux's ABI, so sysname is "Linux" (programs and test suites
+ * branch on it, and other Linux-ABI kernels answer the same); release
+ * and version say it is Ferry. /proc/sys/kernel shows the same strings.
+ */
 #include "mm/buddy.h"
 #include "mm/domain.h"
 #include "mm/layout.h"
 #include "proc/cur.h"
 #include "proc/proc.h"
+#include "proc/uts.h"
 #include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -17,13 +23,35 @@ SYSCALL(NR_uname, uname)
 {
 	struct utsname u;
 	memset(&u, 0, sizeof u);
-	strlcpy(u.sysname, "Ferry", sizeof u.sysname);
-	strlcpy(u.nodename, "ferry", sizeof u.nodename);
-	strlcpy(u.release, "6.1.0-ferry", sizeof u.release);
-	strlcpy(u.version, "Ferry " __DATE__, sizeof u.version);
+	strlcpy(u.sysname, UTS_SYSNAME, sizeof u.sysname);
+	uts_hostname(u.nodename, sizeof u.nodename);
+	strlcpy(u.release, UTS_RELEASE, sizeof u.release);
+	strlcpy(u.version, UTS_VERSION, sizeof u.version);
 	strlcpy(u.machine, "x86_64", sizeof u.machine);
-	strlcpy(u.domainname, "(none)", sizeof u.domainname);
+	uts_domainname(u.domainname, sizeof u.domainname);
 	return copy_to_domain(cur_dom(), a0, &u, sizeof u) < 0 ? -EFAULT : 0;
+}
+
+/* sethostname(2), setdomainname(2): everyone is root, so anyone may. */
+static long set_name(u64 uname, u64 len, void (*set)(const char *, size_t))
+{
+	char buf[UTS_LEN];
+	if (len > UTS_LEN) /* size_t: a negative int is huge */
+		return -EINVAL;
+	if (copy_from_domain(cur_dom(), buf, uname, len) < 0)
+		return -EFAULT;
+	set(buf, len);
+	return 0;
+}
+
+SYSCALL(NR_sethostname, sethostname)
+{
+	return set_name(a0, a1, uts_set_hostname);
+}
+
+SYSCALL(NR_setdomainname, setdomainname)
+{
+	return set_name(a0, a1, uts_set_domainname);
 }
 
 struct sysinfo64 {

@@ -20,7 +20,7 @@ SYSCALL(NR_prctl, prctl)
 {
 	struct proc *p = cur_proc();
 	char name[PROC_NAME_MAX];
-	switch (a0) {
+	switch ((int)a0) {
 	case PR_SET_NAME: {
 		long n = strncpy_from_domain(cur_dom(), name, a1, sizeof name);
 		if (n == -ENAMETOOLONG) { /* Linux truncates to 15 characters */

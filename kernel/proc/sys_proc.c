@@ -212,10 +212,10 @@ SYSCALL(NR_set_tid_address, set_tid_address)
 SYSCALL(NR_setpgid, setpgid)
 {
 	struct proc *me = cur_proc();
-	u32 pid = a0 ? (u32)a0 : me->pid;
-	i64 pgid = (i64)a1;
-	if (pgid < 0)
+	int pid_arg = (int)a0, pgid = (int)a1;
+	if (pid_arg < 0 || pgid < 0)
 		return -EINVAL;
+	u32 pid = pid_arg ? (u32)pid_arg : me->pid;
 	spin_lock(&proc_tree_lock);
 	struct proc *p = proc_find(pid);
 	long r = 0;
@@ -232,8 +232,9 @@ SYSCALL(NR_setpgid, setpgid)
 SYSCALL(NR_getpgid, getpgid)
 {
 	spin_lock(&proc_tree_lock);
-	struct proc *p = a0 ? proc_find((u32)a0) : cur_proc();
-	long r = p ? (long)p->pgid : -ESRCH;
+	int pid = (int)a0;
+	struct proc *p = pid ? (pid > 0 ? proc_find((u32)pid) : NULL) : cur_proc();
+	long r = p && p->state != PROC_REAPED ? (long)p->pgid : -ESRCH;
 	spin_unlock(&proc_tree_lock);
 	return r;
 }
@@ -261,8 +262,9 @@ SYSCALL(NR_setsid, setsid)
 SYSCALL(NR_getsid, getsid)
 {
 	spin_lock(&proc_tree_lock);
-	struct proc *p = a0 ? proc_find((u32)a0) : cur_proc();
-	long r = p ? (long)p->sid : -ESRCH;
+	int pid = (int)a0;
+	struct proc *p = pid ? (pid > 0 ? proc_find((u32)pid) : NULL) : cur_proc();
+	long r = p && p->state != PROC_REAPED ? (long)p->sid : -ESRCH;
 	spin_unlock(&proc_tree_lock);
 	return r;
 }

@@ -85,7 +85,7 @@ static void set_tickets(struct proc *p, u32 n)
 
 SYSCALL(SYS_settickets, settickets)
 {
-	i64 n = (i64)a0;
+	int n = (int)a0;
 	if (n < 1 || n > 1000000)
 		return -EINVAL;
 	set_tickets(cur_proc(), (u32)n);
@@ -186,15 +186,19 @@ static struct thread *find_thread_locked(u32 tid, struct proc **pp)
 
 SYSCALL(NR_sched_setaffinity, sched_setaffinity)
 {
+	int pid = (int)a0;
+	u32 len = (u32)a1;
 	u64 mask = 0;
-	if (copy_from_domain(cur_dom(), &mask, a2, MIN(a1, sizeof mask)) < 0)
+	if (pid < 0)
+		return -ESRCH;
+	if (copy_from_domain(cur_dom(), &mask, a2, MIN(len, sizeof mask)) < 0)
 		return -EFAULT;
 	mask &= cpus_online_mask();
 	if (!mask)
 		return -EINVAL; /* no core it names is online */
 	u64 want = mask == cpus_online_mask() ? 0 : mask; /* 0: every core, the default */
 	struct thread *me = current_thread();
-	if (a0 == 0 || a0 == me->tid) {
+	if (pid == 0 || (u32)pid == me->tid) {
 		me->affinity = want;
 		if (thread_place(me)) {
 			thread_live_frame()->rax = 0;
@@ -204,7 +208,7 @@ SYSCALL(NR_sched_setaffinity, sched_setaffinity)
 	}
 	struct proc *p = NULL;
 	spin_lock(&proc_tree_lock);
-	struct thread *t = find_thread_locked((u32)a0, &p);
+	struct thread *t = find_thread_locked((u32)pid, &p);
 	if (t) {
 		__atomic_store_n(&t->affinity, want, __ATOMIC_RELAXED);
 		__atomic_store_n(&t->affinity_changed, true, __ATOMIC_RELEASE);
@@ -217,11 +221,15 @@ SYSCALL(NR_sched_setaffinity, sched_setaffinity)
 
 SYSCALL(NR_sched_getaffinity, sched_getaffinity)
 {
-	if (a1 < 8 || (a1 & 7))
+	int pid = (int)a0;
+	u32 len = (u32)a1;
+	if (len < 8 || (len & 7))
 		return -EINVAL;
+	if (pid < 0)
+		return -ESRCH;
 	struct proc *p = NULL;
 	spin_lock(&proc_tree_lock);
-	struct thread *t = find_thread_locked((u32)a0, &p);
+	struct thread *t = find_thread_locked((u32)pid, &p);
 	u64 mask = t ? __atomic_load_n(&t->affinity, __ATOMIC_RELAXED) : 0;
 	if (p)
 		spin_unlock(&p->lock);

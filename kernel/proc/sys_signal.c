@@ -56,7 +56,7 @@ SYSCALL(NR_rt_sigprocmask, rt_sigprocmask)
 	if (a1) {
 		if (copy_from_domain(d, &set, a1, sizeof set) < 0)
 			return -EFAULT;
-		switch (a0) {
+		switch ((int)a0) {
 		case SIG_BLOCK:
 			set |= old;
 			break;

@@ -31,7 +31,7 @@ struct timespec64 {
 	i64 tv_nsec;
 };
 
-static long clock_now(u64 clk, u64 *ns)
+static long clock_now(int clk, u64 *ns)
 {
 	switch (clk) {
 	case CLOCK_REALTIME:
@@ -48,13 +48,12 @@ static long clock_now(u64 clk, u64 *ns)
 	case CLOCK_THREAD_CPUTIME_ID: {
 		/* What is counted, and this run in user mode so far (counted when it ends). */
 		struct thread *t = current_thread();
-		if (clk == CLOCK_THREAD_CPUTIME_ID) {
-			*ns = t->ru.utime_ns + t->ru.stime_ns + thread_run_so_far(t);
-		} else {
-			struct usage u;
+		struct usage u;
+		if (clk == CLOCK_THREAD_CPUTIME_ID)
+			thread_usage_now(t, &u);
+		else
 			proc_usage_now(t, &u);
-			*ns = u.utime_ns + u.stime_ns;
-		}
+		*ns = u.utime_ns + u.stime_ns;
 		return 0;
 	}
 	default:
@@ -85,7 +84,7 @@ static long get_ts(u64 uaddr, u64 *ns)
 SYSCALL(NR_clock_gettime, clock_gettime)
 {
 	u64 ns;
-	long r = clock_now(a0, &ns);
+	long r = clock_now((int)a0, &ns);
 	if (r < 0)
 		return r;
 	return put_ts(a1, ns) < 0 ? -EFAULT : 0;
@@ -94,7 +93,7 @@ SYSCALL(NR_clock_gettime, clock_gettime)
 SYSCALL(NR_clock_getres, clock_getres)
 {
 	u64 ns;
-	long r = clock_now(a0, &ns);
+	long r = clock_now((int)a0, &ns);
 	if (r < 0)
 		return r;
 	return a1 && put_ts(a1, 1) < 0 ? -EFAULT : 0;
@@ -147,7 +146,8 @@ SYSCALL(NR_nanosleep, nanosleep)
 
 SYSCALL(NR_clock_nanosleep, clock_nanosleep)
 {
-	if (a0 != CLOCK_MONOTONIC && a0 != CLOCK_REALTIME && a0 != CLOCK_BOOTTIME)
+	int clk = (int)a0, flags = (int)a1;
+	if (clk != CLOCK_MONOTONIC && clk != CLOCK_REALTIME && clk != CLOCK_BOOTTIME)
 		return -EINVAL;
 	u64 ns = 0;
 	if (!park_restarting()) {
@@ -156,8 +156,8 @@ SYSCALL(NR_clock_nanosleep, clock_nanosleep)
 			return r;
 	}
 	u64 now = tsc_ns(), deadline;
-	if (a1 & TIMER_ABSTIME) {
-		u64 base = a0 == CLOCK_REALTIME ? realtime_epoch_ns() : 0;
+	if (flags & TIMER_ABSTIME) {
+		u64 base = clk == CLOCK_REALTIME ? realtime_epoch_ns() : 0;
 		deadline = ns > base ? ns - base : 0;
 	} else {
 		deadline = ns > ~0UL - now ? ~0UL : now + ns;
@@ -183,7 +183,7 @@ struct itimerval64 {
 
 SYSCALL(NR_setitimer, setitimer)
 {
-	if (a0 != ITIMER_REAL)
+	if ((int)a0 != ITIMER_REAL)
 		return -EINVAL; /* virtual and profiling timers: not supported */
 	struct proc *p = cur_proc();
 	struct itimerval64 it = {0};

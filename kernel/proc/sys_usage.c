@@ -11,16 +11,15 @@ SYSCALL(NR_getrusage, getrusage)
 {
 	struct thread *t = current_thread();
 	struct proc *p = t->proc;
-	i64 who = (i64)a0;
+	int who = (int)a0;
 	struct usage u = {0};
 	if (who == 0) { /* RUSAGE_SELF */
 		proc_usage_now(t, &u);
 	} else if (who == 1) { /* RUSAGE_THREAD: its own, with the process's size */
 		proc_usage(p, &u);
 		u64 rss = u.maxrss_pages;
-		u = t->ru;
+		thread_usage_now(t, &u);
 		u.maxrss_pages = rss;
-		u.utime_ns += thread_run_so_far(t);
 	} else if (who == -1) { /* RUSAGE_CHILDREN */
 		spin_lock(&proc_tree_lock);
 		u = p->cru;

@@ -174,6 +174,7 @@ enum poll_result thread_poll(struct task *task)
 		/* One TSC read gives the run's start in both units (the exit compares TSC values). */
 		u64 start_tsc = rdtsc(), start = tsc_ns_at(start_tsc);
 		t->run_start = start;
+		t->run_start_tsc = start_tsc;
 		t->quantum_end = start + QUANTUM_NS;
 		t->quantum_end_tsc = start_tsc + quantum_tsc();
 		arm_timer_for_user(t, start);

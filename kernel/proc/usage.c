@@ -7,6 +7,7 @@
 #include "proc/proc.h"
 #include "mm/domain.h"
 #include "mm/layout.h"
+#include "arch/x86_64/io.h"
 #include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -42,15 +43,32 @@ void proc_usage(struct proc *p, struct usage *out)
 	spin_unlock(&p->lock);
 }
 
-u64 thread_run_so_far(struct thread *t)
+/*
+ * The calling thread's run so far, split as account() (thread.c) will
+ * split it when the run ends: user time up to this call's entry less the
+ * calls before it, and system time for those calls and this one so far.
+ * Counting the whole run as user time would take back from user time the
+ * system time account() later finds in it: readings would go backwards.
+ */
+static void run_so_far(struct thread *t, struct usage *out)
 {
-	return tsc_ns() - t->run_start;
+	u64 now = rdtsc();
+	u64 before = t->sys_entry_tsc - t->run_start_tsc;
+	u64 user = before > t->sys_tsc ? before - t->sys_tsc : 0;
+	out->utime_ns += tsc_cycles_ns(user);
+	out->stime_ns += tsc_cycles_ns(t->sys_tsc + (now - t->sys_entry_tsc));
+}
+
+void thread_usage_now(struct thread *t, struct usage *out)
+{
+	*out = t->ru;
+	run_so_far(t, out);
 }
 
 void proc_usage_now(struct thread *t, struct usage *out)
 {
 	proc_usage(t->proc, out);
-	out->utime_ns += thread_run_so_far(t);
+	run_so_far(t, out);
 }
 
 /* Linux's struct rusage on x86-64. */

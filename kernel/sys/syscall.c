@@ -61,6 +61,7 @@ int syscall_dispatch(struct trapframe *tf)
 	struct thread *t = syscall_thread();
 	assert(!irqs_enabled()); /* invariant 1: the entry masks them (MSR_FMASK) */
 	u64 t0 = rdtsc(); /* system time for getrusage */
+	t->sys_entry_tsc = t0;
 	long ret;
 	if (nr < MAX_SYSCALL && table[nr]) {
 		ret = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
