@@ -19,6 +19,12 @@ struct fs_state *cur_fs(void)
 	return t ? t->proc->fs : NULL;
 }
 
+u64 cur_rlimit(int res)
+{
+	struct proc *p = cur_proc();
+	return p ? proc_rlimit_cur(p, res) : RLIM_INFINITY;
+}
+
 bool cur_ids(struct proc_ids *out)
 {
 	struct proc *p = cur_proc();

@@ -21,6 +21,9 @@ struct domain *cur_dom(void);
 /* The caller's file state (fs/fsproc.h), or NULL from a kernel task. */
 struct fs_state *cur_fs(void);
 
+/* The caller's soft limit for resource res (proc/limits.h); no limit from a kernel task. */
+u64 cur_rlimit(int res);
+
 /* The ids job control looks at, read together under proc_tree_lock. */
 struct proc_ids {
 	u32 pid, pgid, sid;

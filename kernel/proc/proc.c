@@ -76,6 +76,7 @@ static void tid_free(struct thread *t)
 
 void thread_free_unstarted(struct thread *t)
 {
+	sigqueue_free_thread(t);
 	tid_free(t);
 	kfree(t);
 }
@@ -113,6 +114,7 @@ struct thread *thread_alloc(struct proc *p, void (*end)(struct task *))
 	task_init(&t->task, p->name, thread_poll, end);
 	t->task.tickets = p->tickets;
 	t->proc = p;
+	list_init(&t->sigq);
 	park_init(&t->park);
 	t->task.park = &t->park;
 	thread_fpu_init(t);
@@ -143,6 +145,8 @@ struct proc *proc_alloc(struct proc *parent)
 	if (!p)
 		return NULL;
 	p->lock = (struct spinlock)SPINLOCK_INIT;
+	p->sig_lock = (struct spinlock)SPINLOCK_INIT;
+	list_init(&p->sigq);
 	list_init(&p->children);
 	list_init(&p->threads);
 	list_init(&p->joinable);
@@ -151,6 +155,13 @@ struct proc *proc_alloc(struct proc *parent)
 	waitq_init(&p->cont_wait);
 	waitq_init(&p->vfork_done);
 	p->tickets = parent ? parent->tickets : TASK_DEFAULT_TICKETS;
+	if (parent) {
+		spin_lock(&parent->lock);
+		memcpy(p->rlim, parent->rlim, sizeof p->rlim); /* fork(2): inherited */
+		spin_unlock(&parent->lock);
+	} else {
+		rlimits_default(p->rlim);
+	}
 	p->start_ns = tsc_ns();
 	if (parent) {
 		memcpy(p->name, parent->name, sizeof p->name);
@@ -199,6 +210,7 @@ void proc_free_unstarted(struct proc *p)
 	spin_unlock(&proc_tree_lock);
 	if (p->dom)
 		domain_put(p->dom);
+	sigqueue_free_proc(p);
 	kfree(p->cmdline);
 	kfree(p);
 }
@@ -310,6 +322,7 @@ static bool auto_reap(struct proc *parent)
 /* Free a reaped process; caller holds proc_tree_lock. */
 void proc_reap(struct proc *p)
 {
+	sigqueue_free_proc(p);
 	procs[p->pid] = NULL;
 	id_free(p->pid);
 	nprocs--;
@@ -359,9 +372,7 @@ void proc_finish(struct proc *p, int status)
 	 * Still under proc_tree_lock: the parent may be exiting too, and only
 	 * the lock keeps it from being reaped (and freed) under our feet.
 	 */
-	__atomic_store_n(&parent->last_child_pid, pid, __ATOMIC_RELAXED);
-	__atomic_store_n(&parent->last_child_status, status, __ATOMIC_RELAXED);
-	signal_send_proc(parent, SIGCHLD);
+	signal_send_chld(parent, pid, status);
 	waitq_wake_all(&parent->child_exit);
 	spin_unlock(&proc_tree_lock);
 }
@@ -377,6 +388,7 @@ bool thread_detach(struct thread *t, int *status)
 	}
 	tid_free(t);
 	spin_lock(&p->lock);
+	sigqueue_free_thread(t); /* under p->lock: no sender finds it afterwards */
 	usage_add(&p->ru, &t->ru); /* with the removal: proc_usage counts it once */
 	list_remove(&t->proc_node);
 	u32 left = --p->nthreads;

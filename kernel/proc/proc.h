@@ -19,6 +19,7 @@
 #include "sched/timer.h"
 #include "sched/waitq.h"
 #include "sched/park.h"
+#include "proc/limits.h"
 
 struct domain;
 struct fs_state;
@@ -27,6 +28,7 @@ struct fs_state;
 #define PID_MAX 32768          /* pids and tids are below this */
 #define PROC_CMDLINE_MAX 4096  /* argv kept for /proc/<pid>/cmdline; longer is cut */
 #define NSIG 64
+#define SIGRTMIN 32 /* signals from here on queue, each with its siginfo */
 
 struct k_sigaction {
 	u64 handler;  /* SIG_DFL 0, SIG_IGN 1, or a user address */
@@ -76,9 +78,18 @@ struct proc {
 
 	struct spinlock lock;
 	struct list_node threads;   /* [lock] */
+	/*
+	 * Pending signals' siginfo (sigqueue.c): an entry per real-time
+	 * signal sent, one per pending standard signal. The pending bits
+	 * (sig_pending here and in each thread) change under sig_lock, and
+	 * are read without it.
+	 */
+	struct spinlock sig_lock;   /* innermost but for kheap */
+	struct list_node sigq;      /* [sig_lock] process-directed signals' entries */
+	u32 sigq_count;             /* [sig_lock] entries on sigq and its threads' */
 	u32 nthreads;               /* [lock] live threads */
 	struct k_sigaction sigactions[NSIG]; /* [lock] */
-	u64 sig_pending;            /* [a] process-directed signals */
+	u64 sig_pending;            /* [a; changed under sig_lock] process-directed signals */
 	bool exiting;               /* [a] exit_group or fatal signal in progress */
 	int exit_code;              /* [lock] status to report once the last thread is gone */
 	/*
@@ -96,6 +107,8 @@ struct proc {
 	struct fs_state *fs;        /* [lock to replace; its threads read it without] the file
 	                               system's per-process state (fs/fsproc.h), NULL once gone */
 	u32 tickets;                /* [lock] lottery tickets for its threads (sys_sched.c) */
+	struct rlimit64 rlim[RLIM_NLIMITS]; /* [lock to change; read with atomics] */
+	u64 cpu_ns;                 /* [a] CPU time its threads' ended runs took (RLIMIT_CPU) */
 	char name[PROC_NAME_MAX];   /* [owner thread] */
 	char exe[128];              /* [owner thread] path of the executable */
 	char *cmdline;              /* [lock] argv, NUL-separated (kmalloc'd), or NULL */
@@ -106,8 +119,6 @@ struct proc {
 	struct usage cru;           /* [proc_tree_lock] reaped children's, theirs included */
 	u32 vfork_child_pending;    /* [a] set while a vfork child has not exec'd or exited */
 	struct alarm *alarm;        /* [owner threads] alarm(2), or NULL */
-	u32 last_child_pid;         /* [a] the child behind the latest SIGCHLD */
-	int last_child_status;      /* [a] its wait status */
 	struct list_node joinable;  /* [lock] exited thread_clone threads not yet joined */
 	u32 nclone_threads;         /* [lock] live thread_clone threads */
 	struct waitq thread_exit;   /* thread_join waits here */
@@ -143,7 +154,9 @@ struct thread {
 	bool restore_sigmask;        /* sig_mask is temporary: a handler's frame saves saved_sig_mask */
 	u64 affinity;                /* [a] cores it may run on (sched_setaffinity); 0: all */
 	bool affinity_changed;       /* [a] another thread set affinity: follow it at the next poll */
-	u64 sig_pending;             /* [a] thread-directed signals */
+	u64 sig_pending;             /* [a; changed under proc.sig_lock] thread-directed signals */
+	struct list_node sigq;       /* [proc.sig_lock] their siginfo entries */
+	u64 sigwait;                 /* [a] signals a parked rt_sigtimedwait takes itself, or 0 */
 	u64 altstack_sp, altstack_size;
 	u32 altstack_flags;
 	u64 clear_child_tid;         /* CLONE_CHILD_CLEARTID / set_tid_address */
@@ -230,8 +243,37 @@ u32 proc_count(void);
 void thread_joinable_exit(struct thread *t);
 
 /* Signals */
+struct siginfo64;
+/* sig from the kernel (si_code SI_KERNEL), or with info (its si_signo is the signal). */
 void signal_send_proc(struct proc *p, int sig);
+/* To one thread: the caller holds t->proc->lock (which keeps t alive) or is t. */
 void signal_send_thread(struct thread *t, int sig);
+/*
+ * The same with the sender's siginfo. limited: a real-time signal beyond
+ * the queue's limit (RLIMIT_SIGPENDING) is refused with -EAGAIN
+ * (sigqueue); otherwise it is queued anyway (kill), as on Linux. 0 or -errno.
+ */
+int signal_send_proc_info(struct proc *p, const struct siginfo64 *info, bool limited);
+int signal_send_thread_info(struct thread *t, const struct siginfo64 *info, bool limited);
+/* info to every live process of group pgid (caller holds proc_tree_lock); how many. */
+int signal_send_group_info_locked(u32 pgid, const struct siginfo64 *info);
+/* SIGCHLD to parent for child pid's change of state (st: its wait status). */
+void signal_send_chld(struct proc *parent, u32 pid, int st);
+
+/* ---- the queue of pending signals (sigqueue.c) ---- */
+
+/* Queue info for p (t NULL) or its thread t and mark it pending; 0 or -EAGAIN. */
+int sigqueue_add(struct proc *p, struct thread *t, const struct siginfo64 *info, bool limited);
+/*
+ * Take one pending signal among `allowed` for t (its own first, then its
+ * process's; the lowest number first) with its siginfo; 0 if none.
+ */
+int sigqueue_take(struct thread *t, u64 allowed, struct siginfo64 *info);
+/* Forget the pending signals in set, for p and every thread of it; caller holds p->lock. */
+void sigqueue_discard_locked(struct proc *p, u64 set);
+/* Free what is queued on t (its end) or on p (its reaping). */
+void sigqueue_free_thread(struct thread *t);
+void sigqueue_free_proc(struct proc *p);
 /* Would sig be discarded on arrival at p (ignored, explicitly or by default)? */
 bool signal_is_ignored(struct proc *p, int sig);
 /* Deliver t's pending signals into tf (the frame it returns to user mode with). */

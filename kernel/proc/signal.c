@@ -44,62 +44,123 @@ bool signal_is_ignored(struct proc *p, int sig)
 	return h == SIG_IGN || (h == SIG_DFL && default_action(sig) == IGNORE);
 }
 
-/* Sending sig to p: what it does at once, whether or not it is blocked or handled. */
-static void on_send(struct proc *p, int sig)
+/* Would sig wake t: not blocked, or waited for by its sigtimedwait (after the pending bit). */
+static bool wakes(struct thread *t, int sig)
 {
+	return !(thread_sig_mask(t) & SIGBIT(sig)) ||
+	       (__atomic_load_n(&t->sigwait, __ATOMIC_SEQ_CST) & SIGBIT(sig));
+}
+
+/*
+ * A blocked signal is never ignored when sent, as on Linux: its handler
+ * may change before it is unblocked, and sigwaitinfo takes blocked
+ * signals whatever their disposition (SIGCHLD's default included).
+ */
+static bool blocked_by(struct thread *t, int sig)
+{
+	return (thread_sig_mask(t) | __atomic_load_n(&t->sigwait, __ATOMIC_SEQ_CST)) & SIGBIT(sig);
+}
+
+/* A stop signal sent to p cancels a pending SIGCONT; caller holds p->lock. */
+static void stop_sent_locked(struct proc *p, int sig)
+{
+	if (default_action(sig) == STOP)
+		sigqueue_discard_locked(p, SIGBIT(SIGCONT));
+}
+
+int signal_send_thread_info(struct thread *t, const struct siginfo64 *info, bool limited)
+{
+	struct proc *p = t->proc;
+	int sig = info->si_signo;
+	if (sig == SIGKILL) {
+		proc_exit_all(p, signal_exit_status(SIGKILL));
+		return 0;
+	}
+	/* SIGCONT: the caller continues the process after (signal_tid). */
+	stop_sent_locked(p, sig);
+	if (signal_is_ignored(p, sig) && !blocked_by(t, sig))
+		return 0;
+	int r = sigqueue_add(p, t, info, limited);
+	if (r == 0 && wakes(t, sig))
+		thread_kick(t);
+	return r;
+}
+
+int signal_send_proc_info(struct proc *p, const struct siginfo64 *info, bool limited)
+{
+	int sig = info->si_signo;
+	if (!p || sig < 1 || sig > NSIG)
+		return -EINVAL;
+	if (sig == SIGKILL) {
+		proc_exit_all(p, signal_exit_status(SIGKILL));
+		return 0;
+	}
+	/*
+	 * Pending before SIGCONT acts: a SIGCONT that continues p must be
+	 * there for its handler when p's threads run again.
+	 */
+	bool ignored = signal_is_ignored(p, sig);
+	if (ignored) {
+		spin_lock(&p->lock);
+		struct list_node *pos;
+		list_for_each(pos, &p->threads)
+			ignored &= !blocked_by(container_of(pos, struct thread, proc_node), sig);
+		spin_unlock(&p->lock);
+	}
+	int r = ignored ? 0 : sigqueue_add(p, NULL, info, limited);
+	if (r < 0)
+		return r;
 	if (sig == SIGCONT)
 		proc_continue_locked(p);
-	else if (default_action(sig) == STOP)
-		__atomic_fetch_and(&p->sig_pending, ~SIGBIT(SIGCONT), __ATOMIC_ACQ_REL);
+	spin_lock(&p->lock);
+	stop_sent_locked(p, sig);
+	/* Any thread that does not block it will take it: wake them all. */
+	struct list_node *pos;
+	if (!ignored) {
+		list_for_each(pos, &p->threads)
+		{
+			struct thread *t = container_of(pos, struct thread, proc_node);
+			if (wakes(t, sig))
+				thread_kick(t);
+		}
+	}
+	spin_unlock(&p->lock);
+	return 0;
+}
+
+void signal_send_chld(struct proc *parent, u32 pid, int st)
+{
+	struct siginfo64 info = {.si_signo = SIGCHLD};
+	info.f.kill.pid = pid;
+	if (st == 0xffff) {
+		info.si_code = CLD_CONTINUED;
+		info.f.kill.status = SIGCONT;
+	} else if ((st & 0xff) == 0x7f) {
+		info.si_code = CLD_STOPPED;
+		info.f.kill.status = (st >> 8) & 0xff;
+	} else if ((st & 0x7f) == 0) {
+		info.si_code = CLD_EXITED;
+		info.f.kill.status = (st >> 8) & 0xff;
+	} else {
+		info.si_code = st & 0x80 ? CLD_DUMPED : CLD_KILLED;
+		info.f.kill.status = st & 0x7f;
+	}
+	signal_send_proc_info(parent, &info, false);
 }
 
 void signal_send_thread(struct thread *t, int sig)
 {
-	if (sig == SIGKILL) {
-		proc_exit_all(t->proc, signal_exit_status(SIGKILL));
-		return;
-	}
-	if (sig != SIGCONT) /* SIGCONT: the caller continues the process after (signal_tid) */
-		on_send(t->proc, sig);
-	if (signal_is_ignored(t->proc, sig))
-		return;
-	/* Pending first, then the mask: pairs with thread_set_sig_mask (proc.h). */
-	__atomic_fetch_or(&t->sig_pending, SIGBIT(sig), __ATOMIC_SEQ_CST);
-	if (!(thread_sig_mask(t) & SIGBIT(sig)))
-		thread_kick(t);
+	struct siginfo64 info = {.si_signo = sig, .si_code = SI_KERNEL};
+	signal_send_thread_info(t, &info, false);
 }
 
 void signal_send_proc(struct proc *p, int sig)
 {
-	if (!p || sig < 1 || sig > NSIG)
-		return;
-	if (sig == SIGKILL) {
-		proc_exit_all(p, signal_exit_status(SIGKILL));
-		return;
-	}
-	/*
-	 * Pending before on_send: a SIGCONT that continues p must be there
-	 * for its handler when p's threads run again.
-	 */
-	bool ignored = signal_is_ignored(p, sig);
-	if (!ignored)
-		__atomic_fetch_or(&p->sig_pending, SIGBIT(sig), __ATOMIC_SEQ_CST);
-	on_send(p, sig);
-	if (ignored)
-		return;
-	/* Any thread that does not block it will take it: wake them all. */
-	spin_lock(&p->lock);
-	struct list_node *pos;
-	list_for_each(pos, &p->threads)
-	{
-		struct thread *t = container_of(pos, struct thread, proc_node);
-		if (!(thread_sig_mask(t) & SIGBIT(sig)))
-			thread_kick(t);
-	}
-	spin_unlock(&p->lock);
+	struct siginfo64 info = {.si_signo = sig, .si_code = SI_KERNEL};
+	signal_send_proc_info(p, &info, false);
 }
 
-int signal_send_group_locked(u32 pgid, int sig)
+int signal_send_group_info_locked(u32 pgid, const struct siginfo64 *info)
 {
 	assert(spin_is_locked(&proc_tree_lock));
 	int n = 0;
@@ -110,10 +171,16 @@ int signal_send_group_locked(u32 pgid, int sig)
 		if (!p || p->state != PROC_ALIVE || p->pgid != pgid)
 			continue;
 		n++;
-		if (sig)
-			signal_send_proc(p, sig);
+		if (info->si_signo)
+			signal_send_proc_info(p, info, false);
 	}
 	return n;
+}
+
+int signal_send_group_locked(u32 pgid, int sig)
+{
+	struct siginfo64 info = {.si_signo = sig, .si_code = SI_KERNEL};
+	return signal_send_group_info_locked(pgid, &info);
 }
 
 int signal_send_group(u32 pgid, int sig)
@@ -124,28 +191,13 @@ int signal_send_group(u32 pgid, int sig)
 	return n;
 }
 
-static int take_pending(struct thread *t)
-{
-	for (;;) {
-		u64 mask = thread_sig_mask(t);
-		u64 mine = __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) & ~mask;
-		u64 shared = __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE) & ~mask;
-		u64 *src = mine ? &t->sig_pending : &t->proc->sig_pending;
-		u64 set = mine ? mine : shared;
-		if (!set)
-			return 0;
-		int sig = __builtin_ctzll(set) + 1;
-		if (__atomic_fetch_and(src, ~SIGBIT(sig), __ATOMIC_ACQ_REL) & SIGBIT(sig))
-			return sig;
-	}
-}
-
 /* Calls that return EINTR after a handler even with SA_RESTART (signal(7)). */
 static bool never_restarted(u64 nr)
 {
 	return nr == NR_nanosleep || nr == NR_clock_nanosleep || nr == NR_poll || nr == NR_ppoll ||
 	       nr == NR_select || nr == NR_pselect6 || nr == NR_pause || nr == NR_rt_sigsuspend ||
-	       nr == NR_epoll_wait || nr == NR_epoll_pwait;
+	       nr == NR_epoll_wait || nr == NR_epoll_pwait || nr == NR_rt_sigtimedwait ||
+	       nr == NR_msgrcv || nr == NR_msgsnd || nr == NR_semop || nr == NR_semtimedop;
 }
 
 /* nanosleep interrupted: tell the caller how much of the sleep was left. */
@@ -249,6 +301,7 @@ static void deliver_one(struct thread *t, struct trapframe *tf, int sig, const s
 			tf->rax = t->park.progress ? t->park.progress : (u64)-EINTR;
 		}
 		park_cancel(&t->park); /* the call starts afresh, if at all */
+		__atomic_store_n(&t->sigwait, 0, __ATOMIC_RELAXED);
 	}
 	if (!push_frame(t, tf, sig, &a, info)) {
 		pr_info("ferry: pid %u (%s): cannot write a signal frame for signal %d, killed\n",
@@ -271,28 +324,10 @@ void signal_deliver_frame(struct thread *t, struct trapframe *tf)
 	/* The handler sees the FPU state of the interrupted code. */
 	if (tf != &t->regs)
 		asm volatile("fxsave64 (%0)" : : "r"(t->fpu) : "memory");
+	struct siginfo64 info;
 	while (!__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) &&
-	       !__atomic_load_n(&t->proc->stopped, __ATOMIC_ACQUIRE) && (sig = take_pending(t))) {
-		struct siginfo64 info = {.si_signo = sig, .si_code = SI_USER};
-		if (sig == SIGCHLD) {
-			/* The last child to change state (pending signals do not queue). */
-			struct proc *p = t->proc;
-			int st = __atomic_load_n(&p->last_child_status, __ATOMIC_RELAXED);
-			info.f.kill.pid = __atomic_load_n(&p->last_child_pid, __ATOMIC_RELAXED);
-			if (st == 0xffff) {
-				info.si_code = CLD_CONTINUED;
-				info.f.kill.status = SIGCONT;
-			} else if ((st & 0xff) == 0x7f) {
-				info.si_code = CLD_STOPPED;
-				info.f.kill.status = (st >> 8) & 0xff;
-			} else if ((st & 0x7f) == 0) {
-				info.si_code = CLD_EXITED;
-				info.f.kill.status = (st >> 8) & 0xff;
-			} else {
-				info.si_code = st & 0x80 ? CLD_DUMPED : CLD_KILLED;
-				info.f.kill.status = st & 0x7f;
-			}
-		}
+	       !__atomic_load_n(&t->proc->stopped, __ATOMIC_ACQUIRE) &&
+	       (sig = sigqueue_take(t, ~thread_sig_mask(t), &info))) {
 		deliver_one(t, tf, sig, &info);
 	}
 	/*
@@ -350,8 +385,13 @@ bool signal_deliverable(void)
 void signal_raise(int sig)
 {
 	struct thread *t = current_thread();
-	if (t)
-		signal_send_thread(t, sig);
+	if (t) {
+		struct siginfo64 info = {.si_signo = sig, .si_code = SI_USER};
+		info.f.kill.pid = t->proc->pid;
+		spin_lock(&t->proc->lock);
+		signal_send_thread_info(t, &info, false);
+		spin_unlock(&t->proc->lock);
+	}
 }
 
 void signal_call_mask(u64 mask)
