@@ -123,6 +123,12 @@ int copy_from_domain(struct domain *d, void *dst, vaddr_t src, size_t len);
 long strncpy_from_domain(struct domain *d, char *dst, vaddr_t src, size_t max);
 /* Zero user memory. */
 int clear_domain(struct domain *d, vaddr_t dst, size_t len);
+/*
+ * Compare-and-exchange an aligned u32 of user memory, atomically with the
+ * user threads on every core (futexes): *old gets what was there; the
+ * new value went in if *old == expect. -EFAULT on a bad or unwritable address.
+ */
+int domain_cmpxchg_u32(struct domain *d, vaddr_t uva, u32 expect, u32 new, u32 *old);
 
 /*
  * Fill user memory from the kernel whatever the region's protection (the

@@ -12,6 +12,7 @@
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "lib/panic.h"
+#include "proc/cur.h"
 
 struct spinlock proc_tree_lock = SPINLOCK_INIT;
 struct proc *init_proc;
@@ -57,6 +58,75 @@ struct thread *proc_thread_locked(struct proc *p, u32 tid)
 			return t;
 	}
 	return NULL;
+}
+
+/*
+ * The live thread tid, with its process's lock held (*pp), or NULL;
+ * caller holds proc_tree_lock. A thread's id is its process's pid (the
+ * first thread) or any id of the shared space: the caller's process is
+ * looked at first, then every process.
+ */
+static struct thread *thread_find_locked(u32 tid, struct proc *first, struct proc **pp)
+{
+	assert(spin_is_locked(&proc_tree_lock));
+	struct proc *cands[2] = {first, proc_find(tid)};
+	for (int i = 0; i < 2; i++) {
+		struct proc *p = cands[i];
+		if (!p || p->state != PROC_ALIVE)
+			continue;
+		spin_lock(&p->lock);
+		struct thread *t = proc_thread_locked(p, tid);
+		if (t) {
+			*pp = p;
+			return t;
+		}
+		spin_unlock(&p->lock);
+	}
+	for (u32 i = 1; i < PID_MAX; i++) {
+		struct proc *p = procs[i];
+		if (!p || p->state != PROC_ALIVE || p == first)
+			continue;
+		spin_lock(&p->lock);
+		struct thread *t = proc_thread_locked(p, tid);
+		if (t) {
+			*pp = p;
+			return t;
+		}
+		spin_unlock(&p->lock);
+	}
+	return NULL;
+}
+
+bool thread_alive(u32 tid)
+{
+	if (!tid || tid >= PID_MAX)
+		return false;
+	struct proc *p;
+	spin_lock(&proc_tree_lock);
+	struct thread *t = thread_find_locked(tid, cur_proc(), &p);
+	if (t)
+		spin_unlock(&p->lock);
+	spin_unlock(&proc_tree_lock);
+	return t != NULL;
+}
+
+void thread_lend_tickets(u32 tid, i32 delta)
+{
+	if (!tid || tid >= PID_MAX)
+		return;
+	struct proc *p;
+	spin_lock(&proc_tree_lock);
+	struct thread *t = thread_find_locked(tid, cur_proc(), &p);
+	if (t) {
+		u32 old = __atomic_load_n(&t->task.tickets, __ATOMIC_RELAXED), new;
+		do {
+			i64 n = (i64)old + delta;
+			new = n < 1 ? 1 : n > 100000000 ? 100000000 : (u32)n;
+		} while (!__atomic_compare_exchange_n(&t->task.tickets, &old, new, true,
+						      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+		spin_unlock(&p->lock);
+	}
+	spin_unlock(&proc_tree_lock);
 }
 
 u32 proc_count(void)
@@ -381,6 +451,7 @@ bool thread_detach(struct thread *t, int *status)
 {
 	struct proc *p = t->proc;
 	park_cancel(&t->park);
+	futex_exit_robust(t);
 	if (t->clear_child_tid) {
 		u32 zero = 0;
 		copy_to_domain(p->dom, t->clear_child_tid, &zero, sizeof zero);

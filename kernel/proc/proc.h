@@ -20,6 +20,7 @@
 #include "sched/waitq.h"
 #include "sched/park.h"
 #include "proc/limits.h"
+#include "proc/futex.h"
 
 struct domain;
 struct fs_state;
@@ -169,9 +170,8 @@ struct thread {
 	struct domain *dom;          /* [owner] the domain it runs in; holds a reference */
 	u64 thread_stack;            /* thread_clone: stack handed back by thread_join */
 	bool joinable;               /* created by thread_clone: thread_join reaps it */
-	struct domain *futex_dom;    /* futex this thread waits on (key: domain, address) */
-	vaddr_t futex_addr;
-	bool futex_woken;            /* [futex bucket lock] woken by FUTEX_WAKE, not spuriously */
+	struct futex_waiter futex;   /* its futex wait (proc/futex.h) */
+	vaddr_t robust_list;         /* [owner] set_robust_list's head, walked when it ends */
 	u64 run_start;               /* [owner] tsc_ns() when it last entered user mode */
 	u64 run_start_tsc;           /* [owner] the same instant in TSC cycles */
 	u64 sys_tsc;                 /* [owner] TSC cycles in system calls since then */
@@ -357,3 +357,10 @@ static inline __attribute__((always_inline)) void thread_user_checks(struct thre
 	if (opts.preempt && now_tsc >= t->quantum_end_tsc)
 		thread_leave(LEAVE_YIELD);
 }
+
+/*
+ * Thread lookups by tid for futexes (proc.c): is tid a live thread? And
+ * lend delta tickets to it (negative: take them back; never below one).
+ */
+bool thread_alive(u32 tid);
+void thread_lend_tickets(u32 tid, i32 delta);
