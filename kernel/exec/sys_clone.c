@@ -62,6 +62,8 @@ static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tl
 		spin_unlock(&proc_tree_lock);
 		return child ? vfork_wait(child) : (long)vfork_pid;
 	}
+	if (proc_nproc_exceeded(p))
+		return -EAGAIN;
 	if (flags & CLONE_THREAD) {
 		if (!(flags & CLONE_VM) || !(flags & CLONE_SIGHAND))
 			return -EINVAL;

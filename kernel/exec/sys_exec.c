@@ -64,6 +64,7 @@ static long do_execve(const char *kpath, u64 argv, u64 envp, bool have_args,
 		if (!args.buf)
 			return -ENOMEM;
 		strlcpy(args.path, kpath, sizeof args.path);
+		args.stack_limit = proc_rlimit_cur(p, RLIMIT_STACK);
 		r = gather_strings(p->dom, argv, &args, &args.argc);
 		if (r == 0)
 			r = gather_strings(p->dom, envp, &args, &args.envc);
@@ -136,7 +137,8 @@ SYSCALL(SYS_spawn, spawn)
 {
 	/* A new process from an executable, without copying the caller (the one-address-space way). */
 	struct proc *p = cur_proc();
-	struct exec_args args = {.buf = kmalloc(EXEC_ARGS_MAX)};
+	struct exec_args args = {.buf = kmalloc(EXEC_ARGS_MAX),
+				 .stack_limit = proc_rlimit_cur(p, RLIMIT_STACK)};
 	if (!args.buf)
 		return -ENOMEM;
 	long r = strncpy_from_domain(p->dom, args.path, a0, sizeof args.path);
@@ -152,7 +154,7 @@ SYSCALL(SYS_spawn, spawn)
 		kfree(args.buf);
 		return r;
 	}
-	struct proc *c = proc_alloc(p);
+	struct proc *c = proc_nproc_exceeded(p) ? NULL : proc_alloc(p);
 	if (!c) {
 		kfree(args.buf);
 		domain_put(nd);

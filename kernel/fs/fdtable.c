@@ -126,13 +126,14 @@ void fdtable_close_on_exec(struct fdtable *t)
 
 int fd_alloc(struct fdtable *t, struct file *f, int minfd, bool cloexec)
 {
-	if (minfd < 0 || minfd >= FD_MAX)
+	u32 limit = fd_limit();
+	if (minfd < 0 || (u32)minfd >= limit)
 		return -EINVAL;
 	spin_lock(&t->lock);
 	u32 fd = (u32)minfd;
 	while (fd < t->cap && t->fds[fd])
 		fd++;
-	int r = grow_locked(t, fd);
+	int r = fd >= limit ? -EMFILE : grow_locked(t, fd);
 	if (r == 0) {
 		t->fds[fd] = f;
 		cloexec_set(t, fd, cloexec);
@@ -169,7 +170,7 @@ int fd_close(struct fdtable *t, int fd)
 
 int fd_dup_to(struct fdtable *t, int oldfd, int newfd, bool cloexec)
 {
-	if (newfd < 0 || newfd >= FD_MAX)
+	if (newfd < 0 || (u32)newfd >= fd_limit())
 		return -EBADF;
 	struct file *old = NULL;
 	spin_lock(&t->lock);

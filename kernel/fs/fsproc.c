@@ -4,6 +4,7 @@
 #include "fs/vfs.h"
 #include "mm/kheap.h"
 #include "proc/cur.h"
+#include "proc/limits.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
@@ -150,6 +151,12 @@ void fs_chdir(struct inode *dir)
 	fs->cwd = dir;
 	spin_unlock(&fs->lock);
 	inode_put(old);
+}
+
+u32 fd_limit(void)
+{
+	u64 n = cur_rlimit(RLIMIT_NOFILE);
+	return n < FD_MAX ? (u32)n : FD_MAX;
 }
 
 u32 fs_umask(void)

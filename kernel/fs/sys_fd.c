@@ -52,10 +52,6 @@ SYSCALL(NR_fcntl, fcntl)
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC: {
 		int min = (int)a2;
-		if (min < 0 || min >= FD_MAX) {
-			r = -EINVAL;
-			break;
-		}
 		r = fd_alloc(fs_files(), file_get(f), min, cmd == F_DUPFD_CLOEXEC);
 		if (r < 0)
 			file_put(f);

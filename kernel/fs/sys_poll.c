@@ -6,6 +6,7 @@
  */
 #include "fs/poll.h"
 #include "fs/fsproc.h"
+#include "fs/fdtable.h"
 #include "fs/vfs.h"
 #include "proc/cur.h"
 #include "proc/signal.h"
@@ -94,7 +95,7 @@ static bool poll_may_wait(u64 timeout_ns, u64 *deadline)
 
 static long do_poll(u64 ufds, u64 nfds, u64 timeout_ns)
 {
-	if (nfds > POLL_MAX_FDS)
+	if (nfds > fd_limit()) /* as Linux: more than RLIMIT_NOFILE */
 		return -EINVAL;
 	struct pollfd64 *pfd = kmalloc((nfds ? nfds : 1) * sizeof *pfd);
 	if (!pfd)

@@ -4,6 +4,9 @@
  * Locking rules are in vfs.h.
  */
 #include "fs/vfs.h"
+#include "proc/cur.h"
+#include "proc/limits.h"
+#include "proc/signal.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "lib/errno.h"
@@ -183,6 +186,10 @@ int vfs_truncate(struct inode *ip, i64 size)
 		return -EINVAL;
 	if ((u64)size > ip->sb->maxbytes)
 		return -EFBIG;
+	if ((u64)size > cur_rlimit(RLIMIT_FSIZE)) {
+		signal_raise(SIGXFSZ);
+		return -EFBIG;
+	}
 	return ip->ops->truncate(ip, (u64)size);
 }
 
@@ -447,6 +454,19 @@ static ssize_t inode_file_write(struct file *f, struct uio *u, u64 *pos)
 	if (!ip->ops->write)
 		return -EINVAL;
 	bool append = __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_APPEND;
+	/* RLIMIT_FSIZE: a write that would pass it stops there; one that starts past it fails. */
+	u64 limit = cur_rlimit(RLIMIT_FSIZE);
+	if (limit != RLIM_INFINITY && S_ISREG(ip->mode) && u->resid) {
+		spin_lock(&ip->lock);
+		u64 at = append ? ip->size : *pos;
+		spin_unlock(&ip->lock);
+		if (at >= limit) {
+			signal_raise(SIGXFSZ);
+			return -EFBIG;
+		}
+		if (u->resid > limit - at)
+			u->resid = limit - at;
+	}
 	u64 end = *pos;
 	ssize_t r = ip->ops->write(ip, u, *pos, append, &end);
 	if (r > 0)

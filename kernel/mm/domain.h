@@ -106,6 +106,8 @@ int domain_protect(struct domain *d, vaddr_t start, u64 len, u32 prot_flags);
 int domain_write_lock(struct domain *d, vaddr_t start, u64 npages, bool lock);
 /* Find a free range of len bytes for mmap (0 if none). */
 vaddr_t domain_find_free(struct domain *d, u64 len);
+/* Bytes d maps in all (RLIMIT_AS), and in private writable memory not a stack (RLIMIT_DATA). */
+u64 domain_vm_size(struct domain *d, u64 *data);
 /* brk(2): move the heap end; returns the new (or unchanged) end. */
 vaddr_t domain_brk(struct domain *d, vaddr_t new_end);
 

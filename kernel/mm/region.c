@@ -325,6 +325,25 @@ int domain_write_lock(struct domain *d, vaddr_t start, u64 npages, bool lock)
 
 static vaddr_t find_free_locked(struct domain *d, u64 len);
 
+u64 domain_vm_size(struct domain *d, u64 *data)
+{
+	u64 total = 0, priv = 0;
+	spin_lock(&d->lock);
+	struct list_node *pos;
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		u64 len = r->end - r->start;
+		total += len;
+		if ((r->flags & REGION_WRITE) && !(r->flags & (REGION_SHARED | REGION_STACK)))
+			priv += len;
+	}
+	spin_unlock(&d->lock);
+	if (data)
+		*data = priv;
+	return total;
+}
+
 vaddr_t domain_find_free(struct domain *d, u64 len)
 {
 	spin_lock(&d->lock);

@@ -4,6 +4,7 @@
  */
 #include "mm/domain.h"
 #include "proc/cur.h"
+#include "proc/limits.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "sys/syscall.h"
@@ -36,9 +37,31 @@ static u32 prot_to_region(u64 prot)
 	return f;
 }
 
+/*
+ * RLIMIT_AS and RLIMIT_DATA: may d grow by len bytes (writable: private
+ * writable memory, which counts as data)? Summed only when a limit is set.
+ */
+static bool vm_fits(struct domain *d, u64 len, bool writable)
+{
+	u64 as = cur_rlimit(RLIMIT_AS), data_lim = cur_rlimit(RLIMIT_DATA);
+	if (as == RLIM_INFINITY && (data_lim == RLIM_INFINITY || !writable))
+		return true;
+	u64 data, total = domain_vm_size(d, &data);
+	if (as != RLIM_INFINITY && (len > as || total > as - len))
+		return false;
+	if (writable && data_lim != RLIM_INFINITY && (len > data_lim || data > data_lim - len))
+		return false;
+	return true;
+}
+
 SYSCALL(NR_brk, brk)
 {
-	return (long)domain_brk(cur_dom(), a0);
+	struct domain *d = cur_dom();
+	vaddr_t cur = domain_brk(d, 0);
+	/* Growth past a limit fails the way brk fails: the old break comes back. */
+	if (a0 > cur && !vm_fits(d, ALIGN_UP(a0, PAGE_SIZE) - ALIGN_UP(cur, PAGE_SIZE), true))
+		return (long)cur;
+	return (long)domain_brk(d, a0);
 }
 
 SYSCALL(NR_mmap, mmap)
@@ -62,6 +85,8 @@ SYSCALL(NR_mmap, mmap)
 	len = ALIGN_UP(len, PAGE_SIZE);
 	struct domain *d = cur_dom();
 	u32 rflags = prot_to_region(prot) | (type == MAP_SHARED ? REGION_SHARED : 0);
+	if (!vm_fits(d, len, (prot & PROT_WRITE) && type == MAP_PRIVATE))
+		return -ENOMEM;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr & (PAGE_SIZE - 1))
 			return -EINVAL;
@@ -122,6 +147,8 @@ SYSCALL(NR_mremap, mremap)
 	if (a2 > (1UL << 46))
 		return -ENOMEM;
 	vaddr_t fixed = flags & MREMAP_FIXED ? a4 : 0;
+	if (a2 > a1 && !vm_fits(cur_dom(), ALIGN_UP(a2, PAGE_SIZE) - ALIGN_UP(a1, PAGE_SIZE), true))
+		return -ENOMEM;
 	if ((flags & MREMAP_FIXED) && !fixed)
 		return -EINVAL; /* page 0 is never mapped */
 	return (long)domain_remap(cur_dom(), a0, a1, a2, flags & MREMAP_MAYMOVE, fixed);

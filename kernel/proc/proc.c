@@ -20,6 +20,7 @@ static struct proc *procs[PID_MAX]; /* [proc_tree_lock] process by pid */
 static u64 ids_used[PID_MAX / 64];  /* [proc_tree_lock] pids and tids in use */
 static u32 next_id = 1;             /* [proc_tree_lock] */
 static u32 nprocs;                  /* [proc_tree_lock] */
+static u32 nids;                    /* [proc_tree_lock; read with atomics] ids in use */
 
 enum poll_result thread_poll(struct task *task);
 
@@ -31,6 +32,7 @@ static u32 id_alloc(void)
 		next_id = next_id + 1 < PID_MAX ? next_id + 1 : 2; /* 1 is init's forever */
 		if (id && !(ids_used[id / 64] & (1UL << (id % 64)))) {
 			ids_used[id / 64] |= 1UL << (id % 64);
+			__atomic_store_n(&nids, nids + 1, __ATOMIC_RELAXED);
 			return id;
 		}
 	}
@@ -40,6 +42,12 @@ static u32 id_alloc(void)
 static void id_free(u32 id)
 {
 	ids_used[id / 64] &= ~(1UL << (id % 64));
+	__atomic_store_n(&nids, nids - 1, __ATOMIC_RELAXED);
+}
+
+bool proc_nproc_exceeded(struct proc *p)
+{
+	return __atomic_load_n(&nids, __ATOMIC_RELAXED) >= proc_rlimit_cur(p, RLIMIT_NPROC);
 }
 
 struct proc *proc_find(u32 pid)

@@ -238,6 +238,12 @@ void proc_reap(struct proc *p); /* caller holds proc_tree_lock */
 long alarm_set(struct proc *p, u64 delay_ns, u64 interval_ns, u64 *old_interval);
 void alarm_cancel(struct proc *p);
 u32 proc_count(void);
+/*
+ * RLIMIT_NPROC: would one more thread or process pass p's limit? Linux
+ * counts a user's tasks, zombies included, and spares root; Ferry has
+ * only root and counts every task (ids in use), and spares no one.
+ */
+bool proc_nproc_exceeded(struct proc *p);
 
 /* Thread joins (sys_thread.c): a thread_clone thread leaves a record for thread_join. */
 void thread_joinable_exit(struct thread *t);

@@ -265,7 +265,53 @@ static ssize_t link_exe(u32 pid, char *buf, size_t cap)
 }
 
 /* Each /proc/<pid> directory: one line a file. */
+/* /proc/<pid>/limits, laid out as Linux's fs/proc/base.c prints it. */
+static int gen_pid_limits(u32 pid, struct text *t)
+{
+	static const struct {
+		const char *name, *unit;
+	} lim[RLIM_NLIMITS] = {
+		{"Max cpu time", "seconds"},    {"Max file size", "bytes"},
+		{"Max data size", "bytes"},     {"Max stack size", "bytes"},
+		{"Max core file size", "bytes"}, {"Max resident set", "bytes"},
+		{"Max processes", "processes"}, {"Max open files", "files"},
+		{"Max locked memory", "bytes"}, {"Max address space", "bytes"},
+		{"Max file locks", "locks"},    {"Max pending signals", "signals"},
+		{"Max msgqueue size", "bytes"}, {"Max nice priority", ""},
+		{"Max realtime priority", ""},  {"Max realtime timeout", "us"},
+	};
+	struct rlimit64 r[RLIM_NLIMITS];
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	if (!p || p->state == PROC_REAPED) {
+		spin_unlock(&proc_tree_lock);
+		return -ENOENT;
+	}
+	spin_lock(&p->lock);
+	memcpy(r, p->rlim, sizeof r);
+	spin_unlock(&p->lock);
+	spin_unlock(&proc_tree_lock);
+	tprintf(t, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+	for (int i = 0; i < RLIM_NLIMITS; i++) {
+		char soft[24], hard[24];
+		if (r[i].cur == RLIM_INFINITY)
+			strlcpy(soft, "unlimited", sizeof soft);
+		else
+			snprintf(soft, sizeof soft, "%lu", r[i].cur);
+		if (r[i].max == RLIM_INFINITY)
+			strlcpy(hard, "unlimited", sizeof hard);
+		else
+			snprintf(hard, sizeof hard, "%lu", r[i].max);
+		tprintf(t, "%-25s %-20s %-20s ", lim[i].name, soft, hard);
+		if (*lim[i].unit)
+			tprintf(t, "%-10s", lim[i].unit);
+		tprintf(t, "\n");
+	}
+	return 0;
+}
+
 static const struct pf_entry pid_entries[] = {
+	{"limits", S_IFREG | 0444, .gen = gen_pid_limits},
 	{"stat", S_IFREG | 0444, .gen = gen_pid_stat},
 	{"status", S_IFREG | 0444, .gen = gen_pid_status},
 	{"cmdline", S_IFREG | 0444, .gen = gen_pid_cmdline},

@@ -16,6 +16,9 @@
 #include "lib/errno.h"
 #include "mm/buddy.h"
 #include "mm/kheap.h"
+#include "fs/fdtable.h"
+#include "proc/cur.h"
+#include "proc/signal.h"
 #include "mm/layout.h"
 #include "mm/domain.h"
 #include "ipc/pipe.h"
@@ -176,4 +179,22 @@ struct inode *shim_root;
 struct inode *fs_root_get(void)
 {
 	return shim_root ? inode_get(shim_root) : vfs_root();
+}
+
+/* RLIMIT_NOFILE of the stand-in caller: the table's own ceiling. */
+u32 fd_limit(void)
+{
+	return FD_MAX;
+}
+
+/* The stand-in caller has no limits and takes no signals. */
+u64 cur_rlimit(int res)
+{
+	(void)res;
+	return ~0UL;
+}
+
+void signal_raise(int sig)
+{
+	(void)sig;
 }
