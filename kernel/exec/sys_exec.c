@@ -110,6 +110,7 @@ static long do_execve(const char *kpath, u64 argv, u64 envp, bool have_args,
 	t->task.name = p->name;
 	fs_exec(p->fs);
 	signal_reset_on_exec(p);
+	__atomic_store_n(&p->membarrier_reg, 0, __ATOMIC_RELAXED); /* a new memory, as Linux */
 	t->altstack_sp = t->altstack_size = 0;
 	t->fs_base = 0;
 	wrmsr(MSR_FS_BASE, 0);

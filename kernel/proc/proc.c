@@ -212,6 +212,13 @@ void thread_start(struct thread *t)
 	/* A new thread runs where its creator may (sched_setaffinity(2): inherited). */
 	struct thread *creator = current_thread();
 	t->affinity = creator ? creator->affinity : 0;
+	/* And under its policy, unless it asked for SCHED_RESET_ON_FORK (sys_sched.c). */
+	if (creator && creator->proc != NULL && !creator->sched_reset_on_fork &&
+	    creator->sched_policy) {
+		t->sched_policy = creator->sched_policy;
+		t->rt_prio = creator->rt_prio;
+		t->task.tickets = creator->task.tickets;
+	}
 	thread_place(t);
 	task_spawn(&t->task, t->task.flags & TASK_PINNED ? (int)t->task.home : -1);
 }
@@ -233,10 +240,15 @@ struct proc *proc_alloc(struct proc *parent)
 	waitq_init(&p->cont_wait);
 	waitq_init(&p->vfork_done);
 	p->tickets = parent ? parent->tickets : TASK_DEFAULT_TICKETS;
+	p->dumpable = true;
 	if (parent) {
 		spin_lock(&parent->lock);
 		memcpy(p->rlim, parent->rlim, sizeof p->rlim); /* fork(2): inherited */
 		spin_unlock(&parent->lock);
+		p->no_new_privs = __atomic_load_n(&parent->no_new_privs, __ATOMIC_RELAXED);
+		p->dumpable = __atomic_load_n(&parent->dumpable, __ATOMIC_RELAXED);
+		p->personality = __atomic_load_n(&parent->personality, __ATOMIC_RELAXED);
+		p->ioprio = __atomic_load_n(&parent->ioprio, __ATOMIC_RELAXED);
 	} else {
 		rlimits_default(p->rlim);
 	}
@@ -423,15 +435,33 @@ void proc_finish(struct proc *p, int status)
 	}
 
 	spin_lock(&proc_tree_lock);
-	/* Orphans go to init, which reaps them. */
+	/*
+	 * Orphans go to the nearest ancestor that asked for them
+	 * (PR_SET_CHILD_SUBREAPER) and is not exiting, else to init, which
+	 * reaps them. A child that asked for a signal at its parent's death
+	 * (PR_SET_PDEATHSIG) gets it now.
+	 */
+	struct proc *reaper = init_proc;
+	for (struct proc *a = p->parent; a && a != init_proc; a = a->parent) {
+		if (__atomic_load_n(&a->subreaper, __ATOMIC_RELAXED) && a->state == PROC_ALIVE &&
+		    !__atomic_load_n(&a->exiting, __ATOMIC_RELAXED)) {
+			reaper = a;
+			break;
+		}
+	}
 	bool orphan_zombies = false;
 	while (!list_empty(&p->children)) {
 		struct proc *c = container_of(list_pop_front(&p->children), struct proc, sibling);
-		c->parent = init_proc;
-		__atomic_store_n(&c->ppid, init_proc->pid, __ATOMIC_RELAXED);
-		list_push_back(&init_proc->children, &c->sibling);
+		c->parent = reaper;
+		__atomic_store_n(&c->ppid, reaper->pid, __ATOMIC_RELAXED);
+		list_push_back(&reaper->children, &c->sibling);
 		orphan_zombies |= c->state == PROC_ZOMBIE;
+		if (c->state == PROC_ZOMBIE && reaper != init_proc)
+			signal_send_chld(reaper, c->pid, c->exit_status); /* a zombie to reap now */
 		jobctl_reparented_locked(c, p);
+		u8 sig = __atomic_load_n(&c->pdeath_sig, __ATOMIC_RELAXED);
+		if (sig && c->state == PROC_ALIVE)
+			signal_send_proc(c, sig);
 	}
 	jobctl_exit_locked(p);
 	struct proc *parent = p->parent;
@@ -445,7 +475,7 @@ void proc_finish(struct proc *p, int status)
 		p->state = PROC_ZOMBIE;
 	}
 	if (orphan_zombies)
-		waitq_wake_all(&init_proc->child_exit);
+		waitq_wake_all(&reaper->child_exit);
 	/*
 	 * Still under proc_tree_lock: the parent may be exiting too, and only
 	 * the lock keeps it from being reaped (and freed) under our feet.

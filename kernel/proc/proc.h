@@ -109,6 +109,14 @@ struct proc {
 	                               system's per-process state (fs/fsproc.h), NULL once gone */
 	u32 tickets;                /* [lock] lottery tickets for its threads (sys_sched.c) */
 	struct rlimit64 rlim[RLIM_NLIMITS]; /* [lock to change; read with atomics] */
+	/* prctl(2) and friends (sys_prctl.c), each one word [a] */
+	u8 pdeath_sig;              /* [a] sent to it when its parent exits; fork clears it */
+	bool subreaper;             /* [a] PR_SET_CHILD_SUBREAPER: orphans below come here */
+	bool no_new_privs;          /* [a] one way: set, inherited, never cleared */
+	bool dumpable;              /* [a] PR_SET_DUMPABLE (no core dumps are written either way) */
+	u32 personality;            /* [a] personality(2): inherited, kept by exec */
+	u16 ioprio;                 /* [a] ioprio_set(2): class << 13 | data; 0: none set */
+	u32 membarrier_reg;         /* [a] membarrier(2) registrations; exec clears them */
 	u64 cpu_ns;                 /* [a] CPU time its threads' ended runs took (RLIMIT_CPU) */
 	char name[PROC_NAME_MAX];   /* [owner thread] */
 	char exe[128];              /* [owner thread] path of the executable */
@@ -176,6 +184,10 @@ struct thread {
 	u64 run_start_tsc;           /* [owner] the same instant in TSC cycles */
 	u64 sys_tsc;                 /* [owner] TSC cycles in system calls since then */
 	u64 sys_entry_tsc;           /* [owner] rdtsc() at the entry of the call in progress */
+	u64 timer_slack_ns;          /* [owner] PR_SET_TIMERSLACK */
+	u8 sched_policy;             /* [a] SCHED_* (sys_sched.c) */
+	u8 rt_prio;                  /* [a] SCHED_FIFO/RR priority, 1..99 */
+	bool sched_reset_on_fork;    /* [a] SCHED_RESET_ON_FORK */
 	struct usage ru;             /* [owner] its own (maxrss unused): folded into proc->ru at its end */
 };
 

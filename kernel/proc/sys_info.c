@@ -27,7 +27,9 @@ SYSCALL(NR_uname, uname)
 	uts_hostname(u.nodename, sizeof u.nodename);
 	strlcpy(u.release, UTS_RELEASE, sizeof u.release);
 	strlcpy(u.version, UTS_VERSION, sizeof u.version);
-	strlcpy(u.machine, "x86_64", sizeof u.machine);
+	/* personality(PER_LINUX32), as setarch i686 asks: what Linux says then. */
+	bool linux32 = (__atomic_load_n(&cur_proc()->personality, __ATOMIC_RELAXED) & 0xff) == 0x0008;
+	strlcpy(u.machine, linux32 ? "i686" : "x86_64", sizeof u.machine);
 	uts_domainname(u.domainname, sizeof u.domainname);
 	return copy_to_domain(cur_dom(), a0, &u, sizeof u) < 0 ? -EFAULT : 0;
 }
