@@ -190,6 +190,27 @@ int fd_dup_to(struct fdtable *t, int oldfd, int newfd, bool cloexec)
 	return r < 0 ? r : newfd;
 }
 
+void fd_close_range(struct fdtable *t, u32 first, u32 last, bool cloexec)
+{
+	spin_lock(&t->lock);
+	for (u32 fd = first; fd <= last && fd < t->cap; fd++) {
+		struct file *f = t->fds[fd];
+		if (!f)
+			continue;
+		if (cloexec) {
+			cloexec_set(t, fd, true);
+			continue;
+		}
+		t->fds[fd] = NULL;
+		cloexec_set(t, fd, false);
+		/* Released outside the table lock: a release may take other locks. */
+		spin_unlock(&t->lock);
+		file_put(f);
+		spin_lock(&t->lock);
+	}
+	spin_unlock(&t->lock);
+}
+
 int fd_get_cloexec(struct fdtable *t, int fd)
 {
 	int r = -EBADF;

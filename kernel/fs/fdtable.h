@@ -55,6 +55,8 @@ struct file *fd_get(struct fdtable *t, int fd);
 int fd_close(struct fdtable *t, int fd);
 /* dup2/dup3: newfd becomes a copy of oldfd (closing what was there). Returns newfd. */
 int fd_dup_to(struct fdtable *t, int oldfd, int newfd, bool cloexec);
+/* close_range(2): close fds first..last (or set FD_CLOEXEC on them). */
+void fd_close_range(struct fdtable *t, u32 first, u32 last, bool cloexec);
 /* FD_CLOEXEC of fd: 0 or 1, or -EBADF. */
 int fd_get_cloexec(struct fdtable *t, int fd);
 int fd_set_cloexec(struct fdtable *t, int fd, bool on);

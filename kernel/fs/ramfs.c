@@ -562,6 +562,56 @@ static int ramfs_truncate(struct inode *ip, u64 size)
 	return 0;
 }
 
+/*
+ * fallocate: pages for [off, off + len) (the size grows unless
+ * KEEP_SIZE), or a hole punched there: whole pages go back, the edges of
+ * partial ones are zeroed. A shortage of memory leaves what was allocated.
+ */
+static int ramfs_fallocate(struct inode *ip, int mode, u64 off, u64 len)
+{
+	struct ramfs_inode *ri = RI(ip);
+	u64 end = off + len;
+	int r = 0;
+	spin_lock(&ip->lock);
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		for (u64 o = off; o < end;) {
+			u64 idx = o >> PAGE_SHIFT, po = o & (PAGE_SIZE - 1);
+			u64 n = MIN(end - o, PAGE_SIZE - po);
+			paddr_t pa = pagemap_get(&ri->pages, idx);
+			if (pa && n == PAGE_SIZE) {
+				pagemap_set(&ri->pages, idx, 0);
+				page_unref(pa);
+				ip->blocks -= PAGE_SIZE / 512;
+			} else if (pa) {
+				memset((u8 *)phys_to_virt(pa) + po, 0, n);
+			}
+			o += n;
+		}
+	} else {
+		for (u64 idx = off >> PAGE_SHIFT; idx < ALIGN_UP(end, PAGE_SIZE) >> PAGE_SHIFT; idx++) {
+			if (pagemap_get(&ri->pages, idx))
+				continue;
+			paddr_t pa = page_new();
+			if (pa && pagemap_set(&ri->pages, idx, pa) < 0) {
+				page_unref(pa);
+				pa = 0;
+			}
+			if (!pa) {
+				r = -ENOSPC;
+				break;
+			}
+			ip->blocks += PAGE_SIZE / 512;
+		}
+		if (!r && !(mode & FALLOC_FL_KEEP_SIZE) && end > ip->size)
+			ip->size = end;
+	}
+	ip->ctime = vfs_now();
+	if (mode & FALLOC_FL_PUNCH_HOLE)
+		ip->mtime = ip->ctime;
+	spin_unlock(&ip->lock);
+	return r;
+}
+
 /* ---- symlinks and the end of an inode ---- */
 
 static ssize_t ramfs_readlink(struct inode *ip, char *buf, size_t len)
@@ -594,6 +644,7 @@ static const struct inode_ops ramfs_ops = {
 	.read = ramfs_read,
 	.write = ramfs_write,
 	.truncate = ramfs_truncate,
+	.fallocate = ramfs_fallocate,
 	.get_page = ramfs_get_page,
 	.readlink = ramfs_readlink,
 	.evict = ramfs_evict,

@@ -85,13 +85,35 @@ SYSCALL(NR_fcntl, fcntl)
 		r = 0;
 		break;
 	}
+	case F_GETPIPE_SZ:
+	case F_SETPIPE_SZ:
+		r = f->ops->fcntl ? f->ops->fcntl(f, cmd, a2) : -EBADF;
+		break;
 	default:
-		/* Record locks, leases, signals on I/O and pipe sizes are not supported yet. */
-		r = -EINVAL;
+		r = f->ops->fcntl ? f->ops->fcntl(f, cmd, a2) : -EINVAL;
 		break;
 	}
 	file_put(f);
 	return r;
+}
+
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+
+SYSCALL(NR_close_range, close_range)
+{
+	u32 first = (u32)a0, last = (u32)a1, flags = (u32)a2;
+	if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
+		return -EINVAL;
+	if (first > last)
+		return -EINVAL;
+	if (flags & CLOSE_RANGE_UNSHARE) {
+		int r = fs_unshare_files();
+		if (r < 0)
+			return r;
+	}
+	fd_close_range(fs_files(), first, last, flags & CLOSE_RANGE_CLOEXEC);
+	return 0;
 }
 
 SYSCALL(NR_sync, sync)

@@ -193,6 +193,41 @@ int vfs_truncate(struct inode *ip, i64 size)
 	return ip->ops->truncate(ip, (u64)size);
 }
 
+/* Modes any fallocate knows (linux/falloc.h); those a file system may implement are above. */
+#define FALLOC_FL_ALL 0x7f
+
+int vfs_fallocate(struct file *f, int mode, i64 off, i64 len)
+{
+	struct inode *ip = f->ip;
+	if (mode & ~FALLOC_FL_ALL)
+		return -EOPNOTSUPP;
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if (!(f->fmode & FMODE_WRITE))
+		return -EBADF;
+	if (S_ISFIFO(ip->mode))
+		return -ESPIPE;
+	if (S_ISDIR(ip->mode))
+		return -EISDIR;
+	if (!S_ISREG(ip->mode))
+		return -ENODEV;
+	if ((u64)off + (u64)len < (u64)off || (u64)off + (u64)len > ip->sb->maxbytes)
+		return -EFBIG;
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && (u64)off + (u64)len > cur_rlimit(RLIMIT_FSIZE)) {
+		signal_raise(SIGXFSZ);
+		return -EFBIG;
+	}
+	if (ip->sb->rdonly)
+		return -EROFS;
+	if (!ip->ops->fallocate ||
+	    (mode != 0 && mode != FALLOC_FL_KEEP_SIZE &&
+	     mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)))
+		return -EOPNOTSUPP;
+	return ip->ops->fallocate(ip, mode, (u64)off, (u64)len);
+}
+
 /* ---- open files ---- */
 
 struct file *file_alloc(struct inode *ip, u32 fmode, u32 flags, const struct file_ops *ops)

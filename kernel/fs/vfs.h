@@ -78,6 +78,8 @@ struct inode_ops {
 	/* append: write at the end, atomically with other appenders. *end: offset after the data. */
 	ssize_t (*write)(struct inode *ip, struct uio *u, u64 off, bool append, u64 *end);
 	int (*truncate)(struct inode *ip, u64 size);
+	/* fallocate(2) with mode 0, FALLOC_FL_KEEP_SIZE, or PUNCH_HOLE|KEEP_SIZE (checked by the VFS). */
+	int (*fallocate)(struct inode *ip, int mode, u64 off, u64 len);
 	/*
 	 * Regular files whose data lives in page frames (ramfs): the frame
 	 * holding file page idx, with a new reference (frame refcount), so a
@@ -171,6 +173,8 @@ struct file_ops {
 	void (*release)(struct file *f);
 	/* Ready events (POLLIN...); with pw, also wait on the queues a change would wake (fs/poll.h). */
 	u32 (*poll)(struct file *f, struct poll_set *pw);
+	/* fcntl(2) commands of this kind of file (pipe sizes, seals); NULL or -EINVAL: none. */
+	long (*fcntl)(struct file *f, int cmd, u64 arg);
 };
 
 struct file {
@@ -252,6 +256,10 @@ long vfs_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom);
 /* Fill buf with linux_dirent64 records from f's position; bytes filled, 0 at the end. */
 ssize_t vfs_getdents(struct file *f, void *buf, size_t len);
 int vfs_truncate(struct inode *ip, i64 size);
+#define FALLOC_FL_KEEP_SIZE  0x01
+#define FALLOC_FL_PUNCH_HOLE 0x02
+/* fallocate(2) on an open file: the checks Linux makes, then the file system's op. */
+int vfs_fallocate(struct file *f, int mode, i64 off, i64 len);
 
 /* The file operations regular files and directories get by default. */
 extern const struct file_ops vfs_inode_fops;

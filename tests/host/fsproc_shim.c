@@ -60,3 +60,9 @@ void fs_chroot(struct inode *dir)
 		inode_put(shim_root);
 	shim_root = dir;
 }
+
+/* The stand-in process shares its table with nobody. */
+int fs_unshare_files(void)
+{
+	return 0;
+}
