@@ -3,6 +3,8 @@
 #include "fs/fsproc.h"
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
+#include "fs/lock.h"
+#include "proc/unsupported.h"
 #include "sys/syscall.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -37,6 +39,8 @@ SYSCALL(NR_dup3, dup3)
 		return -EINVAL; /* unlike dup2 */
 	return fd_dup_to(fs_files(), (int)a0, (int)a1, flags & O_CLOEXEC);
 }
+
+#define F_UNLCK_LEASE 2 /* F_UNLCK, as F_GETLEASE says it */
 
 /* The flags F_SETFL may change (fcntl(2)); the access mode and creation flags stay. */
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
@@ -85,6 +89,26 @@ SYSCALL(NR_fcntl, fcntl)
 		r = 0;
 		break;
 	}
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		r = lock_fcntl(fs_files(), f, cmd, a2);
+		break;
+	case F_GETLEASE:
+		r = F_UNLCK_LEASE; /* no lease is ever held */
+		break;
+	case F_SETLEASE:
+		/* As Linux with fs.leases-enable = 0: there is nothing to give up. */
+		if ((int)a2 == F_UNLCK_LEASE) {
+			r = 0;
+		} else {
+			unsupported("fcntl(F_SETLEASE) type", (u32)a2);
+			r = -EINVAL;
+		}
+		break;
 	case F_GETPIPE_SZ:
 	case F_SETPIPE_SZ:
 		r = f->ops->fcntl ? f->ops->fcntl(f, cmd, a2) : -EBADF;
@@ -93,6 +117,17 @@ SYSCALL(NR_fcntl, fcntl)
 		r = f->ops->fcntl ? f->ops->fcntl(f, cmd, a2) : -EINVAL;
 		break;
 	}
+	file_put(f);
+	return r;
+}
+
+/* flock(2): a lock on the whole open file (fs/lock.c). */
+SYSCALL(NR_flock, flock)
+{
+	struct file *f = fs_fget((int)a0);
+	if (!f)
+		return -EBADF;
+	long r = lock_flock(f, (int)a1);
 	file_put(f);
 	return r;
 }

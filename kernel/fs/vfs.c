@@ -4,6 +4,7 @@
  * Locking rules are in vfs.h.
  */
 #include "fs/vfs.h"
+#include "fs/lock.h"
 #include "proc/cur.h"
 #include "proc/limits.h"
 #include "proc/signal.h"
@@ -40,6 +41,7 @@ void inode_init(struct inode *ip, struct superblock *sb, u32 mode, const struct 
 {
 	ip->lock = (struct spinlock)SPINLOCK_INIT;
 	ip->refs = 1;
+	ip->locks = NULL;
 	__atomic_add_fetch(&sb->active, 1, __ATOMIC_RELAXED);
 	ip->nlink = 0;
 	ip->mode = mode;
@@ -260,6 +262,8 @@ void file_put(struct file *f)
 		return;
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
+	if (__atomic_load_n(&f->ip->locks, __ATOMIC_RELAXED))
+		locks_remove_file(f);
 	inode_put(f->ip);
 	if (f->name_dir)
 		inode_put(f->name_dir);

@@ -123,6 +123,7 @@ struct inode {
 	struct superblock *sb;     /* [I] */
 	void *priv;                /* [I] the file system's */
 	struct pipe *fifo;         /* [i] a FIFO's pipe while it is open (ipc/fifo.c) */
+	struct file_lock *locks;   /* [lock.c's lock] its file locks (fs/lock.h), oldest first */
 };
 
 /* What statfs reports of a file system with a size of its own, in bsize blocks. */

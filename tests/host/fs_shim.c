@@ -19,6 +19,8 @@
 #include "fs/fdtable.h"
 #include "proc/cur.h"
 #include "proc/signal.h"
+#include "fs/lock.h"
+#include "proc/unsupported.h"
 #include "mm/layout.h"
 #include "mm/domain.h"
 #include "ipc/pipe.h"
@@ -197,4 +199,29 @@ u64 cur_rlimit(int res)
 void signal_raise(int sig)
 {
 	(void)sig;
+}
+
+/* File locks (kernel/fs/lock.c) are not part of the host tests. */
+long lock_fcntl(struct fdtable *t, struct file *f, int cmd, u64 uflock)
+{
+	return -EINVAL;
+}
+
+long lock_flock(struct file *f, int op)
+{
+	return -EINVAL;
+}
+
+void locks_remove_posix(struct fdtable *t, struct inode *ip)
+{
+}
+
+void locks_remove_file(struct file *f)
+{
+}
+
+void unsupported(const char *what, u64 value)
+{
+	(void)what;
+	(void)value;
 }
