@@ -31,6 +31,7 @@
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
+#include "lib/cmdline.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
@@ -367,7 +368,9 @@ void tty_init(void)
 	struct tty *t = &console_tty;
 	t->lock = (struct spinlock)SPINLOCK_INIT;
 	ldisc_init(&t->ld, tty_echo, tty_signal, t);
-	t->ws = (struct winsize){.ws_row = 25, .ws_col = 80};
+	/* The serial side's size comes from the run scripts (tty.cols=, tty.rows=); else the VGA's. */
+	t->ws = (struct winsize){.ws_row = opts.tty_rows ? opts.tty_rows : 25,
+				 .ws_col = opts.tty_cols ? opts.tty_cols : 80};
 	waitq_init(&t->readers);
 	if (chrdev_register(mkdev(5, 0), &tty_fops, t) < 0 ||
 	    chrdev_register(mkdev(5, 1), &tty_fops, t) < 0)

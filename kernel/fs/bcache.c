@@ -44,6 +44,7 @@ static struct bcache {
 	u64 max_bytes;			       /* [c] the soft bound */
 	u64 hits, misses, evictions, writes;   /* [c] */
 	bool ready;			       /* [c] lists initialised */
+	bool dirtied;			       /* [c] a block became dirty since the last write-back pass */
 } cache = {.lock = SPINLOCK_INIT, .max_bytes = BCACHE_MIN_BYTES};
 
 static struct {
@@ -297,6 +298,7 @@ int bcache_get_new(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **ou
 	}
 	memset(b->data, 0, bsize);
 	b->flags |= B_DIRTY;
+	cache.dirtied = true;
 	b->refs++;
 	spin_unlock(&cache.lock);
 	*out = b;
@@ -453,6 +455,7 @@ void bcache_dirty(struct bbuf *b)
 	spin_lock(&cache.lock);
 	assert(b->refs && (b->flags & B_VALID));
 	b->flags |= B_DIRTY;
+	cache.dirtied = true;
 	spin_unlock(&cache.lock);
 }
 
@@ -497,6 +500,7 @@ static bool start_writes_locked(struct blk_dev *dev)
 		int r = b->dev->submit(b->dev, &b->req, NULL);
 		if (r == -EAGAIN) {
 			b->flags = (b->flags & ~B_WRITING) | B_DIRTY;
+			cache.dirtied = true; /* the rest waits for the next pass */
 			return false;
 		}
 		if (r) {
@@ -592,12 +596,20 @@ long bcache_sync_thread(struct blk_dev *dev)
 	return p;
 }
 
-/* The periodic write-back: a timer future that requeues itself (invariant 2). */
+/*
+ * The periodic write-back: a timer future that requeues itself (invariant 2).
+ * Its pass walks the whole cache, so it walks only when something became
+ * dirty since the last; that makes a short period cheap. Flushes are sent
+ * every time: writes finish after the pass that started them.
+ */
 static enum poll_result writeback_poll(struct task *self)
 {
 	while (sleep_until(&wb.tm, wb.next)) {
 		spin_lock(&cache.lock);
-		start_writes_locked(NULL);
+		if (cache.dirtied) {
+			cache.dirtied = false;
+			start_writes_locked(NULL);
+		}
 		start_flushes_locked(NULL);
 		spin_unlock(&cache.lock);
 		wb.next = tsc_ns() + BCACHE_WRITEBACK_NS;

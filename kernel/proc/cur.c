@@ -2,6 +2,7 @@
 #include "proc/cur.h"
 #include "proc/proc.h"
 
+<<<<<<< HEAD
 struct proc *cur_proc(void)
 {
 	struct thread *t = current_thread();
@@ -25,6 +26,8 @@ u64 cur_rlimit(int res)
 	return p ? proc_rlimit_cur(p, res) : RLIM_INFINITY;
 }
 
+=======
+>>>>>>> main
 bool cur_ids(struct proc_ids *out)
 {
 	struct proc *p = cur_proc();

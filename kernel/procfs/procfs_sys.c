@@ -11,8 +11,9 @@
 #include "fs/bcache.h"
 #include "proc/proc.h"
 #include "mm/buddy.h"
+#include "sched/loadavg.h"
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/io.h"
+#include "arch/x86_64/cpuinfo.h"
 #include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -44,7 +45,7 @@ static u64 idle_ns_all(void)
 {
 	u64 idle = 0;
 	for (u32 i = 0; i < ncpus; i++)
-		idle += __atomic_load_n(&cpus[i]->exec.idle_ns, __ATOMIC_RELAXED);
+		idle += executor_idle_ns(cpus[i]);
 	return idle;
 }
 
@@ -69,6 +70,8 @@ static u32 runnable_now(void)
 static int gen_loadavg(u32 pid, struct text *t)
 {
 	u32 run = runnable_now(), last = 0, total = 0;
+	u64 avg[3];
+	loadavg_get(avg);
 	spin_lock(&proc_tree_lock);
 	for (u32 pid = 1; pid < PID_MAX; pid++) {
 		struct proc *p = proc_find(pid);
@@ -78,8 +81,13 @@ static int gen_loadavg(u32 pid, struct text *t)
 		}
 	}
 	spin_unlock(&proc_tree_lock);
-	/* Ferry keeps no load average: all three figures are the instant count. */
-	tprintf(t, "%u.00 %u.00 %u.00 %u/%u %u\n", run, run, run, MIN(run, total), total, last);
+	/* Linux's format: hundredths, rounded to the nearest (uptime(1), from sysinfo, truncates). */
+	for (int i = 0; i < 3; i++) {
+		u64 v = avg[i] + (1UL << LOADAVG_FSHIFT) / 200;
+		u64 frac = ((v & ((1UL << LOADAVG_FSHIFT) - 1)) * 100) >> LOADAVG_FSHIFT;
+		tprintf(t, "%lu.%02lu ", v >> LOADAVG_FSHIFT, frac);
+	}
+	tprintf(t, "%u/%u %u\n", MIN(run, total), total, last);
 	return 0;
 }
 
@@ -98,7 +106,7 @@ static int gen_stat(u32 pid, struct text *t)
 	 */
 	u64 up = tsc_ns() / NS_PER_TICK, tot_idle = 0, tot_busy = 0, ctxt = 0;
 	for (u32 i = 0; i < ncpus; i++) {
-		u64 idle = __atomic_load_n(&cpus[i]->exec.idle_ns, __ATOMIC_RELAXED) / NS_PER_TICK;
+		u64 idle = executor_idle_ns(cpus[i]) / NS_PER_TICK;
 		idle = MIN(idle, up);
 		tot_idle += idle;
 		tot_busy += up - idle;
@@ -106,7 +114,7 @@ static int gen_stat(u32 pid, struct text *t)
 	}
 	tprintf(t, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\n", tot_busy, tot_idle);
 	for (u32 i = 0; i < ncpus; i++) {
-		u64 idle = __atomic_load_n(&cpus[i]->exec.idle_ns, __ATOMIC_RELAXED) / NS_PER_TICK;
+		u64 idle = executor_idle_ns(cpus[i]) / NS_PER_TICK;
 		idle = MIN(idle, up);
 		tprintf(t, "cpu%u %lu 0 0 %lu 0 0 0 0 0 0\n", i, up - idle, idle);
 	}
@@ -117,27 +125,7 @@ static int gen_stat(u32 pid, struct text *t)
 
 static int gen_cpuinfo(u32 pid, struct text *t)
 {
-	u32 a, b, c, d;
-	char vendor[13], model[49];
-	cpuid(0, 0, &a, &b, &c, &d);
-	memcpy(vendor, &b, 4);
-	memcpy(vendor + 4, &d, 4);
-	memcpy(vendor + 8, &c, 4);
-	vendor[12] = 0;
-	strlcpy(model, "unknown", sizeof model);
-	cpuid(0x80000000, 0, &a, &b, &c, &d);
-	if (a >= 0x80000004) {
-		u32 *w = (u32 *)model;
-		for (u32 leaf = 0; leaf < 3; leaf++)
-			cpuid(0x80000002 + leaf, 0, &w[leaf * 4], &w[leaf * 4 + 1], &w[leaf * 4 + 2],
-			      &w[leaf * 4 + 3]);
-		model[48] = 0;
-	}
-	u64 mhz = tsc_hz() / 1000000;
-	for (u32 i = 0; i < ncpus; i++)
-		tprintf(t, "processor\t: %u\nvendor_id\t: %s\nmodel name\t: %s\ncpu MHz\t\t: %lu.000\n"
-			   "cpu cores\t: %u\n\n",
-			i, vendor, model, mhz, ncpus);
+	t->len = cpuinfo_text(t->buf, t->cap);
 	return 0;
 }
 
@@ -217,7 +205,7 @@ static const struct pf_entry root_entries[] = {
 	{"loadavg", S_IFREG | 0444, .gen = gen_loadavg},
 	{"mounts", S_IFREG | 0444, .gen = gen_mounts},
 	{"stat", S_IFREG | 0444, .gen = gen_stat},
-	{"cpuinfo", S_IFREG | 0444, .gen = gen_cpuinfo},
+	{"cpuinfo", S_IFREG | 0444, .gen = gen_cpuinfo, .text_cap = TEXT_SIZE_BIG},
 	{"version", S_IFREG | 0444, .gen = gen_version},
 	{"filesystems", S_IFREG | 0444, .gen = gen_filesystems},
 	{"sys", S_IFDIR | 0555, .dir = PF_TABLE(sys_entries)},

@@ -44,8 +44,8 @@ struct task {
 	struct lottery_node lnode;                /* [rq lock] */
 	struct park *park;                        /* [I] where it parks in system calls
 	                                             (sched/park.h), or NULL */
-	u64 polls;                                /* [owner] times polled */
-	u64 run_ns;                               /* [owner] time spent in poll */
+	u64 polls;                                /* [owner; getpstat reads it whole] times polled */
+	u64 run_ns;                               /* [owner; getpstat reads it whole] time in poll */
 };
 
 /* Prepare a task; it runs first when spawned. */
@@ -55,3 +55,11 @@ void task_init(struct task *t, const char *name, enum poll_result (*poll)(struct
 void task_spawn(struct task *t, int cpu);
 /* Make a parked task runnable again; any core, any time; waking twice is harmless. */
 void task_wake(struct task *t);
+/*
+ * The task being polled ends its turn and wants to run again (a thread
+ * whose quantum is over, or that called sched_yield): queued on this core,
+ * or on another that has clearly less to do. Lotteries are per core, so
+ * without this, three tasks on one core and one on another would get a
+ * third of a core each and a whole one: shares fair within a core only.
+ */
+void task_yield(struct task *t);

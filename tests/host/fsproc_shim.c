@@ -18,6 +18,12 @@ struct fdtable *fs_files(void)
 	return shim_proc.files;
 }
 
+/* Host tests run one thread per stand-in process. */
+bool cur_alone(void)
+{
+	return true;
+}
+
 struct domain *cur_dom(void)
 {
 	return (struct domain *)&fake_domain;
