@@ -2,32 +2,12 @@
 #include "proc/cur.h"
 #include "proc/proc.h"
 
-<<<<<<< HEAD
-struct proc *cur_proc(void)
-{
-	struct thread *t = current_thread();
-	return t ? t->proc : NULL;
-}
-
-struct domain *cur_dom(void)
-{
-	return syscall_thread()->proc->dom;
-}
-
-struct fs_state *cur_fs(void)
-{
-	struct thread *t = current_thread();
-	return t ? t->proc->fs : NULL;
-}
-
 u64 cur_rlimit(int res)
 {
 	struct proc *p = cur_proc();
 	return p ? proc_rlimit_cur(p, res) : RLIM_INFINITY;
 }
 
-=======
->>>>>>> main
 bool cur_ids(struct proc_ids *out)
 {
 	struct proc *p = cur_proc();
