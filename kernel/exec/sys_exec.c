@@ -11,6 +11,7 @@
 #include "proc/cur.h"
 #include "proc/proc.h"
 #include "proc/signal.h"
+#include "proc/ptimer.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "arch/x86_64/msr.h"
@@ -112,6 +113,7 @@ static long do_execve(const char *kpath, u64 argv, u64 envp, bool have_args,
 	fs_exec(p->fs);
 	signal_reset_on_exec(p);
 	__atomic_store_n(&p->membarrier_reg, 0, __ATOMIC_RELAXED); /* a new memory, as Linux */
+	ptimer_exec(p); /* POSIX timers go; interval timers stay */
 	t->altstack_sp = t->altstack_size = 0;
 	t->fs_base = 0;
 	wrmsr(MSR_FS_BASE, 0);

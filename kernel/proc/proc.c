@@ -13,6 +13,7 @@
 #include "lib/kernel.h"
 #include "lib/panic.h"
 #include "proc/cur.h"
+#include "proc/ptimer.h"
 
 struct spinlock proc_tree_lock = SPINLOCK_INIT;
 struct proc *init_proc;
@@ -74,7 +75,7 @@ struct thread *proc_thread_locked(struct proc *p, u32 tid)
  * first thread) or any id of the shared space: the caller's process is
  * looked at first, then every process.
  */
-static struct thread *thread_find_locked(u32 tid, struct proc *first, struct proc **pp)
+struct thread *thread_find_locked(u32 tid, struct proc *first, struct proc **pp)
 {
 	assert(spin_is_locked(&proc_tree_lock));
 	struct proc *cands[2] = {first, proc_find(tid)};
@@ -232,6 +233,7 @@ struct proc *proc_alloc(struct proc *parent)
 	p->lock = (struct spinlock)SPINLOCK_INIT;
 	p->sig_lock = (struct spinlock)SPINLOCK_INIT;
 	list_init(&p->sigq);
+	list_init(&p->ptimers);
 	list_init(&p->children);
 	list_init(&p->threads);
 	list_init(&p->joinable);
@@ -424,6 +426,7 @@ void proc_finish(struct proc *p, int status)
 {
 	assert(!p->fs); /* the file system let go of its state first (kernel/exec/exit.c) */
 	alarm_cancel(p);
+	ptimer_exit(p);
 	domain_deactivate(p->dom);
 	domain_put(proc_dom_swap(p, NULL));
 	if (__atomic_exchange_n(&p->vfork_child_pending, 0, __ATOMIC_ACQ_REL))

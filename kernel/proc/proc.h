@@ -117,6 +117,7 @@ struct proc {
 	u32 personality;            /* [a] personality(2): inherited, kept by exec */
 	u16 ioprio;                 /* [a] ioprio_set(2): class << 13 | data; 0: none set */
 	u32 membarrier_reg;         /* [a] membarrier(2) registrations; exec clears them */
+	struct list_node ptimers;   /* [lock] its POSIX and CPU-time interval timers (ptimer.c) */
 	u64 cpu_ns;                 /* [a] CPU time its threads' ended runs took (RLIMIT_CPU) */
 	char name[PROC_NAME_MAX];   /* [owner thread] */
 	char exe[128];              /* [owner thread] path of the executable */
@@ -249,6 +250,8 @@ void proc_reap(struct proc *p); /* caller holds proc_tree_lock */
 /* p's alarm (alarm.c): fires after delay_ns (0 disarms), then every interval_ns; ns left on the old one. */
 long alarm_set(struct proc *p, u64 delay_ns, u64 interval_ns, u64 *old_interval);
 void alarm_cancel(struct proc *p);
+/* ns left on p's alarm (0: none) and its interval. */
+long alarm_get(struct proc *p, u64 *interval);
 u32 proc_count(void);
 /*
  * RLIMIT_NPROC: would one more thread or process pass p's limit? Linux
@@ -289,6 +292,12 @@ int sigqueue_add(struct proc *p, struct thread *t, const struct siginfo64 *info,
 int sigqueue_take(struct thread *t, u64 allowed, struct siginfo64 *info);
 /* Forget the pending signals in set, for p and every thread of it; caller holds p->lock. */
 void sigqueue_discard_locked(struct proc *p, u64 set);
+/*
+ * A timer's expiry while its last signal (SI_TIMER, timer id) is still
+ * pending anywhere in p: add n to that signal's overrun and return true;
+ * false if none is pending (the caller queues a new one).
+ */
+bool sigqueue_timer_merge(struct proc *p, int id, u64 n);
 /* Free what is queued on t (its end) or on p (its reaping). */
 void sigqueue_free_thread(struct thread *t);
 void sigqueue_free_proc(struct proc *p);
@@ -381,4 +390,14 @@ static inline __attribute__((always_inline)) void thread_user_checks(struct thre
  * lend delta tickets to it (negative: take them back; never below one).
  */
 bool thread_alive(u32 tid);
+/* The live thread tid (looking in first's process first), with *pp's lock held; under proc_tree_lock. */
+struct thread *thread_find_locked(u32 tid, struct proc *first, struct proc **pp);
+/*
+ * A CPU-time clock's reading (usage.c): CLOCK_PROCESS_CPUTIME_ID,
+ * CLOCK_THREAD_CPUTIME_ID, or another process's or thread's clock id as
+ * the C library builds them. -EINVAL for no such clock.
+ */
+#define CPUCLOCK_PROF 0
+#define CPUCLOCK_SCHED 2
+long cpuclock_read(int clk, u64 *ns);
 void thread_lend_tickets(u32 tid, i32 delta);

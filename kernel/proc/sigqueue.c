@@ -16,6 +16,7 @@
 #include "proc/signal.h"
 #include "proc/sigframe.h"
 #include "proc/limits.h"
+#include "proc/ptimer.h"
 #include "mm/kheap.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -90,6 +91,38 @@ static bool unqueue_locked(struct proc *p, struct list_node *q, int sig, struct 
 	return more;
 }
 
+static bool merge_in(struct list_node *q, int id, u64 n)
+{
+	struct list_node *pos;
+	list_for_each(pos, q)
+	{
+		struct sigq_entry *e = container_of(pos, struct sigq_entry, node);
+		if (e->info.si_code == SI_TIMER && e->info.f.timer.tid == id) {
+			u64 o = (u64)e->info.f.timer.overrun + n;
+			e->info.f.timer.overrun = (i32)MIN(o, (u64)0x7fffffff);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool sigqueue_timer_merge(struct proc *p, int id, u64 n)
+{
+	spin_lock(&p->lock);
+	spin_lock(&p->sig_lock);
+	bool found = merge_in(&p->sigq, id, n);
+	struct list_node *pos;
+	list_for_each(pos, &p->threads)
+	{
+		if (found)
+			break;
+		found = merge_in(&container_of(pos, struct thread, proc_node)->sigq, id, n);
+	}
+	spin_unlock(&p->sig_lock);
+	spin_unlock(&p->lock);
+	return found;
+}
+
 int sigqueue_take(struct thread *t, u64 allowed, struct siginfo64 *info)
 {
 	struct proc *p = t->proc;
@@ -107,6 +140,8 @@ int sigqueue_take(struct thread *t, u64 allowed, struct siginfo64 *info)
 			__atomic_fetch_and(pending, ~SIGBIT(sig), __ATOMIC_ACQ_REL);
 	}
 	spin_unlock(&p->sig_lock);
+	if (sig && info->si_code == SI_TIMER)
+		ptimer_delivered(p, info->f.timer.tid, info->f.timer.overrun);
 	return sig;
 }
 
