@@ -42,13 +42,16 @@
 #define ENOTEMPTY 39
 #define ELOOP 40
 #define ENOMSG 42
+#define EIDRM 43
 #define ENODATA 61
 #define ETIME 62
 #define EOVERFLOW 75
+#define ENOTUNIQ 76
 #define EBADFD 77
 #define ELIBBAD 80
 #define EILSEQ 84
 #define ENOTSOCK 88
+#define EMSGSIZE 90
 #define EOPNOTSUPP 95
 #define EAFNOSUPPORT 97
 #define EADDRINUSE 98
