@@ -22,6 +22,7 @@
 #include "mm/vm.h"
 #include "fs/vfs.h"
 #include "ipc/pipe.h"
+#include "exec/pidfd.h"
 #include "vdso/vdso_map.h"
 #include "fs/bcache.h"
 #include "dev/tty.h"
@@ -88,6 +89,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	tty_init();
 	vfs_init();
 	fifo_register(fifo_open); /* ipc above the file system: FIFOs open through it */
+	proc_set_pidfd_lookup(pidfd_pid); /* waitid(P_PIDFD): pidfds are files, above processes */
 	tty_irq_init();
 	kbd_init();
 	pci_init(); /* and the drivers it finds: virtio-blk disks */

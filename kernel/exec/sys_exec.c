@@ -8,6 +8,7 @@
 #include "exec/exec.h"
 #include "fs/abi.h"
 #include "fs/fsproc.h"
+#include "fs/vfs.h"
 #include "proc/cur.h"
 #include "proc/proc.h"
 #include "proc/signal.h"
@@ -134,6 +135,60 @@ SYSCALL(NR_execve, execve)
 	long r = n < 0 ? n : do_execve(path, a1, a2, true, NULL);
 	kfree(path);
 	/* On success the frame was replaced: rax must be 0 in the new program. */
+	return r;
+}
+
+/*
+ * execveat(2), fexecve(3) with it: the program names a file from dirfd.
+ * As Linux does, the new program is told a name in /dev/fd (AT_EXECFN,
+ * and a script's interpreter gets it as its argument): /dev/fd/N for the
+ * file of dirfd itself (AT_EMPTY_PATH with ""), /dev/fd/N/PATH for a
+ * relative path; /dev/fd's links lead to the open file itself.
+ */
+SYSCALL(NR_execveat, execveat)
+{
+	int dirfd = (int)a0;
+	u32 flags = (u32)a4;
+	if (flags & ~(u32)(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return -EINVAL;
+	char *path = kmalloc(PATH_MAX), *full = kmalloc(PATH_MAX);
+	long r = path && full ? 0 : -ENOMEM;
+	if (r == 0) {
+		long n = strncpy_from_domain(cur_dom(), path, a1, PATH_MAX);
+		r = n < 0 ? n : 0;
+	}
+	if (r == 0 && !path[0] && !(flags & AT_EMPTY_PATH))
+		r = -ENOENT;
+	if (r == 0) {
+		if (path[0] == '/' || dirfd == AT_FDCWD)
+			strlcpy(full, path, PATH_MAX);
+		else if (!path[0])
+			snprintf(full, PATH_MAX, "/dev/fd/%d", dirfd);
+		else
+			snprintf(full, PATH_MAX, "/dev/fd/%d/%s", dirfd, path);
+		if (dirfd != AT_FDCWD && path[0] != '/') {
+			struct file *f = fs_fget(dirfd);
+			if (!f)
+				r = -EBADF;
+			else if (path[0] && !S_ISDIR(f->ip->mode))
+				r = -ENOTDIR;
+			file_put(f);
+		}
+	}
+	if (r == 0 && (flags & AT_SYMLINK_NOFOLLOW) && path[0]) {
+		/* The last component may not be a symlink: ELOOP, as Linux. */
+		struct inode *ip;
+		long lr = fs_resolve_at(dirfd, a1, 0, &ip);
+		if (lr == 0) {
+			if (S_ISLNK(ip->mode))
+				r = -ELOOP;
+			inode_put(ip);
+		}
+	}
+	if (r == 0)
+		r = do_execve(full, a2, a3, true, NULL);
+	kfree(path);
+	kfree(full);
 	return r;
 }
 

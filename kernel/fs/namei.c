@@ -87,13 +87,19 @@ int vfs_open_inode(struct inode *ip, int flags, struct file **out)
 
 int vfs_openat(struct inode *start, const char *path, int flags, u32 mode, struct file **out)
 {
+	return vfs_openat_resolve(start, path, flags, mode, 0, out);
+}
+
+int vfs_openat_resolve(struct inode *start, const char *path, int flags, u32 mode, unsigned rules,
+		       struct file **out)
+{
 	if ((flags & O_TMPFILE) == O_TMPFILE)
 		return -EOPNOTSUPP;
 	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
 		return -EINVAL;
 	if (flags & O_PATH)
 		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-	unsigned lf = (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
+	unsigned lf = ((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) | rules;
 	if (flags & O_DIRECTORY)
 		lf |= LOOKUP_DIRECTORY;
 	struct inode *ip = NULL;

@@ -85,6 +85,25 @@ SYSCALL(NR_fchmodat, fchmodat)
 	return do_fchmodat((int)a0, a1, (u32)a2, 0);
 }
 
+#ifndef NR_fchmodat2
+#define NR_fchmodat2 452 /* Linux 6.6: newer than the build machine's headers */
+#endif
+
+/* fchmodat2: fchmodat with its flags (AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH), as Linux 6.6. */
+SYSCALL(NR_fchmodat2, fchmodat2)
+{
+	u32 flags = (u32)a3;
+	if (flags & ~(u32)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	struct inode *ip;
+	int r = fs_resolve_at((int)a0, a1, fs_at_lookup_flags(flags), &ip);
+	if (r < 0)
+		return r;
+	long rr = S_ISLNK(ip->mode) ? -EOPNOTSUPP : set_mode(ip, (u32)a2); /* as Linux */
+	inode_put(ip);
+	return rr;
+}
+
 SYSCALL(NR_fchmod, fchmod)
 {
 	struct inode *ip;

@@ -109,6 +109,10 @@ SYSCALL(NR_fcntl, fcntl)
 			r = -EINVAL;
 		}
 		break;
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		r = memfd_seals(f, cmd, (u32)a2);
+		break;
 	case F_GETPIPE_SZ:
 	case F_SETPIPE_SZ:
 		r = f->ops->fcntl ? f->ops->fcntl(f, cmd, a2) : -EBADF;

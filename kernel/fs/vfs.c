@@ -42,6 +42,7 @@ void inode_init(struct inode *ip, struct superblock *sb, u32 mode, const struct 
 	ip->lock = (struct spinlock)SPINLOCK_INIT;
 	ip->refs = 1;
 	ip->locks = NULL;
+	ip->seals = 0;
 	__atomic_add_fetch(&sb->active, 1, __ATOMIC_RELAXED);
 	ip->nlink = 0;
 	ip->mode = mode;
@@ -192,6 +193,12 @@ int vfs_truncate(struct inode *ip, i64 size)
 		signal_raise(SIGXFSZ);
 		return -EFBIG;
 	}
+	spin_lock(&ip->lock);
+	u32 seals = ip->seals;
+	u64 cur = ip->size;
+	spin_unlock(&ip->lock);
+	if (((seals & F_SEAL_SHRINK) && (u64)size < cur) || ((seals & F_SEAL_GROW) && (u64)size > cur))
+		return -EPERM;
 	return ip->ops->truncate(ip, (u64)size);
 }
 
@@ -223,6 +230,13 @@ int vfs_fallocate(struct file *f, int mode, i64 off, i64 len)
 	}
 	if (ip->sb->rdonly)
 		return -EROFS;
+	spin_lock(&ip->lock);
+	u32 seals = ip->seals;
+	u64 cur = ip->size;
+	spin_unlock(&ip->lock);
+	if (((seals & F_SEAL_WRITE) && (mode & FALLOC_FL_PUNCH_HOLE)) ||
+	    ((seals & F_SEAL_GROW) && !(mode & FALLOC_FL_KEEP_SIZE) && (u64)off + (u64)len > cur))
+		return -EPERM;
 	if (!ip->ops->fallocate ||
 	    (mode != 0 && mode != FALLOC_FL_KEEP_SIZE &&
 	     mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)))
@@ -493,6 +507,16 @@ static ssize_t inode_file_write(struct file *f, struct uio *u, u64 *pos)
 	if (!ip->ops->write)
 		return -EINVAL;
 	bool append = __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_APPEND;
+	if (unlikely(__atomic_load_n(&ip->seals, __ATOMIC_RELAXED))) {
+		/* A sealed memfd: no writes, or none that would grow it. */
+		spin_lock(&ip->lock);
+		u32 seals = ip->seals;
+		u64 at = append ? ip->size : *pos, size = ip->size;
+		spin_unlock(&ip->lock);
+		if ((seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) ||
+		    ((seals & F_SEAL_GROW) && u->resid && at + u->resid > size))
+			return -EPERM;
+	}
 	/* RLIMIT_FSIZE: a write that would pass it stops there; one that starts past it fails. */
 	u64 limit = cur_rlimit(RLIMIT_FSIZE);
 	if (limit != RLIM_INFINITY && S_ISREG(ip->mode) && u->resid) {

@@ -124,7 +124,12 @@ struct inode {
 	void *priv;                /* [I] the file system's */
 	struct pipe *fifo;         /* [i] a FIFO's pipe while it is open (ipc/fifo.c) */
 	struct file_lock *locks;   /* [lock.c's lock] its file locks (fs/lock.h), oldest first */
+	u32 seals;                 /* [i] F_SEAL_* of a memfd (memfd.c), with SEALS_MEMFD; else 0 */
 };
+
+#define SEALS_MEMFD (1u << 31) /* in inode.seals: a memfd, which F_ADD_SEALS may seal */
+/* F_ADD_SEALS (add) and F_GET_SEALS of f (memfd.c): -EINVAL unless f is a memfd. */
+long memfd_seals(struct file *f, int cmd, u32 add);
 
 /* What statfs reports of a file system with a size of its own, in bsize blocks. */
 struct fs_usage {
@@ -332,6 +337,12 @@ enum {
 	LOOKUP_DIRECTORY = 1 << 1, /* the result must be a directory */
 	LOOKUP_EMPTY = 1 << 2,     /* "" names the start directory (AT_EMPTY_PATH) */
 	LOOKUP_PARENT = 1 << 3,    /* stop at the last component's directory */
+	/* openat2(2)'s RESOLVE_* rules */
+	LOOKUP_NO_SYMLINKS = 1 << 4,   /* any symlink on the way: ELOOP */
+	LOOKUP_NO_MAGICLINKS = 1 << 5, /* a /proc/<pid>/fd link: ELOOP */
+	LOOKUP_BENEATH = 1 << 6,       /* never above the start (absolute, "..", links): EXDEV */
+	LOOKUP_IN_ROOT = 1 << 7,       /* the start is the root for this lookup */
+	LOOKUP_NO_XDEV = 1 << 8,       /* never onto another file system: EXDEV */
 };
 
 enum { LAST_NORM, LAST_DOT, LAST_DOTDOT, LAST_ROOT };
@@ -361,6 +372,9 @@ int vfs_lookup(struct inode *start, const char *path, unsigned flags, struct ino
 
 /* mode: permission bits after umask. On success *out holds a new open file. */
 int vfs_openat(struct inode *start, const char *path, int flags, u32 mode, struct file **out);
+/* The same with extra lookup rules (LOOKUP_NO_SYMLINKS...: openat2's RESOLVE_* flags). */
+int vfs_openat_resolve(struct inode *start, const char *path, int flags, u32 mode, unsigned rules,
+		       struct file **out);
 /* An already-resolved inode opened with open(2) flags (the O_CREAT part done). */
 int vfs_open_inode(struct inode *ip, int flags, struct file **out);
 int vfs_mknodat(struct inode *start, const char *path, u32 mode, kdev_t rdev);

@@ -17,6 +17,7 @@
 
 struct spinlock proc_tree_lock = SPINLOCK_INIT;
 struct proc *init_proc;
+struct waitq proc_exit_wq = {SPINLOCK_INIT, {&proc_exit_wq.waiters, &proc_exit_wq.waiters}};
 static struct proc *procs[PID_MAX]; /* [proc_tree_lock] process by pid */
 static u64 ids_used[PID_MAX / 64];  /* [proc_tree_lock] pids and tids in use */
 static u32 next_id = 1;             /* [proc_tree_lock] */
@@ -242,6 +243,7 @@ struct proc *proc_alloc(struct proc *parent)
 	waitq_init(&p->cont_wait);
 	waitq_init(&p->vfork_done);
 	p->tickets = parent ? parent->tickets : TASK_DEFAULT_TICKETS;
+	p->exit_signal = SIGCHLD; /* fork's; clone may choose another */
 	p->dumpable = true;
 	if (parent) {
 		spin_lock(&parent->lock);
@@ -288,6 +290,19 @@ struct proc *proc_alloc(struct proc *parent)
 	}
 	spin_unlock(&proc_tree_lock);
 	return p;
+}
+
+void proc_adopt_by_grandparent(struct proc *c)
+{
+	spin_lock(&proc_tree_lock);
+	struct proc *gp = c->parent ? c->parent->parent : NULL;
+	if (gp) {
+		list_remove(&c->sibling);
+		c->parent = gp;
+		__atomic_store_n(&c->ppid, gp->pid, __ATOMIC_RELAXED);
+		list_push_back(&gp->children, &c->sibling);
+	}
+	spin_unlock(&proc_tree_lock);
 }
 
 void proc_free_unstarted(struct proc *p)
@@ -469,6 +484,7 @@ void proc_finish(struct proc *p, int status)
 	jobctl_exit_locked(p);
 	struct proc *parent = p->parent;
 	u32 pid = p->pid;
+	int esig = p->exit_signal;
 	p->exit_status = status;
 	if (auto_reap(parent)) {
 		list_remove(&p->sibling);
@@ -483,9 +499,11 @@ void proc_finish(struct proc *p, int status)
 	 * Still under proc_tree_lock: the parent may be exiting too, and only
 	 * the lock keeps it from being reaped (and freed) under our feet.
 	 */
-	signal_send_chld(parent, pid, status);
+	if (esig)
+		signal_send_exit(parent, esig, pid, status);
 	waitq_wake_all(&parent->child_exit);
 	spin_unlock(&proc_tree_lock);
+	waitq_wake_all(&proc_exit_wq);
 }
 
 bool thread_detach(struct thread *t, int *status)

@@ -117,6 +117,7 @@ struct proc {
 	u32 personality;            /* [a] personality(2): inherited, kept by exec */
 	u16 ioprio;                 /* [a] ioprio_set(2): class << 13 | data; 0: none set */
 	u32 membarrier_reg;         /* [a] membarrier(2) registrations; exec clears them */
+	int exit_signal;            /* [I] told to the parent at its end (clone's CSIGNAL; 0: none) */
 	struct list_node ptimers;   /* [lock] its POSIX and CPU-time interval timers (ptimer.c) */
 	u64 cpu_ns;                 /* [a] CPU time its threads' ended runs took (RLIMIT_CPU) */
 	char name[PROC_NAME_MAX];   /* [owner thread] */
@@ -193,6 +194,10 @@ struct thread {
 };
 
 extern struct spinlock proc_tree_lock;
+/* waitid(P_PIDFD)'s way from a descriptor to a pid, set at boot by the layer with files (main.c). */
+void proc_set_pidfd_lookup(long (*fn)(int fd));
+/* Woken at the end of every process (pidfd's poll waits here). */
+extern struct waitq proc_exit_wq;
 extern struct proc *init_proc;
 
 struct proc *proc_find(u32 pid); /* caller holds proc_tree_lock */
@@ -236,6 +241,8 @@ void thread_kick(struct thread *t);
 void thread_set_entry(struct trapframe *tf, vaddr_t entry, vaddr_t sp);
 void thread_return_to_user(struct trapframe *tf);
 struct proc *proc_alloc(struct proc *parent);
+/* clone(CLONE_PARENT): the new process c becomes its creator's sibling. */
+void proc_adopt_by_grandparent(struct proc *c);
 /* Undo proc_alloc for a process that never ran (the caller let go of its fs state). */
 void proc_free_unstarted(struct proc *p);
 /* Name p after the program at path (its base name); exe: the file itself, or NULL for path. */
@@ -280,6 +287,8 @@ int signal_send_thread_info(struct thread *t, const struct siginfo64 *info, bool
 int signal_send_group_info_locked(u32 pgid, const struct siginfo64 *info);
 /* SIGCHLD to parent for child pid's change of state (st: its wait status). */
 void signal_send_chld(struct proc *parent, u32 pid, int st);
+/* The same with another signal (clone's exit signal). */
+void signal_send_exit(struct proc *parent, int sig, u32 pid, int st);
 
 /* ---- the queue of pending signals (sigqueue.c) ---- */
 

@@ -130,7 +130,12 @@ int signal_send_proc_info(struct proc *p, const struct siginfo64 *info, bool lim
 
 void signal_send_chld(struct proc *parent, u32 pid, int st)
 {
-	struct siginfo64 info = {.si_signo = SIGCHLD};
+	signal_send_exit(parent, SIGCHLD, pid, st);
+}
+
+void signal_send_exit(struct proc *parent, int sig, u32 pid, int st)
+{
+	struct siginfo64 info = {.si_signo = sig};
 	info.f.kill.pid = pid;
 	if (st == 0xffff) {
 		info.si_code = CLD_CONTINUED;

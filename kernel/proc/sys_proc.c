@@ -19,6 +19,14 @@
 #define P_ALL  0
 #define P_PID  1
 #define P_PGID 2
+#define P_PIDFD 3
+
+static long (*pidfd_lookup)(int fd); /* [I after boot] */
+
+void proc_set_pidfd_lookup(long (*fn)(int fd))
+{
+	pidfd_lookup = fn;
+}
 
 SYSCALL(NR_exit, exit)
 {
@@ -150,7 +158,11 @@ SYSCALL(NR_waitid, waitid)
 		pid = (i64)(u32)a1;
 	else if (idtype == P_PGID)
 		pid = a1 ? -(i64)(u32)a1 : 0;
-	else
+	else if (idtype == P_PIDFD && pidfd_lookup) {
+		pid = pidfd_lookup((int)a1);
+		if (pid < 0)
+			return pid;
+	} else
 		return -EINVAL;
 	if (!(options & (WEXITED | WUNTRACED | WCONTINUED)))
 		return -EINVAL;
