@@ -323,6 +323,8 @@ int vfs_umount(struct inode *ip);
  * bytes written, or -ERESTART_PARK (parked) while a directory's name is read.
  */
 ssize_t vfs_mounts_text(char *buf, size_t len);
+/* The same as /proc/<pid>/mountinfo's lines (mountinfo(5)). */
+ssize_t vfs_mountinfo_text(char *buf, size_t len);
 /* A new reference to the root directory. */
 struct inode *vfs_root(void);
 /* ip (consumed) or, if something is mounted on it, the mounted root (a new reference). */

@@ -60,5 +60,8 @@ struct pf_table {
 extern const struct pf_table pf_root_table;
 /* The entries of each /proc/<pid> (procfs_pid.c). */
 extern const struct pf_table pf_pid_table;
+/* /proc/sys (procfs_sysctl.c), and its vm/drop_caches (procfs_sys.c). */
+extern const struct pf_table pf_sys_table;
+ssize_t procfs_write_drop_caches(u32 pid, struct uio *u, u64 pos);
 /* /proc/<pid>/fd: made from the open files, not from a table (procfs.c). */
 extern const struct pf_table pf_fd_table;

@@ -11,6 +11,8 @@
 #include "fs/fsproc.h"
 #include "proc/proc.h"
 #include "mm/domain.h"
+#include "arch/x86_64/cpu.h"
+#include "proc/signal.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
@@ -164,7 +166,84 @@ static int gen_pid_status(u32 pid, struct text *t)
 		state_name(s.state), s.pid, s.pid, s.ppid,
 		s.vsize / 1024, s.vsize / 1024, MAX(s.hwm_pages, s.rss_pages) * kb, s.rss_pages * kb,
 		s.data_pages * kb, s.stack_pages * kb, s.text_pages * kb, s.nthreads);
+	/* Signals, capabilities (root's: all), and the rest procps and Python read. */
+	u64 pnd = 0, shd = 0, blk = 0, ign = 0, cgt = 0, nvcsw = 0, nivcsw = 0;
+	u32 queued = 0, nnp = 0;
+	u64 qmax = 0, cpus_mask = 0;
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	if (p && p->state == PROC_ALIVE) {
+		spin_lock(&p->lock);
+		shd = __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED);
+		if (!list_empty(&p->threads)) {
+			struct thread *th = container_of(p->threads.next, struct thread, proc_node);
+			pnd = __atomic_load_n(&th->sig_pending, __ATOMIC_RELAXED);
+			blk = thread_sig_mask(th);
+			cpus_mask = __atomic_load_n(&th->affinity, __ATOMIC_RELAXED);
+		}
+		for (int i = 0; i < NSIG; i++) {
+			u64 h = p->sigactions[i].handler;
+			if (h == SIG_IGN)
+				ign |= 1UL << i;
+			else if (h != SIG_DFL)
+				cgt |= 1UL << i;
+		}
+		queued = p->sigq_count;
+		qmax = p->rlim[RLIMIT_SIGPENDING].cur;
+		nnp = p->no_new_privs;
+		spin_unlock(&p->lock);
+		struct usage u;
+		proc_usage(p, &u);
+		nvcsw = u.nvcsw;
+		nivcsw = u.nivcsw;
+	}
+	spin_unlock(&proc_tree_lock);
+	if (!cpus_mask)
+		cpus_mask = cpus_online_mask();
+	u32 last = 63 - (u32)__builtin_clzll(cpus_mask | 1);
+	tprintf(t,
+		"SigQ:\t%u/%lu\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\n"
+		"SigCgt:\t%016lx\nCapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\n"
+		"CapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n"
+		"NoNewPrivs:\t%u\nSeccomp:\t0\nSeccomp_filters:\t0\nCpus_allowed:\t%lx\n",
+		queued, qmax, pnd, shd, blk, ign, cgt, nnp, cpus_mask);
+	/* Cpus_allowed_list: ranges such as 0-3, or single cores. */
+	tprintf(t, "Cpus_allowed_list:\t");
+	bool first = true;
+	for (u32 c = 0; c <= last; c++) {
+		if (!(cpus_mask >> c & 1))
+			continue;
+		u32 e = c;
+		while (e + 1 <= last && (cpus_mask >> (e + 1) & 1))
+			e++;
+		tprintf(t, first ? "%u" : ",%u", c);
+		if (e > c)
+			tprintf(t, "-%u", e);
+		first = false;
+		c = e;
+	}
+	tprintf(t, "\nMems_allowed:\t1\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t%lu\n"
+		   "nonvoluntary_ctxt_switches:\t%lu\n", nvcsw, nivcsw);
 	return 0;
+}
+
+/* /proc/<pid>/cgroup: Ferry has no control groups; everything is in the root of version 2's. */
+static int gen_pid_cgroup(u32 pid, struct text *t)
+{
+	struct psnap s;
+	int r = snap_proc(pid, &s, NULL);
+	if (r < 0)
+		return r;
+	tprintf(t, "0::/\n");
+	return 0;
+}
+
+/* /proc/<pid>/mountinfo: the mount table in mountinfo(5)'s form (one namespace: every process's). */
+static int gen_pid_mountinfo(u32 pid, struct text *t)
+{
+	ssize_t n = vfs_mountinfo_text(t->buf, t->cap);
+	t->len = n > 0 ? (size_t)n : 0;
+	return n < 0 ? (int)n : 0;
 }
 
 static int gen_pid_comm(u32 pid, struct text *t)
@@ -312,6 +391,8 @@ static int gen_pid_limits(u32 pid, struct text *t)
 
 static const struct pf_entry pid_entries[] = {
 	{"limits", S_IFREG | 0444, .gen = gen_pid_limits},
+	{"cgroup", S_IFREG | 0444, .gen = gen_pid_cgroup},
+	{"mountinfo", S_IFREG | 0444, .gen = gen_pid_mountinfo},
 	{"stat", S_IFREG | 0444, .gen = gen_pid_stat},
 	{"status", S_IFREG | 0444, .gen = gen_pid_status},
 	{"cmdline", S_IFREG | 0444, .gen = gen_pid_cmdline},
