@@ -5,6 +5,9 @@
 #include "fs/vfs.h"
 #include "fs/lock.h"
 #include "proc/unsupported.h"
+#include "proc/signal.h"
+#include "proc/cur.h"
+#include "mm/domain.h"
 #include "sys/syscall.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -41,6 +44,10 @@ SYSCALL(NR_dup3, dup3)
 }
 
 #define F_UNLCK_LEASE 2 /* F_UNLCK, as F_GETLEASE says it */
+#define F_OWNER_TID 0
+#define F_OWNER_PID 1
+#define F_OWNER_PGRP 2
+#define NSIG_MAX 64
 
 /* The flags F_SETFL may change (fcntl(2)); the access mode and creation flags stay. */
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
@@ -86,9 +93,64 @@ SYSCALL(NR_fcntl, fcntl)
 			new = (old & ~(u32)SETFL_MASK) | ((u32)a2 & SETFL_MASK);
 		while (!__atomic_compare_exchange_n(&f->flags, &old, new, true, __ATOMIC_RELAXED,
 						    __ATOMIC_RELAXED));
+		if ((old ^ new) & O_ASYNC) {
+			/* O_ASYNC: the object signals the owner on readiness (pipes do). */
+			__atomic_store_n(&f->async_fd, fd, __ATOMIC_RELAXED);
+			if (f->ops->fasync)
+				f->ops->fasync(f, new & O_ASYNC);
+		}
 		r = 0;
 		break;
 	}
+	case F_SETOWN:
+	case F_SETOWN_EX: {
+		int who = (int)a2;
+		bool tid = false;
+		if (cmd == F_SETOWN_EX) {
+			struct { i32 type, pid; } ex;
+			if (copy_from_domain(cur_dom(), &ex, a2, sizeof ex) < 0) {
+				r = -EFAULT;
+				break;
+			}
+			if (ex.type < F_OWNER_TID || ex.type > F_OWNER_PGRP || ex.pid < 0) {
+				r = -EINVAL;
+				break;
+			}
+			tid = ex.type == F_OWNER_TID;
+			who = ex.type == F_OWNER_PGRP ? -ex.pid : ex.pid;
+		}
+		if (who && !signal_io_target_exists(who, tid)) {
+			r = -ESRCH;
+			break;
+		}
+		__atomic_store_n(&f->owner_tid, tid, __ATOMIC_RELAXED);
+		__atomic_store_n(&f->owner, who, __ATOMIC_RELAXED);
+		r = 0;
+		break;
+	}
+	case F_GETOWN:
+		r = __atomic_load_n(&f->owner, __ATOMIC_RELAXED);
+		break;
+	case F_GETOWN_EX: {
+		int who = __atomic_load_n(&f->owner, __ATOMIC_RELAXED);
+		struct { i32 type, pid; } ex = {
+			who < 0 ? F_OWNER_PGRP : __atomic_load_n(&f->owner_tid, __ATOMIC_RELAXED) ? F_OWNER_TID
+												: F_OWNER_PID,
+			who < 0 ? -who : who};
+		r = copy_to_domain(cur_dom(), a2, &ex, sizeof ex) < 0 ? -EFAULT : 0;
+		break;
+	}
+	case F_SETSIG:
+		if (a2 > NSIG_MAX) {
+			r = -EINVAL;
+			break;
+		}
+		__atomic_store_n(&f->owner_sig, (u8)a2, __ATOMIC_RELAXED);
+		r = 0;
+		break;
+	case F_GETSIG:
+		r = __atomic_load_n(&f->owner_sig, __ATOMIC_RELAXED);
+		break;
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:

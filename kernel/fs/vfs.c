@@ -484,6 +484,18 @@ ssize_t vfs_getdents(struct file *f, void *buf, size_t len)
 	return (ssize_t)b.used;
 }
 
+void file_send_sigio(struct file *f, int code, i64 band)
+{
+	if (!(__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_ASYNC))
+		return;
+	int who = __atomic_load_n(&f->owner, __ATOMIC_RELAXED);
+	if (!who)
+		return;
+	int sig = __atomic_load_n(&f->owner_sig, __ATOMIC_RELAXED);
+	signal_send_io(who, __atomic_load_n(&f->owner_tid, __ATOMIC_RELAXED), sig ? sig : SIGIO,
+		       sig ? code : 0, band, __atomic_load_n(&f->async_fd, __ATOMIC_RELAXED));
+}
+
 /* ---- default file operations of inodes ---- */
 
 static ssize_t inode_file_read(struct file *f, struct uio *u, u64 *pos)

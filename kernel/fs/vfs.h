@@ -179,6 +179,8 @@ struct file_ops {
 	void (*release)(struct file *f);
 	/* Ready events (POLLIN...); with pw, also wait on the queues a change would wake (fs/poll.h). */
 	u32 (*poll)(struct file *f, struct poll_set *pw);
+	/* O_ASYNC set (on) or cleared: the object notes f as one to signal (file_send_sigio). */
+	void (*fasync)(struct file *f, bool on);
 	/* fcntl(2) commands of this kind of file (pipe sizes, seals); NULL or -EINVAL: none. */
 	long (*fcntl)(struct file *f, int cmd, u64 arg);
 };
@@ -196,7 +198,18 @@ struct file {
 	 * a relative one started from (holds a reference); NULL if unnamed. */
 	char *name;                 /* [I] kmalloc'd */
 	struct inode *name_dir;     /* [I] */
+	/* fcntl's F_SETOWN(_EX) and F_SETSIG: who hears of I/O readiness (O_ASYNC), and how. */
+	i32 owner;                  /* [a] pid or tid (> 0), -pgid (< 0), 0: nobody */
+	u8 owner_tid;               /* [a] owner names a thread (F_OWNER_TID) */
+	u8 owner_sig;               /* [a] F_SETSIG's signal; 0: plain SIGIO */
+	i32 async_fd;               /* [a] the descriptor O_ASYNC was set through (si_fd) */
 };
+
+/*
+ * I/O readiness on f (band: POLLIN... with POLL_IN or POLL_OUT as code):
+ * if it has O_ASYNC and an owner, send the owner its signal (vfs.c).
+ */
+void file_send_sigio(struct file *f, int code, i64 band);
 
 /* ---- boot (init.c) ---- */
 

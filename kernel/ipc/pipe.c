@@ -16,6 +16,10 @@
 #include "lib/kernel.h"
 
 u32 pipe_max_size = 1024 * 1024; /* Linux's default */
+#define POLL_IN_CODE 1  /* si_code of SIGIO for input (POLL_IN) */
+#define POLL_OUT_CODE 2 /* and output (POLL_OUT) */
+
+static void pipe_sigio(struct pipe *p, u32 fmode);
 
 /* pipe(2)'s pipe with its own inode (S_IFIFO, for fstat): one allocation, freed together. */
 struct pipe_inode {
@@ -117,8 +121,10 @@ static ssize_t pipe_read(struct file *f, struct uio *u, u64 *pos)
 	if (n > 0)
 		p->rpos += (u64)n;
 	spin_unlock(&p->lock);
-	if (n > 0)
+	if (n > 0) {
 		waitq_wake_all(&p->writeq);
+		pipe_sigio(p, FMODE_WRITE);
+	}
 	return n;
 }
 
@@ -162,6 +168,8 @@ static ssize_t pipe_write(struct file *f, struct uio *u, u64 *pos)
 		waitq_wake_all(&p->readq);
 	}
 	spin_unlock(&p->lock);
+	if (done)
+		pipe_sigio(p, FMODE_READ);
 	return (ssize_t)done;
 }
 
@@ -190,8 +198,43 @@ void pipe_end_gone(struct pipe *p, u32 fmode)
 	waitq_wake_all(&p->writeq);
 }
 
+static void pipe_fasync(struct file *f, bool on)
+{
+	struct pipe *p = f->priv;
+	spin_lock(&p->lock);
+	for (int i = 0; i < PIPE_ASYNC_MAX; i++) {
+		if (on && !p->async[i]) {
+			p->async[i] = f;
+			break;
+		}
+		if (!on && p->async[i] == f)
+			p->async[i] = NULL;
+	}
+	spin_unlock(&p->lock);
+}
+
+/* Tell the O_ASYNC ends of p that have fmode that it became ready (caller holds no lock). */
+static void pipe_sigio(struct pipe *p, u32 fmode)
+{
+	struct file *to[PIPE_ASYNC_MAX];
+	int n = 0;
+	spin_lock(&p->lock);
+	for (int i = 0; i < PIPE_ASYNC_MAX; i++)
+		if (p->async[i] && (p->async[i]->fmode & fmode))
+			to[n++] = file_get(p->async[i]);
+	spin_unlock(&p->lock);
+	for (int i = 0; i < n; i++) {
+		if (fmode & FMODE_READ)
+			file_send_sigio(to[i], POLL_IN_CODE, POLLIN | POLLRDNORM);
+		else
+			file_send_sigio(to[i], POLL_OUT_CODE, POLLOUT | POLLWRNORM);
+		file_put(to[i]);
+	}
+}
+
 static void pipe_release(struct file *f)
 {
+	pipe_fasync(f, false);
 	pipe_end_gone(f->priv, f->fmode);
 }
 
@@ -264,6 +307,7 @@ const struct file_ops pipe_file_ops = {
 	.write = pipe_write,
 	.release = pipe_release,
 	.poll = pipe_poll,
+	.fasync = pipe_fasync,
 	.fcntl = pipe_fcntl,
 };
 

@@ -14,6 +14,8 @@
 struct file;
 struct inode;
 
+#define PIPE_ASYNC_MAX 8 /* ends of one pipe that may ask for SIGIO at once */
+
 struct pipe {
 	struct spinlock lock;
 	u8 *buf;               /* [lock] size bytes */
@@ -27,6 +29,7 @@ struct pipe {
 	struct waitq writeq;   /* writers waiting for room */
 	struct waitq openq;    /* FIFO opens waiting for the other end */
 	struct inode *fifo;    /* [I] the FIFO's inode (no reference: its files hold one), or NULL */
+	struct file *async[PIPE_ASYNC_MAX]; /* [lock] ends with O_ASYNC (no references: release drops them) */
 };
 
 extern const struct file_ops pipe_file_ops;

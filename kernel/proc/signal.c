@@ -381,6 +381,52 @@ void signal_reset_on_exec(struct proc *p)
 
 /* ---- system calls ---- */
 
+void signal_send_io(int who, bool thread, int sig, int code, i64 band, int fd)
+{
+	struct siginfo64 info = {.si_signo = sig, .si_code = SI_KERNEL};
+	if (sig != SIGIO || code) {
+		info.si_code = code;
+		info.f.poll.band = band;
+		info.f.poll.fd = fd;
+	}
+	spin_lock(&proc_tree_lock);
+	if (who < 0) {
+		signal_send_group_info_locked((u32)-who, &info);
+	} else if (thread) {
+		struct proc *p;
+		struct thread *t = thread_find_locked((u32)who, NULL, &p);
+		if (t) {
+			signal_send_thread_info(t, &info, false);
+			spin_unlock(&p->lock);
+		}
+	} else {
+		struct proc *p = proc_find((u32)who);
+		if (p && p->state == PROC_ALIVE)
+			signal_send_proc_info(p, &info, false);
+	}
+	spin_unlock(&proc_tree_lock);
+}
+
+bool signal_io_target_exists(int who, bool thread)
+{
+	if (who < 0)
+		return who != INT32_MIN && signal_send_group((u32)-who, 0) > 0;
+	spin_lock(&proc_tree_lock);
+	bool found;
+	if (thread) {
+		struct proc *p;
+		struct thread *t = thread_find_locked((u32)who, NULL, &p);
+		if (t)
+			spin_unlock(&p->lock);
+		found = t != NULL;
+	} else {
+		struct proc *p = proc_find((u32)who);
+		found = p && p->state != PROC_REAPED;
+	}
+	spin_unlock(&proc_tree_lock);
+	return found;
+}
+
 bool signal_deliverable(void)
 {
 	struct thread *t = current_thread();

@@ -53,6 +53,15 @@ void signal_raise(int sig);
  * returns how many there were. The _locked form: caller holds proc_tree_lock.
  */
 int signal_send_group(u32 pgid, int sig);
+/*
+ * SIGIO and friends (fcntl's F_SETOWN, F_SETSIG): sig to the thread tid
+ * (who > 0, thread), the process who (who > 0) or the group -who (who <
+ * 0); with a nonzero fd the siginfo says POLL band and fd (si_code, si_band,
+ * si_fd), else it is plain. Nothing if nobody matches.
+ */
+void signal_send_io(int who, bool thread, int sig, int code, i64 band, int fd);
+/* Is there such a target (F_SETOWN's check)? */
+bool signal_io_target_exists(int who, bool thread);
 int signal_send_group_locked(u32 pgid, int sig);
 /*
  * ppoll and pselect6: mask is the calling thread's mask for the call (a

@@ -231,3 +231,12 @@ long memfd_seals(struct file *f, int cmd, u32 add)
 {
 	return -EINVAL;
 }
+
+void signal_send_io(int who, bool thread, int sig, int code, i64 band, int fd)
+{
+}
+
+bool signal_io_target_exists(int who, bool thread)
+{
+	return true;
+}
