@@ -168,6 +168,7 @@ struct domain *domain_fork(struct domain *parent)
 			break;
 		}
 		*copy = *r;
+		copy->flags &= ~(u32)REGION_LOCKED; /* memory locks are not inherited (mlock(2)) */
 		list_push_back(&child->regions, &copy->node);
 		struct fork_ctx f = {.child = child, .shared = r->flags & REGION_SHARED};
 		if (f.shared && (err = populate_shared(parent, r)) < 0)

@@ -1,8 +1,10 @@
 /*
  * Memory system calls: brk, mmap (anonymous, demand-zero), munmap,
- * mprotect, madvise, and Brian OS's mprotect_ro / munprotect.
+ * mprotect, madvise, mlock and its family, and Brian OS's mprotect_ro /
+ * munprotect.
  */
 #include "mm/domain.h"
+#include "mm/layout.h"
 #include "proc/cur.h"
 #include "proc/limits.h"
 #include "lib/errno.h"
@@ -24,6 +26,7 @@
 #define MAP_POPULATE  0x8000
 #define MAP_STACK     0x20000
 #define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_LOCKED    0x2000
 
 static u32 prot_to_region(u64 prot)
 {
@@ -64,6 +67,14 @@ SYSCALL(NR_brk, brk)
 	return (long)domain_brk(d, a0);
 }
 
+/* A new mapping: locked if asked (the limit was checked before it was made). */
+static long mapped(struct domain *d, vaddr_t va, u64 len, bool locked)
+{
+	if (locked)
+		domain_mlock(d, va, va + len, true, ~0UL, false);
+	return (long)va;
+}
+
 SYSCALL(NR_mmap, mmap)
 {
 	vaddr_t addr = a0;
@@ -87,6 +98,11 @@ SYSCALL(NR_mmap, mmap)
 	u32 rflags = prot_to_region(prot) | (type == MAP_SHARED ? REGION_SHARED : 0);
 	if (!vm_fits(d, len, (prot & PROT_WRITE) && type == MAP_PRIVATE))
 		return -ENOMEM;
+	/* MAP_LOCKED, or mlockall(MCL_FUTURE): the new memory counts against RLIMIT_MEMLOCK. */
+	bool locked = (flags & MAP_LOCKED) || __atomic_load_n(&d->lock_future, __ATOMIC_RELAXED);
+	u64 memlock = cur_rlimit(RLIMIT_MEMLOCK);
+	if (locked && (len > memlock || domain_locked_bytes(d) > memlock - len))
+		return -EAGAIN;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr & (PAGE_SIZE - 1))
 			return -EINVAL;
@@ -98,18 +114,18 @@ SYSCALL(NR_mmap, mmap)
 		int r = domain_map(d, addr, len, rflags);
 		if (r == -EEXIST)
 			return -EEXIST;
-		return r < 0 ? (r == -EINVAL ? -ENOMEM : r) : (long)addr;
+		return r < 0 ? (r == -EINVAL ? -ENOMEM : r) : mapped(d, addr, len, locked);
 	}
 	/* A hint is taken if that range is free; otherwise we choose. */
 	if (addr && !(addr & (PAGE_SIZE - 1)) && domain_map(d, addr, len, rflags) == 0)
-		return (long)addr;
+		return mapped(d, addr, len, locked);
 	for (int tries = 0; tries < 4; tries++) {
 		vaddr_t va = domain_find_free(d, len);
 		if (!va)
 			return -ENOMEM;
 		int r = domain_map(d, va, len, rflags);
 		if (r == 0)
-			return (long)va;
+			return mapped(d, va, len, locked);
 		if (r != -EEXIST)
 			return r;
 		/* Another thread took it between search and map: search again. */
@@ -187,4 +203,69 @@ SYSCALL(SYS_mprotect_ro, mprotect_ro)
 SYSCALL(SYS_munprotect, munprotect)
 {
 	return domain_write_lock(cur_dom(), a0, a1, false);
+}
+
+/*
+ * mlock and friends: the regions are marked locked (their pages faulted
+ * in now, and kept from swap by the memory code) and count against
+ * RLIMIT_MEMLOCK, which binds everyone (Linux spares CAP_IPC_LOCK; Ferry
+ * has only root, and enforces it for root too).
+ */
+#define MLOCK_ONFAULT 0x01
+#define MCL_CURRENT 1
+#define MCL_FUTURE 2
+#define MCL_ONFAULT 4
+
+static long do_mlock(u64 addr, u64 len, bool lock, bool onfault)
+{
+	vaddr_t start = ALIGN_DOWN(addr, PAGE_SIZE);
+	if (len > USER_TOP || addr + len < addr)
+		return -ENOMEM;
+	vaddr_t end = ALIGN_UP(addr + len, PAGE_SIZE);
+	u64 limit = cur_rlimit(RLIMIT_MEMLOCK);
+	if (lock && limit == 0)
+		return -EPERM; /* as Linux with no allowance at all */
+	return domain_mlock(cur_dom(), start, end, lock, limit, onfault);
+}
+
+SYSCALL(NR_mlock, mlock)
+{
+	return do_mlock(a0, a1, true, false);
+}
+
+SYSCALL(NR_mlock2, mlock2)
+{
+	if ((u32)a2 & ~(u32)MLOCK_ONFAULT)
+		return -EINVAL;
+	return do_mlock(a0, a1, true, (u32)a2 & MLOCK_ONFAULT);
+}
+
+SYSCALL(NR_munlock, munlock)
+{
+	return do_mlock(a0, a1, false, false);
+}
+
+SYSCALL(NR_mlockall, mlockall)
+{
+	int flags = (int)a0;
+	if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
+		return -EINVAL;
+	u64 limit = cur_rlimit(RLIMIT_MEMLOCK);
+	if (limit == 0)
+		return -EPERM;
+	struct domain *d = cur_dom();
+	if (flags & MCL_CURRENT) {
+		long r = domain_mlock_all(d, true, limit, flags & MCL_ONFAULT);
+		if (r < 0)
+			return r;
+	}
+	__atomic_store_n(&d->lock_future, (flags & MCL_FUTURE) != 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
+SYSCALL(NR_munlockall, munlockall)
+{
+	struct domain *d = cur_dom();
+	__atomic_store_n(&d->lock_future, false, __ATOMIC_RELAXED);
+	return domain_mlock_all(d, false, 0, true);
 }
