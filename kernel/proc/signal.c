@@ -407,6 +407,18 @@ void signal_send_io(int who, bool thread, int sig, int code, i64 band, int fd)
 	spin_unlock(&proc_tree_lock);
 }
 
+void signal_send_mesgq(u32 pid, int sig, u64 value, u32 sender)
+{
+	struct siginfo64 info = {.si_signo = sig, .si_code = SI_MESGQ};
+	info.f.rt.pid = sender;
+	info.f.rt.value = value;
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	if (p && p->state == PROC_ALIVE)
+		signal_send_proc_info(p, &info, false);
+	spin_unlock(&proc_tree_lock);
+}
+
 bool signal_io_target_exists(int who, bool thread)
 {
 	if (who < 0)

@@ -60,6 +60,8 @@ int signal_send_group(u32 pgid, int sig);
  * si_fd), else it is plain. Nothing if nobody matches.
  */
 void signal_send_io(int who, bool thread, int sig, int code, i64 band, int fd);
+/* mq_notify's signal to process pid: SI_MESGQ, the sender's pid, the sigval. */
+void signal_send_mesgq(u32 pid, int sig, u64 value, u32 sender);
 /* Is there such a target (F_SETOWN's check)? */
 bool signal_io_target_exists(int who, bool thread);
 int signal_send_group_locked(u32 pgid, int sig);
