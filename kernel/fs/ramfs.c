@@ -624,6 +624,7 @@ static ssize_t ramfs_readlink(struct inode *ip, char *buf, size_t len)
 static void ramfs_evict(struct inode *ip)
 {
 	struct ramfs_inode *ri = RI(ip);
+	xattr_free(ip);
 	if (S_ISREG(ip->mode))
 		pagemap_truncate(&ri->pages, 0, page_unref);
 	else if (S_ISLNK(ip->mode))
@@ -693,6 +694,7 @@ struct superblock *ramfs_create(const char *fstype)
 	rs->sb.dev = vfs_anon_dev();
 	rs->sb.maxbytes = 1ULL << 40; /* 1 TiB: fits a 4-level page tree with room to spare */
 	rs->sb.destroy = ramfs_destroy;
+	rs->sb.mem_xattrs = true; /* user.*, trusted.* and security.* attributes, in memory */
 	struct ramfs_inode *root = ri_new(&rs->sb, S_IFDIR | 0755);
 	if (!root) {
 		kfree(rs);

@@ -43,6 +43,7 @@ void inode_init(struct inode *ip, struct superblock *sb, u32 mode, const struct 
 	ip->refs = 1;
 	ip->locks = NULL;
 	ip->seals = 0;
+	ip->xattrs = NULL;
 	__atomic_add_fetch(&sb->active, 1, __ATOMIC_RELAXED);
 	ip->nlink = 0;
 	ip->mode = mode;

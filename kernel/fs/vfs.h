@@ -125,6 +125,7 @@ struct inode {
 	struct pipe *fifo;         /* [i] a FIFO's pipe while it is open (ipc/fifo.c) */
 	struct file_lock *locks;   /* [lock.c's lock] its file locks (fs/lock.h), oldest first */
 	u32 seals;                 /* [i] F_SEAL_* of a memfd (memfd.c), with SEALS_MEMFD; else 0 */
+	struct xattr *xattrs;      /* [i] extended attributes of a memory file system (xattr.c) */
 };
 
 #define SEALS_MEMFD (1u << 31) /* in inode.seals: a memfd, which F_ADD_SEALS may seal */
@@ -151,6 +152,7 @@ struct superblock {
 	void (*destroy)(struct superblock *sb);
 	struct blk_dev *disk;      /* [I] the disk it lives on; NULL in memory */
 	bool rdonly;               /* [I] mounted read-only */
+	bool mem_xattrs;           /* [I] keeps extended attributes in memory (tmpfs, ramfs) */
 	/* statfs's figures; NULL: a memory file system (all of RAM is its size). */
 	void (*usage)(struct superblock *sb, struct fs_usage *u);
 	void *priv;                /* [I] the file system's */
@@ -282,6 +284,20 @@ int vfs_fallocate(struct file *f, int mode, i64 off, i64 len);
 
 /* The file operations regular files and directories get by default. */
 extern const struct file_ops vfs_inode_fops;
+
+/* ---- extended attributes (xattr.c) ---- */
+
+#define XATTR_CREATE 0x1
+#define XATTR_REPLACE 0x2
+#define XATTR_NAME_MAX 255
+#define XATTR_SIZE_MAX 65536
+int vfs_setxattr(struct inode *ip, const char *name, const void *value, size_t size, int flags);
+/* The value's size (copied when size allows: -ERANGE if it does not, size 0 only asks). */
+ssize_t vfs_getxattr(struct inode *ip, const char *name, void *buf, size_t size);
+ssize_t vfs_listxattr(struct inode *ip, char *buf, size_t size);
+int vfs_removexattr(struct inode *ip, const char *name);
+/* The inode goes: its attributes go with it. */
+void xattr_free(struct inode *ip);
 
 /* ---- file-system types (fstype.c) ---- */
 
