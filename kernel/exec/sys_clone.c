@@ -112,6 +112,8 @@ static long do_clone(const struct clone_req *rq)
 	struct proc *p = t->proc;
 	struct trapframe *tf = thread_live_frame();
 
+	if ((flags & CLONE_SETTLS) && !fs_base_ok(tls))
+		return -EPERM; /* as arch_prctl(ARCH_SET_FS): a #GP at the wrmsr otherwise (proc.h) */
 	u32 vfork_pid = (u32)park_progress();
 	if (vfork_pid) {
 		/* Restarted after parking as a vfork parent: only the wait is left. */

@@ -1,10 +1,9 @@
 /*
  * Calls about a file's space and caching: fallocate, fadvise64,
- * readahead, sync_file_range, syncfs. Ferry has no page cache yet: file
- * data on disk lives in the block cache, which reads ahead on its own and
- * writes back every 5 s, on sync(2) and at power-off; so the advice calls
- * check their arguments as Linux does and have nothing further to act on,
- * and the sync calls write the block cache back.
+ * readahead, sync_file_range. The advice calls check their arguments as
+ * Linux does; the page cache reads ahead on its own as a file is read
+ * sequentially, so they have nothing further to act on. sync_file_range
+ * writes the file's data back (all of it: more than the range asks).
  */
 #include "fs/bcache.h"
 #include "fs/fsproc.h"
@@ -59,15 +58,6 @@ SYSCALL(NR_readahead, readahead)
 
 #define SYNC_FILE_RANGE_ALL 7 /* WAIT_BEFORE | WRITE | WAIT_AFTER */
 
-/* Write back the disk f lives on (nothing for memory file systems). */
-static long write_back(struct file *f)
-{
-	struct blk_dev *disk = f->ip->sb->disk;
-	if (!disk)
-		return 0;
-	long r = bcache_sync_thread(disk);
-	return r == -ERESTART_PARK ? r : 0; /* a write error was logged */
-}
 
 SYSCALL(NR_sync_file_range, sync_file_range)
 {
@@ -84,18 +74,8 @@ SYSCALL(NR_sync_file_range, sync_file_range)
 	u32 type = f->ip->mode & S_IFMT;
 	if (type != S_IFREG && type != S_IFDIR && type != S_IFBLK)
 		r = -ESPIPE;
-	else if (flags)
-		r = write_back(f);
-	file_put(f);
-	return r;
-}
-
-SYSCALL(NR_syncfs, syncfs)
-{
-	struct file *f = fs_fget((int)a0);
-	if (!f)
-		return -EBADF;
-	long r = write_back(f);
+	else if (flags && type != S_IFBLK)
+		r = vfs_fsync(f, true); /* the file's data: more than the range, never less */
 	file_put(f);
 	return r;
 }

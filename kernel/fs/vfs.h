@@ -33,6 +33,7 @@
 #include "lib/list.h"
 #include "fs/abi.h"
 #include "fs/uio.h"
+#include "vm/pcache.h"
 
 struct inode;
 struct file;
@@ -81,11 +82,12 @@ struct inode_ops {
 	/* fallocate(2) with mode 0, FALLOC_FL_KEEP_SIZE, or PUNCH_HOLE|KEEP_SIZE (checked by the VFS). */
 	int (*fallocate)(struct inode *ip, int mode, u64 off, u64 len);
 	/*
-	 * Regular files whose data lives in page frames (ramfs): the frame
-	 * holding file page idx, with a new reference (frame refcount), so a
-	 * program's text can map it instead of a copy. -ENOENT for a hole.
+	 * Regular files: put the file's data (datasync: and only the metadata
+	 * needed to read it back) on the disk and empty the disk's write
+	 * cache. May park (-ERESTART_PARK) and is re-run from the start; NULL:
+	 * nothing to do (memory file systems).
 	 */
-	int (*get_page)(struct inode *ip, u64 idx, paddr_t *pa);
+	int (*fsync)(struct inode *ip, bool datasync);
 	/* Symlinks: copy the target (not NUL-terminated) into a kernel buffer. */
 	ssize_t (*readlink)(struct inode *ip, char *buf, size_t len);
 	/*
@@ -126,6 +128,8 @@ struct inode {
 	struct file_lock *locks;   /* [lock.c's lock] its file locks (fs/lock.h), oldest first */
 	u32 seals;                 /* [i] F_SEAL_* of a memfd (memfd.c), with SEALS_MEMFD; else 0 */
 	struct xattr *xattrs;      /* [i] extended attributes of a memory file system (xattr.c) */
+	struct pcache data;        /* [its own lock] a regular file's pages (vm/pcache.h); the file
+	                              system gives its ops */
 };
 
 #define SEALS_MEMFD (1u << 31) /* in inode.seals: a memfd, which F_ADD_SEALS may seal */
@@ -237,6 +241,30 @@ void inode_put(struct inode *ip);
 bool inode_set_nlink(struct inode *ip, u32 nlink);
 /* Read from a regular file into kernel memory (the ELF loader). */
 ssize_t inode_read_kernel(struct inode *ip, u64 off, void *buf, size_t len);
+/* The inode whose pages pc holds (every page cache of a file is its inode's data). */
+static inline struct inode *pcache_inode(struct pcache *pc)
+{
+	return container_of(pc, struct inode, data);
+}
+
+/* ---- file data through the page cache (filemap.c) ---- */
+
+/*
+ * Read a regular file's bytes from off through its page cache. Parks
+ * (-ERESTART_PARK) only before the first byte is copied; after that a
+ * page that must be read in ends the call short (as ext2 reads did).
+ */
+ssize_t filemap_read(struct inode *ip, struct uio *u, u64 off);
+/* ops->tryget and ops->put for caches of inodes: a reference unless the inode is being freed. */
+bool filemap_tryget(struct pcache *pc);
+void filemap_put(struct pcache *pc);
+/* ops->size: the inode's size. */
+u64 filemap_size(struct pcache *pc);
+/*
+ * fsync's data part: write back the pages of [off, off + len) (len 0:
+ * to the end) and wait for them. 0, -ERESTART_PARK, -EIO.
+ */
+int filemap_write_and_wait(struct inode *ip, u64 off, u64 len);
 
 struct kstat {
 	kdev_t dev;
@@ -281,6 +309,14 @@ int vfs_truncate(struct inode *ip, i64 size);
 #define FALLOC_FL_PUNCH_HOLE 0x02
 /* fallocate(2) on an open file: the checks Linux makes, then the file system's op. */
 int vfs_fallocate(struct file *f, int mode, i64 off, i64 len);
+/*
+ * fsync(2) (datasync: fdatasync) of an open file; may park. And the
+ * file data and metadata of a file system (sb NULL: of all) to their
+ * disks, write caches emptied: sync(2), syncfs(2), umount. 0,
+ * -ERESTART_PARK, -EIO.
+ */
+int vfs_fsync(struct file *f, bool datasync);
+long vfs_sync_fs(struct superblock *sb);
 
 /* The file operations regular files and directories get by default. */
 extern const struct file_ops vfs_inode_fops;

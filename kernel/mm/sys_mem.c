@@ -106,12 +106,9 @@ SYSCALL(NR_mmap, mmap)
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr & (PAGE_SIZE - 1))
 			return -EINVAL;
-		if (flags & MAP_FIXED) {
-			int r = domain_unmap(d, addr, len); /* MAP_FIXED replaces what was there */
-			if (r < 0)
-				return r;
-		}
-		int r = domain_map(d, addr, len, rflags);
+		/* MAP_FIXED replaces what was there, in one step, if the range may be the caller's. */
+		bool replace = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) == MAP_FIXED;
+		int r = replace ? domain_map_fixed(d, addr, len, rflags) : domain_map(d, addr, len, rflags);
 		if (r == -EEXIST)
 			return -EEXIST;
 		return r < 0 ? (r == -EINVAL ? -ENOMEM : r) : mapped(d, addr, len, locked);
@@ -158,8 +155,10 @@ SYSCALL(NR_mremap, mremap)
 		return -EINVAL;
 	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
 		return -EINVAL;
-	if (flags & MREMAP_DONTUNMAP)
-		return -EINVAL; /* keeping the old range mapped as well is not supported */
+	if (flags & MREMAP_DONTUNMAP) {
+		syscall_unsupported("MREMAP_DONTUNMAP"); /* keeping the old range mapped as well */
+		return -EINVAL;
+	}
 	if (a2 > (1UL << 46))
 		return -ENOMEM;
 	vaddr_t fixed = flags & MREMAP_FIXED ? a4 : 0;

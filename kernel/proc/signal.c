@@ -44,6 +44,18 @@ bool signal_is_ignored(struct proc *p, int sig)
 	return h == SIG_IGN || (h == SIG_DFL && default_action(sig) == IGNORE);
 }
 
+/*
+ * init takes only the signals it has a handler for: Linux never delivers
+ * to it one whose action is the default, whoever sends it (SIGKILL and
+ * SIGSTOP included), since init's end is the machine's. Faults are not
+ * sent: an init that faults still dies (signal_fault).
+ */
+static bool init_ignores(struct proc *p, int sig)
+{
+	return p == init_proc &&
+	       __atomic_load_n(&p->sigactions[sig - 1].handler, __ATOMIC_RELAXED) == SIG_DFL;
+}
+
 /* Would sig wake t: not blocked, or waited for by its sigtimedwait (after the pending bit). */
 static bool wakes(struct thread *t, int sig)
 {
@@ -72,6 +84,8 @@ int signal_send_thread_info(struct thread *t, const struct siginfo64 *info, bool
 {
 	struct proc *p = t->proc;
 	int sig = info->si_signo;
+	if (init_ignores(p, sig))
+		return 0;
 	if (sig == SIGKILL) {
 		proc_exit_all(p, signal_exit_status(SIGKILL));
 		return 0;
@@ -91,6 +105,8 @@ int signal_send_proc_info(struct proc *p, const struct siginfo64 *info, bool lim
 	int sig = info->si_signo;
 	if (!p || sig < 1 || sig > NSIG)
 		return -EINVAL;
+	if (init_ignores(p, sig))
+		return 0;
 	if (sig == SIGKILL) {
 		proc_exit_all(p, signal_exit_status(SIGKILL));
 		return 0;
@@ -229,6 +245,8 @@ static bool push_frame(struct thread *t, struct trapframe *tf, int sig, const st
 		       const struct siginfo64 *info)
 {
 	struct domain *d = t->proc->dom;
+	if (!user_rip_ok(a->handler))
+		return false; /* iretq to it would fault in the kernel (proc.h): killed instead */
 	u64 sp = tf->rsp;
 	bool on_alt = t->altstack_size && sp - t->altstack_sp < t->altstack_size;
 	if ((a->flags & SA_ONSTACK) && t->altstack_size && !(t->altstack_flags & SS_DISABLE) && !on_alt)

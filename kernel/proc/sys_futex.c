@@ -7,6 +7,7 @@
 #include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
+#include "lib/logonce.h"
 #include "sys/syscall.h"
 
 enum {
@@ -56,14 +57,10 @@ static long timeout_deadline(u64 uts, bool absolute, bool realtime, u64 *deadlin
 	return 0;
 }
 
-/* Unknown operations and flag combinations: ENOSYS, logged once per op. */
-static long unsupported(int op)
+/* Unknown operations: ENOSYS, as Linux, and a log line once per program and op. */
+static long unsupported_op(int op)
 {
-	static u64 warned; /* [a] a bit per op below 64 */
-	u64 bit = 1UL << (op & 63);
-	if (!(__atomic_fetch_or(&warned, bit, __ATOMIC_RELAXED) & bit))
-		pr_warn("ferry: pid %u (%s): futex op %d not supported\n", cur_proc()->pid,
-			cur_proc()->name, op);
+	log_once(0, "futex op %d not supported", op);
 	return -ENOSYS;
 }
 
@@ -134,7 +131,7 @@ SYSCALL(NR_futex, futex)
 			return -EINVAL;
 		return futex_cmp_requeue_pi(k, k2, (int)a3, val3);
 	default:
-		return unsupported(op);
+		return unsupported_op(op);
 	}
 }
 

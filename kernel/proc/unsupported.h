@@ -1,12 +1,16 @@
 /*
- * A kernel log line for each unsupported call, flag or command a program
- * uses, once per (program, call, value), so the next missing piece names
- * itself: "ferry: pid 12 (prog): prctl option 1234 not supported". The
- * caller returns the error Linux would give for an unsupported case.
+ * A kernel log line for an unsupported flag, command or mode a program
+ * uses (lib/logonce.h: once per program and text, rate-limited), so the
+ * next missing piece names itself: "ferry: pid 12 (prog): prctl option
+ * 1234 (0x4d2) not supported". The caller returns the error Linux gives
+ * for an unsupported case.
  */
 #pragma once
 
 #include "lib/types.h"
+#include "lib/logonce.h"
 
-/* Log that the calling program used `what` (a call and its argument) with value; once. */
-void unsupported(const char *what, u64 value);
+static inline void unsupported(const char *what, u64 value)
+{
+	log_once(0, "%s %lu (0x%lx) not supported", what, value, value);
+}

@@ -26,6 +26,9 @@
 #include "ipc/pipe.h"
 #include "fs/fsproc.h"
 #include "fs/vfs.h"
+#include "fs/bcache.h"
+#include "sched/park.h"
+#include "vm/writeback.h"
 
 
 long shim_heap_live;
@@ -220,10 +223,10 @@ void locks_remove_file(struct file *f)
 {
 }
 
-void unsupported(const char *what, u64 value)
+void log_once(u64 key, const char *fmt, ...)
 {
-	(void)what;
-	(void)value;
+	(void)key;
+	(void)fmt;
 }
 
 /* memfd (kernel/fs/memfd.c) is not part of the host tests: no file is one. */
@@ -239,4 +242,62 @@ void signal_send_io(int who, bool thread, int sig, int code, i64 band, int fd)
 bool signal_io_target_exists(int who, bool thread)
 {
 	return true;
+}
+
+/* ---- waiting and write-back: memory file systems never wait, and there are no disks ---- */
+
+struct park *park_current(void)
+{
+	return NULL; /* no task: the page cache says -EAGAIN instead of parking */
+}
+
+long park_on(struct waitq *q)
+{
+	panic("park_on on the host");
+}
+
+u64 park_progress(void)
+{
+	return 0;
+}
+
+void park_save_progress(u64 done)
+{
+}
+
+void waitq_init(struct waitq *q)
+{
+	q->lock = (struct spinlock)SPINLOCK_INIT;
+	list_init(&q->waiters);
+}
+
+int waitq_wake_all(struct waitq *q)
+{
+	return 0;
+}
+
+void wb_note_dirty(struct pcache *pc)
+{
+}
+
+void wb_forget(struct pcache *pc)
+{
+}
+
+int wb_sync(bool (*match)(struct pcache *pc, void *arg), void *arg)
+{
+	return 0;
+}
+
+void wb_init(void)
+{
+}
+
+void buddy_add_reclaim(u64 (*reclaim)(u64 want))
+{
+}
+
+long bcache_sync_thread(struct blk_dev *dev)
+{
+	return 0;
 }
