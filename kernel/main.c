@@ -23,6 +23,7 @@
 #include "fs/vfs.h"
 #include "ipc/pipe.h"
 #include "net/net.h"
+#include "exec/pidfd.h"
 #include "vdso/vdso_map.h"
 #include "fs/bcache.h"
 #include "dev/tty.h"
@@ -95,6 +96,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	fifo_register(fifo_open); /* ipc above the file system: FIFOs open through it */
 	net_init(); /* the socket layer and the families that registered with NET_FAMILY */
 	epoll_init(); /* epoll above the VFS: a file's last close takes it out of its sets */
+	proc_set_pidfd_lookup(pidfd_pid); /* waitid(P_PIDFD): pidfds are files, above processes */
 	tty_irq_init();
 	kbd_init();
 	pci_init(); /* and the drivers it finds: virtio-blk disks */

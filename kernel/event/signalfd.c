@@ -82,6 +82,13 @@ static ssize_t sfd_read(struct file *f, struct uio *u, u64 *pos)
 		    .ssi_pid = k.pid,
 		    .ssi_uid = k.uid,
 		    .ssi_status = k.status,
+		    .ssi_fd = k.fd,
+		    .ssi_tid = (u32)k.tid,
+		    .ssi_band = (u32)k.band,
+		    .ssi_overrun = (u32)k.overrun,
+		    .ssi_int = (i32)k.value,
+		    .ssi_ptr = k.value,
+		    .ssi_addr = k.addr,
 		};
 		if (uio_copy_out(u, &si, sizeof si) < 0)
 			return done ? done : -EFAULT; /* as on Linux, that signal is gone */

@@ -36,11 +36,28 @@ static u64 hwcap(void)
 	return d;
 }
 
+/*
+ * The stack region's size for RLIMIT_STACK: the soft limit in whole
+ * pages, at least STACK_MIN and at most what the slot leaves above the
+ * mmap area (an unlimited stack gets that much; it costs nothing until
+ * touched).
+ */
+#define STACK_MIN (64UL << 10)
+#define STACK_MAX (1UL << 30)
+
+static u64 stack_size(u64 limit)
+{
+	if (!limit)
+		return STACK_SIZE;
+	return MAX(STACK_MIN, MIN(ALIGN_DOWN(limit, PAGE_SIZE), STACK_MAX));
+}
+
 vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
 			 const struct exec_args *args, const struct exec_new *nw)
 {
 	vaddr_t top = d->slot_base + SLOT_SIZE - SLOT_VDSO_SIZE - STACK_TOP_GAP;
-	if (domain_map(d, top - STACK_SIZE, STACK_SIZE, REGION_READ | REGION_WRITE | REGION_STACK) < 0)
+	u64 size = stack_size(args->stack_limit);
+	if (domain_map(d, top - size, size, REGION_READ | REGION_WRITE | REGION_STACK) < 0)
 		return 0;
 
 	/* Strings first (highest), then 16 random bytes and the platform name. */
@@ -51,7 +68,7 @@ vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
 	u32 nauxv = 20 * 2;
 	size_t table = (nptr + nauxv) * 8;
 	size_t total = ALIGN_UP(strings, 16) + ALIGN_UP(table, 16);
-	if (total > STACK_SIZE / 4)
+	if (total > size / 4) /* as Linux: arguments take at most a quarter of the stack */
 		return 0;
 
 	u8 *buf = kzalloc(total);

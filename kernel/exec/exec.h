@@ -50,6 +50,7 @@ struct exec_args {
 	size_t len;
 	u32 argc, envc;
 	char path[256];
+	u64 stack_limit;  /* RLIMIT_STACK of the process it is for (0: the default) */
 };
 
 #define EXEC_ARGS_MAX (256 * 1024) /* like Linux's ARG_MAX budget for one call */

@@ -6,6 +6,7 @@
  */
 #include "exec/exec.h"
 #include "fs/fsproc.h"
+#include "ipc/sysv.h"
 #include "proc/proc.h"
 #include "lib/kernel.h"
 
@@ -25,6 +26,7 @@ void thread_end(struct task *task)
 	struct proc *p = t->proc;
 	int status;
 	if (thread_detach(t, &status)) {
+		sem_exit(p->pid); /* SEM_UNDO's adjustments, before the parent hears of the exit */
 		drop_fs(p);
 		proc_finish(p, status);
 	}

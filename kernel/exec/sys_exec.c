@@ -9,9 +9,11 @@
 #include "fs/abi.h"
 #include "fs/fsproc.h"
 #include "proc/cred.h"
+#include "fs/vfs.h"
 #include "proc/cur.h"
 #include "proc/proc.h"
 #include "proc/signal.h"
+#include "proc/ptimer.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "arch/x86_64/msr.h"
@@ -63,6 +65,7 @@ static long do_execve(const char *kpath, u64 argv, u64 envp)
 	if (!args.buf)
 		return -ENOMEM;
 	strlcpy(args.path, kpath, sizeof args.path);
+	args.stack_limit = proc_rlimit_cur(p, RLIMIT_STACK);
 	long r = gather_strings(p->dom, argv, &args, &args.argc);
 	if (r == 0)
 		r = gather_strings(p->dom, envp, &args, &args.envc);
@@ -107,6 +110,8 @@ static long do_execve(const char *kpath, u64 argv, u64 envp)
 	t->task.name = p->name;
 	fs_exec(p->fs);
 	signal_reset_on_exec(p);
+	__atomic_store_n(&p->membarrier_reg, 0, __ATOMIC_RELAXED); /* a new memory, as Linux */
+	ptimer_exec(p); /* POSIX timers go; interval timers stay */
 	t->altstack_sp = t->altstack_size = 0;
 	t->fs_base = 0;
 	wrmsr(MSR_FS_BASE, 0);
@@ -130,11 +135,66 @@ SYSCALL(NR_execve, execve)
 	return r;
 }
 
+/*
+ * execveat(2), fexecve(3) with it: the program names a file from dirfd.
+ * As Linux does, the new program is told a name in /dev/fd (AT_EXECFN,
+ * and a script's interpreter gets it as its argument): /dev/fd/N for the
+ * file of dirfd itself (AT_EMPTY_PATH with ""), /dev/fd/N/PATH for a
+ * relative path; /dev/fd's links lead to the open file itself.
+ */
+SYSCALL(NR_execveat, execveat)
+{
+	int dirfd = (int)a0;
+	u32 flags = (u32)a4;
+	if (flags & ~(u32)(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return -EINVAL;
+	char *path = kmalloc(PATH_MAX), *full = kmalloc(PATH_MAX);
+	long r = path && full ? 0 : -ENOMEM;
+	if (r == 0) {
+		long n = strncpy_from_domain(cur_dom(), path, a1, PATH_MAX);
+		r = n < 0 ? n : 0;
+	}
+	if (r == 0 && !path[0] && !(flags & AT_EMPTY_PATH))
+		r = -ENOENT;
+	if (r == 0) {
+		if (path[0] == '/' || dirfd == AT_FDCWD)
+			strlcpy(full, path, PATH_MAX);
+		else if (!path[0])
+			snprintf(full, PATH_MAX, "/dev/fd/%d", dirfd);
+		else
+			snprintf(full, PATH_MAX, "/dev/fd/%d/%s", dirfd, path);
+		if (dirfd != AT_FDCWD && path[0] != '/') {
+			struct file *f = fs_fget(dirfd);
+			if (!f)
+				r = -EBADF;
+			else if (path[0] && !S_ISDIR(f->ip->mode))
+				r = -ENOTDIR;
+			file_put(f);
+		}
+	}
+	if (r == 0 && (flags & AT_SYMLINK_NOFOLLOW) && path[0]) {
+		/* The last component may not be a symlink: ELOOP, as Linux. */
+		struct inode *ip;
+		long lr = fs_resolve_at(dirfd, a1, 0, &ip);
+		if (lr == 0) {
+			if (S_ISLNK(ip->mode))
+				r = -ELOOP;
+			inode_put(ip);
+		}
+	}
+	if (r == 0)
+		r = do_execve(full, a2, a3);
+	kfree(path);
+	kfree(full);
+	return r;
+}
+
 SYSCALL(SYS_spawn, spawn)
 {
 	/* A new process from an executable, without copying the caller (the one-address-space way). */
 	struct proc *p = cur_proc();
-	struct exec_args args = {.buf = kmalloc(EXEC_ARGS_MAX)};
+	struct exec_args args = {.buf = kmalloc(EXEC_ARGS_MAX),
+				 .stack_limit = proc_rlimit_cur(p, RLIMIT_STACK)};
 	if (!args.buf)
 		return -ENOMEM;
 	long r = strncpy_from_domain(p->dom, args.path, a0, sizeof args.path);
@@ -150,7 +210,7 @@ SYSCALL(SYS_spawn, spawn)
 		kfree(args.buf);
 		return r;
 	}
-	struct proc *c = proc_alloc(p);
+	struct proc *c = proc_nproc_exceeded(p) ? NULL : proc_alloc(p);
 	if (!c) {
 		kfree(args.buf);
 		exec_new_put(&nw);

@@ -57,6 +57,8 @@ ssize_t fs_exe_realpath(const char *path, char *buf, size_t len);
 /* ---- for the system calls: the calling thread's process ---- */
 
 struct fdtable *fs_files(void);
+/* close_range(CLOSE_RANGE_UNSHARE): a private copy of a descriptor table shared with another process. */
+int fs_unshare_files(void);
 /* A new reference to the cwd ("/" when there is no calling process). */
 struct inode *fs_cwd_get(void);
 /* A new reference to the calling process's root: chroot's, else the file system's. */

@@ -115,6 +115,12 @@ static int may_open(struct inode *ip, int flags, const struct cred *c)
 
 int vfs_openat(struct inode *start, const char *path, int flags, u32 mode, struct file **out)
 {
+	return vfs_openat_resolve(start, path, flags, mode, 0, out);
+}
+
+int vfs_openat_resolve(struct inode *start, const char *path, int flags, u32 mode, unsigned rules,
+		       struct file **out)
+{
 	const struct cred *cred = cur_cred();
 	if ((flags & O_TMPFILE) == O_TMPFILE)
 		return -EOPNOTSUPP;
@@ -122,7 +128,7 @@ int vfs_openat(struct inode *start, const char *path, int flags, u32 mode, struc
 		return -EINVAL;
 	if (flags & O_PATH)
 		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-	unsigned lf = (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
+	unsigned lf = ((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) | rules;
 	if (flags & O_DIRECTORY)
 		lf |= LOOKUP_DIRECTORY;
 	struct inode *ip = NULL;

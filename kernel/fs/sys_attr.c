@@ -123,6 +123,25 @@ SYSCALL(NR_fchmodat, fchmodat)
 	return do_fchmodat((int)a0, a1, (u32)a2, 0);
 }
 
+#ifndef NR_fchmodat2
+#define NR_fchmodat2 452 /* Linux 6.6: newer than the build machine's headers */
+#endif
+
+/* fchmodat2: fchmodat with its flags (AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH), as Linux 6.6. */
+SYSCALL(NR_fchmodat2, fchmodat2)
+{
+	u32 flags = (u32)a3;
+	if (flags & ~(u32)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	struct inode *ip;
+	int r = fs_resolve_at((int)a0, a1, fs_at_lookup_flags(flags), &ip);
+	if (r < 0)
+		return r;
+	long rr = S_ISLNK(ip->mode) ? -EOPNOTSUPP : set_mode(ip, (u32)a2); /* as Linux */
+	inode_put(ip);
+	return rr;
+}
+
 SYSCALL(NR_fchmod, fchmod)
 {
 	struct inode *ip;
@@ -160,7 +179,7 @@ SYSCALL(NR_lchown, lchown)
 
 SYSCALL(NR_fchownat, fchownat)
 {
-	return do_fchownat((int)a0, a1, (u32)a2, (u32)a3, a4);
+	return do_fchownat((int)a0, a1, (u32)a2, (u32)a3, (u32)a4);
 }
 
 SYSCALL(NR_fchown, fchown)
@@ -245,7 +264,7 @@ SYSCALL(NR_utimensat, utimensat)
 	struct ktimespec t[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
 	if (a2 && copy_from_domain(cur_dom(), t, a2, sizeof t) < 0)
 		return -EFAULT;
-	return do_utimens((int)a0, a1, t, a3);
+	return do_utimens((int)a0, a1, t, (u32)a3);
 }
 
 SYSCALL(NR_utimes, utimes)

@@ -213,9 +213,10 @@ SYSCALL(NR_rmdir, rmdir)
 
 SYSCALL(NR_unlinkat, unlinkat)
 {
-	if (a2 & ~(u64)AT_REMOVEDIR)
+	u32 flags = (u32)a2; /* int arguments are 32 bits, as Linux reads them */
+	if (flags & ~(u32)AT_REMOVEDIR)
 		return -EINVAL;
-	return do_unlinkat((int)a0, a1, a2 & AT_REMOVEDIR);
+	return do_unlinkat((int)a0, a1, flags & AT_REMOVEDIR);
 }
 
 /* The two paths of rename and link, both resolved or neither held. */
@@ -309,7 +310,7 @@ SYSCALL(NR_link, link)
 
 SYSCALL(NR_linkat, linkat)
 {
-	return do_linkat((int)a0, a1, (int)a2, a3, a4);
+	return do_linkat((int)a0, a1, (int)a2, a3, (u32)a4);
 }
 
 SYSCALL(NR_truncate, truncate)

@@ -131,10 +131,11 @@ SYSCALL(NR_mount, mount)
 
 SYSCALL(NR_umount2, umount2)
 {
-	if (!cred_capable(cur_cred(), CAP_SYS_ADMIN))
-		return -EPERM;
+	a1 = (u32)a1; /* int flags */
 	if (a1 & ~(u64)(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW))
 		return -EINVAL;
+	if (!cred_capable(cur_cred(), CAP_SYS_ADMIN))
+		return -EPERM; /* after the flags, as Linux's ksys_umount */
 	if ((a1 & MNT_EXPIRE) && (a1 & (MNT_FORCE | MNT_DETACH)))
 		return -EINVAL;
 	struct inode *ip;

@@ -6,6 +6,7 @@
  */
 #include "fs/poll.h"
 #include "fs/fsproc.h"
+#include "fs/fdtable.h"
 #include "fs/vfs.h"
 #include "proc/cur.h"
 #include "proc/signal.h"
@@ -83,7 +84,7 @@ static bool poll_may_wait(u64 timeout_ns, u64 *deadline)
 
 static long do_poll(u64 ufds, u64 nfds, u64 timeout_ns)
 {
-	if (nfds > POLL_MAX_FDS)
+	if (nfds > fd_limit()) /* as Linux: more than RLIMIT_NOFILE */
 		return -EINVAL;
 	struct pollfd64 *pfd = kmalloc((nfds ? nfds : 1) * sizeof *pfd);
 	if (!pfd)
@@ -134,7 +135,7 @@ static long call_sigmask(u64 umask, u64 size)
 SYSCALL(NR_poll, poll)
 {
 	i32 ms = (i32)a2;
-	return do_poll(a0, a1, ms < 0 ? ~0UL : (u64)ms * 1000000UL);
+	return do_poll(a0, (u32)a1, ms < 0 ? ~0UL : (u64)ms * 1000000UL);
 }
 
 SYSCALL(NR_ppoll, ppoll)
@@ -146,7 +147,7 @@ SYSCALL(NR_ppoll, ppoll)
 	r = call_sigmask(a3, a4);
 	if (r < 0)
 		return r;
-	r = do_poll(a0, a1, ns);
+	r = do_poll(a0, (u32)a1, ns);
 	/* EINTR: the signal is taken on the way out, under the call's mask (it restores ours). */
 	if (r != -ERESTART_PARK && r != -EINTR)
 		signal_call_mask_end();
@@ -156,8 +157,11 @@ SYSCALL(NR_ppoll, ppoll)
 /* select: fd_sets as bit arrays of longs. */
 static long do_select(u64 nfds, u64 urd, u64 uwr, u64 uex, u64 timeout_ns)
 {
-	if ((i64)nfds < 0 || nfds > POLL_MAX_FDS)
+	if ((int)nfds < 0)
 		return -EINVAL;
+	nfds = (u32)nfds;
+	if (nfds > POLL_MAX_FDS)
+		nfds = POLL_MAX_FDS; /* as Linux: no descriptor lies beyond the table */
 	size_t words = (nfds + 63) / 64;
 	u64 in[3][POLL_MAX_FDS / 64] = {{0}};
 	u64 uaddr[3] = {urd, uwr, uex};

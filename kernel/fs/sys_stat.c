@@ -50,7 +50,7 @@ SYSCALL(NR_lstat, lstat)
 
 SYSCALL(NR_newfstatat, newfstatat)
 {
-	return do_fstatat((int)a0, a1, a2, a3);
+	return do_fstatat((int)a0, a1, a2, (u32)a3);
 }
 
 SYSCALL(NR_fstat, fstat)
@@ -62,6 +62,8 @@ SYSCALL(NR_fstat, fstat)
 	fd_ref_put(ref);
 	return r;
 }
+
+#define STATX_ATTR_MOUNT_ROOT 0x00002000
 
 SYSCALL(NR_statx, statx)
 {
@@ -80,8 +82,14 @@ SYSCALL(NR_statx, statx)
 	struct kstat k;
 	struct linux_statx sx;
 	vfs_getattr(ip, &k);
+	bool mount_root = (__atomic_load_n(&ip->flags, __ATOMIC_RELAXED) & I_MOUNTROOT) ||
+			  ip == ip->sb->root;
 	inode_put(ip);
 	kstat_to_statx(&k, &sx);
+	/* The one attribute Ferry knows: whether this is the root of a mount. */
+	sx.stx_attributes_mask = STATX_ATTR_MOUNT_ROOT;
+	if (mount_root)
+		sx.stx_attributes |= STATX_ATTR_MOUNT_ROOT;
 	return copy_to_domain(cur_dom(), a4, &sx, sizeof sx) < 0 ? -EFAULT : 0;
 }
 
@@ -135,17 +143,17 @@ static long do_faccessat(int dirfd, u64 upath, u64 mode, u64 flags)
 
 SYSCALL(NR_access, access)
 {
-	return do_faccessat(AT_FDCWD, a0, a1, 0);
+	return do_faccessat(AT_FDCWD, a0, (u32)a1, 0);
 }
 
 SYSCALL(NR_faccessat, faccessat)
 {
-	return do_faccessat((int)a0, a1, a2, 0);
+	return do_faccessat((int)a0, a1, (u32)a2, 0);
 }
 
 SYSCALL(NR_faccessat2, faccessat2)
 {
-	return do_faccessat((int)a0, a1, a2, a3);
+	return do_faccessat((int)a0, a1, (u32)a2, (u32)a3);
 }
 
 static long do_readlinkat(int dirfd, u64 upath, u64 ubuf, u64 size)
@@ -183,4 +191,24 @@ SYSCALL(NR_readlink, readlink)
 SYSCALL(NR_readlinkat, readlinkat)
 {
 	return do_readlinkat((int)a0, a1, a2, a3);
+}
+
+/*
+ * File handles (name_to_handle_at, open_by_handle_at) name a file apart
+ * from its path, for NFS servers and the like. No Ferry file system
+ * offers them: EOPNOTSUPP, as Linux says for such a file system.
+ */
+SYSCALL(NR_name_to_handle_at, name_to_handle_at)
+{
+	struct inode *ip;
+	int r = fs_resolve_at((int)a0, a1, fs_at_lookup_flags((u32)a4) | LOOKUP_FOLLOW, &ip);
+	if (r < 0)
+		return r;
+	inode_put(ip);
+	return -EOPNOTSUPP;
+}
+
+SYSCALL(NR_open_by_handle_at, open_by_handle_at)
+{
+	return -EOPNOTSUPP;
 }

@@ -79,6 +79,8 @@ struct inode_ops {
 	/* append: write at the end, atomically with other appenders. *end: offset after the data. */
 	ssize_t (*write)(struct inode *ip, struct uio *u, u64 off, bool append, u64 *end);
 	int (*truncate)(struct inode *ip, u64 size);
+	/* fallocate(2) with mode 0, FALLOC_FL_KEEP_SIZE, or PUNCH_HOLE|KEEP_SIZE (checked by the VFS). */
+	int (*fallocate)(struct inode *ip, int mode, u64 off, u64 len);
 	/*
 	 * Regular files: put the file's data (datasync: and only the metadata
 	 * needed to read it back) on the disk and empty the disk's write
@@ -129,9 +131,16 @@ struct inode {
 	struct superblock *sb;     /* [I] */
 	void *priv;                /* [I] the file system's */
 	struct pipe *fifo;         /* [i] a FIFO's pipe while it is open (ipc/fifo.c) */
+	struct file_lock *locks;   /* [lock.c's lock] its file locks (fs/lock.h), oldest first */
+	u32 seals;                 /* [i] F_SEAL_* of a memfd (memfd.c), with SEALS_MEMFD; else 0 */
+	struct xattr *xattrs;      /* [i] extended attributes of a memory file system (xattr.c) */
 	struct pcache data;        /* [its own lock] a regular file's pages (vm/pcache.h); the file
 	                              system gives its ops */
 };
+
+#define SEALS_MEMFD (1u << 31) /* in inode.seals: a memfd, which F_ADD_SEALS may seal */
+/* F_ADD_SEALS (add) and F_GET_SEALS of f (memfd.c): -EINVAL unless f is a memfd. */
+long memfd_seals(struct file *f, int cmd, u32 add);
 
 /* What statfs reports of a file system with a size of its own, in bsize blocks. */
 struct fs_usage {
@@ -154,6 +163,7 @@ struct superblock {
 	struct blk_dev *disk;      /* [I] the disk it lives on; NULL in memory */
 	bool rdonly;               /* [I] mounted read-only */
 	u32 mnt_flags;             /* [a] SB_NOSUID, SB_NODEV, SB_NOEXEC: mount(2)'s, changed by remount */
+	bool mem_xattrs;           /* [I] keeps extended attributes in memory (tmpfs, ramfs) */
 	/* statfs's figures; NULL: a memory file system (all of RAM is its size). */
 	void (*usage)(struct superblock *sb, struct fs_usage *u);
 	void *priv;                /* [I] the file system's */
@@ -194,6 +204,10 @@ struct file_ops {
 	void (*release)(struct file *f);
 	/* Ready events (POLLIN...); with pw, also wait on the queues a change would wake (fs/poll.h). */
 	u32 (*poll)(struct file *f, struct poll_set *pw);
+	/* O_ASYNC set (on) or cleared: the object notes f as one to signal (file_send_sigio). */
+	void (*fasync)(struct file *f, bool on);
+	/* fcntl(2) commands of this kind of file (pipe sizes, seals); NULL or -EINVAL: none. */
+	long (*fcntl)(struct file *f, int cmd, u64 arg);
 };
 
 struct file {
@@ -211,7 +225,18 @@ struct file {
 	struct inode *name_dir;     /* [I] */
 	/* The epoll registrations watching this file (event/epoll.c, under its global lock). */
 	struct list_node ep_items;
+	/* fcntl's F_SETOWN(_EX) and F_SETSIG: who hears of I/O readiness (O_ASYNC), and how. */
+	i32 owner;                  /* [a] pid or tid (> 0), -pgid (< 0), 0: nobody */
+	u8 owner_tid;               /* [a] owner names a thread (F_OWNER_TID) */
+	u8 owner_sig;               /* [a] F_SETSIG's signal; 0: plain SIGIO */
+	i32 async_fd;               /* [a] the descriptor O_ASYNC was set through (si_fd) */
 };
+
+/*
+ * I/O readiness on f (band: POLLIN... with POLL_IN or POLL_OUT as code):
+ * if it has O_ASYNC and an owner, send the owner its signal (vfs.c).
+ */
+void file_send_sigio(struct file *f, int code, i64 band);
 
 /* ---- boot (init.c) ---- */
 
@@ -347,6 +372,10 @@ long vfs_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom);
 /* Fill buf with linux_dirent64 records from f's position; bytes filled, 0 at the end. */
 ssize_t vfs_getdents(struct file *f, void *buf, size_t len);
 int vfs_truncate(struct inode *ip, i64 size);
+#define FALLOC_FL_KEEP_SIZE  0x01
+#define FALLOC_FL_PUNCH_HOLE 0x02
+/* fallocate(2) on an open file: the checks Linux makes, then the file system's op. */
+int vfs_fallocate(struct file *f, int mode, i64 off, i64 len);
 /*
  * fsync(2) (datasync: fdatasync) of an open file; may park. And the
  * file data and metadata of a file system (sb NULL: of all) to their
@@ -358,6 +387,20 @@ long vfs_sync_fs(struct superblock *sb);
 
 /* The file operations regular files and directories get by default. */
 extern const struct file_ops vfs_inode_fops;
+
+/* ---- extended attributes (xattr.c) ---- */
+
+#define XATTR_CREATE 0x1
+#define XATTR_REPLACE 0x2
+#define XATTR_NAME_MAX 255
+#define XATTR_SIZE_MAX 65536
+int vfs_setxattr(struct inode *ip, const char *name, const void *value, size_t size, int flags);
+/* The value's size (copied when size allows: -ERANGE if it does not, size 0 only asks). */
+ssize_t vfs_getxattr(struct inode *ip, const char *name, void *buf, size_t size);
+ssize_t vfs_listxattr(struct inode *ip, char *buf, size_t size);
+int vfs_removexattr(struct inode *ip, const char *name);
+/* The inode goes: its attributes go with it. */
+void xattr_free(struct inode *ip);
 
 /* ---- file-system types (fstype.c) ---- */
 
@@ -412,6 +455,8 @@ int vfs_umount(struct inode *ip);
  * bytes written, or -ERESTART_PARK (parked) while a directory's name is read.
  */
 ssize_t vfs_mounts_text(char *buf, size_t len);
+/* The same as /proc/<pid>/mountinfo's lines (mountinfo(5)). */
+ssize_t vfs_mountinfo_text(char *buf, size_t len);
 /* A new reference to the root directory. */
 struct inode *vfs_root(void);
 /* ip (consumed) or, if something is mounted on it, the mounted root (a new reference). */
@@ -426,6 +471,12 @@ enum {
 	LOOKUP_DIRECTORY = 1 << 1, /* the result must be a directory */
 	LOOKUP_EMPTY = 1 << 2,     /* "" names the start directory (AT_EMPTY_PATH) */
 	LOOKUP_PARENT = 1 << 3,    /* stop at the last component's directory */
+	/* openat2(2)'s RESOLVE_* rules */
+	LOOKUP_NO_SYMLINKS = 1 << 4,   /* any symlink on the way: ELOOP */
+	LOOKUP_NO_MAGICLINKS = 1 << 5, /* a /proc/<pid>/fd link: ELOOP */
+	LOOKUP_BENEATH = 1 << 6,       /* never above the start (absolute, "..", links): EXDEV */
+	LOOKUP_IN_ROOT = 1 << 7,       /* the start is the root for this lookup */
+	LOOKUP_NO_XDEV = 1 << 8,       /* never onto another file system: EXDEV */
 };
 
 enum { LAST_NORM, LAST_DOT, LAST_DOTDOT, LAST_ROOT };
@@ -455,6 +506,9 @@ int vfs_lookup(struct inode *start, const char *path, unsigned flags, struct ino
 
 /* mode: permission bits after umask. On success *out holds a new open file. */
 int vfs_openat(struct inode *start, const char *path, int flags, u32 mode, struct file **out);
+/* The same with extra lookup rules (LOOKUP_NO_SYMLINKS...: openat2's RESOLVE_* flags). */
+int vfs_openat_resolve(struct inode *start, const char *path, int flags, u32 mode, unsigned rules,
+		       struct file **out);
 /* An already-resolved inode opened with open(2) flags (the O_CREAT part done). */
 int vfs_open_inode(struct inode *ip, int flags, struct file **out);
 int vfs_mknodat(struct inode *start, const char *path, u32 mode, kdev_t rdev);

@@ -42,9 +42,11 @@
 #define ENOTEMPTY 39
 #define ELOOP 40
 #define ENOMSG 42
+#define EIDRM 43
 #define ENODATA 61
 #define ETIME 62
 #define EOVERFLOW 75
+#define ENOTUNIQ 76
 #define EBADFD 77
 #define ELIBBAD 80
 #define EILSEQ 84

@@ -168,6 +168,7 @@ struct domain *domain_fork(struct domain *parent)
 			break;
 		}
 		*copy = *r;
+		copy->flags &= ~(u32)REGION_LOCKED; /* memory locks are not inherited (mlock(2)) */
 		if (r->flags & REGION_MSG)
 			xrange_get(r->xr); /* the child's copy holds the range too */
 		list_push_back(&child->regions, &copy->node);

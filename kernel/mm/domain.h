@@ -38,6 +38,7 @@ enum {
 	REGION_SHARED = 1 << 6, /* MAP_SHARED anonymous: never copy-on-write */
 	REGION_RO_LOCK = 1 << 7, /* Brian OS's mprotect_ro: write-protected until munprotect */
 	REGION_MSG = 1 << 8,     /* a message buffer in the exchange region */
+	REGION_LOCKED = 1 << 9,  /* mlock(2): kept in memory (the pages are faulted in when locked) */
 };
 
 struct xrange;
@@ -73,6 +74,7 @@ struct domain {
 	u64 id;                  /* [I] never reused: names the domain in PCID caches */
 	u64 resident;            /* [lock] pages mapped */
 	u64 peak;                /* [lock; read with atomics] the most resident has been */
+	bool lock_future;        /* [a] mlockall(MCL_FUTURE): new mappings are locked */
 };
 
 struct domain *domain_create(void);
@@ -115,6 +117,16 @@ int domain_protect(struct domain *d, vaddr_t start, u64 len, u32 prot_flags);
 int domain_write_lock(struct domain *d, vaddr_t start, u64 npages, bool lock);
 /* Find a free range of len bytes for mmap (0 if none). */
 vaddr_t domain_find_free(struct domain *d, u64 len);
+/*
+ * mlock/munlock [start, end): all of it must be mapped (-ENOMEM); locking
+ * fails with -ENOMEM if d's locked bytes would pass limit. mlockall: every
+ * region. Then the locked pages are faulted in (unless onfault).
+ */
+int domain_mlock(struct domain *d, vaddr_t start, vaddr_t end, bool lock, u64 limit, bool onfault);
+int domain_mlock_all(struct domain *d, bool lock, u64 limit, bool onfault);
+u64 domain_locked_bytes(struct domain *d);
+/* Bytes d maps in all (RLIMIT_AS), and in private writable memory not a stack (RLIMIT_DATA). */
+u64 domain_vm_size(struct domain *d, u64 *data);
 /* brk(2): move the heap end; returns the new (or unchanged) end. */
 vaddr_t domain_brk(struct domain *d, vaddr_t new_end);
 
@@ -132,6 +144,12 @@ int copy_from_domain(struct domain *d, void *dst, vaddr_t src, size_t len);
 long strncpy_from_domain(struct domain *d, char *dst, vaddr_t src, size_t max);
 /* Zero user memory. */
 int clear_domain(struct domain *d, vaddr_t dst, size_t len);
+/*
+ * Compare-and-exchange an aligned u32 of user memory, atomically with the
+ * user threads on every core (futexes): *old gets what was there; the
+ * new value went in if *old == expect. -EFAULT on a bad or unwritable address.
+ */
+int domain_cmpxchg_u32(struct domain *d, vaddr_t uva, u32 expect, u32 new, u32 *old);
 
 /*
  * Fill user memory from the kernel whatever the region's protection (the

@@ -366,6 +366,132 @@ int domain_write_lock(struct domain *d, vaddr_t start, u64 npages, bool lock)
 
 static vaddr_t find_free_locked(struct domain *d, u64 len);
 
+/* Bytes of d's locked regions inside [start, end) (all of them: 0, ~0). */
+static u64 locked_in_locked(struct domain *d, vaddr_t start, vaddr_t end, bool want_locked)
+{
+	assert(spin_is_locked(&d->lock));
+	u64 n = 0;
+	struct list_node *pos;
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		if (!!(r->flags & REGION_LOCKED) != want_locked || (r->flags & REGION_STACK))
+			continue; /* stacks: see domain_mlock_all */
+		vaddr_t s = MAX(r->start, start), e = MIN(r->end, end);
+		if (s < e)
+			n += e - s;
+	}
+	return n;
+}
+
+u64 domain_locked_bytes(struct domain *d)
+{
+	spin_lock(&d->lock);
+	u64 n = locked_in_locked(d, 0, ~0UL, true);
+	spin_unlock(&d->lock);
+	return n;
+}
+
+/* Fault in the pages of [start, end) that are mapped (mlock's populate). */
+static void populate(struct domain *d, vaddr_t start, vaddr_t end)
+{
+	for (vaddr_t va = start; va < end; va += PAGE_SIZE)
+		if (domain_fault(d, va, REGION_READ) == -ENOMEM)
+			break; /* out of memory: the rest fault in when touched */
+}
+
+int domain_mlock(struct domain *d, vaddr_t start, vaddr_t end, bool lock, u64 limit, bool onfault)
+{
+	if (!in_user_half(start, end - start))
+		return -ENOMEM;
+	if (start == end)
+		return 0;
+	spin_lock(&d->lock);
+	if (lock) {
+		u64 have = locked_in_locked(d, 0, ~0UL, true);
+		u64 more = locked_in_locked(d, start, end, false);
+		if (more > limit || have > limit - more) {
+			spin_unlock(&d->lock);
+			return -ENOMEM;
+		}
+	}
+	int r = protect_locked(d, start, end, lock ? REGION_LOCKED : 0, REGION_LOCKED);
+	spin_unlock(&d->lock);
+	if (r == 0 && lock && !onfault)
+		populate(d, start, end);
+	return r;
+}
+
+int domain_mlock_all(struct domain *d, bool lock, u64 limit, bool onfault)
+{
+	spin_lock(&d->lock);
+	/*
+	 * Ferry reserves a thread's whole stack up front (Linux grows it): a
+	 * stack counts for what is in memory of it, and is not filled in.
+	 */
+	u64 total = 0;
+	struct list_node *pos;
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		if (!(r->flags & (REGION_STACK | REGION_MSG)))
+			total += r->end - r->start;
+	}
+	if (lock && total > limit) {
+		spin_unlock(&d->lock);
+		return -ENOMEM;
+	}
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		if (lock)
+			r->flags |= REGION_LOCKED;
+		else
+			r->flags &= ~(u32)REGION_LOCKED;
+	}
+	spin_unlock(&d->lock);
+	if (lock && !onfault) {
+		/* Each region's pages, looked up again region by region: the list may change. */
+		for (vaddr_t va = PAGE_SIZE;;) {
+			spin_lock(&d->lock);
+			vaddr_t s = 0, e = 0;
+			list_for_each(pos, &d->regions)
+			{
+				struct region *r = container_of(pos, struct region, node);
+				if (r->end > va && !(r->flags & (REGION_MSG | REGION_STACK))) {
+					s = MAX(r->start, va), e = r->end;
+					break;
+				}
+			}
+			spin_unlock(&d->lock);
+			if (!e)
+				break;
+			populate(d, s, e);
+			va = e;
+		}
+	}
+	return 0;
+}
+
+u64 domain_vm_size(struct domain *d, u64 *data)
+{
+	u64 total = 0, priv = 0;
+	spin_lock(&d->lock);
+	struct list_node *pos;
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		u64 len = r->end - r->start;
+		total += len;
+		if ((r->flags & REGION_WRITE) && !(r->flags & (REGION_SHARED | REGION_STACK)))
+			priv += len;
+	}
+	spin_unlock(&d->lock);
+	if (data)
+		*data = priv;
+	return total;
+}
+
 vaddr_t domain_find_free(struct domain *d, u64 len)
 {
 	spin_lock(&d->lock);

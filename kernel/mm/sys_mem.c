@@ -1,13 +1,23 @@
 /*
  * Memory system calls: brk, mmap (anonymous, demand-zero), munmap,
- * mprotect, madvise, and Brian OS's mprotect_ro / munprotect.
+ * mprotect, madvise, mlock and its family, and Brian OS's mprotect_ro /
+ * munprotect.
  */
 #include "mm/domain.h"
+#include "mm/layout.h"
 #include "proc/cur.h"
+#include "proc/cred.h"
+#include "proc/limits.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "sys/syscall.h"
 #include "uapi/ferry.h"
+
+/* How much the caller may lock: RLIMIT_MEMLOCK, unless it has CAP_IPC_LOCK (mlock(2)). */
+static u64 memlock_limit(void)
+{
+	return cred_capable(cur_cred(), CAP_IPC_LOCK) ? RLIM_INFINITY : cur_rlimit(RLIMIT_MEMLOCK);
+}
 
 #define PROT_READ  0x1
 #define PROT_WRITE 0x2
@@ -23,6 +33,7 @@
 #define MAP_POPULATE  0x8000
 #define MAP_STACK     0x20000
 #define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_LOCKED    0x2000
 
 static u32 prot_to_region(u64 prot)
 {
@@ -36,9 +47,39 @@ static u32 prot_to_region(u64 prot)
 	return f;
 }
 
+/*
+ * RLIMIT_AS and RLIMIT_DATA: may d grow by len bytes (writable: private
+ * writable memory, which counts as data)? Summed only when a limit is set.
+ */
+static bool vm_fits(struct domain *d, u64 len, bool writable)
+{
+	u64 as = cur_rlimit(RLIMIT_AS), data_lim = cur_rlimit(RLIMIT_DATA);
+	if (as == RLIM_INFINITY && (data_lim == RLIM_INFINITY || !writable))
+		return true;
+	u64 data, total = domain_vm_size(d, &data);
+	if (as != RLIM_INFINITY && (len > as || total > as - len))
+		return false;
+	if (writable && data_lim != RLIM_INFINITY && (len > data_lim || data > data_lim - len))
+		return false;
+	return true;
+}
+
 SYSCALL(NR_brk, brk)
 {
-	return (long)domain_brk(cur_dom(), a0);
+	struct domain *d = cur_dom();
+	vaddr_t cur = domain_brk(d, 0);
+	/* Growth past a limit fails the way brk fails: the old break comes back. */
+	if (a0 > cur && !vm_fits(d, ALIGN_UP(a0, PAGE_SIZE) - ALIGN_UP(cur, PAGE_SIZE), true))
+		return (long)cur;
+	return (long)domain_brk(d, a0);
+}
+
+/* A new mapping: locked if asked (the limit was checked before it was made). */
+static long mapped(struct domain *d, vaddr_t va, u64 len, bool locked)
+{
+	if (locked)
+		domain_mlock(d, va, va + len, true, ~0UL, false);
+	return (long)va;
 }
 
 SYSCALL(NR_mmap, mmap)
@@ -62,6 +103,13 @@ SYSCALL(NR_mmap, mmap)
 	len = ALIGN_UP(len, PAGE_SIZE);
 	struct domain *d = cur_dom();
 	u32 rflags = prot_to_region(prot) | (type == MAP_SHARED ? REGION_SHARED : 0);
+	if (!vm_fits(d, len, (prot & PROT_WRITE) && type == MAP_PRIVATE))
+		return -ENOMEM;
+	/* MAP_LOCKED, or mlockall(MCL_FUTURE): the new memory counts against RLIMIT_MEMLOCK. */
+	bool locked = (flags & MAP_LOCKED) || __atomic_load_n(&d->lock_future, __ATOMIC_RELAXED);
+	u64 memlock = memlock_limit();
+	if (locked && (len > memlock || domain_locked_bytes(d) > memlock - len))
+		return -EAGAIN;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr & (PAGE_SIZE - 1))
 			return -EINVAL;
@@ -70,18 +118,18 @@ SYSCALL(NR_mmap, mmap)
 		int r = replace ? domain_map_fixed(d, addr, len, rflags) : domain_map(d, addr, len, rflags);
 		if (r == -EEXIST)
 			return -EEXIST;
-		return r < 0 ? (r == -EINVAL ? -ENOMEM : r) : (long)addr;
+		return r < 0 ? (r == -EINVAL ? -ENOMEM : r) : mapped(d, addr, len, locked);
 	}
 	/* A hint is taken if that range is free; otherwise we choose. */
 	if (addr && !(addr & (PAGE_SIZE - 1)) && domain_map(d, addr, len, rflags) == 0)
-		return (long)addr;
+		return mapped(d, addr, len, locked);
 	for (int tries = 0; tries < 4; tries++) {
 		vaddr_t va = domain_find_free(d, len);
 		if (!va)
 			return -ENOMEM;
 		int r = domain_map(d, va, len, rflags);
 		if (r == 0)
-			return (long)va;
+			return mapped(d, va, len, locked);
 		if (r != -EEXIST)
 			return r;
 		/* Another thread took it between search and map: search again. */
@@ -121,6 +169,8 @@ SYSCALL(NR_mremap, mremap)
 	if (a2 > (1UL << 46))
 		return -ENOMEM;
 	vaddr_t fixed = flags & MREMAP_FIXED ? a4 : 0;
+	if (a2 > a1 && !vm_fits(cur_dom(), ALIGN_UP(a2, PAGE_SIZE) - ALIGN_UP(a1, PAGE_SIZE), true))
+		return -ENOMEM;
 	if ((flags & MREMAP_FIXED) && !fixed)
 		return -EINVAL; /* page 0 is never mapped */
 	return (long)domain_remap(cur_dom(), a0, a1, a2, flags & MREMAP_MAYMOVE, fixed);
@@ -134,7 +184,8 @@ SYSCALL(NR_madvise, madvise)
 {
 	if (a0 & (PAGE_SIZE - 1))
 		return -EINVAL;
-	switch (a2) {
+	int advice = (int)a2;
+	switch (advice) {
 	case MADV_DONTNEED:
 		return domain_discard(cur_dom(), a0, a1);
 	case MADV_REMOVE:
@@ -146,7 +197,7 @@ SYSCALL(NR_madvise, madvise)
 		 * The rest is advice Ferry may ignore, MADV_FREE included:
 		 * keeping a page's contents is one of the outcomes it allows.
 		 */
-		return a2 <= MADV_LAST ? 0 : -EINVAL;
+		return advice >= 0 && advice <= MADV_LAST ? 0 : -EINVAL;
 	}
 }
 
@@ -158,4 +209,68 @@ SYSCALL(SYS_mprotect_ro, mprotect_ro)
 SYSCALL(SYS_munprotect, munprotect)
 {
 	return domain_write_lock(cur_dom(), a0, a1, false);
+}
+
+/*
+ * mlock and friends: the regions are marked locked (their pages faulted
+ * in now, and kept from swap by the memory code) and count against
+ * RLIMIT_MEMLOCK, which binds all but holders of CAP_IPC_LOCK (as Linux).
+ */
+#define MLOCK_ONFAULT 0x01
+#define MCL_CURRENT 1
+#define MCL_FUTURE 2
+#define MCL_ONFAULT 4
+
+static long do_mlock(u64 addr, u64 len, bool lock, bool onfault)
+{
+	vaddr_t start = ALIGN_DOWN(addr, PAGE_SIZE);
+	if (len > USER_TOP || addr + len < addr)
+		return -ENOMEM;
+	vaddr_t end = ALIGN_UP(addr + len, PAGE_SIZE);
+	u64 limit = memlock_limit();
+	if (lock && limit == 0)
+		return -EPERM; /* as Linux with no allowance at all */
+	return domain_mlock(cur_dom(), start, end, lock, limit, onfault);
+}
+
+SYSCALL(NR_mlock, mlock)
+{
+	return do_mlock(a0, a1, true, false);
+}
+
+SYSCALL(NR_mlock2, mlock2)
+{
+	if ((u32)a2 & ~(u32)MLOCK_ONFAULT)
+		return -EINVAL;
+	return do_mlock(a0, a1, true, (u32)a2 & MLOCK_ONFAULT);
+}
+
+SYSCALL(NR_munlock, munlock)
+{
+	return do_mlock(a0, a1, false, false);
+}
+
+SYSCALL(NR_mlockall, mlockall)
+{
+	int flags = (int)a0;
+	if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
+		return -EINVAL;
+	u64 limit = memlock_limit();
+	if (limit == 0)
+		return -EPERM;
+	struct domain *d = cur_dom();
+	if (flags & MCL_CURRENT) {
+		long r = domain_mlock_all(d, true, limit, flags & MCL_ONFAULT);
+		if (r < 0)
+			return r;
+	}
+	__atomic_store_n(&d->lock_future, (flags & MCL_FUTURE) != 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
+SYSCALL(NR_munlockall, munlockall)
+{
+	struct domain *d = cur_dom();
+	__atomic_store_n(&d->lock_future, false, __ATOMIC_RELAXED);
+	return domain_mlock_all(d, false, 0, true);
 }

@@ -25,9 +25,9 @@
  *
  * Bounds: at most SCM_MAX_FD descriptors per message (scm.c), and a
  * sender's descriptors in flight at once are bounded by its RLIMIT_NOFILE
- * as on Linux (ETOOMANYREFS). Linux exempts CAP_SYS_RESOURCE; Ferry has
- * no capabilities yet and holds everyone (everyone is root) to the limit,
- * counted system-wide, as Linux counts it per user (there is one user).
+ * as on Linux (ETOOMANYREFS), which exempts CAP_SYS_RESOURCE and
+ * CAP_SYS_ADMIN. Linux counts a user's descriptors in flight; Ferry counts
+ * everyone's, so one user's may make another's send fail early.
  *
  * Locks: unix_gc_lock guards the counts, the list and the collector's
  * scratch fields; the collector takes sockets' locks inside it to read
@@ -35,10 +35,12 @@
  */
 #include "net/unix_impl.h"
 #include "mm/kheap.h"
+#include "proc/cur.h"
+#include "proc/cred.h"
+#include "proc/limits.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
-#define INFLIGHT_MAX 256 /* RLIMIT_NOFILE as getrlimit reports it (proc/sys_limits.c) */
 
 enum { GC_CANDIDATE = 1, GC_ALIVE = 2 };
 
@@ -57,8 +59,12 @@ static struct unix_sock *unix_of(struct file *f)
 
 int unix_inflight_add(struct file **files, u32 n)
 {
+	const struct cred *c = cur_cred();
+	u64 limit = cred_capable(c, CAP_SYS_RESOURCE) || cred_capable(c, CAP_SYS_ADMIN)
+			    ? RLIM_INFINITY
+			    : cur_rlimit(RLIMIT_NOFILE);
 	spin_lock(&unix_gc_lock);
-	if (inflight_files > INFLIGHT_MAX) {
+	if (inflight_files > limit) {
 		spin_unlock(&unix_gc_lock);
 		return -ETOOMANYREFS;
 	}

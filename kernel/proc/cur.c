@@ -10,6 +10,12 @@ struct cred *cur_cred_swap(struct cred *c)
 	return old;
 }
 
+u64 cur_rlimit(int res)
+{
+	struct proc *p = cur_proc();
+	return p ? proc_rlimit_cur(p, res) : RLIM_INFINITY;
+}
+
 bool cur_ids(struct proc_ids *out)
 {
 	struct proc *p = cur_proc();

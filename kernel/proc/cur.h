@@ -78,6 +78,9 @@ struct cred *cur_cred_swap(struct cred *c);
 /* The caller's pid (0 from a kernel task): credentials on messages (SCM_CREDENTIALS). */
 u32 cur_pid(void);
 
+/* The caller's soft limit for resource res (proc/limits.h); no limit from a kernel task. */
+u64 cur_rlimit(int res);
+
 /* The ids job control looks at, read together under proc_tree_lock. */
 struct proc_ids {
 	u32 pid, pgid, sid;

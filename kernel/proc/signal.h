@@ -54,6 +54,17 @@ void signal_raise(int sig);
  * returns how many there were. The _locked form: caller holds proc_tree_lock.
  */
 int signal_send_group(u32 pgid, int sig);
+/*
+ * SIGIO and friends (fcntl's F_SETOWN, F_SETSIG): sig to the thread tid
+ * (who > 0, thread), the process who (who > 0) or the group -who (who <
+ * 0); with a nonzero fd the siginfo says POLL band and fd (si_code, si_band,
+ * si_fd), else it is plain. Nothing if nobody matches.
+ */
+void signal_send_io(int who, bool thread, int sig, int code, i64 band, int fd);
+/* mq_notify's signal to process pid: SI_MESGQ, the sender's pid, the sigval. */
+void signal_send_mesgq(u32 pid, int sig, u64 value, u32 sender);
+/* Is there such a target (F_SETOWN's check)? */
+bool signal_io_target_exists(int who, bool thread);
 int signal_send_group_locked(u32 pgid, int sig);
 /* At boot: the queues signalfd waits on. */
 void signal_init(void);
@@ -63,8 +74,13 @@ void signal_init(void);
 /* What a signalfd reader learns of a signal (struct signalfd_siginfo's fields). */
 struct ksiginfo {
 	int signo, code, errno_;
-	u32 pid, uid;
-	int status;
+	u32 pid, uid;      /* the sender: kill, sigqueue, SIGCHLD's child */
+	int status;        /* SIGCHLD */
+	u64 value;         /* sigqueue's and timers' sigval */
+	i32 tid, overrun;  /* POSIX timers */
+	i64 band;          /* SIGIO */
+	i32 fd;            /* SIGIO */
+	u64 addr;          /* faults */
 };
 /* The signals pending for the calling thread: its own and its process's. */
 u64 signal_pending_set(void);

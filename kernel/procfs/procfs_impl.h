@@ -78,5 +78,8 @@ extern const struct pf_table pf_root_table;
 extern const struct pf_table pf_pid_table;
 /* /proc/net (procfs_net.c). */
 extern const struct pf_table pf_net_table;
+/* /proc/sys (procfs_sysctl.c), and its vm/drop_caches (procfs_sys.c). */
+extern const struct pf_table pf_sys_table;
+ssize_t procfs_write_drop_caches(u32 pid, struct uio *u, u64 pos);
 /* /proc/<pid>/fd: made from the open files, not from a table (procfs.c). */
 extern const struct pf_table pf_fd_table;

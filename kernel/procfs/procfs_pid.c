@@ -12,6 +12,8 @@
 #include "proc/cred.h"
 #include "proc/proc.h"
 #include "mm/domain.h"
+#include "arch/x86_64/cpu.h"
+#include "proc/signal.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
@@ -179,15 +181,90 @@ static int gen_pid_status(u32 pid, struct text *t)
 	tprintf(t,
 		"\nVmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n"
 		"VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\n"
-		"VmExe:\t%8lu kB\nVmSwap:\t       0 kB\nThreads:\t%u\n"
-		"CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\nCapBnd:\t%016lx\n"
-		"CapAmb:\t%016lx\nNoNewPrivs:\t%d\n",
+		"VmExe:\t%8lu kB\nVmSwap:\t       0 kB\nThreads:\t%u\n",
 		s.vsize / 1024, s.vsize / 1024, MAX(s.hwm_pages, s.rss_pages) * kb, s.rss_pages * kb,
-		s.data_pages * kb, s.stack_pages * kb, s.text_pages * kb, s.nthreads,
-		c->cap_inheritable, c->cap_permitted, c->cap_effective, c->cap_bset, 0UL,
-		s.no_new_privs);
+		s.data_pages * kb, s.stack_pages * kb, s.text_pages * kb, s.nthreads);
+	/* Signals, capabilities, and the rest procps and Python read. */
+	u64 pnd = 0, shd = 0, blk = 0, ign = 0, cgt = 0, nvcsw = 0, nivcsw = 0;
+	u32 queued = 0, nnp = 0;
+	u64 qmax = 0, cpus_mask = 0;
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	if (p && p->state == PROC_ALIVE) {
+		spin_lock(&p->lock);
+		shd = __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED);
+		if (!list_empty(&p->threads)) {
+			struct thread *th = container_of(p->threads.next, struct thread, proc_node);
+			pnd = __atomic_load_n(&th->sig_pending, __ATOMIC_RELAXED);
+			blk = thread_sig_mask(th);
+			cpus_mask = __atomic_load_n(&th->affinity, __ATOMIC_RELAXED);
+		}
+		for (int i = 0; i < NSIG; i++) {
+			u64 h = p->sigactions[i].handler;
+			if (h == SIG_IGN)
+				ign |= 1UL << i;
+			else if (h != SIG_DFL)
+				cgt |= 1UL << i;
+		}
+		queued = p->sigq_count;
+		qmax = p->rlim[RLIMIT_SIGPENDING].cur;
+		nnp = p->no_new_privs;
+		spin_unlock(&p->lock);
+		struct usage u;
+		proc_usage(p, &u);
+		nvcsw = u.nvcsw;
+		nivcsw = u.nivcsw;
+	}
+	spin_unlock(&proc_tree_lock);
+	if (!cpus_mask)
+		cpus_mask = cpus_online_mask();
+	u32 last = 63 - (u32)__builtin_clzll(cpus_mask | 1);
+	tprintf(t,
+		"SigQ:\t%u/%lu\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\n"
+		"SigCgt:\t%016lx\nCapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\n"
+		"CapBnd:\t%016lx\nCapAmb:\t0000000000000000\n"
+		"NoNewPrivs:\t%u\nSeccomp:\t0\nSeccomp_filters:\t0\nCpus_allowed:\t%lx\n",
+		queued, qmax, pnd, shd, blk, ign, cgt, c->cap_inheritable, c->cap_permitted,
+		c->cap_effective, c->cap_bset, nnp, cpus_mask);
+	/* Cpus_allowed_list: ranges such as 0-3, or single cores. */
+	tprintf(t, "Cpus_allowed_list:\t");
+	bool first = true;
+	for (u32 c = 0; c <= last; c++) {
+		if (!(cpus_mask >> c & 1))
+			continue;
+		u32 e = c;
+		while (e + 1 <= last && (cpus_mask >> (e + 1) & 1))
+			e++;
+		tprintf(t, first ? "%u" : ",%u", c);
+		if (e > c)
+			tprintf(t, "-%u", e);
+		first = false;
+		c = e;
+	}
+	tprintf(t, "\nMems_allowed:\t1\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t%lu\n"
+		   "nonvoluntary_ctxt_switches:\t%lu\n", nvcsw, nivcsw);
 	snap_put(&s);
 	return 0;
+}
+
+/* /proc/<pid>/cgroup: Ferry has no control groups; everything is in the root of version 2's. */
+static int gen_pid_cgroup(u32 pid, struct text *t)
+{
+	struct psnap s;
+	int r = snap_proc(pid, &s, NULL);
+	if (r < 0)
+		return r;
+	snap_put(&s);
+	tprintf(t, "0::/\n");
+	return 0;
+}
+
+/* /proc/<pid>/mountinfo: the mount table in mountinfo(5)'s form (one namespace: every process's). */
+static int gen_pid_mountinfo(u32 pid, struct text *t)
+{
+	ssize_t n = vfs_mountinfo_text(t->buf, t->cap);
+	t->len = n > 0 ? (size_t)n : 0;
+	return n < 0 ? (int)n : 0;
 }
 
 static int gen_pid_comm(u32 pid, struct text *t)
@@ -291,7 +368,55 @@ static ssize_t link_exe(u32 pid, char *buf, size_t cap)
 }
 
 /* Each /proc/<pid> directory: one line a file. */
+/* /proc/<pid>/limits, laid out as Linux's fs/proc/base.c prints it. */
+static int gen_pid_limits(u32 pid, struct text *t)
+{
+	static const struct {
+		const char *name, *unit;
+	} lim[RLIM_NLIMITS] = {
+		{"Max cpu time", "seconds"},    {"Max file size", "bytes"},
+		{"Max data size", "bytes"},     {"Max stack size", "bytes"},
+		{"Max core file size", "bytes"}, {"Max resident set", "bytes"},
+		{"Max processes", "processes"}, {"Max open files", "files"},
+		{"Max locked memory", "bytes"}, {"Max address space", "bytes"},
+		{"Max file locks", "locks"},    {"Max pending signals", "signals"},
+		{"Max msgqueue size", "bytes"}, {"Max nice priority", ""},
+		{"Max realtime priority", ""},  {"Max realtime timeout", "us"},
+	};
+	struct rlimit64 r[RLIM_NLIMITS];
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	if (!p || p->state == PROC_REAPED) {
+		spin_unlock(&proc_tree_lock);
+		return -ENOENT;
+	}
+	spin_lock(&p->lock);
+	memcpy(r, p->rlim, sizeof r);
+	spin_unlock(&p->lock);
+	spin_unlock(&proc_tree_lock);
+	tprintf(t, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+	for (int i = 0; i < RLIM_NLIMITS; i++) {
+		char soft[24], hard[24];
+		if (r[i].cur == RLIM_INFINITY)
+			strlcpy(soft, "unlimited", sizeof soft);
+		else
+			snprintf(soft, sizeof soft, "%lu", r[i].cur);
+		if (r[i].max == RLIM_INFINITY)
+			strlcpy(hard, "unlimited", sizeof hard);
+		else
+			snprintf(hard, sizeof hard, "%lu", r[i].max);
+		tprintf(t, "%-25s %-20s %-20s ", lim[i].name, soft, hard);
+		if (*lim[i].unit)
+			tprintf(t, "%-10s", lim[i].unit);
+		tprintf(t, "\n");
+	}
+	return 0;
+}
+
 static const struct pf_entry pid_entries[] = {
+	{"limits", S_IFREG | 0444, .gen = gen_pid_limits},
+	{"cgroup", S_IFREG | 0444, .gen = gen_pid_cgroup},
+	{"mountinfo", S_IFREG | 0444, .gen = gen_pid_mountinfo},
 	{"stat", S_IFREG | 0444, .gen = gen_pid_stat},
 	{"status", S_IFREG | 0444, .gen = gen_pid_status},
 	{"cmdline", S_IFREG | 0444, .gen = gen_pid_cmdline},

@@ -29,6 +29,9 @@ struct waitq {
 	u32 standing;             /* [lock] standing waiters among them */
 };
 
+/* A static queue, ready without waitq_init: struct waitq q = WAITQ_INIT(q); */
+#define WAITQ_INIT(q) {SPINLOCK_INIT, {&(q).waiters, &(q).waiters}, 0}
+
 struct waiter {
 	struct list_node node; /* [waitq.lock] */
 	struct task *task;     /* [I while queued] a parked task, or NULL for a standing waiter */

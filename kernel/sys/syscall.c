@@ -89,6 +89,7 @@ int syscall_dispatch(struct trapframe *tf)
 	/* Another thread changed the process's credentials: this call acts with the new ones. */
 	if (unlikely(t->cred != __atomic_load_n(&t->proc->cred, __ATOMIC_RELAXED)))
 		thread_cred_refresh(t);
+	t->sys_entry_tsc = t0;
 	long ret;
 	if (nr < MAX_SYSCALL && table[nr]) {
 		t->syscall_now = (u32)nr + 1; /* cleared when the thread next enters user mode */

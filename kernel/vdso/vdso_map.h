@@ -6,7 +6,5 @@
 struct domain;
 
 void vdso_init(void); /* after the TSC and the real-time clock are known */
-/* CLOCK_REALTIME was set: every process's vDSO follows. */
-void vdso_set_epoch(u64 epoch_ns);
 /* Map it into d (a fresh program's domain); its address for AT_SYSINFO_EHDR, or 0. */
 vaddr_t vdso_map(struct domain *d);

@@ -16,6 +16,11 @@
 #include "lib/errno.h"
 #include "mm/buddy.h"
 #include "mm/kheap.h"
+#include "fs/fdtable.h"
+#include "proc/cur.h"
+#include "proc/signal.h"
+#include "fs/lock.h"
+#include "proc/unsupported.h"
 #include "mm/layout.h"
 #include "mm/domain.h"
 #include "ipc/pipe.h"
@@ -195,6 +200,64 @@ struct inode *shim_root;
 struct inode *fs_root_get(void)
 {
 	return shim_root ? inode_get(shim_root) : vfs_root();
+}
+
+/* RLIMIT_NOFILE of the stand-in caller: the table's own ceiling. */
+u32 fd_limit(void)
+{
+	return FD_MAX;
+}
+
+/* The stand-in caller has no limits and takes no signals. */
+u64 cur_rlimit(int res)
+{
+	(void)res;
+	return ~0UL;
+}
+
+void signal_raise(int sig)
+{
+	(void)sig;
+}
+
+/* File locks (kernel/fs/lock.c) are not part of the host tests. */
+long lock_fcntl(struct fdtable *t, struct file *f, int cmd, u64 uflock)
+{
+	return -EINVAL;
+}
+
+long lock_flock(struct file *f, int op)
+{
+	return -EINVAL;
+}
+
+void locks_remove_posix(struct fdtable *t, struct inode *ip)
+{
+}
+
+void locks_remove_file(struct file *f)
+{
+}
+
+void log_once(u64 key, const char *fmt, ...)
+{
+	(void)key;
+	(void)fmt;
+}
+
+/* memfd (kernel/fs/memfd.c) is not part of the host tests: no file is one. */
+long memfd_seals(struct file *f, int cmd, u32 add)
+{
+	return -EINVAL;
+}
+
+void signal_send_io(int who, bool thread, int sig, int code, i64 band, int fd)
+{
+}
+
+bool signal_io_target_exists(int who, bool thread)
+{
+	return true;
 }
 
 /* ---- waiting and write-back: memory file systems never wait, and there are no disks ---- */

@@ -222,8 +222,45 @@ static void check_rusage(void)
 	      "getrusage(RUSAGE_CHILDREN) includes the reaped child");
 }
 
+/*
+ * Two readings of the process's user and system time never go backwards,
+ * however the system calls fall within a run in user mode (a reading
+ * mid-run must split the run as its end will).
+ */
+static void check_rusage_monotonic(void)
+{
+	struct rusage prev, cur;
+	int back = 0;
+	getrusage(RUSAGE_SELF, &prev);
+	int64_t t0 = ns(CLOCK_MONOTONIC);
+	for (int i = 0; ns(CLOCK_MONOTONIC) - t0 < 300 * MS; i++) {
+		for (int k = 0; k < (i % 7) * 50; k++)
+			getppid();
+		for (int k = 0; k < (i % 5) * 2000; k++)
+			sink += (uint64_t)k * k;
+		getrusage(i & 1 ? RUSAGE_SELF : RUSAGE_THREAD, &cur);
+		if (i & 1) {
+			if (tv_ns(cur.ru_utime) < tv_ns(prev.ru_utime) ||
+			    tv_ns(cur.ru_stime) < tv_ns(prev.ru_stime))
+				back++;
+			prev = cur;
+		}
+	}
+	CHECK(back == 0, "getrusage's user and system times never went backwards (%d times)", back);
+	int64_t a = ns(CLOCK_THREAD_CPUTIME_ID), b;
+	back = 0;
+	for (int i = 0; i < 20000; i++, a = b) {
+		if (i % 3 == 0)
+			getppid();
+		if ((b = ns(CLOCK_THREAD_CPUTIME_ID)) < a)
+			back++;
+	}
+	CHECK(back == 0, "CLOCK_THREAD_CPUTIME_ID never went backwards");
+}
+
 int main(void)
 {
+	check_rusage_monotonic();
 	check_monotonic();
 	check_sleep();
 	check_interrupt();

@@ -220,8 +220,8 @@ static void check_cycles(void)
 
 static void limit_child(void *arg)
 {
-	if (t_on_linux() && geteuid() == 0) {
-		/* Linux exempts CAP_SYS_RESOURCE: drop root to see the limit. */
+	if (geteuid() == 0) {
+		/* CAP_SYS_RESOURCE is exempt: drop root to see the limit. */
 		if (setgid(65534) < 0 || setuid(65534) < 0)
 			_exit(3);
 	}
@@ -296,12 +296,24 @@ static void check_credentials(void)
 	if (c)
 		memcpy(&cr, CMSG_DATA(c), sizeof cr);
 	CHECK(c && cr.pid == getpid(), "and received");
-	if (!t_on_linux() || geteuid() != 0) {
-		me.pid = 1;
-		memcpy(CMSG_DATA(c = CMSG_FIRSTHDR(&sm)), &me, sizeof me);
+	me.pid = 1;
+	memcpy(CMSG_DATA(c = CMSG_FIRSTHDR(&sm)), &me, sizeof me);
+	if (geteuid() != 0) {
 		CHECK_ERR(sendmsg(sv[0], &sm, 0), EPERM, "another process's pid is EPERM");
 	} else {
-		t_skip("root on Linux may send another pid's credentials");
+		/* Root may (CAP_SYS_ADMIN); nobody may not. */
+		CHECK(sendmsg(sv[0], &sm, 0) == 1, "root sends another process's pid");
+		m.msg_controllen = sizeof buf;
+		recvmsg(sv[1], &m, 0);
+		pid_t k = fork();
+		if (k == 0) {
+			me.uid = me.gid = 65534;
+			memcpy(CMSG_DATA(CMSG_FIRSTHDR(&sm)), &me, sizeof me);
+			if (setgid(65534) < 0 || setuid(65534) < 0)
+				_exit(3);
+			_exit(sendmsg(sv[0], &sm, 0) == -1 && errno == EPERM ? 0 : 1);
+		}
+		CHECK_EXITED(t_wait(k), 0, "another process's pid is EPERM for a user");
 	}
 	c = CMSG_FIRSTHDR(&sm);
 	c->cmsg_len = CMSG_LEN(sizeof me - 4);

@@ -8,7 +8,8 @@
 
 #define NSEC 1000000000UL
 
-static u64 boot_epoch_ns; /* [a] wall-clock time at tsc_ns() == 0 (set by realtime_set_ns) */
+static u64 boot_epoch_ns; /* [a] wall-clock time at tsc_ns() == 0 (mod 2^64) */
+static void (*on_change)(u64 epoch); /* [I after boot] */
 
 static u8 cmos(u8 reg)
 {
@@ -52,7 +53,15 @@ u64 realtime_epoch_ns(void)
 	return __atomic_load_n(&boot_epoch_ns, __ATOMIC_RELAXED);
 }
 
-void realtime_set_ns(u64 ns)
+void realtime_set(u64 now_ns)
 {
-	__atomic_store_n(&boot_epoch_ns, ns - tsc_ns(), __ATOMIC_RELAXED);
+	u64 epoch = now_ns - tsc_ns(); /* may wrap: readers add tsc_ns() back, mod 2^64 */
+	__atomic_store_n(&boot_epoch_ns, epoch, __ATOMIC_RELAXED);
+	if (on_change)
+		on_change(epoch);
+}
+
+void realtime_set_hook(void (*fn)(u64 epoch))
+{
+	on_change = fn;
 }
