@@ -33,6 +33,20 @@ void timer_cancel(struct timer *tm)
 	spin_unlock(&c->exec.timers_lock);
 }
 
+void timer_cancel_sync(struct timer *tm)
+{
+	timer_cancel(tm);
+	/*
+	 * timers_run clears armed before its wake, both under the list's
+	 * lock: one taken and dropped here waits out a wake in progress.
+	 */
+	if (__atomic_load_n(&tm->task, __ATOMIC_RELAXED)) {
+		struct cpu *c = cpus[__atomic_load_n(&tm->cpu, __ATOMIC_RELAXED)];
+		spin_lock(&c->exec.timers_lock);
+		spin_unlock(&c->exec.timers_lock);
+	}
+}
+
 void timer_arm(struct timer *tm, struct task *task, u64 deadline)
 {
 	timer_cancel(tm);
@@ -53,7 +67,7 @@ bool sleep_until(struct timer *tm, u64 deadline)
 {
 	if (tsc_ns() >= deadline)
 		return true;
-	struct task *self = this_cpu()->exec.current;
+	struct task *self = task_acting();
 	assert(self);
 	if (!__atomic_load_n(&tm->armed, __ATOMIC_ACQUIRE))
 		timer_arm(tm, self, deadline);
