@@ -133,18 +133,19 @@ SYSCALL(NR_execve, execve)
 	return r;
 }
 
-SYSCALL(SYS_spawn, spawn)
+long exec_spawn(u64 upath, u64 uargv, u64 uenvp)
 {
 	/* A new process from an executable, without copying the caller (the one-address-space way). */
 	struct proc *p = cur_proc();
+	struct domain *d = cur_dom();
 	struct exec_args args = {.buf = kmalloc(EXEC_ARGS_MAX)};
 	if (!args.buf)
 		return -ENOMEM;
-	long r = strncpy_from_domain(p->dom, args.path, a0, sizeof args.path);
+	long r = strncpy_from_domain(d, args.path, upath, sizeof args.path);
 	if (r >= 0)
-		r = gather_strings(p->dom, a1, &args, &args.argc);
+		r = gather_strings(d, uargv, &args, &args.argc);
 	if (r >= 0)
-		r = gather_strings(p->dom, a2, &args, &args.envc);
+		r = gather_strings(d, uenvp, &args, &args.envc);
 	struct domain *nd = NULL;
 	vaddr_t entry, sp;
 	if (r >= 0)
@@ -160,7 +161,7 @@ SYSCALL(SYS_spawn, spawn)
 		return -EAGAIN;
 	}
 	c->dom = nd;
-	c->fs = fs_fork(p->fs, false);
+	c->fs = fs_fork(cur_fs(), false);
 	if (c->fs)
 		fs_exec(c->fs);
 	set_name(c, args.path);
@@ -178,6 +179,11 @@ SYSCALL(SYS_spawn, spawn)
 	u32 pid = c->pid;
 	thread_start(ct);
 	return pid;
+}
+
+SYSCALL(SYS_spawn, spawn)
+{
+	return exec_spawn(a0, a1, a2);
 }
 
 int spawn_init(const char *path, char *const argv[], char *const envp[])

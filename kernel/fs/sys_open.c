@@ -7,16 +7,12 @@
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
-static long do_open(int dirfd, u64 upath, int flags, u32 mode)
+long fs_openat(int dirfd, const char *path, int flags, u32 mode)
 {
-	char *path;
-	long r = fs_copy_path(upath, &path);
+	struct inode *start;
+	long r = fs_at_start(dirfd, path, &start);
 	if (r < 0)
 		return r;
-	struct inode *start;
-	r = fs_at_start(dirfd, path, &start);
-	if (r < 0)
-		goto out;
 	/* x86-64 Linux opens everything large-file capable; F_GETFL shows it. */
 	flags |= O_LARGEFILE;
 	mode &= ~fs_umask() & S_IALLUGO;
@@ -26,7 +22,7 @@ static long do_open(int dirfd, u64 upath, int flags, u32 mode)
 		vfs_file_named(f, path, start);
 	inode_put(start);
 	if (r < 0)
-		goto out;
+		return r;
 	/*
 	 * The descriptor comes last: a full table (EMFILE) after O_CREAT leaves
 	 * the new file behind, which Linux avoids by reserving the slot first.
@@ -34,7 +30,16 @@ static long do_open(int dirfd, u64 upath, int flags, u32 mode)
 	r = fd_alloc(fs_files(), f, 0, flags & O_CLOEXEC);
 	if (r < 0)
 		file_put(f);
-out:
+	return r;
+}
+
+static long do_open(int dirfd, u64 upath, int flags, u32 mode)
+{
+	char *path;
+	long r = fs_copy_path(upath, &path);
+	if (r < 0)
+		return r;
+	r = fs_openat(dirfd, path, flags, mode);
 	kfree(path);
 	return r;
 }

@@ -458,3 +458,45 @@ const struct file_ops vfs_inode_fops = {
 	.read = inode_file_read,
 	.write = inode_file_write,
 };
+
+int vfs_fsync(struct file *f, bool datasync)
+{
+	(void)datasync;
+	return (f->fmode & FMODE_PATH) ? -EBADF : 0;
+}
+
+int vfs_fallocate(struct file *f, int mode, i64 off, i64 len)
+{
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if (!(f->fmode & FMODE_WRITE))
+		return -EBADF;
+	struct inode *ip = f->ip;
+	if (S_ISFIFO(ip->mode))
+		return -ESPIPE;
+	if (S_ISDIR(ip->mode))
+		return -EISDIR;
+	if (!S_ISREG(ip->mode))
+		return -ENODEV;
+	if (off > (i64)ip->sb->maxbytes - len)
+		return -EFBIG;
+	(void)mode;
+	/*
+	 * Neither ramfs nor ext2 can reserve blocks, nor grow a file without
+	 * racing a writer past its end: as Linux's ext2 and ramfs, which have
+	 * no fallocate either.
+	 */
+	return -EOPNOTSUPP;
+}
+
+#define POSIX_FADV_NOREUSE 5
+
+int vfs_fadvise(struct file *f, i64 off, i64 len, int advice)
+{
+	(void)off;
+	if (S_ISFIFO(f->ip->mode))
+		return -ESPIPE;
+	if (len < 0 || advice < 0 || advice > POSIX_FADV_NOREUSE)
+		return -EINVAL;
+	return 0;
+}

@@ -171,6 +171,12 @@ struct file_ops {
 	void (*release)(struct file *f);
 	/* Ready events (POLLIN...); with pw, also wait on the queues a change would wake (fs/poll.h). */
 	u32 (*poll)(struct file *f, struct poll_set *pw);
+	/*
+	 * mmap(2) of a file that lends frames of its own to shared mappings
+	 * (io_uring's rings): mm/domain.h's mmap_frames_fn for this file.
+	 * NULL: mmap gives ENODEV.
+	 */
+	int (*mmap_frames)(struct file *f, u64 off, u64 npages, paddr_t *frames);
 };
 
 struct file {
@@ -252,6 +258,24 @@ long vfs_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom);
 /* Fill buf with linux_dirent64 records from f's position; bytes filled, 0 at the end. */
 ssize_t vfs_getdents(struct file *f, void *buf, size_t len);
 int vfs_truncate(struct inode *ip, i64 size);
+/*
+ * fsync(2) (datasync: fdatasync) of an open file: 0, or -EBADF for an
+ * O_PATH file. Not yet what fsync promises: it writes nothing itself; a
+ * disk's blocks go back every 5 s, on sync(2) and at power-off (bcache.c).
+ */
+int vfs_fsync(struct file *f, bool datasync);
+/*
+ * fallocate(2) of an open file, checked as Linux checks it; then
+ * -EOPNOTSUPP, Linux's answer for file systems without it (its ext2 and
+ * ramfs have none either). io_uring's FALLOCATE.
+ */
+int vfs_fallocate(struct file *f, int mode, i64 off, i64 len);
+/*
+ * posix_fadvise(2): the advice checked as Linux does; there is nothing to
+ * act on (file data lives in the block cache or in memory, read as it is
+ * asked for). io_uring's FADVISE.
+ */
+int vfs_fadvise(struct file *f, i64 off, i64 len, int advice);
 
 /* The file operations regular files and directories get by default. */
 extern const struct file_ops vfs_inode_fops;

@@ -52,8 +52,10 @@
 #define EAFNOSUPPORT 97
 #define EADDRINUSE 98
 #define ETIMEDOUT 110
+#define EALREADY 114
 #define EUCLEAN 117
 #define ECANCELED 125
+#define EOWNERDEAD 130
 
 /*
  * Kernel-internal: never reaches user space. A handler returns

@@ -1,8 +1,10 @@
 /*
- * Memory system calls: brk, mmap (anonymous, demand-zero), munmap,
+ * Memory system calls: brk, mmap (anonymous, demand-zero; and shared
+ * mappings of files that lend their own frames, io_uring's rings), munmap,
  * mprotect, madvise, and Brian OS's mprotect_ro / munprotect.
  */
 #include "mm/domain.h"
+#include "mm/kheap.h"
 #include "proc/cur.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -41,6 +43,84 @@ SYSCALL(NR_brk, brk)
 	return (long)domain_brk(cur_dom(), a0);
 }
 
+static mmap_frames_fn mmap_frames; /* [I after boot] */
+
+void mmap_frames_register(mmap_frames_fn fn)
+{
+	mmap_frames = fn;
+}
+
+/* What a new mapping is made of: demand-zero memory, or frames a file lent. */
+struct mapping {
+	u32 rflags;
+	const paddr_t *frames; /* NULL: anonymous */
+};
+
+static int map_at(struct domain *d, vaddr_t va, u64 len, const struct mapping *m)
+{
+	if (m->frames)
+		return domain_map_frames(d, va, len / PAGE_SIZE, m->frames, m->rflags);
+	return domain_map(d, va, len, m->rflags);
+}
+
+/* Place the mapping as mmap's flags say (MAP_FIXED, a hint, or a free range): its address or -errno. */
+static long place(struct domain *d, vaddr_t addr, u64 len, u64 flags, const struct mapping *m)
+{
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr & (PAGE_SIZE - 1))
+			return -EINVAL;
+		if (flags & MAP_FIXED) {
+			int r = domain_unmap(d, addr, len); /* MAP_FIXED replaces what was there */
+			if (r < 0)
+				return r;
+		}
+		int r = map_at(d, addr, len, m);
+		if (r == -EEXIST)
+			return -EEXIST;
+		return r < 0 ? (r == -EINVAL ? -ENOMEM : r) : (long)addr;
+	}
+	/* A hint is taken if that range is free; otherwise we choose. */
+	if (addr && !(addr & (PAGE_SIZE - 1)) && map_at(d, addr, len, m) == 0)
+		return (long)addr;
+	for (int tries = 0; tries < 4; tries++) {
+		vaddr_t va = domain_find_free(d, len);
+		if (!va)
+			return -ENOMEM;
+		int r = map_at(d, va, len, m);
+		if (r == 0)
+			return (long)va;
+		if (r != -EEXIST)
+			return r;
+		/* Another thread took it between search and map: search again. */
+	}
+	return -ENOMEM;
+}
+
+/*
+ * A file that lends frames of its own (io_uring's rings): always shared,
+ * whatever MAP_PRIVATE says, as Linux maps such kernel memory; the frames
+ * stay the file's, munmap drops only the mapping's references.
+ */
+static long map_lent_frames(int fd, u64 off, vaddr_t addr, u64 len, u64 flags, u32 rflags)
+{
+	if (!mmap_frames)
+		return -ENODEV;
+	u64 npages = len / PAGE_SIZE;
+	if (npages > MMAP_FRAMES_MAX)
+		return -EINVAL;
+	paddr_t *frames = kmalloc(npages * sizeof *frames);
+	if (!frames)
+		return -ENOMEM;
+	long r = mmap_frames(fd, off, npages, frames);
+	if (r == 0) {
+		struct mapping m = {rflags | REGION_SHARED, frames};
+		r = place(cur_dom(), addr, len, flags, &m);
+		frames_release(frames, npages); /* the mapping holds its own references */
+	}
+	kfree(frames);
+	return r;
+}
+
 SYSCALL(NR_mmap, mmap)
 {
 	vaddr_t addr = a0;
@@ -51,45 +131,14 @@ SYSCALL(NR_mmap, mmap)
 	u64 type = flags & MAP_TYPE;
 	if (type != MAP_PRIVATE && type != MAP_SHARED)
 		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS)) {
-		/* File mappings arrive with the page cache; say so rather than pretend. */
-		(void)fd;
-		(void)off;
-		return -ENODEV;
-	}
 	if (off & (PAGE_SIZE - 1))
 		return -EINVAL;
 	len = ALIGN_UP(len, PAGE_SIZE);
-	struct domain *d = cur_dom();
 	u32 rflags = prot_to_region(prot) | (type == MAP_SHARED ? REGION_SHARED : 0);
-	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		if (addr & (PAGE_SIZE - 1))
-			return -EINVAL;
-		if (flags & MAP_FIXED) {
-			int r = domain_unmap(d, addr, len); /* MAP_FIXED replaces what was there */
-			if (r < 0)
-				return r;
-		}
-		int r = domain_map(d, addr, len, rflags);
-		if (r == -EEXIST)
-			return -EEXIST;
-		return r < 0 ? (r == -EINVAL ? -ENOMEM : r) : (long)addr;
-	}
-	/* A hint is taken if that range is free; otherwise we choose. */
-	if (addr && !(addr & (PAGE_SIZE - 1)) && domain_map(d, addr, len, rflags) == 0)
-		return (long)addr;
-	for (int tries = 0; tries < 4; tries++) {
-		vaddr_t va = domain_find_free(d, len);
-		if (!va)
-			return -ENOMEM;
-		int r = domain_map(d, va, len, rflags);
-		if (r == 0)
-			return (long)va;
-		if (r != -EEXIST)
-			return r;
-		/* Another thread took it between search and map: search again. */
-	}
-	return -ENOMEM;
+	if (!(flags & MAP_ANONYMOUS))
+		return map_lent_frames(fd, off, addr, len, flags, rflags);
+	struct mapping m = {rflags, NULL};
+	return place(cur_dom(), addr, len, flags, &m);
 }
 
 SYSCALL(NR_munmap, munmap)
@@ -131,13 +180,13 @@ SYSCALL(NR_mremap, mremap)
 #define MADV_REMOVE   9
 #define MADV_LAST     25 /* MADV_COLLAPSE */
 
-SYSCALL(NR_madvise, madvise)
+long mm_madvise(struct domain *d, u64 addr, u64 len, u64 advice)
 {
-	if (a0 & (PAGE_SIZE - 1))
+	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
-	switch (a2) {
+	switch (advice) {
 	case MADV_DONTNEED:
-		return domain_discard(cur_dom(), a0, a1);
+		return domain_discard(d, addr, len);
 	case MADV_REMOVE:
 		return -EINVAL; /* only for shared file memory on Linux */
 	case 5 ... 7:
@@ -147,8 +196,13 @@ SYSCALL(NR_madvise, madvise)
 		 * The rest is advice Ferry may ignore, MADV_FREE included:
 		 * keeping a page's contents is one of the outcomes it allows.
 		 */
-		return a2 <= MADV_LAST ? 0 : -EINVAL;
+		return advice <= MADV_LAST ? 0 : -EINVAL;
 	}
+}
+
+SYSCALL(NR_madvise, madvise)
+{
+	return mm_madvise(cur_dom(), a0, a1, a2);
 }
 
 SYSCALL(SYS_mprotect_ro, mprotect_ro)

@@ -54,6 +54,28 @@ struct fs_state *cur_fs(void);
 bool cur_alone(void);
 #endif
 
+/*
+ * Kernel work done for a process outside its threads (an io_uring
+ * request's step, kernel/uring): while it runs, the cur_* pointers name
+ * that process, with dom for its memory and fs for its file state, and it
+ * is never "alone" (other tasks may use its descriptors at the same time).
+ * cur_act_for returns what they named before, for cur_restore.
+ */
+struct cur_saved {
+	struct proc *proc;
+	struct domain *dom;
+	struct fs_state *fs;
+	bool alone;
+};
+struct cur_saved cur_act_for(struct proc *p, struct domain *dom, struct fs_state *fs);
+void cur_restore(struct cur_saved s);
+/*
+ * The caller's process has work in kernel tasks that uses its descriptors
+ * (ring requests): from now on its threads never borrow a descriptor
+ * without a reference (cur_alone is false), this call's included.
+ */
+void cur_share_files(void);
+
 /* The ids job control looks at, read together under proc_tree_lock. */
 struct proc_ids {
 	u32 pid, pgid, sid;

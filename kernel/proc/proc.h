@@ -76,6 +76,8 @@ struct proc {
 	struct spinlock lock;
 	struct list_node threads;   /* [lock] */
 	u32 nthreads;               /* [lock] live threads */
+	bool shares_files;          /* [a] kernel tasks use its descriptors too (cur_share_files):
+	                               its threads are never alone */
 	struct k_sigaction sigactions[NSIG]; /* [lock] */
 	u64 sig_pending;            /* [a] process-directed signals */
 	bool exiting;               /* [a] exit_group or fatal signal in progress */
@@ -222,6 +224,15 @@ void proc_reap(struct proc *p); /* caller holds proc_tree_lock */
 long alarm_set(struct proc *p, u64 delay_ns, u64 interval_ns, u64 *old_interval);
 void alarm_cancel(struct proc *p);
 u32 proc_count(void);
+
+/*
+ * wait4's search for the calling process (sys_proc.c), for callers other
+ * than wait4 and waitid (io_uring's wait for a child): reap or look at
+ * one child matching pid (as wait4 reads it) with options (WEXITED...);
+ * 1 and its status, pid and usage; 0 with WNOHANG and nothing to report;
+ * -ECHILD; or -ERESTART_PARK, parked until a child changes.
+ */
+long proc_wait_child(i64 pid, int options, int *status, u32 *pid_out, struct usage *ru);
 
 /* Thread joins (sys_thread.c): a thread_clone thread leaves a record for thread_join. */
 void thread_joinable_exit(struct thread *t);
