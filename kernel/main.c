@@ -34,6 +34,7 @@
 #include "sched/selftest_async.h"
 #include "arch/x86_64/rtc.h"
 #include "sys/syscall.h"
+#include "uring/uring.h"
 
 void proc_traps_init(void);
 
@@ -88,6 +89,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	tty_init();
 	vfs_init();
 	fifo_register(fifo_open); /* ipc above the file system: FIFOs open through it */
+	uring_init();             /* io_uring cancels a process's requests at its exit */
 	tty_irq_init();
 	kbd_init();
 	pci_init(); /* and the drivers it finds: virtio-blk disks */

@@ -7,7 +7,8 @@
 # Layout (staged in FILE's name with .root instead of .cpio, then packed):
 #   /bin/         Ferry's programs (build/user/bin), Debian's busybox-static
 #                 as /bin/busybox, with a symlink per applet (/bin/sh...)
-#   /tests/       the tests/os programs (build/tests/os)
+#   /tests/       the tests/os programs (build/tests/os) and the io_uring
+#                 ones linked with liburing (build/tests/uring)
 #   /etc/         passwd, group, hostname
 #   /dev /proc    empty: the kernel provides console, null, zero and /proc
 #   /tmp          empty, mode 1777
@@ -53,6 +54,11 @@ done
 for src in "$top"/tests/os/*.c; do
 	name=$(basename "$src" .c)
 	cp "$top/build/tests/os/$name" "$root/tests/" 2>/dev/null || die "no build/tests/os/$name: run make user"
+done
+for src in "$top"/tests/uring/*.c; do
+	[ -e "$src" ] || continue
+	name=$(basename "$src" .c)
+	cp "$top/build/tests/uring/$name" "$root/tests/" 2>/dev/null || die "no build/tests/uring/$name: run make user"
 done
 cp "$busybox" "$root/bin/busybox"
 # One link per busybox applet (as `busybox --install -s` would make), except
