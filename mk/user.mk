@@ -79,7 +79,7 @@ INITRD := $(BUILD)/initrd.cpio
 # Linux like tests/os. The user-space futures library (user/lib/uring_*)
 # is linked in by those that use it.
 URING_CC      := gcc
-URING_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
+URING_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter \
 	-Werror=implicit-function-declaration -Iinclude -Iuser/lib -Itests/os -MMD -MP
 
 user: $(URING_TESTS)

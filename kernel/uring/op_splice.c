@@ -142,7 +142,8 @@ static long issue_common(struct uring_req *req, bool tee)
 	}
 	struct uio u;
 	uio_init_kernel(&u, b->data, b->n);
-	ssize_t w = off_out == NO_OFFSET ? vfs_write(out, &u) : vfs_pwrite(out, &u, (i64)off_out);
+	ssize_t w = tee || off_out == NO_OFFSET ? vfs_write(out, &u)
+						: vfs_pwrite(out, &u, (i64)off_out);
 	if (w == -ERESTART_PARK) {
 		park_hold(splice_buf_free, b); /* what was read waits with the request */
 		return w;
