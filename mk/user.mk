@@ -92,7 +92,7 @@ $(BUILD)/uring-obj/%.o: %.c
 $(BUILD)/tests/uring/%: $(BUILD)/uring-obj/tests/uring/%.o
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(URING_CC) -static -o $@ $< -luring
+	$(Q)$(URING_CC) -static -pthread -o $@ $< -luring
 
 -include $(URING_OBJS:.o=.d)
 .PRECIOUS: $(BUILD)/uring-obj/%.o

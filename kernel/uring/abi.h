@@ -74,6 +74,7 @@ _Static_assert(sizeof(struct io_uring_params) == 120, "io_uring_params is ABI");
 #define IORING_OFF_SQ_RING 0x0UL
 #define IORING_OFF_CQ_RING 0x8000000UL
 #define IORING_OFF_SQES    0x10000000UL
+#define IORING_OFF_MMAP_MASK 0xf8000000UL
 
 /* sq ring flags */
 enum {

@@ -147,9 +147,10 @@ static int uring_mmap_frames(struct file *f, u64 off, u64 npages, paddr_t *frame
 {
 	struct uring *r = f->priv;
 	const struct uring_area *a;
-	if (off == IORING_OFF_SQ_RING || off == IORING_OFF_CQ_RING)
+	u64 which = off & IORING_OFF_MMAP_MASK; /* as Linux: the low bits do not matter */
+	if (which == IORING_OFF_SQ_RING || which == IORING_OFF_CQ_RING)
 		a = &r->rings;
-	else if (off == IORING_OFF_SQES)
+	else if (which == IORING_OFF_SQES)
 		a = &r->sqes;
 	else
 		return -EINVAL;
