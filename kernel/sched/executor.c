@@ -219,6 +219,12 @@ void task_step_end(struct task *t, enum poll_result r, struct task *outer)
 	}
 }
 
+void task_reuse(struct task *t)
+{
+	assert(__atomic_load_n(&t->state, __ATOMIC_RELAXED) == TASK_DONE);
+	__atomic_store_n(&t->state, TASK_IDLE, __ATOMIC_RELAXED);
+}
+
 static void run(struct cpu *c, struct task *t)
 {
 	struct executor *e = &c->exec;

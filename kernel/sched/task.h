@@ -69,6 +69,8 @@ void task_wake(struct task *t);
  */
 struct task *task_step_begin(struct task *t);
 void task_step_end(struct task *t, enum poll_result r, struct task *outer);
+/* A task done (READY) by steps alone, never queued: idle again, for its owner to reuse. */
+void task_reuse(struct task *t);
 /*
  * The task whose waits the code running on this core registers (wait
  * queues, timers, parks): the one being polled, or the one stepping

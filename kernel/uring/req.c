@@ -22,7 +22,7 @@
 static enum poll_result req_poll(struct task *t);
 static void req_done(struct task *t);
 
-struct uring_req *uring_req_alloc(struct uring *r)
+struct uring_req *uring_req_new(struct uring *r)
 {
 	struct uring_req *req = kmalloc(sizeof *req);
 	if (!req)
@@ -32,14 +32,16 @@ struct uring_req *uring_req_alloc(struct uring *r)
 	req->task.park = &req->park;
 	park_init(&req->park);
 	req->ring = r;
-	uring_get(r);
-	req->proc = cur_proc();
-	req->dom = cur_dom();
-	domain_get(req->dom);
-	req->fs = cur_fs();
 	list_init(&req->node);
 	list_init(&req->qnode);
 	return req;
+}
+
+void uring_req_hold(struct uring_req *req)
+{
+	uring_get(req->ring);
+	domain_get(req->dom);
+	req->held = true;
 }
 
 /* The memory and references of a request that is no longer anywhere. */
@@ -53,15 +55,72 @@ static void req_destroy(struct uring_req *req)
 		req->op->cleanup(req);
 	if (req->file)
 		file_put(req->file);
-	domain_put(req->dom);
 	struct uring *r = req->ring;
+	bool held = req->held;
+	struct domain *dom = req->dom;
 	kfree(req);
-	uring_put(r);
+	if (held) {
+		domain_put(dom);
+		uring_put(r);
+	}
+}
+
+void uring_req_free(struct uring_req *req)
+{
+	req_destroy(req);
 }
 
 static void req_done(struct task *t)
 {
 	req_destroy(container_of(t, struct uring_req, task));
+}
+
+/* ---- the inline fast path (uring_submit) ---- */
+
+bool uring_run_inline(struct uring_req *req, struct io_uring_cqe *out, bool *post)
+{
+	struct uring *r = req->ring;
+	struct task *outer = task_step_begin(&req->task);
+	long res = 0;
+	if (req->op->needs_file)
+		res = uring_req_file(req);
+	if (res == 0)
+		res = req->op->issue(req);
+	if (res == -ERESTART_PARK) {
+		if (!req->park.armed)
+			panic("io_uring: %s parked with no wake registered", req->op->name);
+		/*
+		 * It waits: it becomes a request like any other, listed and
+		 * holding its references, before a wake can run it elsewhere
+		 * (a wake meanwhile only marks it to run again: task_step_end).
+		 */
+		req->opened = true;
+		__atomic_store_n(&req->started, true, __ATOMIC_SEQ_CST);
+		uring_req_hold(req);
+		spin_lock(&r->lock);
+		list_push_back(&r->reqs, &req->node);
+		spin_unlock(&r->lock);
+		task_step_end(&req->task, PENDING, outer);
+		return false;
+	}
+	task_step_end(&req->task, READY, outer);
+	if (res == -ERESTART_SIGNAL)
+		res = -EINTR;
+	*post = !((req->sqe_flags & IOSQE_CQE_SKIP_SUCCESS) && res >= 0);
+	*out = (struct io_uring_cqe){.user_data = req->sqe.user_data, .res = (i32)res};
+	/* Ready to serve the next entry: nothing of this one is left anywhere. */
+	park_end(&req->park);
+	if (req->op->cleanup)
+		req->op->cleanup(req);
+	if (req->file) {
+		file_put(req->file);
+		req->file = NULL;
+	}
+	req->is_timeout = false;
+	req->cflags = 0;
+	memset(&req->rw, 0, sizeof *req - offsetof(struct uring_req, rw)); /* the op's own state */
+	task_reuse(&req->task);
+	return true;
 }
 
 int uring_req_file(struct uring_req *req)
@@ -212,6 +271,13 @@ static void start_locked(struct uring *r, struct uring_req *req, struct uring_re
 	uring_ready_push(ready, req);
 }
 
+/* Is a drain holding anything back, or about to? The fast path looks at this. */
+static void draining_update_locked(struct uring *r)
+{
+	bool d = !list_empty(&r->defer) || r->completed < r->barrier;
+	__atomic_store_n(&r->draining, d, __ATOMIC_RELEASE);
+}
+
 void uring_queue_locked(struct uring_req *req, struct uring_ready *ready)
 {
 	struct uring *r = req->ring;
@@ -220,9 +286,10 @@ void uring_queue_locked(struct uring_req *req, struct uring_ready *ready)
 	    (req->drain && r->completed < req->seq)) {
 		list_push_back(&r->defer, &req->qnode);
 		req->queued = true;
-		return;
+	} else {
+		start_locked(r, req, ready);
 	}
-	start_locked(r, req, ready);
+	draining_update_locked(r);
 }
 
 /* Start what a drain held back, now that enough has completed; caller holds r->lock. */
@@ -231,11 +298,12 @@ static void defer_flush_locked(struct uring *r, struct uring_ready *ready)
 	while (!list_empty(&r->defer)) {
 		struct uring_req *req = container_of(r->defer.next, struct uring_req, qnode);
 		if (r->completed < r->barrier || (req->drain && r->completed < req->seq))
-			return;
+			break;
 		list_remove(&req->qnode);
 		req->queued = false;
 		start_locked(r, req, ready);
 	}
+	draining_update_locked(r);
 }
 
 /*

@@ -104,6 +104,8 @@ static void ring_free(struct uring *r)
 		kfree(list_pop_front(&r->overflow));
 	uring_unregister_all(r);
 	uring_sqpoll_free(r);
+	if (r->spare)
+		uring_req_free(r->spare);
 	area_free(&r->rings);
 	area_free(&r->sqes);
 	kfree(r);

@@ -11,6 +11,7 @@
  */
 #include "uring/uring.h"
 #include "mm/domain.h"
+#include "proc/cur.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
@@ -107,12 +108,48 @@ static bool chain_add(struct uring *r, struct chain *c, struct uring_req *req, i
 	return err && !linked && !(r->setup_flags & IORING_SETUP_SUBMIT_ALL);
 }
 
+/* CQEs of requests that completed inline, posted together under one lock. */
+struct cqe_batch {
+	u32 n, done; /* CQEs kept; requests completed (with CQE_SKIP_SUCCESS ones) */
+	u32 timeouts; /* of the CQEs, TIMEOUTs': they do not count for count timeouts */
+	struct io_uring_cqe c[32];
+};
+
+static void batch_flush(struct uring *r, struct cqe_batch *b)
+{
+	if (!b->done)
+		return;
+	spin_lock(&r->lock);
+	for (u32 i = 0; i < b->n; i++)
+		uring_post_locked(r, b->c[i].user_data, b->c[i].res, b->c[i].flags);
+	r->cq_posted += b->n - b->timeouts;
+	r->completed += b->done;
+	uring_timeouts_flush_locked(r);
+	spin_unlock(&r->lock);
+	if (b->n)
+		uring_cq_wake(r);
+	b->n = b->done = b->timeouts = 0;
+}
+
+/*
+ * The fast path: an entry alone (no chain, drain, IOSQE_ASYNC, nor a drain
+ * in progress) runs its first step right here; if it completes, its CQE
+ * joins the batch and the request serves the next entry.
+ */
+static bool may_run_inline(const struct uring_req *req)
+{
+	return !(req->sqe_flags & (LINK_FLAGS | IOSQE_IO_DRAIN | IOSQE_ASYNC)) &&
+	       req->opcode != IORING_OP_LINK_TIMEOUT;
+}
+
 long uring_submit(struct uring *r, u32 to_submit)
 {
 	struct uring_hdr *h = uring_hdr(r);
 	struct uring_ready heads = URING_READY_INIT(heads);
-	struct uring_req *batch[64]; /* put on the ring's list together, one lock per batch */
-	u32 nbatch = 0;
+	struct uring_req *listed[64]; /* put on the ring's list together, one lock per batch */
+	u32 nlisted = 0;
+	struct cqe_batch cqes;
+	cqes.n = cqes.done = cqes.timeouts = 0;
 	long submitted = 0;
 	struct chain c = {0};
 	spin_lock(&r->sq_lock);
@@ -121,6 +158,8 @@ long uring_submit(struct uring *r, u32 to_submit)
 	if (avail > r->sq_entries)
 		avail = r->sq_entries; /* a scribbled tail: never read an entry twice */
 	u32 n = MIN(to_submit, avail);
+	/* Once an entry takes the slow way, the rest follow it: they start in order. */
+	bool fast = !__atomic_load_n(&r->draining, __ATOMIC_ACQUIRE);
 	for (u32 i = 0; i < n; i++) {
 		u32 idx = __atomic_load_n(uring_sqa_at(r, r->sq_head & (r->sq_entries - 1)),
 					  __ATOMIC_RELAXED);
@@ -130,8 +169,10 @@ long uring_submit(struct uring *r, u32 to_submit)
 			__atomic_add_fetch(&h->sq_dropped, 1, __ATOMIC_RELAXED);
 			break;
 		}
-		struct uring_req *req = uring_req_alloc(r);
-		if (!req) {
+		struct uring_req *req = r->spare;
+		if (req)
+			r->spare = NULL;
+		else if (!(req = uring_req_new(r))) {
 			if (!submitted)
 				submitted = -EAGAIN;
 			break;
@@ -142,29 +183,49 @@ long uring_submit(struct uring *r, u32 to_submit)
 		__builtin_memcpy(&req->sqe, uring_sqe_at(r, idx), sizeof req->sqe);
 		req->seq = r->seq_next++;
 		req->drain = req->sqe.flags & IOSQE_IO_DRAIN;
+		req->proc = cur_proc();
+		req->dom = cur_dom();
+		req->fs = cur_fs();
 		int err = req_init(r, req);
-		if (nbatch == ARRAY_SIZE(batch)) {
-			spin_lock(&r->lock);
-			for (u32 j = 0; j < nbatch; j++)
-				list_push_back(&r->reqs, &batch[j]->node);
-			spin_unlock(&r->lock);
-			nbatch = 0;
+		if (fast && !err && may_run_inline(req)) {
+			if (cqes.done == ARRAY_SIZE(cqes.c))
+				batch_flush(r, &cqes);
+			bool post, timeout = req->is_timeout;
+			if (uring_run_inline(req, &cqes.c[cqes.n], &post)) {
+				cqes.timeouts += post && timeout;
+				cqes.n += post;
+				cqes.done++;
+				r->spare = req;
+			}
+			continue;
 		}
-		batch[nbatch++] = req;
+		fast = false;
+		uring_req_hold(req);
+		if (nlisted == ARRAY_SIZE(listed)) {
+			spin_lock(&r->lock);
+			for (u32 j = 0; j < nlisted; j++)
+				list_push_back(&r->reqs, &listed[j]->node);
+			spin_unlock(&r->lock);
+			nlisted = 0;
+		}
+		listed[nlisted++] = req;
 		if (chain_add(r, &c, req, err, &heads))
 			break;
 	}
 	chain_end(&c, &heads, r->seq_next); /* a chain left open at the end goes as it is */
 	__atomic_store_n(&h->sq_head, r->sq_head, __ATOMIC_RELEASE);
+	batch_flush(r, &cqes);
 	struct uring_ready ready = URING_READY_INIT(ready);
-	spin_lock(&r->lock);
-	for (u32 j = 0; j < nbatch; j++)
-		list_push_back(&r->reqs, &batch[j]->node);
-	for (struct uring_req *hd = heads.head, *nx; hd; hd = nx) {
-		nx = hd->ready;
-		uring_queue_locked(hd, &ready);
+	if (nlisted || heads.head) {
+		spin_lock(&r->lock);
+		for (u32 j = 0; j < nlisted; j++)
+			list_push_back(&r->reqs, &listed[j]->node);
+		for (struct uring_req *hd = heads.head, *nx; hd; hd = nx) {
+			nx = hd->ready;
+			uring_queue_locked(hd, &ready);
+		}
+		spin_unlock(&r->lock);
 	}
-	spin_unlock(&r->lock);
 	spin_unlock(&r->sq_lock);
 	uring_run(&ready);
 	return submitted;

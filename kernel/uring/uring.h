@@ -128,6 +128,8 @@ struct uring {
 	u64 ops_allowed[4];        /* bit per opcode (256) */
 	u64 reg_allowed;           /* bit per register opcode */
 	struct uring_sqpoll *sqpoll; /* [I] SQPOLL's task (sqpoll.c), or NULL */
+	struct uring_req *spare;   /* [s] a request ready for the next entry (reused by the fast path) */
+	bool draining;             /* [r; read with atomics] a drain holds submissions back: no fast path */
 };
 
 /* The shared header at the start of the rings mapping (offsets in io_uring_params). */
@@ -195,10 +197,11 @@ struct uring_req {
 	bool drain;                /* [I] its chain waits for everything before it */
 	bool is_timeout;           /* [I] a TIMEOUT: its CQE does not count for others */
 	bool queued;               /* [r] qnode is in a list */
+	bool held;                 /* [I once listed] it holds references to ring and memory */
 	i32 prep_err;              /* [I] prep's failure, reported at its turn */
 	u32 cflags;                /* [o] CQE flags for the final CQE */
 	u64 chain_end;             /* [I] seq after its chain (drain heads) */
-	union {
+	union { /* the operation's own state: last in the struct (a reused request clears it) */
 		struct {
 			struct kiovec *iov; /* READV/WRITEV: the vector, copied at prep */
 			u32 nr;
@@ -285,7 +288,21 @@ void uring_queue_locked(struct uring_req *req, struct uring_ready *ready);
  * 0, or -EALREADY if a cancel was asked already or a step is running.
  */
 int uring_cancel_locked(struct uring_req *req, long res);
-struct uring_req *uring_req_alloc(struct uring *r);
+/*
+ * A bare request of r (no references yet): uring_req_hold takes the
+ * ring's and its memory's once it is to outlive the submission.
+ */
+struct uring_req *uring_req_new(struct uring *r);
+void uring_req_hold(struct uring_req *req);
+/* Free a request that never became a task. */
+void uring_req_free(struct uring_req *req);
+/*
+ * Run a fresh, unlinked request's first step in the submitting call
+ * (uring_submit's fast path). True: it completed, *out is its CQE (*post
+ * false: CQE_SKIP_SUCCESS) and req is clean for the next entry. False:
+ * it waits in the kernel, listed and holding its references.
+ */
+bool uring_run_inline(struct uring_req *req, struct io_uring_cqe *out, bool *post);
 /* The file an op works on (fixed or not), resolved once per request: 0 or -EBADF. */
 int uring_req_file(struct uring_req *req);
 /* Post a CQE for req now (multishot) if the CQ ring has room: false (nothing posted) if not. */
