@@ -79,7 +79,7 @@ static long cancel_issue(struct uring_req *req)
 }
 
 const struct uring_op uring_op_async_cancel = {
-	.name = "ASYNC_CANCEL", .prep = cancel_prep, .issue = cancel_issue};
+	.name = "ASYNC_CANCEL", .prep = cancel_prep, .issue = cancel_issue, .nowait = true};
 
 /* ---- the ring closes ---- */
 

@@ -82,6 +82,22 @@ bool uring_post_locked(struct uring *r, u64 user_data, i32 res, u32 flags)
 	return true;
 }
 
+void uring_post_many_locked(struct uring *r, const struct io_uring_cqe *c, u32 n)
+{
+	assert(spin_is_locked(&r->lock));
+	u32 i = 0;
+	if (list_empty(&r->overflow)) {
+		/* The user's head read once for the lot; the tail published once after them. */
+		u32 room = r->cq_entries - queued_locked(r), mask = r->cq_entries - 1;
+		for (; i < n && i < room; i++)
+			*uring_cqe_at(r, (r->cq_tail + i) & mask) = c[i];
+		r->cq_tail += i;
+		__atomic_store_n(&uring_hdr(r)->cq_tail, r->cq_tail, __ATOMIC_RELEASE);
+	}
+	for (; i < n; i++)
+		uring_post_locked(r, c[i].user_data, c[i].res, c[i].flags);
+}
+
 /*
  * Waiters add themselves to cq_wait before they look at the tail; a
  * poster stores the tail, then looks for waiters: with a full fence

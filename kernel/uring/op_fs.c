@@ -40,6 +40,7 @@ static void name_cleanup(struct uring_req *req)
 {
 	kfree(req->name.path);
 	kfree(req->name.path2);
+	req->name.path = req->name.path2 = NULL; /* a request reused for the next entry starts clean */
 }
 
 /* ---- OPENAT ---- */

@@ -53,6 +53,7 @@ static int rw_prep(struct uring_req *req)
 static void rw_cleanup(struct uring_req *req)
 {
 	kfree(req->rw.iov);
+	req->rw.iov = NULL; /* a request reused for the next entry starts clean */
 }
 
 /* A fixed transfer must lie inside its registered buffer: 0 or -EFAULT. */

@@ -67,6 +67,7 @@ static void splice_cleanup(struct uring_req *req)
 {
 	if (req->splice.in)
 		file_put(req->splice.in);
+	req->splice.in = NULL; /* a request reused for the next entry starts clean */
 }
 
 /* The source: sqe.splice_fd_in, a fixed index with SPLICE_F_FD_IN_FIXED. */

@@ -21,7 +21,8 @@ static long nop_issue(struct uring_req *req)
 	return 0;
 }
 
-static const struct uring_op op_nop = {.name = "NOP", .prep = nop_prep, .issue = nop_issue};
+static const struct uring_op op_nop = {
+	.name = "NOP", .prep = nop_prep, .issue = nop_issue, .nowait = true};
 
 static int socket_prep(struct uring_req *req)
 {
@@ -54,7 +55,7 @@ extern const struct uring_op uring_op_read, uring_op_write, uring_op_readv, urin
     uring_op_ferry_msg_send, uring_op_ferry_msg_recv, uring_op_ferry_spawn,
     uring_op_ferry_wait;
 
-static const struct uring_op *const linux_ops[IORING_OP_LINUX_LAST] = {
+const struct uring_op *const uring_linux_ops[IORING_OP_LINUX_LAST] = {
 	[IORING_OP_NOP] = &op_nop,
 	[IORING_OP_READV] = &uring_op_readv,
 	[IORING_OP_WRITEV] = &uring_op_writev,
@@ -98,10 +99,8 @@ static const struct uring_op *const ferry_ops[] = {
 };
 BUILD_ASSERT(IORING_OP_FERRY_MSG_SEND + ARRAY_SIZE(ferry_ops) - 1 == IORING_OP_FERRY_LAST);
 
-const struct uring_op *uring_op(u8 opcode)
+const struct uring_op *uring_op_slow(u8 opcode)
 {
-	if (opcode < IORING_OP_LINUX_LAST)
-		return linux_ops[opcode];
 	if (opcode >= IORING_OP_FERRY_MSG_SEND && opcode <= IORING_OP_FERRY_LAST)
 		return ferry_ops[opcode - IORING_OP_FERRY_MSG_SEND];
 	return NULL;

@@ -80,8 +80,17 @@ static void req_done(struct task *t)
 bool uring_run_inline(struct uring_req *req, struct io_uring_cqe *out, bool *post)
 {
 	struct uring *r = req->ring;
+	long res;
+	if (req->op->nowait) {
+		/* It never waits: no step, nothing to reset but its CQE. */
+		res = req->op->issue(req);
+		assert(res != -ERESTART_PARK);
+		*post = !((req->sqe_flags & IOSQE_CQE_SKIP_SUCCESS) && res >= 0);
+		*out = (struct io_uring_cqe){.user_data = req->sqe.user_data, .res = (i32)res};
+		return true;
+	}
 	struct task *outer = task_step_begin(&req->task);
-	long res = 0;
+	res = 0;
 	if (req->op->needs_file)
 		res = uring_req_file(req);
 	if (res == 0)
@@ -118,7 +127,6 @@ bool uring_run_inline(struct uring_req *req, struct io_uring_cqe *out, bool *pos
 	}
 	req->is_timeout = false;
 	req->cflags = 0;
-	memset(&req->rw, 0, sizeof *req - offsetof(struct uring_req, rw)); /* the op's own state */
 	task_reuse(&req->task);
 	return true;
 }

@@ -43,7 +43,8 @@ static int area_alloc(struct uring_area *a, u64 bytes)
 {
 	a->npages = (u32)(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
 	a->frames = kzalloc(a->npages * sizeof *a->frames);
-	if (!a->frames)
+	a->kva = kzalloc(a->npages * sizeof *a->kva);
+	if (!a->frames || !a->kva)
 		return -ENOMEM;
 	for (u32 i = 0; i < a->npages; i++) {
 		paddr_t pa = page_alloc(0);
@@ -53,38 +54,17 @@ static int area_alloc(struct uring_area *a, u64 bytes)
 		/* The ring's own reference; mappings add theirs (mm/sys_mem.c). */
 		__atomic_store_n(&pa_to_frame(pa)->refcount, 1, __ATOMIC_RELAXED);
 		a->frames[i] = pa;
+		a->kva[i] = phys_to_virt(pa);
 	}
 	return 0;
 }
 
 static void area_free(struct uring_area *a)
 {
-	if (!a->frames)
-		return;
-	frames_release(a->frames, a->npages);
+	if (a->frames)
+		frames_release(a->frames, a->npages);
 	kfree(a->frames);
-}
-
-static inline void *area_at(const struct uring_area *a, u64 off)
-{
-	return (u8 *)phys_to_virt(a->frames[off >> PAGE_SHIFT]) + (off & (PAGE_SIZE - 1));
-}
-
-/* Each lies within one page: the areas' layouts align every entry to its size. */
-struct io_uring_cqe *uring_cqe_at(struct uring *r, u32 i)
-{
-	return area_at(&r->rings, URING_CQES_OFF + (u64)i * sizeof(struct io_uring_cqe));
-}
-
-u32 *uring_sqa_at(struct uring *r, u32 i)
-{
-	u64 off = URING_CQES_OFF + (u64)r->cq_entries * sizeof(struct io_uring_cqe) + (u64)i * 4;
-	return area_at(&r->rings, off);
-}
-
-struct io_uring_sqe *uring_sqe_at(struct uring *r, u32 i)
-{
-	return area_at(&r->sqes, (u64)i * sizeof(struct io_uring_sqe));
+	kfree(a->kva);
 }
 
 /* ---- life ---- */
@@ -285,6 +265,7 @@ static struct uring *ring_alloc(const struct io_uring_params *p)
 		ring_free(r);
 		return NULL;
 	}
+	r->sqa_off = URING_CQES_OFF + (u64)p->cq_entries * sizeof(struct io_uring_cqe);
 	struct uring_hdr *h = uring_hdr(r);
 	h->sq_mask = r->sq_entries - 1;
 	h->sq_entries = r->sq_entries;

@@ -120,11 +120,11 @@ static void batch_flush(struct uring *r, struct cqe_batch *b)
 	if (!b->done)
 		return;
 	spin_lock(&r->lock);
-	for (u32 i = 0; i < b->n; i++)
-		uring_post_locked(r, b->c[i].user_data, b->c[i].res, b->c[i].flags);
+	uring_post_many_locked(r, b->c, b->n);
 	r->cq_posted += b->n - b->timeouts;
 	r->completed += b->done;
-	uring_timeouts_flush_locked(r);
+	if (!list_empty(&r->timeouts))
+		uring_timeouts_flush_locked(r);
 	spin_unlock(&r->lock);
 	if (b->n)
 		uring_cq_wake(r);

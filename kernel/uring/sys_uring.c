@@ -68,12 +68,10 @@ static long wait_args_in(u32 flags, u64 argp, u64 argsz, struct wait_args *w)
 }
 
 /* The first run sets up the mask and the deadline; a restart keeps both. */
-static long wait_for(struct uring *r, u32 min, const struct wait_args *w)
+static long wait_for(struct uring *r, u32 min, const struct wait_args *w, bool restart)
 {
 	u64 first = 0;
-	if (!park_restarting()) {
-		if (uring_cq_ready(r) >= min)
-			return 0;
+	if (!restart) {
 		if (w->sigmask) {
 			u64 m;
 			if (w->sigmask_sz != sizeof m)
@@ -129,9 +127,11 @@ static long parked(struct uring *r, long submitted)
 static long enter(struct uring *r, u32 to_submit, u32 min, u32 flags, u64 argp, u64 argsz)
 {
 	bool restart = park_restarting();
-	struct uring *held = park_take(ring_unhold);
-	if (held)
-		uring_put(held); /* the descriptor's reference serves this run */
+	if (restart) {
+		struct uring *held = park_take(ring_unhold);
+		if (held)
+			uring_put(held); /* the descriptor's reference serves this run */
+	}
 	long submitted = restart ? (long)park_progress() : 0;
 	if (!restart) {
 		if (__atomic_load_n(&r->disabled, __ATOMIC_ACQUIRE))
@@ -160,10 +160,13 @@ static long enter(struct uring *r, u32 to_submit, u32 min, u32 flags, u64 argp, 
 	}
 	if (!(flags & IORING_ENTER_GETEVENTS))
 		return submitted;
+	min = MIN(min, r->cq_entries);
+	if (!restart && uring_cq_ready(r) >= min)
+		return submitted; /* the common case: no need to look at the wait's arguments */
 	struct wait_args w;
 	long ret = wait_args_in(flags, argp, argsz, &w);
 	if (ret == 0)
-		ret = wait_for(r, MIN(min, r->cq_entries), &w);
+		ret = wait_for(r, min, &w, restart);
 	if (ret == -ERESTART_PARK)
 		return parked(r, submitted);
 	return submitted ? submitted : ret;

@@ -189,4 +189,5 @@ const struct uring_op uring_op_timeout = {
 const struct uring_op uring_op_link_timeout = {
 	.name = "LINK_TIMEOUT", .prep = link_timeout_prep, .issue = timeout_issue};
 const struct uring_op uring_op_timeout_remove = {
-	.name = "TIMEOUT_REMOVE", .prep = timeout_remove_prep, .issue = timeout_remove_issue};
+	.name = "TIMEOUT_REMOVE", .prep = timeout_remove_prep, .issue = timeout_remove_issue,
+	.nowait = true};

@@ -82,6 +82,7 @@ struct fs_state;
 struct uring_area {
 	u32 npages;
 	paddr_t *frames;
+	u8 **kva;      /* each page's kernel address (the direct map) */
 };
 
 /* A registered buffer (READ_FIXED/WRITE_FIXED): a user range checked at registration. */
@@ -95,6 +96,7 @@ struct uring {
 	u32 sq_entries, cq_entries;/* [I] powers of two */
 	struct uring_area rings;   /* [I] headers, CQEs, SQ index array */
 	struct uring_area sqes;    /* [I] the SQE array */
+	u64 sqa_off;               /* [I] where the SQ index array starts in rings */
 	struct proc *owner;        /* [I] the creator (SQPOLL submits for it) */
 	struct task *issuer;       /* [I] SINGLE_ISSUER: the thread allowed to submit */
 	struct list_node all;      /* [uring_list_lock] in the list of live rings */
@@ -169,6 +171,7 @@ struct uring_op {
 	/* Let go of what prep took (may be NULL). */
 	void (*cleanup)(struct uring_req *req);
 	bool needs_file;   /* sqe.fd (or a fixed index) names the file it works on */
+	bool nowait;       /* issue never parks: the fast path calls it without a step */
 	bool rw;           /* a short result breaks a link chain */
 };
 
@@ -247,17 +250,33 @@ void uring_put(struct uring *r);
 long uring_setup(u32 entries, u64 uparams);
 static inline struct uring_hdr *uring_hdr(struct uring *r)
 {
-	return (struct uring_hdr *)phys_to_virt(r->rings.frames[0]);
+	return (struct uring_hdr *)r->rings.kva[0];
+}
+/* Each lies within one page: the areas' layouts align every entry to its size. */
+static inline void *uring_area_at(const struct uring_area *a, u64 off)
+{
+	return a->kva[off >> PAGE_SHIFT] + (off & (PAGE_SIZE - 1));
 }
 /* The CQE at slot i, the SQ index at slot i, the SQE at index i (all masked by the caller). */
-struct io_uring_cqe *uring_cqe_at(struct uring *r, u32 i);
-u32 *uring_sqa_at(struct uring *r, u32 i);
-struct io_uring_sqe *uring_sqe_at(struct uring *r, u32 i);
+static inline struct io_uring_cqe *uring_cqe_at(struct uring *r, u32 i)
+{
+	return uring_area_at(&r->rings, URING_CQES_OFF + (u64)i * sizeof(struct io_uring_cqe));
+}
+static inline u32 *uring_sqa_at(struct uring *r, u32 i)
+{
+	return uring_area_at(&r->rings, r->sqa_off + (u64)i * sizeof(u32));
+}
+static inline struct io_uring_sqe *uring_sqe_at(struct uring *r, u32 i)
+{
+	return uring_area_at(&r->sqes, (u64)i * sizeof(struct io_uring_sqe));
+}
 
 /* ---- completions (cq.c) ---- */
 
 /* Post a CQE (to the overflow list if the ring is full); caller holds r->lock. False: lost. */
 bool uring_post_locked(struct uring *r, u64 user_data, i32 res, u32 flags);
+/* Post n CQEs in order (uring_submit's batch); caller holds r->lock. */
+void uring_post_many_locked(struct uring *r, const struct io_uring_cqe *c, u32 n);
 /* Wake io_uring_enter waiters and pollers after posting (no lock held). */
 void uring_cq_wake(struct uring *r);
 /* Move overflowed CQEs into the CQ ring as room allows; caller holds r->lock. */
@@ -311,7 +330,12 @@ bool uring_post_more(struct uring_req *req, i32 res, u32 flags);
 /* ---- operations (ops.c and op_*.c) ---- */
 
 /* The operation for an opcode, or NULL (unknown: -EINVAL). */
-const struct uring_op *uring_op(u8 opcode);
+extern const struct uring_op *const uring_linux_ops[IORING_OP_LINUX_LAST];
+const struct uring_op *uring_op_slow(u8 opcode);
+static inline const struct uring_op *uring_op(u8 opcode)
+{
+	return opcode < IORING_OP_LINUX_LAST ? uring_linux_ops[opcode] : uring_op_slow(opcode);
+}
 /* Is opcode supported (IORING_REGISTER_PROBE)? */
 bool uring_op_supported(u8 opcode);
 u8 uring_op_last(void);
