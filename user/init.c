@@ -107,24 +107,34 @@ enum stdin_mode { STDIN_CONSOLE, STDIN_NULL, STDIN_RELAY };
 /*
  * The kernel's reason for refusing an exec is in its log ("exec: not a
  * loadable program: ..."), shown on the console only at loglevel 2 and
- * up; tools/ferry-run boots quietly, so say it here. The last such line
- * is ours: nothing else runs programs this early.
+ * up; tools/ferry-run boots quietly, so say it here. Only a line logged
+ * after `before` reasons (the count taken just before the exec) is ours.
  */
-static void print_exec_reason(void)
+static const char exec_tag[] = "exec: not a loadable program: ";
+
+/* The log's reasons: how many there are, and the last one (NUL-terminated in a static buffer). */
+static int exec_reasons(const char **last)
 {
 	static char log[16384];
-	static const char tag[] = "exec: not a loadable program: ";
 	int n = klogctl(3, log, sizeof log - 1); /* SYSLOG_ACTION_READ_ALL */
+	int count = 0;
+	*last = NULL;
 	if (n <= 0)
-		return;
+		return 0;
 	log[n] = 0;
-	char *last = NULL;
-	for (char *p = log; (p = strstr(p, tag)); p += sizeof tag - 1)
-		last = p + sizeof tag - 1;
-	if (!last)
+	for (char *p = log; (p = strstr(p, exec_tag)); p += sizeof exec_tag - 1) {
+		*last = p + sizeof exec_tag - 1;
+		count++;
+	}
+	return count;
+}
+
+static void print_exec_reason(int before)
+{
+	const char *last;
+	if (exec_reasons(&last) <= before || !last)
 		return;
-	last[strcspn(last, "\n")] = 0;
-	fprintf(stderr, "init: the kernel says: %s\n", last);
+	fprintf(stderr, "init: the kernel says: %.*s\n", (int)strcspn(last, "\n"), last);
 }
 
 static pid_t start(char **cmd, int in)
@@ -140,11 +150,12 @@ static pid_t start(char **cmd, int in)
 		 * a shell gets job control and ^C. Failures here are harmless. */
 		setsid();
 		ioctl(isatty(0) ? 0 : 1, TIOCSCTTY, 0);
+		const char *ignored;
+		int before = exec_reasons(&ignored);
 		execvp(cmd[0], cmd);
 		int e = errno;
 		fprintf(stderr, "init: cannot run %s: %s\n", cmd[0], strerror(e));
-		if (e == ENOEXEC)
-			print_exec_reason();
+		print_exec_reason(before);
 		_exit(127);
 	}
 	if (pid < 0)

@@ -183,7 +183,7 @@ static enum poll_result thread_run(struct thread *t)
 		case LEAVE_PARK:
 			return PENDING;
 		case LEAVE_YIELD:
-			task_wake(task); /* runs again after the lottery's next draws */
+			task_yield(task); /* runs again after the lottery's next draws, here or elsewhere */
 			return PENDING;
 		case LEAVE_EXIT:
 			return READY;

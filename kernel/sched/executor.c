@@ -225,6 +225,28 @@ void task_reuse(struct task *t)
 	__atomic_store_n(&t->state, TASK_IDLE, __ATOMIC_RELAXED);
 }
 
+/* How busy core c looks from another: its queued tasks and the one it runs, if any. */
+static u32 load_of(struct cpu *c)
+{
+	return __atomic_load_n(&c->exec.nr_runnable, __ATOMIC_RELAXED) +
+	       !__atomic_load_n(&c->exec.idle, __ATOMIC_RELAXED);
+}
+
+void task_yield(struct task *t)
+{
+	struct cpu *me = this_cpu();
+	if (ncpus > 1 && !(t->flags & TASK_PINNED)) {
+		/* One other core, at random (two choices balance well, and cost one look). */
+		u32 i = (u32)rng_below(&me->exec.rng, ncpus - 1);
+		struct cpu *other = cpus[i >= me->index ? i + 1 : i];
+		/* Here: what is queued, and this task; there: what is queued and what runs. */
+		u32 here = __atomic_load_n(&me->exec.nr_runnable, __ATOMIC_RELAXED) + 1;
+		if (__atomic_load_n(&other->online, __ATOMIC_ACQUIRE) && here > load_of(other) + 1)
+			__atomic_store_n(&t->home, other->index, __ATOMIC_RELAXED); /* enqueue goes there */
+	}
+	task_wake(t);
+}
+
 static void run(struct cpu *c, struct task *t)
 {
 	struct executor *e = &c->exec;

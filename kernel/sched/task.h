@@ -77,3 +77,11 @@ void task_reuse(struct task *t);
  * inside it. NULL outside any task.
  */
 struct task *task_acting(void);
+/*
+ * The task being polled ends its turn and wants to run again (a thread
+ * whose quantum is over, or that called sched_yield): queued on this core,
+ * or on another that has clearly less to do. Lotteries are per core, so
+ * without this, three tasks on one core and one on another would get a
+ * third of a core each and a whole one: shares fair within a core only.
+ */
+void task_yield(struct task *t);
