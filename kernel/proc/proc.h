@@ -78,6 +78,8 @@ struct proc {
 	u32 nthreads;               /* [lock] live threads */
 	bool shares_files;          /* [a] kernel tasks use its descriptors too (cur_share_files):
 	                               its threads are never alone */
+	u32 holds;                  /* [a] 1 until reaped, plus one per proc_hold: the struct is
+	                               freed when the last goes */
 	struct k_sigaction sigactions[NSIG]; /* [lock] */
 	u64 sig_pending;            /* [a] process-directed signals */
 	bool exiting;               /* [a] exit_group or fatal signal in progress */
@@ -220,6 +222,13 @@ struct domain *proc_dom_get(struct proc *p);
 /* Replace p's domain (exec, exit) so proc_dom_get never sees a freed one; returns the old. */
 struct domain *proc_dom_swap(struct proc *p, struct domain *d);
 void proc_reap(struct proc *p); /* caller holds proc_tree_lock */
+/*
+ * Kernel work that outlives the process's threads and may still touch its
+ * struct (an io_uring request parked on its child_exit queue) holds it:
+ * the pid goes at the reap as ever, the memory only at the last unhold.
+ */
+void proc_hold(struct proc *p);
+void proc_unhold(struct proc *p);
 /* p's alarm (alarm.c): fires after delay_ns (0 disarms), then every interval_ns; ns left on the old one. */
 long alarm_set(struct proc *p, u64 delay_ns, u64 interval_ns, u64 *old_interval);
 void alarm_cancel(struct proc *p);

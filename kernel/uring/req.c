@@ -16,6 +16,7 @@
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "proc/cur.h"
+#include "proc/proc.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
@@ -41,6 +42,8 @@ void uring_req_hold(struct uring_req *req)
 {
 	uring_get(req->ring);
 	domain_get(req->dom);
+	if (req->proc)
+		proc_hold(req->proc); /* a wait may sit on its queues until it is cancelled */
 	req->held = true;
 }
 
@@ -58,9 +61,12 @@ static void req_destroy(struct uring_req *req)
 	struct uring *r = req->ring;
 	bool held = req->held;
 	struct domain *dom = req->dom;
+	struct proc *p = req->proc;
 	kfree(req);
 	if (held) {
 		domain_put(dom);
+		if (p)
+			proc_unhold(p);
 		uring_put(r);
 	}
 }

@@ -288,6 +288,7 @@ long uring_setup(u32 entries, u64 uparams)
 	if (!r)
 		return -ENOMEM;
 	r->owner = cur_proc();
+	cur_share_files(); /* SQPOLL's requests, if no others, use our descriptors beside us */
 	r->disabled = p.flags & IORING_SETUP_R_DISABLED;
 	if ((p.flags & IORING_SETUP_SINGLE_ISSUER) && !r->disabled)
 		r->issuer = task_acting();

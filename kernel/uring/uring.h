@@ -179,7 +179,8 @@ struct uring_req {
 	struct task task;          /* the future (its park points at park) */
 	struct park park;          /* [o] its waits and restart state */
 	struct uring *ring;        /* [I] holds a reference */
-	struct proc *proc;         /* [I] the submitter: cancelled before it is gone */
+	struct proc *proc;         /* [I] the submitter: its requests are cancelled at its exit;
+	                              held (proc_hold) while listed, for waits on its queues */
 	struct domain *dom;        /* [I] the memory it submitted from (a reference) */
 	struct fs_state *fs;       /* [I] its file state */
 	const struct uring_op *op; /* [I] */

@@ -72,6 +72,17 @@ static void test_messages(void)
 	close(p[1]);
 }
 
+static int spawn_one(struct io_uring *r, const char *path, char **argv, char **envp)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(r);
+	memset(sqe, 0, sizeof *sqe);
+	sqe->opcode = IORING_OP_FERRY_SPAWN;
+	sqe->addr = (__u64)path;
+	sqe->off = (__u64)argv;
+	sqe->addr3 = (__u64)envp;
+	return u_one(r, sqe);
+}
+
 static void test_spawn(void)
 {
 	static char *argv_true[] = {"true", NULL};
@@ -124,6 +135,32 @@ static void test_spawn(void)
 	CHECK(u_one(&ring, sqe) == -EFAULT, "SPAWN with a bad path address: EFAULT");
 }
 
+/* A process that exits with a WAIT parked on its own children: cancelled, then reaped at once. */
+static void wait_and_exit(void *arg)
+{
+	struct io_uring r;
+	if (io_uring_queue_init(4, &r, 0))
+		_exit(2);
+	static char *argv[] = {"sleep", "2", NULL};
+	static char *envp[] = {NULL};
+	if (spawn_one(&r, "/bin/sleep", argv, envp) <= 0)
+		_exit(3);
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&r);
+	memset(sqe, 0, sizeof *sqe);
+	sqe->opcode = IORING_OP_FERRY_WAIT;
+	sqe->fd = -1;
+	io_uring_submit(&r);
+	_exit(0);
+}
+
+static void test_exit_with_wait(void)
+{
+	int ok = 0;
+	for (int i = 0; i < 20; i++)
+		ok += WIFEXITED(t_child(wait_and_exit, NULL)) ? 1 : 0;
+	CHECK(ok == 20, "20 processes exit with a WAIT parked on their own children, and are reaped");
+}
+
 int main(void)
 {
 	int r = io_uring_queue_init(16, &ring, 0);
@@ -140,6 +177,7 @@ int main(void)
 	} else {
 		test_messages();
 		test_spawn();
+		test_exit_with_wait();
 	}
 	io_uring_queue_exit(&ring);
 	return t_done();
