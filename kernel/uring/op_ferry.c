@@ -94,10 +94,14 @@ static long wait_issue(struct uring_req *req)
 	return pid;
 }
 
-const struct uring_op uring_op_ferry_msg_send = {
-	.name = "FERRY_MSG_SEND", .prep = msg_send_prep, .issue = msg_send_issue, .needs_file = true};
-const struct uring_op uring_op_ferry_msg_recv = {
-	.name = "FERRY_MSG_RECV", .prep = msg_recv_prep, .issue = msg_recv_issue, .needs_file = true};
+const struct uring_op uring_op_ferry_msg_send = {.name = "FERRY_MSG_SEND",
+						 .prep = msg_send_prep,
+						 .issue = msg_send_issue,
+						 .needs_file = true};
+const struct uring_op uring_op_ferry_msg_recv = {.name = "FERRY_MSG_RECV",
+						 .prep = msg_recv_prep,
+						 .issue = msg_recv_issue,
+						 .needs_file = true};
 const struct uring_op uring_op_ferry_spawn = {
 	.name = "FERRY_SPAWN", .prep = spawn_prep, .issue = spawn_issue};
 const struct uring_op uring_op_ferry_wait = {

@@ -40,7 +40,7 @@ static void name_cleanup(struct uring_req *req)
 {
 	kfree(req->name.path);
 	kfree(req->name.path2);
-	req->name.path = req->name.path2 = NULL; /* a request reused for the next entry starts clean */
+	req->name.path = req->name.path2 = NULL; /* a request reused for the next entry: clean */
 }
 
 /* ---- OPENAT ---- */
@@ -155,8 +155,10 @@ static long renameat_issue(struct uring_req *req)
 	return r;
 }
 
-const struct uring_op uring_op_renameat = {
-	.name = "RENAMEAT", .prep = renameat_prep, .issue = renameat_issue, .cleanup = name_cleanup};
+const struct uring_op uring_op_renameat = {.name = "RENAMEAT",
+					   .prep = renameat_prep,
+					   .issue = renameat_issue,
+					   .cleanup = name_cleanup};
 
 static int unlinkat_prep(struct uring_req *req)
 {
@@ -179,8 +181,10 @@ static long unlinkat_issue(struct uring_req *req)
 	return r;
 }
 
-const struct uring_op uring_op_unlinkat = {
-	.name = "UNLINKAT", .prep = unlinkat_prep, .issue = unlinkat_issue, .cleanup = name_cleanup};
+const struct uring_op uring_op_unlinkat = {.name = "UNLINKAT",
+					   .prep = unlinkat_prep,
+					   .issue = unlinkat_issue,
+					   .cleanup = name_cleanup};
 
 static int mkdirat_prep(struct uring_req *req)
 {

@@ -119,5 +119,7 @@ static long poll_remove_issue(struct uring_req *req)
 	return res;
 }
 
-const struct uring_op uring_op_poll_remove = {
-	.name = "POLL_REMOVE", .prep = poll_remove_prep, .issue = poll_remove_issue, .nowait = true};
+const struct uring_op uring_op_poll_remove = {.name = "POLL_REMOVE",
+					      .prep = poll_remove_prep,
+					      .issue = poll_remove_issue,
+					      .nowait = true};

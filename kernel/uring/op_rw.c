@@ -45,7 +45,8 @@ static int rw_prep(struct uring_req *req)
 			return -EFAULT;
 	}
 	if (op == IORING_OP_READV || op == IORING_OP_WRITEV)
-		return (int)uio_import_iovec(cur_dom(), s->addr, s->len, &req->rw.iov, &req->rw.total);
+		return (int)uio_import_iovec(cur_dom(), s->addr, s->len, &req->rw.iov,
+					     &req->rw.total);
 	req->rw.total = MIN((u64)s->len, MAX_RW_COUNT);
 	return 0;
 }

@@ -296,7 +296,7 @@ static long register_restrictions(struct uring *r, u64 arg, u32 nr)
 				regs |= 1UL << a;
 			break;
 		case IORING_RESTRICTION_SQE_OP:
-			ops[a / 64] |= 1UL << (a % 64); /* an opcode Ferry lacks is refused anyway */
+			ops[a / 64] |= 1UL << (a % 64); /* one Ferry lacks is refused anyway */
 			break;
 		case IORING_RESTRICTION_SQE_FLAGS_ALLOWED:
 			allowed = a;

@@ -393,7 +393,8 @@ void uring_complete(struct uring_req *req, long res, struct uring_ready *ready)
 			struct uring_req *n = next;
 			next = n->link;
 			n->link = NULL;
-			settle_unstarted_locked(r, n, n->prep_err ? n->prep_err : -ECANCELED, &dead);
+			long res = n->prep_err ? n->prep_err : -ECANCELED;
+			settle_unstarted_locked(r, n, res, &dead);
 		}
 	}
 	uring_timeouts_flush_locked(r);
@@ -410,7 +411,7 @@ bool uring_post_more(struct uring_req *req, i32 res, u32 flags)
 	struct uring *r = req->ring;
 	spin_lock(&r->lock);
 	uring_flush_overflow_locked(r);
-	/* Only into the ring itself: with no room the caller ends instead (its last CQE overflows). */
+	/* Only into the ring itself: with no room the caller ends (its last CQE overflows). */
 	bool ok = list_empty(&r->overflow) && uring_cq_ready(r) < r->cq_entries;
 	if (ok) {
 		uring_post_locked(r, req->sqe.user_data, res, flags);

@@ -188,7 +188,8 @@ static int check_params(u32 entries, struct io_uring_params *p)
 	}
 	if ((fl & IORING_SETUP_SQ_AFF) && !(fl & IORING_SETUP_SQPOLL))
 		return -EINVAL;
-	if ((fl & IORING_SETUP_SQPOLL) && (fl & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG)))
+	if ((fl & IORING_SETUP_SQPOLL) &&
+	    (fl & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG)))
 		return -EINVAL; /* about interrupting the submitter: meaningless with SQPOLL */
 	if ((fl & IORING_SETUP_TASKRUN_FLAG) && !(fl & IORING_SETUP_COOP_TASKRUN))
 		return -EINVAL;

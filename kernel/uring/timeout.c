@@ -27,7 +27,8 @@ static int timespec_in(u64 uaddr, u64 *ns)
 		return -EFAULT;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (i64)NSEC)
 		return -EINVAL;
-	*ns = (u64)ts.tv_sec > (~0UL - NSEC) / NSEC ? ~0UL / 2 : (u64)ts.tv_sec * NSEC + (u64)ts.tv_nsec;
+	bool huge = (u64)ts.tv_sec > (~0UL - NSEC) / NSEC;
+	*ns = huge ? ~0UL / 2 : (u64)ts.tv_sec * NSEC + (u64)ts.tv_nsec;
 	return 0;
 }
 

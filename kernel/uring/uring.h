@@ -130,8 +130,8 @@ struct uring {
 	u64 ops_allowed[4];        /* bit per opcode (256) */
 	u64 reg_allowed;           /* bit per register opcode */
 	struct uring_sqpoll *sqpoll; /* [I] SQPOLL's task (sqpoll.c), or NULL */
-	struct uring_req *spare;   /* [s] a request ready for the next entry (reused by the fast path) */
-	bool draining;             /* [r; read with atomics] a drain holds submissions back: no fast path */
+	struct uring_req *spare;   /* [s] a request ready for the next entry (the fast path) */
+	bool draining;             /* [r; read with atomics] a drain holds entries back */
 };
 
 /* The shared header at the start of the rings mapping (offsets in io_uring_params). */

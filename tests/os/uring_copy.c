@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (!s->writing) {
-			/* A read may bring less than asked (a disk file when the cache misses midway). */
+			/* A read may bring less than asked (on a disk, a cache miss midway). */
 			s->writing = 1;
 			s->len = res;
 			fut_write(&ex, &s->f, out, s->buf, (size_t)res, s->pos, NULL, NULL);

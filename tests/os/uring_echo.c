@@ -23,7 +23,7 @@ static int use_pipes;
 
 struct session {
 	struct fexec *ex;
-	int in, out;        /* the server's ends: receive on in, send on out (one channel: in == out) */
+	int in, out;        /* the server's receiving and sending ends (one channel: the same) */
 	struct future op;   /* the operation in flight for this client */
 	struct future done; /* ready when the client has gone */
 	void *msg;          /* channel: the buffer received */
@@ -150,8 +150,8 @@ int main(void)
 	int total = 0;
 	for (int i = 0; i < CLIENTS; i++)
 		total += s[i].echoed;
-	CHECK(fut_ready(&all) && total == CLIENTS * MESSAGES, "the server echoed all %d messages (%d)",
-	      CLIENTS * MESSAGES, total);
+	CHECK(fut_ready(&all) && total == CLIENTS * MESSAGES,
+	      "the server echoed all %d messages (%d)", CLIENTS * MESSAGES, total);
 	int ok = 0;
 	for (int i = 0; i < CLIENTS; i++) {
 		int st = t_wait(pids[i]);

@@ -68,7 +68,8 @@ static void test_scribbles(void)
 	ring.sq.array[kh & 7] = 1000;
 	io_uring_smp_store_release(ring.sq.ktail, kh + 1);
 	r = (int)syscall(__NR_io_uring_enter, ring.ring_fd, 1, 0, 0, NULL, 0);
-	CHECK(r == 0 && *ring.sq.kdropped == dropped + 1, "an SQ index of 1000: dropped and counted");
+	CHECK(r == 0 && *ring.sq.kdropped == dropped + 1,
+	      "an SQ index of 1000: dropped and counted");
 	ring.sq.array[(kh + 1) & 7] = (kh + 1) & 7;
 	/* Back in step with liburing's own view of the SQ. */
 	kh = IO_URING_READ_ONCE(*ring.sq.khead);
@@ -150,8 +151,9 @@ static void test_two_threads(void)
 		if (ud < TWO_N && seen[ud]++)
 			dup++;
 	}
-	CHECK(got == TWO_N && dup == 0, "two threads entering at once: each of %d entries once (%d, %d twice)",
-	      TWO_N, got, dup);
+	CHECK(got == TWO_N && dup == 0,
+	      "two threads entering at once: each of %d entries once (%d, %d twice)", TWO_N, got,
+	      dup);
 	io_uring_queue_exit(&two);
 }
 
@@ -193,7 +195,7 @@ static void test_leftovers(void)
 	usleep(200000); /* cancelled requests finish on their own cores */
 	long after = u_memfree();
 	if (t_on_linux())
-		t_skip("kernel memory after 40 such exits: Linux's free memory moves with its caches");
+		t_skip("memory after 40 such exits: Linux's free memory moves with its caches");
 	else
 		CHECK(before > 0 && after >= before - 256,
 		      "40 more of them leave the kernel's free memory as it was (%ld -> %ld KiB)",

@@ -158,7 +158,8 @@ static void test_exit_with_wait(void)
 	int ok = 0;
 	for (int i = 0; i < 20; i++)
 		ok += WIFEXITED(t_child(wait_and_exit, NULL)) ? 1 : 0;
-	CHECK(ok == 20, "20 processes exit with a WAIT parked on their own children, and are reaped");
+	CHECK(ok == 20,
+	      "20 processes exit with a WAIT parked on their own children, and are reaped");
 }
 
 int main(void)
@@ -168,8 +169,8 @@ int main(void)
 	if (r)
 		return t_done();
 	if (t_on_linux()) {
-		int ops[] = {IORING_OP_FERRY_MSG_SEND, IORING_OP_FERRY_MSG_RECV, IORING_OP_FERRY_SPAWN,
-			     IORING_OP_FERRY_WAIT};
+		int ops[] = {IORING_OP_FERRY_MSG_SEND, IORING_OP_FERRY_MSG_RECV,
+			     IORING_OP_FERRY_SPAWN, IORING_OP_FERRY_WAIT};
 		for (int i = 0; i < 4; i++)
 			CHECK(u_one(&ring, ferry_sqe(ops[i], -1, 0, 0)) == -EINVAL,
 			      "Ferry's opcode %d on Linux: EINVAL", ops[i]);

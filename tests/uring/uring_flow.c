@@ -67,7 +67,8 @@ static void test_links(void)
 	sqe->flags |= IOSQE_IO_HARDLINK;
 	sqe->user_data = 0;
 	nop(1, 0);
-	CHECK(io_uring_submit(&ring) == 2 && collect(2, res, NULL) && res[0] == -EBADF && res[1] == 0,
+	CHECK(io_uring_submit(&ring) == 2 && collect(2, res, NULL) && res[0] == -EBADF &&
+		  res[1] == 0,
 	      "a hard link goes on after a failure");
 	const char *f = t_tmp("uring-flow");
 	int fd = open(f, O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -137,14 +138,16 @@ static void test_timeouts(void)
 	io_uring_prep_timeout(sqe, &ts, 0, 0);
 	u_int64_t t0 = now_ns();
 	int r = u_one(&ring, sqe);
-	CHECK(r == -ETIME && now_ns() - t0 >= 50000000ULL, "a 50 ms TIMEOUT ends with ETIME after 50 ms");
+	CHECK(r == -ETIME && now_ns() - t0 >= 50000000ULL,
+	      "a 50 ms TIMEOUT ends with ETIME after 50 ms");
 	struct __kernel_timespec big = {30, 0};
 	sqe = u_sqe(&ring);
 	io_uring_prep_timeout(sqe, &big, 2, 0);
 	sqe->user_data = 0;
 	nop(1, 0);
 	nop(2, 0);
-	CHECK(io_uring_submit(&ring) == 3 && collect(3, res, NULL) && res[0] == 0 && !res[1] && !res[2],
+	CHECK(io_uring_submit(&ring) == 3 && collect(3, res, NULL) && res[0] == 0 && !res[1] &&
+		  !res[2],
 	      "a TIMEOUT with count 2 ends with 0 after two completions");
 	struct timespec mono;
 	clock_gettime(CLOCK_MONOTONIC, &mono);

@@ -93,7 +93,8 @@ static void test_rw(void)
 	lseek(fd, 8000, SEEK_SET);
 	sqe = u_sqe(&ring);
 	io_uring_prep_read(sqe, fd, in, 100, -1);
-	CHECK(u_one(&ring, sqe) == 100 && !memcmp(in, out + 8000, 100), "READ at -1 reads at the position");
+	CHECK(u_one(&ring, sqe) == 100 && !memcmp(in, out + 8000, 100),
+	      "READ at -1 reads at the position");
 	CHECK(lseek(fd, 0, SEEK_CUR) == 8100, "and moves it");
 	sqe = u_sqe(&ring);
 	io_uring_prep_read(sqe, fd, in, 100, 9000);
@@ -145,7 +146,8 @@ static void test_rw(void)
 	CHECK(io_uring_register_buffers(&ring, bufs, 2) == -EBUSY, "registering again: EBUSY");
 	sqe = u_sqe(&ring);
 	io_uring_prep_read_fixed(sqe, fd, fixed[1] + 100, 4000, 0, 1);
-	CHECK(u_one(&ring, sqe) == 4000 && !memcmp(fixed[1] + 100, out, 4000), "READ_FIXED into buffer 1");
+	CHECK(u_one(&ring, sqe) == 4000 && !memcmp(fixed[1] + 100, out, 4000),
+	      "READ_FIXED into buffer 1");
 	memcpy(fixed[0], "fixed!", 6);
 	sqe = u_sqe(&ring);
 	io_uring_prep_write_fixed(sqe, fd, fixed[0], 6, 100, 0);
@@ -240,7 +242,8 @@ static void test_pipe(void)
 	io_uring_prep_tee(sqe, p[0], q[1], 7, 0);
 	CHECK(u_one(&ring, sqe) == 7, "TEE copies 7 bytes");
 	CHECK(read(q[0], buf, 7) == 7 && !memcmp(buf, "teedata", 7), "the second pipe has them");
-	CHECK(read(p[0], buf, 7) == 7 && !memcmp(buf, "teedata", 7), "and the first still has them");
+	CHECK(read(p[0], buf, 7) == 7 && !memcmp(buf, "teedata", 7),
+	      "and the first still has them");
 	sqe = u_sqe(&ring);
 	io_uring_prep_tee(sqe, fd, q[1], 7, 0);
 	CHECK(u_one(&ring, sqe) == -EINVAL, "TEE from a file: EINVAL");
@@ -256,7 +259,8 @@ static void test_pipe(void)
 	usleep(20000);
 	CHECK(!u_peek(&ring), "POLL_ADD on an empty pipe waits");
 	CHECK(write(q[1], "x", 1) == 1, "a byte arrives");
-	CHECK(u_cqe(&ring, &ud, &res, NULL) == 0 && ud == 20 && (res & POLLIN), "POLL_ADD says POLLIN");
+	CHECK(u_cqe(&ring, &ud, &res, NULL) == 0 && ud == 20 && (res & POLLIN),
+	      "POLL_ADD says POLLIN");
 	sqe = u_sqe(&ring);
 	io_uring_prep_poll_multishot(sqe, q[0], POLLIN);
 	sqe->user_data = 21;
@@ -350,7 +354,8 @@ static void test_paths(void)
 	sqe = u_sqe(&ring);
 	io_uring_prep_fallocate(sqe, fd, 0, 0, 4096);
 	int r = u_one(&ring, sqe);
-	CHECK(r == 0 || r == -EOPNOTSUPP, "FALLOCATE: done, or EOPNOTSUPP where the file system has none (%d)", r);
+	CHECK(r == 0 || r == -EOPNOTSUPP,
+	      "FALLOCATE: done, or EOPNOTSUPP where the file system has none (%d)", r);
 	sqe = u_sqe(&ring);
 	io_uring_prep_fallocate(sqe, fd, 0, 0, 0);
 	CHECK(u_one(&ring, sqe) == -EINVAL, "FALLOCATE of 0 bytes: EINVAL");

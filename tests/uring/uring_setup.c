@@ -72,7 +72,8 @@ static void test_sizes(void)
 	memset(&p, 0, sizeof p);
 	p.flags = IORING_SETUP_TASKRUN_FLAG;
 	CHECK_ERR(setup(8, &p), EINVAL, "TASKRUN_FLAG without COOP_TASKRUN: EINVAL");
-	CHECK_ERR(setup(8, (struct io_uring_params *)16), EFAULT, "params at a bad address: EFAULT");
+	CHECK_ERR(setup(8, (struct io_uring_params *)16), EFAULT,
+		  "params at a bad address: EFAULT");
 	CHECK_ERR(setup(8, (struct io_uring_params *)0xffffffff81000000UL), EFAULT,
 		  "params at a kernel address: EFAULT");
 }
@@ -115,11 +116,13 @@ static void test_mmap(void)
 	else
 		CHECK(bad == MAP_FAILED && errno == EINVAL, "an offset naming no area: EINVAL");
 	if (t_on_linux()) {
-		t_skip("a mapping larger than the SQEs: newer Linux maps it (and faults past the end)");
+		t_skip("a mapping larger than the SQEs: newer Linux maps it (and faults past the "
+		       "end)");
 	} else {
 		errno = 0;
 		bad = mmap(NULL, 1 << 20, PROT_READ, MAP_SHARED, fd, IORING_OFF_SQES);
-		CHECK(bad == MAP_FAILED && errno == EINVAL, "more than the SQEs' size: EINVAL (as Linux 6.1)");
+		CHECK(bad == MAP_FAILED && errno == EINVAL,
+		      "more than the SQEs' size: EINVAL (as Linux 6.1)");
 	}
 	/* The memory stays valid after the descriptor closes, as long as it is mapped. */
 	close(fd);
@@ -136,9 +139,11 @@ static void test_enter(void)
 	CHECK(ring.sq.ring_ptr == ring.cq.ring_ptr, "liburing maps one area for both rings");
 	int p[2];
 	pipe(p);
-	CHECK_ERR(enter(p[0], 0, 0, 0, NULL, 0), EOPNOTSUPP, "io_uring_enter on a pipe: EOPNOTSUPP");
+	CHECK_ERR(enter(p[0], 0, 0, 0, NULL, 0), EOPNOTSUPP,
+		  "io_uring_enter on a pipe: EOPNOTSUPP");
 	CHECK_ERR(enter(999, 0, 0, 0, NULL, 0), EBADF, "io_uring_enter on a bad descriptor: EBADF");
-	CHECK_ERR(enter(ring.ring_fd, 0, 0, 1u << 30, NULL, 0), EINVAL, "an unknown enter flag: EINVAL");
+	CHECK_ERR(enter(ring.ring_fd, 0, 0, 1u << 30, NULL, 0), EINVAL,
+		  "an unknown enter flag: EINVAL");
 	CHECK_ERR(syscall(__NR_io_uring_register, p[0], IORING_REGISTER_PROBE, NULL, 0), EOPNOTSUPP,
 		  "io_uring_register on a pipe: EOPNOTSUPP");
 	CHECK_ERR(syscall(__NR_io_uring_register, ring.ring_fd, 9999, NULL, 0), EINVAL,
@@ -149,7 +154,8 @@ static void test_enter(void)
 	/* A wait with a timeout (EXT_ARG) and nothing coming. */
 	struct __kernel_timespec ts = {0, 30000000};
 	struct io_uring_cqe *cqe;
-	CHECK(io_uring_wait_cqe_timeout(&ring, &cqe, &ts) == -ETIME, "a 30 ms wait for nothing: ETIME");
+	CHECK(io_uring_wait_cqe_timeout(&ring, &cqe, &ts) == -ETIME,
+	      "a 30 ms wait for nothing: ETIME");
 	/* The ring descriptor polls: readable once a CQE is there. */
 	struct pollfd pfd = {ring.ring_fd, POLLIN, 0};
 	CHECK(poll(&pfd, 1, 0) == 0, "poll on the ring: not readable while the CQ is empty");
@@ -222,8 +228,10 @@ static void test_disabled(void)
 	res[0].sqe_op = IORING_OP_NOP;
 	res[1].opcode = IORING_RESTRICTION_REGISTER_OP;
 	res[1].register_op = IORING_REGISTER_PROBE;
-	CHECK(io_uring_register_restrictions(&ring, res, 2) == 0, "restrictions: NOP and PROBE only");
-	CHECK(io_uring_register_restrictions(&ring, res, 2) == -EBUSY, "registering them twice: EBUSY");
+	CHECK(io_uring_register_restrictions(&ring, res, 2) == 0,
+	      "restrictions: NOP and PROBE only");
+	CHECK(io_uring_register_restrictions(&ring, res, 2) == -EBUSY,
+	      "registering them twice: EBUSY");
 	CHECK(io_uring_enable_rings(&ring) == 0, "the ring enabled");
 	CHECK(io_uring_enable_rings(&ring) == -EACCES,
 	      "enabling it again, a register opcode the restrictions leave out: EACCES");
@@ -236,7 +244,8 @@ static void test_disabled(void)
 	io_uring_prep_read(sqe, 0, buf, 1, 0);
 	CHECK(u_one(&ring, sqe) == -EACCES, "a READ, not allowed: EACCES");
 	int fds[1] = {0};
-	CHECK(io_uring_register_files(&ring, fds, 1) == -EACCES, "registering files, not allowed: EACCES");
+	CHECK(io_uring_register_files(&ring, fds, 1) == -EACCES,
+	      "registering files, not allowed: EACCES");
 	io_uring_queue_exit(&ring);
 	memset(&p, 0, sizeof p);
 	CHECK(io_uring_queue_init_params(8, &ring, &p) == 0, "an enabled ring");
@@ -296,7 +305,8 @@ static void test_sqpoll(void)
 		for (int i = 0; i < 4; i++) {
 			__u64 ud;
 			int res;
-			if (u_cqe(&ring, &ud, &res, NULL) || res != 0 || ud != (__u64)(round * 10 + i))
+			if (u_cqe(&ring, &ud, &res, NULL) || res != 0 ||
+			    ud != (__u64)(round * 10 + i))
 				ok = 0;
 		}
 		usleep(60000); /* past the idle time: it goes to sleep */

@@ -68,7 +68,8 @@ int fexec_step(struct fexec *ex, int wait)
 {
 	struct uring *r = &ex->ring;
 	if (uring_unsubmitted(r) || (wait && ex->inflight && !uring_peek_cqe(r))) {
-		int e = uring_submit_wait(r, wait && ex->inflight && !uring_peek_cqe(r) ? 1 : 0, -1);
+		unsigned nr = wait && ex->inflight && !uring_peek_cqe(r) ? 1 : 0;
+		int e = uring_submit_wait(r, nr, -1);
 		if (e < 0 && e != -EINTR && e != -ETIME && e != -EBUSY)
 			return e;
 	}
@@ -210,7 +211,8 @@ int fut_nop(struct fexec *ex, struct future *f, fut_then then, void *arg)
 int fut_read(struct fexec *ex, struct future *f, int fd, void *buf, size_t len, int64_t off,
 	     fut_then then, void *arg)
 {
-	return op(ex, f, IORING_OP_READ, fd, (uintptr_t)buf, (uint32_t)len, (uint64_t)off, then, arg);
+	return op(ex, f, IORING_OP_READ, fd, (uintptr_t)buf, (uint32_t)len, (uint64_t)off, then,
+		  arg);
 }
 
 int fut_write(struct fexec *ex, struct future *f, int fd, const void *buf, size_t len,

@@ -114,7 +114,7 @@ unsigned uring_unsubmitted(const struct uring *r)
 
 int uring_submit_wait(struct uring *r, unsigned wait_nr, int64_t timeout_ns)
 {
-	store_release(r->sq_tail, r->sqe_next); /* the SQEs are written before the kernel sees them */
+	store_release(r->sq_tail, r->sqe_next); /* the SQEs written before the kernel sees them */
 	unsigned n = r->sqe_next - load_acquire(r->sq_head); /* published, not yet taken */
 	unsigned flags = wait_nr ? IORING_ENTER_GETEVENTS : 0;
 	struct kernel_timespec ts;
@@ -145,7 +145,7 @@ struct io_uring_cqe *uring_peek_cqe(struct uring *r)
 
 void uring_cqe_seen(struct uring *r)
 {
-	store_release(r->cq_head, *r->cq_head + 1); /* the CQE is read before its slot is handed back */
+	store_release(r->cq_head, *r->cq_head + 1); /* the CQE read before its slot goes back */
 }
 
 void uring_prep(struct io_uring_sqe *sqe, uint8_t op, int fd, uint64_t addr, uint32_t len,
