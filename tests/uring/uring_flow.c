@@ -278,6 +278,29 @@ static void test_cancel(void)
 			r11 = r;
 	}
 	CHECK(cancelled == 3 && r11 == 3, "ASYNC_CANCEL by descriptor, all: 3 READs cancelled");
+	for (int i = 0; i < 2; i++) {
+		sqe = u_sqe(&ring);
+		io_uring_prep_read(sqe, p[0], buf, 1, 0);
+		sqe->user_data = 12;
+	}
+	io_uring_submit(&ring);
+	usleep(20000);
+	sqe = u_sqe(&ring);
+	io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+	sqe->user_data = 13;
+	io_uring_submit(&ring);
+	cancelled = 0, r11 = -1;
+	for (int i = 0; i < 3; i++) {
+		__u64 ud;
+		int r;
+		if (u_cqe(&ring, &ud, &r, NULL))
+			break;
+		if (ud == 12 && r == -ECANCELED)
+			cancelled++;
+		if (ud == 13)
+			r11 = r;
+	}
+	CHECK(cancelled == 2 && r11 == 2, "ASYNC_CANCEL ANY: both READs cancelled");
 	sqe = u_sqe(&ring);
 	io_uring_prep_cancel64(sqe, 0, 0xff00);
 	CHECK(u_one(&ring, sqe) == -EINVAL, "ASYNC_CANCEL with unknown flags: EINVAL");

@@ -216,6 +216,25 @@ static void test_pipe(void)
 	io_uring_prep_write(sqe, p[1], "ring", 4, 0);
 	CHECK(u_one(&ring, sqe) == 4 && read(p[0], buf, 4) == 4 && !memcmp(buf, "ring", 4),
 	      "WRITE to a pipe");
+	/* A WRITE larger than the pipe: it parks midway and goes on from where it was. */
+	enum { BIG = 200 * 1024 };
+	static char big[BIG], back[BIG];
+	for (int i = 0; i < BIG; i++)
+		big[i] = (char)(i * 31 + i / 4096);
+	sqe = u_sqe(&ring);
+	io_uring_prep_write(sqe, p[1], big, BIG, 0);
+	sqe->user_data = 8;
+	CHECK(io_uring_submit(&ring) == 1, "a 200 KiB WRITE into a 64 KiB pipe submitted");
+	size_t moved = 0;
+	while (moved < BIG) {
+		ssize_t n = read(p[0], back + moved, BIG - moved);
+		if (n <= 0)
+			break;
+		moved += (size_t)n;
+	}
+	CHECK(u_cqe(&ring, &ud, &res, NULL) == 0 && ud == 8 && res == BIG,
+	      "it completes with all 200 KiB written");
+	CHECK(moved == BIG && !memcmp(big, back, BIG), "and the reader got every byte, in order");
 	/* SPLICE and TEE. */
 	const char *f = path("splice");
 	int fd = open(f, O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -288,6 +307,22 @@ static void test_pipe(void)
 			got |= 2, ok &= res == -ECANCELED && !(flags & IORING_CQE_F_MORE);
 	}
 	CHECK(ok && got == 3, "POLL_REMOVE: 0, and the poll ends with ECANCELED");
+	/* POLL_REMOVE with an update: a poll waiting for POLLOUT on the read end waits for POLLIN. */
+	sqe = u_sqe(&ring);
+	io_uring_prep_poll_add(sqe, q[0], POLLOUT);
+	sqe->user_data = 23;
+	io_uring_submit(&ring);
+	usleep(10000);
+	sqe = u_sqe(&ring);
+	io_uring_prep_poll_update(sqe, 23, 24, POLLIN, IORING_POLL_UPDATE_EVENTS |
+					       IORING_POLL_UPDATE_USER_DATA);
+	sqe->user_data = 25;
+	io_uring_submit(&ring);
+	CHECK(u_cqe(&ring, &ud, &res, NULL) == 0 && ud == 25 && res == 0,
+	      "POLL_REMOVE updating its events and user data: 0");
+	CHECK(write(q[1], "z", 1) == 1, "a byte for it");
+	CHECK(u_cqe(&ring, &ud, &res, NULL) == 0 && ud == 24 && (res & POLLIN),
+	      "the updated poll reports POLLIN under its new user data");
 	sqe = u_sqe(&ring);
 	io_uring_prep_poll_remove(sqe, 12345);
 	CHECK(u_one(&ring, sqe) == -ENOENT, "POLL_REMOVE of nothing: ENOENT");
