@@ -100,7 +100,8 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	for (u32 i = 1; i < ncpus; i++)
 		executor_init(cpus[i]);
 	__atomic_store_n(&executors_ready, true, __ATOMIC_RELEASE);
-	bcache_init(); /* its write-back task needs the executors */
+	vm_tasks_init(); /* the page cache's write-back task needs the executors */
+	bcache_init(); /* so does the block cache's */
 	loadavg_init();
 
 	boot_task_start();

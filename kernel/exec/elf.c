@@ -79,18 +79,19 @@ static int read_exact(struct inode *ip, u64 off, void *buf, size_t len)
 
 /*
  * A read-only segment's whole pages come from the file's own frames where
- * its file system lends them (ramfs): every process running the program
- * shares one copy of its text, copy-on-write. Returns how many bytes from
- * va on were mapped that way (a multiple of the page size), or -errno.
+ * they are in memory for good (a memory file system's page cache): every
+ * process running the program shares one copy of its text,
+ * copy-on-write. Returns how many bytes from va on were mapped that way
+ * (a multiple of the page size), or -errno.
  */
 static i64 share_pages(struct inode *ip, struct domain *d, vaddr_t va, u64 off, u64 len)
 {
-	if (!ip->ops->get_page || (va & (PAGE_SIZE - 1)) || (off & (PAGE_SIZE - 1)))
+	if (!(ip->data.flags & PC_SWAPBACKED) || (va & (PAGE_SIZE - 1)) || (off & (PAGE_SIZE - 1)))
 		return 0;
 	u64 done = 0;
 	while (len - done >= PAGE_SIZE) {
 		paddr_t pa;
-		if (ip->ops->get_page(ip, (off + done) >> PAGE_SHIFT, &pa) < 0)
+		if (pcache_get(&ip->data, (off + done) >> PAGE_SHIFT, PCG_HOLE | PCG_NOPARK, &pa) < 0)
 			break; /* a hole: the rest is copied */
 		int r = domain_map_frame(d, va + done, pa);
 		if (r < 0)

@@ -54,6 +54,8 @@ static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tl
 	struct proc *p = t->proc;
 	struct trapframe *tf = thread_live_frame();
 
+	if ((flags & CLONE_SETTLS) && !fs_base_ok(tls))
+		return -EPERM; /* as arch_prctl(ARCH_SET_FS): a #GP at the wrmsr otherwise (proc.h) */
 	u32 vfork_pid = (u32)park_progress();
 	if (vfork_pid) {
 		/* Restarted after parking as a vfork parent: only the wait is left. */

@@ -6,7 +6,9 @@
  *
  * Everything here runs under fs->lock and never waits: a writable mount
  * keeps the superblock, the descriptors and both bitmaps of every group
- * pinned in the block cache, and a new block comes from bcache_get_new.
+ * pinned in the block cache, and a new block comes from bcache_get_new
+ * (metadata) or goes to the page cache (file data: the block cache
+ * forgets whatever it held of it).
  */
 #include "fs/ext2_impl.h"
 #include "lib/errno.h"
@@ -37,9 +39,13 @@ int ext2_alloc_block(struct ext2_fs *fs, u32 goal, u32 *blk, struct bbuf **b)
 			if (bit_test(m, i))
 				continue;
 			u32 nb = fs->g.first_data_block + g * fs->g.blocks_per_group + i;
-			int r = bcache_get_new(fs->dev, nb, fs->g.bsize, b, NULL);
-			if (r < 0)
-				return r == -EAGAIN ? -EIO : r;
+			if (b) {
+				int r = bcache_get_new(fs->dev, nb, fs->g.bsize, b, NULL);
+				if (r < 0)
+					return r == -EAGAIN ? -EIO : r;
+			} else {
+				bcache_forget(fs->dev, nb, fs->g.bsize);
+			}
 			bit_set(m, i, true);
 			bcache_dirty(fs->bbm[g]);
 			GD(fs, g)->bg_free_blocks_count--;

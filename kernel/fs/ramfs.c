@@ -7,14 +7,16 @@
  *     (with the inode's lock) link counts. One lock per file system keeps
  *     rename and rmdir simple and race-free; directory operations are
  *     short memory walks, so cores seldom wait on it.
- *  i  inode.lock: size, blocks, times and the page tree of a file.
+ *  i  inode.lock: size, blocks and times of a file.
  *
- * File data is copied to and from user memory with no lock held (vfs.h):
- * a page is pinned by a frame reference under the inode lock, copied, and
- * released, so truncate may drop it from the file meanwhile safely.
+ * A file's data lives in its page cache (inode.data, vm/pcache.h), a
+ * cache with no store (PC_SWAPBACKED): pages are made on first write,
+ * holes read as zeros, and under memory pressure pages can only go to
+ * swap. File data is copied to and from user memory with no lock held
+ * (vfs.h): a page is pinned by a frame reference while it is copied, so
+ * truncate may drop it from the file meanwhile safely.
  */
 #include "fs/ramfs.h"
-#include "fs/pagemap.h"
 #include "mm/buddy.h"
 #include "mm/kheap.h"
 #include "mm/layout.h"
@@ -42,12 +44,12 @@ struct ramfs_inode {
 			u64 next_cookie;          /* [n] */
 			struct inode *parent;     /* [n] the root: itself; removed: NULL */
 		} dir;
-		struct pagemap pages;             /* [i] regular files */
 		char *target;                     /* [I] symlinks */
 	};
 };
 
 static const struct inode_ops ramfs_ops;
+static const struct pcache_ops ramfs_pcache_ops;
 
 static inline struct ramfs_inode *RI(struct inode *ip)
 {
@@ -57,29 +59,6 @@ static inline struct ramfs_inode *RI(struct inode *ip)
 static inline struct spinlock *ns_lock(struct inode *ip)
 {
 	return &container_of(ip->sb, struct ramfs_sb, sb)->ns_lock;
-}
-
-/* ---- pages ---- */
-
-static void page_ref(paddr_t pa)
-{
-	__atomic_add_fetch(&pa_to_frame(pa)->refcount, 1, __ATOMIC_RELAXED);
-}
-
-static void page_unref(paddr_t pa)
-{
-	if (__atomic_sub_fetch(&pa_to_frame(pa)->refcount, 1, __ATOMIC_ACQ_REL) == 0)
-		page_free(pa, 0);
-}
-
-static paddr_t page_new(void)
-{
-	paddr_t pa = page_alloc(0);
-	if (!pa)
-		return 0;
-	memset(phys_to_virt(pa), 0, PAGE_SIZE);
-	__atomic_store_n(&pa_to_frame(pa)->refcount, 1, __ATOMIC_RELAXED);
-	return pa;
 }
 
 /* ---- inodes and entries ---- */
@@ -97,6 +76,8 @@ static struct ramfs_inode *ri_new(struct superblock *sb, u32 mode)
 		ri->vfs.size = PAGE_SIZE; /* as tmpfs reports; readers only check it is not 0 */
 	} else {
 		ri->vfs.nlink = 1;
+		if (S_ISREG(mode))
+			pcache_init(&ri->vfs.data, &ramfs_pcache_ops, PC_SWAPBACKED);
 	}
 	return ri;
 }
@@ -429,49 +410,22 @@ out:
 
 static ssize_t ramfs_read(struct inode *ip, struct uio *u, u64 off)
 {
-	struct ramfs_inode *ri = RI(ip);
-	size_t total = 0;
-	while (u->resid) {
-		spin_lock(&ip->lock);
-		u64 size = ip->size;
-		if (off >= size) {
-			spin_unlock(&ip->lock);
-			break;
-		}
-		size_t po = off & (PAGE_SIZE - 1);
-		size_t n = MIN(u->resid, MIN(size - off, PAGE_SIZE - po));
-		paddr_t pa = pagemap_get(&ri->pages, off >> PAGE_SHIFT);
-		if (pa)
-			page_ref(pa);
-		spin_unlock(&ip->lock);
-		/* Access times are not kept (as with noatime). */
-		size_t before = u->resid;
-		int r = pa ? uio_copy_out(u, (u8 *)phys_to_virt(pa) + po, n) : uio_zero(u, n);
-		if (pa)
-			page_unref(pa);
-		total += before - u->resid; /* a fault may come after some segments were filled */
-		if (r < 0)
-			return total ? (ssize_t)total : r;
-		off += n;
-	}
-	return (ssize_t)total;
+	return filemap_read(ip, u, off);
 }
 
-static int ramfs_get_page(struct inode *ip, u64 idx, paddr_t *out)
+/* st_blocks: the pages the file holds. */
+static void count_blocks(struct inode *ip)
 {
+	spin_lock(&ip->data.lock);
+	u64 pages = ip->data.nrpages;
+	spin_unlock(&ip->data.lock);
 	spin_lock(&ip->lock);
-	bool inside = idx < ALIGN_UP(ip->size, PAGE_SIZE) >> PAGE_SHIFT;
-	paddr_t pa = inside ? pagemap_get(&RI(ip)->pages, idx) : 0;
-	if (pa)
-		page_ref(pa); /* a truncate may drop it from the file; the mapping keeps it */
+	ip->blocks = pages * (PAGE_SIZE / 512);
 	spin_unlock(&ip->lock);
-	*out = pa;
-	return pa ? 0 : -ENOENT;
 }
 
 static ssize_t ramfs_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *end)
 {
-	struct ramfs_inode *ri = RI(ip);
 	u64 max = ip->sb->maxbytes;
 	int err = 0;
 	size_t total = 0;
@@ -497,27 +451,16 @@ static ssize_t ramfs_write(struct inode *ip, struct uio *u, u64 off, bool append
 		u64 o = off + total;
 		size_t po = o & (PAGE_SIZE - 1);
 		size_t n = MIN(len - total, PAGE_SIZE - po);
-		spin_lock(&ip->lock);
-		paddr_t pa = pagemap_get(&ri->pages, o >> PAGE_SHIFT);
-		if (!pa) {
-			pa = page_new();
-			if (pa && pagemap_set(&ri->pages, o >> PAGE_SHIFT, pa) < 0) {
-				page_unref(pa);
-				pa = 0;
-			}
-			if (pa)
-				ip->blocks += PAGE_SIZE / 512;
-		}
-		if (pa)
-			page_ref(pa);
-		spin_unlock(&ip->lock);
-		if (!pa) {
-			err = -ENOSPC;
+		paddr_t pa;
+		/* A memory file's pages never wait for a disk; only for memory. */
+		int r = pcache_get(&ip->data, o >> PAGE_SHIFT, total ? PCG_NOPARK : 0, &pa);
+		if (r < 0) {
+			err = r == -ENOMEM ? -ENOSPC : r;
 			break;
 		}
 		size_t before = u->resid;
-		int r = uio_copy_in(u, (u8 *)phys_to_virt(pa) + po, n);
-		page_unref(pa);
+		r = uio_copy_in(u, (u8 *)phys_to_virt(pa) + po, n);
+		frame_unref(pa);
 		size_t done = before - u->resid; /* all of n, or the segments before a fault */
 		total += done;
 		if (!append && done) {
@@ -538,27 +481,32 @@ static ssize_t ramfs_write(struct inode *ip, struct uio *u, u64 off, bool append
 	if (total)
 		ip->mtime = ip->ctime = vfs_now();
 	spin_unlock(&ip->lock);
+	count_blocks(ip);
 	*end = off + total;
 	return total ? (ssize_t)total : err;
 }
 
 static int ramfs_truncate(struct inode *ip, u64 size)
 {
-	struct ramfs_inode *ri = RI(ip);
+	/*
+	 * Growing, the old last page's tail (written through a mapping past
+	 * the end, say) must read as zeros too: cut at the smaller size. A
+	 * page being read in (from swap) is waited for first.
+	 */
 	spin_lock(&ip->lock);
-	if (size < ip->size) {
-		u64 dropped = pagemap_truncate(&ri->pages, ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT,
-					       page_unref);
-		ip->blocks -= dropped * (PAGE_SIZE / 512);
-		/* The tail of the last page must read as zeros if the file grows again. */
-		size_t po = size & (PAGE_SIZE - 1);
-		paddr_t pa = po ? pagemap_get(&ri->pages, size >> PAGE_SHIFT) : 0;
-		if (pa)
-			memset((u8 *)phys_to_virt(pa) + po, 0, PAGE_SIZE - po);
+	u64 cut = MIN(size, ip->size);
+	spin_unlock(&ip->lock);
+	int r;
+	while ((r = pcache_truncate(&ip->data, cut)) == -EBUSY) {
+		r = pcache_truncate_wait(&ip->data, cut, 0);
+		if (r)
+			return r;
 	}
+	spin_lock(&ip->lock);
 	ip->size = size;
 	ip->mtime = ip->ctime = vfs_now();
 	spin_unlock(&ip->lock);
+	count_blocks(ip);
 	return 0;
 }
 
@@ -575,7 +523,7 @@ static void ramfs_evict(struct inode *ip)
 {
 	struct ramfs_inode *ri = RI(ip);
 	if (S_ISREG(ip->mode))
-		pagemap_truncate(&ri->pages, 0, page_unref);
+		pcache_destroy(&ip->data);
 	else if (S_ISLNK(ip->mode))
 		kfree(ri->target);
 	else if (S_ISDIR(ip->mode))
@@ -594,9 +542,14 @@ static const struct inode_ops ramfs_ops = {
 	.read = ramfs_read,
 	.write = ramfs_write,
 	.truncate = ramfs_truncate,
-	.get_page = ramfs_get_page,
 	.readlink = ramfs_readlink,
 	.evict = ramfs_evict,
+};
+
+static const struct pcache_ops ramfs_pcache_ops = {
+	.size = filemap_size,
+	.tryget = filemap_tryget,
+	.put = filemap_put,
 };
 
 /*

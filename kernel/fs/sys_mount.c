@@ -57,8 +57,10 @@ static int lookup_dir(u64 upath, unsigned lflags, struct inode **out)
 SYSCALL(NR_mount, mount)
 {
 	u64 flags = a3;
-	if (flags & (MS_BIND | MS_MOVE))
-		return -EINVAL; /* bind and move mounts are not supported */
+	if (flags & (MS_BIND | MS_MOVE)) {
+		syscall_unsupported(flags & MS_BIND ? "MS_BIND" : "MS_MOVE");
+		return -EINVAL;
+	}
 	struct inode *dir;
 	int r = lookup_dir(a1, LOOKUP_FOLLOW, &dir);
 	if (r < 0)
@@ -127,7 +129,7 @@ SYSCALL(NR_umount2, umount2)
 	 */
 	struct blk_dev *dev = (ip->flags & I_MOUNTROOT) ? ip->sb->disk : NULL;
 	if (dev) {
-		long s = bcache_sync_thread(dev);
+		long s = vfs_sync_fs(ip->sb);
 		if (s < 0) {
 			inode_put(ip);
 			return s;

@@ -1,6 +1,6 @@
 /*
  * System calls that move data: read, write, readv, writev, pread64,
- * pwrite64, preadv, pwritev, lseek, ioctl, fsync, fdatasync. They check
+ * pwrite64, preadv, pwritev, lseek, ioctl. They check
  * the descriptor and the user ranges, then hand a uio to the VFS. A call
  * that parks (a tty read with nothing typed) has consumed nothing, so its
  * restart repeats it exactly (invariant 3).
@@ -151,28 +151,4 @@ SYSCALL(NR_ioctl, ioctl)
 	}
 	fd_ref_put(ref);
 	return r;
-}
-
-/*
- * Not yet what fsync(2) promises: it writes nothing itself. A disk's
- * blocks go back every 5 s, on sync(2) and at power-off (bcache.c).
- */
-static long do_sync(int fd)
-{
-	struct file *f = fs_fget(fd);
-	if (!f)
-		return -EBADF;
-	long r = (f->fmode & FMODE_PATH) ? -EBADF : 0;
-	file_put(f);
-	return r;
-}
-
-SYSCALL(NR_fsync, fsync)
-{
-	return do_sync((int)a0);
-}
-
-SYSCALL(NR_fdatasync, fdatasync)
-{
-	return do_sync((int)a0);
 }

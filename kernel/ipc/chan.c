@@ -21,37 +21,28 @@
 #include "lib/kernel.h"
 #include "lib/list.h"
 
-/* Exchange-region addresses are never reused, so a stale pointer always faults. */
-static u64 exchange_next = USER_EXCHANGE_BASE; /* [a] */
-
-static vaddr_t exchange_alloc(u64 len)
-{
-	u64 va = __atomic_fetch_add(&exchange_next, len, __ATOMIC_RELAXED);
-	return va + len <= USER_EXCHANGE_END ? va : 0;
-}
-
+/*
+ * A buffer's addresses come from the exchange region's allocator
+ * (mm/exchange.c), which reuses a range only once no region maps it and no
+ * message carries it; it says there why a stale pointer still faults.
+ */
 long msg_buffer_alloc(struct domain *d, u64 len)
 {
 	if (len == 0 || len > MSG_MAX)
 		return -EINVAL;
-	len = ALIGN_UP(len, PAGE_SIZE);
-	vaddr_t va = exchange_alloc(len);
-	if (!va)
+	struct xrange *x = xrange_alloc(ALIGN_UP(len, PAGE_SIZE));
+	if (!x)
 		return -ENOMEM;
-	int r = domain_map(d, va, len, REGION_READ | REGION_WRITE | REGION_MSG);
+	vaddr_t va = xrange_start(x);
+	int r = domain_map_msg(d, x);
+	if (r < 0)
+		xrange_put(x);
 	return r < 0 ? r : (long)va;
 }
 
 int msg_buffer_free(struct domain *d, vaddr_t va)
 {
-	u64 npages;
-	paddr_t *frames;
-	int r = domain_detach_region(d, va, &npages, &frames);
-	if (r < 0)
-		return r;
-	frames_release(frames, npages);
-	kfree(frames);
-	return 0;
+	return domain_free_msg(d, va);
 }
 
 struct message {
@@ -59,6 +50,7 @@ struct message {
 	vaddr_t va;
 	u64 len, npages;
 	paddr_t *frames;       /* 0 for pages never touched */
+	struct xrange *xr;     /* a reference: the addresses stay this message's */
 };
 
 struct chan_end {
@@ -84,6 +76,7 @@ static void message_free(struct message *m)
 {
 	frames_release(m->frames, m->npages);
 	kfree(m->frames);
+	xrange_put(m->xr);
 	kfree(m);
 }
 
@@ -176,10 +169,14 @@ int chan_send(struct file *f, struct domain *d, vaddr_t va, u64 len)
 	struct message *m = knew(struct message);
 	long r = m ? 0 : -ENOMEM;
 	if (m)
-		r = domain_detach_region(d, va, &m->npages, &m->frames);
+		r = domain_detach_region(d, va, &m->npages, &m->frames, &m->xr);
 	if (r == 0 && (len == 0 || len > m->npages * PAGE_SIZE)) {
 		/* Put it back: the length does not fit the buffer. */
-		domain_attach_region(d, va, m->npages, m->frames);
+		if (domain_attach_region(d, va, m->npages, m->frames, m->xr) < 0) {
+			/* No memory to map it again: the buffer is gone, as munmap would leave it. */
+			frames_release(m->frames, m->npages);
+			xrange_put(m->xr);
+		}
 		kfree(m->frames);
 		r = -EINVAL;
 	}
@@ -223,7 +220,7 @@ long chan_recv(struct file *f, struct domain *d, vaddr_t *va)
 	}
 	struct message *m = container_of(list_pop_front(&me->queue), struct message, node);
 	spin_unlock(&c->lock);
-	long r = domain_attach_region(d, m->va, m->npages, m->frames);
+	long r = domain_attach_region(d, m->va, m->npages, m->frames, m->xr);
 	if (r < 0) {
 		/* Leave it for a later receive. */
 		spin_lock(&c->lock);

@@ -207,18 +207,22 @@ void pipe_end_gone(struct pipe *p, u32 fmode)
 	if (fmode & FMODE_WRITE)
 		p->writers--;
 	bool last = ip && !p->readers && !p->writers;
-	if (last)
+	if (last) {
 		ip->fifo = NULL; /* as on Linux, what nobody read goes with the last end */
+	} else {
+		/*
+		 * The other end sees EOF or EPIPE. Woken under the lock: once
+		 * it is dropped, a FIFO's last end may close on another core
+		 * and free the pipe (found by the fuzzer).
+		 */
+		waitq_wake_all(&p->readq);
+		waitq_wake_all(&p->writeq);
+	}
 	spin_unlock(&p->lock);
 	if (ip)
 		spin_unlock(&ip->lock);
-	if (last) {
+	if (last)
 		pipe_free(p); /* no end open: nobody waits on it */
-		return;
-	}
-	/* The other end sees EOF or EPIPE. */
-	waitq_wake_all(&p->readq);
-	waitq_wake_all(&p->writeq);
 }
 
 static void pipe_release(struct file *f)

@@ -168,6 +168,8 @@ struct domain *domain_fork(struct domain *parent)
 			break;
 		}
 		*copy = *r;
+		if (r->flags & REGION_MSG)
+			xrange_get(r->xr); /* the child's copy holds the range too */
 		list_push_back(&child->regions, &copy->node);
 		struct fork_ctx f = {.child = child, .shared = r->flags & REGION_SHARED};
 		if (f.shared && (err = populate_shared(parent, r)) < 0)
@@ -205,7 +207,7 @@ void domain_put(struct domain *d)
 	/* One pass frees the frames and the tables (frames shared with a fork keep theirs). */
 	vm_root_release(d->root, frame_unref);
 	while (!list_empty(&d->regions))
-		kfree(container_of(list_pop_front(&d->regions), struct region, node));
+		region_free(container_of(list_pop_front(&d->regions), struct region, node));
 	slot_put(d->slot);
 	kfree(d);
 }

@@ -40,10 +40,13 @@ enum {
 	REGION_MSG = 1 << 8,     /* a message buffer in the exchange region */
 };
 
+struct xrange;
+
 struct region {
 	struct list_node node; /* [dom.lock] sorted by start */
 	vaddr_t start, end;    /* [dom.lock] page-aligned, end exclusive */
 	u32 flags;             /* [dom.lock] REGION_* */
+	struct xrange *xr;     /* [dom.lock] REGION_MSG: the exchange range it holds a reference to */
 };
 
 #define SLOT_SIZE (16UL << 30) /* each position-independent executable's share */
@@ -83,8 +86,14 @@ void domain_activate(struct domain *d);
 /* Switch this core to the kernel's root if d is loaded here. */
 void domain_deactivate(struct domain *d);
 
-/* Add a region [start, start+len) with REGION_* flags; -EEXIST on overlap, -EINVAL if out of range. */
+/*
+ * Add a region [start, start+len) with REGION_* flags (not REGION_MSG);
+ * -EEXIST on overlap, -EINVAL if out of range: outside the private window
+ * and d's slot, or in the exchange region, which holds messages only.
+ */
 int domain_map(struct domain *d, vaddr_t start, u64 len, u32 flags);
+/* The same, replacing whatever d had mapped there (mmap's MAP_FIXED), in one step. */
+int domain_map_fixed(struct domain *d, vaddr_t start, u64 len, u32 flags);
 /* Remove every mapping in the range (munmap): pages freed, TLBs shot down. */
 int domain_unmap(struct domain *d, vaddr_t start, u64 len);
 /*
@@ -149,18 +158,43 @@ void *domain_fill(struct domain *d, vaddr_t va, size_t len, int *err);
 int domain_map_frame(struct domain *d, vaddr_t va, paddr_t pa);
 
 /*
- * Zero-copy messages: detach the whole region that starts at va (a
- * REGION_MSG) with its frames (0 for pages never touched), TLBs shot down;
- * and attach such pages at the same address in another domain. The frames'
- * references move with them.
+ * Exchange-region addresses (exchange.c): a range of len bytes (a page
+ * multiple) no live message buffer has, with one reference; NULL when
+ * none is left. A range goes back to the pool when its last reference
+ * does (see exchange.c for who holds them).
  */
-int domain_detach_region(struct domain *d, vaddr_t va, u64 *npages, paddr_t **frames);
-int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames);
+struct xrange *xrange_alloc(u64 len);
+vaddr_t xrange_start(const struct xrange *x);
+u64 xrange_len(const struct xrange *x);
+void xrange_get(struct xrange *x);
+void xrange_put(struct xrange *x); /* NULL: nothing */
+/* For tests: bytes never handed out yet, and freed ranges waiting for reuse. */
+void xrange_usage(u64 *fresh_left, u64 *nfree);
+
+/*
+ * Zero-copy messages: map a new message buffer, all of range x, in d (a
+ * REGION_MSG region, taking the caller's reference on success); detach the
+ * whole region that starts at va (a REGION_MSG) with its frames (0 for
+ * pages never touched) and its range's reference, TLBs shot down; and
+ * attach such pages at the same address in another domain, which takes
+ * the reference on success (on failure the caller keeps frames and
+ * reference). The frames' references move with them.
+ */
+int domain_map_msg(struct domain *d, struct xrange *x);
+/* msg_free: unmap the REGION_MSG region that starts at va, dropping its range; 0 or -EINVAL. */
+int domain_free_msg(struct domain *d, vaddr_t va);
+int domain_detach_region(struct domain *d, vaddr_t va, u64 *npages, paddr_t **frames,
+			 struct xrange **x);
+int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames,
+			 struct xrange *x);
 /*
  * Map frames the kernel shares with every process (the vDSO) at va with
  * REGION_* flags; each mapping takes a reference, the kernel keeps its own.
  */
 int domain_map_frames(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames, u32 flags);
+/* The same, replacing what was mapped there if replace (MAP_FIXED), in one step. */
+int domain_map_frames_at(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames,
+			 u32 flags, bool replace);
 
 /*
  * mmap(2) of a descriptor whose file lends frames of its own (io_uring's

@@ -22,25 +22,6 @@
 #include "mm/pagetable.h"
 #include "mm/vm.h"
 
-/* ---- frames ---- */
-
-static inline void frame_ref(paddr_t pa)
-{
-	__atomic_add_fetch(&pa_to_frame(pa)->refcount, 1, __ATOMIC_RELAXED);
-}
-
-/* Only after every TLB that may hold a mapping of pa has been flushed. */
-static inline void frame_unref(paddr_t pa)
-{
-	if (__atomic_sub_fetch(&pa_to_frame(pa)->refcount, 1, __ATOMIC_ACQ_REL) == 0)
-		page_free(pa, 0);
-}
-
-static inline u32 frame_refs(paddr_t pa)
-{
-	return __atomic_load_n(&pa_to_frame(pa)->refcount, __ATOMIC_ACQUIRE);
-}
-
 static inline unsigned prot_of(u32 flags)
 {
 	unsigned p = VM_USER;
@@ -82,6 +63,16 @@ static inline struct region *find_region(struct domain *d, vaddr_t va)
 	}
 	return NULL;
 }
+
+/*
+ * A new region [start, start+len) with flags (and xr, REGION_MSG: its
+ * reference goes to the region on success), alone there unless replace:
+ * then whatever was there goes. 0, -EINVAL (range_allowed), -EEXIST, -ENOMEM.
+ */
+int map_region(struct domain *d, vaddr_t start, u64 len, u32 flags, struct xrange *xr,
+	       bool replace);
+/* Free a region taken off its domain's list (a message's drops its range). */
+void region_free(struct region *r);
 
 /* Remove every region and page of [start, end), TLBs shot down. Caller holds d->lock. */
 int unmap_locked(struct domain *d, vaddr_t start, vaddr_t end);

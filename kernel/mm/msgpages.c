@@ -13,7 +13,8 @@
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
-int domain_detach_region(struct domain *d, vaddr_t va, u64 *npages, paddr_t **frames)
+int domain_detach_region(struct domain *d, vaddr_t va, u64 *npages, paddr_t **frames,
+			 struct xrange **x)
 {
 	spin_lock(&d->lock);
 	struct region *r = find_region(d, va);
@@ -36,6 +37,7 @@ int domain_detach_region(struct domain *d, vaddr_t va, u64 *npages, paddr_t **fr
 		}
 	}
 	vaddr_t end = r->end;
+	*x = r->xr; /* its reference goes to the caller */
 	list_remove(&r->node);
 	kfree(r);
 	/* The sender loses access on every core before anyone else may use the frames. */
@@ -46,18 +48,33 @@ int domain_detach_region(struct domain *d, vaddr_t va, u64 *npages, paddr_t **fr
 	return 0;
 }
 
-int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames)
+int domain_free_msg(struct domain *d, vaddr_t va)
+{
+	spin_lock(&d->lock);
+	struct region *r = find_region(d, va);
+	int err = -EINVAL;
+	/* Only the pages it has are visited, not every page of a 1 GiB buffer. */
+	if (r && r->start == va && (r->flags & REGION_MSG))
+		err = unmap_locked(d, r->start, r->end); /* the range goes with the region */
+	spin_unlock(&d->lock);
+	return err;
+}
+
+int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames,
+			 struct xrange *x)
 {
 	/*
-	 * Exchange addresses are unique, so a buffer already here is this one's
-	 * copy from a fork made before the send: the message replaces it.
+	 * A range is never handed out again while any region maps it
+	 * (exchange.c), so a buffer already here is this one's copy from a
+	 * fork made before the send: the message replaces it.
 	 */
 	spin_lock(&d->lock);
 	struct region *old = find_region(d, va);
 	if (old && (old->flags & REGION_MSG) && old->start == va)
 		unmap_locked(d, old->start, old->end);
 	spin_unlock(&d->lock);
-	int r = domain_map(d, va, npages * PAGE_SIZE, REGION_READ | REGION_WRITE | REGION_MSG);
+	int r = map_region(d, va, npages * PAGE_SIZE, REGION_READ | REGION_WRITE | REGION_MSG, x,
+			   false);
 	if (r < 0)
 		return r;
 	spin_lock(&d->lock);
@@ -78,6 +95,7 @@ int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t
 				}
 			}
 			domain_tlb_flush(d, va, va + npages * PAGE_SIZE);
+			xrange_get(x); /* the caller keeps its reference; the region drops its own */
 			unmap_locked(d, va, va + npages * PAGE_SIZE);
 			spin_unlock(&d->lock);
 			return -ENOMEM;
@@ -92,7 +110,14 @@ int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t
 
 int domain_map_frames(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames, u32 flags)
 {
-	int r = domain_map(d, va, npages * PAGE_SIZE, flags);
+	return domain_map_frames_at(d, va, npages, frames, flags, false);
+}
+
+int domain_map_frames_at(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames,
+			 u32 flags, bool replace)
+{
+	int r = replace ? domain_map_fixed(d, va, npages * PAGE_SIZE, flags)
+			: domain_map(d, va, npages * PAGE_SIZE, flags);
 	if (r < 0)
 		return r;
 	spin_lock(&d->lock);

@@ -83,6 +83,13 @@ static void insert_region(struct domain *d, struct region *n)
 	list_insert_after(pos, &n->node);
 }
 
+void region_free(struct region *r)
+{
+	if (r->flags & REGION_MSG)
+		xrange_put(r->xr); /* after its pages left every TLB: the caller's order */
+	kfree(r);
+}
+
 /* Split so that `at` is a region boundary (at inside r). */
 static int split_region(struct domain *d, struct region *r, vaddr_t at)
 {
@@ -94,28 +101,39 @@ static int split_region(struct domain *d, struct region *r, vaddr_t at)
 	tail->start = at;
 	tail->end = r->end;
 	tail->flags = r->flags;
+	tail->xr = r->xr;
+	if (r->flags & REGION_MSG)
+		xrange_get(r->xr); /* each piece holds the range */
 	r->end = at;
 	list_insert_after(&r->node, &tail->node);
 	return 0;
 }
 
-static bool range_allowed(struct domain *d, vaddr_t start, vaddr_t end)
+/*
+ * May d have a region with these flags at [start, end)? Every path that
+ * places one asks (mmap, mremap, brk, the loader, messages): a process's
+ * memory lies in the private window or its own slot, and the exchange
+ * region holds message buffers only, at the addresses exchange.c handed
+ * out (invariant 5: one address names one thing).
+ */
+static bool range_allowed(struct domain *d, vaddr_t start, vaddr_t end, u32 flags)
 {
-	if (start < USER_PRIVATE_BASE || end <= start)
+	if (start < USER_PRIVATE_BASE || end <= start || end > USER_TOP)
 		return false;
+	if (flags & REGION_MSG)
+		return start >= USER_EXCHANGE_BASE && end <= USER_EXCHANGE_END;
 	if (end <= USER_PRIVATE_END)
 		return true; /* the private window */
-	if (start >= USER_EXCHANGE_BASE && end <= USER_EXCHANGE_END)
-		return true; /* message buffers: unique addresses handed out by msg_alloc */
 	return start >= d->slot_base && end <= d->slot_base + SLOT_SIZE;
 }
 
-int domain_map(struct domain *d, vaddr_t start, u64 len, u32 flags)
+int map_region(struct domain *d, vaddr_t start, u64 len, u32 flags, struct xrange *xr,
+		      bool replace)
 {
 	if (!IS_ALIGNED(start, PAGE_SIZE) || len == 0 || !in_user_half(start, len))
 		return -EINVAL;
 	vaddr_t end = start + ALIGN_UP(len, PAGE_SIZE);
-	if (!range_allowed(d, start, end))
+	if (!range_allowed(d, start, end, flags))
 		return -EINVAL;
 	struct region *r = knew(struct region);
 	if (!r)
@@ -123,15 +141,37 @@ int domain_map(struct domain *d, vaddr_t start, u64 len, u32 flags)
 	r->start = start;
 	r->end = end;
 	r->flags = flags;
+	r->xr = xr;
 	spin_lock(&d->lock);
-	if (!range_free(d, start, end)) {
+	int err = replace ? unmap_locked(d, start, end) : range_free(d, start, end) ? 0 : -EEXIST;
+	if (err) {
 		spin_unlock(&d->lock);
 		kfree(r);
-		return -EEXIST;
+		return err;
 	}
 	insert_region(d, r);
 	spin_unlock(&d->lock);
 	return 0;
+}
+
+int domain_map(struct domain *d, vaddr_t start, u64 len, u32 flags)
+{
+	if (flags & REGION_MSG)
+		return -EINVAL; /* domain_map_msg: a message needs its range */
+	return map_region(d, start, len, flags, NULL, false);
+}
+
+int domain_map_fixed(struct domain *d, vaddr_t start, u64 len, u32 flags)
+{
+	if (flags & REGION_MSG)
+		return -EINVAL;
+	return map_region(d, start, len, flags, NULL, true);
+}
+
+int domain_map_msg(struct domain *d, struct xrange *x)
+{
+	return map_region(d, xrange_start(x), xrange_len(x), REGION_READ | REGION_WRITE | REGION_MSG,
+			  x, false);
 }
 
 #define UNMAP_BATCH 64
@@ -185,18 +225,19 @@ int unmap_locked(struct domain *d, vaddr_t start, vaddr_t end)
 	assert(spin_is_locked(&d->lock));
 	if (split_at(d, start, end) < 0)
 		return -ENOMEM;
+	struct unmap_batch b = {0};
+	walk_range(d, start, end, unmap_one, &b);
+	batch_flush(d, &b);
+	/* The regions after their pages: a message's range is free to reuse once they go. */
 	struct list_node *pos, *tmp;
 	list_for_each_safe(pos, tmp, &d->regions)
 	{
 		struct region *r = container_of(pos, struct region, node);
 		if (r->start >= start && r->end <= end) {
 			list_remove(&r->node);
-			kfree(r);
+			region_free(r);
 		}
 	}
-	struct unmap_batch b = {0};
-	walk_range(d, start, end, unmap_one, &b);
-	batch_flush(d, &b);
 	return 0;
 }
 
@@ -400,6 +441,9 @@ vaddr_t domain_remap(struct domain *d, vaddr_t old, u64 old_len, u64 new_len, bo
 	    (fixed && (!IS_ALIGNED(fixed, PAGE_SIZE) || !in_user_half(fixed, new_len) ||
 		       (fixed < old + old_len && old < fixed + new_len))))
 		return (vaddr_t)-EINVAL;
+	/* The new place must be the caller's: its slot or the private window, never messages. */
+	if (fixed && !range_allowed(d, fixed, fixed + new_len, 0))
+		return (vaddr_t)-EINVAL;
 	spin_lock(&d->lock);
 	long err = 0;
 	vaddr_t to = old;
@@ -420,7 +464,7 @@ vaddr_t domain_remap(struct domain *d, vaddr_t old, u64 old_len, u64 new_len, bo
 	}
 	vaddr_t grow_end = old + new_len;
 	if (!fixed && r->end == old + old_len && range_free(d, r->end, grow_end) &&
-	    range_allowed(d, r->end, grow_end)) {
+	    range_allowed(d, r->start, grow_end, flags)) {
 		r->end = grow_end; /* room right after it: grow in place */
 		goto out;
 	}
@@ -455,13 +499,19 @@ vaddr_t domain_brk(struct domain *d, vaddr_t new_end)
 {
 	spin_lock(&d->lock);
 	vaddr_t cur = d->brk;
-	if (new_end < d->brk_start || new_end == cur) {
+	/*
+	 * Linux's answer to a break it will not set is the current one. Past
+	 * the user half, rounding up to a page would wrap to 0 and "shrink"
+	 * the heap over the program itself (brk(-1)).
+	 */
+	if (new_end < d->brk_start || new_end == cur || new_end > USER_TOP - PAGE_SIZE) {
 		spin_unlock(&d->lock);
 		return cur;
 	}
 	vaddr_t old_top = ALIGN_UP(cur, PAGE_SIZE), new_top = ALIGN_UP(new_end, PAGE_SIZE);
 	if (new_top > old_top) {
-		if (!range_allowed(d, old_top, new_top) || !range_free(d, old_top, new_top)) {
+		if (!range_allowed(d, old_top, new_top, REGION_HEAP) ||
+		    !range_free(d, old_top, new_top)) {
 			spin_unlock(&d->lock);
 			return cur;
 		}

@@ -56,11 +56,12 @@ struct mapping {
 	const paddr_t *frames; /* NULL: anonymous */
 };
 
-static int map_at(struct domain *d, vaddr_t va, u64 len, const struct mapping *m)
+/* replace: MAP_FIXED, which takes the range over in one step (if it may be the caller's). */
+static int map_at(struct domain *d, vaddr_t va, u64 len, const struct mapping *m, bool replace)
 {
 	if (m->frames)
-		return domain_map_frames(d, va, len / PAGE_SIZE, m->frames, m->rflags);
-	return domain_map(d, va, len, m->rflags);
+		return domain_map_frames_at(d, va, len / PAGE_SIZE, m->frames, m->rflags, replace);
+	return replace ? domain_map_fixed(d, va, len, m->rflags) : domain_map(d, va, len, m->rflags);
 }
 
 /* Place the mapping as mmap's flags say (MAP_FIXED, a hint, or a free range): its address or -errno. */
@@ -69,24 +70,20 @@ static long place(struct domain *d, vaddr_t addr, u64 len, u64 flags, const stru
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr & (PAGE_SIZE - 1))
 			return -EINVAL;
-		if (flags & MAP_FIXED) {
-			int r = domain_unmap(d, addr, len); /* MAP_FIXED replaces what was there */
-			if (r < 0)
-				return r;
-		}
-		int r = map_at(d, addr, len, m);
+		bool replace = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) == MAP_FIXED;
+		int r = map_at(d, addr, len, m, replace);
 		if (r == -EEXIST)
 			return -EEXIST;
 		return r < 0 ? (r == -EINVAL ? -ENOMEM : r) : (long)addr;
 	}
 	/* A hint is taken if that range is free; otherwise we choose. */
-	if (addr && !(addr & (PAGE_SIZE - 1)) && map_at(d, addr, len, m) == 0)
+	if (addr && !(addr & (PAGE_SIZE - 1)) && map_at(d, addr, len, m, false) == 0)
 		return (long)addr;
 	for (int tries = 0; tries < 4; tries++) {
 		vaddr_t va = domain_find_free(d, len);
 		if (!va)
 			return -ENOMEM;
-		int r = map_at(d, va, len, m);
+		int r = map_at(d, va, len, m, false);
 		if (r == 0)
 			return (long)va;
 		if (r != -EEXIST)
@@ -166,8 +163,10 @@ SYSCALL(NR_mremap, mremap)
 		return -EINVAL;
 	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
 		return -EINVAL;
-	if (flags & MREMAP_DONTUNMAP)
-		return -EINVAL; /* keeping the old range mapped as well is not supported */
+	if (flags & MREMAP_DONTUNMAP) {
+		syscall_unsupported("MREMAP_DONTUNMAP"); /* keeping the old range mapped as well */
+		return -EINVAL;
+	}
 	if (a2 > (1UL << 46))
 		return -ENOMEM;
 	vaddr_t fixed = flags & MREMAP_FIXED ? a4 : 0;

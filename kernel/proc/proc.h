@@ -15,6 +15,7 @@
 #include "lib/spinlock.h"
 #include "lib/cmdline.h"
 #include "arch/x86_64/trap.h"
+#include "mm/layout.h"
 #include "sched/task.h"
 #include "sched/timer.h"
 #include "sched/waitq.h"
@@ -139,7 +140,7 @@ struct thread {
 	struct proc *proc;           /* [I] */
 	struct list_node proc_node;  /* [proc.lock] */
 	u32 tid;                     /* [I] */
-	u64 fs_base;
+	u64 fs_base;                 /* [owner] loaded into MSR_FS_BASE: always fs_base_ok() */
 	u64 sig_mask;                /* [a] blocked signals: written by the thread itself
 	                                (thread_set_sig_mask), read by senders on any core */
 	u64 saved_sig_mask;          /* ppoll/pselect6/sigsuspend: the caller's own mask */
@@ -153,6 +154,7 @@ struct thread {
 	bool killed;                 /* [a] must exit at the next chance */
 	int exit_code;
 	struct park park;            /* [owner] parking and restart (sched/park.h) */
+	u32 syscall_now;             /* [owner] the call being handled plus 1; 0 outside one (logonce) */
 	bool full_restore;           /* frame rewritten (sigreturn, signal, exec): return with iret */
 	u64 quantum_end;             /* preempt=on: when this thread's turn ends (tsc_ns) */
 	u64 quantum_end_tsc;         /* the same in TSC ticks: the system-call exit compares rdtsc */
@@ -166,6 +168,33 @@ struct thread {
 	u64 sys_tsc;                 /* [owner] TSC cycles in system calls since then */
 	struct usage ru;             /* [owner] its own (maxrss unused): folded into proc->ru at its end */
 };
+
+/*
+ * What user space may hand the kernel to load into a register on its way
+ * back to user mode. wrmsr of a non-canonical FS base and iretq to a
+ * non-canonical rip are #GP faults in the kernel on a real CPU (QEMU's
+ * emulator lets the first pass), so each value is checked where it
+ * enters, and the loads trust it:
+ *  - FS base (wrmsr in thread_poll): fs_base_ok() in arch_prctl(ARCH_SET_FS)
+ *    and clone(CLONE_SETTLS); exec sets 0; fork and threads copy it.
+ *  - rip (iretq in trap_return): user_rip_ok() in rt_sigreturn and when a
+ *    handler's frame is pushed (signal.c); exec's entry lies inside the
+ *    image it loaded; thread_clone checks its entry; sysret is used only
+ *    for a rip below USER_TOP (sys/syscall.c).
+ *  - cs and ss: only the kernel's own selectors, never taken from user
+ *    memory (rt_sigreturn ignores the frame's); rflags: USER_RFLAGS only.
+ * Other MSRs (EFER, STAR, LSTAR, FMASK, GS bases, APIC, TSC deadline) get
+ * kernel values only.
+ */
+static inline bool fs_base_ok(u64 v)
+{
+	return v < USER_TOP - PAGE_SIZE; /* Linux's bound, TASK_SIZE_MAX: EPERM above */
+}
+
+static inline bool user_rip_ok(u64 v)
+{
+	return v < USER_TOP;
+}
 
 extern struct spinlock proc_tree_lock;
 extern struct proc *init_proc;

@@ -44,6 +44,18 @@ bool signal_is_ignored(struct proc *p, int sig)
 	return h == SIG_IGN || (h == SIG_DFL && default_action(sig) == IGNORE);
 }
 
+/*
+ * init takes only the signals it has a handler for: Linux never delivers
+ * to it one whose action is the default, whoever sends it (SIGKILL and
+ * SIGSTOP included), since init's end is the machine's. Faults are not
+ * sent: an init that faults still dies (signal_fault).
+ */
+static bool init_ignores(struct proc *p, int sig)
+{
+	return p == init_proc &&
+	       __atomic_load_n(&p->sigactions[sig - 1].handler, __ATOMIC_RELAXED) == SIG_DFL;
+}
+
 /* Sending sig to p: what it does at once, whether or not it is blocked or handled. */
 static void on_send(struct proc *p, int sig)
 {
@@ -55,6 +67,8 @@ static void on_send(struct proc *p, int sig)
 
 void signal_send_thread(struct thread *t, int sig)
 {
+	if (init_ignores(t->proc, sig))
+		return;
 	if (sig == SIGKILL) {
 		proc_exit_all(t->proc, signal_exit_status(SIGKILL));
 		return;
@@ -71,7 +85,7 @@ void signal_send_thread(struct thread *t, int sig)
 
 void signal_send_proc(struct proc *p, int sig)
 {
-	if (!p || sig < 1 || sig > NSIG)
+	if (!p || sig < 1 || sig > NSIG || init_ignores(p, sig))
 		return;
 	if (sig == SIGKILL) {
 		proc_exit_all(p, signal_exit_status(SIGKILL));
@@ -172,6 +186,8 @@ static bool push_frame(struct thread *t, struct trapframe *tf, int sig, const st
 		       const struct siginfo64 *info)
 {
 	struct domain *d = t->proc->dom;
+	if (!user_rip_ok(a->handler))
+		return false; /* iretq to it would fault in the kernel (proc.h): killed instead */
 	u64 sp = tf->rsp;
 	bool on_alt = t->altstack_size && sp - t->altstack_sp < t->altstack_size;
 	if ((a->flags & SA_ONSTACK) && t->altstack_size && !(t->altstack_flags & SS_DISABLE) && !on_alt)

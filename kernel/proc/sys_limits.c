@@ -26,9 +26,18 @@ static u64 limit_of(u32 res)
 
 SYSCALL(NR_prlimit64, prlimit64)
 {
-	if (a0 && a0 != cur_proc()->pid)
+	i32 pid = (i32)a0; /* a pid_t, as Linux reads it */
+	if (pid < 0)
 		return -ESRCH;
-	if (a1 >= RLIM_NLIMITS)
+	if (pid) {
+		spin_lock(&proc_tree_lock);
+		struct proc *p = proc_find((u32)pid);
+		bool alive = p && p->state == PROC_ALIVE;
+		spin_unlock(&proc_tree_lock);
+		if (!alive)
+			return -ESRCH;
+	}
+	if ((u32)a1 >= RLIM_NLIMITS)
 		return -EINVAL;
 	u64 newlim[2];
 	if (a2 && copy_from_domain(cur_dom(), newlim, a2, sizeof newlim) < 0)
@@ -49,5 +58,5 @@ SYSCALL(NR_getrlimit, getrlimit)
 
 SYSCALL(NR_setrlimit, setrlimit)
 {
-	return a0 < RLIM_NLIMITS ? 0 : -EINVAL;
+	return (u32)a0 < RLIM_NLIMITS ? 0 : -EINVAL;
 }

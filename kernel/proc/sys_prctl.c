@@ -50,8 +50,8 @@ SYSCALL(NR_arch_prctl, arch_prctl)
 	struct thread *t = current_thread();
 	switch (a0) {
 	case ARCH_SET_FS:
-		if (a1 >= USER_TOP)
-			return -EPERM;
+		if (!fs_base_ok(a1))
+			return -EPERM; /* non-canonical: a #GP at the wrmsr (proc.h) */
 		t->fs_base = a1;
 		wrmsr(MSR_FS_BASE, a1);
 		return 0;

@@ -117,6 +117,8 @@ SYSCALL(NR_wait4, wait4)
 	struct usage ru;
 	if ((int)a2 & ~(WNOHANG | WUNTRACED | WCONTINUED | 0x40000000 | 0x80000000))
 		return -EINVAL;
+	if ((i32)a0 == INT32_MIN)
+		return -ESRCH; /* -INT_MIN names no group (Linux) */
 	long r = wait_common((i32)a0, (int)a2 | WEXITED, &status, &cpid, &ru);
 	if (r <= 0)
 		return r;
@@ -143,13 +145,14 @@ struct siginfo_chld {
 SYSCALL(NR_waitid, waitid)
 {
 	int idtype = (int)a0, options = (int)a3;
+	i32 id = (i32)a1; /* a pid_t, as Linux reads it */
 	i64 pid;
 	if (idtype == P_ALL)
 		pid = -1;
-	else if (idtype == P_PID)
-		pid = (i64)(u32)a1;
-	else if (idtype == P_PGID)
-		pid = a1 ? -(i64)(u32)a1 : 0;
+	else if (idtype == P_PID && id > 0)
+		pid = id;
+	else if (idtype == P_PGID && id >= 0)
+		pid = -(i64)id; /* 0: the caller's group, as wait_common reads it */
 	else
 		return -EINVAL;
 	if (!(options & (WEXITED | WUNTRACED | WCONTINUED)))
@@ -212,12 +215,13 @@ SYSCALL(NR_set_tid_address, set_tid_address)
 SYSCALL(NR_setpgid, setpgid)
 {
 	struct proc *me = cur_proc();
-	u32 pid = a0 ? (u32)a0 : me->pid;
-	i64 pgid = (i64)a1;
+	i32 pid = (i32)a0, pgid = (i32)a1; /* pid_t: 32 bits, as Linux reads them */
 	if (pgid < 0)
 		return -EINVAL;
+	if (pid == 0)
+		pid = (i32)me->pid;
 	spin_lock(&proc_tree_lock);
-	struct proc *p = proc_find(pid);
+	struct proc *p = pid > 0 ? proc_find((u32)pid) : NULL;
 	long r = 0;
 	if (!p || (p != me && p->parent != me))
 		r = -ESRCH;
@@ -229,10 +233,21 @@ SYSCALL(NR_setpgid, setpgid)
 	return r;
 }
 
+/* The process a pid_t argument names (0: the caller; 32 bits, as Linux); under proc_tree_lock. */
+static struct proc *proc_named_locked(u64 arg)
+{
+	assert(spin_is_locked(&proc_tree_lock));
+	i32 pid = (i32)arg;
+	if (pid == 0)
+		return cur_proc();
+	struct proc *p = pid > 0 ? proc_find((u32)pid) : NULL;
+	return p && p->state != PROC_REAPED ? p : NULL;
+}
+
 SYSCALL(NR_getpgid, getpgid)
 {
 	spin_lock(&proc_tree_lock);
-	struct proc *p = a0 ? proc_find((u32)a0) : cur_proc();
+	struct proc *p = proc_named_locked(a0);
 	long r = p ? (long)p->pgid : -ESRCH;
 	spin_unlock(&proc_tree_lock);
 	return r;
@@ -261,7 +276,7 @@ SYSCALL(NR_setsid, setsid)
 SYSCALL(NR_getsid, getsid)
 {
 	spin_lock(&proc_tree_lock);
-	struct proc *p = a0 ? proc_find((u32)a0) : cur_proc();
+	struct proc *p = proc_named_locked(a0);
 	long r = p ? (long)p->sid : -ESRCH;
 	spin_unlock(&proc_tree_lock);
 	return r;

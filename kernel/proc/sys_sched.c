@@ -157,24 +157,29 @@ SYSCALL(NR_setpriority, setpriority)
 }
 
 /*
- * The thread tid, if it is the caller, one of the caller's threads or a
- * process's first thread; a live one (a zombie has none). Unless it is
- * the caller, it comes back with its process's lock held (*pp), which
- * keeps it in the process's list.
+ * The live thread tid names: the caller for 0 or its own tid, one of the
+ * caller's threads, or a process's first thread (a zombie has none).
+ * tid is a pid_t: 32 bits, as Linux reads it, so 1UL << 32 is 0 (the
+ * caller) and a negative one names nobody. Unless it is the caller, it
+ * comes back with its process's lock held (*pp), which keeps it in the
+ * process's list; *pp stays NULL for the caller.
  */
-static struct thread *find_thread_locked(u32 tid, struct proc **pp)
+static struct thread *find_thread_locked(i32 tid, struct proc **pp)
 {
 	assert(spin_is_locked(&proc_tree_lock));
 	struct thread *me = current_thread();
-	if (tid == 0 || tid == me->tid)
+	*pp = NULL;
+	if (tid == 0 || (u32)tid == me->tid)
 		return me;
-	struct proc *cands[2] = {me->proc, proc_find(tid)};
+	if (tid < 0)
+		return NULL;
+	struct proc *cands[2] = {me->proc, proc_find((u32)tid)};
 	for (int i = 0; i < 2; i++) {
 		struct proc *p = cands[i];
 		if (!p || p->state != PROC_ALIVE)
 			continue;
 		spin_lock(&p->lock);
-		struct thread *t = proc_thread_locked(p, tid);
+		struct thread *t = proc_thread_locked(p, (u32)tid);
 		if (t) {
 			*pp = p;
 			return t;
@@ -194,7 +199,8 @@ SYSCALL(NR_sched_setaffinity, sched_setaffinity)
 		return -EINVAL; /* no core it names is online */
 	u64 want = mask == cpus_online_mask() ? 0 : mask; /* 0: every core, the default */
 	struct thread *me = current_thread();
-	if (a0 == 0 || a0 == me->tid) {
+	i32 tid = (i32)a0; /* a pid_t, as Linux reads it */
+	if (tid == 0 || (u32)tid == me->tid) {
 		me->affinity = want;
 		if (thread_place(me)) {
 			thread_live_frame()->rax = 0;
@@ -202,15 +208,16 @@ SYSCALL(NR_sched_setaffinity, sched_setaffinity)
 		}
 		return 0;
 	}
-	struct proc *p = NULL;
+	struct proc *p;
 	spin_lock(&proc_tree_lock);
-	struct thread *t = find_thread_locked((u32)a0, &p);
+	struct thread *t = find_thread_locked(tid, &p);
 	if (t) {
 		__atomic_store_n(&t->affinity, want, __ATOMIC_RELAXED);
 		__atomic_store_n(&t->affinity_changed, true, __ATOMIC_RELEASE);
 		thread_kick(t); /* a parked thread looks at once */
-		spin_unlock(&p->lock);
 	}
+	if (p)
+		spin_unlock(&p->lock);
 	spin_unlock(&proc_tree_lock);
 	return t ? 0 : -ESRCH;
 }
@@ -219,9 +226,9 @@ SYSCALL(NR_sched_getaffinity, sched_getaffinity)
 {
 	if (a1 < 8 || (a1 & 7))
 		return -EINVAL;
-	struct proc *p = NULL;
+	struct proc *p;
 	spin_lock(&proc_tree_lock);
-	struct thread *t = find_thread_locked((u32)a0, &p);
+	struct thread *t = find_thread_locked((i32)a0, &p);
 	u64 mask = t ? __atomic_load_n(&t->affinity, __ATOMIC_RELAXED) : 0;
 	if (p)
 		spin_unlock(&p->lock);
@@ -237,7 +244,15 @@ SYSCALL(NR_sched_getaffinity, sched_getaffinity)
 
 SYSCALL(NR_sched_getscheduler, sched_getscheduler)
 {
-	return 0; /* SCHED_OTHER: the lottery is the only policy */
+	if ((i32)a0 < 0)
+		return -EINVAL; /* as Linux */
+	struct proc *p;
+	spin_lock(&proc_tree_lock);
+	struct thread *t = find_thread_locked((i32)a0, &p);
+	if (p)
+		spin_unlock(&p->lock);
+	spin_unlock(&proc_tree_lock);
+	return t ? 0 : -ESRCH; /* SCHED_OTHER: the lottery is the only policy */
 }
 
 /* getcpu(2): the core the caller runs on now; one NUMA node. */

@@ -127,6 +127,8 @@ SYSCALL(NR_rt_sigreturn, rt_sigreturn)
 	if (copy_from_domain(cur_dom(), &uc, tf->rsp, sizeof uc) < 0)
 		goto bad;
 	struct sigcontext64 *mc = &uc.mc;
+	if (!user_rip_ok(mc->rip))
+		goto bad; /* iretq to it would fault in the kernel (proc.h) */
 	if (mc->fpstate && copy_from_domain(cur_dom(), t->fpu, mc->fpstate, sizeof t->fpu) < 0)
 		goto bad;
 	if (mc->fpstate) {
@@ -207,6 +209,8 @@ SYSCALL(NR_kill, kill)
 	int sig = (int)a1;
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
+	if (pid == INT32_MIN)
+		return -ESRCH; /* -INT_MIN names no group (Linux) */
 	struct proc *self = cur_proc();
 	int found = 0;
 	spin_lock(&proc_tree_lock);

@@ -11,7 +11,7 @@ SYSCALL(NR_getrusage, getrusage)
 {
 	struct thread *t = current_thread();
 	struct proc *p = t->proc;
-	i64 who = (i64)a0;
+	int who = (int)a0; /* an int, as Linux reads it */
 	struct usage u = {0};
 	if (who == 0) { /* RUSAGE_SELF */
 		proc_usage_now(t, &u);

@@ -170,7 +170,8 @@ static enum poll_result thread_run(struct thread *t)
 		}
 		domain_activate(t->dom);
 		fxrstor(t->fpu);
-		wrmsr(MSR_FS_BASE, t->fs_base);
+		wrmsr(MSR_FS_BASE, t->fs_base); /* fs_base_ok() where it was set (proc.h) */
+		t->syscall_now = 0; /* a call that parked or left is over */
 		/* One TSC read gives the run's start in both units (the exit compares TSC values). */
 		u64 start_tsc = rdtsc(), start = tsc_ns_at(start_tsc);
 		t->run_start = start;

@@ -23,21 +23,27 @@ static int gen_meminfo(u32 pid, struct text *t)
 	u64 kb = PAGE_SIZE / 1024;
 	u64 total = buddy_total_pages() * kb, free = buddy_free_pages() * kb;
 	/*
-	 * The block cache holds the disks' file data and metadata: "Cached",
-	 * where free(1) looks for it (buff/cache), and available, as its clean
-	 * blocks go back when memory runs out. No swap yet, and file data in
-	 * ramfs is not counted apart.
+	 * The page cache holds file data ("Cached", where free(1) looks for
+	 * buff/cache; memory files' pages too, as Linux counts tmpfs, and
+	 * apart as Shmem), the block cache the disks' metadata ("Buffers").
+	 * Available: free memory, and the caches' clean pages, which go back
+	 * when memory runs out.
 	 */
 	struct bcache_stats bs;
 	bcache_get_stats(&bs);
-	u64 cached = bs.bytes / 1024;
+	struct pcache_stats ps;
+	pcache_get_stats(&ps);
+	u64 buffers = bs.bytes / 1024, cached = ps.pages * kb, shmem = ps.swapbacked * kb;
+	u64 clean = (ps.pages - ps.swapbacked - MIN(ps.pages - ps.swapbacked, ps.dirty + ps.writeback)) * kb;
 	tprintf(t,
 		"MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n"
-		"Buffers:               0 kB\nCached:         %8lu kB\n"
-		"SwapCached:            0 kB\nShmem:                 0 kB\n"
+		"Buffers:        %8lu kB\nCached:         %8lu kB\n"
+		"SwapCached:            0 kB\nDirty:          %8lu kB\nWriteback:      %8lu kB\n"
+		"Shmem:          %8lu kB\n"
 		"SReclaimable:          0 kB\nSwapTotal:             0 kB\n"
 		"SwapFree:              0 kB\n",
-		total, free, free + cached, cached);
+		total, free, free + clean + buffers, buffers, cached, ps.dirty * kb,
+		ps.writeback * kb, shmem);
 	return 0;
 }
 
@@ -143,8 +149,8 @@ static int gen_filesystems(u32 pid, struct text *t)
 
 /*
  * /proc/sys/vm/drop_caches, as Linux's: one number from 1 to 4, blanks
- * around it allowed; bit 0 drops the clean, idle buffers of the block
- * cache (bit 1, Linux's dentries and inodes, and 4, its "stop telling me",
+ * around it allowed; bit 0 drops the clean pages of the page cache that
+ * nothing maps or reads, and the clean, idle buffers of the block cache (bit 1, Linux's dentries and inodes, and 4, its "stop telling me",
  * have nothing here to act on). Dirty blocks stay: sync first. As with
  * Linux's sysctl_writes_strict, a write past offset 0 is taken and ignored.
  */
@@ -173,8 +179,10 @@ static ssize_t write_drop_caches(u32 pid, struct uio *u, u64 pos)
 		i++;
 	if (!digits || i != n || v < 1 || v > 4)
 		return -EINVAL;
-	if (v & 1)
+	if (v & 1) {
+		pcache_drop_clean();
 		bcache_drop_clean();
+	}
 	return (ssize_t)n;
 }
 

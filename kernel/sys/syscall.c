@@ -1,7 +1,10 @@
 /*
  * The system-call table and dispatcher. The table is built once at boot
  * from the SYSCALL() entries ([I] after that). Unknown calls return
- * -ENOSYS and are logged once each, by name.
+ * -ENOSYS and are logged once per program and number, under the console's
+ * rate limit (lib/logonce.h), so a program calling one in a loop cannot
+ * flood the console. The number is rax's low 32 bits, as Linux reads it
+ * (entry_64.S sign-extends eax).
  */
 #include "sys/syscall.h"
 #include "proc/proc.h"
@@ -11,14 +14,15 @@
 #include "arch/x86_64/trap.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
+#include "lib/logonce.h"
 #include "mm/layout.h"
 
 extern const struct syscall_entry __syscalls_start[], __syscalls_end[];
 extern void syscall_entry(void);
 
 static syscall_fn_t table[MAX_SYSCALL];       /* [I] */
+static const char *table_names[MAX_SYSCALL];  /* [I] the handlers' names */
 static const char *const linux_names[] = {SYSNAMES_INIT};
-static u8 warned[MAX_SYSCALL];                /* [a] unknown calls already logged */
 
 #define RFLAGS_TF 0x100
 #define RFLAGS_IF 0x200
@@ -35,6 +39,30 @@ void syscall_init_cpu(void)
 	wrmsr(MSR_FMASK, RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
 }
 
+static const char *syscall_name(u64 nr)
+{
+	if (nr < MAX_SYSCALL && table_names[nr])
+		return table_names[nr];
+	if (nr < ARRAY_SIZE(linux_names) && linux_names[nr])
+		return linux_names[nr];
+	return "?";
+}
+
+/* For lib/logonce.c: the user thread this core runs, if any, and the call it is in. */
+static bool caller_info(struct logonce_caller *out)
+{
+	struct thread *t = current_thread();
+	if (!t)
+		return false;
+	*out = (struct logonce_caller){
+	    .pid = t->proc->pid,
+	    .name = t->proc->name,
+	    .program = t->proc->exe[0] ? t->proc->exe : t->proc->name,
+	    .call = t->syscall_now ? syscall_name(t->syscall_now - 1) : NULL,
+	};
+	return true;
+}
+
 void syscall_init(void)
 {
 	for (const struct syscall_entry *e = __syscalls_start; e < __syscalls_end; e++) {
@@ -43,32 +71,27 @@ void syscall_init(void)
 		if (table[e->nr])
 			panic("syscall %u (%s) defined twice", e->nr, e->name);
 		table[e->nr] = e->fn;
+		table_names[e->nr] = e->name;
 	}
+	logonce_set_caller(caller_info);
 	syscall_init_cpu();
 }
 
-static const char *syscall_name(u64 nr)
-{
-	if (nr < ARRAY_SIZE(linux_names) && linux_names[nr])
-		return linux_names[nr];
-	return "?";
-}
 
 /* Called from syscall_entry with the live frame; nonzero means sysret may return. */
 int syscall_dispatch(struct trapframe *tf)
 {
-	u64 nr = tf->rax;
+	u64 nr = (u32)tf->rax; /* Linux: an int; the upper half of rax is ignored */
 	struct thread *t = syscall_thread();
 	assert(!irqs_enabled()); /* invariant 1: the entry masks them (MSR_FMASK) */
 	u64 t0 = rdtsc(); /* system time for getrusage */
 	long ret;
 	if (nr < MAX_SYSCALL && table[nr]) {
+		t->syscall_now = (u32)nr + 1; /* cleared when the thread next enters user mode */
 		ret = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+		t->syscall_now = 0;
 	} else {
-		if (nr >= MAX_SYSCALL || !__atomic_exchange_n(&warned[nr], 1, __ATOMIC_RELAXED)) {
-			pr_warn("ferry: pid %u (%s): system call %lu (%s) not implemented\n",
-				t->proc->pid, t->proc->name, nr, syscall_name(nr));
-		}
+		log_once(nr, "system call %lu (%s) not implemented", nr, syscall_name(nr));
 		ret = -ENOSYS;
 	}
 	u64 t1 = rdtsc();

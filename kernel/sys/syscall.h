@@ -12,6 +12,7 @@
 #pragma once
 
 #include "lib/types.h"
+#include "lib/logonce.h" /* syscall_unsupported(), for handlers */
 #include "sysnum.h"
 
 typedef long (*syscall_fn_t)(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5);

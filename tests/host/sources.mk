@@ -10,6 +10,9 @@ HOST_TEST_memmap_SRCS := kernel/mm/memmap.c $(HOST_SHIM)
 HOST_TEST_buddy_SRCS := kernel/mm/buddy.c kernel/mm/memmap.c $(HOST_SHIM)
 HOST_TEST_kheap_SRCS := kernel/mm/kheap.c kernel/mm/buddy.c kernel/mm/memmap.c $(HOST_SHIM)
 HOST_TEST_pagetable_SRCS := kernel/mm/pagetable.c kernel/mm/buddy.c kernel/mm/memmap.c $(HOST_SHIM)
+# The exchange region's address ranges (message buffers)
+HOST_TEST_exchange_SRCS := kernel/mm/exchange.c kernel/mm/kheap.c kernel/mm/buddy.c \
+	kernel/mm/memmap.c $(HOST_SHIM)
 # PCID tag caches, and a model of the domain shootdown protocol around them
 HOST_TEST_pcid_SRCS := kernel/mm/pcid.c tests/host/host_console.c
 
@@ -19,7 +22,7 @@ HOST_TEST_lottery_SRCS := kernel/sched/lottery.c kernel/lib/random.c tests/host/
 
 # File systems
 FS_CORE_SRCS := kernel/fs/vfs.c kernel/fs/path.c kernel/fs/namei.c kernel/fs/mount.c \
-	kernel/fs/ramfs.c kernel/fs/pagemap.c kernel/fs/uio.c kernel/fs/chrdev.c kernel/fs/devfs.c \
+	kernel/fs/ramfs.c kernel/mm/pagemap.c kernel/vm/pcache.c kernel/fs/filemap.c kernel/fs/uio.c kernel/fs/chrdev.c kernel/fs/devfs.c \
 	kernel/fs/fdpath.c \
 	tests/host/fs_shim.c tests/host/host_console.c
 HOST_TEST_ramfs_SRCS := $(FS_CORE_SRCS)

@@ -174,6 +174,57 @@ static void check_messages(void)
 	close(fds[0]), close(fds[1]);
 }
 
+#define GIB (1ul << 30)
+#define EXCHANGE_GIB (127 - 96) * 1024 /* the exchange region holds this many 1 GiB buffers */
+
+/* A child that takes n 1 GiB buffers and exits without freeing them: 0 if it got all. */
+static int hoard(int n)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < n; i++)
+			if (!msg_alloc(GIB))
+				_exit(1);
+		_exit(0);
+	}
+	int st = t_wait(pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 2;
+}
+
+/*
+ * Exchange addresses come back: buffers freed, or left behind by processes
+ * that exited, are handed out again once the region's fresh addresses run
+ * out (they were never reclaimed: a few short-lived processes taking 1 GiB
+ * each made every later msg_alloc in the system fail). A freed buffer's
+ * address faults in the process that freed it.
+ */
+static void check_message_reuse(void)
+{
+	char *first = msg_alloc(PG);
+	strcpy(first, "stale");
+	CHECK(msg_free(first) == 0, "msg_free");
+	CHECK_KILLED(t_child(t_read_byte, first), SIGSEGV, "a freed buffer's address faults");
+	int i, rounds = EXCHANGE_GIB + 1000;
+	for (i = 0; i < rounds; i++) {
+		char *b = msg_alloc(GIB);
+		if (!b || msg_free(b) != 0)
+			break;
+	}
+	CHECK(i == rounds, "%d rounds of msg_alloc(1 GiB) and msg_free, more than the region holds (%d)",
+	      rounds, i);
+	int children = 8, each = EXCHANGE_GIB / children + 100, ok = 0;
+	for (i = 0; i < children; i++)
+		ok += hoard(each) == 0;
+	CHECK(ok == children, "%d processes each leaving %d GiB of buffers behind at exit: all got them",
+	      ok, each);
+	char *b = msg_alloc(GIB);
+	CHECK(b != NULL, "and msg_alloc still works after them");
+	if (b)
+		msg_free(b);
+	CHECK_KILLED(t_child(t_read_byte, first), SIGSEGV,
+		     "the first freed buffer's address still faults here");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 2 && !strcmp(argv[1], "--exit"))
@@ -188,5 +239,6 @@ int main(int argc, char **argv)
 	check_threads();
 	check_spawn();
 	check_messages();
+	check_message_reuse();
 	return t_done();
 }

@@ -3,12 +3,16 @@
  * other end, O_RDWR and O_RDONLY|O_NONBLOCK do not, O_WRONLY|O_NONBLOCK
  * without a reader is ENXIO; bytes pass through; what nobody read goes
  * when the last end closes; an open interrupted by a signal or ended by
- * SIGKILL leaves no end behind.
+ * SIGKILL leaves no end behind; the two ends closed at the same moment on
+ * two cores (the fuzzer found the pipe freed under the first one's wake).
  */
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+
+#include <sched.h>
 
 #include "t.h"
 
@@ -168,6 +172,41 @@ static void check_rounds(void)
 	close(done[1]);
 }
 
+/* Both ends closed at once, many times: one side's close must not free the pipe the other's uses. */
+static void check_close_race(void)
+{
+	enum { ROUNDS = 2000 };
+	volatile int *go = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!CHECK(go != MAP_FAILED, "a shared page"))
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (int i = 1; i <= ROUNDS; i++) {
+			while (go[0] != i) /* the reader is open */
+				sched_yield(); /* with one CPU and preempt=off, spinning alone would never end */
+			int fd = open(path, O_WRONLY | O_NONBLOCK);
+			go[1] = i;
+			while (go[2] != i)
+				sched_yield();
+			close(fd);
+		}
+		_exit(0);
+	}
+	int bad = 0;
+	for (int i = 1; i <= ROUNDS; i++) {
+		int fd = open(path, O_RDONLY | O_NONBLOCK);
+		bad += fd < 0;
+		go[0] = i;
+		while (go[1] != i) /* the writer is open */
+			sched_yield();
+		go[2] = i;
+		close(fd); /* both close now */
+	}
+	CHECK_EXITED(t_wait(pid), 0, "%d rounds of both ends closing at once", ROUNDS);
+	CHECK(bad == 0, "every read open worked");
+	munmap((void *)go, 4096);
+}
+
 int main(void)
 {
 	path = t_tmp("fifo");
@@ -179,6 +218,7 @@ int main(void)
 	check_rendezvous(O_RDONLY, O_WRONLY, "a read open waits for a writer");
 	check_abandoned();
 	check_rounds();
+	check_close_race();
 	CHECK(unlink(path) == 0, "unlink the FIFO");
 	return t_done();
 }

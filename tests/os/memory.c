@@ -50,6 +50,12 @@ static void check_brk(void)
 
 	CHECK(sys_brk((uintptr_t)1 << 47) == want, "brk beyond user space fails, break unchanged");
 	CHECK(sys_brk(PG) == want, "brk below the program fails, break unchanged");
+	/* brk(-1) rounded up to a page wrapped to 0 and unmapped the program's text and data. */
+	((volatile unsigned char *)want)[-1] = 0xa5;
+	CHECK(sys_brk((uintptr_t)-1) == want, "brk(-1) fails, break unchanged");
+	CHECK(sys_brk((uintptr_t)-PG) == want, "brk(-4096) fails, break unchanged");
+	CHECK(sys_brk(~(uintptr_t)0 >> 1) == want, "brk(LONG_MAX) fails, break unchanged");
+	CHECK(((volatile unsigned char *)want)[-1] == 0xa5, "and the heap is still there");
 	sys_brk(b0);
 }
 
@@ -195,6 +201,41 @@ static void check_mremap(void)
 	munmap(wall, PG);
 }
 
+/*
+ * Ferry's one address space: a process's mappings stay in its own slot or
+ * the private window below 64 GiB; the exchange region holds messages
+ * only. mremap could move a mapping anywhere (issue: into another
+ * process's slot).
+ */
+static void check_placement(void)
+{
+	if (t_on_linux()) {
+		t_skip("slots and the exchange region are Ferry's");
+		return;
+	}
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, flags, -1, 0);
+	*p = 'x';
+	uintptr_t slot = (uintptr_t)p & ~((16ul << 30) - 1);
+	char *other = (char *)(slot + (16ul << 30) + (4ul << 30)); /* the next slot's mmap area */
+	char *exch = (char *)(100ul << 40);                         /* the exchange region */
+	CHECK_ERR(mremap(p, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, other), EINVAL,
+		  "mremap into another process's slot is EINVAL");
+	CHECK_ERR(mremap(p, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, exch), EINVAL,
+		  "mremap into the exchange region is EINVAL");
+	CHECK_ERR(mremap(p, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, (char *)(127ul << 40)), EINVAL,
+		  "mremap above the exchange region is EINVAL");
+	CHECK(*p == 'x', "and the mapping stays where it was");
+	CHECK(mmap(other, PG, PROT_READ, flags | MAP_FIXED, -1, 0) == MAP_FAILED,
+	      "mmap MAP_FIXED in another process's slot fails");
+	CHECK(mmap(exch, PG, PROT_READ, flags | MAP_FIXED, -1, 0) == MAP_FAILED,
+	      "mmap MAP_FIXED in the exchange region fails");
+	char *low = (char *)(1ul << 30);
+	char *q = mremap(p, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, low);
+	CHECK(q == low && *q == 'x', "mremap into the private window works");
+	munmap(q == MAP_FAILED ? p : q, PG);
+}
+
 int main(void)
 {
 	check_brk();
@@ -202,5 +243,6 @@ int main(void)
 	check_errors();
 	check_demand_zero();
 	check_mremap();
+	check_placement();
 	return t_done();
 }
