@@ -225,16 +225,32 @@ static void test_pipe(void)
 	io_uring_prep_write(sqe, p[1], big, BIG, 0);
 	sqe->user_data = 8;
 	CHECK(io_uring_submit(&ring) == 1, "a 200 KiB WRITE into a 64 KiB pipe submitted");
+	/* Read what comes until the WRITE has completed and the pipe is empty. */
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	size_t moved = 0;
-	while (moved < BIG) {
+	int wres = -1, done = 0;
+	for (int spins = 0; spins < 1000000 && !(done && moved >= (size_t)wres); spins++) {
 		ssize_t n = read(p[0], back + moved, BIG - moved);
-		if (n <= 0)
+		if (n > 0) {
+			moved += (size_t)n;
+			continue;
+		}
+		if (!done && u_peek(&ring)) {
+			done = u_cqe(&ring, &ud, &wres, NULL) == 0 && ud == 8;
+			continue;
+		}
+		if (done && moved >= (size_t)wres)
 			break;
-		moved += (size_t)n;
+		usleep(1000);
 	}
-	CHECK(u_cqe(&ring, &ud, &res, NULL) == 0 && ud == 8 && res == BIG,
-	      "it completes with all 200 KiB written");
-	CHECK(moved == BIG && !memcmp(big, back, BIG), "and the reader got every byte, in order");
+	fcntl(p[0], F_SETFL, 0);
+	/* Ferry's WRITE waits for room as write(2) does; Linux may end a pipe write short. */
+	if (t_on_linux())
+		CHECK(done && wres > 0, "it completes (%d bytes written)", wres);
+	else
+		CHECK(done && wres == BIG, "it completes with all 200 KiB written (%d)", wres);
+	CHECK(wres > 0 && moved == (size_t)wres && !memcmp(big, back, moved),
+	      "and the reader got every byte it wrote, in order");
 	/* SPLICE and TEE. */
 	const char *f = path("splice");
 	int fd = open(f, O_RDWR | O_CREAT | O_TRUNC, 0644);
