@@ -39,6 +39,7 @@
 #include "arch/x86_64/rtc.h"
 #include "sys/syscall.h"
 #include "net/inet_init.h"
+#include "uring/uring.h"
 
 void proc_traps_init(void);
 
@@ -97,6 +98,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	net_init(); /* the socket layer and the families that registered with NET_FAMILY */
 	epoll_init(); /* epoll above the VFS: a file's last close takes it out of its sets */
 	proc_set_pidfd_lookup(pidfd_pid); /* waitid(P_PIDFD): pidfds are files, above processes */
+	uring_init();             /* io_uring cancels a process's requests at its exit */
 	tty_irq_init();
 	kbd_init();
 	pci_init(); /* and the drivers it finds: virtio-blk disks */

@@ -27,7 +27,7 @@ BENCH_LIBGCC = $(shell gcc -print-libgcc-file-name)
 
 # Run in this order; exec_tiny is the program the process benchmarks start,
 # files.tar the archive bench/untar.c unpacks.
-BENCH_ALL := syscall memory process yield pipe unix epoll thread file signal msg shell fairness untar seqread net
+BENCH_ALL := syscall memory process yield pipe unix epoll thread file signal msg uring shell fairness untar seqread net
 BENCH_PROGS ?= $(BENCH_ALL)
 BENCH_HELPERS := exec_tiny
 # Those that use the benchmark disk (tools/bench-disk.sh) on /disk: Ferry
@@ -67,6 +67,15 @@ define bench_link
 endef
 
 $(BENCH_OUT)/bin/exec_tiny: $(BENCH_OUT)/obj/exec_tiny.o
+	@mkdir -p $(dir $@)
+	$(bench_link)
+
+# uring uses Ferry's own io_uring library (user/lib/uring.c), not liburing.
+$(BENCH_OUT)/obj/user-uring.o: user/lib/uring.c
+	@mkdir -p $(dir $@)
+	$(BENCH_CC) $(BENCH_CFLAGS) -Iuser/lib -c $< -o $@
+$(BENCH_OUT)/obj/uring.o: BENCH_CFLAGS += -Iuser/lib
+$(BENCH_OUT)/bin/uring: $(BENCH_OUT)/obj/uring.o $(BENCH_OUT)/obj/bench.o $(BENCH_OUT)/obj/user-uring.o
 	@mkdir -p $(dir $@)
 	$(bench_link)
 

@@ -7,7 +7,8 @@
 # Layout (staged in FILE's name with .root instead of .cpio, then packed):
 #   /bin/         Ferry's programs (build/user/bin), Debian's busybox-static
 #                 as /bin/busybox, with a symlink per applet (/bin/sh...)
-#   /tests/       the tests/os programs (build/tests/os), and /tests/data/:
+#   /tests/       the tests/os programs (build/tests/os), the io_uring ones
+#                 linked with liburing (build/tests/uring), and /tests/data/:
 #                 their dynamically linked helpers (build/tests/os/data)
 #   /lib/         musl's dynamic linker, ld-musl-x86_64.so.1 (musl's libc.so:
 #                 one file is both), so dynamically linked musl programs run
@@ -68,6 +69,11 @@ done
 for src in "$top"/tests/os/*.c; do
 	name=$(basename "$src" .c)
 	cp "$top/build/tests/os/$name" "$root/tests/" 2>/dev/null || die "no build/tests/os/$name: run make user"
+done
+for src in "$top"/tests/uring/*.c; do
+	[ -e "$src" ] || continue
+	name=$(basename "$src" .c)
+	cp "$top/build/tests/uring/$name" "$root/tests/" 2>/dev/null || die "no build/tests/uring/$name: run make user"
 done
 if [ -d "$top/build/tests/os/data" ]; then
 	mkdir -p "$root/tests/data"

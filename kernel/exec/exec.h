@@ -89,5 +89,22 @@ struct proc;
 void thread_end(struct task *task);
 /* A process that never ran goes, with the file state it was given. */
 void proc_discard(struct proc *p);
+/*
+ * Ferry's spawn for the calling process (proc/cur.h): path, argv and envp
+ * are user addresses in its memory. The system call and io_uring's spawn
+ * operation. The child's pid, or -errno (-ERESTART_PARK while the
+ * executable is read from a disk).
+ */
+long exec_spawn(u64 upath, u64 uargv, u64 uenvp);
+/*
+ * What the layers above must stop before a process's memory and file
+ * state go (io_uring's requests, which act for it from kernel tasks):
+ * each registered function runs once per process, when its last thread
+ * has ended and before its file state is dropped, and must leave nothing
+ * of the process in use. At most EXIT_HOOKS, registered at boot.
+ */
+#define EXIT_HOOKS 2
+void exit_hook_register(void (*fn)(struct proc *p));
+
 /* Create the first user process from a path; returns its pid or -errno. */
 int spawn_init(const char *path, char *const argv[], char *const envp[]);

@@ -189,19 +189,20 @@ SYSCALL(NR_execveat, execveat)
 	return r;
 }
 
-SYSCALL(SYS_spawn, spawn)
+long exec_spawn(u64 upath, u64 uargv, u64 uenvp)
 {
 	/* A new process from an executable, without copying the caller (the one-address-space way). */
 	struct proc *p = cur_proc();
+	struct domain *d = cur_dom();
 	struct exec_args args = {.buf = kmalloc(EXEC_ARGS_MAX),
 				 .stack_limit = proc_rlimit_cur(p, RLIMIT_STACK)};
 	if (!args.buf)
 		return -ENOMEM;
-	long r = strncpy_from_domain(p->dom, args.path, a0, sizeof args.path);
+	long r = strncpy_from_domain(d, args.path, upath, sizeof args.path);
 	if (r >= 0)
-		r = gather_strings(p->dom, a1, &args, &args.argc);
+		r = gather_strings(d, uargv, &args, &args.argc);
 	if (r >= 0)
-		r = gather_strings(p->dom, a2, &args, &args.envc);
+		r = gather_strings(d, uenvp, &args, &args.envc);
 	struct exec_new nw;
 	if (r >= 0)
 		r = exec_prepare(&args, cur_cred(),
@@ -221,7 +222,7 @@ SYSCALL(SYS_spawn, spawn)
 	c->cred = nw.cred;
 	c->dumpable = nw.dumpable;
 	vaddr_t entry = nw.entry, sp = nw.sp;
-	c->fs = fs_fork(p->fs, false);
+	c->fs = fs_fork(cur_fs(), false);
 	if (c->fs)
 		fs_exec(c->fs);
 	set_name(c, args.path, nw.file);
@@ -239,6 +240,11 @@ SYSCALL(SYS_spawn, spawn)
 	u32 pid = c->pid;
 	thread_start(ct);
 	return pid;
+}
+
+SYSCALL(SYS_spawn, spawn)
+{
+	return exec_spawn(a0, a1, a2);
 }
 
 int spawn_init(const char *path, char *const argv[], char *const envp[])

@@ -205,3 +205,13 @@ ssize_t fs_exe_realpath(const char *path, char *buf, size_t len)
 	inode_put(cwd);
 	return r;
 }
+
+int fs_mmap_frames(int fd, u64 off, u64 npages, paddr_t *frames)
+{
+	struct file *f = fs_fget(fd);
+	if (!f)
+		return -EBADF;
+	int r = f->ops->mmap_frames ? f->ops->mmap_frames(f, off, npages, frames) : -ENODEV;
+	file_put(f);
+	return r;
+}

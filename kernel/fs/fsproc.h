@@ -56,6 +56,9 @@ ssize_t fs_exe_realpath(const char *path, char *buf, size_t len);
 
 /* ---- for the system calls: the calling thread's process ---- */
 
+/* mmap(2) of fd when its file lends frames (file_ops.mmap_frames); registered with mm at boot. */
+int fs_mmap_frames(int fd, u64 off, u64 npages, paddr_t *frames);
+
 struct fdtable *fs_files(void);
 /* close_range(CLOSE_RANGE_UNSHARE): a private copy of a descriptor table shared with another process. */
 int fs_unshare_files(void);
@@ -93,5 +96,16 @@ long fs_copy_path(u64 upath, char **out);
 int fs_at_start(int dirfd, const char *path, struct inode **start);
 /* Resolve (dirfd, user path) with lookup flags; a NULL path counts as "" when LOOKUP_EMPTY. */
 int fs_resolve_at(int dirfd, u64 upath, unsigned lflags, struct inode **out);
+/*
+ * openat(2) with a kernel path (sys_open.c): the new descriptor or -errno
+ * (-ERESTART_PARK while a disk is read). The system calls and io_uring's
+ * OPENAT.
+ */
+long fs_openat(int dirfd, const char *path, int flags, u32 mode);
+/*
+ * statx(2) with a kernel path (NULL counts as "" with AT_EMPTY_PATH),
+ * the result copied to ubuf in the caller's memory (sys_stat.c).
+ */
+long fs_statx(int dirfd, const char *path, u32 flags, u32 mask, u64 ubuf);
 /* The lookup flags an *at() call's AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH ask for. */
 unsigned fs_at_lookup_flags(u64 flags);

@@ -23,19 +23,12 @@ SYSCALL(NR_fallocate, fallocate)
 	return r;
 }
 
-#define POSIX_FADV_NOREUSE 5
-
 SYSCALL(NR_fadvise64, fadvise64)
 {
 	struct file *f = fs_fget((int)a0);
 	if (!f)
 		return -EBADF;
-	long r = 0;
-	int advice = (int)a3;
-	if (f->fmode & FMODE_STREAM)
-		r = -ESPIPE;
-	else if (advice < 0 || advice > POSIX_FADV_NOREUSE || (i64)a2 < 0)
-		r = -EINVAL;
+	long r = vfs_fadvise(f, (i64)a1, (i64)a2, (int)a3);
 	file_put(f);
 	return r;
 }

@@ -10,35 +10,24 @@
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
-static long do_open_rules(int dirfd, u64 upath, int flags, u32 mode, unsigned rules, bool raw_mode);
-
-static long do_open(int dirfd, u64 upath, int flags, u32 mode)
+/* Open path (a kernel copy) from dirfd under RESOLVE_* rules (LOOKUP_*): a descriptor or -errno. */
+static long openat_rules(int dirfd, const char *path, int flags, u32 mode, unsigned rules)
 {
-	return do_open_rules(dirfd, upath, flags, mode, 0, false);
-}
-
-static long do_open_rules(int dirfd, u64 upath, int flags, u32 mode, unsigned rules, bool raw_mode)
-{
-	char *path;
-	long r = fs_copy_path(upath, &path);
-	if (r < 0)
-		return r;
 	struct inode *start;
 	/* RESOLVE_IN_ROOT and RESOLVE_BENEATH judge even an absolute path from dirfd. */
-	r = fs_at_start(dirfd, rules & (LOOKUP_IN_ROOT | LOOKUP_BENEATH) ? "." : path, &start);
+	long r = fs_at_start(dirfd, rules & (LOOKUP_IN_ROOT | LOOKUP_BENEATH) ? "." : path, &start);
 	if (r < 0)
-		goto out;
+		return r;
 	/* x86-64 Linux opens everything large-file capable; F_GETFL shows it. */
 	flags |= O_LARGEFILE;
 	mode &= ~fs_umask() & S_IALLUGO;
-	(void)raw_mode;
 	struct file *f;
 	r = vfs_openat_resolve(start, path, flags, mode, rules, &f);
 	if (r == 0)
 		vfs_file_named(f, path, start);
 	inode_put(start);
 	if (r < 0)
-		goto out;
+		return r;
 	/*
 	 * The descriptor comes last: a full table (EMFILE) after O_CREAT leaves
 	 * the new file behind, which Linux avoids by reserving the slot first.
@@ -46,9 +35,28 @@ static long do_open_rules(int dirfd, u64 upath, int flags, u32 mode, unsigned ru
 	r = fd_alloc(fs_files(), f, 0, flags & O_CLOEXEC);
 	if (r < 0)
 		file_put(f);
-out:
+	return r;
+}
+
+long fs_openat(int dirfd, const char *path, int flags, u32 mode)
+{
+	return openat_rules(dirfd, path, flags, mode, 0);
+}
+
+static long do_open_rules(int dirfd, u64 upath, int flags, u32 mode, unsigned rules)
+{
+	char *path;
+	long r = fs_copy_path(upath, &path);
+	if (r < 0)
+		return r;
+	r = openat_rules(dirfd, path, flags, mode, rules);
 	kfree(path);
 	return r;
+}
+
+static long do_open(int dirfd, u64 upath, int flags, u32 mode)
+{
+	return do_open_rules(dirfd, upath, flags, mode, 0);
 }
 
 SYSCALL(NR_open, open)
@@ -115,7 +123,7 @@ SYSCALL(NR_openat2, openat2)
 			 (how.resolve & RESOLVE_NO_SYMLINKS ? LOOKUP_NO_SYMLINKS : 0) |
 			 (how.resolve & RESOLVE_BENEATH ? LOOKUP_BENEATH : 0) |
 			 (how.resolve & RESOLVE_IN_ROOT ? LOOKUP_IN_ROOT : 0);
-	return do_open_rules((int)a0, a1, (int)how.flags, (u32)how.mode, rules, true);
+	return do_open_rules((int)a0, a1, (int)how.flags, (u32)how.mode, rules);
 }
 
 SYSCALL(NR_creat, creat)

@@ -70,43 +70,14 @@ static long do_rwv(int fd, u64 uiov, u64 cnt, bool write, bool positional, i64 o
 		return -EBADF;
 	long r = 0;
 	struct kiovec *iov = NULL;
+	u64 total;
 	if (!(f->fmode & (write ? FMODE_WRITE : FMODE_READ))) {
 		r = -EBADF;
 		goto out;
 	}
-	if (cnt > IOV_MAX) {
-		r = -EINVAL;
+	r = uio_import_iovec(cur_dom(), uiov, cnt, &iov, &total);
+	if (r < 0 || cnt == 0)
 		goto out;
-	}
-	if (cnt == 0)
-		goto out;
-	_Static_assert(sizeof(struct kiovec) == sizeof(struct linux_iovec), "iovec layout");
-	iov = kmalloc(cnt * sizeof *iov);
-	if (!iov) {
-		r = -ENOMEM;
-		goto out;
-	}
-	if (copy_from_domain(cur_dom(), iov, uiov, cnt * sizeof *iov) < 0) {
-		r = -EFAULT;
-		goto out;
-	}
-	/* As Linux: a negative length is EINVAL, a bad range EFAULT, and the total is capped. */
-	for (u64 i = 0; i < cnt; i++) {
-		if ((i64)iov[i].len < 0) {
-			r = -EINVAL;
-			goto out;
-		}
-	}
-	u64 total = 0;
-	for (u64 i = 0; i < cnt; i++) {
-		if (!user_range_ok(iov[i].base, iov[i].len)) {
-			r = -EFAULT;
-			goto out;
-		}
-		if (iov[i].len > MAX_RW_COUNT - total)
-			iov[i].len = MAX_RW_COUNT - total;
-		total += iov[i].len;
-	}
 	struct uio u;
 	uio_init_iov(&u, cur_dom(), iov, (int)cnt, total);
 	if (positional)

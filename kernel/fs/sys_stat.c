@@ -65,18 +65,30 @@ SYSCALL(NR_fstat, fstat)
 
 #define STATX_ATTR_MOUNT_ROOT 0x00002000
 
-SYSCALL(NR_statx, statx)
+static bool statx_args_ok(u32 flags, u32 mask)
 {
-	int dirfd = (int)a0;
-	u32 flags = (u32)a2, mask = (u32)a3;
 	if (flags & ~(u32)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT |
 			   AT_STATX_SYNC_TYPE))
-		return -EINVAL;
-	if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE || (mask & STATX_RESERVED))
+		return false;
+	return (flags & AT_STATX_SYNC_TYPE) != AT_STATX_SYNC_TYPE && !(mask & STATX_RESERVED);
+}
+
+long fs_statx(int dirfd, const char *path, u32 flags, u32 mask, u64 ubuf)
+{
+	if (!statx_args_ok(flags, mask))
 		return -EINVAL;
 	unsigned lf = fs_at_lookup_flags(flags);
-	struct inode *ip;
-	int r = fs_resolve_at(dirfd, a1, lf, &ip);
+	if (!path) {
+		if (!(lf & LOOKUP_EMPTY))
+			return -EFAULT;
+		path = "";
+	}
+	struct inode *start, *ip;
+	long r = fs_at_start(dirfd, path, &start);
+	if (r < 0)
+		return r;
+	r = vfs_lookup(start, path, lf, &ip);
+	inode_put(start);
 	if (r < 0)
 		return r;
 	struct kstat k;
@@ -90,7 +102,22 @@ SYSCALL(NR_statx, statx)
 	sx.stx_attributes_mask = STATX_ATTR_MOUNT_ROOT;
 	if (mount_root)
 		sx.stx_attributes |= STATX_ATTR_MOUNT_ROOT;
-	return copy_to_domain(cur_dom(), a4, &sx, sizeof sx) < 0 ? -EFAULT : 0;
+	return copy_to_domain(cur_dom(), ubuf, &sx, sizeof sx) < 0 ? -EFAULT : 0;
+}
+
+SYSCALL(NR_statx, statx)
+{
+	if (!statx_args_ok((u32)a2, (u32)a3))
+		return -EINVAL;
+	char *path = NULL;
+	long r = 0;
+	if (a1 || !((u32)a2 & AT_EMPTY_PATH))
+		r = fs_copy_path(a1, &path);
+	if (r < 0)
+		return r;
+	r = fs_statx((int)a0, path, (u32)a2, (u32)a3, a4);
+	kfree(path);
+	return r;
 }
 
 /*

@@ -632,3 +632,15 @@ const struct file_ops vfs_inode_fops = {
 	.read = inode_file_read,
 	.write = inode_file_write,
 };
+
+#define POSIX_FADV_NOREUSE 5
+
+int vfs_fadvise(struct file *f, i64 off, i64 len, int advice)
+{
+	(void)off;
+	if ((f->fmode & FMODE_STREAM) || S_ISFIFO(f->ip->mode))
+		return -ESPIPE;
+	if (len < 0 || advice < 0 || advice > POSIX_FADV_NOREUSE)
+		return -EINVAL;
+	return 0;
+}

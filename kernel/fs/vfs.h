@@ -208,6 +208,12 @@ struct file_ops {
 	void (*fasync)(struct file *f, bool on);
 	/* fcntl(2) commands of this kind of file (pipe sizes, seals); NULL or -EINVAL: none. */
 	long (*fcntl)(struct file *f, int cmd, u64 arg);
+	/*
+	 * mmap(2) of a file that lends frames of its own to shared mappings
+	 * (io_uring's rings): mm/domain.h's mmap_frames_fn for this file.
+	 * NULL: mmap gives ENODEV.
+	 */
+	int (*mmap_frames)(struct file *f, u64 off, u64 npages, paddr_t *frames);
 };
 
 struct file {
@@ -374,7 +380,7 @@ ssize_t vfs_getdents(struct file *f, void *buf, size_t len);
 int vfs_truncate(struct inode *ip, i64 size);
 #define FALLOC_FL_KEEP_SIZE  0x01
 #define FALLOC_FL_PUNCH_HOLE 0x02
-/* fallocate(2) on an open file: the checks Linux makes, then the file system's op. */
+/* fallocate(2) on an open file (and io_uring's FALLOCATE): the checks Linux makes, then the file system's op. */
 int vfs_fallocate(struct file *f, int mode, i64 off, i64 len);
 /*
  * fsync(2) (datasync: fdatasync) of an open file; may park. And the
@@ -384,6 +390,12 @@ int vfs_fallocate(struct file *f, int mode, i64 off, i64 len);
  */
 int vfs_fsync(struct file *f, bool datasync);
 long vfs_sync_fs(struct superblock *sb);
+/*
+ * posix_fadvise(2): the advice checked as Linux does, and taken as a hint
+ * Ferry does not act on yet (the page cache reads what is asked for and
+ * gives pages back as memory runs short). io_uring's FADVISE.
+ */
+int vfs_fadvise(struct file *f, i64 off, i64 len, int advice);
 
 /* The file operations regular files and directories get by default. */
 extern const struct file_ops vfs_inode_fops;

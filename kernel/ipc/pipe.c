@@ -173,6 +173,39 @@ static ssize_t pipe_write(struct file *f, struct uio *u, u64 *pos)
 	return (ssize_t)done;
 }
 
+bool file_is_pipe(const struct file *f)
+{
+	return f->ops == &pipe_file_ops;
+}
+
+ssize_t pipe_peek(struct file *f, void *buf, size_t len)
+{
+	struct pipe *p = f->priv;
+	if (!(f->fmode & FMODE_READ))
+		return -EBADF;
+	if (len == 0)
+		return 0;
+	spin_lock(&p->lock);
+	u64 used = p->wpos - p->rpos;
+	if (used == 0) {
+		if (p->writers == 0) {
+			spin_unlock(&p->lock);
+			return 0;
+		}
+		if (f->flags & O_NONBLOCK) {
+			spin_unlock(&p->lock);
+			return -EAGAIN;
+		}
+		return park(p, &p->readq);
+	}
+	size_t n = MIN(used, len);
+	size_t off = p->rpos % PIPE_SIZE, first = MIN(n, PIPE_SIZE - off);
+	memcpy(buf, p->buf + off, first);
+	memcpy((u8 *)buf + first, p->buf, n - first);
+	spin_unlock(&p->lock);
+	return (ssize_t)n;
+}
+
 void pipe_end_gone(struct pipe *p, u32 fmode)
 {
 	struct inode *ip = p->fifo;

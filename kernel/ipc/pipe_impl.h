@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include "ipc/pipe.h" /* file_is_pipe */
+
 #include "lib/types.h"
 #include "sched/waitq.h"
 #include "lib/spinlock.h"
@@ -39,12 +41,6 @@ extern const struct file_ops pipe_file_ops;
 
 /* /proc/sys/fs/pipe-max-size: the largest ring F_SETPIPE_SZ gives (sysctl, [a]). */
 extern u32 pipe_max_size;
-
-/* Is f an end of a pipe or FIFO? */
-static inline bool file_is_pipe(const struct file *f)
-{
-	return f->ops == &pipe_file_ops;
-}
 
 /*
  * Splicing (sys_splice.c), for the caller's pipe end pf: move up to len

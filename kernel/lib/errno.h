@@ -80,6 +80,7 @@
 #define EINPROGRESS 115
 #define EUCLEAN 117
 #define ECANCELED 125
+#define EOWNERDEAD 130
 
 /*
  * Kernel-internal: never reaches user space. A handler returns

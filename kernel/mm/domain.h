@@ -111,6 +111,8 @@ vaddr_t domain_remap(struct domain *d, vaddr_t old, u64 old_len, u64 new_len, bo
  * (they read zero again); -ENOMEM if part of it is not mapped.
  */
 int domain_discard(struct domain *d, vaddr_t start, u64 len);
+/* madvise(2) on d (sys_mem.c): the system call and io_uring's MADVISE. */
+long mm_madvise(struct domain *d, u64 addr, u64 len, u64 advice);
 /* Change protection of [start, start+len): all of it must be mapped, else -ENOMEM. */
 int domain_protect(struct domain *d, vaddr_t start, u64 len, u32 prot_flags);
 /* Brian OS's mprotect_ro / munprotect: lock or unlock writes on whole pages. */
@@ -208,6 +210,23 @@ int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t
  * REGION_* flags; each mapping takes a reference, the kernel keeps its own.
  */
 int domain_map_frames(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames, u32 flags);
+/* The same, replacing what was mapped there if replace (MAP_FIXED), in one step. */
+int domain_map_frames_at(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames,
+			 u32 flags, bool replace);
+
+/*
+ * mmap(2) of a descriptor whose file lends frames of its own (io_uring's
+ * rings), until file mappings come with the page cache: the layer that
+ * owns descriptors registers at boot how to ask one for them. fn fills
+ * frames[0 .. npages) with the file's pages from byte off (page-aligned),
+ * each with a new reference for the caller, or returns -errno (-EBADF,
+ * -ENODEV: the file cannot be mapped, -EINVAL: off or the length does not
+ * fit the file). A mapping holds its own references: munmap never frees
+ * a frame the file still has.
+ */
+typedef int (*mmap_frames_fn)(int fd, u64 off, u64 npages, paddr_t *frames);
+void mmap_frames_register(mmap_frames_fn fn);
+#define MMAP_FRAMES_MAX (1UL << 16) /* pages in one such mapping */
 
 /* Free frames a detached region still holds (a message nobody received). */
 void frames_release(const paddr_t *frames, u64 npages);

@@ -110,7 +110,14 @@ int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t
 
 int domain_map_frames(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames, u32 flags)
 {
-	int r = domain_map(d, va, npages * PAGE_SIZE, flags);
+	return domain_map_frames_at(d, va, npages, frames, flags, false);
+}
+
+int domain_map_frames_at(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames,
+			 u32 flags, bool replace)
+{
+	int r = replace ? domain_map_fixed(d, va, npages * PAGE_SIZE, flags)
+			: domain_map(d, va, npages * PAGE_SIZE, flags);
 	if (r < 0)
 		return r;
 	spin_lock(&d->lock);

@@ -1,9 +1,11 @@
 /*
- * Memory system calls: brk, mmap (anonymous, demand-zero), munmap,
+ * Memory system calls: brk, mmap (anonymous, demand-zero; and shared
+ * mappings of files that lend their own frames, io_uring's rings), munmap,
  * mprotect, madvise, mlock and its family, and Brian OS's mprotect_ro /
  * munprotect.
  */
 #include "mm/domain.h"
+#include "mm/kheap.h"
 #include "mm/layout.h"
 #include "proc/cur.h"
 #include "proc/cred.h"
@@ -82,6 +84,81 @@ static long mapped(struct domain *d, vaddr_t va, u64 len, bool locked)
 	return (long)va;
 }
 
+static mmap_frames_fn mmap_frames; /* [I after boot] */
+
+void mmap_frames_register(mmap_frames_fn fn)
+{
+	mmap_frames = fn;
+}
+
+/* What a new mapping is made of: demand-zero memory, or frames a file lent. */
+struct mapping {
+	u32 rflags;
+	const paddr_t *frames; /* NULL: anonymous */
+};
+
+/* replace: MAP_FIXED, which takes the range over in one step (if it may be the caller's). */
+static int map_at(struct domain *d, vaddr_t va, u64 len, const struct mapping *m, bool replace)
+{
+	if (m->frames)
+		return domain_map_frames_at(d, va, len / PAGE_SIZE, m->frames, m->rflags, replace);
+	return replace ? domain_map_fixed(d, va, len, m->rflags) : domain_map(d, va, len, m->rflags);
+}
+
+/* Place the mapping as mmap's flags say (MAP_FIXED, a hint, or a free range): its address or -errno. */
+static long place(struct domain *d, vaddr_t addr, u64 len, u64 flags, const struct mapping *m)
+{
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr & (PAGE_SIZE - 1))
+			return -EINVAL;
+		bool replace = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) == MAP_FIXED;
+		int r = map_at(d, addr, len, m, replace);
+		if (r == -EEXIST)
+			return -EEXIST;
+		return r < 0 ? (r == -EINVAL ? -ENOMEM : r) : (long)addr;
+	}
+	/* A hint is taken if that range is free; otherwise we choose. */
+	if (addr && !(addr & (PAGE_SIZE - 1)) && map_at(d, addr, len, m, false) == 0)
+		return (long)addr;
+	for (int tries = 0; tries < 4; tries++) {
+		vaddr_t va = domain_find_free(d, len);
+		if (!va)
+			return -ENOMEM;
+		int r = map_at(d, va, len, m, false);
+		if (r == 0)
+			return (long)va;
+		if (r != -EEXIST)
+			return r;
+		/* Another thread took it between search and map: search again. */
+	}
+	return -ENOMEM;
+}
+
+/*
+ * A file that lends frames of its own (io_uring's rings): always shared,
+ * whatever MAP_PRIVATE says, as Linux maps such kernel memory; the frames
+ * stay the file's, munmap drops only the mapping's references.
+ */
+static long map_lent_frames(int fd, u64 off, vaddr_t addr, u64 len, u64 flags, u32 rflags)
+{
+	if (!mmap_frames)
+		return -ENODEV;
+	u64 npages = len / PAGE_SIZE;
+	if (npages > MMAP_FRAMES_MAX)
+		return -EINVAL;
+	paddr_t *frames = kmalloc(npages * sizeof *frames);
+	if (!frames)
+		return -ENOMEM;
+	long r = mmap_frames(fd, off, npages, frames);
+	if (r == 0) {
+		struct mapping m = {rflags | REGION_SHARED, frames};
+		r = place(cur_dom(), addr, len, flags, &m);
+		frames_release(frames, npages); /* the mapping holds its own references */
+	}
+	kfree(frames);
+	return r;
+}
+
 SYSCALL(NR_mmap, mmap)
 {
 	vaddr_t addr = a0;
@@ -92,17 +169,13 @@ SYSCALL(NR_mmap, mmap)
 	u64 type = flags & MAP_TYPE;
 	if (type != MAP_PRIVATE && type != MAP_SHARED)
 		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS)) {
-		/* File mappings arrive with the page cache; say so rather than pretend. */
-		(void)fd;
-		(void)off;
-		return -ENODEV;
-	}
 	if (off & (PAGE_SIZE - 1))
 		return -EINVAL;
 	len = ALIGN_UP(len, PAGE_SIZE);
-	struct domain *d = cur_dom();
 	u32 rflags = prot_to_region(prot) | (type == MAP_SHARED ? REGION_SHARED : 0);
+	struct domain *d = cur_dom();
+	if (!(flags & MAP_ANONYMOUS))
+		return map_lent_frames(fd, off, addr, len, flags, rflags);
 	if (!vm_fits(d, len, (prot & PROT_WRITE) && type == MAP_PRIVATE))
 		return -ENOMEM;
 	/* MAP_LOCKED, or mlockall(MCL_FUTURE): the new memory counts against RLIMIT_MEMLOCK. */
@@ -110,31 +183,9 @@ SYSCALL(NR_mmap, mmap)
 	u64 memlock = memlock_limit();
 	if (locked && (len > memlock || domain_locked_bytes(d) > memlock - len))
 		return -EAGAIN;
-	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		if (addr & (PAGE_SIZE - 1))
-			return -EINVAL;
-		/* MAP_FIXED replaces what was there, in one step, if the range may be the caller's. */
-		bool replace = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) == MAP_FIXED;
-		int r = replace ? domain_map_fixed(d, addr, len, rflags) : domain_map(d, addr, len, rflags);
-		if (r == -EEXIST)
-			return -EEXIST;
-		return r < 0 ? (r == -EINVAL ? -ENOMEM : r) : mapped(d, addr, len, locked);
-	}
-	/* A hint is taken if that range is free; otherwise we choose. */
-	if (addr && !(addr & (PAGE_SIZE - 1)) && domain_map(d, addr, len, rflags) == 0)
-		return mapped(d, addr, len, locked);
-	for (int tries = 0; tries < 4; tries++) {
-		vaddr_t va = domain_find_free(d, len);
-		if (!va)
-			return -ENOMEM;
-		int r = domain_map(d, va, len, rflags);
-		if (r == 0)
-			return mapped(d, va, len, locked);
-		if (r != -EEXIST)
-			return r;
-		/* Another thread took it between search and map: search again. */
-	}
-	return -ENOMEM;
+	struct mapping m = {rflags, NULL};
+	long r = place(d, addr, len, flags, &m);
+	return r < 0 ? r : mapped(d, (vaddr_t)r, len, locked);
 }
 
 SYSCALL(NR_munmap, munmap)
@@ -180,14 +231,13 @@ SYSCALL(NR_mremap, mremap)
 #define MADV_REMOVE   9
 #define MADV_LAST     25 /* MADV_COLLAPSE */
 
-SYSCALL(NR_madvise, madvise)
+long mm_madvise(struct domain *d, u64 addr, u64 len, u64 advice)
 {
-	if (a0 & (PAGE_SIZE - 1))
+	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
-	int advice = (int)a2;
 	switch (advice) {
 	case MADV_DONTNEED:
-		return domain_discard(cur_dom(), a0, a1);
+		return domain_discard(d, addr, len);
 	case MADV_REMOVE:
 		return -EINVAL; /* only for shared file memory on Linux */
 	case 5 ... 7:
@@ -197,8 +247,13 @@ SYSCALL(NR_madvise, madvise)
 		 * The rest is advice Ferry may ignore, MADV_FREE included:
 		 * keeping a page's contents is one of the outcomes it allows.
 		 */
-		return advice >= 0 && advice <= MADV_LAST ? 0 : -EINVAL;
+		return advice <= MADV_LAST ? 0 : -EINVAL;
 	}
+}
+
+SYSCALL(NR_madvise, madvise)
+{
+	return mm_madvise(cur_dom(), a0, a1, (u32)a2); /* int advice: a negative one is past MADV_LAST */
 }
 
 SYSCALL(SYS_mprotect_ro, mprotect_ro)

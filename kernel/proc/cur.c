@@ -32,3 +32,34 @@ u32 cur_pid(void)
 	struct proc *p = cur_proc();
 	return p ? p->pid : 0; /* a process's pid never changes: no lock */
 }
+
+struct cur_saved cur_act_for(struct proc *p, struct domain *dom, struct fs_state *fs,
+			     struct cred *cred)
+{
+	struct cpu *c = this_cpu();
+	struct cur_saved s = {c->cur_proc, c->cur_dom, c->cur_fs, c->cur_cred, c->cur_alone};
+	c->cur_proc = p;
+	c->cur_dom = dom;
+	c->cur_fs = fs;
+	c->cur_cred = cred;
+	c->cur_alone = false;
+	return s;
+}
+
+void cur_restore(struct cur_saved s)
+{
+	struct cpu *c = this_cpu();
+	c->cur_proc = s.proc;
+	c->cur_dom = s.dom;
+	c->cur_fs = s.fs;
+	c->cur_cred = s.cred;
+	c->cur_alone = s.alone;
+}
+
+void cur_share_files(void)
+{
+	struct proc *p = cur_proc();
+	if (!__atomic_load_n(&p->shares_files, __ATOMIC_RELAXED))
+		__atomic_store_n(&p->shares_files, true, __ATOMIC_RELEASE);
+	this_cpu()->cur_alone = false;
+}

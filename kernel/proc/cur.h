@@ -81,6 +81,32 @@ u32 cur_pid(void);
 /* The caller's soft limit for resource res (proc/limits.h); no limit from a kernel task. */
 u64 cur_rlimit(int res);
 
+/*
+ * Kernel work done for a process outside its threads (an io_uring
+ * request's step, kernel/uring): while it runs, the cur_* pointers name
+ * that process, with dom for its memory, fs for its file state and cred
+ * for the ids it acts with (the submitter's, which the caller keeps
+ * referenced), and it is never "alone" (other tasks may use its
+ * descriptors at the same time).
+ * cur_act_for returns what they named before, for cur_restore.
+ */
+struct cur_saved {
+	struct proc *proc;
+	struct domain *dom;
+	struct fs_state *fs;
+	struct cred *cred;
+	bool alone;
+};
+struct cur_saved cur_act_for(struct proc *p, struct domain *dom, struct fs_state *fs,
+			     struct cred *cred);
+void cur_restore(struct cur_saved s);
+/*
+ * The caller's process has work in kernel tasks that uses its descriptors
+ * (ring requests): from now on its threads never borrow a descriptor
+ * without a reference (cur_alone is false), this call's included.
+ */
+void cur_share_files(void);
+
 /* The ids job control looks at, read together under proc_tree_lock. */
 struct proc_ids {
 	u32 pid, pgid, sid;

@@ -259,6 +259,7 @@ struct proc *proc_alloc(struct proc *parent)
 	struct proc *p = knew(struct proc);
 	if (!p)
 		return NULL;
+	p->holds = 1; /* the process's own, until it is reaped */
 	p->lock = (struct spinlock)SPINLOCK_INIT;
 	p->sig_lock = (struct spinlock)SPINLOCK_INIT;
 	list_init(&p->sigq);
@@ -470,7 +471,19 @@ void proc_reap(struct proc *p)
 	nprocs--;
 	cred_put(p->cred);
 	kfree(p->cmdline);
-	kfree(p);
+	p->cmdline = NULL;
+	proc_unhold(p);
+}
+
+void proc_hold(struct proc *p)
+{
+	__atomic_add_fetch(&p->holds, 1, __ATOMIC_RELAXED);
+}
+
+void proc_unhold(struct proc *p)
+{
+	if (__atomic_sub_fetch(&p->holds, 1, __ATOMIC_ACQ_REL) == 0)
+		kfree(p);
 }
 
 void proc_finish(struct proc *p, int status)

@@ -90,6 +90,10 @@ struct proc {
 	struct list_node sigq;      /* [sig_lock] process-directed signals' entries */
 	u32 sigq_count;             /* [sig_lock] entries on sigq and its threads' */
 	u32 nthreads;               /* [lock] live threads */
+	bool shares_files;          /* [a] kernel tasks use its descriptors too (cur_share_files):
+	                               its threads are never alone */
+	u32 holds;                  /* [a] 1 until reaped, plus one per proc_hold: the struct is
+	                               freed when the last goes */
 	struct k_sigaction sigactions[NSIG]; /* [lock] */
 	u64 sig_pending;            /* [a; changed under sig_lock] process-directed signals */
 	bool exiting;               /* [a] exit_group or fatal signal in progress */
@@ -287,6 +291,13 @@ struct domain *proc_dom_get(struct proc *p);
 /* Replace p's domain (exec, exit) so proc_dom_get never sees a freed one; returns the old. */
 struct domain *proc_dom_swap(struct proc *p, struct domain *d);
 void proc_reap(struct proc *p); /* caller holds proc_tree_lock */
+/*
+ * Kernel work that outlives the process's threads and may still touch its
+ * struct (an io_uring request parked on its child_exit queue) holds it:
+ * the pid goes at the reap as ever, the memory only at the last unhold.
+ */
+void proc_hold(struct proc *p);
+void proc_unhold(struct proc *p);
 /* p's alarm (alarm.c): fires after delay_ns (0 disarms), then every interval_ns; ns left on the old one. */
 long alarm_set(struct proc *p, u64 delay_ns, u64 interval_ns, u64 *old_interval);
 void alarm_cancel(struct proc *p);
@@ -299,6 +310,15 @@ u32 proc_count(void);
  * only root and counts every task (ids in use), and spares no one.
  */
 bool proc_nproc_exceeded(struct proc *p);
+
+/*
+ * wait4's search for the calling process (sys_proc.c), for callers other
+ * than wait4 and waitid (io_uring's wait for a child): reap or look at
+ * one child matching pid (as wait4 reads it) with options (WEXITED...);
+ * 1 and its status, pid and usage; 0 with WNOHANG and nothing to report;
+ * -ECHILD; or -ERESTART_PARK, parked until a child changes.
+ */
+long proc_wait_child(i64 pid, int options, int *status, u32 *pid_out, struct usage *ru);
 
 /* Thread joins (sys_thread.c): a thread_clone thread leaves a record for thread_join. */
 void thread_joinable_exit(struct thread *t);

@@ -243,7 +243,7 @@ static bool never_restarted(u64 nr)
 	return nr == NR_nanosleep || nr == NR_clock_nanosleep || nr == NR_poll || nr == NR_ppoll ||
 	       nr == NR_select || nr == NR_pselect6 || nr == NR_pause || nr == NR_rt_sigsuspend ||
 	       nr == NR_epoll_wait || nr == NR_epoll_pwait || nr == NR_epoll_pwait2 ||
-	       nr == NR_rt_sigtimedwait ||
+	       nr == NR_rt_sigtimedwait || nr == NR_io_uring_enter ||
 	       nr == NR_msgrcv || nr == NR_msgsnd || nr == NR_semop || nr == NR_semtimedop;
 }
 

@@ -300,3 +300,8 @@ SYSCALL(NR_sched_yield, sched_yield)
 	thread_live_frame()->rax = 0;
 	thread_leave(LEAVE_YIELD);
 }
+
+long proc_wait_child(i64 pid, int options, int *status, u32 *pid_out, struct usage *ru)
+{
+	return wait_common(pid, options, status, pid_out, ru);
+}

@@ -17,7 +17,7 @@ void park_init(struct park *pk)
 
 struct park *park_current(void)
 {
-	struct task *t = this_cpu()->exec.current;
+	struct task *t = task_acting();
 	return t ? t->park : NULL;
 }
 
@@ -54,7 +54,7 @@ void park_timeout(u64 deadline)
 	struct park *pk = self();
 	if (!deadline)
 		return;
-	timer_arm(&pk->timer, this_cpu()->exec.current, deadline);
+	timer_arm(&pk->timer, task_acting(), deadline);
 	pk->armed = true;
 }
 

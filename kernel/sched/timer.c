@@ -33,6 +33,20 @@ void timer_cancel(struct timer *tm)
 	spin_unlock(&c->exec.timers_lock);
 }
 
+void timer_cancel_sync(struct timer *tm)
+{
+	timer_cancel(tm);
+	/*
+	 * timers_run clears armed before its wake (or call), both under the
+	 * list's lock: one taken and dropped here waits out one in progress.
+	 */
+	if (__atomic_load_n(&tm->task, __ATOMIC_RELAXED) || __atomic_load_n(&tm->fn, __ATOMIC_RELAXED)) {
+		struct cpu *c = cpus[__atomic_load_n(&tm->cpu, __ATOMIC_RELAXED)];
+		spin_lock(&c->exec.timers_lock);
+		spin_unlock(&c->exec.timers_lock);
+	}
+}
+
 static void arm(struct timer *tm, struct task *task, void (*fn)(struct timer *), u64 deadline)
 {
 	timer_cancel(tm);
@@ -64,7 +78,7 @@ bool sleep_until(struct timer *tm, u64 deadline)
 {
 	if (tsc_ns() >= deadline)
 		return true;
-	struct task *self = this_cpu()->exec.current;
+	struct task *self = task_acting();
 	assert(self);
 	if (!__atomic_load_n(&tm->armed, __ATOMIC_ACQUIRE))
 		timer_arm(tm, self, deadline);

@@ -36,6 +36,12 @@ void timer_arm(struct timer *tm, struct task *task, u64 deadline);
 void timer_arm_fn(struct timer *tm, void (*fn)(struct timer *tm), u64 deadline);
 /* Disarm, from any core; harmless if not armed. */
 void timer_cancel(struct timer *tm);
+/*
+ * The same, and wait out a firing that may be waking the task right now:
+ * once it returns, nothing of the timer's touches the task, which the
+ * caller may free.
+ */
+void timer_cancel_sync(struct timer *tm);
 
 /*
  * For use inside a poll function: true once `deadline` has passed;

@@ -16,7 +16,7 @@ void waitq_add_locked(struct waitq *q, struct waiter *w)
 	assert(spin_is_locked(&q->lock));
 	if (w->queued)
 		return;
-	w->task = this_cpu()->exec.current;
+	w->task = task_acting();
 	w->fn = NULL;
 	assert(w->task);
 	w->queued = true;
