@@ -21,6 +21,7 @@
 #include "mm/mm.h"
 #include "mm/vm.h"
 #include "fs/vfs.h"
+#include "fs/devfs.h"
 #include "ipc/pipe.h"
 #include "net/net.h"
 #include "exec/pidfd.h"
@@ -42,6 +43,7 @@
 #include "uring/uring.h"
 
 void proc_traps_init(void);
+void oom_init(void);
 
 static volatile bool executors_ready; /* [a] set once by the boot core */
 
@@ -102,6 +104,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	tty_irq_init();
 	kbd_init();
 	pci_init(); /* and the drivers it finds: virtio-blk disks */
+	devfs_add_disks();
 
 	executor_init(&boot_cpu);
 	smp_boot();
@@ -109,10 +112,11 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	for (u32 i = 1; i < ncpus; i++)
 		executor_init(cpus[i]);
 	__atomic_store_n(&executors_ready, true, __ATOMIC_RELEASE);
-	vm_tasks_init(); /* the page cache's write-back task needs the executors */
-	bcache_init(); /* so does the block cache's */
+	vm_tasks_init(); /* the page cache's write-back and reclaim tasks need the executors */
+	oom_init();
+	bcache_init();   /* so does the block cache's */
 	loadavg_init();
-	inet_init();   /* IPv4: the interfaces and the protocols' tasks, likewise */
+	inet_init();     /* IPv4: the interfaces and the protocols' tasks, likewise */
 
 	boot_task_start();
 	executor_loop();

@@ -282,7 +282,12 @@ int exec_prepare(const struct exec_args *given, const struct cred *cred, bool no
 		out->dumpable = !out->secure && vfs_permission(ip, MAY_READ, cred) == 0;
 		strlcpy(out->file, file, sizeof out->file);
 		d = out->cred ? domain_create() : NULL;
-		r = d ? elf_load(ip, d, &img, interp) : -ENOMEM;
+		r = d ? 0 : -ENOMEM;
+		/* While it runs, the program may not be written (and one open for writing may not run). */
+		if (r == 0 && ip->data.ops)
+			r = domain_set_exe(d, &ip->data.obj);
+		if (r == 0)
+			r = elf_load(ip, d, &img, interp);
 	}
 	if (ip)
 		inode_put(ip);

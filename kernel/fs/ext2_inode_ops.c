@@ -747,7 +747,10 @@ int ext2_truncate(struct inode *ip, u64 size)
 		return -EFBIG;
 	struct truncate_change tc = {
 	    .c = {truncate_gather, truncate_apply, truncate_drop, NULL}, .ip = ip, .size = size};
-	return change_run(fs, &tc.c);
+	int r = change_run(fs, &tc.c);
+	if (r == 0)
+		pcache_unmap_from(&ip->data, size); /* mappings past the end fault SIGBUS from now */
+	return r;
 }
 
 /*

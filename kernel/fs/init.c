@@ -1,7 +1,7 @@
 /*
  * Bringing up the file tree at boot: ramfs as "/", the initrd unpacked
- * into it, devfs on /dev, procfs on /proc and a tmpfs (a ramfs of its
- * own, mode 1777) on /tmp. Runs once on the boot core before any process.
+ * into it, devfs on /dev (with a tmpfs on /dev/shm), procfs on /proc and
+ * a tmpfs (a ramfs of its own, mode 1777) on /tmp. Runs once on the boot core before any process.
  */
 #include "fs/vfs.h"
 #include "fs/ramfs.h"
@@ -82,11 +82,10 @@ void vfs_init(void)
 	int r = vfs_mkdirat(root, "/dev", 0755);
 	if (r < 0 && r != -EEXIST)
 		panic("vfs: cannot create /dev (error %d)", -r);
-	struct superblock *devfs = devfs_create();
 	struct inode *dev;
-	if (!devfs || vfs_lookup(root, "/dev", LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dev) < 0)
+	if (vfs_lookup(root, "/dev", LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dev) < 0)
 		panic("vfs: cannot set up /dev");
-	r = vfs_mount(devfs, dev);
+	r = devfs_mount(dev);
 	if (r < 0)
 		panic("vfs: cannot mount devfs on /dev (error %d)", -r);
 	inode_put(dev);

@@ -65,20 +65,36 @@ int vfs_open_inode(struct inode *ip, int flags, struct file **out)
 		/* Block devices and sockets have no driver yet. */
 		return -ENXIO;
 	}
+	/* A program being run may not be opened for writing (ETXTBSY), nor one open so run. */
+	bool writer = (fmode & FMODE_WRITE) && S_ISREG(ip->mode) && ip->data.ops;
+	if (writer) {
+		int r = vmobj_get_write(&ip->data.obj);
+		if (r < 0)
+			return r;
+		fmode |= FMODE_WRITER;
+	}
 	if ((flags & O_TRUNC) && S_ISREG(ip->mode)) {
 		/* Linux truncates on O_TRUNC whatever the access mode. */
 		int r = vfs_truncate(ip, 0);
-		if (r < 0)
+		if (r < 0) {
+			if (writer)
+				vmobj_put_write(&ip->data.obj);
 			return r;
+		}
 	}
 	struct file *f = file_alloc(ip, fmode, (u32)flags, ops);
-	if (!f)
+	if (!f) {
+		if (writer)
+			vmobj_put_write(&ip->data.obj);
 		return -ENOMEM;
+	}
 	f->priv = priv;
 	if (ops->open) {
 		int r = ops->open(ip, f);
 		if (r < 0) {
 			/* Never opened: no release. */
+			if (writer)
+				vmobj_put_write(&ip->data.obj);
 			inode_put(f->ip);
 			kfree(f);
 			return r;

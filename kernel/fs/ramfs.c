@@ -76,8 +76,10 @@ static struct ramfs_inode *ri_new(struct superblock *sb, u32 mode)
 		ri->vfs.size = PAGE_SIZE; /* as tmpfs reports; readers only check it is not 0 */
 	} else {
 		ri->vfs.nlink = 1;
-		if (S_ISREG(mode))
+		if (S_ISREG(mode)) {
 			pcache_init(&ri->vfs.data, &ramfs_pcache_ops, PC_SWAPBACKED);
+			pcache_identify(&ri->vfs.data, sb->dev, ri->vfs.ino);
+		}
 	}
 	return ri;
 }
@@ -508,6 +510,7 @@ static int ramfs_truncate(struct inode *ip, u64 size)
 	ip->size = size;
 	ip->mtime = ip->ctime = vfs_now();
 	spin_unlock(&ip->lock);
+	pcache_unmap_from(&ip->data, size); /* mappings past the end fault SIGBUS from now */
 	count_blocks(ip);
 	return 0;
 }

@@ -15,6 +15,13 @@
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
+/*
+ * The start of a buffer out in swap comes back before the transfer (which
+ * may consume bytes and cannot then park); a longer transfer that meets a
+ * page out in swap further on ends short there, as a read or write may.
+ */
+#define RW_SWAPIN_MAX (256 * 1024)
+
 static long do_rw(int fd, u64 buf, u64 count, bool write, bool positional, i64 off)
 {
 	struct fd_ref ref = fs_fborrow_call(fd);
@@ -28,9 +35,10 @@ static long do_rw(int fd, u64 buf, u64 count, bool write, bool positional, i64 o
 	} else {
 		struct uio u;
 		uio_init_user(&u, cur_dom(), buf, count);
-		if (positional)
+		r = uio_swapin(&u, RW_SWAPIN_MAX);
+		if (r == 0 && positional)
 			r = write ? vfs_pwrite(f, &u, off) : vfs_pread(f, &u, off);
-		else
+		else if (r == 0)
 			r = write ? vfs_write(f, &u) : vfs_read(f, &u);
 	}
 	return fs_call_done(ref, r);
@@ -80,9 +88,10 @@ static long do_rwv(int fd, u64 uiov, u64 cnt, bool write, bool positional, i64 o
 		goto out;
 	struct uio u;
 	uio_init_iov(&u, cur_dom(), iov, (int)cnt, total);
-	if (positional)
+	r = uio_swapin(&u, RW_SWAPIN_MAX);
+	if (r == 0 && positional)
 		r = write ? vfs_pwrite(f, &u, off) : vfs_pread(f, &u, off);
-	else
+	else if (r == 0)
 		r = write ? vfs_write(f, &u) : vfs_read(f, &u);
 out:
 	kfree(iov);

@@ -70,6 +70,20 @@ long uio_import_iovec(struct domain *dom, u64 uiov, u64 cnt, struct kiovec **out
 	return 0;
 }
 
+int uio_swapin(struct uio *u, size_t max)
+{
+	if (!u->dom)
+		return 0;
+	for (int i = 0; i < u->iovcnt && max; i++) {
+		size_t n = MIN(u->iov[i].len, max);
+		int r = domain_swapin_range(u->dom, u->iov[i].base, n);
+		if (r < 0)
+			return r;
+		max -= n;
+	}
+	return 0;
+}
+
 enum uio_op { OP_OUT, OP_IN, OP_ZERO, OP_SKIP };
 
 /*
@@ -101,7 +115,7 @@ static inline __attribute__((always_inline)) int uio_move(struct uio *u, void *k
 			else
 				r = clear_domain(u->dom, v->base, chunk);
 			if (r < 0)
-				return -EFAULT;
+				return r == -ERESTART_PARK ? r : -EFAULT; /* parked for a mapped page */
 		} else {
 			void *p = (void *)v->base;
 			if (op == OP_OUT)

@@ -43,10 +43,18 @@ void uio_init_iov(struct uio *u, struct domain *dom, struct kiovec *iov, int iov
 /*
  * Move n bytes (n <= resid) out of kernel memory into the uio (a read),
  * or from the uio into kernel memory (a write), or zeros into the uio.
- * Returns 0, or -EFAULT when a user address is bad; on a fault the uio has
- * advanced past whatever was copied before it.
+ * Returns 0, -EFAULT when a user address is bad, or -ERESTART_PARK when
+ * the thread was parked for a mapped file's page (the call must return
+ * that, or what it moved before); on either the uio has advanced past
+ * whatever was copied before it.
  */
 int uio_copy_out(struct uio *u, const void *src, size_t n);
+/*
+ * Before a transfer that consumes what it moves (a pipe, a socket): the
+ * first max bytes of a user uio back from swap (domain_swapin_range), so
+ * the copy does not park midway. 0, -ERESTART_PARK, -ENOMEM.
+ */
+int uio_swapin(struct uio *u, size_t max);
 int uio_copy_in(struct uio *u, void *dst, size_t n);
 int uio_zero(struct uio *u, size_t n);
 /* Consume n bytes without touching them (writes to /dev/null). */

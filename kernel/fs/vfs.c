@@ -192,6 +192,8 @@ int vfs_truncate(struct inode *ip, i64 size)
 	spin_unlock(&ip->lock);
 	if (((seals & F_SEAL_SHRINK) && (u64)size < cur) || ((seals & F_SEAL_GROW) && (u64)size > cur))
 		return -EPERM;
+	if (!vmobj_writable(&ip->data.obj))
+		return -ETXTBSY; /* a program running from it */
 	int r = ip->ops->truncate(ip, (u64)size);
 	if (r == 0)
 		vfs_kill_privs(ip, vfs_privs_to_kill(ip, cur_cred()));
@@ -326,6 +328,8 @@ void file_put(struct file *f)
 		f->ops->release(f);
 	if (__atomic_load_n(&f->ip->locks, __ATOMIC_RELAXED))
 		locks_remove_file(f);
+	if (f->fmode & FMODE_WRITER)
+		vmobj_put_write(&f->ip->data.obj);
 	inode_put(f->ip);
 	if (f->name_dir)
 		inode_put(f->name_dir);

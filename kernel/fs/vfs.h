@@ -88,6 +88,12 @@ struct inode_ops {
 	 * nothing to do (memory file systems).
 	 */
 	int (*fsync)(struct inode *ip, bool datasync);
+	/*
+	 * Regular files on a disk: the disk block (in sb's block size, whose
+	 * log2 is *bshift) holding logical block lblk, 0 for a hole. May park
+	 * (-ERESTART_PARK). swapon maps a swap file with it.
+	 */
+	int (*bmap)(struct inode *ip, u64 lblk, u64 *pblk, u32 *bshift);
 	/* Symlinks: copy the target (not NUL-terminated) into a kernel buffer. */
 	ssize_t (*readlink)(struct inode *ip, char *buf, size_t len);
 	/*
@@ -190,6 +196,7 @@ enum {
 	FMODE_WRITE = 1 << 1,
 	FMODE_PATH = 1 << 2,   /* O_PATH: a place in the tree, no I/O */
 	FMODE_STREAM = 1 << 3, /* no offset: pread/lseek give ESPIPE (tty, pipes) */
+	FMODE_WRITER = 1 << 4, /* holds write access to its file's pages (ETXTBSY for exec) */
 };
 
 /* What an open file does; the VFS supplies the defaults for inodes of a file system. */
@@ -214,6 +221,13 @@ struct file_ops {
 	 * NULL: mmap gives ENODEV.
 	 */
 	int (*mmap_frames)(struct file *f, u64 off, u64 npages, paddr_t *frames);
+	/*
+	 * mmap of a device (NULL: regular files map their page cache, the
+	 * rest cannot be mapped: ENODEV): *obj, a reference, for what a
+	 * mapping of it maps, or NULL for anonymous memory; *name what
+	 * /proc/<pid>/maps calls it (NULL: nothing).
+	 */
+	int (*mmap)(struct file *f, bool shared, u64 len, struct vmobj **obj, const char **name);
 };
 
 struct file {

@@ -10,6 +10,7 @@
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
+#include "proc/cur.h"
 #include "proc/signal.h"
 #include "sched/park.h"
 #include "lib/errno.h"
@@ -36,6 +37,8 @@ static bool pipe_init(struct pipe *p, struct inode *fifo)
 	if (!p->buf)
 		return false;
 	p->size = PIPE_SIZE;
+	p->charge = cur_kcharge();
+	kcharge_add(p->charge, PIPE_SIZE);
 	p->lock = (struct spinlock)SPINLOCK_INIT;
 	waitq_init(&p->readq);
 	waitq_init(&p->writeq);
@@ -54,16 +57,24 @@ struct pipe *pipe_new(struct inode *fifo)
 	return p;
 }
 
+/* The buffer goes, and with it the charge to the process that made it. */
+static void pipe_buf_free(struct pipe *p)
+{
+	kcharge_add(p->charge, -(i64)PIPE_SIZE);
+	kcharge_put(p->charge);
+	kfree(p->buf);
+}
+
 void pipe_free(struct pipe *p)
 {
-	kfree(p->buf);
+	pipe_buf_free(p);
 	kfree(p);
 }
 
 static void pipe_evict(struct inode *ip)
 {
 	struct pipe_inode *pi = container_of(ip, struct pipe_inode, inode);
-	kfree(pi->pipe.buf);
+	pipe_buf_free(&pi->pipe);
 	kfree(pi);
 }
 

@@ -32,6 +32,8 @@ struct pipe {
 	struct waitq openq;    /* FIFO opens waiting for the other end */
 	struct inode *fifo;    /* [I] the FIFO's inode (no reference: its files hold one), or NULL */
 	struct file *async[PIPE_ASYNC_MAX]; /* [lock] ends with O_ASYNC (no references: release drops them) */
+	struct kcharge *charge; /* [I] the account of the process that made it: its buffer counts
+	                           there (proc/cur.h), for the out-of-memory killer */
 };
 
 extern const struct file_ops pipe_file_ops;

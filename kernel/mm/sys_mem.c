@@ -1,8 +1,9 @@
 /*
- * Memory system calls: brk, mmap (anonymous, demand-zero; and shared
- * mappings of files that lend their own frames, io_uring's rings), munmap,
- * mprotect, madvise, mlock and its family, and Brian OS's mprotect_ro /
- * munprotect.
+ * Memory system calls that need no files: brk, munmap, mprotect,
+ * mremap, madvise, mincore, the mlock family, and Brian OS's
+ * mprotect_ro / munprotect; and for mmap (fs/sys_mmap.c, with msync),
+ * the resource limits a new mapping must fit and the mapping of frames a
+ * file lends (io_uring's rings).
  */
 #include "mm/domain.h"
 #include "mm/kheap.h"
@@ -36,6 +37,9 @@ static u64 memlock_limit(void)
 #define MAP_STACK     0x20000
 #define MAP_FIXED_NOREPLACE 0x100000
 #define MAP_LOCKED    0x2000
+#define PROT_SEM   0x8
+#define PROT_GROWSDOWN 0x01000000
+#define PROT_GROWSUP   0x02000000
 
 static u32 prot_to_region(u64 prot)
 {
@@ -76,12 +80,15 @@ SYSCALL(NR_brk, brk)
 	return (long)domain_brk(d, a0);
 }
 
-/* A new mapping: locked if asked (the limit was checked before it was made). */
-static long mapped(struct domain *d, vaddr_t va, u64 len, bool locked)
+int mm_mmap_check(struct domain *d, u64 len, bool private_writable, bool locked)
 {
-	if (locked)
-		domain_mlock(d, va, va + len, true, ~0UL, false);
-	return (long)va;
+	if (!vm_fits(d, len, private_writable))
+		return -ENOMEM;
+	/* MAP_LOCKED, or mlockall(MCL_FUTURE): the new memory counts against RLIMIT_MEMLOCK. */
+	u64 memlock = memlock_limit();
+	if (locked && (len > memlock || domain_locked_bytes(d) > memlock - len))
+		return -EAGAIN;
+	return 0;
 }
 
 static mmap_frames_fn mmap_frames; /* [I after boot] */
@@ -139,7 +146,7 @@ static long place(struct domain *d, vaddr_t addr, u64 len, u64 flags, const stru
  * whatever MAP_PRIVATE says, as Linux maps such kernel memory; the frames
  * stay the file's, munmap drops only the mapping's references.
  */
-static long map_lent_frames(int fd, u64 off, vaddr_t addr, u64 len, u64 flags, u32 rflags)
+long mm_mmap_lent(int fd, u64 off, vaddr_t addr, u64 len, u64 flags, u32 rflags)
 {
 	if (!mmap_frames)
 		return -ENODEV;
@@ -159,35 +166,6 @@ static long map_lent_frames(int fd, u64 off, vaddr_t addr, u64 len, u64 flags, u
 	return r;
 }
 
-SYSCALL(NR_mmap, mmap)
-{
-	vaddr_t addr = a0;
-	u64 len = a1, prot = a2, flags = a3, off = a5;
-	i32 fd = (i32)a4;
-	if (len == 0 || len > (1UL << 46) || (prot & ~(u64)(PROT_READ | PROT_WRITE | PROT_EXEC)))
-		return -EINVAL;
-	u64 type = flags & MAP_TYPE;
-	if (type != MAP_PRIVATE && type != MAP_SHARED)
-		return -EINVAL;
-	if (off & (PAGE_SIZE - 1))
-		return -EINVAL;
-	len = ALIGN_UP(len, PAGE_SIZE);
-	u32 rflags = prot_to_region(prot) | (type == MAP_SHARED ? REGION_SHARED : 0);
-	struct domain *d = cur_dom();
-	if (!(flags & MAP_ANONYMOUS))
-		return map_lent_frames(fd, off, addr, len, flags, rflags);
-	if (!vm_fits(d, len, (prot & PROT_WRITE) && type == MAP_PRIVATE))
-		return -ENOMEM;
-	/* MAP_LOCKED, or mlockall(MCL_FUTURE): the new memory counts against RLIMIT_MEMLOCK. */
-	bool locked = (flags & MAP_LOCKED) || __atomic_load_n(&d->lock_future, __ATOMIC_RELAXED);
-	u64 memlock = memlock_limit();
-	if (locked && (len > memlock || domain_locked_bytes(d) > memlock - len))
-		return -EAGAIN;
-	struct mapping m = {rflags, NULL};
-	long r = place(d, addr, len, flags, &m);
-	return r < 0 ? r : mapped(d, (vaddr_t)r, len, locked);
-}
-
 SYSCALL(NR_munmap, munmap)
 {
 	if (a0 & (PAGE_SIZE - 1) || a1 == 0)
@@ -197,8 +175,13 @@ SYSCALL(NR_munmap, munmap)
 
 SYSCALL(NR_mprotect, mprotect)
 {
-	if (a0 & (PAGE_SIZE - 1) || (a2 & ~(u64)(PROT_READ | PROT_WRITE | PROT_EXEC)))
+	if (a0 & (PAGE_SIZE - 1) ||
+	    (a2 & ~(u64)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN |
+			 PROT_GROWSUP)) ||
+	    ((a2 & PROT_GROWSDOWN) && (a2 & PROT_GROWSUP)))
 		return -EINVAL;
+	if (a2 & (PROT_GROWSDOWN | PROT_GROWSUP))
+		return -EINVAL; /* only for MAP_GROWSDOWN mappings, which Ferry does not make */
 	return domain_protect(cur_dom(), a0, a1, prot_to_region(a2));
 }
 
@@ -227,9 +210,14 @@ SYSCALL(NR_mremap, mremap)
 	return (long)domain_remap(cur_dom(), a0, a1, a2, flags & MREMAP_MAYMOVE, fixed);
 }
 
-#define MADV_DONTNEED 4
-#define MADV_REMOVE   9
-#define MADV_LAST     25 /* MADV_COLLAPSE */
+#define MADV_NORMAL     0
+#define MADV_RANDOM     1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED   3
+#define MADV_DONTNEED   4
+#define MADV_FREE       8
+#define MADV_REMOVE     9
+#define MADV_LAST       25 /* MADV_COLLAPSE */
 
 long mm_madvise(struct domain *d, u64 addr, u64 len, u64 advice)
 {
@@ -238,8 +226,19 @@ long mm_madvise(struct domain *d, u64 addr, u64 len, u64 advice)
 	switch (advice) {
 	case MADV_DONTNEED:
 		return domain_discard(d, addr, len);
+	case MADV_WILLNEED: {
+		/* Start reading what a mapped file lacks, fault in the rest; never wait. */
+		int r = domain_populate_range(d, addr, len, REGION_READ, true);
+		return r == -ENOMEM ? -ENOMEM : 0;
+	}
+	case MADV_NORMAL:
+		return domain_advise(d, addr, len, 0);
+	case MADV_RANDOM:
+		return domain_advise(d, addr, len, REGION_RANDOM);
+	case MADV_SEQUENTIAL:
+		return domain_advise(d, addr, len, REGION_SEQUENTIAL);
 	case MADV_REMOVE:
-		return -EINVAL; /* only for shared file memory on Linux */
+		return -EINVAL; /* punching holes in shared memory is not supported */
 	case 5 ... 7:
 		return -EINVAL; /* never used by Linux */
 	default:
@@ -254,6 +253,32 @@ long mm_madvise(struct domain *d, u64 addr, u64 len, u64 advice)
 SYSCALL(NR_madvise, madvise)
 {
 	return mm_madvise(cur_dom(), a0, a1, (u32)a2); /* int advice: a negative one is past MADV_LAST */
+}
+
+#define MINCORE_CHUNK 1024 /* pages answered per copy out (the buffer is on the stack) */
+
+SYSCALL(NR_mincore, mincore)
+{
+	vaddr_t start = a0;
+	u64 len = a1;
+	if (start & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (!user_range_ok(start, len))
+		return -ENOMEM;
+	u64 pages = ALIGN_UP(len, PAGE_SIZE) >> PAGE_SHIFT;
+	if (!user_range_ok(a2, pages))
+		return -EFAULT;
+	u8 vec[MINCORE_CHUNK];
+	for (u64 done = 0; done < pages;) {
+		u64 n = MIN(pages - done, (u64)MINCORE_CHUNK);
+		int r = domain_mincore(cur_dom(), start + (done << PAGE_SHIFT), n << PAGE_SHIFT, vec);
+		if (r == 0)
+			r = copy_to_domain(cur_dom(), a2 + done, vec, n);
+		if (r)
+			return r == -ERESTART_PARK || r == -ENOMEM ? r : -EFAULT;
+		done += n;
+	}
+	return 0;
 }
 
 SYSCALL(SYS_mprotect_ro, mprotect_ro)

@@ -107,6 +107,19 @@ void cur_restore(struct cur_saved s);
  */
 void cur_share_files(void);
 
+/*
+ * Kernel memory a process made and that lives as long as something holds
+ * it (pipe buffers): counted to that process, so the out-of-memory killer
+ * (proc/oom.c) sees who fills memory that way. cur_kcharge: the caller's
+ * account, referenced (NULL from a kernel task); the charge stays with the
+ * object, which gives it back (kcharge_add with a negative count) and lets
+ * go of the account when it goes, whether or not the process has ended.
+ */
+struct kcharge;
+struct kcharge *cur_kcharge(void);
+void kcharge_add(struct kcharge *c, i64 bytes);
+void kcharge_put(struct kcharge *c);
+
 /* The ids job control looks at, read together under proc_tree_lock. */
 struct proc_ids {
 	u32 pid, pgid, sid;

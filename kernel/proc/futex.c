@@ -26,18 +26,35 @@ void futex_init(void)
 
 struct futex_key futex_key(struct domain *d, vaddr_t uaddr, bool shared)
 {
-	(void)shared; /* one domain per futex until shared pages key by page */
-	return (struct futex_key){d, uaddr};
+	struct futex_key k = {d, uaddr, NULL, 0};
+	struct vmobj *obj;
+	u64 off;
+	/* Nothing mapped there: keyed by address, and reading the word says EFAULT. */
+	if (shared && domain_futex_key(d, uaddr, &obj, &off) == 0 && obj) {
+		k.obj = obj;
+		k.off = off;
+	}
+	return k;
 }
 
-static bool same(struct futex_key a, struct futex_key b)
+bool futex_same(struct futex_key a, struct futex_key b)
 {
+	if (a.obj || b.obj)
+		return a.obj == b.obj && a.off == b.off;
 	return a.dom == b.dom && a.addr == b.addr;
+}
+
+int futex_read(struct futex_key k, u32 *v)
+{
+	int r = copy_from_domain(k.dom, v, k.addr, sizeof *v);
+	return r == -ERESTART_PARK ? r : r < 0 ? -EFAULT : 0;
 }
 
 struct futex_bucket *futex_bucket_of(struct futex_key k)
 {
-	u64 h = ((u64)k.dom >> 4) ^ (k.addr >> 2) ^ (k.addr >> 12);
+	const void *base = k.obj ? k.obj : (const void *)k.dom;
+	u64 at = k.obj ? k.off : k.addr;
+	u64 h = ((u64)base >> 4) ^ (at >> 2) ^ (at >> 12);
 	return &buckets[(h * 0x9e3779b97f4a7c15UL) >> 56];
 }
 
@@ -115,7 +132,7 @@ struct futex_waiter *futex_first_locked(struct futex_bucket *b, struct futex_key
 	list_for_each(pos, &b->waiters)
 	{
 		struct futex_waiter *w = container_of(pos, struct futex_waiter, node);
-		if (same(w->key, key) && w->pi == pi)
+		if (futex_same(w->key, key) && w->pi == pi)
 			return w;
 	}
 	return NULL;
@@ -129,7 +146,7 @@ int futex_count_locked(struct futex_bucket *b, struct futex_key key, bool pi, st
 	list_for_each(pos, &b->waiters)
 	{
 		struct futex_waiter *w = container_of(pos, struct futex_waiter, node);
-		if (!same(w->key, key) || w->pi != pi)
+		if (!futex_same(w->key, key) || w->pi != pi)
 			continue;
 		if (!n && first)
 			*first = w;
@@ -155,7 +172,7 @@ void futex_move_locked(struct futex_waiter *w, struct futex_bucket *b2, struct f
 static int restart_outcome(struct futex_waiter *w, struct futex_key key)
 {
 	/* Requeued elsewhere and then woken spuriously: a wake as far as this call goes. */
-	return w->state == FW_WOKEN || w->state == FW_PI_ACQUIRED || !same(w->key, key);
+	return w->state == FW_WOKEN || w->state == FW_PI_ACQUIRED || !futex_same(w->key, key);
 }
 
 long futex_wait(struct thread *t, struct futex_key key, u32 val, u32 bitset, u64 deadline)
@@ -169,12 +186,15 @@ long futex_wait(struct thread *t, struct futex_key key, u32 val, u32 bitset, u64
 		if (deadline && tsc_ns() >= deadline)
 			return -ETIMEDOUT;
 	}
+	u32 cur;
+	long fr = futex_read(key, &cur);
+	if (fr < 0)
+		return fr;
 	struct futex_bucket *b = futex_bucket_of(key);
 	spin_lock(&b->lock);
-	u32 cur;
-	if (copy_from_domain(key.dom, &cur, key.addr, sizeof cur) < 0) {
+	if ((fr = futex_read(key, &cur)) < 0) {
 		spin_unlock(&b->lock);
-		return -EFAULT;
+		return fr;
 	}
 	if (cur != val) {
 		spin_unlock(&b->lock);
@@ -198,7 +218,7 @@ static int wake_locked(struct futex_bucket *b, struct futex_key key, int n, u32 
 		if (woken >= n)
 			break;
 		struct futex_waiter *w = container_of(pos, struct futex_waiter, node);
-		if (!same(w->key, key) || w->pi || !(w->bitset & bitset))
+		if (!futex_same(w->key, key) || w->pi || !(w->bitset & bitset))
 			continue;
 		futex_wake_waiter_locked(w, FW_WOKEN);
 		woken++;
@@ -223,14 +243,15 @@ long futex_wake_addr(struct domain *d, vaddr_t uaddr, int n)
 long futex_requeue(struct futex_key k1, struct futex_key k2, int nwake, int nreq, bool cmp,
 		   u32 val3)
 {
+	u32 cur;
+	long fr = cmp ? futex_read(k1, &cur) : 0;
+	if (fr < 0)
+		return fr;
 	struct futex_bucket *b1 = futex_bucket_of(k1), *b2 = futex_bucket_of(k2);
 	futex_lock2(b1, b2);
 	if (cmp) {
-		u32 cur;
-		long r = 0;
-		if (copy_from_domain(k1.dom, &cur, k1.addr, sizeof cur) < 0)
-			r = -EFAULT;
-		else if (cur != val3)
+		long r = futex_read(k1, &cur);
+		if (r == 0 && cur != val3)
 			r = -EAGAIN;
 		if (r < 0) {
 			futex_unlock2(b1, b2);
@@ -244,9 +265,9 @@ long futex_requeue(struct futex_key k1, struct futex_key k2, int nwake, int nreq
 		if (moved >= nreq)
 			break;
 		struct futex_waiter *w = container_of(pos, struct futex_waiter, node);
-		if (!same(w->key, k1) || w->pi)
+		if (!futex_same(w->key, k1) || w->pi)
 			continue;
-		if (same(k1, k2)) { /* requeue onto itself: nothing moves, as Linux */
+		if (futex_same(k1, k2)) { /* requeue onto itself: nothing moves, as Linux */
 			moved++;
 			continue;
 		}
@@ -277,12 +298,15 @@ long futex_wake_op(struct futex_key k1, struct futex_key k2, int nwake, int nwak
 	}
 	if (op > OP_XOR || cmp > CMP_GE)
 		return -ENOSYS;
+	u32 old, got;
+	long fr = futex_read(k2, &old);
+	if (fr < 0)
+		return fr;
 	struct futex_bucket *b1 = futex_bucket_of(k1), *b2 = futex_bucket_of(k2);
 	futex_lock2(b1, b2);
-	u32 old, got;
-	if (copy_from_domain(k2.dom, &old, k2.addr, sizeof old) < 0) {
+	if ((fr = futex_read(k2, &old)) < 0) {
 		futex_unlock2(b1, b2);
-		return -EFAULT;
+		return fr;
 	}
 	for (;;) {
 		u32 new = op == OP_SET ? (u32)oparg : op == OP_ADD ? old + (u32)oparg

@@ -23,14 +23,26 @@ struct task;
 struct futex_bucket;
 
 /*
- * What a futex is named by. Today (domain, address), for private and
- * shared futexes alike; shared memory across processes will key by its
- * page (futex_key is the one place that decides).
+ * What a futex is named by (futex_key is the one place that decides): a
+ * word in a shared mapping by the object mapped and the word's offset in
+ * it, so two processes that map one file, or share memory after fork,
+ * meet there whatever address each maps it at; any other word, and every
+ * FUTEX_PRIVATE_FLAG one, by (domain, address). dom and addr also say
+ * where the caller reads the word. obj is only compared, never followed:
+ * a stale one can at worst make a spurious wake, which futexes allow.
  */
 struct futex_key {
 	struct domain *dom;
 	vaddr_t addr;
+	const void *obj; /* the shared object (mm/vmobj.h), or NULL: keyed by dom and addr */
+	u64 off;         /* the word's offset in obj */
 };
+/*
+ * Read the word k names: 0, -EFAULT, or -ERESTART_PARK while its page (a
+ * mapped file's) is read in. Done once before a bucket's lock is taken,
+ * so the read under the lock finds the page there.
+ */
+int futex_read(struct futex_key k, u32 *v);
 
 enum futex_wstate {
 	FW_IDLE,        /* not in a futex call */
@@ -100,6 +112,8 @@ struct futex_bucket {
 	struct list_node waiters; /* [lock] struct futex_waiter, oldest first */
 };
 
+/* Do a and b name one futex? */
+bool futex_same(struct futex_key a, struct futex_key b);
 struct futex_bucket *futex_bucket_of(struct futex_key key);
 /* Lock one bucket, or two in a fixed order (b1 may equal b2). */
 void futex_lock2(struct futex_bucket *b1, struct futex_bucket *b2);

@@ -28,7 +28,7 @@
 
 static int read_word(struct futex_key k, u32 *v)
 {
-	return copy_from_domain(k.dom, v, k.addr, sizeof *v) < 0 ? -EFAULT : 0;
+	return futex_read(k, v);
 }
 
 /* cmpxchg on the word: 1 if it held old (now new), 0 if *cur changed, -EFAULT. */
@@ -167,7 +167,7 @@ long futex_wait_requeue_pi(struct thread *t, struct futex_key key, u32 val, stru
 {
 	struct futex_waiter *w = &t->futex;
 	unlend(t);
-	if (key.dom == pi.dom && key.addr == pi.addr)
+	if (futex_same(key, pi))
 		return -EINVAL;
 	if (park_restarting()) {
 		if (w->state == FW_PI_ACQUIRED) {
@@ -203,7 +203,7 @@ long futex_wait_requeue_pi(struct thread *t, struct futex_key key, u32 val, stru
 
 long futex_cmp_requeue_pi(struct futex_key k1, struct futex_key k2, int nreq, u32 val3)
 {
-	if (k1.dom == k2.dom && k1.addr == k2.addr)
+	if (futex_same(k1, k2))
 		return -EINVAL;
 	struct futex_bucket *b1 = futex_bucket_of(k1), *b2 = futex_bucket_of(k2);
 	futex_lock2(b1, b2);
@@ -219,8 +219,7 @@ long futex_cmp_requeue_pi(struct futex_key k1, struct futex_key k2, int nreq, u3
 		if (r < 0)
 			break;
 		struct futex_waiter *w = container_of(pos, struct futex_waiter, node);
-		if (w->key.dom != k1.dom || w->key.addr != k1.addr || !w->requeue_pi ||
-		    w->pi_key.dom != k2.dom || w->pi_key.addr != k2.addr)
+		if (!futex_same(w->key, k1) || !w->requeue_pi || !futex_same(w->pi_key, k2))
 			continue;
 		/*
 		 * The first may take the lock at once if it is free; then up

@@ -4,6 +4,7 @@
  */
 #include "proc/proc.h"
 #include "proc/cred.h"
+#include "proc/cur.h"
 #include "proc/futex.h"
 #include "proc/signal.h"
 #include "mm/domain.h"
@@ -354,6 +355,7 @@ void proc_free_unstarted(struct proc *p)
 		domain_put(p->dom);
 	cred_put(p->cred);
 	sigqueue_free_proc(p);
+	kcharge_put(p->kmem);
 	kfree(p->cmdline);
 	kfree(p);
 }
@@ -470,6 +472,7 @@ void proc_reap(struct proc *p)
 	id_free(p->pid);
 	nprocs--;
 	cred_put(p->cred);
+	kcharge_put(p->kmem);
 	kfree(p->cmdline);
 	p->cmdline = NULL;
 	proc_unhold(p);
@@ -484,6 +487,15 @@ void proc_unhold(struct proc *p)
 {
 	if (__atomic_sub_fetch(&p->holds, 1, __ATOMIC_ACQ_REL) == 0)
 		kfree(p);
+}
+
+struct proc *proc_nth_locked(u32 *pid)
+{
+	assert(spin_is_locked(&proc_tree_lock));
+	for (; *pid < PID_MAX; (*pid)++)
+		if (procs[*pid])
+			return procs[(*pid)++];
+	return NULL;
 }
 
 void proc_finish(struct proc *p, int status)
@@ -563,6 +575,8 @@ bool thread_detach(struct thread *t, int *status)
 	if (t->clear_child_tid) {
 		u32 zero = 0;
 		copy_to_domain(p->dom, t->clear_child_tid, &zero, sizeof zero);
+		/* A page out in swap cannot be waited for here (exit brought it back first). */
+		park_cancel(&t->park);
 		futex_wake_addr(p->dom, t->clear_child_tid, 1);
 	}
 	tid_free(t);

@@ -46,6 +46,7 @@ struct usage {
 	u64 utime_ns, stime_ns;     /* in user mode; in system calls */
 	u64 maxrss_pages;           /* the most pages mapped at once (domains left behind) */
 	u64 minflt;                 /* page faults resolved */
+	u64 majflt;                 /* page faults that waited for a disk */
 	u64 nvcsw, nivcsw;          /* waits; turns ended by the quantum or sched_yield */
 };
 
@@ -140,6 +141,7 @@ struct proc {
 	struct list_node joinable;  /* [lock] exited thread_clone threads not yet joined */
 	u32 nclone_threads;         /* [lock] live thread_clone threads */
 	struct waitq thread_exit;   /* thread_join waits here */
+	struct kcharge *kmem;       /* [lock] kernel memory it made (pipe buffers), or NULL (oom.c) */
 };
 
 enum { REPORT_NONE, REPORT_STOPPED, REPORT_CONTINUED };
@@ -238,6 +240,8 @@ extern struct waitq proc_exit_wq;
 extern struct proc *init_proc;
 
 struct proc *proc_find(u32 pid); /* caller holds proc_tree_lock */
+/* Walk every process: the first at pid *pid or above (*pid moves past it), or NULL. */
+struct proc *proc_nth_locked(u32 *pid);
 /* p's thread tid, or NULL; caller holds p->lock. */
 struct thread *proc_thread_locked(struct proc *p, u32 tid);
 static inline struct thread *current_thread(void);
@@ -365,8 +369,13 @@ void sigqueue_free_thread(struct thread *t);
 void sigqueue_free_proc(struct proc *p);
 /* Would sig be discarded on arrival at p (ignored, explicitly or by default)? */
 bool signal_is_ignored(struct proc *p, int sig);
-/* Deliver t's pending signals into tf (the frame it returns to user mode with). */
-void signal_deliver_frame(struct thread *t, struct trapframe *tf);
+/*
+ * Deliver t's pending signals into tf (the frame it returns to user mode
+ * with). false: the thread was parked until the stack pages a frame goes
+ * to are back in memory (out in swap): it must leave (the signals stay
+ * pending, delivered when it runs again).
+ */
+bool signal_deliver_frame(struct thread *t, struct trapframe *tf);
 static inline u64 thread_sig_mask(const struct thread *t)
 {
 	return __atomic_load_n(&t->sig_mask, __ATOMIC_SEQ_CST);
@@ -437,7 +446,8 @@ static inline __attribute__((always_inline)) void thread_user_checks(struct thre
 	    __atomic_load_n(&t->proc->exiting, __ATOMIC_ACQUIRE))
 		thread_leave(LEAVE_EXIT);
 	if (signal_pending(t)) {
-		signal_deliver_frame(t, tf);
+		if (!signal_deliver_frame(t, tf))
+			thread_leave(LEAVE_PARK); /* its stack comes back from swap first */
 		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
 			thread_leave(LEAVE_EXIT);
 	}

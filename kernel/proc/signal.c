@@ -371,9 +371,30 @@ static void deliver_one(struct thread *t, struct trapframe *tf, int sig, const s
 	thread_set_sig_mask(t, mask & ~UNBLOCKABLE);
 }
 
-void signal_deliver_frame(struct thread *t, struct trapframe *tf)
+/*
+ * The stack pages a frame may go to (the stack in use, and the alternate
+ * stack), in memory before any signal is taken: a page out in swap is
+ * read back with the thread parked, instead of the frame's copy failing
+ * and killing the process. false if it parked.
+ */
+static bool frame_pages_ready(struct thread *t, struct trapframe *tf)
+{
+	struct domain *d = t->proc->dom;
+	u64 need = 128 + sizeof t->fpu + 64 + sizeof(struct rt_sigframe) + 16;
+	int r = domain_populate_range(d, tf->rsp - need, need, REGION_WRITE, false);
+	if (r == 0 && t->altstack_size && !(t->altstack_flags & SS_DISABLE)) {
+		u64 n = MIN(need, t->altstack_size);
+		r = domain_populate_range(d, t->altstack_sp + t->altstack_size - n, n, REGION_WRITE,
+					  false);
+	}
+	return r != -ERESTART_PARK;
+}
+
+bool signal_deliver_frame(struct thread *t, struct trapframe *tf)
 {
 	int sig;
+	if (!frame_pages_ready(t, tf))
+		return false;
 	/* The handler sees the FPU state of the interrupted code. */
 	if (tf != &t->regs)
 		asm volatile("fxsave64 (%0)" : : "r"(t->fpu) : "memory");
@@ -393,6 +414,7 @@ void signal_deliver_frame(struct thread *t, struct trapframe *tf)
 		thread_set_sig_mask(t, t->saved_sig_mask);
 		t->restore_sigmask = false;
 	}
+	return true;
 }
 
 void signal_fault(struct thread *t, struct trapframe *tf, int sig, u64 addr, const char *what)
@@ -401,7 +423,9 @@ void signal_fault(struct thread *t, struct trapframe *tf, int sig, u64 addr, con
 	u64 h = p->sigactions[sig - 1].handler;
 	bool blocked = thread_sig_mask(t) & SIGBIT(sig);
 	if (h > SIG_IGN && !blocked) {
-		struct siginfo64 info = {.si_signo = sig, .si_code = SEGV_MAPERR, .f.addr = addr};
+		/* SIGBUS from a mapped file's page (past its end, unreadable): BUS_ADRERR. */
+		int code = sig == SIGBUS && addr != tf->rip ? 2 : SEGV_MAPERR;
+		struct siginfo64 info = {.si_signo = sig, .si_code = code, .f.addr = addr};
 		asm volatile("fxsave64 (%0)" : : "r"(t->fpu) : "memory");
 		deliver_one(t, tf, sig, &info);
 		return;

@@ -34,8 +34,12 @@ enum {
 #define SIGBIT(s) (1UL << ((s)-1))
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
-/* Deliver what is pending on the frame the thread will return with (live or saved). */
-void signal_deliver_frame(struct thread *t, struct trapframe *tf);
+/*
+ * Deliver what is pending on the frame the thread will return with (live
+ * or saved); false if the thread parked for its stack's pages (it must
+ * leave; the signals stay pending).
+ */
+bool signal_deliver_frame(struct thread *t, struct trapframe *tf);
 /* A synchronous fault: deliver sig now (handler) or kill with a console line. */
 void signal_fault(struct thread *t, struct trapframe *tf, int sig, u64 addr, const char *what);
 /* Wait-status encoding of death by a signal (with the core-dump bit for core signals). */

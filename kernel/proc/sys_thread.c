@@ -85,6 +85,7 @@ static void count_pages(struct domain *d, struct pstat_entry *e)
 			e->mmap_pages += n;
 	}
 	e->resident = d->resident;
+	e->swapped = d->swapped;
 	e->slot_base = d->brk_start >= d->slot_base ? d->slot_base : 0;
 	spin_unlock(&d->lock);
 }

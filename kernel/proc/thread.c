@@ -173,7 +173,8 @@ static enum poll_result thread_run(struct thread *t)
 		 * exit delivers what it leaves.
 		 */
 		if (signal_pending(t) && !__atomic_load_n(&t->sigwait, __ATOMIC_RELAXED)) {
-			signal_deliver_frame(t, &t->regs);
+			if (!signal_deliver_frame(t, &t->regs))
+				return PENDING; /* parked until its stack is back from swap */
 			continue; /* it may have been killed or stopped */
 		}
 		domain_activate(t->dom);

@@ -17,6 +17,7 @@ void usage_add(struct usage *sum, const struct usage *u)
 	__atomic_add_fetch(&sum->utime_ns, u->utime_ns, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&sum->stime_ns, u->stime_ns, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&sum->minflt, u->minflt, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&sum->majflt, u->majflt, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&sum->nvcsw, u->nvcsw, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&sum->nivcsw, u->nivcsw, __ATOMIC_RELAXED);
 	u64 old = __atomic_load_n(&sum->maxrss_pages, __ATOMIC_RELAXED);
@@ -87,6 +88,7 @@ int put_rusage(struct domain *dom, u64 uaddr, const struct usage *u)
 	    .stime = {(i64)(u->stime_ns / 1000000000UL), (i64)(u->stime_ns % 1000000000UL / 1000)},
 	    .maxrss = (i64)(u->maxrss_pages * (PAGE_SIZE / 1024)),
 	    .minflt = (i64)u->minflt,
+	    .majflt = (i64)u->majflt,
 	    .nvcsw = (i64)u->nvcsw,
 	    .nivcsw = (i64)u->nivcsw,
 	};

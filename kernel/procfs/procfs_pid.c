@@ -26,7 +26,8 @@ struct psnap {
 	u64 utime, stime, cutime, cstime, start; /* ticks */
 	u32 last_cpu;
 	/* from the domain */
-	u64 vsize, rss_pages, hwm_pages, stack_pages, data_pages, text_pages;
+	u64 vsize, rss_pages, hwm_pages, stack_pages, data_pages, text_pages, locked_pages;
+	u64 swap_pages;
 	vaddr_t brk_start, brk;
 	struct cred *cred; /* a reference: snap_put drops it */
 	bool no_new_privs;
@@ -68,6 +69,8 @@ static void snap_domain(struct domain *d, struct psnap *s)
 	}
 	s->rss_pages = d->resident;
 	s->hwm_pages = d->peak;
+	s->locked_pages = d->locked;
+	s->swap_pages = d->swapped;
 	s->brk_start = d->brk_start;
 	s->brk = d->brk;
 	spin_unlock(&d->lock);
@@ -179,11 +182,12 @@ static int gen_pid_status(u32 pid, struct text *t)
 	for (u32 i = 0; i < c->ngroups; i++)
 		tprintf(t, i ? " %u" : "%u", c->groups[i]);
 	tprintf(t,
-		"\nVmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n"
+		"\nVmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t%8lu kB\n"
 		"VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\n"
-		"VmExe:\t%8lu kB\nVmSwap:\t       0 kB\nThreads:\t%u\n",
-		s.vsize / 1024, s.vsize / 1024, MAX(s.hwm_pages, s.rss_pages) * kb, s.rss_pages * kb,
-		s.data_pages * kb, s.stack_pages * kb, s.text_pages * kb, s.nthreads);
+		"VmExe:\t%8lu kB\nVmSwap:\t%8lu kB\nThreads:\t%u\n",
+		s.vsize / 1024, s.vsize / 1024, s.locked_pages * kb, MAX(s.hwm_pages, s.rss_pages) * kb,
+		s.rss_pages * kb, s.data_pages * kb, s.stack_pages * kb, s.text_pages * kb,
+		s.swap_pages * kb, s.nthreads);
 	/* Signals, capabilities, and the rest procps and Python read. */
 	u64 pnd = 0, shd = 0, blk = 0, ign = 0, cgt = 0, nvcsw = 0, nivcsw = 0;
 	u32 queued = 0, nnp = 0;
@@ -312,11 +316,46 @@ static int gen_pid_environ(u32 pid, struct text *t)
 	return 0;
 }
 
-static int gen_pid_maps(u32 pid, struct text *t)
+/* A region's name in /proc/<pid>/maps: its file's path, or what Linux calls the others. */
+static const char *region_name(const struct region *r, const char *exe)
+{
+	if (r->name)
+		return r->name->s;
+	if (r->flags & REGION_SPECIAL)
+		return r->flags & REGION_EXEC ? "[vdso]" : "[vvar]";
+	if (r->flags & REGION_STACK)
+		return "[stack]";
+	if (r->flags & REGION_HEAP)
+		return "[heap]";
+	if (r->flags & REGION_IMAGE)
+		return exe;
+	return "";
+}
+
+/* One line of maps, as Linux prints it: range, rwxp, offset, device, inode, padded name. */
+static void map_line(struct text *t, const struct region *r, const char *exe)
+{
+	const char *name = region_name(r, exe);
+	u64 dev = r->obj ? r->obj->dev : 0, ino = r->obj ? r->obj->ino : 0;
+	size_t before = t->len;
+	tprintf(t, "%08lx-%08lx %c%c%c%c %08lx %02lx:%02lx %lu", r->start, r->end,
+		r->flags & REGION_READ ? 'r' : '-', r->flags & REGION_WRITE ? 'w' : '-',
+		r->flags & REGION_EXEC ? 'x' : '-', r->flags & REGION_SHARED ? 's' : 'p',
+		r->obj ? r->pgoff << PAGE_SHIFT : 0, (u64)dev_major(dev), (u64)dev_minor(dev), ino);
+	if (*name) {
+		/* Linux pads the path to column 73. */
+		int pad = 73 - (int)(t->len - before);
+		tprintf(t, "%*s%s", pad > 1 ? pad : 1, "", name);
+	}
+	tprintf(t, "\n");
+}
+
+/* maps, and with usage smaps (each line followed by what its pages are). */
+static int gen_maps(u32 pid, struct text *t, bool usage)
 {
 	struct psnap s;
 	struct domain *d = NULL;
-	char exe[sizeof ((struct proc *)0)->exe];
+	char exe[sizeof((struct proc *)0)->exe];
 	int r = snap_proc(pid, &s, &d);
 	snap_put(&s);
 	if (r < 0 || !d)
@@ -326,29 +365,45 @@ static int gen_pid_maps(u32 pid, struct text *t)
 	strlcpy(exe, p ? p->exe : "", sizeof exe);
 	spin_unlock(&proc_tree_lock);
 
+	u64 kb = PAGE_SIZE / 1024;
 	spin_lock(&d->lock);
 	struct list_node *pos;
 	list_for_each(pos, &d->regions)
 	{
 		struct region *rg = container_of(pos, struct region, node);
-		const char *name = rg->flags & REGION_STACK  ? "[stack]"
-				   : rg->flags & REGION_HEAP ? "[heap]"
-				   : rg->flags & REGION_IMAGE ? exe
-							      : "";
-		size_t before = t->len;
-		tprintf(t, "%08lx-%08lx %c%c%c%c 00000000 00:00 0", rg->start, rg->end,
-			rg->flags & REGION_READ ? 'r' : '-', rg->flags & REGION_WRITE ? 'w' : '-',
-			rg->flags & REGION_EXEC ? 'x' : '-', rg->flags & REGION_SHARED ? 's' : 'p');
-		if (*name) {
-			/* Linux pads the path to column 73. */
-			int pad = 73 - (int)(t->len - before);
-			tprintf(t, "%*s%s", pad > 1 ? pad : 1, "", name);
-		}
-		tprintf(t, "\n");
+		map_line(t, rg, exe);
+		if (!usage)
+			continue;
+		struct region_usage u;
+		region_usage_locked(d, rg, &u);
+		tprintf(t,
+			"Size:           %8lu kB\nKernelPageSize: %8lu kB\nMMUPageSize:    %8lu kB\n"
+			"Rss:            %8lu kB\nPss:            %8lu kB\n"
+			"Shared_Clean:   %8lu kB\nShared_Dirty:   %8lu kB\n"
+			"Private_Clean:  %8lu kB\nPrivate_Dirty:  %8lu kB\n"
+			"Referenced:     %8lu kB\nAnonymous:      %8lu kB\nSwap:           %8lu kB\n"
+			"Locked:         %8lu kB\nVmFlags: %s%s%s%s%s%s\n",
+			(rg->end - rg->start) >> 10, kb, kb, u.rss * kb, u.pss_x1000 * kb / 1000,
+			u.shared_clean * kb, u.shared_dirty * kb, u.private_clean * kb,
+			u.private_dirty * kb, u.referenced * kb, u.anon * kb, u.swap * kb,
+			rg->flags & REGION_LOCKED ? u.rss * kb : 0,
+			rg->flags & REGION_READ ? "rd " : "", rg->flags & REGION_WRITE ? "wr " : "",
+			rg->flags & REGION_EXEC ? "ex " : "", rg->flags & REGION_SHARED ? "sh " : "",
+			rg->flags & REGION_LOCKED ? "lo " : "", rg->flags & REGION_STACK ? "gd " : "");
 	}
 	spin_unlock(&d->lock);
 	domain_put(d);
 	return 0;
+}
+
+static int gen_pid_maps(u32 pid, struct text *t)
+{
+	return gen_maps(pid, t, false);
+}
+
+static int gen_pid_smaps(u32 pid, struct text *t)
+{
+	return gen_maps(pid, t, true);
 }
 
 /* The executable it runs. */
@@ -421,6 +476,7 @@ static const struct pf_entry pid_entries[] = {
 	{"status", S_IFREG | 0444, .gen = gen_pid_status},
 	{"cmdline", S_IFREG | 0444, .gen = gen_pid_cmdline},
 	{"maps", S_IFREG | 0444, .gen = gen_pid_maps, .text_cap = TEXT_SIZE_BIG, .private = true},
+	{"smaps", S_IFREG | 0444, .gen = gen_pid_smaps, .text_cap = TEXT_SIZE_BIG * 4, .private = true},
 	{"comm", S_IFREG | 0444, .gen = gen_pid_comm},
 	{"exe", S_IFLNK | 0777, .link = link_exe, .private = true},
 	{"environ", S_IFREG | 0400, .gen = gen_pid_environ, .text_cap = TEXT_SIZE_BIG,

@@ -101,6 +101,19 @@ int syscall_dispatch(struct trapframe *tf)
 	}
 	u64 t1 = rdtsc();
 	t->sys_tsc += t1 - t0;
+	if (unlikely(t->park.armed) && ret != -ERESTART_PARK && ret != -ERESTART_SIGNAL) {
+		/*
+		 * A copy to or from user memory parked the thread for a page
+		 * being read in (a mapped file's), and the handler answered
+		 * something else: its error (the copy's -EFAULT) becomes the
+		 * restart the park asked for; a result (progress made before)
+		 * stands, and the wait is called off.
+		 */
+		if (ret < 0)
+			ret = -ERESTART_PARK;
+		else
+			park_resume(&t->park);
+	}
 	if (ret == -ERESTART_PARK) {
 		/* Invariant 3: a call that parks has registered what will wake it. */
 		if (unlikely(!t->park.armed))

@@ -45,6 +45,8 @@ struct cred *cur_cred_swap(struct cred *c)
 	shim_cred = c ? c : &cred_root;
 	return old;
 }
+#include "vm/swap.h"
+#include "dev/blk.h"
 
 
 long shim_heap_live;
@@ -314,6 +316,101 @@ void buddy_add_reclaim(u64 (*reclaim)(u64 want))
 }
 
 long bcache_sync_thread(struct blk_dev *dev)
+{
+	return 0;
+}
+
+/* ---- objects that mappings map: no processes on the host, so nothing maps them ---- */
+
+void vmobj_init(struct vmobj *o, const struct vmobj_ops *ops, u64 dev, u64 ino)
+{
+	*o = (struct vmobj){.ops = ops, .lock = SPINLOCK_INIT, .dev = dev, .ino = ino};
+	list_init(&o->maps);
+}
+
+bool vmobj_mapped_shared(struct vmobj *o)
+{
+	return false;
+}
+
+void vmobj_wrprotect(struct vmobj *o, u64 first, u64 last)
+{
+}
+
+void vmobj_unmap_from(struct vmobj *o, u64 from)
+{
+}
+
+int vmobj_get_write(struct vmobj *o)
+{
+	if (o->writecount < 0)
+		return -ETXTBSY;
+	o->writecount++;
+	return 0;
+}
+
+void vmobj_put_write(struct vmobj *o)
+{
+	o->writecount--;
+}
+
+bool vmobj_writable(struct vmobj *o)
+{
+	return o->writecount >= 0;
+}
+
+/* ---- swap and disks: none on the host ---- */
+
+paddr_t page_alloc_user(void)
+{
+	return page_alloc(0);
+}
+
+void swap_free(u64 entry)
+{
+	panic("swap_free on the host: no swap");
+}
+
+int swap_page(u64 entry, bool nopark, paddr_t *pa)
+{
+	return -EIO;
+}
+
+int swap_take_page_locked(struct pcache *pc, u64 idx, paddr_t pa, u64 *entry)
+{
+	return -ENOSPC;
+}
+
+void swap_init(void)
+{
+}
+
+/* No page of a host test's memory is ever in swap: nothing to bring in. */
+int domain_swapin_range(struct domain *d, vaddr_t va, u64 len)
+{
+	return 0;
+}
+
+void reclaim_init(void)
+{
+}
+
+u32 blk_count(void)
+{
+	return 0;
+}
+
+struct blk_dev *blk_get(u32 i)
+{
+	return NULL;
+}
+
+long park_until(u64 deadline)
+{
+	return 0;
+}
+
+u64 tsc_ns(void)
 {
 	return 0;
 }
