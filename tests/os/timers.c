@@ -15,6 +15,8 @@
 
 #include "t.h"
 
+#include <sched.h>
+
 #define MS 1000000LL
 #ifndef CLOCK_TAI
 #define CLOCK_TAI 11
@@ -33,12 +35,19 @@ static int64_t ns(clockid_t c)
 
 static volatile uint64_t sink;
 
+/*
+ * Burn CPU time. The loop yields now and then: with preempt=off nothing
+ * interrupts a program that computes, so the timer tasks sharing its core
+ * would not run until it did.
+ */
 static void burn_cpu(int64_t ms)
 {
 	int64_t t0 = ns(CLOCK_THREAD_CPUTIME_ID);
-	while (ns(CLOCK_THREAD_CPUTIME_ID) - t0 < ms * MS)
+	while (ns(CLOCK_THREAD_CPUTIME_ID) - t0 < ms * MS) {
 		for (int i = 0; i < 1000; i++)
 			sink += (uint64_t)i * i;
+		sched_yield();
+	}
 }
 
 static sigset_t only(int sig)
@@ -137,8 +146,11 @@ static void check_sleeps(void)
 void *spin(void *arg)
 {
 	volatile int *stop = arg;
-	while (!*stop)
+	while (!*stop) {
 		sink++;
+		if (!(sink & 1023))
+			sched_yield(); /* preempt=off: let the others on this core run (burn_cpu) */
+	}
 	return NULL;
 }
 
