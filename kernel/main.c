@@ -23,6 +23,8 @@
 #include "fs/vfs.h"
 #include "fs/devfs.h"
 #include "ipc/pipe.h"
+#include "net/net.h"
+#include "exec/pidfd.h"
 #include "vdso/vdso_map.h"
 #include "fs/bcache.h"
 #include "dev/tty.h"
@@ -30,11 +32,15 @@
 #include "dev/kbd.h"
 #include "proc/proc.h"
 #include "proc/futex.h"
+#include "proc/signal.h"
+#include "event/event.h"
 #include "sched/executor.h"
 #include "sched/loadavg.h"
 #include "sched/selftest_async.h"
 #include "arch/x86_64/rtc.h"
 #include "sys/syscall.h"
+#include "net/inet_init.h"
+#include "uring/uring.h"
 
 void proc_traps_init(void);
 void oom_init(void);
@@ -85,11 +91,16 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	syscall_init();
 	proc_traps_init();
 	futex_init();
+	signal_init(); /* the queues signalfd waits on */
 	vdso_init();
 	memdev_init(); /* character devices first: devfs's nodes lead to them */
 	tty_init();
 	vfs_init();
 	fifo_register(fifo_open); /* ipc above the file system: FIFOs open through it */
+	net_init(); /* the socket layer and the families that registered with NET_FAMILY */
+	epoll_init(); /* epoll above the VFS: a file's last close takes it out of its sets */
+	proc_set_pidfd_lookup(pidfd_pid); /* waitid(P_PIDFD): pidfds are files, above processes */
+	uring_init();             /* io_uring cancels a process's requests at its exit */
 	tty_irq_init();
 	kbd_init();
 	pci_init(); /* and the drivers it finds: virtio-blk disks */
@@ -105,6 +116,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	oom_init();
 	bcache_init();   /* so does the block cache's */
 	loadavg_init();
+	inet_init();     /* IPv4: the interfaces and the protocols' tasks, likewise */
 
 	boot_task_start();
 	executor_loop();

@@ -208,6 +208,7 @@ static int create_apply(struct change *c, struct ioctx *io)
 	}
 	ext2_mark_inode(fs, ino, true, S_ISDIR(mode));
 	struct inode *ip = &e->vfs;
+	vfs_init_owner(ip, dir, mode); /* the caller's (kernel/fs/perm.c) */
 	if (data) {
 		e->block[0] = dblk;
 		ip->blocks = fs->g.bsize / 512;

@@ -7,6 +7,8 @@
 #include "fs/ramfs.h"
 #include "fs/cpio.h"
 #include "fs/devfs.h"
+#include "fs/fsproc.h"
+#include "mm/domain.h"
 #include "mm/layout.h"
 #include "arch/x86_64/bootinfo.h"
 #include "arch/x86_64/time.h"
@@ -69,6 +71,7 @@ static void mount_at(struct inode *root, const char *path, u32 mode, struct supe
 void vfs_init(void)
 {
 	vfs_set_clock(realtime_ns); /* inode times are CLOCK_REALTIME */
+	mmap_frames_register(fs_mmap_frames); /* mmap of a descriptor asks its file */
 	struct superblock *rootfs = ramfs_create("rootfs");
 	if (!rootfs)
 		panic("vfs: no memory for the root file system");

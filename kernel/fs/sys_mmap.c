@@ -99,7 +99,7 @@ static int file_mapping(struct file *f, u64 prot, bool shared, u64 len, u32 *rfl
 			return -EACCES;
 		*rflags |= REGION_NOWRITE; /* and mprotect may not make it writable */
 	}
-	if (ip->sb->noexec) {
+	if (sb_mnt_flags(ip->sb) & SB_NOEXEC) {
 		if (prot & PROT_EXEC)
 			return -EPERM;
 		*rflags |= REGION_NOEXEC;
@@ -154,11 +154,20 @@ SYSCALL(NR_mmap, mmap)
 			      .fixed = fixed,
 			      .noreplace = flags & MAP_FIXED_NOREPLACE,
 			      .populate = flags & (MAP_POPULATE | MAP_LOCKED)};
-	long r = 0;
+	struct domain *d = cur_dom();
+	long r = mm_mmap_check(d, len, (prot & PROT_WRITE) && !shared,
+			       (flags & MAP_LOCKED) || __atomic_load_n(&d->lock_future, __ATOMIC_RELAXED));
+	if (r < 0)
+		return r;
 	if (!(flags & MAP_ANONYMOUS)) {
 		struct file *f = fs_fget(fd);
 		if (!f)
 			return -EBADF;
+		if (f->ops && f->ops->mmap_frames) {
+			/* A file that lends its own frames (io_uring's rings): always shared. */
+			file_put(f);
+			return mm_mmap_lent(fd, off, addr, len, flags, prot_to_region(prot));
+		}
 		r = file_mapping(f, prot, shared, len, &req.flags, &req.obj, &req.name);
 		file_put(f);
 	} else if (shared) {
@@ -171,7 +180,7 @@ SYSCALL(NR_mmap, mmap)
 	if (!req.obj)
 		req.pgoff = 0; /* anonymous memory has no offset */
 	if (r == 0)
-		r = (long)domain_mmap(cur_dom(), &req);
+		r = (long)domain_mmap(d, &req);
 	/* The mapping holds its own references. */
 	if (req.obj)
 		req.obj->ops->put(req.obj);

@@ -30,6 +30,13 @@ struct uio {
 
 void uio_init_kernel(struct uio *u, void *buf, size_t len);
 void uio_init_user(struct uio *u, struct domain *dom, vaddr_t addr, size_t len);
+/*
+ * readv's and writev's vector, checked as Linux checks it: at most
+ * IOV_MAX segments (else -EINVAL), copied in (-EFAULT), no negative length
+ * (-EINVAL), every range in user space (-EFAULT), the total capped at
+ * MAX_RW_COUNT. *out is kmalloc'd (NULL when cnt is 0), *total its bytes.
+ */
+long uio_import_iovec(struct domain *dom, u64 uiov, u64 cnt, struct kiovec **out, u64 *total);
 /* Segments already validated by the caller (total fits in resid). */
 void uio_init_iov(struct uio *u, struct domain *dom, struct kiovec *iov, int iovcnt, size_t total);
 

@@ -198,6 +198,7 @@ struct domain *domain_fork(struct domain *parent)
 			err = -ENOMEM;
 			break;
 		}
+		copy->flags &= ~(u32)REGION_LOCKED; /* memory locks are not inherited (mlock(2)) */
 		copy->xr = r->xr;
 		if (r->flags & REGION_MSG)
 			xrange_get(r->xr); /* the child's copy holds the range too */

@@ -61,13 +61,13 @@ struct region {
 	struct list_node node; /* [dom.lock] sorted by start */
 	vaddr_t start, end;    /* [dom.lock] page-aligned, end exclusive */
 	u32 flags;             /* [dom.lock] REGION_* */
+	struct xrange *xr;     /* [dom.lock] REGION_MSG: the exchange range it holds a reference to */
 	struct vmobj *obj;     /* [I] what it maps (holds a reference), or NULL: anonymous */
 	u64 pgoff;             /* [dom.lock] obj's page index at start */
 	struct list_node objnode; /* [obj->lock] on obj's list of mappings */
 	u64 walk_seq;          /* [obj->lock] the latest walk of obj's mappings that visited it */
 	struct domain *dom;    /* [I] the domain it belongs to */
 	struct vmname *name;   /* [I] what /proc/<pid>/maps calls it (a reference), or NULL */
-	struct xrange *xr;     /* [dom.lock] REGION_MSG: the exchange range it holds a reference to */
 };
 
 #define SLOT_SIZE (16UL << 30) /* each position-independent executable's share */
@@ -98,7 +98,7 @@ struct domain {
 	struct list_node all;    /* [domains' list lock, domain.c] on the list reclaim walks */
 	u64 peak;                /* [lock; read with atomics] the most resident has been */
 	u64 locked;              /* [lock] pages of REGION_LOCKED regions (VmLck) */
-	bool lock_future;        /* [lock] mlockall(MCL_FUTURE): new regions are locked */
+	bool lock_future;        /* [a] mlockall(MCL_FUTURE): new regions are locked */
 	struct list_node dead;   /* [lock] regions taken out, whose objects are let go after the
 	                            lock (domain_unlock): letting go of a file may free it */
 	struct vmobj *exe;       /* [I after exec] the program it runs: a reference, and writes to
@@ -126,6 +126,8 @@ void domain_deactivate(struct domain *d);
  * and d's slot, or in the exchange region, which holds messages only.
  */
 int domain_map(struct domain *d, vaddr_t start, u64 len, u32 flags);
+/* The same, replacing whatever d had mapped there (mmap's MAP_FIXED), in one step. */
+int domain_map_fixed(struct domain *d, vaddr_t start, u64 len, u32 flags);
 /*
  * mmap's work: a region of len bytes mapping obj from page pgoff (obj
  * NULL: anonymous), named name (may be NULL; the region takes its own
@@ -151,8 +153,6 @@ vaddr_t domain_mmap(struct domain *d, const struct map_req *req);
  * (PROT_NONE, past the end of a file) are left too.
  */
 int domain_populate_range(struct domain *d, vaddr_t start, u64 len, u32 access, bool nopark);
-/* The same, replacing whatever d had mapped there (mmap's MAP_FIXED), in one step. */
-int domain_map_fixed(struct domain *d, vaddr_t start, u64 len, u32 flags);
 /* Remove every mapping in the range (munmap): pages freed, TLBs shot down. */
 int domain_unmap(struct domain *d, vaddr_t start, u64 len);
 /*
@@ -171,6 +171,8 @@ vaddr_t domain_remap(struct domain *d, vaddr_t old, u64 old_len, u64 new_len, bo
  * locked or special mappings (as Linux).
  */
 int domain_discard(struct domain *d, vaddr_t start, u64 len);
+/* madvise(2) on d (sys_mem.c): the system call and io_uring's MADVISE. */
+long mm_madvise(struct domain *d, u64 addr, u64 len, u64 advice);
 /*
  * madvise's access pattern for [start, start+len): REGION_SEQUENTIAL,
  * REGION_RANDOM, or 0 (normal). -ENOMEM if part of it is not mapped.
@@ -196,12 +198,15 @@ vaddr_t domain_find_free(struct domain *d, u64 len);
  */
 int domain_mincore(struct domain *d, vaddr_t start, u64 len, u8 *vec);
 /*
- * mlock / munlock of [start, start+len) (lock: fault every page in first,
- * which may park); -ENOMEM if part of it is not mapped. mlockall's
- * MCL_FUTURE is lock_future.
+ * mlock/munlock [start, end): all of it must be mapped (-ENOMEM); locking
+ * fails with -ENOMEM if d's locked bytes would pass limit. mlockall: every
+ * region. Then the locked pages are faulted in (unless onfault).
  */
-int domain_mlock(struct domain *d, vaddr_t start, u64 len, bool lock);
-int domain_mlockall(struct domain *d, bool current, bool future, bool unlock);
+int domain_mlock(struct domain *d, vaddr_t start, vaddr_t end, bool lock, u64 limit, bool onfault);
+int domain_mlock_all(struct domain *d, bool lock, u64 limit, bool onfault);
+u64 domain_locked_bytes(struct domain *d);
+/* Bytes d maps in all (RLIMIT_AS), and in private writable memory not a stack (RLIMIT_DATA). */
+u64 domain_vm_size(struct domain *d, u64 *data);
 /*
  * msync: call fn(obj, first, last, arg) for each shared object mapping's
  * pages in [start, start+len), with a reference on obj held; the first
@@ -312,6 +317,12 @@ int copy_from_domain(struct domain *d, void *dst, vaddr_t src, size_t len);
 long strncpy_from_domain(struct domain *d, char *dst, vaddr_t src, size_t max);
 /* Zero user memory. */
 int clear_domain(struct domain *d, vaddr_t dst, size_t len);
+/*
+ * Compare-and-exchange an aligned u32 of user memory, atomically with the
+ * user threads on every core (futexes): *old gets what was there; the
+ * new value went in if *old == expect. -EFAULT on a bad or unwritable address.
+ */
+int domain_cmpxchg_u32(struct domain *d, vaddr_t uva, u32 expect, u32 new, u32 *old);
 
 /*
  * Fill user memory from the kernel whatever the region's protection (the
@@ -370,6 +381,31 @@ int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t
  * REGION_* flags; each mapping takes a reference, the kernel keeps its own.
  */
 int domain_map_frames(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames, u32 flags);
+/* The same, replacing what was mapped there if replace (MAP_FIXED), in one step. */
+int domain_map_frames_at(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames,
+			 u32 flags, bool replace);
+
+/*
+ * mmap(2) of a descriptor whose file lends frames of its own (io_uring's
+ * rings) rather than mapping a page cache: the layer that owns
+ * descriptors registers at boot how to ask one for them. fn fills
+ * frames[0 .. npages) with the file's pages from byte off (page-aligned),
+ * each with a new reference for the caller, or returns -errno (-EBADF,
+ * -ENODEV: the file cannot be mapped, -EINVAL: off or the length does not
+ * fit the file). A mapping holds its own references: munmap never frees
+ * a frame the file still has.
+ */
+typedef int (*mmap_frames_fn)(int fd, u64 off, u64 npages, paddr_t *frames);
+void mmap_frames_register(mmap_frames_fn fn);
+#define MMAP_FRAMES_MAX (1UL << 16) /* pages in one such mapping */
+/* Map such a file (mmap's arguments; rflags: REGION_*): the address, or -errno. */
+long mm_mmap_lent(int fd, u64 off, vaddr_t addr, u64 len, u64 flags, u32 rflags);
+/*
+ * May d take a new mapping of len bytes (private_writable: counts as data)?
+ * RLIMIT_AS and RLIMIT_DATA (-ENOMEM), and RLIMIT_MEMLOCK for a locked one
+ * (-EAGAIN), as mmap(2) checks them.
+ */
+int mm_mmap_check(struct domain *d, u64 len, bool private_writable, bool locked);
 
 /* Free frames a detached region still holds (a message nobody received). */
 void frames_release(const paddr_t *frames, u64 npages);

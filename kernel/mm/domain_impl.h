@@ -93,7 +93,6 @@ static inline struct region *find_region(struct domain *d, vaddr_t va)
  */
 int map_region(struct domain *d, vaddr_t start, u64 len, u32 flags, struct xrange *xr,
 	       bool replace);
-
 /* Remove every region and page of [start, end), TLBs shot down. Caller holds d->lock. */
 int unmap_locked(struct domain *d, vaddr_t start, vaddr_t end);
 
@@ -123,11 +122,10 @@ int split_at(struct domain *d, vaddr_t start, vaddr_t end);
 bool range_mapped(struct domain *d, vaddr_t start, vaddr_t end);
 /* Is no page of [start, end) in a region? Caller holds d->lock. */
 bool range_free(struct domain *d, vaddr_t start, vaddr_t end);
-/*
- * May d have a region with these flags at [start, end)? The private window
- * or its slot; the exchange region for REGION_MSG only.
- */
+/* May d have a region with flags at [start, end) (the private window, its slot; messages: the exchange region)? */
 bool range_allowed(struct domain *d, vaddr_t start, vaddr_t end, u32 flags);
+/* Bytes of d's regions (locked ones, or not) inside [start, end), stacks left out. Caller holds d->lock. */
+u64 locked_in_locked(struct domain *d, vaddr_t start, vaddr_t end, bool want_locked);
 /* A free range of len bytes in the slot's mmap area, or 0. Caller holds d->lock. */
 vaddr_t find_free_locked(struct domain *d, u64 len);
 

@@ -234,32 +234,54 @@ static int set_locked(struct domain *d, vaddr_t start, vaddr_t end, bool lock)
 	return 0;
 }
 
-int domain_mlock(struct domain *d, vaddr_t start, u64 len, bool lock)
+int domain_mlock(struct domain *d, vaddr_t start, vaddr_t end, bool lock, u64 limit, bool onfault)
 {
-	vaddr_t s = ALIGN_DOWN(start, PAGE_SIZE);
-	if (!in_user_half(start, len))
+	if (!in_user_half(start, end - start))
 		return -ENOMEM;
-	vaddr_t end = ALIGN_UP(start + len, PAGE_SIZE);
+	if (start == end)
+		return 0;
 	spin_lock(&d->lock);
-	bool mapped = range_mapped(d, s, end);
-	spin_unlock(&d->lock);
-	if (!mapped)
-		return -ENOMEM;
-	/* mlock: every page in memory first (parks while pages are read; runs again after). */
-	if (lock) {
-		int r = populate(d, s, end - s, REGION_READ, false);
-		if (r)
-			return r;
+	int r = range_mapped(d, start, end) ? 0 : -ENOMEM;
+	if (r == 0 && lock) {
+		/* RLIMIT_MEMLOCK: what is locked already and what this adds. */
+		u64 have = locked_in_locked(d, 0, ~0UL, true);
+		u64 more = locked_in_locked(d, start, end, false);
+		if (more > limit || have > limit - more)
+			r = -ENOMEM;
 	}
+	spin_unlock(&d->lock);
+	if (r)
+		return r;
+	/* mlock: every page in memory first (parks while pages are read; runs again after). */
+	if (lock && !onfault && (r = populate(d, start, end - start, REGION_READ, false)))
+		return r;
 	spin_lock(&d->lock);
-	int r = range_mapped(d, s, end) ? set_locked(d, s, end, lock) : -ENOMEM;
+	r = range_mapped(d, start, end) ? set_locked(d, start, end, lock) : -ENOMEM;
 	domain_unlock(d);
 	return r;
 }
 
-int domain_mlockall(struct domain *d, bool current, bool future, bool unlock)
+int domain_mlock_all(struct domain *d, bool lock, u64 limit, bool onfault)
 {
-	if (current && !unlock) {
+	if (lock) {
+		/*
+		 * Ferry reserves a thread's whole stack up front (Linux grows it):
+		 * stacks do not count against the limit, and are not filled in.
+		 */
+		u64 total = 0;
+		spin_lock(&d->lock);
+		struct list_node *pos;
+		list_for_each(pos, &d->regions)
+		{
+			struct region *r = container_of(pos, struct region, node);
+			if (!(r->flags & (REGION_STACK | REGION_MSG)))
+				total += r->end - r->start;
+		}
+		spin_unlock(&d->lock);
+		if (total > limit)
+			return -ENOMEM;
+	}
+	if (lock && !onfault) {
 		/* Every mapping's pages in memory, the user half walked region by region. */
 		for (vaddr_t va = 0;;) {
 			spin_lock(&d->lock);
@@ -268,7 +290,8 @@ int domain_mlockall(struct domain *d, bool current, bool future, bool unlock)
 			list_for_each(pos, &d->regions)
 			{
 				struct region *r = container_of(pos, struct region, node);
-				if (r->end > va && (r->flags & REGION_READ) && !(r->flags & REGION_MSG)) {
+				if (r->end > va && (r->flags & REGION_READ) &&
+				    !(r->flags & (REGION_MSG | REGION_STACK))) {
 					next = r;
 					break;
 				}
@@ -284,9 +307,7 @@ int domain_mlockall(struct domain *d, bool current, bool future, bool unlock)
 		}
 	}
 	spin_lock(&d->lock);
-	if (unlock || current)
-		set_locked(d, USER_PRIVATE_BASE, USER_TOP, !unlock);
-	d->lock_future = !unlock && future;
+	set_locked(d, USER_PRIVATE_BASE, USER_TOP, lock);
 	domain_unlock(d);
 	return 0;
 }

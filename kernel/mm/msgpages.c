@@ -39,6 +39,7 @@ int domain_detach_region(struct domain *d, vaddr_t va, u64 *npages, paddr_t **fr
 	vaddr_t end = r->end;
 	*x = r->xr; /* its reference goes to the caller */
 	r->xr = NULL;
+	r->flags &= ~(u32)REGION_MSG; /* so letting go of the region keeps the range */
 	region_remove_locked(d, r);
 	/* The sender loses access on every core before anyone else may use the frames. */
 	domain_tlb_flush(d, va, end);
@@ -56,7 +57,7 @@ int domain_free_msg(struct domain *d, vaddr_t va)
 	/* Only the pages it has are visited, not every page of a 1 GiB buffer. */
 	if (r && r->start == va && (r->flags & REGION_MSG))
 		err = unmap_locked(d, r->start, r->end); /* the range goes with the region */
-	domain_unlock(d);
+	spin_unlock(&d->lock);
 	return err;
 }
 
@@ -112,7 +113,14 @@ int domain_map_frames(struct domain *d, vaddr_t va, u64 npages, const paddr_t *f
 {
 	/* The kernel's frames: never writable here (mprotect says EACCES), never moved. */
 	flags = (flags & ~REGION_WRITE) | REGION_SPECIAL | REGION_NOWRITE;
-	int r = domain_map(d, va, npages * PAGE_SIZE, flags);
+	return domain_map_frames_at(d, va, npages, frames, flags, false);
+}
+
+int domain_map_frames_at(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames,
+			 u32 flags, bool replace)
+{
+	int r = replace ? domain_map_fixed(d, va, npages * PAGE_SIZE, flags)
+			: domain_map(d, va, npages * PAGE_SIZE, flags);
 	if (r < 0)
 		return r;
 	spin_lock(&d->lock);

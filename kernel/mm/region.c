@@ -144,7 +144,7 @@ void region_remove_locked(struct domain *d, struct region *r)
 void region_free(struct region *r)
 {
 	if (r->flags & REGION_MSG)
-		xrange_put(r->xr); /* after its pages left every TLB: the caller's order */
+		xrange_put(r->xr); /* after its pages left every TLB: domain_unlock frees after the zap */
 	if (r->obj)
 		r->obj->ops->put(r->obj);
 	vmname_put(r->name);
@@ -172,12 +172,12 @@ int split_region(struct domain *d, struct region *r, vaddr_t at)
 	    region_new(d, at, r->end, r->flags, r->obj, r->obj ? region_idx(r, at) : 0, r->name);
 	if (!tail)
 		return -ENOMEM;
-	/* The locked count follows the pages: r's share out, both halves' back in. */
-	if (r->flags & REGION_LOCKED)
-		d->locked -= npages(r);
 	tail->xr = r->xr;
 	if (r->flags & REGION_MSG)
 		xrange_get(r->xr); /* each piece holds the range */
+	/* The locked count follows the pages: r's share out, both halves' back in. */
+	if (r->flags & REGION_LOCKED)
+		d->locked -= npages(r);
 	r->end = at;
 	if (r->flags & REGION_LOCKED)
 		d->locked += npages(r);
@@ -238,7 +238,7 @@ bool range_allowed(struct domain *d, vaddr_t start, vaddr_t end, u32 flags)
 }
 
 int map_region(struct domain *d, vaddr_t start, u64 len, u32 flags, struct xrange *xr,
-		      bool replace)
+	       bool replace)
 {
 	if (!IS_ALIGNED(start, PAGE_SIZE) || len == 0 || !in_user_half(start, len))
 		return -EINVAL;
@@ -248,16 +248,17 @@ int map_region(struct domain *d, vaddr_t start, u64 len, u32 flags, struct xrang
 	struct region *r = region_new(d, start, end, flags, NULL, 0, NULL);
 	if (!r)
 		return -ENOMEM;
-	r->xr = xr;
+	r->xr = xr; /* the caller's reference to a message's range passes to the region */
 	spin_lock(&d->lock);
 	int err = replace ? unmap_locked(d, start, end) : range_free(d, start, end) ? 0 : -EEXIST;
 	if (err) {
-		spin_unlock(&d->lock);
+		domain_unlock(d);
+		r->flags &= ~(u32)REGION_MSG; /* the range stays the caller's */
 		region_free(r);
 		return err;
 	}
 	region_insert_locked(d, r);
-	spin_unlock(&d->lock);
+	domain_unlock(d);
 	return 0;
 }
 
@@ -350,10 +351,6 @@ int unmap_locked(struct domain *d, vaddr_t start, vaddr_t end)
 	assert(spin_is_locked(&d->lock));
 	if (split_at(d, start, end) < 0)
 		return -ENOMEM;
-	struct unmap_batch b = {0};
-	walk_range(d, start, end, unmap_one, &b);
-	batch_flush(d, &b);
-	/* The regions after their pages: a message's range is free to reuse once they go. */
 	struct list_node *pos, *tmp;
 	list_for_each_safe(pos, tmp, &d->regions)
 	{
@@ -361,6 +358,7 @@ int unmap_locked(struct domain *d, vaddr_t start, vaddr_t end)
 		if (r->start >= start && r->end <= end)
 			region_remove_locked(d, r);
 	}
+	zap_range_locked(d, start, end);
 	return 0;
 }
 
@@ -538,6 +536,51 @@ int domain_write_lock(struct domain *d, vaddr_t start, u64 npages, bool lock)
 #define MMAP_AREA_START (4UL << 30) /* offset in the slot */
 #define MMAP_AREA_END   (SLOT_SIZE - STACK_SIZE - (1UL << 30))
 
+/* Bytes of d's locked regions inside [start, end) (all of them: 0, ~0). */
+u64 locked_in_locked(struct domain *d, vaddr_t start, vaddr_t end, bool want_locked)
+{
+	assert(spin_is_locked(&d->lock));
+	u64 n = 0;
+	struct list_node *pos;
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		if (!!(r->flags & REGION_LOCKED) != want_locked || (r->flags & REGION_STACK))
+			continue; /* stacks: see domain_mlock_all */
+		vaddr_t s = MAX(r->start, start), e = MIN(r->end, end);
+		if (s < e)
+			n += e - s;
+	}
+	return n;
+}
+
+u64 domain_locked_bytes(struct domain *d)
+{
+	spin_lock(&d->lock);
+	u64 n = locked_in_locked(d, 0, ~0UL, true);
+	spin_unlock(&d->lock);
+	return n;
+}
+
+u64 domain_vm_size(struct domain *d, u64 *data)
+{
+	u64 total = 0, priv = 0;
+	spin_lock(&d->lock);
+	struct list_node *pos;
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		u64 len = r->end - r->start;
+		total += len;
+		if ((r->flags & REGION_WRITE) && !(r->flags & (REGION_SHARED | REGION_STACK)))
+			priv += len;
+	}
+	spin_unlock(&d->lock);
+	if (data)
+		*data = priv;
+	return total;
+}
+
 vaddr_t domain_find_free(struct domain *d, u64 len)
 {
 	spin_lock(&d->lock);
@@ -589,8 +632,7 @@ vaddr_t domain_brk(struct domain *d, vaddr_t new_end)
 	}
 	vaddr_t old_top = ALIGN_UP(cur, PAGE_SIZE), new_top = ALIGN_UP(new_end, PAGE_SIZE);
 	if (new_top > old_top) {
-		if (!range_allowed(d, old_top, new_top, REGION_HEAP) ||
-		    !range_free(d, old_top, new_top)) {
+		if (!range_allowed(d, old_top, new_top, REGION_HEAP) || !range_free(d, old_top, new_top)) {
 			spin_unlock(&d->lock);
 			return cur;
 		}

@@ -169,6 +169,19 @@ int copy_from_domain(struct domain *d, void *dst, vaddr_t src, size_t len)
 	return copy_user(d, src, dst, len, false);
 }
 
+int domain_cmpxchg_u32(struct domain *d, vaddr_t uva, u32 expect, u32 new, u32 *old)
+{
+	if ((uva & 3) || !in_user_half(uva, sizeof(u32)))
+		return -EFAULT;
+	spin_lock(&d->lock);
+	paddr_t pa;
+	int r = user_page(d, uva, true, &pa);
+	if (r == 0)
+		*old = __sync_val_compare_and_swap((u32 *)phys_to_virt(pa), expect, new);
+	spin_unlock(&d->lock);
+	return r;
+}
+
 int clear_domain(struct domain *d, vaddr_t dst, size_t len)
 {
 	if (!in_user_half(dst, len))

@@ -19,6 +19,14 @@
 #define P_ALL  0
 #define P_PID  1
 #define P_PGID 2
+#define P_PIDFD 3
+
+static long (*pidfd_lookup)(int fd); /* [I after boot] */
+
+void proc_set_pidfd_lookup(long (*fn)(int fd))
+{
+	pidfd_lookup = fn;
+}
 
 SYSCALL(NR_exit, exit)
 {
@@ -179,7 +187,11 @@ SYSCALL(NR_waitid, waitid)
 		pid = id;
 	else if (idtype == P_PGID && id >= 0)
 		pid = -(i64)id; /* 0: the caller's group, as wait_common reads it */
-	else
+	else if (idtype == P_PIDFD && pidfd_lookup) {
+		pid = pidfd_lookup((int)a1);
+		if (pid < 0)
+			return pid;
+	} else
 		return -EINVAL;
 	if (!(options & (WEXITED | WUNTRACED | WCONTINUED)))
 		return -EINVAL;
@@ -315,4 +327,9 @@ SYSCALL(NR_sched_yield, sched_yield)
 	/* Return 0 after the lottery has had its say. */
 	thread_live_frame()->rax = 0;
 	thread_leave(LEAVE_YIELD);
+}
+
+long proc_wait_child(i64 pid, int options, int *status, u32 *pid_out, struct usage *ru)
+{
+	return wait_common(pid, options, status, pid_out, ru);
 }

@@ -167,7 +167,7 @@ static int gen_filesystems(u32 pid, struct text *t)
  * have nothing here to act on). Dirty blocks stay: sync first. As with
  * Linux's sysctl_writes_strict, a write past offset 0 is taken and ignored.
  */
-static ssize_t write_drop_caches(u32 pid, struct uio *u, u64 pos)
+ssize_t procfs_write_drop_caches(u32 pid, struct uio *u, u64 pos)
 {
 	if (pos) {
 		size_t all = u->resid;
@@ -210,13 +210,6 @@ static ssize_t link_self(u32 pid, char *buf, size_t cap)
 }
 
 /* Write-only, as Linux's sysctl files check their mode even for root. */
-static const struct pf_entry sys_vm_entries[] = {
-	{"drop_caches", S_IFREG | 0200, .write = write_drop_caches},
-};
-
-static const struct pf_entry sys_entries[] = {
-	{"vm", S_IFDIR | 0555, .dir = PF_TABLE(sys_vm_entries)},
-};
 
 /* The root: one line a file (the pid directories follow, made by procfs.c). */
 static const struct pf_entry root_entries[] = {
@@ -230,7 +223,8 @@ static const struct pf_entry root_entries[] = {
 	{"cpuinfo", S_IFREG | 0444, .gen = gen_cpuinfo, .text_cap = TEXT_SIZE_BIG},
 	{"version", S_IFREG | 0444, .gen = gen_version},
 	{"filesystems", S_IFREG | 0444, .gen = gen_filesystems},
-	{"sys", S_IFDIR | 0555, .dir = PF_TABLE(sys_entries)},
+	{"sys", S_IFDIR | 0555, .dir = &pf_sys_table},
+	{"net", S_IFDIR | 0555, .dir = &pf_net_table},
 };
 
 const struct pf_table pf_root_table = {root_entries, ARRAY_SIZE(root_entries)};

@@ -8,6 +8,7 @@
  */
 #include "sys/syscall.h"
 #include "proc/proc.h"
+#include "proc/cred.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/msr.h"
@@ -85,6 +86,10 @@ int syscall_dispatch(struct trapframe *tf)
 	struct thread *t = syscall_thread();
 	assert(!irqs_enabled()); /* invariant 1: the entry masks them (MSR_FMASK) */
 	u64 t0 = rdtsc(); /* system time for getrusage */
+	/* Another thread changed the process's credentials: this call acts with the new ones. */
+	if (unlikely(t->cred != __atomic_load_n(&t->proc->cred, __ATOMIC_RELAXED)))
+		thread_cred_refresh(t);
+	t->sys_entry_tsc = t0;
 	long ret;
 	if (nr < MAX_SYSCALL && table[nr]) {
 		t->syscall_now = (u32)nr + 1; /* cleared when the thread next enters user mode */
