@@ -7,7 +7,7 @@
  * on the disk; a page whose blocks are not together is left unused. While it is an area, a file
  * cannot be written (ETXTBSY) and a disk cannot be mounted (EBUSY).
  *
- * Both calls may park (the header, a block map, pages coming back) and
+ * Both need CAP_SYS_ADMIN. Both may park (the header, a block map, pages coming back) and
  * run again from the start: nothing changes until everything is gathered
  * (swapon), and what swapoff brought back stays back.
  */
@@ -15,6 +15,8 @@
 #include "fs/fsproc.h"
 #include "fs/bcache.h"
 #include "fs/vfs.h"
+#include "proc/cred.h"
+#include "proc/cur.h"
 #include "vm/swap.h"
 #include "dev/blk.h"
 #include "mm/kheap.h"
@@ -239,6 +241,8 @@ static int swapon_disk(struct inode *ip, const char *path, int prio)
 SYSCALL(NR_swapon, swapon)
 {
 	int flags = (int)a1;
+	if (!cred_capable(cur_cred(), CAP_SYS_ADMIN))
+		return -EPERM; /* an area takes the disk or file from everyone (Linux: the same) */
 	if (flags & ~SWAP_FLAGS_VALID)
 		return -EINVAL;
 	int prio = flags & SWAP_FLAG_PREFER ? flags & SWAP_FLAG_PRIO_MASK : -1;
@@ -260,6 +264,8 @@ SYSCALL(NR_swapon, swapon)
 
 SYSCALL(NR_swapoff, swapoff)
 {
+	if (!cred_capable(cur_cred(), CAP_SYS_ADMIN))
+		return -EPERM;
 	char *path;
 	struct inode *ip;
 	int r = lookup(a0, &path, &ip);

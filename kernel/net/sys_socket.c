@@ -308,6 +308,12 @@ SYSCALL(NR_getsockopt, getsockopt)
 
 /* ---- messages ---- */
 
+/*
+ * A buffer's first bytes out in swap come back before a transfer starts:
+ * a receive consumes what it copies and cannot park midway.
+ */
+#define SOCK_SWAPIN_MAX (256 * 1024)
+
 /* A user msghdr's data as a uio (iov kmalloc'd into *iovp): EMSGSIZE, EINVAL, EFAULT. */
 static long import_iov(u64 uiov, u64 cnt, struct kiovec **iovp, struct uio *u)
 {
@@ -360,6 +366,8 @@ static long msgcall_in(u64 umsg, struct msgcall *c, bool send)
 	if (send && c->namelen && copy_from_domain(cur_dom(), &c->addr, c->h.msg_name, c->namelen) < 0)
 		return -EFAULT;
 	long r = import_iov(c->h.msg_iov, c->h.msg_iovlen, &c->iov, &c->uio);
+	if (r == 0)
+		r = uio_swapin(&c->uio, SOCK_SWAPIN_MAX); /* before any byte moves (fs/uio.h) */
 	if (r < 0)
 		return r;
 	if (c->h.msg_controllen > INT32_MAX)
@@ -513,6 +521,8 @@ SYSCALL(NR_sendto, sendto)
 		return r;
 	struct uio u;
 	uio_init_user(&u, cur_dom(), a1, len);
+	if ((r = uio_swapin(&u, SOCK_SWAPIN_MAX)) < 0)
+		return fs_call_done(ref, r);
 	struct kmsg m = {.uio = &u, .flags = nonblock_flags(ref.f, (u32)a3)};
 	if (a4) {
 		m.to = &addr;
@@ -534,6 +544,8 @@ SYSCALL(NR_recvfrom, recvfrom)
 		return r;
 	struct uio u;
 	uio_init_user(&u, cur_dom(), a1, len);
+	if ((r = uio_swapin(&u, SOCK_SWAPIN_MAX)) < 0)
+		return fs_call_done(ref, r);
 	struct sockaddr_storage from;
 	struct scm scm = {0};
 	struct kmsg m = {.uio = &u, .flags = nonblock_flags(ref.f, (u32)a3), .scm = &scm};
