@@ -19,6 +19,7 @@
 #include "fs/ext2_impl.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
+#include "lib/logonce.h"
 #include "mm/kheap.h"
 #include "sched/park.h"
 
@@ -574,10 +575,15 @@ struct blk_dev *ext2_find_device(const char *name)
 	return NULL;
 }
 
-int ext2_mount_source(const char *source, bool rdonly, struct superblock **out)
+int ext2_mount_source(const char *source, bool rdonly, const char *options,
+		      struct superblock **out)
 {
 	if (!source)
 		return -EINVAL;
+	if (options && *options) {
+		syscall_unsupported("ext2 mount options"); /* Linux's ext2 would parse them */
+		return -EINVAL;
+	}
 	struct blk_dev *dev = ext2_find_device(source);
 	if (!dev)
 		return -ENOENT; /* the caller says why: no such file, or not a disk */

@@ -182,7 +182,8 @@ int ext2_mount_dev(struct blk_dev *dev, bool rdonly, struct superblock **out);
 /* The disk "/dev/vda", "vda" or "virtio0" names; NULL if there is none. */
 struct blk_dev *ext2_find_device(const char *name);
 /* mount(2) with type "ext2": as ext2_mount_dev for the disk source names (-ENOENT: none). */
-int ext2_mount_source(const char *source, bool rdonly, struct superblock **out);
+int ext2_mount_source(const char *source, bool rdonly, const char *options,
+		      struct superblock **out);
 
 /*
  * The root from "root=": one step of mounting it with devfs on /dev and

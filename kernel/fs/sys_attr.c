@@ -28,16 +28,23 @@ static int fd_inode(int fd, struct inode **out)
 	return 0;
 }
 
-/* procfs makes its inodes afresh on each lookup: a change would not stick. */
-static bool attrs_fixed(struct inode *ip)
+/*
+ * May ip's attributes change? procfs makes its inodes afresh on each
+ * lookup, so a change would not stick (EPERM); a read-only mount's are
+ * EROFS.
+ */
+static long attrs_changeable(struct inode *ip)
 {
-	return strcmp(ip->sb->fstype, "proc") == 0;
+	if (strcmp(ip->sb->fstype, "proc") == 0)
+		return -EPERM;
+	return sb_writable(ip->sb);
 }
 
 static long set_mode(struct inode *ip, u32 mode)
 {
-	if (attrs_fixed(ip))
-		return -EPERM;
+	long r = attrs_changeable(ip);
+	if (r)
+		return r;
 	spin_lock(&ip->lock);
 	ip->mode = (ip->mode & S_IFMT) | (mode & 07777);
 	ip->ctime = vfs_now();
@@ -47,8 +54,9 @@ static long set_mode(struct inode *ip, u32 mode)
 
 static long set_owner(struct inode *ip, u32 uid, u32 gid)
 {
-	if (attrs_fixed(ip))
-		return -EPERM;
+	long r = attrs_changeable(ip);
+	if (r)
+		return r;
 	spin_lock(&ip->lock);
 	if (uid != (u32)-1)
 		ip->uid = uid;
@@ -143,8 +151,9 @@ struct ktimespec {
 /* Set times[0] (access) and times[1] (modification); UTIME_OMIT leaves one, UTIME_NOW stamps it. */
 static long set_times(struct inode *ip, const struct ktimespec *t)
 {
-	if (attrs_fixed(ip))
-		return -EPERM;
+	long r = attrs_changeable(ip);
+	if (r)
+		return r;
 	struct kts now = vfs_now();
 	if (t[0].nsec == UTIME_OMIT && t[1].nsec == UTIME_OMIT)
 		return 0;

@@ -168,6 +168,9 @@ void kstat_to_statx(const struct kstat *k, struct linux_statx *sx)
  */
 int vfs_permission(struct inode *ip, int mask)
 {
+	if ((mask & W_OK) && (S_ISREG(ip->mode) || S_ISDIR(ip->mode) || S_ISLNK(ip->mode)) &&
+	    sb_writable(ip->sb))
+		return -EROFS; /* devices and FIFOs on it can still be written */
 	if ((mask & X_OK) && !S_ISDIR(ip->mode) && !(ip->mode & 0111))
 		return -EACCES;
 	return 0;
@@ -181,6 +184,9 @@ int vfs_truncate(struct inode *ip, i64 size)
 		return -EISDIR;
 	if (!S_ISREG(ip->mode) || !ip->ops->truncate)
 		return -EINVAL;
+	int r = sb_writable(ip->sb);
+	if (r)
+		return r;
 	if ((u64)size > ip->sb->maxbytes)
 		return -EFBIG;
 	return ip->ops->truncate(ip, (u64)size);
@@ -446,6 +452,9 @@ static ssize_t inode_file_write(struct file *f, struct uio *u, u64 *pos)
 		return -EISDIR;
 	if (!ip->ops->write)
 		return -EINVAL;
+	int ro = sb_writable(ip->sb); /* opened for writing before a remount made it read-only */
+	if (ro)
+		return ro;
 	bool append = __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_APPEND;
 	u64 end = *pos;
 	ssize_t r = ip->ops->write(ip, u, *pos, append, &end);

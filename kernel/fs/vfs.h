@@ -33,6 +33,7 @@
 #include "lib/list.h"
 #include "fs/abi.h"
 #include "fs/uio.h"
+#include "lib/errno.h"
 
 struct inode;
 struct file;
@@ -142,9 +143,15 @@ struct superblock {
 	/* After a successful umount, nothing referenced: free everything. NULL: kept (leaked). */
 	void (*destroy)(struct superblock *sb);
 	struct blk_dev *disk;      /* [I] the disk it lives on; NULL in memory */
-	bool rdonly;               /* [I] mounted read-only */
+	bool rdonly;               /* [a] mounted read-only (mount -o remount may change it) */
 	/* statfs's figures; NULL: a memory file system (all of RAM is its size). */
 	void (*usage)(struct superblock *sb, struct fs_usage *u);
+	/*
+	 * mount -o remount: read-only or not, and the options (NULL: none) to
+	 * change; 0 or -errno, nothing changed then. NULL: only the same
+	 * read-only state and no options are accepted.
+	 */
+	int (*remount)(struct superblock *sb, bool rdonly, const char *options);
 	void *priv;                /* [I] the file system's */
 };
 
@@ -226,8 +233,21 @@ void vfs_getattr(struct inode *ip, struct kstat *st);
 void kstat_to_stat(const struct kstat *k, struct linux_stat *st);
 void kstat_to_statx(const struct kstat *k, struct linux_statx *sx);
 
-/* Root's view (no users yet): may the caller read/write/execute (R_OK|W_OK|X_OK) ip? */
+/*
+ * Root's view (no users yet): may the caller read/write/execute
+ * (R_OK|W_OK|X_OK) ip? Writing a file, directory or symlink of a
+ * read-only file system is EROFS.
+ */
 int vfs_permission(struct inode *ip, int mask);
+/*
+ * May sb's files change? -EROFS if it is mounted read-only. Every change
+ * the VFS makes or passes on asks first (namei.c, vfs.c, sys_attr.c), so
+ * a file system sees no change on a read-only mount.
+ */
+static inline int sb_writable(const struct superblock *sb)
+{
+	return __atomic_load_n(&sb->rdonly, __ATOMIC_RELAXED) ? -EROFS : 0;
+}
 
 /* Wall-clock time for inode stamps; the clock is set by vfs_init (0 until then). */
 struct kts vfs_now(void);
@@ -265,8 +285,12 @@ extern const struct file_ops vfs_inode_fops;
  */
 struct fstype {
 	const char *name;
-	/* source: what mount(2) was given (a disk's name), or NULL; -ENOENT: no such source. */
-	int (*mount)(const char *source, bool rdonly, struct superblock **out);
+	/*
+	 * source: what mount(2) was given (a disk's name), or NULL; -ENOENT:
+	 * no such source. options: mount(2)'s data, a string ("size=1m"), or
+	 * NULL; -EINVAL for one the type does not take.
+	 */
+	int (*mount)(const char *source, bool rdonly, const char *options, struct superblock **out);
 };
 #define FSTYPE(id, name_, mount_)                                                      \
 	static const struct fstype fstype_##id                                         \
