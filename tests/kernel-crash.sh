@@ -32,4 +32,14 @@ check stack "KERNEL EXCEPTION on cpu 0" "double fault" \
 	"kernel stack overflow: cpu 0's stack ran into its guard page" stack_eater
 check --smp 2 stack-ap "KERNEL EXCEPTION on cpu 1" "double fault" \
 	"kernel stack overflow: cpu 1's stack ran into its guard page" stack_eater
+# Short of the guard page: the canary at the end of the stack, checked when a task is done.
+check canary "KERNEL PANIC" "ran into the last bytes of cpu 0's kernel stack" executor_loop
+# The extra-checking kernel (make check-kernel): freed memory written to, found when reused.
+if [ -f "$top/build/ferry-check.elf" ]; then
+	export FERRY_KERNEL=$top/build/ferry-check.elf
+	check uaf "KERNEL PANIC" "was written after it was freed" kmalloc
+	check pageuaf "KERNEL PANIC" "free page" "was written after it was freed" page_alloc
+else
+	echo "no build/ferry-check.elf: the use-after-free checks were not run"; fail=1
+fi
 exit $fail

@@ -17,6 +17,7 @@ struct boot_options {
 	char run[2048]; /* everything after "--": the command init runs (Linux's line limit) */
 	char root[32];  /* root=/dev/vda: mount that disk's ext2 as / (empty: the initrd) */
 	char crash[16]; /* crash=KIND: provoke a kernel bug on purpose (tests/kernel-crash.sh) */
+	char line[2304]; /* the whole line as given (/proc/cmdline) */
 };
 
 extern struct boot_options opts;

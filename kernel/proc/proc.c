@@ -165,7 +165,13 @@ struct proc *proc_alloc(struct proc *parent)
 		spin_unlock(&parent->lock);
 	}
 	spin_lock(&proc_tree_lock);
-	p->pid = id_alloc();
+	/*
+	 * A parent being killed makes no child: a kill of its group has
+	 * walked the table already (under this lock) and would never see it,
+	 * and a fork bomb would outlive kill(-group, SIGKILL). Its own exit
+	 * answers the caller.
+	 */
+	p->pid = parent && __atomic_load_n(&parent->exiting, __ATOMIC_ACQUIRE) ? 0 : id_alloc();
 	if (!p->pid) {
 		spin_unlock(&proc_tree_lock);
 		kfree(p->cmdline);
