@@ -2,6 +2,8 @@
 # missing (tools/deps.sh), so both work on a fresh Debian machine.
 
 BUILD   ?= build
+# Quiet by default: one "  CC      file" line per step; V=1 shows the commands.
+Q       := $(if $(V),,@)
 CC      := gcc
 LD      := ld
 QEMU    := qemu-system-x86_64
@@ -18,8 +20,29 @@ KSRCS := $(filter-out kernel/vdso/vdso.c,$(shell find kernel -name '*.c' -o -nam
 KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 KERNEL := $(BUILD)/ferry.elf
 
-.PHONY: all kernel deps run test iso gdb bench-kernel clean
+.PHONY: all kernel deps run test iso gdb bench-kernel clean help
 all: kernel
+
+help:
+	@echo "Ferry's make targets (README.md says more):"
+	@echo "  make run           build, update build/run-disk.img, boot to a shell in QEMU"
+	@echo "                     (ADD='HOST[:GUEST] ...' copies host files onto the disk too)"
+	@echo "  make reset-disk    make build/run-disk.img a fresh copy of build/disk.img"
+	@echo "  make test          build and run every test; ends with 'N passed, N failed'"
+	@echo "  make gdb           as make run, stopped at the first instruction, gdb on :1234"
+	@echo "  make all           the kernel (build/ferry.elf) and the user programs"
+	@echo "  make kernel        build/ferry.elf"
+	@echo "  make user          user/*.c and tests/os/*.c, static-pie musl programs"
+	@echo "  make initrd        build/initrd.cpio, the RAM root"
+	@echo "  make disk          build/disk.img, the ext2 root disk as built"
+	@echo "  make iso           build/ferry.iso for a PC (ISO_CMDLINE='kernel args')"
+	@echo "  make iso-selftest  build/ferry-selftest.iso"
+	@echo "  make host-tests    the host unit tests (tests/host), built, not run"
+	@echo "  make bench         Ferry and Linux side by side (also bench-linux, bench-ferry)"
+	@echo "  make bench-kernel  the kernel's own micro-benchmarks"
+	@echo "  make deps          install the Debian packages the rest needs"
+	@echo "  make clean         remove build/ (build/run-disk.img with your files too)"
+	@echo "  V=1                show the build's commands"
 
 deps:
 	@tools/deps.sh
@@ -34,12 +57,12 @@ $(BUILD)/gen/sysnum.h: tools/gen-sysnum.sh
 $(BUILD)/kernel/%.c.o: kernel/%.c Makefile | $(BUILD)/gen/sysnum.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(KCFLAGS) -c $< -o $@
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
 $(BUILD)/kernel/%.S.o: kernel/%.S Makefile
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
-	@$(CC) $(KASFLAGS) -c $< -o $@
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 
 # Two links: the second embeds the first's symbol table for backtraces.
 $(BUILD)/ksyms0.S: tools/gen-ksyms.sh
@@ -65,11 +88,12 @@ test: deps
 	@$(MAKE) --no-print-directory kernel host-tests
 	@tools/run-tests.sh
 
+# FERRY_DISK, when set, boots that image as it is instead of RUN_DISK (mk/disk.mk).
 run: deps run-iso run-disk
-	tools/run-qemu.sh
+	@FERRY_DISK="$${FERRY_DISK:-$(RUN_DISK)}" tools/run-qemu.sh
 
 gdb: run-iso run-disk
-	tools/run-qemu.sh --gdb
+	@FERRY_DISK="$${FERRY_DISK:-$(RUN_DISK)}" tools/run-qemu.sh --gdb
 
 # The kernel's own micro-benchmarks (TSC nanoseconds) with 1 and 2 CPUs.
 bench-kernel: deps kernel

@@ -2,11 +2,13 @@
 #include "bench.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -129,6 +131,72 @@ void bench_reap(int pid)
 		bench_die("waitpid");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "bench: child %d ended with status %#x\n", pid, status);
+		exit(1);
+	}
+}
+
+#define REPEAT_MAX 31
+
+double bench_repeat(const char *name, uint64_t (*fn)(void *), void *arg, int reps, int warm)
+{
+	double v[REPEAT_MAX];
+	if (reps > REPEAT_MAX)
+		reps = REPEAT_MAX;
+	if (warm)
+		fn(arg);
+	for (int i = 0; i < reps; i++)
+		v[i] = (double)fn(arg);
+	double lo = v[0], hi = v[0];
+	for (int i = 1; i < reps; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	double m = median(v, reps);
+	printf("# %s: %d runs, median %.0f ns, range %.0f-%.0f\n", name, reps, m, lo, hi);
+	return m;
+}
+
+void bench_unsupported(const char *name, const char *why)
+{
+	printf("%s unsupported %s\n", name, why);
+	fflush(stdout);
+}
+
+int bench_spawn_wait(char *const argv[], const char *out)
+{
+	static char *const envp[] = {"PATH=/bin", NULL};
+	fflush(stdout);
+	int pid = fork();
+	if (pid < 0)
+		bench_die("fork");
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		if (in >= 0 && in != 0) {
+			dup2(in, 0);
+			close(in);
+		}
+		if (out) {
+			int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			if (fd < 0 || dup2(fd, 1) < 0)
+				_exit(126);
+			if (fd != 1)
+				close(fd);
+		}
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	int status;
+	if (waitpid(pid, &status, 0) != pid)
+		bench_die("waitpid");
+	return status;
+}
+
+void bench_cmd(char *const argv[], const char *out)
+{
+	int status = bench_spawn_wait(argv, out);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bench: `%s %s %s` ended with status %#x\n", argv[0],
+			argv[1] ? argv[1] : "", argv[1] && argv[2] ? argv[2] : "", status);
 		exit(1);
 	}
 }

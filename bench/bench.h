@@ -1,9 +1,12 @@
 /*
  * The benchmarks' shared harness. Every benchmark is a plain static musl
  * program that runs on Linux and on Ferry alike and prints one line per
- * figure: `name value unit`, unit `ns` (per operation, lower is better) or
- * `MB/s` (10^6 bytes per second, higher is better). Lines starting with
- * `#` are remarks for people; the report skips them.
+ * figure: `name value unit`, unit `ns` (per operation, lower is better),
+ * `MB/s` (10^6 bytes per second, higher is better) or `spread` (a
+ * dimensionless figure, lower is better). A figure this kernel cannot give
+ * because it lacks a feature (ENOSYS) is the line `name unsupported why`:
+ * the report shows "not supported" there instead of failing. Lines
+ * starting with `#` are remarks for people; the report skips them.
  *
  * A measurement runs in batches of n operations, n chosen so a batch lasts
  * about BENCH_BATCH_NS; batches repeat until the last few agree or the time
@@ -57,6 +60,26 @@ void bench_print(const char *name, double ns);
 
 /* Measures b, whose operation moves `bytes`, and prints `name MB/s`. */
 void bench_mbps(const struct bench *b, double bytes);
+
+/*
+ * Runs fn(arg) `reps` times (after one untimed warm-up run if warm is set);
+ * fn returns the nanoseconds of the part it times. Prints a remark with the
+ * range and returns the median. For whole workloads (a shell loop, an
+ * untar) that take far longer than a batch.
+ */
+double bench_repeat(const char *name, uint64_t (*fn)(void *), void *arg, int reps, int warm);
+
+/* Prints `name unsupported why`: this kernel lacks what the figure needs. */
+void bench_unsupported(const char *name, const char *why);
+
+/*
+ * Runs argv[0] (a full path) with argv, stdout to out (NULL: inherited) and
+ * stdin from /dev/null, and waits; returns its wait status.
+ */
+int bench_spawn_wait(char *const argv[], const char *out);
+
+/* The same, and dies unless it exited with status 0. */
+void bench_cmd(char *const argv[], const char *out);
 
 /* Number of CPUs this process may run on. */
 int bench_ncpus(void);

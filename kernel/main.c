@@ -30,6 +30,7 @@
 #include "proc/proc.h"
 #include "proc/futex.h"
 #include "sched/executor.h"
+#include "sched/loadavg.h"
 #include "sched/selftest_async.h"
 #include "arch/x86_64/rtc.h"
 #include "sys/syscall.h"
@@ -97,7 +98,9 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	for (u32 i = 1; i < ncpus; i++)
 		executor_init(cpus[i]);
 	__atomic_store_n(&executors_ready, true, __ATOMIC_RELEASE);
-	bcache_init(); /* its write-back task needs the executors */
+	vm_tasks_init(); /* the page cache's write-back task needs the executors */
+	bcache_init(); /* so does the block cache's */
+	loadavg_init();
 
 	boot_task_start();
 	executor_loop();

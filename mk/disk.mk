@@ -17,17 +17,26 @@ $(DISK): $(BUILD)/initrd.cpio
 	@echo "  DISK    $@"
 
 # make run boots build/ferry-run.iso (command line RUN_CMDLINE: the root on
-# the disk) with build/run-disk.img attached: a copy of the built image,
-# made on first use and kept between runs, so files persist (delete it for
-# a fresh one).
+# the disk) with build/run-disk.img attached. tools/run-disk.sh makes that
+# disk a copy of build/disk.img on first use, and before every run writes
+# the build's own files over it (Ferry's programs, busybox, /tests, /etc's
+# three files) and the host files named in ADD, leaving the user's other
+# files as they are:
+#   make run ADD='./a.out ./data.txt:/home/'    (HOST[:GUEST], default /bin/NAME)
+#   make reset-disk                              (back to a copy of build/disk.img)
+# The console learns the size of the terminal make runs in (tty.rows=,
+# tty.cols=) unless a window shows the VGA screen, which is 80x25.
 RUN_ISO     := $(BUILD)/ferry-run.iso
-RUN_DISK    := $(BUILD)/run-disk.img
-RUN_CMDLINE ?= root=/dev/vda $(ISO_CMDLINE)
-.PHONY: run-iso run-disk
+RUN_DISK    ?= $(BUILD)/run-disk.img
+RUN_TTY      = $(if $(filter-out none,$(FERRY_DISPLAY)),,$(shell { stty size </dev/tty; } 2>/dev/null | \
+	awk 'NF == 2 && $$1 > 0 && $$2 > 0 { print "tty.rows=" $$1, "tty.cols=" $$2 }'))
+RUN_CMDLINE ?= root=/dev/vda $(ISO_CMDLINE) $(RUN_TTY)
+ADD         ?=
+.PHONY: run-iso run-disk reset-disk
 run-iso: $(RUN_ISO)
-run-disk: $(RUN_DISK)
 $(RUN_ISO): $(KERNEL) $(BUILD)/initrd.cpio tools/mkiso.sh FORCE
-	@tools/mkiso.sh $@ $(KERNEL) '$(subst ','\'',$(RUN_CMDLINE))' $(BUILD)/initrd.cpio
-$(RUN_DISK): | $(DISK)
-	@cp $(DISK) $@
-	@echo "  DISK    $@ (kept between runs)"
+	@tools/mkiso.sh $@ $(KERNEL) '$(subst ','\'',$(strip $(RUN_CMDLINE)))' $(BUILD)/initrd.cpio
+run-disk: $(DISK)
+	@tools/run-disk.sh $(foreach a,$(ADD),--add '$(a)') $(RUN_DISK)
+reset-disk: $(DISK)
+	@tools/run-disk.sh --reset $(RUN_DISK)

@@ -13,7 +13,8 @@ HOST_BINS := $(patsubst %,$(BUILD)/host/test_%,$(HOST_TESTS))
 .SECONDEXPANSION:
 $(BUILD)/host/test_%: tests/host/test_%.c $$(HOST_TEST_$$*_SRCS) $(wildcard tests/host/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_TEST_$*_SRCS) $(HOST_LIBS)
+	@echo "  HOSTCC  $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_TEST_$*_SRCS) $(HOST_LIBS)
 
 .PHONY: host-tests
 host-tests: $(HOST_BINS)

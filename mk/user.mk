@@ -23,24 +23,30 @@ ULIB      := $(BUILD)/user/lib/libferry.a
 UPROGS    := $(patsubst user/%.c,$(BUILD)/user/bin/%,$(wildcard user/*.c))
 UTESTS    := $(patsubst tests/os/%.c,$(BUILD)/tests/os/%,$(wildcard tests/os/*.c))
 UOBJS     := $(patsubst %.c,$(BUILD)/uobj/%.o,$(ULIB_SRCS) $(wildcard user/*.c tests/os/*.c))
+# Test data that must not be static: dynamically linked musl programs
+# (their interpreter, musl's ld.so, goes in the image as /lib/ld-musl-x86_64.so.1).
+UTESTDATA := $(patsubst tests/os/data/%.c,$(BUILD)/tests/os/data/%,$(wildcard tests/os/data/*.c))
 
 .PHONY: user initrd
 all: user
-user: $(UPROGS) $(UTESTS)
+user: $(UPROGS) $(UTESTS) $(UTESTDATA)
 
 $(BUILD)/uobj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(USER_CC) $(UCFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(USER_CC) $(UCFLAGS) -c $< -o $@
 
 $(ULIB): $(patsubst %.c,$(BUILD)/uobj/%.o,$(ULIB_SRCS))
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 # Link, then check; a binary that fails the check is removed so the next
 # make tries again instead of shipping it.
 define ulink
 	@mkdir -p $(dir $@)
-	$(CC) $(ULDFLAGS) -o $@ $(UCRT_HEAD) $< $(ULIB) $(UCRT_TAIL)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ULDFLAGS) -o $@ $(UCRT_HEAD) $< $(ULIB) $(UCRT_TAIL)
 	@tools/check-static.sh $@ || { rm -f $@; exit 1; }
 endef
 
@@ -50,13 +56,19 @@ $(BUILD)/user/bin/%: $(BUILD)/uobj/user/%.o $(ULIB) tools/check-static.sh
 $(BUILD)/tests/os/%: $(BUILD)/uobj/tests/os/%.o $(ULIB) tools/check-static.sh
 	$(ulink)
 
+$(BUILD)/tests/os/data/%: tests/os/data/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CCDYN   $@"
+	$(Q)$(USER_CC) -O2 -Wall -o $@ $<
+	@readelf -lW $@ | grep -q INTERP || { echo "$@: not dynamically linked"; rm -f $@; exit 1; }
+
 # The boot image: programs under /bin (with Debian's busybox), tests under
 # /tests. tools/mkinitrd.sh stages and packs it; it always rebuilds, it is
 # quick.
 initrd: $(BUILD)/initrd.cpio
 # Rebuilt only when a program, busybox or the script changes, so that
 # tools/ferry-run's check that everything is built costs nothing.
-$(BUILD)/initrd.cpio: $(UPROGS) $(UTESTS) /bin/busybox tools/mkinitrd.sh
+$(BUILD)/initrd.cpio: $(UPROGS) $(UTESTS) $(UTESTDATA) /bin/busybox tools/mkinitrd.sh
 	@tools/mkinitrd.sh --no-build --out $@ >/dev/null
 
 # The ISO (make iso, make run) carries the same image as its initrd module.

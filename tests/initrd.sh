@@ -24,7 +24,7 @@ t "mkinitrd succeeds" '[ $? -eq 0 ] && [ -s "$img" ]'
 t "newc magic 070701" '[ "$(head -c 6 "$img")" = 070701 ]'
 t "ends with the trailer" 'grep -aq "TRAILER!!!" "$img"'
 list=$(cpio -it <"$img" 2>/dev/null)
-for f in bin/init bin/ps bin/hello bin/runtests bin/busybox bin/sh tests/startup tests/cow etc/passwd etc/group tmp dev proc; do
+for f in bin/init bin/ps bin/ferry-ps bin/hello bin/runtests bin/busybox bin/sh tests/startup tests/cow etc/passwd etc/group tmp dev proc; do
 	t "image has $f" 'grep -qx "$f" <<<"$list"'
 done
 t "no name starts with ./" '! grep -q "^\./" <<<"$list"'
@@ -43,7 +43,9 @@ t "/tmp is mode 1777" '[ "$(stat -c %a "$x/tmp")" = 1777 ]'
 t "busybox from the image runs" '[ "$("$x/bin/busybox" echo hello)" = hello ]'
 t "owned by root" '[ -z "$(cpio -itv <"$img" 2>/dev/null | awk "\$3 != \"root\"")" ]'
 
-t "check-static passes every user binary" 'tools/check-static.sh build/user/bin/* build/tests/os/*'
+t "check-static passes every user binary" 'tools/check-static.sh build/user/bin/* $(find build/tests/os -maxdepth 1 -type f)'
+t "the image carries musl's dynamic linker" '[ -f "$x/lib/ld-musl-x86_64.so.1" ]'
+t "tests' dynamically linked helpers are dynamic" 'readelf -lW "$x/tests/data/dynhello" | grep -q INTERP'
 printf 'int main(void){return 0;}\n' >"$tmp/d.c"
 musl-gcc -static-pie -o "$tmp/dyn-pie" "$tmp/d.c" 2>/dev/null
 t "check-static refuses what Debian's musl-gcc -static-pie makes (a dynamic PIE)" \

@@ -41,7 +41,8 @@ else
 	echo "skip - no PID namespaces here: init as PID 1 not tried"
 fi
 
-out=$($bin/ps 2>&1); check "ps without getpstat says so" 1 "getpstat is not available" "$out" $?
+out=$($bin/ferry-ps 2>&1); check "ferry-ps without getpstat says so" 1 "getpstat is not available" "$out" $?
+out=$($bin/ferry-ps --help 2>&1); check "ferry-ps --help" 0 "^  RSS_K" "$out" $?
 out=$($bin/hello a b 2>&1); check "hello" 0 "^hello, world$" "$out" $?
 
 tmp=$(mktemp -d)

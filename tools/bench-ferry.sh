@@ -1,19 +1,25 @@
 #!/bin/bash
 # The Ferry side of `make bench`: run every benchmark program on Ferry
-# through tools/ferry-run (one boot per program), once under -icount and
-# --runs times under plain TCG, with the CPU count, memory and timing flags
-# of tools/bench-qemu-flags; those in build/bench/disk-list boot from the
-# benchmark disk. Logs go to build/bench/ferry/, in the format of the Linux
-# side's. Until Ferry can run user programs this says so, leaves
-# build/bench/ferry/status, and exits 0: the report then shows "—".
+# through tools/ferry-run (one boot per program), --icount-runs times under
+# -icount (1 CPU; not those tagged smp2 in build/bench/bin/list, which need
+# two CPUs) and --runs times under plain TCG (2 CPUs), with the CPU, CPU count, memory and
+# timing flags of tools/bench-qemu-flags (always the lean CPU,
+# max,erms=off,fsrm=off); those tagged disk boot from the benchmark disk.
+# Logs go to build/bench/ferry/, in the format of the Linux side's. Until
+# Ferry can run user programs this says so, leaves build/bench/ferry/status,
+# and exits 0: the report then shows "—".
 #   tools/bench-ferry.sh [--runs N] [--icount-runs N] [--timeout S]
+# A program that hangs is stopped by busybox timeout in the guest, after the
+# guest time of `tools/bench-qemu-flags MODE limit`, and its boot after
+# --timeout seconds of wall time (default 1800: a backstop for a hung
+# kernel, long enough for a host busy with two other such jobs).
 # FERRY_RUN=PROGRAM stands in for tools/ferry-run (to test this script).
 set -u
 here=$(dirname "$(readlink -f "$0")")
 top=$(dirname "$here")
 out=$top/build/bench/ferry
 bins=$top/build/bench/bin
-runs=3 icount_runs=1 timeout=300
+runs=3 icount_runs=1 timeout=1800
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) runs=$2; shift 2 ;;
@@ -33,38 +39,42 @@ run=${FERRY_RUN:-$top/tools/ferry-run}
 [ -x "$run" ] || not_yet "no tools/ferry-run"
 [ -f "$bins/list" ] || { echo "bench-ferry: run make bench-bins first" >&2; exit 1; }
 
-# Every benchmark binary goes to /bench/ in Ferry's image, as on Linux.
+# Every benchmark file goes to /bench/ in Ferry's image, as on Linux.
 adds=()
 for f in "$bins"/*; do
 	[ "$(basename "$f")" = list ] || adds+=(--add "$f:/bench/$(basename "$f")")
 done
 
-# ferry-run's options for a mode: CPUs, memory and timing flags from
+qflags() { "$here/bench-qemu-flags" --cpu lean "$@"; }
+
+# ferry-run's options for a mode: CPU, CPUs, memory and timing flags from
 # tools/bench-qemu-flags; the machine flags are ferry-run's own (those of
-# tools/qemu-boot.sh: -M q35, qboot, -cpu max, as in bench-qemu-flags).
+# tools/qemu-boot.sh: -M q35, qboot, as in bench-qemu-flags).
 ferry_opts() {
-	echo --smp "$("$here/bench-qemu-flags" "$1" smp)" --mem "$("$here/bench-qemu-flags" "$1" mem)" \
+	echo --cpu "$(qflags "$1" cpu)" --smp "$(qflags "$1" smp)" --mem "$(qflags "$1" mem)" \
 		--accel tcg --timeout "$timeout"
 	[ "$1" = icount ] && echo --qemu -icount --qemu shift=0,sleep=off
 }
 
+# The program runs under busybox timeout: a guest-time limit.
 ferry() {	# mode, then the program and its arguments
-	local mode=$1
+	local mode=$1 limit
+	limit=$(qflags "$mode" limit)
 	shift
 	# shellcheck disable=SC2046
-	"$run" $(ferry_opts "$mode") "${adds[@]}" -- "$@" </dev/null
+	"$run" $(ferry_opts "$mode") "${adds[@]}" -- /bin/busybox timeout "$limit" "$@" </dev/null
 }
 
-# The programs of build/bench/disk-list boot from a fresh benchmark disk
+# The programs tagged disk boot from a fresh benchmark disk
 # (tools/bench-disk.sh, with the programs in /bench), root=/dev/vda, and
 # use its /disk; Linux has the same image mounted on /disk.
-disk_list=$top/build/bench/disk-list
 ferry_disk() {	# mode, then the program and its arguments
-	local mode=$1
+	local mode=$1 limit
+	limit=$(qflags "$mode" limit)
 	shift
 	"$here/bench-disk.sh" "$out/disk.img" || return 1
 	# shellcheck disable=SC2046
-	"$run" $(ferry_opts "$mode") --disk "$out/disk.img" -- "$@" </dev/null
+	"$run" $(ferry_opts "$mode") --disk "$out/disk.img" -- /bin/busybox timeout "$limit" "$@" </dev/null
 }
 
 probe=$(ferry wall /bench/exec_tiny 2>&1)
@@ -73,35 +83,46 @@ rc=$?
 
 boot() {	# mode run
 	local mode=$1 log=$out/$1-$2.log
-	echo "bench-ferry: $mode run $2 ($("$here/bench-qemu-flags" "$mode" smp) CPU)"
+	echo "bench-ferry: $mode run $2 ($(qflags "$mode" smp) CPU)"
 	{
 		echo "@@host mode $mode"
-		echo "@@host smp $("$here/bench-qemu-flags" "$mode" smp)"
-		echo "@@host mem $("$here/bench-qemu-flags" "$mode" mem)"
+		echo "@@host smp $(qflags "$mode" smp)"
+		echo "@@host mem $(qflags "$mode" mem)"
+		echo "@@host cpu $(qflags "$mode" cpu)"
 		echo "@@host flags tools/ferry-run $(ferry_opts "$mode" | paste -sd ' ')"
 		echo "@@host qemu $(qemu-system-x86_64 --version | head -1)"
 		echo "@@host loadavg $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) host CPUs"
 		echo "@@host kernel ferry $(git -C "$top" describe --always --dirty 2>/dev/null)"
+		echo "@@host config ferry"
+		echo "@@host wall_limit_s $timeout"
+		echo "@@meta guest_limit_s $(qflags "$mode" limit)"
 		# Boot to the first line a program prints: ferry-run shows nothing before.
-		local start=$EPOCHREALTIME first=""
-		while IFS= read -r _; do
-			[ -z "$first" ] && first=$EPOCHREALTIME
-		# The default image, so no repacking of added files is timed.
-		# shellcheck disable=SC2046
-		done < <("$run" $(ferry_opts "$mode") -- /bin/busybox echo @@init </dev/null 2>/dev/null)
-		[ -n "$first" ] && echo "@@host boot_to_init_ms $(((${first/[.,]/} - ${start/[.,]/}) / 1000))"
+		if [ "$mode" = wall ]; then
+			local start=$EPOCHREALTIME first=""
+			while IFS= read -r _; do
+				[ -z "$first" ] && first=$EPOCHREALTIME
+			# The default image, so no repacking of added files is timed.
+			# shellcheck disable=SC2046
+			done < <("$run" $(ferry_opts "$mode") -- /bin/busybox echo @@init </dev/null 2>/dev/null)
+			[ -n "$first" ] && echo "@@host boot_to_init_ms $(((${first/[.,]/} - ${start/[.,]/}) / 1000))"
+		fi
 		echo "@@init"
-		for b in $(cat "$bins/list"); do
+		while read -r b tags; do
+			case "$mode $tags" in icount*smp2*) continue ;; esac
 			echo "@@begin $b"
-			if grep -qx "$b" "$disk_list" 2>/dev/null; then
-				ferry_disk "$mode" "/bench/$b" 2>&1
-			else
-				ferry "$mode" "/bench/$b" 2>&1
-			fi
-			echo "@@end $b $?"
-		done
+			local t0=$SECONDS
+			case " $tags " in
+			*" disk "*) ferry_disk "$mode" "/bench/$b" 2>&1 ;;
+			*) ferry "$mode" "/bench/$b" 2>&1 ;;
+			esac
+			local rc=$?
+			echo "@@host elapsed_s_$b $((SECONDS - t0))"
+			echo "@@end $b $rc"
+		done <"$bins/list"
 		echo "@@done"
 	} >"$log"
+	grep '^@@end' "$log" | grep -v ' 0$' | sed "s/^@@end /bench-ferry: $mode run $2: failed: /"
 }
 for i in $(seq 1 "$icount_runs"); do boot icount "$i"; done
 for i in $(seq 1 "$runs"); do boot wall "$i"; done
+exit 0

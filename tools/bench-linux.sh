@@ -2,25 +2,48 @@
 # The Linux side of `make bench`: boot Debian's own kernel (linux-image-amd64)
 # in the benchmark QEMU setup with an initramfs of busybox-static and the
 # benchmark programs, and the benchmark disk (tools/bench-disk.sh) on
-# virtio-blk, once under -icount and --runs times under plain TCG.
-# Logs go to build/bench/linux/; tools/bench-report.py reads them.
-#   tools/bench-linux.sh [--runs N] [--icount-runs N] [--timeout S]
+# virtio-blk: --icount-runs times under -icount (1 CPU) and --runs times
+# under plain TCG (2 CPUs).
+#   tools/bench-linux.sh [--config default|lean] [--runs N] [--icount-runs N] [--timeout S]
+# Two configurations, each with its own logs in build/bench/linux-CONFIG/
+# (tools/bench-report.py reads them):
+#   default  Debian's kernel command line on `-cpu max`, as a user gets it.
+#   lean     `-cpu max,erms=off,fsrm=off` (the CPU Ferry always runs on:
+#            no byte-wise `rep movsb`, which -icount charges per byte), and
+#            no zeroing of every allocation, no kernel-stack randomisation,
+#            no mitigations (init_on_alloc=0 randomize_kstack_offset=off
+#            mitigations=off).
+# Both add no_timer_check (a 2-CPU boot on a loaded host can otherwise panic
+# with "IO-APIC + timer doesn't work!") and, in wall mode, clocksource=tsc
+# tsc=reliable (else Linux finds the two emulated CPUs' TSCs "unsynchronized"
+# and takes the emulated HPET, and clock_gettime would measure QEMU's device
+# emulation rather than the kernel; Ferry reads the TSC).
+# --timeout is each boot's wall-clock limit (default 5400 s: a backstop for
+# a hung kernel, long enough for a host busy with two other such jobs); a
+# hung program is stopped by a guest-time limit (`tools/bench-qemu-flags
+# MODE limit`).
 set -u
 here=$(dirname "$(readlink -f "$0")")
 top=$(dirname "$here")
-out=$top/build/bench/linux
 bins=$top/build/bench/bin
-runs=3 icount_runs=1 timeout=900
+config=default runs=3 icount_runs=1 timeout=5400
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--config) config=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
 	--icount-runs) icount_runs=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
-	*) echo "usage: bench-linux.sh [--runs N] [--icount-runs N] [--timeout S]" >&2; exit 2 ;;
+	*) echo "usage: bench-linux.sh [--config default|lean] [--runs N] [--icount-runs N] [--timeout S]" >&2; exit 2 ;;
 	esac
 done
-# Linux defaults, but for the console: nothing that changes its speed.
-cmdline="console=ttyS0 quiet"
+cmdline="console=ttyS0 quiet no_timer_check"
+bench_limit() { "$here/bench-qemu-flags" "$1" limit; }
+case "$config" in
+default) cpu=default ;;
+lean) cpu=lean cmdline="$cmdline init_on_alloc=0 randomize_kstack_offset=off mitigations=off" ;;
+*) echo "bench-linux: --config takes default or lean" >&2; exit 2 ;;
+esac
+out=$top/build/bench/linux-$config
 
 vmlinuz=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)
 [ -n "$vmlinuz" ] || { echo "bench-linux: no /boot/vmlinuz-*: run tools/bench-deps.sh" >&2; exit 1; }
@@ -31,7 +54,7 @@ rm -f "$out"/*.log
 
 # The uncompressed kernel boots through its PVH entry, far faster under TCG
 # than the compressed bzImage; without a PVH note, fall back to bzImage.
-kernel=$out/vmlinux-$version
+kernel=$top/build/bench/vmlinux-$version
 if [ ! -s "$kernel" ]; then
 	echo "bench-linux: extracting vmlinux from $vmlinuz"
 	"$here/bench-vmlinux.sh" "$vmlinuz" >"$kernel.tmp" && mv "$kernel.tmp" "$kernel" ||
@@ -45,15 +68,16 @@ else
 	image="bzImage $version (no PVH note in vmlinux)"
 fi
 
-# The initramfs: busybox, /init, the benchmarks in /bench, and the modules
-# Debian builds virtio-blk and ext4 (which mounts ext2) as, loaded by /init
-# in this order, for the benchmark disk (tools/bench-disk.sh) on /disk.
+# The initramfs: busybox with a link per applet (as Ferry's image has them),
+# /init, the benchmarks in /bench, and the modules Debian builds virtio-blk
+# and ext4 (which mounts ext2) as, loaded by /init in this order, for the
+# benchmark disk (tools/bench-disk.sh) on /disk.
 root=$out/root
 rm -rf "$root"
 mkdir -p "$root"/{bin,bench,dev,proc,sys,tmp,lib/modules}
 cp /bin/busybox "$root/bin/busybox"
-for applet in sh mount umount poweroff echo cat cut uname nproc timeout insmod sleep mkdir rmdir; do
-	ln -s busybox "$root/bin/$applet"
+for applet in $(/bin/busybox --list); do
+	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 done
 mods=/lib/modules/$version/kernel
 for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev \
@@ -75,25 +99,32 @@ cp "$bins"/* "$root/bench/"
 python3 "$here/bench-cpio.py" "$out/initramfs.cpio" "$root" --node dev/console:c:5:1 || exit 1
 
 boot() {	# mode run
-	local log=$out/$1-$2.log
-	echo "bench-linux: $1 boot $2 ($("$here/bench-qemu-flags" "$1" smp) CPU)"
+	local mode=$1 log=$out/$1-$2.log args=$cmdline
+	# The guest-time limit of each program (bench_limit above).
+	args="$args bench_timeout=$(bench_limit "$mode")"
+	[ "$mode" = wall ] && args="$args clocksource=tsc tsc=reliable"
+	echo "bench-linux ($config): $mode boot $2 ($("$here/bench-qemu-flags" "$mode" smp) CPU)"
 	# A fresh benchmark disk each boot, attached as tools/qemu-boot.sh attaches Ferry's.
 	"$here/bench-disk.sh" "$out/disk.img" || exit 1
-	"$here/bench-boot.sh" "$1" "$log" "$timeout" -kernel "$kernel" \
-		-initrd "$out/initramfs.cpio" -append "$cmdline" \
+	"$here/bench-boot.sh" "$cpu" "$mode" "$log" "$timeout" -kernel "$kernel" \
+		-initrd "$out/initramfs.cpio" -append "$args bench_mode=$mode" \
 		-drive "file=$out/disk.img,if=none,format=raw,id=d0" \
 		-device virtio-blk-pci,drive=d0,disable-legacy=on
 	local rc=$?
-	echo "@@host kernel $image" >>"$log"
+	{
+		echo "@@host kernel $image"
+		echo "@@host config linux-$config"
+	} >>"$log"
 	if [ $rc -ne 0 ]; then
-		echo "bench-linux: $1 boot $2 did not finish (see $log):"
+		echo "bench-linux ($config): $mode boot $2 did not finish (see $log):"
 		tail -15 "$log" | sed 's/^/    /'
 		failed=$((failed + 1))
 	fi
 }
 failed=0
 start=$SECONDS
+boots=$((icount_runs + runs))
 for i in $(seq 1 "$icount_runs"); do boot icount "$i"; done
 for i in $(seq 1 "$runs"); do boot wall "$i"; done
-echo "bench-linux: $((icount_runs + runs)) boots in $((SECONDS - start)) s, $failed failed"
+echo "bench-linux ($config): $boots boots in $((SECONDS - start)) s, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages Ferry's build, run and tests need, if missing.
 set -eu
-pkgs="gcc make binutils qemu-system-x86 qemu-utils musl-tools busybox-static e2fsprogs cpio \
+pkgs="gcc libc6-dev make binutils qemu-system-x86 qemu-utils musl-tools busybox-static e2fsprogs cpio \
 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf check pkg-config expect \
 bochs bochsbios vgabios python3"
 missing=""

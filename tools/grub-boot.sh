@@ -4,8 +4,9 @@
 # reported success, 35 = failure or panic, 124 = timeout.
 #   tools/grub-boot.sh [--firmware bios|uefi] [--smp N] [--mem MiB]
 #                      [--timeout S] [--interactive] [--display D] [--qemu ARG]... ISO
-# --interactive (make run): no timeout, keyboard to the serial port, and
-# Ctrl-A c for QEMU's monitor. --display D opens a window (gtk, sdl) with
+# --interactive (make run): no timeout, keyboard to the serial port,
+# Ctrl-A c for QEMU's monitor, and a reset reboots the machine (otherwise
+# QEMU exits on a reset, -no-reboot, so a test cannot loop). --display D opens a window (gtk, sdl) with
 # the VGA screen; the default is none.
 set -u
 firmware=bios smp=1 mem=256 timeout=120 interactive=0 display=none
@@ -49,7 +50,8 @@ esac
 
 # shellcheck disable=SC2054 # the commas are QEMU's
 args=(-M q35 -cpu max -smp "$smp" -m "$mem" "${fw[@]}" -cdrom "$iso" -display "$display"
-	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -accel tcg)
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -accel tcg)
+[ "$interactive" -eq 1 ] || args+=(-no-reboot)
 # Not exec: the EXIT trap must remove the variables copy.
 if [ "$interactive" -eq 1 ]; then
 	qemu-system-x86_64 "${args[@]}" -serial mon:stdio "${extra[@]}"

@@ -7,7 +7,10 @@
 # Layout (staged in FILE's name with .root instead of .cpio, then packed):
 #   /bin/         Ferry's programs (build/user/bin), Debian's busybox-static
 #                 as /bin/busybox, with a symlink per applet (/bin/sh...)
-#   /tests/       the tests/os programs (build/tests/os)
+#   /tests/       the tests/os programs (build/tests/os), and /tests/data/:
+#                 their dynamically linked helpers (build/tests/os/data)
+#   /lib/         musl's dynamic linker, ld-musl-x86_64.so.1 (musl's libc.so:
+#                 one file is both), so dynamically linked musl programs run
 #   /etc/         passwd, group, hostname
 #   /dev /proc    empty: the kernel provides console, null, zero and /proc
 #   /tmp          empty, mode 1777
@@ -35,20 +38,39 @@ die() { echo "mkinitrd: $*" >&2; exit 1; }
 [ $build -eq 1 ] && make --no-print-directory -C "$top" user >&2
 busybox=/bin/busybox
 [ -x "$busybox" ] || die "$busybox missing: install Debian's busybox-static (tools/deps.sh)"
-# Debian's plain `busybox` package is dynamic; Ferry has no dynamic linker.
+# Debian's plain `busybox` package is dynamic, linked with glibc, which the image has not.
 readelf -lW "$busybox" | grep -q INTERP && die "$busybox is dynamically linked: install busybox-static"
+musl_ldso=/usr/lib/x86_64-linux-musl/libc.so
+[ -f "$musl_ldso" ] || die "$musl_ldso missing: install musl (tools/deps.sh)"
 
 mkdir -p "$(dirname "$out")"
 out=$(readlink -f "$out")
 root=${out%.cpio}.root
 rm -rf "$root"
-mkdir -p "$root"/{bin,tests,etc,dev,proc,tmp}
+mkdir -p "$root"/{bin,tests,etc,dev,proc,tmp,lib}
 chmod 1777 "$root/tmp"
-cp "$top"/build/user/bin/* "$root/bin/" 2>/dev/null || die "no programs in build/user/bin: run make user"
-cp "$top"/build/tests/os/* "$root/tests/" 2>/dev/null || true
+# Only the programs whose source is still there: a binary left in build/
+# by a deleted or renamed source stays out of the image.
+for src in "$top"/user/*.c; do
+	name=$(basename "$src" .c)
+	cp "$top/build/user/bin/$name" "$root/bin/" 2>/dev/null || die "no build/user/bin/$name: run make user"
+done
+for src in "$top"/tests/os/*.c; do
+	name=$(basename "$src" .c)
+	cp "$top/build/tests/os/$name" "$root/tests/" 2>/dev/null || die "no build/tests/os/$name: run make user"
+done
+if [ -d "$top/build/tests/os/data" ]; then
+	mkdir -p "$root/tests/data"
+	for src in "$top"/tests/os/data/*.c; do
+		name=$(basename "$src" .c)
+		cp "$top/build/tests/os/data/$name" "$root/tests/data/" 2>/dev/null ||
+			die "no build/tests/os/data/$name: run make user"
+	done
+fi
+cp "$musl_ldso" "$root/lib/ld-musl-x86_64.so.1"
 cp "$busybox" "$root/bin/busybox"
 # One link per busybox applet (as `busybox --install -s` would make), except
-# where Ferry has a program of its own by that name (init, ps...).
+# where Ferry has a program of its own by that name (init...).
 "$busybox" --list | while read -r applet; do
 	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 done

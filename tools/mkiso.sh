@@ -33,6 +33,12 @@ cfg=$stage/boot/grub/grub.cfg.new
 	echo "menuentry 'Ferry' {"
 	echo "	multiboot2 /boot/ferry.elf$quoted"
 	[ -n "$initrd" ] && echo "	module2 /boot/initrd.cpio initrd"
+	# After multiboot2, which sets gfxpayload from the kernel's header
+	# (a framebuffer, so that UEFI boots give the kernel a console): BIOS
+	# boots keep the VGA text mode Ferry writes to; UEFI ones, which have
+	# none, keep the firmware's framebuffer, its driver loaded (else
+	# GRUB finds "no suitable video mode").
+	echo '	if [ "$grub_platform" = efi ]; then insmod efi_gop; set gfxpayload=keep; else set gfxpayload=text; fi'
 	echo "	boot"
 	echo "}"
 } >"$cfg" || exit 1

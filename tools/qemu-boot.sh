@@ -8,12 +8,14 @@
 # does not set the VGA up, so nothing written to it shows).
 #   tools/qemu-boot.sh [--smp N] [--mem MiB] [--timeout S] [--accel tcg|kvm|auto]
 #                      [--initrd FILE] [--disk FILE] [--qemu ARG]... [--stdin] [--bios qboot|seabios]
+#                      [--cpu MODEL]
 #                      [--] 'kernel command line'
 # --disk attaches FILE (raw) as a modern-only virtio-blk disk; give it twice for two.
+# --cpu sets QEMU's -cpu (default max; the benchmarks use max,erms=off,fsrm=off).
 set -u
 here=$(dirname "$(readlink -f "$0")")
 top=$(dirname "$here")
-smp=1 mem=256 timeout=120 accel=tcg initrd="" input=/dev/null bios=qboot kernel="${FERRY_KERNEL:-$top/build/ferry.elf}"
+smp=1 mem=256 timeout=120 accel=tcg cpu=max initrd="" input=/dev/null bios=qboot kernel="${FERRY_KERNEL:-$top/build/ferry.elf}"
 extra=() disks=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -27,6 +29,7 @@ while [ $# -gt 0 ]; do
 	--qemu) extra+=("$2"); shift 2 ;;
 	--stdin) input=/dev/stdin; shift ;;
 	--bios) bios=$2; shift 2 ;;
+	--cpu) cpu=$2; shift 2 ;;
 	--) shift; break ;;
 	*) break ;;
 	esac
@@ -38,7 +41,7 @@ qboot) fw=(-bios /usr/share/qemu/qboot.rom) ;;
 seabios) fw=() ;;
 *) echo "qemu-boot.sh: --bios takes qboot or seabios" >&2; exit 2 ;;
 esac
-args=(-M q35 "${fw[@]}" -cpu max -smp "$smp" -m "$mem"
+args=(-M q35 "${fw[@]}" -cpu "$cpu" -smp "$smp" -m "$mem"
 	-kernel "$kernel" -append "$append" -display none -monitor none -serial stdio
 	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -accel "$accel")
 [ -n "$initrd" ] && args+=(-initrd "$initrd")

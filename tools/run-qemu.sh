@@ -3,9 +3,16 @@
 # (q35, SeaBIOS, 2 CPUs, 512 MiB), console on this terminal (Ctrl-A x quits,
 # Ctrl-A c is QEMU's monitor). When build/run-disk.img and
 # build/ferry-run.iso exist (make run builds them), it boots that ISO with
-# the disk attached as the ext2 root (FERRY_DISK=FILE picks another image). --gdb waits for gdb on localhost:1234.
+# the disk attached as the ext2 root (FERRY_DISK=FILE picks another image),
+# and holds a lock (flock) on the disk meanwhile so that tools/run-disk.sh
+# does not change it under QEMU. --gdb waits for gdb on localhost:1234.
 # FERRY_FIRMWARE=uefi boots under OVMF instead; FERRY_DISPLAY=gtk (or sdl)
 # opens a window with the VGA screen as well.
+#
+# A reset (busybox's reboot) boots the machine again; power off (poweroff,
+# halt, or exit from the first shell) ends QEMU, and this script with
+# status 0. Ctrl-A x ends QEMU at once: writes of the last second may not
+# have reached the disk yet (the block cache writes back every second).
 set -u
 here=$(dirname "$(readlink -f "$0")")
 top=$(dirname "$here")
@@ -17,11 +24,20 @@ if [ "${1:-}" = --gdb ]; then
 fi
 iso=$top/build/ferry.iso
 disk=${FERRY_DISK:-$top/build/run-disk.img}
+root="the initrd in RAM"
 if [ -f "$disk" ] && [ -f "$top/build/ferry-run.iso" ]; then
+	exec 9<"$disk"
+	if ! flock -n 9; then
+		echo "run: $disk is in use by another QEMU (a make run in another terminal?)" >&2
+		exit 1
+	fi
 	iso=$top/build/ferry-run.iso
+	root="ext2 on $disk"
 	args+=(--qemu -drive --qemu "file=$disk,if=none,format=raw,id=d0"
 		--qemu -device --qemu "virtio-blk-pci,drive=d0,disable-legacy=on")
 fi
+echo "run: Ferry in QEMU, root $root. To stop: poweroff (or exit) in Ferry's shell." \
+	"Ctrl-A x quits QEMU at once and may lose the last second of writes; Ctrl-A c is QEMU's monitor."
 "$here/grub-boot.sh" "${args[@]}" "$iso"
 rc=$?
 # The kernel ends QEMU through isa-debug-exit: 33 is its success, 35 failure.

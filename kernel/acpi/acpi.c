@@ -1,7 +1,7 @@
 /*
  * ACPI in the kernel: find the RSDP, hand it to the pure parser
  * (tables.c, madt.c) with a map() over the boot direct map, report what was
- * found in one line, and power off through S5.
+ * found in one line, power off through S5 and reset through the FADT.
  *
  * State: `acpi` is written once here on the boot core, [I] after.
  */
@@ -76,11 +76,20 @@ void acpi_init(paddr_t rsdp)
 	if (acpi.pm1a_cnt_port && acpi.slp_typa_s5 != 0xffff && !acpi.hw_reduced)
 		machine_poweroff_hook = acpi_poweroff;
 	pr_info("acpi: RSDP rev %u (%s) at 0x%lx, oem '%s': %u cpus (+%u online-capable), "
-		"%u I/O APIC, %u overrides, lapic 0x%lx, hpet 0x%lx, ecam 0x%lx, S5 %s\n",
+		"%u I/O APIC, %u overrides, lapic 0x%lx, hpet 0x%lx, ecam 0x%lx, S5 %s, reset %s\n",
 		acpi.rsdp_revision, from, rsdp, acpi.oem, acpi.ncpus_enabled,
 		acpi.ncpus - acpi.ncpus_enabled, acpi.nioapics, acpi.nisos,
 		(u64)acpi.lapic_addr, (u64)acpi.hpet_addr, (u64)acpi.ecam_addr,
-		acpi.slp_typa_s5 != 0xffff ? "yes" : "no");
+		acpi.slp_typa_s5 != 0xffff ? "yes" : "no", acpi.reset_port ? "yes" : "no");
+}
+
+void acpi_reset(void)
+{
+	if (!acpi.reset_port)
+		return;
+	outb(acpi.reset_port, acpi.reset_value);
+	for (u32 i = 0; i < 1000000; i++)
+		cpu_relax();
 }
 
 /* PM1 control register bits (ACPI 6.4 4.8.3.2.1, table 4.13). */

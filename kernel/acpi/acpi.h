@@ -1,6 +1,6 @@
 /*
  * ACPI tables (ACPI 6.4, ch. 5): RSDP -> RSDT/XSDT -> MADT (cores and
- * interrupt controllers), MCFG (PCI ECAM), HPET, FADT (power off). Parsed
+ * interrupt controllers), MCFG (PCI ECAM), HPET, FADT (power off, reset). Parsed
  * once at boot; read-only after. Missing or malformed tables are reported
  * and leave the machine with one CPU and no extras.
  *
@@ -72,6 +72,8 @@ struct acpi_info {
 	u8 acpi_enable_value;   /* value written to smi_cmd_port for that */
 	u16 slp_typa_s5;        /* SLP_TYPa for S5 from the \_S5 package, or 0xffff */
 	u16 slp_typb_s5;        /* SLP_TYPb, or 0xffff */
+	u16 reset_port;         /* FADT RESET_REG when supported and in I/O space (0: none) */
+	u8 reset_value;         /* FADT RESET_VALUE, written there to reset the machine */
 };
 
 extern struct acpi_info acpi; /* [I after boot] */
@@ -102,3 +104,5 @@ int acpi_lapic_nmi_lint(const struct acpi_info *a, u32 apic_id, u16 *flags);
 
 /* Enter S5 through the FADT's PM1 control blocks; returns only if that failed. */
 void acpi_poweroff(void);
+/* Reset through the FADT's reset register; returns if there is none or it did nothing. */
+void acpi_reset(void);

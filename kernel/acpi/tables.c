@@ -169,6 +169,9 @@ bool acpi_find_s5(const u8 *aml, size_t len, u16 *slp_typa, u16 *slp_typb)
 #define FADT_MIN_LEN       76  /* through PM_TMR_BLK: all we need from ACPI 1.0 */
 #define FADT_FLAGS         112
 #define FADT_FLAG_HW_REDUCED (1u << 20)
+#define FADT_FLAG_RESET_REG_SUP (1u << 10)
+#define FADT_RESET_REG     116 /* a Generic Address Structure (ACPI 2.0 and later) */
+#define FADT_RESET_VALUE   128
 #define FADT_X_DSDT        140
 #define FADT_X_PM1A_CNT    172 /* Generic Address Structures, 12 bytes each */
 #define FADT_X_PM1B_CNT    184
@@ -201,6 +204,15 @@ static void parse_fadt(const u8 *t, u32 len, acpi_map_fn map, struct acpi_info *
 	u32 smi = rd32(t + FADT_SMI_CMD);
 	out->smi_cmd_port = smi <= 0xffff ? (u16)smi : 0;
 	out->acpi_enable_value = rd8(t + FADT_ACPI_ENABLE);
+	/* Only I/O space: that is where PCs put it (0xcf9); memory and PCI spaces are left alone. */
+	if (len > FADT_RESET_VALUE && (rd32(t + FADT_FLAGS) & FADT_FLAG_RESET_REG_SUP) &&
+	    rd8(t + FADT_RESET_REG + GAS_SPACE_ID) == GAS_SPACE_IO) {
+		u64 port = rd64(t + FADT_RESET_REG + GAS_ADDRESS);
+		if (port && port <= 0xffff) {
+			out->reset_port = (u16)port;
+			out->reset_value = rd8(t + FADT_RESET_VALUE);
+		}
+	}
 
 	paddr_t dsdt = rd32(t + FADT_DSDT);
 	if (len >= FADT_X_DSDT + 8 && rd64(t + FADT_X_DSDT))

@@ -6,8 +6,13 @@
  * where its file system lends them; the rest of bss is zero-filled on
  * first touch. Every header field is checked: a malformed file gets
  * -ENOEXEC, never a crash (invariant 6).
+ *
+ * A dynamically linked program names its interpreter (PT_INTERP: ld.so);
+ * the program and then its interpreter are loaded, each at a place of its
+ * own in the program's slot (invariant 5), and the interpreter runs first.
  */
 #include "exec/exec.h"
+#include "fs/abi.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
@@ -74,18 +79,19 @@ static int read_exact(struct inode *ip, u64 off, void *buf, size_t len)
 
 /*
  * A read-only segment's whole pages come from the file's own frames where
- * its file system lends them (ramfs): every process running the program
- * shares one copy of its text, copy-on-write. Returns how many bytes from
- * va on were mapped that way (a multiple of the page size), or -errno.
+ * they are in memory for good (a memory file system's page cache): every
+ * process running the program shares one copy of its text,
+ * copy-on-write. Returns how many bytes from va on were mapped that way
+ * (a multiple of the page size), or -errno.
  */
 static i64 share_pages(struct inode *ip, struct domain *d, vaddr_t va, u64 off, u64 len)
 {
-	if (!ip->ops->get_page || (va & (PAGE_SIZE - 1)) || (off & (PAGE_SIZE - 1)))
+	if (!(ip->data.flags & PC_SWAPBACKED) || (va & (PAGE_SIZE - 1)) || (off & (PAGE_SIZE - 1)))
 		return 0;
 	u64 done = 0;
 	while (len - done >= PAGE_SIZE) {
 		paddr_t pa;
-		if (ip->ops->get_page(ip, (off + done) >> PAGE_SHIFT, &pa) < 0)
+		if (pcache_get(&ip->data, (off + done) >> PAGE_SHIFT, PCG_HOLE | PCG_NOPARK, &pa) < 0)
 			break; /* a hole: the rest is copied */
 		int r = domain_map_frame(d, va + done, pa);
 		if (r < 0)
@@ -116,7 +122,50 @@ static int load_bytes(struct inode *ip, struct domain *d, vaddr_t va, u64 off, u
 	return 0;
 }
 
-int elf_load(struct inode *ip, struct domain *d, struct exec_image *img)
+/*
+ * PT_INTERP: the interpreter's path, a NUL-terminated string inside the
+ * file (Linux's checks: at least two bytes, at most PATH_MAX, the last
+ * one NUL and no earlier one). interp NULL: no interpreter is allowed here.
+ */
+static int read_interp(struct inode *ip, const struct elf64_phdr *p, u64 size, char *interp)
+{
+	if (!interp)
+		return bad("a second PT_INTERP");
+	if (interp[0])
+		return bad("two PT_INTERP headers");
+	if (p->p_filesz < 2 || p->p_filesz > PATH_MAX || p->p_offset > size ||
+	    p->p_filesz > size - p->p_offset)
+		return bad("PT_INTERP has an impossible size or offset");
+	int r = read_exact(ip, p->p_offset, interp, p->p_filesz);
+	if (r < 0) {
+		interp[0] = 0;
+		return r == -ERESTART_PARK ? r : bad("PT_INTERP past the end of the file");
+	}
+	if (interp[p->p_filesz - 1] || strlen(interp) != p->p_filesz - 1) {
+		interp[0] = 0;
+		return bad("PT_INTERP's path is not one NUL-terminated string");
+	}
+	return 0;
+}
+
+/*
+ * What loading one ELF file gives: where it went and what the loader and
+ * the stack need to know of it.
+ */
+struct loaded {
+	vaddr_t entry, phdr, bias, end;
+	u32 phnum;
+	bool dyn;
+};
+
+/*
+ * Load the ELF file ip into d. dyn_base: where a position-independent
+ * file's lowest page goes, or 0 for the program's own place in its slot.
+ * interp (PATH_MAX bytes, or NULL when a PT_INTERP is not allowed): the
+ * interpreter's path, "" if there is none.
+ */
+static int load_image(struct inode *ip, struct domain *d, vaddr_t dyn_base, char *interp,
+		      struct loaded *out)
 {
 	struct elf64_ehdr eh;
 	int e = read_exact(ip, 0, &eh, sizeof eh);
@@ -149,11 +198,15 @@ int elf_load(struct inode *ip, struct domain *d, struct exec_image *img)
 	u64 lo = ~0UL, hi = 0, prev_end = 0;
 	u64 size = __atomic_load_n(&ip->size, __ATOMIC_RELAXED);
 	vaddr_t phdr_vaddr = 0;
+	if (interp)
+		interp[0] = 0;
 	for (int i = 0; i < eh.e_phnum; i++) {
 		struct elf64_phdr *p = &ph[i];
 		if (p->p_type == PT_INTERP) {
-			r = bad("dynamically linked (has PT_INTERP); Ferry runs static programs");
-			goto out;
+			r = read_interp(ip, p, size, interp);
+			if (r < 0)
+				goto out;
+			continue;
 		}
 		if (p->p_type == PT_PHDR)
 			phdr_vaddr = p->p_vaddr;
@@ -187,12 +240,21 @@ int elf_load(struct inode *ip, struct domain *d, struct exec_image *img)
 
 	vaddr_t bias = 0;
 	if (eh.e_type == ET_DYN) {
-		/* A static-pie gets a unique place: its own slot (invariant 5). */
-		bias = d->slot_base + PIE_IMAGE_OFFSET - lo;
 		if (hi - lo > SLOT_SIZE / 4) {
 			r = bad("too large for a slot");
 			goto out;
 		}
+		/* A position-independent file gets a unique place: in its slot (invariant 5). */
+		if (!dyn_base)
+			dyn_base = d->slot_base + PIE_IMAGE_OFFSET;
+		else if (dyn_base == ~0UL && !(dyn_base = domain_find_free(d, hi - lo))) {
+			r = -ENOMEM;
+			goto out;
+		}
+		bias = dyn_base - lo;
+	} else if (dyn_base) {
+		r = bad("the interpreter is not position-independent");
+		goto out;
 	} else if (lo < USER_PRIVATE_BASE || hi > USER_PRIVATE_END) {
 		r = bad("linked outside the private window (0x1000 - 64 GiB)");
 		goto out;
@@ -249,14 +311,57 @@ int elf_load(struct inode *ip, struct domain *d, struct exec_image *img)
 			goto out;
 	}
 
-	img->entry = eh.e_entry + bias;
-	img->phdr = phdr_vaddr ? phdr_vaddr + bias : 0;
-	img->phnum = eh.e_phnum;
-	img->phent = eh.e_phentsize;
-	img->bias = bias;
-	img->brk = hi + bias;
-	img->pie = eh.e_type == ET_DYN;
+	*out = (struct loaded){
+	    .entry = eh.e_entry + bias,
+	    .phdr = phdr_vaddr ? phdr_vaddr + bias : 0,
+	    .phnum = eh.e_phnum,
+	    .bias = bias,
+	    .end = hi + bias,
+	    .dyn = eh.e_type == ET_DYN,
+	};
 out:
 	kfree(ph);
 	return r;
+}
+
+int elf_load(struct inode *ip, struct domain *d, struct exec_image *img, char *interp)
+{
+	struct loaded l;
+	int r = load_image(ip, d, 0, interp, &l);
+	if (r < 0)
+		return r;
+	*img = (struct exec_image){
+	    .entry = l.entry,
+	    .phdr = l.phdr,
+	    .phnum = l.phnum,
+	    .phent = sizeof(struct elf64_phdr),
+	    .bias = l.bias,
+	    .brk = l.end,
+	    .pie = l.dyn,
+	};
+	return 0;
+}
+
+int elf_load_interp(struct inode *ip, struct domain *d, struct exec_image *img)
+{
+	char *nested = kmalloc(PATH_MAX);
+	if (!nested)
+		return -ENOMEM;
+	struct loaded l;
+	/* Anywhere free in the slot's mmap area: where ld.so's own mappings will go too. */
+	int r = load_image(ip, d, ~0UL, nested, &l);
+	bool dynamic = r == 0 && nested[0];
+	kfree(nested);
+	/* As Linux: too short to hold an ELF header is EIO, anything else not loadable ELIBBAD. */
+	if (r == -ENOEXEC && __atomic_load_n(&ip->size, __ATOMIC_RELAXED) < sizeof(struct elf64_ehdr))
+		return -EIO;
+	if (r < 0)
+		return r == -ENOEXEC ? -ELIBBAD : r;
+	if (dynamic) {
+		pr_info("exec: the interpreter is itself dynamically linked\n");
+		return -ELOOP;
+	}
+	img->interp_entry = l.entry;
+	img->interp_base = l.bias;
+	return 0;
 }

@@ -1,7 +1,9 @@
 /*
- * Building a new program image: open, load, and lay out the initial stack
- * the way Linux does (System V AMD64 ABI 3.4.1): argc, argv[], NULL,
- * envp[], NULL, auxv pairs ending in AT_NULL, then the strings above.
+ * Building a new program image: open the file (a script names the program
+ * that runs it: "#!" lines, as Linux reads them), load it and, for a
+ * dynamically linked program, its interpreter, and lay out the initial
+ * stack the way Linux does (System V AMD64 ABI 3.4.1): argc, argv[],
+ * NULL, envp[], NULL, auxv pairs ending in AT_NULL, then the strings above.
  */
 #include "exec/exec.h"
 #include "fs/vfs.h"
@@ -86,7 +88,7 @@ vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
 	t[i++] = 0;         /* end of envp */
 	const u64 auxv[][2] = {
 	    {AT_PHDR, img->phdr},      {AT_PHENT, img->phent},   {AT_PHNUM, img->phnum},
-	    {AT_PAGESZ, PAGE_SIZE},    {AT_BASE, 0},             {AT_FLAGS, 0},
+	    {AT_PAGESZ, PAGE_SIZE},    {AT_BASE, img->interp_base},             {AT_FLAGS, 0},
 	    {AT_ENTRY, img->entry},    {AT_UID, 0},              {AT_EUID, 0},
 	    {AT_GID, 0},               {AT_EGID, 0},             {AT_PLATFORM, platform_va},
 	    {AT_HWCAP, hwcap()},       {AT_CLKTCK, 100},         {AT_SECURE, 0},
@@ -104,34 +106,140 @@ vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
 	return r < 0 ? 0 : base;
 }
 
-int exec_prepare(const struct exec_args *args, struct domain **dom_out, vaddr_t *entry,
+#define SCRIPT_DEPTH_MAX 5   /* interpreters in a chain of scripts, as Linux (then ELOOP) */
+#define SHEBANG_LINE_MAX 256 /* Linux's BINPRM_BUF_SIZE: the most of a #! line read */
+
+/*
+ * A script ("#!interpreter [arg]" on its first line): args become the
+ * interpreter's, as Linux builds them (binfmt_script): the interpreter's
+ * path as written, the optional argument (one word: the rest of the line,
+ * trimmed), the script's path as execve got it, then the old argv[1..]
+ * and the environment. *file: the interpreter to open next. 1 if ip is a
+ * script (args rewritten into a new buffer *owned), 0 if not, or -errno.
+ */
+static int script_args(struct inode *ip, const char *script, struct exec_args *args, char **owned,
+		       char *file)
+{
+	char line[SHEBANG_LINE_MAX + 1];
+	ssize_t n = inode_read_kernel(ip, 0, line, SHEBANG_LINE_MAX);
+	if (n < 0)
+		return (int)n;
+	if (n < 2 || line[0] != '#' || line[1] != '!')
+		return 0;
+	memset(line + n, 0, sizeof line - (size_t)n);
+	char *end = memchr(line, '\n', (size_t)n);
+	bool cut = !end;
+	if (cut)
+		end = line + SHEBANG_LINE_MAX - 1; /* Linux keeps 255 bytes of a longer line */
+	*end = 0;
+	char *p = line + 2;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	char *interp = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	/* Nothing after "#!", or an interpreter's path that does not fit: refused, as Linux. */
+	if (p == interp || (cut && p == end))
+		return -ENOEXEC;
+	if (*p)
+		*p++ = 0;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	/* The argument is the rest of the line (a cut one is fine: it may re-read the script). */
+	char *arg = p;
+	char *e = arg + strlen(arg);
+	while (e > arg && (e[-1] == ' ' || e[-1] == '\t'))
+		*--e = 0;
+
+	/* The old buffer: argv[0], argv[1..], envp. argv[0] goes. */
+	size_t skip = args->argc ? strlen(args->buf) + 1 : 0;
+	size_t ilen = strlen(interp) + 1, alen = *arg ? strlen(arg) + 1 : 0,
+	       slen = strlen(script) + 1;
+	size_t len = ilen + alen + slen + (args->len - skip);
+	if (len > EXEC_ARGS_MAX)
+		return -E2BIG;
+	char *buf = kmalloc(EXEC_ARGS_MAX);
+	if (!buf)
+		return -ENOMEM;
+	size_t o = 0;
+	memcpy(buf + o, interp, ilen), o += ilen;
+	if (alen)
+		memcpy(buf + o, arg, alen), o += alen;
+	memcpy(buf + o, script, slen), o += slen;
+	memcpy(buf + o, args->buf + skip, args->len - skip), o += args->len - skip;
+	u32 argc = (args->argc ? args->argc - 1 : 0) + 2 + (alen ? 1 : 0);
+	kfree(*owned);
+	*owned = buf;
+	args->buf = buf;
+	args->len = o;
+	args->argc = argc;
+	strlcpy(file, interp, PATH_MAX);
+	return 1;
+}
+
+int exec_prepare(const struct exec_args *given, struct domain **dom_out, vaddr_t *entry,
 		 vaddr_t *sp)
 {
-	struct inode *ip;
-	int r = vfs_open_exec(args->path, &ip);
-	if (r < 0)
-		return r;
-	struct domain *d = domain_create();
-	if (!d) {
+	struct exec_args args = *given; /* a script's interpreter gets new arguments */
+	char *owned = NULL;             /* their buffer, once rewritten */
+	char *file = kmalloc(PATH_MAX), *interp = kmalloc(PATH_MAX);
+	struct inode *ip = NULL;
+	struct domain *d = NULL;
+	int r = file && interp ? 0 : -ENOMEM;
+	if (r == 0)
+		strlcpy(file, given->path, PATH_MAX);
+	/* Scripts first: each names the next file to run, up to Linux's depth. */
+	for (int depth = 0; r == 0; depth++) {
+		r = vfs_open_exec(file, &ip);
+		if (r < 0)
+			break;
+		r = script_args(ip, depth ? file : given->path, &args, &owned, file);
+		if (r <= 0)
+			break;
 		inode_put(ip);
-		return -ENOMEM;
+		ip = NULL;
+		r = depth + 1 > SCRIPT_DEPTH_MAX ? -ELOOP : 0;
 	}
 	struct exec_image img;
-	r = elf_load(ip, d, &img);
-	inode_put(ip);
-	if (r < 0) {
-		domain_put(d);
-		return r;
+	if (r == 0) {
+		d = domain_create();
+		r = d ? elf_load(ip, d, &img, interp) : -ENOMEM;
 	}
-	d->brk_start = d->brk = img.brk;
-	img.vdso = vdso_map(d); /* optional: without it, time goes through system calls */
-	vaddr_t rsp = exec_setup_stack(d, &img, args);
-	if (!rsp) {
-		domain_put(d);
-		return -E2BIG;
+	if (ip)
+		inode_put(ip);
+	if (r == 0 && interp[0]) {
+		/* A dynamic program: its interpreter (ld.so) runs first, told where the program is. */
+		struct inode *lp;
+		r = vfs_open_exec(interp, &lp);
+		if (r == 0) {
+			r = elf_load_interp(lp, d, &img);
+			inode_put(lp);
+		}
+		if (r < 0 && r != -ERESTART_PARK) {
+			/* The tag init looks for: it shows the reason to a user whose program will not start. */
+			if (r == -ENOENT)
+				pr_info("exec: not a loadable program: its interpreter %s is not there\n",
+					interp);
+			else
+				pr_info("exec: not a loadable program: its interpreter %s cannot run "
+					"(error %d)\n", interp, -r);
+		}
 	}
-	*dom_out = d;
-	*entry = img.entry;
-	*sp = rsp;
-	return 0;
+	if (r == 0) {
+		d->brk_start = d->brk = img.brk;
+		img.vdso = vdso_map(d); /* optional: without it, time goes through system calls */
+		vaddr_t rsp = exec_setup_stack(d, &img, &args);
+		if (!rsp)
+			r = -E2BIG;
+		*sp = rsp;
+		*entry = img.interp_entry ? img.interp_entry : img.entry;
+	}
+	if (r < 0 && d)
+		domain_put(d);
+	else if (r == 0)
+		*dom_out = d;
+	kfree(owned);
+	kfree(file);
+	kfree(interp);
+	return r;
 }

@@ -16,7 +16,7 @@ struct domain;
 struct inode;
 
 struct exec_image {
-	vaddr_t entry;
+	vaddr_t entry;    /* the program's entry point (AT_ENTRY) */
 	vaddr_t phdr;     /* address of the program headers in memory */
 	u32 phnum;
 	u32 phent;
@@ -24,10 +24,22 @@ struct exec_image {
 	vaddr_t brk;      /* end of the highest segment, page-aligned */
 	bool pie;
 	vaddr_t vdso;     /* AT_SYSINFO_EHDR, 0 if none */
+	vaddr_t interp_entry; /* a dynamic program's interpreter: where it starts, 0 if none */
+	vaddr_t interp_base;  /* and its load bias (AT_BASE) */
 };
 
-/* Load the executable into d; -ENOEXEC for anything malformed or unsupported. */
-int elf_load(struct inode *ip, struct domain *d, struct exec_image *img);
+/*
+ * Load the executable into d; -ENOEXEC for anything malformed or
+ * unsupported. interp (PATH_MAX bytes) gets the path of its interpreter,
+ * or "" for a static program.
+ */
+int elf_load(struct inode *ip, struct domain *d, struct exec_image *img, char *interp);
+/*
+ * Load a dynamic program's interpreter into d (img already holds the
+ * program): -ELIBBAD if it is not a loadable ELF, -ELOOP if it names an
+ * interpreter of its own.
+ */
+int elf_load_interp(struct inode *ip, struct domain *d, struct exec_image *img);
 
 /*
  * Arguments gathered from the caller (or the kernel for init): strings

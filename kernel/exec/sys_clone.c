@@ -70,6 +70,7 @@ static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tl
 		struct thread *nt = thread_alloc(p, thread_end);
 		if (!nt)
 			return -ENOMEM;
+		this_cpu()->cur_alone = false; /* its descriptors are shared from now on (cur.h) */
 		nt->regs = *tf;
 		nt->regs.rax = 0;
 		if (newsp)
@@ -155,6 +156,7 @@ SYSCALL(SYS_thread_clone, thread_clone)
 	struct thread *nt = thread_alloc(p, thread_end);
 	if (!nt)
 		return -EAGAIN;
+	this_cpu()->cur_alone = false; /* its descriptors are shared from now on (cur.h) */
 	thread_set_entry(&nt->regs, a0, a3);
 	nt->regs.rdi = a1;
 	nt->regs.rsi = a2;

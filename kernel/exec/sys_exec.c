@@ -87,6 +87,7 @@ static long do_execve(const char *kpath, u64 argv, u64 envp, bool have_args,
 	struct domain *old = proc_dom_swap(p, nd); /* the process's reference moves to the new image */
 	domain_get(nd);
 	t->dom = nd;                               /* and so does this thread's */
+	this_cpu()->cur_dom = nd;                  /* and the caller's, for the calls that follow */
 	domain_activate(nd);
 	domain_put(mine);
 	domain_put(old);

@@ -20,6 +20,7 @@
 #include "sched/park.h"
 #include "sched/task.h"
 #include "sched/timer.h"
+#include "vm/writeback.h"
 
 #define BCACHE_HASH 1024		      /* buckets, a power of two */
 #define BCACHE_SHUTDOWN_NS (3UL * 1000000000) /* a disk silent for 3 s at power-off is dead */
@@ -44,6 +45,7 @@ static struct bcache {
 	u64 max_bytes;			       /* [c] the soft bound */
 	u64 hits, misses, evictions, writes;   /* [c] */
 	bool ready;			       /* [c] lists initialised */
+	bool dirtied;			       /* [c] a block became dirty since the last write-back pass */
 } cache = {.lock = SPINLOCK_INIT, .max_bytes = BCACHE_MIN_BYTES};
 
 static struct {
@@ -86,7 +88,8 @@ static struct devstate *devstate(struct blk_dev *dev)
 static void free_buf_locked(struct bbuf *b)
 {
 	assert(spin_is_locked(&cache.lock));
-	list_remove(&b->hnode);
+	if (!(b->flags & B_STALE))
+		list_remove(&b->hnode);
 	list_remove(&b->lru);
 	cache.bytes -= b->size;
 	cache.nbufs--;
@@ -189,6 +192,7 @@ static void write_done(struct blk_request *r)
 	spin_lock(&cache.lock);
 	b->flags &= ~B_WRITING;
 	cache.writing--;
+	bool stale = (b->flags & B_STALE) && !b->refs;
 	if (r->status) {
 		/* Not retried: a block the disk refuses would be retried forever. */
 		cache.write_errors++;
@@ -196,8 +200,11 @@ static void write_done(struct blk_request *r)
 	} else {
 		devstate(b->dev)->needs_flush = true;
 	}
+	if (stale)
+		free_buf_locked(b); /* nobody waits on a forgotten buffer's queue */
 	spin_unlock(&cache.lock);
-	waitq_wake_all(&b->wait);
+	if (!stale)
+		waitq_wake_all(&b->wait);
 	waitq_wake_all(&cache.sync_wait);
 }
 
@@ -297,6 +304,7 @@ int bcache_get_new(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **ou
 	}
 	memset(b->data, 0, bsize);
 	b->flags |= B_DIRTY;
+	cache.dirtied = true;
 	b->refs++;
 	spin_unlock(&cache.lock);
 	*out = b;
@@ -453,6 +461,7 @@ void bcache_dirty(struct bbuf *b)
 	spin_lock(&cache.lock);
 	assert(b->refs && (b->flags & B_VALID));
 	b->flags |= B_DIRTY;
+	cache.dirtied = true;
 	spin_unlock(&cache.lock);
 }
 
@@ -461,6 +470,33 @@ void bcache_put(struct bbuf *b)
 	spin_lock(&cache.lock);
 	assert(b->refs);
 	b->refs--;
+	if ((b->flags & B_STALE) && !b->refs && !(b->flags & (B_READING | B_WRITING)))
+		free_buf_locked(b);
+	spin_unlock(&cache.lock);
+}
+
+void bcache_forget(struct blk_dev *dev, u64 blockno, u32 bsize)
+{
+	spin_lock(&cache.lock);
+	init_locked();
+	struct bbuf *b = lookup_locked(dev, blockno, bsize);
+	if (b && !(b->flags & B_READING)) {
+		if (!b->refs && !(b->flags & B_WRITING)) {
+			free_buf_locked(b);
+		} else {
+			/* Held, or its last write in flight: out of sight now, freed when let go. */
+			list_remove(&b->hnode);
+			b->flags = (b->flags & ~(B_DIRTY | B_VALID)) | B_STALE;
+		}
+	}
+	spin_unlock(&cache.lock);
+}
+
+void bcache_note_write(struct blk_dev *dev)
+{
+	spin_lock(&cache.lock);
+	init_locked();
+	devstate(dev)->needs_flush = true;
 	spin_unlock(&cache.lock);
 }
 
@@ -497,6 +533,7 @@ static bool start_writes_locked(struct blk_dev *dev)
 		int r = b->dev->submit(b->dev, &b->req, NULL);
 		if (r == -EAGAIN) {
 			b->flags = (b->flags & ~B_WRITING) | B_DIRTY;
+			cache.dirtied = true; /* the rest waits for the next pass */
 			return false;
 		}
 		if (r) {
@@ -592,12 +629,20 @@ long bcache_sync_thread(struct blk_dev *dev)
 	return p;
 }
 
-/* The periodic write-back: a timer future that requeues itself (invariant 2). */
+/*
+ * The periodic write-back: a timer future that requeues itself (invariant 2).
+ * Its pass walks the whole cache, so it walks only when something became
+ * dirty since the last; that makes a short period cheap. Flushes are sent
+ * every time: writes finish after the pass that started them.
+ */
 static enum poll_result writeback_poll(struct task *self)
 {
 	while (sleep_until(&wb.tm, wb.next)) {
 		spin_lock(&cache.lock);
-		start_writes_locked(NULL);
+		if (cache.dirtied) {
+			cache.dirtied = false;
+			start_writes_locked(NULL);
+		}
 		start_flushes_locked(NULL);
 		spin_unlock(&cache.lock);
 		wb.next = tsc_ns() + BCACHE_WRITEBACK_NS;
@@ -611,7 +656,7 @@ void bcache_init(void)
 	init_locked();
 	cache.max_bytes = MAX(BCACHE_MIN_BYTES, buddy_total_pages() * PAGE_SIZE / 2);
 	spin_unlock(&cache.lock);
-	buddy_set_reclaim(bcache_reclaim);
+	buddy_add_reclaim(bcache_reclaim);
 	machine_shutdown_hook = bcache_shutdown;
 	if (!blk_count())
 		return;
@@ -620,8 +665,17 @@ void bcache_init(void)
 	task_spawn(&wb.task, -1);
 }
 
+static void poll_disks(void)
+{
+	for (u32 i = 0; i < blk_count(); i++)
+		blk_get(i)->poll(blk_get(i));
+}
+
 void bcache_shutdown(void)
 {
+	/* File pages first: their writes, and the block maps they read, use the same disks. */
+	if (blk_count() && !wb_shutdown(poll_disks, BCACHE_SHUTDOWN_NS))
+		kprintf("vm: file pages were not all written at power-off; data may be lost\n");
 	u64 deadline = tsc_ns() + BCACHE_SHUTDOWN_NS;
 	u64 writes_before = cache.writes;
 	for (;;) {

@@ -45,7 +45,8 @@
  */
 #define BCACHE_MIN_BYTES (16UL << 20)
 #define BCACHE_MAX_BLOCK 65536	      /* and at most the device's max_sectors */
-#define BCACHE_WRITEBACK_NS (5UL * 1000000000) /* periodic write-back every 5 s */
+/* Periodic write-back every second: what a machine stopped without a sync (QEMU's Ctrl-A x) loses. */
+#define BCACHE_WRITEBACK_NS (1UL * 1000000000)
 
 enum {
 	B_VALID = 1 << 0,   /* data holds the disk's block (or newer) */
@@ -53,6 +54,7 @@ enum {
 	B_READING = 1 << 2, /* a read is in flight */
 	B_WRITING = 1 << 3, /* a write is in flight */
 	B_ERROR = 1 << 4,   /* the read failed */
+	B_STALE = 1 << 5,   /* forgotten (bcache_forget): out of the hash, freed when let go */
 };
 
 struct bbuf {
@@ -94,6 +96,16 @@ bool bcache_present(struct blk_dev *dev, u64 blockno, u32 bsize);
  */
 int bcache_get_new(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out,
 		   struct waitq **park);
+/*
+ * The block now belongs to file data, which the page cache writes
+ * straight to the disk (vm/pcache.h): whatever the cache held for it
+ * (metadata it used to be) must never be written over that, nor read
+ * back. A buffer still held or being written leaves the hash and is
+ * freed when let go.
+ */
+void bcache_forget(struct blk_dev *dev, u64 blockno, u32 bsize);
+/* Data went to dev behind the cache's back (page cache writes): the next sync flushes. */
+void bcache_note_write(struct blk_dev *dev);
 /* Mark a referenced buffer changed: it is written back later. */
 void bcache_dirty(struct bbuf *b);
 /* Drop a reference from bcache_get. */

@@ -1,8 +1,9 @@
 /*
- * ext2 (see ext2.h): mounting, inodes, block maps, regular files and
- * symlinks as read, all through the block cache; directories are in
- * ext2_dir.c, changes in ext2_alloc.c, ext2_bmap.c and ext2_inode_ops.c.
- * Locks and fields: ext2_impl.h.
+ * ext2 (see ext2.h): mounting, inodes, block maps and symlinks as read,
+ * through the block cache; regular files' data goes through the page
+ * cache (ext2_file.c); directories are in ext2_dir.c, changes in
+ * ext2_alloc.c, ext2_bmap.c and ext2_inode_ops.c. Locks and fields:
+ * ext2_impl.h.
  *
  * Readers take no file-system lock while they read blocks, only bcache
  * references: changes publish a block's contents before the pointer or
@@ -115,52 +116,6 @@ int ext2_bmap(struct inode *ip, u64 lblk, u32 *pblk, struct ioctx *io)
 	return ext2_ptr_check(fs, ptr, ip->ino);
 }
 
-/*
- * Start reads of the blocks after lblk (up to READAHEAD_BLOCKS) not yet
- * cached, without waiting: runs of adjacent disk blocks go to the block
- * cache together, which reads each with as few requests as it can.
- */
-static void readahead(struct inode *ip, u64 lblk, u64 nblocks)
-{
-	struct ext2_fs *fs = FS(ip);
-	struct ioctx io = {.nopark = true};
-	u64 end = MIN(nblocks, lblk + 1 + READAHEAD_BLOCKS);
-	u32 start = 0, len = 0; /* the run of disk blocks gathered so far */
-	for (u64 i = lblk + 1; i < end; i++) {
-		u32 p;
-		if (ext2_bmap(ip, i, &p, &io) < 0)
-			break; /* an indirect block not cached yet: enough for now */
-		if (p && len && p == start + len) {
-			len++;
-			continue;
-		}
-		if (len)
-			bcache_read_ahead(fs->dev, start, len, fs->g.bsize);
-		start = p;
-		len = p ? 1 : 0;
-	}
-	if (len)
-		bcache_read_ahead(fs->dev, start, len, fs->g.bsize);
-}
-
-/*
- * A sequential reader halfway through a window: if the block a window
- * ahead is not cached yet, start the next window now, so the disk works
- * while the reader copies (one cache lookup when it is cached: a warm
- * read pays almost nothing).
- */
-static void readahead_ahead(struct inode *ip, u64 lblk, u64 nblocks)
-{
-	u64 far = lblk + READAHEAD_BLOCKS;
-	if (far >= nblocks)
-		return;
-	struct ioctx io = {.nopark = true};
-	u32 p;
-	if (ext2_bmap(ip, far, &p, &io) < 0 || !p || bcache_present(FS(ip)->dev, p, FS(ip)->g.bsize))
-		return;
-	readahead(ip, lblk + READAHEAD_BLOCKS / 2, nblocks);
-}
-
 /* ---- inodes ---- */
 
 u32 ext2_ihash(u64 ino)
@@ -239,6 +194,8 @@ int ext2_iget(struct ext2_fs *fs, u64 ino, struct inode **out)
 		e->vfs.rdev = o ? mkdev((o >> 8) & 0xff, o & 0xff)
 				: mkdev((n >> 8) & 0xfff, (n & 0xff) | ((n >> 12) & 0xfff00));
 	}
+	if (S_ISREG(di.i_mode))
+		ext2_file_init(&e->vfs);
 	if (S_ISDIR(di.i_mode) && di.i_size % fs->g.bsize)
 		e->vfs.size =
 		    ALIGN_DOWN(e->vfs.size, fs->g.bsize); /* e2fsck's rule: whole blocks */
@@ -258,9 +215,10 @@ int ext2_iget(struct ext2_fs *fs, u64 ino, struct inode **out)
 	return 0;
 }
 
-/* ---- regular files and symlinks ---- */
+/* ---- symlinks ---- */
 
-static ssize_t ext2_read(struct inode *ip, struct uio *u, u64 off)
+/* A slow symlink's target, through the block cache like other metadata. */
+static ssize_t read_blocks(struct inode *ip, struct uio *u, u64 off)
 {
 	struct ext2_fs *fs = FS(ip);
 	u32 bsize = fs->g.bsize;
@@ -277,11 +235,6 @@ static ssize_t ext2_read(struct inode *ip, struct uio *u, u64 off)
 		struct bbuf *b = NULL;
 		if (r == 0 && p)
 			r = ext2_bread(fs, p, &b, &io);
-		u64 nblocks = (size + bsize - 1) / bsize;
-		if (r == -ERESTART_PARK || r == -EAGAIN)
-			readahead(ip, lblk, nblocks);
-		else if (r == 0 && lblk % (READAHEAD_BLOCKS / 2) == 0)
-			readahead_ahead(ip, lblk, nblocks);
 		if (r < 0)
 			return total ? (ssize_t)total : r;
 		size_t before = u->resid;
@@ -306,7 +259,7 @@ static ssize_t ext2_readlink(struct inode *ip, char *buf, size_t len)
 	}
 	struct uio u;
 	uio_init_kernel(&u, buf, n);
-	ssize_t r = ext2_read(ip, &u, 0);
+	ssize_t r = read_blocks(ip, &u, 0);
 	for (ssize_t i = 0; i < r; i++)
 		if (!buf[i])
 			return ext2_corrupt(FS(ip), "symlink target with a NUL in it", ip->ino);
@@ -323,7 +276,8 @@ const struct inode_ops ext2_ops = {
     .write = ext2_write,
     .truncate = ext2_truncate,
     .iterate = ext2_iterate,
-    .read = ext2_read,
+    .read = ext2_file_read,
+    .fsync = ext2_fsync,
     .readlink = ext2_readlink,
     .evict = ext2_evict,
 };
@@ -382,6 +336,8 @@ static void free_fs(struct ext2_fs *fs)
 		while (!list_empty(&fs->ihash[i])) {
 			struct ext2_inode_mem *e =
 			    container_of(list_pop_front(&fs->ihash[i]), struct ext2_inode_mem, hnode);
+			if (S_ISREG(e->vfs.mode))
+				pcache_destroy(&e->vfs.data); /* written back by umount's sync */
 			bcache_put(e->itb);
 			kfree(e);
 		}
@@ -392,8 +348,9 @@ static void free_fs(struct ext2_fs *fs)
 
 /*
  * After umount: no inode is referenced but the root's (the superblock's
- * own), and every change is already in the cache's dirty blocks, which
- * the cache writes back whether or not a file system still uses them.
+ * own), file data was written back by umount (vfs_sync_fs), and every
+ * other change is in the block cache's dirty blocks, which the cache
+ * writes back whether or not a file system still uses them.
  */
 static void ext2_destroy(struct superblock *sb)
 {

@@ -6,7 +6,9 @@
  *
  * Everything here runs under fs->lock and never waits: a writable mount
  * keeps the superblock, the descriptors and both bitmaps of every group
- * pinned in the block cache, and a new block comes from bcache_get_new.
+ * pinned in the block cache, and a new block comes from bcache_get_new
+ * (metadata) or goes to the page cache (file data: the block cache
+ * forgets whatever it held of it).
  */
 #include "fs/ext2_impl.h"
 #include "lib/errno.h"
@@ -42,9 +44,13 @@ int ext2_alloc_block(struct ext2_fs *fs, u32 goal, u32 *blk, struct bbuf **b)
 				ext2_corrupt(fs, "metadata block marked free in its bitmap", nb);
 				continue;
 			}
-			int r = bcache_get_new(fs->dev, nb, fs->g.bsize, b, NULL);
-			if (r < 0)
-				return r == -EAGAIN ? -EIO : r;
+			if (b) {
+				int r = bcache_get_new(fs->dev, nb, fs->g.bsize, b, NULL);
+				if (r < 0)
+					return r == -EAGAIN ? -EIO : r;
+			} else {
+				bcache_forget(fs->dev, nb, fs->g.bsize);
+			}
 			bit_set(m, i, true);
 			bcache_dirty(fs->bbm[g]);
 			GD(fs, g)->bg_free_blocks_count--;

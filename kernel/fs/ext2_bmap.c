@@ -113,12 +113,12 @@ int ext2_map_commit(struct inode *ip, struct mpath *mp, struct bbuf **b)
  * user's buffer faulted): unmap and free it again, or it would lie past
  * the end of the file, which e2fsck reports ("i_size is ..., should be
  * ..."); Linux's ext2 likewise truncates what a failed write allocated.
- * The caller holds b (the block) and mp's path. Kept if another writer may
- * have used it meanwhile: the size reaches into it, or someone else holds
- * it. Indirect blocks mapped on the way stay, empty, as after ENOSPC.
+ * The caller holds mp's path. Kept if another writer may have used it
+ * meanwhile: the size reaches into it. Indirect blocks mapped on the way
+ * stay, empty, as after ENOSPC.
  */
-void ext2_unmap_unwritten(struct inode *ip, u64 lblk, struct mpath *mp, struct bbuf *b,
-			  u64 reserved, u64 written_end)
+void ext2_unmap_unwritten(struct inode *ip, u64 lblk, struct mpath *mp, u64 reserved,
+			  u64 written_end)
 {
 	struct ext2_fs *fs = FS(ip);
 	spin_lock(&fs->lock);
@@ -129,8 +129,7 @@ void ext2_unmap_unwritten(struct inode *ip, u64 lblk, struct mpath *mp, struct b
 	spin_unlock(&ip->lock);
 	if (reserved && size == reserved)
 		size = written_end; /* an append's own reservation, given back after the loop */
-	if (__atomic_load_n(slot, __ATOMIC_ACQUIRE) == mp->data && size <= lblk * fs->g.bsize &&
-	    bcache_refs(b) == 1) {
+	if (__atomic_load_n(slot, __ATOMIC_ACQUIRE) == mp->data && size <= lblk * fs->g.bsize) {
 		__atomic_store_n(slot, 0, __ATOMIC_RELEASE);
 		if (mp->depth)
 			bcache_dirty(mp->ind[mp->depth - 1]);

@@ -18,7 +18,6 @@
 #include "mm/kheap.h"
 
 #define IHASH 256
-#define READAHEAD_BLOCKS 64 /* blocks started ahead of a file read that misses */
 #define MAX_ERROR_MESSAGES 16
 #define MAX_RW_GROUPS 256 /* a writable mount pins 2 bitmaps per group */
 
@@ -141,7 +140,10 @@ static inline u32 inode_group(struct ext2_fs *fs, struct inode *ip)
 	return (u32)((ip->ino - 1) / fs->g.inodes_per_group);
 }
 
-/* A new zeroed, dirty block, referenced in *b, near group goal; -ENOSPC. */
+/*
+ * A new block near group goal: zeroed, dirty and referenced in *b
+ * (metadata), or with b NULL for file data (the page cache's). -ENOSPC.
+ */
 int ext2_alloc_block(struct ext2_fs *fs, u32 goal, u32 *blk, struct bbuf **b);
 void ext2_free_block(struct ext2_fs *fs, u32 blk);
 /* A free inode number (not yet taken), near group goal; 0 if none. */
@@ -172,11 +174,15 @@ static inline void mpath_put(struct mpath *mp)
 
 /* The path to logical block lblk of ip; a miss parks or not as io says. */
 int ext2_map_prepare(struct inode *ip, u64 lblk, struct mpath *mp, struct ioctx *io);
-/* Map a new data block along mp (fs->lock held): *b is it, zeroed. Writes the inode. */
+/*
+ * Map a new data block along mp (fs->lock held): *b is it, zeroed (a
+ * directory's); b NULL: a regular file's, whose data the page cache
+ * holds. Writes the inode.
+ */
 int ext2_map_commit(struct inode *ip, struct mpath *mp, struct bbuf **b);
 /* Give back a block a write mapped but copied nothing into (see there); takes fs->lock. */
-void ext2_unmap_unwritten(struct inode *ip, u64 lblk, struct mpath *mp, struct bbuf *b,
-			  u64 reserved, u64 written_end);
+void ext2_unmap_unwritten(struct inode *ip, u64 lblk, struct mpath *mp, u64 reserved,
+			  u64 written_end);
 
 /* Block references gathered before a change, dropped after it. */
 struct brefs {
@@ -283,6 +289,15 @@ int ext2_place_commit(struct inode *dir, struct dplace *pl);
 /* Is directory d empty but for "." and ".."? (fs->lock held; nopark io) */
 int ext2_dir_is_empty(struct inode *d, struct ioctx *io);
 
+/* ---- ext2_file.c: regular files through the page cache ---- */
+
+/* A regular file's page cache, with ext2's ops (at iget and create). */
+void ext2_file_init(struct inode *ip);
+ssize_t ext2_file_read(struct inode *ip, struct uio *u, u64 off);
+ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *end);
+int ext2_fsync(struct inode *ip, bool datasync);
+struct kts ext2_now(struct ext2_fs *fs);
+
 /* ---- ext2_inode_ops.c: the changing inode operations (see there) ---- */
 
 int ext2_mknod(struct inode *dir, const char *name, size_t len, u32 mode, kdev_t rdev,
@@ -293,6 +308,5 @@ int ext2_link(struct inode *dir, const char *name, size_t len, struct inode *ip)
 int ext2_unlink(struct inode *dir, const char *name, size_t len, bool rmdir);
 int ext2_rename(struct inode *odir, const char *oname, size_t olen, struct inode *ndir,
 		const char *nname, size_t nlen, unsigned flags);
-ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *end);
 int ext2_truncate(struct inode *ip, u64 size);
 void ext2_evict(struct inode *ip);

@@ -1,7 +1,7 @@
 /*
  * ext2's changing inode operations: create (files, directories, symlinks,
- * device nodes), link, unlink and rmdir, rename, write, truncate, and
- * evict when the last link and reference are gone. They are built on
+ * device nodes), link, unlink and rmdir, rename, truncate, and evict when
+ * the last link and reference are gone (write is in ext2_file.c). They are built on
  * ext2_alloc.c, ext2_bmap.c and ext2_dir.c; locks and fields: ext2_impl.h.
  *
  * Every change runs in two phases under fs->lock (invariant 3): first it
@@ -28,7 +28,7 @@
  * it): then time goes on from that write, so stamps stay plausible and a
  * deleted inode's dtime is never mistaken by e2fsck for an orphan-list link.
  */
-static struct kts ext2_now(struct ext2_fs *fs)
+struct kts ext2_now(struct ext2_fs *fs)
 {
 	struct kts t = vfs_now();
 	if (t.sec < (i64)fs->time_base)
@@ -131,6 +131,8 @@ static struct ext2_inode_mem *inew(struct ext2_fs *fs, u32 ino, u32 mode, struct
 	e->vfs.ino = ino;
 	e->vfs.nlink = S_ISDIR(mode) ? 2 : 1;
 	e->vfs.atime = e->vfs.mtime = e->vfs.ctime = ext2_now(fs);
+	if (S_ISREG(mode))
+		ext2_file_init(&e->vfs);
 	e->itb = itb;
 	e->ioff = (u32)((ino - 1) % fs->g.inodes_per_group * fs->g.inode_size % fs->g.bsize);
 	/* A clean slate on disk: whatever a freed inode left there goes. */
@@ -653,133 +655,22 @@ int ext2_rename(struct inode *odir, const char *oname, size_t olen, struct inode
 	return change_run(FS(odir), &rc.c);
 }
 
-/*
- * Write a block at a time: map it (allocating under the lock), copy the
- * user's bytes in with no lock held, then grow the size. Reads never park
- * in the loop: a miss ends it; with nothing written yet, the call gives
- * back an append's reservation, parks on the missing block and restarts
- * (invariant 3); with some written, it returns the short count.
- */
-ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *end)
-{
-	struct ext2_fs *fs = FS(ip);
-	if (!fs->rw)
-		return -EROFS;
-	u32 bsize = fs->g.bsize;
-	u64 max = fs->g.large_file ? fs->sb.maxbytes : MIN(fs->sb.maxbytes, 0x7fffffffULL);
-	size_t total = 0, len;
-	int err = 0;
-	u64 miss = 0, reserved = 0;
-
-	/*
-	 * An append reserves its range first (as ramfs does), so appenders on
-	 * other cores land after it; readers may see a hole there until it is
-	 * written.
-	 */
-	spin_lock(&fs->lock);
-	spin_lock(&ip->lock);
-	if (append)
-		off = ip->size;
-	if (off >= max && u->resid) {
-		spin_unlock(&ip->lock);
-		spin_unlock(&fs->lock);
-		return -EFBIG;
-	}
-	len = MIN(u->resid, max - off);
-	if (append) {
-		reserved = off + len;
-		ip->size = reserved;
-	}
-	spin_unlock(&ip->lock);
-	spin_unlock(&fs->lock);
-
-	while (total < len) {
-		u64 o = off + total;
-		u64 lblk = o / bsize;
-		u32 bo = (u32)(o % bsize);
-		size_t n = MIN(len - total, (size_t)(bsize - bo));
-		struct ioctx io = {.nopark = true};
-		struct mpath mp, now = {0};
-		struct bbuf *b = NULL;
-		int r = ext2_map_prepare(ip, lblk, &mp, &io);
-		if (r == 0 && mp.data)
-			r = ext2_bread(fs, mp.data, &b, &io);
-		if (r == 0 && !mp.data) {
-			/* Map it under the lock, along the path as it is now (another writer may
-			 * have grown it); the path stays held until the copy is done. */
-			spin_lock(&fs->lock);
-			r = ext2_map_prepare(ip, lblk, &now, &io);
-			if (r == 0 && now.data)
-				r = -EBUSY;
-			else if (r == 0)
-				r = ext2_map_commit(ip, &now, &b);
-			if (r < 0)
-				mpath_put(&now);
-			spin_unlock(&fs->lock);
-		}
-		mpath_put(&mp);
-		if (r == -EBUSY)
-			continue; /* mapped meanwhile: write into that block */
-		if (r < 0) {
-			err = r;
-			miss = io.miss;
-			break;
-		}
-		size_t before = u->resid;
-		r = uio_copy_in(u, b->data + bo, n);
-		size_t done = before - u->resid;
-		if (now.data && !done)
-			ext2_unmap_unwritten(ip, lblk, &now, b, reserved, off + total);
-		mpath_put(&now);
-		bcache_dirty(b);
-		bcache_put(b);
-		total += done;
-		if (done) {
-			spin_lock(&fs->lock);
-			spin_lock(&ip->lock);
-			if (o + done > ip->size)
-				ip->size = o + done;
-			ip->mtime = ip->ctime = ext2_now(fs);
-			spin_unlock(&ip->lock);
-			ext2_iwrite(ip);
-			spin_unlock(&fs->lock);
-		}
-		if (r < 0) {
-			err = r;
-			break;
-		}
-	}
-	if (append && total < len) {
-		spin_lock(&fs->lock);
-		spin_lock(&ip->lock);
-		if (ip->size == reserved)
-			ip->size = off + total; /* give back what was not written */
-		spin_unlock(&ip->lock);
-		ext2_iwrite(ip);
-		spin_unlock(&fs->lock);
-	}
-	*end = off + total;
-	if (total)
-		return (ssize_t)total;
-	if (err == -EAGAIN) {
-		/* Nothing written, nothing reserved: wait for the block and run again. */
-		err = wait_miss(fs, miss);
-		if (err == 0) /* it came in meanwhile: once more (it is cached now) */
-			return ext2_write(ip, u, off, append, end);
-	}
-	return err;
-}
-
 struct truncate_change {
 	struct change c;
 	struct inode *ip;
 	u64 size;
 	u64 keep;	      /* blocks kept */
+	u64 cut;	      /* pages from here on go, and this one's tail is zeroed */
 	struct brefs rs, rs2; /* indirect blocks to free: gathered before the lock, and under it */
-	struct bbuf *tail;    /* the last kept block, whose tail is zeroed (NULL: none) */
+	paddr_t tail;	      /* the page holding cut, read in (its tail is zeroed), or 0 */
 };
 
-/* Gather the indirect blocks to free and the last kept block (its tail is zeroed). */
+/*
+ * Gather the indirect blocks to free and the page whose tail is zeroed,
+ * and wait until no page from there on is being read or written. Growing,
+ * the cut is at the old size: what a mapping wrote past the end of the
+ * last page must read as zeros.
+ */
 static int truncate_gather(struct change *c)
 {
 	struct truncate_change *tc = container_of(c, struct truncate_change, c);
@@ -787,15 +678,23 @@ static int truncate_gather(struct change *c)
 	struct ext2_fs *fs = FS(ip);
 	u32 bsize = fs->g.bsize;
 	tc->keep = (tc->size + bsize - 1) / bsize;
+	spin_lock(&ip->lock);
+	tc->cut = MIN(tc->size, ip->size);
+	spin_unlock(&ip->lock);
 	tc->rs = (struct brefs){0};
-	tc->tail = NULL;
-	int r = ext2_blocks_gather(ip, tc->keep, &tc->rs, NULL);
-	u32 p = 0;
-	if (r == 0 && tc->size % bsize)
-		r = ext2_bmap(ip, tc->size / bsize, &p, NULL);
-	if (r == 0 && p)
-		r = ext2_bread(fs, p, &tc->tail, NULL);
+	tc->tail = 0;
+	int r = pcache_truncate_wait(&ip->data, tc->cut, 0);
+	if (r == 0 && tc->cut % PAGE_SIZE) {
+		r = pcache_get(&ip->data, tc->cut >> PAGE_SHIFT, 0, &tc->tail);
+		if (r == -ENXIO)
+			r = 0; /* shrunk meanwhile: the apply finds out */
+	}
+	if (r == 0)
+		r = ext2_blocks_gather(ip, tc->keep, &tc->rs, NULL);
 	if (r < 0) {
+		if (tc->tail)
+			frame_unref(tc->tail);
+		tc->tail = 0;
 		brefs_put(&tc->rs);
 		return r;
 	}
@@ -807,20 +706,16 @@ static int truncate_apply(struct change *c, struct ioctx *io)
 	struct truncate_change *tc = container_of(c, struct truncate_change, c);
 	struct inode *ip = tc->ip;
 	struct ext2_fs *fs = FS(ip);
-	u32 bsize = fs->g.bsize;
 	u64 size = tc->size;
-	struct bbuf *tail = tc->tail;
 	/* A writer may have mapped more meanwhile: gather again without waiting. */
 	tc->rs2 = (struct brefs){0};
 	int r = ext2_blocks_gather(ip, tc->keep, &tc->rs2, io);
+	/* The pages first (-EBUSY: one is being read or written again: wait again). */
+	if (r == 0)
+		r = pcache_truncate(&ip->data, tc->cut);
 	if (r == 0) {
-		if (size < ip->size) {
+		if (size < ip->size)
 			ext2_blocks_free(ip, tc->keep);
-			if (tail)
-				memset(tail->data + size % bsize, 0, bsize - size % bsize);
-		}
-		if (tail)
-			bcache_dirty(tail);
 		struct kts now = ext2_now(fs);
 		spin_lock(&ip->lock);
 		ip->size = size;
@@ -838,7 +733,8 @@ static void truncate_drop(struct change *c, int r)
 	brefs_put(&tc->rs2);
 	brefs_put(&tc->rs);
 	if (tc->tail)
-		bcache_put(tc->tail);
+		frame_unref(tc->tail);
+	tc->tail = 0;
 }
 
 int ext2_truncate(struct inode *ip, u64 size)
@@ -864,6 +760,9 @@ void ext2_evict(struct inode *ip)
 {
 	struct ext2_fs *fs = FS(ip);
 	struct ext2_inode_mem *e = EI(ip);
+	/* Its pages go first; a write still in flight holds its own page until it ends. */
+	if (S_ISREG(ip->mode))
+		pcache_destroy(&ip->data);
 	spin_lock(&fs->lock);
 	list_remove(&e->hnode);
 	if (has_map(ip))

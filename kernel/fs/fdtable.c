@@ -151,6 +151,21 @@ struct file *fd_get(struct fdtable *t, int fd)
 	return f;
 }
 
+struct fd_ref fd_borrow(struct fdtable *t, int fd, bool alone)
+{
+	if (alone && __atomic_load_n(&t->refs, __ATOMIC_RELAXED) == 1) {
+		struct file *f = fd >= 0 && (u32)fd < t->cap ? t->fds[fd] : NULL;
+		return (struct fd_ref){.f = f, .counted = false};
+	}
+	return (struct fd_ref){.f = fd_get(t, fd), .counted = true};
+}
+
+void fd_ref_put(struct fd_ref r)
+{
+	if (r.counted && r.f)
+		file_put(r.f);
+}
+
 int fd_close(struct fdtable *t, int fd)
 {
 	struct file *f = NULL;

@@ -41,6 +41,19 @@ int fd_alloc(struct fdtable *t, struct file *f, int minfd, bool cloexec);
  */
 struct domain;
 int fd_install_pair(struct fdtable *t, struct file *f[2], bool cloexec, struct domain *dom, u64 ufds);
+/*
+ * The file at fd for the length of one system call (Linux's fdget).
+ * alone: the caller's process has one thread, so when the table is not
+ * shared either (refs 1) nobody else can close fd meanwhile, and the file
+ * is lent without the lock or a reference; otherwise it comes as from
+ * fd_get. f is NULL for EBADF. Give it back with fd_ref_put.
+ */
+struct fd_ref {
+	struct file *f;
+	bool counted;
+};
+struct fd_ref fd_borrow(struct fdtable *t, int fd, bool alone);
+void fd_ref_put(struct fd_ref r);
 /* A new reference to the file at fd, or NULL (EBADF). */
 struct file *fd_get(struct fdtable *t, int fd);
 int fd_close(struct fdtable *t, int fd);

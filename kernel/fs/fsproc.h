@@ -21,6 +21,7 @@ struct inode;
 struct file;
 struct domain;
 struct fdtable;
+struct fd_ref;
 
 struct fs_state {
 	struct spinlock lock;
@@ -68,6 +69,8 @@ u32 fs_umask(void);
 u32 fs_umask_swap(u32 mask); /* returns the old mask */
 /* The open file at fd (a new reference), or NULL: EBADF. */
 struct file *fs_fget(int fd);
+/* The same for one system call's use, lent cheaply when it can be (fd_borrow); .f NULL: EBADF. */
+struct fd_ref fs_fborrow(int fd);
 /* Copy a user path into a kmalloc'd PATH_MAX buffer: -EFAULT, -ENAMETOOLONG. */
 long fs_copy_path(u64 upath, char **out);
 /*

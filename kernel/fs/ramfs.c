@@ -8,15 +8,17 @@
  *     rename and rmdir simple and race-free; directory operations are
  *     hash lookups and short walks (ramfs_dir.h), so cores seldom wait
  *     on it.
- *  i  inode.lock: size, blocks, times and the page tree of a file.
+ *  i  inode.lock: size, blocks, times, and the pages charged to a tmpfs.
  *  a  atomic: what a tmpfs has in use against its limits.
  *
- * File data is copied to and from user memory with no lock held (vfs.h):
- * a page is pinned by a frame reference under the inode lock, copied, and
- * released, so truncate may drop it from the file meanwhile safely.
+ * A file's data lives in its page cache (inode.data, vm/pcache.h), a
+ * cache with no store (PC_SWAPBACKED): pages are made on first write,
+ * holes read as zeros, and under memory pressure pages can only go to
+ * swap. File data is copied to and from user memory with no lock held
+ * (vfs.h): a page is pinned by a frame reference while it is copied, so
+ * truncate may drop it from the file meanwhile safely.
  */
 #include "fs/ramfs_impl.h"
-#include "fs/pagemap.h"
 #include "mm/buddy.h"
 #include "mm/kheap.h"
 #include "mm/layout.h"
@@ -32,12 +34,13 @@ struct ramfs_inode {
 			struct dirindex idx;   /* [n] its entries */
 			struct inode *parent;  /* [n] the root: itself; removed: NULL */
 		} dir;
-		struct pagemap pages;          /* [i] regular files */
+		u64 charged;                   /* [i] regular files: pages counted in ramfs_sb.pages */
 		char *target;                  /* [I] symlinks */
 	};
 };
 
 static const struct inode_ops ramfs_ops;
+static const struct pcache_ops ramfs_pcache_ops;
 
 static inline struct ramfs_inode *RI(struct inode *ip)
 {
@@ -67,29 +70,6 @@ static void uncharge(u64 *used, u64 n)
 	__atomic_sub_fetch(used, n, __ATOMIC_RELAXED);
 }
 
-/* ---- pages ---- */
-
-static void page_ref(paddr_t pa)
-{
-	__atomic_add_fetch(&pa_to_frame(pa)->refcount, 1, __ATOMIC_RELAXED);
-}
-
-static void page_unref(paddr_t pa)
-{
-	if (__atomic_sub_fetch(&pa_to_frame(pa)->refcount, 1, __ATOMIC_ACQ_REL) == 0)
-		page_free(pa, 0);
-}
-
-static paddr_t page_new(void)
-{
-	paddr_t pa = page_alloc(0);
-	if (!pa)
-		return 0;
-	memset(phys_to_virt(pa), 0, PAGE_SIZE);
-	__atomic_store_n(&pa_to_frame(pa)->refcount, 1, __ATOMIC_RELAXED);
-	return pa;
-}
-
 /* ---- inodes and entries ---- */
 
 /* A fresh inode; NULL with *err -ENOSPC (tmpfs's nr_inodes) or -ENOMEM. */
@@ -113,6 +93,8 @@ static struct ramfs_inode *ri_new(struct superblock *sb, u32 mode, int *err)
 		ri->vfs.size = PAGE_SIZE; /* as tmpfs reports; readers only check it is not 0 */
 	} else {
 		ri->vfs.nlink = 1;
+		if (S_ISREG(mode))
+			pcache_init(&ri->vfs.data, &ramfs_pcache_ops, PC_SWAPBACKED);
 	}
 	return ri;
 }
@@ -471,44 +453,30 @@ out:
 
 static ssize_t ramfs_read(struct inode *ip, struct uio *u, u64 off)
 {
-	struct ramfs_inode *ri = RI(ip);
-	size_t total = 0;
-	while (u->resid) {
-		spin_lock(&ip->lock);
-		u64 size = ip->size;
-		if (off >= size) {
-			spin_unlock(&ip->lock);
-			break;
-		}
-		size_t po = off & (PAGE_SIZE - 1);
-		size_t n = MIN(u->resid, MIN(size - off, PAGE_SIZE - po));
-		paddr_t pa = pagemap_get(&ri->pages, off >> PAGE_SHIFT);
-		if (pa)
-			page_ref(pa);
-		spin_unlock(&ip->lock);
-		/* Access times are not kept (as with noatime). */
-		size_t before = u->resid;
-		int r = pa ? uio_copy_out(u, (u8 *)phys_to_virt(pa) + po, n) : uio_zero(u, n);
-		if (pa)
-			page_unref(pa);
-		total += before - u->resid; /* a fault may come after some segments were filled */
-		if (r < 0)
-			return total ? (ssize_t)total : r;
-		off += n;
-	}
-	return (ssize_t)total;
+	return filemap_read(ip, u, off);
 }
 
-static int ramfs_get_page(struct inode *ip, u64 idx, paddr_t *out)
+/*
+ * st_blocks: the pages the file holds; and what a tmpfs counts against its
+ * size= limit made equal to them. A write charges each page it is about to
+ * make before making it (so it can fail with ENOSPC); pages made otherwise
+ * (a fault in a shared mapping) and pages dropped are counted here.
+ */
+static void count_blocks(struct inode *ip)
 {
+	struct ramfs_inode *ri = RI(ip);
+	struct ramfs_sb *rs = RS(ip->sb);
+	spin_lock(&ip->data.lock);
+	u64 pages = ip->data.nrpages;
+	spin_unlock(&ip->data.lock);
 	spin_lock(&ip->lock);
-	bool inside = idx < ALIGN_UP(ip->size, PAGE_SIZE) >> PAGE_SHIFT;
-	paddr_t pa = inside ? pagemap_get(&RI(ip)->pages, idx) : 0;
-	if (pa)
-		page_ref(pa); /* a truncate may drop it from the file; the mapping keeps it */
+	ip->blocks = pages * (PAGE_SIZE / 512);
+	if (pages > ri->charged)
+		charge(&rs->pages, 0, pages - ri->charged);
+	else
+		uncharge(&rs->pages, ri->charged - pages);
+	ri->charged = pages;
 	spin_unlock(&ip->lock);
-	*out = pa;
-	return pa ? 0 : -ENOENT;
 }
 
 static ssize_t ramfs_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *end)
@@ -540,29 +508,31 @@ static ssize_t ramfs_write(struct inode *ip, struct uio *u, u64 off, bool append
 		u64 o = off + total;
 		size_t po = o & (PAGE_SIZE - 1);
 		size_t n = MIN(len - total, PAGE_SIZE - po);
-		spin_lock(&ip->lock);
-		paddr_t pa = pagemap_get(&ri->pages, o >> PAGE_SHIFT);
-		if (!pa && charge(&rs->pages, __atomic_load_n(&rs->max_pages, __ATOMIC_RELAXED), 1)) {
-			pa = page_new();
-			if (pa && pagemap_set(&ri->pages, o >> PAGE_SHIFT, pa) < 0) {
-				page_unref(pa);
-				pa = 0;
-			}
-			if (pa)
-				ip->blocks += PAGE_SIZE / 512;
-			else
-				uncharge(&rs->pages, 1);
-		}
-		if (pa)
-			page_ref(pa);
-		spin_unlock(&ip->lock);
-		if (!pa) {
+		paddr_t pa;
+		u64 idx = o >> PAGE_SHIFT;
+		/* A new page must fit under a tmpfs's size= first. */
+		bool fresh = !pcache_present(&ip->data, idx);
+		if (fresh && !charge(&rs->pages, __atomic_load_n(&rs->max_pages, __ATOMIC_RELAXED), 1)) {
 			err = -ENOSPC;
 			break;
 		}
+		/* A memory file's pages never wait for a disk; only for memory. */
+		int r = pcache_get(&ip->data, idx, total ? PCG_NOPARK : 0, &pa);
+		if (fresh) {
+			spin_lock(&ip->lock);
+			if (r < 0)
+				uncharge(&rs->pages, 1);
+			else
+				ri->charged++; /* count_blocks makes it exact if another writer made it */
+			spin_unlock(&ip->lock);
+		}
+		if (r < 0) {
+			err = r == -ENOMEM ? -ENOSPC : r;
+			break;
+		}
 		size_t before = u->resid;
-		int r = uio_copy_in(u, (u8 *)phys_to_virt(pa) + po, n);
-		page_unref(pa);
+		r = uio_copy_in(u, (u8 *)phys_to_virt(pa) + po, n);
+		frame_unref(pa);
 		size_t done = before - u->resid; /* all of n, or the segments before a fault */
 		total += done;
 		if (!append && done) {
@@ -583,28 +553,32 @@ static ssize_t ramfs_write(struct inode *ip, struct uio *u, u64 off, bool append
 	if (total)
 		ip->mtime = ip->ctime = vfs_now();
 	spin_unlock(&ip->lock);
+	count_blocks(ip);
 	*end = off + total;
 	return total ? (ssize_t)total : err;
 }
 
 static int ramfs_truncate(struct inode *ip, u64 size)
 {
-	struct ramfs_inode *ri = RI(ip);
+	/*
+	 * Growing, the old last page's tail (written through a mapping past
+	 * the end, say) must read as zeros too: cut at the smaller size. A
+	 * page being read in (from swap) is waited for first.
+	 */
 	spin_lock(&ip->lock);
-	if (size < ip->size) {
-		u64 dropped = pagemap_truncate(&ri->pages, ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT,
-					       page_unref);
-		ip->blocks -= dropped * (PAGE_SIZE / 512);
-		uncharge(&RS(ip->sb)->pages, dropped);
-		/* The tail of the last page must read as zeros if the file grows again. */
-		size_t po = size & (PAGE_SIZE - 1);
-		paddr_t pa = po ? pagemap_get(&ri->pages, size >> PAGE_SHIFT) : 0;
-		if (pa)
-			memset((u8 *)phys_to_virt(pa) + po, 0, PAGE_SIZE - po);
+	u64 cut = MIN(size, ip->size);
+	spin_unlock(&ip->lock);
+	int r;
+	while ((r = pcache_truncate(&ip->data, cut)) == -EBUSY) {
+		r = pcache_truncate_wait(&ip->data, cut, 0);
+		if (r)
+			return r;
 	}
+	spin_lock(&ip->lock);
 	ip->size = size;
 	ip->mtime = ip->ctime = vfs_now();
 	spin_unlock(&ip->lock);
+	count_blocks(ip);
 	return 0;
 }
 
@@ -622,7 +596,8 @@ static void ramfs_evict(struct inode *ip)
 	struct ramfs_inode *ri = RI(ip);
 	struct ramfs_sb *rs = RS(ip->sb);
 	if (S_ISREG(ip->mode)) {
-		uncharge(&rs->pages, pagemap_truncate(&ri->pages, 0, page_unref));
+		pcache_destroy(&ip->data);
+		uncharge(&rs->pages, ri->charged);
 	} else if (S_ISLNK(ip->mode)) {
 		kfree(ri->target);
 	} else if (S_ISDIR(ip->mode)) {
@@ -644,9 +619,14 @@ static const struct inode_ops ramfs_ops = {
 	.read = ramfs_read,
 	.write = ramfs_write,
 	.truncate = ramfs_truncate,
-	.get_page = ramfs_get_page,
 	.readlink = ramfs_readlink,
 	.evict = ramfs_evict,
+};
+
+static const struct pcache_ops ramfs_pcache_ops = {
+	.size = filemap_size,
+	.tryget = filemap_tryget,
+	.put = filemap_put,
 };
 
 /*

@@ -18,6 +18,11 @@ struct file *fs_fget(int fd)
 	return fd_get(fs_files(), fd);
 }
 
+struct fd_ref fs_fborrow(int fd)
+{
+	return fd_borrow(fs_files(), fd, cur_alone());
+}
+
 long fs_copy_path(u64 upath, char **out)
 {
 	char *buf = kmalloc(PATH_MAX);

@@ -1,5 +1,4 @@
 /* System calls on descriptors: close, dup, dup2, dup3, fcntl. */
-#include "fs/bcache.h"
 #include "fs/fsproc.h"
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
@@ -97,9 +96,3 @@ SYSCALL(NR_fcntl, fcntl)
 	return r;
 }
 
-SYSCALL(NR_sync, sync)
-{
-	/* Write back the block cache; parks while the disks work (invariant 3). */
-	long r = bcache_sync_thread(NULL);
-	return r == -ERESTART_PARK ? r : 0; /* sync(2) cannot fail; a write error was logged */
-}

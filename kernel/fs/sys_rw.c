@@ -1,6 +1,6 @@
 /*
  * System calls that move data: read, write, readv, writev, pread64,
- * pwrite64, preadv, pwritev, lseek, ioctl, fsync, fdatasync. They check
+ * pwrite64, preadv, pwritev, lseek, ioctl. They check
  * the descriptor and the user ranges, then hand a uio to the VFS. A call
  * that parks (a tty read with nothing typed) has consumed nothing, so its
  * restart repeats it exactly (invariant 3).
@@ -17,7 +17,8 @@
 
 static long do_rw(int fd, u64 buf, u64 count, bool write, bool positional, i64 off)
 {
-	struct file *f = fs_fget(fd);
+	struct fd_ref ref = fs_fborrow(fd);
+	struct file *f = ref.f;
 	if (!f)
 		return -EBADF;
 	count = MIN(count, MAX_RW_COUNT);
@@ -32,7 +33,7 @@ static long do_rw(int fd, u64 buf, u64 count, bool write, bool positional, i64 o
 		else
 			r = write ? vfs_write(f, &u) : vfs_read(f, &u);
 	}
-	file_put(f);
+	fd_ref_put(ref);
 	return r;
 }
 
@@ -64,7 +65,8 @@ SYSCALL(NR_pwrite64, pwrite64)
  */
 static long do_rwv(int fd, u64 uiov, u64 cnt, bool write, bool positional, i64 off)
 {
-	struct file *f = fs_fget(fd);
+	struct fd_ref ref = fs_fborrow(fd);
+	struct file *f = ref.f;
 	if (!f)
 		return -EBADF;
 	long r = 0;
@@ -114,7 +116,7 @@ static long do_rwv(int fd, u64 uiov, u64 cnt, bool write, bool positional, i64 o
 		r = write ? vfs_write(f, &u) : vfs_read(f, &u);
 out:
 	kfree(iov);
-	file_put(f);
+	fd_ref_put(ref);
 	return r;
 }
 
@@ -141,11 +143,11 @@ SYSCALL(NR_pwritev, pwritev)
 
 SYSCALL(NR_lseek, lseek)
 {
-	struct file *f = fs_fget((int)a0);
-	if (!f)
+	struct fd_ref ref = fs_fborrow((int)a0);
+	if (!ref.f)
 		return -EBADF;
-	long r = vfs_lseek(f, (i64)a1, (int)a2);
-	file_put(f);
+	long r = vfs_lseek(ref.f, (i64)a1, (int)a2);
+	fd_ref_put(ref);
 	return r;
 }
 
@@ -153,7 +155,8 @@ SYSCALL(NR_ioctl, ioctl)
 {
 	int fd = (int)a0;
 	u32 cmd = (u32)a1;
-	struct file *f = fs_fget(fd);
+	struct fd_ref ref = fs_fborrow(fd);
+	struct file *f = ref.f;
 	if (!f)
 		return -EBADF;
 	long r;
@@ -175,30 +178,6 @@ SYSCALL(NR_ioctl, ioctl)
 	} else {
 		r = vfs_ioctl(f, cmd, a2, cur_dom());
 	}
-	file_put(f);
+	fd_ref_put(ref);
 	return r;
-}
-
-/*
- * Not yet what fsync(2) promises: it writes nothing itself. A disk's
- * blocks go back every 5 s, on sync(2) and at power-off (bcache.c).
- */
-static long do_sync(int fd)
-{
-	struct file *f = fs_fget(fd);
-	if (!f)
-		return -EBADF;
-	long r = (f->fmode & FMODE_PATH) ? -EBADF : 0;
-	file_put(f);
-	return r;
-}
-
-SYSCALL(NR_fsync, fsync)
-{
-	return do_sync((int)a0);
-}
-
-SYSCALL(NR_fdatasync, fdatasync)
-{
-	return do_sync((int)a0);
 }

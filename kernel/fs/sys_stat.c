@@ -4,6 +4,7 @@
  * readlinkat.
  */
 #include "fs/fsproc.h"
+#include "fs/fdtable.h"
 #include "proc/cur.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
@@ -53,11 +54,11 @@ SYSCALL(NR_newfstatat, newfstatat)
 
 SYSCALL(NR_fstat, fstat)
 {
-	struct file *f = fs_fget((int)a0);
-	if (!f)
+	struct fd_ref ref = fs_fborrow((int)a0);
+	if (!ref.f)
 		return -EBADF;
-	long r = put_stat(f->ip, a1);
-	file_put(f);
+	long r = put_stat(ref.f->ip, a1);
+	fd_ref_put(ref);
 	return r;
 }
 

@@ -4,8 +4,11 @@
  * Locking rules are in vfs.h.
  */
 #include "fs/vfs.h"
+#include "fs/bcache.h"
+#include "vm/writeback.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
+#include "sched/park.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
@@ -44,6 +47,7 @@ void inode_init(struct inode *ip, struct superblock *sb, u32 mode, const struct 
 	ip->sb = sb;
 	ip->ino = __atomic_add_fetch(&sb->next_ino, 1, __ATOMIC_RELAXED);
 	ip->atime = ip->mtime = ip->ctime = vfs_now();
+	pcache_init(&ip->data, NULL, 0);
 }
 
 struct inode *inode_get(struct inode *ip)
@@ -192,6 +196,44 @@ int vfs_truncate(struct inode *ip, i64 size)
 	return ip->ops->truncate(ip, (u64)size);
 }
 
+/* ---- putting data on the disk ---- */
+
+/*
+ * File pages go back through the page cache (vm/writeback.h), then the
+ * block cache writes the metadata and empties the disks' write caches.
+ * Every step parks while the disks work and the call runs again from the
+ * start, finding the steps before it done (invariant 3).
+ */
+int vfs_fsync(struct file *f, bool datasync)
+{
+	if (f->fmode & FMODE_PATH)
+		return -EBADF;
+	struct inode *ip = f->ip;
+	/* Linux: EINVAL for what cannot be synced (pipes, sockets, most devices). */
+	if (!S_ISREG(ip->mode) && !S_ISDIR(ip->mode))
+		return S_ISCHR(ip->mode) ? 0 : -EINVAL;
+	if (S_ISDIR(ip->mode))
+		/* A directory's blocks are metadata: the disk's sync covers them. */
+		return ip->sb->disk && !ip->sb->rdonly ? (int)bcache_sync_thread(ip->sb->disk) : 0;
+	return ip->ops->fsync ? ip->ops->fsync(ip, datasync) : 0;
+}
+
+static bool on_sb(struct pcache *pc, void *sb)
+{
+	return pcache_inode(pc)->sb == sb;
+}
+
+long vfs_sync_fs(struct superblock *sb)
+{
+	int r = wb_sync(sb ? on_sb : NULL, sb);
+	if (r == -ERESTART_PARK)
+		return r;
+	if (sb && (!sb->disk || sb->rdonly))
+		return r;
+	long s = bcache_sync_thread(sb ? sb->disk : NULL);
+	return s ? s : r;
+}
+
 /* ---- open files ---- */
 
 struct file *file_alloc(struct inode *ip, u32 fmode, u32 flags, const struct file_ops *ops)
@@ -268,6 +310,27 @@ ssize_t vfs_read(struct file *f, struct uio *u)
 	return r;
 }
 
+/* Does every write to f go to the disk before it returns (O_SYNC, O_DSYNC)? */
+static bool sync_writes(struct file *f)
+{
+	return (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & (O_SYNC | O_DSYNC)) &&
+	       S_ISREG(f->ip->mode);
+}
+
+/*
+ * The n bytes just written by an O_SYNC or O_DSYNC write go to the disk.
+ * When that parks, the byte count is kept as the call's progress
+ * (park.h): the restart finds the write done and only syncs.
+ */
+static ssize_t sync_written(struct file *f, ssize_t n)
+{
+	bool dsync = !(__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & (O_SYNC & ~O_DSYNC));
+	int s = vfs_fsync(f, dsync);
+	if (s == -ERESTART_PARK)
+		park_save_progress((u64)n);
+	return s ? s : n;
+}
+
 ssize_t vfs_write(struct file *f, struct uio *u)
 {
 	if (!(f->fmode & FMODE_WRITE))
@@ -278,13 +341,16 @@ ssize_t vfs_write(struct file *f, struct uio *u)
 		u64 pos = 0;
 		return f->ops->write(f, u, &pos);
 	}
+	bool sync = sync_writes(f);
+	if (sync && park_progress())
+		return sync_written(f, (ssize_t)park_progress());
 	file_pos_lock(f);
 	u64 pos = f->pos;
 	ssize_t r = f->ops->write(f, u, &pos);
 	if (r > 0)
 		f->pos = pos;
 	file_pos_unlock(f);
-	return r;
+	return sync && r > 0 ? sync_written(f, r) : r;
 }
 
 ssize_t vfs_pread(struct file *f, struct uio *u, i64 off)
@@ -311,8 +377,12 @@ ssize_t vfs_pwrite(struct file *f, struct uio *u, i64 off)
 		return -ESPIPE;
 	if (!f->ops->write)
 		return -EINVAL;
+	bool sync = sync_writes(f);
+	if (sync && park_progress())
+		return sync_written(f, (ssize_t)park_progress());
 	u64 pos = (u64)off;
-	return f->ops->write(f, u, &pos);
+	ssize_t r = f->ops->write(f, u, &pos);
+	return sync && r > 0 ? sync_written(f, r) : r;
 }
 
 i64 vfs_lseek(struct file *f, i64 off, int whence)

@@ -34,6 +34,7 @@
 #include "fs/abi.h"
 #include "fs/uio.h"
 #include "lib/errno.h"
+#include "vm/pcache.h"
 
 struct inode;
 struct file;
@@ -80,11 +81,12 @@ struct inode_ops {
 	ssize_t (*write)(struct inode *ip, struct uio *u, u64 off, bool append, u64 *end);
 	int (*truncate)(struct inode *ip, u64 size);
 	/*
-	 * Regular files whose data lives in page frames (ramfs): the frame
-	 * holding file page idx, with a new reference (frame refcount), so a
-	 * program's text can map it instead of a copy. -ENOENT for a hole.
+	 * Regular files: put the file's data (datasync: and only the metadata
+	 * needed to read it back) on the disk and empty the disk's write
+	 * cache. May park (-ERESTART_PARK) and is re-run from the start; NULL:
+	 * nothing to do (memory file systems).
 	 */
-	int (*get_page)(struct inode *ip, u64 idx, paddr_t *pa);
+	int (*fsync)(struct inode *ip, bool datasync);
 	/* Symlinks: copy the target (not NUL-terminated) into a kernel buffer. */
 	ssize_t (*readlink)(struct inode *ip, char *buf, size_t len);
 	/*
@@ -122,6 +124,8 @@ struct inode {
 	struct superblock *sb;     /* [I] */
 	void *priv;                /* [I] the file system's */
 	struct pipe *fifo;         /* [i] a FIFO's pipe while it is open (ipc/fifo.c) */
+	struct pcache data;        /* [its own lock] a regular file's pages (vm/pcache.h); the file
+	                              system gives its ops */
 };
 
 /* What statfs reports of a file system with a size of its own, in bsize blocks. */
@@ -219,6 +223,30 @@ void inode_put(struct inode *ip);
 bool inode_set_nlink(struct inode *ip, u32 nlink);
 /* Read from a regular file into kernel memory (the ELF loader). */
 ssize_t inode_read_kernel(struct inode *ip, u64 off, void *buf, size_t len);
+/* The inode whose pages pc holds (every page cache of a file is its inode's data). */
+static inline struct inode *pcache_inode(struct pcache *pc)
+{
+	return container_of(pc, struct inode, data);
+}
+
+/* ---- file data through the page cache (filemap.c) ---- */
+
+/*
+ * Read a regular file's bytes from off through its page cache. Parks
+ * (-ERESTART_PARK) only before the first byte is copied; after that a
+ * page that must be read in ends the call short (as ext2 reads did).
+ */
+ssize_t filemap_read(struct inode *ip, struct uio *u, u64 off);
+/* ops->tryget and ops->put for caches of inodes: a reference unless the inode is being freed. */
+bool filemap_tryget(struct pcache *pc);
+void filemap_put(struct pcache *pc);
+/* ops->size: the inode's size. */
+u64 filemap_size(struct pcache *pc);
+/*
+ * fsync's data part: write back the pages of [off, off + len) (len 0:
+ * to the end) and wait for them. 0, -ERESTART_PARK, -EIO.
+ */
+int filemap_write_and_wait(struct inode *ip, u64 off, u64 len);
 
 struct kstat {
 	kdev_t dev;
@@ -272,6 +300,14 @@ long vfs_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom);
 /* Fill buf with linux_dirent64 records from f's position; bytes filled, 0 at the end. */
 ssize_t vfs_getdents(struct file *f, void *buf, size_t len);
 int vfs_truncate(struct inode *ip, i64 size);
+/*
+ * fsync(2) (datasync: fdatasync) of an open file; may park. And the
+ * file data and metadata of a file system (sb NULL: of all) to their
+ * disks, write caches emptied: sync(2), syncfs(2), umount. 0,
+ * -ERESTART_PARK, -EIO.
+ */
+int vfs_fsync(struct file *f, bool datasync);
+long vfs_sync_fs(struct superblock *sb);
 
 /* The file operations regular files and directories get by default. */
 extern const struct file_ops vfs_inode_fops;

@@ -76,6 +76,12 @@ static void option(const char *key, const char *val)
 			strlcpy(opts.crash, val, sizeof opts.crash);
 		else
 			pr_warn("cmdline: crash= wants a kind, ignoring '%s'\n", val ? val : "");
+	} else if (!strcmp(key, "tty.cols") || !strcmp(key, "tty.rows")) {
+		if (val && parse_uint(val, 9999, &n) && n >= 1)
+			*(key[4] == 'c' ? &opts.tty_cols : &opts.tty_rows) = (u16)n;
+		else
+			pr_warn("cmdline: %s= wants a number from 1 to 9999, ignoring '%s'\n", key,
+				val ? val : "");
 	} else if (!strcmp(key, "selftest") && !val) {
 		opts.selftest = true;
 	} else if (!strcmp(key, "bench") && !val) {

@@ -46,6 +46,7 @@
 #define ETIME 62
 #define EOVERFLOW 75
 #define EBADFD 77
+#define ELIBBAD 80
 #define EILSEQ 84
 #define ENOTSOCK 88
 #define EOPNOTSUPP 95

@@ -4,13 +4,14 @@
  * block's metadata belongs to its owner until page_free.
  *
  * OS2 asked where the metadata should live so that allocating never
- * allocates. Answer: one 16-byte struct frame per frame from 0 to the
+ * allocates. Answer: one 32-byte struct frame per frame from 0 to the
  * highest usable address, sized once at boot and carved out of usable RAM
  * below BUDDY_META_LIMIT before any block is handed out. Free lists are
  * linked through frame numbers in that array, never through the free
  * frames themselves, so nothing here writes to memory it hands out (and
  * the allocator runs unchanged on a host buffer in the unit tests).
- * The cost is 0.4% of RAM, holes included.
+ * The cost is 0.8% of RAM, holes included (half of it the page cache's
+ * per-page state).
  */
 #include "mm/buddy.h"
 #include "lib/kernel.h"
@@ -18,7 +19,7 @@
 #include "mm/layout.h"
 
 #define NIL_FRAME 0xffffffffu /* end of a free list; never a frame number */
-BUILD_ASSERT(sizeof(struct frame) == 16);
+BUILD_ASSERT(sizeof(struct frame) == 32);
 
 static struct {
 	struct spinlock lock;
@@ -75,11 +76,14 @@ static paddr_t take_block(u64 pfn, unsigned have, unsigned want)
 	f->order = (u8)want;
 	f->slab_class = 0;
 	f->refcount = 0;
+	f->pflags = 0;
+	f->index = 0;
+	f->owner = NULL;
 	buddy.free_pages -= 1UL << want;
 	return pfn << PAGE_SHIFT;
 }
 
-static u64 (*reclaim_hook)(u64 want); /* [I after boot] */
+static u64 (*reclaim_hooks[BUDDY_MAX_RECLAIM])(u64 want); /* [I after boot] */
 static bool poisoned; /* [I after boot] KCHECKS: every free page holds MM_POISON */
 
 /* KCHECKS: a block just handed out must still hold the poison page_free left in it. */
@@ -106,9 +110,26 @@ void buddy_poison_free(void)
 	spin_unlock(&buddy.lock);
 }
 
-void buddy_set_reclaim(u64 (*reclaim)(u64 want))
+void buddy_add_reclaim(u64 (*reclaim)(u64 want))
 {
-	reclaim_hook = reclaim;
+	for (int i = 0; i < BUDDY_MAX_RECLAIM; i++) {
+		if (!reclaim_hooks[i]) {
+			reclaim_hooks[i] = reclaim;
+			return;
+		}
+	}
+	panic("buddy: more than %d reclaim hooks", BUDDY_MAX_RECLAIM);
+}
+
+/* Ask the caches to give memory back until one does; bytes freed. */
+static u64 reclaim(u64 want)
+{
+	for (int i = 0; i < BUDDY_MAX_RECLAIM && reclaim_hooks[i]; i++) {
+		u64 got = reclaim_hooks[i](want);
+		if (got)
+			return got;
+	}
+	return 0;
 }
 
 static paddr_t alloc_once(unsigned order)
@@ -131,7 +152,7 @@ paddr_t page_alloc(unsigned order)
 		return 0;
 	paddr_t pa = alloc_once(order);
 	/* Out of memory: caches give back what they can spare, then one more try. */
-	if (!pa && reclaim_hook && reclaim_hook(PAGE_SIZE << order))
+	if (!pa && reclaim(PAGE_SIZE << order))
 		pa = alloc_once(order);
 	if (KCHECKS && pa && __atomic_load_n(&poisoned, __ATOMIC_RELAXED))
 		check_poison(pa, order);

@@ -6,13 +6,16 @@
  * returns 0, never panics.
  *
  * Shared by all cores: buddy.lock guards the free lists and the fields of
- * free frames; frame refcounts are atomics (used by copy-on-write).
+ * free frames; frame refcounts are atomics (used by copy-on-write and the
+ * page cache).
  *
  * Locks used to protect struct members in this file:
  *  b  buddy.lock
  *  o  the owner of the allocated block (whoever page_alloc returned it to)
  *  k  the kernel heap's size-class lock (slab pages)
  *  a  atomic
+ *  p  the page cache that holds the page (vm/pcache.h: its lock)
+ *  l  the page cache's LRU lock (vm/pcache.c)
  */
 #pragma once
 
@@ -30,13 +33,21 @@
 /* Free-list links are u32 frame numbers, so at most 2^32 - 1 frames (16 TiB). */
 #define BUDDY_MAX_FRAMES 0xffffffffUL
 
-/* Per-frame metadata, 16 bytes. */
+/*
+ * Per-frame metadata, 32 bytes. The second half describes a page the page
+ * cache holds (vm/pcache.h): which cache, where in it, and its state; the
+ * free-list links serve as its LRU links while it is allocated.
+ */
 struct frame {
-	u32 next, prev; /* [b] free-list links (frame numbers) of a free block's head */
+	u32 next, prev; /* [b] free-list links (frame numbers) of a free block's head;
+			   [l] LRU links of a cached page */
 	u8 order;	/* [b] order of the free block at its head; [o] of an allocated one */
 	u8 flags;	/* FRAME_*: [b] while free, [o] while allocated */
 	u16 slab_class; /* [k] size class of a slab page */
-	u32 refcount;	/* [a] mappings of this frame (copy-on-write) */
+	u32 refcount;	/* [a] holders: mappings, a cache, I/O in flight */
+	u32 pflags;	/* [a] PG_* (vm/pcache.h) of a cached page; 0 otherwise */
+	u32 index;	/* [p] its page index in that cache (a swap slot in the swap cache) */
+	void *owner;	/* [p] the struct pcache holding it, or NULL */
 };
 
 enum {
@@ -74,12 +85,14 @@ void buddy_init(const struct memmap *map);
  */
 paddr_t page_alloc(unsigned order);
 /*
- * Set once at boot: a cache that can give memory back (the block cache's
- * clean buffers). Called from page_alloc with no buddy lock held, in any
- * context, when memory runs out; returns bytes freed. It must not wait,
- * nor take a lock its callers may hold (use trylock).
+ * At boot: a cache that can give memory back (the block cache's clean
+ * buffers, the page cache's clean pages). Each is called from page_alloc
+ * with no buddy lock held, in any context, when memory runs out, until
+ * one frees something; returns bytes freed. It must not wait, nor take a
+ * lock its callers may hold (use trylock). At most BUDDY_MAX_RECLAIM.
  */
-void buddy_set_reclaim(u64 (*reclaim)(u64 want));
+#define BUDDY_MAX_RECLAIM 4
+void buddy_add_reclaim(u64 (*reclaim)(u64 want));
 /* The same, wholly below limit (boot page tables, devices with short DMA); 0 if none. */
 paddr_t page_alloc_below(unsigned order, paddr_t limit);
 /*
@@ -92,6 +105,28 @@ void page_free(paddr_t pa, unsigned order);
 void *page_alloc_zeroed_virt(void);
 
 struct frame *pa_to_frame(paddr_t pa); /* NULL if pa is beyond RAM */
+
+/* ---- reference counts of single frames (mappings, caches, I/O) ---- */
+
+static inline void frame_ref(paddr_t pa)
+{
+	__atomic_add_fetch(&pa_to_frame(pa)->refcount, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Drop a reference; the last one frees the frame. A mapped frame's
+ * reference goes only after every TLB that may hold the mapping was flushed.
+ */
+static inline void frame_unref(paddr_t pa)
+{
+	if (__atomic_sub_fetch(&pa_to_frame(pa)->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+		page_free(pa, 0);
+}
+
+static inline u32 frame_refs(paddr_t pa)
+{
+	return __atomic_load_n(&pa_to_frame(pa)->refcount, __ATOMIC_ACQUIRE);
+}
 /* Is the frame at pa part of a free block? (double-free diagnosis) */
 bool buddy_frame_is_free(paddr_t pa);
 u64 buddy_free_pages(void);

@@ -22,25 +22,6 @@
 #include "mm/pagetable.h"
 #include "mm/vm.h"
 
-/* ---- frames ---- */
-
-static inline void frame_ref(paddr_t pa)
-{
-	__atomic_add_fetch(&pa_to_frame(pa)->refcount, 1, __ATOMIC_RELAXED);
-}
-
-/* Only after every TLB that may hold a mapping of pa has been flushed. */
-static inline void frame_unref(paddr_t pa)
-{
-	if (__atomic_sub_fetch(&pa_to_frame(pa)->refcount, 1, __ATOMIC_ACQ_REL) == 0)
-		page_free(pa, 0);
-}
-
-static inline u32 frame_refs(paddr_t pa)
-{
-	return __atomic_load_n(&pa_to_frame(pa)->refcount, __ATOMIC_ACQUIRE);
-}
-
 static inline unsigned prot_of(u32 flags)
 {
 	unsigned p = VM_USER;

@@ -2,23 +2,6 @@
 #include "proc/cur.h"
 #include "proc/proc.h"
 
-struct proc *cur_proc(void)
-{
-	struct thread *t = current_thread();
-	return t ? t->proc : NULL;
-}
-
-struct domain *cur_dom(void)
-{
-	return syscall_thread()->proc->dom;
-}
-
-struct fs_state *cur_fs(void)
-{
-	struct thread *t = current_thread();
-	return t ? t->proc->fs : NULL;
-}
-
 bool cur_ids(struct proc_ids *out)
 {
 	struct proc *p = cur_proc();

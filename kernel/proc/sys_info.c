@@ -4,6 +4,7 @@
 #include "mm/layout.h"
 #include "proc/cur.h"
 #include "proc/proc.h"
+#include "sched/loadavg.h"
 #include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -41,6 +42,10 @@ SYSCALL(NR_sysinfo, sysinfo)
 {
 	struct sysinfo64 si = {0};
 	si.uptime = (i64)(tsc_ns() / 1000000000UL);
+	/* Linux's SI_LOAD_SHIFT is 16: the averages' fixed point widened, unrounded as there. */
+	loadavg_get(si.loads);
+	for (int i = 0; i < 3; i++)
+		si.loads[i] <<= 16 - LOADAVG_FSHIFT;
 	si.totalram = buddy_total_pages() * PAGE_SIZE;
 	si.freeram = buddy_free_pages() * PAGE_SIZE;
 	si.procs = (u16)proc_count();

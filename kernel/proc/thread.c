@@ -139,9 +139,9 @@ static void account(struct thread *t, u64 run, int why)
 	t->ru.nivcsw += why == LEAVE_YIELD;
 }
 
-enum poll_result thread_poll(struct task *task)
+static enum poll_result thread_run(struct thread *t)
 {
-	struct thread *t = container_of(task, struct thread, task);
+	struct task *task = &t->task;
 	struct proc *p = t->proc;
 	/*
 	 * A parked thread that runs again is no longer waiting where it
@@ -186,7 +186,7 @@ enum poll_result thread_poll(struct task *task)
 		case LEAVE_PARK:
 			return PENDING;
 		case LEAVE_YIELD:
-			task_wake(task); /* runs again after the lottery's next draws */
+			task_yield(task); /* runs again after the lottery's next draws, here or elsewhere */
 			return PENDING;
 		case LEAVE_EXIT:
 			return READY;
@@ -194,6 +194,25 @@ enum poll_result thread_poll(struct task *task)
 			panic("thread %u: bad leave reason %d", t->tid, why);
 		}
 	}
+}
+
+/*
+ * Polling a thread: while it runs here, the core's cur_* pointers name
+ * its process, memory and file state (proc/cur.h), so a system call finds
+ * its caller with one load.
+ */
+enum poll_result thread_poll(struct task *task)
+{
+	struct thread *t = container_of(task, struct thread, task);
+	struct cpu *c = this_cpu();
+	c->cur_proc = t->proc;
+	c->cur_dom = t->proc->dom;
+	c->cur_fs = t->proc->fs;
+	/* Only this thread adds threads to a process of one (and clears this when it does). */
+	c->cur_alone = __atomic_load_n(&t->proc->nthreads, __ATOMIC_ACQUIRE) == 1;
+	enum poll_result r = thread_run(t);
+	c->cur_proc = NULL; /* the others mean nothing without it (cur.h) */
+	return r;
 }
 
 /* Fresh FPU state: x87 control word 0x37f and MXCSR 0x1f80 (SDM 1, 10.2.3 and 8.1.5). */

@@ -206,11 +206,14 @@ static int lookup_fd(struct inode *dir, const char *name, size_t len, struct ino
 	struct file *f = n >= 0 ? file_of(PI(dir)->pid, fd) : NULL;
 	if (!f)
 		return -ENOENT;
+	/* As Linux: r-x for reading, -wx for writing, so ls -l shows how each is open. */
+	u32 mode = S_IFLNK | (f->fmode & FMODE_READ ? 0500 : 0) | (f->fmode & FMODE_WRITE ? 0300 : 0);
 	file_put(f);
 	*out = pf_new(dir->sb, &pf_fd_link, PI(dir)->pid);
 	if (!*out)
 		return -ENOMEM;
 	(*out)->ops = &pf_fd_link_ops; /* new: nobody else sees it yet */
+	(*out)->mode = mode;
 	PI(*out)->fd = fd;
 	(*out)->ino |= (u64)(fd + 1) << 24; /* pid << 8 | entry number below */
 	return 0;

@@ -11,8 +11,9 @@
 #include "fs/bcache.h"
 #include "proc/proc.h"
 #include "mm/buddy.h"
+#include "sched/loadavg.h"
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/io.h"
+#include "arch/x86_64/cpuinfo.h"
 #include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -23,21 +24,27 @@ static int gen_meminfo(u32 pid, struct text *t)
 	u64 kb = PAGE_SIZE / 1024;
 	u64 total = buddy_total_pages() * kb, free = buddy_free_pages() * kb;
 	/*
-	 * The block cache holds the disks' file data and metadata: "Cached",
-	 * where free(1) looks for it (buff/cache), and available, as its clean
-	 * blocks go back when memory runs out. No swap yet, and file data in
-	 * ramfs is not counted apart.
+	 * The page cache holds file data ("Cached", where free(1) looks for
+	 * buff/cache; memory files' pages too, as Linux counts tmpfs, and
+	 * apart as Shmem), the block cache the disks' metadata ("Buffers").
+	 * Available: free memory, and the caches' clean pages, which go back
+	 * when memory runs out.
 	 */
 	struct bcache_stats bs;
 	bcache_get_stats(&bs);
-	u64 cached = bs.bytes / 1024;
+	struct pcache_stats ps;
+	pcache_get_stats(&ps);
+	u64 buffers = bs.bytes / 1024, cached = ps.pages * kb, shmem = ps.swapbacked * kb;
+	u64 clean = (ps.pages - ps.swapbacked - MIN(ps.pages - ps.swapbacked, ps.dirty + ps.writeback)) * kb;
 	tprintf(t,
 		"MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n"
-		"Buffers:               0 kB\nCached:         %8lu kB\n"
-		"SwapCached:            0 kB\nShmem:                 0 kB\n"
+		"Buffers:        %8lu kB\nCached:         %8lu kB\n"
+		"SwapCached:            0 kB\nDirty:          %8lu kB\nWriteback:      %8lu kB\n"
+		"Shmem:          %8lu kB\n"
 		"SReclaimable:          0 kB\nSwapTotal:             0 kB\n"
 		"SwapFree:              0 kB\n",
-		total, free, free + cached, cached);
+		total, free, free + clean + buffers, buffers, cached, ps.dirty * kb,
+		ps.writeback * kb, shmem);
 	return 0;
 }
 
@@ -45,7 +52,7 @@ static u64 idle_ns_all(void)
 {
 	u64 idle = 0;
 	for (u32 i = 0; i < ncpus; i++)
-		idle += __atomic_load_n(&cpus[i]->exec.idle_ns, __ATOMIC_RELAXED);
+		idle += executor_idle_ns(cpus[i]);
 	return idle;
 }
 
@@ -70,6 +77,8 @@ static u32 runnable_now(void)
 static int gen_loadavg(u32 pid, struct text *t)
 {
 	u32 run = runnable_now(), last = 0, total = 0;
+	u64 avg[3];
+	loadavg_get(avg);
 	spin_lock(&proc_tree_lock);
 	for (u32 pid = 1; pid < PID_MAX; pid++) {
 		struct proc *p = proc_find(pid);
@@ -79,8 +88,13 @@ static int gen_loadavg(u32 pid, struct text *t)
 		}
 	}
 	spin_unlock(&proc_tree_lock);
-	/* Ferry keeps no load average: all three figures are the instant count. */
-	tprintf(t, "%u.00 %u.00 %u.00 %u/%u %u\n", run, run, run, MIN(run, total), total, last);
+	/* Linux's format: hundredths, rounded to the nearest (uptime(1), from sysinfo, truncates). */
+	for (int i = 0; i < 3; i++) {
+		u64 v = avg[i] + (1UL << LOADAVG_FSHIFT) / 200;
+		u64 frac = ((v & ((1UL << LOADAVG_FSHIFT) - 1)) * 100) >> LOADAVG_FSHIFT;
+		tprintf(t, "%lu.%02lu ", v >> LOADAVG_FSHIFT, frac);
+	}
+	tprintf(t, "%u/%u %u\n", MIN(run, total), total, last);
 	return 0;
 }
 
@@ -99,7 +113,7 @@ static int gen_stat(u32 pid, struct text *t)
 	 */
 	u64 up = tsc_ns() / NS_PER_TICK, tot_idle = 0, tot_busy = 0, ctxt = 0;
 	for (u32 i = 0; i < ncpus; i++) {
-		u64 idle = __atomic_load_n(&cpus[i]->exec.idle_ns, __ATOMIC_RELAXED) / NS_PER_TICK;
+		u64 idle = executor_idle_ns(cpus[i]) / NS_PER_TICK;
 		idle = MIN(idle, up);
 		tot_idle += idle;
 		tot_busy += up - idle;
@@ -107,7 +121,7 @@ static int gen_stat(u32 pid, struct text *t)
 	}
 	tprintf(t, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\n", tot_busy, tot_idle);
 	for (u32 i = 0; i < ncpus; i++) {
-		u64 idle = __atomic_load_n(&cpus[i]->exec.idle_ns, __ATOMIC_RELAXED) / NS_PER_TICK;
+		u64 idle = executor_idle_ns(cpus[i]) / NS_PER_TICK;
 		idle = MIN(idle, up);
 		tprintf(t, "cpu%u %lu 0 0 %lu 0 0 0 0 0 0\n", i, up - idle, idle);
 	}
@@ -118,27 +132,7 @@ static int gen_stat(u32 pid, struct text *t)
 
 static int gen_cpuinfo(u32 pid, struct text *t)
 {
-	u32 a, b, c, d;
-	char vendor[13], model[49];
-	cpuid(0, 0, &a, &b, &c, &d);
-	memcpy(vendor, &b, 4);
-	memcpy(vendor + 4, &d, 4);
-	memcpy(vendor + 8, &c, 4);
-	vendor[12] = 0;
-	strlcpy(model, "unknown", sizeof model);
-	cpuid(0x80000000, 0, &a, &b, &c, &d);
-	if (a >= 0x80000004) {
-		u32 *w = (u32 *)model;
-		for (u32 leaf = 0; leaf < 3; leaf++)
-			cpuid(0x80000002 + leaf, 0, &w[leaf * 4], &w[leaf * 4 + 1], &w[leaf * 4 + 2],
-			      &w[leaf * 4 + 3]);
-		model[48] = 0;
-	}
-	u64 mhz = tsc_hz() / 1000000;
-	for (u32 i = 0; i < ncpus; i++)
-		tprintf(t, "processor\t: %u\nvendor_id\t: %s\nmodel name\t: %s\ncpu MHz\t\t: %lu.000\n"
-			   "cpu cores\t: %u\n\n",
-			i, vendor, model, mhz, ncpus);
+	t->len = cpuinfo_text(t->buf, t->cap);
 	return 0;
 }
 
@@ -163,8 +157,8 @@ static int gen_filesystems(u32 pid, struct text *t)
 
 /*
  * /proc/sys/vm/drop_caches, as Linux's: one number from 1 to 4, blanks
- * around it allowed; bit 0 drops the clean, idle buffers of the block
- * cache (bit 1, Linux's dentries and inodes, and 4, its "stop telling me",
+ * around it allowed; bit 0 drops the clean pages of the page cache that
+ * nothing maps or reads, and the clean, idle buffers of the block cache (bit 1, Linux's dentries and inodes, and 4, its "stop telling me",
  * have nothing here to act on). Dirty blocks stay: sync first. As with
  * Linux's sysctl_writes_strict, a write past offset 0 is taken and ignored.
  */
@@ -193,8 +187,10 @@ static ssize_t write_drop_caches(u32 pid, struct uio *u, u64 pos)
 		i++;
 	if (!digits || i != n || v < 1 || v > 4)
 		return -EINVAL;
-	if (v & 1)
+	if (v & 1) {
+		pcache_drop_clean();
 		bcache_drop_clean();
+	}
 	return (ssize_t)n;
 }
 
@@ -225,7 +221,7 @@ static const struct pf_entry root_entries[] = {
 	{"loadavg", S_IFREG | 0444, .gen = gen_loadavg},
 	{"mounts", S_IFREG | 0444, .gen = gen_mounts},
 	{"stat", S_IFREG | 0444, .gen = gen_stat},
-	{"cpuinfo", S_IFREG | 0444, .gen = gen_cpuinfo},
+	{"cpuinfo", S_IFREG | 0444, .gen = gen_cpuinfo, .text_cap = TEXT_SIZE_BIG},
 	{"version", S_IFREG | 0444, .gen = gen_version},
 	{"cmdline", S_IFREG | 0444, .gen = gen_cmdline},
 	{"filesystems", S_IFREG | 0444, .gen = gen_filesystems},

@@ -197,6 +197,28 @@ void task_wake(struct task *t)
 	}
 }
 
+/* How busy core c looks from another: its queued tasks and the one it runs, if any. */
+static u32 load_of(struct cpu *c)
+{
+	return __atomic_load_n(&c->exec.nr_runnable, __ATOMIC_RELAXED) +
+	       !__atomic_load_n(&c->exec.idle, __ATOMIC_RELAXED);
+}
+
+void task_yield(struct task *t)
+{
+	struct cpu *me = this_cpu();
+	if (ncpus > 1 && !(t->flags & TASK_PINNED)) {
+		/* One other core, at random (two choices balance well, and cost one look). */
+		u32 i = (u32)rng_below(&me->exec.rng, ncpus - 1);
+		struct cpu *other = cpus[i >= me->index ? i + 1 : i];
+		/* Here: what is queued, and this task; there: what is queued and what runs. */
+		u32 here = __atomic_load_n(&me->exec.nr_runnable, __ATOMIC_RELAXED) + 1;
+		if (__atomic_load_n(&other->online, __ATOMIC_ACQUIRE) && here > load_of(other) + 1)
+			__atomic_store_n(&t->home, other->index, __ATOMIC_RELAXED); /* enqueue goes there */
+	}
+	task_wake(t);
+}
+
 static void run(struct cpu *c, struct task *t)
 {
 	struct executor *e = &c->exec;
@@ -217,7 +239,8 @@ static void run(struct cpu *c, struct task *t)
 	if (unlikely(!kstack_canary_ok(c)))
 		panic("task %s ran into the last bytes of cpu %u's kernel stack (canary 0x%lx)",
 		      t->name, c->index, kstack_canary(c)[0]);
-	e->polls++;
+	/* One writer; procfs on other cores reads it whole (/proc/stat's ctxt). */
+	__atomic_store_n(&e->polls, e->polls + 1, __ATOMIC_RELAXED);
 	if (r == READY) {
 		__atomic_store_n(&t->state, TASK_DONE, __ATOMIC_RELEASE);
 		if (t->done)
@@ -286,6 +309,31 @@ static bool has_work(struct cpu *c)
 	       __atomic_load_n(&c->exec.inbox, __ATOMIC_SEQ_CST);
 }
 
+/* Publish the idle figures as a pair: readers retry while idle_seq is odd or moved. */
+static void idle_mark(struct executor *e, u64 idle_ns, u64 since)
+{
+	__atomic_store_n(&e->idle_seq, e->idle_seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&e->idle_ns, idle_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->idle_since, since, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->idle_seq, e->idle_seq + 1, __ATOMIC_RELEASE);
+}
+
+u64 executor_idle_ns(struct cpu *c)
+{
+	struct executor *e = &c->exec;
+	for (;;) {
+		u32 seq = __atomic_load_n(&e->idle_seq, __ATOMIC_ACQUIRE);
+		u64 idle = __atomic_load_n(&e->idle_ns, __ATOMIC_RELAXED);
+		u64 since = __atomic_load_n(&e->idle_since, __ATOMIC_RELAXED);
+		u64 now = tsc_ns();
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (!(seq & 1) && __atomic_load_n(&e->idle_seq, __ATOMIC_RELAXED) == seq)
+			return idle + (since && now > since ? now - since : 0);
+		cpu_relax();
+	}
+}
+
 static void idle(struct cpu *c)
 {
 	struct executor *e = &c->exec;
@@ -296,9 +344,15 @@ static void idle(struct cpu *c)
 	u64 now = tsc_ns();
 	if (!has_work(c) && (!next || next > now)) {
 		lapic_timer_arm(next);
+		/*
+		 * A halt may last seconds (nothing ticks): readers of the idle
+		 * time count the one going on, or an idle core would look busy
+		 * until its halt ended.
+		 */
+		idle_mark(e, e->idle_ns, now);
 		/* sti's one-instruction shadow: an interrupt pending now still ends this hlt. */
 		asm volatile("sti; hlt; cli" ::: "memory");
-		e->idle_ns += tsc_ns() - now;
+		idle_mark(e, e->idle_ns + (tsc_ns() - now), 0);
 	}
 	__atomic_fetch_and(&idle_cores, ~bit, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&e->idle, 0, __ATOMIC_SEQ_CST);

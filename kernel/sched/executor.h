@@ -29,10 +29,15 @@ struct executor {
 	struct spinlock timers_lock;
 	struct list_node timers;  /* [timers_lock] armed timers, earliest first */
 	struct rng rng;           /* [o] victim choice etc. */
-	u64 polls, steals, stolen_tasks, wakes_remote, ipis_sent; /* [o] statistics */
-	u64 idle_ns;              /* [o] time spent halted */
+	u64 polls;                /* [o; read by procfs elsewhere with relaxed loads] tasks polled */
+	u64 steals, stolen_tasks, wakes_remote, ipis_sent; /* [o] statistics */
+	u64 idle_ns;              /* [o, idle_seq] time spent in halts that have ended */
+	u64 idle_since;           /* [o, idle_seq] when the halt now going on began; 0: none */
+	u32 idle_seq;             /* [a] odd while the owner changes the two above */
 };
 
 struct cpu;
 void executor_init(struct cpu *c); /* before the core is online */
 __attribute__((noreturn)) void executor_loop(void);
+/* Time core c has spent halted, the halt it may be in now included; any core. */
+u64 executor_idle_ns(struct cpu *c);

@@ -59,8 +59,8 @@ struct task {
 	struct lottery_node lnode;                /* [rq lock] */
 	struct park *park;                        /* [I] where it parks in system calls
 	                                             (sched/park.h), or NULL */
-	u64 polls;                                /* [owner] times polled */
-	u64 run_ns;                               /* [owner] time spent in poll */
+	u64 polls;                                /* [owner; getpstat reads it whole] times polled */
+	u64 run_ns;                               /* [owner; getpstat reads it whole] time in poll */
 };
 
 /* Prepare a task; it runs first when spawned. */
@@ -75,3 +75,11 @@ void task_wake(struct task *t);
  * draw, until it wins, counts tickets / (ran / TASK_QUANTUM_NS).
  */
 void task_compensate(struct task *t, u64 ran);
+/*
+ * The task being polled ends its turn and wants to run again (a thread
+ * whose quantum is over, or that called sched_yield): queued on this core,
+ * or on another that has clearly less to do. Lotteries are per core, so
+ * without this, three tasks on one core and one on another would get a
+ * third of a core each and a whole one: shares fair within a core only.
+ */
+void task_yield(struct task *t);

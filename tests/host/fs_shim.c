@@ -21,6 +21,9 @@
 #include "ipc/pipe.h"
 #include "fs/fsproc.h"
 #include "fs/vfs.h"
+#include "fs/bcache.h"
+#include "sched/park.h"
+#include "vm/writeback.h"
 
 
 long shim_heap_live;
@@ -194,4 +197,62 @@ struct inode *shim_root;
 struct inode *fs_root_get(void)
 {
 	return shim_root ? inode_get(shim_root) : vfs_root();
+}
+
+/* ---- waiting and write-back: memory file systems never wait, and there are no disks ---- */
+
+struct park *park_current(void)
+{
+	return NULL; /* no task: the page cache says -EAGAIN instead of parking */
+}
+
+long park_on(struct waitq *q)
+{
+	panic("park_on on the host");
+}
+
+u64 park_progress(void)
+{
+	return 0;
+}
+
+void park_save_progress(u64 done)
+{
+}
+
+void waitq_init(struct waitq *q)
+{
+	q->lock = (struct spinlock)SPINLOCK_INIT;
+	list_init(&q->waiters);
+}
+
+int waitq_wake_all(struct waitq *q)
+{
+	return 0;
+}
+
+void wb_note_dirty(struct pcache *pc)
+{
+}
+
+void wb_forget(struct pcache *pc)
+{
+}
+
+int wb_sync(bool (*match)(struct pcache *pc, void *arg), void *arg)
+{
+	return 0;
+}
+
+void wb_init(void)
+{
+}
+
+void buddy_add_reclaim(u64 (*reclaim)(u64 want))
+{
+}
+
+long bcache_sync_thread(struct blk_dev *dev)
+{
+	return 0;
 }

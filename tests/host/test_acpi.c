@@ -714,6 +714,35 @@ START_TEST(fadt_short_and_x_fields)
 }
 END_TEST
 
+START_TEST(fadt_reset_register)
+{
+	standard(2);
+	ck_assert(parse());
+	ck_assert_uint_eq(info.reset_port, 0); /* RESET_REG_SUP clear: none */
+
+	/* Supported, in I/O space: QEMU's q35 gives port 0xcf9, value 0x0f. */
+	w32(FADT_PA + 112, 1u << 10);
+	w8(FADT_PA + 116, 1);
+	w64(FADT_PA + 120, 0xcf9);
+	w8(FADT_PA + 128, 0x0f);
+	fix(FADT_PA);
+	ck_assert(parse());
+	ck_assert_uint_eq(info.reset_port, 0xcf9);
+	ck_assert_uint_eq(info.reset_value, 0x0f);
+
+	/* In memory space, or a port past 0xffff: not used. */
+	w8(FADT_PA + 116, 0);
+	fix(FADT_PA);
+	ck_assert(parse());
+	ck_assert_uint_eq(info.reset_port, 0);
+	w8(FADT_PA + 116, 1);
+	w64(FADT_PA + 120, 0x10000);
+	fix(FADT_PA);
+	ck_assert(parse());
+	ck_assert_uint_eq(info.reset_port, 0);
+}
+END_TEST
+
 START_TEST(hpet_and_mcfg_bad)
 {
 	standard(2);
@@ -812,6 +841,7 @@ static Suite *acpi_suite(void)
 	tcase_add_test(tc, s5_malformed);
 	tcase_add_test(tc, dsdt_without_s5);
 	tcase_add_test(tc, fadt_short_and_x_fields);
+	tcase_add_test(tc, fadt_reset_register);
 	tcase_add_test(tc, hpet_and_mcfg_bad);
 	tcase_add_test(tc, scan_rsdp);
 	tcase_add_loop_test(tc, fuzz, 0, 4);

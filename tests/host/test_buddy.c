@@ -272,13 +272,13 @@ START_TEST(metadata_too_big_for_low_memory)
 {
 	host_mem_init(12 * GiB);
 	struct mem_range raw[] = {{1 * MiB, 16 * MiB, MEM_USABLE},
-				  {32 * MiB, 32 * MiB, MEM_USABLE},
+				  {32 * MiB, 64 * MiB, MEM_USABLE},
 				  {4 * GiB, 8 * GiB, MEM_USABLE}};
 	memmap_build(&map, raw, 3, NULL, 0);
 	buddy_init(&map);
-	/* The 32 MiB piece holds 2M frames: RAM up to 8 GiB. */
+	/* The 64 MiB piece holds 2M frames of 32 bytes: RAM up to 8 GiB. */
 	ck_assert_uint_eq(meta_base(), 32 * MiB);
-	ck_assert_uint_eq(buddy_meta_bytes(), 32 * MiB);
+	ck_assert_uint_eq(buddy_meta_bytes(), 64 * MiB);
 	ck_assert_ptr_null(pa_to_frame(8 * GiB));
 	ck_assert_uint_eq(buddy_total_pages(), (16 * MiB + 4 * GiB) / PAGE_SIZE);
 	paddr_t pa = page_alloc(BUDDY_MAX_ORDER);

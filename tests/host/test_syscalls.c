@@ -13,6 +13,7 @@
 
 /* The handlers are static: compile them into this test. */
 #include "fs/sys_rw.c"
+#include "fs/sys_sync.c"
 #include "fs/sys_fd.c"
 #include "fs/sys_open.c"
 #include "fs/sys_stat.c"

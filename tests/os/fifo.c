@@ -12,6 +12,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include <sched.h>
+
 #include "t.h"
 
 static const char *path;
@@ -181,11 +183,11 @@ static void check_close_race(void)
 	if (pid == 0) {
 		for (int i = 1; i <= ROUNDS; i++) {
 			while (go[0] != i) /* the reader is open */
-				;
+				sched_yield(); /* with one CPU and preempt=off, spinning alone would never end */
 			int fd = open(path, O_WRONLY | O_NONBLOCK);
 			go[1] = i;
 			while (go[2] != i)
-				;
+				sched_yield();
 			close(fd);
 		}
 		_exit(0);
@@ -196,7 +198,7 @@ static void check_close_race(void)
 		bad += fd < 0;
 		go[0] = i;
 		while (go[1] != i) /* the writer is open */
-			;
+			sched_yield();
 		go[2] = i;
 		close(fd); /* both close now */
 	}

@@ -35,6 +35,21 @@ mb2_header:
 	.short 3, 0
 	.long 12
 	.long _start_mb2
+	/*
+	 * Console tags: EGA text supported (the VGA text mode, which Ferry
+	 * uses under BIOS), and an optional framebuffer of any mode. Ferry
+	 * draws on no framebuffer, but without that tag GRUB under UEFI,
+	 * which has no text mode, warns that "no console will be available
+	 * to OS". grub.cfg's gfxpayload keeps the text mode under BIOS.
+	 */
+	.balign 8			/* console flags: EGA text supported, not required */
+	.short 4, 1
+	.long 12
+	.long 2
+	.balign 8			/* framebuffer, no preferred mode */
+	.short 5, 1
+	.long 20
+	.long 0, 0, 0
 	.balign 8			/* end tag */
 	.short 0, 0
 	.long 8

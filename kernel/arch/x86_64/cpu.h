@@ -9,6 +9,10 @@
 #include "lib/types.h"
 #include "sched/executor.h"
 
+struct proc;
+struct domain;
+struct fs_state;
+
 #define MAX_CPUS 64
 #define KSTACK_SIZE (16 * 1024)
 
@@ -30,6 +34,15 @@ struct cpu {
 	u64 entry_rsp;      /* [o] gs:32: where traps and syscalls from user mode land */
 	u64 locks_held;     /* [o] gs:40: spinlocks this core holds now (lib/spinlock.h) */
 	struct tss tss;     /* [o] gs:48: tss.rsp[0] = entry_rsp while a thread runs */
+	/*
+	 * The thread running here, as system calls see it (proc/cur.h): its
+	 * process (NULL while no thread runs), memory and file state. Set by
+	 * thread_poll, which clears cur_proc after; one load each, through GS.
+	 */
+	struct proc *cur_proc;     /* [o] */
+	struct domain *cur_dom;    /* [o] */
+	struct fs_state *cur_fs;   /* [o] */
+	bool cur_alone;            /* [o] its process has one thread (cleared when it makes one) */
 	u32 index;          /* [I] 0 .. ncpus-1 */
 	u32 apic_id;        /* [I] local APIC id */
 	bool online;        /* [a] set by the core once it runs its executor */

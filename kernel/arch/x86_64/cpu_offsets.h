@@ -7,3 +7,8 @@
 #define CPU_LOCKS_HELD 40
 #define CPU_TSS       48
 #define CPU_TSS_RSP0  (CPU_TSS + 4) /* struct tss: u32 reserved, then rsp[0] */
+#define CPU_TSS_SIZE  104
+#define CPU_CUR_PROC  (CPU_TSS + CPU_TSS_SIZE)
+#define CPU_CUR_DOM   (CPU_CUR_PROC + 8)
+#define CPU_CUR_FS    (CPU_CUR_PROC + 16)
+#define CPU_CUR_ALONE (CPU_CUR_PROC + 24)

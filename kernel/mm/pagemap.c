@@ -1,10 +1,10 @@
-/* The radix tree behind file pages (see pagemap.h). */
-#include "fs/pagemap.h"
+/* The radix tree behind the page cache (see pagemap.h). */
+#include "mm/pagemap.h"
 #include "mm/kheap.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
-/* Pages one slot covers at a level (level 0 slots are pages). */
+/* Indices one slot covers at a level (level 0 slots are leaves). */
 static inline u64 span(u32 level)
 {
 	return 1ULL << (PAGEMAP_SHIFT * level);
@@ -20,7 +20,7 @@ static u64 *node_new(void)
 	return kzalloc(PAGEMAP_FANOUT * sizeof(u64));
 }
 
-paddr_t pagemap_get(const struct pagemap *pm, u64 idx)
+u64 pagemap_get(const struct pagemap *pm, u64 idx)
 {
 	if (!pm->height || idx >= span(pm->height))
 		return 0;
@@ -33,8 +33,10 @@ paddr_t pagemap_get(const struct pagemap *pm, u64 idx)
 	}
 }
 
-int pagemap_set(struct pagemap *pm, u64 idx, paddr_t pa)
+int pagemap_set(struct pagemap *pm, u64 idx, u64 v)
 {
+	if (!v && (!pm->height || idx >= span(pm->height)))
+		return 0; /* clearing what was never there */
 	while (!pm->height || idx >= span(pm->height)) {
 		if (pm->height == PAGEMAP_MAX_HEIGHT)
 			return -EFBIG;
@@ -50,6 +52,8 @@ int pagemap_set(struct pagemap *pm, u64 idx, paddr_t pa)
 	for (u32 level = pm->height - 1; level > 0; level--) {
 		u64 *slot = &node[slot_of(idx, level)];
 		if (!*slot) {
+			if (!v)
+				return 0;
 			u64 *child = node_new();
 			if (!child)
 				return -ENOMEM;
@@ -57,12 +61,39 @@ int pagemap_set(struct pagemap *pm, u64 idx, paddr_t pa)
 		}
 		node = (u64 *)*slot;
 	}
-	node[slot_of(idx, 0)] = pa;
+	node[slot_of(idx, 0)] = v;
 	return 0;
 }
 
 /* Depth is at most PAGEMAP_MAX_HEIGHT, so recursion is bounded and shallow. */
-static bool trunc_node(u64 *node, u32 level, u64 base, u64 from, void (*drop)(paddr_t), u64 *n)
+static u64 next_in(const u64 *node, u32 level, u64 base, u64 from, u64 *idx)
+{
+	u32 first = from > base ? slot_of(from, level) : 0;
+	for (u32 i = first; i < PAGEMAP_FANOUT; i++) {
+		u64 v = node[i];
+		if (!v)
+			continue;
+		u64 lo = base + i * span(level);
+		if (level == 0) {
+			*idx = lo;
+			return v;
+		}
+		u64 r = next_in((const u64 *)v, level - 1, lo, from > lo ? from : lo, idx);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+u64 pagemap_next(const struct pagemap *pm, u64 from, u64 *idx)
+{
+	if (!pm->height || from >= span(pm->height))
+		return 0;
+	return next_in(pm->root, pm->height - 1, 0, from, idx);
+}
+
+static bool trunc_node(u64 *node, u32 level, u64 base, u64 from,
+		       void (*drop)(void *, u64, u64), void *ctx, u64 *n)
 {
 	bool empty = true;
 	for (u32 i = 0; i < PAGEMAP_FANOUT; i++) {
@@ -74,10 +105,11 @@ static bool trunc_node(u64 *node, u32 level, u64 base, u64 from, void (*drop)(pa
 			continue;
 		}
 		if (level == 0) {
-			drop(node[i]);
+			u64 v = node[i];
 			node[i] = 0;
+			drop(ctx, lo, v);
 			(*n)++;
-		} else if (trunc_node((u64 *)node[i], level - 1, lo, from, drop, n)) {
+		} else if (trunc_node((u64 *)node[i], level - 1, lo, from, drop, ctx, n)) {
 			kfree((void *)node[i]);
 			node[i] = 0;
 		} else {
@@ -87,12 +119,13 @@ static bool trunc_node(u64 *node, u32 level, u64 base, u64 from, void (*drop)(pa
 	return empty;
 }
 
-u64 pagemap_truncate(struct pagemap *pm, u64 from, void (*drop)(paddr_t pa))
+u64 pagemap_truncate(struct pagemap *pm, u64 from, void (*drop)(void *ctx, u64 idx, u64 v),
+		     void *ctx)
 {
 	u64 n = 0;
 	if (!pm->height)
 		return 0;
-	if (trunc_node(pm->root, pm->height - 1, 0, from, drop, &n)) {
+	if (trunc_node(pm->root, pm->height - 1, 0, from, drop, ctx, &n)) {
 		kfree(pm->root);
 		pm->root = NULL;
 		pm->height = 0;

@@ -1,0 +1,86 @@
+/*
+ * Regular files' data through the page cache (vm/pcache.h), the parts
+ * every file system shares: reading, the cache ops that speak of the
+ * inode (references, size), and fsync's write-and-wait. A file system
+ * adds how its pages reach its store (ext2_file.c), or that they have
+ * none (ramfs).
+ *
+ * No lock is held across a copy to or from user memory (vfs.h): a page
+ * is pinned by its frame reference while its bytes are copied.
+ */
+#include "fs/vfs.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+#include "mm/layout.h"
+
+static u64 size_of(struct inode *ip)
+{
+	spin_lock(&ip->lock);
+	u64 size = ip->size;
+	spin_unlock(&ip->lock);
+	return size;
+}
+
+ssize_t filemap_read(struct inode *ip, struct uio *u, u64 off)
+{
+	struct pcache *pc = &ip->data;
+	size_t total = 0;
+	while (u->resid) {
+		u64 size = size_of(ip);
+		if (off >= size)
+			break;
+		u64 idx = off >> PAGE_SHIFT;
+		size_t po = off & (PAGE_SIZE - 1);
+		size_t n = MIN(u->resid, MIN(size - off, PAGE_SIZE - po));
+		paddr_t pa = 0;
+		/* Parking restarts the call: only before any byte has been copied. */
+		int r = pcache_get(pc, idx, PCG_HOLE | (total ? PCG_NOPARK : 0), &pa);
+		if (r == -ENODATA)
+			r = 0; /* a hole in a memory file: zeros */
+		if (r < 0)
+			return total ? (ssize_t)total : r;
+		if (pa)
+			pcache_readahead_next(pc, idx, ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT);
+		/* Access times are not kept (as with noatime). */
+		size_t before = u->resid;
+		r = pa ? uio_copy_out(u, (u8 *)phys_to_virt(pa) + po, n) : uio_zero(u, n);
+		if (pa)
+			frame_unref(pa);
+		total += before - u->resid; /* a fault may come after some segments were filled */
+		if (r < 0)
+			return total ? (ssize_t)total : r;
+		off += n;
+	}
+	return (ssize_t)total;
+}
+
+bool filemap_tryget(struct pcache *pc)
+{
+	struct inode *ip = pcache_inode(pc);
+	spin_lock(&ip->lock);
+	/* Being freed: its last reference and its last link are gone (inode_put decides so here). */
+	bool alive = ip->refs > 0 || (ip->nlink > 0 && !(ip->flags & I_TRANSIENT));
+	if (alive)
+		ip->refs++;
+	spin_unlock(&ip->lock);
+	if (alive)
+		__atomic_add_fetch(&ip->sb->active, 1, __ATOMIC_RELAXED);
+	return alive;
+}
+
+void filemap_put(struct pcache *pc)
+{
+	inode_put(pcache_inode(pc));
+}
+
+u64 filemap_size(struct pcache *pc)
+{
+	return size_of(pcache_inode(pc));
+}
+
+int filemap_write_and_wait(struct inode *ip, u64 off, u64 len)
+{
+	u64 first = off >> PAGE_SHIFT;
+	u64 last = len ? (off + len - 1) >> PAGE_SHIFT : ~0UL;
+	return pcache_writeback(&ip->data, first, last, true, 0);
+}
