@@ -5,6 +5,7 @@
 set -u
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
 fail=0
+make --no-print-directory -s -C "$top" kernel check-kernel >/dev/null 2>&1 || { echo "kernel-crash: build failed"; exit 1; }
 check() { # [--smp N] kind, expected text...
 	local smp=1
 	[ "$1" = --smp ] && { smp=$2; shift 2; }
@@ -35,11 +36,7 @@ check --smp 2 stack-ap "KERNEL EXCEPTION on cpu 1" "double fault" \
 # Short of the guard page: the canary at the end of the stack, checked when a task is done.
 check canary "KERNEL PANIC" "ran into the last bytes of cpu 0's kernel stack" executor_loop
 # The extra-checking kernel (make check-kernel): freed memory written to, found when reused.
-if [ -f "$top/build/ferry-check.elf" ]; then
-	export FERRY_KERNEL=$top/build/ferry-check.elf
-	check uaf "KERNEL PANIC" "was written after it was freed" kmalloc
-	check pageuaf "KERNEL PANIC" "free page" "was written after it was freed" page_alloc
-else
-	echo "no build/ferry-check.elf: the use-after-free checks were not run"; fail=1
-fi
+export FERRY_KERNEL=$top/build/ferry-check.elf
+check uaf "KERNEL PANIC" "was written after it was freed" kmalloc
+check pageuaf "KERNEL PANIC" "free page" "was written after it was freed" page_alloc
 exit $fail
