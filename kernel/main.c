@@ -29,6 +29,7 @@
 #include "dev/kbd.h"
 #include "proc/proc.h"
 #include "proc/futex.h"
+#include "proc/oom.h"
 #include "sched/executor.h"
 #include "sched/loadavg.h"
 #include "sched/selftest_async.h"
@@ -101,6 +102,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	vm_tasks_init(); /* the page cache's write-back task needs the executors */
 	bcache_init(); /* so does the block cache's */
 	loadavg_init();
+	oom_init(); /* its reclaim hook after the caches' */
 
 	boot_task_start();
 	executor_loop();

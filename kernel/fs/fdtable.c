@@ -124,6 +124,19 @@ void fdtable_close_on_exec(struct fdtable *t)
 	spin_unlock(&t->lock);
 }
 
+u64 fdtable_buffer_bytes(struct fdtable *t)
+{
+	u64 sum = 0;
+	spin_lock(&t->lock);
+	for (u32 fd = 0; fd < t->cap; fd++) {
+		struct file *f = t->fds[fd];
+		if (f && f->ops && f->ops->buffer_bytes)
+			sum += f->ops->buffer_bytes(f);
+	}
+	spin_unlock(&t->lock);
+	return sum;
+}
+
 int fd_alloc(struct fdtable *t, struct file *f, int minfd, bool cloexec)
 {
 	if (minfd < 0 || minfd >= FD_MAX)

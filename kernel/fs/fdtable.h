@@ -30,6 +30,8 @@ struct fdtable *fdtable_fork(struct fdtable *parent); /* a copy sharing the open
 void fdtable_get(struct fdtable *t);                  /* share (threads, CLONE_FILES) */
 void fdtable_put(struct fdtable *t);                  /* the last user closes everything */
 void fdtable_close_on_exec(struct fdtable *t);        /* execve: close FD_CLOEXEC descriptors */
+/* Kernel memory its open files hold (file_ops.buffer_bytes), per descriptor. */
+u64 fdtable_buffer_bytes(struct fdtable *t);
 
 /* Install f (taking over the caller's reference) at the lowest free fd >= minfd; -EMFILE if none. */
 int fd_alloc(struct fdtable *t, struct file *f, int minfd, bool cloexec);

@@ -182,6 +182,13 @@ struct file_ops {
 	void (*release)(struct file *f);
 	/* Ready events (POLLIN...); with pw, also wait on the queues a change would wake (fs/poll.h). */
 	u32 (*poll)(struct file *f, struct poll_set *pw);
+	/*
+	 * Kernel memory the open file holds apart from any page cache (a
+	 * pipe's ring), so the out-of-memory choice counts it against the
+	 * processes holding it (proc/oom.c). Called under the descriptor
+	 * table's lock: takes none. NULL: none.
+	 */
+	u64 (*buffer_bytes)(struct file *f);
 };
 
 struct file {

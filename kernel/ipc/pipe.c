@@ -221,11 +221,18 @@ static u32 pipe_poll(struct file *f, struct poll_set *pw)
 	return m;
 }
 
+/* Each end stands for half the ring: a process with both ends holds all of it. */
+static u64 pipe_buffer_bytes(struct file *f)
+{
+	return PIPE_SIZE / 2;
+}
+
 const struct file_ops pipe_file_ops = {
 	.read = pipe_read,
 	.write = pipe_write,
 	.release = pipe_release,
 	.poll = pipe_poll,
+	.buffer_bytes = pipe_buffer_bytes,
 };
 
 int pipe_create(u32 flags, struct file *out[2])

@@ -91,7 +91,7 @@ paddr_t page_alloc(unsigned order);
  * one frees something; returns bytes freed. It must not wait, nor take a
  * lock its callers may hold (use trylock). At most BUDDY_MAX_RECLAIM.
  */
-#define BUDDY_MAX_RECLAIM 4
+#define BUDDY_MAX_RECLAIM 8
 void buddy_add_reclaim(u64 (*reclaim)(u64 want));
 /* The same, wholly below limit (boot page tables, devices with short DMA); 0 if none. */
 paddr_t page_alloc_below(unsigned order, paddr_t limit);

@@ -80,6 +80,7 @@ struct proc {
 	struct k_sigaction sigactions[NSIG]; /* [lock] */
 	u64 sig_pending;            /* [a] process-directed signals */
 	bool exiting;               /* [a] exit_group or fatal signal in progress */
+	bool oom_victim;            /* [proc_tree_lock] killed to give memory back (proc/oom.c) */
 	int exit_code;              /* [lock] status to report once the last thread is gone */
 	/*
 	 * Job control: a stop signal's default action stops every thread

@@ -4,6 +4,7 @@
  * Only the faulting process suffers (invariant 6).
  */
 #include "proc/proc.h"
+#include "proc/oom.h"
 #include "proc/signal.h"
 #include "mm/domain.h"
 #include "arch/x86_64/io.h"
@@ -35,6 +36,9 @@ static void user_exception(struct trapframe *tf)
 			return;
 		}
 		if (r == -ENOMEM) {
+			/* The largest process goes, not whoever faulted next (oom.h). */
+			if (oom_kill_for(t->proc) == OOM_WAIT)
+				thread_leave(LEAVE_YIELD); /* the fault runs again after others' turns */
 			kprintf("ferry: pid %u (%s): out of memory at 0x%lx, killed\n", t->proc->pid,
 				t->proc->name, addr);
 			proc_exit_all(t->proc, signal_exit_status(SIGKILL));

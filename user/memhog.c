@@ -1,0 +1,105 @@
+/*
+ * memhog: take the machine's memory, to see who pays when it runs out
+ * (tests/oom.sh).
+ *
+ *   memhog pipes N    N processes each open pipes (64 KiB of kernel memory
+ *                     apiece) until pipe(2) fails, then wait to be killed;
+ *                     memhog itself exits once they all hold what they got
+ *   memhog touch MIB  map MIB MiB and write to every page, then exit 0
+ *
+ * The pipe holders put their memory where no page fault of theirs ever
+ * asks for it: a shell that forks or faults next must not be the one that
+ * goes. It refuses to run on anything but Ferry: on the build machine's
+ * Linux it would take real memory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+static void hold_pipes(int ready)
+{
+	long n = 0;
+	int fds[2];
+	char page[4096];
+	memset(page, 'p', sizeof page);
+	while (pipe2(fds, O_NONBLOCK) == 0) {
+		n++;
+		/* Fill the ring too: it is allocated whole already, this only proves it is there. */
+		while (write(fds[1], page, sizeof page) > 0)
+			;
+	}
+	int err = errno;
+	char msg[96];
+	int len = snprintf(msg, sizeof msg, "memhog: pid %d holds %ld pipes (%s)\n", getpid(), n,
+			   strerror(err));
+	(void)!write(1, msg, (size_t)len);
+	(void)!write(ready, "x", 1);
+	close(ready);
+	for (;;)
+		pause();
+}
+
+static int pipes(int n)
+{
+	int ready[2];
+	if (pipe(ready) < 0) {
+		perror("memhog: pipe");
+		return 1;
+	}
+	int started = 0;
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0) {
+			perror("memhog: fork");
+			break;
+		}
+		if (pid == 0) {
+			close(ready[0]);
+			hold_pipes(ready[1]);
+		}
+		started++;
+	}
+	close(ready[1]);
+	/* Each holder says when it is full; a holder killed first closes its end all the same. */
+	int got = 0;
+	char c;
+	while (got < started && read(ready[0], &c, 1) == 1)
+		got++;
+	printf("memhog: %d of %d holders full\n", got, started);
+	return 0;
+}
+
+static int touch(long mib)
+{
+	size_t len = (size_t)mib << 20;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		perror("memhog: mmap");
+		return 1;
+	}
+	for (size_t off = 0; off < len; off += 4096)
+		p[off] = 1;
+	printf("memhog: touched %ld MiB\n", mib);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct utsname u;
+	if (uname(&u) < 0 || strcmp(u.sysname, "Ferry") != 0) {
+		fprintf(stderr, "memhog: runs on Ferry only (it takes the machine's memory)\n");
+		return 2;
+	}
+	if (argc == 3 && !strcmp(argv[1], "pipes"))
+		return pipes(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "touch"))
+		return touch(atol(argv[2]));
+	fprintf(stderr, "usage: memhog pipes N | memhog touch MIB\n");
+	return 2;
+}
