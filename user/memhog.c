@@ -5,6 +5,10 @@
  *   memhog pipes N    N processes each open pipes (64 KiB of kernel memory
  *                     apiece) until pipe(2) fails, then wait to be killed;
  *                     memhog itself exits once they all hold what they got
+ *   memhog msgs N MIB N processes each send themselves MIB written 1 MiB
+ *                     message buffers over a channel they never read (the
+ *                     pages leave their page tables for the channel's
+ *                     queue), then wait to be killed
  *   memhog touch MIB  map MIB MiB and write to every page, then exit 0
  *
  * The pipe holders put their memory where no page fault of theirs ever
@@ -21,6 +25,8 @@
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+
+#include "ferry.h"
 
 static void hold_pipes(int ready)
 {
@@ -45,7 +51,37 @@ static void hold_pipes(int ready)
 		pause();
 }
 
-static int pipes(int n)
+/* A page fault in a write to a buffer: the process is killed (it was the largest). */
+static long msgs_mib;
+
+static void hold_msgs(int ready)
+{
+	int ch[2];
+	long n = 0;
+	const size_t len = 1 << 20;
+	if (chan_create(ch) == 0) {
+		while (n < msgs_mib) {
+			char *buf = msg_alloc(len);
+			if (!buf)
+				break;
+			for (size_t off = 0; off < len; off += 4096)
+				buf[off] = 'm';
+			if (msg_send(ch[0], buf, len) < 0)
+				break;
+			n++;
+		}
+	}
+	char msg[96];
+	int l = snprintf(msg, sizeof msg, "memhog: pid %d holds %ld MiB in messages (%s)\n", getpid(),
+			 n, strerror(errno));
+	(void)!write(1, msg, (size_t)l);
+	(void)!write(ready, "x", 1);
+	close(ready);
+	for (;;)
+		pause();
+}
+
+static int holders(int n, void (*hold)(int ready))
 {
 	int ready[2];
 	if (pipe(ready) < 0) {
@@ -61,7 +97,7 @@ static int pipes(int n)
 		}
 		if (pid == 0) {
 			close(ready[0]);
-			hold_pipes(ready[1]);
+			hold(ready[1]);
 		}
 		started++;
 	}
@@ -97,9 +133,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (argc == 3 && !strcmp(argv[1], "pipes"))
-		return pipes(atoi(argv[2]));
+		return holders(atoi(argv[2]), hold_pipes);
+	if (argc == 4 && !strcmp(argv[1], "msgs")) {
+		msgs_mib = atol(argv[3]);
+		return holders(atoi(argv[2]), hold_msgs);
+	}
 	if (argc == 3 && !strcmp(argv[1], "touch"))
 		return touch(atol(argv[2]));
-	fprintf(stderr, "usage: memhog pipes N | memhog touch MIB\n");
+	fprintf(stderr, "usage: memhog pipes N | memhog msgs N MIB | memhog touch MIB\n");
 	return 2;
 }

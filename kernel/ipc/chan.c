@@ -51,13 +51,22 @@ struct message {
 	u64 len, npages;
 	paddr_t *frames;       /* 0 for pages never touched */
 	struct xrange *xr;     /* a reference: the addresses stay this message's */
+	u64 bytes;             /* the memory its touched pages take */
 };
 
 struct chan_end {
 	struct list_node queue; /* [chan.lock] messages waiting to be received here */
 	struct waitq recvq;     /* receivers waiting here */
 	bool open;              /* [chan.lock] */
+	u64 queued_bytes;       /* [chan.lock to change; read atomically] memory of the queue */
 };
+
+/* m joins or leaves e's queue; chan.lock held. */
+static void queue_count(struct chan_end *e, struct message *m, bool in)
+{
+	u64 n = in ? e->queued_bytes + m->bytes : e->queued_bytes - m->bytes;
+	__atomic_store_n(&e->queued_bytes, n, __ATOMIC_RELAXED);
+}
 
 struct chan {
 	struct inode inode; /* for fstat; freed with the channel */
@@ -118,7 +127,18 @@ static u32 chan_poll(struct file *f, struct poll_set *pw)
 	return m;
 }
 
-static const struct file_ops chan_file_ops = {.release = chan_release, .poll = chan_poll};
+/* The messages waiting for this descriptor's receiver: their pages are no process's now. */
+static u64 chan_buffer_bytes(struct file *f)
+{
+	struct chan_file *cf = f->priv;
+	return __atomic_load_n(&cf->c->end[cf->side].queued_bytes, __ATOMIC_RELAXED);
+}
+
+static const struct file_ops chan_file_ops = {
+	.release = chan_release,
+	.poll = chan_poll,
+	.buffer_bytes = chan_buffer_bytes,
+};
 
 bool file_is_chan(const struct file *f)
 {
@@ -186,11 +206,16 @@ int chan_send(struct file *f, struct domain *d, vaddr_t va, u64 len)
 	}
 	m->va = va;
 	m->len = len;
+	for (u64 i = 0; i < m->npages; i++)
+		if (m->frames[i])
+			m->bytes += PAGE_SIZE;
 	struct chan_end *peer = &c->end[1 - cf->side];
 	spin_lock(&c->lock);
 	bool open = peer->open;
-	if (open)
+	if (open) {
 		list_push_back(&peer->queue, &m->node);
+		queue_count(peer, m, true);
+	}
 	spin_unlock(&c->lock);
 	if (!open) {
 		message_free(m);
@@ -219,12 +244,14 @@ long chan_recv(struct file *f, struct domain *d, vaddr_t *va)
 		return r;
 	}
 	struct message *m = container_of(list_pop_front(&me->queue), struct message, node);
+	queue_count(me, m, false);
 	spin_unlock(&c->lock);
 	long r = domain_attach_region(d, m->va, m->npages, m->frames, m->xr);
 	if (r < 0) {
 		/* Leave it for a later receive. */
 		spin_lock(&c->lock);
 		list_push_front(&me->queue, &m->node);
+		queue_count(me, m, true);
 		spin_unlock(&c->lock);
 		return r;
 	}
