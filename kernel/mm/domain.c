@@ -198,10 +198,26 @@ void domain_get(struct domain *d)
 	__atomic_add_fetch(&d->refs, 1, __ATOMIC_RELAXED);
 }
 
+static u32 oom_pending; /* [a] domains marked by domain_oom_mark, not yet freed */
+
+void domain_oom_mark(struct domain *d)
+{
+	if (!__atomic_exchange_n(&d->oom_victim, true, __ATOMIC_ACQ_REL))
+		__atomic_add_fetch(&oom_pending, 1, __ATOMIC_RELAXED);
+}
+
+u32 domain_oom_pending(void)
+{
+	return __atomic_load_n(&oom_pending, __ATOMIC_RELAXED);
+}
+
 void domain_put(struct domain *d)
 {
 	if (__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	/* Every page below is back once this returns; a wait for it may end a moment early. */
+	if (__atomic_load_n(&d->oom_victim, __ATOMIC_ACQUIRE))
+		__atomic_sub_fetch(&oom_pending, 1, __ATOMIC_RELAXED);
 	/* No thread uses it any more; make every core leave its root first. */
 	domain_tlb_drop(d);
 	/* One pass frees the frames and the tables (frames shared with a fork keep theirs). */

@@ -73,6 +73,7 @@ struct domain {
 	u64 id;                  /* [I] never reused: names the domain in PCID caches */
 	u64 resident;            /* [lock] pages mapped */
 	u64 peak;                /* [lock; read with atomics] the most resident has been */
+	bool oom_victim;         /* [a] its process was killed for memory (domain_oom_mark) */
 };
 
 struct domain *domain_create(void);
@@ -80,6 +81,13 @@ struct domain *domain_create(void);
 struct domain *domain_fork(struct domain *parent);
 void domain_get(struct domain *d);
 void domain_put(struct domain *d); /* frees when the last user goes */
+/*
+ * The out-of-memory choice killed d's process: domain_oom_pending counts
+ * such domains until they are freed, so no other process is killed while
+ * the memory of one is still on its way back.
+ */
+void domain_oom_mark(struct domain *d);
+u32 domain_oom_pending(void);
 
 /* Load d's root on this core (no-op if loaded). */
 void domain_activate(struct domain *d);

@@ -23,6 +23,15 @@
 
 /* How long a victim may take to die before the faulting process stops waiting. */
 #define OOM_WAIT_NS (10 * 1000000000UL)
+/* After a victim's memory came back, a failure this soon may be from just before. */
+#define OOM_SETTLE_NS (1000000000UL)
+
+/* Free pages below this after a failed allocation: short of memory, not merely fragmented. */
+static u64 oom_low_pages(void)
+{
+	u64 low = buddy_total_pages() / 64;
+	return low < 256 ? 256 : low;
+}
 
 static u32 victim_pid;   /* [proc_tree_lock] the last process killed for memory */
 static u64 victim_since; /* [proc_tree_lock] when it was chosen */
@@ -57,20 +66,28 @@ static u64 proc_size(u32 pid)
 	return pages;
 }
 
-/* A victim chosen before that is still dying, not yet past its time; proc_tree_lock held. */
+/*
+ * A victim chosen before that has not given its memory back yet (its
+ * memory outlives the process by a moment: the last thread lets go of it
+ * after the process is a zombie), unless past its time; proc_tree_lock held.
+ */
 static bool victim_dying_locked(void)
 {
 	struct proc *p = victim_pid ? proc_find(victim_pid) : NULL;
-	return p && p->oom_victim && p->state == PROC_ALIVE &&
-	       tsc_ns() - victim_since < OOM_WAIT_NS;
+	bool dying = (p && p->oom_victim && p->state == PROC_ALIVE) || domain_oom_pending();
+	return dying && tsc_ns() - victim_since < OOM_WAIT_NS;
 }
 
 enum oom_result oom_kill_for(struct proc *self)
 {
 	spin_lock(&proc_tree_lock);
 	bool waiting = victim_dying_locked();
+	bool recent = victim_pid && tsc_ns() - victim_since < OOM_SETTLE_NS;
 	spin_unlock(&proc_tree_lock);
 	if (waiting)
+		return OOM_WAIT;
+	/* The allocation failed just before the last victim's memory came back: try again. */
+	if (recent && buddy_free_pages() >= oom_low_pages())
 		return OOM_WAIT;
 
 	u32 best = 0;
@@ -94,8 +111,15 @@ enum oom_result oom_kill_for(struct proc *self)
 	p->oom_victim = true;
 	victim_pid = p->pid;
 	victim_since = tsc_ns();
-	kprintf("ferry: out of memory%s: killed pid %u (%s), %lu KiB mapped and in buffers\n",
-		self ? " in a page fault" : "", p->pid, p->name, best_pages * (PAGE_SIZE / 1024));
+	struct domain *d = proc_dom_get(p);
+	if (d) {
+		domain_oom_mark(d);
+		domain_put(d);
+	}
+	kprintf("ferry: out of memory%s (%lu KiB free): killed pid %u (%s), %lu KiB mapped and "
+		"in buffers\n",
+		self ? " in a page fault" : "", buddy_free_pages() * (PAGE_SIZE / 1024), p->pid,
+		p->name, best_pages * (PAGE_SIZE / 1024));
 	proc_exit_all(p, signal_exit_status(SIGKILL));
 	spin_unlock(&proc_tree_lock);
 	return OOM_WAIT;
@@ -110,13 +134,6 @@ enum oom_result oom_kill_for(struct proc *self)
 static struct task oom_task;
 static u32 oom_kicked; /* [a] the task is woken and has not looked yet */
 static bool oom_ready; /* [I after oom_init] */
-
-/* Free pages below this after a failed allocation: short of memory, not merely fragmented. */
-static u64 oom_low_pages(void)
-{
-	u64 low = buddy_total_pages() / 64;
-	return low < 256 ? 256 : low;
-}
 
 static u64 oom_notice(u64 want)
 {
