@@ -183,6 +183,11 @@ static void __attribute__((noinline)) crash_on_purpose(const char *kind)
 		kfree(p);
 		p[40] = 1;
 		kfree(kmalloc(96));
+	} else if (!strcmp(kind, "lockuaf")) {
+		/* KCHECKS: a lock taken in freed memory (it would spin for ever on the poison). */
+		struct spinlock *l = kmalloc(4096);
+		kfree(l);
+		spin_lock(l);
 	} else if (!strcmp(kind, "pageuaf")) {
 		/* KCHECKS: the same for a whole page. */
 		paddr_t pa = page_alloc(0);

@@ -39,4 +39,5 @@ check canary "KERNEL PANIC" "ran into the last bytes of cpu 0's kernel stack" ex
 export FERRY_KERNEL=$top/build/ferry-check.elf
 check uaf "KERNEL PANIC" "was written after it was freed" kmalloc
 check pageuaf "KERNEL PANIC" "free page" "was written after it was freed" page_alloc
+check lockuaf "KERNEL PANIC" "the lock is in freed memory" spin_in_freed_memory
 exit $fail

@@ -34,18 +34,28 @@ static void copy_fpu(struct thread *child)
 	asm volatile("fxsave64 (%0)" : : "r"(child->fpu) : "memory");
 }
 
-/* A vfork parent waits until its child has exec'd or exited (progress kept across restarts). */
-static long vfork_wait(struct proc *child)
+/*
+ * A vfork parent waits until its child (pid) has exec'd or exited, on a
+ * queue of its own: the child may end and be reaped (its parent ignoring
+ * SIGCHLD) the moment it has woken it, and a waiter touches the queue it
+ * parked on once more when it resumes. The child is looked at only under
+ * proc_tree_lock, which its reaping needs. Progress kept across restarts.
+ */
+static long vfork_wait(struct proc *p, u32 pid)
 {
-	spin_lock(&child->vfork_done.lock);
-	if (__atomic_load_n(&child->vfork_child_pending, __ATOMIC_ACQUIRE)) {
-		long r = park_on(&child->vfork_done);
-		spin_unlock(&child->vfork_done.lock);
+	spin_lock(&proc_tree_lock);
+	struct proc *child = proc_find(pid);
+	if (child && child->parent == p &&
+	    __atomic_load_n(&child->vfork_child_pending, __ATOMIC_ACQUIRE)) {
+		spin_lock(&p->vfork_done.lock);
+		long r = park_on(&p->vfork_done);
+		spin_unlock(&p->vfork_done.lock);
+		spin_unlock(&proc_tree_lock);
 		return r;
 	}
-	spin_unlock(&child->vfork_done.lock);
+	spin_unlock(&proc_tree_lock);
 	park_save_progress(0);
-	return child->pid;
+	return pid;
 }
 
 static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tls)
@@ -57,13 +67,8 @@ static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tl
 	if ((flags & CLONE_SETTLS) && !fs_base_ok(tls))
 		return -EPERM; /* as arch_prctl(ARCH_SET_FS): a #GP at the wrmsr otherwise (proc.h) */
 	u32 vfork_pid = (u32)park_progress();
-	if (vfork_pid) {
-		/* Restarted after parking as a vfork parent: only the wait is left. */
-		spin_lock(&proc_tree_lock);
-		struct proc *child = proc_find(vfork_pid);
-		spin_unlock(&proc_tree_lock);
-		return child ? vfork_wait(child) : (long)vfork_pid;
-	}
+	if (vfork_pid) /* restarted after parking as a vfork parent: only the wait is left */
+		return vfork_wait(p, vfork_pid);
 	if (flags & CLONE_THREAD) {
 		if (!(flags & CLONE_VM) || !(flags & CLONE_SIGHAND))
 			return -EINVAL;
@@ -125,7 +130,7 @@ static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tl
 	thread_start(ct);
 	if (flags & CLONE_VFORK) {
 		park_save_progress(pid);
-		return vfork_wait(c);
+		return vfork_wait(p, pid);
 	}
 	return pid;
 }

@@ -313,6 +313,14 @@ static bool auto_reap(struct proc *parent)
 	return a->handler == SIG_IGN || (a->flags & SA_NOCLDWAIT);
 }
 
+void proc_vfork_release_locked(struct proc *child)
+{
+	assert(spin_is_locked(&proc_tree_lock));
+	/* A parent that died meanwhile left the child to init: a spurious wake is harmless. */
+	if (__atomic_exchange_n(&child->vfork_child_pending, 0, __ATOMIC_ACQ_REL) && child->parent)
+		waitq_wake_all(&child->parent->vfork_done);
+}
+
 /* Free a reaped process; caller holds proc_tree_lock. */
 void proc_reap(struct proc *p)
 {
@@ -329,8 +337,6 @@ void proc_finish(struct proc *p, int status)
 	alarm_cancel(p);
 	domain_deactivate(p->dom);
 	domain_put(proc_dom_swap(p, NULL));
-	if (__atomic_exchange_n(&p->vfork_child_pending, 0, __ATOMIC_ACQ_REL))
-		waitq_wake_all(&p->vfork_done);
 
 	if (p == init_proc) {
 		kprintf("ferry: init (pid 1) exited with status %d; powering off\n", status);
@@ -338,6 +344,7 @@ void proc_finish(struct proc *p, int status)
 	}
 
 	spin_lock(&proc_tree_lock);
+	proc_vfork_release_locked(p); /* before it may be reaped below */
 	/* Orphans go to init, which reaps them. */
 	bool orphan_zombies = false;
 	while (!list_empty(&p->children)) {
