@@ -17,16 +17,19 @@ void waitq_add_locked(struct waitq *q, struct waiter *w)
 		return;
 	w->task = this_cpu()->exec.current;
 	assert(w->task);
-	w->queued = true;
+	__atomic_store_n(&w->queued, true, __ATOMIC_RELAXED);
 	list_push_back(&q->waiters, &w->node);
 }
 
 void waitq_remove(struct waitq *q, struct waiter *w)
 {
+	/* Pairs with the wake's release: once it is false the wake is done with w and with us. */
+	if (!__atomic_load_n(&w->queued, __ATOMIC_ACQUIRE))
+		return;
 	spin_lock(&q->lock);
 	if (w->queued) {
 		list_remove(&w->node);
-		w->queued = false;
+		__atomic_store_n(&w->queued, false, __ATOMIC_RELAXED);
 	}
 	spin_unlock(&q->lock);
 }
@@ -38,7 +41,7 @@ static int wake(struct waitq *q, int max)
 	while (n < max && !list_empty(&q->waiters)) {
 		struct waiter *w = container_of(list_pop_front(&q->waiters), struct waiter, node);
 		struct task *t = w->task; /* read before w may be reused */
-		w->queued = false;
+		__atomic_store_n(&w->queued, false, __ATOMIC_RELEASE);
 		task_wake(t);
 		n++;
 	}
@@ -70,7 +73,7 @@ int waitq_wake_if(struct waitq *q, bool (*match)(struct waiter *w, void *ctx), v
 			continue;
 		list_remove(&w->node);
 		struct task *t = w->task;
-		w->queued = false;
+		__atomic_store_n(&w->queued, false, __ATOMIC_RELEASE);
 		task_wake(t);
 		n++;
 	}

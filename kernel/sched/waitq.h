@@ -20,13 +20,17 @@ struct waitq {
 struct waiter {
 	struct list_node node; /* [waitq.lock] */
 	struct task *task;     /* [I while queued] */
-	bool queued;           /* [waitq.lock] */
+	bool queued;           /* [waitq.lock to change; its own task reads it atomically] */
 };
 
 void waitq_init(struct waitq *q);
 /* Park the task being polled on q (no-op if w is already queued). Caller holds q->lock. */
 void waitq_add_locked(struct waitq *q, struct waiter *w);
-/* Take w off q if it is still there (e.g. woken by something else). */
+/*
+ * Take w off q if it is still there (e.g. woken by something else). A
+ * waiter a wake took off does not touch q again: the object holding q may
+ * be gone by then (a pipe whose last end closed, a reaped process).
+ */
 void waitq_remove(struct waitq *q, struct waiter *w);
 /* Wake the oldest waiter / all waiters; returns how many were woken. */
 int waitq_wake_one(struct waitq *q);
