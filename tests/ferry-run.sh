@@ -74,9 +74,9 @@ one" ]; then echo "ok   a pipeline's input is a pipe, not the console"; else
 if command -v gcc >/dev/null; then
 	printf 'int main(void) { return 0; }\n' >"$tmp/dyn.c"
 	if gcc -o "$tmp/dyn" "$tmp/dyn.c" 2>/dev/null && readelf -lW "$tmp/dyn" | grep -q INTERP; then
-		# glibc's: its interpreter is not in the image.
+		# glibc's, without its libraries (--no-libs): its interpreter is not in the image.
 		expect "a dynamic program whose interpreter is missing: 127 and the kernel's reason" 127 "init: cannot run /bin/dyn: No such file or directory
-init: the kernel says: its interpreter /lib64/ld-linux-x86-64.so.2 is not there" --add "$tmp/dyn" -- /bin/dyn
+init: the kernel says: its interpreter /lib64/ld-linux-x86-64.so.2 is not there" --no-libs --add "$tmp/dyn" -- /bin/dyn
 	else
 		echo "skip a dynamic program (gcc makes no dynamic program here)"
 	fi

@@ -333,17 +333,62 @@ static int ext2_writepages(struct pcache *pc, const u64 *idx, const paddr_t *pa,
 	return r;
 }
 
+static int map_for_write(struct inode *ip, u64 lblk, struct mpath *now, struct ioctx *io);
+static int wait_miss(struct ext2_fs *fs, u64 blk);
+
+/*
+ * A page about to be written through a shared mapping: its blocks (up to
+ * the end of the file) are mapped now, so that write-back has somewhere
+ * to put it; the file's times change as a write's.
+ */
+static int ext2_mkwrite(struct pcache *pc, u64 idx, bool nopark)
+{
+	struct inode *ip = pcache_inode(pc);
+	struct ext2_fs *fs = FS(ip);
+	if (!fs->rw)
+		return -EROFS;
+	u32 bsize = fs->g.bsize, per = PAGE_SIZE / bsize;
+	u64 size = filemap_size(pc);
+	for (u32 k = 0; k < per; k++) {
+		u64 lblk = idx * per + k;
+		if (lblk * bsize >= size)
+			break;
+		struct ioctx io = {.nopark = true};
+		struct mpath now;
+		int r = map_for_write(ip, lblk, &now, &io);
+		mpath_put(&now);
+		if (r == -EAGAIN) {
+			if (nopark)
+				return r;
+			r = wait_miss(fs, io.miss); /* parks; or 0: it came in, try this block again */
+			if (r == 0)
+				k--;
+		}
+		if (r < 0)
+			return r;
+	}
+	spin_lock(&fs->lock);
+	spin_lock(&ip->lock);
+	ip->mtime = ip->ctime = ext2_now(fs);
+	spin_unlock(&ip->lock);
+	ext2_iwrite(ip);
+	spin_unlock(&fs->lock);
+	return 0;
+}
+
 static const struct pcache_ops ext2_pcache_ops = {
 	.readahead = ext2_readahead,
 	.write = ext2_writepages,
 	.size = filemap_size,
 	.tryget = filemap_tryget,
 	.put = filemap_put,
+	.mkwrite = ext2_mkwrite,
 };
 
 void ext2_file_init(struct inode *ip)
 {
 	pcache_init(&ip->data, &ext2_pcache_ops, 0);
+	pcache_identify(&ip->data, ip->sb->dev, ip->ino);
 }
 
 ssize_t ext2_file_read(struct inode *ip, struct uio *u, u64 off)

@@ -14,6 +14,7 @@
  */
 #include "fs/devfs.h"
 #include "fs/ext2.h"
+#include "proc/cur.h"
 #include "lib/cmdline.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -54,7 +55,7 @@ static int prefetch(struct inode *root, const char *path)
 	int r = vfs_lookup(root, path, LOOKUP_FOLLOW, &ip);
 	if (r < 0)
 		return r;
-	if (!S_ISREG(ip->mode) || vfs_permission(ip, X_OK) < 0) {
+	if (!S_ISREG(ip->mode) || vfs_permission(ip, MAY_EXEC, cur_cred()) < 0) {
 		inode_put(ip);
 		return -EACCES;
 	}
@@ -116,8 +117,7 @@ enum poll_result ext2_root_step(void)
 		rs.stage = 3;
 	}
 	if (rs.stage == 3) {
-		struct superblock *devfs = devfs_create();
-		if (!devfs || vfs_switch_root(rs.sb) < 0 || vfs_mount(devfs, rs.dev) < 0)
+		if (vfs_switch_root(rs.sb) < 0 || devfs_mount(rs.dev) < 0)
 			panic("ext2: cannot make the disk the root with devfs on /dev");
 		inode_put(rs.dev);
 		rs.dev = NULL;

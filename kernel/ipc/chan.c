@@ -16,6 +16,7 @@
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "mm/layout.h"
+#include "proc/cur.h"
 #include "sched/park.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -51,22 +52,27 @@ struct message {
 	u64 len, npages;
 	paddr_t *frames;       /* 0 for pages never touched */
 	struct xrange *xr;     /* a reference: the addresses stay this message's */
-	u64 bytes;             /* the memory its touched pages take */
+	/*
+	 * Its touched pages, in no page table while it waits, are counted to
+	 * its sender (proc/oom.c), as a pipe's ring is to its maker: a process
+	 * that sends itself messages it never reads fills memory that way.
+	 */
+	struct kcharge *charge; /* [I] */
+	u64 bytes;              /* [I] */
 };
+
+/* The pages leave the queue: to a receiver's page table, or back to the allocator. */
+static void message_uncharge(struct message *m)
+{
+	kcharge_add(m->charge, -(i64)m->bytes);
+	kcharge_put(m->charge);
+}
 
 struct chan_end {
 	struct list_node queue; /* [chan.lock] messages waiting to be received here */
 	struct waitq recvq;     /* receivers waiting here */
 	bool open;              /* [chan.lock] */
-	u64 queued_bytes;       /* [chan.lock to change; read atomically] memory of the queue */
 };
-
-/* m joins or leaves e's queue; chan.lock held. */
-static void queue_count(struct chan_end *e, struct message *m, bool in)
-{
-	u64 n = in ? e->queued_bytes + m->bytes : e->queued_bytes - m->bytes;
-	__atomic_store_n(&e->queued_bytes, n, __ATOMIC_RELAXED);
-}
 
 struct chan {
 	struct inode inode; /* for fstat; freed with the channel */
@@ -83,6 +89,7 @@ static struct superblock chanfs = {.fstype = "chanfs"};
 
 static void message_free(struct message *m)
 {
+	message_uncharge(m);
 	frames_release(m->frames, m->npages);
 	kfree(m->frames);
 	xrange_put(m->xr);
@@ -127,18 +134,7 @@ static u32 chan_poll(struct file *f, struct poll_set *pw)
 	return m;
 }
 
-/* The messages waiting for this descriptor's receiver: their pages are no process's now. */
-static u64 chan_buffer_bytes(struct file *f)
-{
-	struct chan_file *cf = f->priv;
-	return __atomic_load_n(&cf->c->end[cf->side].queued_bytes, __ATOMIC_RELAXED);
-}
-
-static const struct file_ops chan_file_ops = {
-	.release = chan_release,
-	.poll = chan_poll,
-	.buffer_bytes = chan_buffer_bytes,
-};
+static const struct file_ops chan_file_ops = {.release = chan_release, .poll = chan_poll};
 
 bool file_is_chan(const struct file *f)
 {
@@ -158,6 +154,7 @@ int chan_create(struct file *f[2])
 	if (!chanfs.dev)
 		chanfs.dev = vfs_anon_dev();
 	inode_init(&c->inode, &chanfs, S_IFSOCK | 0600, &chan_inode_ops);
+	vfs_owner_is_caller(&c->inode);
 	for (int i = 0; i < 2; i++) {
 		list_init(&c->end[i].queue);
 		waitq_init(&c->end[i].recvq);
@@ -209,13 +206,13 @@ int chan_send(struct file *f, struct domain *d, vaddr_t va, u64 len)
 	for (u64 i = 0; i < m->npages; i++)
 		if (m->frames[i])
 			m->bytes += PAGE_SIZE;
+	m->charge = cur_kcharge();
+	kcharge_add(m->charge, (i64)m->bytes);
 	struct chan_end *peer = &c->end[1 - cf->side];
 	spin_lock(&c->lock);
 	bool open = peer->open;
-	if (open) {
+	if (open)
 		list_push_back(&peer->queue, &m->node);
-		queue_count(peer, m, true);
-	}
 	spin_unlock(&c->lock);
 	if (!open) {
 		message_free(m);
@@ -244,19 +241,18 @@ long chan_recv(struct file *f, struct domain *d, vaddr_t *va)
 		return r;
 	}
 	struct message *m = container_of(list_pop_front(&me->queue), struct message, node);
-	queue_count(me, m, false);
 	spin_unlock(&c->lock);
 	long r = domain_attach_region(d, m->va, m->npages, m->frames, m->xr);
 	if (r < 0) {
 		/* Leave it for a later receive. */
 		spin_lock(&c->lock);
 		list_push_front(&me->queue, &m->node);
-		queue_count(me, m, true);
 		spin_unlock(&c->lock);
 		return r;
 	}
 	*va = m->va;
 	long len = (long)m->len;
+	message_uncharge(m); /* the receiver's resident pages now */
 	kfree(m->frames);
 	kfree(m);
 	return len;

@@ -1,10 +1,13 @@
 /*
  * Exceptions raised in user mode: page faults are resolved (demand zero,
- * copy-on-write) or become SIGSEGV; the others map to their Linux signals.
- * Only the faulting process suffers (invariant 6).
+ * copy-on-write, a mapped file's page) or become SIGSEGV (no mapping, or
+ * not allowed) or SIGBUS (past the end of a mapped file, or its page
+ * cannot be read); the others map to their Linux signals. A fault on a
+ * page being read in parks the thread; the faulting instruction runs
+ * again when it is woken (invariant 3). Only the faulting process
+ * suffers (invariant 6).
  */
 #include "proc/proc.h"
-#include "proc/oom.h"
 #include "proc/signal.h"
 #include "mm/domain.h"
 #include "arch/x86_64/io.h"
@@ -35,10 +38,17 @@ static void user_exception(struct trapframe *tf)
 			t->ru.minflt++;
 			return;
 		}
+		if (r == -ERESTART_PARK) {
+			t->ru.majflt++;
+			thread_leave(LEAVE_PARK); /* the frame still points at the access */
+		}
+		if (r == -ENXIO || r == -EIO) {
+			signal_fault(t, tf, SIGBUS, addr,
+				     r == -ENXIO ? "access past the end of a mapped file"
+						 : "I/O error on a mapped file");
+			return;
+		}
 		if (r == -ENOMEM) {
-			/* The largest process goes, not whoever faulted next (oom.h). */
-			if (oom_kill_for(t->proc) == OOM_WAIT)
-				thread_leave(LEAVE_YIELD); /* the fault runs again after others' turns */
 			kprintf("ferry: pid %u (%s): out of memory at 0x%lx, killed\n", t->proc->pid,
 				t->proc->name, addr);
 			proc_exit_all(t->proc, signal_exit_status(SIGKILL));

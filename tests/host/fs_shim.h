@@ -8,6 +8,10 @@ extern long shim_page_budget; /* pages page_alloc may still hand out; -1: no lim
 long shim_pages_in_use(void);
 extern long shim_unsupported; /* syscall_unsupported() calls */
 
+/* The caller's credentials (proc/cur.h's cur_cred): root's unless a test sets others. */
+struct cred;
+extern struct cred *shim_cred;
+
 /* The calling process of tests/host/fsproc_shim.c. */
 struct fdtable;
 struct inode;

@@ -15,6 +15,7 @@
 
 #include "fs_helpers.h"
 #include "fs/ramfs_dir.h"
+#include "proc/cur.h"
 
 #define BIG 20000
 
@@ -254,8 +255,8 @@ START_TEST(test_read_only_mount)
 	struct inode *ip;
 	ck_assert_int_eq(vfs_lookup(root, "ro/file", 0, &ip), 0);
 	ck_assert_int_eq(vfs_truncate(ip, 0), -EROFS);
-	ck_assert_int_eq(vfs_permission(ip, W_OK), -EROFS);
-	ck_assert_int_eq(vfs_permission(ip, R_OK), 0);
+	ck_assert_int_eq(vfs_permission(ip, MAY_WRITE, cur_cred()), -EROFS);
+	ck_assert_int_eq(vfs_permission(ip, MAY_READ, cur_cred()), 0);
 	inode_put(ip);
 	struct uio u;
 	uio_init_kernel(&u, "more", 4);
@@ -264,7 +265,7 @@ START_TEST(test_read_only_mount)
 	/* Reading still works; a FIFO on it still opens for writing (it is not the file system's). */
 	ck_assert_str_eq(cat("ro/file"), "data");
 	ck_assert_int_eq(vfs_lookup(root, "ro/fifo", 0, &ip), 0);
-	ck_assert_int_eq(vfs_permission(ip, W_OK), 0);
+	ck_assert_int_eq(vfs_permission(ip, MAY_WRITE, cur_cred()), 0);
 	inode_put(ip);
 	/* And back to read-write. */
 	ck_assert_int_eq(sb->remount(sb, false, NULL), 0);
