@@ -32,6 +32,7 @@ help:
 	@echo "  make gdb           as make run, stopped at the first instruction, gdb on :1234"
 	@echo "  make all           the kernel (build/ferry.elf) and the user programs"
 	@echo "  make kernel        build/ferry.elf"
+	@echo "  make check-kernel  build/ferry-check.elf: freed memory poisoned and checked (make test boots it)"
 	@echo "  make user          user/*.c and tests/os/*.c, static-pie musl programs"
 	@echo "  make initrd        build/initrd.cpio, the RAM root"
 	@echo "  make disk          build/disk.img, the ext2 root disk as built"
@@ -85,7 +86,7 @@ $(KERNEL): $(KOBJS) $(BUILD)/ksyms.S.o kernel/arch/x86_64/kernel.ld
 include $(wildcard mk/*.mk)
 
 test: deps
-	@$(MAKE) --no-print-directory kernel host-tests
+	@$(MAKE) --no-print-directory kernel check-kernel host-tests
 	@tools/run-tests.sh
 
 # FERRY_DISK, when set, boots that image as it is instead of RUN_DISK (mk/disk.mk).

@@ -17,6 +17,7 @@
 #include "exec/exec.h"
 #include "mm/buddy.h"
 #include "mm/kheap.h"
+#include "mm/layout.h"
 #include "fs/ext2.h"
 
 extern const struct async_test __async_tests_start[], __async_tests_end[];
@@ -172,6 +173,28 @@ static void __attribute__((noinline)) crash_on_purpose(const char *kind)
 		paddr_t pa = page_alloc(0);
 		page_free(pa, 0);
 		page_free(pa, 0);
+	} else if (!strcmp(kind, "canary")) {
+		/* Deep code reaching the end of the stack, short of the guard page: the canary. */
+		kstack_canary(this_cpu())[1] = 0;
+		return; /* the executor checks when this task goes back to it */
+	} else if (!strcmp(kind, "uaf")) {
+		/* KCHECKS: a write into a freed object, caught when it is handed out again. */
+		u8 *p = kmalloc(96);
+		kfree(p);
+		p[40] = 1;
+		kfree(kmalloc(96));
+	} else if (!strcmp(kind, "lockuaf")) {
+		/* KCHECKS: a lock taken in freed memory (it would spin for ever on the poison). */
+		struct spinlock *l = kmalloc(4096);
+		kfree(l);
+		spin_lock(l);
+	} else if (!strcmp(kind, "pageuaf")) {
+		/* KCHECKS: the same for a whole page. */
+		paddr_t pa = page_alloc(0);
+		page_free(pa, 0);
+		((u8 *)phys_to_virt(pa))[100] = 1;
+		for (int i = 0; i < 64; i++) /* LIFO: the page comes back at once (or soon) */
+			page_alloc(0);
 	} else {
 		kprintf("crash: unknown kind '%s'\n", kind);
 		opts.crash[0] = 0; /* boot on */

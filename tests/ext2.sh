@@ -5,9 +5,11 @@
 # double-indirect blocks, truncate, many files in one directory, removal),
 # boot again on the same image to check what persisted (the persistence
 # test), the same on a 1 KiB-block image with 8 groups, e2fsck -fn on
-# every image after every boot, and that corrupt images (smashed magic, a block pointer past the disk, a
-# directory entry that overruns its block) give a console message while
-# the shell still comes up (on the RAM root, or with EUCLEAN/EIO).
+# every image after every boot, and that corrupt images (smashed magic, a block pointer past the disk
+# or into the inode table, directory entries that overrun their block or
+# have no name or a '/' in it, a root whose init cannot be found) give a
+# console message while the shell still comes up (on the RAM root, or with
+# EUCLEAN/EIO), and that nothing is written through a bad pointer.
 set -u
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
 make --no-print-directory -C "$top" kernel disk >/dev/null || { echo "ext2: build failed"; exit 1; }
@@ -139,5 +141,60 @@ printf '\xfc\xff' | dd of="$tmp/dir.img" bs=1 seek=$((blk * 4096 + 16)) conv=not
 out=$(boot "$tmp/dir.img" "root=/dev/vda -- /bin/sh -c 'ls /etc; echo shell-up'")
 want "bad rec_len: a message" "$out" "ext2 vda: corrupt file system: directory entry"
 want "bad rec_len: the shell goes on" "$out" "shell-up"
+
+# A used entry in /etc with no name (name_len 0): getdents gave it out as "" and busybox ls -R looped.
+cp "$top/build/disk.img" "$tmp/noname.img"
+blk=$("$DEBUGFS" -R "bmap /etc 0" "$tmp/noname.img" 2>/dev/null)
+# The third entry (after "." and ".."): name_len at byte 24 + 6.
+printf '\x00' | dd of="$tmp/noname.img" bs=1 seek=$((blk * 4096 + 30)) conv=notrunc status=none
+out=$(boot "$tmp/noname.img" "root=/dev/vda -- /bin/sh -c 'ls -R /etc; cat /etc/group; echo shell-up'")
+want "empty name: a message" "$out" "ext2 vda: corrupt file system: directory entry with an empty name"
+want "empty name: EUCLEAN" "$out" "Structure needs cleaning"
+want "empty name: the shell goes on" "$out" "shell-up"
+
+# The root directory's entry for /bin renamed "b/n": the disk cannot start init, so the RAM root
+# stays (the machine stopped with "cannot start init" when this was found after the switch).
+cp "$top/build/disk.img" "$tmp/root.img"
+blk=$("$DEBUGFS" -R "bmap / 0" "$tmp/root.img" 2>/dev/null)
+off=$(python3 -c "
+import sys
+b = open(sys.argv[1], 'rb').read()[$blk * 4096:$blk * 4096 + 4096]
+o = 0
+while o < 4096:
+    rl = int.from_bytes(b[o + 4:o + 6], 'little'); nl = b[o + 6]
+    if b[o + 8:o + 8 + nl] == b'bin':
+        print(o); break
+    o += rl
+" "$tmp/root.img")
+printf '/' | dd of="$tmp/root.img" bs=1 seek=$((blk * 4096 + off + 9)) conv=notrunc status=none
+out=$(boot "$tmp/root.img" "root=/dev/vda -- /bin/sh -c 'echo shell-up; ls /'")
+want "damaged root: a message" "$out" "ext2 vda: corrupt file system: directory entry with '/' or NUL"
+want "damaged root: the RAM root stays" "$out" "keeping the initrd root"
+want "damaged root: the shell comes up" "$out" "shell-up"
+
+# /bin/init of no known type: the same.
+cp "$top/build/disk.img" "$tmp/init.img"
+"$DEBUGFS" -w -R "sif /bin/init mode 0170755" "$tmp/init.img" >/dev/null 2>&1
+out=$(boot "$tmp/init.img" "root=/dev/vda -- /bin/sh -c 'echo shell-up'")
+want "bad init: a message" "$out" "cannot read init /bin/init there"
+want "bad init: the RAM root stays" "$out" "keeping the initrd root"
+want "bad init: the shell comes up" "$out" "shell-up"
+
+# /etc/passwd's first block pointed at the inode table: EUCLEAN, and a write does not land there.
+cp "$top/build/disk.img" "$tmp/meta.img"
+itab=$("$DEBUGFS" -R "stats" "$tmp/meta.img" 2>/dev/null | sed -n 's/.*inode table at \([0-9]*\).*/\1/p' | head -1)
+"$DEBUGFS" -w -R "sif /etc/passwd block[0] $((itab + 1))" "$tmp/meta.img" >/dev/null 2>&1
+before=$(dd if="$tmp/meta.img" bs=4096 skip=$((itab + 1)) count=1 status=none | md5sum)
+out=$(boot "$tmp/meta.img" "root=/dev/vda -- /bin/sh -c 'cat /etc/passwd; echo xxxx > /etc/passwd; \
+echo xxxx >> /etc/passwd; sync; echo shell-up'")
+after=$(dd if="$tmp/meta.img" bs=4096 skip=$((itab + 1)) count=1 status=none | md5sum)
+want "pointer into metadata: a message" "$out" "corrupt file system: block pointer into the file system's metadata"
+want "pointer into metadata: the shell goes on" "$out" "shell-up"
+if [ -n "$itab" ] && [ "$before" = "$after" ]; then
+	echo "ok   pointer into metadata: the inode table is untouched"
+else
+	echo "FAIL pointer into metadata: the inode table block changed (or none found: '$itab')"
+	fail=1
+fi
 
 exit $fail

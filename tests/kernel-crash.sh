@@ -5,6 +5,7 @@
 set -u
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
 fail=0
+make --no-print-directory -s -C "$top" kernel check-kernel >/dev/null 2>&1 || { echo "kernel-crash: build failed"; exit 1; }
 check() { # [--smp N] kind, expected text...
 	local smp=1
 	[ "$1" = --smp ] && { smp=$2; shift 2; }
@@ -32,4 +33,11 @@ check stack "KERNEL EXCEPTION on cpu 0" "double fault" \
 	"kernel stack overflow: cpu 0's stack ran into its guard page" stack_eater
 check --smp 2 stack-ap "KERNEL EXCEPTION on cpu 1" "double fault" \
 	"kernel stack overflow: cpu 1's stack ran into its guard page" stack_eater
+# Short of the guard page: the canary at the end of the stack, checked when a task is done.
+check canary "KERNEL PANIC" "ran into the last bytes of cpu 0's kernel stack" executor_loop
+# The extra-checking kernel (make check-kernel): freed memory written to, found when reused.
+export FERRY_KERNEL=$top/build/ferry-check.elf
+check uaf "KERNEL PANIC" "was written after it was freed" kmalloc
+check pageuaf "KERNEL PANIC" "free page" "was written after it was freed" page_alloc
+check lockuaf "KERNEL PANIC" "the lock is in freed memory" spin_in_freed_memory
 exit $fail

@@ -40,7 +40,12 @@ else
 	limit=$((600 + calls / 20))
 fi
 mkdir -p "$(dirname "$log")"
-echo "== fuzz: seed $seed, ${calls} calls or ${seconds:-no} seconds, $smp CPUs, $workers workers"
+if [ -n "$seconds" ] && [ "$calls" = 18446744073709551615 ]; then
+	what="$seconds seconds"
+else
+	what="$calls calls${seconds:+ or $seconds seconds}"
+fi
+echo "== fuzz: seed $seed, $what, $smp CPUs, $workers workers"
 start=$(date +%s)
 "$top/tools/ferry-run" --verbose --smp "$smp" --timeout "$limit" -- /bin/fuzz "${args[@]}" >"$log" 2>&1
 rc=$?
@@ -53,6 +58,6 @@ fi
 echo "FAILED (status $rc after $took s): the kernel's last words, from $log:"
 grep -a -n -E 'KERNEL|panic|assert|fuzz:|not end|ferry-run' "$log" | tail -20 | sed 's/^/    /'
 grep -a -A40 -E '^KERNEL (PANIC|EXCEPTION)' "$log" | head -60 | sed 's/^/    /'
-echo "replay: tools/fuzz.sh --seed $seed --smp $smp --workers $workers${seconds:+ --seconds $seconds} --calls $calls"
+echo "replay: tools/fuzz.sh --seed $seed --smp $smp --workers $workers${seconds:+ --seconds $seconds}${seconds:+ --calls $calls}"
 echo "        (or make fuzz FUZZ_SEED=$seed; a single worker: /bin/fuzz -r WORKERSEED with the seed -v prints)"
 exit 1

@@ -8,12 +8,22 @@ top=$(dirname "$here")
 logs=$top/build/test-logs
 mkdir -p "$logs"
 passed=0 failed=0
+# Every boot through tools/qemu-boot.sh (tools/ferry-run, the tests/*.sh)
+# runs the extra-checking kernel (mk/check.mk: freed memory poisoned and
+# checked when it is handed out again); the ISOs and Bochs boot
+# build/ferry.elf, so both builds are tested.
+export FERRY_KERNEL=${FERRY_KERNEL:-$top/build/ferry-check.elf}
+echo "== kernel booted by the tests: ${FERRY_KERNEL#$top/}"
 failures=()
 
 ok() { passed=$((passed + 1)); printf '  PASS %s\n' "$1"; }
 bad() { failed=$((failed + 1)); failures+=("$1"); printf '  FAIL %s (%s)\n' "$1" "$2"; }
 
 echo "== host unit tests"
+# Check gives a test case 4 s unless it says otherwise: a loaded machine
+# (other QEMU jobs on the same two cores) ran test_virtq and test_vt past
+# that. The timeout only guards against a hang, so it is generous.
+export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-300}
 for t in "$top"/build/host/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")

@@ -72,18 +72,28 @@ static void copy_fpu(struct thread *child)
 	asm volatile("fxsave64 (%0)" : : "r"(child->fpu) : "memory");
 }
 
-/* A vfork parent waits until its child has exec'd or exited (progress kept across restarts). */
-static long vfork_wait(struct proc *child)
+/*
+ * A vfork parent waits until its child (pid) has exec'd or exited, on a
+ * queue of its own: the child may end and be reaped (its parent ignoring
+ * SIGCHLD) the moment it has woken it, and a waiter touches the queue it
+ * parked on once more when it resumes. The child is looked at only under
+ * proc_tree_lock, which its reaping needs. Progress kept across restarts.
+ */
+static long vfork_wait(struct proc *p, u32 pid)
 {
-	spin_lock(&child->vfork_done.lock);
-	if (__atomic_load_n(&child->vfork_child_pending, __ATOMIC_ACQUIRE)) {
-		long r = park_on(&child->vfork_done);
-		spin_unlock(&child->vfork_done.lock);
+	spin_lock(&proc_tree_lock);
+	struct proc *child = proc_find(pid);
+	if (child && child->vfork_waiter == p->pid &&
+	    __atomic_load_n(&child->vfork_child_pending, __ATOMIC_ACQUIRE)) {
+		spin_lock(&p->vfork_done.lock);
+		long r = park_on(&p->vfork_done);
+		spin_unlock(&p->vfork_done.lock);
+		spin_unlock(&proc_tree_lock);
 		return r;
 	}
-	spin_unlock(&child->vfork_done.lock);
+	spin_unlock(&proc_tree_lock);
 	park_save_progress(0);
-	return child->pid;
+	return pid;
 }
 
 /* Linux's rules for flags that go together (clone(2), ERRORS). */
@@ -115,13 +125,8 @@ static long do_clone(const struct clone_req *rq)
 	if ((flags & CLONE_SETTLS) && !fs_base_ok(tls))
 		return -EPERM; /* as arch_prctl(ARCH_SET_FS): a #GP at the wrmsr otherwise (proc.h) */
 	u32 vfork_pid = (u32)park_progress();
-	if (vfork_pid) {
-		/* Restarted after parking as a vfork parent: only the wait is left. */
-		spin_lock(&proc_tree_lock);
-		struct proc *child = proc_find(vfork_pid);
-		spin_unlock(&proc_tree_lock);
-		return child ? vfork_wait(child) : (long)vfork_pid;
-	}
+	if (vfork_pid) /* restarted after parking as a vfork parent: only the wait is left */
+		return vfork_wait(p, vfork_pid);
 	long bad = check_flags(flags);
 	if (bad < 0)
 		return bad;
@@ -203,13 +208,15 @@ static long do_clone(const struct clone_req *rq)
 			return fd < 0 ? fd : -EFAULT;
 		}
 	}
-	if (flags & CLONE_VFORK)
+	if (flags & CLONE_VFORK) {
+		c->vfork_waiter = p->pid; /* before it runs: only it and p read it */
 		c->vfork_child_pending = 1;
+	}
 	u32 pid = c->pid;
 	thread_start(ct);
 	if (flags & CLONE_VFORK) {
 		park_save_progress(pid);
-		return vfork_wait(c);
+		return vfork_wait(p, pid);
 	}
 	return pid;
 }

@@ -104,8 +104,9 @@ static long do_execve(const char *kpath, u64 argv, u64 envp)
 		}
 	}
 	spin_unlock(&p->lock);
-	if (__atomic_exchange_n(&p->vfork_child_pending, 0, __ATOMIC_ACQ_REL))
-		waitq_wake_all(&p->vfork_done);
+	spin_lock(&proc_tree_lock);
+	proc_vfork_release_locked(p);
+	spin_unlock(&proc_tree_lock);
 	set_name(p, args.path, nw.file);
 	t->task.name = p->name;
 	fs_exec(p->fs);

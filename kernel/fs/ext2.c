@@ -20,6 +20,7 @@
 #include "fs/ext2_impl.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
+#include "lib/logonce.h"
 #include "mm/kheap.h"
 #include "sched/park.h"
 
@@ -77,9 +78,7 @@ int ext2_bmap(struct inode *ip, u64 lblk, u32 *pblk, struct ioctx *io)
 	u64 idx[3];
 	if (lblk < EXT2_NDIR_BLOCKS) {
 		*pblk = EI(ip)->block[lblk];
-		if (*pblk && *pblk >= fs->g.blocks_count)
-			return ext2_corrupt(fs, "block pointer beyond the disk", ip->ino);
-		return 0;
+		return ext2_ptr_check(fs, *pblk, ip->ino);
 	}
 	lblk -= EXT2_NDIR_BLOCKS;
 	if (lblk < per) {
@@ -103,17 +102,18 @@ int ext2_bmap(struct inode *ip, u64 lblk, u32 *pblk, struct ioctx *io)
 	for (int i = 0; i < depth && ptr; i++) {
 		if (ptr >= fs->g.blocks_count)
 			return ext2_corrupt(fs, "indirect block pointer beyond the disk", ip->ino);
+		int r = ext2_ptr_check(fs, ptr, ip->ino);
+		if (r < 0)
+			return r;
 		struct bbuf *b;
-		int r = ext2_bread(fs, ptr, &b, io);
+		r = ext2_bread(fs, ptr, &b, io);
 		if (r < 0)
 			return r;
 		ptr = ((const u32 *)b->data)[idx[i]];
 		bcache_put(b);
 	}
-	if (ptr >= fs->g.blocks_count)
-		return ext2_corrupt(fs, "block pointer beyond the disk", ip->ino);
 	*pblk = ptr;
-	return 0;
+	return ext2_ptr_check(fs, ptr, ip->ino);
 }
 
 /* ---- inodes ---- */
@@ -136,21 +136,6 @@ static struct inode *icache_find(struct ext2_fs *fs, u64 ino)
 	return NULL;
 }
 
-static bool valid_type(u32 mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG:
-	case S_IFDIR:
-	case S_IFLNK:
-	case S_IFCHR:
-	case S_IFBLK:
-	case S_IFIFO:
-	case S_IFSOCK:
-		return true;
-	}
-	return false;
-}
-
 /* Inode ino of fs, a reference: from memory, or read and checked. */
 int ext2_iget(struct ext2_fs *fs, u64 ino, struct inode **out)
 {
@@ -166,18 +151,15 @@ int ext2_iget(struct ext2_fs *fs, u64 ino, struct inode **out)
 	u32 group = (u32)((ino - 1) / fs->g.inodes_per_group);
 	u64 byte = (ino - 1) % fs->g.inodes_per_group * fs->g.inode_size;
 	struct bbuf *b;
-	int r = ext2_bread(fs, fs->itable[group] + byte / fs->g.bsize, &b, NULL);
+	int r = ext2_bread(fs, fs->groups[group].inode_table + byte / fs->g.bsize, &b, NULL);
 	if (r < 0)
 		return r;
 	struct ext2_inode di;
 	memcpy(&di, b->data + byte % fs->g.bsize, sizeof di);
-
-	if (!valid_type(di.i_mode) || di.i_links_count == 0) {
+	const char *why;
+	if (ext2_check_inode(&fs->g, ino, &di, &why)) {
 		bcache_put(b);
-		return ext2_corrupt(fs,
-				    di.i_links_count ? "inode of no known type"
-						     : "linked inode with a link count of 0",
-				    ino);
+		return ext2_corrupt(fs, why, ino);
 	}
 	struct ext2_inode_mem *e = knew(struct ext2_inode_mem);
 	if (!e) {
@@ -204,13 +186,7 @@ int ext2_iget(struct ext2_fs *fs, u64 ino, struct inode **out)
 	if (S_ISLNK(di.i_mode)) {
 		/* A fast symlink keeps its target in i_block and owns no data block. */
 		u32 ea_blocks = di.i_file_acl ? fs->g.bsize / 512 : 0;
-		e->fast_symlink = di.i_blocks == ea_blocks;
-		if (di.i_size == 0 || di.i_size >= PATH_MAX ||
-		    (e->fast_symlink && di.i_size >= sizeof e->block)) {
-			bcache_put(b);
-			kfree(e);
-			return ext2_corrupt(fs, "symlink with a bad length", ino);
-		}
+		e->fast_symlink = di.i_blocks == ea_blocks; /* its length: ext2_check_inode */
 	}
 	if (S_ISCHR(di.i_mode) || S_ISBLK(di.i_mode)) {
 		/* Old encoding in i_block[0] (8-bit major and minor), new in i_block[1]. */
@@ -283,7 +259,11 @@ static ssize_t ext2_readlink(struct inode *ip, char *buf, size_t len)
 	}
 	struct uio u;
 	uio_init_kernel(&u, buf, n);
-	return read_blocks(ip, &u, 0);
+	ssize_t r = read_blocks(ip, &u, 0);
+	for (ssize_t i = 0; i < r; i++)
+		if (!buf[i])
+			return ext2_corrupt(FS(ip), "symlink target with a NUL in it", ip->ino);
+	return r;
 }
 
 /* chmod, chown, utimes: the VFS changed the in-memory inode; its on-disk copy follows. */
@@ -382,7 +362,7 @@ static void free_fs(struct ext2_fs *fs)
 			kfree(e);
 		}
 	unpin_metadata(fs);
-	kfree(fs->itable);
+	kfree(fs->groups);
 	kfree(fs);
 }
 
@@ -453,42 +433,43 @@ int ext2_mount_dev(struct blk_dev *dev, bool rdonly, struct superblock **out)
 			dev->name, g.ro_compat & ~(u32)EXT2_RO_COMPAT_SUPPORTED);
 
 	/* Gather every group descriptor block first, then build (invariant 3). */
-	u32 *itable = kmalloc(g.ngroups * sizeof *itable);
-	if (!itable)
+	struct ext2_groupmeta *groups = kmalloc(g.ngroups * sizeof *groups);
+	if (!groups)
 		return -ENOMEM;
 	u32 per = g.bsize / sizeof(struct ext2_group_desc);
 	for (u32 i = 0; i < g.gdt_blocks; i++) {
 		r = bcache_get(dev, g.first_data_block + 1 + i, g.bsize, &b, &q);
 		if (r == -ERESTART_PARK) {
-			kfree(itable);
+			kfree(groups);
 			return ext2_wait(q);
 		}
 		if (r < 0) {
-			kfree(itable);
+			kfree(groups);
 			return mount_fail(dev, r, "cannot read the group descriptors");
 		}
 		for (u32 j = 0; j < per && i * per + j < g.ngroups; j++) {
 			const struct ext2_group_desc *gd = (const void *)(b->data + j * sizeof *gd);
-			r = ext2_check_group(&g, gd, &why);
+			r = ext2_check_group(&g, i * per + j, gd, &why);
 			if (r < 0) {
 				bcache_put(b);
-				kfree(itable);
+				kfree(groups);
 				return mount_fail(dev, r, why);
 			}
-			itable[i * per + j] = gd->bg_inode_table;
+			groups[i * per + j] = (struct ext2_groupmeta){
+			    gd->bg_block_bitmap, gd->bg_inode_bitmap, gd->bg_inode_table};
 		}
 		bcache_put(b);
 	}
 
 	struct ext2_fs *fs = knew(struct ext2_fs);
 	if (!fs) {
-		kfree(itable);
+		kfree(groups);
 		return -ENOMEM;
 	}
 	fs->lock = (struct spinlock)SPINLOCK_INIT;
 	fs->dev = dev;
 	fs->g = g;
-	fs->itable = itable;
+	fs->groups = groups;
 	for (int i = 0; i < IHASH; i++)
 		list_init(&fs->ihash[i]);
 	fs->sb.fstype = "ext2";
@@ -551,10 +532,15 @@ struct blk_dev *ext2_find_device(const char *name)
 	return NULL;
 }
 
-int ext2_mount_source(const char *source, bool rdonly, struct superblock **out)
+int ext2_mount_source(const char *source, bool rdonly, const char *options,
+		      struct superblock **out)
 {
 	if (!source)
 		return -EINVAL;
+	if (options && *options) {
+		syscall_unsupported("ext2 mount options"); /* Linux's ext2 would parse them */
+		return -EINVAL;
+	}
 	struct blk_dev *dev = ext2_find_device(source);
 	if (!dev)
 		return -ENOENT; /* the caller says why: no such file, or not a disk */

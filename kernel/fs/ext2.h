@@ -29,6 +29,7 @@
 #define EXT2_DIRENT_HEADER 8 /* inode, rec_len, name_len, file_type */
 
 /* Feature flags (s_feature_*). */
+#define EXT2_FEATURE_COMPAT_RESIZE_INODE 0x0010 /* reserved GDT blocks after each GDT copy */
 #define EXT2_FEATURE_COMPAT_DIR_INDEX 0x0020 /* htree: readable as a linear directory */
 #define EXT2_FEATURE_INCOMPAT_COMPRESSION 0x0001
 #define EXT2_FEATURE_INCOMPAT_FILETYPE 0x0002 /* file type byte in directory entries */
@@ -93,6 +94,11 @@ struct ext2_super {
 	u32 s_feature_ro_compat;
 	u8 s_uuid[16];
 	char s_volume_name[16];
+	char s_last_mounted[64];
+	u32 s_algorithm_usage_bitmap;
+	u8 s_prealloc_blocks;
+	u8 s_prealloc_dir_blocks;
+	u16 s_reserved_gdt_blocks; /* RESIZE_INODE: blocks kept after each GDT copy */
 } __attribute__((packed));
 
 /* One block group descriptor; the table starts in the block after the superblock's. */
@@ -147,9 +153,17 @@ struct ext2_geom {
 	u32 bsize, inodes_count, blocks_count, first_data_block;
 	u32 blocks_per_group, inodes_per_group, ngroups, inode_size, first_ino;
 	u32 gdt_blocks;	   /* blocks of group descriptors */
+	u32 reserved_gdt;  /* RESIZE_INODE: blocks reserved after each copy of them */
 	u32 itable_blocks; /* inode-table blocks per group */
 	u32 incompat, ro_compat;
 	bool large_file;
+	bool sparse_super; /* superblock copies only in groups 0, 1 and powers of 3, 5, 7 */
+	u64 max_file_blocks; /* what the block map reaches through triple indirect */
+};
+
+/* Where a group's metadata lies (checked by ext2_check_group: inside the group). */
+struct ext2_groupmeta {
+	u32 block_bitmap, inode_bitmap, inode_table;
 };
 /*
  * Check a superblock against the device's size in bytes: 0 and *g filled,
@@ -158,15 +172,35 @@ struct ext2_geom {
  */
 int ext2_check_super(const struct ext2_super *s, u64 dev_bytes, struct ext2_geom *g,
 		     const char **why);
-/* Check one group descriptor: its bitmaps and inode table lie inside the file system. */
-int ext2_check_group(const struct ext2_geom *g, const struct ext2_group_desc *gd, const char **why);
 /*
- * Check the directory entry at off in a block of bsize bytes: 0 with the
- * entry's rec_len in *rec_len, or -EUCLEAN (rec_len < 8 + name_len, not a
- * multiple of 4, overrunning the block, inode number out of range).
+ * Check group n's descriptor: its bitmaps and inode table lie inside the
+ * group (no flex_bg), apart from each other and from the superblock and
+ * descriptor copies at the group's start; its free counts fit the group.
  */
-int ext2_check_dirent(const u8 *blk, u32 bsize, u32 off, u32 inodes_count, u32 *rec_len,
+int ext2_check_group(const struct ext2_geom *g, u32 n, const struct ext2_group_desc *gd,
+		     const char **why);
+/* Does group n keep a copy of the superblock and the descriptors? */
+bool ext2_group_has_super(const struct ext2_geom *g, u32 n);
+/*
+ * Is blk a block no file may point to: a superblock or descriptor copy, a
+ * bitmap, the inode table (gm: every group's metadata)? Out of range too.
+ */
+bool ext2_block_is_meta(const struct ext2_geom *g, const struct ext2_groupmeta *gm, u32 blk);
+/*
+ * Check the directory entry at off in a block of g->bsize bytes: 0 with
+ * the entry's rec_len in *rec_len, or -EUCLEAN (rec_len < 8 + name_len,
+ * not a multiple of 4, overrunning the block; an inode number out of
+ * range or reserved; a name that is empty or holds '/' or NUL).
+ */
+int ext2_check_dirent(const u8 *blk, const struct ext2_geom *g, u32 off, u32 *rec_len,
 		      const char **why);
+/*
+ * Check an inode read from the table (number ino): a known type, linked,
+ * sizes its kind allows (a symlink's target, a regular file within the
+ * block map, a directory of whole blocks, not empty). 0 or -EUCLEAN.
+ */
+int ext2_check_inode(const struct ext2_geom *g, u64 ino, const struct ext2_inode *di,
+		     const char **why);
 
 /* ---- mounting (ext2.c) ---- */
 
@@ -182,7 +216,8 @@ int ext2_mount_dev(struct blk_dev *dev, bool rdonly, struct superblock **out);
 /* The disk "/dev/vda", "vda" or "virtio0" names; NULL if there is none. */
 struct blk_dev *ext2_find_device(const char *name);
 /* mount(2) with type "ext2": as ext2_mount_dev for the disk source names (-ENOENT: none). */
-int ext2_mount_source(const char *source, bool rdonly, struct superblock **out);
+int ext2_mount_source(const char *source, bool rdonly, const char *options,
+		      struct superblock **out);
 
 /*
  * The root from "root=": one step of mounting it with devfs on /dev and

@@ -39,6 +39,11 @@ int ext2_alloc_block(struct ext2_fs *fs, u32 goal, u32 *blk, struct bbuf **b)
 			if (bit_test(m, i))
 				continue;
 			u32 nb = fs->g.first_data_block + g * fs->g.blocks_per_group + i;
+			if (ext2_block_is_meta(&fs->g, fs->groups, nb)) {
+				/* A bitmap that says a bitmap or the inode table is free: never hand it out. */
+				ext2_corrupt(fs, "metadata block marked free in its bitmap", nb);
+				continue;
+			}
 			if (b) {
 				int r = bcache_get_new(fs->dev, nb, fs->g.bsize, b, NULL);
 				if (r < 0)
@@ -62,6 +67,10 @@ void ext2_free_block(struct ext2_fs *fs, u32 blk)
 {
 	if (blk < fs->g.first_data_block || blk >= fs->g.blocks_count) {
 		ext2_corrupt(fs, "freeing a block out of range", blk);
+		return;
+	}
+	if (ext2_block_is_meta(&fs->g, fs->groups, blk)) {
+		ext2_corrupt(fs, "freeing a metadata block", blk);
 		return;
 	}
 	u32 g = (blk - fs->g.first_data_block) / fs->g.blocks_per_group;
@@ -99,6 +108,13 @@ u32 ext2_find_free_inode(struct ext2_fs *fs, u32 goal)
 void ext2_mark_inode(struct ext2_fs *fs, u32 ino, bool used, bool dir)
 {
 	u32 g = (ino - 1) / fs->g.inodes_per_group, i = (ino - 1) % fs->g.inodes_per_group;
+	if (bit_test(fs->ibm[g]->data, i) == used) {
+		/* The bitmap disagrees with the inode: leave both and the counts alone. */
+		ext2_corrupt(fs, used ? "allocating an inode its bitmap calls used"
+				      : "freeing an inode its bitmap calls free",
+			     ino);
+		return;
+	}
 	bit_set(fs->ibm[g]->data, i, used);
 	bcache_dirty(fs->ibm[g]);
 	struct ext2_group_desc *gd = GD(fs, g);

@@ -30,9 +30,7 @@ int ext2_map_prepare(struct inode *ip, u64 lblk, struct mpath *mp, struct ioctx 
 	if (lblk < EXT2_NDIR_BLOCKS) {
 		mp->slot = (u32)lblk;
 		mp->data = EI(ip)->block[lblk];
-		return mp->data >= fs->g.blocks_count
-			   ? ext2_corrupt(fs, "block pointer beyond the disk", ip->ino)
-			   : 0;
+		return ext2_ptr_check(fs, mp->data, ip->ino);
 	}
 	lblk -= EXT2_NDIR_BLOCKS;
 	if (lblk < per) {
@@ -53,7 +51,9 @@ int ext2_map_prepare(struct inode *ip, u64 lblk, struct mpath *mp, struct ioctx 
 	mp->slot = EXT2_NDIR_BLOCKS + (u32)mp->depth - 1;
 	u32 ptr = EI(ip)->block[mp->slot];
 	for (int i = 0; i < mp->depth && ptr; i++) {
-		int r = ext2_bread(fs, ptr, &mp->ind[i], io);
+		int r = ext2_ptr_check(fs, ptr, ip->ino);
+		if (r == 0)
+			r = ext2_bread(fs, ptr, &mp->ind[i], io);
 		if (r < 0) {
 			mpath_put(mp);
 			return r;
@@ -62,11 +62,10 @@ int ext2_map_prepare(struct inode *ip, u64 lblk, struct mpath *mp, struct ioctx 
 		ptr = ((const u32 *)mp->ind[i]->data)[mp->idx[i]];
 	}
 	mp->data = mp->have == mp->depth ? ptr : 0;
-	if (mp->data >= fs->g.blocks_count) {
+	int r = ext2_ptr_check(fs, mp->data, ip->ino);
+	if (r < 0)
 		mpath_put(mp);
-		return ext2_corrupt(fs, "block pointer beyond the disk", ip->ino);
-	}
-	return 0;
+	return r;
 }
 
 int ext2_map_commit(struct inode *ip, struct mpath *mp, struct bbuf **b)
@@ -157,6 +156,9 @@ static int tree_gather(struct ext2_fs *fs, u32 ptr, int level, u64 first, struct
 {
 	if (!ptr || level == 0)
 		return 0;
+	int r = ext2_ptr_check(fs, ptr, 0);
+	if (r < 0)
+		return r;
 	if (rs->n == rs->cap) {
 		u32 cap = rs->cap ? rs->cap * 2 : 16;
 		struct bbuf **v = kmalloc(cap * sizeof *v);
@@ -169,7 +171,7 @@ static int tree_gather(struct ext2_fs *fs, u32 ptr, int level, u64 first, struct
 		rs->cap = cap;
 	}
 	struct bbuf *b;
-	int r = ext2_bread(fs, ptr, &b, io);
+	r = ext2_bread(fs, ptr, &b, io);
 	if (r < 0)
 		return r;
 	rs->v[rs->n++] = b;
@@ -178,8 +180,8 @@ static int tree_gather(struct ext2_fs *fs, u32 ptr, int level, u64 first, struct
 	u64 span = span_of(fs, level), per = fs->g.bsize / 4;
 	for (u64 i = first / span; i < per && r == 0; i++) {
 		u32 c = ((const u32 *)b->data)[i];
-		if (c >= fs->g.blocks_count)
-			return ext2_corrupt(fs, "indirect block pointer beyond the disk", ptr);
+		if ((r = ext2_ptr_check(fs, c, ptr)) < 0)
+			return r;
 		r = tree_gather(fs, c, level - 1, i == first / span ? first % span : 0, rs, io);
 	}
 	return r;
@@ -230,6 +232,12 @@ int ext2_blocks_gather(struct inode *ip, u64 from, struct brefs *rs, struct ioct
 	struct ext2_fs *fs = FS(ip);
 	if (!has_map(ip))
 		return 0;
+	/* A corrupt pointer stops the change before anything is freed. */
+	for (u64 i = from; i < EXT2_NDIR_BLOCKS; i++) {
+		int r = ext2_ptr_check(fs, EI(ip)->block[i], ip->ino);
+		if (r < 0)
+			return r;
+	}
 	for (int level = 1; level <= 3; level++) {
 		u64 base = slot_base(fs, level), size = span_of(fs, level) * (fs->g.bsize / 4);
 		if (from >= base + size)

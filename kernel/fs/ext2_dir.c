@@ -45,7 +45,7 @@ static int dir_walk(struct inode *dir, u64 *pos, dirent_fn fn, void *ctx, struct
 		while (off < bsize) {
 			u32 rl;
 			const char *why;
-			if (ext2_check_dirent(b->data, bsize, off, fs->g.inodes_count, &rl, &why)) {
+			if (ext2_check_dirent(b->data, &fs->g, off, &rl, &why)) {
 				bcache_put(b);
 				return ext2_corrupt(fs, why, dir->ino);
 			}
@@ -170,7 +170,7 @@ int ext2_dir_find(struct inode *dir, const char *name, size_t len, struct dslot 
 		while (off < bsize) {
 			u32 rl;
 			const char *why;
-			if (ext2_check_dirent(b->data, bsize, off, fs->g.inodes_count, &rl, &why)) {
+			if (ext2_check_dirent(b->data, &fs->g, off, &rl, &why)) {
 				bcache_put(b);
 				r = ext2_corrupt(fs, why, dir->ino);
 				goto fail;
@@ -301,7 +301,7 @@ int ext2_dir_is_empty(struct inode *d, struct ioctx *io)
 			continue;
 		for (u32 off = 0, rl; off < bsize; off += rl) {
 			const char *why;
-			if (ext2_check_dirent(b->data, bsize, off, fs->g.inodes_count, &rl, &why)) {
+			if (ext2_check_dirent(b->data, &fs->g, off, &rl, &why)) {
 				bcache_put(b);
 				return ext2_corrupt(fs, why, d->ino);
 			}

@@ -26,7 +26,7 @@ struct ext2_fs {
 	struct spinlock lock;
 	struct blk_dev *dev;	       /* [I] */
 	struct ext2_geom g;	       /* [I] */
-	u32 *itable;		       /* [I] per group: first inode-table block */
+	struct ext2_groupmeta *groups; /* [I] per group: where its bitmaps and inode table lie */
 	struct list_node ihash[IHASH]; /* [s] struct ext2_inode_mem by number */
 	u32 errors;		       /* [a] corruption messages printed */
 	/*
@@ -93,6 +93,22 @@ struct ioctx {
 
 /* Corrupt data: one console message each (up to a bound), and -EUCLEAN. Any lock may be held. */
 int ext2_corrupt(struct ext2_fs *fs, const char *what, u64 n);
+/*
+ * A block pointer read from the disk: 0 if it is none (0) or a block a
+ * file may own; -EUCLEAN with a message if it lies beyond the disk or on
+ * the file system's own metadata (ext2_block_is_meta), which a write
+ * through it would overwrite.
+ */
+static inline int ext2_ptr_check(struct ext2_fs *fs, u32 ptr, u64 ino)
+{
+	if (!ptr)
+		return 0;
+	if (ptr >= fs->g.blocks_count)
+		return ext2_corrupt(fs, "block pointer beyond the disk", ino);
+	if (ext2_block_is_meta(&fs->g, fs->groups, ptr))
+		return ext2_corrupt(fs, "block pointer into the file system's metadata", ino);
+	return 0;
+}
 /* Park on q (locked by the block cache) and unlock it; -ERESTART_PARK, or -EAGAIN if no one can
  * park. */
 int ext2_wait(struct waitq *q);

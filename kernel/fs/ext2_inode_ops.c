@@ -169,7 +169,7 @@ static int create_gather(struct change *c)
 	cc->ino = ino;
 	cc->e = NULL;
 	u64 byte = (u64)((ino - 1) % fs->g.inodes_per_group) * fs->g.inode_size;
-	return ext2_bread(fs, fs->itable[(ino - 1) / fs->g.inodes_per_group] + byte / fs->g.bsize,
+	return ext2_bread(fs, fs->groups[(ino - 1) / fs->g.inodes_per_group].inode_table + byte / fs->g.bsize,
 			  &cc->itb, NULL);
 }
 

@@ -92,12 +92,12 @@ void vfs_init(void)
 	/* /proc and /tmp help but are not vital: a failure is reported, not fatal. */
 	const struct fstype *proc = fstype_find("proc");
 	struct superblock *procfs = NULL;
-	if (proc && proc->mount(NULL, false, &procfs) < 0)
+	if (proc && proc->mount(NULL, false, NULL, &procfs) < 0)
 		procfs = NULL;
 	mount_at(root, "/proc", 0555, procfs);
-	struct superblock *tmp = ramfs_create("tmpfs");
-	if (tmp)
-		tmp->root->mode = S_IFDIR | 01777; /* anyone may create, only owners remove */
+	struct superblock *tmp = NULL;
+	if (tmpfs_create(NULL, false, &tmp) < 0) /* half of RAM, as Linux's default */
+		tmp = NULL;
 	mount_at(root, "/tmp", 01777, tmp);
 	inode_put(root);
 }

@@ -34,7 +34,8 @@ static struct superblock *memfd_fs(void)
 	if (sb)
 		return sb;
 	const struct fstype *t = fstype_find("tmpfs");
-	if (!t || t->mount(NULL, false, &sb) < 0)
+	/* As Linux's internal shm mount: no size or file limit (a memfd's own RLIMIT_FSIZE holds). */
+	if (!t || t->mount(NULL, false, "size=0,nr_inodes=0", &sb) < 0)
 		return NULL;
 	spin_lock(&memfd_lock);
 	if (memfd_sb)

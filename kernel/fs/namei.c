@@ -44,6 +44,9 @@ int vfs_open_inode(struct inode *ip, int flags, struct file **out)
 				      : 0; /* 3: Linux's "ioctl only" access */
 	if (S_ISDIR(ip->mode) && (acc != O_RDONLY || (flags & O_TRUNC)))
 		return -EISDIR;
+	if (((fmode & FMODE_WRITE) || (flags & O_TRUNC)) &&
+	    (S_ISREG(ip->mode) || S_ISLNK(ip->mode)) && sb_writable(ip->sb))
+		return -EROFS;
 
 	const struct file_ops *ops = &vfs_inode_fops;
 	void *priv = NULL;
@@ -326,6 +329,8 @@ int vfs_unlinkat(struct inode *start, const char *path, bool rmdir)
 										     : -EBUSY;
 	else if (!rmdir && nd.last_type != LAST_NORM)
 		r = -EISDIR;
+	else if ((r = sb_writable(nd.dir->sb)) < 0)
+		;
 	else if (!nd.ip)
 		r = -ENOENT;
 	else if (!rmdir && nd.trailing_slash)
@@ -367,7 +372,7 @@ int vfs_renameat(struct inode *ostart, const char *opath, struct inode *nstart,
 {
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
 		return -EINVAL;
-	if ((flags & RENAME_EXCHANGE) && (flags & RENAME_NOREPLACE))
+	if ((flags & RENAME_EXCHANGE) && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)))
 		return -EINVAL;
 	struct nameidata ond, nnd;
 	int r = path_walk(ostart, opath, LOOKUP_PARENT, &ond);
@@ -378,23 +383,32 @@ int vfs_renameat(struct inode *ostart, const char *opath, struct inode *nstart,
 		nd_put(&ond);
 		return r;
 	}
+	/* The checks in Linux's order (do_renameat2): the file system's own come after. */
 	if (ond.last_type != LAST_NORM || nnd.last_type != LAST_NORM)
 		r = -EBUSY; /* ".", ".." or "/" on either side */
-	else if (!ond.ip)
-		r = -ENOENT;
 	else if (ond.dir->sb != nnd.dir->sb)
 		r = -EXDEV;
-	else if (!S_ISDIR(ond.ip->mode) && (ond.trailing_slash || nnd.trailing_slash))
-		r = -ENOTDIR;
-	else if ((r = may_rename(&ond, &nnd, flags, cur_cred())) == 0) {
-		if (is_mount_root(ond.ip) || (nnd.ip && is_mount_root(nnd.ip)))
-			r = -EBUSY;
-		else if (!ond.dir->ops->rename)
-			r = -EPERM;
-		else
-			r = ond.dir->ops->rename(ond.dir, ond.last, ond.last_len, nnd.dir,
-						 nnd.last, nnd.last_len, flags);
-	}
+	else if ((r = sb_writable(ond.dir->sb)) < 0)
+		;
+	else if (!ond.ip)
+		r = -ENOENT;
+	else if ((flags & RENAME_NOREPLACE) && nnd.ip)
+		r = -EEXIST; /* even when both names are links to one file */
+	else if ((flags & RENAME_EXCHANGE) && !nnd.ip)
+		r = -ENOENT;
+	else if ((!S_ISDIR(ond.ip->mode) &&
+		  (ond.trailing_slash || (!(flags & RENAME_EXCHANGE) && nnd.trailing_slash))) ||
+		 ((flags & RENAME_EXCHANGE) && !S_ISDIR(nnd.ip->mode) && nnd.trailing_slash))
+		r = -ENOTDIR; /* "name/" must be a directory */
+	else if ((r = may_rename(&ond, &nnd, flags, cur_cred())) < 0)
+		;
+	else if (is_mount_root(ond.ip) || (nnd.ip && is_mount_root(nnd.ip)))
+		r = -EBUSY;
+	else if (!ond.dir->ops->rename)
+		r = -EPERM;
+	else
+		r = ond.dir->ops->rename(ond.dir, ond.last, ond.last_len, nnd.dir, nnd.last,
+					 nnd.last_len, flags);
 	nd_put(&ond);
 	nd_put(&nnd);
 	return r;

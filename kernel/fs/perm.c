@@ -43,6 +43,9 @@ static int override(u32 mode, int mask, const struct cred *c)
 int vfs_permission(struct inode *ip, int mask, const struct cred *c)
 {
 	u32 mode = read_word(&ip->mode);
+	if ((mask & MAY_WRITE) && (S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode)) &&
+	    sb_writable(ip->sb))
+		return -EROFS; /* devices and FIFOs on it can still be written */
 	u32 bits;
 	if (c->fsuid == read_word(&ip->uid))
 		bits = mode >> 6;

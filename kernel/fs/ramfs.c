@@ -1,13 +1,15 @@
 /*
- * ramfs (see ramfs.h).
+ * ramfs (see ramfs.h), and tmpfs's limits on it (tmpfs.c).
  *
  * Locks used to protect struct members in this file:
  *  I  immutable after creation
  *  n  ramfs_sb.ns_lock: every directory's entries and parent pointer, and
  *     (with the inode's lock) link counts. One lock per file system keeps
  *     rename and rmdir simple and race-free; directory operations are
- *     short memory walks, so cores seldom wait on it.
- *  i  inode.lock: size, blocks and times of a file.
+ *     hash lookups and short walks (ramfs_dir.h), so cores seldom wait
+ *     on it.
+ *  i  inode.lock: size, blocks, times, and the pages charged to a tmpfs.
+ *  a  atomic: what a tmpfs has in use against its limits.
  *
  * A file's data lives in its page cache (inode.data, vm/pcache.h), a
  * cache with no store (PC_SWAPBACKED): pages are made on first write,
@@ -16,35 +18,24 @@
  * (vfs.h): a page is pinned by a frame reference while it is copied, so
  * truncate may drop it from the file meanwhile safely.
  */
-#include "fs/ramfs.h"
+#include "fs/ramfs_impl.h"
 #include "mm/buddy.h"
 #include "mm/kheap.h"
 #include "mm/layout.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
-
-struct ramfs_sb {
-	struct superblock sb;
-	struct spinlock ns_lock;
-};
-
-struct ramfs_dirent {
-	struct list_node node; /* [n] in the directory, oldest first */
-	u64 cookie;            /* [I] its getdents position; never reused in a directory */
-	struct inode *ip;      /* [n] no reference: a link (nlink) keeps the inode */
-	size_t len;            /* [I] */
-	char name[];           /* [I] not NUL-terminated */
-};
+#include "lib/logonce.h"
+#include "arch/x86_64/io.h"
 
 struct ramfs_inode {
 	struct inode vfs;
 	union {
 		struct {
-			struct list_node entries; /* [n] */
-			u64 next_cookie;          /* [n] */
-			struct inode *parent;     /* [n] the root: itself; removed: NULL */
+			struct dirindex idx;   /* [n] its entries */
+			struct inode *parent;  /* [n] the root: itself; removed: NULL */
 		} dir;
-		char *target;                     /* [I] symlinks */
+		u64 charged;                   /* [i] regular files: pages counted in ramfs_sb.pages */
+		char *target;                  /* [I] symlinks */
 	};
 };
 
@@ -58,20 +49,46 @@ static inline struct ramfs_inode *RI(struct inode *ip)
 
 static inline struct spinlock *ns_lock(struct inode *ip)
 {
-	return &container_of(ip->sb, struct ramfs_sb, sb)->ns_lock;
+	return &RS(ip->sb)->ns_lock;
+}
+
+/* ---- what a tmpfs has in use: pages of file data and inodes, against its limits ---- */
+
+/* Take n from a limit of max (0: none); false if that would pass it. */
+static bool charge(u64 *used, u64 max, u64 n)
+{
+	u64 now = __atomic_add_fetch(used, n, __ATOMIC_RELAXED);
+	if (max && now > max) {
+		__atomic_sub_fetch(used, n, __ATOMIC_RELAXED);
+		return false;
+	}
+	return true;
+}
+
+static void uncharge(u64 *used, u64 n)
+{
+	__atomic_sub_fetch(used, n, __ATOMIC_RELAXED);
 }
 
 /* ---- inodes and entries ---- */
 
-static struct ramfs_inode *ri_new(struct superblock *sb, u32 mode)
+/* A fresh inode; NULL with *err -ENOSPC (tmpfs's nr_inodes) or -ENOMEM. */
+static struct ramfs_inode *ri_new(struct superblock *sb, u32 mode, int *err)
 {
-	struct ramfs_inode *ri = knew(struct ramfs_inode);
-	if (!ri)
+	struct ramfs_sb *rs = RS(sb);
+	if (!charge(&rs->inodes, __atomic_load_n(&rs->max_inodes, __ATOMIC_RELAXED), 1)) {
+		*err = -ENOSPC;
 		return NULL;
+	}
+	struct ramfs_inode *ri = knew(struct ramfs_inode);
+	if (!ri) {
+		uncharge(&rs->inodes, 1);
+		*err = -ENOMEM;
+		return NULL;
+	}
 	inode_init(&ri->vfs, sb, mode, &ramfs_ops);
 	if (S_ISDIR(mode)) {
-		list_init(&ri->dir.entries);
-		ri->dir.next_cookie = 2; /* 0 and 1 are "." and ".." */
+		dirindex_init(&ri->dir.idx, (u32)rdtsc() ^ (u32)ri->vfs.ino);
 		ri->vfs.nlink = 2;
 		ri->vfs.size = PAGE_SIZE; /* as tmpfs reports; readers only check it is not 0 */
 	} else {
@@ -84,34 +101,14 @@ static struct ramfs_inode *ri_new(struct superblock *sb, u32 mode)
 	return ri;
 }
 
-static struct ramfs_dirent *dirent_new(const char *name, size_t len, struct inode *ip)
-{
-	struct ramfs_dirent *de = kmalloc(sizeof *de + len);
-	if (!de)
-		return NULL;
-	list_init(&de->node);
-	de->len = len;
-	de->ip = ip;
-	memcpy(de->name, name, len);
-	return de;
-}
-
 static struct ramfs_dirent *find(struct inode *dir, const char *name, size_t len)
 {
-	struct list_node *pos;
-	list_for_each(pos, &RI(dir)->dir.entries)
-	{
-		struct ramfs_dirent *de = container_of(pos, struct ramfs_dirent, node);
-		if (de->len == len && memcmp(de->name, name, len) == 0)
-			return de;
-	}
-	return NULL;
+	return dirindex_find(&RI(dir)->dir.idx, name, len);
 }
 
-static void add_entry(struct inode *dir, struct ramfs_dirent *de)
+static int add_entry(struct inode *dir, struct ramfs_dirent *de)
 {
-	de->cookie = RI(dir)->dir.next_cookie++;
-	list_push_back(&RI(dir)->dir.entries, &de->node);
+	return dirindex_add(&RI(dir)->dir.idx, de);
 }
 
 static inline bool dir_alive(struct inode *dir)
@@ -165,8 +162,7 @@ static int add_new(struct inode *dir, const char *name, size_t len, struct ramfs
 		r = -ENOENT;
 	} else if (find(dir, name, len)) {
 		r = -EEXIST;
-	} else {
-		add_entry(dir, de);
+	} else if ((r = add_entry(dir, de)) == 0) {
 		if (S_ISDIR(ri->vfs.mode)) {
 			ri->dir.parent = dir;
 			dir_changed(dir, 1);
@@ -191,9 +187,10 @@ static int add_new(struct inode *dir, const char *name, size_t len, struct ramfs
 static int ramfs_mknod(struct inode *dir, const char *name, size_t len, u32 mode, kdev_t rdev,
 		       struct inode **out)
 {
-	struct ramfs_inode *ri = ri_new(dir->sb, mode);
+	int err;
+	struct ramfs_inode *ri = ri_new(dir->sb, mode, &err);
 	if (!ri)
-		return -ENOMEM;
+		return err;
 	vfs_init_owner(&ri->vfs, dir, mode);
 	if (S_ISCHR(mode) || S_ISBLK(mode))
 		ri->vfs.rdev = rdev;
@@ -204,9 +201,10 @@ static int ramfs_symlink(struct inode *dir, const char *name, size_t len, const 
 			 struct inode **out)
 {
 	size_t tlen = strlen(target);
-	struct ramfs_inode *ri = ri_new(dir->sb, S_IFLNK | 0777);
+	int err;
+	struct ramfs_inode *ri = ri_new(dir->sb, S_IFLNK | 0777, &err);
 	if (!ri)
-		return -ENOMEM;
+		return err;
 	vfs_init_owner(&ri->vfs, dir, S_IFLNK | 0777);
 	ri->target = kmalloc(tlen + 1);
 	if (!ri->target) {
@@ -236,8 +234,7 @@ static int ramfs_link(struct inode *dir, const char *name, size_t len, struct in
 		r = -EEXIST;
 	else if (ip->nlink == 0)
 		r = -ENOENT; /* link(2): the file was removed meanwhile */
-	else {
-		add_entry(dir, de);
+	else if ((r = add_entry(dir, de)) == 0) {
 		inode_set_nlink(ip, ip->nlink + 1);
 		dir_changed(dir, 0);
 	}
@@ -249,7 +246,7 @@ static int ramfs_link(struct inode *dir, const char *name, size_t len, struct in
 
 static bool dir_empty(struct inode *dir)
 {
-	return list_empty(&RI(dir)->dir.entries);
+	return RI(dir)->dir.idx.count == 0;
 }
 
 /*
@@ -259,7 +256,7 @@ static bool dir_empty(struct inode *dir)
 static bool remove_entry(struct inode *dir, struct ramfs_dirent *de)
 {
 	struct inode *v = de->ip;
-	list_remove(&de->node);
+	dirindex_remove(&RI(dir)->dir.idx, de);
 	if (S_ISDIR(v->mode)) {
 		RI(v)->dir.parent = NULL;
 		dir_changed(dir, -1);
@@ -296,15 +293,62 @@ static int ramfs_unlink(struct inode *dir, const char *name, size_t len, bool rm
 	return 0;
 }
 
+/* Is anc dir itself or one of its ancestors? Caller holds the ns lock. */
+static bool is_ancestor(struct inode *anc, struct inode *dir)
+{
+	for (struct inode *d = dir;; d = RI(d)->dir.parent) {
+		if (d == anc)
+			return true;
+		if (RI(d)->dir.parent == d)
+			return false;
+	}
+}
+
+/* RENAME_EXCHANGE: the two entries swap inodes; directories change parents. Ns lock held. */
+static int exchange_locked(struct inode *odir, struct ramfs_dirent *ode, struct inode *ndir,
+			   struct ramfs_dirent *tde)
+{
+	struct inode *a = ode->ip, *b = tde->ip;
+	if (a == b)
+		return 0;
+	/* Neither may end up inside itself (Linux: EINVAL). */
+	if ((S_ISDIR(a->mode) && is_ancestor(a, ndir)) || (S_ISDIR(b->mode) && is_ancestor(b, odir)))
+		return -EINVAL;
+	ode->ip = b;
+	tde->ip = a;
+	if (S_ISDIR(a->mode))
+		RI(a)->dir.parent = ndir;
+	if (S_ISDIR(b->mode))
+		RI(b)->dir.parent = odir;
+	/* A directory that changes parents moves its ".." link with it. */
+	int moved = odir == ndir ? 0 : (int)S_ISDIR(b->mode) - (int)S_ISDIR(a->mode);
+	dir_changed(odir, moved);
+	if (ndir != odir)
+		dir_changed(ndir, -moved);
+	struct kts now = vfs_now();
+	spin_lock(&a->lock);
+	a->ctime = now;
+	spin_unlock(&a->lock);
+	spin_lock(&b->lock);
+	b->ctime = now;
+	spin_unlock(&b->lock);
+	return 0;
+}
+
 static int ramfs_rename(struct inode *odir, const char *oname, size_t olen, struct inode *ndir,
 			const char *nname, size_t nlen, unsigned flags)
 {
-	if (flags & ~RENAME_NOREPLACE)
-		return -EINVAL; /* RENAME_EXCHANGE and WHITEOUT are not supported */
+	if (flags & RENAME_WHITEOUT) {
+		syscall_unsupported("RENAME_WHITEOUT");
+		return -EINVAL;
+	}
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return -EINVAL;
 	if (odir->sb != ndir->sb)
 		return -EXDEV;
-	struct ramfs_dirent *nde = dirent_new(nname, nlen, NULL);
-	if (!nde)
+	bool exchange = flags & RENAME_EXCHANGE;
+	struct ramfs_dirent *nde = exchange ? NULL : dirent_new(nname, nlen, NULL);
+	if (!exchange && !nde)
 		return -ENOMEM;
 	int r = 0;
 	bool vdead = false;
@@ -319,12 +363,17 @@ static int ramfs_rename(struct inode *odir, const char *oname, size_t olen, stru
 	src = ode->ip;
 	tde = find(ndir, nname, nlen);
 	victim = tde ? tde->ip : NULL;
-	if (victim == src)
-		goto out; /* rename(2): two links to one file, nothing to do */
 	if (victim && (flags & RENAME_NOREPLACE)) {
-		r = -EEXIST;
+		r = -EEXIST; /* even over another link to the same file */
 		goto out;
 	}
+	if (exchange) {
+		r = tde ? exchange_locked(odir, ode, ndir, tde) : -ENOENT;
+		victim = src; /* nothing to free */
+		goto out;
+	}
+	if (victim == src)
+		goto out; /* rename(2): two links to one file, nothing to do */
 	if (S_ISDIR(src->mode)) {
 		if (victim && !S_ISDIR(victim->mode)) {
 			r = -ENOTDIR;
@@ -334,26 +383,24 @@ static int ramfs_rename(struct inode *odir, const char *oname, size_t olen, stru
 			r = -ENOTEMPTY;
 			goto out;
 		}
-		/* A directory may not move into itself: walk up from the new parent. */
-		for (struct inode *d = ndir;; d = RI(d)->dir.parent) {
-			if (d == src) {
-				r = -EINVAL;
-				goto out;
-			}
-			if (RI(d)->dir.parent == d)
-				break;
+		/* A directory may not move into itself. */
+		if (is_ancestor(src, ndir)) {
+			r = -EINVAL;
+			goto out;
 		}
 	} else if (victim && S_ISDIR(victim->mode)) {
 		r = -EISDIR;
 		goto out;
 	}
 
+	/* The new entry first: the one step that may fail (memory), before anything changed. */
+	nde->ip = src;
+	if ((r = add_entry(ndir, nde)) < 0)
+		goto out;
+	nde = NULL;
 	if (victim)
 		vdead = remove_entry(ndir, tde);
-	list_remove(&ode->node);
-	nde->ip = src;
-	add_entry(ndir, nde);
-	nde = NULL;
+	dirindex_remove(&RI(odir)->dir.idx, ode);
 	if (S_ISDIR(src->mode) && odir != ndir) {
 		RI(src)->dir.parent = ndir;
 		dir_changed(odir, -1);
@@ -393,12 +440,8 @@ static int ramfs_iterate(struct inode *dir, u64 *pos, struct dir_emit *de)
 			goto out;
 		*pos = 2;
 	}
-	struct list_node *p;
-	list_for_each(p, &RI(dir)->dir.entries)
-	{
-		struct ramfs_dirent *e = container_of(p, struct ramfs_dirent, node);
-		if (e->cookie < *pos)
-			continue;
+	struct dirindex *idx = &RI(dir)->dir.idx;
+	for (struct ramfs_dirent *e = dirindex_seek(idx, *pos); e; e = dirindex_next(idx, e)) {
 		/* DT_* values are the S_IFMT type bits shifted down (getdents64(2)). */
 		if (!de->emit(de, e->name, e->len, e->ip->ino, (e->ip->mode & S_IFMT) >> 12,
 			      e->cookie + 1))
@@ -417,19 +460,33 @@ static ssize_t ramfs_read(struct inode *ip, struct uio *u, u64 off)
 	return filemap_read(ip, u, off);
 }
 
-/* st_blocks: the pages the file holds. */
+/*
+ * st_blocks: the pages the file holds; and what a tmpfs counts against its
+ * size= limit made equal to them. A write charges each page it is about to
+ * make before making it (so it can fail with ENOSPC); pages made otherwise
+ * (a fault in a shared mapping) and pages dropped are counted here.
+ */
 static void count_blocks(struct inode *ip)
 {
+	struct ramfs_inode *ri = RI(ip);
+	struct ramfs_sb *rs = RS(ip->sb);
 	spin_lock(&ip->data.lock);
 	u64 pages = ip->data.nrpages;
 	spin_unlock(&ip->data.lock);
 	spin_lock(&ip->lock);
 	ip->blocks = pages * (PAGE_SIZE / 512);
+	if (pages > ri->charged)
+		charge(&rs->pages, 0, pages - ri->charged);
+	else
+		uncharge(&rs->pages, ri->charged - pages);
+	ri->charged = pages;
 	spin_unlock(&ip->lock);
 }
 
 static ssize_t ramfs_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *end)
 {
+	struct ramfs_inode *ri = RI(ip);
+	struct ramfs_sb *rs = RS(ip->sb);
 	u64 max = ip->sb->maxbytes;
 	int err = 0;
 	size_t total = 0;
@@ -456,8 +513,23 @@ static ssize_t ramfs_write(struct inode *ip, struct uio *u, u64 off, bool append
 		size_t po = o & (PAGE_SIZE - 1);
 		size_t n = MIN(len - total, PAGE_SIZE - po);
 		paddr_t pa;
+		u64 idx = o >> PAGE_SHIFT;
+		/* A new page must fit under a tmpfs's size= first. */
+		bool fresh = !pcache_present(&ip->data, idx);
+		if (fresh && !charge(&rs->pages, __atomic_load_n(&rs->max_pages, __ATOMIC_RELAXED), 1)) {
+			err = -ENOSPC;
+			break;
+		}
 		/* A memory file's pages never wait for a disk; only for memory. */
-		int r = pcache_get(&ip->data, o >> PAGE_SHIFT, total ? PCG_NOPARK : 0, &pa);
+		int r = pcache_get(&ip->data, idx, total ? PCG_NOPARK : 0, &pa);
+		if (fresh) {
+			spin_lock(&ip->lock);
+			if (r < 0)
+				uncharge(&rs->pages, 1);
+			else
+				ri->charged++; /* count_blocks makes it exact if another writer made it */
+			spin_unlock(&ip->lock);
+		}
 		if (r < 0) {
 			err = r == -ENOMEM ? -ENOSPC : r;
 			break;
@@ -539,8 +611,22 @@ static int ramfs_fallocate(struct inode *ip, int mode, u64 off, u64 len)
 			o += n;
 		}
 	} else {
+		struct ramfs_sb *rs = RS(ip->sb);
 		for (u64 idx = off >> PAGE_SHIFT; idx < ALIGN_UP(end, PAGE_SIZE) >> PAGE_SHIFT; idx++) {
+			if (pcache_present(&ip->data, idx))
+				continue;
+			/* Each new page fits under a tmpfs's size= first, as a write's does. */
+			if (!charge(&rs->pages, __atomic_load_n(&rs->max_pages, __ATOMIC_RELAXED), 1)) {
+				r = -ENOSPC;
+				break;
+			}
 			int a = pcache_add_zero(&ip->data, idx);
+			spin_lock(&ip->lock);
+			if (a < 0)
+				uncharge(&rs->pages, 1);
+			else
+				RI(ip)->charged++;
+			spin_unlock(&ip->lock);
 			if (a < 0 && a != -EEXIST) {
 				r = -ENOSPC;
 				break;
@@ -570,13 +656,18 @@ static ssize_t ramfs_readlink(struct inode *ip, char *buf, size_t len)
 static void ramfs_evict(struct inode *ip)
 {
 	struct ramfs_inode *ri = RI(ip);
+	struct ramfs_sb *rs = RS(ip->sb);
 	xattr_free(ip);
-	if (S_ISREG(ip->mode))
+	if (S_ISREG(ip->mode)) {
 		pcache_destroy(&ip->data);
-	else if (S_ISLNK(ip->mode))
+		uncharge(&rs->pages, ri->charged);
+	} else if (S_ISLNK(ip->mode)) {
 		kfree(ri->target);
-	else if (S_ISDIR(ip->mode))
-		assert(list_empty(&ri->dir.entries));
+	} else if (S_ISDIR(ip->mode)) {
+		assert(ri->dir.idx.count == 0);
+		dirindex_free(&ri->dir.idx);
+	}
+	uncharge(&rs->inodes, 1);
 	kfree(ri);
 }
 
@@ -612,27 +703,27 @@ static void ramfs_destroy(struct superblock *sb)
 	struct inode *root = sb->root;
 	struct inode *cur = root;
 	for (;;) {
-		struct list_node *ents = &RI(cur)->dir.entries;
-		if (list_empty(ents)) {
+		struct dirindex *idx = &RI(cur)->dir.idx;
+		if (!idx->count) {
 			if (cur == root)
 				break;
 			cur = RI(cur)->dir.parent; /* its entry is still that directory's first */
 			continue;
 		}
-		struct ramfs_dirent *de = container_of(ents->next, struct ramfs_dirent, node);
+		struct ramfs_dirent *de = container_of(idx->entries.next, struct ramfs_dirent, node);
 		struct inode *v = de->ip;
-		if (S_ISDIR(v->mode) && !list_empty(&RI(v)->dir.entries)) {
+		if (S_ISDIR(v->mode) && RI(v)->dir.idx.count) {
 			cur = v;
 			continue;
 		}
-		list_remove(&de->node);
+		dirindex_remove(idx, de);
 		kfree(de);
 		v->nlink = S_ISDIR(v->mode) ? 0 : v->nlink - 1;
 		if (v->nlink == 0)
 			ramfs_evict(v);
 	}
 	ramfs_evict(root);
-	kfree(container_of(sb, struct ramfs_sb, sb));
+	kfree(RS(sb));
 }
 
 struct superblock *ramfs_create(const char *fstype)
@@ -646,7 +737,8 @@ struct superblock *ramfs_create(const char *fstype)
 	rs->sb.maxbytes = 1ULL << 40; /* 1 TiB: fits a 4-level page tree with room to spare */
 	rs->sb.destroy = ramfs_destroy;
 	rs->sb.mem_xattrs = true; /* user.*, trusted.* and security.* attributes, in memory */
-	struct ramfs_inode *root = ri_new(&rs->sb, S_IFDIR | 0755);
+	int err;
+	struct ramfs_inode *root = ri_new(&rs->sb, S_IFDIR | 0755, &err);
 	if (!root) {
 		kfree(rs);
 		return NULL;
@@ -656,29 +748,8 @@ struct superblock *ramfs_create(const char *fstype)
 	return &rs->sb;
 }
 
-/* mount(2) of a memory file system: the source means nothing; read-only is not offered. */
-static int mount_memory(const char *type, bool rdonly, struct superblock **out)
+void ramfs_count_usage(struct superblock *sb, u64 *pages, u64 *inodes)
 {
-	if (rdonly)
-		return -EINVAL;
-	struct superblock *sb = ramfs_create(type);
-	if (!sb)
-		return -ENOMEM;
-	if (type[0] == 't')
-		sb->root->mode = S_IFDIR | 01777; /* tmpfs's default mode */
-	*out = sb;
-	return 0;
+	*pages = __atomic_load_n(&RS(sb)->pages, __ATOMIC_RELAXED);
+	*inodes = __atomic_load_n(&RS(sb)->inodes, __ATOMIC_RELAXED);
 }
-
-static int mount_tmpfs(const char *source, bool rdonly, struct superblock **out)
-{
-	return mount_memory("tmpfs", rdonly, out);
-}
-
-static int mount_ramfs(const char *source, bool rdonly, struct superblock **out)
-{
-	return mount_memory("ramfs", rdonly, out);
-}
-
-FSTYPE(tmpfs, "tmpfs", mount_tmpfs);
-FSTYPE(ramfs, "ramfs", mount_ramfs);

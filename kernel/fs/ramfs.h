@@ -8,5 +8,14 @@
 
 #include "fs/vfs.h"
 
-/* A new, empty ramfs (a root directory, mode 0755); NULL when out of memory. */
+/* A new, empty ramfs (a root directory, mode 0755), with no limits; NULL when out of memory. */
 struct superblock *ramfs_create(const char *fstype);
+/*
+ * A new tmpfs (tmpfs.c): a ramfs with Linux's limits, half of RAM for its
+ * files' data and half as many inodes as RAM has pages unless options
+ * ("size=1m,nr_inodes=100,mode=0755", as mount -o gives them; NULL: none)
+ * say otherwise. 0, -EINVAL for an option it does not take, -ENOMEM.
+ */
+int tmpfs_create(const char *options, bool rdonly, struct superblock **out);
+/* What a ramfs has in use: pages of file data and inodes. */
+void ramfs_count_usage(struct superblock *sb, u64 *pages, u64 *inodes);

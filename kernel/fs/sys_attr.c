@@ -30,10 +30,16 @@ static int fd_inode(int fd, struct inode **out)
 	return 0;
 }
 
-/* procfs makes its inodes afresh on each lookup: a change would not stick. */
-static bool attrs_fixed(struct inode *ip)
+/*
+ * May ip's attributes change? procfs makes its inodes afresh on each
+ * lookup, so a change would not stick (EPERM); a read-only mount's are
+ * EROFS.
+ */
+static long attrs_changeable(struct inode *ip)
 {
-	return strcmp(ip->sb->fstype, "proc") == 0;
+	if (strcmp(ip->sb->fstype, "proc") == 0)
+		return -EPERM;
+	return sb_writable(ip->sb);
 }
 
 /* The change made under ip's lock goes to the file system's store. */
@@ -46,10 +52,9 @@ static void stored(struct inode *ip)
 static long set_mode(struct inode *ip, u32 mode)
 {
 	const struct cred *c = cur_cred();
-	if (attrs_fixed(ip))
-		return -EPERM;
-	if (ip->sb->rdonly)
-		return -EROFS;
+	long r = attrs_changeable(ip);
+	if (r)
+		return r;
 	if (!vfs_owner_or_capable(ip, c))
 		return -EPERM;
 	mode &= 07777;
@@ -73,10 +78,9 @@ static long set_mode(struct inode *ip, u32 mode)
 static long set_owner(struct inode *ip, u32 uid, u32 gid)
 {
 	const struct cred *c = cur_cred();
-	if (attrs_fixed(ip))
-		return -EPERM;
-	if (ip->sb->rdonly)
-		return -EROFS;
+	long r = attrs_changeable(ip);
+	if (r)
+		return r;
 	bool chown_cap = cred_capable(c, CAP_CHOWN);
 	spin_lock(&ip->lock);
 	bool owner = c->fsuid == ip->uid;
@@ -201,8 +205,9 @@ struct ktimespec {
 static long set_times(struct inode *ip, const struct ktimespec *t)
 {
 	const struct cred *c = cur_cred();
-	if (attrs_fixed(ip))
-		return -EPERM;
+	long r = attrs_changeable(ip);
+	if (r)
+		return r;
 	struct kts now = vfs_now();
 	if (t[0].nsec == UTIME_OMIT && t[1].nsec == UTIME_OMIT)
 		return 0;

@@ -53,11 +53,52 @@ static int lookup_dir(u64 upath, unsigned lflags, struct inode **out)
 	return (int)r;
 }
 
+#define OPTIONS_MAX 4096 /* mount(2)'s data: Linux copies one page */
+
+/* mount(2)'s data as a string, or NULL for none; -EFAULT, -EINVAL (no end in a page). */
+static long copy_options(u64 udata, char **out)
+{
+	*out = NULL;
+	if (!udata)
+		return 0;
+	char *s = kmalloc(OPTIONS_MAX);
+	if (!s)
+		return -ENOMEM;
+	long n = strncpy_from_domain(cur_dom(), s, udata, OPTIONS_MAX);
+	if (n < 0) {
+		kfree(s);
+		return n == -ENAMETOOLONG ? -EINVAL : n;
+	}
+	*out = s;
+	return 0;
+}
+
+/*
+ * mount -o remount: the file system whose root dir is changes its options
+ * and read-only state; one that has no remount of its own takes only what
+ * it has already.
+ */
+static int remount(struct inode *dir, u64 flags, const char *options)
+{
+	if (!(__atomic_load_n(&dir->flags, __ATOMIC_ACQUIRE) & I_MOUNTROOT))
+		return -EINVAL; /* not a mount */
+	struct superblock *sb = dir->sb;
+	bool rdonly = flags & MS_RDONLY;
+	if (sb->remount)
+		return sb->remount(sb, rdonly, options);
+	if ((options && *options) || rdonly != __atomic_load_n(&sb->rdonly, __ATOMIC_RELAXED)) {
+		syscall_unsupported("remount of this file system type");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * mount(source, target, type, flags, data): source names the disk for
- * ext2 and means nothing to memory file systems; data is ignored. Mounting
- * ext2 reads the disk and may park: the call then runs again from the
- * start, and nothing is mounted until every block it needs is in.
+ * ext2 and means nothing to memory file systems; data is the type's
+ * options ("size=1m" for tmpfs). Mounting ext2 reads the disk and may
+ * park: the call then runs again from the start, and nothing is mounted
+ * until every block it needs is in.
  */
 /* What a superblock keeps of mount(2)'s flags. */
 static u32 sb_flags_of(u64 flags)
@@ -75,21 +116,29 @@ SYSCALL(NR_mount, mount)
 		syscall_unsupported(flags & MS_BIND ? "MS_BIND" : "MS_MOVE");
 		return -EINVAL;
 	}
+	char *options;
+	long ro = copy_options(a4, &options);
+	if (ro < 0)
+		return ro;
 	struct inode *dir;
 	int r = lookup_dir(a1, LOOKUP_FOLLOW, &dir);
-	if (r < 0)
+	if (r < 0) {
+		kfree(options);
 		return r;
+	}
 	if (!S_ISDIR(dir->mode)) {
 		inode_put(dir);
+		kfree(options);
 		return -ENOTDIR;
 	}
 	if (flags & MS_REMOUNT) {
-		/* It must be a mount; nosuid, nodev and noexec change (read-only does not, yet). */
-		bool root = __atomic_load_n(&dir->flags, __ATOMIC_ACQUIRE) & I_MOUNTROOT;
-		if (root)
+		r = remount(dir, flags, options);
+		/* nosuid, nodev and noexec change with it. */
+		if (r == 0)
 			__atomic_store_n(&dir->sb->mnt_flags, sb_flags_of(flags), __ATOMIC_RELAXED);
 		inode_put(dir);
-		return root ? 0 : -EINVAL;
+		kfree(options);
+		return r;
 	}
 	char type[FSTYPE_MAX];
 	long n = a2 ? copy_string(a2, type, sizeof type) : -EINVAL;
@@ -103,7 +152,7 @@ SYSCALL(NR_mount, mount)
 	else
 		r = a0 ? (int)fs_copy_path(a0, &source) : 0;
 	if (ft && r >= 0) {
-		r = ft->mount(source, flags & MS_RDONLY, &sb);
+		r = ft->mount(source, flags & MS_RDONLY, options, &sb);
 		if (r == -ENOENT && source) {
 			/* Not a disk: a file that is not one is ENOTBLK, as on Linux. */
 			struct inode *cwd = fs_cwd_get(), *src;
@@ -117,6 +166,7 @@ SYSCALL(NR_mount, mount)
 		}
 	}
 	kfree(source);
+	kfree(options);
 	if (r == 0) {
 		sb->mnt_flags = sb_flags_of(flags);
 		r = vfs_mount(sb, dir);

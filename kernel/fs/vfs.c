@@ -180,6 +180,9 @@ int vfs_truncate(struct inode *ip, i64 size)
 		return -EISDIR;
 	if (!S_ISREG(ip->mode) || !ip->ops->truncate)
 		return -EINVAL;
+	int r = sb_writable(ip->sb);
+	if (r)
+		return r;
 	if ((u64)size > ip->sb->maxbytes)
 		return -EFBIG;
 	if ((u64)size > cur_rlimit(RLIMIT_FSIZE)) {
@@ -194,7 +197,7 @@ int vfs_truncate(struct inode *ip, i64 size)
 		return -EPERM;
 	if (!vmobj_writable(&ip->data.obj))
 		return -ETXTBSY; /* a program running from it */
-	int r = ip->ops->truncate(ip, (u64)size);
+	r = ip->ops->truncate(ip, (u64)size);
 	if (r == 0)
 		vfs_kill_privs(ip, vfs_privs_to_kill(ip, cur_cred()));
 	return r;
@@ -598,6 +601,9 @@ static ssize_t inode_file_write(struct file *f, struct uio *u, u64 *pos)
 		return -EISDIR;
 	if (!ip->ops->write)
 		return -EINVAL;
+	int ro = sb_writable(ip->sb); /* opened for writing before a remount made it read-only */
+	if (ro)
+		return ro;
 	bool append = __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_APPEND;
 	if (unlikely(__atomic_load_n(&ip->seals, __ATOMIC_RELAXED))) {
 		/* A sealed memfd: no writes, or none that would grow it. */

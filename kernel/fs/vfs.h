@@ -33,6 +33,7 @@
 #include "lib/list.h"
 #include "fs/abi.h"
 #include "fs/uio.h"
+#include "lib/errno.h"
 #include "vm/pcache.h"
 
 struct inode;
@@ -167,11 +168,17 @@ struct superblock {
 	/* After a successful umount, nothing referenced: free everything. NULL: kept (leaked). */
 	void (*destroy)(struct superblock *sb);
 	struct blk_dev *disk;      /* [I] the disk it lives on; NULL in memory */
-	bool rdonly;               /* [I] mounted read-only */
+	bool rdonly;               /* [a] mounted read-only (mount -o remount may change it) */
 	u32 mnt_flags;             /* [a] SB_NOSUID, SB_NODEV, SB_NOEXEC: mount(2)'s, changed by remount */
 	bool mem_xattrs;           /* [I] keeps extended attributes in memory (tmpfs, ramfs) */
 	/* statfs's figures; NULL: a memory file system (all of RAM is its size). */
 	void (*usage)(struct superblock *sb, struct fs_usage *u);
+	/*
+	 * mount -o remount: read-only or not, and the options (NULL: none) to
+	 * change; 0 or -errno, nothing changed then. NULL: only the same
+	 * read-only state and no options are accepted.
+	 */
+	int (*remount)(struct superblock *sb, bool rdonly, const char *options);
 	void *priv;                /* [I] the file system's */
 };
 
@@ -362,6 +369,16 @@ void vfs_owner_is_caller(struct inode *ip);
 u32 vfs_privs_to_kill(struct inode *ip, const struct cred *c);
 /* Clear them (kill from vfs_privs_to_kill), and store the change. */
 void vfs_kill_privs(struct inode *ip, u32 kill);
+/*
+ * May sb's files change? -EROFS if it is mounted read-only. Every change
+ * the VFS makes or passes on asks first (namei.c, vfs.c, sys_attr.c), and
+ * vfs_permission gives EROFS for a write to a file, directory or symlink
+ * on it, so a file system sees no change on a read-only mount.
+ */
+static inline int sb_writable(const struct superblock *sb)
+{
+	return __atomic_load_n(&sb->rdonly, __ATOMIC_RELAXED) ? -EROFS : 0;
+}
 
 /* Wall-clock time for inode stamps; the clock is set by vfs_init (0 until then). */
 struct kts vfs_now(void);
@@ -437,8 +454,12 @@ void xattr_free(struct inode *ip);
  */
 struct fstype {
 	const char *name;
-	/* source: what mount(2) was given (a disk's name), or NULL; -ENOENT: no such source. */
-	int (*mount)(const char *source, bool rdonly, struct superblock **out);
+	/*
+	 * source: what mount(2) was given (a disk's name), or NULL; -ENOENT:
+	 * no such source. options: mount(2)'s data, a string ("size=1m"), or
+	 * NULL; -EINVAL for one the type does not take.
+	 */
+	int (*mount)(const char *source, bool rdonly, const char *options, struct superblock **out);
 };
 #define FSTYPE(id, name_, mount_)                                                      \
 	static const struct fstype fstype_##id                                         \

@@ -16,6 +16,7 @@
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "mm/layout.h"
+#include "proc/cur.h"
 #include "sched/park.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -51,7 +52,21 @@ struct message {
 	u64 len, npages;
 	paddr_t *frames;       /* 0 for pages never touched */
 	struct xrange *xr;     /* a reference: the addresses stay this message's */
+	/*
+	 * Its touched pages, in no page table while it waits, are counted to
+	 * its sender (proc/oom.c), as a pipe's ring is to its maker: a process
+	 * that sends itself messages it never reads fills memory that way.
+	 */
+	struct kcharge *charge; /* [I] */
+	u64 bytes;              /* [I] */
 };
+
+/* The pages leave the queue: to a receiver's page table, or back to the allocator. */
+static void message_uncharge(struct message *m)
+{
+	kcharge_add(m->charge, -(i64)m->bytes);
+	kcharge_put(m->charge);
+}
 
 struct chan_end {
 	struct list_node queue; /* [chan.lock] messages waiting to be received here */
@@ -74,6 +89,7 @@ static struct superblock chanfs = {.fstype = "chanfs"};
 
 static void message_free(struct message *m)
 {
+	message_uncharge(m);
 	frames_release(m->frames, m->npages);
 	kfree(m->frames);
 	xrange_put(m->xr);
@@ -187,6 +203,11 @@ int chan_send(struct file *f, struct domain *d, vaddr_t va, u64 len)
 	}
 	m->va = va;
 	m->len = len;
+	for (u64 i = 0; i < m->npages; i++)
+		if (m->frames[i])
+			m->bytes += PAGE_SIZE;
+	m->charge = cur_kcharge();
+	kcharge_add(m->charge, (i64)m->bytes);
 	struct chan_end *peer = &c->end[1 - cf->side];
 	spin_lock(&c->lock);
 	bool open = peer->open;
@@ -231,6 +252,7 @@ long chan_recv(struct file *f, struct domain *d, vaddr_t *va)
 	}
 	*va = m->va;
 	long len = (long)m->len;
+	message_uncharge(m); /* the receiver's resident pages now */
 	kfree(m->frames);
 	kfree(m);
 	return len;

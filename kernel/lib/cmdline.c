@@ -104,6 +104,7 @@ void cmdline_parse(const char *cmdline)
 {
 	char word[256];
 	const char *p = cmdline;
+	strlcpy(opts.line, cmdline, sizeof opts.line);
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
 			p++;

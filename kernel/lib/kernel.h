@@ -31,3 +31,16 @@ __noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 	} while (0)
 
 #define BUILD_ASSERT(cond) _Static_assert(cond, #cond)
+
+/*
+ * The extra-checking build (-DKERNEL_CHECKS: build/ferry-check.elf, what
+ * make test boots): checks too costly for every build, written as
+ * `if (KCHECKS)` so both builds compile them. The cheap ones (lock
+ * counts, interrupts off, *_locked asserts, parks registered, the kernel
+ * stack's canary) are on in every build.
+ */
+#ifdef KERNEL_CHECKS
+#define KCHECKS 1
+#else
+#define KCHECKS 0
+#endif

@@ -77,3 +77,13 @@ void spin_irqs_on(const struct spinlock *l)
 {
 	panic("spin_lock(%p) with interrupts on: kernel code runs with them off (invariant 1)", l);
 }
+
+#ifdef KERNEL_CHECKS
+/* The extra-checking kernel's report of a lock taken in freed memory (lib/spinlock.h). */
+void spin_in_freed_memory(const struct spinlock *l)
+{
+	panic("spin_lock(%p): the lock is in freed memory (it holds the poison 0x6b6b6b6b): "
+	      "a use after free",
+	      l);
+}
+#endif

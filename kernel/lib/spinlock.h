@@ -44,6 +44,19 @@ static inline void spin_check_irqs_off(const struct spinlock *l)
 	if (__builtin_expect((flags & RFLAGS_IF_BIT) != 0, 0))
 		spin_irqs_on(l);
 }
+/*
+ * The extra-checking kernel (lib/kernel.h's KCHECKS) fills freed memory
+ * with 0x6b bytes (mm/buddy.h's MM_POISON), which reads as a lock held: a
+ * lock in freed memory would spin for ever, so it is reported instead.
+ */
+#ifdef KERNEL_CHECKS
+__attribute__((noreturn, cold)) void spin_in_freed_memory(const struct spinlock *l);
+#define SPIN_CHECK_OLD(l, old)                                                                     \
+	do {                                                                                       \
+		if (__builtin_expect((old) == 0x6b6b6b6bu, 0))                                     \
+			spin_in_freed_memory(l);                                                   \
+	} while (0)
+#endif
 #define SPIN_HELD_INC() asm volatile("incq %%gs:%c0" : : "i"(CPU_LOCKS_HELD) : "memory")
 #define SPIN_HELD_DEC() asm volatile("decq %%gs:%c0" : : "i"(CPU_LOCKS_HELD) : "memory")
 #else
@@ -52,11 +65,16 @@ static inline void spin_check_irqs_off(const struct spinlock *l)
 #define SPIN_HELD_INC() ((void)0)
 #define SPIN_HELD_DEC() ((void)0)
 #endif
+#ifndef SPIN_CHECK_OLD
+#define SPIN_CHECK_OLD(l, old) ((void)(old))
+#endif
 
 static inline void spin_lock(struct spinlock *l)
 {
 	spin_check_irqs_off(l);
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+	u32 old;
+	while ((old = __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))) {
+		SPIN_CHECK_OLD(l, old);
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
 			__builtin_ia32_pause();
 			SPIN_WAIT_SERVE();
@@ -68,7 +86,9 @@ static inline void spin_lock(struct spinlock *l)
 static inline bool spin_trylock(struct spinlock *l)
 {
 	spin_check_irqs_off(l);
-	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+	u32 old = __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
+	SPIN_CHECK_OLD(l, old);
+	if (old)
 		return false;
 	SPIN_HELD_INC();
 	return true;

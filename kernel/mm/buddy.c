@@ -84,6 +84,31 @@ static paddr_t take_block(u64 pfn, unsigned have, unsigned want)
 }
 
 static u64 (*reclaim_hooks[BUDDY_MAX_RECLAIM])(u64 want); /* [I after boot] */
+static bool poisoned; /* [I after boot] KCHECKS: every free page holds MM_POISON */
+
+/* KCHECKS: a block just handed out must still hold the poison page_free left in it. */
+static void check_poison(paddr_t pa, unsigned order)
+{
+	const u64 *w = phys_to_virt(pa);
+	u64 n = (PAGE_SIZE << order) / 8;
+	for (u64 i = 0; i < n; i++)
+		if (unlikely(w[i] != MM_POISON64))
+			panic("page_alloc: the free page 0x%lx was written after it was freed "
+			      "(byte %lu holds 0x%lx): a use after free",
+			      pa + i * 8 / PAGE_SIZE * PAGE_SIZE, i * 8 % PAGE_SIZE, w[i]);
+}
+
+void buddy_poison_free(void)
+{
+	if (!KCHECKS)
+		return;
+	spin_lock(&buddy.lock);
+	for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
+		for (u32 pfn = buddy.free_head[o]; pfn != NIL_FRAME; pfn = buddy.frames[pfn].next)
+			memset(phys_to_virt((paddr_t)pfn << PAGE_SHIFT), MM_POISON, PAGE_SIZE << o);
+	poisoned = true;
+	spin_unlock(&buddy.lock);
+}
 
 void buddy_add_reclaim(u64 (*reclaim)(u64 want))
 {
@@ -149,6 +174,8 @@ paddr_t page_alloc(unsigned order)
 	/* Out of memory: caches give back what they can spare, then one more try. */
 	if (!pa && reclaim(PAGE_SIZE << order))
 		pa = alloc_once(order);
+	if (KCHECKS && pa && __atomic_load_n(&poisoned, __ATOMIC_RELAXED))
+		check_poison(pa, order);
 	if (low_hook && buddy_free_pages() < low_mark)
 		low_hook();
 	return pa;
@@ -185,6 +212,8 @@ paddr_t page_alloc_below(unsigned order, paddr_t limit)
 		}
 	}
 	spin_unlock(&buddy.lock);
+	if (KCHECKS && pa && __atomic_load_n(&poisoned, __ATOMIC_RELAXED))
+		check_poison(pa, order);
 	return pa;
 }
 
@@ -214,6 +243,11 @@ void page_free(paddr_t pa, unsigned order)
 	if (!IS_ALIGNED(pa, PAGE_SIZE))
 		panic("page_free: 0x%lx is not page-aligned", pa);
 	u64 pfn = pfn_of(pa);
+	/* Still the caller's: the checks below catch a bad block before the lock (KCHECKS). */
+	if (KCHECKS && __atomic_load_n(&poisoned, __ATOMIC_RELAXED) && pfn < buddy.nframes &&
+	    (buddy.frames[pfn].flags & FRAME_HEAD) && buddy.frames[pfn].order == order &&
+	    !(buddy.frames[pfn].flags & (FRAME_SLAB | FRAME_KLARGE)))
+		memset(phys_to_virt(pa), MM_POISON, PAGE_SIZE << order);
 	spin_lock(&buddy.lock);
 	if (pfn >= buddy.nframes)
 		free_bug("0x%lx is not RAM (the frames end at 0x%lx)", pa,

@@ -59,6 +59,21 @@ enum {
 };
 
 /*
+ * What freed memory holds: a use after free reads it (kfree poisons small
+ * objects in every build), and with KCHECKS every free page holds it, so
+ * a write to memory after it was freed is caught when the memory is
+ * handed out again (page_alloc, kmalloc).
+ */
+#define MM_POISON 0x6b
+#define MM_POISON64 0x6b6b6b6b6b6b6b6bULL
+
+/*
+ * KCHECKS: fill every free page with MM_POISON, once the direct map covers
+ * all of RAM; from then on page_free poisons and page_alloc checks.
+ */
+void buddy_poison_free(void);
+
+/*
  * Boot core, once (host tests: once per test). Takes the metadata out of
  * the first usable range below BUDDY_META_LIMIT large enough for it.
  */
@@ -76,7 +91,7 @@ paddr_t page_alloc(unsigned order);
  * one frees something; returns bytes freed. It must not wait, nor take a
  * lock its callers may hold (use trylock). At most BUDDY_MAX_RECLAIM.
  */
-#define BUDDY_MAX_RECLAIM 4
+#define BUDDY_MAX_RECLAIM 8
 void buddy_add_reclaim(u64 (*reclaim)(u64 want));
 /*
  * A page for user memory (a fault's, the page cache's): 0 once free

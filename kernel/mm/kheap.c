@@ -30,7 +30,7 @@
 #define SLAB_MAGIC 0x51ab0b1eu
 #define SLAB_KEEP_EMPTY                                                                            \
 	1		 /* empty slabs a class keeps, so alloc/free pairs do not churn the buddy */
-#define FREE_POISON 0x6b /* a use after free reads this, not plausible old data */
+#define FREE_POISON MM_POISON /* a use after free reads this, not plausible old data */
 
 BUILD_ASSERT(KHEAP_MIN_SIZE == 1 << KHEAP_MIN_SHIFT);
 BUILD_ASSERT(KHEAP_MAX_SMALL == KHEAP_MIN_SIZE << (KHEAP_NCLASSES - 1));
@@ -149,6 +149,20 @@ static void *slab_object(struct slab *s, const struct size_class *c, unsigned id
 	return (u8 *)s + c->first + (u64)idx * c->size;
 }
 
+/*
+ * KCHECKS: a free object still holds what kfree (or the free page it came
+ * from) left in it; anything else was written after it was freed.
+ */
+static void check_poison(const void *p, u32 size)
+{
+	const u64 *w = p;
+	for (u32 i = 0; i < size / 8; i++)
+		if (unlikely(w[i] != MM_POISON64))
+			panic("kmalloc: the free %u-byte object at %p was written after it was "
+			      "freed (byte %u holds 0x%lx): a use after free",
+			      size, p, i * 8, w[i]);
+}
+
 /* Class lock held; s has a free object. */
 static void *slab_take(struct slab *s, struct size_class *c)
 {
@@ -162,7 +176,10 @@ static void *slab_take(struct slab *s, struct size_class *c)
 			c->nempty--;
 		if (s->nfree == 0)
 			list_remove(&s->link);
-		return slab_object(s, c, w * 64 + bit);
+		void *p = slab_object(s, c, w * 64 + bit);
+		if (KCHECKS)
+			check_poison(p, c->size);
+		return p;
 	}
 	panic("kmalloc: slab %p of class %u claims %u free objects but its bitmap is full", s,
 	      c->size, s->nfree);

@@ -51,6 +51,7 @@ __boot void mm_init(void)
 	if (!buddy_total_pages())
 		panic("mm: no frames for the allocator");
 	vm_init(mm_map.top);
+	buddy_poison_free(); /* KCHECKS only: the direct map now reaches every page */
 	kheap_init();
 	pr_info("mm: %lu MiB free of %lu MiB, %lu frames\n",
 		(buddy_free_pages() << PAGE_SHIFT) >> 20, memmap_total(&mm_map) >> 20,

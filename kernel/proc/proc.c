@@ -305,7 +305,13 @@ struct proc *proc_alloc(struct proc *parent)
 		p->cred = cred_get(&cred_root); /* init acts as root */
 	}
 	spin_lock(&proc_tree_lock);
-	p->pid = id_alloc();
+	/*
+	 * A parent being killed makes no child: a kill of its group has
+	 * walked the table already (under this lock) and would never see it,
+	 * and a fork bomb would outlive kill(-group, SIGKILL). Its own exit
+	 * answers the caller.
+	 */
+	p->pid = parent && __atomic_load_n(&parent->exiting, __ATOMIC_ACQUIRE) ? 0 : id_alloc();
 	if (!p->pid) {
 		spin_unlock(&proc_tree_lock);
 		cred_put(p->cred);
@@ -464,6 +470,18 @@ static bool auto_reap(struct proc *parent)
 	return a->handler == SIG_IGN || (a->flags & SA_NOCLDWAIT);
 }
 
+void proc_vfork_release_locked(struct proc *child)
+{
+	assert(spin_is_locked(&proc_tree_lock));
+	/*
+	 * By pid: the waiter may have died meanwhile, and its pid gone to
+	 * another process, whose wake is then spurious (harmless).
+	 */
+	struct proc *w = child->vfork_waiter ? proc_find(child->vfork_waiter) : NULL;
+	if (__atomic_exchange_n(&child->vfork_child_pending, 0, __ATOMIC_ACQ_REL) && w)
+		waitq_wake_all(&w->vfork_done);
+}
+
 /* Free a reaped process; caller holds proc_tree_lock. */
 void proc_reap(struct proc *p)
 {
@@ -505,8 +523,6 @@ void proc_finish(struct proc *p, int status)
 	ptimer_exit(p);
 	domain_deactivate(p->dom);
 	domain_put(proc_dom_swap(p, NULL));
-	if (__atomic_exchange_n(&p->vfork_child_pending, 0, __ATOMIC_ACQ_REL))
-		waitq_wake_all(&p->vfork_done);
 
 	if (p == init_proc) {
 		kprintf("ferry: init (pid 1) exited with status %d; powering off\n", status);
@@ -514,6 +530,7 @@ void proc_finish(struct proc *p, int status)
 	}
 
 	spin_lock(&proc_tree_lock);
+	proc_vfork_release_locked(p); /* before it may be reaped below */
 	/*
 	 * Orphans go to the nearest ancestor that asked for them
 	 * (PR_SET_CHILD_SUBREAPER) and is not exiting, else to init, which

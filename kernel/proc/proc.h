@@ -77,7 +77,8 @@ struct proc {
 	enum proc_state state;      /* [proc_tree_lock] */
 	int exit_status;            /* [proc_tree_lock] wait4 encoding */
 	struct waitq child_exit;    /* parent waits here for its children */
-	struct waitq vfork_done;    /* a vfork parent waits here */
+	struct waitq vfork_done;    /* a vfork parent waits here, on its own queue: its child may be
+	                               freed the moment it wakes it (proc_vfork_release) */
 
 	struct spinlock lock;
 	struct list_node threads;   /* [lock] */
@@ -137,6 +138,8 @@ struct proc {
 	                               proc_usage adds the live threads' */
 	struct usage cru;           /* [proc_tree_lock] reaped children's, theirs included */
 	u32 vfork_child_pending;    /* [a] set while a vfork child has not exec'd or exited */
+	u32 vfork_waiter;           /* [I once it runs] pid of the process its vfork holds up (its
+	                               parent, or with CLONE_PARENT its parent's child) */
 	struct alarm *alarm;        /* [owner threads] alarm(2), or NULL */
 	struct list_node joinable;  /* [lock] exited thread_clone threads not yet joined */
 	u32 nclone_threads;         /* [lock] live thread_clone threads */
@@ -255,6 +258,13 @@ __attribute__((noreturn)) void thread_leave(enum leave_reason why);
 __attribute__((noreturn)) void thread_exit(int code);
 /* exit_group / fatal signal: every thread of p exits; status is wait4-encoded. */
 void proc_exit_all(struct proc *p, int status);
+/*
+ * A vfork child exec'd or is ending: its parent, waiting on its own
+ * vfork_done (exec/sys_clone.c), goes on. The flag and the wake are under
+ * proc_tree_lock, as the parent's look at them, so neither side can see
+ * the other freed.
+ */
+void proc_vfork_release_locked(struct proc *child);
 
 /*
  * A new thread of p, not yet started. end(task) runs once it is done

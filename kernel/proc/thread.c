@@ -18,7 +18,7 @@
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
-#define QUANTUM_NS (10 * 1000000UL) /* preempt=on: a thread's turn */
+#define QUANTUM_NS TASK_QUANTUM_NS /* preempt=on: a thread's turn */
 
 /* QUANTUM_NS in TSC cycles, worked out once (the TSC is calibrated before any thread runs). */
 static u64 quantum_tsc(void)
@@ -189,7 +189,9 @@ static enum poll_result thread_run(struct thread *t)
 		t->quantum_end_tsc = start_tsc + quantum_tsc();
 		arm_timer_for_user(t, start);
 		int why = enter_user(&t->regs);
-		account(t, tsc_cycles_ns(rdtsc() - start_tsc), why);
+		u64 ran = tsc_cycles_ns(rdtsc() - start_tsc);
+		account(t, ran, why);
+		task_compensate(task, ran); /* a short turn draws with more tickets next time */
 		switch (why) {
 		case LEAVE_PARK:
 			return PENDING;

@@ -33,6 +33,7 @@
 #include "mm/kheap.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
+#include "lib/logonce.h"
 
 /* The nodes no table names: the root, a pid directory, an open file in /proc/<pid>/fd. */
 static const struct pf_entry pf_root = {"", S_IFDIR | 0555, .dir = &pf_root_table};
@@ -568,9 +569,16 @@ struct superblock *procfs_create(void)
 	return sb;
 }
 
-static int mount_proc(const char *source, bool rdonly, struct superblock **out)
+static int mount_proc(const char *source, bool rdonly, const char *options,
+		      struct superblock **out)
 {
+	if (options && *options) {
+		syscall_unsupported("proc mount options");
+		return -EINVAL;
+	}
 	*out = procfs_create();
+	if (*out)
+		(*out)->rdonly = rdonly;
 	return *out ? 0 : -ENOMEM;
 }
 

@@ -18,6 +18,7 @@
 #include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
+#include "lib/cmdline.h"
 
 static int gen_meminfo(u32 pid, struct text *t)
 {
@@ -154,6 +155,13 @@ static int gen_version(u32 pid, struct text *t)
 	return 0;
 }
 
+/* The kernel command line, as Linux gives it (tests read preempt= here). */
+static int gen_cmdline(u32 pid, struct text *t)
+{
+	tprintf(t, "%s\n", opts.line);
+	return 0;
+}
+
 static int gen_filesystems(u32 pid, struct text *t)
 {
 	tprintf(t, "nodev\trootfs\nnodev\tramfs\nnodev\ttmpfs\nnodev\tdevfs\nnodev\tproc\n\text2\n");
@@ -222,6 +230,7 @@ static const struct pf_entry root_entries[] = {
 	{"stat", S_IFREG | 0444, .gen = gen_stat},
 	{"cpuinfo", S_IFREG | 0444, .gen = gen_cpuinfo, .text_cap = TEXT_SIZE_BIG},
 	{"version", S_IFREG | 0444, .gen = gen_version},
+	{"cmdline", S_IFREG | 0444, .gen = gen_cmdline},
 	{"filesystems", S_IFREG | 0444, .gen = gen_filesystems},
 	{"sys", S_IFDIR | 0555, .dir = &pf_sys_table},
 	{"net", S_IFDIR | 0555, .dir = &pf_net_table},

@@ -66,7 +66,8 @@ static void rq_push(struct cpu *c, struct task *t)
 {
 	struct executor *e = &c->exec;
 	spin_lock(&e->rq_lock);
-	lottery_insert(t->flags & TASK_PINNED ? &e->pinned : &e->movable, &t->lnode, t->tickets);
+	u32 weight = t->draw_tickets ? t->draw_tickets : __atomic_load_n(&t->tickets, __ATOMIC_RELAXED);
+	lottery_insert(t->flags & TASK_PINNED ? &e->pinned : &e->movable, &t->lnode, weight);
 	u32 n = ++e->nr_runnable;
 	spin_unlock(&e->rq_lock);
 	/* More work here than one core can do right now: let an idle core steal. */
@@ -90,7 +91,19 @@ static struct task *rq_pick(struct cpu *c)
 		e->nr_runnable--;
 	}
 	spin_unlock(&e->rq_lock);
-	return n ? container_of(n, struct task, lnode) : NULL;
+	struct task *t = n ? container_of(n, struct task, lnode) : NULL;
+	if (t)
+		t->draw_tickets = 0; /* it won: compensation spent */
+	return t;
+}
+
+void task_compensate(struct task *t, u64 ran)
+{
+	u32 tickets = __atomic_load_n(&t->tickets, __ATOMIC_RELAXED);
+	u64 floor = TASK_QUANTUM_NS / TASK_COMP_MAX;
+	u64 w = ran >= TASK_QUANTUM_NS ? 0 /* a whole turn: its own tickets */
+					: (u64)tickets * TASK_QUANTUM_NS / (ran > floor ? ran : floor);
+	t->draw_tickets = w > 0xffffffffu ? 0xffffffffu : (u32)w;
 }
 
 static void inbox_push(struct cpu *target, struct task *t)
@@ -264,6 +277,10 @@ static void run(struct cpu *c, struct task *t)
 	if (unlikely(c->locks_held))
 		panic("task %s returned to the executor holding %lu spinlock(s)", t->name,
 		      c->locks_held);
+	/* Invariant 1: one kernel stack per core, and this task did not run off its end. */
+	if (unlikely(!kstack_canary_ok(c)))
+		panic("task %s ran into the last bytes of cpu %u's kernel stack (canary 0x%lx)",
+		      t->name, c->index, kstack_canary(c)[0]);
 	/* One writer; procfs on other cores reads it whole (/proc/stat's ctxt). */
 	__atomic_store_n(&e->polls, e->polls + 1, __ATOMIC_RELAXED);
 	if (r == READY) {
@@ -386,6 +403,7 @@ static void idle(struct cpu *c)
 void executor_loop(void)
 {
 	struct cpu *c = this_cpu();
+	kstack_canary_set(c);
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
 	for (;;) {
 		inbox_drain(c);

@@ -28,6 +28,19 @@ enum {
 };
 
 #define TASK_DEFAULT_TICKETS 100
+#define TASK_QUANTUM_NS (10 * 1000000UL) /* a turn (user threads with preempt=on) */
+/*
+ * Compensation tickets (Waldspurger & Weihl): a task that used only a
+ * fraction f of a quantum when it last ran draws with tickets / f until it
+ * next wins, at most TASK_COMP_MAX times its own (task_compensate). Its
+ * share of the CPU is what its tickets say, however short its turns: a
+ * task that sleeps most of the time (a shell, a parent waiting to kill a
+ * fork bomb) no longer waits behind every one of thousands of tasks that
+ * spin. Without it, a parent slept 175 s for 50 ms beside a fork bomb
+ * (tests/os/forkbomb). User threads, which have quanta, ask for it; the
+ * kernel's own tasks draw with their tickets.
+ */
+#define TASK_COMP_MAX 1000
 
 struct park;
 
@@ -37,6 +50,8 @@ struct task {
 	const char *name;                         /* [I] */
 	u32 state;                                /* [a] enum task_state */
 	u32 tickets;                              /* [a] lottery tickets, >= 1 */
+	u32 draw_tickets;                         /* [rq] its next draw's weight with compensation:
+	                                             set when it stops running, 0 once it won */
 	u32 home;                                 /* [a] core it last ran on (or is pinned to) */
 	u32 flags;                                /* [owner] TASK_*: set before it is spawned, or
 	                                             by its own poll (which the executor reads after) */
@@ -77,6 +92,11 @@ void task_reuse(struct task *t);
  * inside it. NULL outside any task.
  */
 struct task *task_acting(void);
+/*
+ * t, being polled on this core, ran for ran ns of its quantum: its next
+ * draw, until it wins, counts tickets / (ran / TASK_QUANTUM_NS).
+ */
+void task_compensate(struct task *t, u64 ran);
 /*
  * The task being polled ends its turn and wants to run again (a thread
  * whose quantum is over, or that called sched_yield): queued on this core,

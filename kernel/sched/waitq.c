@@ -19,7 +19,7 @@ void waitq_add_locked(struct waitq *q, struct waiter *w)
 	w->task = task_acting();
 	w->fn = NULL;
 	assert(w->task);
-	w->queued = true;
+	__atomic_store_n(&w->queued, true, __ATOMIC_RELAXED);
 	list_push_back(&q->waiters, &w->node);
 }
 
@@ -29,7 +29,7 @@ void waitq_add_standing(struct waitq *q, struct waiter *w)
 	w->task = NULL;
 	spin_lock(&q->lock);
 	assert(!w->queued);
-	w->queued = true;
+	__atomic_store_n(&w->queued, true, __ATOMIC_RELAXED);
 	q->standing++;
 	list_push_back(&q->waiters, &w->node);
 	spin_unlock(&q->lock);
@@ -48,7 +48,7 @@ void waitq_remove(struct waitq *q, struct waiter *w)
 	spin_lock(&q->lock);
 	if (w->queued) {
 		list_remove(&w->node);
-		w->queued = false;
+		__atomic_store_n(&w->queued, false, __ATOMIC_RELAXED);
 		if (w->fn)
 			q->standing--;
 	}

@@ -47,7 +47,9 @@ void waitq_add_locked(struct waitq *q, struct waiter *w);
 void waitq_add_standing(struct waitq *q, struct waiter *w);
 /*
  * Take w off q if it is still there (e.g. woken by something else). Once
- * it returns, a standing waiter's function is not running on any core.
+ * it returns, a standing waiter's function is not running on any core. A
+ * waiter a wake took off does not touch q again: the object holding q may
+ * be gone by then (a pipe whose last end closed, a reaped process).
  */
 void waitq_remove(struct waitq *q, struct waiter *w);
 /* Wake the oldest waiter / all waiters; returns how many tasks were woken. */

@@ -131,6 +131,24 @@ struct frame *pa_to_frame(paddr_t pa)
 	return i < SHIM_PAGES ? &frames[i] : NULL;
 }
 
+u64 buddy_total_pages(void)
+{
+	return SHIM_PAGES - 1;
+}
+
+u64 buddy_free_pages(void)
+{
+	return (u64)(SHIM_PAGES - 1 - shim_pages_in_use());
+}
+
+/* What kernel/lib/logonce.c would log once: counted, and printed for the test's log. */
+long shim_unsupported;
+void syscall_unsupported(const char *what)
+{
+	shim_unsupported++;
+	fprintf(stderr, "unsupported: %s\n", what);
+}
+
 long shim_pages_in_use(void)
 {
 	pthread_mutex_lock(&page_lock);

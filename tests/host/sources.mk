@@ -22,7 +22,7 @@ HOST_TEST_lottery_SRCS := kernel/sched/lottery.c kernel/lib/random.c tests/host/
 
 # File systems
 FS_CORE_SRCS := kernel/fs/vfs.c kernel/fs/path.c kernel/fs/namei.c kernel/fs/mount.c \
-	kernel/fs/ramfs.c kernel/mm/pagemap.c kernel/vm/pcache.c kernel/fs/filemap.c kernel/fs/uio.c kernel/fs/chrdev.c kernel/fs/devfs.c \
+	kernel/fs/ramfs.c kernel/fs/ramfs_dir.c kernel/fs/tmpfs.c kernel/mm/pagemap.c kernel/vm/pcache.c kernel/fs/filemap.c kernel/fs/uio.c kernel/fs/chrdev.c kernel/fs/devfs.c \
 	kernel/fs/fdpath.c kernel/fs/perm.c kernel/proc/cred.c kernel/fs/xattr.c \
 	tests/host/fs_shim.c tests/host/host_console.c
 HOST_TEST_ramfs_SRCS := $(FS_CORE_SRCS)
@@ -36,6 +36,8 @@ HOST_TEST_syscalls_SRCS := kernel/fs/sys_args.c kernel/fs/fdtable.c $(FS_CORE_SR
 	tests/host/fsproc_shim.c
 $(BUILD)/host/test_syscalls: $(BUILD)/gen/sysnum.h $(wildcard kernel/fs/sys_*.c)
 HOST_TEST_fsstress_SRCS := $(FS_CORE_SRCS)
+# Big directories, tmpfs limits and read-only mounts
+HOST_TEST_tmpfs_SRCS := $(FS_CORE_SRCS)
 # virtio split rings against a simulated device
 HOST_TEST_virtq_SRCS := kernel/dev/virtq.c
 

@@ -570,8 +570,50 @@ START_TEST(test_rename)
 	ck_assert_int_eq(vfs_renameat(root, "p", root, "b/g", RENAME_NOREPLACE), -EEXIST);
 	ck_assert_int_eq(vfs_renameat(root, "p", root, "q", RENAME_NOREPLACE), 0);
 	ck_assert_int_eq(vfs_renameat(root, "q", root, "p", 8), -EINVAL);
-	ck_assert_int_eq(vfs_renameat(root, "q", root, "b/g", RENAME_EXCHANGE), -EINVAL);
 	ck_assert_str_eq(cat("q"), "P");
+	/* NOREPLACE over another link to the same file, or the same name: EEXIST all the same. */
+	ck_assert_int_eq(vfs_linkat(root, "q", root, "q2", 0), 0);
+	ck_assert_int_eq(vfs_renameat(root, "q", root, "q2", RENAME_NOREPLACE), -EEXIST);
+	ck_assert_int_eq(vfs_renameat(root, "q", root, "q", RENAME_NOREPLACE), -EEXIST);
+	ck_assert_int_eq(vfs_unlinkat(root, "q2", false), 0);
+	ck_assert_int_eq(vfs_renameat(root, "q", root, "b/g", RENAME_WHITEOUT), -EINVAL);
+	ck_assert_int_eq(vfs_renameat(root, "q", root, "b/g", RENAME_EXCHANGE | RENAME_NOREPLACE),
+			 -EINVAL);
+}
+END_TEST
+
+START_TEST(test_rename_exchange)
+{
+	struct kstat st, ast, bst;
+	ck_assert_int_eq(vfs_mkdirat(root, "a", 0755), 0);
+	ck_assert_int_eq(vfs_mkdirat(root, "a/sub", 0755), 0);
+	ck_assert_int_eq(vfs_mkdirat(root, "b", 0755), 0);
+	ck_assert_int_eq(put_file("a/f", "F", 1), 1);
+	ck_assert_int_eq(put_file("b/g", "G", 1), 1);
+	/* Two files swap; a missing one is ENOENT. */
+	ck_assert_int_eq(vfs_renameat(root, "a/f", root, "b/g", RENAME_EXCHANGE), 0);
+	ck_assert_str_eq(cat("a/f"), "G");
+	ck_assert_str_eq(cat("b/g"), "F");
+	ck_assert_int_eq(vfs_renameat(root, "a/f", root, "b/none", RENAME_EXCHANGE), -ENOENT);
+	ck_assert_int_eq(vfs_renameat(root, "a/none", root, "b/g", RENAME_EXCHANGE), -ENOENT);
+	/* A directory and a file across directories: "..", link counts and types follow. */
+	ck_assert_int_eq(vfs_renameat(root, "a/sub", root, "b/g", RENAME_EXCHANGE), 0);
+	ck_assert_int_eq(stat_path("b/g", 0, &st), 0);
+	ck_assert(S_ISDIR(st.mode));
+	ck_assert_str_eq(cat("a/sub"), "F");
+	ck_assert_int_eq(stat_path("a", 0, &ast), 0);
+	ck_assert_int_eq(stat_path("b", 0, &bst), 0);
+	ck_assert_uint_eq(ast.nlink, 2);
+	ck_assert_uint_eq(bst.nlink, 3);
+	ck_assert_int_eq(stat_path("b/g/..", 0, &st), 0);
+	ck_assert_uint_eq(st.ino, bst.ino);
+	/* Never a directory into itself. */
+	ck_assert_int_eq(vfs_mkdirat(root, "b/g/deep", 0755), 0);
+	ck_assert_int_eq(vfs_renameat(root, "b/g", root, "b/g/deep", RENAME_EXCHANGE), -EINVAL);
+	ck_assert_int_eq(vfs_renameat(root, "b/g/deep", root, "b/g", RENAME_EXCHANGE), -EINVAL);
+	/* The same file: nothing happens. */
+	ck_assert_int_eq(vfs_renameat(root, "a/f", root, "a/f", RENAME_EXCHANGE), 0);
+	ck_assert_str_eq(cat("a/f"), "G");
 }
 END_TEST
 
@@ -971,6 +1013,7 @@ int main(void)
 	tcase_add_test(tc, test_symlink_expansion_too_long);
 	tcase_add_test(tc, test_rename);
 	tcase_add_test(tc, test_rename_frees_victim);
+	tcase_add_test(tc, test_rename_exchange);
 	tcase_add_test(tc, test_readdir);
 	tcase_add_test(tc, test_getcwd);
 	tcase_add_test(tc, test_mounts);

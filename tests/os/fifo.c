@@ -4,7 +4,8 @@
  * without a reader is ENXIO; bytes pass through; what nobody read goes
  * when the last end closes; an open interrupted by a signal or ended by
  * SIGKILL leaves no end behind; the two ends closed at the same moment on
- * two cores (the fuzzer found the pipe freed under the first one's wake).
+ * two cores (the fuzzer found the pipe freed under the first one's wake);
+ * a thread blocked reading a pipe whose two ends another thread closes.
  */
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -12,7 +13,9 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include <pthread.h>
 #include <sched.h>
+#include <stdint.h>
 
 #include "t.h"
 
@@ -207,6 +210,57 @@ static void check_close_race(void)
 	munmap((void *)go, 4096);
 }
 
+/*
+ * A thread blocked in read(2) on a pipe while another closes both ends:
+ * the first close wakes it, the second frees the pipe, and the woken
+ * reader came back to the pipe's wait queue to leave it (a lock in freed
+ * memory: a hang, or the checking kernel's panic). Linux keeps the read
+ * going and it sees end of file (0); Ferry restarts it and the descriptor
+ * is gone (EBADF). Either way it ends, and the machine goes on.
+ */
+static int blocked_fd;
+static volatile int reader_started;
+
+static void *blocked_reader(void *arg)
+{
+	char c;
+	reader_started = 1;
+	ssize_t n = read(blocked_fd, &c, 1);
+	return (void *)(intptr_t)(n == 0 ? 0 : n < 0 ? errno : -1);
+}
+
+static void check_reader_closed_under(void)
+{
+	int bad = 0, rounds = 200;
+	for (int i = 0; i < rounds; i++) {
+		int fd[2];
+		if (pipe(fd) < 0) {
+			bad++;
+			break;
+		}
+		blocked_fd = fd[0];
+		reader_started = 0;
+		pthread_t t;
+		if (pthread_create(&t, NULL, blocked_reader, NULL) != 0) {
+			bad++;
+			break;
+		}
+		while (!reader_started)
+			sched_yield();
+		for (int k = 0; k < 3; k++)
+			sched_yield(); /* most often it is in read by now; either way the read must end */
+		close(fd[0]);
+		close(fd[1]);
+		void *r;
+		pthread_join(t, &r);
+		int e = (int)(intptr_t)r;
+		if (e != 0 && e != EBADF)
+			bad++;
+	}
+	CHECK(bad == 0, "%d times a reader blocked on a pipe whose ends another thread closed: "
+		       "it ends with 0 or EBADF (%d did not)", rounds, bad);
+}
+
 int main(void)
 {
 	path = t_tmp("fifo");
@@ -219,6 +273,7 @@ int main(void)
 	check_abandoned();
 	check_rounds();
 	check_close_race();
+	check_reader_closed_under();
 	CHECK(unlink(path) == 0, "unlink the FIFO");
 	return t_done();
 }

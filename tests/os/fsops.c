@@ -10,6 +10,8 @@
 #include <limits.h>
 #include <sys/stat.h>
 
+#include <sys/syscall.h>
+
 #include "t.h"
 
 static void check_sparse(void)
@@ -149,8 +151,68 @@ static void check_names(void)
 	unlink(c);
 }
 
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE 2
+#define RENAME_WHITEOUT 4
+#endif
+
+static long rename2(const char *a, const char *b, unsigned flags)
+{
+	return syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, flags);
+}
+
+/* Write s to a new file at path. */
+static void put(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	(void)!write(fd, s, strlen(s));
+	close(fd);
+}
+
+static const char *contents(const char *path)
+{
+	static char buf[32];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[n < 0 ? 0 : n] = 0;
+	return buf;
+}
+
+/* renameat2: RENAME_NOREPLACE never replaces (it did over a hard link), RENAME_EXCHANGE swaps. */
+static void check_rename2(void)
+{
+	const char *a = t_tmp("rnA"), *b = t_tmp("rnB"), *c = t_tmp("rnC"), *d = t_tmp("rnD");
+	put(a, "A");
+	put(b, "B");
+	CHECK_ERR(rename2(a, b, RENAME_NOREPLACE), EEXIST, "RENAME_NOREPLACE over a file: EEXIST");
+	CHECK(link(a, c) == 0, "a second link to A");
+	CHECK_ERR(rename2(a, c, RENAME_NOREPLACE), EEXIST,
+		  "RENAME_NOREPLACE over another link to the same file: EEXIST");
+	CHECK_ERR(rename2(a, a, RENAME_NOREPLACE), EEXIST, "RENAME_NOREPLACE onto itself: EEXIST");
+	CHECK(!strcmp(contents(a), "A") && !strcmp(contents(b), "B") && !strcmp(contents(c), "A"),
+	      "and nothing moved");
+	CHECK(rename2(a, d, RENAME_NOREPLACE) == 0 && access(a, F_OK) < 0 &&
+		      !strcmp(contents(d), "A"),
+	      "RENAME_NOREPLACE to a free name moves it");
+	CHECK(rename2(d, b, RENAME_EXCHANGE) == 0 && !strcmp(contents(d), "B") &&
+		      !strcmp(contents(b), "A"),
+	      "RENAME_EXCHANGE swaps two files");
+	CHECK_ERR(rename2(d, a, RENAME_EXCHANGE), ENOENT, "RENAME_EXCHANGE with a missing name: ENOENT");
+	CHECK_ERR(rename2(d, b, RENAME_EXCHANGE | RENAME_NOREPLACE), EINVAL,
+		  "RENAME_EXCHANGE with RENAME_NOREPLACE: EINVAL");
+	CHECK_ERR(rename2(d, b, 8), EINVAL, "an unknown flag: EINVAL");
+	if (t_on_linux())
+		t_skip("RENAME_WHITEOUT: Linux's tmpfs makes whiteouts");
+	else
+		CHECK_ERR(rename2(d, b, RENAME_WHITEOUT), EINVAL, "RENAME_WHITEOUT: EINVAL (unsupported)");
+	unlink(b), unlink(c), unlink(d);
+}
+
 int main(void)
 {
+	check_rename2();
 	check_sparse();
 	check_many();
 	check_append();

@@ -73,6 +73,35 @@ static inline struct cpu *this_cpu(void)
 }
 
 /*
+ * A canary in the last words of each core's kernel stack, checked each
+ * time a task returns to the executor (sched/executor.c): code that runs
+ * deep enough to write there is reported by the task that did it, before
+ * it reaches the guard page below (which only a fault would reveal, and
+ * only if nothing skipped over it).
+ */
+#define KSTACK_CANARY 0x57ac4b0770badc0dULL
+#define KSTACK_CANARY_WORDS 4
+
+static inline u64 *kstack_canary(struct cpu *c)
+{
+	return (u64 *)(c->kstack_top - KSTACK_SIZE);
+}
+
+static inline void kstack_canary_set(struct cpu *c)
+{
+	for (int i = 0; i < KSTACK_CANARY_WORDS; i++)
+		kstack_canary(c)[i] = KSTACK_CANARY;
+}
+
+static inline bool kstack_canary_ok(struct cpu *c)
+{
+	for (int i = 0; i < KSTACK_CANARY_WORDS; i++)
+		if (kstack_canary(c)[i] != KSTACK_CANARY)
+			return false;
+	return true;
+}
+
+/*
  * Set up GDT, TSS (with 3 IST stacks of 4 KiB at ist_stacks), IDT, GS and
  * control-register features for core c, running on it.
  */

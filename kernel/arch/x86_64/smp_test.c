@@ -111,8 +111,14 @@ SELFTEST(tsc_monotonic)
 	return true;
 }
 
-/* A 20 ms udelay measured by tsc_ns() and by an independent clock must agree within 5%. */
-SELFTEST(tsc_rate_vs_reference)
+/*
+ * A 20 ms udelay measured by tsc_ns() and by an independent clock must
+ * agree. Under TCG on a loaded host the vCPU can be descheduled between
+ * the two clocks' reads (seen: 16% off), so each measurement may be off by
+ * a quarter, and a few are taken: a broken calibration is off every time,
+ * a busy host only now and then.
+ */
+static bool tsc_rate_once(void)
 {
 	u64 ref_ns, tsc_el;
 	const char *ref;
@@ -136,11 +142,15 @@ SELFTEST(tsc_rate_vs_reference)
 	}
 	u64 diff = tsc_el > ref_ns ? tsc_el - ref_ns : ref_ns - tsc_el;
 	kprintf("  20 ms: tsc %lu us, %s %lu us\n", tsc_el / US, ref, ref_ns / US);
-	/*
-	 * Under TCG on a loaded host the vCPU can be descheduled mid-measurement
-	 * (seen: 16% off), so only a clearly broken calibration fails here.
-	 */
 	return diff <= ref_ns / 4;
+}
+
+SELFTEST(tsc_rate_vs_reference)
+{
+	for (int i = 0; i < 5; i++)
+		if (tsc_rate_once())
+			return true;
+	return false;
 }
 
 static volatile bool pit_fired; /* [o] boot core: set by the PIT's handler */
@@ -195,9 +205,15 @@ SELFTEST(lapic_timer_fires)
 	lapic_timer_arm(deadline);
 	if (watchdog)
 		pit_oneshot_irq0(0xffff); /* ~55 ms */
-	u64 limit = deadline + 50 * MS;
-	while (lapic_timer_fires() == fires0 && !pit_fired && tsc_ns() < limit) {
-		if (watchdog)
+	/*
+	 * The limit only catches a timer that never fires: a host busy with
+	 * other jobs can hold the vCPU past both timers, and the PIT's
+	 * interrupt may then come in first. Once the PIT has woken us there is
+	 * nothing left to wake a halt, so poll.
+	 */
+	u64 limit = deadline + 2000 * MS;
+	while (lapic_timer_fires() == fires0 && tsc_ns() < limit) {
+		if (watchdog && !pit_fired)
 			cpu_idle_halt();
 		else
 			idle_poll();
@@ -206,7 +222,7 @@ SELFTEST(lapic_timer_fires)
 	if (watchdog)
 		pit_irq_unroute(gsi);
 	if (lapic_timer_fires() == fires0) {
-		kprintf("  no timer interrupt by deadline + 50 ms%s\n",
+		kprintf("  no timer interrupt by deadline + 2 s%s\n",
 			pit_fired ? " (the PIT watchdog woke us)" : "");
 		return false;
 	}
@@ -232,6 +248,9 @@ SELFTEST(ioapic_pit_interrupt)
 	while (!pit_fired && lapic_timer_fires() == fires0)
 		cpu_idle_halt();
 	u64 took = tsc_ns() - t0;
+	/* Both may have been due at once (the vCPU held by a busy host): the PIT gets 2 s more. */
+	while (!pit_fired && tsc_ns() < t0 + 2000 * MS)
+		idle_poll();
 	lapic_timer_arm(0);
 	pit_irq_unroute(gsi);
 	kprintf("  ISA IRQ 0 -> GSI %u -> vector %u: %s after %lu us\n", gsi, VEC_IRQ_BASE + gsi,
