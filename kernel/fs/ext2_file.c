@@ -504,10 +504,19 @@ ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *e
 			err = r;
 			break;
 		}
+		/* One handle per block: its map, the copy and the size commit together. */
+		struct jhandle h;
+		r = ext2_begin(fs, &h, EXT2_CREDITS_WRITE, !total && ext2_can_park());
+		if (r < 0) {
+			frame_unref(pa);
+			err = r;
+			break;
+		}
 		struct ioctx io = {.nopark = true};
 		struct mpath now;
 		r = map_for_write(ip, lblk, &now, &io);
 		if (r < 0) {
+			ext2_end(fs, &h);
 			frame_unref(pa);
 			err = r;
 			miss = io.miss;
@@ -531,21 +540,28 @@ ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *e
 			ip->mtime = ip->ctime = ext2_now(fs);
 			spin_unlock(&ip->lock);
 			ext2_iwrite(ip);
+			/* Ordered data: the size and map this commits go after the data itself. */
+			ext2_order_data(ip);
 			spin_unlock(&fs->lock);
 		}
+		ext2_end(fs, &h);
 		if (r < 0) {
 			err = r;
 			break;
 		}
 	}
 	if (append && total < len) {
+		struct jhandle h;
+		ext2_begin(fs, &h, EXT2_CREDITS_WRITE, false); /* joins: cannot fail but for memory */
 		spin_lock(&fs->lock);
 		spin_lock(&ip->lock);
 		if (ip->size == reserved)
 			ip->size = off + total; /* give back what was not written */
 		spin_unlock(&ip->lock);
-		ext2_iwrite(ip);
+		if (!fs->journal || jbd2_current(fs->journal))
+			ext2_iwrite(ip);
 		spin_unlock(&fs->lock);
+		ext2_end(fs, &h);
 	}
 	if (eof_page)
 		frame_unref(eof_page);
@@ -558,25 +574,9 @@ ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *e
 		if (err == 0) /* it came in meanwhile: once more (it is cached now) */
 			return ext2_write(ip, u, off, append, end);
 	}
+	if (err == -ENOSPC && (err = ext2_nospc(fs)) == 0)
+		return ext2_write(ip, u, off, append, end); /* freed blocks committed meanwhile */
 	return err;
 }
 
-/* ---- fsync ---- */
-
-/*
- * The file's pages first, then every dirty metadata block of the disk
- * (its inode, maps, bitmaps: more than this file's, never less), then the
- * disk's write cache. Each step parks while the disk works; the call
- * runs again from the start and finds the earlier steps done.
- */
-int ext2_fsync(struct inode *ip, bool datasync)
-{
-	struct ext2_fs *fs = FS(ip);
-	int r = filemap_write_and_wait(ip, 0, 0);
-	if (r)
-		return r;
-	if (!fs->rw)
-		return 0;
-	r = (int)bcache_sync_thread(fs->dev);
-	return r;
-}
+/* fsync is with the journal, in ext2_journal.c. */

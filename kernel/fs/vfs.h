@@ -149,6 +149,12 @@ struct superblock {
 	bool rdonly;               /* [I] mounted read-only */
 	/* statfs's figures; NULL: a memory file system (all of RAM is its size). */
 	void (*usage)(struct superblock *sb, struct fs_usage *u);
+	/*
+	 * After its file data went out: make the rest durable (a journal's
+	 * commit; unmount: also mark the file system clean). May park
+	 * (-ERESTART_PARK). NULL: the block cache's sync of its disk.
+	 */
+	int (*sync)(struct superblock *sb, bool unmount);
 	void *priv;                /* [I] the file system's */
 };
 
@@ -288,6 +294,15 @@ int vfs_truncate(struct inode *ip, i64 size);
  */
 int vfs_fsync(struct file *f, bool datasync);
 long vfs_sync_fs(struct superblock *sb);
+/* umount's: vfs_sync_fs, leaving the file system marked clean on its disk. */
+long vfs_sync_unmount(struct superblock *sb);
+/* Power-off's (reboot(2)): vfs_sync_unmount of every file system on a disk. */
+long vfs_sync_shutdown(void);
+/*
+ * The superblocks mounted on disks (at most max, each kept mounted by a
+ * reference to its root in roots[]: inode_put them): how many.
+ */
+u32 vfs_disk_mounts(struct inode **roots, u32 max);
 
 /* The file operations regular files and directories get by default. */
 extern const struct file_ops vfs_inode_fops;
