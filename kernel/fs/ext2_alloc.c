@@ -80,7 +80,7 @@ void ext2_free_block(struct ext2_fs *fs, u32 blk, bool meta)
 		return;
 	}
 	if (fs->journal) {
-		if (jbd2_undo_save(fs->journal, fs->bbm[g]) < 0) {
+		if (jbd2_undo_save(fs->journal, fs->bbm[g], i) < 0) {
 			pr_err("ext2 %s: out of memory: block %u stays allocated (e2fsck frees it)\n",
 			       fs->dev->name, blk);
 			return;

@@ -272,12 +272,27 @@ static struct jhandle *base_handle(struct jhandle *h)
 	return h;
 }
 
+/* b was revoked in t and is metadata again: log it after all, and drop its revoke record. */
+static void cancel_revoke_locked(struct journal *j, struct jtxn *t, struct bbuf *b)
+{
+	assert(spin_is_locked(&j->lock));
+	b->j.revoked = false;
+	for (u32 i = t->nrevoked; i-- > 0;) {
+		if (t->revoked[i] == b->blockno) {
+			t->revoked[i] = t->revoked[--t->nrevoked];
+			break;
+		}
+	}
+}
+
 void jbd2_dirty(struct journal *j, struct bbuf *b)
 {
 	struct jhandle *h = jbd2_current(j);
 	assert(h); /* metadata changes only inside a handle */
 	struct jtxn *t = h->t;
 	spin_lock(&j->lock);
+	if (b->j.run == t && b->j.revoked)
+		cancel_revoke_locked(j, t, b); /* freed and allocated again in one transaction */
 	if (b->j.run != t) {
 		/* Only the running (or locked) transaction takes buffers; a commit empties its list. */
 		assert(!b->j.run);
@@ -334,7 +349,7 @@ void jbd2_revoke(struct journal *j, u64 blk)
 		bcache_put(b);
 }
 
-int jbd2_undo_save(struct journal *j, struct bbuf *b)
+int jbd2_undo_save(struct journal *j, struct bbuf *b, u32 bit)
 {
 	struct jhandle *h = jbd2_current(j);
 	assert(h);
@@ -351,16 +366,9 @@ int jbd2_undo_save(struct journal *j, struct bbuf *b)
 		b->j.undo = copy;
 		copy = NULL;
 		j->undo_count++;
-	} else if (b->j.undo_tid != tid) {
-		/*
-		 * Frees of an earlier transaction still wait for their commit;
-		 * what was allocated since is in use too, until this one commits.
-		 */
-		u64 *u = (u64 *)b->j.undo;
-		const u64 *cur = (const u64 *)b->data;
-		for (u32 i = 0; i < j->bsize / 8; i++)
-			u[i] |= cur[i];
 	}
+	/* In use until this free commits, even if it was allocated since the copy was taken. */
+	b->j.undo[bit / 8] |= (u8)(1u << (bit % 8));
 	b->j.undo_tid = tid;
 	spin_unlock(&j->lock);
 	kfree(copy);

@@ -108,10 +108,11 @@ void jbd2_dirty(struct journal *j, struct bbuf *b);
 /* Block blk (a metadata block) is freed under this core's handle. */
 void jbd2_revoke(struct journal *j, u64 blk);
 /*
- * Bits of block bitmap b are about to be cleared under this core's
- * handle: keep its committed copy. 0, or -ENOMEM (then free nothing).
+ * Bit `bit` of block bitmap b is about to be cleared under this core's
+ * handle: the block stays in use for allocation until the transaction
+ * commits. 0, or -ENOMEM (then free nothing).
  */
-int jbd2_undo_save(struct journal *j, struct bbuf *b);
+int jbd2_undo_save(struct journal *j, struct bbuf *b, u32 bit);
 /* Was bit i of block bitmap b set at the last commit (the block may not be reused yet)? */
 bool jbd2_undo_busy(struct journal *j, struct bbuf *b, u32 i);
 /* Are frees waiting for a commit (a full disk may have room once they commit)? */

@@ -443,6 +443,7 @@ static void finish_commit(struct journal *j, struct jtxn *t)
 	}
 	j->committed_tid = t->tid;
 	j->committing = NULL;
+	j->cp_stuck = false; /* buffers it logged again no longer hold older transactions */
 	t->state = T_COMMITTED;
 	list_push_back(&j->checkpoint, &t->link);
 	j->commits++;
@@ -593,6 +594,8 @@ static int checkpoint_phase(struct journal *j)
 		release_written_locked(j, &j->cp_tail, &j->cp_tid, &j->cp_used);
 		j->checkpoints++;
 		bool moved = j->cp_tail != j->tail || j->cp_tid != j->tail_tid;
+		/* Its oldest transaction waits for a newer one's commit: trying again now would spin. */
+		j->cp_stuck = !moved;
 		spin_unlock(&j->lock);
 		if (!moved)
 			return 0;
@@ -684,7 +687,10 @@ static int close_phase(struct journal *j)
 		spin_lock(&j->lock);
 		j->closed_ok = true;
 		j->want_close = false;
+		u64 commits = j->commits, logged = j->blocks_logged, cps = j->checkpoints;
 		spin_unlock(&j->lock);
+		pr_info("jbd2 %s: journal closed: %lu commits, %lu blocks logged, %lu checkpoints\n",
+			j->name, commits, logged, cps);
 		jbd2_wake(j);
 		return 0;
 	}
@@ -741,17 +747,20 @@ static int decide(struct journal *j, u64 *deadline)
 			int r = start_commit_locked(j, t);
 			if (r == 0)
 				next = PH_COMMIT;
-			else if (r == -ENOSPC && !list_empty(&j->checkpoint))
+			else if (r == -ENOSPC && !list_empty(&j->checkpoint) && !j->cp_stuck)
 				next = PH_CHECKPOINT;
+			else if (r == -ENOSPC && !list_empty(&j->checkpoint))
+				next = -3; /* the log is full of what waits for this very commit */
 			else if (r == -ENOSPC)
 				next = -2; /* larger than the whole log */
 			else
 				*deadline = tsc_ns() + JBD2_RETRY_NS; /* out of memory */
 		}
-	} else if (!list_empty(&j->checkpoint) &&
+	} else if (!list_empty(&j->checkpoint) && !j->cp_stuck &&
 		   (j->want_space || finishing || j->used > j->len / 2)) {
 		next = PH_CHECKPOINT;
-	} else if (finishing && !j->closed_ok && !changes && !busy && !j->committing) {
+	} else if (finishing && !j->closed_ok && !changes && !busy && !j->committing &&
+		   list_empty(&j->checkpoint)) { /* an empty log only once all is in place */
 		next = PH_CLOSE;
 	} else if (j->dying && !changes && !busy && !j->io_pending) {
 		next = -1;
@@ -769,6 +778,8 @@ static int decide(struct journal *j, u64 *deadline)
 		jbd2_wake(j); /* handles waiting for the commit to take the transaction go on */
 	if (next == -2)
 		abort_journal(j, "a transaction larger than the log; commit");
+	if (next == -3)
+		abort_journal(j, "a full log whose oldest transaction waits for the running one; commit");
 	return next < 0 ? -1 : next;
 }
 
@@ -849,7 +860,6 @@ void jbd2_task_done(struct task *task)
 	jbd2_free_txn(j->spare);
 	if (release)
 		__atomic_store_n(&j->dev->claimed, false, __ATOMIC_RELEASE);
-	pr_info("jbd2 %s: journal closed\n", j->name);
 	kfree(j->map);
 	kfree(j->sbuf);
 	kfree(j);

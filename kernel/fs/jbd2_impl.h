@@ -134,6 +134,7 @@ struct journal {
 	struct jio flush;	     /* [t] */
 	u8 *sbuf;		     /* [t] the journal superblock as written */
 	u32 cp_tail, cp_tid, cp_used; /* [t] the log start a checkpoint makes durable */
+	bool cp_stuck;		     /* [j] the last checkpoint freed nothing: only a commit can help */
 	struct list_node all;	     /* [jbd2 list lock] in the list of journals (power-off) */
 
 	u64 commits, blocks_logged, checkpoints; /* [j] */
