@@ -13,7 +13,7 @@
 # Rounds: mixed writers (most), one that fsyncs a file and then writes
 # megabytes of other data (the fsync'ed file must survive that), and one
 # cut right after sync(2) returned (everything written before it is
-# there, a rename and a removal included). With 1 and 2 CPUs. The cut
+# there, a rename and a removal included). With 1, 2 and 4 CPUs. The cut
 # comes a random time after the writers start (ROUNDS=n, SEED=s to vary).
 set -u
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
@@ -91,7 +91,7 @@ check_files() { # what, console output, line tag: every logged file intact on th
 
 total=0
 for round in $(seq 1 "$rounds"); do
-	smp=$((1 + round % 2))
+	smp=$((1 << round % 3)) # 2, 4, 1, 2, 4, 1...
 	case $round in
 	1) mode=sync delay=0 ;;
 	2) mode=bulk delay=$((80 + RANDOM % 50)) ;;

@@ -133,8 +133,9 @@ void ext2_end(struct ext2_fs *fs, struct jhandle *h);
 /* Can the calling task park (a thread in a system call, or a task with a park)? */
 bool ext2_can_park(void);
 /*
- * Out of space: if frees wait for a commit, park until it (-ERESTART_PARK:
- * try again then); else -ENOSPC.
+ * Out of space: if frees wait for a commit, or a removed file waits for
+ * one to be freed, park until it (-ERESTART_PARK: try again then); else
+ * -ENOSPC.
  */
 int ext2_nospc(struct ext2_fs *fs);
 /* ip changed under this core's handle (data: its size or blocks); fs->lock held. */

@@ -403,6 +403,29 @@ static bool drop_link(struct inode *dir, struct inode *v)
 	return v->nlink == 0;
 }
 
+/*
+ * Drop the change's reference to v, whose last link may have gone (inside
+ * the change's handle, no lock held): the running transaction lets it go
+ * too, so it is freed now unless someone has it open.
+ */
+static void put_unlinked(struct inode *v)
+{
+	struct ext2_fs *fs = FS(v);
+	u32 refs = 0;
+	if (fs->journal) {
+		spin_lock(&fs->lock);
+		if (v->nlink == 0) {
+			refs = jbd2_unorder_inode(fs->journal, v);
+			if (refs)
+				EI(v)->order_tid = 0; /* written again (open): ordered again */
+		}
+		spin_unlock(&fs->lock);
+	}
+	while (refs--)
+		inode_put(v);
+	inode_put(v);
+}
+
 /* Look a name up with parking allowed (before the locked phase): a reference or NULL. */
 static int lookup_ref(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
@@ -477,7 +500,7 @@ static int unlink_apply(struct change *c, struct ioctx *io)
 static void unlink_drop(struct change *c, int r)
 {
 	struct unlink_change *uc = container_of(c, struct unlink_change, c);
-	inode_put(uc->v); /* evicts it now if that was the last link and reference */
+	put_unlinked(uc->v); /* evicts it now if that was the last link and reference */
 	brefs_put(&uc->rs);
 }
 
@@ -651,7 +674,8 @@ static void rename_drop(struct change *c, int r)
 {
 	struct rename_change *rc = container_of(c, struct rename_change, c);
 	inode_put(rc->src);
-	inode_put(rc->victim);
+	if (rc->victim)
+		put_unlinked(rc->victim);
 	brefs_put(&rc->rs);
 }
 

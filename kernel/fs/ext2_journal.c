@@ -388,9 +388,20 @@ void ext2_end(struct ext2_fs *fs, struct jhandle *h)
 
 int ext2_nospc(struct ext2_fs *fs)
 {
-	if (!fs->journal || !jbd2_frees_pending(fs->journal) || !ext2_can_park())
+	struct journal *j = fs->journal;
+	if (!j || !ext2_can_park())
 		return -ENOSPC;
-	return jbd2_commit_wait(fs->journal, jbd2_sync_tid(fs->journal));
+	/*
+	 * Blocks freed but not reusable before their free commits; or a file
+	 * removed whose blocks are freed once the transaction holding it for
+	 * ordered data commits (then that free's own commit, next time).
+	 */
+	u32 tid;
+	if (jbd2_frees_pending(j))
+		tid = jbd2_sync_tid(j);
+	else if (!jbd2_unlinked_held(j, &tid))
+		return -ENOSPC;
+	return jbd2_commit_wait(j, tid);
 }
 
 void ext2_note_change(struct inode *ip, bool data)

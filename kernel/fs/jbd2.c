@@ -391,6 +391,55 @@ bool jbd2_frees_pending(struct journal *j)
 	return p;
 }
 
+/* Does t hold a file whose last link is gone (j->lock held)? */
+static bool holds_unlinked_locked(struct journal *j, const struct jtxn *t)
+{
+	assert(spin_is_locked(&j->lock));
+	/*
+	 * nlink is the inode's (ip->lock), which comes before the journal's
+	 * lock: read without it. A hint only: a link dropped just now is seen
+	 * by the next caller, who fails with ENOSPC meanwhile, as before.
+	 */
+	for (u32 i = 0; t && i < t->ninodes; i++)
+		if (__atomic_load_n(&t->inodes[i]->nlink, __ATOMIC_RELAXED) == 0)
+			return true;
+	return false;
+}
+
+bool jbd2_unlinked_held(struct journal *j, u32 *tid)
+{
+	spin_lock(&j->lock);
+	struct jtxn *t = j->running, *c = j->committing;
+	bool held = true;
+	if (t && (t->nbufs || t->nrevoked) && holds_unlinked_locked(j, t))
+		*tid = t->tid;
+	else if (c && holds_unlinked_locked(j, c))
+		*tid = c->tid;
+	else
+		held = false;
+	spin_unlock(&j->lock);
+	return held;
+}
+
+u32 jbd2_unorder_inode(struct journal *j, struct inode *ip)
+{
+	struct jhandle *h = jbd2_current(j);
+	assert(h);
+	struct jtxn *t = h->t;
+	u32 n = 0;
+	spin_lock(&j->lock);
+	for (u32 i = 0; i < t->ninodes;) {
+		if (t->inodes[i] == ip) {
+			t->inodes[i] = t->inodes[--t->ninodes];
+			n++;
+		} else {
+			i++;
+		}
+	}
+	spin_unlock(&j->lock);
+	return n;
+}
+
 void jbd2_order_inode(struct journal *j, struct inode *ip)
 {
 	struct jhandle *h = jbd2_current(j);

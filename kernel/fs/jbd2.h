@@ -117,8 +117,23 @@ int jbd2_undo_save(struct journal *j, struct bbuf *b, u32 bit);
 bool jbd2_undo_busy(struct journal *j, struct bbuf *b, u32 i);
 /* Are frees waiting for a commit (a full disk may have room once they commit)? */
 bool jbd2_frees_pending(struct journal *j);
+/*
+ * Does a transaction not yet committed hold a file whose last link is
+ * gone (its blocks are freed only once that transaction commits and lets
+ * it go)? Then *tid is that transaction.
+ */
+bool jbd2_unlinked_held(struct journal *j, u32 *tid);
 /* ip's data must be on the disk before this handle's transaction commits (ordered mode). */
 void jbd2_order_inode(struct journal *j, struct inode *ip);
+/*
+ * ip's last link went in this core's handle's transaction: its data need
+ * not go first any more (if that transaction commits, the file is an
+ * orphan or freed; if not, nothing of it is on the disk). Takes ip off
+ * the transaction's list and returns how many references the caller is
+ * to drop (inode_put) once it holds no lock: the file is then freed as
+ * soon as nobody has it open, rather than when the transaction commits.
+ */
+u32 jbd2_unorder_inode(struct journal *j, struct inode *ip);
 /* The transaction this core's handle on j belongs to. */
 u32 jbd2_handle_tid(struct journal *j);
 
