@@ -13,7 +13,9 @@
 # Rounds: mixed writers (most), one that fsyncs a file and then writes
 # megabytes of other data (the fsync'ed file must survive that), and one
 # cut right after sync(2) returned (everything written before it is
-# there, a rename and a removal included). With 1, 2 and 4 CPUs. The cut
+# there, a rename and a removal included), and every fourth one with
+# writers making and removing hundreds of small files (the log wraps and
+# is checkpointed while they go on). With 1, 2 and 4 CPUs. The cut
 # comes a random time after the writers start (ROUNDS=n, SEED=s to vary).
 set -u
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
@@ -96,6 +98,9 @@ for round in $(seq 1 "$rounds"); do
 	1) mode=sync delay=0 ;;
 	2) mode=bulk delay=$((80 + RANDOM % 50)) ;;
 	*) mode=mixed delay=$((10 + RANDOM % 60)) ;;
+	esac
+	case $((round % 4)) in
+	0) mode=meta delay=$((20 + RANDOM % 80)) ;;
 	esac
 	what="round $round ($mode, $smp CPUs, cut $((delay / 10)).$((delay % 10)) s in)"
 	mark=WRITERS-42

@@ -7,6 +7,9 @@
 #   writer.sh SEED mixed   three writers, one of them killed (SIGKILL) early
 #   writer.sh SEED bulk    one file fsync'ed, then megabytes of other writes
 #   writer.sh SEED sync    files written, sync, "SYNCED" (the host kills then)
+#   writer.sh SEED meta    three writers creating and removing hundreds of
+#                          small files: many metadata blocks, so the log
+#                          wraps and is checkpointed while QEMU is killed
 seed=$1
 mode=$2
 cd / || exit 1
@@ -66,6 +69,29 @@ bulk)
 		i=$((i + 1))
 		dd if=/dev/zero of=/bulk/other$((i % 8)) bs=65536 count=64 2>/dev/null
 	done
+	;;
+meta)
+	for w in 1 2 3; do
+		(
+			d=/m$w
+			rm -rf "$d" && mkdir -p "$d/sums" || exit 1
+			k=0
+			while :; do
+				k=$((k + 1))
+				mkdir "$d/$k" || exit 1
+				i=0
+				while [ $i -lt $(( $(pick $w $k 200) + 100 )) ]; do
+					echo "$k $i" >"$d/$k/f$i"
+					i=$((i + 1))
+				done
+				dd if=/dev/urandom of="$d/sums/$k" bs=1024 count=$(( $(pick $k $w 8) + 1 )) conv=fsync 2>/dev/null &&
+					echo "FSYNCED $d/sums/$k $(md5sum <"$d/sums/$k" | cut -c1-32)"
+				[ $k -gt 2 ] && rm -rf "$d/$((k - 2))"
+			done
+		) &
+	done
+	echo "WRITERS-$((2 * 21))"
+	wait
 	;;
 sync)
 	rm -rf /sy && mkdir /sy || exit 1
