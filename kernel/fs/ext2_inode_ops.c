@@ -404,15 +404,16 @@ static bool drop_link(struct inode *dir, struct inode *v)
 }
 
 /*
- * Drop the change's reference to v, whose last link may have gone (inside
- * the change's handle, no lock held): the running transaction lets it go
- * too, so it is freed now unless someone has it open.
+ * Drop the change's reference to v, whose last link may have gone (no
+ * lock held): inside the change's handle (not when it could not start),
+ * the running transaction lets it go too, so it is freed now unless
+ * someone has it open.
  */
 static void put_unlinked(struct inode *v)
 {
 	struct ext2_fs *fs = FS(v);
 	u32 refs = 0;
-	if (fs->journal) {
+	if (fs->journal && jbd2_current(fs->journal)) {
 		spin_lock(&fs->lock);
 		if (v->nlink == 0) {
 			refs = jbd2_unorder_inode(fs->journal, v);
