@@ -9,7 +9,10 @@
 #  - a file system that needs recovery and whose log holds a descriptor
 #    naming a block past the end of the disk: not mounted (e2fsck must
 #    repair it), the initrd root stays and the shell comes up; the image
-#    is left byte for byte as it was.
+#    is left byte for byte as it was;
+#  - a disk whose log writes fail (QEMU's blkdebug): the journal stops
+#    with a message, fsync gives EIO, changes after it EROFS, and the
+#    disk stays consistent.
 # Each image is a copy of build/disk.img (mke2fs -t ext3) changed with
 # debugfs and dd.
 set -u
@@ -95,6 +98,26 @@ want "corrupt log: the initrd root kept" "$out" "keeping the initrd root"
 want "corrupt log: the shell comes up" "$out" "shell-up"
 if [ "$(md5sum <"$img")" = "$before" ]; then echo "ok   corrupt log: the image is untouched"; else
 	echo "FAIL corrupt log: Ferry wrote to the image"; fail=1; fi
+
+# 5. The disk fails every write to the log's first block (QEMU's blkdebug): the commit fails,
+# the journal stops with a message, fsync reports EIO, later changes EROFS; what is on the
+# disk stays consistent (e2fsck -fn).
+img=$tmp/eio.img
+fresh "$img"
+conf=$tmp/blkdebug.conf
+printf '[inject-error]\nevent = "pwritev"\nerrno = "5"\nsector = "%d"\n' \
+	$(($(jblock "$img" 1) * bsize / 512)) >"$conf"
+out=$("$top/tools/qemu-boot.sh" --smp 2 --timeout 180 --initrd "$top/build/initrd.cpio" \
+	--qemu -drive --qemu "file=blkdebug:$conf:$img,if=none,format=raw,id=dx" \
+	--qemu -device --qemu "virtio-blk-pci,drive=dx,disable-legacy=on" \
+	-- "root=/dev/vda -- /bin/sh -c 'dd if=/dev/zero of=/h bs=1k count=1 conv=fsync; \
+echo y > /g; echo shell-up'" 2>&1 | tr -d '\r')
+want "failing log write: the journal stops with a message" "$out" \
+	"jbd2 vda: a commit failed: the journal is stopped, changes are no longer written (run e2fsck)"
+want "failing log write: fsync reports EIO" "$out" "dd: /h: Input/output error"
+want "failing log write: later changes EROFS" "$out" "can't create /g: Read-only file system"
+want "failing log write: the shell goes on" "$out" "shell-up"
+fsck "$img" "a failed commit"
 
 # And the undamaged journal: mounted read-write with it, writes persist, e2fsck -fn clean.
 img=$tmp/good.img
