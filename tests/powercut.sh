@@ -13,7 +13,8 @@
 # Rounds: mixed writers (most), one that fsyncs a file and then writes
 # megabytes of other data (the fsync'ed file must survive that), and one
 # cut right after sync(2) returned (everything written before it is
-# there, a rename and a removal included), and every fourth one with
+# there, a rename and a removal included, and a file removed while open
+# is an orphan that the next mount frees), and every fourth one with
 # writers making and removing hundreds of small files (the log wraps and
 # is checkpointed while they go on). With 1, 2 and 4 CPUs. The cut
 # comes a random time after the writers start (ROUNDS=n, SEED=s to vary).
@@ -133,6 +134,14 @@ for round in $(seq 1 "$rounds"); do
 			echo "ok   $what: a file removed before sync stays removed"
 		else
 			echo "FAIL $what: /sy/f2 was removed before sync but is on the disk"
+			fail=1
+		fi
+		# /sy/held was removed while open: an orphan at the cut, freed by the next mount.
+		if grep -q "ext2 vda: 1 orphan inodes to free" <<<"$again"; then
+			echo "ok   $what: the file removed while open is freed at the next mount"
+		else
+			echo "FAIL $what: no orphan freed at the next mount:"
+			sed 's/^/    /' <<<"$again" | grep ext2
 			fail=1
 		fi
 	fi

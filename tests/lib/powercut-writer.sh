@@ -99,6 +99,10 @@ sync)
 		dd if=/dev/urandom of=/sy/f$i bs=1024 count=$(( $(pick 5 $i 90) + 1 )) 2>/dev/null
 		[ $i -gt 2 ] && echo "SYNCFILE /sy/f$i $(md5sum </sy/f$i | cut -c1-32)"
 	done
+	# A file removed while still open: on the orphan list when the power goes.
+	dd if=/dev/urandom of=/sy/held bs=1024 count=700 2>/dev/null
+	exec 7</sy/held
+	rm /sy/held
 	mv /sy/f1 /sy/renamed
 	echo "SYNCFILE /sy/renamed $(md5sum </sy/renamed | cut -c1-32)"
 	rm /sy/f2
