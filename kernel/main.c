@@ -21,7 +21,10 @@
 #include "mm/mm.h"
 #include "mm/vm.h"
 #include "fs/vfs.h"
+#include "fs/devfs.h"
 #include "ipc/pipe.h"
+#include "net/net.h"
+#include "exec/pidfd.h"
 #include "vdso/vdso_map.h"
 #include "fs/bcache.h"
 #include "dev/tty.h"
@@ -29,13 +32,18 @@
 #include "dev/kbd.h"
 #include "proc/proc.h"
 #include "proc/futex.h"
+#include "proc/signal.h"
+#include "event/event.h"
 #include "sched/executor.h"
 #include "sched/loadavg.h"
 #include "sched/selftest_async.h"
 #include "arch/x86_64/rtc.h"
 #include "sys/syscall.h"
+#include "net/inet_init.h"
+#include "uring/uring.h"
 
 void proc_traps_init(void);
+void oom_init(void);
 
 static volatile bool executors_ready; /* [a] set once by the boot core */
 
@@ -83,14 +91,20 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	syscall_init();
 	proc_traps_init();
 	futex_init();
+	signal_init(); /* the queues signalfd waits on */
 	vdso_init();
 	memdev_init(); /* character devices first: devfs's nodes lead to them */
 	tty_init();
 	vfs_init();
 	fifo_register(fifo_open); /* ipc above the file system: FIFOs open through it */
+	net_init(); /* the socket layer and the families that registered with NET_FAMILY */
+	epoll_init(); /* epoll above the VFS: a file's last close takes it out of its sets */
+	proc_set_pidfd_lookup(pidfd_pid); /* waitid(P_PIDFD): pidfds are files, above processes */
+	uring_init();             /* io_uring cancels a process's requests at its exit */
 	tty_irq_init();
 	kbd_init();
 	pci_init(); /* and the drivers it finds: virtio-blk disks */
+	devfs_add_disks();
 
 	executor_init(&boot_cpu);
 	smp_boot();
@@ -98,9 +112,11 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	for (u32 i = 1; i < ncpus; i++)
 		executor_init(cpus[i]);
 	__atomic_store_n(&executors_ready, true, __ATOMIC_RELEASE);
-	vm_tasks_init(); /* the page cache's write-back task needs the executors */
-	bcache_init(); /* so does the block cache's */
+	vm_tasks_init(); /* the page cache's write-back and reclaim tasks need the executors */
+	oom_init();
+	bcache_init();   /* so does the block cache's */
 	loadavg_init();
+	inet_init();     /* IPv4: the interfaces and the protocols' tasks, likewise */
 
 	boot_task_start();
 	executor_loop();

@@ -27,7 +27,7 @@ BENCH_LIBGCC = $(shell gcc -print-libgcc-file-name)
 
 # Run in this order; exec_tiny is the program the process benchmarks start,
 # files.tar the archive bench/untar.c unpacks.
-BENCH_ALL := syscall memory process yield pipe thread file signal msg shell fairness untar seqread
+BENCH_ALL := syscall memory process yield pipe unix epoll thread file signal msg uring shell fairness untar seqread net
 BENCH_PROGS ?= $(BENCH_ALL)
 BENCH_HELPERS := exec_tiny
 # Those that use the benchmark disk (tools/bench-disk.sh) on /disk: Ferry
@@ -43,7 +43,11 @@ BENCH_OBJS := $(patsubst bench/%.c,$(BENCH_OUT)/obj/%.o,$(wildcard bench/*.c))
 BENCH_LIST := $(foreach p,$(BENCH_PROGS),$(p)$(if $(filter $(p),$(BENCH_DISK_PROGS)), disk)$(if $(filter $(p),$(BENCH_SMP2_PROGS)), smp2)\n)
 .SECONDARY: $(BENCH_OBJS)
 
-.PHONY: bench bench-linux bench-ferry bench-bins bench-report bench-deps
+.PHONY: bench bench-linux bench-ferry bench-bins bench-report bench-deps bench-net
+
+# Host-to-Ferry TCP throughput over virtio-net, wall time (tools/bench-net-host.sh).
+bench-net: kernel user
+	@tools/bench-net-host.sh
 
 bench-deps:
 	@tools/bench-deps.sh
@@ -63,6 +67,15 @@ define bench_link
 endef
 
 $(BENCH_OUT)/bin/exec_tiny: $(BENCH_OUT)/obj/exec_tiny.o
+	@mkdir -p $(dir $@)
+	$(bench_link)
+
+# uring uses Ferry's own io_uring library (user/lib/uring.c), not liburing.
+$(BENCH_OUT)/obj/user-uring.o: user/lib/uring.c
+	@mkdir -p $(dir $@)
+	$(BENCH_CC) $(BENCH_CFLAGS) -Iuser/lib -c $< -o $@
+$(BENCH_OUT)/obj/uring.o: BENCH_CFLAGS += -Iuser/lib
+$(BENCH_OUT)/bin/uring: $(BENCH_OUT)/obj/uring.o $(BENCH_OUT)/obj/bench.o $(BENCH_OUT)/obj/user-uring.o
 	@mkdir -p $(dir $@)
 	$(bench_link)
 

@@ -23,6 +23,8 @@ ULIB      := $(BUILD)/user/lib/libferry.a
 UPROGS    := $(patsubst user/%.c,$(BUILD)/user/bin/%,$(wildcard user/*.c))
 UTESTS    := $(patsubst tests/os/%.c,$(BUILD)/tests/os/%,$(wildcard tests/os/*.c))
 UOBJS     := $(patsubst %.c,$(BUILD)/uobj/%.o,$(ULIB_SRCS) $(wildcard user/*.c tests/os/*.c))
+URING_TESTS := $(patsubst tests/uring/%.c,$(BUILD)/tests/uring/%,$(wildcard tests/uring/*.c))
+URING_OBJS  := $(patsubst %.c,$(BUILD)/uring-obj/%.o,$(wildcard tests/uring/*.c))
 # Test data that must not be static: dynamically linked musl programs
 # (their interpreter, musl's ld.so, goes in the image as /lib/ld-musl-x86_64.so.1).
 UTESTDATA := $(patsubst tests/os/data/%.c,$(BUILD)/tests/os/data/%,$(wildcard tests/os/data/*.c))
@@ -68,7 +70,7 @@ $(BUILD)/tests/os/data/%: tests/os/data/%.c
 initrd: $(BUILD)/initrd.cpio
 # Rebuilt only when a program, busybox or the script changes, so that
 # tools/ferry-run's check that everything is built costs nothing.
-$(BUILD)/initrd.cpio: $(UPROGS) $(UTESTS) $(UTESTDATA) /bin/busybox tools/mkinitrd.sh
+$(BUILD)/initrd.cpio: $(UPROGS) $(UTESTS) $(URING_TESTS) $(UTESTDATA) /bin/busybox tools/mkinitrd.sh
 	@tools/mkinitrd.sh --no-build --out $@ >/dev/null
 
 # The ISO (make iso, make run) carries the same image as its initrd module.
@@ -79,3 +81,27 @@ INITRD := $(BUILD)/initrd.cpio
 # Objects are intermediates of a pattern chain; keep them so a rebuild only
 # recompiles what changed.
 .PRECIOUS: $(BUILD)/uobj/%.o
+
+# io_uring tests: tests/uring/*.c are linked with Debian's liburing.a and
+# glibc, statically (fixed-address ELF executables), as a Linux program
+# using liburing would be; they run on Ferry and on the build machine's
+# Linux like tests/os. The user-space futures library (user/lib/uring_*)
+# is linked in by those that use it.
+URING_CC      := gcc
+URING_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter \
+	-Werror=implicit-function-declaration -Iinclude -Iuser/lib -Itests/os -MMD -MP
+
+user: $(URING_TESTS)
+
+$(BUILD)/uring-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(URING_CC) $(URING_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/uring/%: $(BUILD)/uring-obj/tests/uring/%.o
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(URING_CC) -static -pthread -o $@ $< -luring
+
+-include $(URING_OBJS:.o=.d)
+.PRECIOUS: $(BUILD)/uring-obj/%.o

@@ -88,13 +88,15 @@ want "1 KiB blocks: a sparse block through triple indirect" "$out" "sp 209715205
 want "1 KiB blocks: read back through triple indirect" "$out" "tail"
 fsck "$small" "writing with 1 KiB blocks"
 
-# A full disk (1 KiB blocks, a few MiB more than the tree): ENOSPC, the file system stays
-# consistent, the space comes back.
-small_mb=$(($(du -sm "$top/build/initrd.root" | cut -f1) * 3 / 2 + 4))
-full=$tmp/full.img
-truncate -s "${small_mb}M" "$full"
-mke2fs -q -F -t ext2 -b 1024 -E root_owner=0:0 -d "$top/build/initrd.root" "$full" >/dev/null 2>&1 ||
-	/sbin/mke2fs -q -F -t ext2 -b 1024 -E root_owner=0:0 -d "$top/build/initrd.root" "$full"
+# A full disk (12 MiB, 1 KiB blocks): ENOSPC, the file system stays consistent, the space comes back.
+# Its root is only what the shell lines need (the test programs would not fit).
+full=$tmp/full.img fullroot=$tmp/fullroot
+mkdir -p "$fullroot/bin" "$fullroot/dev" "$fullroot/proc" "$fullroot/tmp"
+cp "$top/build/initrd.root/bin/init" "$top/build/initrd.root/bin/busybox" "$fullroot/bin/"
+for a in sh dd rm df tr cut tail mv; do ln -s busybox "$fullroot/bin/$a"; done
+truncate -s 12M "$full"
+mke2fs -q -F -t ext2 -b 1024 -E root_owner=0:0 -d "$fullroot" "$full" >/dev/null 2>&1 ||
+	/sbin/mke2fs -q -F -t ext2 -b 1024 -E root_owner=0:0 -d "$fullroot" "$full"
 out=$(boot "$full" "root=/dev/vda -- /bin/sh -c 'dd if=/dev/zero of=/full bs=1M count=100; \
 echo x > /after; rm /full; echo y > /after2 && echo space-back'")
 want "full disk: ENOSPC" "$out" "No space left on device"
@@ -105,9 +107,9 @@ fsck "$full" "filling the disk"
 # reusable once the removal commits (a write that finds no room waits for that commit);
 # a file removed while open keeps its blocks until closed; e2fsck -fn clean after.
 full3=$tmp/full3.img
-truncate -s "$((small_mb + 1))M" "$full3"
-mke2fs -q -F -t ext3 -b 1024 -E root_owner=0:0 -d "$top/build/initrd.root" "$full3" >/dev/null 2>&1 ||
-	/sbin/mke2fs -q -F -t ext3 -b 1024 -E root_owner=0:0 -d "$top/build/initrd.root" "$full3"
+truncate -s 12M "$full3"
+mke2fs -q -F -t ext3 -b 1024 -E root_owner=0:0 -d "$fullroot" "$full3" >/dev/null 2>&1 ||
+	/sbin/mke2fs -q -F -t ext3 -b 1024 -E root_owner=0:0 -d "$fullroot" "$full3"
 out=$(boot "$full3" "root=/dev/vda -- /bin/sh -c 'free0=\$(df / | tail -1 | tr -s \" \" | cut -d\" \" -f4); \
 dd if=/dev/zero of=/full bs=1M count=100; rm /full; \
 [ \$(df / | tail -1 | tr -s \" \" | cut -d\" \" -f4) = \$free0 ] && echo df-freed; \

@@ -24,7 +24,7 @@ t "mkinitrd succeeds" '[ $? -eq 0 ] && [ -s "$img" ]'
 t "newc magic 070701" '[ "$(head -c 6 "$img")" = 070701 ]'
 t "ends with the trailer" 'grep -aq "TRAILER!!!" "$img"'
 list=$(cpio -it <"$img" 2>/dev/null)
-for f in bin/init bin/ps bin/ferry-ps bin/hello bin/runtests bin/busybox bin/sh tests/startup tests/cow etc/passwd etc/group tmp dev proc; do
+for f in bin/init bin/ps bin/ferry-ps bin/hello bin/runtests bin/busybox bin/sh tests/startup tests/cow etc/passwd etc/group etc/shadow tmp dev proc; do
 	t "image has $f" 'grep -qx "$f" <<<"$list"'
 done
 t "no name starts with ./" '! grep -q "^\./" <<<"$list"'
@@ -42,6 +42,18 @@ t "/bin/sh is a symlink to busybox" '[ "$(readlink "$x/bin/sh")" = busybox ]'
 t "/tmp is mode 1777" '[ "$(stat -c %a "$x/tmp")" = 1777 ]'
 t "busybox from the image runs" '[ "$("$x/bin/busybox" echo hello)" = hello ]'
 t "owned by root" '[ -z "$(cpio -itv <"$img" 2>/dev/null | awk "\$3 != \"root\"")" ]'
+t "/etc/shadow is root's only (0600)" '[ "$(stat -c %a "$x/etc/shadow")" = 600 ]'
+t "/bin/busybox is set-user-ID root (su, passwd)" '[ "$(stat -c %a "$x/bin/busybox")" = 4755 ]'
+t "accounts: root and user (1000)" 'grep -q "^root:x:0:0:" "$x/etc/passwd" && grep -q "^user:x:1000:1000:.*:/home/user:/bin/sh$" "$x/etc/passwd"'
+# The second archive, after the first one's trailer (its header: a name of 11 bytes, no
+# checksum; busybox itself holds the bare name): user's home, owned by user.
+off=$(LC_ALL=C grep -obaF '0000000B00000000TRAILER!!!' "$img" | head -1 | cut -d: -f1)
+rest=$tmp/rest.cpio
+tail -c +$((off + 1)) "$img" >"$rest"
+off=$(LC_ALL=C grep -obaF 070701 "$rest" | head -1 | cut -d: -f1)
+tail -c +$((off + 1)) "$rest" >"$rest.2"
+t "a second archive gives /home/user to user" \
+	'[ "$(cpio -itvn <"$rest.2" 2>/dev/null | awk "{print \$1, \$3, \$4, \$NF}")" = "drwxr-xr-x 1000 1000 home/user" ]'
 
 t "check-static passes every user binary" 'tools/check-static.sh build/user/bin/* $(find build/tests/os -maxdepth 1 -type f)'
 t "the image carries musl's dynamic linker" '[ -f "$x/lib/ld-musl-x86_64.so.1" ]'

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Build every tests/os program (static PIEs with musl) and run them all on
-# this machine's Linux with Ferry's own test runner: the Linux behaviour
-# they check must hold here too; Ferry-only checks skip themselves.
+# Build every tests/os program (static PIEs with musl) and tests/uring
+# program (static, glibc and liburing) and run them all on this machine's
+# Linux with Ferry's own test runner: the Linux behaviour they check must
+# hold here too; Ferry-only checks skip themselves.
 set -eu
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
 cd "$top"
@@ -9,5 +10,8 @@ make --no-print-directory user
 progs=()
 for src in tests/os/*.c; do
 	progs+=("build/tests/os/$(basename "$src" .c)")
+done
+for src in tests/uring/*.c; do
+	progs+=("build/tests/uring/$(basename "$src" .c)")
 done
 timeout 600 build/user/bin/runtests -t 120 "${progs[@]}"

@@ -2,8 +2,9 @@
 # The commands of README.md's "Your own program", run as written: its
 # first block (make hello.c, build it four ways, run each under
 # tools/ferry-run) must print "hello from my program" four times and
-# succeed; its second (a dynamic program) must end with status 127 and
-# print the lines its comments show. They run in a scratch directory
+# succeed; its second (a dynamic glibc program) must print it once and
+# succeed; its third (the same without its libraries) must end with
+# status 127 and print the lines its comments show. They run in a scratch directory
 # where tools/ is this tree's, as if typed at the top of the tree.
 set -u
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
@@ -18,7 +19,8 @@ awk -v dir="$tmp" '
 	/^$/ && in_block { print "" > (dir "/block" n); next }
 	{ in_block = 0 }' "$top/README.md"
 fail=0
-[ -f "$tmp/block1" ] && [ -f "$tmp/block2" ] || { echo "FAIL no two code blocks under \"## Your own program\""; exit 1; }
+[ -f "$tmp/block1" ] && [ -f "$tmp/block2" ] && [ -f "$tmp/block3" ] ||
+	{ echo "FAIL no three code blocks under \"## Your own program\""; exit 1; }
 echo "== block 1"; cat "$tmp/block1"
 out=$(cd "$tmp" && bash -e block1 2>&1 </dev/null); rc=$?
 echo "$out"
@@ -27,12 +29,21 @@ if [ $rc -eq 0 ] && [ "$n" -eq 4 ]; then echo "ok   the four recipes build progr
 	echo "FAIL block 1: status $rc, $n lines 'hello from my program' (want 0 and 4)"; fail=1; fi
 
 echo "== block 2"; cat "$tmp/block2"
-out=$(cd "$tmp" && bash block2 2>&1 </dev/null); rc=$?
+out=$(cd "$tmp" && bash -e block2 2>&1 </dev/null); rc=$?
 echo "$out"
-want=$(sed -n 's/^# \(init: .*\)/\1/p' "$tmp/block2")
-if [ $rc -eq 127 ] && [ -n "$want" ] && [ "$(grep '^init: ' <<<"$out")" = "$want" ]; then
-	echo "ok   a dynamic program: status 127 and the lines the README shows"
+if [ $rc -eq 0 ] && [ "$(grep -cx "hello from my program" <<<"$out")" -eq 1 ]; then
+	echo "ok   a dynamic glibc program runs with its libraries"
 else
-	echo "FAIL block 2: status $rc (want 127), want the lines:"; echo "$want"; fail=1
+	echo "FAIL block 2: status $rc (want 0 and 'hello from my program')"; fail=1
+fi
+
+echo "== block 3"; cat "$tmp/block3"
+out=$(cd "$tmp" && bash block3 2>&1 </dev/null); rc=$?
+echo "$out"
+want=$(sed -n 's/^# \(init: .*\)/\1/p' "$tmp/block3")
+if [ $rc -eq 127 ] && [ -n "$want" ] && [ "$(grep '^init: ' <<<"$out")" = "$want" ]; then
+	echo "ok   without its libraries: status 127 and the lines the README shows"
+else
+	echo "FAIL block 3: status $rc (want 127), want the lines:"; echo "$want"; fail=1
 fi
 exit $fail

@@ -6,6 +6,8 @@
 #   ls -l /                                        -> lists bin
 #   mkdir /tmp/x && cd /tmp/x && echo a > f && cat f -> a
 #   ps                                             -> runs (PID header)
+#   su user, passwd, su with a password, login,
+#   adduser, deluser                               -> ids and refusals as on Linux
 #   sleep 100, then ^C                             -> prompt back within seconds
 #   sleep 100, then ^Z; jobs; fg; ^C               -> stopped, listed, resumed, ended
 #   cat > /dev/null &                              -> stopped by SIGTTIN
@@ -197,6 +199,45 @@ check("echo hi | cat", r"^hi$", "a line `hi`")
 check("ls -l /", r" bin( ->.*)?$", "an entry for bin")
 check("mkdir /tmp/x && cd /tmp/x && echo a > f && cat f", r"^a$", "a line `a`")
 check("ps", r"PID", "a PID header")
+
+# Users: the console's shell is root's; su gives user's shell and exit
+# comes back; once root has a password, user's su asks for it; login of
+# a user without a password asks nothing; adduser and deluser.
+check("id -un", r"^root$", "root")
+check("su user -c 'id -un; echo x > /etc/x'", r"^user\n.*Permission denied", "user, refused in /etc")
+send("su user\n")
+check("id -u; echo $HOME; cat /etc/shadow", r"^1000\n/home/user\n.*Permission denied",
+      "the su'd shell: uid 1000, its home, no /etc/shadow")
+send("exit\n")
+check("id -un", r"^root$", "root again after the su'd shell's exit")
+check("printf 'Ferry-pw1\\nFerry-pw1\\n' | passwd root", r"password for root changed",
+      "passwd sets root's password")
+send("su user\n")
+check("id -un", r"^user$", "user again")
+start = len(text())
+send("su -c 'id -un'\n")
+wait_for(r"Password: ", start, 15, "su's password prompt")
+send("wrong\n")
+wait_for(r"incorrect password", start, 15, "su refusing a wrong password")
+print("shell-session: ok - su root with a wrong password: refused")
+start = len(text())
+send("su\n")
+wait_for(r"Password: ", start, 15, "su's password prompt")
+send("Ferry-pw1\n")
+check("id -un", r"^root$", "root through su with the password")
+send("exit\n")
+check("id -un", r"^user$", "back to user")
+send("exit\n")
+check("id -un", r"^root$", "back to the console's root shell")
+# login flushes what was typed before its shell starts: wait for the prompt.
+start = len(text())
+send("login user\n")
+wait_for(r"^~ \$ ", start, 30, "the prompt of user's login shell")
+check("id -un; pwd", r"^user\n/home/user$", "login user: no password asked, in its home")
+send("exit\n")
+check("id -un", r"^root$", "root after logout")
+check("adduser -D ann && su ann -c 'id -un; ls -ld ~' && deluser --remove-home ann && ls /home",
+      r"^ann\ndrwx.* ann +ann .*/home/ann\nuser$", "adduser, su, deluser")
 
 def interrupt(press, what):
     """Press a signal key on a running `sleep 100`; the prompt must come back.

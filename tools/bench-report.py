@@ -48,7 +48,7 @@ IO_BOUND = ("seqread",)
 VIRTUAL = ("sync_after_untar_", "untar_2000_ext2", "rm_rf_2000_ext2")
 # Ferry-only figures compared with what Linux does instead: (Ferry's row,
 # Linux's row). Shown when Linux has no figure of its own for the first.
-COMPARE = [("ferry_spawn_wait", "posix_spawn_wait")] + [
+COMPARE = [("ferry_spawn_wait", "posix_spawn_wait"), ("uring_msg_roundtrip", "pipe_roundtrip")] + [
     (f"msg_{s}", f"{how}_{s}") for s in ("4k", "64k", "1m", "16m") for how in ("pipemsg", "vmsplice")]
 # Issue 17's goals, Ferry / lean Linux, judged on the figure named.
 GOALS = {
@@ -57,6 +57,9 @@ GOALS = {
     "file_create_write_unlink": 0.4, "sched_yield_pingpong": 0.5, "boot_to_init": 0.05,
     "sigaction_install": 0.5, "find_2000_ext2": 0.7, "du_2000_ext2": 0.7,
     "sync_after_untar_ext2": 2.0, "fairness_spread_4on2": 1.0, "msg_1m vs pipemsg_1m": 0.05,
+    "tcp_roundtrip": 0.5, "tcp_bw_64k": 0.5, "udp_roundtrip": 0.5,
+    # Issue 14's: io_uring per operation
+    "uring_nop_1": 0.5, "uring_nop_32": 0.5, "uring_read4k_qd1": 0.5, "uring_read4k_qd32": 0.5,
 }
 RESULT = re.compile(r"^([A-Za-z0-9_.-]+) ([0-9.]+(?:e[+-]?[0-9]+)?) (ns|MB/s|ms|spread)$")
 UNSUPPORTED = re.compile(r"^([A-Za-z0-9_.-]+) unsupported ?(.*)$")

@@ -7,17 +7,27 @@
 # Layout (staged in FILE's name with .root instead of .cpio, then packed):
 #   /bin/         Ferry's programs (build/user/bin), Debian's busybox-static
 #                 as /bin/busybox, with a symlink per applet (/bin/sh...)
-#   /tests/       the tests/os programs (build/tests/os), and /tests/data/:
+#   /tests/       the tests/os programs (build/tests/os), the io_uring ones
+#                 linked with liburing (build/tests/uring), and /tests/data/:
 #                 their dynamically linked helpers (build/tests/os/data)
 #   /lib/         musl's dynamic linker, ld-musl-x86_64.so.1 (musl's libc.so:
 #                 one file is both), so dynamically linked musl programs run
-#   /etc/         passwd, group, hostname
+#   /etc/         passwd, group, shadow (0600), hostname, hosts, and
+#                 resolv.conf naming QEMU user networking's DNS (10.0.2.3):
+#                 root (uid 0) and user (uid 1000), both without a password
+#                 until one is set
+#   /home/user    user's home, owned by user (1000:1000)
+#   /bin/busybox  set-user-ID root, as distributions install it, so that su
+#                 and passwd work for users: busybox drops the privilege at
+#                 once in every applet that does not need it (sh, ls...)
 #   /dev /proc    empty: the kernel provides console, null, zero and /proc
 #   /tmp          empty, mode 1777
 # --add copies HOST (a file or a directory) to GUEST; GUEST defaults to
 # /bin/NAME, and a GUEST ending in / gets NAME appended. Added files go in
 # last, so they replace defaults. Entries are named without a leading
-# "./", owned by 0:0, in sorted order, ending with "TRAILER!!!".
+# "./", owned by 0:0 except /home/user (a second archive after the first,
+# owned by 1000:1000), in sorted order, each archive ending with
+# "TRAILER!!!".
 # --no-build skips `make user` (the Makefile passes it; it has just built).
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
@@ -47,8 +57,9 @@ mkdir -p "$(dirname "$out")"
 out=$(readlink -f "$out")
 root=${out%.cpio}.root
 rm -rf "$root"
-mkdir -p "$root"/{bin,tests,etc,dev,proc,tmp,lib}
+mkdir -p "$root"/{bin,tests,etc,dev,proc,tmp,lib,home/user}
 chmod 1777 "$root/tmp"
+chmod 0755 "$root/home" "$root/home/user"
 # Only the programs whose source is still there: a binary left in build/
 # by a deleted or renamed source stays out of the image.
 for src in "$top"/user/*.c; do
@@ -58,6 +69,11 @@ done
 for src in "$top"/tests/os/*.c; do
 	name=$(basename "$src" .c)
 	cp "$top/build/tests/os/$name" "$root/tests/" 2>/dev/null || die "no build/tests/os/$name: run make user"
+done
+for src in "$top"/tests/uring/*.c; do
+	[ -e "$src" ] || continue
+	name=$(basename "$src" .c)
+	cp "$top/build/tests/uring/$name" "$root/tests/" 2>/dev/null || die "no build/tests/uring/$name: run make user"
 done
 if [ -d "$top/build/tests/os/data" ]; then
 	mkdir -p "$root/tests/data"
@@ -75,9 +91,22 @@ cp "$busybox" "$root/bin/busybox"
 	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 done
 [ -e "$root/bin/sh" ] || die "busybox has no sh applet"
-printf 'root:x:0:0:root:/:/bin/sh\n' >"$root/etc/passwd"
-printf 'root:x:0:\n' >"$root/etc/group"
+# Set-user-ID root: su lets a user become another with that one's password
+# and passwd change their own. busybox runs su, passwd and login as root,
+# and in every other applet goes back to the real ids before anything else
+# (its FEATURE_SUID: "drop" applets), as ash does for the user's shell.
+chmod 4755 "$root/bin/busybox"
+# The accounts. The password fields live in /etc/shadow ("x" here); empty
+# ones ask for nothing (busybox's rule) until root sets one with passwd.
+printf '%s\n' 'root:x:0:0:root:/:/bin/sh' 'user:x:1000:1000:Ferry user:/home/user:/bin/sh' \
+	>"$root/etc/passwd"
+printf '%s\n' 'root:x:0:' 'user:x:1000:' >"$root/etc/group"
+printf '%s\n' 'root::19000:0:99999:7:::' 'user::19000:0:99999:7:::' >"$root/etc/shadow"
+chmod 0644 "$root/etc/passwd" "$root/etc/group"
+chmod 0600 "$root/etc/shadow"
 printf 'ferry\n' >"$root/etc/hostname"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\tferry\n' >"$root/etc/hosts"
+printf 'nameserver 10.0.2.3\n' >"$root/etc/resolv.conf"
 
 for a in "${adds[@]}"; do
 	host=${a%%:*}
@@ -91,8 +120,11 @@ for a in "${adds[@]}"; do
 	cp -a "$host" "$root$guest"
 done
 
-# %P: names relative to the root, without "./".
-(cd "$root" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
+# %P: names relative to the root, without "./". Everything is root's but
+# user's home, which goes in a second archive with its owner.
+(cd "$root" && find . -mindepth 1 -printf '%P\n' | grep -v '^home/user\(/\|$\)' | LC_ALL=C sort |
 	cpio -o -H newc -R 0:0 --reproducible --quiet) >"$out.tmp"
+(cd "$root" && find home/user -printf '%p\n' | LC_ALL=C sort |
+	cpio -o -H newc -R 1000:1000 --reproducible --quiet) >>"$out.tmp"
 mv "$out.tmp" "$out"
 echo "mkinitrd: $out ($(du -k "$out" | cut -f1) KiB, $(find "$root" -mindepth 1 | wc -l) entries)" >&2

@@ -5,14 +5,17 @@
 #
 # The build's files are everything tools/mkinitrd.sh stages for the image
 # (build/initrd.root: /bin with Ferry's programs and busybox's links,
-# /tests, /etc/passwd, group and hostname, and the directories /dev,
+# /tests, /etc/hostname, hosts and resolv.conf, and the directories /dev,
 # /proc and /tmp). On each run they are written over the disk's copies
 # with debugfs, so a program added in user/ or a rebuilt busybox is there
 # at the next boot; a build file that the build no longer makes (one
 # listed in DISK.build-files by the last update but not staged now) is
 # removed. Everything else on the disk (the user's own files, and files
 # given with --add on earlier runs) is left as it is. A build file the
-# user changed on the disk is overwritten.
+# user changed on the disk is overwritten, except the accounts: /etc/passwd,
+# group and shadow and /home/user are only put there when missing, so users
+# and passwords made on the disk stay. Build files are root's, but
+# /home/user is user's (1000:1000).
 #
 # DISK missing, or --reset: DISK becomes a copy of build/disk.img, the
 # factory state, before anything is added.
@@ -123,7 +126,15 @@ kind() {
 script=$(mktemp)
 trap 'rm -f "$script"' EXIT
 cmds() { printf '%s\n' "$@" >>"$script"; }
-own() { cmds "sif $1 uid 0" "sif $1 gid 0"; }
+# The owner of build file g (a guest path): root's, but user's home.
+owner_of() {
+	case "$1" in /home/user | /home/user/*) echo 1000 ;; *) echo 0 ;; esac
+}
+own() { local o; o=$(owner_of "$2"); cmds "sif $1 uid $o" "sif $1 gid $o"; }
+# Build files the disk keeps once it has them: its accounts.
+seed() {
+	case "$1" in /etc/passwd | /etc/group | /etc/shadow | /home/user) return 0 ;; *) return 1 ;; esac
+}
 # Put one host entry (not a directory's contents) at guest path g: its
 # find(1) type (f, l, d), octal permissions, name and symlink target.
 put() {
@@ -138,7 +149,7 @@ put() {
 			have[$g]=d listed[$g]=1
 		fi
 		cmds "sif $base mode $(printf '0%o' $((0040000 | perm)))"
-		own "$base"
+		own "$base" "$g"
 		return
 	fi
 	if [ "$K" = d ]; then
@@ -151,7 +162,7 @@ put() {
 	f) safe "$h"; cmds "write $h $base" "sif $base mode $(printf '0%o' $((0100000 | perm)))" ;;
 	*) echo "run-disk: $h is neither a file, a directory nor a symlink: not copied" >&2; return ;;
 	esac
-	own "$base"
+	own "$base" "$g"
 	have[$g]=$type
 }
 # Every entry under a host directory (or the one entry a file is): "TYPE PERM PATH<tab>TARGET"
@@ -175,7 +186,12 @@ if [ $fresh -eq 0 ]; then
 	# Directories come before what they hold (sorted), so each parent exists.
 	while IFS=$'\t' read -r head target; do
 		read -r type perm rel <<<"$head"
-		[ -n "$rel" ] && put "$type" "$perm" "$stage/$rel" "$target" "/$rel"
+		[ -n "$rel" ] || continue
+		if seed "/$rel"; then
+			kind "/$rel"
+			[ -n "$K" ] && continue
+		fi
+		put "$type" "$perm" "$stage/$rel" "$target" "/$rel"
 	done < <(entries "$stage")
 	echo "$new" >"$manifest.tmp"
 fi
@@ -197,7 +213,7 @@ for a in "${adds[@]}"; do
 		safe "$p"
 		[ -n "$K" ] && die "--add $a: $p is not a directory on the disk"
 		cmds "cd ${p%/*}/" "mkdir ${p##*/}"
-		own "${p##*/}"
+		own "${p##*/}" "$p"
 		have[$p]=d listed[$p]=1
 	done
 	if [ -d "$h" ] && [ ! -L "$h" ]; then

@@ -7,7 +7,9 @@
 # and holds a lock (flock) on the disk meanwhile so that tools/run-disk.sh
 # does not change it under QEMU. --gdb waits for gdb on localhost:1234.
 # FERRY_FIRMWARE=uefi boots under OVMF instead; FERRY_DISPLAY=gtk (or sdl)
-# opens a window with the VGA screen as well.
+# opens a window with the VGA screen as well. Networking: a virtio-net card on
+# QEMU's user networking (eth0 configured by DHCP); FERRY_NET=none leaves it
+# out, FERRY_HOSTFWD='TCP:8080:80 ...' forwards host ports to Ferry's.
 #
 # A reset (busybox's reboot) boots the machine again; power off (poweroff,
 # halt, or exit from the first shell) ends QEMU, and this script with
@@ -22,6 +24,17 @@ args=(--firmware "${FERRY_FIRMWARE:-bios}" --smp 2 --mem 512 --interactive
 if [ "${1:-}" = --gdb ]; then
 	args+=(--qemu -s --qemu -S)
 	echo "run: waiting for gdb: gdb $top/build/ferry.elf -ex 'target remote :1234' -ex 'hbreak kmain' -ex c"
+fi
+if [ "${FERRY_NET:-user}" = user ]; then
+	nd=user,id=n0
+	for f in ${FERRY_HOSTFWD:-}; do
+		if ! [[ "$f" =~ ^([tT][cC][pP]|[uU][dD][pP]):([0-9]+):([0-9]+)$ ]]; then
+			echo "run: FERRY_HOSTFWD takes TCP:HOSTPORT:GUESTPORT words, not '$f'" >&2
+			exit 2
+		fi
+		nd="$nd,hostfwd=${BASH_REMATCH[1],,}::${BASH_REMATCH[2]}-:${BASH_REMATCH[3]}"
+	done
+	args+=(--qemu -netdev --qemu "$nd" --qemu -device --qemu virtio-net-pci,netdev=n0,disable-legacy=on)
 fi
 iso=$top/build/ferry.iso
 disk=${FERRY_DISK:-$top/build/run-disk.img}

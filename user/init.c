@@ -163,70 +163,56 @@ static pid_t start(char **cmd, int in)
 	return pid;
 }
 
+/* Write all of buf; false once the command has closed its input (EPIPE). */
+static bool write_all(int fd, const unsigned char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
 /*
  * The relay: copy the console to the pipe, undoing the escapes, until the
- * end-of-input mark. It reads the console as fast as bytes come, whatever
- * the command does with the pipe, because the console's own buffer is
- * small and drops what does not fit; what the pipe cannot take yet waits
- * here, in a buffer that grows (bytes [head, tail) are waiting).
+ * end-of-input mark. While the command is not reading, the relay waits on
+ * the pipe and the kernel holds the console's input back in the UART
+ * (flow control), so nothing is lost however late the command reads.
  */
 static void relay(int out)
 {
-	size_t head = 0, tail = 0, cap = 65536;
-	char *buf = malloc(cap);
-	bool esc = false, eof = false;
+	unsigned char in[4096], plain[4096];
+	bool esc = false;
 
 	signal(SIGPIPE, SIG_IGN);
-	fcntl(out, F_SETFL, O_NONBLOCK);
-	while (buf && (!eof || head < tail)) {
-		struct pollfd p[2] = {{.fd = eof ? -1 : 0, .events = POLLIN},
-				      {.fd = head < tail ? out : -1, .events = POLLOUT}};
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents) {
-			ssize_t w = write(out, buf + head, tail - head);
-			if (w < 0 && errno != EAGAIN && errno != EINTR)
-				break; /* the command closed its input: nothing more to do */
-			if (w > 0)
-				head += (size_t)w;
-			if (head == tail)
-				head = tail = 0;
-		}
-		if (!p[0].revents)
-			continue;
-		unsigned char in[4096];
+	for (;;) {
 		ssize_t n = read(0, in, sizeof in);
-		if (n <= 0) {
-			eof = n == 0 || errno != EINTR;
+		if (n < 0 && errno == EINTR)
 			continue;
-		}
-		if (cap - tail < (size_t)n) {
-			if (head >= cap / 2) { /* half of it already sent: move the rest down */
-				memmove(buf, buf + head, tail - head);
-				tail -= head;
-				head = 0;
-			} else {
-				char *bigger = realloc(buf, cap * 2);
-				if (!bigger)
-					break;
-				buf = bigger;
-				cap *= 2;
-			}
-		}
-		for (ssize_t i = 0; i < n && !eof; i++) {
-			if (esc || in[i] != 0xff) {
-				if (esc && in[i] != 0xff)
-					eof = true;
-				else
-					buf[tail++] = (char)in[i];
+		if (n <= 0)
+			break;
+		size_t m = 0;
+		bool end = false;
+		for (ssize_t i = 0; i < n && !end; i++) {
+			if (esc) {
 				esc = false;
-			} else {
+				if (in[i] == 0xff)
+					plain[m++] = 0xff;
+				else
+					end = true;
+			} else if (in[i] == 0xff) {
 				esc = true;
+			} else {
+				plain[m++] = in[i];
 			}
 		}
+		if (!write_all(out, plain, m) || end)
+			break;
 	}
 	_exit(0);
 }

@@ -105,6 +105,33 @@
 
 #define SYS_FERRY_LAST 1035
 
+/*
+ * Ferry's own io_uring operations (io_uring_setup(2) and liburing work as
+ * on Linux; these opcodes join Linux's in the same ring). Numbered far
+ * above Linux's table: on Linux each completes with -EINVAL. Every field
+ * of the SQE not named here must be zero (-EINVAL otherwise).
+ *
+ * IORING_OP_FERRY_MSG_SEND: msg_send(fd, addr, len) as an operation:
+ *   fd a channel, addr a message buffer (msg_alloc), len the bytes used.
+ *   res 0, or msg_send's errors.
+ * IORING_OP_FERRY_MSG_RECV: msg_recv(fd, addr) as an operation: waits
+ *   (parked in the kernel, not in a thread) for the next message on the
+ *   channel fd, maps it and stores its address in the uint64_t at addr.
+ *   res its length, 0 once the peer is closed and nothing is left.
+ * IORING_OP_FERRY_SPAWN: spawn(addr, addr2, addr3) as an operation (addr2
+ *   is the SQE's off field): path, argv, envp stay readable until the
+ *   completion. res the child's pid.
+ * IORING_OP_FERRY_WAIT: wait4(fd, addr, op_flags) as an operation: fd the
+ *   pid as wait4 reads it (-1 any child), addr an int for the wait status
+ *   (0: none), op_flags WNOHANG, WUNTRACED, WCONTINUED. Waits parked in
+ *   the kernel for a child to change. res the child's pid.
+ */
+#define IORING_OP_FERRY_MSG_SEND 200
+#define IORING_OP_FERRY_MSG_RECV 201
+#define IORING_OP_FERRY_SPAWN 202
+#define IORING_OP_FERRY_WAIT 203
+#define IORING_OP_FERRY_LAST 203
+
 /* States in struct pstat_entry.state. */
 enum pstat_state {
 	PSTAT_RUNNING = 1,  /* on a core right now */
@@ -127,7 +154,8 @@ struct pstat_entry {
 	uint64_t run_ns;	   /* time spent running in user and kernel mode */
 	char name[PSTAT_NAME_LEN]; /* last path component of the executable */
 	/* Its address space (shared by the threads of one process). */
-	uint64_t slot_base;   /* start of its slot; 0 for a fixed-address program */
+	uint64_t slot_base;   /* start of its slot; 0 for a fixed-address program, and for
+	                         another user's (only who may read its /proc/<pid>/maps sees it) */
 	uint64_t text_pages;  /* read-only and executable image pages */
 	uint64_t data_pages;  /* writable image pages: data and bss */
 	uint64_t heap_pages;  /* brk heap */

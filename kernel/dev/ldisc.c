@@ -239,6 +239,11 @@ size_t ldisc_read(struct ldisc *l, u8 *dst, size_t max, bool *done)
 	return n;
 }
 
+u32 ldisc_room(const struct ldisc *l)
+{
+	return canon(l) ? LDISC_BUF : LDISC_BUF - l->count;
+}
+
 u32 ldisc_available(const struct ldisc *l)
 {
 	if (!canon(l))

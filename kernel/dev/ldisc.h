@@ -87,6 +87,12 @@ bool ldisc_readable(const struct ldisc *l);
  * Raw: what is there; *done when nothing is left.
  */
 size_t ldisc_read(struct ldisc *l, u8 *dst, size_t max, bool *done);
+/*
+ * Bytes the discipline can still take without losing any: raw mode's free
+ * ring space. Canonical input is edited before it is stored, so there it is
+ * unbounded (a line that no longer fits is dropped, as on a real line).
+ */
+u32 ldisc_room(const struct ldisc *l);
 /* Bytes a read could return (FIONREAD). */
 u32 ldisc_available(const struct ldisc *l);
 void ldisc_set_termios(struct ldisc *l, const struct termios_k *t);

@@ -2,6 +2,7 @@
 #include "dev/memdev.h"
 #include "dev/krandom.h"
 #include "fs/vfs.h"
+#include "vm/shmem.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
@@ -46,6 +47,22 @@ static ssize_t random_read(struct file *f, struct uio *u, u64 *pos)
 	return (ssize_t)total;
 }
 
+/*
+ * Mapping /dev/zero: private, it is anonymous memory (zero until
+ * written); shared, memory of its own that a fork's two sides share, as
+ * MAP_SHARED|MAP_ANONYMOUS (Linux names both "/dev/zero (deleted)").
+ */
+static int zero_mmap(struct file *f, bool shared, u64 len, struct vmobj **obj, const char **name)
+{
+	*obj = NULL;
+	*name = NULL;
+	if (!shared)
+		return 0;
+	*obj = shmem_create(len);
+	*name = "/dev/zero (deleted)";
+	return *obj ? 0 : -ENOMEM;
+}
+
 /* Seeking these devices does nothing and reports position 0 (Linux's null_lseek). */
 static i64 mem_llseek(struct file *f, i64 off, int whence)
 {
@@ -55,7 +72,7 @@ static i64 mem_llseek(struct file *f, i64 off, int whence)
 static const struct file_ops null_fops = {.read = null_read, .write = sink_write,
 					  .llseek = mem_llseek};
 static const struct file_ops zero_fops = {.read = zero_read, .write = sink_write,
-					  .llseek = mem_llseek};
+					  .llseek = mem_llseek, .mmap = zero_mmap};
 static const struct file_ops full_fops = {.read = zero_read, .write = full_write,
 					  .llseek = mem_llseek};
 static const struct file_ops random_fops = {.read = random_read, .write = sink_write,

@@ -33,10 +33,12 @@
 #define PCI_SUBCLASS_PCI_BRIDGE 0x04
 
 bool virtio_blk_probe(struct pci_dev *d);
+bool virtio_net_probe(struct pci_dev *d);
 
 /* The driver-matching table: first match whose probe claims the function wins. */
 static const struct pci_driver drivers[] = {
     {"virtio-blk", 0x1af4, 0x1042, virtio_blk_probe}, /* virtio 1.1 section 4.1.2: 0x1040 + 2 */
+    {"virtio-net", 0x1af4, 0x1041, virtio_net_probe}, /* 0x1040 + 1 */
 };
 
 /*

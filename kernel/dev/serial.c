@@ -41,14 +41,15 @@ int serial_getc(void)
 	return inb(COM1 + UART_DATA);
 }
 
-void serial_enable_rx_irq(void)
+void serial_set_rx_irq(bool on)
 {
 	if (!present)
 		return;
 	/*
 	 * MCR.OUT2 (set in serial_init) connects the UART's interrupt output
 	 * to the PC's IRQ line; the receive interrupt clears itself when the
-	 * handler reads the data register empty.
+	 * handler reads the data register empty. Turned on with bytes
+	 * waiting, it is raised at once: a new edge for the IO-APIC.
 	 */
-	outb(COM1 + UART_IER, IER_RDA);
+	outb(COM1 + UART_IER, on ? IER_RDA : 0);
 }

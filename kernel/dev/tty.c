@@ -67,10 +67,26 @@ struct tty {
 	u32 pgrp;            /* [t] foreground process group; 0 until someone sets it */
 	u64 sigs;            /* [t] SIGBIT()s typed (^C, ^\), not yet sent */
 	struct winsize ws;   /* [t] */
+	bool rx_held;        /* [t] COM1's receive interrupt is off: no room for its bytes */
 	struct waitq readers;
 };
 
 static struct tty console_tty;
+
+/*
+ * Flow control: rather than drop bytes a raw-mode reader has not taken
+ * yet, COM1's input is left in the UART, whose full FIFO holds the other
+ * end back (QEMU stops reading its input). Let go once half the ring is
+ * free, so the interrupt does not come back for a byte at a time.
+ */
+static void release_input_locked(struct tty *t)
+{
+	assert(spin_is_locked(&t->lock));
+	if (t->rx_held && ldisc_room(&t->ld) >= LDISC_BUF / 2) {
+		t->rx_held = false;
+		serial_set_rx_irq(true);
+	}
+}
 
 #define TTY_CHUNK 256 /* bytes moved per lock hold: user copies happen unlocked */
 
@@ -156,6 +172,7 @@ static ssize_t tty_read(struct file *f, struct uio *u, u64 *pos)
 	for (;;) {
 		bool done;
 		size_t n = ldisc_read(&t->ld, buf, MIN(want - total, sizeof buf), &done);
+		release_input_locked(t);
 		spin_unlock(&t->lock);
 		if (n && uio_copy_out(u, buf, n) < 0)
 			return total ? (ssize_t)total : -EFAULT;
@@ -220,6 +237,7 @@ static long tty_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
 		ldisc_set_termios(&t->ld, &tio);
 		if (cmd == TCSETSF)
 			ldisc_flush_input(&t->ld);
+		release_input_locked(t); /* canonical mode has room, a flush made some */
 		bool readable = ldisc_readable(&t->ld);
 		spin_unlock(&t->lock);
 		if (readable)
@@ -283,6 +301,7 @@ static long tty_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
 		if (arg != TCOFLUSH) {
 			spin_lock(&t->lock);
 			ldisc_flush_input(&t->ld);
+			release_input_locked(t);
 			spin_unlock(&t->lock);
 		}
 		return 0;
@@ -339,21 +358,31 @@ static const struct file_ops tty_fops = {
 	.poll = tty_poll,
 };
 
-/* Feed every byte COM1 holds to the tty, a chunk at a time. */
+/*
+ * Feed the bytes COM1 holds to the tty, a chunk at a time, as far as the
+ * line discipline has room; with none, hold the rest in the UART until a
+ * reader makes some (release_input_locked).
+ */
 static void take_input(void)
 {
-	u8 buf[64];
-	size_t n = 0;
-	int c;
-	while ((c = serial_getc()) >= 0) {
-		buf[n++] = (u8)c;
-		if (n == sizeof buf) {
-			tty_input(buf, n);
-			n = 0;
+	struct tty *t = &console_tty;
+	for (;;) {
+		u8 buf[64];
+		spin_lock(&t->lock);
+		size_t room = MIN(ldisc_room(&t->ld), sizeof buf);
+		if (!room && !t->rx_held) {
+			t->rx_held = true;
+			serial_set_rx_irq(false);
 		}
-	}
-	if (n)
+		spin_unlock(&t->lock);
+		size_t n = 0;
+		int c;
+		while (n < room && (c = serial_getc()) >= 0)
+			buf[n++] = (u8)c;
+		if (!n)
+			return;
 		tty_input(buf, n);
+	}
 }
 
 /* COM1's receive interrupt: take the bytes (which wakes readers), acknowledge. */
@@ -390,7 +419,7 @@ void tty_irq_init(void)
 	u8 vector = (u8)(VEC_IRQ_BASE + gsi);
 	trap_set_handler(vector, serial_irq);
 	ioapic_route_isa(SERIAL_COM1_IRQ, vector, cpus[0]->apic_id, NULL);
-	serial_enable_rx_irq();
+	serial_set_rx_irq(true);
 	/*
 	 * Bytes that came before the route existed hold the (edge-triggered)
 	 * line high, and no new edge would ever come: take them now.

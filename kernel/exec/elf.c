@@ -1,9 +1,12 @@
 /*
- * ELF-64 loader (System V ABI, AMD64 supplement). Each PT_LOAD becomes a
- * region with its own permissions (text R+X, rodata R, data and bss R+W,
- * never W+X: Brian OS's read-only text and W^X). File bytes are copied in
- * now, or, for whole read-only pages, mapped from the file's own frames
- * where its file system lends them; the rest of bss is zero-filled on
+ * ELF-64 loader (System V ABI, AMD64 supplement). Each PT_LOAD becomes
+ * regions with its own permissions (text R+X, rodata R, data and bss R+W,
+ * never W+X: Brian OS's read-only text and W^X). A segment's whole pages
+ * are a private mapping of the file's page cache, as mmap(MAP_PRIVATE)
+ * makes them: every process running the program shares one copy of its
+ * text and read-only data, from any file system, and a write (to data)
+ * copies the page. The page where the file bytes end is a private copy
+ * (zeros follow them), bss beyond it anonymous memory, zero-filled on
  * first touch. Every header field is checked: a malformed file gets
  * -ENOEXEC, never a crash (invariant 6).
  *
@@ -75,30 +78,6 @@ static int read_exact(struct inode *ip, u64 off, void *buf, size_t len)
 		got += (size_t)n;
 	}
 	return 0;
-}
-
-/*
- * A read-only segment's whole pages come from the file's own frames where
- * they are in memory for good (a memory file system's page cache): every
- * process running the program shares one copy of its text,
- * copy-on-write. Returns how many bytes from va on were mapped that way
- * (a multiple of the page size), or -errno.
- */
-static i64 share_pages(struct inode *ip, struct domain *d, vaddr_t va, u64 off, u64 len)
-{
-	if (!(ip->data.flags & PC_SWAPBACKED) || (va & (PAGE_SIZE - 1)) || (off & (PAGE_SIZE - 1)))
-		return 0;
-	u64 done = 0;
-	while (len - done >= PAGE_SIZE) {
-		paddr_t pa;
-		if (pcache_get(&ip->data, (off + done) >> PAGE_SHIFT, PCG_HOLE | PCG_NOPARK, &pa) < 0)
-			break; /* a hole: the rest is copied */
-		int r = domain_map_frame(d, va + done, pa);
-		if (r < 0)
-			return r;
-		done += PAGE_SIZE;
-	}
-	return (i64)done;
 }
 
 /* Read a segment's file bytes straight into the domain's pages, a page at a time. */
@@ -281,34 +260,44 @@ static int load_image(struct inode *ip, struct domain *d, vaddr_t dyn_base, char
 			r = bad("a segment is both writable and executable (W^X)");
 			goto out;
 		}
-		vaddr_t start = ALIGN_DOWN(p->p_vaddr + bias, PAGE_SIZE);
-		vaddr_t end = ALIGN_UP(p->p_vaddr + bias + p->p_memsz, PAGE_SIZE);
+		vaddr_t v = p->p_vaddr + bias, file_end = v + p->p_filesz;
+		vaddr_t start = ALIGN_DOWN(v, PAGE_SIZE);
+		vaddr_t end = ALIGN_UP(v + p->p_memsz, PAGE_SIZE);
 		/* Two segments sharing a page: the later one starts on the next page. */
 		if (start < mapped_end)
 			start = mapped_end;
-		if (start < end) {
-			r = domain_map(d, start, end - start, flags);
+		/* The bytes of that shared page go into the earlier segment's (private) page. */
+		u64 head = MIN(start > v ? start - v : 0, p->p_filesz);
+		r = load_bytes(ip, d, v, p->p_offset, head);
+		if (r < 0)
+			goto out;
+		/* Whole pages of file bytes: the file's own pages, mapped privately. */
+		vaddr_t fend = start;
+		if (ip->data.ops && ALIGN_DOWN(file_end, PAGE_SIZE) > start) {
+			fend = ALIGN_DOWN(file_end, PAGE_SIZE);
+			struct map_req req = {.addr = start,
+					      .len = fend - start,
+					      .flags = flags,
+					      .obj = &ip->data.obj,
+					      .pgoff = (p->p_offset + start - v) >> PAGE_SHIFT,
+					      .fixed = true,
+					      .noreplace = true};
+			long m = (long)domain_mmap(d, &req);
+			if (m < 0) {
+				r = (int)m;
+				goto out;
+			}
+		}
+		/* The rest: the file's last bytes copied into anonymous memory, then bss. */
+		if (fend < end) {
+			r = domain_map(d, fend, end - fend, flags);
+			if (r == 0 && file_end > MAX(fend, v))
+				r = load_bytes(ip, d, MAX(fend, v), p->p_offset + (MAX(fend, v) - v),
+					       file_end - MAX(fend, v));
 			if (r < 0)
 				goto out;
 		}
 		mapped_end = MAX(mapped_end, end);
-		/* Read-only: whole pages from the first page boundary on may be the file's own. */
-		vaddr_t va = p->p_vaddr + bias;
-		u64 head = MIN(ALIGN_UP(va, PAGE_SIZE) - va, p->p_filesz), shared = 0;
-		if (!(flags & REGION_WRITE)) {
-			i64 n = share_pages(ip, d, va + head, p->p_offset + head, p->p_filesz - head);
-			if (n < 0) {
-				r = (int)n;
-				goto out;
-			}
-			shared = (u64)n;
-		}
-		r = load_bytes(ip, d, va, p->p_offset, head);
-		if (r == 0)
-			r = load_bytes(ip, d, va + head + shared, p->p_offset + head + shared,
-				       p->p_filesz - head - shared);
-		if (r < 0)
-			goto out;
 	}
 
 	*out = (struct loaded){

@@ -1,6 +1,7 @@
 /*
  * Building a new program image: open the file (a script names the program
- * that runs it: "#!" lines, as Linux reads them), load it and, for a
+ * that runs it: "#!" lines, as Linux reads them), decide whom it runs as
+ * (a set-user-ID or set-group-ID program's owner), load it and, for a
  * dynamically linked program, its interpreter, and lay out the initial
  * stack the way Linux does (System V AMD64 ABI 3.4.1): argc, argv[],
  * NULL, envp[], NULL, auxv pairs ending in AT_NULL, then the strings above.
@@ -8,6 +9,7 @@
 #include "exec/exec.h"
 #include "fs/vfs.h"
 #include "fs/fsproc.h"
+#include "proc/cred.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "mm/layout.h"
@@ -34,11 +36,28 @@ static u64 hwcap(void)
 	return d;
 }
 
+/*
+ * The stack region's size for RLIMIT_STACK: the soft limit in whole
+ * pages, at least STACK_MIN and at most what the slot leaves above the
+ * mmap area (an unlimited stack gets that much; it costs nothing until
+ * touched).
+ */
+#define STACK_MIN (64UL << 10)
+#define STACK_MAX (1UL << 30)
+
+static u64 stack_size(u64 limit)
+{
+	if (!limit)
+		return STACK_SIZE;
+	return MAX(STACK_MIN, MIN(ALIGN_DOWN(limit, PAGE_SIZE), STACK_MAX));
+}
+
 vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
-			 const struct exec_args *args)
+			 const struct exec_args *args, const struct exec_new *nw)
 {
 	vaddr_t top = d->slot_base + SLOT_SIZE - SLOT_VDSO_SIZE - STACK_TOP_GAP;
-	if (domain_map(d, top - STACK_SIZE, STACK_SIZE, REGION_READ | REGION_WRITE | REGION_STACK) < 0)
+	u64 size = stack_size(args->stack_limit);
+	if (domain_map(d, top - size, size, REGION_READ | REGION_WRITE | REGION_STACK) < 0)
 		return 0;
 
 	/* Strings first (highest), then 16 random bytes and the platform name. */
@@ -49,7 +68,7 @@ vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
 	u32 nauxv = 20 * 2;
 	size_t table = (nptr + nauxv) * 8;
 	size_t total = ALIGN_UP(strings, 16) + ALIGN_UP(table, 16);
-	if (total > STACK_SIZE / 4)
+	if (total > size / 4) /* as Linux: arguments take at most a quarter of the stack */
 		return 0;
 
 	u8 *buf = kzalloc(total);
@@ -89,9 +108,9 @@ vaddr_t exec_setup_stack(struct domain *d, const struct exec_image *img,
 	const u64 auxv[][2] = {
 	    {AT_PHDR, img->phdr},      {AT_PHENT, img->phent},   {AT_PHNUM, img->phnum},
 	    {AT_PAGESZ, PAGE_SIZE},    {AT_BASE, img->interp_base},             {AT_FLAGS, 0},
-	    {AT_ENTRY, img->entry},    {AT_UID, 0},              {AT_EUID, 0},
-	    {AT_GID, 0},               {AT_EGID, 0},             {AT_PLATFORM, platform_va},
-	    {AT_HWCAP, hwcap()},       {AT_CLKTCK, 100},         {AT_SECURE, 0},
+	    {AT_ENTRY, img->entry},    {AT_UID, nw->cred->uid},  {AT_EUID, nw->cred->euid},
+	    {AT_GID, nw->cred->gid},   {AT_EGID, nw->cred->egid}, {AT_PLATFORM, platform_va},
+	    {AT_HWCAP, hwcap()},       {AT_CLKTCK, 100},         {AT_SECURE, nw->secure},
 	    {AT_RANDOM, random_va},    {AT_HWCAP2, 0},           {AT_EXECFN, execfn_va},
 	    {img->vdso ? AT_SYSINFO_EHDR : AT_IGNORE_ENTRY, img->vdso},
 	    {AT_NULL, 0},
@@ -177,9 +196,63 @@ static int script_args(struct inode *ip, const char *script, struct exec_args *a
 	return 1;
 }
 
-int exec_prepare(const struct exec_args *given, struct domain **dom_out, vaddr_t *entry,
-		 vaddr_t *sp)
+#define S_IXGRP 0010
+
+/*
+ * Whom the program ip runs as, for a caller acting with old (execve(2),
+ * capabilities(7) "Transformation of capabilities during execve()"). Its
+ * set-user-ID bit makes the file's owner the effective uid, its
+ * set-group-ID bit (with group execute) the file's group the effective
+ * gid, except on a nosuid mount; with no_new_privs the ids stay and no
+ * capability is gained. The saved ids become the effective ones. Root
+ * (real or effective uid 0) gets its bounding set as permitted, effective
+ * too when the effective uid is 0; anyone else none (Ferry has no file
+ * capabilities). Keep-caps ends here. A script's own bits never count:
+ * ip is the program that runs it. NULL: no memory.
+ */
+static struct cred *exec_cred(const struct cred *old, struct inode *ip, bool no_new_privs)
 {
+	struct cred *c = cred_copy(old, old->ngroups);
+	if (!c)
+		return NULL;
+	spin_lock(&ip->lock);
+	u32 mode = ip->mode, uid = ip->uid, gid = ip->gid;
+	spin_unlock(&ip->lock);
+	if (!(sb_mnt_flags(ip->sb) & SB_NOSUID)) {
+		if (mode & S_ISUID)
+			c->euid = uid;
+		if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+			c->egid = gid;
+	}
+	bool root = c->euid == 0 || c->uid == 0;
+	c->cap_permitted = root ? (old->cap_bset | old->cap_inheritable) : 0;
+	bool setid = c->euid != old->uid || c->egid != old->gid;
+	if (no_new_privs && (setid || (c->cap_permitted & ~old->cap_permitted))) {
+		/* They get no more than they had. */
+		c->euid = old->uid;
+		c->egid = old->gid;
+		c->cap_permitted &= old->cap_permitted;
+	}
+	c->cap_effective = root && c->euid == 0 ? c->cap_permitted : 0;
+	c->suid = c->fsuid = c->euid;
+	c->sgid = c->fsgid = c->egid;
+	c->securebits &= ~SECBIT_KEEP_CAPS;
+	return c;
+}
+
+void exec_new_put(struct exec_new *nw)
+{
+	if (nw->dom)
+		domain_put(nw->dom);
+	cred_put(nw->cred);
+	nw->dom = NULL;
+	nw->cred = NULL;
+}
+
+int exec_prepare(const struct exec_args *given, const struct cred *cred, bool no_new_privs,
+		 struct exec_new *out)
+{
+	*out = (struct exec_new){0};
 	struct exec_args args = *given; /* a script's interpreter gets new arguments */
 	char *owned = NULL;             /* their buffer, once rewritten */
 	char *file = kmalloc(PATH_MAX), *interp = kmalloc(PATH_MAX);
@@ -202,8 +275,19 @@ int exec_prepare(const struct exec_args *given, struct domain **dom_out, vaddr_t
 	}
 	struct exec_image img;
 	if (r == 0) {
-		d = domain_create();
-		r = d ? elf_load(ip, d, &img, interp) : -ENOMEM;
+		/* The program file decides the ids (never a script's); who may read it, dumpable. */
+		out->cred = exec_cred(cred, ip, no_new_privs);
+		out->secure = out->cred &&
+			      (out->cred->euid != out->cred->uid || out->cred->egid != out->cred->gid);
+		out->dumpable = !out->secure && vfs_permission(ip, MAY_READ, cred) == 0;
+		strlcpy(out->file, file, sizeof out->file);
+		d = out->cred ? domain_create() : NULL;
+		r = d ? 0 : -ENOMEM;
+		/* While it runs, the program may not be written (and one open for writing may not run). */
+		if (r == 0 && ip->data.ops)
+			r = domain_set_exe(d, &ip->data.obj);
+		if (r == 0)
+			r = elf_load(ip, d, &img, interp);
 	}
 	if (ip)
 		inode_put(ip);
@@ -228,16 +312,15 @@ int exec_prepare(const struct exec_args *given, struct domain **dom_out, vaddr_t
 	if (r == 0) {
 		d->brk_start = d->brk = img.brk;
 		img.vdso = vdso_map(d); /* optional: without it, time goes through system calls */
-		vaddr_t rsp = exec_setup_stack(d, &img, &args);
+		vaddr_t rsp = exec_setup_stack(d, &img, &args, out);
 		if (!rsp)
 			r = -E2BIG;
-		*sp = rsp;
-		*entry = img.interp_entry ? img.interp_entry : img.entry;
+		out->sp = rsp;
+		out->entry = img.interp_entry ? img.interp_entry : img.entry;
 	}
-	if (r < 0 && d)
-		domain_put(d);
-	else if (r == 0)
-		*dom_out = d;
+	out->dom = d;
+	if (r < 0)
+		exec_new_put(out);
 	kfree(owned);
 	kfree(file);
 	kfree(interp);

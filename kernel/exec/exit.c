@@ -6,8 +6,22 @@
  */
 #include "exec/exec.h"
 #include "fs/fsproc.h"
+#include "ipc/sysv.h"
 #include "proc/proc.h"
 #include "lib/kernel.h"
+
+static void (*exit_hooks[EXIT_HOOKS])(struct proc *p); /* [I after boot] */
+
+void exit_hook_register(void (*fn)(struct proc *p))
+{
+	for (int i = 0; i < EXIT_HOOKS; i++) {
+		if (!exit_hooks[i]) {
+			exit_hooks[i] = fn;
+			return;
+		}
+	}
+	panic("exit: more than %d exit hooks", EXIT_HOOKS);
+}
 
 /* Take p's file state away from it (procfs may be looking, under p->lock) and drop it. */
 static void drop_fs(struct proc *p)
@@ -25,6 +39,9 @@ void thread_end(struct task *task)
 	struct proc *p = t->proc;
 	int status;
 	if (thread_detach(t, &status)) {
+		sem_exit(p->pid); /* SEM_UNDO's adjustments, before the parent hears of the exit */
+		for (int i = 0; i < EXIT_HOOKS && exit_hooks[i]; i++)
+			exit_hooks[i](p);
 		drop_fs(p);
 		proc_finish(p, status);
 	}

@@ -6,6 +6,13 @@
  * child has exec'd or exited.
  */
 #include "exec/exec.h"
+#include "exec/pidfd.h"
+#include "fs/fdtable.h"
+#include "fs/vfs.h"
+#include "proc/cur.h"
+#include "proc/signal.h"
+#include "proc/unsupported.h"
+#include "mm/layout.h"
 #include "fs/fsproc.h"
 #include "proc/proc.h"
 #include "mm/domain.h"
@@ -26,7 +33,38 @@
 #define CLONE_PARENT_SETTID  0x00100000
 #define CLONE_CHILD_CLEARTID 0x00200000
 #define CLONE_CHILD_SETTID   0x01000000
+#define CLONE_PIDFD          0x00001000
+#define CLONE_PTRACE         0x00002000
+#define CLONE_SYSVSEM        0x00040000
+#define CLONE_DETACHED       0x00400000
+#define CLONE_UNTRACED       0x00800000
+#define CLONE_IO             0x80000000UL
+#define CLONE_CLEAR_SIGHAND  0x100000000UL
+#define CLONE_INTO_CGROUP    0x200000000UL
 #define CSIGNAL              0xff
+/*
+ * The flags Ferry does: the rest (namespaces, CLONE_SETTLS's kin from
+ * other architectures) are refused with EINVAL and a log line. SYSVSEM is
+ * what threads do anyway (SEM_UNDO lists are per process), PTRACE and
+ * UNTRACED mean nothing without a tracer, DETACHED is ignored as Linux
+ * does, IO shares what little I/O context there is (ioprio, per process).
+ */
+#define CLONE_KNOWN                                                                          \
+	(CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_PIDFD |            \
+	 CLONE_PTRACE | CLONE_VFORK | CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM |              \
+	 CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED |            \
+	 CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO)
+
+/* One clone request, from clone(2) or clone3(2). */
+struct clone_req {
+	u64 flags;
+	u64 newsp;      /* the child's stack pointer, or 0: the caller's */
+	u64 parent_tid; /* CLONE_PARENT_SETTID */
+	u64 child_tid;  /* CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID */
+	u64 tls;        /* CLONE_SETTLS */
+	u64 pidfd;      /* CLONE_PIDFD: where the new pidfd goes (an int) */
+	int exit_signal;
+};
 
 /* Save the live FPU registers into a new thread's area, so it starts with the parent's state. */
 static void copy_fpu(struct thread *child)
@@ -48,8 +86,28 @@ static long vfork_wait(struct proc *child)
 	return child->pid;
 }
 
-static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tls)
+/* Linux's rules for flags that go together (clone(2), ERRORS). */
+static long check_flags(u64 flags)
 {
+	if (flags & ~(u64)(CLONE_KNOWN | CLONE_CLEAR_SIGHAND)) {
+		unsupported("clone flags", flags & ~(u64)(CLONE_KNOWN | CLONE_CLEAR_SIGHAND));
+		return -EINVAL;
+	}
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
+	if ((flags & CLONE_PIDFD) && (flags & (CLONE_THREAD | CLONE_DETACHED)))
+		return -EINVAL;
+	if ((flags & CLONE_CLEAR_SIGHAND) && (flags & CLONE_SIGHAND))
+		return -EINVAL;
+	return 0;
+}
+
+static long do_clone(const struct clone_req *rq)
+{
+	u64 flags = rq->flags, newsp = rq->newsp, parent_tid = rq->parent_tid;
+	u64 child_tid = rq->child_tid, tls = rq->tls;
 	struct thread *t = current_thread();
 	struct proc *p = t->proc;
 	struct trapframe *tf = thread_live_frame();
@@ -64,9 +122,14 @@ static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tl
 		spin_unlock(&proc_tree_lock);
 		return child ? vfork_wait(child) : (long)vfork_pid;
 	}
+	long bad = check_flags(flags);
+	if (bad < 0)
+		return bad;
+	if ((flags & CLONE_PARENT) && p == init_proc)
+		return -EINVAL; /* init has no parent to share */
+	if (proc_nproc_exceeded(p))
+		return -EAGAIN;
 	if (flags & CLONE_THREAD) {
-		if (!(flags & CLONE_VM) || !(flags & CLONE_SIGHAND))
-			return -EINVAL;
 		struct thread *nt = thread_alloc(p, thread_end);
 		if (!nt)
 			return -ENOMEM;
@@ -94,6 +157,13 @@ static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tl
 	struct proc *c = proc_alloc(p);
 	if (!c)
 		return -EAGAIN;
+	c->exit_signal = rq->exit_signal;
+	if (flags & CLONE_CLEAR_SIGHAND) /* handlers go back to the default; ignored stays ignored */
+		for (int i = 0; i < NSIG; i++)
+			if (c->sigactions[i].handler > SIG_IGN)
+				c->sigactions[i] = (struct k_sigaction){0};
+	if (flags & CLONE_PARENT)
+		proc_adopt_by_grandparent(c);
 	if (flags & CLONE_VM) {
 		domain_get(p->dom);
 		c->dom = p->dom;
@@ -119,6 +189,20 @@ static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tl
 		copy_to_domain(c->dom, child_tid, &c->pid, sizeof c->pid);
 	if (flags & CLONE_CHILD_CLEARTID)
 		ct->clear_child_tid = child_tid;
+	if (flags & CLONE_PIDFD) {
+		/* The parent's pidfd for the child, before the child can run and end. */
+		struct file *pf = pidfd_file(c, false);
+		int fd = pf ? fd_alloc(fs_files(), pf, 0, true) : -ENOMEM;
+		if (pf && fd < 0)
+			file_put(pf);
+		if (fd < 0 || copy_to_domain(p->dom, rq->pidfd, &fd, sizeof fd) < 0) {
+			if (fd >= 0)
+				fd_close(fs_files(), fd);
+			thread_free_unstarted(ct);
+			proc_discard(c);
+			return fd < 0 ? fd : -EFAULT;
+		}
+	}
 	if (flags & CLONE_VFORK)
 		c->vfork_child_pending = 1;
 	u32 pid = c->pid;
@@ -132,18 +216,74 @@ static long do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 child_tid, u64 tl
 
 SYSCALL(NR_fork, fork)
 {
-	return do_clone(0, 0, 0, 0, 0);
+	return do_clone(&(struct clone_req){.exit_signal = SIGCHLD});
 }
 
 SYSCALL(NR_vfork, vfork)
 {
-	return do_clone(CLONE_VM | CLONE_VFORK, 0, 0, 0, 0);
+	return do_clone(&(struct clone_req){.flags = CLONE_VM | CLONE_VFORK, .exit_signal = SIGCHLD});
 }
 
 SYSCALL(NR_clone, clone)
 {
 	/* x86-64 argument order: flags, newsp, parent_tid, child_tid, tls */
-	return do_clone(a0, a1, a2, a3, a4);
+	u64 flags = a0;
+	if ((flags & CLONE_PIDFD) && (flags & CLONE_PARENT_SETTID))
+		return -EINVAL; /* clone(2) passes both through parent_tid */
+	struct clone_req rq = {.flags = flags & ~(u64)CSIGNAL, .newsp = a1, .parent_tid = a2,
+			       .child_tid = a3, .tls = a4, .pidfd = a2, .exit_signal = (int)(flags & CSIGNAL)};
+	if (flags & CLONE_CLEAR_SIGHAND)
+		return -EINVAL; /* a clone3 flag only */
+	if (rq.exit_signal > NSIG)
+		return -EINVAL;
+	return do_clone(&rq);
+}
+
+/* struct clone_args (linux/sched.h): 64 bytes first, then set_tid and cgroup. */
+struct clone_args {
+	u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	u64 set_tid, set_tid_size, cgroup;
+};
+#define CLONE_ARGS_SIZE_VER0 64
+
+SYSCALL(NR_clone3, clone3)
+{
+	struct clone_args ca = {0};
+	u64 size = a1;
+	if (size < CLONE_ARGS_SIZE_VER0)
+		return -EINVAL;
+	if (size > PAGE_SIZE)
+		return -E2BIG;
+	if (copy_from_domain(cur_dom(), &ca, a0, MIN(size, sizeof ca)) < 0)
+		return -EFAULT;
+	/* A larger structure than ours is fine while what we do not know is zero. */
+	for (u64 off = sizeof ca; off < size; off++) {
+		u8 b;
+		if (copy_from_domain(cur_dom(), &b, a0 + off, 1) < 0)
+			return -EFAULT;
+		if (b)
+			return -E2BIG;
+	}
+	if (ca.flags & CSIGNAL)
+		return -EINVAL; /* the exit signal has its own field */
+	if (ca.exit_signal > NSIG)
+		return -EINVAL;
+	if (ca.exit_signal && (ca.flags & (CLONE_THREAD | CLONE_PARENT)))
+		return -EINVAL;
+	if ((ca.stack == 0) != (ca.stack_size == 0))
+		return -EINVAL;
+	if (ca.set_tid_size || ca.set_tid) {
+		unsupported("clone3 set_tid (choosing pids)", ca.set_tid_size);
+		return -EINVAL;
+	}
+	if (ca.flags & CLONE_INTO_CGROUP) {
+		unsupported("clone3 CLONE_INTO_CGROUP (no cgroups)", ca.cgroup);
+		return -EINVAL;
+	}
+	struct clone_req rq = {.flags = ca.flags, .newsp = ca.stack ? ca.stack + ca.stack_size : 0,
+			       .parent_tid = ca.parent_tid, .child_tid = ca.child_tid, .tls = ca.tls,
+			       .pidfd = ca.pidfd, .exit_signal = (int)ca.exit_signal};
+	return do_clone(&rq);
 }
 
 /* Brian OS's clone: a thread running fn(arg1, arg2) on the given stack, joined by thread_join. */

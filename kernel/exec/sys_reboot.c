@@ -1,10 +1,11 @@
 /*
- * reboot(2): power off, halt or restart. File data and metadata are
- * written back first (the call parks while the disks work: invariant 3). Linux asks
- * for CAP_SYS_BOOT; everyone is root here, so any process may (busybox's
- * reboot -f calls it itself; without -f it signals init, which calls it).
+ * reboot(2): power off, halt or restart, for a caller with CAP_SYS_BOOT.
+ * File data and metadata are written back first, journals emptied (the
+ * call parks while the disks work: invariant 3). busybox's reboot -f
+ * calls it itself; without -f it signals init, which calls it.
  */
 #include "fs/vfs.h"
+#include "proc/cred.h"
 #include "proc/cur.h"
 #include "proc/proc.h"
 #include "arch/x86_64/reset.h"
@@ -20,6 +21,8 @@
 
 SYSCALL(NR_reboot, reboot)
 {
+	if (!cred_capable(cur_cred(), CAP_SYS_BOOT))
+		return -EPERM;
 	if ((u32)a0 != LINUX_REBOOT_MAGIC1)
 		return -EINVAL;
 	switch ((u32)a2) {

@@ -95,6 +95,31 @@
 #define F_GETFL         3
 #define F_SETFL         4
 #define F_DUPFD_CLOEXEC 1030
+#define F_GETLK         5
+#define F_SETLK         6
+#define F_SETLKW        7
+#define F_SETOWN        8
+#define F_GETOWN        9
+#define F_SETSIG        10
+#define F_GETSIG        11
+#define F_SETOWN_EX     15
+#define F_GETOWN_EX     16
+#define F_OFD_GETLK     36
+#define F_OFD_SETLK     37
+#define F_OFD_SETLKW    38
+#define F_SETLEASE      1024
+#define F_GETLEASE      1025
+#define F_NOTIFY        1026
+#define F_SETPIPE_SZ    1031
+#define F_GETPIPE_SZ    1032
+#define F_ADD_SEALS     1033
+#define F_GET_SEALS     1034
+#define F_SEAL_SEAL     0x0001
+#define F_SEAL_SHRINK   0x0002
+#define F_SEAL_GROW     0x0004
+#define F_SEAL_WRITE    0x0008
+#define F_SEAL_FUTURE_WRITE 0x0010
+#define F_SEAL_EXEC     0x0020
 #define FD_CLOEXEC      1
 
 /* Generic ioctls every file answers (asm-generic/ioctls.h). */

@@ -1,6 +1,11 @@
-/* devfs (see devfs.h): a ramfs populated with Linux's device numbers. */
+/*
+ * devfs (see devfs.h): a ramfs populated with Linux's device numbers,
+ * with a tmpfs on /dev/shm.
+ */
 #include "fs/devfs.h"
 #include "fs/ramfs.h"
+#include "dev/blk.h"
+#include "lib/errno.h"
 #include "lib/kernel.h"
 
 static const struct {
@@ -25,6 +30,40 @@ static const struct {
 	{"fd", "/proc/self/fd"},
 };
 
+/* virtio-blk's numbers on Linux: major 254, 16 minors a disk. */
+static kdev_t disk_rdev(u32 index)
+{
+	return mkdev(254, index * 16);
+}
+
+struct blk_dev *devfs_disk(kdev_t rdev)
+{
+	for (u32 i = 0; i < blk_count(); i++)
+		if (disk_rdev(i) == rdev)
+			return blk_get(i);
+	return NULL;
+}
+
+/* A node for each disk in dir (a devfs root) that has none yet. */
+static void add_disks(struct inode *dir)
+{
+	for (u32 i = 0; i < blk_count(); i++) {
+		int r = vfs_mknodat(dir, blk_get(i)->name, S_IFBLK | 0660, disk_rdev(i));
+		if (r < 0 && r != -EEXIST)
+			pr_err("devfs: cannot create %s (error %d)\n", blk_get(i)->name, -r);
+	}
+}
+
+void devfs_add_disks(void)
+{
+	struct inode *root = vfs_root(), *dev;
+	if (vfs_lookup(root, "/dev", LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dev) == 0) {
+		add_disks(dev);
+		inode_put(dev);
+	}
+	inode_put(root);
+}
+
 struct superblock *devfs_create(void)
 {
 	struct superblock *sb = ramfs_create("devfs");
@@ -38,6 +77,7 @@ struct superblock *devfs_create(void)
 			return NULL; /* only at boot, out of memory: not worth unwinding */
 		}
 	}
+	add_disks(sb->root);
 	/* The standard streams by name, through procfs's links to open files, as udev makes them. */
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
 		int r = vfs_symlinkat(links[i].target, sb->root, links[i].name);
@@ -47,4 +87,33 @@ struct superblock *devfs_create(void)
 		}
 	}
 	return sb;
+}
+
+int devfs_mount(struct inode *dir)
+{
+	struct superblock *devfs = devfs_create();
+	if (!devfs)
+		return -ENOMEM;
+	int r = vfs_mount(devfs, dir);
+	if (r < 0) {
+		devfs->destroy(devfs);
+		return r;
+	}
+	/* POSIX shared memory's files live in /dev/shm, a tmpfs as on Linux (mode 1777). */
+	struct superblock *shm = ramfs_create("tmpfs");
+	struct inode *d = NULL;
+	r = shm ? vfs_mkdirat(devfs->root, "shm", 01777) : -ENOMEM;
+	if (r == 0)
+		r = vfs_lookup(devfs->root, "shm", LOOKUP_DIRECTORY, &d);
+	if (r == 0) {
+		shm->root->mode = S_IFDIR | 01777;
+		r = vfs_mount(shm, d);
+	}
+	inode_put(d);
+	if (r < 0) {
+		pr_err("devfs: cannot mount a tmpfs on /dev/shm (error %d)\n", -r);
+		if (shm)
+			shm->destroy(shm);
+	}
+	return 0;
 }

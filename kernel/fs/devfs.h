@@ -7,5 +7,20 @@
 
 #include "fs/vfs.h"
 
-/* A new devfs with console, tty, null, zero, full, random, urandom; NULL when out of memory. */
+/*
+ * A new devfs with console, tty, null, zero, full, random, urandom and a
+ * block node for each disk found so far (vda, vdb, ...: what swapon and
+ * mount name); NULL when out of memory.
+ */
 struct superblock *devfs_create(void);
+/* The disks found since (boot, after the PCI scan): their nodes in the root's /dev. */
+void devfs_add_disks(void);
+/* The disk a block node names (its rdev), or NULL. */
+struct blk_dev *devfs_disk(kdev_t rdev);
+/*
+ * Mount a new devfs on dir (a directory), and a tmpfs on its shm
+ * directory for POSIX shared memory (shm_open, sem_open). Boot only;
+ * 0 or -errno (the devfs could not be mounted; a missing /dev/shm is
+ * reported and left).
+ */
+int devfs_mount(struct inode *dir);

@@ -296,6 +296,35 @@ static ssize_t ext2_readlink(struct inode *ip, char *buf, size_t len)
 	return read_blocks(ip, &u, 0);
 }
 
+/*
+ * chmod, chown, utimes: the VFS changed the in-memory inode; its on-disk
+ * copy follows, in a handle of its own with a journal (one that joins
+ * without waiting: the change is made already).
+ */
+static void ext2_write_inode(struct inode *ip)
+{
+	struct ext2_fs *fs = FS(ip);
+	struct jhandle h;
+	if (ext2_begin(fs, &h, 1, false) < 0) {
+		pr_err("ext2 %s: out of memory: inode %lu's attributes not written\n", fs->dev->name,
+		       ip->ino);
+		return;
+	}
+	spin_lock(&fs->lock);
+	ext2_iwrite(ip);
+	spin_unlock(&fs->lock);
+	ext2_end(fs, &h);
+}
+
+static int ext2_bmap_op(struct inode *ip, u64 lblk, u64 *pblk, u32 *bshift)
+{
+	u32 p;
+	int r = ext2_bmap(ip, lblk, &p, NULL);
+	*pblk = p;
+	*bshift = (u32)__builtin_ctz(FS(ip)->g.bsize);
+	return r;
+}
+
 const struct inode_ops ext2_ops = {
     .lookup = ext2_lookup,
     .mknod = ext2_mknod,
@@ -308,7 +337,9 @@ const struct inode_ops ext2_ops = {
     .iterate = ext2_iterate,
     .read = ext2_file_read,
     .fsync = ext2_fsync,
+    .bmap = ext2_bmap_op,
     .readlink = ext2_readlink,
+    .write_inode = ext2_write_inode,
     .evict = ext2_evict,
 };
 

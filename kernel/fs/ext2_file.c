@@ -333,17 +333,87 @@ static int ext2_writepages(struct pcache *pc, const u64 *idx, const paddr_t *pa,
 	return r;
 }
 
+static int map_for_write(struct inode *ip, u64 lblk, struct mpath *now, struct ioctx *io);
+static int wait_miss(struct ext2_fs *fs, u64 blk);
+
+/*
+ * A page about to be written through a shared mapping: its blocks (up to
+ * the end of the file) are mapped now, so that write-back has somewhere
+ * to put it; the file's times change as a write's. With a journal, each
+ * block's mapping is a handle, in which the page is dirtied and its file
+ * ordered: the commit that makes the mapping durable writes the page
+ * first (never a block of someone's old data behind the map).
+ */
+static int ext2_mkwrite(struct pcache *pc, u64 idx, bool nopark)
+{
+	struct inode *ip = pcache_inode(pc);
+	struct ext2_fs *fs = FS(ip);
+	if (!fs->rw)
+		return -EROFS;
+	u32 bsize = fs->g.bsize, per = PAGE_SIZE / bsize;
+	u64 size = filemap_size(pc);
+	bool may_park = !nopark && ext2_can_park();
+	for (u32 k = 0; k <= per; k++) {
+		u64 lblk = idx * per + k;
+		bool times = k == per || lblk * bsize >= size; /* the blocks are done: the times */
+		struct jhandle h;
+		int r = ext2_begin(fs, &h, EXT2_CREDITS_WRITE, may_park);
+		if (r < 0)
+			return r;
+		struct ioctx io = {.nopark = true};
+		struct mpath now = {0};
+		if (!times)
+			r = map_for_write(ip, lblk, &now, &io);
+		bool mapped = !times && r == 0 && now.data;
+		mpath_put(&now);
+		if (mapped || times) {
+			spin_lock(&fs->lock);
+			if (times) {
+				spin_lock(&ip->lock);
+				ip->mtime = ip->ctime = ext2_now(fs);
+				spin_unlock(&ip->lock);
+			}
+			ext2_iwrite(ip);
+			if (mapped)
+				ext2_order_data(ip);
+			spin_unlock(&fs->lock);
+		}
+		if (mapped && fs->journal) {
+			paddr_t pa; /* present: the fault holds it */
+			if (pcache_get(pc, idx, PCG_NOPARK, &pa) == 0) {
+				pcache_mark_dirty(pc, pa);
+				frame_unref(pa);
+			}
+		}
+		ext2_end(fs, &h);
+		if (times)
+			return 0;
+		if (r == -EAGAIN) {
+			if (nopark)
+				return r;
+			r = wait_miss(fs, io.miss); /* parks; or 0: it came in, try this block again */
+			if (r == 0)
+				k--;
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static const struct pcache_ops ext2_pcache_ops = {
 	.readahead = ext2_readahead,
 	.write = ext2_writepages,
 	.size = filemap_size,
 	.tryget = filemap_tryget,
 	.put = filemap_put,
+	.mkwrite = ext2_mkwrite,
 };
 
 void ext2_file_init(struct inode *ip)
 {
 	pcache_init(&ip->data, &ext2_pcache_ops, 0);
+	pcache_identify(&ip->data, ip->sb->dev, ip->ino);
 }
 
 ssize_t ext2_file_read(struct inode *ip, struct uio *u, u64 off)

@@ -226,6 +226,7 @@ static int create_apply(struct change *c, struct ioctx *io)
 	}
 	ext2_mark_inode(fs, ino, true, S_ISDIR(mode));
 	struct inode *ip = &e->vfs;
+	vfs_init_owner(ip, dir, mode); /* the caller's (kernel/fs/perm.c) */
 	if (data) {
 		e->block[0] = dblk;
 		ip->blocks = fs->g.bsize / 512;
@@ -799,7 +800,10 @@ int ext2_truncate(struct inode *ip, u64 size)
 					   EXT2_CREDITS_WRITE},
 				     .ip = ip,
 				     .size = size};
-	return change_run(fs, &tc.c);
+	int r = change_run(fs, &tc.c);
+	if (r == 0)
+		pcache_unmap_from(&ip->data, size); /* mappings past the end fault SIGBUS from now */
+	return r;
 }
 
 /*

@@ -82,8 +82,7 @@ enum poll_result ext2_root_step(void)
 			res = give_up("no /dev directory on the disk", r);
 			goto out;
 		}
-		struct superblock *devfs = devfs_create();
-		if (!devfs || vfs_switch_root(rs.sb) < 0 || vfs_mount(devfs, rs.dev) < 0)
+		if (vfs_switch_root(rs.sb) < 0 || devfs_mount(rs.dev) < 0)
 			panic("ext2: cannot make the disk the root with devfs on /dev");
 		inode_put(rs.dev);
 		pr_info("ext2: root file system on %s\n", opts.root);

@@ -75,8 +75,13 @@ ssize_t vfs_file_path(struct file *f, char *buf, size_t len)
 			r = (ssize_t)clean_path(tmp);
 		}
 	} else {
-		const char *kind = S_ISFIFO(f->ip->mode) ? "pipe" : "anon_inode";
-		r = snprintf(tmp, PATH_MAX, "%s:[%lu]", kind, f->ip->ino);
+		/* As Linux names them: pipe:[ino], socket:[ino], anon_inode:[eventfd]... */
+		if (S_ISFIFO(f->ip->mode) || S_ISSOCK(f->ip->mode))
+			r = snprintf(tmp, PATH_MAX, "%s:[%lu]", S_ISFIFO(f->ip->mode) ? "pipe" : "socket",
+				     f->ip->ino);
+		else
+			r = snprintf(tmp, PATH_MAX, "anon_inode:[%s]",
+				     f->ip->sb && f->ip->sb->fstype ? f->ip->sb->fstype : "?");
 	}
 	if (r >= 0) {
 		r = MIN((size_t)r, len);

@@ -1,6 +1,7 @@
 /* File-descriptor tables (see fdtable.h). */
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
+#include "fs/lock.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "lib/errno.h"
@@ -19,6 +20,17 @@ static inline void cloexec_set(struct fdtable *t, u32 fd, bool on)
 		t->cloexec[fd / 64] |= 1ULL << (fd % 64);
 	else
 		t->cloexec[fd / 64] &= ~(1ULL << (fd % 64));
+}
+
+/*
+ * A descriptor of t closes: the process's record locks on the file go
+ * with it (POSIX: any close of the file does that), then the reference.
+ */
+static void drop(struct fdtable *t, struct file *f)
+{
+	if (f && __atomic_load_n(&f->ip->locks, __ATOMIC_RELAXED))
+		locks_remove_posix(t, f->ip);
+	file_put(f);
 }
 
 static struct fdtable *table_new(u32 cap)
@@ -99,7 +111,7 @@ void fdtable_put(struct fdtable *t)
 	/* Nobody else can reach the table now: no lock needed. */
 	for (u32 fd = 0; fd < t->cap; fd++)
 		if (t->fds[fd])
-			file_put(t->fds[fd]);
+			drop(t, t->fds[fd]);
 	kfree(t->fds);
 	kfree(t->cloexec);
 	kfree(t);
@@ -117,7 +129,7 @@ void fdtable_close_on_exec(struct fdtable *t)
 			cloexec_set(t, fd, false);
 			/* Released outside the table lock: a release may take other locks. */
 			spin_unlock(&t->lock);
-			file_put(f);
+			drop(t, f);
 			spin_lock(&t->lock);
 		}
 	}
@@ -126,13 +138,14 @@ void fdtable_close_on_exec(struct fdtable *t)
 
 int fd_alloc(struct fdtable *t, struct file *f, int minfd, bool cloexec)
 {
-	if (minfd < 0 || minfd >= FD_MAX)
+	u32 limit = fd_limit();
+	if (minfd < 0 || (u32)minfd >= limit)
 		return -EINVAL;
 	spin_lock(&t->lock);
 	u32 fd = (u32)minfd;
 	while (fd < t->cap && t->fds[fd])
 		fd++;
-	int r = grow_locked(t, fd);
+	int r = fd >= limit ? -EMFILE : grow_locked(t, fd);
 	if (r == 0) {
 		t->fds[fd] = f;
 		cloexec_set(t, fd, cloexec);
@@ -178,13 +191,13 @@ int fd_close(struct fdtable *t, int fd)
 	spin_unlock(&t->lock);
 	if (!f)
 		return -EBADF;
-	file_put(f);
+	drop(t, f);
 	return 0;
 }
 
 int fd_dup_to(struct fdtable *t, int oldfd, int newfd, bool cloexec)
 {
-	if (newfd < 0 || newfd >= FD_MAX)
+	if (newfd < 0 || (u32)newfd >= fd_limit())
 		return -EBADF;
 	struct file *old = NULL;
 	spin_lock(&t->lock);
@@ -200,8 +213,29 @@ int fd_dup_to(struct fdtable *t, int oldfd, int newfd, bool cloexec)
 		cloexec_set(t, (u32)newfd, cloexec);
 	}
 	spin_unlock(&t->lock);
-	file_put(old);
+	drop(t, old);
 	return r < 0 ? r : newfd;
+}
+
+void fd_close_range(struct fdtable *t, u32 first, u32 last, bool cloexec)
+{
+	spin_lock(&t->lock);
+	for (u32 fd = first; fd <= last && fd < t->cap; fd++) {
+		struct file *f = t->fds[fd];
+		if (!f)
+			continue;
+		if (cloexec) {
+			cloexec_set(t, fd, true);
+			continue;
+		}
+		t->fds[fd] = NULL;
+		cloexec_set(t, fd, false);
+		/* Released outside the table lock: a release may take other locks. */
+		spin_unlock(&t->lock);
+		drop(t, f);
+		spin_lock(&t->lock);
+	}
+	spin_unlock(&t->lock);
 }
 
 int fd_get_cloexec(struct fdtable *t, int fd)

@@ -15,7 +15,13 @@
 
 struct file;
 
-#define FD_MAX 1024 /* RLIMIT_NOFILE: descriptors are 0 .. FD_MAX-1 */
+#define FD_MAX 4096 /* fs/nr_open: the highest RLIMIT_NOFILE (proc/limits.h's NR_OPEN) */
+
+/*
+ * The calling process's RLIMIT_NOFILE, at most FD_MAX: every allocation
+ * below stays under it (fsproc.c; the host tests' stand-in gives FD_MAX).
+ */
+u32 fd_limit(void);
 
 struct fdtable {
 	struct spinlock lock;
@@ -31,7 +37,10 @@ void fdtable_get(struct fdtable *t);                  /* share (threads, CLONE_F
 void fdtable_put(struct fdtable *t);                  /* the last user closes everything */
 void fdtable_close_on_exec(struct fdtable *t);        /* execve: close FD_CLOEXEC descriptors */
 
-/* Install f (taking over the caller's reference) at the lowest free fd >= minfd; -EMFILE if none. */
+/*
+ * Install f (taking over the caller's reference) at the lowest free fd >=
+ * minfd; -EMFILE if none is under the limit, -EINVAL for a minfd past it.
+ */
 int fd_alloc(struct fdtable *t, struct file *f, int minfd, bool cloexec);
 /*
  * A pair of new files (pipe2, chan_create, socketpair) as the two lowest
@@ -59,6 +68,8 @@ struct file *fd_get(struct fdtable *t, int fd);
 int fd_close(struct fdtable *t, int fd);
 /* dup2/dup3: newfd becomes a copy of oldfd (closing what was there). Returns newfd. */
 int fd_dup_to(struct fdtable *t, int oldfd, int newfd, bool cloexec);
+/* close_range(2): close fds first..last (or set FD_CLOEXEC on them). */
+void fd_close_range(struct fdtable *t, u32 first, u32 last, bool cloexec);
 /* FD_CLOEXEC of fd: 0 or 1, or -EBADF. */
 int fd_get_cloexec(struct fdtable *t, int fd);
 int fd_set_cloexec(struct fdtable *t, int fd, bool on);

@@ -4,6 +4,7 @@
 #include "fs/vfs.h"
 #include "mm/kheap.h"
 #include "proc/cur.h"
+#include "proc/limits.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
@@ -114,6 +115,27 @@ struct fdtable *fs_files(void)
 	return cur_fs()->files;
 }
 
+int fs_unshare_files(void)
+{
+	struct fs_state *fs = cur_fs();
+	struct fdtable *old = fs->files;
+	/*
+	 * Only a table shared with another process (clone(CLONE_FILES)) is
+	 * copied, so the old one lives on with that process's reference:
+	 * this process's other threads may still be using it for a moment.
+	 */
+	if (__atomic_load_n(&old->refs, __ATOMIC_ACQUIRE) <= 1)
+		return 0;
+	struct fdtable *t = fdtable_fork(old);
+	if (!t)
+		return -ENOMEM;
+	spin_lock(&fs->lock);
+	fs->files = t;
+	spin_unlock(&fs->lock);
+	fdtable_put(old);
+	return 0;
+}
+
 struct inode *fs_cwd_get(void)
 {
 	return cwd_of(cur_fs()); /* "/" before any process exists (vfs_open_exec at boot) */
@@ -152,6 +174,12 @@ void fs_chdir(struct inode *dir)
 	inode_put(old);
 }
 
+u32 fd_limit(void)
+{
+	u64 n = cur_rlimit(RLIMIT_NOFILE);
+	return n < FD_MAX ? (u32)n : FD_MAX;
+}
+
 u32 fs_umask(void)
 {
 	return __atomic_load_n(&cur_fs()->umask, __ATOMIC_RELAXED);
@@ -175,5 +203,15 @@ ssize_t fs_exe_realpath(const char *path, char *buf, size_t len)
 	struct inode *cwd = fs_cwd_get();
 	ssize_t r = vfs_realpath(cwd, path, buf, len);
 	inode_put(cwd);
+	return r;
+}
+
+int fs_mmap_frames(int fd, u64 off, u64 npages, paddr_t *frames)
+{
+	struct file *f = fs_fget(fd);
+	if (!f)
+		return -EBADF;
+	int r = f->ops->mmap_frames ? f->ops->mmap_frames(f, off, npages, frames) : -ENODEV;
+	file_put(f);
 	return r;
 }

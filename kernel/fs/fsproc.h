@@ -56,7 +56,12 @@ ssize_t fs_exe_realpath(const char *path, char *buf, size_t len);
 
 /* ---- for the system calls: the calling thread's process ---- */
 
+/* mmap(2) of fd when its file lends frames (file_ops.mmap_frames); registered with mm at boot. */
+int fs_mmap_frames(int fd, u64 off, u64 npages, paddr_t *frames);
+
 struct fdtable *fs_files(void);
+/* close_range(CLOSE_RANGE_UNSHARE): a private copy of a descriptor table shared with another process. */
+int fs_unshare_files(void);
 /* A new reference to the cwd ("/" when there is no calling process). */
 struct inode *fs_cwd_get(void);
 /* A new reference to the calling process's root: chroot's, else the file system's. */
@@ -71,6 +76,16 @@ u32 fs_umask_swap(u32 mask); /* returns the old mask */
 struct file *fs_fget(int fd);
 /* The same for one system call's use, lent cheaply when it can be (fd_borrow); .f NULL: EBADF. */
 struct fd_ref fs_fborrow(int fd);
+/*
+ * For calls that may park on a file (a read of an empty pipe or socket):
+ * the file at fd as fs_fborrow lends it, or on the restart of a call that
+ * parked holding its file, that file, whatever fd names now (as on
+ * Linux, a call blocked in a file keeps it: a close in another thread
+ * does not end it, and the file's queues live while the call waits).
+ */
+struct fd_ref fs_fborrow_call(int fd);
+/* The end of such a call with result r: one that parks keeps its file (counted), else it goes back. r. */
+long fs_call_done(struct fd_ref ref, long r);
 /* Copy a user path into a kmalloc'd PATH_MAX buffer: -EFAULT, -ENAMETOOLONG. */
 long fs_copy_path(u64 upath, char **out);
 /*
@@ -81,5 +96,16 @@ long fs_copy_path(u64 upath, char **out);
 int fs_at_start(int dirfd, const char *path, struct inode **start);
 /* Resolve (dirfd, user path) with lookup flags; a NULL path counts as "" when LOOKUP_EMPTY. */
 int fs_resolve_at(int dirfd, u64 upath, unsigned lflags, struct inode **out);
+/*
+ * openat(2) with a kernel path (sys_open.c): the new descriptor or -errno
+ * (-ERESTART_PARK while a disk is read). The system calls and io_uring's
+ * OPENAT.
+ */
+long fs_openat(int dirfd, const char *path, int flags, u32 mode);
+/*
+ * statx(2) with a kernel path (NULL counts as "" with AT_EMPTY_PATH),
+ * the result copied to ubuf in the caller's memory (sys_stat.c).
+ */
+long fs_statx(int dirfd, const char *path, u32 flags, u32 mask, u64 ubuf);
 /* The lookup flags an *at() call's AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH ask for. */
 unsigned fs_at_lookup_flags(u64 flags);

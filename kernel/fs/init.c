@@ -1,12 +1,14 @@
 /*
  * Bringing up the file tree at boot: ramfs as "/", the initrd unpacked
- * into it, devfs on /dev, procfs on /proc and a tmpfs (a ramfs of its
- * own, mode 1777) on /tmp. Runs once on the boot core before any process.
+ * into it, devfs on /dev (with a tmpfs on /dev/shm), procfs on /proc and
+ * a tmpfs (a ramfs of its own, mode 1777) on /tmp. Runs once on the boot core before any process.
  */
 #include "fs/vfs.h"
 #include "fs/ramfs.h"
 #include "fs/cpio.h"
 #include "fs/devfs.h"
+#include "fs/fsproc.h"
+#include "mm/domain.h"
 #include "mm/layout.h"
 #include "arch/x86_64/bootinfo.h"
 #include "arch/x86_64/time.h"
@@ -69,6 +71,7 @@ static void mount_at(struct inode *root, const char *path, u32 mode, struct supe
 void vfs_init(void)
 {
 	vfs_set_clock(realtime_ns); /* inode times are CLOCK_REALTIME */
+	mmap_frames_register(fs_mmap_frames); /* mmap of a descriptor asks its file */
 	struct superblock *rootfs = ramfs_create("rootfs");
 	if (!rootfs)
 		panic("vfs: no memory for the root file system");
@@ -79,11 +82,10 @@ void vfs_init(void)
 	int r = vfs_mkdirat(root, "/dev", 0755);
 	if (r < 0 && r != -EEXIST)
 		panic("vfs: cannot create /dev (error %d)", -r);
-	struct superblock *devfs = devfs_create();
 	struct inode *dev;
-	if (!devfs || vfs_lookup(root, "/dev", LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dev) < 0)
+	if (vfs_lookup(root, "/dev", LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dev) < 0)
 		panic("vfs: cannot set up /dev");
-	r = vfs_mount(devfs, dev);
+	r = devfs_mount(dev);
 	if (r < 0)
 		panic("vfs: cannot mount devfs on /dev (error %d)", -r);
 	inode_put(dev);

@@ -188,7 +188,8 @@ u32 vfs_disk_mounts(struct inode **roots, u32 max)
 	return n;
 }
 
-ssize_t vfs_mounts_text(char *buf, size_t len)
+/* /proc/mounts's lines, or with info /proc/<pid>/mountinfo's (ids by age, from 21 as Linux's). */
+static ssize_t mounts_text(char *buf, size_t len, bool info)
 {
 	/* Snapshot the entries (with references) first: naming a directory takes other locks. */
 	enum { MAX_LISTED = 64 };
@@ -221,10 +222,27 @@ ssize_t vfs_mounts_text(char *buf, size_t len)
 			char src[16];
 			if (sb->disk)
 				snprintf(src, sizeof src, "/dev/%s", sb->disk->name);
-			int w = snprintf(buf + used, len - (size_t)used, "%s %s %s %s 0 0\n",
-					 sb->disk ? src : sb->fstype,
-					 dirs[i] ? path : "/", sb->fstype,
-					 sb->rdonly ? "ro" : "rw");
+			u32 mf = sb_mnt_flags(sb);
+			char opts[32];
+			snprintf(opts, sizeof opts, "%s%s%s%s", sb->rdonly ? "ro" : "rw",
+				 mf & SB_NOSUID ? ",nosuid" : "", mf & SB_NODEV ? ",nodev" : "",
+				 mf & SB_NOEXEC ? ",noexec" : "");
+			int w;
+			if (info) {
+				size_t parent = i;
+				for (size_t j = 0; dirs[i] && j < i; j++)
+					if (sbs[j] == dirs[i]->sb)
+						parent = j; /* the latest mount of the fs it sits on */
+				w = snprintf(buf + used, len - (size_t)used,
+					     "%zu %zu %u:%u / %s %s,relatime - %s %s %s\n", 21 + i, 21 + parent,
+					     dev_major(sb->dev), dev_minor(sb->dev), dirs[i] ? path : "/",
+					     opts, sb->fstype, sb->disk ? src : sb->fstype,
+					     sb->rdonly ? "ro" : "rw");
+			} else {
+				w = snprintf(buf + used, len - (size_t)used, "%s %s %s %s 0 0\n",
+					     sb->disk ? src : sb->fstype, dirs[i] ? path : "/", sb->fstype,
+					     opts);
+			}
 			if (w > 0)
 				used = (ssize_t)MIN(len - 1, (size_t)used + (size_t)w);
 		}
@@ -232,4 +250,14 @@ ssize_t vfs_mounts_text(char *buf, size_t len)
 	}
 	kfree(path);
 	return used;
+}
+
+ssize_t vfs_mounts_text(char *buf, size_t len)
+{
+	return mounts_text(buf, len, false);
+}
+
+ssize_t vfs_mountinfo_text(char *buf, size_t len)
+{
+	return mounts_text(buf, len, true);
 }

@@ -2,11 +2,14 @@
  * Namespace operations on paths: open (with O_CREAT), mknod, mkdir,
  * symlink, link, unlink, rmdir, rename, readlink and getcwd. Here live the
  * checks Linux makes on names (".", "..", trailing slashes, mount points,
- * cross-device links); each file system's ops make the checks that need
- * its own lock (existence, emptiness) and the change itself.
+ * cross-device links) and the caller's permission for each change
+ * (perm.c's rules); each file system's ops make the checks that need its
+ * own lock (existence, emptiness) and the change itself.
  */
 #include "fs/vfs.h"
 #include "fs/fsproc.h"
+#include "proc/cred.h"
+#include "proc/cur.h"
 #include "mm/kheap.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -62,20 +65,36 @@ int vfs_open_inode(struct inode *ip, int flags, struct file **out)
 		/* Block devices and sockets have no driver yet. */
 		return -ENXIO;
 	}
+	/* A program being run may not be opened for writing (ETXTBSY), nor one open so run. */
+	bool writer = (fmode & FMODE_WRITE) && S_ISREG(ip->mode) && ip->data.ops;
+	if (writer) {
+		int r = vmobj_get_write(&ip->data.obj);
+		if (r < 0)
+			return r;
+		fmode |= FMODE_WRITER;
+	}
 	if ((flags & O_TRUNC) && S_ISREG(ip->mode)) {
 		/* Linux truncates on O_TRUNC whatever the access mode. */
 		int r = vfs_truncate(ip, 0);
-		if (r < 0)
+		if (r < 0) {
+			if (writer)
+				vmobj_put_write(&ip->data.obj);
 			return r;
+		}
 	}
 	struct file *f = file_alloc(ip, fmode, (u32)flags, ops);
-	if (!f)
+	if (!f) {
+		if (writer)
+			vmobj_put_write(&ip->data.obj);
 		return -ENOMEM;
+	}
 	f->priv = priv;
 	if (ops->open) {
 		int r = ops->open(ip, f);
 		if (r < 0) {
 			/* Never opened: no release. */
+			if (writer)
+				vmobj_put_write(&ip->data.obj);
 			inode_put(f->ip);
 			kfree(f);
 			return r;
@@ -85,15 +104,47 @@ int vfs_open_inode(struct inode *ip, int flags, struct file **out)
 	return 0;
 }
 
+/*
+ * May the caller open the existing ip as flags ask (may_open)? Read and
+ * write permission as the access mode and O_TRUNC need; no device from a
+ * nodev mount; O_NOATIME for the owner only. O_PATH opens need nothing.
+ */
+static int may_open(struct inode *ip, int flags, const struct cred *c)
+{
+	if (flags & O_PATH)
+		return 0;
+	u32 acc = (u32)flags & O_ACCMODE;
+	int mask = acc == O_RDONLY ? MAY_READ
+		   : acc == O_WRONLY ? MAY_WRITE
+				     : MAY_READ | MAY_WRITE; /* O_RDWR, and 3 ("ioctl only") as Linux */
+	if (flags & O_TRUNC)
+		mask |= MAY_WRITE;
+	if ((S_ISCHR(ip->mode) || S_ISBLK(ip->mode)) && (sb_mnt_flags(ip->sb) & SB_NODEV))
+		return -EACCES;
+	if (S_ISLNK(ip->mode) || ((mask & MAY_WRITE) && S_ISDIR(ip->mode)))
+		return 0; /* vfs_open_inode says ELOOP or EISDIR */
+	int r = vfs_permission(ip, mask, c);
+	if (r == 0 && (flags & O_NOATIME) && !vfs_owner_or_capable(ip, c))
+		r = -EPERM;
+	return r;
+}
+
 int vfs_openat(struct inode *start, const char *path, int flags, u32 mode, struct file **out)
 {
+	return vfs_openat_resolve(start, path, flags, mode, 0, out);
+}
+
+int vfs_openat_resolve(struct inode *start, const char *path, int flags, u32 mode, unsigned rules,
+		       struct file **out)
+{
+	const struct cred *cred = cur_cred();
 	if ((flags & O_TMPFILE) == O_TMPFILE)
 		return -EOPNOTSUPP;
 	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
 		return -EINVAL;
 	if (flags & O_PATH)
 		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-	unsigned lf = (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
+	unsigned lf = ((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) | rules;
 	if (flags & O_DIRECTORY)
 		lf |= LOOKUP_DIRECTORY;
 	struct inode *ip = NULL;
@@ -103,6 +154,7 @@ int vfs_openat(struct inode *start, const char *path, int flags, u32 mode, struc
 		r = vfs_lookup(start, path, lf, &ip);
 		if (r < 0)
 			return r;
+		r = may_open(ip, flags, cred);
 	} else {
 		/* O_EXCL: a symlink in the last place is "existing", never followed. */
 		if (flags & O_EXCL)
@@ -127,12 +179,15 @@ int vfs_openat(struct inode *start, const char *path, int flags, u32 mode, struc
 				}
 				ip = inode_get(nd.ip);
 				nd_put(&nd);
+				r = may_open(ip, flags, cred);
 				break;
 			}
-			r = nd.dir->ops->mknod ? nd.dir->ops->mknod(nd.dir, nd.last, nd.last_len,
-								  S_IFREG | (mode & S_IALLUGO), 0,
-								  &ip)
-					       : -EPERM;
+			r = vfs_may_create(nd.dir, cred);
+			if (r == 0)
+				r = nd.dir->ops->mknod
+					? nd.dir->ops->mknod(nd.dir, nd.last, nd.last_len,
+							     S_IFREG | (mode & S_IALLUGO), 0, &ip)
+					: -EPERM;
 			nd_put(&nd);
 			/* Someone created it between our look and our create: open theirs. */
 			if (r == -EEXIST && !(flags & O_EXCL) && tries < 4)
@@ -143,7 +198,8 @@ int vfs_openat(struct inode *start, const char *path, int flags, u32 mode, struc
 			break;
 		}
 	}
-	r = vfs_open_inode(ip, flags, out);
+	if (r == 0)
+		r = vfs_open_inode(ip, flags, out);
 	inode_put(ip);
 	return r;
 }
@@ -158,12 +214,20 @@ static int create_prep(struct inode *start, const char *path, bool is_dir, struc
 		r = -EEXIST;
 	else if (nd->trailing_slash && !is_dir)
 		r = -ENOENT; /* "name/" can only be created as a directory */
+	else
+		r = vfs_may_create(nd->dir, cur_cred());
 	if (r < 0)
 		nd_put(nd);
 	return r;
 }
 
 int vfs_mknodat(struct inode *start, const char *path, u32 mode, kdev_t rdev)
+{
+	return vfs_mknodat_get(start, path, mode, rdev, NULL);
+}
+
+int vfs_mknodat_get(struct inode *start, const char *path, u32 mode, kdev_t rdev,
+		    struct inode **out)
 {
 	switch (mode & S_IFMT) {
 	case 0:
@@ -184,9 +248,13 @@ int vfs_mknodat(struct inode *start, const char *path, u32 mode, kdev_t rdev)
 	int r = create_prep(start, path, false, &nd);
 	if (r < 0)
 		return r;
-	r = nd.dir->ops->mknod ? nd.dir->ops->mknod(nd.dir, nd.last, nd.last_len,
-						    (mode & S_IFMT) | (mode & S_IALLUGO), rdev, NULL)
-			       : -EPERM;
+	if ((S_ISCHR(mode) || S_ISBLK(mode)) && !cred_capable(cur_cred(), CAP_MKNOD))
+		r = -EPERM; /* a device node is a way around the device's own permissions */
+	else
+		r = nd.dir->ops->mknod
+			? nd.dir->ops->mknod(nd.dir, nd.last, nd.last_len,
+					     (mode & S_IFMT) | (mode & S_IALLUGO), rdev, out)
+			: -EPERM;
 	nd_put(&nd);
 	return r;
 }
@@ -262,13 +330,35 @@ int vfs_unlinkat(struct inode *start, const char *path, bool rmdir)
 		r = -ENOENT;
 	else if (!rmdir && nd.trailing_slash)
 		r = S_ISDIR(nd.ip->mode) ? -EISDIR : -ENOTDIR;
-	else if (is_mount_root(nd.ip))
-		r = -EBUSY;
-	else if (!nd.dir->ops->unlink)
-		r = -EPERM;
-	else
-		r = nd.dir->ops->unlink(nd.dir, nd.last, nd.last_len, rmdir);
+	else if ((r = vfs_may_delete(nd.dir, nd.ip, cur_cred())) == 0) {
+		if (is_mount_root(nd.ip))
+			r = -EBUSY;
+		else if (!nd.dir->ops->unlink)
+			r = -EPERM;
+		else
+			r = nd.dir->ops->unlink(nd.dir, nd.last, nd.last_len, rmdir);
+	}
 	nd_put(&nd);
+	return r;
+}
+
+/*
+ * rename(2)'s permissions: removing the old name (and the name it
+ * replaces) and adding the new one; a directory that changes parent must
+ * be writable itself, its ".." changes. RENAME_EXCHANGE moves both ways.
+ */
+static int may_rename(struct nameidata *o, struct nameidata *n, unsigned flags,
+		      const struct cred *c)
+{
+	int r = vfs_may_delete(o->dir, o->ip, c);
+	if (r == 0)
+		r = n->ip ? vfs_may_delete(n->dir, n->ip, c) : vfs_may_create(n->dir, c);
+	if (r == 0 && o->dir != n->dir) {
+		if (S_ISDIR(o->ip->mode))
+			r = vfs_permission(o->ip, MAY_WRITE, c);
+		if (r == 0 && n->ip && (flags & RENAME_EXCHANGE) && S_ISDIR(n->ip->mode))
+			r = vfs_permission(n->ip, MAY_WRITE, c);
+	}
 	return r;
 }
 
@@ -296,13 +386,15 @@ int vfs_renameat(struct inode *ostart, const char *opath, struct inode *nstart,
 		r = -EXDEV;
 	else if (!S_ISDIR(ond.ip->mode) && (ond.trailing_slash || nnd.trailing_slash))
 		r = -ENOTDIR;
-	else if (is_mount_root(ond.ip) || (nnd.ip && is_mount_root(nnd.ip)))
-		r = -EBUSY;
-	else if (!ond.dir->ops->rename)
-		r = -EPERM;
-	else
-		r = ond.dir->ops->rename(ond.dir, ond.last, ond.last_len, nnd.dir, nnd.last,
-					 nnd.last_len, flags);
+	else if ((r = may_rename(&ond, &nnd, flags, cur_cred())) == 0) {
+		if (is_mount_root(ond.ip) || (nnd.ip && is_mount_root(nnd.ip)))
+			r = -EBUSY;
+		else if (!ond.dir->ops->rename)
+			r = -EPERM;
+		else
+			r = ond.dir->ops->rename(ond.dir, ond.last, ond.last_len, nnd.dir,
+						 nnd.last, nnd.last_len, flags);
+	}
 	nd_put(&ond);
 	nd_put(&nnd);
 	return r;
@@ -329,7 +421,9 @@ int vfs_open_exec_at(struct inode *start, const char *path, struct inode **out)
 	int r = vfs_lookup(start, path, LOOKUP_FOLLOW, &ip);
 	if (r < 0)
 		return r;
-	if (!S_ISREG(ip->mode) || vfs_permission(ip, X_OK) < 0) {
+	/* execve(2): a regular file the caller may execute, on a mount that allows it. */
+	if (!S_ISREG(ip->mode) || (sb_mnt_flags(ip->sb) & SB_NOEXEC) ||
+	    vfs_permission(ip, MAY_EXEC, cur_cred()) < 0) {
 		inode_put(ip);
 		return -EACCES;
 	}

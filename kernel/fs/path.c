@@ -2,12 +2,15 @@
  * Path lookup: one component at a time from a start directory, with `.`
  * and `..`, mount points in both directions, and symlinks expanded in
  * place in a private copy of the path (at most MAXSYMLINKS per lookup, so
- * loops end in ELOOP). Iterative: the kernel stack is one per core and
- * small (invariant 1). Each step holds a reference to the directory it is
- * in; no lock is held between steps.
+ * loops end in ELOOP). Every directory a name is looked up in must let the
+ * caller search it (execute permission), "." and ".." included, as on
+ * Linux. Iterative: the kernel stack is one per core and small (invariant
+ * 1). Each step holds a reference to the directory it is in; no lock is
+ * held between steps.
  */
 #include "fs/vfs.h"
 #include "fs/fsproc.h"
+#include "proc/cur.h"
 #include "mm/kheap.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -79,9 +82,22 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 	char *link = NULL; /* symlink targets, allocated on the first one */
 	int links = 0;
 	int err = 0;
-	struct inode *root = fs_root_get(); /* the process's: chroot(2) */
+	/* The process's root (chroot(2)), or the start for RESOLVE_IN_ROOT. */
+	struct inode *root = flags & LOOKUP_IN_ROOT ? inode_get(start) : fs_root_get();
 	struct inode *cur = inode_get(buf[0] == '/' ? root : start);
+	const struct cred *cred = cur_cred();
 	char *p = buf;
+	int depth = 0; /* RESOLVE_BENEATH: components below the start */
+	if (buf[0] == '/' && (flags & LOOKUP_BENEATH))
+		err = -EXDEV;
+	else if ((flags & LOOKUP_NO_XDEV) && cur->sb != start->sb)
+		err = -EXDEV;
+	if (err) {
+		inode_put(cur);
+		inode_put(root);
+		kfree(buf);
+		return err;
+	}
 
 	for (;;) {
 		while (*p == '/')
@@ -115,6 +131,8 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 			err = -ENOTDIR;
 			break;
 		}
+		if ((err = vfs_may_search(cur, cred)) < 0)
+			break;
 		int type = component_type(name, len);
 		struct inode *next = NULL;
 		int r;
@@ -122,13 +140,29 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 			next = inode_get(cur);
 			r = 0;
 		} else if (type == LAST_DOTDOT) {
-			r = step_dotdot(cur, root, &next);
+			r = (flags & LOOKUP_BENEATH) && depth == 0 ? -EXDEV : step_dotdot(cur, root, &next);
 		} else {
 			r = lookup_child(cur, name, len, &next);
+		}
+		if (r == 0 && (flags & LOOKUP_NO_XDEV) && next->sb != cur->sb) {
+			inode_put(next);
+			next = NULL;
+			r = -EXDEV;
 		}
 
 		bool follow = next && S_ISLNK(next->mode) &&
 			      (!last || (flags & LOOKUP_FOLLOW) || (slash && !(flags & LOOKUP_PARENT)));
+		if (follow && ((flags & LOOKUP_NO_SYMLINKS) ||
+			       ((flags & LOOKUP_NO_MAGICLINKS) && next->ops->follow_to))) {
+			inode_put(next);
+			err = -ELOOP;
+			break;
+		}
+		if (follow && next->ops->follow_to && (flags & (LOOKUP_BENEATH | LOOKUP_IN_ROOT))) {
+			inode_put(next); /* a magic link leads anywhere: not beneath the start */
+			err = -EXDEV;
+			break;
+		}
 		if (follow && next->ops->follow_to) {
 			/* A magic link: the walk goes on from the file it stands for. */
 			struct inode *target = NULL;
@@ -185,8 +219,13 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 				buf[tl] = '/';
 			p = buf;
 			if (buf[0] == '/') {
+				if (flags & LOOKUP_BENEATH) {
+					err = -EXDEV;
+					break;
+				}
 				inode_put(cur);
 				cur = inode_get(root);
+				depth = 0;
 			}
 			continue;
 		}
@@ -202,6 +241,7 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 		inode_put(cur);
 		cur = next;
 		p = q;
+		depth += type == LAST_NORM ? 1 : type == LAST_DOTDOT ? -1 : 0;
 	}
 	inode_put(cur);
 	inode_put(root);

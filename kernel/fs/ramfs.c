@@ -76,8 +76,10 @@ static struct ramfs_inode *ri_new(struct superblock *sb, u32 mode)
 		ri->vfs.size = PAGE_SIZE; /* as tmpfs reports; readers only check it is not 0 */
 	} else {
 		ri->vfs.nlink = 1;
-		if (S_ISREG(mode))
+		if (S_ISREG(mode)) {
 			pcache_init(&ri->vfs.data, &ramfs_pcache_ops, PC_SWAPBACKED);
+			pcache_identify(&ri->vfs.data, sb->dev, ri->vfs.ino);
+		}
 	}
 	return ri;
 }
@@ -192,6 +194,7 @@ static int ramfs_mknod(struct inode *dir, const char *name, size_t len, u32 mode
 	struct ramfs_inode *ri = ri_new(dir->sb, mode);
 	if (!ri)
 		return -ENOMEM;
+	vfs_init_owner(&ri->vfs, dir, mode);
 	if (S_ISCHR(mode) || S_ISBLK(mode))
 		ri->vfs.rdev = rdev;
 	return add_new(dir, name, len, ri, out);
@@ -204,6 +207,7 @@ static int ramfs_symlink(struct inode *dir, const char *name, size_t len, const 
 	struct ramfs_inode *ri = ri_new(dir->sb, S_IFLNK | 0777);
 	if (!ri)
 		return -ENOMEM;
+	vfs_init_owner(&ri->vfs, dir, S_IFLNK | 0777);
 	ri->target = kmalloc(tlen + 1);
 	if (!ri->target) {
 		ri->vfs.nlink = 0;
@@ -506,8 +510,52 @@ static int ramfs_truncate(struct inode *ip, u64 size)
 	ip->size = size;
 	ip->mtime = ip->ctime = vfs_now();
 	spin_unlock(&ip->lock);
+	pcache_unmap_from(&ip->data, size); /* mappings past the end fault SIGBUS from now */
 	count_blocks(ip);
 	return 0;
+}
+
+/*
+ * fallocate: zero pages for [off, off + len) where there were none (the
+ * size grows unless KEEP_SIZE), or a hole punched there: the bytes read
+ * as zeros from then on. The page cache has no way yet to drop a page in
+ * the middle of a file, so a punched page stays allocated (Linux's tmpfs
+ * gives it back). A shortage of memory leaves what was allocated.
+ */
+static int ramfs_fallocate(struct inode *ip, int mode, u64 off, u64 len)
+{
+	u64 end = off + len;
+	int r = 0;
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		for (u64 o = off; o < end && r == 0;) {
+			u64 idx = o >> PAGE_SHIFT, po = o & (PAGE_SIZE - 1);
+			u64 n = MIN(end - o, PAGE_SIZE - po);
+			paddr_t pa;
+			if (pcache_present(&ip->data, idx) &&
+			    pcache_get(&ip->data, idx, PCG_NOPARK, &pa) == 0) {
+				memset((u8 *)phys_to_virt(pa) + po, 0, n);
+				frame_unref(pa);
+			}
+			o += n;
+		}
+	} else {
+		for (u64 idx = off >> PAGE_SHIFT; idx < ALIGN_UP(end, PAGE_SIZE) >> PAGE_SHIFT; idx++) {
+			int a = pcache_add_zero(&ip->data, idx);
+			if (a < 0 && a != -EEXIST) {
+				r = -ENOSPC;
+				break;
+			}
+		}
+	}
+	spin_lock(&ip->lock);
+	if (!r && !(mode & (FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) && end > ip->size)
+		ip->size = end;
+	ip->ctime = vfs_now();
+	if (mode & FALLOC_FL_PUNCH_HOLE)
+		ip->mtime = ip->ctime;
+	spin_unlock(&ip->lock);
+	count_blocks(ip);
+	return r;
 }
 
 /* ---- symlinks and the end of an inode ---- */
@@ -522,6 +570,7 @@ static ssize_t ramfs_readlink(struct inode *ip, char *buf, size_t len)
 static void ramfs_evict(struct inode *ip)
 {
 	struct ramfs_inode *ri = RI(ip);
+	xattr_free(ip);
 	if (S_ISREG(ip->mode))
 		pcache_destroy(&ip->data);
 	else if (S_ISLNK(ip->mode))
@@ -542,6 +591,7 @@ static const struct inode_ops ramfs_ops = {
 	.read = ramfs_read,
 	.write = ramfs_write,
 	.truncate = ramfs_truncate,
+	.fallocate = ramfs_fallocate,
 	.readlink = ramfs_readlink,
 	.evict = ramfs_evict,
 };
@@ -595,6 +645,7 @@ struct superblock *ramfs_create(const char *fstype)
 	rs->sb.dev = vfs_anon_dev();
 	rs->sb.maxbytes = 1ULL << 40; /* 1 TiB: fits a 4-level page tree with room to spare */
 	rs->sb.destroy = ramfs_destroy;
+	rs->sb.mem_xattrs = true; /* user.*, trusted.* and security.* attributes, in memory */
 	struct ramfs_inode *root = ri_new(&rs->sb, S_IFDIR | 0755);
 	if (!root) {
 		kfree(rs);

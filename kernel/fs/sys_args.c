@@ -10,6 +10,7 @@
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
+#include "sched/park.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
@@ -21,6 +22,28 @@ struct file *fs_fget(int fd)
 struct fd_ref fs_fborrow(int fd)
 {
 	return fd_borrow(fs_files(), fd, cur_alone());
+}
+
+static void held_file_put(void *f)
+{
+	file_put(f);
+}
+
+struct fd_ref fs_fborrow_call(int fd)
+{
+	struct file *f = park_take(held_file_put);
+	if (f)
+		return (struct fd_ref){.f = f, .counted = true};
+	return fs_fborrow(fd);
+}
+
+long fs_call_done(struct fd_ref ref, long r)
+{
+	if (r == -ERESTART_PARK) /* restartable: invariant 3 */
+		park_hold(held_file_put, ref.counted ? ref.f : file_get(ref.f));
+	else
+		fd_ref_put(ref);
+	return r;
 }
 
 long fs_copy_path(u64 upath, char **out)

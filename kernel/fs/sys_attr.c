@@ -1,10 +1,12 @@
 /*
  * System calls that change a file's attributes: chmod, fchmod, fchmodat,
- * chown, fchown, lchown, fchownat, utimensat and utimes. Everyone is root
- * so far (vfs_permission), so owners are only stored and reported; the
- * fields change under the inode's lock.
+ * chown, fchown, lchown, fchownat, utimensat and utimes, with Linux's
+ * rules for who may (the owner, or CAP_FOWNER and CAP_CHOWN; chmod(2),
+ * chown(2), utimensat(2)). The fields change under the inode's lock, then
+ * the file system stores them (write_inode).
  */
 #include "fs/fsproc.h"
+#include "proc/cred.h"
 #include "proc/cur.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
@@ -34,30 +36,66 @@ static bool attrs_fixed(struct inode *ip)
 	return strcmp(ip->sb->fstype, "proc") == 0;
 }
 
+/* The change made under ip's lock goes to the file system's store. */
+static void stored(struct inode *ip)
+{
+	if (ip->ops->write_inode)
+		ip->ops->write_inode(ip);
+}
+
 static long set_mode(struct inode *ip, u32 mode)
 {
+	const struct cred *c = cur_cred();
 	if (attrs_fixed(ip))
 		return -EPERM;
+	if (ip->sb->rdonly)
+		return -EROFS;
+	if (!vfs_owner_or_capable(ip, c))
+		return -EPERM;
+	mode &= 07777;
 	spin_lock(&ip->lock);
-	ip->mode = (ip->mode & S_IFMT) | (mode & 07777);
+	/* Only a member of the file's group (or CAP_FSETID) makes it set-group-ID. */
+	if ((mode & S_ISGID) && !cred_in_group(c, ip->gid) && !cred_capable(c, CAP_FSETID))
+		mode &= ~(u32)S_ISGID;
+	ip->mode = (ip->mode & S_IFMT) | mode;
 	ip->ctime = vfs_now();
 	spin_unlock(&ip->lock);
+	stored(ip);
 	return 0;
 }
 
+/*
+ * chown(2): only CAP_CHOWN gives a file away; its owner may change its
+ * group to one it is in. A file that changes hands stops being
+ * set-user-ID (and set-group-ID, when group-executable): directories
+ * keep theirs.
+ */
 static long set_owner(struct inode *ip, u32 uid, u32 gid)
 {
+	const struct cred *c = cur_cred();
 	if (attrs_fixed(ip))
 		return -EPERM;
+	if (ip->sb->rdonly)
+		return -EROFS;
+	bool chown_cap = cred_capable(c, CAP_CHOWN);
 	spin_lock(&ip->lock);
-	if (uid != (u32)-1)
+	bool owner = c->fsuid == ip->uid;
+	bool uid_ok = uid == ID_UNCHANGED || chown_cap || (owner && uid == ip->uid);
+	bool gid_ok = gid == ID_UNCHANGED || chown_cap ||
+		      (owner && (gid == ip->gid || cred_in_group(c, gid)));
+	if (!uid_ok || !gid_ok) {
+		spin_unlock(&ip->lock);
+		return -EPERM;
+	}
+	if (uid != ID_UNCHANGED)
 		ip->uid = uid;
-	if (gid != (u32)-1)
+	if (gid != ID_UNCHANGED)
 		ip->gid = gid;
-	if (uid != (u32)-1 || gid != (u32)-1)
-		ip->mode &= ~(u32)(S_ISUID | (S_ISGID * !!(ip->mode & 0010))); /* chown(2) */
+	if (!S_ISDIR(ip->mode))
+		ip->mode &= ~(u32)(S_ISUID | (S_ISGID * !!(ip->mode & 0010)));
 	ip->ctime = vfs_now();
 	spin_unlock(&ip->lock);
+	stored(ip);
 	return 0;
 }
 
@@ -83,6 +121,25 @@ SYSCALL(NR_fchmodat, fchmodat)
 {
 	/* The system call has no flags argument (libc emulates one): a3 is ignored, as Linux. */
 	return do_fchmodat((int)a0, a1, (u32)a2, 0);
+}
+
+#ifndef NR_fchmodat2
+#define NR_fchmodat2 452 /* Linux 6.6: newer than the build machine's headers */
+#endif
+
+/* fchmodat2: fchmodat with its flags (AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH), as Linux 6.6. */
+SYSCALL(NR_fchmodat2, fchmodat2)
+{
+	u32 flags = (u32)a3;
+	if (flags & ~(u32)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	struct inode *ip;
+	int r = fs_resolve_at((int)a0, a1, fs_at_lookup_flags(flags), &ip);
+	if (r < 0)
+		return r;
+	long rr = S_ISLNK(ip->mode) ? -EOPNOTSUPP : set_mode(ip, (u32)a2); /* as Linux */
+	inode_put(ip);
+	return rr;
 }
 
 SYSCALL(NR_fchmod, fchmod)
@@ -122,7 +179,7 @@ SYSCALL(NR_lchown, lchown)
 
 SYSCALL(NR_fchownat, fchownat)
 {
-	return do_fchownat((int)a0, a1, (u32)a2, (u32)a3, a4);
+	return do_fchownat((int)a0, a1, (u32)a2, (u32)a3, (u32)a4);
 }
 
 SYSCALL(NR_fchown, fchown)
@@ -143,11 +200,23 @@ struct ktimespec {
 /* Set times[0] (access) and times[1] (modification); UTIME_OMIT leaves one, UTIME_NOW stamps it. */
 static long set_times(struct inode *ip, const struct ktimespec *t)
 {
+	const struct cred *c = cur_cred();
 	if (attrs_fixed(ip))
 		return -EPERM;
 	struct kts now = vfs_now();
 	if (t[0].nsec == UTIME_OMIT && t[1].nsec == UTIME_OMIT)
 		return 0;
+	if (ip->sb->rdonly)
+		return -EROFS;
+	/* Any other time than now is the owner's to set; now, also anyone who may write. */
+	bool exact = (t[0].nsec != UTIME_NOW && t[0].nsec != UTIME_OMIT) ||
+		     (t[1].nsec != UTIME_NOW && t[1].nsec != UTIME_OMIT);
+	if (!vfs_owner_or_capable(ip, c)) {
+		if (exact)
+			return -EPERM;
+		if (vfs_permission(ip, MAY_WRITE, c) < 0)
+			return -EACCES;
+	}
 	spin_lock(&ip->lock);
 	struct kts *dst[2] = {&ip->atime, &ip->mtime};
 	for (int i = 0; i < 2; i++) {
@@ -157,6 +226,7 @@ static long set_times(struct inode *ip, const struct ktimespec *t)
 	}
 	ip->ctime = now;
 	spin_unlock(&ip->lock);
+	stored(ip);
 	return 0;
 }
 
@@ -194,7 +264,7 @@ SYSCALL(NR_utimensat, utimensat)
 	struct ktimespec t[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
 	if (a2 && copy_from_domain(cur_dom(), t, a2, sizeof t) < 0)
 		return -EFAULT;
-	return do_utimens((int)a0, a1, t, a3);
+	return do_utimens((int)a0, a1, t, (u32)a3);
 }
 
 SYSCALL(NR_utimes, utimes)

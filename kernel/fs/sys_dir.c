@@ -4,6 +4,7 @@
  * truncate, ftruncate, umask.
  */
 #include "fs/fsproc.h"
+#include "proc/cred.h"
 #include "proc/cur.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
@@ -88,9 +89,10 @@ SYSCALL(NR_getcwd, getcwd)
 
 static long change_dir(struct inode *ip)
 {
-	if (!S_ISDIR(ip->mode)) {
+	long r = S_ISDIR(ip->mode) ? vfs_permission(ip, MAY_EXEC, cur_cred()) : -ENOTDIR;
+	if (r < 0) {
 		inode_put(ip);
-		return -ENOTDIR;
+		return r;
 	}
 	fs_chdir(ip);
 	return 0;
@@ -115,13 +117,19 @@ SYSCALL(NR_chdir, chdir)
 	return r < 0 ? r : change_dir(ip);
 }
 
-/* Everyone is root here, so chroot needs no privilege check. */
 SYSCALL(NR_chroot, chroot)
 {
 	struct inode *ip;
 	long r = lookup_dir(a0, &ip);
 	if (r < 0)
 		return r;
+	r = vfs_permission(ip, MAY_EXEC, cur_cred());
+	if (r == 0 && !cred_capable(cur_cred(), CAP_SYS_CHROOT))
+		r = -EPERM; /* a root of one's own would fool set-user-ID programs */
+	if (r < 0) {
+		inode_put(ip);
+		return r;
+	}
 	fs_chroot(ip);
 	return 0;
 }
@@ -205,9 +213,10 @@ SYSCALL(NR_rmdir, rmdir)
 
 SYSCALL(NR_unlinkat, unlinkat)
 {
-	if (a2 & ~(u64)AT_REMOVEDIR)
+	u32 flags = (u32)a2; /* int arguments are 32 bits, as Linux reads them */
+	if (flags & ~(u32)AT_REMOVEDIR)
 		return -EINVAL;
-	return do_unlinkat((int)a0, a1, a2 & AT_REMOVEDIR);
+	return do_unlinkat((int)a0, a1, flags & AT_REMOVEDIR);
 }
 
 /* The two paths of rename and link, both resolved or neither held. */
@@ -281,7 +290,8 @@ static long do_linkat(int odirfd, u64 oldp, int ndirfd, u64 newp, u64 flags)
 	if (flags & ~(u64)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	unsigned lf = (flags & AT_SYMLINK_FOLLOW) ? LOOKUP_FOLLOW : 0;
-	if (flags & AT_EMPTY_PATH)
+	/* A name for an open file that may have none: Linux's rule, CAP_DAC_READ_SEARCH. */
+	if ((flags & AT_EMPTY_PATH) && cred_capable(cur_cred(), CAP_DAC_READ_SEARCH))
 		lf |= LOOKUP_EMPTY;
 	struct upath o, n;
 	long r = upath_get_pair(odirfd, oldp, ndirfd, newp, &o, &n);
@@ -300,7 +310,7 @@ SYSCALL(NR_link, link)
 
 SYSCALL(NR_linkat, linkat)
 {
-	return do_linkat((int)a0, a1, (int)a2, a3, a4);
+	return do_linkat((int)a0, a1, (int)a2, a3, (u32)a4);
 }
 
 SYSCALL(NR_truncate, truncate)
@@ -314,7 +324,10 @@ SYSCALL(NR_truncate, truncate)
 	upath_put(&up);
 	if (r < 0)
 		return r;
-	r = vfs_truncate(ip, (i64)a1);
+	/* truncate(2): EISDIR for a directory comes first, then write permission. */
+	r = S_ISDIR(ip->mode) ? -EISDIR : vfs_permission(ip, MAY_WRITE, cur_cred());
+	if (r == 0)
+		r = vfs_truncate(ip, (i64)a1);
 	inode_put(ip);
 	return r;
 }

@@ -1,9 +1,11 @@
 /*
  * mount, umount2, statfs and fstatfs. The file systems a user may mount
  * are found by their type name (tmpfs, ramfs, proc, ext2: fstype.c); the
- * mount table itself is mount.c's.
+ * mount table itself is mount.c's. Mounting and unmounting need
+ * CAP_SYS_ADMIN: a mount can hide any directory.
  */
 #include "fs/fsproc.h"
+#include "proc/cred.h"
 #include "proc/cur.h"
 #include "fs/vfs.h"
 #include "fs/bcache.h"
@@ -17,6 +19,9 @@
 
 /* mount(2) flags Ferry looks at (the rest are accepted and ignored). */
 #define MS_RDONLY  0x1
+#define MS_NOSUID  0x2
+#define MS_NODEV   0x4
+#define MS_NOEXEC  0x8
 #define MS_REMOUNT 0x20
 #define MS_BIND    0x1000
 #define MS_MOVE    0x2000
@@ -54,9 +59,18 @@ static int lookup_dir(u64 upath, unsigned lflags, struct inode **out)
  * ext2 reads the disk and may park: the call then runs again from the
  * start, and nothing is mounted until every block it needs is in.
  */
+/* What a superblock keeps of mount(2)'s flags. */
+static u32 sb_flags_of(u64 flags)
+{
+	return (flags & MS_NOSUID ? SB_NOSUID : 0) | (flags & MS_NODEV ? SB_NODEV : 0) |
+	       (flags & MS_NOEXEC ? SB_NOEXEC : 0);
+}
+
 SYSCALL(NR_mount, mount)
 {
 	u64 flags = a3;
+	if (!cred_capable(cur_cred(), CAP_SYS_ADMIN))
+		return -EPERM;
 	if (flags & (MS_BIND | MS_MOVE)) {
 		syscall_unsupported(flags & MS_BIND ? "MS_BIND" : "MS_MOVE");
 		return -EINVAL;
@@ -70,8 +84,10 @@ SYSCALL(NR_mount, mount)
 		return -ENOTDIR;
 	}
 	if (flags & MS_REMOUNT) {
-		/* Nothing to change on a memory file system; it must be a mount, though. */
+		/* It must be a mount; nosuid, nodev and noexec change (read-only does not, yet). */
 		bool root = __atomic_load_n(&dir->flags, __ATOMIC_ACQUIRE) & I_MOUNTROOT;
+		if (root)
+			__atomic_store_n(&dir->sb->mnt_flags, sb_flags_of(flags), __ATOMIC_RELAXED);
 		inode_put(dir);
 		return root ? 0 : -EINVAL;
 	}
@@ -102,6 +118,7 @@ SYSCALL(NR_mount, mount)
 	}
 	kfree(source);
 	if (r == 0) {
+		sb->mnt_flags = sb_flags_of(flags);
 		r = vfs_mount(sb, dir);
 		if (r < 0)
 			sb->destroy(sb);
@@ -114,8 +131,11 @@ SYSCALL(NR_mount, mount)
 
 SYSCALL(NR_umount2, umount2)
 {
+	a1 = (u32)a1; /* int flags */
 	if (a1 & ~(u64)(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW))
 		return -EINVAL;
+	if (!cred_capable(cur_cred(), CAP_SYS_ADMIN))
+		return -EPERM; /* after the flags, as Linux's ksys_umount */
 	if ((a1 & MNT_EXPIRE) && (a1 & (MNT_FORCE | MNT_DETACH)))
 		return -EINVAL;
 	struct inode *ip;

@@ -6,6 +6,7 @@
  */
 #include "fs/poll.h"
 #include "fs/fsproc.h"
+#include "fs/fdtable.h"
 #include "fs/vfs.h"
 #include "proc/cur.h"
 #include "proc/signal.h"
@@ -25,14 +26,6 @@ struct pollfd64 {
 	i16 events, revents;
 };
 
-/* Files without a poll operation (regular files, directories) are always ready. */
-static u32 file_poll(struct file *f, struct poll_set *pw)
-{
-	if (f->ops && f->ops->poll)
-		return f->ops->poll(f, pw);
-	return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
-}
-
 /*
  * One pass over the set; if nothing is ready and the caller may wait, the
  * waiters stay linked (the thread's park takes them off when it runs
@@ -40,13 +33,11 @@ static u32 file_poll(struct file *f, struct poll_set *pw)
  */
 static long poll_core(struct pollfd64 *pfd, u32 n, bool may_wait, u64 deadline)
 {
-	struct poll_set *pw = NULL;
+	struct poll_waits *pw = NULL;
 	if (may_wait) {
-		pw = kmalloc(sizeof *pw + 2 * (n + 1) * sizeof(struct poll_entry));
+		pw = poll_waits_new(2 * (n + 1));
 		if (!pw)
 			return -ENOMEM;
-		pw->n = 0;
-		pw->cap = 2 * (n + 1);
 	}
 	long ready = 0;
 	for (u32 i = 0; i < n; i++) {
@@ -60,14 +51,13 @@ static long poll_core(struct pollfd64 *pfd, u32 n, bool may_wait, u64 deadline)
 			continue;
 		}
 		/* Once something is ready there is no need to wait on the rest. */
-		u32 m = file_poll(f, ready ? NULL : pw);
-		file_put(f);
+		u32 m = poll_waits_file(ready ? NULL : pw, f);
 		pfd[i].revents = (i16)(m & ((u32)(u16)pfd[i].events | POLLERR | POLLHUP | POLLNVAL));
 		if (pfd[i].revents)
 			ready++;
 	}
 	if (ready || !may_wait) {
-		poll_set_free(pw);
+		poll_waits_free(pw);
 		return ready;
 	}
 	/*
@@ -76,11 +66,11 @@ static long poll_core(struct pollfd64 *pfd, u32 n, bool may_wait, u64 deadline)
 	 * more before sleeping (the mask store is ordered before this).
 	 */
 	if (signal_deliverable()) {
-		poll_set_free(pw);
+		poll_waits_free(pw);
 		return -EINTR;
 	}
 	park_timeout(deadline);
-	return park_on_set(poll_set_free, pw);
+	return park_on_set(poll_waits_free, pw);
 }
 
 /* timeout_ns: ~0 waits for ever. The deadline is kept across restarts (*deadline, 0: none). */
@@ -94,7 +84,7 @@ static bool poll_may_wait(u64 timeout_ns, u64 *deadline)
 
 static long do_poll(u64 ufds, u64 nfds, u64 timeout_ns)
 {
-	if (nfds > POLL_MAX_FDS)
+	if (nfds > fd_limit()) /* as Linux: more than RLIMIT_NOFILE */
 		return -EINVAL;
 	struct pollfd64 *pfd = kmalloc((nfds ? nfds : 1) * sizeof *pfd);
 	if (!pfd)
@@ -145,7 +135,7 @@ static long call_sigmask(u64 umask, u64 size)
 SYSCALL(NR_poll, poll)
 {
 	i32 ms = (i32)a2;
-	return do_poll(a0, a1, ms < 0 ? ~0UL : (u64)ms * 1000000UL);
+	return do_poll(a0, (u32)a1, ms < 0 ? ~0UL : (u64)ms * 1000000UL);
 }
 
 SYSCALL(NR_ppoll, ppoll)
@@ -157,7 +147,7 @@ SYSCALL(NR_ppoll, ppoll)
 	r = call_sigmask(a3, a4);
 	if (r < 0)
 		return r;
-	r = do_poll(a0, a1, ns);
+	r = do_poll(a0, (u32)a1, ns);
 	/* EINTR: the signal is taken on the way out, under the call's mask (it restores ours). */
 	if (r != -ERESTART_PARK && r != -EINTR)
 		signal_call_mask_end();
@@ -167,8 +157,11 @@ SYSCALL(NR_ppoll, ppoll)
 /* select: fd_sets as bit arrays of longs. */
 static long do_select(u64 nfds, u64 urd, u64 uwr, u64 uex, u64 timeout_ns)
 {
-	if ((i64)nfds < 0 || nfds > POLL_MAX_FDS)
+	if ((int)nfds < 0)
 		return -EINVAL;
+	nfds = (u32)nfds;
+	if (nfds > POLL_MAX_FDS)
+		nfds = POLL_MAX_FDS; /* as Linux: no descriptor lies beyond the table */
 	size_t words = (nfds + 63) / 64;
 	u64 in[3][POLL_MAX_FDS / 64] = {{0}};
 	u64 uaddr[3] = {urd, uwr, uex};

@@ -3,7 +3,7 @@
  * pwrite64, preadv, pwritev, lseek, ioctl. They check
  * the descriptor and the user ranges, then hand a uio to the VFS. A call
  * that parks (a tty read with nothing typed) has consumed nothing, so its
- * restart repeats it exactly (invariant 3).
+ * restart repeats it exactly (invariant 3), on the file it parked on.
  */
 #include "fs/fsproc.h"
 #include "proc/cur.h"
@@ -15,9 +15,16 @@
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
+/*
+ * The start of a buffer out in swap comes back before the transfer (which
+ * may consume bytes and cannot then park); a longer transfer that meets a
+ * page out in swap further on ends short there, as a read or write may.
+ */
+#define RW_SWAPIN_MAX (256 * 1024)
+
 static long do_rw(int fd, u64 buf, u64 count, bool write, bool positional, i64 off)
 {
-	struct fd_ref ref = fs_fborrow(fd);
+	struct fd_ref ref = fs_fborrow_call(fd);
 	struct file *f = ref.f;
 	if (!f)
 		return -EBADF;
@@ -28,13 +35,13 @@ static long do_rw(int fd, u64 buf, u64 count, bool write, bool positional, i64 o
 	} else {
 		struct uio u;
 		uio_init_user(&u, cur_dom(), buf, count);
-		if (positional)
+		r = uio_swapin(&u, RW_SWAPIN_MAX);
+		if (r == 0 && positional)
 			r = write ? vfs_pwrite(f, &u, off) : vfs_pread(f, &u, off);
-		else
+		else if (r == 0)
 			r = write ? vfs_write(f, &u) : vfs_read(f, &u);
 	}
-	fd_ref_put(ref);
-	return r;
+	return fs_call_done(ref, r);
 }
 
 SYSCALL(NR_read, read)
@@ -65,59 +72,30 @@ SYSCALL(NR_pwrite64, pwrite64)
  */
 static long do_rwv(int fd, u64 uiov, u64 cnt, bool write, bool positional, i64 off)
 {
-	struct fd_ref ref = fs_fborrow(fd);
+	struct fd_ref ref = fs_fborrow_call(fd);
 	struct file *f = ref.f;
 	if (!f)
 		return -EBADF;
 	long r = 0;
 	struct kiovec *iov = NULL;
+	u64 total;
 	if (!(f->fmode & (write ? FMODE_WRITE : FMODE_READ))) {
 		r = -EBADF;
 		goto out;
 	}
-	if (cnt > IOV_MAX) {
-		r = -EINVAL;
+	r = uio_import_iovec(cur_dom(), uiov, cnt, &iov, &total);
+	if (r < 0 || cnt == 0)
 		goto out;
-	}
-	if (cnt == 0)
-		goto out;
-	_Static_assert(sizeof(struct kiovec) == sizeof(struct linux_iovec), "iovec layout");
-	iov = kmalloc(cnt * sizeof *iov);
-	if (!iov) {
-		r = -ENOMEM;
-		goto out;
-	}
-	if (copy_from_domain(cur_dom(), iov, uiov, cnt * sizeof *iov) < 0) {
-		r = -EFAULT;
-		goto out;
-	}
-	/* As Linux: a negative length is EINVAL, a bad range EFAULT, and the total is capped. */
-	for (u64 i = 0; i < cnt; i++) {
-		if ((i64)iov[i].len < 0) {
-			r = -EINVAL;
-			goto out;
-		}
-	}
-	u64 total = 0;
-	for (u64 i = 0; i < cnt; i++) {
-		if (!user_range_ok(iov[i].base, iov[i].len)) {
-			r = -EFAULT;
-			goto out;
-		}
-		if (iov[i].len > MAX_RW_COUNT - total)
-			iov[i].len = MAX_RW_COUNT - total;
-		total += iov[i].len;
-	}
 	struct uio u;
 	uio_init_iov(&u, cur_dom(), iov, (int)cnt, total);
-	if (positional)
+	r = uio_swapin(&u, RW_SWAPIN_MAX);
+	if (r == 0 && positional)
 		r = write ? vfs_pwrite(f, &u, off) : vfs_pread(f, &u, off);
-	else
+	else if (r == 0)
 		r = write ? vfs_write(f, &u) : vfs_read(f, &u);
 out:
 	kfree(iov);
-	fd_ref_put(ref);
-	return r;
+	return fs_call_done(ref, r);
 }
 
 SYSCALL(NR_readv, readv)

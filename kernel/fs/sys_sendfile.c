@@ -1,6 +1,6 @@
 /*
- * sendfile(2): copy from a seekable file to any file through a kernel
- * buffer, one chunk per call. The input is read at an offset without
+ * sendfile(2) and copy_file_range(2): copy from a seekable file to any
+ * file (or between regular files) through a kernel buffer, one chunk per call. The input is read at an offset without
  * moving it until the output has taken the bytes, so a write that parks
  * leaves nothing half-done (invariant 3).
  */
@@ -72,6 +72,89 @@ SYSCALL(NR_sendfile, sendfile)
 		} else {
 			vfs_lseek(in, off + r, SEEK_SET);
 		}
+	}
+done:
+	kfree(buf);
+	file_put(out);
+	file_put(in);
+	return r;
+}
+
+/*
+ * copy_file_range(2): between two regular files, a chunk per call through
+ * a kernel buffer, read at the input's offset and written at the
+ * output's; offsets move only by what was written (a write that parks
+ * moves nothing: invariant 3). Overlapping ranges of one file: EINVAL.
+ */
+SYSCALL(NR_copy_file_range, copy_file_range)
+{
+	if ((u32)a5)
+		return -EINVAL;
+	struct file *in = fs_fget((int)a0), *out = fs_fget((int)a2);
+	long r = 0;
+	void *buf = NULL;
+	i64 ioff, ooff;
+	if (!in || !out) {
+		r = -EBADF;
+		goto done;
+	}
+	if (!(in->fmode & FMODE_READ) || !(out->fmode & FMODE_WRITE) ||
+	    (__atomic_load_n(&out->flags, __ATOMIC_RELAXED) & O_APPEND)) {
+		r = -EBADF;
+		goto done;
+	}
+	if (S_ISDIR(in->ip->mode) || S_ISDIR(out->ip->mode)) {
+		r = -EISDIR;
+		goto done;
+	}
+	if (!S_ISREG(in->ip->mode) || !S_ISREG(out->ip->mode)) {
+		r = -EINVAL;
+		goto done;
+	}
+	if ((a1 && copy_from_domain(cur_dom(), &ioff, a1, sizeof ioff) < 0) ||
+	    (a3 && copy_from_domain(cur_dom(), &ooff, a3, sizeof ooff) < 0)) {
+		r = -EFAULT;
+		goto done;
+	}
+	if (!a1)
+		ioff = (i64)__atomic_load_n(&in->pos, __ATOMIC_RELAXED);
+	if (!a3)
+		ooff = (i64)__atomic_load_n(&out->pos, __ATOMIC_RELAXED);
+	size_t want = MIN((size_t)a4, (size_t)SENDFILE_CHUNK);
+	if (ioff < 0 || ooff < 0) {
+		r = -EINVAL;
+		goto done;
+	}
+	if (in->ip == out->ip && ioff < ooff + (i64)want && ooff < ioff + (i64)want) {
+		r = -EINVAL;
+		goto done;
+	}
+	if (!want)
+		goto done;
+	buf = kmalloc(want);
+	if (!buf) {
+		r = -ENOMEM;
+		goto done;
+	}
+	struct uio u;
+	uio_init_kernel(&u, buf, want);
+	ssize_t n = vfs_pread(in, &u, ioff);
+	if (n <= 0) {
+		r = n;
+		goto done;
+	}
+	uio_init_kernel(&u, buf, (size_t)n);
+	r = vfs_pwrite(out, &u, ooff);
+	if (r > 0) {
+		i64 ni = ioff + r, no = ooff + r;
+		if (a1)
+			copy_to_domain(cur_dom(), a1, &ni, sizeof ni);
+		else
+			vfs_lseek(in, ni, SEEK_SET);
+		if (a3)
+			copy_to_domain(cur_dom(), a3, &no, sizeof no);
+		else
+			vfs_lseek(out, no, SEEK_SET);
 	}
 done:
 	kfree(buf);

@@ -5,6 +5,7 @@
  */
 #include "fs/fsproc.h"
 #include "fs/fdtable.h"
+#include "proc/cred.h"
 #include "proc/cur.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
@@ -49,7 +50,7 @@ SYSCALL(NR_lstat, lstat)
 
 SYSCALL(NR_newfstatat, newfstatat)
 {
-	return do_fstatat((int)a0, a1, a2, a3);
+	return do_fstatat((int)a0, a1, a2, (u32)a3);
 }
 
 SYSCALL(NR_fstat, fstat)
@@ -62,26 +63,82 @@ SYSCALL(NR_fstat, fstat)
 	return r;
 }
 
-SYSCALL(NR_statx, statx)
+#define STATX_ATTR_MOUNT_ROOT 0x00002000
+
+static bool statx_args_ok(u32 flags, u32 mask)
 {
-	int dirfd = (int)a0;
-	u32 flags = (u32)a2, mask = (u32)a3;
 	if (flags & ~(u32)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT |
 			   AT_STATX_SYNC_TYPE))
-		return -EINVAL;
-	if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE || (mask & STATX_RESERVED))
+		return false;
+	return (flags & AT_STATX_SYNC_TYPE) != AT_STATX_SYNC_TYPE && !(mask & STATX_RESERVED);
+}
+
+long fs_statx(int dirfd, const char *path, u32 flags, u32 mask, u64 ubuf)
+{
+	if (!statx_args_ok(flags, mask))
 		return -EINVAL;
 	unsigned lf = fs_at_lookup_flags(flags);
-	struct inode *ip;
-	int r = fs_resolve_at(dirfd, a1, lf, &ip);
+	if (!path) {
+		if (!(lf & LOOKUP_EMPTY))
+			return -EFAULT;
+		path = "";
+	}
+	struct inode *start, *ip;
+	long r = fs_at_start(dirfd, path, &start);
+	if (r < 0)
+		return r;
+	r = vfs_lookup(start, path, lf, &ip);
+	inode_put(start);
 	if (r < 0)
 		return r;
 	struct kstat k;
 	struct linux_statx sx;
 	vfs_getattr(ip, &k);
+	bool mount_root = (__atomic_load_n(&ip->flags, __ATOMIC_RELAXED) & I_MOUNTROOT) ||
+			  ip == ip->sb->root;
 	inode_put(ip);
 	kstat_to_statx(&k, &sx);
-	return copy_to_domain(cur_dom(), a4, &sx, sizeof sx) < 0 ? -EFAULT : 0;
+	/* The one attribute Ferry knows: whether this is the root of a mount. */
+	sx.stx_attributes_mask = STATX_ATTR_MOUNT_ROOT;
+	if (mount_root)
+		sx.stx_attributes |= STATX_ATTR_MOUNT_ROOT;
+	return copy_to_domain(cur_dom(), ubuf, &sx, sizeof sx) < 0 ? -EFAULT : 0;
+}
+
+SYSCALL(NR_statx, statx)
+{
+	if (!statx_args_ok((u32)a2, (u32)a3))
+		return -EINVAL;
+	char *path = NULL;
+	long r = 0;
+	if (a1 || !((u32)a2 & AT_EMPTY_PATH))
+		r = fs_copy_path(a1, &path);
+	if (r < 0)
+		return r;
+	r = fs_statx((int)a0, path, (u32)a2, (u32)a3, a4);
+	kfree(path);
+	return r;
+}
+
+/*
+ * access(2) answers for the real ids: the file-system ids become the real
+ * ones, and the capabilities root's real uid would have (all permitted
+ * ones) or none. Most processes' are those already; a set-user-ID one
+ * gets a copy. A reference, or NULL: no memory.
+ */
+static struct cred *real_cred(void)
+{
+	struct cred *c = cur_cred();
+	u64 eff = c->uid == 0 ? c->cap_permitted : 0;
+	if (c->fsuid == c->uid && c->fsgid == c->gid && c->cap_effective == eff)
+		return cred_get(c);
+	struct cred *n = cred_copy(c, c->ngroups);
+	if (n) {
+		n->fsuid = n->uid;
+		n->fsgid = n->gid;
+		n->cap_effective = eff;
+	}
+	return n;
 }
 
 static long do_faccessat(int dirfd, u64 upath, u64 mode, u64 flags)
@@ -90,30 +147,40 @@ static long do_faccessat(int dirfd, u64 upath, u64 mode, u64 flags)
 		return -EINVAL;
 	if (flags & ~(u64)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
+	struct cred *c = (flags & AT_EACCESS) ? cred_get(cur_cred()) : real_cred();
+	if (!c)
+		return -ENOMEM;
+	/* The path is searched with the ids access answers for, too (path_walk takes cur_cred()). */
+	struct cred *saved = cur_cred_swap(c);
 	unsigned lf = fs_at_lookup_flags(flags);
 	struct inode *ip;
 	int r = fs_resolve_at(dirfd, upath, lf, &ip);
-	if (r < 0)
-		return r;
-	/* Real and effective ids are both root's for now, so AT_EACCESS changes nothing. */
-	r = vfs_permission(ip, (int)mode);
-	inode_put(ip);
+	if (r == 0) {
+		if ((mode & W_OK) && ip->sb->rdonly && !S_ISCHR(ip->mode) && !S_ISBLK(ip->mode) &&
+		    !S_ISFIFO(ip->mode) && !S_ISSOCK(ip->mode))
+			r = -EROFS;
+		else if (mode)
+			r = vfs_permission(ip, (int)mode, c);
+		inode_put(ip);
+	}
+	cur_cred_swap(saved);
+	cred_put(c);
 	return r;
 }
 
 SYSCALL(NR_access, access)
 {
-	return do_faccessat(AT_FDCWD, a0, a1, 0);
+	return do_faccessat(AT_FDCWD, a0, (u32)a1, 0);
 }
 
 SYSCALL(NR_faccessat, faccessat)
 {
-	return do_faccessat((int)a0, a1, a2, 0);
+	return do_faccessat((int)a0, a1, (u32)a2, 0);
 }
 
 SYSCALL(NR_faccessat2, faccessat2)
 {
-	return do_faccessat((int)a0, a1, a2, a3);
+	return do_faccessat((int)a0, a1, (u32)a2, (u32)a3);
 }
 
 static long do_readlinkat(int dirfd, u64 upath, u64 ubuf, u64 size)
@@ -151,4 +218,24 @@ SYSCALL(NR_readlink, readlink)
 SYSCALL(NR_readlinkat, readlinkat)
 {
 	return do_readlinkat((int)a0, a1, a2, a3);
+}
+
+/*
+ * File handles (name_to_handle_at, open_by_handle_at) name a file apart
+ * from its path, for NFS servers and the like. No Ferry file system
+ * offers them: EOPNOTSUPP, as Linux says for such a file system.
+ */
+SYSCALL(NR_name_to_handle_at, name_to_handle_at)
+{
+	struct inode *ip;
+	int r = fs_resolve_at((int)a0, a1, fs_at_lookup_flags((u32)a4) | LOOKUP_FOLLOW, &ip);
+	if (r < 0)
+		return r;
+	inode_put(ip);
+	return -EOPNOTSUPP;
+}
+
+SYSCALL(NR_open_by_handle_at, open_by_handle_at)
+{
+	return -EOPNOTSUPP;
 }

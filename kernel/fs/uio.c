@@ -1,6 +1,8 @@
 /* Moving bytes between kernel memory and a uio's segments. */
 #include "fs/uio.h"
 #include "mm/domain.h"
+#include "mm/kheap.h"
+#include "fs/abi.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
@@ -28,6 +30,58 @@ void uio_init_iov(struct uio *u, struct domain *dom, struct kiovec *iov, int iov
 	u->iov = iov;
 	u->iovcnt = iovcnt;
 	u->resid = total;
+}
+
+long uio_import_iovec(struct domain *dom, u64 uiov, u64 cnt, struct kiovec **out, u64 *total)
+{
+	*out = NULL;
+	*total = 0;
+	if (cnt > IOV_MAX)
+		return -EINVAL;
+	if (cnt == 0)
+		return 0;
+	_Static_assert(sizeof(struct kiovec) == 16, "struct iovec layout");
+	struct kiovec *iov = kmalloc(cnt * sizeof *iov);
+	if (!iov)
+		return -ENOMEM;
+	long r = 0;
+	if (copy_from_domain(dom, iov, uiov, cnt * sizeof *iov) < 0)
+		r = -EFAULT;
+	/* As Linux: a negative length is EINVAL, a bad range EFAULT, and the total is capped. */
+	for (u64 i = 0; i < cnt && !r; i++)
+		if ((i64)iov[i].len < 0)
+			r = -EINVAL;
+	u64 sum = 0;
+	for (u64 i = 0; i < cnt && !r; i++) {
+		if (!user_range_ok(iov[i].base, iov[i].len)) {
+			r = -EFAULT;
+			break;
+		}
+		if (iov[i].len > MAX_RW_COUNT - sum)
+			iov[i].len = MAX_RW_COUNT - sum;
+		sum += iov[i].len;
+	}
+	if (r < 0) {
+		kfree(iov);
+		return r;
+	}
+	*out = iov;
+	*total = sum;
+	return 0;
+}
+
+int uio_swapin(struct uio *u, size_t max)
+{
+	if (!u->dom)
+		return 0;
+	for (int i = 0; i < u->iovcnt && max; i++) {
+		size_t n = MIN(u->iov[i].len, max);
+		int r = domain_swapin_range(u->dom, u->iov[i].base, n);
+		if (r < 0)
+			return r;
+		max -= n;
+	}
+	return 0;
 }
 
 enum uio_op { OP_OUT, OP_IN, OP_ZERO, OP_SKIP };
@@ -61,7 +115,7 @@ static inline __attribute__((always_inline)) int uio_move(struct uio *u, void *k
 			else
 				r = clear_domain(u->dom, v->base, chunk);
 			if (r < 0)
-				return -EFAULT;
+				return r == -ERESTART_PARK ? r : -EFAULT; /* parked for a mapped page */
 		} else {
 			void *p = (void *)v->base;
 			if (op == OP_OUT)

@@ -4,6 +4,10 @@
  * Locking rules are in vfs.h.
  */
 #include "fs/vfs.h"
+#include "fs/lock.h"
+#include "proc/cur.h"
+#include "proc/limits.h"
+#include "proc/signal.h"
 #include "fs/bcache.h"
 #include "vm/writeback.h"
 #include "mm/domain.h"
@@ -40,6 +44,9 @@ void inode_init(struct inode *ip, struct superblock *sb, u32 mode, const struct 
 {
 	ip->lock = (struct spinlock)SPINLOCK_INIT;
 	ip->refs = 1;
+	ip->locks = NULL;
+	ip->seals = 0;
+	ip->xattrs = NULL;
 	__atomic_add_fetch(&sb->active, 1, __ATOMIC_RELAXED);
 	ip->nlink = 0;
 	ip->mode = mode;
@@ -165,18 +172,6 @@ void kstat_to_statx(const struct kstat *k, struct linux_statx *sx)
 	sx->stx_dev_minor = dev_minor(k->dev);
 }
 
-/*
- * Every process runs as root for now (there are no credentials yet), so
- * only execute permission can be refused: root may execute a file when
- * some execute bit is set (path_resolution(7)).
- */
-int vfs_permission(struct inode *ip, int mask)
-{
-	if ((mask & X_OK) && !S_ISDIR(ip->mode) && !(ip->mode & 0111))
-		return -EACCES;
-	return 0;
-}
-
 int vfs_truncate(struct inode *ip, i64 size)
 {
 	if (size < 0)
@@ -187,7 +182,64 @@ int vfs_truncate(struct inode *ip, i64 size)
 		return -EINVAL;
 	if ((u64)size > ip->sb->maxbytes)
 		return -EFBIG;
-	return ip->ops->truncate(ip, (u64)size);
+	if ((u64)size > cur_rlimit(RLIMIT_FSIZE)) {
+		signal_raise(SIGXFSZ);
+		return -EFBIG;
+	}
+	spin_lock(&ip->lock);
+	u32 seals = ip->seals;
+	u64 cur = ip->size;
+	spin_unlock(&ip->lock);
+	if (((seals & F_SEAL_SHRINK) && (u64)size < cur) || ((seals & F_SEAL_GROW) && (u64)size > cur))
+		return -EPERM;
+	if (!vmobj_writable(&ip->data.obj))
+		return -ETXTBSY; /* a program running from it */
+	int r = ip->ops->truncate(ip, (u64)size);
+	if (r == 0)
+		vfs_kill_privs(ip, vfs_privs_to_kill(ip, cur_cred()));
+	return r;
+}
+
+/* Modes any fallocate knows (linux/falloc.h); those a file system may implement are above. */
+#define FALLOC_FL_ALL 0x7f
+
+int vfs_fallocate(struct file *f, int mode, i64 off, i64 len)
+{
+	struct inode *ip = f->ip;
+	if (mode & ~FALLOC_FL_ALL)
+		return -EOPNOTSUPP;
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if (!(f->fmode & FMODE_WRITE))
+		return -EBADF;
+	if (S_ISFIFO(ip->mode))
+		return -ESPIPE;
+	if (S_ISDIR(ip->mode))
+		return -EISDIR;
+	if (!S_ISREG(ip->mode))
+		return -ENODEV;
+	if ((u64)off + (u64)len < (u64)off || (u64)off + (u64)len > ip->sb->maxbytes)
+		return -EFBIG;
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && (u64)off + (u64)len > cur_rlimit(RLIMIT_FSIZE)) {
+		signal_raise(SIGXFSZ);
+		return -EFBIG;
+	}
+	if (ip->sb->rdonly)
+		return -EROFS;
+	spin_lock(&ip->lock);
+	u32 seals = ip->seals;
+	u64 cur = ip->size;
+	spin_unlock(&ip->lock);
+	if (((seals & F_SEAL_WRITE) && (mode & FALLOC_FL_PUNCH_HOLE)) ||
+	    ((seals & F_SEAL_GROW) && !(mode & FALLOC_FL_KEEP_SIZE) && (u64)off + (u64)len > cur))
+		return -EPERM;
+	if (!ip->ops->fallocate ||
+	    (mode != 0 && mode != FALLOC_FL_KEEP_SIZE &&
+	     mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)))
+		return -EOPNOTSUPP;
+	return ip->ops->fallocate(ip, mode, (u64)off, (u64)len);
 }
 
 /* ---- putting data on the disk ---- */
@@ -280,7 +332,15 @@ struct file *file_alloc(struct inode *ip, u32 fmode, u32 flags, const struct fil
 	f->flags = flags & FILE_STATUS_FLAGS;
 	f->ip = inode_get(ip);
 	f->ops = ops;
+	list_init(&f->ep_items);
 	return f;
+}
+
+static void (*file_unwatch)(struct file *f); /* [I after boot] */
+
+void file_register_unwatch(void (*fn)(struct file *f))
+{
+	file_unwatch = fn;
 }
 
 struct file *file_get(struct file *f)
@@ -297,8 +357,18 @@ void file_put(struct file *f)
 	u32 left = __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL);
 	if (left)
 		return;
+	/*
+	 * Nobody can add f to an epoll set now (that takes a reference), so
+	 * an empty list stays empty; a set being closed may still empty it.
+	 */
+	if (!list_empty(&f->ep_items))
+		file_unwatch(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
+	if (__atomic_load_n(&f->ip->locks, __ATOMIC_RELAXED))
+		locks_remove_file(f);
+	if (f->fmode & FMODE_WRITER)
+		vmobj_put_write(&f->ip->data.obj);
 	inode_put(f->ip);
 	if (f->name_dir)
 		inode_put(f->name_dir);
@@ -533,6 +603,18 @@ ssize_t vfs_getdents(struct file *f, void *buf, size_t len)
 	return (ssize_t)b.used;
 }
 
+void file_send_sigio(struct file *f, int code, i64 band)
+{
+	if (!(__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_ASYNC))
+		return;
+	int who = __atomic_load_n(&f->owner, __ATOMIC_RELAXED);
+	if (!who)
+		return;
+	int sig = __atomic_load_n(&f->owner_sig, __ATOMIC_RELAXED);
+	signal_send_io(who, __atomic_load_n(&f->owner_tid, __ATOMIC_RELAXED), sig ? sig : SIGIO,
+		       sig ? code : 0, band, __atomic_load_n(&f->async_fd, __ATOMIC_RELAXED));
+}
+
 /* ---- default file operations of inodes ---- */
 
 static ssize_t inode_file_read(struct file *f, struct uio *u, u64 *pos)
@@ -556,10 +638,36 @@ static ssize_t inode_file_write(struct file *f, struct uio *u, u64 *pos)
 	if (!ip->ops->write)
 		return -EINVAL;
 	bool append = __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_APPEND;
+	if (unlikely(__atomic_load_n(&ip->seals, __ATOMIC_RELAXED))) {
+		/* A sealed memfd: no writes, or none that would grow it. */
+		spin_lock(&ip->lock);
+		u32 seals = ip->seals;
+		u64 at = append ? ip->size : *pos, size = ip->size;
+		spin_unlock(&ip->lock);
+		if ((seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) ||
+		    ((seals & F_SEAL_GROW) && u->resid && at + u->resid > size))
+			return -EPERM;
+	}
+	/* RLIMIT_FSIZE: a write that would pass it stops there; one that starts past it fails. */
+	u64 limit = cur_rlimit(RLIMIT_FSIZE);
+	if (limit != RLIM_INFINITY && S_ISREG(ip->mode) && u->resid) {
+		spin_lock(&ip->lock);
+		u64 at = append ? ip->size : *pos;
+		spin_unlock(&ip->lock);
+		if (at >= limit) {
+			signal_raise(SIGXFSZ);
+			return -EFBIG;
+		}
+		if (u->resid > limit - at)
+			u->resid = limit - at;
+	}
 	u64 end = *pos;
 	ssize_t r = ip->ops->write(ip, u, *pos, append, &end);
-	if (r > 0)
+	if (r > 0) {
 		*pos = end;
+		/* A changed program is no longer the one its owner made set-user-ID. */
+		vfs_kill_privs(ip, vfs_privs_to_kill(ip, cur_cred()));
+	}
 	return r;
 }
 
@@ -567,3 +675,15 @@ const struct file_ops vfs_inode_fops = {
 	.read = inode_file_read,
 	.write = inode_file_write,
 };
+
+#define POSIX_FADV_NOREUSE 5
+
+int vfs_fadvise(struct file *f, i64 off, i64 len, int advice)
+{
+	(void)off;
+	if ((f->fmode & FMODE_STREAM) || S_ISFIFO(f->ip->mode))
+		return -ESPIPE;
+	if (len < 0 || advice < 0 || advice > POSIX_FADV_NOREUSE)
+		return -EINVAL;
+	return 0;
+}

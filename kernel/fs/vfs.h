@@ -79,6 +79,8 @@ struct inode_ops {
 	/* append: write at the end, atomically with other appenders. *end: offset after the data. */
 	ssize_t (*write)(struct inode *ip, struct uio *u, u64 off, bool append, u64 *end);
 	int (*truncate)(struct inode *ip, u64 size);
+	/* fallocate(2) with mode 0, FALLOC_FL_KEEP_SIZE, or PUNCH_HOLE|KEEP_SIZE (checked by the VFS). */
+	int (*fallocate)(struct inode *ip, int mode, u64 off, u64 len);
 	/*
 	 * Regular files: put the file's data (datasync: and only the metadata
 	 * needed to read it back) on the disk and empty the disk's write
@@ -86,6 +88,12 @@ struct inode_ops {
 	 * nothing to do (memory file systems).
 	 */
 	int (*fsync)(struct inode *ip, bool datasync);
+	/*
+	 * Regular files on a disk: the disk block (in sb's block size, whose
+	 * log2 is *bshift) holding logical block lblk, 0 for a hole. May park
+	 * (-ERESTART_PARK). swapon maps a swap file with it.
+	 */
+	int (*bmap)(struct inode *ip, u64 lblk, u64 *pblk, u32 *bshift);
 	/* Symlinks: copy the target (not NUL-terminated) into a kernel buffer. */
 	ssize_t (*readlink)(struct inode *ip, char *buf, size_t len);
 	/*
@@ -94,6 +102,12 @@ struct inode_ops {
 	 * reference to that inode, or -errno.
 	 */
 	int (*follow_to)(struct inode *ip, struct inode **out);
+	/*
+	 * Store the attributes the VFS changed under ip's lock (mode, owner,
+	 * times: chmod, chown, utimes, a write clearing set-ID bits). NULL:
+	 * the inode is all there is (memory file systems). Never waits.
+	 */
+	void (*write_inode)(struct inode *ip);
 	/* No references and no links left: free the inode and its data. */
 	void (*evict)(struct inode *ip);
 	/* Regular files' open-file operations; NULL: vfs_inode_fops (procfs generates text at open). */
@@ -123,9 +137,16 @@ struct inode {
 	struct superblock *sb;     /* [I] */
 	void *priv;                /* [I] the file system's */
 	struct pipe *fifo;         /* [i] a FIFO's pipe while it is open (ipc/fifo.c) */
+	struct file_lock *locks;   /* [lock.c's lock] its file locks (fs/lock.h), oldest first */
+	u32 seals;                 /* [i] F_SEAL_* of a memfd (memfd.c), with SEALS_MEMFD; else 0 */
+	struct xattr *xattrs;      /* [i] extended attributes of a memory file system (xattr.c) */
 	struct pcache data;        /* [its own lock] a regular file's pages (vm/pcache.h); the file
 	                              system gives its ops */
 };
+
+#define SEALS_MEMFD (1u << 31) /* in inode.seals: a memfd, which F_ADD_SEALS may seal */
+/* F_ADD_SEALS (add) and F_GET_SEALS of f (memfd.c): -EINVAL unless f is a memfd. */
+long memfd_seals(struct file *f, int cmd, u32 add);
 
 /* What statfs reports of a file system with a size of its own, in bsize blocks. */
 struct fs_usage {
@@ -147,6 +168,8 @@ struct superblock {
 	void (*destroy)(struct superblock *sb);
 	struct blk_dev *disk;      /* [I] the disk it lives on; NULL in memory */
 	bool rdonly;               /* [I] mounted read-only */
+	u32 mnt_flags;             /* [a] SB_NOSUID, SB_NODEV, SB_NOEXEC: mount(2)'s, changed by remount */
+	bool mem_xattrs;           /* [I] keeps extended attributes in memory (tmpfs, ramfs) */
 	/* statfs's figures; NULL: a memory file system (all of RAM is its size). */
 	void (*usage)(struct superblock *sb, struct fs_usage *u);
 	/*
@@ -158,6 +181,18 @@ struct superblock {
 	void *priv;                /* [I] the file system's */
 };
 
+/* What a mount keeps from mount(2)'s flags (superblock.mnt_flags). */
+enum {
+	SB_NOSUID = 1 << 0, /* set-user-ID and set-group-ID bits do nothing at exec */
+	SB_NODEV = 1 << 1,  /* device nodes do not open */
+	SB_NOEXEC = 1 << 2, /* nothing executes from here */
+};
+
+static inline u32 sb_mnt_flags(const struct superblock *sb)
+{
+	return __atomic_load_n(&sb->mnt_flags, __ATOMIC_RELAXED);
+}
+
 /* File status flags a file keeps (the rest of open's flags act at open time only). */
 #define FILE_STATUS_FLAGS (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME | O_DSYNC | \
 			   O_SYNC | O_LARGEFILE)
@@ -167,6 +202,7 @@ enum {
 	FMODE_WRITE = 1 << 1,
 	FMODE_PATH = 1 << 2,   /* O_PATH: a place in the tree, no I/O */
 	FMODE_STREAM = 1 << 3, /* no offset: pread/lseek give ESPIPE (tty, pipes) */
+	FMODE_WRITER = 1 << 4, /* holds write access to its file's pages (ETXTBSY for exec) */
 };
 
 /* What an open file does; the VFS supplies the defaults for inodes of a file system. */
@@ -181,6 +217,23 @@ struct file_ops {
 	void (*release)(struct file *f);
 	/* Ready events (POLLIN...); with pw, also wait on the queues a change would wake (fs/poll.h). */
 	u32 (*poll)(struct file *f, struct poll_set *pw);
+	/* O_ASYNC set (on) or cleared: the object notes f as one to signal (file_send_sigio). */
+	void (*fasync)(struct file *f, bool on);
+	/* fcntl(2) commands of this kind of file (pipe sizes, seals); NULL or -EINVAL: none. */
+	long (*fcntl)(struct file *f, int cmd, u64 arg);
+	/*
+	 * mmap(2) of a file that lends frames of its own to shared mappings
+	 * (io_uring's rings): mm/domain.h's mmap_frames_fn for this file.
+	 * NULL: mmap gives ENODEV.
+	 */
+	int (*mmap_frames)(struct file *f, u64 off, u64 npages, paddr_t *frames);
+	/*
+	 * mmap of a device (NULL: regular files map their page cache, the
+	 * rest cannot be mapped: ENODEV): *obj, a reference, for what a
+	 * mapping of it maps, or NULL for anonymous memory; *name what
+	 * /proc/<pid>/maps calls it (NULL: nothing).
+	 */
+	int (*mmap)(struct file *f, bool shared, u64 len, struct vmobj **obj, const char **name);
 };
 
 struct file {
@@ -196,7 +249,20 @@ struct file {
 	 * a relative one started from (holds a reference); NULL if unnamed. */
 	char *name;                 /* [I] kmalloc'd */
 	struct inode *name_dir;     /* [I] */
+	/* The epoll registrations watching this file (event/epoll.c, under its global lock). */
+	struct list_node ep_items;
+	/* fcntl's F_SETOWN(_EX) and F_SETSIG: who hears of I/O readiness (O_ASYNC), and how. */
+	i32 owner;                  /* [a] pid or tid (> 0), -pgid (< 0), 0: nobody */
+	u8 owner_tid;               /* [a] owner names a thread (F_OWNER_TID) */
+	u8 owner_sig;               /* [a] F_SETSIG's signal; 0: plain SIGIO */
+	i32 async_fd;               /* [a] the descriptor O_ASYNC was set through (si_fd) */
 };
+
+/*
+ * I/O readiness on f (band: POLLIN... with POLL_IN or POLL_OUT as code):
+ * if it has O_ASYNC and an owner, send the owner its signal (vfs.c).
+ */
+void file_send_sigio(struct file *f, int code, i64 band);
 
 /* ---- boot (init.c) ---- */
 
@@ -260,8 +326,48 @@ void vfs_getattr(struct inode *ip, struct kstat *st);
 void kstat_to_stat(const struct kstat *k, struct linux_stat *st);
 void kstat_to_statx(const struct kstat *k, struct linux_statx *sx);
 
-/* Root's view (no users yet): may the caller read/write/execute (R_OK|W_OK|X_OK) ip? */
-int vfs_permission(struct inode *ip, int mask);
+/* ---- permissions (perm.c): the caller's credentials against a file's mode ---- */
+
+struct cred;
+enum { MAY_EXEC = 1, MAY_WRITE = 2, MAY_READ = 4 }; /* as X_OK, W_OK, R_OK */
+
+/*
+ * May c read, write or execute ip (search it, for a directory)? 0 or
+ * -EACCES: the owner's, the group's or the others' bits, then the
+ * capabilities (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) that pass them.
+ */
+int vfs_permission(struct inode *ip, int mask, const struct cred *c);
+/*
+ * The search permission a path walk asks of every directory: inline for
+ * the common case, a directory everyone may search (all three execute
+ * bits set: 0755, 1777), so a walk costs a load and a test per step;
+ * vfs_permission for the rest.
+ */
+static inline int vfs_may_search(struct inode *dir, const struct cred *c)
+{
+	if ((__atomic_load_n(&dir->mode, __ATOMIC_RELAXED) & 0111) == 0111)
+		return 0;
+	return vfs_permission(dir, MAY_EXEC, c);
+}
+/* Is c ip's owner, or has it CAP_FOWNER (chmod, utimes, O_NOATIME)? */
+bool vfs_owner_or_capable(struct inode *ip, const struct cred *c);
+/* May c add a name to dir (write and search)? */
+int vfs_may_create(struct inode *dir, const struct cred *c);
+/* May c remove victim's name from dir (write, search; -EPERM: a sticky one it does not own)? */
+int vfs_may_delete(struct inode *dir, struct inode *victim, const struct cred *c);
+/*
+ * A new inode ip in dir, made by the caller: its owner is the caller's
+ * file-system uid, its group dir's when dir is set-group-ID, else the
+ * caller's; mode is adjusted as Linux does and stored. For the file
+ * systems' create operations; returns the mode.
+ */
+u32 vfs_init_owner(struct inode *ip, struct inode *dir, u32 mode);
+/* An inode made outside any directory (a pipe, a channel) belongs to its maker, the caller. */
+void vfs_owner_is_caller(struct inode *ip);
+/* The set-ID bits a write or truncate by c must clear from ip (0: none, or c has CAP_FSETID). */
+u32 vfs_privs_to_kill(struct inode *ip, const struct cred *c);
+/* Clear them (kill from vfs_privs_to_kill), and store the change. */
+void vfs_kill_privs(struct inode *ip, u32 kill);
 
 /* Wall-clock time for inode stamps; the clock is set by vfs_init (0 until then). */
 struct kts vfs_now(void);
@@ -273,6 +379,12 @@ kdev_t vfs_anon_dev(void); /* a fresh st_dev for a memory file system */
 struct file *file_alloc(struct inode *ip, u32 fmode, u32 flags, const struct file_ops *ops);
 struct file *file_get(struct file *f);
 void file_put(struct file *f);
+/*
+ * epoll, above the VFS, registers at boot what a file's last file_put
+ * calls, before its release, when the file is in epoll sets (ep_items
+ * not empty): it takes the file out of all of them.
+ */
+void file_register_unwatch(void (*fn)(struct file *f));
 /* The pos lock of a read or write: spins answering TLB shootdowns (see the rules above). */
 void file_pos_lock(struct file *f);
 void file_pos_unlock(struct file *f);
@@ -286,6 +398,10 @@ long vfs_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom);
 /* Fill buf with linux_dirent64 records from f's position; bytes filled, 0 at the end. */
 ssize_t vfs_getdents(struct file *f, void *buf, size_t len);
 int vfs_truncate(struct inode *ip, i64 size);
+#define FALLOC_FL_KEEP_SIZE  0x01
+#define FALLOC_FL_PUNCH_HOLE 0x02
+/* fallocate(2) on an open file (and io_uring's FALLOCATE): the checks Linux makes, then the file system's op. */
+int vfs_fallocate(struct file *f, int mode, i64 off, i64 len);
 /*
  * fsync(2) (datasync: fdatasync) of an open file; may park. And the
  * file data and metadata of a file system (sb NULL: of all) to their
@@ -303,9 +419,29 @@ long vfs_sync_shutdown(void);
  * reference to its root in roots[]: inode_put them): how many.
  */
 u32 vfs_disk_mounts(struct inode **roots, u32 max);
+/*
+ * posix_fadvise(2): the advice checked as Linux does, and taken as a hint
+ * Ferry does not act on yet (the page cache reads what is asked for and
+ * gives pages back as memory runs short). io_uring's FADVISE.
+ */
+int vfs_fadvise(struct file *f, i64 off, i64 len, int advice);
 
 /* The file operations regular files and directories get by default. */
 extern const struct file_ops vfs_inode_fops;
+
+/* ---- extended attributes (xattr.c) ---- */
+
+#define XATTR_CREATE 0x1
+#define XATTR_REPLACE 0x2
+#define XATTR_NAME_MAX 255
+#define XATTR_SIZE_MAX 65536
+int vfs_setxattr(struct inode *ip, const char *name, const void *value, size_t size, int flags);
+/* The value's size (copied when size allows: -ERANGE if it does not, size 0 only asks). */
+ssize_t vfs_getxattr(struct inode *ip, const char *name, void *buf, size_t size);
+ssize_t vfs_listxattr(struct inode *ip, char *buf, size_t size);
+int vfs_removexattr(struct inode *ip, const char *name);
+/* The inode goes: its attributes go with it. */
+void xattr_free(struct inode *ip);
 
 /* ---- file-system types (fstype.c) ---- */
 
@@ -360,6 +496,8 @@ int vfs_umount(struct inode *ip);
  * bytes written, or -ERESTART_PARK (parked) while a directory's name is read.
  */
 ssize_t vfs_mounts_text(char *buf, size_t len);
+/* The same as /proc/<pid>/mountinfo's lines (mountinfo(5)). */
+ssize_t vfs_mountinfo_text(char *buf, size_t len);
 /* A new reference to the root directory. */
 struct inode *vfs_root(void);
 /* ip (consumed) or, if something is mounted on it, the mounted root (a new reference). */
@@ -374,6 +512,12 @@ enum {
 	LOOKUP_DIRECTORY = 1 << 1, /* the result must be a directory */
 	LOOKUP_EMPTY = 1 << 2,     /* "" names the start directory (AT_EMPTY_PATH) */
 	LOOKUP_PARENT = 1 << 3,    /* stop at the last component's directory */
+	/* openat2(2)'s RESOLVE_* rules */
+	LOOKUP_NO_SYMLINKS = 1 << 4,   /* any symlink on the way: ELOOP */
+	LOOKUP_NO_MAGICLINKS = 1 << 5, /* a /proc/<pid>/fd link: ELOOP */
+	LOOKUP_BENEATH = 1 << 6,       /* never above the start (absolute, "..", links): EXDEV */
+	LOOKUP_IN_ROOT = 1 << 7,       /* the start is the root for this lookup */
+	LOOKUP_NO_XDEV = 1 << 8,       /* never onto another file system: EXDEV */
 };
 
 enum { LAST_NORM, LAST_DOT, LAST_DOTDOT, LAST_ROOT };
@@ -403,9 +547,15 @@ int vfs_lookup(struct inode *start, const char *path, unsigned flags, struct ino
 
 /* mode: permission bits after umask. On success *out holds a new open file. */
 int vfs_openat(struct inode *start, const char *path, int flags, u32 mode, struct file **out);
+/* The same with extra lookup rules (LOOKUP_NO_SYMLINKS...: openat2's RESOLVE_* flags). */
+int vfs_openat_resolve(struct inode *start, const char *path, int flags, u32 mode, unsigned rules,
+		       struct file **out);
 /* An already-resolved inode opened with open(2) flags (the O_CREAT part done). */
 int vfs_open_inode(struct inode *ip, int flags, struct file **out);
 int vfs_mknodat(struct inode *start, const char *path, u32 mode, kdev_t rdev);
+/* The same, with a reference to the new inode in *out (a socket's name, bind(2)). */
+int vfs_mknodat_get(struct inode *start, const char *path, u32 mode, kdev_t rdev,
+		    struct inode **out);
 int vfs_mkdirat(struct inode *start, const char *path, u32 mode);
 int vfs_symlinkat(const char *target, struct inode *start, const char *path);
 int vfs_linkat(struct inode *ostart, const char *opath, struct inode *nstart, const char *npath,

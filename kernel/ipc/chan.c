@@ -138,6 +138,7 @@ int chan_create(struct file *f[2])
 	if (!chanfs.dev)
 		chanfs.dev = vfs_anon_dev();
 	inode_init(&c->inode, &chanfs, S_IFSOCK | 0600, &chan_inode_ops);
+	vfs_owner_is_caller(&c->inode);
 	for (int i = 0; i < 2; i++) {
 		list_init(&c->end[i].queue);
 		waitq_init(&c->end[i].recvq);

@@ -10,13 +10,17 @@
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
+#include "proc/cur.h"
 #include "proc/signal.h"
 #include "sched/park.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
-#define PIPE_SIZE (64 * 1024)
-#define PIPE_BUF 4096 /* writes up to this size are atomic (POSIX) */
+u32 pipe_max_size = 1024 * 1024; /* Linux's default */
+#define POLL_IN_CODE 1  /* si_code of SIGIO for input (POLL_IN) */
+#define POLL_OUT_CODE 2 /* and output (POLL_OUT) */
+
+static void pipe_sigio(struct pipe *p, u32 fmode);
 
 /* pipe(2)'s pipe with its own inode (S_IFIFO, for fstat): one allocation, freed together. */
 struct pipe_inode {
@@ -32,6 +36,9 @@ static bool pipe_init(struct pipe *p, struct inode *fifo)
 	p->buf = kmalloc(PIPE_SIZE);
 	if (!p->buf)
 		return false;
+	p->size = PIPE_SIZE;
+	p->charge = cur_kcharge();
+	kcharge_add(p->charge, PIPE_SIZE);
 	p->lock = (struct spinlock)SPINLOCK_INIT;
 	waitq_init(&p->readq);
 	waitq_init(&p->writeq);
@@ -50,16 +57,24 @@ struct pipe *pipe_new(struct inode *fifo)
 	return p;
 }
 
+/* The buffer goes, and with it the charge to the process that made it. */
+static void pipe_buf_free(struct pipe *p)
+{
+	kcharge_add(p->charge, -(i64)PIPE_SIZE);
+	kcharge_put(p->charge);
+	kfree(p->buf);
+}
+
 void pipe_free(struct pipe *p)
 {
-	kfree(p->buf);
+	pipe_buf_free(p);
 	kfree(p);
 }
 
 static void pipe_evict(struct inode *ip)
 {
 	struct pipe_inode *pi = container_of(ip, struct pipe_inode, inode);
-	kfree(pi->pipe.buf);
+	pipe_buf_free(&pi->pipe);
 	kfree(pi);
 }
 
@@ -74,8 +89,8 @@ static inline __attribute__((always_inline)) ssize_t ring_copy(struct pipe *p, s
 {
 	size_t done = 0, pos = in ? p->wpos : p->rpos;
 	while (done < n) {
-		size_t off = (pos + done) % PIPE_SIZE;
-		size_t chunk = MIN(n - done, PIPE_SIZE - off);
+		size_t off = (pos + done) & (p->size - 1);
+		size_t chunk = MIN(n - done, p->size - off);
 		int r = in ? uio_copy_in(u, p->buf + off, chunk) : uio_copy_out(u, p->buf + off, chunk);
 		if (r < 0)
 			return done ? (ssize_t)done : -EFAULT;
@@ -100,6 +115,8 @@ static ssize_t pipe_read(struct file *f, struct uio *u, u64 *pos)
 		return 0;
 	spin_lock(&p->lock);
 	u64 used = p->wpos - p->rpos;
+	if (p->splicing) /* a splice is taking bytes from the front: wait for it */
+		return park(p, &p->readq);
 	if (used == 0) {
 		if (p->writers == 0) {
 			spin_unlock(&p->lock);
@@ -115,8 +132,10 @@ static ssize_t pipe_read(struct file *f, struct uio *u, u64 *pos)
 	if (n > 0)
 		p->rpos += (u64)n;
 	spin_unlock(&p->lock);
-	if (n > 0)
+	if (n > 0) {
 		waitq_wake_all(&p->writeq);
+		pipe_sigio(p, FMODE_WRITE);
+	}
 	return n;
 }
 
@@ -138,7 +157,7 @@ static ssize_t pipe_write(struct file *f, struct uio *u, u64 *pos)
 		size_t left = total - done;
 		if (left == 0)
 			break;
-		u64 room = PIPE_SIZE - (p->wpos - p->rpos);
+		u64 room = p->size - (p->wpos - p->rpos);
 		/* Up to PIPE_BUF bytes go in at once or not at all. */
 		bool fits = total <= PIPE_BUF ? room >= left : room > 0;
 		if (!fits) {
@@ -160,7 +179,42 @@ static ssize_t pipe_write(struct file *f, struct uio *u, u64 *pos)
 		waitq_wake_all(&p->readq);
 	}
 	spin_unlock(&p->lock);
+	if (done)
+		pipe_sigio(p, FMODE_READ);
 	return (ssize_t)done;
+}
+
+bool file_is_pipe(const struct file *f)
+{
+	return f->ops == &pipe_file_ops;
+}
+
+ssize_t pipe_peek(struct file *f, void *buf, size_t len)
+{
+	struct pipe *p = f->priv;
+	if (!(f->fmode & FMODE_READ))
+		return -EBADF;
+	if (len == 0)
+		return 0;
+	spin_lock(&p->lock);
+	u64 used = p->wpos - p->rpos;
+	if (used == 0) {
+		if (p->writers == 0) {
+			spin_unlock(&p->lock);
+			return 0;
+		}
+		if (f->flags & O_NONBLOCK) {
+			spin_unlock(&p->lock);
+			return -EAGAIN;
+		}
+		return park(p, &p->readq);
+	}
+	size_t n = MIN(used, len);
+	size_t off = p->rpos % PIPE_SIZE, first = MIN(n, PIPE_SIZE - off);
+	memcpy(buf, p->buf + off, first);
+	memcpy((u8 *)buf + first, p->buf, n - first);
+	spin_unlock(&p->lock);
+	return (ssize_t)n;
 }
 
 void pipe_end_gone(struct pipe *p, u32 fmode)
@@ -192,8 +246,43 @@ void pipe_end_gone(struct pipe *p, u32 fmode)
 		pipe_free(p); /* no end open: nobody waits on it */
 }
 
+static void pipe_fasync(struct file *f, bool on)
+{
+	struct pipe *p = f->priv;
+	spin_lock(&p->lock);
+	for (int i = 0; i < PIPE_ASYNC_MAX; i++) {
+		if (on && !p->async[i]) {
+			p->async[i] = f;
+			break;
+		}
+		if (!on && p->async[i] == f)
+			p->async[i] = NULL;
+	}
+	spin_unlock(&p->lock);
+}
+
+/* Tell the O_ASYNC ends of p that have fmode that it became ready (caller holds no lock). */
+static void pipe_sigio(struct pipe *p, u32 fmode)
+{
+	struct file *to[PIPE_ASYNC_MAX];
+	int n = 0;
+	spin_lock(&p->lock);
+	for (int i = 0; i < PIPE_ASYNC_MAX; i++)
+		if (p->async[i] && (p->async[i]->fmode & fmode))
+			to[n++] = file_get(p->async[i]);
+	spin_unlock(&p->lock);
+	for (int i = 0; i < n; i++) {
+		if (fmode & FMODE_READ)
+			file_send_sigio(to[i], POLL_IN_CODE, POLLIN | POLLRDNORM);
+		else
+			file_send_sigio(to[i], POLL_OUT_CODE, POLLOUT | POLLWRNORM);
+		file_put(to[i]);
+	}
+}
+
 static void pipe_release(struct file *f)
 {
+	pipe_fasync(f, false);
 	pipe_end_gone(f->priv, f->fmode);
 }
 
@@ -212,7 +301,7 @@ static u32 pipe_poll(struct file *f, struct poll_set *pw)
 	}
 	if (f->fmode & FMODE_WRITE) {
 		poll_wait_add(pw, &p->writeq);
-		if (PIPE_SIZE - used >= PIPE_BUF)
+		if (p->size - used >= PIPE_BUF)
 			m |= POLLOUT | POLLWRNORM;
 		if (!p->readers)
 			m |= POLLERR;
@@ -221,11 +310,53 @@ static u32 pipe_poll(struct file *f, struct poll_set *pw)
 	return m;
 }
 
+/* F_GETPIPE_SZ and F_SETPIPE_SZ: the ring's size, a power of two from a page to pipe-max-size. */
+static long pipe_fcntl(struct file *f, int cmd, u64 arg)
+{
+	struct pipe *p = f->priv;
+	if (cmd == F_GETPIPE_SZ)
+		return __atomic_load_n(&p->size, __ATOMIC_RELAXED);
+	if (cmd != F_SETPIPE_SZ)
+		return -EINVAL;
+	u64 want = (u32)arg; /* an int argument */
+	if ((int)arg < 0 || want > (1U << 31))
+		return -EINVAL;
+	if (want > __atomic_load_n(&pipe_max_size, __ATOMIC_RELAXED))
+		return -EPERM; /* root too: Ferry holds everyone to pipe-max-size */
+	u32 size = PAGE_SIZE;
+	while (size < want)
+		size <<= 1;
+	u8 *buf = kmalloc(size);
+	if (!buf)
+		return -ENOMEM;
+	spin_lock(&p->lock);
+	u64 used = p->wpos - p->rpos;
+	if (used > size || p->splicing) {
+		spin_unlock(&p->lock);
+		kfree(buf);
+		return -EBUSY;
+	}
+	/* The bytes in the ring move to the new one, from its start. */
+	for (u64 i = 0; i < used; i++)
+		buf[i] = p->buf[(p->rpos + i) & (p->size - 1)];
+	u8 *old = p->buf;
+	p->buf = buf;
+	p->size = size;
+	p->wpos = used;
+	p->rpos = 0;
+	spin_unlock(&p->lock);
+	kfree(old);
+	waitq_wake_all(&p->writeq); /* more room, perhaps */
+	return size;
+}
+
 const struct file_ops pipe_file_ops = {
 	.read = pipe_read,
 	.write = pipe_write,
 	.release = pipe_release,
 	.poll = pipe_poll,
+	.fasync = pipe_fasync,
+	.fcntl = pipe_fcntl,
 };
 
 int pipe_create(u32 flags, struct file *out[2])
@@ -239,6 +370,7 @@ int pipe_create(u32 flags, struct file *out[2])
 	if (!pipefs.dev)
 		pipefs.dev = vfs_anon_dev();
 	inode_init(&pi->inode, &pipefs, S_IFIFO | 0600, &pipe_inode_ops);
+	vfs_owner_is_caller(&pi->inode); /* reopened through /proc/<pid>/fd, it is its maker's */
 	pi->inode.fifo = p; /* an open of /proc/<pid>/fd/N attaches to it (fifo_open) */
 	p->readers = p->writers = 1;
 	u32 st = flags & O_NONBLOCK;

@@ -11,6 +11,15 @@
 
 struct file;
 
+/* Is f an end of a pipe or an open FIFO? */
+bool file_is_pipe(const struct file *f);
+/*
+ * tee(2)'s read: copy up to len bytes from the front of the pipe f reads
+ * without taking them; 0 when it is empty and has no writers, -EAGAIN if
+ * empty and O_NONBLOCK, -ERESTART_PARK parked until data comes.
+ */
+ssize_t pipe_peek(struct file *f, void *buf, size_t len);
+
 /* A new pipe: out[0] reads, out[1] writes. flags: O_NONBLOCK. */
 int pipe_create(u32 flags, struct file *out[2]);
 

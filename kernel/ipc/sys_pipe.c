@@ -25,5 +25,5 @@ SYSCALL(NR_pipe, pipe)
 
 SYSCALL(NR_pipe2, pipe2)
 {
-	return do_pipe2(a0, a1);
+	return do_pipe2(a0, (u32)a1);
 }

@@ -8,6 +8,7 @@ struct boot_options opts = {
     .pcid = true,
     .loglevel = LOG_INFO,
     .init = "/bin/init",
+    .ip = "dhcp",
 };
 
 static bool parse_uint(const char *s, u64 max, u64 *out)
@@ -70,6 +71,13 @@ static void option(const char *key, const char *val)
 			strlcpy(opts.root, val, sizeof opts.root);
 		else
 			pr_warn("cmdline: root= wants a disk (/dev/vda), ignoring '%s'\n",
+				val ? val : "");
+	} else if (!strcmp(key, "ip")) {
+		/* Checked by the network stack, which knows the forms (net/netcfg.c). */
+		if (val && val[0] && strlen(val) < sizeof opts.ip)
+			strlcpy(opts.ip, val, sizeof opts.ip);
+		else
+			pr_warn("cmdline: ip= wants dhcp, off or ADDR/NN[:GATEWAY], ignoring '%s'\n",
 				val ? val : "");
 	} else if (!strcmp(key, "crash")) {
 		if (val && strlen(val) < sizeof opts.crash)

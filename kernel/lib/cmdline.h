@@ -17,6 +17,7 @@ struct boot_options {
 	char run[2048]; /* everything after "--": the command init runs (Linux's line limit) */
 	char root[32];  /* root=/dev/vda: mount that disk's ext2 as / (empty: the initrd) */
 	char crash[16]; /* crash=KIND: provoke a kernel bug on purpose (tests/kernel-crash.sh) */
+	char ip[64];    /* ip=dhcp (default), ip=ADDR/NN[:GATEWAY], ip=off: how eth0 is configured */
 	u16 tty_cols;   /* tty.cols=N, tty.rows=N: the console's size, as the host */
 	u16 tty_rows;   /* terminal has it (0: the VGA screen's 80x25) */
 };

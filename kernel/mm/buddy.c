@@ -121,6 +121,26 @@ static paddr_t alloc_once(unsigned order)
 	return pa;
 }
 
+static u64 reserve;		  /* [I after boot] pages only page_alloc may take */
+static u64 low_mark;		  /* [I after boot] */
+static void (*low_hook)(void);	  /* [I after boot] */
+
+void buddy_set_reserve(u64 pages)
+{
+	reserve = pages;
+}
+
+u64 buddy_reserve_pages(void)
+{
+	return reserve;
+}
+
+void buddy_set_low_hook(u64 low, void (*fn)(void))
+{
+	low_mark = low;
+	low_hook = fn;
+}
+
 paddr_t page_alloc(unsigned order)
 {
 	if (order > BUDDY_MAX_ORDER)
@@ -129,7 +149,23 @@ paddr_t page_alloc(unsigned order)
 	/* Out of memory: caches give back what they can spare, then one more try. */
 	if (!pa && reclaim(PAGE_SIZE << order))
 		pa = alloc_once(order);
+	if (low_hook && buddy_free_pages() < low_mark)
+		low_hook();
 	return pa;
+}
+
+paddr_t page_alloc_user(void)
+{
+	if (buddy_free_pages() <= reserve) {
+		/* Clean cache pages first; what is left of the reserve stays the kernel's. */
+		reclaim(PAGE_SIZE);
+		if (buddy_free_pages() <= reserve) {
+			if (low_hook)
+				low_hook();
+			return 0;
+		}
+	}
+	return page_alloc(0);
 }
 
 /* Walks whole free lists: meant for boot and rare device setup, not hot paths. */

@@ -78,6 +78,21 @@ paddr_t page_alloc(unsigned order);
  */
 #define BUDDY_MAX_RECLAIM 4
 void buddy_add_reclaim(u64 (*reclaim)(u64 want));
+/*
+ * A page for user memory (a fault's, the page cache's): 0 once free
+ * memory is down to the reserve, which only the kernel's own allocations
+ * (page_alloc: its heap, page tables, I/O) may use, so that work the
+ * kernel started can always finish. The caches are asked first.
+ */
+paddr_t page_alloc_user(void);
+/* Set at boot: the reserve, in pages. */
+void buddy_set_reserve(u64 pages);
+u64 buddy_reserve_pages(void);
+/*
+ * Set at boot: fn runs (any context, no buddy lock held) when an
+ * allocation leaves fewer than `low` pages free: it wakes reclaim.
+ */
+void buddy_set_low_hook(u64 low, void (*fn)(void));
 /* The same, wholly below limit (boot page tables, devices with short DMA); 0 if none. */
 paddr_t page_alloc_below(unsigned order, paddr_t limit);
 /*

@@ -38,11 +38,12 @@ int domain_detach_region(struct domain *d, vaddr_t va, u64 *npages, paddr_t **fr
 	}
 	vaddr_t end = r->end;
 	*x = r->xr; /* its reference goes to the caller */
-	list_remove(&r->node);
-	kfree(r);
+	r->xr = NULL;
+	r->flags &= ~(u32)REGION_MSG; /* so letting go of the region keeps the range */
+	region_remove_locked(d, r);
 	/* The sender loses access on every core before anyone else may use the frames. */
 	domain_tlb_flush(d, va, end);
-	spin_unlock(&d->lock);
+	domain_unlock(d);
 	*npages = n;
 	*frames = f;
 	return 0;
@@ -72,7 +73,7 @@ int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t
 	struct region *old = find_region(d, va);
 	if (old && (old->flags & REGION_MSG) && old->start == va)
 		unmap_locked(d, old->start, old->end);
-	spin_unlock(&d->lock);
+	domain_unlock(d);
 	int r = map_region(d, va, npages * PAGE_SIZE, REGION_READ | REGION_WRITE | REGION_MSG, x,
 			   false);
 	if (r < 0)
@@ -97,7 +98,7 @@ int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t
 			domain_tlb_flush(d, va, va + npages * PAGE_SIZE);
 			xrange_get(x); /* the caller keeps its reference; the region drops its own */
 			unmap_locked(d, va, va + npages * PAGE_SIZE);
-			spin_unlock(&d->lock);
+			domain_unlock(d);
 			return -ENOMEM;
 		}
 		if (shared)
@@ -110,7 +111,16 @@ int domain_attach_region(struct domain *d, vaddr_t va, u64 npages, const paddr_t
 
 int domain_map_frames(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames, u32 flags)
 {
-	int r = domain_map(d, va, npages * PAGE_SIZE, flags);
+	/* The kernel's frames: never writable here (mprotect says EACCES), never moved. */
+	flags = (flags & ~REGION_WRITE) | REGION_SPECIAL | REGION_NOWRITE;
+	return domain_map_frames_at(d, va, npages, frames, flags, false);
+}
+
+int domain_map_frames_at(struct domain *d, vaddr_t va, u64 npages, const paddr_t *frames,
+			 u32 flags, bool replace)
+{
+	int r = replace ? domain_map_fixed(d, va, npages * PAGE_SIZE, flags)
+			: domain_map(d, va, npages * PAGE_SIZE, flags);
 	if (r < 0)
 		return r;
 	spin_lock(&d->lock);
@@ -123,7 +133,7 @@ int domain_map_frames(struct domain *d, vaddr_t va, u64 npages, const paddr_t *f
 	}
 	if (r < 0)
 		unmap_locked(d, va, va + npages * PAGE_SIZE); /* drops what was mapped */
-	spin_unlock(&d->lock);
+	domain_unlock(d);
 	return r < 0 ? -ENOMEM : 0;
 }
 

@@ -1,11 +1,15 @@
 /*
- * A domain's regions: mapping, unmapping, protecting, moving (mremap) and
- * discarding ranges, the mmap search and brk; and the walk over the page
- * tables of a range that they and fork share.
+ * A domain's regions: making and freeing them (with their objects'
+ * references), mapping, unmapping, protecting and discarding ranges, the
+ * mmap search and brk; and the walk over the page tables of a range that
+ * they and fork share. mmap's placement, mremap and the questions asked
+ * of mappings are in mapping.c.
  *
  * Everything here runs under d->lock ([lock] in domain.h): the region list
  * and the page tables' user half change together, and the frames that an
- * unmap drops are freed only after the TLB shootdown for their range.
+ * unmap drops are freed only after the TLB shootdown for their range. A
+ * region taken out goes to d->dead; domain_unlock lets go of its object
+ * after the lock (a file's last reference may end the file).
  */
 #include "mm/domain_impl.h"
 #include "mm/kheap.h"
@@ -29,11 +33,11 @@ void walk_level(struct domain *d, paddr_t table, int level, vaddr_t base, vaddr_
 			i += 7;
 			continue;
 		}
-		if (!(t[i] & PTE_P))
+		if (!t[i] || (level > 0 && !(t[i] & PTE_P)))
 			continue;
 		vaddr_t lo = base + (u64)i * span;
 		if (level == 0)
-			fn(d, lo, &t[i], ctx);
+			fn(d, lo, &t[i], ctx); /* present, or a swap entry */
 		else if (!(t[i] & PTE_PS)) /* user memory is never mapped with large pages */
 			walk_level(d, t[i] & PTE_ADDR_MASK, level - 1, lo, start, end, fn, ctx);
 	}
@@ -46,8 +50,7 @@ bool user_range_ok(vaddr_t va, u64 len)
 	return in_user_half(va, len);
 }
 
-/* Does every page of [start, end) lie in some region? Caller holds d->lock. */
-static bool range_mapped(struct domain *d, vaddr_t start, vaddr_t end)
+bool range_mapped(struct domain *d, vaddr_t start, vaddr_t end)
 {
 	for (vaddr_t va = start; va < end;) {
 		struct region *r = find_region(d, va);
@@ -58,7 +61,7 @@ static bool range_mapped(struct domain *d, vaddr_t start, vaddr_t end)
 	return true;
 }
 
-static bool range_free(struct domain *d, vaddr_t start, vaddr_t end)
+bool range_free(struct domain *d, vaddr_t start, vaddr_t end)
 {
 	struct list_node *pos;
 	list_for_each(pos, &d->regions)
@@ -70,8 +73,38 @@ static bool range_free(struct domain *d, vaddr_t start, vaddr_t end)
 	return true;
 }
 
-static void insert_region(struct domain *d, struct region *n)
+struct region *region_new(struct domain *d, vaddr_t start, vaddr_t end, u32 flags,
+			  struct vmobj *obj, u64 pgoff, struct vmname *name)
 {
+	struct region *r = knew(struct region);
+	if (!r)
+		return NULL;
+	r->start = start;
+	r->end = end;
+	r->flags = flags;
+	r->obj = obj;
+	r->pgoff = pgoff;
+	r->dom = d;
+	r->name = name ? vmname_get(name) : NULL;
+	list_init(&r->objnode);
+	if (obj)
+		obj->ops->get(obj);
+	return r;
+}
+
+static bool shared_writable(const struct region *r)
+{
+	return (r->flags & REGION_SHARED) && !(r->flags & REGION_NOWRITE);
+}
+
+static u64 npages(const struct region *r)
+{
+	return (r->end - r->start) >> PAGE_SHIFT;
+}
+
+void region_insert_locked(struct domain *d, struct region *n)
+{
+	assert(spin_is_locked(&d->lock));
 	struct list_node *pos = &d->regions;
 	struct list_node *it;
 	list_for_each(it, &d->regions)
@@ -81,32 +114,109 @@ static void insert_region(struct domain *d, struct region *n)
 		pos = it;
 	}
 	list_insert_after(pos, &n->node);
+	if (n->obj) {
+		spin_lock(&n->obj->lock);
+		list_push_back(&n->obj->maps, &n->objnode);
+		if (shared_writable(n))
+			n->obj->nshared_w++;
+		spin_unlock(&n->obj->lock);
+	}
+	if (n->flags & REGION_LOCKED)
+		d->locked += npages(n);
+}
+
+void region_remove_locked(struct domain *d, struct region *r)
+{
+	assert(spin_is_locked(&d->lock));
+	list_remove(&r->node);
+	if (r->obj) {
+		spin_lock(&r->obj->lock);
+		list_remove(&r->objnode);
+		if (shared_writable(r))
+			r->obj->nshared_w--;
+		spin_unlock(&r->obj->lock);
+	}
+	if (r->flags & REGION_LOCKED)
+		d->locked -= npages(r);
+	list_push_back(&d->dead, &r->node);
 }
 
 void region_free(struct region *r)
 {
 	if (r->flags & REGION_MSG)
-		xrange_put(r->xr); /* after its pages left every TLB: the caller's order */
+		xrange_put(r->xr); /* after its pages left every TLB: domain_unlock frees after the zap */
+	if (r->obj)
+		r->obj->ops->put(r->obj);
+	vmname_put(r->name);
 	kfree(r);
 }
 
-/* Split so that `at` is a region boundary (at inside r). */
-static int split_region(struct domain *d, struct region *r, vaddr_t at)
+void domain_unlock(struct domain *d)
 {
+	assert(spin_is_locked(&d->lock));
+	struct list_node dead;
+	list_init(&dead);
+	while (!list_empty(&d->dead))
+		list_push_back(&dead, list_pop_front(&d->dead));
+	spin_unlock(&d->lock);
+	while (!list_empty(&dead))
+		region_free(container_of(list_pop_front(&dead), struct region, node));
+}
+
+int split_region(struct domain *d, struct region *r, vaddr_t at)
+{
+	assert(spin_is_locked(&d->lock));
 	if (at <= r->start || at >= r->end)
 		return 0;
-	struct region *tail = knew(struct region);
+	struct region *tail =
+	    region_new(d, at, r->end, r->flags, r->obj, r->obj ? region_idx(r, at) : 0, r->name);
 	if (!tail)
 		return -ENOMEM;
-	tail->start = at;
-	tail->end = r->end;
-	tail->flags = r->flags;
 	tail->xr = r->xr;
 	if (r->flags & REGION_MSG)
 		xrange_get(r->xr); /* each piece holds the range */
+	/* The locked count follows the pages: r's share out, both halves' back in. */
+	if (r->flags & REGION_LOCKED)
+		d->locked -= npages(r);
 	r->end = at;
-	list_insert_after(&r->node, &tail->node);
+	if (r->flags & REGION_LOCKED)
+		d->locked += npages(r);
+	region_insert_locked(d, tail);
 	return 0;
+}
+
+/* Can b (right after a) join a: the same kind of mapping of the same thing, continued? */
+static bool mergeable(const struct region *a, const struct region *b)
+{
+	if (a->end != b->start || a->flags != b->flags || a->obj != b->obj ||
+	    (a->flags & (REGION_MSG | REGION_SPECIAL | REGION_STACK)))
+		return false;
+	if (a->obj && b->pgoff != region_idx(a, a->end))
+		return false;
+	if (a->name != b->name && (!a->name || !b->name || strcmp(a->name->s, b->name->s)))
+		return false;
+	return true;
+}
+
+void merge_locked(struct domain *d, vaddr_t start, vaddr_t end)
+{
+	assert(spin_is_locked(&d->lock));
+	struct list_node *pos = d->regions.next;
+	while (pos != &d->regions && pos->next != &d->regions) {
+		struct region *a = container_of(pos, struct region, node);
+		struct region *b = container_of(pos->next, struct region, node);
+		if (b->start > end)
+			break;
+		if (a->end >= start && mergeable(a, b)) {
+			/* b's pages become a's; its references go with it to d->dead. */
+			region_remove_locked(d, b);
+			a->end = b->end;
+			if (a->flags & REGION_LOCKED)
+				d->locked += npages(b); /* still locked, now as a's */
+			continue;
+		}
+		pos = pos->next;
+	}
 }
 
 /*
@@ -116,7 +226,7 @@ static int split_region(struct domain *d, struct region *r, vaddr_t at)
  * region holds message buffers only, at the addresses exchange.c handed
  * out (invariant 5: one address names one thing).
  */
-static bool range_allowed(struct domain *d, vaddr_t start, vaddr_t end, u32 flags)
+bool range_allowed(struct domain *d, vaddr_t start, vaddr_t end, u32 flags)
 {
 	if (start < USER_PRIVATE_BASE || end <= start || end > USER_TOP)
 		return false;
@@ -128,29 +238,27 @@ static bool range_allowed(struct domain *d, vaddr_t start, vaddr_t end, u32 flag
 }
 
 int map_region(struct domain *d, vaddr_t start, u64 len, u32 flags, struct xrange *xr,
-		      bool replace)
+	       bool replace)
 {
 	if (!IS_ALIGNED(start, PAGE_SIZE) || len == 0 || !in_user_half(start, len))
 		return -EINVAL;
 	vaddr_t end = start + ALIGN_UP(len, PAGE_SIZE);
 	if (!range_allowed(d, start, end, flags))
 		return -EINVAL;
-	struct region *r = knew(struct region);
+	struct region *r = region_new(d, start, end, flags, NULL, 0, NULL);
 	if (!r)
 		return -ENOMEM;
-	r->start = start;
-	r->end = end;
-	r->flags = flags;
-	r->xr = xr;
+	r->xr = xr; /* the caller's reference to a message's range passes to the region */
 	spin_lock(&d->lock);
 	int err = replace ? unmap_locked(d, start, end) : range_free(d, start, end) ? 0 : -EEXIST;
 	if (err) {
-		spin_unlock(&d->lock);
-		kfree(r);
+		domain_unlock(d);
+		r->flags &= ~(u32)REGION_MSG; /* the range stays the caller's */
+		region_free(r);
 		return err;
 	}
-	insert_region(d, r);
-	spin_unlock(&d->lock);
+	region_insert_locked(d, r);
+	domain_unlock(d);
 	return 0;
 }
 
@@ -174,6 +282,8 @@ int domain_map_msg(struct domain *d, struct xrange *x)
 			  x, false);
 }
 
+/* ---- dropping pages ---- */
+
 #define UNMAP_BATCH 64
 
 struct unmap_batch {
@@ -195,6 +305,14 @@ static inline void batch_flush(struct domain *d, struct unmap_batch *b)
 static void unmap_one(struct domain *d, vaddr_t va, pte_t *pte, void *ctx)
 {
 	struct unmap_batch *b = ctx;
+	if (pte_is_swap(*pte)) {
+		/* Out in swap: only its swap slot goes (no TLB can hold it). */
+		u64 entry = pte_swap_entry(*pte);
+		*pte = 0;
+		d->swapped--;
+		mm_swap->free(entry);
+		return;
+	}
 	paddr_t pa = *pte & PTE_ADDR_MASK;
 	*pte = 0;
 	d->resident--;
@@ -206,9 +324,17 @@ static void unmap_one(struct domain *d, vaddr_t va, pte_t *pte, void *ctx)
 	b->frames[b->n++] = pa;
 }
 
-/* Make start and end region boundaries wherever a region straddles them. */
-static int split_at(struct domain *d, vaddr_t start, vaddr_t end)
+void zap_range_locked(struct domain *d, vaddr_t start, vaddr_t end)
 {
+	assert(spin_is_locked(&d->lock));
+	struct unmap_batch b = {0};
+	walk_range(d, start, end, unmap_one, &b);
+	batch_flush(d, &b);
+}
+
+int split_at(struct domain *d, vaddr_t start, vaddr_t end)
+{
+	assert(spin_is_locked(&d->lock));
 	struct list_node *pos;
 	list_for_each(pos, &d->regions)
 	{
@@ -225,19 +351,14 @@ int unmap_locked(struct domain *d, vaddr_t start, vaddr_t end)
 	assert(spin_is_locked(&d->lock));
 	if (split_at(d, start, end) < 0)
 		return -ENOMEM;
-	struct unmap_batch b = {0};
-	walk_range(d, start, end, unmap_one, &b);
-	batch_flush(d, &b);
-	/* The regions after their pages: a message's range is free to reuse once they go. */
 	struct list_node *pos, *tmp;
 	list_for_each_safe(pos, tmp, &d->regions)
 	{
 		struct region *r = container_of(pos, struct region, node);
-		if (r->start >= start && r->end <= end) {
-			list_remove(&r->node);
-			region_free(r);
-		}
+		if (r->start >= start && r->end <= end)
+			region_remove_locked(d, r);
 	}
+	zap_range_locked(d, start, end);
 	return 0;
 }
 
@@ -247,7 +368,7 @@ int domain_unmap(struct domain *d, vaddr_t start, u64 len)
 		return -EINVAL;
 	spin_lock(&d->lock);
 	int r = unmap_locked(d, start, start + ALIGN_UP(len, PAGE_SIZE));
-	spin_unlock(&d->lock);
+	domain_unlock(d);
 	return r;
 }
 
@@ -263,19 +384,28 @@ int domain_discard(struct domain *d, vaddr_t start, u64 len)
 		return -ENOMEM;
 	}
 	struct list_node *pos;
+	/* Locked and special mappings refuse it, as on Linux. */
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		if (r->end > start && r->start < end && (r->flags & (REGION_LOCKED | REGION_SPECIAL))) {
+			spin_unlock(&d->lock);
+			return -EINVAL;
+		}
+	}
 	/*
-	 * Only private anonymous memory comes back as zeros. Shared memory
-	 * would lose its other users' frame, an executable's pages would have
-	 * to come back from the file (there is no page cache to refill them
-	 * from), and messages and write-locked pages are not the caller's to
-	 * change: those keep their pages, which advice allows.
+	 * Anonymous memory comes back as zeros; an object's pages come back
+	 * from the object (a private copy is lost, a shared page stays the
+	 * object's). Kept: an executable's own data copied in at exec (no
+	 * object to refill it from), messages and write-locked pages, which
+	 * are not the caller's to change; advice allows that.
 	 */
-	u32 keep = REGION_SHARED | REGION_IMAGE | REGION_MSG | REGION_RO_LOCK;
 	struct unmap_batch b = {0};
 	list_for_each(pos, &d->regions)
 	{
 		struct region *r = container_of(pos, struct region, node);
-		if (r->end <= start || r->start >= end || (r->flags & keep))
+		if (r->end <= start || r->start >= end || (r->flags & (REGION_MSG | REGION_RO_LOCK)) ||
+		    ((r->flags & REGION_IMAGE) && !r->obj))
 			continue;
 		walk_range(d, MAX(r->start, start), MIN(r->end, end), unmap_one, &b);
 	}
@@ -284,6 +414,8 @@ int domain_discard(struct domain *d, vaddr_t start, u64 len)
 	return 0;
 }
 
+/* ---- protection ---- */
+
 struct protect_ctx {
 	u32 flags;
 };
@@ -291,10 +423,18 @@ struct protect_ctx {
 static void protect_one(struct domain *d, vaddr_t va, pte_t *pte, void *ctx)
 {
 	struct protect_ctx *p = ctx;
+	if (!(*pte & PTE_P))
+		return; /* in swap: it comes back with the region's protection */
 	unsigned prot = prot_of(p->flags);
+	bool was_w = *pte & PTE_W;
 	pte_t e = *pte & ~(PTE_W | PTE_NX | PTE_U);
-	/* A copy-on-write page stays read-only: the fault makes the private copy. */
-	if ((prot & VM_WRITE) && !(e & PTE_COW))
+	/*
+	 * A copy-on-write page stays read-only: the fault makes the private
+	 * copy. A shared object page becomes writable only by a write fault,
+	 * which marks it dirty first (so write-back sees every write); one
+	 * writable already may stay so.
+	 */
+	if ((prot & VM_WRITE) && !(e & PTE_COW) && (!(p->flags & REGION_SHARED) || was_w))
 		e |= PTE_W;
 	if (!(prot & VM_EXEC) && cpu_has.nx)
 		e |= PTE_NX;
@@ -309,19 +449,36 @@ static int protect_locked(struct domain *d, vaddr_t start, vaddr_t end, u32 set,
 	assert(spin_is_locked(&d->lock));
 	if (!range_mapped(d, start, end))
 		return -ENOMEM; /* all of it must be mapped, as on Linux */
+	/* What a mapping may never become: writable, or executable (Linux: EACCES). */
+	struct list_node *pos;
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		if (r->end <= start || r->start >= end)
+			continue;
+		if (((set & REGION_WRITE) && (r->flags & REGION_NOWRITE)) ||
+		    ((set & REGION_EXEC) && (r->flags & REGION_NOEXEC)))
+			return -EACCES;
+	}
 	if (split_at(d, start, end) < 0)
 		return -ENOMEM;
-	struct list_node *pos;
 	list_for_each(pos, &d->regions)
 	{
 		struct region *r = container_of(pos, struct region, node);
 		if (r->start < start || r->end > end)
 			continue;
+		bool sw = shared_writable(r);
 		r->flags = (r->flags & ~mask) | set;
+		if (r->obj && sw != shared_writable(r)) {
+			spin_lock(&r->obj->lock);
+			r->obj->nshared_w += shared_writable(r) ? 1 : -1;
+			spin_unlock(&r->obj->lock);
+		}
 		struct protect_ctx p = {r->flags};
 		walk_range(d, r->start, r->end, protect_one, &p);
 	}
 	domain_tlb_flush(d, start, end);
+	merge_locked(d, start, end); /* pieces alike again join up (mremap wants one mapping) */
 	return 0;
 }
 
@@ -334,7 +491,20 @@ int domain_protect(struct domain *d, vaddr_t start, u64 len, u32 prot_flags)
 	u32 mask = REGION_READ | REGION_WRITE | REGION_EXEC;
 	spin_lock(&d->lock);
 	int r = protect_locked(d, start, start + ALIGN_UP(len, PAGE_SIZE), prot_flags & mask, mask);
-	spin_unlock(&d->lock);
+	domain_unlock(d);
+	return r;
+}
+
+int domain_advise(struct domain *d, vaddr_t start, u64 len, u32 pattern)
+{
+	if (!IS_ALIGNED(start, PAGE_SIZE) || !in_user_half(start, len))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	spin_lock(&d->lock);
+	int r = protect_locked(d, start, start + ALIGN_UP(len, PAGE_SIZE), pattern,
+			       REGION_SEQUENTIAL | REGION_RANDOM);
+	domain_unlock(d);
 	return r;
 }
 
@@ -357,14 +527,59 @@ int domain_write_lock(struct domain *d, vaddr_t start, u64 npages, bool lock)
 		va = r->end;
 	}
 	int r = protect_locked(d, start, end, lock ? REGION_RO_LOCK : 0, REGION_RO_LOCK);
-	spin_unlock(&d->lock);
+	domain_unlock(d);
 	return r == -ENOMEM ? -EINVAL : r;
 }
+
+/* ---- the mmap area ---- */
 
 #define MMAP_AREA_START (4UL << 30) /* offset in the slot */
 #define MMAP_AREA_END   (SLOT_SIZE - STACK_SIZE - (1UL << 30))
 
-static vaddr_t find_free_locked(struct domain *d, u64 len);
+/* Bytes of d's locked regions inside [start, end) (all of them: 0, ~0). */
+u64 locked_in_locked(struct domain *d, vaddr_t start, vaddr_t end, bool want_locked)
+{
+	assert(spin_is_locked(&d->lock));
+	u64 n = 0;
+	struct list_node *pos;
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		if (!!(r->flags & REGION_LOCKED) != want_locked || (r->flags & REGION_STACK))
+			continue; /* stacks: see domain_mlock_all */
+		vaddr_t s = MAX(r->start, start), e = MIN(r->end, end);
+		if (s < e)
+			n += e - s;
+	}
+	return n;
+}
+
+u64 domain_locked_bytes(struct domain *d)
+{
+	spin_lock(&d->lock);
+	u64 n = locked_in_locked(d, 0, ~0UL, true);
+	spin_unlock(&d->lock);
+	return n;
+}
+
+u64 domain_vm_size(struct domain *d, u64 *data)
+{
+	u64 total = 0, priv = 0;
+	spin_lock(&d->lock);
+	struct list_node *pos;
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		u64 len = r->end - r->start;
+		total += len;
+		if ((r->flags & REGION_WRITE) && !(r->flags & (REGION_SHARED | REGION_STACK)))
+			priv += len;
+	}
+	spin_unlock(&d->lock);
+	if (data)
+		*data = priv;
+	return total;
+}
 
 vaddr_t domain_find_free(struct domain *d, u64 len)
 {
@@ -374,8 +589,7 @@ vaddr_t domain_find_free(struct domain *d, u64 len)
 	return va;
 }
 
-/* A free range of len bytes in the slot's mmap area, or 0. Caller holds d->lock. */
-static vaddr_t find_free_locked(struct domain *d, u64 len)
+vaddr_t find_free_locked(struct domain *d, u64 len)
 {
 	assert(spin_is_locked(&d->lock));
 	len = ALIGN_UP(len, PAGE_SIZE);
@@ -403,98 +617,6 @@ static vaddr_t find_free_locked(struct domain *d, u64 len)
 	return 0;
 }
 
-/*
- * Move the pages of [from, from+len) to [to, to+len) within d: frames and
- * page bits go as they are (no copy). All or nothing. Caller holds d->lock.
- */
-static int move_pages(struct domain *d, vaddr_t from, vaddr_t to, u64 len)
-{
-	for (u64 off = 0; off < len; off += PAGE_SIZE) {
-		pte_t *src = vm_walk(d->root, from + off);
-		if (!src || !(*src & PTE_P))
-			continue;
-		pte_t e = *src;
-		if (vm_map(d->root, to + off, e & PTE_ADDR_MASK, VM_USER | VM_READ) < 0) {
-			/* No table for the new place: put back what moved (their old tables remain). */
-			for (u64 o = 0; o < off; o += PAGE_SIZE) {
-				pte_t *n = vm_walk(d->root, to + o);
-				if (n && (*n & PTE_P)) {
-					*vm_walk(d->root, from + o) = *n;
-					*n = 0;
-				}
-			}
-			return -ENOMEM;
-		}
-		*vm_walk(d->root, to + off) = e;
-		*src = 0;
-	}
-	domain_tlb_flush(d, from, from + len);
-	return 0;
-}
-
-vaddr_t domain_remap(struct domain *d, vaddr_t old, u64 old_len, u64 new_len, bool may_move,
-		     vaddr_t fixed)
-{
-	old_len = ALIGN_UP(old_len, PAGE_SIZE);
-	new_len = ALIGN_UP(new_len, PAGE_SIZE);
-	if (!IS_ALIGNED(old, PAGE_SIZE) || !new_len || !old_len || !in_user_half(old, old_len) ||
-	    (fixed && (!IS_ALIGNED(fixed, PAGE_SIZE) || !in_user_half(fixed, new_len) ||
-		       (fixed < old + old_len && old < fixed + new_len))))
-		return (vaddr_t)-EINVAL;
-	/* The new place must be the caller's: its slot or the private window, never messages. */
-	if (fixed && !range_allowed(d, fixed, fixed + new_len, 0))
-		return (vaddr_t)-EINVAL;
-	spin_lock(&d->lock);
-	long err = 0;
-	vaddr_t to = old;
-	struct region *r = find_region(d, old);
-	if (!r || old + old_len > r->end) {
-		err = -EFAULT; /* not one mapping */
-		goto out;
-	}
-	if (r->flags & (REGION_MSG | REGION_HEAP)) {
-		err = -EINVAL; /* messages and the brk heap stay where they are */
-		goto out;
-	}
-	u32 flags = r->flags;
-	if (!fixed && new_len <= old_len) {
-		if (new_len < old_len)
-			err = unmap_locked(d, old + new_len, old + old_len);
-		goto out;
-	}
-	vaddr_t grow_end = old + new_len;
-	if (!fixed && r->end == old + old_len && range_free(d, r->end, grow_end) &&
-	    range_allowed(d, r->start, grow_end, flags)) {
-		r->end = grow_end; /* room right after it: grow in place */
-		goto out;
-	}
-	if (!may_move) {
-		err = -ENOMEM;
-		goto out;
-	}
-	if (fixed && (err = unmap_locked(d, fixed, fixed + new_len)) < 0)
-		goto out;
-	to = fixed ? fixed : find_free_locked(d, new_len);
-	struct region *n = knew(struct region);
-	if (!to || !n || split_at(d, old, old + old_len) < 0) {
-		kfree(n);
-		err = -ENOMEM;
-		goto out;
-	}
-	*n = (struct region){.start = to, .end = to + new_len, .flags = flags};
-	u64 moved = MIN(old_len, new_len);
-	if ((err = move_pages(d, old, to, moved)) < 0) {
-		kfree(n);
-		goto out;
-	}
-	insert_region(d, n);
-	/* What did not move (a shrink) goes; the old place is unmapped either way. */
-	err = unmap_locked(d, old, old + old_len);
-out:
-	spin_unlock(&d->lock);
-	return err < 0 ? (vaddr_t)err : to;
-}
-
 vaddr_t domain_brk(struct domain *d, vaddr_t new_end)
 {
 	spin_lock(&d->lock);
@@ -510,29 +632,29 @@ vaddr_t domain_brk(struct domain *d, vaddr_t new_end)
 	}
 	vaddr_t old_top = ALIGN_UP(cur, PAGE_SIZE), new_top = ALIGN_UP(new_end, PAGE_SIZE);
 	if (new_top > old_top) {
-		if (!range_allowed(d, old_top, new_top, REGION_HEAP) ||
-		    !range_free(d, old_top, new_top)) {
+		if (!range_allowed(d, old_top, new_top, REGION_HEAP) || !range_free(d, old_top, new_top)) {
 			spin_unlock(&d->lock);
 			return cur;
 		}
 		struct region *heap = old_top > d->brk_start ? find_region(d, old_top - 1) : NULL;
 		if (heap && (heap->flags & REGION_HEAP)) {
+			if (heap->flags & REGION_LOCKED)
+				d->locked += (new_top - heap->end) >> PAGE_SHIFT;
 			heap->end = new_top;
 		} else {
-			struct region *r = knew(struct region);
+			u32 flags = REGION_READ | REGION_WRITE | REGION_HEAP |
+				    (d->lock_future ? REGION_LOCKED : 0);
+			struct region *r = region_new(d, old_top, new_top, flags, NULL, 0, NULL);
 			if (!r) {
 				spin_unlock(&d->lock);
 				return cur;
 			}
-			r->start = old_top;
-			r->end = new_top;
-			r->flags = REGION_READ | REGION_WRITE | REGION_HEAP;
-			insert_region(d, r);
+			region_insert_locked(d, r);
 		}
 	} else if (new_top < old_top) {
 		unmap_locked(d, new_top, old_top);
 	}
 	d->brk = new_end;
-	spin_unlock(&d->lock);
+	domain_unlock(d);
 	return new_end;
 }

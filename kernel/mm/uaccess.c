@@ -5,8 +5,11 @@
  * the page in (fault.c) when it is missing or read-only, so it works on
  * any domain, loaded on this core or not.
  *
- * Each call holds d->lock ([lock] in domain.h) across its whole copy, so
- * no unmap or shootdown frees a frame under it.
+ * Each call holds d->lock ([lock] in domain.h) while it copies, so no
+ * unmap or shootdown frees a frame under it; it lets go only to fetch an
+ * object's page (a mapped file's), which may park the calling thread
+ * until the page is read: the copy then says -ERESTART_PARK, which its
+ * caller passes up so that the call runs again (invariant 3).
  */
 #include "mm/domain_impl.h"
 #include "lib/errno.h"
@@ -19,13 +22,30 @@
 static inline __attribute__((always_inline)) int user_page(struct domain *d, vaddr_t va,
 							   bool write, paddr_t *pa)
 {
-	for (int tries = 0; tries < 2; tries++) {
+	for (int tries = 0; tries < 3; tries++) {
 		pte_t *pte = vm_walk(d->root, ALIGN_DOWN(va, PAGE_SIZE));
 		if (pte && (*pte & PTE_P) && (*pte & PTE_U) && (!write || (*pte & PTE_W))) {
 			*pa = (*pte & PTE_ADDR_MASK) + (va & (PAGE_SIZE - 1));
 			return 0;
 		}
-		int r = fault_locked(d, va, write ? REGION_WRITE : REGION_READ);
+		struct fault_need need;
+		int r = fault_locked(d, va, write ? REGION_WRITE : REGION_READ, &need);
+		if (r == FAULT_NEED) {
+			/* An object's page, or one in swap: fetched with the lock let go, then look again. */
+			spin_unlock(&d->lock);
+			r = fault_slow(d, &need, false);
+			spin_lock(&d->lock);
+			if (r == FAULT_RETRY)
+				r = 0;
+		}
+		if (r == -ENOMEM && mm_swap) {
+			/* No frame: wait for reclaim (parked), then the call runs again. */
+			spin_unlock(&d->lock);
+			r = mm_swap->wait_memory();
+			spin_lock(&d->lock);
+		}
+		if (r == -ERESTART_PARK)
+			return r;
 		if (r < 0)
 			return r == -ENOMEM ? -ENOMEM : -EFAULT;
 	}
@@ -66,14 +86,15 @@ static void *fill_page(struct domain *d, vaddr_t va, size_t len, int *err)
 {
 	vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
 	struct region *r = find_region(d, va);
-	if (!r) {
+	if (!r || r->obj) {
+		/* An object's page (a file's cache) is never written here, whatever maps it. */
 		*err = -EFAULT;
 		return NULL;
 	}
 	pte_t *pte = vm_walk(d->root, page);
 	if (pte && (*pte & PTE_P))
 		return (u8 *)phys_to_virt(*pte & PTE_ADDR_MASK) + (va - page);
-	paddr_t pa = page_alloc(0);
+	paddr_t pa = page_alloc_user();
 	if (!pa || vm_map(d->root, page, pa, prot_of(r->flags)) < 0) {
 		if (pa)
 			page_free(pa, 0);
@@ -148,6 +169,19 @@ int copy_from_domain(struct domain *d, void *dst, vaddr_t src, size_t len)
 	return copy_user(d, src, dst, len, false);
 }
 
+int domain_cmpxchg_u32(struct domain *d, vaddr_t uva, u32 expect, u32 new, u32 *old)
+{
+	if ((uva & 3) || !in_user_half(uva, sizeof(u32)))
+		return -EFAULT;
+	spin_lock(&d->lock);
+	paddr_t pa;
+	int r = user_page(d, uva, true, &pa);
+	if (r == 0)
+		*old = __sync_val_compare_and_swap((u32 *)phys_to_virt(pa), expect, new);
+	spin_unlock(&d->lock);
+	return r;
+}
+
 int clear_domain(struct domain *d, vaddr_t dst, size_t len)
 {
 	if (!in_user_half(dst, len))
@@ -175,9 +209,10 @@ long strncpy_from_domain(struct domain *d, char *dst, vaddr_t src, size_t max)
 	spin_lock(&d->lock);
 	while (n < max) {
 		paddr_t pa;
-		if (src + n >= USER_TOP || user_page(d, src + n, false, &pa) < 0) {
+		int r = src + n >= USER_TOP ? -EFAULT : user_page(d, src + n, false, &pa);
+		if (r < 0) {
 			spin_unlock(&d->lock);
-			return -EFAULT;
+			return r == -ERESTART_PARK ? r : -EFAULT;
 		}
 		const char *p = phys_to_virt(pa);
 		size_t chunk = MIN(max - n, PAGE_SIZE - ((src + n) & (PAGE_SIZE - 1)));

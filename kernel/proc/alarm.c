@@ -87,6 +87,20 @@ long alarm_set(struct proc *p, u64 delay_ns, u64 interval_ns, u64 *old_interval)
 	return (long)left;
 }
 
+long alarm_get(struct proc *p, u64 *interval)
+{
+	struct alarm *a = p->alarm;
+	*interval = 0;
+	if (!a)
+		return 0;
+	u64 now = tsc_ns();
+	spin_lock(&a->lock);
+	u64 left = a->deadline > now ? a->deadline - now : (a->deadline ? 1 : 0);
+	*interval = a->interval;
+	spin_unlock(&a->lock);
+	return (long)left;
+}
+
 void alarm_cancel(struct proc *p)
 {
 	struct alarm *a = p->alarm;

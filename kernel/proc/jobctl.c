@@ -17,7 +17,7 @@ static u32 nr_stopped;
 
 /*
  * The parent hears of a child's stop or continue: SIGCHLD (unless it asked
- * for none with SA_NOCLDSTOP) with the state in last_child_status, and a
+ * for none with SA_NOCLDSTOP) with the state in its siginfo, and a
  * wake for wait4.
  */
 static void notify_parent_stop(struct proc *p, int status)
@@ -26,9 +26,7 @@ static void notify_parent_stop(struct proc *p, int status)
 	if (!parent)
 		return;
 	if (!(parent->sigactions[SIGCHLD - 1].flags & SA_NOCLDSTOP)) {
-		__atomic_store_n(&parent->last_child_pid, p->pid, __ATOMIC_RELAXED);
-		__atomic_store_n(&parent->last_child_status, status, __ATOMIC_RELAXED);
-		signal_send_proc(parent, SIGCHLD);
+		signal_send_chld(parent, p->pid, status);
 	}
 	waitq_wake_all(&parent->child_exit);
 }
@@ -57,14 +55,8 @@ void proc_continue_locked(struct proc *p)
 	assert(spin_is_locked(&proc_tree_lock));
 	/* SIGCONT cancels stops still pending, as a stop cancels a pending SIGCONT. */
 	u64 stops = SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU);
-	__atomic_fetch_and(&p->sig_pending, ~stops, __ATOMIC_ACQ_REL);
 	spin_lock(&p->lock);
-	struct list_node *pos;
-	list_for_each(pos, &p->threads)
-	{
-		struct thread *t = container_of(pos, struct thread, proc_node);
-		__atomic_fetch_and(&t->sig_pending, ~stops, __ATOMIC_ACQ_REL);
-	}
+	sigqueue_discard_locked(p, stops);
 	spin_unlock(&p->lock);
 	if (!__atomic_load_n(&p->stopped, __ATOMIC_ACQUIRE))
 		return;

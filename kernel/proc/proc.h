@@ -20,6 +20,8 @@
 #include "sched/timer.h"
 #include "sched/waitq.h"
 #include "sched/park.h"
+#include "proc/limits.h"
+#include "proc/futex.h"
 
 struct domain;
 struct fs_state;
@@ -28,6 +30,7 @@ struct fs_state;
 #define PID_MAX 32768          /* pids and tids are below this */
 #define PROC_CMDLINE_MAX 4096  /* argv kept for /proc/<pid>/cmdline; longer is cut */
 #define NSIG 64
+#define SIGRTMIN 32 /* signals from here on queue, each with its siginfo */
 
 struct k_sigaction {
 	u64 handler;  /* SIG_DFL 0, SIG_IGN 1, or a user address */
@@ -43,6 +46,7 @@ struct usage {
 	u64 utime_ns, stime_ns;     /* in user mode; in system calls */
 	u64 maxrss_pages;           /* the most pages mapped at once (domains left behind) */
 	u64 minflt;                 /* page faults resolved */
+	u64 majflt;                 /* page faults that waited for a disk */
 	u64 nvcsw, nivcsw;          /* waits; turns ended by the quantum or sched_yield */
 };
 
@@ -53,12 +57,13 @@ struct proc;
 void proc_usage(struct proc *p, struct usage *out);
 struct thread;
 /*
- * The same for the calling thread's process, its run in user mode so far
- * included (counted as user time; the run is accounted when it ends).
+ * The same for the calling thread's process, its run so far included,
+ * split into user and system time the way the run's end will account it
+ * (so two readings never go backwards).
  */
 void proc_usage_now(struct thread *t, struct usage *out);
-/* Nanoseconds the calling thread has run since it last entered user mode (not yet accounted). */
-u64 thread_run_so_far(struct thread *t);
+/* The calling thread's own usage, its run so far included (as proc_usage_now). */
+void thread_usage_now(struct thread *t, struct usage *out);
 /* u as Linux's struct rusage at user address uaddr in dom: 0 or -EFAULT. */
 int put_rusage(struct domain *dom, u64 uaddr, const struct usage *u);
 
@@ -76,9 +81,22 @@ struct proc {
 
 	struct spinlock lock;
 	struct list_node threads;   /* [lock] */
+	/*
+	 * Pending signals' siginfo (sigqueue.c): an entry per real-time
+	 * signal sent, one per pending standard signal. The pending bits
+	 * (sig_pending here and in each thread) change under sig_lock, and
+	 * are read without it.
+	 */
+	struct spinlock sig_lock;   /* innermost but for kheap */
+	struct list_node sigq;      /* [sig_lock] process-directed signals' entries */
+	u32 sigq_count;             /* [sig_lock] entries on sigq and its threads' */
 	u32 nthreads;               /* [lock] live threads */
+	bool shares_files;          /* [a] kernel tasks use its descriptors too (cur_share_files):
+	                               its threads are never alone */
+	u32 holds;                  /* [a] 1 until reaped, plus one per proc_hold: the struct is
+	                               freed when the last goes */
 	struct k_sigaction sigactions[NSIG]; /* [lock] */
-	u64 sig_pending;            /* [a] process-directed signals */
+	u64 sig_pending;            /* [a; changed under sig_lock] process-directed signals */
 	bool exiting;               /* [a] exit_group or fatal signal in progress */
 	int exit_code;              /* [lock] status to report once the last thread is gone */
 	/*
@@ -95,7 +113,21 @@ struct proc {
 	                               so other cores may take a reference (proc_dom_get) */
 	struct fs_state *fs;        /* [lock to replace; its threads read it without] the file
 	                               system's per-process state (fs/fsproc.h), NULL once gone */
+	struct cred *cred;          /* [lock to replace; a to read] whom it acts for (proc/cred.h):
+	                               holds a reference; immutable, replaced by proc_cred_commit */
+	bool dumpable;              /* [a] others with its ids may read its private state (/proc) */
+	bool no_new_privs;          /* [a] set once (prctl), kept by fork and exec: exec adds no privilege */
 	u32 tickets;                /* [lock] lottery tickets for its threads (sys_sched.c) */
+	struct rlimit64 rlim[RLIM_NLIMITS]; /* [lock to change; read with atomics] */
+	/* prctl(2) and friends (sys_prctl.c), each one word [a] */
+	u8 pdeath_sig;              /* [a] sent to it when its parent exits; fork clears it */
+	bool subreaper;             /* [a] PR_SET_CHILD_SUBREAPER: orphans below come here */
+	u32 personality;            /* [a] personality(2): inherited, kept by exec */
+	u16 ioprio;                 /* [a] ioprio_set(2): class << 13 | data; 0: none set */
+	u32 membarrier_reg;         /* [a] membarrier(2) registrations; exec clears them */
+	int exit_signal;            /* [I] told to the parent at its end (clone's CSIGNAL; 0: none) */
+	struct list_node ptimers;   /* [lock] its POSIX and CPU-time interval timers (ptimer.c) */
+	u64 cpu_ns;                 /* [a] CPU time its threads' ended runs took (RLIMIT_CPU) */
 	char name[PROC_NAME_MAX];   /* [owner thread] */
 	char exe[128];              /* [owner thread] path of the executable */
 	char *cmdline;              /* [lock] argv, NUL-separated (kmalloc'd), or NULL */
@@ -106,11 +138,10 @@ struct proc {
 	struct usage cru;           /* [proc_tree_lock] reaped children's, theirs included */
 	u32 vfork_child_pending;    /* [a] set while a vfork child has not exec'd or exited */
 	struct alarm *alarm;        /* [owner threads] alarm(2), or NULL */
-	u32 last_child_pid;         /* [a] the child behind the latest SIGCHLD */
-	int last_child_status;      /* [a] its wait status */
 	struct list_node joinable;  /* [lock] exited thread_clone threads not yet joined */
 	u32 nclone_threads;         /* [lock] live thread_clone threads */
 	struct waitq thread_exit;   /* thread_join waits here */
+	struct kcharge *kmem;       /* [lock] kernel memory it made (pipe buffers), or NULL (oom.c) */
 };
 
 enum { REPORT_NONE, REPORT_STOPPED, REPORT_CONTINUED };
@@ -143,7 +174,9 @@ struct thread {
 	bool restore_sigmask;        /* sig_mask is temporary: a handler's frame saves saved_sig_mask */
 	u64 affinity;                /* [a] cores it may run on (sched_setaffinity); 0: all */
 	bool affinity_changed;       /* [a] another thread set affinity: follow it at the next poll */
-	u64 sig_pending;             /* [a] thread-directed signals */
+	u64 sig_pending;             /* [a; changed under proc.sig_lock] thread-directed signals */
+	struct list_node sigq;       /* [proc.sig_lock] their siginfo entries */
+	u64 sigwait;                 /* [a] signals a parked rt_sigtimedwait takes itself, or 0 */
 	u64 altstack_sp, altstack_size;
 	u32 altstack_flags;
 	u64 clear_child_tid;         /* CLONE_CHILD_CLEARTID / set_tid_address */
@@ -155,13 +188,20 @@ struct thread {
 	u64 quantum_end;             /* preempt=on: when this thread's turn ends (tsc_ns) */
 	u64 quantum_end_tsc;         /* the same in TSC ticks: the system-call exit compares rdtsc */
 	struct domain *dom;          /* [owner] the domain it runs in; holds a reference */
+	struct cred *cred;           /* [owner] the cred it acts with (a reference): its process's,
+	                                taken again when that one changes (thread_cred_refresh) */
 	u64 thread_stack;            /* thread_clone: stack handed back by thread_join */
 	bool joinable;               /* created by thread_clone: thread_join reaps it */
-	struct domain *futex_dom;    /* futex this thread waits on (key: domain, address) */
-	vaddr_t futex_addr;
-	bool futex_woken;            /* [futex bucket lock] woken by FUTEX_WAKE, not spuriously */
+	struct futex_waiter futex;   /* its futex wait (proc/futex.h) */
+	vaddr_t robust_list;         /* [owner] set_robust_list's head, walked when it ends */
 	u64 run_start;               /* [owner] tsc_ns() when it last entered user mode */
+	u64 run_start_tsc;           /* [owner] the same instant in TSC cycles */
 	u64 sys_tsc;                 /* [owner] TSC cycles in system calls since then */
+	u64 sys_entry_tsc;           /* [owner] rdtsc() at the entry of the call in progress */
+	u64 timer_slack_ns;          /* [owner] PR_SET_TIMERSLACK */
+	u8 sched_policy;             /* [a] SCHED_* (sys_sched.c) */
+	u8 rt_prio;                  /* [a] SCHED_FIFO/RR priority, 1..99 */
+	bool sched_reset_on_fork;    /* [a] SCHED_RESET_ON_FORK */
 	struct usage ru;             /* [owner] its own (maxrss unused): folded into proc->ru at its end */
 };
 
@@ -193,9 +233,15 @@ static inline bool user_rip_ok(u64 v)
 }
 
 extern struct spinlock proc_tree_lock;
+/* waitid(P_PIDFD)'s way from a descriptor to a pid, set at boot by the layer with files (main.c). */
+void proc_set_pidfd_lookup(long (*fn)(int fd));
+/* Woken at the end of every process (pidfd's poll waits here). */
+extern struct waitq proc_exit_wq;
 extern struct proc *init_proc;
 
 struct proc *proc_find(u32 pid); /* caller holds proc_tree_lock */
+/* Walk every process: the first at pid *pid or above (*pid moves past it), or NULL. */
+struct proc *proc_nth_locked(u32 *pid);
 /* p's thread tid, or NULL; caller holds p->lock. */
 struct thread *proc_thread_locked(struct proc *p, u32 tid);
 static inline struct thread *current_thread(void);
@@ -236,6 +282,8 @@ void thread_kick(struct thread *t);
 void thread_set_entry(struct trapframe *tf, vaddr_t entry, vaddr_t sp);
 void thread_return_to_user(struct trapframe *tf);
 struct proc *proc_alloc(struct proc *parent);
+/* clone(CLONE_PARENT): the new process c becomes its creator's sibling. */
+void proc_adopt_by_grandparent(struct proc *c);
 /* Undo proc_alloc for a process that never ran (the caller let go of its fs state). */
 void proc_free_unstarted(struct proc *p);
 /* Name p after the program at path (its base name); exe: the file itself, or NULL for path. */
@@ -247,21 +295,87 @@ struct domain *proc_dom_get(struct proc *p);
 /* Replace p's domain (exec, exit) so proc_dom_get never sees a freed one; returns the old. */
 struct domain *proc_dom_swap(struct proc *p, struct domain *d);
 void proc_reap(struct proc *p); /* caller holds proc_tree_lock */
+/*
+ * Kernel work that outlives the process's threads and may still touch its
+ * struct (an io_uring request parked on its child_exit queue) holds it:
+ * the pid goes at the reap as ever, the memory only at the last unhold.
+ */
+void proc_hold(struct proc *p);
+void proc_unhold(struct proc *p);
 /* p's alarm (alarm.c): fires after delay_ns (0 disarms), then every interval_ns; ns left on the old one. */
 long alarm_set(struct proc *p, u64 delay_ns, u64 interval_ns, u64 *old_interval);
 void alarm_cancel(struct proc *p);
+/* ns left on p's alarm (0: none) and its interval. */
+long alarm_get(struct proc *p, u64 *interval);
 u32 proc_count(void);
+/*
+ * RLIMIT_NPROC: would one more thread or process pass p's limit? Linux
+ * counts a user's tasks, zombies included, and spares root; Ferry has
+ * only root and counts every task (ids in use), and spares no one.
+ */
+bool proc_nproc_exceeded(struct proc *p);
+
+/*
+ * wait4's search for the calling process (sys_proc.c), for callers other
+ * than wait4 and waitid (io_uring's wait for a child): reap or look at
+ * one child matching pid (as wait4 reads it) with options (WEXITED...);
+ * 1 and its status, pid and usage; 0 with WNOHANG and nothing to report;
+ * -ECHILD; or -ERESTART_PARK, parked until a child changes.
+ */
+long proc_wait_child(i64 pid, int options, int *status, u32 *pid_out, struct usage *ru);
 
 /* Thread joins (sys_thread.c): a thread_clone thread leaves a record for thread_join. */
 void thread_joinable_exit(struct thread *t);
 
 /* Signals */
+struct siginfo64;
+/* sig from the kernel (si_code SI_KERNEL), or with info (its si_signo is the signal). */
 void signal_send_proc(struct proc *p, int sig);
+/* To one thread: the caller holds t->proc->lock (which keeps t alive) or is t. */
 void signal_send_thread(struct thread *t, int sig);
+/*
+ * The same with the sender's siginfo. limited: a real-time signal beyond
+ * the queue's limit (RLIMIT_SIGPENDING) is refused with -EAGAIN
+ * (sigqueue); otherwise it is queued anyway (kill), as on Linux. 0 or -errno.
+ */
+int signal_send_proc_info(struct proc *p, const struct siginfo64 *info, bool limited);
+int signal_send_thread_info(struct thread *t, const struct siginfo64 *info, bool limited);
+/* info to every live process of group pgid (caller holds proc_tree_lock); how many. */
+int signal_send_group_info_locked(u32 pgid, const struct siginfo64 *info);
+/* SIGCHLD to parent for child pid's change of state (st: its wait status). */
+void signal_send_chld(struct proc *parent, u32 pid, int st);
+/* The same with another signal (clone's exit signal). */
+void signal_send_exit(struct proc *parent, int sig, u32 pid, int st);
+
+/* ---- the queue of pending signals (sigqueue.c) ---- */
+
+/* Queue info for p (t NULL) or its thread t and mark it pending; 0 or -EAGAIN. */
+int sigqueue_add(struct proc *p, struct thread *t, const struct siginfo64 *info, bool limited);
+/*
+ * Take one pending signal among `allowed` for t (its own first, then its
+ * process's; the lowest number first) with its siginfo; 0 if none.
+ */
+int sigqueue_take(struct thread *t, u64 allowed, struct siginfo64 *info);
+/* Forget the pending signals in set, for p and every thread of it; caller holds p->lock. */
+void sigqueue_discard_locked(struct proc *p, u64 set);
+/*
+ * A timer's expiry while its last signal (SI_TIMER, timer id) is still
+ * pending anywhere in p: add n to that signal's overrun and return true;
+ * false if none is pending (the caller queues a new one).
+ */
+bool sigqueue_timer_merge(struct proc *p, int id, u64 n);
+/* Free what is queued on t (its end) or on p (its reaping). */
+void sigqueue_free_thread(struct thread *t);
+void sigqueue_free_proc(struct proc *p);
 /* Would sig be discarded on arrival at p (ignored, explicitly or by default)? */
 bool signal_is_ignored(struct proc *p, int sig);
-/* Deliver t's pending signals into tf (the frame it returns to user mode with). */
-void signal_deliver_frame(struct thread *t, struct trapframe *tf);
+/*
+ * Deliver t's pending signals into tf (the frame it returns to user mode
+ * with). false: the thread was parked until the stack pages a frame goes
+ * to are back in memory (out in swap): it must leave (the signals stay
+ * pending, delivered when it runs again).
+ */
+bool signal_deliver_frame(struct thread *t, struct trapframe *tf);
 static inline u64 thread_sig_mask(const struct thread *t)
 {
 	return __atomic_load_n(&t->sig_mask, __ATOMIC_SEQ_CST);
@@ -332,7 +446,8 @@ static inline __attribute__((always_inline)) void thread_user_checks(struct thre
 	    __atomic_load_n(&t->proc->exiting, __ATOMIC_ACQUIRE))
 		thread_leave(LEAVE_EXIT);
 	if (signal_pending(t)) {
-		signal_deliver_frame(t, tf);
+		if (!signal_deliver_frame(t, tf))
+			thread_leave(LEAVE_PARK); /* its stack comes back from swap first */
 		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
 			thread_leave(LEAVE_EXIT);
 	}
@@ -341,3 +456,20 @@ static inline __attribute__((always_inline)) void thread_user_checks(struct thre
 	if (opts.preempt && now_tsc >= t->quantum_end_tsc)
 		thread_leave(LEAVE_YIELD);
 }
+
+/*
+ * Thread lookups by tid for futexes (proc.c): is tid a live thread? And
+ * lend delta tickets to it (negative: take them back; never below one).
+ */
+bool thread_alive(u32 tid);
+/* The live thread tid (looking in first's process first), with *pp's lock held; under proc_tree_lock. */
+struct thread *thread_find_locked(u32 tid, struct proc *first, struct proc **pp);
+/*
+ * A CPU-time clock's reading (usage.c): CLOCK_PROCESS_CPUTIME_ID,
+ * CLOCK_THREAD_CPUTIME_ID, or another process's or thread's clock id as
+ * the C library builds them. -EINVAL for no such clock.
+ */
+#define CPUCLOCK_PROF 0
+#define CPUCLOCK_SCHED 2
+long cpuclock_read(int clk, u64 *ns);
+void thread_lend_tickets(u32 tid, i32 delta);

@@ -37,6 +37,18 @@ struct siginfo64 {
 			u32 pid, uid;
 			i32 status;  /* SIGCHLD */
 		} kill;
+		struct {
+			u32 pid, uid;
+			u64 value;   /* sigqueue's sigval */
+		} rt;
+		struct {
+			i32 tid, overrun;
+			u64 value;   /* POSIX timers */
+		} timer;
+		struct {
+			i64 band;
+			i32 fd;      /* SIGIO */
+		} poll;
 		u8 bytes[112];
 	} f;
 };
@@ -50,6 +62,14 @@ struct rt_sigframe {
 };
 
 #define SI_USER 0
+#define SI_KERNEL 0x80
+#define SI_QUEUE (-1)
+#define SI_TIMER (-2)
+#define SI_MESGQ (-3)
+#define SI_ASYNCIO (-4)
+#define SI_SIGIO (-5)
+#define SI_TKILL (-6)
+#define POLL_IN 1
 #define CLD_EXITED 1
 #define CLD_KILLED 2
 #define CLD_DUMPED 3

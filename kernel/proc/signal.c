@@ -6,6 +6,7 @@
  */
 #include "proc/signal.h"
 #include "proc/proc.h"
+#include "sched/waitq.h"
 #include "mm/domain.h"
 #include "mm/layout.h"
 #include "arch/x86_64/trap.h"
@@ -45,6 +46,26 @@ bool signal_is_ignored(struct proc *p, int sig)
 }
 
 /*
+ * signalfd readers and pollers wait on the queue of their process's pid,
+ * hashed into a table that is never freed (a signalfd may outlive the
+ * process that made it); a wake for another pid sharing the queue is
+ * spurious and looked at again.
+ */
+#define SIGFD_QUEUES 64
+static struct waitq sigfd_queues[SIGFD_QUEUES]; /* [I] after signal_init */
+
+static struct waitq *sigfd_queue(u32 pid)
+{
+	return &sigfd_queues[pid % SIGFD_QUEUES];
+}
+
+void signal_init(void)
+{
+	for (int i = 0; i < SIGFD_QUEUES; i++)
+		waitq_init(&sigfd_queues[i]);
+}
+
+/*
  * init takes only the signals it has a handler for: Linux never delivers
  * to it one whose action is the default, whoever sends it (SIGKILL and
  * SIGSTOP included), since init's end is the machine's. Faults are not
@@ -56,64 +77,136 @@ static bool init_ignores(struct proc *p, int sig)
 	       __atomic_load_n(&p->sigactions[sig - 1].handler, __ATOMIC_RELAXED) == SIG_DFL;
 }
 
-/* Sending sig to p: what it does at once, whether or not it is blocked or handled. */
-static void on_send(struct proc *p, int sig)
+/* Would sig wake t: not blocked, or waited for by its sigtimedwait (after the pending bit). */
+static bool wakes(struct thread *t, int sig)
 {
+	return !(thread_sig_mask(t) & SIGBIT(sig)) ||
+	       (__atomic_load_n(&t->sigwait, __ATOMIC_SEQ_CST) & SIGBIT(sig));
+}
+
+/*
+ * A blocked signal is never ignored when sent, as on Linux: its handler
+ * may change before it is unblocked, and sigwaitinfo takes blocked
+ * signals whatever their disposition (SIGCHLD's default included).
+ */
+static bool blocked_by(struct thread *t, int sig)
+{
+	return (thread_sig_mask(t) | __atomic_load_n(&t->sigwait, __ATOMIC_SEQ_CST)) & SIGBIT(sig);
+}
+
+/* A stop signal sent to p cancels a pending SIGCONT; caller holds p->lock. */
+static void stop_sent_locked(struct proc *p, int sig)
+{
+	if (default_action(sig) == STOP)
+		sigqueue_discard_locked(p, SIGBIT(SIGCONT));
+}
+
+int signal_send_thread_info(struct thread *t, const struct siginfo64 *info, bool limited)
+{
+	struct proc *p = t->proc;
+	int sig = info->si_signo;
+	if (init_ignores(p, sig))
+		return 0;
+	if (sig == SIGKILL) {
+		proc_exit_all(p, signal_exit_status(SIGKILL));
+		return 0;
+	}
+	/* SIGCONT: the caller continues the process after (signal_tid). */
+	stop_sent_locked(p, sig);
+	if (signal_is_ignored(p, sig) && !blocked_by(t, sig))
+		return 0;
+	int r = sigqueue_add(p, t, info, limited);
+	if (r == 0 && wakes(t, sig))
+		thread_kick(t);
+	if (r == 0)
+		waitq_wake_all(sigfd_queue(p->pid));
+	return r;
+}
+
+int signal_send_proc_info(struct proc *p, const struct siginfo64 *info, bool limited)
+{
+	int sig = info->si_signo;
+	if (!p || sig < 1 || sig > NSIG)
+		return -EINVAL;
+	if (init_ignores(p, sig))
+		return 0;
+	if (sig == SIGKILL) {
+		proc_exit_all(p, signal_exit_status(SIGKILL));
+		return 0;
+	}
+	/*
+	 * Pending before SIGCONT acts: a SIGCONT that continues p must be
+	 * there for its handler when p's threads run again.
+	 */
+	bool ignored = signal_is_ignored(p, sig);
+	if (ignored) {
+		spin_lock(&p->lock);
+		struct list_node *pos;
+		list_for_each(pos, &p->threads)
+			ignored &= !blocked_by(container_of(pos, struct thread, proc_node), sig);
+		spin_unlock(&p->lock);
+	}
+	int r = ignored ? 0 : sigqueue_add(p, NULL, info, limited);
+	if (r < 0)
+		return r;
 	if (sig == SIGCONT)
 		proc_continue_locked(p);
-	else if (default_action(sig) == STOP)
-		__atomic_fetch_and(&p->sig_pending, ~SIGBIT(SIGCONT), __ATOMIC_ACQ_REL);
+	spin_lock(&p->lock);
+	stop_sent_locked(p, sig);
+	/* Any thread that does not block it will take it: wake them all. */
+	struct list_node *pos;
+	if (!ignored) {
+		list_for_each(pos, &p->threads)
+		{
+			struct thread *t = container_of(pos, struct thread, proc_node);
+			if (wakes(t, sig))
+				thread_kick(t);
+		}
+	}
+	spin_unlock(&p->lock);
+	if (!ignored)
+		waitq_wake_all(sigfd_queue(p->pid));
+	return 0;
+}
+
+void signal_send_chld(struct proc *parent, u32 pid, int st)
+{
+	signal_send_exit(parent, SIGCHLD, pid, st);
+}
+
+void signal_send_exit(struct proc *parent, int sig, u32 pid, int st)
+{
+	struct siginfo64 info = {.si_signo = sig};
+	info.f.kill.pid = pid;
+	if (st == 0xffff) {
+		info.si_code = CLD_CONTINUED;
+		info.f.kill.status = SIGCONT;
+	} else if ((st & 0xff) == 0x7f) {
+		info.si_code = CLD_STOPPED;
+		info.f.kill.status = (st >> 8) & 0xff;
+	} else if ((st & 0x7f) == 0) {
+		info.si_code = CLD_EXITED;
+		info.f.kill.status = (st >> 8) & 0xff;
+	} else {
+		info.si_code = st & 0x80 ? CLD_DUMPED : CLD_KILLED;
+		info.f.kill.status = st & 0x7f;
+	}
+	signal_send_proc_info(parent, &info, false);
 }
 
 void signal_send_thread(struct thread *t, int sig)
 {
-	if (init_ignores(t->proc, sig))
-		return;
-	if (sig == SIGKILL) {
-		proc_exit_all(t->proc, signal_exit_status(SIGKILL));
-		return;
-	}
-	if (sig != SIGCONT) /* SIGCONT: the caller continues the process after (signal_tid) */
-		on_send(t->proc, sig);
-	if (signal_is_ignored(t->proc, sig))
-		return;
-	/* Pending first, then the mask: pairs with thread_set_sig_mask (proc.h). */
-	__atomic_fetch_or(&t->sig_pending, SIGBIT(sig), __ATOMIC_SEQ_CST);
-	if (!(thread_sig_mask(t) & SIGBIT(sig)))
-		thread_kick(t);
+	struct siginfo64 info = {.si_signo = sig, .si_code = SI_KERNEL};
+	signal_send_thread_info(t, &info, false);
 }
 
 void signal_send_proc(struct proc *p, int sig)
 {
-	if (!p || sig < 1 || sig > NSIG || init_ignores(p, sig))
-		return;
-	if (sig == SIGKILL) {
-		proc_exit_all(p, signal_exit_status(SIGKILL));
-		return;
-	}
-	/*
-	 * Pending before on_send: a SIGCONT that continues p must be there
-	 * for its handler when p's threads run again.
-	 */
-	bool ignored = signal_is_ignored(p, sig);
-	if (!ignored)
-		__atomic_fetch_or(&p->sig_pending, SIGBIT(sig), __ATOMIC_SEQ_CST);
-	on_send(p, sig);
-	if (ignored)
-		return;
-	/* Any thread that does not block it will take it: wake them all. */
-	spin_lock(&p->lock);
-	struct list_node *pos;
-	list_for_each(pos, &p->threads)
-	{
-		struct thread *t = container_of(pos, struct thread, proc_node);
-		if (!(thread_sig_mask(t) & SIGBIT(sig)))
-			thread_kick(t);
-	}
-	spin_unlock(&p->lock);
+	struct siginfo64 info = {.si_signo = sig, .si_code = SI_KERNEL};
+	signal_send_proc_info(p, &info, false);
 }
 
-int signal_send_group_locked(u32 pgid, int sig)
+int signal_send_group_info_locked(u32 pgid, const struct siginfo64 *info)
 {
 	assert(spin_is_locked(&proc_tree_lock));
 	int n = 0;
@@ -124,10 +217,16 @@ int signal_send_group_locked(u32 pgid, int sig)
 		if (!p || p->state != PROC_ALIVE || p->pgid != pgid)
 			continue;
 		n++;
-		if (sig)
-			signal_send_proc(p, sig);
+		if (info->si_signo)
+			signal_send_proc_info(p, info, false);
 	}
 	return n;
+}
+
+int signal_send_group_locked(u32 pgid, int sig)
+{
+	struct siginfo64 info = {.si_signo = sig, .si_code = SI_KERNEL};
+	return signal_send_group_info_locked(pgid, &info);
 }
 
 int signal_send_group(u32 pgid, int sig)
@@ -138,28 +237,14 @@ int signal_send_group(u32 pgid, int sig)
 	return n;
 }
 
-static int take_pending(struct thread *t)
-{
-	for (;;) {
-		u64 mask = thread_sig_mask(t);
-		u64 mine = __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) & ~mask;
-		u64 shared = __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE) & ~mask;
-		u64 *src = mine ? &t->sig_pending : &t->proc->sig_pending;
-		u64 set = mine ? mine : shared;
-		if (!set)
-			return 0;
-		int sig = __builtin_ctzll(set) + 1;
-		if (__atomic_fetch_and(src, ~SIGBIT(sig), __ATOMIC_ACQ_REL) & SIGBIT(sig))
-			return sig;
-	}
-}
-
 /* Calls that return EINTR after a handler even with SA_RESTART (signal(7)). */
 static bool never_restarted(u64 nr)
 {
 	return nr == NR_nanosleep || nr == NR_clock_nanosleep || nr == NR_poll || nr == NR_ppoll ||
 	       nr == NR_select || nr == NR_pselect6 || nr == NR_pause || nr == NR_rt_sigsuspend ||
-	       nr == NR_epoll_wait || nr == NR_epoll_pwait;
+	       nr == NR_epoll_wait || nr == NR_epoll_pwait || nr == NR_epoll_pwait2 ||
+	       nr == NR_rt_sigtimedwait || nr == NR_io_uring_enter ||
+	       nr == NR_msgrcv || nr == NR_msgsnd || nr == NR_semop || nr == NR_semtimedop;
 }
 
 /* nanosleep interrupted: tell the caller how much of the sleep was left. */
@@ -256,15 +341,20 @@ static void deliver_one(struct thread *t, struct trapframe *tf, int sig, const s
 		kill_by(t, sig);
 		return;
 	}
-	/* A call parked in the kernel: restart it after the handler, or fail it with EINTR. */
+	/*
+	 * A call parked in the kernel: restart it after the handler, or fail
+	 * it with EINTR. One that moved some data reports that much whatever
+	 * SA_RESTART says: a restart would move it again.
+	 */
 	if (t->park.nr >= 0) {
-		if (!(a.flags & SA_RESTART) || never_restarted((u64)t->park.nr)) {
+		if (!(a.flags & SA_RESTART) || never_restarted((u64)t->park.nr) ||
+		    t->park.no_restart || t->park.progress) {
 			tf->rip += 2; /* past the syscall instruction */
 			report_time_left(t, tf);
-			/* A call that moved some data reports that much, not EINTR. */
 			tf->rax = t->park.progress ? t->park.progress : (u64)-EINTR;
 		}
 		park_cancel(&t->park); /* the call starts afresh, if at all */
+		__atomic_store_n(&t->sigwait, 0, __ATOMIC_RELAXED);
 	}
 	if (!push_frame(t, tf, sig, &a, info)) {
 		pr_info("ferry: pid %u (%s): cannot write a signal frame for signal %d, killed\n",
@@ -281,34 +371,37 @@ static void deliver_one(struct thread *t, struct trapframe *tf, int sig, const s
 	thread_set_sig_mask(t, mask & ~UNBLOCKABLE);
 }
 
-void signal_deliver_frame(struct thread *t, struct trapframe *tf)
+/*
+ * The stack pages a frame may go to (the stack in use, and the alternate
+ * stack), in memory before any signal is taken: a page out in swap is
+ * read back with the thread parked, instead of the frame's copy failing
+ * and killing the process. false if it parked.
+ */
+static bool frame_pages_ready(struct thread *t, struct trapframe *tf)
+{
+	struct domain *d = t->proc->dom;
+	u64 need = 128 + sizeof t->fpu + 64 + sizeof(struct rt_sigframe) + 16;
+	int r = domain_populate_range(d, tf->rsp - need, need, REGION_WRITE, false);
+	if (r == 0 && t->altstack_size && !(t->altstack_flags & SS_DISABLE)) {
+		u64 n = MIN(need, t->altstack_size);
+		r = domain_populate_range(d, t->altstack_sp + t->altstack_size - n, n, REGION_WRITE,
+					  false);
+	}
+	return r != -ERESTART_PARK;
+}
+
+bool signal_deliver_frame(struct thread *t, struct trapframe *tf)
 {
 	int sig;
+	if (!frame_pages_ready(t, tf))
+		return false;
 	/* The handler sees the FPU state of the interrupted code. */
 	if (tf != &t->regs)
 		asm volatile("fxsave64 (%0)" : : "r"(t->fpu) : "memory");
+	struct siginfo64 info;
 	while (!__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) &&
-	       !__atomic_load_n(&t->proc->stopped, __ATOMIC_ACQUIRE) && (sig = take_pending(t))) {
-		struct siginfo64 info = {.si_signo = sig, .si_code = SI_USER};
-		if (sig == SIGCHLD) {
-			/* The last child to change state (pending signals do not queue). */
-			struct proc *p = t->proc;
-			int st = __atomic_load_n(&p->last_child_status, __ATOMIC_RELAXED);
-			info.f.kill.pid = __atomic_load_n(&p->last_child_pid, __ATOMIC_RELAXED);
-			if (st == 0xffff) {
-				info.si_code = CLD_CONTINUED;
-				info.f.kill.status = SIGCONT;
-			} else if ((st & 0xff) == 0x7f) {
-				info.si_code = CLD_STOPPED;
-				info.f.kill.status = (st >> 8) & 0xff;
-			} else if ((st & 0x7f) == 0) {
-				info.si_code = CLD_EXITED;
-				info.f.kill.status = (st >> 8) & 0xff;
-			} else {
-				info.si_code = st & 0x80 ? CLD_DUMPED : CLD_KILLED;
-				info.f.kill.status = st & 0x7f;
-			}
-		}
+	       !__atomic_load_n(&t->proc->stopped, __ATOMIC_ACQUIRE) &&
+	       (sig = sigqueue_take(t, ~thread_sig_mask(t), &info))) {
 		deliver_one(t, tf, sig, &info);
 	}
 	/*
@@ -321,6 +414,7 @@ void signal_deliver_frame(struct thread *t, struct trapframe *tf)
 		thread_set_sig_mask(t, t->saved_sig_mask);
 		t->restore_sigmask = false;
 	}
+	return true;
 }
 
 void signal_fault(struct thread *t, struct trapframe *tf, int sig, u64 addr, const char *what)
@@ -329,7 +423,9 @@ void signal_fault(struct thread *t, struct trapframe *tf, int sig, u64 addr, con
 	u64 h = p->sigactions[sig - 1].handler;
 	bool blocked = thread_sig_mask(t) & SIGBIT(sig);
 	if (h > SIG_IGN && !blocked) {
-		struct siginfo64 info = {.si_signo = sig, .si_code = SEGV_MAPERR, .f.addr = addr};
+		/* SIGBUS from a mapped file's page (past its end, unreadable): BUS_ADRERR. */
+		int code = sig == SIGBUS && addr != tf->rip ? 2 : SEGV_MAPERR;
+		struct siginfo64 info = {.si_signo = sig, .si_code = code, .f.addr = addr};
 		asm volatile("fxsave64 (%0)" : : "r"(t->fpu) : "memory");
 		deliver_one(t, tf, sig, &info);
 		return;
@@ -357,6 +453,64 @@ void signal_reset_on_exec(struct proc *p)
 
 /* ---- system calls ---- */
 
+void signal_send_io(int who, bool thread, int sig, int code, i64 band, int fd)
+{
+	struct siginfo64 info = {.si_signo = sig, .si_code = SI_KERNEL};
+	if (sig != SIGIO || code) {
+		info.si_code = code;
+		info.f.poll.band = band;
+		info.f.poll.fd = fd;
+	}
+	spin_lock(&proc_tree_lock);
+	if (who < 0) {
+		signal_send_group_info_locked((u32)-who, &info);
+	} else if (thread) {
+		struct proc *p;
+		struct thread *t = thread_find_locked((u32)who, NULL, &p);
+		if (t) {
+			signal_send_thread_info(t, &info, false);
+			spin_unlock(&p->lock);
+		}
+	} else {
+		struct proc *p = proc_find((u32)who);
+		if (p && p->state == PROC_ALIVE)
+			signal_send_proc_info(p, &info, false);
+	}
+	spin_unlock(&proc_tree_lock);
+}
+
+void signal_send_mesgq(u32 pid, int sig, u64 value, u32 sender)
+{
+	struct siginfo64 info = {.si_signo = sig, .si_code = SI_MESGQ};
+	info.f.rt.pid = sender;
+	info.f.rt.value = value;
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	if (p && p->state == PROC_ALIVE)
+		signal_send_proc_info(p, &info, false);
+	spin_unlock(&proc_tree_lock);
+}
+
+bool signal_io_target_exists(int who, bool thread)
+{
+	if (who < 0)
+		return who != INT32_MIN && signal_send_group((u32)-who, 0) > 0;
+	spin_lock(&proc_tree_lock);
+	bool found;
+	if (thread) {
+		struct proc *p;
+		struct thread *t = thread_find_locked((u32)who, NULL, &p);
+		if (t)
+			spin_unlock(&p->lock);
+		found = t != NULL;
+	} else {
+		struct proc *p = proc_find((u32)who);
+		found = p && p->state != PROC_REAPED;
+	}
+	spin_unlock(&proc_tree_lock);
+	return found;
+}
+
 bool signal_deliverable(void)
 {
 	struct thread *t = current_thread();
@@ -366,8 +520,13 @@ bool signal_deliverable(void)
 void signal_raise(int sig)
 {
 	struct thread *t = current_thread();
-	if (t)
-		signal_send_thread(t, sig);
+	if (t) {
+		struct siginfo64 info = {.si_signo = sig, .si_code = SI_USER};
+		info.f.kill.pid = t->proc->pid;
+		spin_lock(&t->proc->lock);
+		signal_send_thread_info(t, &info, false);
+		spin_unlock(&t->proc->lock);
+	}
 }
 
 void signal_call_mask(u64 mask)
@@ -387,4 +546,54 @@ void signal_call_mask_end(void)
 		thread_set_sig_mask(t, t->saved_sig_mask);
 		t->restore_sigmask = false;
 	}
+}
+
+/* ---- signalfd ---- */
+
+struct waitq *signal_waitq(void)
+{
+	struct thread *t = current_thread();
+	return sigfd_queue(t ? t->proc->pid : 0);
+}
+
+u64 signal_pending_set(void)
+{
+	struct thread *t = current_thread();
+	if (!t)
+		return 0;
+	return __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) |
+	       __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE);
+}
+
+int signal_take(u64 mask, struct ksiginfo *out)
+{
+	struct thread *t = current_thread();
+	if (!t)
+		return 0;
+	struct siginfo64 info;
+	int sig = sigqueue_take(t, mask, &info);
+	if (!sig)
+		return 0;
+	*out = (struct ksiginfo){.signo = sig, .code = info.si_code, .errno_ = info.si_errno};
+	/* Which member of the union holds the rest, as Linux's siginfo_layout. */
+	if (sig == SIGCHLD && info.si_code > 0) {
+		out->pid = info.f.kill.pid;
+		out->uid = info.f.kill.uid;
+		out->status = info.f.kill.status;
+	} else if (info.si_code == SI_TIMER) {
+		out->tid = info.f.timer.tid;
+		out->overrun = info.f.timer.overrun;
+		out->value = info.f.timer.value;
+	} else if (sig == SIGIO && (info.si_code > 0 || info.si_code == SI_SIGIO)) {
+		out->band = info.f.poll.band;
+		out->fd = info.f.poll.fd;
+	} else if (info.si_code > 0 && info.si_code != SI_KERNEL &&
+		   (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP)) {
+		out->addr = info.f.addr;
+	} else {
+		out->pid = info.f.rt.pid;
+		out->uid = info.f.rt.uid;
+		out->value = info.f.rt.value; /* 0 unless sigqueue'd */
+	}
+	return sig;
 }

@@ -19,10 +19,27 @@
 #define P_ALL  0
 #define P_PID  1
 #define P_PGID 2
+#define P_PIDFD 3
+
+static long (*pidfd_lookup)(int fd); /* [I after boot] */
+
+void proc_set_pidfd_lookup(long (*fn)(int fd))
+{
+	pidfd_lookup = fn;
+}
 
 SYSCALL(NR_exit, exit)
 {
 	struct thread *t = current_thread();
+	/*
+	 * The thread's last write is to its clear_child_tid (a joiner waits
+	 * on it): that page back in memory first (it may be out in swap),
+	 * while the call can still park and run again.
+	 */
+	if (t->clear_child_tid &&
+	    domain_populate_range(t->proc->dom, t->clear_child_tid, 4, REGION_WRITE, false) ==
+		-ERESTART_PARK)
+		return -ERESTART_PARK;
 	t->exit_code = (int)a0;
 	thread_leave(LEAVE_EXIT);
 }
@@ -44,6 +61,21 @@ static bool child_matches(struct proc *c, i64 pid, struct proc *parent)
 	if (pid == 0)
 		return c->pgid == parent->pgid;
 	return c->pgid == (u64)-pid;
+}
+
+/*
+ * Where a wait's reports go, back from swap before a child is reaped
+ * (reaping cannot be undone, and a copy that parked after it would lose
+ * the child): 0 or -ERESTART_PARK.
+ */
+#define RUSAGE_SIZE 144 /* Linux's struct rusage on x86-64 */
+
+static long wait_dest_ready(u64 a, u64 alen, u64 b, u64 blen)
+{
+	long r = a ? domain_swapin_range(cur_dom(), a, alen) : 0;
+	if (r == 0 && b)
+		r = domain_swapin_range(cur_dom(), b, blen);
+	return r;
 }
 
 /* Reap (or look at, with WNOWAIT) one zombie child; park if there is none yet. */
@@ -119,7 +151,9 @@ SYSCALL(NR_wait4, wait4)
 		return -EINVAL;
 	if ((i32)a0 == INT32_MIN)
 		return -ESRCH; /* -INT_MIN names no group (Linux) */
-	long r = wait_common((i32)a0, (int)a2 | WEXITED, &status, &cpid, &ru);
+	long r = wait_dest_ready(a1, sizeof status, a3, RUSAGE_SIZE);
+	if (r == 0)
+		r = wait_common((i32)a0, (int)a2 | WEXITED, &status, &cpid, &ru);
 	if (r <= 0)
 		return r;
 	if (a1 && copy_to_domain(cur_dom(), a1, &status, sizeof status) < 0)
@@ -153,14 +187,20 @@ SYSCALL(NR_waitid, waitid)
 		pid = id;
 	else if (idtype == P_PGID && id >= 0)
 		pid = -(i64)id; /* 0: the caller's group, as wait_common reads it */
-	else
+	else if (idtype == P_PIDFD && pidfd_lookup) {
+		pid = pidfd_lookup((int)a1);
+		if (pid < 0)
+			return pid;
+	} else
 		return -EINVAL;
 	if (!(options & (WEXITED | WUNTRACED | WCONTINUED)))
 		return -EINVAL;
 	int status;
 	u32 cpid;
 	struct usage ru = {0};
-	long r = wait_common(pid, options, &status, &cpid, &ru);
+	long r = wait_dest_ready(a2, sizeof(struct siginfo_chld), a4, RUSAGE_SIZE);
+	if (r == 0)
+		r = wait_common(pid, options, &status, &cpid, &ru);
 	if (r < 0)
 		return r;
 	struct siginfo_chld info = {0};
@@ -287,4 +327,9 @@ SYSCALL(NR_sched_yield, sched_yield)
 	/* Return 0 after the lottery has had its say. */
 	thread_live_frame()->rax = 0;
 	thread_leave(LEAVE_YIELD);
+}
+
+long proc_wait_child(i64 pid, int options, int *status, u32 *pid_out, struct usage *ru)
+{
+	return wait_common(pid, options, status, pid_out, ru);
 }

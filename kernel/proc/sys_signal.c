@@ -1,9 +1,11 @@
 /*
  * The signal system calls: dispositions, masks, waiting for a signal,
- * alternate stacks, rt_sigreturn, and sending (kill, tgkill, tkill).
- * Generation and delivery are in signal.c.
+ * alternate stacks, rt_sigreturn, and sending (kill, tgkill, tkill), which
+ * only reaches processes the sender may signal (proc_may_signal: its own
+ * user's, or any with CAP_KILL). Generation and delivery are in signal.c.
  */
 #include "proc/signal.h"
+#include "proc/cred.h"
 #include "proc/sigframe.h"
 #include "proc/proc.h"
 #include "proc/cur.h"
@@ -11,6 +13,7 @@
 #include "arch/x86_64/trap.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
+#include "arch/x86_64/time.h"
 #include "sys/syscall.h"
 
 SYSCALL(NR_rt_sigaction, rt_sigaction)
@@ -34,8 +37,9 @@ SYSCALL(NR_rt_sigaction, rt_sigaction)
 	spin_unlock(&p->lock);
 	/* Setting SIG_IGN discards what is pending (POSIX). */
 	if (a1 && signal_is_ignored(p, sig)) {
-		__atomic_fetch_and(&p->sig_pending, ~SIGBIT(sig), __ATOMIC_ACQ_REL);
-		__atomic_fetch_and(&t->sig_pending, ~SIGBIT(sig), __ATOMIC_ACQ_REL);
+		spin_lock(&p->lock);
+		sigqueue_discard_locked(p, SIGBIT(sig));
+		spin_unlock(&p->lock);
 	}
 	if (a2 && copy_to_domain(p->dom, a2, &old, sizeof old) < 0)
 		return -EFAULT;
@@ -56,7 +60,7 @@ SYSCALL(NR_rt_sigprocmask, rt_sigprocmask)
 	if (a1) {
 		if (copy_from_domain(d, &set, a1, sizeof set) < 0)
 			return -EFAULT;
-		switch (a0) {
+		switch ((int)a0) {
 		case SIG_BLOCK:
 			set |= old;
 			break;
@@ -203,6 +207,37 @@ static struct proc *proc_of_tid(u32 tid)
 	return NULL;
 }
 
+/* What kill(2) and its kin tell the receiver: SI_USER or SI_TKILL, and who sent it. */
+static struct siginfo64 sender_info(int sig, int code)
+{
+	struct siginfo64 info = {.si_signo = sig, .si_code = code};
+	info.f.kill.pid = cur_proc()->pid;
+	info.f.kill.uid = cur_cred()->uid; /* the sender's real uid, as Linux */
+	return info;
+}
+
+/*
+ * info to p if the caller may: 0 or -EPERM (-EAGAIN: a queue limit, for
+ * a limited sender). A zombie is only checked (send false). Under
+ * proc_tree_lock.
+ */
+static int send_checked(struct proc *p, const struct siginfo64 *info, bool send, bool limited)
+{
+	int sig = info->si_signo;
+	if (!proc_may_signal(cur_cred(), p, send ? sig : 0))
+		return -EPERM;
+	if (sig && send)
+		return signal_send_proc_info(p, info, limited);
+	return 0;
+}
+
+/*
+ * kill(2): pid > 0 one process (a zombie still exists: kill(pid, 0) says
+ * so, a signal does nothing); 0 the caller's group, < -1 group -pid: done
+ * if any member took it, else the last refusal; -1 everyone but init and
+ * the caller the sender may signal, done if there was anyone (Linux
+ * counts refusals there as nothing).
+ */
 SYSCALL(NR_kill, kill)
 {
 	i32 pid = (i32)a0;
@@ -212,63 +247,73 @@ SYSCALL(NR_kill, kill)
 	if (pid == INT32_MIN)
 		return -ESRCH; /* -INT_MIN names no group (Linux) */
 	struct proc *self = cur_proc();
-	int found = 0;
+	struct siginfo64 info = sender_info(sig, SI_USER);
+	int r = -ESRCH;
 	spin_lock(&proc_tree_lock);
 	if (pid > 0) {
 		struct proc *p = proc_find((u32)pid);
 		if (!p)
 			p = proc_of_tid((u32)pid); /* another thread's id: its whole process, as Linux */
-		/* A zombie still exists (kill(pid, 0) says so); signalling it does nothing. */
-		if (p && p->state != PROC_REAPED) {
-			found = 1;
-			if (sig)
-				signal_send_proc(p, sig);
+		if (p && p->state != PROC_REAPED)
+			r = send_checked(p, &info, p->state == PROC_ALIVE, false);
+	} else if (pid != -1) {
+		u32 pgid = pid == 0 ? self->pgid : (u32)-pid;
+		bool any = false;
+		for (u32 i = 1; pgid && i < PID_MAX; i++) {
+			struct proc *p = proc_find(i);
+			if (!p || p->state != PROC_ALIVE || p->pgid != pgid)
+				continue;
+			r = send_checked(p, &info, true, false);
+			any |= r == 0;
 		}
+		if (any)
+			r = 0;
 	} else {
-		/* 0: our group; -1: everyone but init and the caller (as Linux); < -1: group -pid. */
-		if (pid != -1) {
-			found = signal_send_group_locked(pid == 0 ? self->pgid : (u32)-pid, sig) > 0;
-		} else {
-			for (u32 i = 1; i < PID_MAX; i++) {
-				struct proc *p = proc_find(i);
-				if (!p || p->state != PROC_ALIVE || p == init_proc || p == self)
-					continue;
-				found = 1;
-				if (sig)
-					signal_send_proc(p, sig);
-			}
+		for (u32 i = 1; i < PID_MAX; i++) {
+			struct proc *p = proc_find(i);
+			if (!p || p->state != PROC_ALIVE || p == init_proc || p == self)
+				continue;
+			send_checked(p, &info, true, false);
+			r = 0;
 		}
 	}
 	spin_unlock(&proc_tree_lock);
-	return found ? 0 : -ESRCH;
+	return r;
 }
 
 /*
- * sig to thread tid of p if it has one: true if it does. Under
- * proc_tree_lock (p stays); the thread stays while p's lock is held.
+ * info to thread tid of p if it has one and the caller may: 0, -ESRCH,
+ * -EPERM, or -EAGAIN if a queue limit refused it. Under proc_tree_lock
+ * (p stays); the thread stays while p's lock is held.
  */
-static bool signal_tid(struct proc *p, u32 tid, int sig)
+static int signal_tid(struct proc *p, u32 tid, const struct siginfo64 *info, bool limited)
 {
+	int sig = info->si_signo;
 	if (!p || p->state != PROC_ALIVE)
-		return false;
+		return -ESRCH;
 	spin_lock(&p->lock);
 	bool found = proc_thread_locked(p, tid);
 	spin_unlock(&p->lock);
-	if (!found || !sig)
-		return found;
+	if (!found)
+		return -ESRCH;
+	if (!proc_may_signal(cur_cred(), p, sig))
+		return -EPERM;
+	if (!sig)
+		return 0;
 	if (sig == SIGKILL) {
 		signal_send_proc(p, sig); /* the whole process dies */
-		return true;
+		return 0;
 	}
+	int r = 0;
 	spin_lock(&p->lock);
 	struct thread *t = proc_thread_locked(p, tid);
 	if (t)
-		signal_send_thread(t, sig);
+		r = signal_send_thread_info(t, info, limited);
 	spin_unlock(&p->lock);
 	/* After the signal is pending, so that its handler runs once the process goes on. */
-	if (sig == SIGCONT)
+	if (t && r == 0 && sig == SIGCONT)
 		proc_continue_locked(p); /* it takes p's lock */
-	return true;
+	return t ? r : -ESRCH;
 }
 
 /*
@@ -276,29 +321,131 @@ static bool signal_tid(struct proc *p, u32 tid, int sig)
  * process when tgid is 0): only that thread takes it, even while another
  * thread of its process would not block it (raise and pthread_kill).
  */
-static long kill_thread(u32 tgid, u32 tid, int sig)
+static long kill_thread(u32 tgid, u32 tid, const struct siginfo64 *info, bool limited)
 {
+	int sig = info->si_signo;
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
 	struct proc *self = cur_proc();
 	spin_lock(&proc_tree_lock);
-	bool found = signal_tid(tgid ? proc_find(tgid) : self, tid, sig);
-	for (u32 i = 1; !found && !tgid && i < PID_MAX; i++)
-		found = signal_tid(proc_find(i), tid, sig);
+	int r = signal_tid(tgid ? proc_find(tgid) : self, tid, info, limited);
+	for (u32 i = 1; r == -ESRCH && !tgid && i < PID_MAX; i++)
+		r = signal_tid(proc_find(i), tid, info, limited);
 	spin_unlock(&proc_tree_lock);
-	return found ? 0 : -ESRCH;
+	return r;
 }
 
 SYSCALL(NR_tgkill, tgkill)
 {
 	if ((i32)a0 <= 0 || (i32)a1 <= 0)
 		return -EINVAL;
-	return kill_thread((u32)a0, (u32)a1, (int)a2);
+	struct siginfo64 info = sender_info((int)a2, SI_TKILL);
+	return kill_thread((u32)a0, (u32)a1, &info, false);
 }
 
 SYSCALL(NR_tkill, tkill)
 {
 	if ((i32)a0 <= 0)
 		return -EINVAL;
-	return kill_thread(0, (u32)a0, (int)a1);
+	struct siginfo64 info = sender_info((int)a1, SI_TKILL);
+	return kill_thread(0, (u32)a0, &info, false);
+}
+
+/*
+ * The siginfo a sigqueue-like call passes: its own, but a process may not
+ * pretend to be the kernel or kill(2) (si_code >= 0, or SI_TKILL) to
+ * anyone but itself (rt_sigqueueinfo(2)).
+ */
+static long user_info(u64 uinfo, int sig, u32 target, struct siginfo64 *info)
+{
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	if (copy_from_domain(cur_dom(), info, uinfo, sizeof *info) < 0)
+		return -EFAULT;
+	if ((info->si_code >= 0 || info->si_code == SI_TKILL) && target != current_thread()->tid)
+		return -EPERM;
+	info->si_signo = sig;
+	return 0;
+}
+
+SYSCALL(NR_rt_sigqueueinfo, rt_sigqueueinfo)
+{
+	int pid = (int)a0, sig = (int)a1;
+	struct siginfo64 info;
+	long r = user_info(a2, sig, (u32)pid, &info);
+	if (r < 0)
+		return r;
+	if (pid <= 0)
+		return -ESRCH;
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find((u32)pid);
+	if (!p)
+		p = proc_of_tid((u32)pid);
+	r = p && p->state != PROC_REAPED ? send_checked(p, &info, p->state == PROC_ALIVE, true)
+					  : -ESRCH;
+	spin_unlock(&proc_tree_lock);
+	return r;
+}
+
+SYSCALL(NR_rt_tgsigqueueinfo, rt_tgsigqueueinfo)
+{
+	int tgid = (int)a0, tid = (int)a1, sig = (int)a2;
+	if (tgid <= 0 || tid <= 0)
+		return -EINVAL;
+	struct siginfo64 info;
+	long r = user_info(a3, sig, (u32)tid, &info);
+	if (r < 0)
+		return r;
+	return kill_thread((u32)tgid, (u32)tid, &info, true);
+}
+
+/*
+ * rt_sigtimedwait (sigwaitinfo, sigtimedwait, sigwait): take one of the
+ * signals in a set, pending or yet to come, without running a handler.
+ * The thread says which signals it waits for (thread.sigwait) before it
+ * looks for one, so a sender either finds that and wakes it or has made
+ * the signal pending before the look (the order of sigsuspend, see
+ * thread_set_sig_mask). A signal outside the set that the mask lets in
+ * ends the wait with EINTR and runs its handler; the timeout gives EAGAIN.
+ */
+SYSCALL(NR_rt_sigtimedwait, rt_sigtimedwait)
+{
+	struct thread *t = current_thread();
+	if (a3 != 8)
+		return -EINVAL;
+	u64 set;
+	if (copy_from_domain(cur_dom(), &set, a0, sizeof set) < 0)
+		return -EFAULT;
+	set &= ~UNBLOCKABLE;
+	u64 deadline;
+	if (park_restarting()) {
+		deadline = park_deadline(0);
+	} else {
+		deadline = 0;
+		if (a2) {
+			i64 ts[2];
+			if (copy_from_domain(cur_dom(), ts, a2, sizeof ts) < 0)
+				return -EFAULT;
+			if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+				return -EINVAL;
+			u64 now = tsc_ns();
+			u64 ns = (u64)ts[0] > (~0UL - now) / 1000000000UL ? ~0UL - now
+									  : (u64)ts[0] * 1000000000UL + (u64)ts[1];
+			deadline = now + MIN(ns, ~0UL - now);
+		}
+		park_deadline(deadline);
+	}
+	__atomic_store_n(&t->sigwait, set, __ATOMIC_SEQ_CST); /* before the look: see above */
+	struct siginfo64 info;
+	int sig = sigqueue_take(t, set, &info);
+	if (sig || signal_pending(t) || (deadline && tsc_ns() >= deadline)) {
+		__atomic_store_n(&t->sigwait, 0, __ATOMIC_RELAXED);
+		if (!sig)
+			return signal_pending(t) ? -EINTR : -EAGAIN;
+		if (a1 && copy_to_domain(cur_dom(), a1, &info, sizeof info) < 0)
+			return -EFAULT;
+		return sig;
+	}
+	park_timeout(deadline);
+	return park_for_signal();
 }

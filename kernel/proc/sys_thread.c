@@ -1,8 +1,12 @@
 /*
  * Brian OS's thread_join (thread_clone is in kernel/exec/sys_clone.c) and
- * getpstat, the process table ps reads.
+ * getpstat, the process table ps reads. getpstat shows every process to
+ * everyone, as Linux's /proc does (names, states, sizes); where its
+ * memory lies (slot_base) only to those who may read its private state
+ * (proc_may_access), as /proc/<pid>/maps.
  */
 #include "proc/proc.h"
+#include "proc/cred.h"
 #include "proc/cur.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
@@ -81,6 +85,7 @@ static void count_pages(struct domain *d, struct pstat_entry *e)
 			e->mmap_pages += n;
 	}
 	e->resident = d->resident;
+	e->swapped = d->swapped;
 	e->slot_base = d->brk_start >= d->slot_base ? d->slot_base : 0;
 	spin_unlock(&d->lock);
 }
@@ -129,6 +134,7 @@ SYSCALL(SYS_getpstat, getpstat)
 			count++;
 			continue;
 		}
+		bool private_ok = proc_may_access(cur_cred(), p, false);
 		spin_lock(&p->lock);
 		struct list_node *pos;
 		bool first = true;
@@ -148,6 +154,8 @@ SYSCALL(SYS_getpstat, getpstat)
 				memcpy(e->name, p->name, sizeof e->name);
 				if (p->dom)
 					count_pages(p->dom, e);
+				if (!private_ok)
+					e->slot_base = 0;
 			}
 			first = false;
 			count++;

@@ -18,9 +18,8 @@ SYSCALL(NR_getrusage, getrusage)
 	} else if (who == 1) { /* RUSAGE_THREAD: its own, with the process's size */
 		proc_usage(p, &u);
 		u64 rss = u.maxrss_pages;
-		u = t->ru;
+		thread_usage_now(t, &u);
 		u.maxrss_pages = rss;
-		u.utime_ns += thread_run_so_far(t);
 	} else if (who == -1) { /* RUSAGE_CHILDREN */
 		spin_lock(&proc_tree_lock);
 		u = p->cru;

@@ -137,6 +137,9 @@ static void account(struct thread *t, u64 run, int why)
 	t->ru.stime_ns += sys;
 	t->ru.nvcsw += why == LEAVE_PARK;
 	t->ru.nivcsw += why == LEAVE_YIELD;
+	__atomic_add_fetch(&t->proc->cpu_ns, run, __ATOMIC_RELAXED);
+	if (unlikely(proc_rlimit_cur(t->proc, RLIMIT_CPU) != RLIM_INFINITY))
+		rlimit_cpu_check(t->proc);
 }
 
 static enum poll_result thread_run(struct thread *t)
@@ -164,8 +167,14 @@ static enum poll_result thread_run(struct thread *t)
 		/* Stopped: signals stay pending until it continues (SIGKILL and SIGCONT act when sent). */
 		if (__atomic_load_n(&p->stopped, __ATOMIC_RELAXED) && park_if_stopped(t))
 			return PENDING;
-		if (signal_pending(t)) {
-			signal_deliver_frame(t, &t->regs);
+		/*
+		 * A parked sigtimedwait takes the signals it waits for itself:
+		 * its restart runs at once (the syscall instruction) and the
+		 * exit delivers what it leaves.
+		 */
+		if (signal_pending(t) && !__atomic_load_n(&t->sigwait, __ATOMIC_RELAXED)) {
+			if (!signal_deliver_frame(t, &t->regs))
+				return PENDING; /* parked until its stack is back from swap */
 			continue; /* it may have been killed or stopped */
 		}
 		domain_activate(t->dom);
@@ -175,6 +184,7 @@ static enum poll_result thread_run(struct thread *t)
 		/* One TSC read gives the run's start in both units (the exit compares TSC values). */
 		u64 start_tsc = rdtsc(), start = tsc_ns_at(start_tsc);
 		t->run_start = start;
+		t->run_start_tsc = start_tsc;
 		t->quantum_end = start + QUANTUM_NS;
 		t->quantum_end_tsc = start_tsc + quantum_tsc();
 		arm_timer_for_user(t, start);
@@ -206,10 +216,13 @@ enum poll_result thread_poll(struct task *task)
 	c->cur_proc = t->proc;
 	c->cur_dom = t->proc->dom;
 	c->cur_fs = t->proc->fs;
+	c->cur_cred = t->cred;
 	/* Only this thread adds threads to a process of one (and clears this when it does). */
-	c->cur_alone = __atomic_load_n(&t->proc->nthreads, __ATOMIC_ACQUIRE) == 1;
+	c->cur_alone = __atomic_load_n(&t->proc->nthreads, __ATOMIC_ACQUIRE) == 1 &&
+		       !__atomic_load_n(&t->proc->shares_files, __ATOMIC_ACQUIRE);
 	enum poll_result r = thread_run(t);
 	c->cur_proc = NULL; /* the others mean nothing without it (cur.h) */
+	c->cur_cred = NULL; /* a kernel task acts as root */
 	return r;
 }
 

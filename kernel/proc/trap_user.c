@@ -1,7 +1,11 @@
 /*
  * Exceptions raised in user mode: page faults are resolved (demand zero,
- * copy-on-write) or become SIGSEGV; the others map to their Linux signals.
- * Only the faulting process suffers (invariant 6).
+ * copy-on-write, a mapped file's page) or become SIGSEGV (no mapping, or
+ * not allowed) or SIGBUS (past the end of a mapped file, or its page
+ * cannot be read); the others map to their Linux signals. A fault on a
+ * page being read in parks the thread; the faulting instruction runs
+ * again when it is woken (invariant 3). Only the faulting process
+ * suffers (invariant 6).
  */
 #include "proc/proc.h"
 #include "proc/signal.h"
@@ -32,6 +36,16 @@ static void user_exception(struct trapframe *tf)
 		int r = domain_fault(t->dom, addr, access);
 		if (r == 0) {
 			t->ru.minflt++;
+			return;
+		}
+		if (r == -ERESTART_PARK) {
+			t->ru.majflt++;
+			thread_leave(LEAVE_PARK); /* the frame still points at the access */
+		}
+		if (r == -ENXIO || r == -EIO) {
+			signal_fault(t, tf, SIGBUS, addr,
+				     r == -ENXIO ? "access past the end of a mapped file"
+						 : "I/O error on a mapped file");
 			return;
 		}
 		if (r == -ENOMEM) {

@@ -11,6 +11,12 @@
  * directory holds only the pid: every read of it looks the process up
  * again, and a process that is gone gives ENOENT, never a stale pointer.
  *
+ * Ownership and privacy, as Linux: a process's files belong to its
+ * effective user and group (to root once it is not dumpable: a set-user-ID
+ * program's), so the mode bits keep other users out of environ and fd;
+ * the private ones (pf_entry.private) also ask proc_may_access, whoever
+ * owns them. The rest (stat, status, cmdline) anyone may read.
+ *
  * Locks: none of its own. Process fields are read under proc_tree_lock
  * (the process cannot be reaped meanwhile), then proc.lock, then the
  * domain's lock, the order getpstat uses. The text is generated at open
@@ -21,6 +27,8 @@
 #include "procfs/procfs_impl.h"
 #include "fs/fdtable.h"
 #include "fs/fsproc.h"
+#include "proc/cred.h"
+#include "proc/cur.h"
 #include "proc/proc.h"
 #include "mm/kheap.h"
 #include "lib/errno.h"
@@ -119,12 +127,50 @@ static u64 ino_of(const struct pf_entry *e, u32 pid)
 	return ((u64)pid << 8) | ((u64)entry_no(e) + 1);
 }
 
+int pf_may_access(u32 pid)
+{
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	int r = !p || p->state == PROC_REAPED		  ? -ENOENT
+		: proc_may_access(cur_cred(), p, false) ? 0
+							  : -EACCES;
+	spin_unlock(&proc_tree_lock);
+	return r;
+}
+
+/*
+ * A process's files are its effective user's and group's while it is
+ * dumpable; else root's. Its own fd directory a process may always go
+ * into (Linux's proc_fd_permission): looked up by the process itself, it
+ * is the caller's.
+ */
+static void set_owner(struct inode *ip, const struct pf_entry *e, u32 pid)
+{
+	struct proc *self = cur_proc();
+	if (e->dir == &pf_fd_table && self && self->pid == pid) {
+		ip->uid = cur_cred()->fsuid;
+		ip->gid = cur_cred()->fsgid;
+		return;
+	}
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	if (p && p->state != PROC_REAPED && __atomic_load_n(&p->dumpable, __ATOMIC_RELAXED)) {
+		struct cred *c = proc_cred_get(p);
+		ip->uid = c->euid;
+		ip->gid = c->egid;
+		cred_put(c);
+	}
+	spin_unlock(&proc_tree_lock);
+}
+
 static struct inode *pf_new(struct superblock *sb, const struct pf_entry *e, u32 pid)
 {
 	struct pf_inode *pi = knew(struct pf_inode);
 	if (!pi)
 		return NULL;
-	inode_init(&pi->vfs, sb, e->mode, &pf_ops);
+	inode_init(&pi->vfs, sb, e->mode, e->ops ? e->ops : &pf_ops);
+	if (pid)
+		set_owner(&pi->vfs, e, pid);
 	pi->vfs.ino = ino_of(e, pid);
 	pi->vfs.nlink = S_ISDIR(e->mode) ? 2 : 1; /* for stat only: I_TRANSIENT decides its life */
 	pi->vfs.flags = I_TRANSIENT;
@@ -200,6 +246,9 @@ static struct file *file_of(u32 pid, u32 fd)
 
 static int lookup_fd(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
+	int r = pf_may_access(PI(dir)->pid);
+	if (r < 0)
+		return r;
 	i64 n = parse_decimal(name, len, FD_MAX);
 	u32 fd = (u32)n;
 	struct file *f = n >= 0 ? file_of(PI(dir)->pid, fd) : NULL;
@@ -221,6 +270,8 @@ static int lookup_fd(struct inode *dir, const char *name, size_t len, struct ino
 /* The open descriptors, from position POS_TABLE + fd. */
 static void iterate_fds(struct inode *dir, u64 *pos, struct dir_emit *de)
 {
+	if (pf_may_access(PI(dir)->pid) < 0)
+		return;
 	struct fdtable *t = files_of(PI(dir)->pid);
 	if (!t)
 		return;
@@ -338,6 +389,11 @@ static ssize_t pf_readlink(struct inode *ip, char *buf, size_t len)
 {
 	struct pf_inode *pi = PI(ip);
 	char tmp[sizeof ((struct proc *)0)->exe];
+	if (pi->e == &pf_fd_link || pi->e->private) {
+		int r = pf_may_access(pi->pid);
+		if (r < 0)
+			return r;
+	}
 	if (pi->e == &pf_fd_link) {
 		struct file *f = file_of(pi->pid, pi->fd);
 		if (!f)
@@ -360,6 +416,9 @@ static ssize_t pf_readlink(struct inode *ip, char *buf, size_t len)
 static int pf_follow_to(struct inode *ip, struct inode **out)
 {
 	struct pf_inode *pi = PI(ip);
+	int r = pf_may_access(pi->pid);
+	if (r < 0)
+		return r;
 	struct file *f = file_of(pi->pid, pi->fd);
 	if (!f)
 		return -ENOENT;
@@ -368,9 +427,14 @@ static int pf_follow_to(struct inode *ip, struct inode **out)
 	return 0;
 }
 
-static void pf_evict(struct inode *ip)
+void pf_evict(struct inode *ip)
 {
 	kfree(PI(ip));
+}
+
+u32 pf_pid(struct inode *ip)
+{
+	return PI(ip)->pid;
 }
 
 /* ---- open files: the text is made once, at open ---- */
@@ -392,12 +456,17 @@ static int pf_open(struct inode *ip, struct file *f)
 	if (((f->fmode & FMODE_WRITE) && !(ip->mode & 0200)) ||
 	    ((f->fmode & FMODE_READ) && !(ip->mode & 0400)))
 		return -EACCES;
+	const struct pf_entry *e = PI(ip)->e;
+	if (e->private) {
+		int r = pf_may_access(PI(ip)->pid);
+		if (r < 0)
+			return r;
+	}
 	if (!(f->fmode & FMODE_READ))
 		return 0; /* no text to make */
 	struct text *t = knew(struct text);
 	if (!t)
 		return -ENOMEM;
-	const struct pf_entry *e = PI(ip)->e;
 	t->cap = e->text_cap ? e->text_cap : TEXT_SIZE;
 	t->buf = kmalloc(t->cap);
 	int r = !t->buf ? -ENOMEM : e->gen ? e->gen(PI(ip)->pid, t) : -EINVAL;

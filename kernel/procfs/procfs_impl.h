@@ -46,7 +46,23 @@ struct pf_entry {
 	/* S_IFDIR: its entries. */
 	const struct pf_table *dir;
 	size_t text_cap; /* S_IFREG: the text is cut here; 0: TEXT_SIZE */
+	/*
+	 * The process's private state (environ, maps, mem, exe, fd): only for
+	 * callers that may read it (pf_may_access), whatever the mode says.
+	 */
+	bool private;
+	/* Its own operations (mem: reads and writes the process's memory); NULL: the text's. */
+	const struct inode_ops *ops;
 };
+
+/* May the caller read pid's private state (proc_may_access, fs ids)? 0, -EACCES, -ENOENT. */
+int pf_may_access(u32 pid);
+
+/* /proc/<pid>/mem's operations (procfs_mem.c). */
+extern const struct inode_ops pf_mem_ops;
+/* For them (procfs.c): the pid an inode of procfs belongs to, and its eviction. */
+u32 pf_pid(struct inode *ip);
+void pf_evict(struct inode *ip);
 
 struct pf_table {
 	const struct pf_entry *e;
@@ -60,5 +76,10 @@ struct pf_table {
 extern const struct pf_table pf_root_table;
 /* The entries of each /proc/<pid> (procfs_pid.c). */
 extern const struct pf_table pf_pid_table;
+/* /proc/net (procfs_net.c). */
+extern const struct pf_table pf_net_table;
+/* /proc/sys (procfs_sysctl.c), and its vm/drop_caches (procfs_sys.c). */
+extern const struct pf_table pf_sys_table;
+ssize_t procfs_write_drop_caches(u32 pid, struct uio *u, u64 pos);
 /* /proc/<pid>/fd: made from the open files, not from a table (procfs.c). */
 extern const struct pf_table pf_fd_table;

@@ -9,8 +9,11 @@
  */
 #include "procfs/procfs_impl.h"
 #include "fs/fsproc.h"
+#include "proc/cred.h"
 #include "proc/proc.h"
 #include "mm/domain.h"
+#include "arch/x86_64/cpu.h"
+#include "proc/signal.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
@@ -23,9 +26,18 @@ struct psnap {
 	u64 utime, stime, cutime, cstime, start; /* ticks */
 	u32 last_cpu;
 	/* from the domain */
-	u64 vsize, rss_pages, hwm_pages, stack_pages, data_pages, text_pages;
+	u64 vsize, rss_pages, hwm_pages, stack_pages, data_pages, text_pages, locked_pages;
+	u64 swap_pages;
 	vaddr_t brk_start, brk;
+	struct cred *cred; /* a reference: snap_put drops it */
+	bool no_new_privs;
 };
+
+static void snap_put(struct psnap *s)
+{
+	cred_put(s->cred);
+	s->cred = NULL;
+}
 
 static char thread_state(struct thread *t)
 {
@@ -57,6 +69,8 @@ static void snap_domain(struct domain *d, struct psnap *s)
 	}
 	s->rss_pages = d->resident;
 	s->hwm_pages = d->peak;
+	s->locked_pages = d->locked;
+	s->swap_pages = d->swapped;
 	s->brk_start = d->brk_start;
 	s->brk = d->brk;
 	spin_unlock(&d->lock);
@@ -78,7 +92,9 @@ static int snap_proc(u32 pid, struct psnap *s, struct domain **dom)
 	s->sid = p->sid;
 	spin_lock(&p->lock);
 	s->umask = p->fs ? __atomic_load_n(&p->fs->umask, __ATOMIC_RELAXED) : 0;
+	s->cred = cred_get(p->cred);
 	spin_unlock(&p->lock);
+	s->no_new_privs = __atomic_load_n(&p->no_new_privs, __ATOMIC_RELAXED);
 	s->nice = proc_nice(p);
 	memcpy(s->name, p->name, sizeof s->name);
 	s->name[PROC_NAME_MAX - 1] = 0;
@@ -128,6 +144,7 @@ static int gen_pid_stat(u32 pid, struct text *t)
 		s.pid, s.name, s.state, s.ppid, s.pgid, s.sid, s.utime, s.stime, s.cutime,
 		s.cstime, 20 + s.nice, s.nice, s.nthreads, s.start, s.vsize, s.rss_pages,
 		s.last_cpu);
+	snap_put(&s);
 	return 0;
 }
 
@@ -152,19 +169,106 @@ static int gen_pid_status(u32 pid, struct text *t)
 	if (r < 0)
 		return r;
 	u64 kb = PAGE_SIZE / 1024;
+	const struct cred *c = s.cred;
 	/* Ferry keeps no peak of the address space's size: VmPeak repeats VmSize. */
 	tprintf(t,
 		"Name:\t%s\nUmask:\t0%u%u%u\nState:\t%c (%s)\nTgid:\t%u\nNgid:\t0\nPid:\t%u\n"
-		"PPid:\t%u\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\n"
-		"Groups:\t\nVmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n"
-		"VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\n"
-		"VmExe:\t%8lu kB\nVmSwap:\t       0 kB\nThreads:\t%u\n",
+		"PPid:\t%u\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
+		"FDSize:\t64\nGroups:\t",
 		/* The kernel's printf has no %o: the umask goes digit by digit. */
 		s.name, (s.umask >> 6) & 7, (s.umask >> 3) & 7, s.umask & 7, s.state,
-		state_name(s.state), s.pid, s.pid, s.ppid,
-		s.vsize / 1024, s.vsize / 1024, MAX(s.hwm_pages, s.rss_pages) * kb, s.rss_pages * kb,
-		s.data_pages * kb, s.stack_pages * kb, s.text_pages * kb, s.nthreads);
+		state_name(s.state), s.pid, s.pid, s.ppid, c->uid, c->euid, c->suid, c->fsuid,
+		c->gid, c->egid, c->sgid, c->fsgid);
+	for (u32 i = 0; i < c->ngroups; i++)
+		tprintf(t, i ? " %u" : "%u", c->groups[i]);
+	tprintf(t,
+		"\nVmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t%8lu kB\n"
+		"VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\n"
+		"VmExe:\t%8lu kB\nVmSwap:\t%8lu kB\nThreads:\t%u\n",
+		s.vsize / 1024, s.vsize / 1024, s.locked_pages * kb, MAX(s.hwm_pages, s.rss_pages) * kb,
+		s.rss_pages * kb, s.data_pages * kb, s.stack_pages * kb, s.text_pages * kb,
+		s.swap_pages * kb, s.nthreads);
+	/* Signals, capabilities, and the rest procps and Python read. */
+	u64 pnd = 0, shd = 0, blk = 0, ign = 0, cgt = 0, nvcsw = 0, nivcsw = 0;
+	u32 queued = 0, nnp = 0;
+	u64 qmax = 0, cpus_mask = 0;
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	if (p && p->state == PROC_ALIVE) {
+		spin_lock(&p->lock);
+		shd = __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED);
+		if (!list_empty(&p->threads)) {
+			struct thread *th = container_of(p->threads.next, struct thread, proc_node);
+			pnd = __atomic_load_n(&th->sig_pending, __ATOMIC_RELAXED);
+			blk = thread_sig_mask(th);
+			cpus_mask = __atomic_load_n(&th->affinity, __ATOMIC_RELAXED);
+		}
+		for (int i = 0; i < NSIG; i++) {
+			u64 h = p->sigactions[i].handler;
+			if (h == SIG_IGN)
+				ign |= 1UL << i;
+			else if (h != SIG_DFL)
+				cgt |= 1UL << i;
+		}
+		queued = p->sigq_count;
+		qmax = p->rlim[RLIMIT_SIGPENDING].cur;
+		nnp = p->no_new_privs;
+		spin_unlock(&p->lock);
+		struct usage u;
+		proc_usage(p, &u);
+		nvcsw = u.nvcsw;
+		nivcsw = u.nivcsw;
+	}
+	spin_unlock(&proc_tree_lock);
+	if (!cpus_mask)
+		cpus_mask = cpus_online_mask();
+	u32 last = 63 - (u32)__builtin_clzll(cpus_mask | 1);
+	tprintf(t,
+		"SigQ:\t%u/%lu\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\n"
+		"SigCgt:\t%016lx\nCapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\n"
+		"CapBnd:\t%016lx\nCapAmb:\t0000000000000000\n"
+		"NoNewPrivs:\t%u\nSeccomp:\t0\nSeccomp_filters:\t0\nCpus_allowed:\t%lx\n",
+		queued, qmax, pnd, shd, blk, ign, cgt, c->cap_inheritable, c->cap_permitted,
+		c->cap_effective, c->cap_bset, nnp, cpus_mask);
+	/* Cpus_allowed_list: ranges such as 0-3, or single cores. */
+	tprintf(t, "Cpus_allowed_list:\t");
+	bool first = true;
+	for (u32 c = 0; c <= last; c++) {
+		if (!(cpus_mask >> c & 1))
+			continue;
+		u32 e = c;
+		while (e + 1 <= last && (cpus_mask >> (e + 1) & 1))
+			e++;
+		tprintf(t, first ? "%u" : ",%u", c);
+		if (e > c)
+			tprintf(t, "-%u", e);
+		first = false;
+		c = e;
+	}
+	tprintf(t, "\nMems_allowed:\t1\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t%lu\n"
+		   "nonvoluntary_ctxt_switches:\t%lu\n", nvcsw, nivcsw);
+	snap_put(&s);
 	return 0;
+}
+
+/* /proc/<pid>/cgroup: Ferry has no control groups; everything is in the root of version 2's. */
+static int gen_pid_cgroup(u32 pid, struct text *t)
+{
+	struct psnap s;
+	int r = snap_proc(pid, &s, NULL);
+	if (r < 0)
+		return r;
+	snap_put(&s);
+	tprintf(t, "0::/\n");
+	return 0;
+}
+
+/* /proc/<pid>/mountinfo: the mount table in mountinfo(5)'s form (one namespace: every process's). */
+static int gen_pid_mountinfo(u32 pid, struct text *t)
+{
+	ssize_t n = vfs_mountinfo_text(t->buf, t->cap);
+	t->len = n > 0 ? (size_t)n : 0;
+	return n < 0 ? (int)n : 0;
 }
 
 static int gen_pid_comm(u32 pid, struct text *t)
@@ -174,6 +278,7 @@ static int gen_pid_comm(u32 pid, struct text *t)
 	if (r < 0)
 		return r;
 	tprintf(t, "%s\n", s.name);
+	snap_put(&s);
 	return 0;
 }
 
@@ -200,6 +305,7 @@ static int gen_pid_environ(u32 pid, struct text *t)
 	struct psnap s;
 	struct domain *d = NULL;
 	int r = snap_proc(pid, &s, &d);
+	snap_put(&s);
 	if (r < 0 || !d)
 		return r; /* a zombie's is empty */
 	size_t n = MIN((size_t)(d->env_end - d->env_start), t->cap);
@@ -210,12 +316,48 @@ static int gen_pid_environ(u32 pid, struct text *t)
 	return 0;
 }
 
-static int gen_pid_maps(u32 pid, struct text *t)
+/* A region's name in /proc/<pid>/maps: its file's path, or what Linux calls the others. */
+static const char *region_name(const struct region *r, const char *exe)
+{
+	if (r->name)
+		return r->name->s;
+	if (r->flags & REGION_SPECIAL)
+		return r->flags & REGION_EXEC ? "[vdso]" : "[vvar]";
+	if (r->flags & REGION_STACK)
+		return "[stack]";
+	if (r->flags & REGION_HEAP)
+		return "[heap]";
+	if (r->flags & REGION_IMAGE)
+		return exe;
+	return "";
+}
+
+/* One line of maps, as Linux prints it: range, rwxp, offset, device, inode, padded name. */
+static void map_line(struct text *t, const struct region *r, const char *exe)
+{
+	const char *name = region_name(r, exe);
+	u64 dev = r->obj ? r->obj->dev : 0, ino = r->obj ? r->obj->ino : 0;
+	size_t before = t->len;
+	tprintf(t, "%08lx-%08lx %c%c%c%c %08lx %02lx:%02lx %lu", r->start, r->end,
+		r->flags & REGION_READ ? 'r' : '-', r->flags & REGION_WRITE ? 'w' : '-',
+		r->flags & REGION_EXEC ? 'x' : '-', r->flags & REGION_SHARED ? 's' : 'p',
+		r->obj ? r->pgoff << PAGE_SHIFT : 0, (u64)dev_major(dev), (u64)dev_minor(dev), ino);
+	if (*name) {
+		/* Linux pads the path to column 73. */
+		int pad = 73 - (int)(t->len - before);
+		tprintf(t, "%*s%s", pad > 1 ? pad : 1, "", name);
+	}
+	tprintf(t, "\n");
+}
+
+/* maps, and with usage smaps (each line followed by what its pages are). */
+static int gen_maps(u32 pid, struct text *t, bool usage)
 {
 	struct psnap s;
 	struct domain *d = NULL;
-	char exe[sizeof ((struct proc *)0)->exe];
+	char exe[sizeof((struct proc *)0)->exe];
 	int r = snap_proc(pid, &s, &d);
+	snap_put(&s);
 	if (r < 0 || !d)
 		return r;
 	spin_lock(&proc_tree_lock);
@@ -223,29 +365,45 @@ static int gen_pid_maps(u32 pid, struct text *t)
 	strlcpy(exe, p ? p->exe : "", sizeof exe);
 	spin_unlock(&proc_tree_lock);
 
+	u64 kb = PAGE_SIZE / 1024;
 	spin_lock(&d->lock);
 	struct list_node *pos;
 	list_for_each(pos, &d->regions)
 	{
 		struct region *rg = container_of(pos, struct region, node);
-		const char *name = rg->flags & REGION_STACK  ? "[stack]"
-				   : rg->flags & REGION_HEAP ? "[heap]"
-				   : rg->flags & REGION_IMAGE ? exe
-							      : "";
-		size_t before = t->len;
-		tprintf(t, "%08lx-%08lx %c%c%c%c 00000000 00:00 0", rg->start, rg->end,
-			rg->flags & REGION_READ ? 'r' : '-', rg->flags & REGION_WRITE ? 'w' : '-',
-			rg->flags & REGION_EXEC ? 'x' : '-', rg->flags & REGION_SHARED ? 's' : 'p');
-		if (*name) {
-			/* Linux pads the path to column 73. */
-			int pad = 73 - (int)(t->len - before);
-			tprintf(t, "%*s%s", pad > 1 ? pad : 1, "", name);
-		}
-		tprintf(t, "\n");
+		map_line(t, rg, exe);
+		if (!usage)
+			continue;
+		struct region_usage u;
+		region_usage_locked(d, rg, &u);
+		tprintf(t,
+			"Size:           %8lu kB\nKernelPageSize: %8lu kB\nMMUPageSize:    %8lu kB\n"
+			"Rss:            %8lu kB\nPss:            %8lu kB\n"
+			"Shared_Clean:   %8lu kB\nShared_Dirty:   %8lu kB\n"
+			"Private_Clean:  %8lu kB\nPrivate_Dirty:  %8lu kB\n"
+			"Referenced:     %8lu kB\nAnonymous:      %8lu kB\nSwap:           %8lu kB\n"
+			"Locked:         %8lu kB\nVmFlags: %s%s%s%s%s%s\n",
+			(rg->end - rg->start) >> 10, kb, kb, u.rss * kb, u.pss_x1000 * kb / 1000,
+			u.shared_clean * kb, u.shared_dirty * kb, u.private_clean * kb,
+			u.private_dirty * kb, u.referenced * kb, u.anon * kb, u.swap * kb,
+			rg->flags & REGION_LOCKED ? u.rss * kb : 0,
+			rg->flags & REGION_READ ? "rd " : "", rg->flags & REGION_WRITE ? "wr " : "",
+			rg->flags & REGION_EXEC ? "ex " : "", rg->flags & REGION_SHARED ? "sh " : "",
+			rg->flags & REGION_LOCKED ? "lo " : "", rg->flags & REGION_STACK ? "gd " : "");
 	}
 	spin_unlock(&d->lock);
 	domain_put(d);
 	return 0;
+}
+
+static int gen_pid_maps(u32 pid, struct text *t)
+{
+	return gen_maps(pid, t, false);
+}
+
+static int gen_pid_smaps(u32 pid, struct text *t)
+{
+	return gen_maps(pid, t, true);
 }
 
 /* The executable it runs. */
@@ -265,15 +423,66 @@ static ssize_t link_exe(u32 pid, char *buf, size_t cap)
 }
 
 /* Each /proc/<pid> directory: one line a file. */
+/* /proc/<pid>/limits, laid out as Linux's fs/proc/base.c prints it. */
+static int gen_pid_limits(u32 pid, struct text *t)
+{
+	static const struct {
+		const char *name, *unit;
+	} lim[RLIM_NLIMITS] = {
+		{"Max cpu time", "seconds"},    {"Max file size", "bytes"},
+		{"Max data size", "bytes"},     {"Max stack size", "bytes"},
+		{"Max core file size", "bytes"}, {"Max resident set", "bytes"},
+		{"Max processes", "processes"}, {"Max open files", "files"},
+		{"Max locked memory", "bytes"}, {"Max address space", "bytes"},
+		{"Max file locks", "locks"},    {"Max pending signals", "signals"},
+		{"Max msgqueue size", "bytes"}, {"Max nice priority", ""},
+		{"Max realtime priority", ""},  {"Max realtime timeout", "us"},
+	};
+	struct rlimit64 r[RLIM_NLIMITS];
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	if (!p || p->state == PROC_REAPED) {
+		spin_unlock(&proc_tree_lock);
+		return -ENOENT;
+	}
+	spin_lock(&p->lock);
+	memcpy(r, p->rlim, sizeof r);
+	spin_unlock(&p->lock);
+	spin_unlock(&proc_tree_lock);
+	tprintf(t, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+	for (int i = 0; i < RLIM_NLIMITS; i++) {
+		char soft[24], hard[24];
+		if (r[i].cur == RLIM_INFINITY)
+			strlcpy(soft, "unlimited", sizeof soft);
+		else
+			snprintf(soft, sizeof soft, "%lu", r[i].cur);
+		if (r[i].max == RLIM_INFINITY)
+			strlcpy(hard, "unlimited", sizeof hard);
+		else
+			snprintf(hard, sizeof hard, "%lu", r[i].max);
+		tprintf(t, "%-25s %-20s %-20s ", lim[i].name, soft, hard);
+		if (*lim[i].unit)
+			tprintf(t, "%-10s", lim[i].unit);
+		tprintf(t, "\n");
+	}
+	return 0;
+}
+
 static const struct pf_entry pid_entries[] = {
+	{"limits", S_IFREG | 0444, .gen = gen_pid_limits},
+	{"cgroup", S_IFREG | 0444, .gen = gen_pid_cgroup},
+	{"mountinfo", S_IFREG | 0444, .gen = gen_pid_mountinfo},
 	{"stat", S_IFREG | 0444, .gen = gen_pid_stat},
 	{"status", S_IFREG | 0444, .gen = gen_pid_status},
 	{"cmdline", S_IFREG | 0444, .gen = gen_pid_cmdline},
-	{"maps", S_IFREG | 0444, .gen = gen_pid_maps, .text_cap = TEXT_SIZE_BIG},
+	{"maps", S_IFREG | 0444, .gen = gen_pid_maps, .text_cap = TEXT_SIZE_BIG, .private = true},
+	{"smaps", S_IFREG | 0444, .gen = gen_pid_smaps, .text_cap = TEXT_SIZE_BIG * 4, .private = true},
 	{"comm", S_IFREG | 0444, .gen = gen_pid_comm},
-	{"exe", S_IFLNK | 0777, .link = link_exe},
-	{"environ", S_IFREG | 0400, .gen = gen_pid_environ, .text_cap = TEXT_SIZE_BIG},
+	{"exe", S_IFLNK | 0777, .link = link_exe, .private = true},
+	{"environ", S_IFREG | 0400, .gen = gen_pid_environ, .text_cap = TEXT_SIZE_BIG,
+	 .private = true},
 	{"fd", S_IFDIR | 0500, .dir = &pf_fd_table},
+	{"mem", S_IFREG | 0600, .private = true, .ops = &pf_mem_ops},
 };
 
 const struct pf_table pf_pid_table = {pid_entries, ARRAY_SIZE(pid_entries)};

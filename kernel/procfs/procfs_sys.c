@@ -9,6 +9,7 @@
  */
 #include "procfs/procfs_impl.h"
 #include "fs/bcache.h"
+#include "vm/swap.h"
 #include "proc/proc.h"
 #include "mm/buddy.h"
 #include "sched/loadavg.h"
@@ -35,15 +36,20 @@ static int gen_meminfo(u32 pid, struct text *t)
 	pcache_get_stats(&ps);
 	u64 buffers = bs.bytes / 1024, cached = ps.pages * kb, shmem = ps.swapbacked * kb;
 	u64 clean = (ps.pages - ps.swapbacked - MIN(ps.pages - ps.swapbacked, ps.dirty + ps.writeback)) * kb;
+	/* The swap cache is counted apart (SwapCached), not in Cached, as Linux does. */
+	struct swap_stats ss;
+	swap_get_stats(&ss);
+	cached -= MIN(cached, ss.cached * kb);
+	u64 dirty = ps.dirty - MIN(ps.dirty, ss.dirty); /* file pages' only, as Linux's Dirty */
 	tprintf(t,
 		"MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n"
 		"Buffers:        %8lu kB\nCached:         %8lu kB\n"
-		"SwapCached:            0 kB\nDirty:          %8lu kB\nWriteback:      %8lu kB\n"
+		"SwapCached:     %8lu kB\nDirty:          %8lu kB\nWriteback:      %8lu kB\n"
 		"Shmem:          %8lu kB\n"
-		"SReclaimable:          0 kB\nSwapTotal:             0 kB\n"
-		"SwapFree:              0 kB\n",
-		total, free, free + clean + buffers, buffers, cached, ps.dirty * kb,
-		ps.writeback * kb, shmem);
+		"SReclaimable:          0 kB\nSwapTotal:      %8lu kB\n"
+		"SwapFree:       %8lu kB\n",
+		total, free, free + clean + buffers, buffers, cached, ss.cached * kb, dirty * kb,
+		ps.writeback * kb, shmem, ss.total * kb, ss.free * kb);
 	return 0;
 }
 
@@ -53,6 +59,13 @@ static u64 idle_ns_all(void)
 	for (u32 i = 0; i < ncpus; i++)
 		idle += executor_idle_ns(cpus[i]);
 	return idle;
+}
+
+/* /proc/swaps: one line per swap area, as Linux's. */
+static int gen_swaps(u32 pid, struct text *t)
+{
+	t->len = swap_text(t->buf, t->cap);
+	return 0;
 }
 
 static int gen_uptime(u32 pid, struct text *t)
@@ -154,7 +167,7 @@ static int gen_filesystems(u32 pid, struct text *t)
  * have nothing here to act on). Dirty blocks stay: sync first. As with
  * Linux's sysctl_writes_strict, a write past offset 0 is taken and ignored.
  */
-static ssize_t write_drop_caches(u32 pid, struct uio *u, u64 pos)
+ssize_t procfs_write_drop_caches(u32 pid, struct uio *u, u64 pos)
 {
 	if (pos) {
 		size_t all = u->resid;
@@ -197,18 +210,12 @@ static ssize_t link_self(u32 pid, char *buf, size_t cap)
 }
 
 /* Write-only, as Linux's sysctl files check their mode even for root. */
-static const struct pf_entry sys_vm_entries[] = {
-	{"drop_caches", S_IFREG | 0200, .write = write_drop_caches},
-};
-
-static const struct pf_entry sys_entries[] = {
-	{"vm", S_IFDIR | 0555, .dir = PF_TABLE(sys_vm_entries)},
-};
 
 /* The root: one line a file (the pid directories follow, made by procfs.c). */
 static const struct pf_entry root_entries[] = {
 	{"self", S_IFLNK | 0777, .link = link_self},
 	{"meminfo", S_IFREG | 0444, .gen = gen_meminfo},
+	{"swaps", S_IFREG | 0444, .gen = gen_swaps},
 	{"uptime", S_IFREG | 0444, .gen = gen_uptime},
 	{"loadavg", S_IFREG | 0444, .gen = gen_loadavg},
 	{"mounts", S_IFREG | 0444, .gen = gen_mounts},
@@ -216,7 +223,8 @@ static const struct pf_entry root_entries[] = {
 	{"cpuinfo", S_IFREG | 0444, .gen = gen_cpuinfo, .text_cap = TEXT_SIZE_BIG},
 	{"version", S_IFREG | 0444, .gen = gen_version},
 	{"filesystems", S_IFREG | 0444, .gen = gen_filesystems},
-	{"sys", S_IFDIR | 0555, .dir = PF_TABLE(sys_entries)},
+	{"sys", S_IFDIR | 0555, .dir = &pf_sys_table},
+	{"net", S_IFDIR | 0555, .dir = &pf_net_table},
 };
 
 const struct pf_table pf_root_table = {root_entries, ARRAY_SIZE(root_entries)};

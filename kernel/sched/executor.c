@@ -184,6 +184,47 @@ void task_wake(struct task *t)
 	}
 }
 
+struct task *task_acting(void)
+{
+	struct executor *e = &this_cpu()->exec;
+	return e->stepping ? e->stepping : e->current;
+}
+
+struct task *task_step_begin(struct task *t)
+{
+	struct executor *e = &this_cpu()->exec;
+	assert(__atomic_load_n(&t->state, __ATOMIC_RELAXED) == TASK_IDLE);
+	__atomic_store_n(&t->home, this_cpu()->index, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->state, TASK_RUNNING, __ATOMIC_RELEASE);
+	struct task *outer = e->stepping;
+	e->stepping = t;
+	return outer;
+}
+
+void task_step_end(struct task *t, enum poll_result r, struct task *outer)
+{
+	struct executor *e = &this_cpu()->exec;
+	assert(e->stepping == t);
+	e->stepping = outer;
+	if (r == READY) {
+		__atomic_store_n(&t->state, TASK_DONE, __ATOMIC_RELEASE);
+		return;
+	}
+	u32 expected = TASK_RUNNING;
+	if (!__atomic_compare_exchange_n(&t->state, &expected, TASK_IDLE, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		/* Woken while it stepped: poll it as the executor would. */
+		__atomic_store_n(&t->state, TASK_QUEUED, __ATOMIC_RELEASE);
+		enqueue(t);
+	}
+}
+
+void task_reuse(struct task *t)
+{
+	assert(__atomic_load_n(&t->state, __ATOMIC_RELAXED) == TASK_DONE);
+	__atomic_store_n(&t->state, TASK_IDLE, __ATOMIC_RELAXED);
+}
+
 /* How busy core c looks from another: its queued tasks and the one it runs, if any. */
 static u32 load_of(struct cpu *c)
 {
@@ -213,6 +254,7 @@ static void run(struct cpu *c, struct task *t)
 	__atomic_store_n(&t->home, c->index, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->state, TASK_RUNNING, __ATOMIC_RELEASE);
 	e->current = t;
+	assert(!e->stepping);
 	t->polls++; /* times chosen to run, this one included */
 	u64 start = tsc_ns();
 	enum poll_result r = t->poll(t);

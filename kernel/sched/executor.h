@@ -26,6 +26,8 @@ struct executor {
 	struct task *inbox;       /* [a] woken tasks pushed by other cores */
 	u32 idle;                 /* [a] 1 while halted or about to halt: wakers send an IPI */
 	struct task *current;     /* [o] task being polled */
+	struct task *stepping;    /* [o] a task whose step runs inside current's poll
+	                             (task_step_begin), or NULL */
 	struct spinlock timers_lock;
 	struct list_node timers;  /* [timers_lock] armed timers, earliest first */
 	struct rng rng;           /* [o] victim choice etc. */

@@ -17,7 +17,7 @@ void park_init(struct park *pk)
 
 struct park *park_current(void)
 {
-	struct task *t = this_cpu()->exec.current;
+	struct task *t = task_acting();
 	return t ? t->park : NULL;
 }
 
@@ -54,7 +54,7 @@ void park_timeout(u64 deadline)
 	struct park *pk = self();
 	if (!deadline)
 		return;
-	timer_arm(&pk->timer, this_cpu()->exec.current, deadline);
+	timer_arm(&pk->timer, task_acting(), deadline);
 	pk->armed = true;
 }
 
@@ -78,6 +78,13 @@ bool park_restarting(void)
 {
 	struct park *pk = park_current();
 	return pk && pk->restarting;
+}
+
+void park_no_restart(void)
+{
+	struct park *pk = park_current();
+	if (pk)
+		pk->no_restart = true;
 }
 
 u64 park_progress(void)

@@ -32,6 +32,8 @@ struct park {
 	i64 nr;                   /* [o] the system call parked in (re-run when woken), or -1 */
 	bool restarting;          /* [o] this run of the call is a restart of a parked one */
 	bool armed;               /* [o] this run registered a wake: checked by the dispatcher */
+	bool no_restart;          /* [o] a handled signal ends the call with EINTR even under
+	                             SA_RESTART (socket calls with a timeout, signal(7)) */
 	u64 progress;             /* [o] work done by a call that parked midway */
 	u64 deadline;             /* [o] a waiting call's deadline, kept across restarts (0: none) */
 	void (*unlink)(void *);   /* [o] takes extra waiters off their queues (a poll set) */
@@ -65,6 +67,8 @@ long park_on_set(void (*fn)(void *), void *arg);
 
 /* Is this run a restart of a call that parked? */
 bool park_restarting(void);
+/* A signal handler ends this call (EINTR), SA_RESTART or not: it has a timeout. */
+void park_no_restart(void);
 /* Work done before the call parked (0 on a first run). */
 u64 park_progress(void);
 void park_save_progress(u64 done);
@@ -95,6 +99,7 @@ static inline void park_end(struct park *pk)
 	pk->restarting = false;
 	pk->progress = 0;
 	pk->armed = false;
+	pk->no_restart = false;
 	if (unlikely(pk->held))
 		park_end_slow(pk);
 }

@@ -55,6 +55,28 @@ void task_init(struct task *t, const char *name, enum poll_result (*poll)(struct
 void task_spawn(struct task *t, int cpu);
 /* Make a parked task runnable again; any core, any time; waking twice is harmless. */
 void task_wake(struct task *t);
+
+/*
+ * Run one step of t here and now, inside the poll of the task this core
+ * is running: io_uring issues a request inline, within the submitting
+ * call, without a trip through the run queue. Between begin and end, t
+ * counts as running (a wake marks it to be polled again, as during a
+ * poll), and the waits the code registers are t's (task_acting). end
+ * takes what the step returned: PENDING leaves t parked or, if it was
+ * woken meanwhile, queues it; READY marks it done (its done function is
+ * not called: the caller finishes it). t must be idle, never spawned or
+ * parked; steps nest (a step may run another's).
+ */
+struct task *task_step_begin(struct task *t);
+void task_step_end(struct task *t, enum poll_result r, struct task *outer);
+/* A task done (READY) by steps alone, never queued: idle again, for its owner to reuse. */
+void task_reuse(struct task *t);
+/*
+ * The task whose waits the code running on this core registers (wait
+ * queues, timers, parks): the one being polled, or the one stepping
+ * inside it. NULL outside any task.
+ */
+struct task *task_acting(void);
 /*
  * The task being polled ends its turn and wants to run again (a thread
  * whose quantum is over, or that called sched_yield): queued on this core,

@@ -33,13 +33,28 @@ void timer_cancel(struct timer *tm)
 	spin_unlock(&c->exec.timers_lock);
 }
 
-void timer_arm(struct timer *tm, struct task *task, u64 deadline)
+void timer_cancel_sync(struct timer *tm)
+{
+	timer_cancel(tm);
+	/*
+	 * timers_run clears armed before its wake (or call), both under the
+	 * list's lock: one taken and dropped here waits out one in progress.
+	 */
+	if (__atomic_load_n(&tm->task, __ATOMIC_RELAXED) || __atomic_load_n(&tm->fn, __ATOMIC_RELAXED)) {
+		struct cpu *c = cpus[__atomic_load_n(&tm->cpu, __ATOMIC_RELAXED)];
+		spin_lock(&c->exec.timers_lock);
+		spin_unlock(&c->exec.timers_lock);
+	}
+}
+
+static void arm(struct timer *tm, struct task *task, void (*fn)(struct timer *), u64 deadline)
 {
 	timer_cancel(tm);
 	struct cpu *c = this_cpu();
 	spin_lock(&c->exec.timers_lock);
 	tm->deadline = deadline;
 	tm->task = task;
+	tm->fn = fn;
 	tm->cpu = c->index;
 	struct list_node *pos = c->exec.timers.prev;
 	while (pos != &c->exec.timers && container_of(pos, struct timer, node)->deadline > deadline)
@@ -49,11 +64,21 @@ void timer_arm(struct timer *tm, struct task *task, u64 deadline)
 	spin_unlock(&c->exec.timers_lock);
 }
 
+void timer_arm(struct timer *tm, struct task *task, u64 deadline)
+{
+	arm(tm, task, NULL, deadline);
+}
+
+void timer_arm_fn(struct timer *tm, void (*fn)(struct timer *tm), u64 deadline)
+{
+	arm(tm, NULL, fn, deadline);
+}
+
 bool sleep_until(struct timer *tm, u64 deadline)
 {
 	if (tsc_ns() >= deadline)
 		return true;
-	struct task *self = this_cpu()->exec.current;
+	struct task *self = task_acting();
 	assert(self);
 	if (!__atomic_load_n(&tm->armed, __ATOMIC_ACQUIRE))
 		timer_arm(tm, self, deadline);
@@ -76,6 +101,13 @@ void timers_run(void)
 			return;
 		}
 		list_remove(&tm->node);
+		if (tm->fn) {
+			/* Still armed while it runs: a canceller waits on the lock, then sees it done. */
+			tm->fn(tm);
+			__atomic_store_n(&tm->armed, 0, __ATOMIC_RELEASE);
+			spin_unlock(&c->exec.timers_lock);
+			continue;
+		}
 		__atomic_store_n(&tm->armed, 0, __ATOMIC_RELEASE);
 		/* Wake under the lock: a canceller that wins it next may free the task. */
 		task_wake(tm->task);

@@ -8,6 +8,7 @@ void waitq_init(struct waitq *q)
 {
 	q->lock = (struct spinlock)SPINLOCK_INIT;
 	list_init(&q->waiters);
+	q->standing = 0;
 }
 
 void waitq_add_locked(struct waitq *q, struct waiter *w)
@@ -15,10 +16,23 @@ void waitq_add_locked(struct waitq *q, struct waiter *w)
 	assert(spin_is_locked(&q->lock));
 	if (w->queued)
 		return;
-	w->task = this_cpu()->exec.current;
+	w->task = task_acting();
+	w->fn = NULL;
 	assert(w->task);
 	w->queued = true;
 	list_push_back(&q->waiters, &w->node);
+}
+
+void waitq_add_standing(struct waitq *q, struct waiter *w)
+{
+	assert(w->fn);
+	w->task = NULL;
+	spin_lock(&q->lock);
+	assert(!w->queued);
+	w->queued = true;
+	q->standing++;
+	list_push_back(&q->waiters, &w->node);
+	spin_unlock(&q->lock);
 }
 
 void waitq_remove(struct waitq *q, struct waiter *w)
@@ -27,16 +41,39 @@ void waitq_remove(struct waitq *q, struct waiter *w)
 	if (w->queued) {
 		list_remove(&w->node);
 		w->queued = false;
+		if (w->fn)
+			q->standing--;
 	}
 	spin_unlock(&q->lock);
 }
 
-static int wake(struct waitq *q, int max)
+/*
+ * Up to max tasks are woken (and leave the queue); every standing waiter
+ * is told, but exclusive ones only until one of them woke somebody.
+ */
+static int wake(struct waitq *q, int max, u32 events)
 {
 	int n = 0;
+	bool exclusive_done = false;
 	spin_lock(&q->lock);
-	while (n < max && !list_empty(&q->waiters)) {
-		struct waiter *w = container_of(list_pop_front(&q->waiters), struct waiter, node);
+	struct list_node *pos, *tmp;
+	list_for_each_safe(pos, tmp, &q->waiters)
+	{
+		struct waiter *w = container_of(pos, struct waiter, node);
+		if (w->fn) {
+			if (w->exclusive && exclusive_done)
+				continue;
+			bool woke = w->fn(w, events);
+			if (w->exclusive && woke)
+				exclusive_done = true;
+			continue;
+		}
+		if (n >= max) {
+			if (!q->standing)
+				break;
+			continue;
+		}
+		list_remove(&w->node);
 		struct task *t = w->task; /* read before w may be reused */
 		w->queued = false;
 		task_wake(t);
@@ -48,12 +85,17 @@ static int wake(struct waitq *q, int max)
 
 int waitq_wake_one(struct waitq *q)
 {
-	return wake(q, 1);
+	return wake(q, 1, 0);
 }
 
 int waitq_wake_all(struct waitq *q)
 {
-	return wake(q, 1 << 30);
+	return wake(q, 1 << 30, 0);
+}
+
+int waitq_wake_events(struct waitq *q, u32 events)
+{
+	return wake(q, 1 << 30, events);
 }
 
 int waitq_wake_if(struct waitq *q, bool (*match)(struct waiter *w, void *ctx), void *ctx, int max)
@@ -66,7 +108,7 @@ int waitq_wake_if(struct waitq *q, bool (*match)(struct waiter *w, void *ctx), v
 		if (n >= max)
 			break;
 		struct waiter *w = container_of(pos, struct waiter, node);
-		if (!match(w, ctx))
+		if (w->fn || !match(w, ctx))
 			continue;
 		list_remove(&w->node);
 		struct task *t = w->task;

@@ -8,6 +8,7 @@
  */
 #include "sys/syscall.h"
 #include "proc/proc.h"
+#include "proc/cred.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/msr.h"
@@ -85,6 +86,10 @@ int syscall_dispatch(struct trapframe *tf)
 	struct thread *t = syscall_thread();
 	assert(!irqs_enabled()); /* invariant 1: the entry masks them (MSR_FMASK) */
 	u64 t0 = rdtsc(); /* system time for getrusage */
+	/* Another thread changed the process's credentials: this call acts with the new ones. */
+	if (unlikely(t->cred != __atomic_load_n(&t->proc->cred, __ATOMIC_RELAXED)))
+		thread_cred_refresh(t);
+	t->sys_entry_tsc = t0;
 	long ret;
 	if (nr < MAX_SYSCALL && table[nr]) {
 		t->syscall_now = (u32)nr + 1; /* cleared when the thread next enters user mode */
@@ -96,6 +101,19 @@ int syscall_dispatch(struct trapframe *tf)
 	}
 	u64 t1 = rdtsc();
 	t->sys_tsc += t1 - t0;
+	if (unlikely(t->park.armed) && ret != -ERESTART_PARK && ret != -ERESTART_SIGNAL) {
+		/*
+		 * A copy to or from user memory parked the thread for a page
+		 * being read in (a mapped file's), and the handler answered
+		 * something else: its error (the copy's -EFAULT) becomes the
+		 * restart the park asked for; a result (progress made before)
+		 * stands, and the wait is called off.
+		 */
+		if (ret < 0)
+			ret = -ERESTART_PARK;
+		else
+			park_resume(&t->park);
+	}
 	if (ret == -ERESTART_PARK) {
 		/* Invariant 3: a call that parks has registered what will wake it. */
 		if (unlikely(!t->park.armed))

@@ -44,6 +44,12 @@ static inline uint64_t now_ns(void)
 	return (uint64_t)(((unsigned __int128)d * vdso_data.ns_per_tsc_32) >> 32);
 }
 
+/* The wall clock's offset: clock_settime may change it at any time (one word). */
+static inline uint64_t epoch(void)
+{
+	return *(volatile const uint64_t *)&vdso_data.epoch_ns;
+}
+
 int __vdso_clock_gettime(int clk, struct timespec64 *ts)
 {
 	uint64_t ns;
@@ -58,7 +64,7 @@ int __vdso_clock_gettime(int clk, struct timespec64 *ts)
 		break;
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
-		ns = now_ns() + vdso_data.epoch_ns;
+		ns = now_ns() + epoch();
 		break;
 	default:
 		return (int)syscall2(NR_clock_gettime, clk, (long)ts);
@@ -73,7 +79,7 @@ int __vdso_gettimeofday(int64_t *tv, void *tz)
 	if (!vdso_data.ready || tz)
 		return (int)syscall2(NR_gettimeofday, (long)tv, (long)tz);
 	if (tv) {
-		uint64_t ns = now_ns() + vdso_data.epoch_ns;
+		uint64_t ns = now_ns() + epoch();
 		tv[0] = (int64_t)(ns / NSEC);
 		tv[1] = (int64_t)(ns % NSEC / 1000);
 	}
@@ -84,7 +90,7 @@ int64_t __vdso_time(int64_t *t)
 {
 	if (!vdso_data.ready)
 		return syscall2(NR_time, (long)t, 0);
-	int64_t s = (int64_t)((now_ns() + vdso_data.epoch_ns) / NSEC);
+	int64_t s = (int64_t)((now_ns() + epoch()) / NSEC);
 	if (t)
 		*t = s;
 	return s;

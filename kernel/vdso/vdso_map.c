@@ -22,6 +22,13 @@ static paddr_t frames[2]; /* [I] data page, image page */
 #define VDSO_SLOT_OFFSET (SLOT_SIZE - PAGE_SIZE)
 BUILD_ASSERT(SLOT_VDSO_SIZE == 2 * PAGE_SIZE);
 
+/* clock_settime moved the wall clock: the vDSO's copy of the offset follows (one word). */
+static void vdso_epoch_changed(u64 epoch)
+{
+	struct vdso_data *vd = phys_to_virt(frames[0]);
+	__atomic_store_n(&vd->epoch_ns, epoch, __ATOMIC_RELAXED);
+}
+
 void vdso_init(void)
 {
 	if ((size_t)(vdso_image_end - vdso_image) > PAGE_SIZE) {
@@ -45,6 +52,7 @@ void vdso_init(void)
 	vd->ns_per_tsc_32 = mult;
 	vd->epoch_ns = realtime_epoch_ns();
 	vd->ready = 1;
+	realtime_set_hook(vdso_epoch_changed);
 	memcpy(phys_to_virt(frames[1]), vdso_image, (size_t)(vdso_image_end - vdso_image));
 }
 

@@ -14,9 +14,12 @@
  * the global counters; the page wait table's queues have their own.
  */
 #include "vm/pcache.h"
+#include "vm/reclaim.h"
+#include "vm/swap.h"
 #include "vm/writeback.h"
 #include "mm/kheap.h"
 #include "mm/layout.h"
+#include "arch/x86_64/time.h"
 #include "sched/park.h"
 #include "sched/waitq.h"
 #include "lib/errno.h"
@@ -25,6 +28,8 @@
 #define NIL 0xffffffffu
 #define WAIT_BUCKETS 256
 #define RECLAIM_MIN (256 * PAGE_SIZE) /* one call frees a batch, not a page at a time */
+#define RECLAIM_SCAN 8192 /* LRU entries one reclaim call looks at, at most */
+#define RETRY_LATER_NS (1000UL * 1000) /* a read that keeps being undone is tried again after */
 
 static struct {
 	struct spinlock lock;
@@ -37,6 +42,10 @@ static struct {
 } stats;
 
 static struct waitq waits[WAIT_BUCKETS];
+
+/* Memory file systems' and shared memory's caches with pages out in swap (swapoff's list). */
+static struct spinlock swapped_lock = SPINLOCK_INIT;
+static struct list_node swapped_caches = LIST_INIT(swapped_caches); /* [swapped_lock] */
 static bool waits_ready; /* set on the boot core before any other core runs */
 
 static inline struct frame *F(paddr_t pa)
@@ -135,6 +144,70 @@ static void lru_del_locked(paddr_t pa)
 
 /* ---- caches ---- */
 
+/* ---- the cache as what mappings map (mm/vmobj.h) ---- */
+
+static inline struct pcache *PC(struct vmobj *o)
+{
+	return container_of(o, struct pcache, obj);
+}
+
+static void obj_get(struct vmobj *o)
+{
+	/* Only mappings take this, and a mapping is made of an open file or another mapping. */
+	bool alive = PC(o)->ops->tryget(PC(o));
+	assert(alive);
+}
+
+static void obj_put(struct vmobj *o)
+{
+	PC(o)->ops->put(PC(o));
+}
+
+static int obj_page(struct vmobj *o, u64 idx, unsigned flags, paddr_t *pa)
+{
+	struct pcache *pc = PC(o);
+	bool nopark = flags & VMO_NOPARK;
+	u64 npages = ALIGN_UP(pc->ops->size(pc), PAGE_SIZE) >> PAGE_SHIFT;
+	if (idx >= npages)
+		return -ENXIO; /* past the end: SIGBUS */
+	int r = pcache_get(pc, idx, (nopark ? PCG_NOPARK : 0) | (flags & VMO_RANDOM ? PCG_NORA : 0),
+			   pa);
+	if (r == 0 && (flags & VMO_SEQUENTIAL))
+		pcache_readahead_next(pc, idx, npages); /* the disk keeps ahead of the faults */
+	if (r || !(flags & VMO_WRITE))
+		return r;
+	/* A write through a shared mapping: the page gets its place in the store, then is dirty. */
+	if (pc->ops->mkwrite && (r = pc->ops->mkwrite(pc, idx, nopark)) < 0) {
+		frame_unref(*pa);
+		return r;
+	}
+	set_flags(*pa, PG_MKWRITE);
+	pcache_mark_dirty(pc, *pa);
+	return 0;
+}
+
+static bool obj_holds(struct vmobj *o, u64 idx, paddr_t pa)
+{
+	struct pcache *pc = PC(o);
+	spin_lock(&pc->lock);
+	bool holds = pagemap_get(&pc->pages, idx) == pa;
+	spin_unlock(&pc->lock);
+	return holds;
+}
+
+static bool obj_cached(struct vmobj *o, u64 idx)
+{
+	return pcache_present(PC(o), idx);
+}
+
+static const struct vmobj_ops pcache_vmobj_ops = {
+	.get = obj_get,
+	.put = obj_put,
+	.page = obj_page,
+	.holds = obj_holds,
+	.cached = obj_cached,
+};
+
 void pcache_init(struct pcache *pc, const struct pcache_ops *ops, u32 flags)
 {
 	if (!waits_ready) {
@@ -143,7 +216,15 @@ void pcache_init(struct pcache *pc, const struct pcache_ops *ops, u32 flags)
 		waits_ready = true;
 	}
 	*pc = (struct pcache){.lock = SPINLOCK_INIT, .ops = ops, .flags = flags};
+	vmobj_init(&pc->obj, &pcache_vmobj_ops, 0, 0);
 	list_init(&pc->dirty_link);
+	list_init(&pc->swapped_link);
+}
+
+void pcache_identify(struct pcache *pc, u64 dev, u64 ino)
+{
+	pc->obj.dev = dev;
+	pc->obj.ino = ino;
 }
 
 /* Make pa (a fresh frame, or one being read) page idx of pc. Caller holds pc->lock. */
@@ -202,6 +283,10 @@ static void remove_locked(struct pcache *pc, u64 idx, paddr_t pa, bool lru_held)
 static void destroy_one(void *ctx, u64 idx, u64 v)
 {
 	struct pcache *pc = ctx;
+	if (is_swap_value(v)) {
+		swap_free(swap_value_entry(v)); /* its slot (and swap cache page) go */
+		return;
+	}
 	paddr_t pa = v;
 	spin_lock(&lru.lock);
 	lru_del_locked(pa);
@@ -220,9 +305,13 @@ static void destroy_one(void *ctx, u64 idx, u64 v)
 void pcache_destroy(struct pcache *pc)
 {
 	wb_forget(pc);
+	spin_lock(&swapped_lock);
+	list_remove(&pc->swapped_link);
+	list_init(&pc->swapped_link);
+	spin_unlock(&swapped_lock);
 	spin_lock(&pc->lock);
 	pagemap_truncate(&pc->pages, 0, destroy_one, pc);
-	pc->nrpages = pc->ndirty = 0;
+	pc->nrpages = pc->ndirty = pc->nswapped = 0;
 	spin_unlock(&pc->lock);
 }
 
@@ -238,7 +327,7 @@ static void touch(paddr_t pa)
 static int create_locked(struct pcache *pc, u64 idx, paddr_t *out)
 {
 	assert(spin_is_locked(&pc->lock));
-	paddr_t pa = page_alloc(0);
+	paddr_t pa = page_alloc_user();
 	if (!pa)
 		return -ENOMEM;
 	memset(phys_to_virt(pa), 0, PAGE_SIZE);
@@ -246,6 +335,100 @@ static int create_locked(struct pcache *pc, u64 idx, paddr_t *out)
 		page_free(pa, 0);
 		return -ENOMEM;
 	}
+	*out = pa;
+	return 0;
+}
+
+/* Is any listed cache still holding an entry match accepts? */
+static bool any_matching(bool (*match)(u64, void *), void *arg)
+{
+	bool found = false;
+	spin_lock(&swapped_lock);
+	struct list_node *pos;
+	list_for_each(pos, &swapped_caches)
+	{
+		struct pcache *c = container_of(pos, struct pcache, swapped_link);
+		spin_lock(&c->lock);
+		u64 i = 0, v;
+		while (!found && (v = pagemap_next(&c->pages, i, &i))) {
+			found = is_swap_value(v) && match(swap_value_entry(v), arg);
+			i++;
+		}
+		spin_unlock(&c->lock);
+		if (found)
+			break;
+	}
+	spin_unlock(&swapped_lock);
+	return found;
+}
+
+/* The list of caches with pages in swap: on it from the first such page. */
+static void note_swapped(struct pcache *pc)
+{
+	spin_lock(&swapped_lock);
+	if (list_empty(&pc->swapped_link))
+		list_push_back(&swapped_caches, &pc->swapped_link);
+	spin_unlock(&swapped_lock);
+}
+
+/*
+ * Put pa (referenced by the caller, in no cache) back as page idx of pc,
+ * with the cache's own reference; its I/O flags stay. 0 or -ENOMEM.
+ * Caller holds pc->lock.
+ */
+static int adopt_locked(struct pcache *pc, u64 idx, paddr_t pa, u32 flags)
+{
+	assert(spin_is_locked(&pc->lock));
+	assert(idx < (1ULL << 32));
+	struct frame *f = F(pa);
+	if (pagemap_set(&pc->pages, idx, pa) < 0)
+		return -ENOMEM;
+	f->owner = pc;
+	f->index = (u32)idx;
+	frame_ref(pa);
+	set_flags(pa, flags | PG_LRU);
+	spin_lock(&lru.lock);
+	lru_add_locked(pa);
+	spin_unlock(&lru.lock);
+	pc->nrpages++;
+	count(&stats.pages, 1);
+	if (pc->flags & PC_SWAPBACKED)
+		count(&stats.swapbacked, 1);
+	return 0;
+}
+
+/*
+ * Page idx of the PC_SWAPBACKED cache pc is out in swap (v, its value):
+ * read it back (from the swap cache, or the disk) and make it pc's page
+ * again, its slot let go. 0 with *out referenced; -ERESTART_PARK or
+ * -EAGAIN (nopark) while it is read; 1 when pc's page changed meanwhile
+ * (look again); -EIO, -ENOMEM.
+ */
+static int swap_back(struct pcache *pc, u64 idx, u64 v, bool nopark, paddr_t *out)
+{
+	u64 entry = swap_value_entry(v);
+	paddr_t pa;
+	int r = swap_page(entry, nopark, &pa);
+	if (r == -ENOENT)
+		return 1;
+	if (r)
+		return r;
+	spin_lock(&pc->lock);
+	if (pagemap_get(&pc->pages, idx) != v) {
+		spin_unlock(&pc->lock);
+		frame_unref(pa);
+		return 1;
+	}
+	/* pc's was the slot's only reference: the page leaves the swap cache, back here. */
+	swap_free(entry);
+	pc->nswapped--;
+	if (F(pa)->owner || adopt_locked(pc, idx, pa, PG_UPTODATE) < 0) {
+		/* Still someone's (cannot be), or no memory for the tree: give the entry back. */
+		spin_unlock(&pc->lock);
+		frame_unref(pa);
+		return -ENOMEM;
+	}
+	spin_unlock(&pc->lock);
 	*out = pa;
 	return 0;
 }
@@ -259,6 +442,13 @@ int pcache_get(struct pcache *pc, u64 idx, unsigned flags, paddr_t *out)
 	for (int pass = 0; pass < 8; pass++) {
 		spin_lock(&pc->lock);
 		paddr_t pa = pagemap_get(&pc->pages, idx);
+		if (pa && is_swap_value(pa)) {
+			spin_unlock(&pc->lock);
+			int r = swap_back(pc, idx, pa, nopark, out);
+			if (r == 1)
+				continue; /* it changed meanwhile: look again */
+			return r;
+		}
 		if (pa) {
 			u32 pf = page_flags(pa);
 			if (pf & PG_UPTODATE) {
@@ -301,18 +491,21 @@ int pcache_get(struct pcache *pc, u64 idx, unsigned flags, paddr_t *out)
 		spin_unlock(&pc->lock);
 		if (!pc->ops || !pc->ops->readahead)
 			return -EIO;
-		int r = pc->ops->readahead(pc, idx, PCACHE_READAHEAD, nopark);
+		int r = pc->ops->readahead(pc, idx, flags & PCG_NORA ? 1 : PCACHE_READAHEAD, nopark);
 		if (r)
 			return r;
 	}
-	return -EIO;
+	/* Its read keeps being undone (no room for it): look again a little later, never fail. */
+	if (nopark || !park_current())
+		return -EAGAIN;
+	return (int)park_until(tsc_ns() + RETRY_LATER_NS);
 }
 
 paddr_t pcache_peek(struct pcache *pc, u64 idx)
 {
 	spin_lock(&pc->lock);
 	paddr_t pa = pagemap_get(&pc->pages, idx);
-	if (pa && (page_flags(pa) & PG_UPTODATE))
+	if (pa && !is_swap_value(pa) && (page_flags(pa) & PG_UPTODATE))
 		frame_ref(pa);
 	else
 		pa = 0;
@@ -323,9 +516,9 @@ paddr_t pcache_peek(struct pcache *pc, u64 idx)
 bool pcache_present(struct pcache *pc, u64 idx)
 {
 	spin_lock(&pc->lock);
-	bool there = pagemap_get(&pc->pages, idx) != 0;
+	u64 v = pagemap_get(&pc->pages, idx);
 	spin_unlock(&pc->lock);
-	return there;
+	return v && !is_swap_value(v);
 }
 
 void pcache_readahead_next(struct pcache *pc, u64 idx, u64 npages)
@@ -347,7 +540,7 @@ int pcache_add_for_read(struct pcache *pc, u64 idx, paddr_t *out)
 		spin_unlock(&pc->lock);
 		return -EEXIST;
 	}
-	paddr_t pa = page_alloc(0);
+	paddr_t pa = page_alloc_user();
 	int r = pa ? insert_locked(pc, idx, pa, PG_LOCKED, 2) : -ENOMEM;
 	spin_unlock(&pc->lock);
 	if (r < 0) {
@@ -451,7 +644,7 @@ void pcache_write_abort(struct pcache *pc, paddr_t pa)
  * (the flag is cleared: reported once). Caller holds pc->lock.
  */
 static u32 collect_locked(struct pcache *pc, u64 *from, u64 last, u64 *idx, paddr_t *pas,
-			  paddr_t *busy, bool *err)
+			  paddr_t *busy, bool *err, bool mapped)
 {
 	assert(spin_is_locked(&pc->lock));
 	u32 n = 0;
@@ -467,7 +660,7 @@ static u32 collect_locked(struct pcache *pc, u64 *from, u64 last, u64 *idx, padd
 			clear_flags(pa, PG_ERROR);
 			*err = true;
 		}
-		if ((pf & PG_DIRTY) && !(pf & PG_WRITEBACK)) {
+		if ((pf & PG_DIRTY) && !(pf & PG_WRITEBACK) && !(mapped && (pf & PG_MKWRITE))) {
 			if (n && (n == WB_BATCH || i != idx[n - 1] + 1))
 				break; /* not adjacent: the next batch starts here */
 			clear_flags(pa, PG_DIRTY);
@@ -495,12 +688,31 @@ int pcache_writeback(struct pcache *pc, u64 first, u64 last, bool wait, unsigned
 	last = MIN(last, MAX_INDEX);
 	u64 idx[WB_BATCH];
 	paddr_t pas[WB_BATCH];
+	bool mapped = vmobj_mapped_shared(&pc->obj);
+	if (mapped) {
+		/*
+		 * Pages written through shared mappings: write access goes first,
+		 * so that a write from now on faults and dirties its page again.
+		 * A page made writable again before it is collected (PG_MKWRITE
+		 * set anew) is left dirty for next time: its write may be later
+		 * than what would be written.
+		 */
+		spin_lock(&pc->lock);
+		u64 i = first;
+		paddr_t pa;
+		while (i <= last && (pa = pagemap_next(&pc->pages, i, &i)) && i <= last) {
+			clear_flags(pa, PG_MKWRITE);
+			i++;
+		}
+		spin_unlock(&pc->lock);
+		vmobj_wrprotect(&pc->obj, first, last);
+	}
 	for (;;) {
 		paddr_t busy = 0;
 		bool err = false;
 		for (u64 from = first; from <= last;) {
 			spin_lock(&pc->lock);
-			u32 n = collect_locked(pc, &from, last, idx, pas, &busy, &err);
+			u32 n = collect_locked(pc, &from, last, idx, pas, &busy, &err, mapped);
 			spin_unlock(&pc->lock);
 			if (!n)
 				continue;
@@ -562,7 +774,7 @@ static paddr_t busy_from_locked(struct pcache *pc, u64 from)
 	u64 i = from;
 	paddr_t pa;
 	while ((pa = pagemap_next(&pc->pages, i, &i))) {
-		if (page_flags(pa) & (PG_LOCKED | PG_WRITEBACK))
+		if (!is_swap_value(pa) && (page_flags(pa) & (PG_LOCKED | PG_WRITEBACK)))
 			return pa;
 		if (++i == 0)
 			break;
@@ -570,12 +782,28 @@ static paddr_t busy_from_locked(struct pcache *pc, u64 from)
 	return 0;
 }
 
+void pcache_unmap_from(struct pcache *pc, u64 size)
+{
+	vmobj_unmap_from(&pc->obj, ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT);
+}
+
 int pcache_truncate_wait(struct pcache *pc, u64 size, unsigned flags)
 {
 	for (;;) {
 		spin_lock(&pc->lock);
 		paddr_t pa = busy_from_locked(pc, size >> PAGE_SHIFT);
+		u64 tail = size & (PAGE_SIZE - 1) ? pagemap_get(&pc->pages, size >> PAGE_SHIFT) : 0;
 		spin_unlock(&pc->lock);
+		if (tail && is_swap_value(tail)) {
+			/* The page holding the new end is out in swap: back, for its tail to be zeroed. */
+			paddr_t back;
+			int r = swap_back(pc, size >> PAGE_SHIFT, tail, flags & PCG_NOPARK, &back);
+			if (r == 0)
+				frame_unref(back);
+			else if (r != 1)
+				return r;
+			continue;
+		}
 		if (!pa)
 			return 0;
 		int r = wait_page(pa, PG_LOCKED | PG_WRITEBACK, flags & PCG_NOPARK);
@@ -591,6 +819,11 @@ struct trunc_ctx {
 static void trunc_one(void *ctx, u64 idx, u64 v)
 {
 	struct pcache *pc = ((struct trunc_ctx *)ctx)->pc;
+	if (is_swap_value(v)) {
+		swap_free(swap_value_entry(v));
+		pc->nswapped--;
+		return;
+	}
 	paddr_t pa = v;
 	/* pagemap_truncate cleared the slot already: the rest of remove_locked. */
 	spin_lock(&lru.lock);
@@ -624,6 +857,11 @@ int pcache_truncate(struct pcache *pc, u64 size)
 	size_t po = size & (PAGE_SIZE - 1);
 	paddr_t pa = po ? pagemap_get(&pc->pages, size >> PAGE_SHIFT) : 0;
 	bool dirtied = false;
+	if (pa && is_swap_value(pa)) {
+		/* Out in swap: its tail must read zero too; pcache_truncate_wait brings it back. */
+		spin_unlock(&pc->lock);
+		return -EBUSY;
+	}
 	if (pa && (page_flags(pa) & PG_UPTODATE)) {
 		memset((u8 *)phys_to_virt(pa) + po, 0, PAGE_SIZE - po);
 		if (!(pc->flags & PC_SWAPBACKED) && !(page_flags(pa) & PG_DIRTY)) {
@@ -636,6 +874,165 @@ int pcache_truncate(struct pcache *pc, u64 size)
 	if (dirtied)
 		wb_note_dirty(pc);
 	return 0;
+}
+
+/* ---- swap ---- */
+
+int pcache_adopt_dirty_locked(struct pcache *pc, u64 idx, paddr_t pa)
+{
+	assert(spin_is_locked(&pc->lock));
+	int r = adopt_locked(pc, idx, pa, PG_UPTODATE | PG_DIRTY);
+	if (r == 0) {
+		pc->ndirty++;
+		count(&stats.dirty, 1);
+	}
+	return r;
+}
+
+void pcache_free_written(struct pcache *pc, u64 idx, paddr_t pa)
+{
+	spin_lock(&pc->lock);
+	if (pagemap_get(&pc->pages, idx) == pa && frame_refs(pa) == 2 &&
+	    !(page_flags(pa) & (PG_DIRTY | PG_WRITEBACK | PG_LOCKED)))
+		remove_locked(pc, idx, pa, false);
+	spin_unlock(&pc->lock);
+}
+
+void pcache_forget_locked(struct pcache *pc, u64 idx)
+{
+	assert(spin_is_locked(&pc->lock));
+	paddr_t pa = pagemap_get(&pc->pages, idx);
+	if (pa && !is_swap_value(pa))
+		remove_locked(pc, idx, pa, false);
+}
+
+#define SWAPOUT_BATCH 16
+
+u64 pcache_swap_out(u64 max)
+{
+	struct {
+		struct pcache *pc;
+		paddr_t pa;
+		u64 idx;
+	} c[SWAPOUT_BATCH];
+	u32 n = 0;
+	max = MIN(max, (u64)SWAPOUT_BATCH);
+	/* Candidates from the cold end, each referenced (page and owner) under the LRU lock. */
+	spin_lock(&lru.lock);
+	u64 budget = MIN(lru.n, (u64)1024);
+	u32 cur = lru.head;
+	while (cur != NIL && budget-- && n < max) {
+		paddr_t pa = pfn_pa(cur);
+		struct frame *f = F(pa);
+		u32 next = f->next;
+		struct pcache *pc = f->owner;
+		u32 pf = page_flags(pa);
+		if ((pc->flags & PC_SWAPBACKED) && frame_refs(pa) == 1 &&
+		    !(pf & (PG_LOCKED | PG_WRITEBACK))) {
+			if (pf & PG_REFERENCED) {
+				clear_flags(pa, PG_REFERENCED); /* a second chance */
+			} else if (pc->ops->tryget(pc)) {
+				frame_ref(pa);
+				c[n++] = (typeof(c[0])){pc, pa, f->index};
+			}
+		}
+		if (next != NIL) {
+			lru_del_locked(pa);
+			lru_add_locked(pa);
+		}
+		cur = next;
+	}
+	spin_unlock(&lru.lock);
+	u64 moved = 0;
+	for (u32 i = 0; i < n; i++) {
+		struct pcache *pc = c[i].pc;
+		paddr_t pa = c[i].pa;
+		spin_lock(&pc->lock);
+		/* Still its page, held by the cache and us alone: out it goes. */
+		if (F(pa)->owner == pc && F(pa)->index == c[i].idx && frame_refs(pa) == 2 &&
+		    !(page_flags(pa) & (PG_LOCKED | PG_WRITEBACK))) {
+			remove_locked(pc, c[i].idx, pa, false);
+			u64 entry;
+			if (swap_take_page_locked(pc, c[i].idx, pa, &entry) == 0) {
+				pagemap_set(&pc->pages, c[i].idx, swap_cache_value(entry)); /* node kept */
+				pc->nswapped++;
+				moved++;
+			} else if (adopt_locked(pc, c[i].idx, pa, PG_UPTODATE) < 0) {
+				/* Cannot be: the tree's node is still there. */
+				pr_err("pcache: a page lost its place while going to swap\n");
+			}
+		}
+		bool swapped = pc->nswapped;
+		spin_unlock(&pc->lock);
+		if (swapped)
+			note_swapped(pc);
+		frame_unref(pa);
+		pc->ops->put(pc);
+	}
+	return moved;
+}
+
+int pcache_swapin_all(bool (*match)(u64 entry, void *arg), void *arg)
+{
+	for (;;) {
+		/* One cache at a time, referenced; from the list's start (finished ones leave it). */
+		struct pcache *pc = NULL;
+		spin_lock(&swapped_lock);
+		struct list_node *pos;
+		list_for_each(pos, &swapped_caches)
+		{
+			struct pcache *c = container_of(pos, struct pcache, swapped_link);
+			if (c->nswapped && c->ops->tryget(c)) {
+				pc = c;
+				break;
+			}
+		}
+		spin_unlock(&swapped_lock);
+		if (!pc)
+			return 0;
+		int r = 0;
+		for (u64 i = 0; r == 0;) {
+			spin_lock(&pc->lock);
+			u64 v;
+			while ((v = pagemap_next(&pc->pages, i, &i)) && !(is_swap_value(v) && match(swap_value_entry(v), arg)))
+				i++;
+			bool none = !v;
+			spin_unlock(&pc->lock);
+			if (none) {
+				/* Off the list if nothing of it is out any more (lock order: list, cache). */
+				spin_lock(&swapped_lock);
+				spin_lock(&pc->lock);
+				if (!pc->nswapped) {
+					list_remove(&pc->swapped_link);
+					list_init(&pc->swapped_link);
+				}
+				spin_unlock(&pc->lock);
+				spin_unlock(&swapped_lock);
+				break;
+			}
+			paddr_t back;
+			r = swap_back(pc, i, v, false, &back);
+			if (r == 0)
+				frame_unref(back);
+			if (r == 1)
+				r = 0;
+		}
+		if (!r) {
+			/* Pages of other areas keep it listed: move it to the end, past the ones to do. */
+			spin_lock(&swapped_lock);
+			if (!list_empty(&pc->swapped_link)) {
+				list_remove(&pc->swapped_link);
+				list_push_back(&swapped_caches, &pc->swapped_link);
+			}
+			spin_unlock(&swapped_lock);
+		}
+		pc->ops->put(pc);
+		if (r)
+			return r;
+		/* A cache whose entries are all in other areas stays listed: stop once all are done. */
+		if (!any_matching(match, arg))
+			return 0;
+	}
 }
 
 /* ---- reclaim ---- */
@@ -695,11 +1092,12 @@ u64 pcache_reclaim(u64 want)
 	u64 freed = 0;
 	want = MAX(want, RECLAIM_MIN);
 	/*
-	 * In batches of what one pass can hold. Up to twice round the LRU:
-	 * the first round may only take away second chances. Costly only
-	 * when memory is short and the cache full of what cannot go.
+	 * In batches of what one pass can hold, up to RECLAIM_SCAN entries
+	 * (or twice round a short LRU: the first round may only take away
+	 * second chances): each call costs a bounded time, and the entries it
+	 * passed over go to the hot end, so the next call looks at others.
 	 */
-	u64 limit = 2 * __atomic_load_n(&lru.n, __ATOMIC_RELAXED) + 256;
+	u64 limit = MIN(2 * __atomic_load_n(&lru.n, __ATOMIC_RELAXED) + 256, (u64)RECLAIM_SCAN);
 	for (u64 scanned = 0; freed < want && scanned < limit; scanned += 256)
 		freed += reclaim_clean(want - freed, 256);
 	return freed;
@@ -719,5 +1117,7 @@ u64 pcache_drop_clean(void)
 void vm_tasks_init(void)
 {
 	buddy_add_reclaim(pcache_reclaim);
+	swap_init();
+	reclaim_init();
 	wb_init();
 }

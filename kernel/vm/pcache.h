@@ -41,6 +41,7 @@
 #include "lib/types.h"
 #include "mm/buddy.h"
 #include "mm/pagemap.h"
+#include "mm/vmobj.h"
 
 struct pcache;
 struct waitq;
@@ -54,11 +55,13 @@ enum {
 	PG_ERROR = 1 << 4,	/* the read failed */
 	PG_REFERENCED = 1 << 5, /* used since reclaim last looked */
 	PG_LRU = 1 << 6,	/* on the LRU list */
+	PG_MKWRITE = 1 << 7,	/* made writable in a shared mapping since write-back last looked */
 };
 
 /* struct pcache.flags */
 enum {
 	PC_SWAPBACKED = 1 << 0, /* no store: pages are never dirty, swap is where they go */
+	PC_SWAPCACHE = 1 << 1,	/* a swap area's cache (vm/swap.h): pages by slot */
 };
 
 /* What the owner of a cache does for it. Every op may be called on any core, never waits. */
@@ -86,18 +89,32 @@ struct pcache_ops {
 	int (*write)(struct pcache *pc, const u64 *idx, const paddr_t *pa, u32 n, bool nopark);
 	/* Bytes of data the cache stands for (a file's size): pages past it do not exist. */
 	u64 (*size)(struct pcache *pc);
-	/* A reference on the owner, unless it is going away (false). */
+	/*
+	 * A reference on the owner, unless it is going away (false). Called
+	 * under the LRU lock too: it may take only a lock nobody holds while
+	 * taking a cache's or the LRU's.
+	 */
 	bool (*tryget)(struct pcache *pc);
 	void (*put)(struct pcache *pc);
+	/*
+	 * Before page idx is written through a shared mapping (NULL: nothing
+	 * to do): give it a place in the store (ext2 allocates its blocks).
+	 * 0, -ERESTART_PARK (parked on metadata), -EAGAIN (nopark), -ENOSPC.
+	 */
+	int (*mkwrite)(struct pcache *pc, u64 idx, bool nopark);
 };
 
 struct pcache {
+	struct vmobj obj;	      /* what mappings of it map (mm/vmobj.h) */
 	struct spinlock lock;
 	struct pagemap pages;	      /* [p] index -> frame address */
 	const struct pcache_ops *ops; /* [I] NULL: nothing is cached (a directory, a device) */
 	u32 flags;		      /* [I] PC_* */
 	u64 nrpages;		      /* [p] pages cached */
 	u64 ndirty;		      /* [p] PG_DIRTY pages */
+	u64 nswapped;		      /* [p] PC_SWAPBACKED: pages out in swap (entries in pages) */
+	struct list_node swapped_link; /* [swapped_lock, pcache.c] on the list of caches with
+					  pages in swap (swapoff walks it) */
 	struct list_node dirty_link;  /* [w] on the list of caches with dirty pages */
 	bool on_dirty_list;	      /* [w] */
 };
@@ -110,6 +127,8 @@ struct pcache {
  */
 
 void pcache_init(struct pcache *pc, const struct pcache_ops *ops, u32 flags);
+/* What /proc/<pid>/maps says of its mappings: the owner's device and inode number. */
+void pcache_identify(struct pcache *pc, u64 dev, u64 ino);
 /* No page is mapped, read or written any more (an inode's end): drop every page. */
 void pcache_destroy(struct pcache *pc);
 
@@ -119,6 +138,7 @@ enum {
 	PCG_CREATE = 1 << 1, /* a missing page is made zeroed, not read (it is about to be
 				overwritten, or lies past the end of the file) */
 	PCG_HOLE = 1 << 2,   /* PC_SWAPBACKED: -ENODATA for a page never written, not a new one */
+	PCG_NORA = 1 << 3,   /* a miss reads this page alone, no readahead (MADV_RANDOM) */
 };
 
 /*
@@ -210,6 +230,38 @@ int pcache_truncate_wait(struct pcache *pc, u64 size, unsigned flags);
  * wait and try again. Never waits; may run under a file system's lock.
  */
 int pcache_truncate(struct pcache *pc, u64 size);
+/*
+ * After a truncation to size (with no file system lock held: it takes
+ * the mappers' locks): every mapping's pages past it go, private copies
+ * too, so that touching them is SIGBUS.
+ */
+void pcache_unmap_from(struct pcache *pc, u64 size);
+
+/* ---- swap (vm/swap.c uses these on its caches) ---- */
+
+/*
+ * Make pa (referenced by the caller, in no cache) page idx of pc, dirty,
+ * with a reference of the cache's own: 0 or -ENOMEM. Caller holds pc->lock.
+ */
+int pcache_adopt_dirty_locked(struct pcache *pc, u64 idx, paddr_t pa);
+/*
+ * The write of pa (page idx of pc) is done: if nothing but the cache and
+ * the caller (who holds a reference of its own) holds it, and it is
+ * clean, it leaves the cache at once (a swap cache page written under
+ * memory pressure is of no more use in memory). Any context.
+ */
+void pcache_free_written(struct pcache *pc, u64 idx, paddr_t pa);
+/* Take page idx (if cached) out of pc. Caller holds pc->lock. */
+void pcache_forget_locked(struct pcache *pc, u64 idx);
+/*
+ * Reclaim: move up to `max` pages of memory file systems and shared
+ * memory that nothing maps or reads, and that were not used lately, out
+ * to swap (their swap cache pages are written later); how many moved.
+ */
+u64 pcache_swap_out(u64 max);
+/* swapoff: bring back every page of a PC_SWAPBACKED cache out in swap where match(entry).
+ * 0, -ERESTART_PARK, -EIO, -ENOMEM. */
+int pcache_swapin_all(bool (*match)(u64 entry, void *arg), void *arg);
 
 /* ---- memory ---- */
 

@@ -10,6 +10,7 @@
  * Locks used to protect data in this file: [wb.lock] for the list.
  */
 #include "vm/writeback.h"
+#include "vm/swap.h"
 #include "vm/pcache.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/time.h"
@@ -34,6 +35,8 @@ static struct {
 
 void wb_note_dirty(struct pcache *pc)
 {
+	if (pc->flags & PC_SWAPCACHE)
+		return; /* reclaim writes the swap caches (vm/reclaim.c) */
 	spin_lock(&wb.lock);
 	if (!pc->on_dirty_list) {
 		pc->on_dirty_list = true;
@@ -135,7 +138,10 @@ bool wb_shutdown(void (*poll)(void), u64 ns)
 		start_all(NULL, NULL);
 		struct pcache_stats s;
 		pcache_get_stats(&s);
-		if (!s.dirty && !s.writeback)
+		/* The swap caches' pages matter no more at power-off. */
+		struct swap_stats ss;
+		swap_get_stats(&ss);
+		if (s.dirty <= ss.dirty && !s.writeback)
 			return true;
 		if (tsc_ns() > deadline)
 			return false;

@@ -16,6 +16,11 @@
 #include "lib/errno.h"
 #include "mm/buddy.h"
 #include "mm/kheap.h"
+#include "fs/fdtable.h"
+#include "proc/cur.h"
+#include "proc/signal.h"
+#include "fs/lock.h"
+#include "proc/unsupported.h"
 #include "mm/layout.h"
 #include "mm/domain.h"
 #include "ipc/pipe.h"
@@ -24,6 +29,24 @@
 #include "fs/bcache.h"
 #include "sched/park.h"
 #include "vm/writeback.h"
+#include "proc/cred.h"
+#include "proc/cur.h"
+
+struct cred *shim_cred = &cred_root;
+
+struct cred *cur_cred(void)
+{
+	return shim_cred;
+}
+
+struct cred *cur_cred_swap(struct cred *c)
+{
+	struct cred *old = shim_cred;
+	shim_cred = c ? c : &cred_root;
+	return old;
+}
+#include "vm/swap.h"
+#include "dev/blk.h"
 
 
 long shim_heap_live;
@@ -181,6 +204,64 @@ struct inode *fs_root_get(void)
 	return shim_root ? inode_get(shim_root) : vfs_root();
 }
 
+/* RLIMIT_NOFILE of the stand-in caller: the table's own ceiling. */
+u32 fd_limit(void)
+{
+	return FD_MAX;
+}
+
+/* The stand-in caller has no limits and takes no signals. */
+u64 cur_rlimit(int res)
+{
+	(void)res;
+	return ~0UL;
+}
+
+void signal_raise(int sig)
+{
+	(void)sig;
+}
+
+/* File locks (kernel/fs/lock.c) are not part of the host tests. */
+long lock_fcntl(struct fdtable *t, struct file *f, int cmd, u64 uflock)
+{
+	return -EINVAL;
+}
+
+long lock_flock(struct file *f, int op)
+{
+	return -EINVAL;
+}
+
+void locks_remove_posix(struct fdtable *t, struct inode *ip)
+{
+}
+
+void locks_remove_file(struct file *f)
+{
+}
+
+void log_once(u64 key, const char *fmt, ...)
+{
+	(void)key;
+	(void)fmt;
+}
+
+/* memfd (kernel/fs/memfd.c) is not part of the host tests: no file is one. */
+long memfd_seals(struct file *f, int cmd, u32 add)
+{
+	return -EINVAL;
+}
+
+void signal_send_io(int who, bool thread, int sig, int code, i64 band, int fd)
+{
+}
+
+bool signal_io_target_exists(int who, bool thread)
+{
+	return true;
+}
+
 /* ---- waiting and write-back: memory file systems never wait, and there are no disks ---- */
 
 struct park *park_current(void)
@@ -235,6 +316,101 @@ void buddy_add_reclaim(u64 (*reclaim)(u64 want))
 }
 
 long bcache_sync_thread(struct blk_dev *dev)
+{
+	return 0;
+}
+
+/* ---- objects that mappings map: no processes on the host, so nothing maps them ---- */
+
+void vmobj_init(struct vmobj *o, const struct vmobj_ops *ops, u64 dev, u64 ino)
+{
+	*o = (struct vmobj){.ops = ops, .lock = SPINLOCK_INIT, .dev = dev, .ino = ino};
+	list_init(&o->maps);
+}
+
+bool vmobj_mapped_shared(struct vmobj *o)
+{
+	return false;
+}
+
+void vmobj_wrprotect(struct vmobj *o, u64 first, u64 last)
+{
+}
+
+void vmobj_unmap_from(struct vmobj *o, u64 from)
+{
+}
+
+int vmobj_get_write(struct vmobj *o)
+{
+	if (o->writecount < 0)
+		return -ETXTBSY;
+	o->writecount++;
+	return 0;
+}
+
+void vmobj_put_write(struct vmobj *o)
+{
+	o->writecount--;
+}
+
+bool vmobj_writable(struct vmobj *o)
+{
+	return o->writecount >= 0;
+}
+
+/* ---- swap and disks: none on the host ---- */
+
+paddr_t page_alloc_user(void)
+{
+	return page_alloc(0);
+}
+
+void swap_free(u64 entry)
+{
+	panic("swap_free on the host: no swap");
+}
+
+int swap_page(u64 entry, bool nopark, paddr_t *pa)
+{
+	return -EIO;
+}
+
+int swap_take_page_locked(struct pcache *pc, u64 idx, paddr_t pa, u64 *entry)
+{
+	return -ENOSPC;
+}
+
+void swap_init(void)
+{
+}
+
+/* No page of a host test's memory is ever in swap: nothing to bring in. */
+int domain_swapin_range(struct domain *d, vaddr_t va, u64 len)
+{
+	return 0;
+}
+
+void reclaim_init(void)
+{
+}
+
+u32 blk_count(void)
+{
+	return 0;
+}
+
+struct blk_dev *blk_get(u32 i)
+{
+	return NULL;
+}
+
+long park_until(u64 deadline)
+{
+	return 0;
+}
+
+u64 tsc_ns(void)
 {
 	return 0;
 }

@@ -7,6 +7,10 @@ extern long shim_heap_live;   /* kmalloc'd blocks not yet freed */
 extern long shim_page_budget; /* pages page_alloc may still hand out; -1: no limit */
 long shim_pages_in_use(void);
 
+/* The caller's credentials (proc/cur.h's cur_cred): root's unless a test sets others. */
+struct cred;
+extern struct cred *shim_cred;
+
 /* The calling process of tests/host/fsproc_shim.c. */
 struct fdtable;
 struct inode;

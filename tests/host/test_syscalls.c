@@ -10,6 +10,7 @@
 #include "fs_helpers.h"
 #include "fs/fdtable.h"
 #include "fs/fsproc.h"
+#include "proc/cred.h"
 
 /* The handlers are static: compile them into this test. */
 #include "fs/sys_rw.c"
@@ -18,6 +19,7 @@
 #include "fs/sys_open.c"
 #include "fs/sys_stat.c"
 #include "fs/sys_dir.c"
+#include "fs/sys_attr.c"
 
 #define ARGS6(a, b, c, d, e, f, ...) (u64)(a), (u64)(b), (u64)(c), (u64)(d), (u64)(e), (u64)(f)
 #define SYS(name, ...) sys_##name(ARGS6(__VA_ARGS__, 0, 0, 0, 0, 0, 0))
@@ -390,6 +392,60 @@ START_TEST(test_rename_link_truncate)
 }
 END_TEST
 
+/* A caller that is user 1000 (group 1000, no capabilities), for the permission checks. */
+static struct cred *user_cred(void)
+{
+	struct cred *c = cred_copy(&cred_root, 0);
+	c->uid = c->euid = c->suid = c->fsuid = 1000;
+	c->gid = c->egid = c->sgid = c->fsgid = 1000;
+	c->cap_effective = c->cap_permitted = 0;
+	return c;
+}
+
+/* The calls' permission checks (kernel/fs/perm.c), as root and then as user 1000. */
+START_TEST(test_permissions)
+{
+	ck_assert_int_eq(put_file("/secret", "s", 1), 1);
+	ck_assert_int_eq(SYS(chmod, P("/secret"), 0600), 0);
+	ck_assert_int_eq(SYS(mkdir, P("/priv"), 0700), 0);
+	ck_assert_int_eq(SYS(mkdir, P("/tmp"), 0777), 0);
+	ck_assert_int_eq(SYS(chmod, P("/tmp"), 01777), 0);
+	ck_assert_int_eq(put_file("/tmp/roots", "r", 1), 1);
+	ck_assert_int_eq(SYS(chmod, P("/tmp/roots"), 0666), 0);
+	ck_assert_int_eq(SYS(mkdir, P("/home"), 0755), 0);
+	ck_assert_int_eq(SYS(chown, P("/home"), 1000, 1000), 0);
+
+	struct cred *u = user_cred();
+	shim_cred = u;
+	ck_assert_int_eq(SYS(open, P("/secret"), O_RDONLY), -EACCES);
+	ck_assert_int_eq(SYS(access, P("/secret"), R_OK), -EACCES);
+	ck_assert_int_eq(SYS(open, P("/priv/x"), O_CREAT | O_WRONLY, 0644), -EACCES);
+	ck_assert_int_eq(SYS(mkdir, P("/d"), 0755), -EACCES);
+	ck_assert_int_eq(SYS(unlink, P("/tmp/roots")), -EPERM);   /* sticky */
+	ck_assert_int_eq(SYS(chdir, P("/priv")), -EACCES);
+	ck_assert_int_eq(SYS(truncate, P("/secret"), 0), -EACCES);
+	long fd = SYS(open, P("/tmp/roots"), O_WRONLY);
+	ck_assert_int_ge(fd, 0);                                 /* 0666: written */
+	ck_assert_int_eq(SYS(close, fd), 0);
+	fd = SYS(open, P("/home/mine"), O_CREAT | O_WRONLY, 0666);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(SYS(close, fd), 0);
+	struct kstat st;
+	ck_assert_int_eq(stat_path("/home/mine", 0, &st), 0);
+	ck_assert_uint_eq(st.uid, 1000);
+	ck_assert_uint_eq(st.gid, 1000);
+	ck_assert_uint_eq(st.mode, S_IFREG | 0644);
+	ck_assert_int_eq(SYS(rename, P("/home/mine"), P("/home/ours")), 0);
+	ck_assert_int_eq(SYS(unlink, P("/home/ours")), 0);
+
+	shim_cred = &cred_root;
+	cred_put(u);
+	ck_assert_int_eq(SYS(unlink, P("/tmp/roots")), 0);
+	ck_assert_int_eq(SYS(access, P("/secret"), R_OK | W_OK), 0);
+	ck_assert_int_eq(SYS(access, P("/secret"), X_OK), -EACCES); /* root: some x bit needed */
+}
+END_TEST
+
 START_TEST(test_open_flag_errors)
 {
 	ck_assert_int_eq(put_file("/f", "x", 1), 1);
@@ -434,6 +490,7 @@ int main(void)
 	tcase_add_test(tc, test_directories);
 	tcase_add_test(tc, test_rename_link_truncate);
 	tcase_add_test(tc, test_open_flag_errors);
+	tcase_add_test(tc, test_permissions);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

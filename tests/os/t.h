@@ -108,14 +108,15 @@ static inline int t_done(void)
 }
 
 /*
- * Ferry-only checks skip themselves on Linux. Ferry's uname says "Ferry"
- * in sysname; anything calling itself Linux is taken to be Linux.
+ * Ferry-only checks skip themselves on Linux. Ferry's uname says "Linux"
+ * in sysname, as Linux-ABI kernels do, and names itself in the release
+ * ("6.1.0-ferry"); a kernel without "ferry" there is taken to be Linux.
  */
 static inline int t_on_linux(void)
 {
 	struct utsname u;
 
-	return uname(&u) == 0 && strcmp(u.sysname, "Linux") == 0;
+	return uname(&u) == 0 && strcmp(u.sysname, "Linux") == 0 && !strstr(u.release, "ferry");
 }
 
 /* The path this program was started from, to exec it again. */

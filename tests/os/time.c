@@ -198,7 +198,12 @@ static void check_rusage(void)
 	/* System time: a child making many system calls. */
 	pid_t pid = fork();
 	if (pid == 0) {
-		burn(60);
+		/* 60 ms of user time (burn counts system time too, which a loaded host inflates). */
+		struct rusage self;
+		do {
+			burn(10);
+			getrusage(RUSAGE_SELF, &self);
+		} while (tv_ns(self.ru_utime) < 60 * MS);
 		char *q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		for (size_t i = 0; i < len; i += 4096)
 			q[i] = 1;
@@ -222,8 +227,45 @@ static void check_rusage(void)
 	      "getrusage(RUSAGE_CHILDREN) includes the reaped child");
 }
 
+/*
+ * Two readings of the process's user and system time never go backwards,
+ * however the system calls fall within a run in user mode (a reading
+ * mid-run must split the run as its end will).
+ */
+static void check_rusage_monotonic(void)
+{
+	struct rusage prev, cur;
+	int back = 0;
+	getrusage(RUSAGE_SELF, &prev);
+	int64_t t0 = ns(CLOCK_MONOTONIC);
+	for (int i = 0; ns(CLOCK_MONOTONIC) - t0 < 300 * MS; i++) {
+		for (int k = 0; k < (i % 7) * 50; k++)
+			getppid();
+		for (int k = 0; k < (i % 5) * 2000; k++)
+			sink += (uint64_t)k * k;
+		getrusage(i & 1 ? RUSAGE_SELF : RUSAGE_THREAD, &cur);
+		if (i & 1) {
+			if (tv_ns(cur.ru_utime) < tv_ns(prev.ru_utime) ||
+			    tv_ns(cur.ru_stime) < tv_ns(prev.ru_stime))
+				back++;
+			prev = cur;
+		}
+	}
+	CHECK(back == 0, "getrusage's user and system times never went backwards (%d times)", back);
+	int64_t a = ns(CLOCK_THREAD_CPUTIME_ID), b;
+	back = 0;
+	for (int i = 0; i < 20000; i++, a = b) {
+		if (i % 3 == 0)
+			getppid();
+		if ((b = ns(CLOCK_THREAD_CPUTIME_ID)) < a)
+			back++;
+	}
+	CHECK(back == 0, "CLOCK_THREAD_CPUTIME_ID never went backwards");
+}
+
 int main(void)
 {
+	check_rusage_monotonic();
 	check_monotonic();
 	check_sleep();
 	check_interrupt();

@@ -17,6 +17,7 @@ BUILD_ASSERT(offsetof(struct cpu, locks_held) == CPU_LOCKS_HELD);
 BUILD_ASSERT(offsetof(struct cpu, cur_proc) == CPU_CUR_PROC);
 BUILD_ASSERT(offsetof(struct cpu, cur_dom) == CPU_CUR_DOM);
 BUILD_ASSERT(offsetof(struct cpu, cur_fs) == CPU_CUR_FS);
+BUILD_ASSERT(offsetof(struct cpu, cur_cred) == CPU_CUR_CRED);
 BUILD_ASSERT(offsetof(struct cpu, cur_alone) == CPU_CUR_ALONE);
 BUILD_ASSERT(offsetof(struct cpu, tss.rsp[0]) == CPU_TSS_RSP0);
 BUILD_ASSERT(sizeof(struct tss) == 104);            /* the 64-bit TSS (SDM 3, 8.7) */

@@ -12,6 +12,7 @@
 struct proc;
 struct domain;
 struct fs_state;
+struct cred;
 
 #define MAX_CPUS 64
 #define KSTACK_SIZE (16 * 1024)
@@ -36,12 +37,15 @@ struct cpu {
 	struct tss tss;     /* [o] gs:48: tss.rsp[0] = entry_rsp while a thread runs */
 	/*
 	 * The thread running here, as system calls see it (proc/cur.h): its
-	 * process (NULL while no thread runs), memory and file state. Set by
-	 * thread_poll, which clears cur_proc after; one load each, through GS.
+	 * process (NULL while no thread runs), memory, file state and
+	 * credentials (the thread holds a reference; NULL: a kernel task's,
+	 * root's). Set by thread_poll, which clears cur_proc and cur_cred
+	 * after; one load each, through GS.
 	 */
 	struct proc *cur_proc;     /* [o] */
 	struct domain *cur_dom;    /* [o] */
 	struct fs_state *cur_fs;   /* [o] */
+	struct cred *cur_cred;     /* [o] */
 	bool cur_alone;            /* [o] its process has one thread (cleared when it makes one) */
 	u32 index;          /* [I] 0 .. ncpus-1 */
 	u32 apic_id;        /* [I] local APIC id */

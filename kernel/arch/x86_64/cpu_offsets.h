@@ -11,4 +11,5 @@
 #define CPU_CUR_PROC  (CPU_TSS + CPU_TSS_SIZE)
 #define CPU_CUR_DOM   (CPU_CUR_PROC + 8)
 #define CPU_CUR_FS    (CPU_CUR_PROC + 16)
-#define CPU_CUR_ALONE (CPU_CUR_PROC + 24)
+#define CPU_CUR_CRED  (CPU_CUR_PROC + 24)
+#define CPU_CUR_ALONE (CPU_CUR_PROC + 32)

@@ -8,7 +8,8 @@
 
 #define NSEC 1000000000UL
 
-static u64 boot_epoch_ns; /* [I] wall-clock time at tsc_ns() == 0 */
+static u64 boot_epoch_ns; /* [a] wall-clock time at tsc_ns() == 0 (mod 2^64) */
+static void (*on_change)(u64 epoch); /* [I after boot] */
 
 static u8 cmos(u8 reg)
 {
@@ -49,5 +50,18 @@ void rtc_init(void)
 
 u64 realtime_epoch_ns(void)
 {
-	return boot_epoch_ns;
+	return __atomic_load_n(&boot_epoch_ns, __ATOMIC_RELAXED);
+}
+
+void realtime_set(u64 now_ns)
+{
+	u64 epoch = now_ns - tsc_ns(); /* may wrap: readers add tsc_ns() back, mod 2^64 */
+	__atomic_store_n(&boot_epoch_ns, epoch, __ATOMIC_RELAXED);
+	if (on_change)
+		on_change(epoch);
+}
+
+void realtime_set_hook(void (*fn)(u64 epoch))
+{
+	on_change = fn;
 }
