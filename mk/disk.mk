@@ -1,6 +1,7 @@
 # The ext2 disk image: the same tree as the initrd (tools/mkinitrd.sh
-# stages it in build/initrd.root), made into a 64 MiB ext2 file system by
-# e2fsprogs' mke2fs -d (no hand-written mkfs) and checked with e2fsck.
+# stages it in build/initrd.root), made into a 64 MiB ext3 file system
+# (ext2 with a journal, so a power cut leaves it consistent) by e2fsprogs'
+# mke2fs -d (no hand-written mkfs) and checked with e2fsck.
 # Boot from it with: tools/qemu-boot.sh --disk build/disk.img -- 'root=/dev/vda'.
 # Files are owned by root (root_owner), as on a real system, but user's
 # home, which debugfs gives to user (1000:1000) as the initrd does.
@@ -11,9 +12,9 @@ E2FSCK ?= $(shell command -v e2fsck || echo /sbin/e2fsck)
 DEBUGFS ?= $(shell command -v debugfs || echo /sbin/debugfs)
 
 disk: $(DISK)
-$(DISK): $(BUILD)/initrd.cpio
+$(DISK): $(BUILD)/initrd.cpio mk/disk.mk
 	@rm -f $@.tmp && truncate -s 64M $@.tmp
-	@$(MKE2FS) -q -F -t ext2 -b 4096 -E root_owner=0:0 -d $(BUILD)/initrd.root $@.tmp
+	@$(MKE2FS) -q -F -t ext3 -b 4096 -E root_owner=0:0 -d $(BUILD)/initrd.root $@.tmp
 	@printf '%s\n' 'sif /home/user uid 1000' 'sif /home/user gid 1000' | \
 		$(DEBUGFS) -w -f - $@.tmp >/dev/null 2>&1
 	@$(E2FSCK) -fn $@.tmp >$@.fsck 2>&1 || { cat $@.fsck; rm -f $@.tmp; exit 1; }

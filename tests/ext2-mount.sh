@@ -3,7 +3,9 @@
 # RAM root and on a disk root, its changes on the host image after umount
 # (debugfs, e2fsck -fn), read-only mounts (EROFS), statfs (df), a disk that
 # is busy (mounted already, or the root's own), a directory in use (umount
-# EBUSY), no such disk, and a disk that is not ext2 (a message, no mount).
+# EBUSY), no such disk, an ext3 disk (its journal closed at umount, and
+# replayed by a read-only mount after a power cut), and a disk that is not
+# ext2 (a message, no mount).
 set -u
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
 make --no-print-directory -C "$top" kernel disk >/dev/null || { echo "ext2-mount: build failed"; exit 1; }
@@ -73,7 +75,35 @@ fsck "$root" "mount beside a disk root (the root)"
 got=$("$DEBUGFS" -R "cat /second" "$data" 2>/dev/null)
 [ "$got" = second ] && echo "ok   second disk written beside the root" || { echo "FAIL /second: '$got'"; fail=1; }
 
-# 3. A disk that is not ext2: a message, the mount fails, nothing else changes.
+# 3. An ext3 second disk: mounted with its journal, umount closes the journal
+# (clean for e2fsck -fn), mounted again; one left needing recovery by a power cut is
+# replayed by a read-only mount too (as Linux does), which leaves it clean.
+j3=$tmp/ext3.img
+"$MKE2FS" -q -F -t ext3 -b 1024 -d "$tmp/tree" "$j3" 16M >/dev/null || { echo "FAIL mke2fs ext3"; exit 1; }
+out=$(boot "-- /bin/sh -c 'mkdir /mnt; mount /dev/vda /mnt && echo a > /mnt/a && mkdir /mnt/d && \
+umount /mnt && echo um1; mount /dev/vda /mnt && cat /mnt/a && rm /mnt/a && umount /mnt && echo um2'" "$j3")
+want "ext3 disk: mounted with its journal" "$out" "ext2 vda: mounted read-write with a journal"
+want "ext3 disk: umount closes the journal" "$out" "jbd2 vda: journal closed"
+want "ext3 disk: written, unmounted, mounted again" "$out" "um2"
+fsck "$j3" "mount and umount of an ext3 disk"
+"$DEBUGFS" -R "ls /" "$j3" 2>/dev/null | grep -qw d && ! "$DEBUGFS" -R "ls /" "$j3" 2>/dev/null | grep -qw a &&
+	echo "ok   ext3 disk: the host sees its changes" || { echo "FAIL ext3 disk: /d or /a wrong on the host"; fail=1; }
+# The power cut: QEMU killed once a sync has returned.
+log=$tmp/cut.log
+"$top/tools/qemu-boot.sh" --smp 1 --timeout 120 --initrd "$top/build/initrd.cpio" --disk "$j3" -- \
+	"-- /bin/sh -c 'mkdir /mnt; mount /dev/vda /mnt && echo cut > /mnt/cut && sync && echo SYNCED-\$((6 * 7)); \
+sleep 1000'" >"$log" 2>&1 &
+cut=$!
+for _ in $(seq 1 1200); do grep -q SYNCED-42 "$log" && break; kill -0 "$cut" 2>/dev/null || break; sleep 0.1; done
+pkill -KILL -P "$cut" 2>/dev/null
+wait "$cut" 2>/dev/null
+want "ext3 disk: synced before the cut" "$(cat "$log")" "SYNCED-42"
+out=$(boot "-- /bin/sh -c 'mkdir /mnt; mount -o ro /dev/vda /mnt && cat /mnt/cut && umount /mnt'" "$j3")
+want "ext3 disk: a read-only mount replays the journal" "$out" "ext2 vda: journal: replayed"
+want "ext3 disk: what was synced is there" "$out" "cut"
+fsck "$j3" "a read-only mount of a disk that needed recovery"
+
+# 4. A disk that is not ext2: a message, the mount fails, nothing else changes.
 junk=$tmp/junk.img
 head -c 4M /dev/urandom > "$junk"
 cp "$junk" "$tmp/junk.orig"

@@ -4,12 +4,14 @@
 # busybox, write (create, mkdir, rename, link, symlink, big files through
 # double-indirect blocks, truncate, many files in one directory, removal),
 # boot again on the same image to check what persisted (the persistence
-# test), the same on a 1 KiB-block image with 8 groups, e2fsck -fn on
-# every image after every boot, and that corrupt images (smashed magic, a block pointer past the disk
-# or into the inode table, directory entries that overrun their block or
-# have no name or a '/' in it, a root whose init cannot be found) give a
-# console message while the shell still comes up (on the RAM root, or with
-# EUCLEAN/EIO), and that nothing is written through a bad pointer.
+# test; build/disk.img is ext3, so all this goes through the journal), the
+# same on a plain ext2 1 KiB-block image with 8 groups, full disks without
+# and with a journal, e2fsck -fn on every image after every boot, and that
+# corrupt images (smashed magic, a block pointer past the disk or into the
+# inode table, directory entries that overrun their block or have no name
+# or a '/' in it, a root whose init cannot be found) give a console message
+# while the shell still comes up (on the RAM root, or with EUCLEAN/EIO),
+# and that nothing is written through a bad pointer.
 set -u
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
 make --no-print-directory -C "$top" kernel disk >/dev/null || { echo "ext2: build failed"; exit 1; }
@@ -89,11 +91,11 @@ want "1 KiB blocks: read back through triple indirect" "$out" "tail"
 fsck "$small" "writing with 1 KiB blocks"
 
 # A full disk (12 MiB, 1 KiB blocks): ENOSPC, the file system stays consistent, the space comes back.
-# Its root is only what the shell line needs (the test programs would not fit).
+# Its root is only what the shell lines need (the test programs would not fit).
 full=$tmp/full.img fullroot=$tmp/fullroot
 mkdir -p "$fullroot/bin" "$fullroot/dev" "$fullroot/proc" "$fullroot/tmp"
 cp "$top/build/initrd.root/bin/init" "$top/build/initrd.root/bin/busybox" "$fullroot/bin/"
-for a in sh dd rm; do ln -s busybox "$fullroot/bin/$a"; done
+for a in sh dd rm df tr cut tail mv; do ln -s busybox "$fullroot/bin/$a"; done
 truncate -s 12M "$full"
 mke2fs -q -F -t ext2 -b 1024 -E root_owner=0:0 -d "$fullroot" "$full" >/dev/null 2>&1 ||
 	/sbin/mke2fs -q -F -t ext2 -b 1024 -E root_owner=0:0 -d "$fullroot" "$full"
@@ -102,6 +104,28 @@ echo x > /after; rm /full; echo y > /after2 && echo space-back'")
 want "full disk: ENOSPC" "$out" "No space left on device"
 want "full disk: space comes back" "$out" "space-back"
 fsck "$full" "filling the disk"
+
+# The same full disk with a journal (ext3): a removed file's blocks are free at once (df), and
+# reusable once the removal commits (a write that finds no room waits for that commit);
+# a file removed while open keeps its blocks until closed; e2fsck -fn clean after.
+full3=$tmp/full3.img
+truncate -s 12M "$full3"
+mke2fs -q -F -t ext3 -b 1024 -E root_owner=0:0 -d "$fullroot" "$full3" >/dev/null 2>&1 ||
+	/sbin/mke2fs -q -F -t ext3 -b 1024 -E root_owner=0:0 -d "$fullroot" "$full3"
+out=$(boot "$full3" "root=/dev/vda -- /bin/sh -c 'free0=\$(df / | tail -1 | tr -s \" \" | cut -d\" \" -f4); \
+dd if=/dev/zero of=/full bs=1M count=100; rm /full; \
+[ \$(df / | tail -1 | tr -s \" \" | cut -d\" \" -f4) = \$free0 ] && echo df-freed; \
+echo y > /after && echo space-back; dd if=/dev/zero of=/full bs=1M count=100; mv /after /full; \
+dd if=/dev/zero of=/full2 bs=1M count=100; exec 3</full2; rm /full2; \
+dd if=/dev/zero of=/full3 bs=1M count=1 2>/dev/null || echo open-file-kept; exec 3<&-; \
+dd if=/dev/zero of=/full3 bs=1M count=1 2>/dev/null && echo closed-file-freed; rm /full3'")
+want "ext3 full disk: ENOSPC" "$out" "No space left on device"
+want "ext3 full disk: a removed file's space is free at once" "$out" "df-freed"
+want "ext3 full disk: reused after the removal commits" "$out" "space-back"
+want "ext3 full disk: a removed open file keeps its blocks" "$out" "open-file-kept"
+want "ext3 full disk: and frees them once closed" "$out" "closed-file-freed"
+want "ext3 full disk: mounted with the journal" "$out" "mounted read-write with a journal"
+fsck "$full3" "filling a disk with a journal"
 
 # Two processes appending at once: every line lands whole (appends reserve their range).
 # (A pipeline runs both at once; the shell waits for it without rt_sigsuspend.)

@@ -7,7 +7,9 @@
 #      program and the file are there, and so is the file of step 1;
 #      `reboot` -> the machine boots again to a prompt, the file is still
 #      there; poweroff -> make exits 0, no "make: *** Error"
-#   3. e2fsck -fn on the disk; make reset-disk -> the user's file is gone
+#   3. Ctrl-A x (a power cut) after a sync: the next run replays the
+#      disk's journal first and the synced file is there
+#   4. e2fsck -fn on the disk; make reset-disk -> the user's file is gone
 # Every wait is bounded; a mismatch fails with the console transcript.
 set -u
 here=$(dirname "$(readlink -f "$0")")
@@ -158,7 +160,26 @@ r.shell_up(start)
 r.check("cat /home/mine.txt", r"^kept-across-runs$", "the file after the reboot")
 r.stop("poweroff", "poweroff")
 
-# 3. The disk is sound; make reset-disk brings back the factory state.
+# 3. Ctrl-A x after a sync: the journal is replayed before the next boot, the file is there.
+r = Run()
+r.shell_up()
+r.check("echo cut1 >/home/cut.txt && sync && cat /home/cut.txt", r"^cut1$", "the file written")
+r.send("echo late >/home/late.txt\n")
+time.sleep(0.5)
+r.send("\x01x")
+try:
+    r.p.wait(timeout=60)
+except subprocess.TimeoutExpired:
+    r.fail("Ctrl-A x did not end QEMU within 60 s")
+print("make-run: ok - Ctrl-A x ends QEMU")
+r = Run()
+r.wait_for(r"replays its journal", 0, 120, "tools/run-disk.sh replaying the journal")
+print("make-run: ok - the next make run replays the journal first")
+r.shell_up()
+r.check("cat /home/cut.txt", r"^cut1$", "the file synced before the cut")
+r.stop("poweroff", "poweroff")
+
+# 4. The disk is sound; make reset-disk brings back the factory state.
 out = subprocess.run([tool("e2fsck"), "-fn", disk], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 if out.returncode != 0:
     print("make-run: FAIL: e2fsck -fn after the runs:\n" + out.stdout.decode())

@@ -28,7 +28,9 @@
 # The disk must not be in use: tools/run-qemu.sh holds a lock (flock) on
 # it while QEMU runs, and this script refuses a locked disk. A disk found
 # unclean (QEMU stopped by Ctrl-A x while writing) is first repaired with
-# e2fsck -fy. Ends with e2fsck -fn on DISK and fails if that finds anything.
+# e2fsck -fy (which replays the journal: the disk is ext3, and an older
+# plain ext2 one is given a journal with tune2fs -j). Ends with e2fsck -fn
+# on DISK and fails if that finds anything.
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
 top=$(dirname "$here")
@@ -47,7 +49,7 @@ disk=$1
 stage=$top/build/initrd.root
 factory=$top/build/disk.img
 tool() { command -v "$1" || echo "/sbin/$1"; }
-DEBUGFS=$(tool debugfs) E2FSCK=$(tool e2fsck)
+DEBUGFS=$(tool debugfs) E2FSCK=$(tool e2fsck) DUMPE2FS=$(tool dumpe2fs) TUNE2FS=$(tool tune2fs)
 die() { echo "run-disk: $*" >&2; exit 1; }
 [ -d "$stage" ] && [ -f "$factory" ] || die "no $stage or $factory: run make disk"
 manifest=$disk.build-files
@@ -58,11 +60,27 @@ if [ -e "$disk" ]; then
 fi
 # A disk QEMU left in the middle of writing (Ctrl-A x) is repaired first,
 # answering yes to every question: a scratch disk had better boot.
+# A journal that still holds transactions is replayed before debugfs
+# writes anything (e2fsck -n skips the journal and may find nothing wrong,
+# but a later replay would write its old copies over debugfs's changes).
+features() { "$DUMPE2FS" -h "$disk" 2>/dev/null | grep '^Filesystem features:'; }
+if [ $reset -eq 0 ] && [ -e "$disk" ] && features | grep -qw needs_recovery; then
+	echo "run-disk: $disk was not left clean (QEMU stopped with Ctrl-A x?): e2fsck -fy replays its journal" >&2
+	rc=0
+	"$E2FSCK" -fy "$disk" >&2 || rc=$?
+	[ $rc -le 1 ] || die "e2fsck could not repair $disk: run e2fsck -f $disk yourself, or make reset-disk (your files on it are lost)"
+fi
 if [ $reset -eq 0 ] && [ -e "$disk" ] && ! "$E2FSCK" -fn "$disk" >/dev/null 2>&1; then
 	echo "run-disk: $disk was not left clean (QEMU stopped with Ctrl-A x?): e2fsck -fy repairs it (what it cannot place goes to /lost+found)" >&2
 	rc=0
 	"$E2FSCK" -fy "$disk" >&2 || rc=$?
 	[ $rc -le 1 ] || die "e2fsck could not repair $disk: run e2fsck -f $disk yourself, or make reset-disk (your files on it are lost)"
+fi
+# A disk made before build/disk.img had a journal (plain ext2) gets one,
+# so a power cut (Ctrl-A x) leaves it consistent; Ferry then uses it.
+if [ $reset -eq 0 ] && [ -e "$disk" ] && ! features | grep -qw has_journal; then
+	echo "run-disk: $disk has no journal: adding one (tune2fs -j)" >&2
+	"$TUNE2FS" -j "$disk" >&2 || echo "run-disk: tune2fs -j failed: $disk stays plain ext2" >&2
 fi
 if [ $reset -eq 1 ] || [ ! -e "$disk" ]; then
 	cp "$factory" "$disk.tmp"

@@ -13,8 +13,9 @@
 #
 # A reset (busybox's reboot) boots the machine again; power off (poweroff,
 # halt, or exit from the first shell) ends QEMU, and this script with
-# status 0. Ctrl-A x ends QEMU at once: writes of the last second may not
-# have reached the disk yet (the block cache writes back every second).
+# status 0. Ctrl-A x ends QEMU at once, like a power cut: changes not yet
+# committed to the disk's journal (at most 5 s old; sync and fsync commit)
+# are lost, and the next make run replays the journal (tools/run-disk.sh).
 set -u
 here=$(dirname "$(readlink -f "$0")")
 top=$(dirname "$here")
@@ -50,7 +51,7 @@ if [ -f "$disk" ] && [ -f "$top/build/ferry-run.iso" ]; then
 		--qemu -device --qemu "virtio-blk-pci,drive=d0,disable-legacy=on")
 fi
 echo "run: Ferry in QEMU, root $root. To stop: poweroff (or exit) in Ferry's shell." \
-	"Ctrl-A x quits QEMU at once and may lose the last second of writes; Ctrl-A c is QEMU's monitor."
+	"Ctrl-A x quits QEMU at once and may lose the last seconds of writes; Ctrl-A c is QEMU's monitor."
 "$here/grub-boot.sh" "${args[@]}" "$iso"
 rc=$?
 # The kernel ends QEMU through isa-debug-exit: 33 is its success, 35 failure.

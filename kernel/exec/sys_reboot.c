@@ -1,10 +1,10 @@
 /*
  * reboot(2): power off, halt or restart, for a caller with CAP_SYS_BOOT.
- * The block cache is written back first (the call parks while the disks
- * work: invariant 3). busybox's reboot -f calls it itself; without -f it
- * signals init, which calls it.
+ * File data and metadata are written back first, journals emptied (the
+ * call parks while the disks work: invariant 3). busybox's reboot -f
+ * calls it itself; without -f it signals init, which calls it.
  */
-#include "fs/bcache.h"
+#include "fs/vfs.h"
 #include "proc/cred.h"
 #include "proc/cur.h"
 #include "proc/proc.h"
@@ -29,8 +29,11 @@ SYSCALL(NR_reboot, reboot)
 	case LINUX_REBOOT_CMD_POWER_OFF:
 	case LINUX_REBOOT_CMD_HALT:
 	case LINUX_REBOOT_CMD_RESTART: {
-		/* Write the block cache back first; parks while the disks work (invariant 3). */
-		long r = bcache_sync_thread(NULL);
+		/*
+		 * Everything to the disks first, journals emptied and file systems
+		 * marked clean; parks meanwhile (invariant 3).
+		 */
+		long r = vfs_sync_shutdown();
 		if (r == -ERESTART_PARK)
 			return r;
 		if (r)

@@ -46,6 +46,7 @@ static struct bcache {
 	u64 hits, misses, evictions, writes;   /* [c] */
 	bool ready;			       /* [c] lists initialised */
 	bool dirtied;			       /* [c] a block became dirty since the last write-back pass */
+	void (*at_shutdown[4])(void);	       /* [c] the file systems' last words (bcache_at_shutdown) */
 } cache = {.lock = SPINLOCK_INIT, .max_bytes = BCACHE_MIN_BYTES};
 
 static struct {
@@ -88,6 +89,7 @@ static struct devstate *devstate(struct blk_dev *dev)
 static void free_buf_locked(struct bbuf *b)
 {
 	assert(spin_is_locked(&cache.lock));
+	assert(!b->j.run && !b->j.commit && !b->j.cp); /* the journal holds references */
 	if (!(b->flags & B_STALE))
 		list_remove(&b->hnode);
 	list_remove(&b->lru);
@@ -100,7 +102,13 @@ static void free_buf_locked(struct bbuf *b)
 /* Referenced, dirty or with I/O in flight: a buffer that may not be freed now. */
 static bool busy(const struct bbuf *b)
 {
-	return b->refs || (b->flags & (B_DIRTY | B_READING | B_WRITING));
+	return b->refs || (b->flags & (B_DIRTY | B_READING | B_WRITING | B_PINNED));
+}
+
+/* Changes that write-back owes the disk: dirty and not pinned by a journal, or being written. */
+static bool owed(const struct bbuf *b)
+{
+	return (b->flags & B_WRITING) || (b->flags & (B_DIRTY | B_PINNED)) == B_DIRTY;
 }
 
 #define EVICT_SKIP_MAX 32
@@ -402,6 +410,21 @@ bool bcache_present(struct blk_dev *dev, u64 blockno, u32 bsize)
 	return there;
 }
 
+struct bbuf *bcache_peek(struct blk_dev *dev, u64 blockno, u32 bsize)
+{
+	if (check_args(dev, blockno, bsize))
+		return NULL;
+	spin_lock(&cache.lock);
+	init_locked();
+	struct bbuf *b = lookup_locked(dev, blockno, bsize);
+	if (b && (b->flags & B_VALID))
+		b->refs++;
+	else
+		b = NULL;
+	spin_unlock(&cache.lock);
+	return b;
+}
+
 int bcache_get(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out, struct waitq **park)
 {
 	int err = check_args(dev, blockno, bsize);
@@ -460,10 +483,73 @@ int bcache_get(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out, s
 void bcache_dirty(struct bbuf *b)
 {
 	spin_lock(&cache.lock);
+	if (b->flags & B_STALE) {
+		spin_unlock(&cache.lock); /* forgotten: its block is file data now */
+		return;
+	}
 	assert(b->refs && (b->flags & B_VALID));
 	b->flags |= B_DIRTY;
 	cache.dirtied = true;
 	spin_unlock(&cache.lock);
+}
+
+void bcache_pin(struct bbuf *b, bool pinned)
+{
+	spin_lock(&cache.lock);
+	assert(b->refs);
+	if (pinned) {
+		b->flags |= B_PINNED;
+	} else {
+		b->flags &= ~B_PINNED;
+		if (b->flags & B_DIRTY)
+			cache.dirtied = true; /* write-back's next pass takes it */
+	}
+	spin_unlock(&cache.lock);
+}
+
+struct bbuf *bcache_ref(struct bbuf *b)
+{
+	spin_lock(&cache.lock);
+	assert(b->refs);
+	b->refs++;
+	spin_unlock(&cache.lock);
+	return b;
+}
+
+bool bcache_written(struct bbuf *b)
+{
+	spin_lock(&cache.lock);
+	bool w = !(b->flags & (B_DIRTY | B_WRITING));
+	spin_unlock(&cache.lock);
+	return w;
+}
+
+int bcache_overwrite(struct blk_dev *dev, u64 blockno, u32 bsize, const void *data)
+{
+	int r = check_args(dev, blockno, bsize);
+	if (r)
+		return r;
+	spin_lock(&cache.lock);
+	init_locked();
+	struct bbuf *b = lookup_locked(dev, blockno, bsize);
+	if (b && (b->flags & B_READING)) {
+		spin_unlock(&cache.lock);
+		return -EAGAIN; /* the read would land on top of the copy */
+	}
+	if (!b) {
+		b = new_buf_locked(dev, blockno, bsize, 0);
+		if (!b) {
+			spin_unlock(&cache.lock);
+			return -ENOMEM;
+		}
+	}
+	if (!(b->flags & B_VALID) || memcmp(b->data, data, bsize)) {
+		memcpy(b->data, data, bsize);
+		b->flags = (b->flags & ~B_ERROR) | B_VALID | B_DIRTY;
+		cache.dirtied = true;
+	}
+	spin_unlock(&cache.lock);
+	return 0;
 }
 
 void bcache_put(struct bbuf *b)
@@ -521,7 +607,7 @@ static bool start_writes_locked(struct blk_dev *dev)
 	list_for_each(n, &cache.lru)
 	{
 		struct bbuf *b = container_of(n, struct bbuf, lru);
-		if (!(b->flags & B_DIRTY) || (b->flags & (B_WRITING | B_READING)) ||
+		if (!(b->flags & B_DIRTY) || (b->flags & (B_WRITING | B_READING | B_PINNED)) ||
 		    (dev && b->dev != dev))
 			continue;
 		b->req = (struct blk_request){.op = BLK_WRITE,
@@ -591,7 +677,7 @@ static int sync_step_locked(struct blk_dev *dev)
 	list_for_each(n, &cache.lru)
 	{
 		struct bbuf *b = container_of(n, struct bbuf, lru);
-		if ((b->flags & (B_DIRTY | B_WRITING)) && (!dev || b->dev == dev)) {
+		if (owed(b) && (!dev || b->dev == dev)) {
 			dirty_left = true;
 			break;
 		}
@@ -610,6 +696,28 @@ int bcache_sync(struct blk_dev *dev, struct waitq **park)
 	spin_lock(&cache.lock);
 	int r = sync_step_locked(dev);
 	if (r != 1) {
+		spin_unlock(&cache.lock);
+		return r;
+	}
+	spin_lock(&cache.sync_wait.lock);
+	spin_unlock(&cache.lock);
+	*park = &cache.sync_wait;
+	return -ERESTART_PARK;
+}
+
+int bcache_flush(struct blk_dev *dev, struct waitq **park)
+{
+	spin_lock(&cache.lock);
+	init_locked();
+	bool flushing = start_flushes_locked(dev);
+	struct devstate *ds = devstate(dev);
+	/* Writes still in flight owe a flush when they end: wait for them too. */
+	if (!flushing && !(ds->needs_flush && cache.writing)) {
+		int r = 0;
+		if (cache.write_errors != cache.errors_reported) {
+			cache.errors_reported = cache.write_errors;
+			r = -EIO;
+		}
 		spin_unlock(&cache.lock);
 		return r;
 	}
@@ -651,6 +759,17 @@ static enum poll_result writeback_poll(struct task *self)
 	return PENDING;
 }
 
+void bcache_at_shutdown(void (*fn)(void))
+{
+	spin_lock(&cache.lock);
+	u32 i = 0;
+	while (i < ARRAY_SIZE(cache.at_shutdown) && cache.at_shutdown[i])
+		i++;
+	assert(i < ARRAY_SIZE(cache.at_shutdown));
+	cache.at_shutdown[i] = fn;
+	spin_unlock(&cache.lock);
+}
+
 void bcache_init(void)
 {
 	spin_lock(&cache.lock);
@@ -672,35 +791,38 @@ static void poll_disks(void)
 		blk_get(i)->poll(blk_get(i));
 }
 
+int bcache_sync_polled(struct blk_dev *dev, u64 deadline)
+{
+	for (;;) {
+		/* A core stopped while holding the lock must not hang the power-off. */
+		int r = 1;
+		if (spin_trylock(&cache.lock)) {
+			r = sync_step_locked(dev);
+			spin_unlock(&cache.lock);
+		}
+		if (r != 1)
+			return r;
+		poll_disks();
+		if (tsc_ns() > deadline)
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+}
+
 void bcache_shutdown(void)
 {
 	/* File pages first: their writes, and the block maps they read, use the same disks. */
 	if (blk_count() && !wb_shutdown(poll_disks, BCACHE_SHUTDOWN_NS))
 		kprintf("vm: file pages were not all written at power-off; data may be lost\n");
-	u64 deadline = tsc_ns() + BCACHE_SHUTDOWN_NS;
+	/* Journals committed and emptied, superblocks marked clean, in the order registered. */
+	for (u32 i = 0; i < ARRAY_SIZE(cache.at_shutdown) && cache.at_shutdown[i]; i++)
+		cache.at_shutdown[i]();
 	u64 writes_before = cache.writes;
-	for (;;) {
-		/* A core stopped while holding the lock must not hang the power-off. */
-		int r = 1;
-		if (spin_trylock(&cache.lock)) {
-			r = sync_step_locked(NULL);
-			spin_unlock(&cache.lock);
-		}
-		if (r != 1) {
-			if (cache.writes != writes_before)
-				kprintf("bcache: wrote back %lu blocks at power-off\n",
-					cache.writes - writes_before);
-			return;
-		}
-		for (u32 i = 0; i < blk_count(); i++)
-			blk_get(i)->poll(blk_get(i));
-		if (tsc_ns() > deadline) {
-			kprintf("bcache: disks did not finish writing at power-off; data may be "
-				"lost\n");
-			return;
-		}
-		cpu_relax();
-	}
+	int r = bcache_sync_polled(NULL, tsc_ns() + BCACHE_SHUTDOWN_NS);
+	if (r == -ETIMEDOUT)
+		kprintf("bcache: disks did not finish writing at power-off; data may be lost\n");
+	else if (cache.writes != writes_before)
+		kprintf("bcache: wrote back %lu blocks at power-off\n", cache.writes - writes_before);
 }
 
 u64 bcache_set_max_bytes(u64 bytes)

@@ -26,9 +26,15 @@
  * Handlers gather every block they need this way before changing
  * anything (invariant 3).
  *
+ * A file system with a journal (fs/jbd2.c) pins the buffers it changed
+ * (B_PINNED) until their transaction is committed: write-back skips them,
+ * so no uncommitted change reaches its place on the disk; after the
+ * commit the journal marks them dirty and they are written back as any.
+ *
  * Locks used to protect struct members in this file:
  *  I  immutable while the buffer exists
  *  c  bcache.lock (the cache's own)
+ *  j  the journal's lock (struct journal.lock, fs/jbd2.h)
  */
 #pragma once
 
@@ -55,6 +61,21 @@ enum {
 	B_WRITING = 1 << 3, /* a write is in flight */
 	B_ERROR = 1 << 4,   /* the read failed */
 	B_STALE = 1 << 5,   /* forgotten (bcache_forget): out of the hash, freed when let go */
+	B_PINNED = 1 << 6,  /* holds uncommitted journalled changes: never written in place */
+};
+
+struct jtxn;
+
+/* A buffer as the journal sees it (fs/jbd2.c); all zero for a buffer no journal touched. */
+struct bjournal {
+	struct jtxn *run;	     /* [j] the transaction its newest changes belong to */
+	struct jtxn *commit;	     /* [j] the committing transaction logging a copy of it */
+	struct jtxn *cp;	     /* [j] the committed transaction waiting for it to reach its place */
+	struct list_node run_link;   /* [j] in run's buffer list */
+	struct list_node cp_link;    /* [j] in cp's checkpoint list */
+	u8 *undo;		     /* [j] block bitmaps: its contents before frees not yet committed */
+	u32 undo_tid;		     /* [j] the transaction of the newest such free */
+	bool revoked;		     /* [j] freed in run: not to be logged */
 };
 
 struct bbuf {
@@ -68,6 +89,7 @@ struct bbuf {
 	u8 *data;		/* [I] the block, direct-mapped (physically contiguous) */
 	struct waitq wait;	/* getters waiting for the read; woken when I/O ends */
 	struct blk_request req; /* [c] the read or write in flight */
+	struct bjournal j;	/* [j] the journal's view, when a journalled file system uses it */
 };
 
 /*
@@ -89,6 +111,8 @@ int bcache_get(struct blk_dev *dev, u64 blockno, u32 bsize, struct bbuf **out, s
 u32 bcache_read_ahead(struct blk_dev *dev, u64 first, u32 n, u32 bsize);
 /* Is the block cached, or being read? (Readahead asks before it starts reads.) */
 bool bcache_present(struct blk_dev *dev, u64 blockno, u32 bsize);
+/* The block's buffer if it is cached and valid, referenced; NULL otherwise. Never reads. */
+struct bbuf *bcache_peek(struct blk_dev *dev, u64 blockno, u32 bsize);
 /*
  * A block about to be overwritten whole (newly allocated, say): a
  * referenced, zeroed, dirty buffer without reading the disk. Parks (as
@@ -108,6 +132,22 @@ void bcache_forget(struct blk_dev *dev, u64 blockno, u32 bsize);
 void bcache_note_write(struct blk_dev *dev);
 /* Mark a referenced buffer changed: it is written back later. */
 void bcache_dirty(struct bbuf *b);
+/*
+ * Pin or unpin a referenced buffer (B_PINNED, for the journal): a pinned
+ * buffer is never written in place, even when dirty.
+ */
+void bcache_pin(struct bbuf *b, bool pinned);
+/* Another reference to a buffer the caller holds one to. */
+struct bbuf *bcache_ref(struct bbuf *b);
+/* Is b's newest contents in place on the disk (clean, no write in flight)? */
+bool bcache_written(struct bbuf *b);
+/*
+ * Replay: make block blockno hold `data` (bsize bytes) without reading
+ * it; a cached copy is overwritten, and the buffer is marked dirty only
+ * if that changed it (so a replay run again changes nothing). 0; -EAGAIN
+ * while a read of the block is in flight (nothing changed); -ENOMEM.
+ */
+int bcache_overwrite(struct blk_dev *dev, u64 blockno, u32 bsize, const void *data);
 /* Drop a reference from bcache_get. */
 void bcache_put(struct bbuf *b);
 /* How many references b has now (the caller's among them). */
@@ -122,6 +162,22 @@ u32 bcache_refs(struct bbuf *b);
 int bcache_sync(struct blk_dev *dev, struct waitq **park);
 /* bcache_sync for a system call: parks the calling thread itself (returns -ERESTART_PARK). */
 long bcache_sync_thread(struct blk_dev *dev);
+/*
+ * Only the flush: empty dev's write cache if anything was written since
+ * the last flush (0 when done; -ERESTART_PARK with *park locked; -EIO).
+ * Dirty buffers are left to write-back.
+ */
+int bcache_flush(struct blk_dev *dev, struct waitq **park);
+/*
+ * Power-off (interrupts off): bcache_sync by polling the disks until
+ * done or until `deadline` (tsc_ns): 0, -EIO, or -ETIMEDOUT.
+ */
+int bcache_sync_polled(struct blk_dev *dev, u64 deadline);
+/*
+ * At power-off, before the cache writes everything back: fn (a file
+ * system's last words: journals committed, superblocks marked clean).
+ */
+void bcache_at_shutdown(void (*fn)(void));
 
 /* After the executors exist: start the periodic write-back task (when there are disks). */
 void bcache_init(void);

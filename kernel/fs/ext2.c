@@ -136,8 +136,8 @@ static struct inode *icache_find(struct ext2_fs *fs, u64 ino)
 	return NULL;
 }
 
-/* Inode ino of fs, a reference: from memory, or read and checked. */
-int ext2_iget(struct ext2_fs *fs, u64 ino, struct inode **out)
+/* Inode ino of fs, a reference: from memory, or read and checked (orphan: with no links). */
+static int iget(struct ext2_fs *fs, u64 ino, bool orphan, struct inode **out)
 {
 	if (ino < 1 || ino > fs->g.inodes_count)
 		return ext2_corrupt(fs, "inode number out of range", ino);
@@ -157,7 +157,10 @@ int ext2_iget(struct ext2_fs *fs, u64 ino, struct inode **out)
 	struct ext2_inode di;
 	memcpy(&di, b->data + byte % fs->g.bsize, sizeof di);
 	const char *why;
-	if (ext2_check_inode(&fs->g, ino, &di, &why)) {
+	struct ext2_inode chk = di;
+	if (orphan && !chk.i_links_count)
+		chk.i_links_count = 1; /* an orphan: unlinked while open, freed at mount */
+	if (ext2_check_inode(&fs->g, ino, &chk, &why)) {
 		bcache_put(b);
 		return ext2_corrupt(fs, why, ino);
 	}
@@ -215,6 +218,16 @@ int ext2_iget(struct ext2_fs *fs, u64 ino, struct inode **out)
 	return 0;
 }
 
+int ext2_iget(struct ext2_fs *fs, u64 ino, struct inode **out)
+{
+	return iget(fs, ino, false, out);
+}
+
+int ext2_iget_orphan(struct ext2_fs *fs, u64 ino, struct inode **out)
+{
+	return iget(fs, ino, true, out);
+}
+
 /* ---- symlinks ---- */
 
 /* A slow symlink's target, through the block cache like other metadata. */
@@ -266,13 +279,24 @@ static ssize_t ext2_readlink(struct inode *ip, char *buf, size_t len)
 	return r;
 }
 
-/* chmod, chown, utimes: the VFS changed the in-memory inode; its on-disk copy follows. */
+/*
+ * chmod, chown, utimes: the VFS changed the in-memory inode; its on-disk
+ * copy follows, in a handle of its own with a journal (one that joins
+ * without waiting: the change is made already).
+ */
 static void ext2_write_inode(struct inode *ip)
 {
 	struct ext2_fs *fs = FS(ip);
+	struct jhandle h;
+	if (ext2_begin(fs, &h, 1, false) < 0) {
+		pr_err("ext2 %s: out of memory: inode %lu's attributes not written\n", fs->dev->name,
+		       ip->ino);
+		return;
+	}
 	spin_lock(&fs->lock);
 	ext2_iwrite(ip);
 	spin_unlock(&fs->lock);
+	ext2_end(fs, &h);
 }
 
 static int ext2_bmap_op(struct inode *ip, u64 lblk, u64 *pblk, u32 *bshift)
@@ -363,6 +387,7 @@ static void free_fs(struct ext2_fs *fs)
 		}
 	unpin_metadata(fs);
 	kfree(fs->groups);
+	kfree(fs->pending);
 	kfree(fs);
 }
 
@@ -377,8 +402,11 @@ static void ext2_destroy(struct superblock *sb)
 	struct ext2_fs *fs = container_of(sb, struct ext2_fs, sb);
 	struct blk_dev *dev = fs->dev;
 	inode_put(sb->root);
+	/* A journal still holding changes keeps the disk until it has written them. */
+	bool release = ext2_journal_destroy(fs);
 	free_fs(fs);
-	__atomic_store_n(&dev->claimed, false, __ATOMIC_RELEASE);
+	if (release)
+		__atomic_store_n(&dev->claimed, false, __ATOMIC_RELEASE);
 	pr_info("ext2 %s: unmounted\n", dev->name);
 }
 
@@ -407,14 +435,29 @@ static int mount_fail(struct blk_dev *dev, int err, const char *why)
 	return err;
 }
 
+/* A read-only mount of a file system recovered (or found empty): it no longer needs recovery. */
+static void clear_recover(struct ext2_fs *fs)
+{
+	struct bbuf *b;
+	if (fs->dev->read_only || bcache_get(fs->dev, EXT2_SUPER_OFFSET / fs->g.bsize, fs->g.bsize,
+					     &b, NULL) < 0)
+		return;
+	struct ext2_super *s = (void *)(b->data + EXT2_SUPER_OFFSET % fs->g.bsize);
+	s->s_feature_incompat &= ~(u32)EXT2_FEATURE_INCOMPAT_RECOVER;
+	bcache_dirty(b);
+	bcache_put(b);
+}
+
 int ext2_mount_dev(struct blk_dev *dev, bool rdonly, struct superblock **out)
 {
 	/*
 	 * The superblock is read as the 1 KiB block 1; every later block in
-	 * the file system's own size (the cache keeps them apart).
+	 * the file system's own size (the cache keeps them apart, so the 1 KiB
+	 * copy is dropped: after a replay the disk holds a newer one).
 	 */
 	struct waitq *q;
 	struct bbuf *b;
+again:;
 	int r = bcache_get(dev, EXT2_SUPER_OFFSET / 1024, 1024, &b, &q);
 	if (r == -ERESTART_PARK)
 		return ext2_wait(q);
@@ -423,6 +466,8 @@ int ext2_mount_dev(struct blk_dev *dev, bool rdonly, struct superblock **out)
 	struct ext2_super s;
 	memcpy(&s, b->data, sizeof s);
 	bcache_put(b);
+	if ((1024U << (s.s_log_block_size & 3)) != 1024)
+		bcache_forget(dev, EXT2_SUPER_OFFSET / 1024, 1024);
 	struct ext2_geom g;
 	const char *why;
 	r = ext2_check_super(&s, dev->sectors * BLK_SECTOR_SIZE, &g, &why);
@@ -461,12 +506,26 @@ int ext2_mount_dev(struct blk_dev *dev, bool rdonly, struct superblock **out)
 		bcache_put(b);
 	}
 
+	/* The journal: replayed first if it holds anything, and the mount starts over. */
+	struct ext2_jload jl;
+	r = ext2_journal_load(dev, &s, &g, groups, &jl);
+	if (r == EXT2_JOURNAL_REPLAYED) {
+		kfree(groups);
+		goto again;
+	}
+	if (r < 0) {
+		kfree(groups);
+		return r == -ENOMEM ? mount_fail(dev, r, "out of memory reading the journal") : r;
+	}
+
 	struct ext2_fs *fs = knew(struct ext2_fs);
 	if (!fs) {
 		kfree(groups);
+		kfree(jl.map);
 		return -ENOMEM;
 	}
 	fs->lock = (struct spinlock)SPINLOCK_INIT;
+	list_init(&fs->orphans);
 	fs->dev = dev;
 	fs->g = g;
 	fs->groups = groups;
@@ -481,24 +540,34 @@ int ext2_mount_dev(struct blk_dev *dev, bool rdonly, struct superblock **out)
 	fs->sb.disk = dev;
 	fs->sb.destroy = ext2_destroy;
 	fs->sb.usage = ext2_usage;
+	fs->sb.sync = ext2_sync_fs;
 	fs->ro_free_blocks = s.s_free_blocks_count;
 	fs->ro_free_inodes = s.s_free_inodes_count;
 	fs->r_blocks = s.s_r_blocks_count;
 
 	fs->time_base = MAX(MAX(s.s_wtime, s.s_mtime), s.s_lastcheck);
 	fs->rw = !rdonly && g.ngroups <= MAX_RW_GROUPS &&
-		 !(g.ro_compat & ~(u32)EXT2_RO_COMPAT_SUPPORTED);
-	if (!fs->rw && !rdonly)
+		 !(g.ro_compat & ~(u32)EXT2_RO_COMPAT_SUPPORTED) && !jl.force_ro && !dev->read_only;
+	if (!fs->rw && !rdonly && !jl.force_ro)
 		pr_warn("ext2 %s: %u groups or unknown features: mounted read-only\n", dev->name,
 			g.ngroups);
+	if (!fs->rw) {
+		kfree(jl.map); /* a read-only mount changes nothing: no journal */
+		jl.map = NULL;
+		jl.have = false;
+	}
 	struct inode *root = NULL;
 	r = fs->rw ? pin_metadata(fs) : 0;
 	if (r == 0)
 		r = ext2_iget(fs, EXT2_ROOT_INO, &root);
 	if (r == 0 && !S_ISDIR(root->mode))
 		r = ext2_corrupt(fs, "the root inode is not a directory", EXT2_ROOT_INO);
+	/* Inodes a crash left to free: read in now, freed once the journal runs. */
+	if (r == 0 && fs->rw && jl.have)
+		r = ext2_orphans_load(fs);
 	if (r < 0) {
 		free_fs(fs); /* nothing else saw it: its cached inodes go with it (none on a park) */
+		kfree(jl.map);
 		if (r != -ERESTART_PARK)
 			pr_err("ext2 %s: cannot mount: bad metadata or root directory\n",
 			       dev->name);
@@ -508,13 +577,24 @@ int ext2_mount_dev(struct blk_dev *dev, bool rdonly, struct superblock **out)
 		/* Two mounts' caches of one disk would overwrite each other's changes. */
 		inode_put(root);
 		free_fs(fs);
+		kfree(jl.map);
 		return mount_fail(dev, -EBUSY, "it is already mounted");
 	}
+	if (fs->rw && (r = ext2_mount_finish(fs, &jl)) < 0) {
+		inode_put(root);
+		free_fs(fs);
+		kfree(jl.map);
+		__atomic_store_n(&dev->claimed, false, __ATOMIC_RELEASE);
+		return mount_fail(dev, r, "out of memory for the journal");
+	}
+	if (!fs->rw && (g.incompat & EXT2_FEATURE_INCOMPAT_RECOVER) &&
+	    (s.s_feature_compat & EXT2_FEATURE_COMPAT_HAS_JOURNAL) && !jl.force_ro)
+		clear_recover(fs);
 	fs->sb.root = root;
 	fs->sb.rdonly = !fs->rw;
-	pr_info("ext2 %s: mounted %s: %u KiB blocks, %u blocks, %u inodes, %u groups\n", dev->name,
-		fs->rw ? "read-write" : "read-only", g.bsize / 1024, g.blocks_count, g.inodes_count,
-		g.ngroups);
+	pr_info("ext2 %s: mounted %s%s: %u KiB blocks, %u blocks, %u inodes, %u groups\n",
+		dev->name, fs->rw ? "read-write" : "read-only", fs->journal ? " with a journal" : "",
+		g.bsize / 1024, g.blocks_count, g.inodes_count, g.ngroups);
 	*out = &fs->sb;
 	return 0;
 }

@@ -29,7 +29,9 @@
 #define EXT2_DIRENT_HEADER 8 /* inode, rec_len, name_len, file_type */
 
 /* Feature flags (s_feature_*). */
-#define EXT2_FEATURE_COMPAT_RESIZE_INODE 0x0010 /* reserved GDT blocks after each GDT copy */
+#define EXT2_FEATURE_COMPAT_HAS_JOURNAL 0x0004 /* an ext3 journal (ext2_journal.c) */
+#define EXT2_FEATURE_COMPAT_EXT_ATTR 0x0008    /* extended attribute blocks (i_file_acl) */
+#define EXT2_FEATURE_COMPAT_RESIZE_INODE 0x0010 /* reserved GDT blocks, marked used */
 #define EXT2_FEATURE_COMPAT_DIR_INDEX 0x0020 /* htree: readable as a linear directory */
 #define EXT2_FEATURE_INCOMPAT_COMPRESSION 0x0001
 #define EXT2_FEATURE_INCOMPAT_FILETYPE 0x0002 /* file type byte in directory entries */
@@ -39,12 +41,18 @@
 #define EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER 0x0001
 #define EXT2_FEATURE_RO_COMPAT_LARGE_FILE 0x0002 /* i_dir_acl holds a regular file's high size */
 #define EXT2_FEATURE_RO_COMPAT_BTREE_DIR 0x0004	 /* never used */
-#define EXT2_INCOMPAT_SUPPORTED EXT2_FEATURE_INCOMPAT_FILETYPE
+/* RECOVER is checked with the journal (ext2_journal.c): replayed, or the mount refused. */
+#define EXT2_INCOMPAT_SUPPORTED (EXT2_FEATURE_INCOMPAT_FILETYPE | EXT2_FEATURE_INCOMPAT_RECOVER)
 #define EXT2_RO_COMPAT_SUPPORTED                                                                   \
 	(EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT2_FEATURE_RO_COMPAT_LARGE_FILE |                 \
 	 EXT2_FEATURE_RO_COMPAT_BTREE_DIR)
 
 #define EXT2_INDEX_FL 0x1000 /* i_flags: the directory has a hashed (htree) index */
+#define EXT2_EXTENTS_FL 0x80000 /* i_flags: mapped by extents (ext4), not block maps */
+
+/* s_state */
+#define EXT2_VALID_FS 0x0001 /* unmounted cleanly */
+#define EXT2_ERROR_FS 0x0002 /* errors found */
 
 /* Directory entry file types (with the FILETYPE feature). */
 enum {
@@ -98,8 +106,24 @@ struct ext2_super {
 	u32 s_algorithm_usage_bitmap;
 	u8 s_prealloc_blocks;
 	u8 s_prealloc_dir_blocks;
-	u16 s_reserved_gdt_blocks; /* RESIZE_INODE: blocks kept after each GDT copy */
+	u16 s_reserved_gdt_blocks;
+	/* ext3 */
+	u8 s_journal_uuid[16];
+	u32 s_journal_inum; /* the journal's inode (usually 8) */
+	u32 s_journal_dev;
+	u32 s_last_orphan; /* first inode of the list of inodes to free or truncate at mount */
+	u32 s_hash_seed[4];
+	u8 s_def_hash_version;
+	u8 s_jnl_backup_type;
+	u16 s_desc_size;
+	u32 s_default_mount_opts;
+	u32 s_first_meta_bg;
+	u32 s_mkfs_time;
 } __attribute__((packed));
+
+_Static_assert(__builtin_offsetof(struct ext2_super, s_journal_inum) == 0xE0,
+	       "s_journal_inum at 0xE0");
+_Static_assert(__builtin_offsetof(struct ext2_super, s_mkfs_time) == 0x108, "s_mkfs_time at 0x108");
 
 /* One block group descriptor; the table starts in the block after the superblock's. */
 struct ext2_group_desc {

@@ -9,6 +9,13 @@
  * pinned in the block cache, and a new block comes from bcache_get_new
  * (metadata) or goes to the page cache (file data: the block cache
  * forgets whatever it held of it).
+ *
+ * With a journal, this runs inside the caller's handle. A freed block is
+ * not handed out again until the transaction that freed it is committed
+ * (jbd2_undo_busy): before that a power cut brings its old owner back,
+ * and what a new owner wrote into it in the meantime would be the old
+ * owner's contents. A freed metadata block is revoked, so a replay never
+ * writes an old logged copy over what it holds later.
  */
 #include "fs/ext2_impl.h"
 #include "lib/errno.h"
@@ -17,8 +24,8 @@
 static void sb_dirty(struct ext2_fs *fs, u32 g)
 {
 	u32 per = fs->g.bsize / sizeof(struct ext2_group_desc);
-	bcache_dirty(fs->gdb[g / per]);
-	bcache_dirty(fs->sbuf);
+	ext2_dirty(fs, fs->gdb[g / per]);
+	ext2_dirty(fs, fs->sbuf);
 }
 
 static u32 group_blocks(struct ext2_fs *fs, u32 g)
@@ -36,7 +43,7 @@ int ext2_alloc_block(struct ext2_fs *fs, u32 goal, u32 *blk, struct bbuf **b)
 		u8 *m = fs->bbm[g]->data;
 		u32 n = group_blocks(fs, g);
 		for (u32 i = 0; i < n; i++) {
-			if (bit_test(m, i))
+			if (bit_test(m, i) || (fs->journal && jbd2_undo_busy(fs->journal, fs->bbm[g], i)))
 				continue;
 			u32 nb = fs->g.first_data_block + g * fs->g.blocks_per_group + i;
 			if (ext2_block_is_meta(&fs->g, fs->groups, nb)) {
@@ -48,11 +55,12 @@ int ext2_alloc_block(struct ext2_fs *fs, u32 goal, u32 *blk, struct bbuf **b)
 				int r = bcache_get_new(fs->dev, nb, fs->g.bsize, b, NULL);
 				if (r < 0)
 					return r == -EAGAIN ? -EIO : r;
+				ext2_dirty(fs, *b); /* journalled from its first (zeroed) contents on */
 			} else {
 				bcache_forget(fs->dev, nb, fs->g.bsize);
 			}
 			bit_set(m, i, true);
-			bcache_dirty(fs->bbm[g]);
+			ext2_dirty(fs, fs->bbm[g]);
 			GD(fs, g)->bg_free_blocks_count--;
 			SB(fs)->s_free_blocks_count--;
 			sb_dirty(fs, g);
@@ -63,7 +71,7 @@ int ext2_alloc_block(struct ext2_fs *fs, u32 goal, u32 *blk, struct bbuf **b)
 	return -ENOSPC;
 }
 
-void ext2_free_block(struct ext2_fs *fs, u32 blk)
+void ext2_free_block(struct ext2_fs *fs, u32 blk, bool meta)
 {
 	if (blk < fs->g.first_data_block || blk >= fs->g.blocks_count) {
 		ext2_corrupt(fs, "freeing a block out of range", blk);
@@ -80,8 +88,17 @@ void ext2_free_block(struct ext2_fs *fs, u32 blk)
 		ext2_corrupt(fs, "freeing a free block", blk);
 		return;
 	}
+	if (fs->journal) {
+		if (jbd2_undo_save(fs->journal, fs->bbm[g], i) < 0) {
+			pr_err("ext2 %s: out of memory: block %u stays allocated (e2fsck frees it)\n",
+			       fs->dev->name, blk);
+			return;
+		}
+		if (meta)
+			jbd2_revoke(fs->journal, blk);
+	}
 	bit_set(m, i, false);
-	bcache_dirty(fs->bbm[g]);
+	ext2_dirty(fs, fs->bbm[g]);
 	GD(fs, g)->bg_free_blocks_count++;
 	SB(fs)->s_free_blocks_count++;
 	sb_dirty(fs, g);
@@ -116,7 +133,7 @@ void ext2_mark_inode(struct ext2_fs *fs, u32 ino, bool used, bool dir)
 		return;
 	}
 	bit_set(fs->ibm[g]->data, i, used);
-	bcache_dirty(fs->ibm[g]);
+	ext2_dirty(fs, fs->ibm[g]);
 	struct ext2_group_desc *gd = GD(fs, g);
 	gd->bg_free_inodes_count += used ? -1 : 1;
 	SB(fs)->s_free_inodes_count += used ? -1 : 1;
@@ -131,6 +148,10 @@ void ext2_iwrite(struct inode *ip)
 	struct ext2_inode_mem *e = EI(ip);
 	struct ext2_inode *di = (struct ext2_inode *)(e->itb->data + e->ioff);
 	spin_lock(&ip->lock);
+	/* fdatasync waits only for changes that reading the data back needs. */
+	bool data = di->i_size != (u32)ip->size || di->i_blocks != (u32)ip->blocks ||
+		    memcmp(di->i_block, e->block, sizeof di->i_block) ||
+		    (S_ISREG(ip->mode) && di->i_dir_acl != (u32)(ip->size >> 32));
 	di->i_mode = (u16)ip->mode;
 	di->i_uid = (u16)ip->uid;
 	di->i_gid = (u16)ip->gid;
@@ -155,6 +176,6 @@ void ext2_iwrite(struct inode *ip)
 	if (S_ISDIR(ip->mode))
 		di->i_flags &= ~EXT2_INDEX_FL;
 	spin_unlock(&ip->lock);
-	(void)fs;
-	bcache_dirty(e->itb);
+	ext2_note_change(ip, data);
+	ext2_dirty(fs, e->itb);
 }

@@ -85,7 +85,7 @@ int ext2_map_commit(struct inode *ip, struct mpath *mp, struct bbuf **b)
 		} else {
 			__atomic_store_n(&((u32 *)mp->ind[i - 1]->data)[mp->idx[i - 1]], nb,
 					 __ATOMIC_RELEASE);
-			bcache_dirty(mp->ind[i - 1]);
+			ext2_dirty(fs, mp->ind[i - 1]);
 		}
 		mp->have = i + 1;
 	}
@@ -100,7 +100,7 @@ int ext2_map_commit(struct inode *ip, struct mpath *mp, struct bbuf **b)
 			struct bbuf *last = mp->ind[mp->depth - 1];
 			__atomic_store_n(&((u32 *)last->data)[mp->idx[mp->depth - 1]], nb,
 					 __ATOMIC_RELEASE);
-			bcache_dirty(last);
+			ext2_dirty(fs, last);
 		}
 		mp->data = nb;
 	}
@@ -132,8 +132,8 @@ void ext2_unmap_unwritten(struct inode *ip, u64 lblk, struct mpath *mp, u64 rese
 	if (__atomic_load_n(slot, __ATOMIC_ACQUIRE) == mp->data && size <= lblk * fs->g.bsize) {
 		__atomic_store_n(slot, 0, __ATOMIC_RELEASE);
 		if (mp->depth)
-			bcache_dirty(mp->ind[mp->depth - 1]);
-		ext2_free_block(fs, mp->data);
+			ext2_dirty(fs, mp->ind[mp->depth - 1]);
+		ext2_free_block(fs, mp->data, !S_ISREG(ip->mode));
 		add_blocks(ip, -1);
 		ext2_iwrite(ip);
 	}
@@ -187,7 +187,12 @@ static int tree_gather(struct ext2_fs *fs, u32 ptr, int level, u64 first, struct
 	return r;
 }
 
-/* Free what *slot maps from index first on (blocks gathered by tree_gather). */
+/*
+ * Free what *slot maps from index first on (blocks gathered by
+ * tree_gather). An indirect block that goes too is left as it is (a
+ * change to it would have to be journalled for nothing); one that stays
+ * has its freed slots zeroed (holder: it).
+ */
 static void tree_free(struct inode *ip, u32 *slot, struct bbuf *holder, int level, u64 first)
 {
 	struct ext2_fs *fs = FS(ip);
@@ -203,18 +208,23 @@ static void tree_free(struct inode *ip, u32 *slot, struct bbuf *holder, int leve
 		}
 		u64 span = span_of(fs, level), per = fs->g.bsize / 4;
 		for (u64 i = first / span; i < per; i++)
-			tree_free(ip, &((u32 *)b->data)[i], b, level - 1,
+			tree_free(ip, &((u32 *)b->data)[i], first ? b : NULL, level - 1,
 				  i == first / span ? first % span : 0);
-		bcache_dirty(b);
+		if (first)
+			ext2_dirty(fs, b); /* it stays, with its tail emptied */
 		bcache_put(b);
 		if (first)
 			return;
 	}
-	ext2_free_block(fs, ptr);
+	/* Indirect blocks, and a directory's or symlink's blocks, are metadata. */
+	ext2_free_block(fs, ptr, level > 0 || !S_ISREG(ip->mode));
 	add_blocks(ip, -1);
-	__atomic_store_n(slot, 0, __ATOMIC_RELEASE);
-	if (holder)
-		bcache_dirty(holder);
+	if (holder) {
+		__atomic_store_n(slot, 0, __ATOMIC_RELEASE);
+		ext2_dirty(fs, holder);
+	} else if (slot >= EI(ip)->block && slot < EI(ip)->block + EXT2_N_BLOCKS) {
+		__atomic_store_n(slot, 0, __ATOMIC_RELEASE); /* the caller writes the inode */
+	}
 }
 
 /* Per i_block slot 12..14: the first logical block it maps. */

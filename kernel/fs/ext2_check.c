@@ -53,8 +53,8 @@ int ext2_check_super(const struct ext2_super *s, u64 dev_bytes, struct ext2_geom
 		g->ro_compat = s->s_feature_ro_compat;
 	}
 	if (g->incompat & ~(u32)EXT2_INCOMPAT_SUPPORTED)
-		fail(-EOPNOTSUPP, "incompatible features Ferry does not implement (journal "
-				  "recovery, meta_bg, extents, 64bit, flex_bg...)");
+		fail(-EOPNOTSUPP, "incompatible features Ferry does not implement (an external "
+				  "journal device, meta_bg, extents, 64bit, flex_bg...)");
 	g->large_file = g->ro_compat & EXT2_FEATURE_RO_COMPAT_LARGE_FILE;
 	g->sparse_super = g->ro_compat & EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER;
 	g->reserved_gdt = s->s_rev_level != EXT2_GOOD_OLD_REV &&

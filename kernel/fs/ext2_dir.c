@@ -229,10 +229,10 @@ void ext2_dirent_put(struct ext2_fs *fs, struct dslot *fr, const char *name, siz
 	__atomic_store_n(&d->inode, ino, __ATOMIC_RELEASE);
 	if (old)
 		__atomic_store_n(&old->rec_len, (u16)used, __ATOMIC_RELEASE);
-	bcache_dirty(fr->b);
+	ext2_dirty(fs, fr->b);
 }
 
-void ext2_dirent_remove(struct dslot *s)
+void ext2_dirent_remove(struct ext2_fs *fs, struct dslot *s)
 {
 	struct ext2_dirent *d = (void *)(s->b->data + s->off);
 	if (s->prev != s->off) {
@@ -241,7 +241,7 @@ void ext2_dirent_remove(struct dslot *s)
 	} else {
 		d->inode = 0;
 	}
-	bcache_dirty(s->b);
+	ext2_dirty(fs, s->b);
 }
 
 int ext2_place_prepare(struct inode *dir, const char *name, size_t len, struct dplace *pl,

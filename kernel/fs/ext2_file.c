@@ -339,7 +339,10 @@ static int wait_miss(struct ext2_fs *fs, u64 blk);
 /*
  * A page about to be written through a shared mapping: its blocks (up to
  * the end of the file) are mapped now, so that write-back has somewhere
- * to put it; the file's times change as a write's.
+ * to put it; the file's times change as a write's. With a journal, each
+ * block's mapping is a handle, in which the page is dirtied and its file
+ * ordered: the commit that makes the mapping durable writes the page
+ * first (never a block of someone's old data behind the map).
  */
 static int ext2_mkwrite(struct pcache *pc, u64 idx, bool nopark)
 {
@@ -349,14 +352,42 @@ static int ext2_mkwrite(struct pcache *pc, u64 idx, bool nopark)
 		return -EROFS;
 	u32 bsize = fs->g.bsize, per = PAGE_SIZE / bsize;
 	u64 size = filemap_size(pc);
-	for (u32 k = 0; k < per; k++) {
+	bool may_park = !nopark && ext2_can_park();
+	for (u32 k = 0; k <= per; k++) {
 		u64 lblk = idx * per + k;
-		if (lblk * bsize >= size)
-			break;
+		bool times = k == per || lblk * bsize >= size; /* the blocks are done: the times */
+		struct jhandle h;
+		int r = ext2_begin(fs, &h, EXT2_CREDITS_WRITE, may_park);
+		if (r < 0)
+			return r;
 		struct ioctx io = {.nopark = true};
-		struct mpath now;
-		int r = map_for_write(ip, lblk, &now, &io);
+		struct mpath now = {0};
+		if (!times)
+			r = map_for_write(ip, lblk, &now, &io);
+		bool mapped = !times && r == 0 && now.data;
 		mpath_put(&now);
+		if (mapped || times) {
+			spin_lock(&fs->lock);
+			if (times) {
+				spin_lock(&ip->lock);
+				ip->mtime = ip->ctime = ext2_now(fs);
+				spin_unlock(&ip->lock);
+			}
+			ext2_iwrite(ip);
+			if (mapped)
+				ext2_order_data(ip);
+			spin_unlock(&fs->lock);
+		}
+		if (mapped && fs->journal) {
+			paddr_t pa; /* present: the fault holds it */
+			if (pcache_get(pc, idx, PCG_NOPARK, &pa) == 0) {
+				pcache_mark_dirty(pc, pa);
+				frame_unref(pa);
+			}
+		}
+		ext2_end(fs, &h);
+		if (times)
+			return 0;
 		if (r == -EAGAIN) {
 			if (nopark)
 				return r;
@@ -367,12 +398,6 @@ static int ext2_mkwrite(struct pcache *pc, u64 idx, bool nopark)
 		if (r < 0)
 			return r;
 	}
-	spin_lock(&fs->lock);
-	spin_lock(&ip->lock);
-	ip->mtime = ip->ctime = ext2_now(fs);
-	spin_unlock(&ip->lock);
-	ext2_iwrite(ip);
-	spin_unlock(&fs->lock);
 	return 0;
 }
 
@@ -549,10 +574,19 @@ ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *e
 			err = r;
 			break;
 		}
+		/* One handle per block: its map, the copy and the size commit together. */
+		struct jhandle h;
+		r = ext2_begin(fs, &h, EXT2_CREDITS_WRITE, !total && ext2_can_park());
+		if (r < 0) {
+			frame_unref(pa);
+			err = r;
+			break;
+		}
 		struct ioctx io = {.nopark = true};
 		struct mpath now;
 		r = map_for_write(ip, lblk, &now, &io);
 		if (r < 0) {
+			ext2_end(fs, &h);
 			frame_unref(pa);
 			err = r;
 			miss = io.miss;
@@ -576,21 +610,28 @@ ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *e
 			ip->mtime = ip->ctime = ext2_now(fs);
 			spin_unlock(&ip->lock);
 			ext2_iwrite(ip);
+			/* Ordered data: the size and map this commits go after the data itself. */
+			ext2_order_data(ip);
 			spin_unlock(&fs->lock);
 		}
+		ext2_end(fs, &h);
 		if (r < 0) {
 			err = r;
 			break;
 		}
 	}
 	if (append && total < len) {
+		struct jhandle h;
+		ext2_begin(fs, &h, EXT2_CREDITS_WRITE, false); /* joins: cannot fail but for memory */
 		spin_lock(&fs->lock);
 		spin_lock(&ip->lock);
 		if (ip->size == reserved)
 			ip->size = off + total; /* give back what was not written */
 		spin_unlock(&ip->lock);
-		ext2_iwrite(ip);
+		if (!fs->journal || jbd2_current(fs->journal))
+			ext2_iwrite(ip);
 		spin_unlock(&fs->lock);
+		ext2_end(fs, &h);
 	}
 	if (eof_page)
 		frame_unref(eof_page);
@@ -603,25 +644,9 @@ ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *e
 		if (err == 0) /* it came in meanwhile: once more (it is cached now) */
 			return ext2_write(ip, u, off, append, end);
 	}
+	if (err == -ENOSPC && (err = ext2_nospc(fs)) == 0)
+		return ext2_write(ip, u, off, append, end); /* freed blocks committed meanwhile */
 	return err;
 }
 
-/* ---- fsync ---- */
-
-/*
- * The file's pages first, then every dirty metadata block of the disk
- * (its inode, maps, bitmaps: more than this file's, never less), then the
- * disk's write cache. Each step parks while the disk works; the call
- * runs again from the start and finds the earlier steps done.
- */
-int ext2_fsync(struct inode *ip, bool datasync)
-{
-	struct ext2_fs *fs = FS(ip);
-	int r = filemap_write_and_wait(ip, 0, 0);
-	if (r)
-		return r;
-	if (!fs->rw)
-		return 0;
-	r = (int)bcache_sync_thread(fs->dev);
-	return r;
-}
+/* fsync is with the journal, in ext2_journal.c. */

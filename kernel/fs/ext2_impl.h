@@ -1,8 +1,13 @@
 /*
  * ext2's insides, shared by ext2.c (mounting, inodes, reading files),
  * ext2_dir.c (directories), ext2_alloc.c (bitmaps, inode write-back),
- * ext2_bmap.c (changing block maps) and ext2_inode_ops.c (the changing
- * inode operations); nothing else includes it.
+ * ext2_bmap.c (changing block maps), ext2_inode_ops.c (the changing
+ * inode operations), ext2_file.c (file data) and ext2_journal.c (the ext3
+ * journal); nothing else includes it.
+ *
+ * With a journal (fs->journal), every change of metadata happens inside
+ * a handle (ext2_begin .. ext2_end) and marks its buffers with
+ * ext2_dirty; without one, ext2_dirty is the block cache's.
  *
  * Locks used to protect struct members in this file:
  *  I  immutable after mount / after the inode is read
@@ -15,6 +20,7 @@
 
 #include "fs/bcache.h"
 #include "fs/ext2.h"
+#include "fs/jbd2.h"
 #include "mm/kheap.h"
 
 #define IHASH 256
@@ -44,6 +50,12 @@ struct ext2_fs {
 	u32 sboff;		  /* [I] its offset there */
 	struct bbuf **gdb;	  /* [I] gdt_blocks of them */
 	struct bbuf **bbm, **ibm; /* [I] per group: block and inode bitmaps */
+	struct journal *journal;  /* [I] the ext3 journal of a writable mount, or NULL */
+	struct list_node orphans; /* [s] the orphan list in memory, head first (ext2_orphan.c) */
+	struct inode **pending;	  /* [t] orphans of an earlier mount, referenced until freed */
+	u32 npending, pending_cap; /* [t] (t: the mount, then the journal's task) */
+	u16 mount_state;	  /* [I] s_state found at mount, written back at unmount */
+	struct list_node link;	  /* [ext2 list lock] in the list of writable mounts */
 };
 
 struct ext2_inode_mem {
@@ -54,6 +66,12 @@ struct ext2_inode_mem {
 	bool fast_symlink;	  /* [I] */
 	struct bbuf *itb;	  /* [I] its inode-table block, pinned while in memory */
 	u32 ioff;		  /* [I] its offset there */
+	/* With a journal: the transactions fsync must wait for (0: none since mount). */
+	u32 sync_tid;		  /* [s] the last that changed the inode */
+	u32 datasync_tid;	  /* [s] the last that changed its size or blocks */
+	u32 order_tid;		  /* [s] the last its data was ordered in, plus one (0: none) */
+	struct list_node orphan_link; /* [s] in fs->orphans while on the disk's orphan list */
+	bool orphan;		  /* [s] */
 };
 
 static inline struct ext2_group_desc *GD(struct ext2_fs *fs, u32 g)
@@ -89,6 +107,76 @@ struct ioctx {
 	u64 miss;
 };
 
+/* ---- ext2_journal.c: the journal, handles around changes ---- */
+
+/* A change's buffer: journalled under this core's handle, or simply dirty. */
+static inline void ext2_dirty(struct ext2_fs *fs, struct bbuf *b)
+{
+	if (fs->journal)
+		jbd2_dirty(fs->journal, b);
+	else
+		bcache_dirty(b);
+}
+
+/* Buffers a change may journal, by kind (the log reserves this much for it). */
+#define EXT2_CREDITS_WRITE 16  /* a block of a file: maps, bitmaps, descriptors, inode */
+#define EXT2_CREDITS_CHANGE 32 /* create, link, rename: directory blocks and inodes besides */
+/* Freeing a file of blocks512 sectors: bitmaps and descriptors of the groups it may span. */
+u32 ext2_free_credits(struct ext2_fs *fs, u64 blocks512);
+/*
+ * Open a handle on fs's journal for a change (no-op without one): 0;
+ * with may_park, -ERESTART_PARK (parked for log space) or -EROFS (the
+ * journal stopped after a write error).
+ */
+int ext2_begin(struct ext2_fs *fs, struct jhandle *h, u32 credits, bool may_park);
+void ext2_end(struct ext2_fs *fs, struct jhandle *h);
+/* Can the calling task park (a thread in a system call, or a task with a park)? */
+bool ext2_can_park(void);
+/*
+ * Out of space: if frees wait for a commit, or a removed file waits for
+ * one to be freed, park until it (-ERESTART_PARK: try again then); else
+ * -ENOSPC.
+ */
+int ext2_nospc(struct ext2_fs *fs);
+/* ip changed under this core's handle (data: its size or blocks); fs->lock held. */
+void ext2_note_change(struct inode *ip, bool data);
+/* ip's data must reach the disk before this handle's transaction commits. */
+void ext2_order_data(struct inode *ip);
+
+/* What mounting found of the journal (ext2_journal_load). */
+struct ext2_jload {
+	bool have;	      /* a journal to use: map and js */
+	bool force_ro;	      /* the journal cannot be used, the file system is clean: read-only */
+	u32 *map;	      /* journal block -> disk block */
+	struct jbd2_super js; /* its superblock (start 0: empty) */
+	u32 next_seq;	      /* the next transaction's sequence */
+};
+#define EXT2_JOURNAL_REPLAYED 1 /* the log was replayed: mount again from the disk */
+/*
+ * At mount (restartable), after the superblock and the group descriptors
+ * were checked: find the journal and replay it if it holds anything. 0
+ * (*jl filled: no journal, a journal, or read-only); EXT2_JOURNAL_REPLAYED;
+ * -ERESTART_PARK; -errno with a console message (the mount is refused).
+ */
+int ext2_journal_load(struct blk_dev *dev, const struct ext2_super *s, const struct ext2_geom *g,
+		      const struct ext2_groupmeta *groups, struct ext2_jload *jl);
+/* The end of a successful mount: stamp the superblock, start the journal (jl->map taken). */
+int ext2_mount_finish(struct ext2_fs *fs, struct ext2_jload *jl);
+/* superblock.sync: data is out; make the metadata durable (unmount: and mark it clean). */
+int ext2_sync_fs(struct superblock *sb, bool unmount);
+/* Unmounted: let the journal go; true if the disk may be released now. */
+bool ext2_journal_destroy(struct ext2_fs *fs);
+
+/* ---- ext2_orphan.c: inodes with no links not yet freed (journal only) ---- */
+
+/* ip lost its last link / is being freed (fs->lock held, in a handle). */
+void ext2_orphan_add(struct inode *ip);
+void ext2_orphan_del(struct inode *ip);
+/* At mount (restartable): read in the orphans an earlier mount left. */
+int ext2_orphans_load(struct ext2_fs *fs);
+/* The journal's cleanup: free them; 1 while it waits (parked), 0 when done. */
+int ext2_orphans_cleanup(void *arg);
+
 /* ---- ext2.c ---- */
 
 /* Corrupt data: one console message each (up to a bound), and -EUCLEAN. Any lock may be held. */
@@ -118,6 +206,8 @@ int ext2_bread(struct ext2_fs *fs, u64 blk, struct bbuf **b, struct ioctx *io);
 int ext2_bmap(struct inode *ip, u64 lblk, u32 *pblk, struct ioctx *io);
 /* Inode ino, a reference: from memory, or read (parking) and checked. */
 int ext2_iget(struct ext2_fs *fs, u64 ino, struct inode **out);
+/* The same for an inode of the orphan list, which may have no links. */
+int ext2_iget_orphan(struct ext2_fs *fs, u64 ino, struct inode **out);
 u32 ext2_ihash(u64 ino);
 
 /* ---- ext2_alloc.c: bitmaps and inode write-back (fs->lock held; never waits) ---- */
@@ -145,7 +235,8 @@ static inline u32 inode_group(struct ext2_fs *fs, struct inode *ip)
  * (metadata), or with b NULL for file data (the page cache's). -ENOSPC.
  */
 int ext2_alloc_block(struct ext2_fs *fs, u32 goal, u32 *blk, struct bbuf **b);
-void ext2_free_block(struct ext2_fs *fs, u32 blk);
+/* Give a block back; meta: it held metadata (an indirect or directory block: revoked). */
+void ext2_free_block(struct ext2_fs *fs, u32 blk, bool meta);
 /* A free inode number (not yet taken), near group goal; 0 if none. */
 u32 ext2_find_free_inode(struct ext2_fs *fs, u32 goal);
 /* Take (used) or give back inode number ino; dir: it is a directory's. */
@@ -263,7 +354,7 @@ int ext2_dir_find(struct inode *dir, const char *name, size_t len, struct dslot 
 void ext2_dirent_put(struct ext2_fs *fs, struct dslot *fr, const char *name, size_t len, u32 ino,
 		     u32 mode);
 /* Take the entry out (fs->lock held). */
-void ext2_dirent_remove(struct dslot *s);
+void ext2_dirent_remove(struct ext2_fs *fs, struct dslot *s);
 
 /*
  * A place for a new entry: a free slot, or a new block at the end of the

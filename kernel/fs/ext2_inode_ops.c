@@ -14,7 +14,10 @@
  * write restarts in its own way (it goes a block at a time), and evict
  * never waits. File data is copied from user memory with no lock held,
  * into a block the map already holds.
- * Lock order: fs->lock, then an inode's lock, then the cache's.
+ * With a journal, each try's changes are one handle, opened after the
+ * gathering (it may park for log space) and closed after the drop (which
+ * may end an inode: its freeing joins the same transaction).
+ * Lock order: fs->lock, then an inode's lock, then the journal's, then the cache's.
  */
 #include "fs/ext2_impl.h"
 #include "arch/x86_64/time.h"
@@ -88,6 +91,7 @@ struct change {
 	/* After phase 2, fs->lock dropped (NULL: nothing to drop): let go of what gather took. */
 	void (*drop)(struct change *c, int r);
 	const char *what; /* named on the console if it keeps losing races; NULL: silent */
+	u32 credits;	  /* buffers the change may journal (gather may raise it) */
 };
 
 static int change_run(struct ext2_fs *fs, struct change *c)
@@ -96,14 +100,28 @@ static int change_run(struct ext2_fs *fs, struct change *c)
 		int r = c->gather ? c->gather(c) : 0;
 		if (r)
 			return r == CHANGE_DONE ? 0 : r;
+		struct jhandle h;
+		r = ext2_begin(fs, &h, c->credits, ext2_can_park());
+		if (r < 0) {
+			if (c->drop)
+				c->drop(c, r);
+			return r; /* parked for log space: the call runs again */
+		}
 		struct ioctx io = {.nopark = true};
 		spin_lock(&fs->lock);
 		r = c->apply(c, &io);
 		spin_unlock(&fs->lock);
 		if (c->drop)
 			c->drop(c, r);
+		ext2_end(fs, &h);
 		if (r == -EBUSY)
 			continue;
+		if (r == -ENOSPC) {
+			/* Blocks freed by a transaction not yet committed: wait for it, then again. */
+			if ((r = ext2_nospc(fs)) == 0)
+				continue;
+			return r;
+		}
 		if (r != -EAGAIN)
 			return r;
 		if ((r = wait_miss(fs, io.miss)) < 0)
@@ -201,7 +219,7 @@ static int create_apply(struct change *c, struct ioctx *io)
 	if (r < 0) {
 		if (data) {
 			bcache_put(data);
-			ext2_free_block(fs, dblk);
+			ext2_free_block(fs, dblk, true);
 		}
 		place_put(&pl);
 		return r;
@@ -246,7 +264,7 @@ static int create_apply(struct change *c, struct ioctx *io)
 			e->block[1] = (mi & 0xff) | ma << 8 | (mi & ~0xffu) << 12;
 	}
 	if (data) {
-		bcache_dirty(data);
+		ext2_dirty(fs, data);
 		bcache_put(data);
 	}
 	ext2_iwrite(ip);
@@ -289,7 +307,7 @@ static int create(struct inode *dir, const char *name, size_t len, u32 mode, kde
 	if (tlen >= fs->g.bsize)
 		return -ENAMETOOLONG;
 	struct create_change cc = {
-	    .c = {create_gather, create_apply, create_drop, "create"},
+	    .c = {create_gather, create_apply, create_drop, "create", EXT2_CREDITS_CHANGE},
 	    .dir = dir,
 	    .name = name,
 	    .target = target,
@@ -356,8 +374,11 @@ int ext2_link(struct inode *dir, const char *name, size_t len, struct inode *ip)
 		return -EPERM;
 	if (len > EXT2_NAME_LEN)
 		return -ENAMETOOLONG;
-	struct link_change lc = {
-	    .c = {NULL, link_apply, NULL, NULL}, .dir = dir, .ip = ip, .name = name, .len = len};
+	struct link_change lc = {.c = {NULL, link_apply, NULL, NULL, EXT2_CREDITS_CHANGE},
+				 .dir = dir,
+				 .ip = ip,
+				 .name = name,
+				 .len = len};
 	return change_run(FS(dir), &lc.c);
 }
 
@@ -378,7 +399,33 @@ static bool drop_link(struct inode *dir, struct inode *v)
 		inode_set_nlink(v, v->nlink - 1);
 	}
 	ext2_iwrite(v);
+	if (v->nlink == 0)
+		ext2_orphan_add(v); /* freed when the last reference goes, maybe much later */
 	return v->nlink == 0;
+}
+
+/*
+ * Drop the change's reference to v, whose last link may have gone (no
+ * lock held): inside the change's handle (not when it could not start),
+ * the running transaction lets it go too, so it is freed now unless
+ * someone has it open.
+ */
+static void put_unlinked(struct inode *v)
+{
+	struct ext2_fs *fs = FS(v);
+	u32 refs = 0;
+	if (fs->journal && jbd2_current(fs->journal)) {
+		spin_lock(&fs->lock);
+		if (v->nlink == 0) {
+			refs = jbd2_unorder_inode(fs->journal, v);
+			if (refs)
+				EI(v)->order_tid = 0; /* written again (open): ordered again */
+		}
+		spin_unlock(&fs->lock);
+	}
+	while (refs--)
+		inode_put(v);
+	inode_put(v);
 }
 
 /* Look a name up with parking allowed (before the locked phase): a reference or NULL. */
@@ -412,6 +459,7 @@ static int unlink_gather(struct change *c)
 	if (!v)
 		return -ENOENT;
 	uc->rs = (struct brefs){0};
+	c->credits = EXT2_CREDITS_CHANGE + ext2_free_credits(FS(v), v->blocks);
 	if (S_ISDIR(v->mode) || v->nlink == 1) {
 		/* Its blocks, for evict (parking allowed here). */
 		r = ext2_blocks_gather(v, 0, &uc->rs, NULL);
@@ -441,7 +489,7 @@ static int unlink_apply(struct change *c, struct ioctx *io)
 			r = ext2_dir_is_empty(v, io);
 	}
 	if (r == 0) {
-		ext2_dirent_remove(&found);
+		ext2_dirent_remove(FS(dir), &found);
 		touch(v, false);
 		drop_link(dir, v);
 		touch(dir, true);
@@ -454,7 +502,7 @@ static int unlink_apply(struct change *c, struct ioctx *io)
 static void unlink_drop(struct change *c, int r)
 {
 	struct unlink_change *uc = container_of(c, struct unlink_change, c);
-	inode_put(uc->v); /* evicts it now if that was the last link and reference */
+	put_unlinked(uc->v); /* evicts it now if that was the last link and reference */
 	brefs_put(&uc->rs);
 }
 
@@ -464,7 +512,7 @@ int ext2_unlink(struct inode *dir, const char *name, size_t len, bool rmdir)
 	if (r)
 		return r;
 	struct unlink_change uc = {
-	    .c = {unlink_gather, unlink_apply, unlink_drop, NULL},
+	    .c = {unlink_gather, unlink_apply, unlink_drop, NULL, EXT2_CREDITS_CHANGE},
 	    .dir = dir,
 	    .name = name,
 	    .len = len,
@@ -535,6 +583,7 @@ static int rename_gather(struct change *c)
 		r = -EISDIR;
 	}
 	rc->rs = (struct brefs){0};
+	c->credits = EXT2_CREDITS_CHANGE + (victim ? ext2_free_credits(FS(odir), victim->blocks) : 0);
 	if (r == 0 && victim && (S_ISDIR(victim->mode) || victim->nlink == 1))
 		r = ext2_blocks_gather(victim, 0, &rc->rs, NULL);
 	if (r < 0) {
@@ -584,7 +633,7 @@ static int rename_apply(struct change *c, struct ioctx *io)
 			d->inode = (u32)src->ino;
 			if (fs->g.incompat & EXT2_FEATURE_INCOMPAT_FILETYPE)
 				d->file_type = ftype_of(src->mode);
-			bcache_dirty(ts.b);
+			ext2_dirty(fs, ts.b);
 			touch(victim, false);
 			drop_link(ndir, victim);
 		} else {
@@ -595,12 +644,12 @@ static int rename_apply(struct change *c, struct ioctx *io)
 		dslot_put(&os);
 		ext2_dir_find(odir, oname, olen, &os2, NULL, io); /* cached: cannot miss */
 		if (os2.b && os2.ino == src->ino)
-			ext2_dirent_remove(&os2);
+			ext2_dirent_remove(fs, &os2);
 		dslot_put(&os2);
 		if (dotdot.b) {
 			struct ext2_dirent *d = (void *)(dotdot.b->data + dotdot.off);
 			d->inode = (u32)ndir->ino;
-			bcache_dirty(dotdot.b);
+			ext2_dirty(fs, dotdot.b);
 			spin_lock(&odir->lock);
 			odir->nlink--;
 			spin_unlock(&odir->lock);
@@ -627,7 +676,8 @@ static void rename_drop(struct change *c, int r)
 {
 	struct rename_change *rc = container_of(c, struct rename_change, c);
 	inode_put(rc->src);
-	inode_put(rc->victim);
+	if (rc->victim)
+		put_unlinked(rc->victim);
 	brefs_put(&rc->rs);
 }
 
@@ -644,7 +694,7 @@ int ext2_rename(struct inode *odir, const char *oname, size_t olen, struct inode
 	if (nlen > EXT2_NAME_LEN)
 		return -ENAMETOOLONG;
 	struct rename_change rc = {
-	    .c = {rename_gather, rename_apply, rename_drop, NULL},
+	    .c = {rename_gather, rename_apply, rename_drop, NULL, EXT2_CREDITS_CHANGE},
 	    .odir = odir,
 	    .ndir = ndir,
 	    .oname = oname,
@@ -684,6 +734,7 @@ static int truncate_gather(struct change *c)
 	spin_unlock(&ip->lock);
 	tc->rs = (struct brefs){0};
 	tc->tail = 0;
+	c->credits = EXT2_CREDITS_WRITE + ext2_free_credits(fs, ip->blocks);
 	int r = pcache_truncate_wait(&ip->data, tc->cut, 0);
 	if (r == 0 && tc->cut % PAGE_SIZE) {
 		r = pcache_get(&ip->data, tc->cut >> PAGE_SHIFT, 0, &tc->tail);
@@ -745,8 +796,10 @@ int ext2_truncate(struct inode *ip, u64 size)
 		return -EROFS;
 	if (size > fs->sb.maxbytes || (!fs->g.large_file && size > 0x7fffffffULL))
 		return -EFBIG;
-	struct truncate_change tc = {
-	    .c = {truncate_gather, truncate_apply, truncate_drop, NULL}, .ip = ip, .size = size};
+	struct truncate_change tc = {.c = {truncate_gather, truncate_apply, truncate_drop, NULL,
+					   EXT2_CREDITS_WRITE},
+				     .ip = ip,
+				     .size = size};
 	int r = change_run(fs, &tc.c);
 	if (r == 0)
 		pcache_unmap_from(&ip->data, size); /* mappings past the end fault SIGBUS from now */
@@ -767,17 +820,31 @@ void ext2_evict(struct inode *ip)
 	/* Its pages go first; a write still in flight holds its own page until it ends. */
 	if (S_ISREG(ip->mode))
 		pcache_destroy(&ip->data);
+	/* Joins the handle of the unlink that ended it, or opens one that cannot wait. */
+	struct jhandle h;
+	if (ext2_begin(fs, &h, ext2_free_credits(fs, ip->blocks), false) < 0) {
+		pr_err("ext2 %s: out of memory: inode %lu is not freed (e2fsck frees it)\n",
+		       fs->dev->name, ip->ino);
+		spin_lock(&fs->lock);
+		list_remove(&e->hnode);
+		spin_unlock(&fs->lock);
+		bcache_put(e->itb);
+		kfree(e);
+		return;
+	}
 	spin_lock(&fs->lock);
 	list_remove(&e->hnode);
+	ext2_orphan_del(ip);
 	if (has_map(ip))
 		ext2_blocks_free(ip, 0);
 	struct ext2_inode *di = (struct ext2_inode *)(e->itb->data + e->ioff);
 	ext2_iwrite(ip);
 	di->i_dtime = (u32)ext2_now(fs).sec;
 	di->i_links_count = 0;
-	bcache_dirty(e->itb);
+	ext2_dirty(fs, e->itb);
 	ext2_mark_inode(fs, (u32)ip->ino, false, S_ISDIR(ip->mode));
 	spin_unlock(&fs->lock);
+	ext2_end(fs, &h);
 	bcache_put(e->itb);
 	kfree(e);
 }

@@ -173,6 +173,21 @@ int vfs_umount(struct inode *ip)
 	return 0;
 }
 
+u32 vfs_disk_mounts(struct inode **roots, u32 max)
+{
+	u32 n = 0;
+	spin_lock(&mount_lock);
+	struct list_node *pos;
+	list_for_each(pos, &mounts)
+	{
+		struct mount *m = container_of(pos, struct mount, node);
+		if (m->sb->disk && n < max)
+			roots[n++] = inode_get(m->root); /* umount finds it busy while held */
+	}
+	spin_unlock(&mount_lock);
+	return n;
+}
+
 /* /proc/mounts's lines, or with info /proc/<pid>/mountinfo's (ids by age, from 21 as Linux's). */
 static ssize_t mounts_text(char *buf, size_t len, bool info)
 {

@@ -199,7 +199,7 @@ SYSCALL(NR_umount2, umount2)
 	 */
 	struct blk_dev *dev = (ip->flags & I_MOUNTROOT) ? ip->sb->disk : NULL;
 	if (dev) {
-		long s = vfs_sync_fs(ip->sb);
+		long s = vfs_sync_unmount(ip->sb);
 		if (s < 0) {
 			inode_put(ip);
 			return s;

@@ -253,6 +253,12 @@ int vfs_fallocate(struct file *f, int mode, i64 off, i64 len)
  * Every step parks while the disks work and the call runs again from the
  * start, finding the steps before it done (invariant 3).
  */
+/* A file system's metadata to its disk: its own sync, or the block cache's. */
+static long sync_metadata(struct superblock *sb, bool unmount)
+{
+	return sb->sync ? sb->sync(sb, unmount) : bcache_sync_thread(sb->disk);
+}
+
 int vfs_fsync(struct file *f, bool datasync)
 {
 	if (f->fmode & FMODE_PATH)
@@ -262,14 +268,30 @@ int vfs_fsync(struct file *f, bool datasync)
 	if (!S_ISREG(ip->mode) && !S_ISDIR(ip->mode))
 		return S_ISCHR(ip->mode) ? 0 : -EINVAL;
 	if (S_ISDIR(ip->mode))
-		/* A directory's blocks are metadata: the disk's sync covers them. */
-		return ip->sb->disk && !ip->sb->rdonly ? (int)bcache_sync_thread(ip->sb->disk) : 0;
+		/* A directory's blocks are metadata: the file system's sync covers them. */
+		return ip->sb->disk && !ip->sb->rdonly ? (int)sync_metadata(ip->sb, false) : 0;
 	return ip->ops->fsync ? ip->ops->fsync(ip, datasync) : 0;
 }
 
 static bool on_sb(struct pcache *pc, void *sb)
 {
 	return pcache_inode(pc)->sb == sb;
+}
+
+/* Every file system on a disk, then whatever else the block cache holds. */
+static long sync_all(bool unmount)
+{
+	enum { MAX_SYNCED = 16 };
+	struct inode *roots[MAX_SYNCED];
+	u32 n = vfs_disk_mounts(roots, MAX_SYNCED);
+	long s = 0;
+	for (u32 i = 0; i < n; i++) {
+		struct superblock *m = roots[i]->sb;
+		if (!s && !m->rdonly && m->sync)
+			s = m->sync(m, unmount);
+		inode_put(roots[i]);
+	}
+	return s ? s : bcache_sync_thread(NULL);
 }
 
 long vfs_sync_fs(struct superblock *sb)
@@ -279,8 +301,25 @@ long vfs_sync_fs(struct superblock *sb)
 		return r;
 	if (sb && (!sb->disk || sb->rdonly))
 		return r;
-	long s = bcache_sync_thread(sb ? sb->disk : NULL);
+	long s = sb ? sync_metadata(sb, false) : sync_all(false);
 	return s ? s : r;
+}
+
+long vfs_sync_shutdown(void)
+{
+	int r = wb_sync(NULL, NULL);
+	if (r == -ERESTART_PARK)
+		return r;
+	long s = sync_all(true);
+	return s ? s : r;
+}
+
+long vfs_sync_unmount(struct superblock *sb)
+{
+	int r = wb_sync(on_sb, sb);
+	if (r)
+		return r;
+	return sb->rdonly ? 0 : sync_metadata(sb, true);
 }
 
 /* ---- open files ---- */

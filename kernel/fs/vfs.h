@@ -179,6 +179,12 @@ struct superblock {
 	 * read-only state and no options are accepted.
 	 */
 	int (*remount)(struct superblock *sb, bool rdonly, const char *options);
+	/*
+	 * After its file data went out: make the rest durable (a journal's
+	 * commit; unmount: also mark the file system clean). May park
+	 * (-ERESTART_PARK). NULL: the block cache's sync of its disk.
+	 */
+	int (*sync)(struct superblock *sb, bool unmount);
 	void *priv;                /* [I] the file system's */
 };
 
@@ -421,6 +427,15 @@ int vfs_fallocate(struct file *f, int mode, i64 off, i64 len);
  */
 int vfs_fsync(struct file *f, bool datasync);
 long vfs_sync_fs(struct superblock *sb);
+/* umount's: vfs_sync_fs, leaving the file system marked clean on its disk. */
+long vfs_sync_unmount(struct superblock *sb);
+/* Power-off's (reboot(2)): vfs_sync_unmount of every file system on a disk. */
+long vfs_sync_shutdown(void);
+/*
+ * The superblocks mounted on disks (at most max, each kept mounted by a
+ * reference to its root in roots[]: inode_put them): how many.
+ */
+u32 vfs_disk_mounts(struct inode **roots, u32 max);
 /*
  * posix_fadvise(2): the advice checked as Linux does, and taken as a hint
  * Ferry does not act on yet (the page cache reads what is asked for and

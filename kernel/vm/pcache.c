@@ -731,6 +731,32 @@ int pcache_writeback(struct pcache *pc, u64 first, u64 last, bool wait, unsigned
 	}
 }
 
+int pcache_wait_written(struct pcache *pc, u64 *from, u64 last, unsigned flags)
+{
+	last = MIN(last, MAX_INDEX);
+	while (*from <= last) {
+		spin_lock(&pc->lock);
+		u64 i = *from;
+		paddr_t pa, busy = 0;
+		while ((pa = pagemap_next(&pc->pages, i, &i)) && i <= last) {
+			if (page_flags(pa) & PG_WRITEBACK) {
+				busy = pa;
+				break;
+			}
+			i++;
+		}
+		*from = busy ? i : last + 1;
+		spin_unlock(&pc->lock);
+		if (!busy)
+			break;
+		int r = wait_page(busy, PG_WRITEBACK, flags & PCG_NOPARK);
+		if (r)
+			return r;
+		++*from; /* seen done: on to the next (a write started since is not ours) */
+	}
+	return 0;
+}
+
 void pcache_get_stats(struct pcache_stats *s)
 {
 	s->pages = __atomic_load_n(&stats.pages, __ATOMIC_RELAXED);

@@ -201,6 +201,15 @@ void pcache_redirty(struct pcache *pc, paddr_t pa);
  * once after a failed write.
  */
 int pcache_writeback(struct pcache *pc, u64 first, u64 last, bool wait, unsigned flags);
+/*
+ * Wait for the writes in flight of pages *from..last to end, one page at
+ * a time: 0 once each page was seen not being written; -ERESTART_PARK
+ * (parked: call again with the same *from, which moves past the pages
+ * done); -EAGAIN (PCG_NOPARK). Pages written again meanwhile do not make
+ * it walk the range again (a journal commit waits for the writes it
+ * started, not for a writer that keeps the file dirty).
+ */
+int pcache_wait_written(struct pcache *pc, u64 *from, u64 last, unsigned flags);
 /* Dirty pages in every cache (the write-back task's threshold), and more figures for /proc. */
 struct pcache_stats {
 	u64 pages, dirty, writeback, swapbacked;

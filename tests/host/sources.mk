@@ -43,3 +43,5 @@ HOST_TEST_virtq_SRCS := kernel/dev/virtq.c
 
 # ext2: the pure checks of superblocks, group descriptors and directory entries
 HOST_TEST_ext2_SRCS := kernel/fs/ext2_check.c
+# The ext3 journal: superblock checks and recovery's scan of crafted logs
+HOST_TEST_jbd2_SRCS := kernel/fs/jbd2_replay.c
