@@ -15,7 +15,7 @@
  * finishes (the request completes: a CQE is posted) or returns
  * -ERESTART_PARK having registered a wake; the request then sits parked
  * like any blocked call, on the pipe's queue, the block cache's miss, the
- * channel, a timer, and no thread waits for it. The wake makes its task
+ * channel, the socket, a timer, and no thread waits for it. The wake makes its task
  * runnable on whichever core the executor picks; the task's poll re-runs
  * the step from the start with the park's restart state (progress kept,
  * deadline kept, held objects handed back): invariant 3's protocol,

@@ -419,6 +419,63 @@ static void test_not_socket(void)
 	close(p[1]);
 }
 
+/* Links: a RECV cut short under MSG_WAITALL breaks its chain; a LINK_TIMEOUT ends a parked RECV. */
+static void test_links(void)
+{
+	int sv[2];
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "a socket pair");
+	char buf[16];
+	struct io_uring_sqe *sqe = u_sqe(&ring);
+	io_uring_prep_recv(sqe, sv[0], buf, 10, MSG_WAITALL);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe->user_data = 20;
+	sqe = u_sqe(&ring);
+	io_uring_prep_nop(sqe);
+	sqe->user_data = 21;
+	io_uring_submit(&ring);
+	CHECK(write(sv[1], "1234", 4) == 4 && shutdown(sv[1], SHUT_WR) == 0,
+	      "4 bytes, then the sender's end of file");
+	int r20 = 1, r21 = 1;
+	for (int i = 0; i < 2; i++) {
+		__u64 ud;
+		int res;
+		if (u_cqe(&ring, &ud, &res, NULL) < 0)
+			break;
+		if (ud == 20)
+			r20 = res;
+		if (ud == 21)
+			r21 = res;
+	}
+	CHECK(r20 == 4 && r21 == -ECANCELED,
+	      "RECV with MSG_WAITALL ends short (4) and cuts its link: the NOP is cancelled (%d, %d)",
+	      r20, r21);
+
+	sqe = u_sqe(&ring);
+	io_uring_prep_recv(sqe, sv[1], buf, sizeof buf, 0);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe->user_data = 22;
+	struct __kernel_timespec ts = {0, 50 * 1000 * 1000};
+	sqe = u_sqe(&ring);
+	io_uring_prep_link_timeout(sqe, &ts, 0);
+	sqe->user_data = 23;
+	io_uring_submit(&ring);
+	int r22 = 1, r23 = 1;
+	for (int i = 0; i < 2; i++) {
+		__u64 ud;
+		int res;
+		if (u_cqe(&ring, &ud, &res, NULL) < 0)
+			break;
+		if (ud == 22)
+			r22 = res;
+		if (ud == 23)
+			r23 = res;
+	}
+	CHECK(r22 == -ECANCELED && r23 == -ETIME,
+	      "a LINK_TIMEOUT of 50 ms ends a parked RECV: ECANCELED, and ETIME (%d, %d)", r22, r23);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void test_probe(void)
 {
 	struct io_uring_probe *p = io_uring_get_probe_ring(&ring);
@@ -522,6 +579,7 @@ int main(void)
 	test_transfer(AF_INET);
 	test_accept(AF_UNIX);
 	test_accept(AF_INET);
+	test_links();
 	test_not_socket();
 	test_eventfd();
 	io_uring_queue_exit(&ring);
