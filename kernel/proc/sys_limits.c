@@ -17,6 +17,7 @@
 #include "mm/domain.h"
 #include "mm/layout.h"
 #include "proc/cur.h"
+#include "proc/cred.h"
 #include "proc/limits.h"
 #include "proc/proc.h"
 #include "proc/signal.h"
@@ -91,10 +92,11 @@ static long do_prlimit(int pid, u32 res, const struct rlimit64 *new, struct rlim
 	if (new) {
 		if (new->cur > new->max)
 			return -EINVAL;
-		/* Root may raise a hard limit; no one may pass what the kernel holds. */
+		/* No one may pass what the kernel holds. */
 		if (res == RLIMIT_NOFILE && new->max > NR_OPEN)
 			return -EPERM;
 	}
+	const struct cred *me = cur_cred();
 	spin_lock(&proc_tree_lock);
 	struct proc *p = target_locked(pid);
 	if (!p) {
@@ -102,6 +104,26 @@ static long do_prlimit(int pid, u32 res, const struct rlimit64 *new, struct rlim
 		return -ESRCH;
 	}
 	spin_lock(&p->lock);
+	/*
+	 * Linux's rules (prlimit(2)): another process's limits only if all its
+	 * user and group ids are the caller's real ones, or with
+	 * CAP_SYS_RESOURCE; a hard limit raised only with CAP_SYS_RESOURCE.
+	 */
+	long r = 0;
+	if (p != cur_proc()) {
+		const struct cred *t = p->cred;
+		bool same = t->uid == me->uid && t->euid == me->uid && t->suid == me->uid &&
+			    t->gid == me->gid && t->egid == me->gid && t->sgid == me->gid;
+		if (!same && !cred_capable(me, CAP_SYS_RESOURCE))
+			r = -EPERM;
+	}
+	if (!r && new && new->max > p->rlim[res].max && !cred_capable(me, CAP_SYS_RESOURCE))
+		r = -EPERM;
+	if (r) {
+		spin_unlock(&p->lock);
+		spin_unlock(&proc_tree_lock);
+		return r;
+	}
 	if (old)
 		*old = p->rlim[res];
 	if (new) {

@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 
-#include "t.h"
+#include "tuser.h"
 
 #include <sched.h>
 
@@ -289,6 +289,48 @@ static void check_cpu(void)
 	CHECK_KILLED(t_wait(c), SIGKILL, "RLIMIT_CPU with a hard limit of 1 s: SIGKILL");
 }
 
+/*
+ * Who may change what (prlimit(2)): raising a hard limit takes
+ * CAP_SYS_RESOURCE, and another process's limits need its user and group
+ * ids to be the caller's (or CAP_SYS_RESOURCE). Checked as nobody.
+ */
+static void check_privilege(void)
+{
+	if (geteuid() != 0) {
+		t_skip("not root: the privilege checks start as root");
+		return;
+	}
+	struct rlimit r;
+	getrlimit(RLIMIT_NOFILE, &r);
+	pid_t c = fork();
+	if (c == 0) {
+		int ok = 1;
+		struct rlimit low = {64, r.rlim_max - 1}, high = {64, r.rlim_max};
+		ok &= setrlimit(RLIMIT_NOFILE, &low) == 0;
+		/* Root raises it back with CAP_SYS_RESOURCE (a container's root may lack it). */
+		if (t_has_cap(24)) {
+			ok &= setrlimit(RLIMIT_NOFILE, &high) == 0;
+			ok &= setrlimit(RLIMIT_NOFILE, &low) == 0;
+		}
+		if (setgid(65534) || setuid(65534))
+			_exit(3);
+		ok &= setrlimit(RLIMIT_NOFILE, &low) == 0;
+		ok &= setrlimit(RLIMIT_NOFILE, &high) == -1 && errno == EPERM;
+		struct rlimit got;
+		ok &= syscall(SYS_prlimit64, getppid(), RLIMIT_NOFILE, NULL, &got) == -1 && errno == EPERM;
+		pid_t g = fork();
+		if (g == 0) {
+			pause();
+			_exit(0);
+		}
+		ok &= syscall(SYS_prlimit64, g, RLIMIT_NOFILE, NULL, &got) == 0 && got.rlim_max == low.rlim_max;
+		kill(g, SIGKILL);
+		waitpid(g, NULL, 0);
+		_exit(ok ? 0 : 1);
+	}
+	CHECK_EXITED(t_wait(c), 0, "a user lowers a hard limit but may not raise it, nor touch root's limits; its own child's it may read");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--nofile") == 0)
@@ -297,6 +339,7 @@ int main(int argc, char **argv)
 		return recurse(atoi(argv[2])) == 12345 ? 2 : 0;
 	const char *self = t_self();
 	check_rules();
+	check_privilege();
 	check_inherit(self);
 	check_nofile();
 	check_nproc();
