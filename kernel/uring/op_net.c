@@ -90,8 +90,7 @@ static int sr_prep(struct uring_req *req)
 		return -EINVAL; /* both need provided buffers (IOSQE_BUFFER_SELECT) */
 	if (send && (fl & RECV_MULTISHOT))
 		return -EINVAL;
-	if (s->buf_index)
-		return -EINVAL;
+	/* buf_index (a buffer group) and addr3 are not looked at here, as on Linux. */
 	req->net.flags = s->op_flags;
 	if (send)
 		req->net.flags |= MSG_NOSIGNAL;
@@ -277,7 +276,7 @@ const struct uring_op uring_op_connect = {.name = "CONNECT",
 static int shutdown_prep(struct uring_req *req)
 {
 	struct io_uring_sqe *s = &req->sqe;
-	if (s->off || s->addr || s->op_flags || s->buf_index || s->splice_fd_in || s->addr3)
+	if (s->off || s->addr || s->op_flags || s->buf_index || s->splice_fd_in)
 		return -EINVAL;
 	return 0;
 }

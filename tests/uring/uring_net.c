@@ -413,6 +413,20 @@ static void test_not_socket(void)
 	io_uring_prep_recv(sqe, sv[0], buf, sizeof buf, 0);
 	sqe->ioprio = 0x80;
 	CHECK(u_one(&ring, sqe) == -EINVAL, "RECV with an unknown ioprio flag: EINVAL");
+	/* Fields these ops do not use are not looked at, as on Linux. */
+	sqe = u_sqe(&ring);
+	io_uring_prep_send(sqe, sv[1], "ab", 2, 0);
+	sqe->buf_index = 3;
+	sqe->addr3 = 5;
+	CHECK(u_one(&ring, sqe) == 2, "SEND with buf_index and addr3 set: they are ignored");
+	sqe = u_sqe(&ring);
+	io_uring_prep_recv(sqe, sv[0], buf, sizeof buf, 0);
+	sqe->buf_index = 3;
+	CHECK(u_one(&ring, sqe) == 2, "RECV with buf_index set: it is ignored");
+	sqe = u_sqe(&ring);
+	io_uring_prep_shutdown(sqe, sv[0], SHUT_RD);
+	sqe->addr3 = 5;
+	CHECK(u_one(&ring, sqe) == 0, "SHUTDOWN with addr3 set: it is ignored");
 	close(sv[0]);
 	close(sv[1]);
 	close(p[0]);
