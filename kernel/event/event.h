@@ -71,3 +71,13 @@ long epoll_collect(struct eventpoll *ep, struct epoll_event *out, u32 max, bool 
  * fstype]; evict frees the object.
  */
 void anon_inode_init(struct inode *ip, struct superblock *sb, const struct inode_ops *ops);
+
+/* ---- eventfd.c, for io_uring's completion notification (IORING_REGISTER_EVENTFD) ---- */
+
+/* Is f an eventfd? */
+bool file_is_eventfd(struct file *f);
+/*
+ * Add 1 to f's counter (an eventfd) and wake its readers and pollers, as
+ * Linux's eventfd_signal: it never waits; a counter at its top stays there.
+ */
+void eventfd_signal(struct file *f);

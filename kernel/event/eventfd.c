@@ -103,6 +103,21 @@ static u32 efd_poll(struct file *f, struct poll_set *ps)
 
 static const struct file_ops efd_fops = {.read = efd_read, .write = efd_write, .poll = efd_poll};
 
+bool file_is_eventfd(struct file *f)
+{
+	return f->ops == &efd_fops;
+}
+
+void eventfd_signal(struct file *f)
+{
+	struct eventfd *e = f->priv;
+	spin_lock(&e->lock);
+	if (e->count < ~0UL)
+		e->count++;
+	spin_unlock(&e->lock);
+	waitq_wake_events(&e->wq, POLLIN | POLLRDNORM);
+}
+
 static void efd_evict(struct inode *ip)
 {
 	kfree(container_of(ip, struct eventfd, inode));

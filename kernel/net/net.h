@@ -231,6 +231,43 @@ long sock_epipe(u32 flags);
 /* The calling process's credentials for SCM_CREDENTIALS and SO_PEERCRED. */
 struct linux_ucred sock_cur_creds(void);
 
+/* ---- the system calls' own steps, shared with io_uring's socket operations (sys_socket.c) ---- */
+
+/*
+ * accept(2) on so: the new connection's descriptor (flags: SOCK_CLOEXEC,
+ * SOCK_NONBLOCK for it), its peer's name to uaddr/ulenp (user, in
+ * cur_dom) when uaddr is not 0. nonblock: EAGAIN rather than wait;
+ * deadline: 0 for none. -ERESTART_PARK while it waits (restartable).
+ */
+long sock_accept_fd(struct socket *so, bool nonblock, u64 uaddr, u64 ulenp, u32 flags,
+		    u64 deadline);
+/* An address to the user: as much as *ulenp says fits, and its real length in *ulenp. */
+long sock_addr_out(u64 uaddr, u64 ulenp, const struct sockaddr_storage *a, u32 alen);
+
+/* What one sendmsg or recvmsg works with, read from the user's msghdr (in cur_dom). */
+struct sock_msgcall {
+	struct linux_msghdr h;
+	struct kiovec *iov;      /* kmalloc'd: uio consumes it */
+	struct uio uio;          /* the data */
+	struct sockaddr_storage addr; /* send: the destination (namelen bytes); recv: the sender */
+	u32 namelen;
+	void *ctl;               /* kmalloc'd: send, a copy of the control data; recv, room for it */
+	u64 ctllen;
+};
+/* Read the msghdr at umsg and what it points at (send: the name and control data too). */
+long sock_msgcall_in(u64 umsg, struct sock_msgcall *c, bool send);
+void sock_msgcall_free(struct sock_msgcall *c);
+/*
+ * sendmsg(2) and recvmsg(2) with c on so: flags are final (MSG_DONTWAIT
+ * for a call that must not wait), deadline 0 for none, *done the bytes
+ * earlier runs moved (updated). recv writes the name, flags and control
+ * data back into the user's msghdr at umsg. Bytes, -errno or -ERESTART_PARK.
+ */
+long sock_msgcall_send(struct socket *so, struct sock_msgcall *c, u32 flags, u64 deadline,
+		       u64 *done);
+long sock_msgcall_recv(struct socket *so, struct sock_msgcall *c, u64 umsg, u32 flags,
+		       u64 deadline, u64 *done);
+
 /* ---- /proc/net (each family's walk of its sockets, for procfs) ---- */
 
 /* /proc/net/unix: the header, then a line per AF_UNIX socket, each passed to line(ctx, text). */

@@ -64,8 +64,7 @@ static long addr_in(u64 uaddr, u64 ulen, struct sockaddr_storage *out)
 	return len;
 }
 
-/* An address to the user: as much as *ulen says fits, and its real length in *ulen. */
-static long addr_out(u64 uaddr, u64 ulenp, const struct sockaddr_storage *a, u32 alen)
+long sock_addr_out(u64 uaddr, u64 ulenp, const struct sockaddr_storage *a, u32 alen)
 {
 	int len;
 	if (copy_from_domain(cur_dom(), &len, ulenp, sizeof len) < 0)
@@ -173,32 +172,24 @@ SYSCALL(NR_listen, listen)
 	return fs_call_done(ref, r);
 }
 
-static long do_accept(int fd, u64 uaddr, u64 ulenp, u64 flags)
+long sock_accept_fd(struct socket *so, bool nonblock, u64 uaddr, u64 ulenp, u32 flags,
+		    u64 deadline)
 {
-	if (flags & ~(u64)(SOCK_CLOEXEC | SOCK_NONBLOCK))
-		return -EINVAL;
-	long r;
-	struct fd_ref ref;
-	struct socket *so = sock_get(fd, &ref, &r);
-	if (!so)
-		return r;
 	if (!so->ops->accept)
-		return fs_call_done(ref, -EOPNOTSUPP);
+		return -EOPNOTSUPP;
 	struct socket *nso;
-	r = sock_create_child(so, (u32)flags & SOCK_NONBLOCK, &nso);
+	long r = sock_create_child(so, flags & SOCK_NONBLOCK, &nso);
 	if (r < 0)
-		return fs_call_done(ref, r);
-	u64 deadline = sock_deadline(so, true);
-	r = so->ops->accept(so, nso, ref.f->flags & O_NONBLOCK, deadline);
+		return r;
+	r = so->ops->accept(so, nso, nonblock ? O_NONBLOCK : 0, deadline);
 	if (r < 0) {
 		file_put(nso->file);
-		return fs_call_done(ref, sock_parked(r, deadline));
+		return sock_parked(r, deadline);
 	}
-	fd_ref_put(ref);
 	if (uaddr) {
 		struct sockaddr_storage a;
 		int n = nso->ops->getname(nso, &a, true);
-		r = n < 0 ? n : addr_out(uaddr, ulenp, &a, (u32)n);
+		r = n < 0 ? n : sock_addr_out(uaddr, ulenp, &a, (u32)n);
 		if (r < 0) {
 			file_put(nso->file); /* the connection is lost, as on Linux */
 			return r;
@@ -208,6 +199,20 @@ static long do_accept(int fd, u64 uaddr, u64 ulenp, u64 flags)
 	if (r < 0)
 		file_put(nso->file);
 	return r;
+}
+
+static long do_accept(int fd, u64 uaddr, u64 ulenp, u64 flags)
+{
+	if (flags & ~(u64)(SOCK_CLOEXEC | SOCK_NONBLOCK))
+		return -EINVAL;
+	long r;
+	struct fd_ref ref;
+	struct socket *so = sock_get(fd, &ref, &r);
+	if (!so)
+		return r;
+	r = sock_accept_fd(so, ref.f->flags & O_NONBLOCK, uaddr, ulenp, (u32)flags,
+			   sock_deadline(so, true));
+	return fs_call_done(ref, r);
 }
 
 SYSCALL(NR_accept, accept)
@@ -233,7 +238,7 @@ static long do_getname(int fd, u64 uaddr, u64 ulenp, bool peer)
 	fd_ref_put(ref);
 	if (n < 0)
 		return n;
-	return addr_out(uaddr, ulenp, &a, (u32)n);
+	return sock_addr_out(uaddr, ulenp, &a, (u32)n);
 }
 
 SYSCALL(NR_getsockname, getsockname)
@@ -345,18 +350,7 @@ static long import_iov(u64 uiov, u64 cnt, struct kiovec **iovp, struct uio *u)
 	return 0;
 }
 
-/* What one sendmsg or recvmsg works with, read from the user's msghdr. */
-struct msgcall {
-	struct linux_msghdr h;
-	struct kiovec *iov;
-	struct uio uio;
-	struct sockaddr_storage addr;
-	u32 namelen;
-	void *ctl;
-	u64 ctllen;
-};
-
-static long msgcall_in(u64 umsg, struct msgcall *c, bool send)
+long sock_msgcall_in(u64 umsg, struct sock_msgcall *c, bool send)
 {
 	memset(c, 0, sizeof *c);
 	if (copy_from_domain(cur_dom(), &c->h, umsg, sizeof c->h) < 0)
@@ -386,80 +380,66 @@ static long msgcall_in(u64 umsg, struct msgcall *c, bool send)
 	return 0;
 }
 
-static void msgcall_free(struct msgcall *c)
+void sock_msgcall_free(struct sock_msgcall *c)
 {
 	kfree(c->iov);
 	kfree(c->ctl);
+	c->iov = NULL;
+	c->ctl = NULL;
 }
 
-/*
- * One sendmsg on so (done: bytes a parked run of this call already sent;
- * the total goes back in *done). Bytes sent or -errno.
- */
-static long send_one(struct socket *so, struct file *f, u64 umsg, u32 flags, u64 *done,
-		     bool *partial)
+long sock_msgcall_send(struct socket *so, struct sock_msgcall *c, u32 flags, u64 deadline,
+		       u64 *done)
 {
-	struct msgcall c;
 	struct scm scm = {0};
-	long r = msgcall_in(umsg, &c, true);
-	if (r == 0 && c.ctllen)
-		r = scm_parse(so, c.ctl, c.ctllen, &scm);
+	long r = c->ctllen ? scm_parse(so, c->ctl, c->ctllen, &scm) : 0;
 	if (r == 0) {
-		struct kmsg m = {.uio = &c.uio, .flags = nonblock_flags(f, flags), .scm = &scm};
-		if (c.namelen) {
-			m.to = &c.addr;
-			m.tolen = c.namelen;
+		struct kmsg m = {.uio = &c->uio, .flags = flags, .scm = &scm};
+		if (c->namelen) {
+			m.to = &c->addr;
+			m.tolen = c->namelen;
 		}
 		m.done = *done;
 		if (m.done)
-			uio_skip(&c.uio, m.done);
-		m.deadline = sock_deadline(so, false);
+			uio_skip(&c->uio, m.done);
+		m.deadline = deadline;
 		r = sock_parked(so->ops->sendmsg(so, &m), m.deadline);
 		*done = m.done;
-		*partial = c.uio.resid > 0;
 	}
 	scm_destroy(&scm);
-	msgcall_free(&c);
 	return r;
 }
 
-/* One recvmsg on so, the user's msghdr updated (name, flags, control). */
-static long recv_one(struct socket *so, struct file *f, u64 umsg, u32 flags, u64 *done)
+long sock_msgcall_recv(struct socket *so, struct sock_msgcall *c, u64 umsg, u32 flags,
+		       u64 deadline, u64 *done)
 {
-	struct msgcall c;
 	struct scm scm = {0};
-	long r = msgcall_in(umsg, &c, false);
-	if (r < 0) {
-		msgcall_free(&c);
-		return r;
-	}
-	struct kmsg m = {.uio = &c.uio, .flags = nonblock_flags(f, flags), .scm = &scm};
-	if (c.h.msg_name)
-		m.from = &c.addr;
+	struct kmsg m = {.uio = &c->uio, .flags = flags, .scm = &scm};
+	if (c->h.msg_name)
+		m.from = &c->addr;
 	m.done = *done;
 	if (m.done)
-		uio_skip(&c.uio, m.done);
-	m.deadline = sock_deadline(so, true);
-	r = sock_parked(so->ops->recvmsg(so, &m), m.deadline);
+		uio_skip(&c->uio, m.done);
+	m.deadline = deadline;
+	long r = sock_parked(so->ops->recvmsg(so, &m), m.deadline);
 	*done = m.done;
 	if (r < 0) {
 		scm_destroy(&scm);
-		msgcall_free(&c);
 		return r;
 	}
 	bool creds = __atomic_load_n(&so->opts, __ATOMIC_RELAXED) & SOF_PASSCRED;
 	u32 oflags = m.out_flags | (flags & MSG_CMSG_CLOEXEC);
-	u64 used = scm_put(&scm, creds, &oflags, c.ctl, c.ctllen);
+	u64 used = scm_put(&scm, creds, &oflags, c->ctl, c->ctllen);
 	long e = 0;
-	if (used && copy_to_domain(cur_dom(), c.h.msg_control, c.ctl, used) < 0) {
-		scm_undo(c.ctl, used);
+	if (used && copy_to_domain(cur_dom(), c->h.msg_control, c->ctl, used) < 0) {
+		scm_undo(c->ctl, used);
 		e = -EFAULT;
 	}
 	struct domain *d = cur_dom();
 	u64 base = umsg;
-	if (!e && c.h.msg_name)
-		e = addr_out(c.h.msg_name, base + offsetof(struct linux_msghdr, msg_namelen), &c.addr,
-			     m.fromlen);
+	if (!e && c->h.msg_name)
+		e = sock_addr_out(c->h.msg_name, base + offsetof(struct linux_msghdr, msg_namelen),
+				  &c->addr, m.fromlen);
 	else if (!e)
 		e = copy_to_domain(d, base + offsetof(struct linux_msghdr, msg_namelen), &m.fromlen,
 				   sizeof m.fromlen);
@@ -469,8 +449,36 @@ static long recv_one(struct socket *so, struct file *f, u64 umsg, u32 flags, u64
 	if (!e && copy_to_domain(d, base + offsetof(struct linux_msghdr, msg_controllen), &used,
 				 sizeof used) < 0)
 		e = -EFAULT;
-	msgcall_free(&c);
 	return e ? e : r;
+}
+
+/*
+ * One sendmsg on so (done: bytes a parked run of this call already sent;
+ * the total goes back in *done). Bytes sent or -errno.
+ */
+static long send_one(struct socket *so, struct file *f, u64 umsg, u32 flags, u64 *done,
+		     bool *partial)
+{
+	struct sock_msgcall c;
+	long r = sock_msgcall_in(umsg, &c, true);
+	if (r == 0) {
+		r = sock_msgcall_send(so, &c, nonblock_flags(f, flags), sock_deadline(so, false), done);
+		*partial = c.uio.resid > 0;
+	}
+	sock_msgcall_free(&c);
+	return r;
+}
+
+/* One recvmsg on so, the user's msghdr updated (name, flags, control). */
+static long recv_one(struct socket *so, struct file *f, u64 umsg, u32 flags, u64 *done)
+{
+	struct sock_msgcall c;
+	long r = sock_msgcall_in(umsg, &c, false);
+	if (r == 0)
+		r = sock_msgcall_recv(so, &c, umsg, nonblock_flags(f, flags), sock_deadline(so, true),
+				      done);
+	sock_msgcall_free(&c);
+	return r;
 }
 
 SYSCALL(NR_sendmsg, sendmsg)
@@ -554,7 +562,7 @@ SYSCALL(NR_recvfrom, recvfrom)
 	r = sock_transfer(so, &m, false);
 	scm_destroy(&scm);
 	if (r >= 0 && a4) {
-		long e = addr_out(a4, a5, &from, m.fromlen);
+		long e = sock_addr_out(a4, a5, &from, m.fromlen);
 		if (e < 0)
 			r = e;
 	}

@@ -10,6 +10,8 @@
  * scribbled past the tail counts as a full ring, never as room.
  */
 #include "uring/uring.h"
+#include "event/event.h"
+#include "fs/vfs.h"
 #include "mm/kheap.h"
 #include "sched/park.h"
 #include "arch/x86_64/time.h"
@@ -103,11 +105,36 @@ void uring_post_many_locked(struct uring *r, const struct io_uring_cqe *c, u32 n
  * poster stores the tail, then looks for waiters: with a full fence
  * between on both sides, one of the two sees the other.
  */
-void uring_cq_wake(struct uring *r)
+void uring_cq_wake(struct uring *r, bool async)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&r->cq_wait.waiters.next, __ATOMIC_RELAXED) != &r->cq_wait.waiters)
 		waitq_wake_all(&r->cq_wait);
+	if (unlikely(__atomic_load_n(&r->evfd, __ATOMIC_RELAXED)))
+		uring_evfd_signal(r, async);
+}
+
+/*
+ * As Linux: nothing while the user has set IORING_CQ_EVENTFD_DISABLED;
+ * one signal for however many CQEs came since the last (a batch counts
+ * once), none if none came (another poster signalled for them already).
+ */
+void uring_evfd_signal(struct uring *r, bool async)
+{
+	if (__atomic_load_n(&uring_hdr(r)->cq_flags, __ATOMIC_ACQUIRE) & IORING_CQ_EVENTFD_DISABLED)
+		return;
+	spin_lock(&r->lock);
+	struct file *f = r->evfd;
+	bool signal = f && (async || !r->evfd_async) && r->evfd_tail != r->cq_tail;
+	if (signal) {
+		r->evfd_tail = r->cq_tail;
+		file_get(f);
+	}
+	spin_unlock(&r->lock);
+	if (signal) {
+		eventfd_signal(f);
+		file_put(f);
+	}
 }
 
 long uring_wait(struct uring *r, u32 min, u64 deadline)

@@ -134,7 +134,7 @@ static long msg_ring_issue(struct uring_req *req)
 	t->cq_posted++;
 	uring_timeouts_flush_locked(t);
 	spin_unlock(&t->lock);
-	uring_cq_wake(t);
+	uring_cq_wake(t, req->in_task);
 	return ok ? 0 : -EOVERFLOW;
 }
 

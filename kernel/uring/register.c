@@ -13,6 +13,7 @@
  * still reads and writes there, where Ferry's fixed transfer gets EFAULT.
  */
 #include "uring/uring.h"
+#include "event/event.h"
 #include "fs/fsproc.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
@@ -219,26 +220,62 @@ static long unregister_buffers(struct uring *r)
 	return 0;
 }
 
+static long unregister_eventfd(struct uring *r);
+
 void uring_unregister_all(struct uring *r)
 {
 	unregister_files(r);
 	unregister_buffers(r);
+	unregister_eventfd(r);
 }
 
-/* Ferry has no eventfds yet: any descriptor given is not one (Linux's -EINVAL). */
-static long register_eventfd(u64 arg, u32 nr)
+/*
+ * IORING_REGISTER_EVENTFD(_ASYNC): completions signal the eventfd (cq.c,
+ * uring_evfd_signal). One at a time (EBUSY); a descriptor that is no
+ * eventfd gets EINVAL, as on Linux.
+ */
+static long register_eventfd(struct uring *r, u64 arg, u32 nr, bool async)
 {
 	if (nr != 1)
 		return -EINVAL;
 	i32 fd;
 	if (copy_from_domain(cur_dom(), &fd, arg, sizeof fd) < 0)
 		return -EFAULT;
+	if (__atomic_load_n(&r->evfd, __ATOMIC_RELAXED))
+		return -EBUSY;
 	struct file *f = fs_fget(fd);
 	if (!f)
 		return -EBADF;
+	if (!file_is_eventfd(f)) {
+		file_put(f);
+		return -EINVAL;
+	}
+	spin_lock(&r->lock);
+	long e = 0;
+	if (r->evfd) {
+		e = -EBUSY;
+	} else {
+		r->evfd = f;
+		r->evfd_async = async;
+		r->evfd_tail = r->cq_tail; /* what came before is not signalled */
+		f = NULL;
+	}
+	spin_unlock(&r->lock);
+	if (f)
+		file_put(f);
+	return e;
+}
+
+static long unregister_eventfd(struct uring *r)
+{
+	spin_lock(&r->lock);
+	struct file *f = r->evfd;
+	r->evfd = NULL;
+	spin_unlock(&r->lock);
+	if (!f)
+		return -ENXIO;
 	file_put(f);
-	uring_unsupported("IORING_REGISTER_EVENTFD (Ferry has no eventfd yet)");
-	return -EINVAL;
+	return 0;
 }
 
 static long probe(u64 arg, u32 nr)
@@ -364,9 +401,9 @@ long uring_register(struct uring *r, u32 opcode, u64 arg, u32 nr)
 		return update_files(r, arg, nr);
 	case IORING_REGISTER_EVENTFD:
 	case IORING_REGISTER_EVENTFD_ASYNC:
-		return register_eventfd(arg, nr);
+		return register_eventfd(r, arg, nr, opcode == IORING_REGISTER_EVENTFD_ASYNC);
 	case IORING_UNREGISTER_EVENTFD:
-		return arg || nr ? -EINVAL : -ENXIO; /* none can have been registered */
+		return arg || nr ? -EINVAL : unregister_eventfd(r);
 	case IORING_REGISTER_PROBE:
 		return probe(arg, nr);
 	case IORING_REGISTER_RESTRICTIONS:

@@ -137,6 +137,8 @@ bool uring_run_inline(struct uring_req *req, struct io_uring_cqe *out, bool *pos
 	}
 	req->is_timeout = false;
 	req->cflags = 0;
+	/* The operation's own state (the union, last): the next entry's prep finds it zeroed. */
+	memset(&req->rw, 0, sizeof *req - offsetof(struct uring_req, rw));
 	task_reuse(&req->task);
 	return true;
 }
@@ -262,6 +264,8 @@ static enum poll_result req_poll(struct task *t)
 	park_resume(&req->park);
 	req->park.restarting = req->opened;
 	struct uring_ready l = URING_READY_INIT(l);
+	l.async = true;
+	req->in_task = true;
 	long res = req_step(req);
 	if (res != -ERESTART_PARK)
 		uring_complete(req, res, &l);
@@ -274,6 +278,8 @@ static enum poll_result req_poll(struct task *t)
 /* Did req fail in a way that cuts its chain? */
 static bool breaks_chain(struct uring_req *req, long res)
 {
+	if (res >= 0 && req->op && req->op->net)
+		return (u64)res < req->net.min_ret;
 	if (res >= 0)
 		return req->op && req->op->rw && (u64)res != req->rw.total;
 	if (req->is_timeout && res == -ETIME &&
@@ -404,7 +410,7 @@ void uring_complete(struct uring_req *req, long res, struct uring_ready *ready)
 	uring_timeouts_flush_locked(r);
 	defer_flush_locked(r, ready);
 	spin_unlock(&r->lock);
-	uring_cq_wake(r);
+	uring_cq_wake(r, ready->async);
 	struct uring_req *d;
 	while ((d = ready_pop(&dead)))
 		req_destroy(d);
@@ -424,6 +430,6 @@ bool uring_post_more(struct uring_req *req, i32 res, u32 flags)
 	}
 	spin_unlock(&r->lock);
 	if (ok)
-		uring_cq_wake(r);
+		uring_cq_wake(r, req->in_task);
 	return ok;
 }

@@ -127,7 +127,7 @@ static void batch_flush(struct uring *r, struct cqe_batch *b)
 		uring_timeouts_flush_locked(r);
 	spin_unlock(&r->lock);
 	if (b->n)
-		uring_cq_wake(r);
+		uring_cq_wake(r, false);
 	b->n = b->done = b->timeouts = 0;
 }
 

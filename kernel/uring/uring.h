@@ -15,7 +15,7 @@
  * finishes (the request completes: a CQE is posted) or returns
  * -ERESTART_PARK having registered a wake; the request then sits parked
  * like any blocked call, on the pipe's queue, the block cache's miss, the
- * channel, a timer, and no thread waits for it. The wake makes its task
+ * channel, the socket, a timer, and no thread waits for it. The wake makes its task
  * runnable on whichever core the executor picks; the task's poll re-runs
  * the step from the start with the park's restart state (progress kept,
  * deadline kept, held objects handed back): invariant 3's protocol,
@@ -77,6 +77,8 @@ struct file;
 struct proc;
 struct domain;
 struct fs_state;
+struct sock_msgcall;
+struct sockaddr_storage;
 
 /* A run of pages the ring owns (one kernel reference each) and lends to mmap. */
 struct uring_area {
@@ -121,6 +123,11 @@ struct uring {
 	struct waitq cq_wait;      /* io_uring_enter waiters and pollers of the ring fd */
 	struct file **files;       /* [r] registered files (a reference each), or NULL */
 	u32 nr_files;              /* [r] */
+	struct file *evfd;         /* [r] the registered eventfd (a reference), or NULL; read
+	                              without the lock only to see whether there is one */
+	bool evfd_async;           /* [r] IORING_REGISTER_EVENTFD_ASYNC: only completions made
+	                              outside the submitting call signal it */
+	u32 evfd_tail;             /* [r] cq_tail when the eventfd was last signalled */
 	struct uring_buf *bufs;    /* [r] registered buffers, or NULL */
 	u32 nr_bufs;               /* [r] */
 	/* Restrictions (IORING_REGISTER_RESTRICTIONS): [r] until enabled, then [I]. */
@@ -173,6 +180,7 @@ struct uring_op {
 	bool needs_file;   /* sqe.fd (or a fixed index) names the file it works on */
 	bool nowait;       /* issue never parks: the fast path calls it without a step */
 	bool rw;           /* a short result breaks a link chain */
+	bool net;          /* a socket op: a result under net.min_ret (MSG_WAITALL) breaks it */
 };
 
 struct uring_req {
@@ -197,6 +205,7 @@ struct uring_req {
 	struct file *file;         /* [o] resolved at the first step; a reference */
 	u8 opcode, sqe_flags;      /* [I] */
 	bool started;              /* [a] its first step has begun: a cancel must wake it */
+	bool in_task;              /* [o] its steps run in its own task, not the submitting call */
 	bool opened;               /* [o] its first step resolved its file */
 	bool failed;               /* [r] its chain is broken: successors are cancelled */
 	bool drain;                /* [I] its chain waits for everything before it */
@@ -229,14 +238,24 @@ struct uring_req {
 		struct {
 			struct file *in; /* SPLICE/TEE's source, a reference */
 		} splice;
+		struct {
+			u64 total;       /* SEND/RECV(MSG): bytes asked for */
+			u64 min_ret;     /* fewer cut the chain (MSG_WAITALL: total) */
+			struct sock_msgcall *mc; /* SENDMSG/RECVMSG: the msghdr, copied at prep */
+			struct sockaddr_storage *addr; /* CONNECT's, SEND's destination; or NULL */
+			u32 addrlen;
+			u32 flags;       /* MSG_* */
+			bool multi;      /* ACCEPT multishot */
+		} net;
 	};
 };
 
 /* Requests whose turn has come, in order (first in, first run). */
 struct uring_ready {
 	struct uring_req *head, **tail;
+	bool async; /* run by a request's task, not by the submitting call */
 };
-#define URING_READY_INIT(name) {NULL, &(name).head}
+#define URING_READY_INIT(name) {NULL, &(name).head, false}
 static inline void uring_ready_push(struct uring_ready *l, struct uring_req *req)
 {
 	req->ready = NULL;
@@ -279,8 +298,15 @@ static inline struct io_uring_sqe *uring_sqe_at(struct uring *r, u32 i)
 bool uring_post_locked(struct uring *r, u64 user_data, i32 res, u32 flags);
 /* Post n CQEs in order (uring_submit's batch); caller holds r->lock. */
 void uring_post_many_locked(struct uring *r, const struct io_uring_cqe *c, u32 n);
-/* Wake io_uring_enter waiters and pollers after posting (no lock held). */
-void uring_cq_wake(struct uring *r);
+/*
+ * Wake io_uring_enter waiters and pollers after posting (no lock held),
+ * and signal the registered eventfd if CQEs came since it was last
+ * signalled. async: the CQEs were posted by a request's own task, not
+ * inline in the submitting call (what IORING_REGISTER_EVENTFD_ASYNC
+ * signals).
+ */
+void uring_cq_wake(struct uring *r, bool async);
+void uring_evfd_signal(struct uring *r, bool async);
 /* Move overflowed CQEs into the CQ ring as room allows; caller holds r->lock. */
 void uring_flush_overflow_locked(struct uring *r);
 /* CQEs the user has not consumed yet (user head read once, clamped). */

@@ -7,6 +7,10 @@
  * and (on Ferry) no memory is left behind.
  */
 #include "uh.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -170,10 +174,23 @@ static void leave_work(void *how)
 		io_uring_prep_read(io_uring_get_sqe(&ring), p[i][0], &buf[i], 1, 0);
 		io_uring_prep_poll_add(io_uring_get_sqe(&ring), p[i][0], POLLIN);
 	}
+	/* Sockets: a multishot ACCEPT on a TCP listener, a one-shot one on an AF_UNIX listener, RECV and RECVMSG. */
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_un u = {.sun_family = AF_UNIX};
+	int lt = socket(AF_INET, SOCK_STREAM, 0), lu = socket(AF_UNIX, SOCK_STREAM, 0), sv[2];
+	if (bind(lt, (struct sockaddr *)&a, sizeof a) || listen(lt, 4) || bind(lu, (struct sockaddr *)&u,
+	    sizeof(sa_family_t)) || listen(lu, 4) || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		_exit(4); /* an AF_UNIX name of just the family: autobind to an abstract name */
+	static struct iovec iv = {buf, 1};
+	static struct msghdr mh = {.msg_iov = &iv, .msg_iovlen = 1};
+	io_uring_prep_multishot_accept(io_uring_get_sqe(&ring), lt, NULL, NULL, 0);
+	io_uring_prep_accept(io_uring_get_sqe(&ring), lu, NULL, NULL, 0);
+	io_uring_prep_recv(io_uring_get_sqe(&ring), sv[0], buf, 1, 0);
+	io_uring_prep_recvmsg(io_uring_get_sqe(&ring), sv[1], &mh, 0);
 	struct __kernel_timespec ts = {60, 0};
 	io_uring_prep_timeout(io_uring_get_sqe(&ring), &ts, 0, 0);
 	io_uring_prep_nop(io_uring_get_sqe(&ring));
-	if (io_uring_submit(&ring) != 18)
+	if (io_uring_submit(&ring) != 22)
 		_exit(3);
 	if (how) {
 		close(ring.ring_fd); /* closes with work in flight; the mappings go at exit */
@@ -185,9 +202,9 @@ static void leave_work(void *how)
 static void test_leftovers(void)
 {
 	int st = t_child(leave_work, NULL);
-	CHECK_EXITED(st, 0, "a process exits with 17 requests parked in the kernel");
+	CHECK_EXITED(st, 0, "a process exits with 21 requests parked in the kernel (sockets' among them)");
 	st = t_child(leave_work, (void *)1);
-	CHECK_EXITED(st, 0, "a process closes its ring with 17 requests parked");
+	CHECK_EXITED(st, 0, "a process closes its ring with 21 requests parked");
 	long before = u_memfree();
 	for (int i = 0; i < 40; i++) {
 		t_child(leave_work, (void *)(long)(i & 1));

@@ -232,6 +232,42 @@ int fut_poll(struct fexec *ex, struct future *f, int fd, unsigned events, fut_th
 	return fut_start(ex, f, &s, then, arg);
 }
 
+int fut_accept(struct fexec *ex, struct future *f, int fd, int multishot, fut_then then,
+	       void *arg)
+{
+	struct io_uring_sqe s;
+	memset(&s, 0, sizeof s);
+	uring_prep(&s, IORING_OP_ACCEPT, fd, 0, 0, 0);
+	s.ioprio = multishot ? 1 : 0; /* IORING_ACCEPT_MULTISHOT */
+	return fut_start(ex, f, &s, then, arg);
+}
+
+int fut_connect(struct fexec *ex, struct future *f, int fd, const void *addr, uint32_t addrlen,
+		fut_then then, void *arg)
+{
+	return op(ex, f, IORING_OP_CONNECT, fd, (uintptr_t)addr, 0, addrlen, then, arg);
+}
+
+int fut_send(struct fexec *ex, struct future *f, int fd, const void *buf, size_t len, int flags,
+	     fut_then then, void *arg)
+{
+	struct io_uring_sqe s;
+	memset(&s, 0, sizeof s);
+	uring_prep(&s, IORING_OP_SEND, fd, (uintptr_t)buf, (uint32_t)len, 0);
+	s.op_flags = (uint32_t)flags;
+	return fut_start(ex, f, &s, then, arg);
+}
+
+int fut_recv(struct fexec *ex, struct future *f, int fd, void *buf, size_t len, int flags,
+	     fut_then then, void *arg)
+{
+	struct io_uring_sqe s;
+	memset(&s, 0, sizeof s);
+	uring_prep(&s, IORING_OP_RECV, fd, (uintptr_t)buf, (uint32_t)len, 0);
+	s.op_flags = (uint32_t)flags;
+	return fut_start(ex, f, &s, then, arg);
+}
+
 int fut_timeout(struct fexec *ex, struct future *f, uint64_t ns, fut_then then, void *arg)
 {
 	/* The time is read at submission (IORING_FEAT_SUBMIT_STABLE): the stack will do. */

@@ -100,6 +100,20 @@ int fut_poll(struct fexec *ex, struct future *f, int fd, unsigned events, fut_th
 int fut_timeout(struct fexec *ex, struct future *f, uint64_t ns, fut_then then, void *arg);
 /* Ask the kernel to cancel a future in flight (target ends with -ECANCELED). */
 int fut_cancel(struct fexec *ex, struct future *f, struct future *target, fut_then then, void *arg);
+/*
+ * Sockets. fut_accept: a connection's descriptor; with multishot, then
+ * runs for each one (IORING_CQE_F_MORE in f->flags while more will come)
+ * until it is cancelled. fut_connect's address is read when the entry is
+ * submitted (the next fexec_step), so it must last until then.
+ */
+int fut_accept(struct fexec *ex, struct future *f, int fd, int multishot, fut_then then,
+	       void *arg);
+int fut_connect(struct fexec *ex, struct future *f, int fd, const void *addr, uint32_t addrlen,
+		fut_then then, void *arg);
+int fut_send(struct fexec *ex, struct future *f, int fd, const void *buf, size_t len, int flags,
+	     fut_then then, void *arg);
+int fut_recv(struct fexec *ex, struct future *f, int fd, void *buf, size_t len, int flags,
+	     fut_then then, void *arg);
 /* Ferry's operations: a channel message received (its address in *buf), sent; spawn; wait. */
 int fut_msg_recv(struct fexec *ex, struct future *f, int fd, void **buf, fut_then then, void *arg);
 int fut_msg_send(struct fexec *ex, struct future *f, int fd, void *buf, size_t len, fut_then then,
