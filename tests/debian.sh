@@ -44,6 +44,7 @@ echo "debian: the workload took $(( $(date +%s) - t0 )) s in Ferry (status $rc)"
 sed 's/^/    /' <<<"$out" | grep -v '^    debian-ok '
 for what in "find /usr -name '*.h' | wc -l" "find -print0 | sort -z | xargs -0 cat | md5sum" \
 	"ls, stat, du, head, cut, tr" "tar -czf, gzip -t, tar -xzf, diff -r" "gzip -9 | gunzip round trip" \
+	"tar -cJf of files not read yet, then diff -r" \
 	"xz | unxz round trip" "sort -u of 300000 lines" "sort -n -u | md5sum" "grep -r over /usr/include" \
 	"grep -rl" "grep from a pipe" "sed -i" "bash pipelines, subshells, trap, wait" \
 	"python3 json subprocess threading multiprocessing tempfile" "perl one-liner" "dpkg -l" \

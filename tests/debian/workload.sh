@@ -27,10 +27,16 @@ check "ls, stat, du, head, cut, tr" \
 	"d; regular file; du; A,B"
 
 step tar
-mkdir src && cp -a /usr/include/linux /usr/share/perl5 src/ &&
+mkdir src && cp -a /usr/include/linux /usr/share/perl/5.36.0 src/ &&
 	tar -czf tree.tgz src && gzip -t tree.tgz && mkdir out && tar -xzf tree.tgz -C out
 check "tar -czf, gzip -t, tar -xzf, diff -r" "$(diff -r src out/src && echo same)" same
 check "gzip -9 | gunzip round trip" "$(gzip -9 <tree.tgz | gunzip | cmp - tree.tgz && echo same)" same
+# tar -J: files read for the first time since boot while xz runs on the
+# other CPU (a read of a regular file used to come back short when a page
+# was still on its way from the disk, and tar took that for a file that
+# shrank, padding the archive with zeros).
+check "tar -cJf of files not read yet, then diff -r" \
+	"$(tar -cJf etc.txz /etc /usr/share/perl5 2>&1 | grep -v 'Removing leading'; mkdir x && tar -xJf etc.txz -C x && diff -r /etc x/etc && diff -r /usr/share/perl5 x/usr/share/perl5 && echo same)" same
 check "xz | unxz round trip" "$(head -c 300000 tree.tgz >part && xz -T1 <part | unxz | cmp - part && echo same)" same
 
 step sort
