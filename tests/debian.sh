@@ -8,8 +8,9 @@
 # grep -r and sed -i, a bash script with pipelines, subshells, trap and
 # wait, python3 with json, subprocess, threading, multiprocessing and
 # tempfile, a perl one-liner, dpkg -l, apt-get --version, gcc hello.c &&
-# ./a.out), checks each result, then e2fsck -fn on the copy. No image (no
-# network): FAIL, saying so.
+# ./a.out; with the mirror in reach, glibc's resolver, apt-get update and
+# apt-get install hello), checks each result, then e2fsck -fn on the copy.
+# No image (no network for the first build): FAIL, saying so.
 set -u
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
 E2FSCK=$(command -v e2fsck || echo /sbin/e2fsck)
@@ -34,11 +35,15 @@ headers=$(cd "$tree" && find usr -name '*.h' | wc -l)
 linux_md5=$(cd "$tree" && LC_ALL=C find usr/include/linux -name '*.h' -print0 | LC_ALL=C sort -z | xargs -0 cat | md5sum | cut -d' ' -f1)
 errnos=$(LC_ALL=C grep -r -h 'define[[:space:]]*E[A-Z]*[[:space:]]' "$tree/usr/include/asm-generic" | wc -l)
 packages=$(grep -c '^Status: install ok installed' "$tree/var/lib/dpkg/status")
-echo "debian: on the host: $headers headers, $errnos errno lines, $packages packages"
+# The network: when the host reaches the mirror, apt-get runs in Ferry too.
+mirror_host=$(awk '$1 == "deb" { sub("^[a-z]*://", "", $2); sub("/.*", "", $2); print $2; exit }' "$tree/etc/apt/sources.list")
+net=nonet
+getent hosts "$mirror_host" >/dev/null 2>&1 && net=net
+echo "debian: on the host: $headers headers, $errnos errno lines, $packages packages; mirror $mirror_host: $net"
 
 t0=$(date +%s)
 out=$("$top/tools/ferry-run" --smp 2 --mem 1024 --timeout 900 --disk "$img" -- \
-	/bin/bash /root/workload.sh "$headers" "$linux_md5" "$errnos" "$packages" </dev/null 2>&1)
+	/bin/bash /root/workload.sh "$headers" "$linux_md5" "$errnos" "$packages" "$net" </dev/null 2>&1)
 rc=$?
 echo "debian: the workload took $(( $(date +%s) - t0 )) s in Ferry (status $rc)"
 sed 's/^/    /' <<<"$out" | grep -v '^    debian-ok '
@@ -51,6 +56,13 @@ for what in "find /usr -name '*.h' | wc -l" "find -print0 | sort -z | xargs -0 c
 	"dpkg -s bash" "apt-get --version" "gcc hello.c && ./a.out"; do
 	want "$what" "$out" "debian-ok $what"
 done
+if [ $net = net ]; then
+	for what in "getent hosts (glibc's resolver)" "apt-get update" "apt-get install hello"; do
+		want "$what" "$out" "debian-ok $what"
+	done
+else
+	echo "skip apt-get update and install: the host does not reach $mirror_host"
+fi
 want "the workload ran to its end" "$out" "debian-workload-end"
 [ $rc -eq 0 ] && echo "ok   bash exited with status 0" || { echo "FAIL bash exited with status $rc"; fail=1; }
 fsck "$img" "the workload"

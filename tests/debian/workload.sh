@@ -3,11 +3,13 @@
 # by Debian's bash from the Debian root (build/debian.img). Prints
 # "debian-ok NAME" for each check that holds and "debian-FAIL NAME: why"
 # for one that does not; tests/debian.sh wants every ok line.
-#   workload.sh HEADERS HEADERS_MD5 GREP_COUNT PACKAGES
+#   workload.sh HEADERS HEADERS_MD5 GREP_COUNT PACKAGES NET
 # are what the same commands give on the image's tree on the host:
 # the number of *.h files under /usr, the md5 of /usr/include/linux's
 # headers concatenated in name order, the number of lines in /usr/include
-# that grep -r finds, and the number of installed packages.
+# that grep -r finds, and the number of installed packages; NET is "net"
+# when the host reaches the Debian mirror, and then apt-get update and
+# apt-get install run too (over QEMU's user network).
 export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 ok() { echo "debian-ok $1"; }
 bad() { echo "debian-FAIL $1: $2"; }
@@ -36,7 +38,8 @@ check "gzip -9 | gunzip round trip" "$(gzip -9 <tree.tgz | gunzip | cmp - tree.t
 # was still on its way from the disk, and tar took that for a file that
 # shrank, padding the archive with zeros).
 check "tar -cJf of files not read yet, then diff -r" \
-	"$(tar -cJf etc.txz /etc /usr/share/perl5 2>&1 | grep -v 'Removing leading'; mkdir x && tar -xJf etc.txz -C x && diff -r /etc x/etc && diff -r /usr/share/perl5 x/usr/share/perl5 && echo same)" same
+	"$(tar -cJf etc.txz /etc /usr/share/perl5 2>&1 | grep -v 'Removing leading'; mkdir x && tar -xJf etc.txz -C x && diff -r --no-dereference /etc x/etc &&
+		diff -r /usr/share/perl5 x/usr/share/perl5 && echo same)" same
 check "xz | unxz round trip" "$(head -c 300000 tree.tgz >part && xz -T1 <part | unxz | cmp - part && echo same)" same
 
 step sort
@@ -113,6 +116,14 @@ step dpkg
 check "dpkg -l" "$(dpkg -l | grep -c '^ii')" "$4"
 check "dpkg -s bash" "$(dpkg -s bash | grep '^Status')" "Status: install ok installed"
 check "apt-get --version" "$(apt-get --version | head -1 | cut -d' ' -f1)" apt
+
+if [ "$5" = net ]; then
+	step apt
+	host=$(awk '$1 == "deb" { sub("^[a-z]*://", "", $2); sub("/.*", "", $2); print $2; exit }' /etc/apt/sources.list)
+	check "getent hosts (glibc's resolver)" "$(getent hosts "$host" >/dev/null && echo found)" found
+	check "apt-get update" "$(apt-get update -q >apt.log 2>&1 && echo updated || tail -3 apt.log)" updated
+	check "apt-get install hello" "$(apt-get install -y -q hello >apt.log 2>&1 && hello || tail -3 apt.log)" "Hello, world!"
+fi
 
 step gcc
 printf '#include <stdio.h>\nint main(void) { printf("hello from gcc %%d\\n", 6 * 7); return 0; }\n' >hello.c
