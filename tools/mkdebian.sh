@@ -29,6 +29,7 @@ set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
 top=$(dirname "$here")
 rebuild=0
+args=("$@")
 [ "${1:-}" = --rebuild ] && { rebuild=1; shift; }
 [ $# -eq 1 ] || { echo "usage: $0 [--rebuild] IMAGE" >&2; exit 2; }
 img=$1
@@ -63,7 +64,11 @@ find_mirror() {
 }
 
 if [ ! -f "$dir/root.done" ] || [ ! -d "$tree" ]; then
-	[ "$(id -u)" -eq 0 ] || die "debootstrap needs root (it makes device nodes and chroots): run as root or with sudo"
+	# debootstrap makes device nodes and chroots: root's work, through sudo if need be.
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null && exec sudo -n "$0" "${args[@]}" ||
+			die "debootstrap needs root (it makes device nodes and chroots): run as root or with sudo"
+	fi
 	command -v debootstrap >/dev/null || [ -x /usr/sbin/debootstrap ] || die "debootstrap missing (make deps installs it)"
 	mirror=${DEBIAN_MIRROR:-$(find_mirror)}
 	mirror=${mirror:-http://deb.debian.org/debian}
