@@ -90,11 +90,11 @@ test: deps
 	@tools/run-tests.sh
 
 # FERRY_DISK, when set, boots that image as it is instead of RUN_DISK (mk/disk.mk).
-run: deps run-iso run-disk
-	@FERRY_DISK="$${FERRY_DISK:-$(RUN_DISK)}" tools/run-qemu.sh
+run: deps run-iso $(if $(filter debian,$(ROOT)),debian,run-disk)
+	@FERRY_DISK="$${FERRY_DISK:-$(RUN_DISK)}" FERRY_ISO=$(RUN_ISO) tools/run-qemu.sh
 
-gdb: run-iso run-disk
-	@FERRY_DISK="$${FERRY_DISK:-$(RUN_DISK)}" tools/run-qemu.sh --gdb
+gdb: run-iso $(if $(filter debian,$(ROOT)),debian,run-disk)
+	@FERRY_DISK="$${FERRY_DISK:-$(RUN_DISK)}" FERRY_ISO=$(RUN_ISO) tools/run-qemu.sh --gdb
 
 # The kernel's own micro-benchmarks (TSC nanoseconds) with 1 and 2 CPUs.
 bench-kernel: deps kernel

@@ -31,7 +31,7 @@ $(DISK): $(BUILD)/initrd.cpio mk/disk.mk
 #   make reset-disk                              (back to a copy of build/disk.img)
 # The console learns the size of the terminal make runs in (tty.rows=,
 # tty.cols=) unless a window shows the VGA screen, which is 80x25.
-RUN_ISO     := $(BUILD)/ferry-run.iso
+RUN_ISO     ?= $(BUILD)/ferry-run.iso
 RUN_DISK    ?= $(BUILD)/run-disk.img
 RUN_TTY      = $(if $(filter-out none,$(FERRY_DISPLAY)),,$(shell { stty size </dev/tty; } 2>/dev/null | \
 	awk 'NF == 2 && $$1 > 0 && $$2 > 0 { print "tty.rows=" $$1, "tty.cols=" $$2 }'))

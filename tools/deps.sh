@@ -3,7 +3,7 @@
 set -eu
 pkgs="gcc libc6-dev make binutils qemu-system-x86 qemu-utils musl-tools busybox-static e2fsprogs cpio \
 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf check pkg-config expect \
-bochs bochsbios vgabios python3 liburing-dev"
+bochs bochsbios vgabios python3 liburing-dev debootstrap"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

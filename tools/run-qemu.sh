@@ -5,7 +5,9 @@
 # build/ferry-run.iso exist (make run builds them), it boots that ISO with
 # the disk attached as the ext2 root (FERRY_DISK=FILE picks another image),
 # and holds a lock (flock) on the disk meanwhile so that tools/run-disk.sh
-# does not change it under QEMU. --gdb waits for gdb on localhost:1234.
+# does not change it under QEMU (FERRY_ISO=FILE: another ISO for the
+# disk; make run ROOT=debian boots build/ferry-debian.iso on build/debian.img).
+# --gdb waits for gdb on localhost:1234.
 # FERRY_FIRMWARE=uefi boots under OVMF instead; FERRY_DISPLAY=gtk (or sdl)
 # opens a window with the VGA screen as well. Networking: a virtio-net card on
 # QEMU's user networking (eth0 configured by DHCP); FERRY_NET=none leaves it
@@ -39,13 +41,14 @@ fi
 iso=$top/build/ferry.iso
 disk=${FERRY_DISK:-$top/build/run-disk.img}
 root="the initrd in RAM"
-if [ -f "$disk" ] && [ -f "$top/build/ferry-run.iso" ]; then
+run_iso=${FERRY_ISO:-$top/build/ferry-run.iso}
+if [ -f "$disk" ] && [ -f "$run_iso" ]; then
 	exec 9<"$disk"
 	if ! flock -n 9; then
 		echo "run: $disk is in use by another QEMU (a make run in another terminal?)" >&2
 		exit 1
 	fi
-	iso=$top/build/ferry-run.iso
+	iso=$run_iso
 	root="ext2 on $disk"
 	args+=(--qemu -drive --qemu "file=$disk,if=none,format=raw,id=d0"
 		--qemu -device --qemu "virtio-blk-pci,drive=d0,disable-legacy=on")

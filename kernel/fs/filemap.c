@@ -21,10 +21,49 @@ static u64 size_of(struct inode *ip)
 	return size;
 }
 
+/*
+ * Pages a read waits for before it copies anything: Linux reads a regular
+ * file whole up to its end, and programs count on it (GNU tar takes a
+ * short read for a file that shrank, and pads the archive with zeros).
+ */
+#define FILEMAP_READ_WHOLE 256
+
+/*
+ * Before the first byte is copied (a park restarts the call), every page
+ * of the read's first FILEMAP_READ_WHOLE is brought into the cache: 0, or
+ * -ERESTART_PARK while one is read in. Other errors are left for the copy
+ * loop, which returns what it read before the page that failed.
+ */
+static int filemap_wait_range(struct pcache *pc, u64 off, size_t len, u64 size)
+{
+	if (off >= size || !len)
+		return 0;
+	u64 end = MIN(size, off + len);
+	u64 first = off >> PAGE_SHIFT;
+	u64 last = MIN((end - 1) >> PAGE_SHIFT, first + FILEMAP_READ_WHOLE - 1);
+	u64 npages = ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT;
+	for (u64 idx = first; idx <= last; idx++) {
+		paddr_t pa = 0;
+		int r = pcache_get(pc, idx, PCG_HOLE, &pa);
+		if (r == -ERESTART_PARK)
+			return r;
+		if (r < 0)
+			return 0;
+		if (pa) {
+			pcache_readahead_next(pc, idx, npages);
+			frame_unref(pa);
+		}
+	}
+	return 0;
+}
+
 ssize_t filemap_read(struct inode *ip, struct uio *u, u64 off)
 {
 	struct pcache *pc = &ip->data;
 	size_t total = 0;
+	int w = filemap_wait_range(pc, off, u->resid, size_of(ip));
+	if (w < 0)
+		return w;
 	while (u->resid) {
 		u64 size = size_of(ip);
 		if (off >= size)

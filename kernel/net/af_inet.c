@@ -438,6 +438,16 @@ static int dgram_op_setsockopt(struct socket *so, int level, int name, const voi
 	struct dgram_sock *d = so->sk;
 	if (level != IPPROTO_IP)
 		return -ENOPROTOOPT;
+	/* IP_RECVERR: UDP's ICMP errors (glibc's resolver turns it on); raw sockets queue none. */
+	if (name == IP_RECVERR && !d->raw) {
+		int v = 0; /* Linux reads no bytes as 0 here (turning it off), not EINVAL */
+		if (len >= sizeof v)
+			memcpy(&v, val, sizeof v);
+		else if (len >= 1)
+			v = *(const u8 *)val;
+		dgram_set_recverr(d, v != 0);
+		return 0;
+	}
 	spin_lock(&d->lock);
 	int r = ip_setopt(so, &d->ipo.ttl, &d->ipo.tos, &d->ipo.df, name, val, len);
 	spin_unlock(&d->lock);
@@ -449,6 +459,12 @@ static int dgram_op_getsockopt(struct socket *so, int level, int name, void *val
 	struct dgram_sock *d = so->sk;
 	if (level != IPPROTO_IP)
 		return -ENOPROTOOPT;
+	if (name == IP_RECVERR && !d->raw) {
+		int v = __atomic_load_n(&d->recverr, __ATOMIC_RELAXED);
+		memcpy(val, &v, sizeof v);
+		*len = sizeof v;
+		return 0;
+	}
 	return ip_getopt(d->ipo.ttl, d->ipo.tos, d->ipo.df, name, val, len);
 }
 
@@ -491,6 +507,29 @@ static ssize_t dgram_op_recvmsg(struct socket *so, struct kmsg *m)
 	return r;
 }
 
+/* recvmsg(MSG_ERRQUEUE): the data, the destination as the name, and IP_RECVERR's message. */
+static ssize_t dgram_op_recv_errqueue(struct socket *so, struct kmsg *m)
+{
+	struct dgram_icmp_err e;
+	bool trunc;
+	ssize_t r = dgram_recv_error(so->sk, m->uio, &e, &trunc);
+	if (r < 0)
+		return r;
+	m->out_flags |= MSG_ERRQUEUE | (trunc ? MSG_TRUNC : 0);
+	if (m->from)
+		m->fromlen = (u32)put_sin(m->from, e.daddr, e.dport);
+	struct {
+		struct sock_extended_err ee;
+		struct sockaddr_in_k offender; /* SO_EE_OFFENDER */
+	} c = {.ee = e.ee, .offender = {.family = AF_INET, .addr = e.offender}};
+	_Static_assert(sizeof c <= sizeof m->ctl, "IP_RECVERR's message fits kmsg.ctl");
+	m->ctl_level = IPPROTO_IP;
+	m->ctl_type = IP_RECVERR;
+	m->ctl_len = sizeof c;
+	memcpy(m->ctl, &c, sizeof c);
+	return r;
+}
+
 static int dgram_op_take_error(struct socket *so)
 {
 	return dgram_take_error(so->sk);
@@ -509,6 +548,7 @@ static const struct proto_ops dgram_ops = {
 	.sendmsg = dgram_op_sendmsg,
 	.recvmsg = dgram_op_recvmsg,
 	.take_error = dgram_op_take_error,
+	.recv_errqueue = dgram_op_recv_errqueue,
 };
 
 static int inet_create(struct socket *so)

@@ -20,6 +20,18 @@
 
 static u64 next_ino = 100000; /* [a] inode numbers /proc/net shows */
 
+/* One queued ICMP error (IP_RECVERR), with the data it quotes. */
+struct dgram_err {
+	struct list_node link; /* [s] on errq */
+	struct dgram_icmp_err e; /* e.payload unused: the data follows */
+	u8 data[];
+};
+
+static u32 err_size(u32 len)
+{
+	return (u32)sizeof(struct dgram_err) + len;
+}
+
 long net_wait(struct waitq *q, const struct net_wait *w)
 {
 	if (w->nonblock)
@@ -40,6 +52,7 @@ struct dgram_sock *dgram_new(u8 proto, bool raw)
 	d->proto = proto;
 	d->raw = raw;
 	list_init(&d->rxq);
+	list_init(&d->errq);
 	d->rcvbuf = DGRAM_RCVBUF;
 	d->sndbuf = DGRAM_SNDBUF;
 	waitq_init(&d->wq);
@@ -57,6 +70,11 @@ void dgram_put(struct dgram_sock *d)
 	if (__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	pkb_free_list(&d->rxq);
+	while (!list_empty(&d->errq)) {
+		struct list_node *n = d->errq.next;
+		list_remove(n);
+		kfree(container_of(n, struct dgram_err, link));
+	}
 	kfree(d);
 }
 
@@ -90,6 +108,75 @@ int dgram_take_error(struct dgram_sock *d)
 	d->err = 0;
 	spin_unlock(&d->lock);
 	return e;
+}
+
+void dgram_set_recverr(struct dgram_sock *d, bool on)
+{
+	struct list_node gone;
+	list_init(&gone);
+	spin_lock(&d->lock);
+	__atomic_store_n(&d->recverr, on, __ATOMIC_RELAXED);
+	while (!on && !list_empty(&d->errq)) {
+		struct dgram_err *x = container_of(d->errq.next, struct dgram_err, link);
+		list_remove(&x->link);
+		d->rx_bytes -= err_size(x->e.len);
+		list_push_back(&gone, &x->link);
+	}
+	spin_unlock(&d->lock);
+	while (!list_empty(&gone)) {
+		struct list_node *n = gone.next;
+		list_remove(n);
+		kfree(container_of(n, struct dgram_err, link));
+	}
+}
+
+void dgram_queue_icmp_error(struct dgram_sock *d, const struct dgram_icmp_err *e)
+{
+	struct dgram_err *x = kmalloc(err_size(e->len));
+	if (!x)
+		return;
+	x->e = *e;
+	x->e.payload = NULL;
+	memcpy(x->data, e->payload, e->len);
+	spin_lock(&d->lock);
+	if (!d->recverr || d->rx_bytes + err_size(e->len) > d->rcvbuf) {
+		d->drops += d->recverr;
+		spin_unlock(&d->lock);
+		kfree(x);
+		return;
+	}
+	list_push_back(&d->errq, &x->link);
+	d->rx_bytes += err_size(e->len);
+	d->err = (int)e->ee.ee_errno;
+	spin_unlock(&d->lock);
+	waitq_wake_all(&d->wq);
+}
+
+ssize_t dgram_recv_error(struct dgram_sock *d, struct uio *u, struct dgram_icmp_err *e,
+			 bool *truncated)
+{
+	spin_lock(&d->lock);
+	if (list_empty(&d->errq)) {
+		spin_unlock(&d->lock);
+		return -EAGAIN;
+	}
+	struct dgram_err *x = container_of(d->errq.next, struct dgram_err, link);
+	size_t n = MIN((size_t)x->e.len, u->resid);
+	if (uio_copy_out(u, x->data, n) < 0) {
+		spin_unlock(&d->lock);
+		return -EFAULT;
+	}
+	list_remove(&x->link);
+	d->rx_bytes -= err_size(x->e.len);
+	/* As Linux: the pending error becomes the next queued one's, or none. */
+	d->err = list_empty(&d->errq)
+			 ? 0
+			 : (int)container_of(d->errq.next, struct dgram_err, link)->e.ee.ee_errno;
+	spin_unlock(&d->lock);
+	*e = x->e;
+	*truncated = n < x->e.len;
+	kfree(x);
+	return (ssize_t)n;
 }
 
 ssize_t dgram_recv(struct dgram_sock *d, struct uio *u, int flags, const struct net_wait *w,
@@ -141,7 +228,7 @@ u32 dgram_poll(struct dgram_sock *d, struct poll_set *pw)
 		m |= POLLIN | POLLRDNORM;
 	if (!d->shut_wr)
 		m |= POLLOUT | POLLWRNORM;
-	if (d->err)
+	if (d->err || !list_empty(&d->errq))
 		m |= POLLERR;
 	if (d->shut_rd && d->shut_wr)
 		m |= POLLHUP;

@@ -116,7 +116,8 @@ void icmp_input(struct pkb *p)
 		if (ih2->vhl >> 4 != 4 || hl < IP_HLEN || len < hl + 8)
 			break;
 		if (ih2->proto == IPPROTO_UDP)
-			udp_icmp_error(in, len, ih->type, ih->code);
+			udp_icmp_error(in, len, ih->type, ih->code, p->src,
+				       ih->type == ICMP_DEST_UNREACH ? ntohs(ih->seq) : 0);
 		else if (ih2->proto == IPPROTO_TCP)
 			tcp_icmp_error(in, len, ih->type, ih->code);
 		break;

@@ -75,6 +75,9 @@ struct dgram_sock {
 	bool shut_rd, shut_wr;	  /* [s] */
 	bool reuseaddr, reuseport; /* [s] */
 	bool recverr_refused;	  /* [s] a connected socket gets ECONNREFUSED from ICMP */
+	bool recverr;		  /* [s] to change, read atomically: IP_RECVERR (ip(7)), ICMP
+				     errors queued in errq for recvmsg(MSG_ERRQUEUE) */
+	struct list_node errq;	  /* [s] struct dgram_err, oldest first; counted in rx_bytes */
 	struct ip_opts ipo;	  /* [s] TTL, TOS, broadcast */
 	u64 drops;		  /* [s] datagrams dropped for want of room */
 	struct waitq wq;	  /* everyone waiting on the socket */
@@ -98,6 +101,37 @@ u32 dgram_poll(struct dgram_sock *d, struct poll_set *pw);
 int dgram_shutdown(struct dgram_sock *d, int how);
 /* SO_ERROR: the pending error, cleared. */
 int dgram_take_error(struct dgram_sock *d);
+
+/* linux/errqueue.h: what recvmsg(MSG_ERRQUEUE) says of an error, then the offender's sockaddr_in. */
+struct sock_extended_err {
+	u32 ee_errno;
+	u8 ee_origin, ee_type, ee_code, ee_pad;
+	u32 ee_info, ee_data;
+};
+#define SO_EE_ORIGIN_ICMP 2
+
+/* An ICMP error about a datagram d sent, for its error queue. */
+struct dgram_icmp_err {
+	struct sock_extended_err ee;
+	u32 offender;	   /* who sent the ICMP message */
+	u32 daddr;	   /* where the datagram was going */
+	u16 dport;
+	const u8 *payload; /* what the ICMP message quotes of its data */
+	u32 len;
+};
+/* IP_RECVERR on or off (off empties the queue). */
+void dgram_set_recverr(struct dgram_sock *d, bool on);
+/*
+ * With IP_RECVERR on: queue e (dropped when the queue is past the receive
+ * buffer, as Linux) and make its errno the pending error.
+ */
+void dgram_queue_icmp_error(struct dgram_sock *d, const struct dgram_icmp_err *e);
+/*
+ * The oldest queued error: its data into u (truncated set if cut), the
+ * rest into *e (payload NULL); the length copied, -EAGAIN if none.
+ */
+ssize_t dgram_recv_error(struct dgram_sock *d, struct uio *u, struct dgram_icmp_err *e,
+			 bool *truncated);
 
 /* UDP (udp.c) */
 struct dgram_sock *udp_socket(void);

@@ -49,7 +49,8 @@ void raw_input(struct pkb *p);
  */
 void icmp_send_error(struct pkb *p, u8 type, u8 code, u32 info);
 /* An ICMP error arrived about a packet we sent: tell the transport (inner: its IP header). */
-void udp_icmp_error(const u8 *inner, u32 len, u8 type, u8 code);
+/* from: who sent the ICMP message; info: its next-hop MTU (fragmentation needed), else 0. */
+void udp_icmp_error(const u8 *inner, u32 len, u8 type, u8 code, u32 from, u32 info);
 void tcp_icmp_error(const u8 *inner, u32 len, u8 type, u8 code);
 
 #define ICMP_ECHOREPLY 0

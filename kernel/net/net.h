@@ -81,6 +81,10 @@ struct kmsg {
 	struct sockaddr_storage *from; /* the sender's name, if the caller wants it (else NULL) */
 	u32 fromlen;             /* its length; 0: none */
 	u32 out_flags;           /* MSG_TRUNC, MSG_CTRUNC, MSG_EOR for the caller's msg_flags */
+	/* recv: one control message of the family's own (IP_RECVERR's), after scm's */
+	int ctl_level, ctl_type;
+	u32 ctl_len;             /* 0: none */
+	u8 ctl[48];
 };
 
 /*
@@ -123,6 +127,11 @@ struct proto_ops {
 	 * over, cleared. NULL: so->err is the only one.
 	 */
 	int (*take_error)(struct socket *so);
+	/*
+	 * recvmsg(MSG_ERRQUEUE): the oldest queued error (never waits; -EAGAIN
+	 * when there is none). NULL: the family queues none, always -EAGAIN.
+	 */
+	ssize_t (*recv_errqueue)(struct socket *so, struct kmsg *m);
 	bool pass_rights;        /* [I] SCM_RIGHTS may be sent (AF_UNIX); elsewhere EINVAL */
 };
 
@@ -300,3 +309,6 @@ int scm_parse(struct socket *so, const void *buf, u64 len, struct scm *scm);
  * files are consumed.
  */
 u64 scm_put(struct scm *scm, bool creds, u32 *flags, void *buf, u64 cap);
+/* One control message at off in buf (cap bytes), truncated as Linux does (MSG_CTRUNC); the new off. */
+u64 cmsg_put(void *buf, u64 cap, u64 off, int level, int type, const void *data, u64 dlen,
+	     u32 *flags);

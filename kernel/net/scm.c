@@ -107,8 +107,8 @@ int scm_parse(struct socket *so, const void *buf, u64 len, struct scm *scm)
 }
 
 /* One control message into buf at *off (cap bytes in all), truncated as put_cmsg truncates. */
-static void put_cmsg(void *buf, u64 cap, u64 *off, int type, const void *data, u64 dlen,
-		     u32 *flags)
+static void put_cmsg_level(void *buf, u64 cap, u64 *off, int level, int type, const void *data,
+			   u64 dlen, u32 *flags)
 {
 	u64 room = cap - *off;
 	if (room < sizeof(struct linux_cmsghdr)) {
@@ -120,11 +120,26 @@ static void put_cmsg(void *buf, u64 cap, u64 *off, int type, const void *data, u
 		*flags |= MSG_CTRUNC;
 		cmlen = room;
 	}
-	struct linux_cmsghdr h = {.cmsg_len = cmlen, .cmsg_level = SOL_SOCKET, .cmsg_type = type};
+	struct linux_cmsghdr h = {.cmsg_len = cmlen, .cmsg_level = level, .cmsg_type = type};
 	u8 *p = (u8 *)buf + *off;
 	memcpy(p, &h, sizeof h);
 	memcpy(p + sizeof h, data, cmlen - sizeof h);
 	*off += MIN(CMSG_SPACE(dlen), room);
+}
+
+static void put_cmsg(void *buf, u64 cap, u64 *off, int type, const void *data, u64 dlen,
+		     u32 *flags)
+{
+	put_cmsg_level(buf, cap, off, SOL_SOCKET, type, data, dlen, flags);
+}
+
+u64 cmsg_put(void *buf, u64 cap, u64 off, int level, int type, const void *data, u64 dlen,
+	     u32 *flags)
+{
+	if (off > cap)
+		return off;
+	put_cmsg_level(buf, cap, &off, level, type, data, dlen, flags);
+	return off;
 }
 
 u64 scm_put(struct scm *scm, bool creds, u32 *flags, void *buf, u64 cap)

@@ -421,7 +421,11 @@ long sock_msgcall_recv(struct socket *so, struct sock_msgcall *c, u64 umsg, u32 
 	if (m.done)
 		uio_skip(&c->uio, m.done);
 	m.deadline = deadline;
-	long r = sock_parked(so->ops->recvmsg(so, &m), m.deadline);
+	long r;
+	if (flags & MSG_ERRQUEUE) /* never waits: the queue holds an error or it does not */
+		r = so->ops->recv_errqueue ? so->ops->recv_errqueue(so, &m) : -EAGAIN;
+	else
+		r = sock_parked(so->ops->recvmsg(so, &m), m.deadline);
 	*done = m.done;
 	if (r < 0) {
 		scm_destroy(&scm);
@@ -430,6 +434,8 @@ long sock_msgcall_recv(struct socket *so, struct sock_msgcall *c, u64 umsg, u32 
 	bool creds = __atomic_load_n(&so->opts, __ATOMIC_RELAXED) & SOF_PASSCRED;
 	u32 oflags = m.out_flags | (flags & MSG_CMSG_CLOEXEC);
 	u64 used = scm_put(&scm, creds, &oflags, c->ctl, c->ctllen);
+	if (m.ctl_len)
+		used = cmsg_put(c->ctl, c->ctllen, used, m.ctl_level, m.ctl_type, m.ctl, m.ctl_len, &oflags);
 	long e = 0;
 	if (used && copy_to_domain(cur_dom(), c->h.msg_control, c->ctl, used) < 0) {
 		scm_undo(c->ctl, used);
@@ -559,7 +565,10 @@ SYSCALL(NR_recvfrom, recvfrom)
 	struct kmsg m = {.uio = &u, .flags = nonblock_flags(ref.f, (u32)a3), .scm = &scm};
 	if (a4)
 		m.from = &from;
-	r = sock_transfer(so, &m, false);
+	if ((u32)a3 & MSG_ERRQUEUE) /* the error's data without its control message, as Linux */
+		r = so->ops->recv_errqueue ? so->ops->recv_errqueue(so, &m) : -EAGAIN;
+	else
+		r = sock_transfer(so, &m, false);
 	scm_destroy(&scm);
 	if (r >= 0 && a4) {
 		long e = sock_addr_out(a4, a5, &from, m.fromlen);

@@ -319,7 +319,7 @@ drop:
 	pkb_free(p);
 }
 
-void udp_icmp_error(const u8 *inner, u32 len, u8 type, u8 code)
+void udp_icmp_error(const u8 *inner, u32 len, u8 type, u8 code, u32 from, u32 info)
 {
 	const struct iphdr *ih = (const struct iphdr *)inner;
 	const struct udphdr *uh = (const struct udphdr *)(inner + (ih->vhl & 0xf) * 4u);
@@ -339,9 +339,15 @@ void udp_icmp_error(const u8 *inner, u32 len, u8 type, u8 code)
 		list_for_each(pos, bucket(uh->sport))
 		{
 			struct dgram_sock *d = container_of(pos, struct dgram_sock, link);
-			/* Only a connected socket hears of it (RFC 1122 section 4.1.3.3, as Linux). */
-			if (d->lport == uh->sport && d->connected && d->faddr == ih->dst &&
-			    d->fport == uh->dport) {
+			/*
+			 * Only a connected socket hears of it (RFC 1122 section
+			 * 4.1.3.3, as Linux), or one that asked (IP_RECVERR).
+			 */
+			if (d->lport != uh->sport)
+				continue;
+			if (d->connected ? d->faddr == ih->dst && d->fport == uh->dport
+					 : __atomic_load_n(&d->recverr, __ATOMIC_RELAXED) &&
+						   (!d->laddr || d->laddr == ih->src)) {
 				hit = d;
 				dgram_get(d);
 				break;
@@ -349,10 +355,24 @@ void udp_icmp_error(const u8 *inner, u32 len, u8 type, u8 code)
 		}
 	}
 	spin_unlock(&udp_lock);
-	if (hit) {
+	if (!hit)
+		return;
+	if (__atomic_load_n(&hit->recverr, __ATOMIC_RELAXED)) {
+		u32 hl = (ih->vhl & 0xf) * 4u;
+		struct dgram_icmp_err e = {
+			.ee = {.ee_errno = (u32)err, .ee_origin = SO_EE_ORIGIN_ICMP, .ee_type = type,
+			       .ee_code = code, .ee_info = code == ICMP_FRAG_NEEDED ? info : 0},
+			.offender = from,
+			.daddr = ih->dst,
+			.dport = uh->dport,
+			.payload = inner + hl + 8,
+			.len = len - hl - 8, /* icmp_input saw to hl + 8 <= len */
+		};
+		dgram_queue_icmp_error(hit, &e);
+	} else {
 		dgram_set_error(hit, err);
-		dgram_put(hit);
 	}
+	dgram_put(hit);
 }
 
 void udp_foreach(void (*fn)(struct dgram_sock *d, void *arg), void *arg)

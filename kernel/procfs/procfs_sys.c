@@ -16,6 +16,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuinfo.h"
 #include "arch/x86_64/time.h"
+#include "arch/x86_64/rtc.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "lib/cmdline.h"
@@ -138,8 +139,9 @@ static int gen_stat(u32 pid, struct text *t)
 		idle = MIN(idle, up);
 		tprintf(t, "cpu%u %lu 0 0 %lu 0 0 0 0 0 0\n", i, up - idle, idle);
 	}
-	tprintf(t, "intr 0\nctxt %lu\nbtime 0\nprocesses %u\nprocs_running %u\nprocs_blocked 0\n",
-		ctxt, proc_count(), runnable_now());
+	/* btime: the wall-clock second uptime counts from (ps's START adds a process's start to it). */
+	tprintf(t, "intr 0\nctxt %lu\nbtime %lu\nprocesses %u\nprocs_running %u\nprocs_blocked 0\n",
+		ctxt, realtime_epoch_ns() / 1000000000, proc_count(), runnable_now());
 	return 0;
 }
 

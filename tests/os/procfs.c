@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "t.h"
 
@@ -197,6 +198,12 @@ static void check_system(void)
 	      "loadavg: three loads and running/total");
 	CHECK(slurp("/proc/stat") > 0 && !strncmp(text, "cpu ", 4) && strstr(text, "\ncpu0 "),
 	      "stat starts with the cpu lines");
+	/* btime: the boot's wall-clock second (ps's START column adds a start time to it). */
+	const char *b = strstr(text, "\nbtime ");
+	long btime = b ? atol(b + 7) : -1;
+	long now = (long)time(NULL);
+	CHECK(btime > 0 && btime + (long)up >= now - 5 && btime + (long)up <= now + 5,
+	      "stat: btime %ld plus uptime %.0f s is now (%ld)", btime, up, now);
 	CHECK(slurp("/proc/cpuinfo") > 0 && strstr(text, "processor") && strstr(text, "model name"),
 	      "cpuinfo has processor and model name");
 	CHECK(slurp("/proc/version") > 0 && strstr(text, "version"), "version");

@@ -1,7 +1,8 @@
 /*
  * UDP over loopback: datagrams with their senders' addresses, message
  * boundaries, MSG_PEEK and MSG_TRUNC, connected sockets and the
- * ECONNREFUSED an ICMP port-unreachable brings, readiness in poll,
+ * ECONNREFUSED an ICMP port-unreachable brings, IP_RECVERR's error queue
+ * (recvmsg(MSG_ERRQUEUE), as glibc's resolver asks for), readiness in poll,
  * timeouts, the largest datagram, port conflicts and SO_REUSEADDR.
  */
 #include "t.h"
@@ -11,6 +12,18 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+
+/* linux/errqueue.h (musl's headers have not got it) */
+struct sock_extended_err {
+	unsigned ee_errno;
+	unsigned char ee_origin, ee_type, ee_code, ee_pad;
+	unsigned ee_info, ee_data;
+};
+#define SO_EE_ORIGIN_ICMP 2
+#define SO_EE_OFFENDER(ee) ((struct sockaddr *)((ee) + 1))
+#ifndef IP_RECVERR
+#define IP_RECVERR 11
+#endif
 
 static struct sockaddr_in lo(int port)
 {
@@ -29,6 +42,66 @@ static int bound(int *port)
 		return -1;
 	*port = ntohs(a.sin_port);
 	return s;
+}
+
+/*
+ * IP_RECVERR: an unconnected socket that asked hears of the ICMP port
+ * unreachable its datagram brought, in its error queue: the datagram's
+ * data, where it went, and a sock_extended_err naming the ICMP message.
+ */
+static void check_recverr(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	int one = 1, v = 0;
+	socklen_t vl = sizeof v;
+	CHECK(setsockopt(s, IPPROTO_IP, IP_RECVERR, &one, sizeof one) == 0, "IP_RECVERR on");
+	CHECK(getsockopt(s, IPPROTO_IP, IP_RECVERR, &v, &vl) == 0 && v == 1 && vl == sizeof v,
+	      "getsockopt says it is on");
+	char buf[64], ctl[256];
+	struct iovec iov = {buf, sizeof buf};
+	struct sockaddr_in name;
+	struct msghdr m = {.msg_name = &name, .msg_namelen = sizeof name, .msg_iov = &iov,
+			   .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
+	CHECK_ERR(recvmsg(s, &m, MSG_ERRQUEUE), EAGAIN, "an empty error queue: EAGAIN, at once");
+	int pz;
+	int z = bound(&pz);
+	close(z);
+	struct sockaddr_in dead = lo(pz);
+	CHECK(sendto(s, "lost one", 8, 0, (struct sockaddr *)&dead, sizeof dead) == 8,
+	      "sendto a port where nothing listens");
+	struct pollfd p = {.fd = s, .events = 0};
+	CHECK(poll(&p, 1, 5000) == 1 && (p.revents & POLLERR), "poll: POLLERR");
+	ssize_t n = recvmsg(s, &m, MSG_ERRQUEUE);
+	CHECK(n == 8 && !memcmp(buf, "lost one", 8), "MSG_ERRQUEUE: the datagram's data (%zd)", n);
+	CHECK(m.msg_flags & MSG_ERRQUEUE, "msg_flags has MSG_ERRQUEUE");
+	CHECK(m.msg_namelen == sizeof name && name.sin_port == htons((unsigned short)pz) &&
+		      name.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+	      "its name is where the datagram went");
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	struct sock_extended_err *ee = c ? (struct sock_extended_err *)CMSG_DATA(c) : NULL;
+	CHECK(c && c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR &&
+		      c->cmsg_len >= CMSG_LEN(sizeof *ee + sizeof(struct sockaddr_in)),
+	      "a control message IP_RECVERR");
+	if (ee) {
+		CHECK(ee->ee_errno == ECONNREFUSED && ee->ee_origin == SO_EE_ORIGIN_ICMP &&
+			      ee->ee_type == 3 && ee->ee_code == 3,
+		      "sock_extended_err: ECONNREFUSED from ICMP type 3 code 3 (%u %u %u %u)",
+		      ee->ee_errno, ee->ee_origin, ee->ee_type, ee->ee_code);
+		struct sockaddr_in *off = (struct sockaddr_in *)SO_EE_OFFENDER(ee);
+		CHECK(off->sin_family == AF_INET && off->sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+		      "the offender: 127.0.0.1, who sent the ICMP message");
+	}
+	CHECK_ERR(recvmsg(s, &m, MSG_ERRQUEUE), EAGAIN, "taken: the queue is empty again");
+	int e = -1;
+	vl = sizeof e;
+	CHECK(getsockopt(s, SOL_SOCKET, SO_ERROR, &e, &vl) == 0 && e == 0,
+	      "and no error is pending (%d)", e);
+	v = 1;
+	vl = sizeof v;
+	CHECK(setsockopt(s, IPPROTO_IP, IP_RECVERR, &one, 0) == 0 &&
+		      getsockopt(s, IPPROTO_IP, IP_RECVERR, &v, &vl) == 0 && v == 0,
+	      "a zero-length value turns it off, as Linux reads it");
+	close(s);
 }
 
 int main(void)
@@ -78,6 +151,8 @@ int main(void)
 	CHECK_ERR(send(c, "x", 1, MSG_DONTWAIT) >= 0 ? (errno = 0, -1) : -1, 0,
 		  "and the error is reported only once");
 	close(c);
+
+	check_recverr();
 
 	/* A receive timeout. */
 	struct timeval tv = {0, 200000};
