@@ -175,11 +175,23 @@ int main(int argc, char **argv)
 			_exit(96);
 		char path[64];
 		snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
-		/* The exec may not have happened yet: wait until the process's ids say it has. */
+		/*
+		 * The exec may not have happened yet: wait until the process's
+		 * effective uid is root's (status is anyone's to read). Not the
+		 * directory's owner: that is root's too in the moment between
+		 * the child's setresuid and its PR_SET_DUMPABLE (t_become).
+		 */
 		for (int i = 0; i < 2000; i++) {
-			struct stat st;
-			snprintf(path, sizeof path, "/proc/%d", (int)pid);
-			if (stat(path, &st) == 0 && st.st_uid == 0)
+			snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+			FILE *st = fopen(path, "r");
+			char line[128];
+			unsigned ruid = 0, euid = 1;
+			while (st && fgets(line, sizeof line, st))
+				if (sscanf(line, "Uid: %u %u", &ruid, &euid) == 2)
+					break;
+			if (st)
+				fclose(st);
+			if (euid == 0 && ruid == T_UID)
 				break;
 			usleep(2000);
 		}
