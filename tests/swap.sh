@@ -9,7 +9,7 @@
 #    Ferry makes a file that swapon takes; a file with holes (busybox
 #    refuses it itself) and one with no header are refused (EINVAL);
 #  - the page cache gives way: a 96 MiB file read into the cache, then
-#    96 MiB of anonymous memory with no swap: the program runs, the cache
+#    80 MiB of anonymous memory with no swap: the program runs, the cache
 #    shrinks;
 #  - no swap at all: a memory hog is killed by the out-of-memory killer
 #    with its one console line, twice in one boot, and the shell and the
@@ -121,7 +121,7 @@ nowant "no panic" "$out" "panic|not ok"
 fsck "$root" "swapping to a file on it"
 
 # ---- the page cache gives way; then the out-of-memory killer ----
-out=$(ROOT=1 boot 600 'cat /big >/dev/null; grep ^Cached: /proc/meminfo; /tests/memstress --procs 1 --mib 96 --keep 1; grep ^Cached: /proc/meminfo; /tests/memstress --procs 1 --mib 200 --keep 1 --expect-oom; /tests/memstress --procs 2 --mib 100 --keep 1 --expect-oom; /tests/memstress' "$root")
+out=$(ROOT=1 boot 600 'cat /big >/dev/null; grep ^Cached: /proc/meminfo; /tests/memstress --procs 1 --mib 80 --keep 1; grep ^Cached: /proc/meminfo; /tests/memstress --procs 1 --mib 200 --keep 1 --expect-oom; /tests/memstress --procs 2 --mib 100 --keep 1 --expect-oom; /tests/memstress' "$root")
 c1=$(grep '^Cached:' <<<"$out" | sed -n 1p | awk '{print $2}')
 c2=$(grep '^Cached:' <<<"$out" | sed -n 2p | awk '{print $2}')
 if [ "${c1:-0}" -gt 65536 ] && [ "${c2:-0}" -lt $((c1 - 32768)) ]; then
@@ -129,7 +129,7 @@ if [ "${c1:-0}" -gt 65536 ] && [ "${c2:-0}" -lt $((c1 - 32768)) ]; then
 else
 	echo "FAIL the page cache did not shrink (Cached '$c1' -> '$c2' kB)"; fail=1
 fi
-wantok "96 MiB of anonymous memory beside a cached 96 MiB file, no swap" "$out" "ok - 1 processes filled 96 MiB each and read every word back"
+wantok "80 MiB of anonymous memory beside a cached 96 MiB file, no swap" "$out" "ok - 1 processes filled 80 MiB each and read every word back"
 n=$(grep -cE '^ferry: out of memory: killed pid [0-9]+ \(memstress\), [0-9]+ KiB resident$' <<<"$out")
 if [ "$n" -ge 2 ]; then echo "ok   the out-of-memory killer said so ($n kills)"; else
 	echo "FAIL out-of-memory kills: $n"; grep -E "out of memory" <<<"$out" | sed 's/^/    /'; fail=1; fi
