@@ -17,11 +17,31 @@
 
 #define SENDFILE_CHUNK (64 * 1024)
 
+/*
+ * One chunk: read up to want bytes of in at ioff into a kernel buffer and
+ * write what came to out, at ooff or (ooff -1) at its own position. Bytes
+ * written, 0 at the input's end, or -errno.
+ */
+static long copy_chunk(struct file *in, i64 ioff, struct file *out, i64 ooff, size_t want)
+{
+	void *buf = kmalloc(want);
+	if (!buf)
+		return -ENOMEM;
+	struct uio u;
+	uio_init_kernel(&u, buf, want);
+	long r = vfs_pread(in, &u, ioff);
+	if (r > 0) {
+		uio_init_kernel(&u, buf, (size_t)r);
+		r = ooff < 0 ? vfs_write(out, &u) : vfs_pwrite(out, &u, ooff);
+	}
+	kfree(buf);
+	return r;
+}
+
 SYSCALL(NR_sendfile, sendfile)
 {
 	struct file *out = fs_fget((int)a0), *in = fs_fget((int)a1);
 	long r = 0;
-	void *buf = NULL;
 	i64 off = 0;
 	if (!out || !in) {
 		r = -EBADF;
@@ -51,20 +71,7 @@ SYSCALL(NR_sendfile, sendfile)
 	size_t want = MIN((size_t)a3, (size_t)SENDFILE_CHUNK);
 	if (!want)
 		goto done;
-	buf = kmalloc(want);
-	if (!buf) {
-		r = -ENOMEM;
-		goto done;
-	}
-	struct uio u;
-	uio_init_kernel(&u, buf, want);
-	ssize_t n = vfs_pread(in, &u, off);
-	if (n <= 0) {
-		r = n;
-		goto done;
-	}
-	uio_init_kernel(&u, buf, (size_t)n);
-	r = vfs_write(out, &u);
+	r = copy_chunk(in, off, out, -1, want);
 	if (r > 0) {
 		if (a2) {
 			i64 next = off + r;
@@ -74,7 +81,6 @@ SYSCALL(NR_sendfile, sendfile)
 		}
 	}
 done:
-	kfree(buf);
 	file_put(out);
 	file_put(in);
 	return r;
@@ -92,7 +98,6 @@ SYSCALL(NR_copy_file_range, copy_file_range)
 		return -EINVAL;
 	struct file *in = fs_fget((int)a0), *out = fs_fget((int)a2);
 	long r = 0;
-	void *buf = NULL;
 	i64 ioff, ooff;
 	if (!in || !out) {
 		r = -EBADF;
@@ -131,20 +136,7 @@ SYSCALL(NR_copy_file_range, copy_file_range)
 	}
 	if (!want)
 		goto done;
-	buf = kmalloc(want);
-	if (!buf) {
-		r = -ENOMEM;
-		goto done;
-	}
-	struct uio u;
-	uio_init_kernel(&u, buf, want);
-	ssize_t n = vfs_pread(in, &u, ioff);
-	if (n <= 0) {
-		r = n;
-		goto done;
-	}
-	uio_init_kernel(&u, buf, (size_t)n);
-	r = vfs_pwrite(out, &u, ooff);
+	r = copy_chunk(in, ioff, out, ooff, want);
 	if (r > 0) {
 		i64 ni = ioff + r, no = ooff + r;
 		if (a1)
@@ -157,7 +149,6 @@ SYSCALL(NR_copy_file_range, copy_file_range)
 			vfs_lseek(out, no, SEEK_SET);
 	}
 done:
-	kfree(buf);
 	file_put(out);
 	file_put(in);
 	return r;
