@@ -12,6 +12,7 @@
  * its operation.
  */
 #include "uring/uring.h"
+#include "arch/x86_64/cpu.h"
 #include "exec/exec.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -57,25 +58,56 @@ static bool cancel_matches(const struct uring_req *req, const struct uring_req *
 	return t->sqe.user_data == req->sqe.addr;
 }
 
+/*
+ * A step of t running on another core right now: the cancel's outcome is
+ * not known until it ends (it may park again, and then the flag takes,
+ * or complete the request, and then there is nothing left to cancel).
+ * Linux never meets this for a request waiting on a file (its retries
+ * run in the submitter's own task work, serialised with the cancel), so
+ * neither should its callers: the cancel lets the step end and looks
+ * again. On this core a busy step is one this cancel runs inside of, so
+ * it cannot be waited for: that one gets EALREADY, as on Linux for a
+ * request already running.
+ */
+static bool busy_elsewhere(const struct uring_req *t)
+{
+	return (__atomic_load_n(&t->ctl, __ATOMIC_SEQ_CST) & RQ_BUSY) &&
+	       __atomic_load_n(&t->step_cpu, __ATOMIC_RELAXED) != this_cpu()->index;
+}
+
 static long cancel_issue(struct uring_req *req)
 {
 	struct uring *r = req->ring;
 	bool all = req->sqe.op_flags & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
-	long res = -ENOENT, n = 0;
-	spin_lock(&r->lock);
-	struct list_node *pos;
-	list_for_each(pos, &r->reqs)
-	{
-		struct uring_req *t = container_of(pos, struct uring_req, node);
-		if (!cancel_matches(req, t))
-			continue;
-		res = uring_cancel_locked(t, -ECANCELED);
-		n += res == 0;
-		if (!all)
-			break;
+	long n = 0;
+	for (;;) {
+		long res = -ENOENT;
+		bool wait = false;
+		spin_lock(&r->lock);
+		struct list_node *pos;
+		list_for_each(pos, &r->reqs)
+		{
+			struct uring_req *t = container_of(pos, struct uring_req, node);
+			if (!cancel_matches(req, t))
+				continue;
+			if (busy_elsewhere(t) && !(__atomic_load_n(&t->ctl, __ATOMIC_ACQUIRE) & RQ_CANCEL)) {
+				wait = true;
+				if (!all)
+					break;
+				continue;
+			}
+			res = uring_cancel_locked(t, -ECANCELED);
+			n += res == 0;
+			if (!all)
+				break;
+		}
+		spin_unlock(&r->lock);
+		if (!wait)
+			return all ? (n ? n : res) : res;
+		/* Steps never wait, so this is short; answer other cores meanwhile. */
+		tlb_shootdown_poll();
+		__builtin_ia32_pause();
 	}
-	spin_unlock(&r->lock);
-	return all ? (n ? n : res) : res;
 }
 
 const struct uring_op uring_op_async_cancel = {

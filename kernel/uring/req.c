@@ -11,6 +11,7 @@
  * under the lock never touches freed memory.
  */
 #include "uring/uring.h"
+#include "arch/x86_64/cpu.h"
 #include "fs/fsproc.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
@@ -192,6 +193,8 @@ static long req_step(struct uring_req *req)
 {
 	if (!req->started)
 		__atomic_store_n(&req->started, true, __ATOMIC_SEQ_CST);
+	/* Before RQ_BUSY: a canceller that sees the bit sees which core it is on. */
+	__atomic_store_n(&req->step_cpu, this_cpu()->index, __ATOMIC_RELAXED);
 	u64 old = __atomic_fetch_or(&req->ctl, RQ_BUSY, __ATOMIC_SEQ_CST);
 	long res;
 	if (old & RQ_CANCEL) {
@@ -371,6 +374,20 @@ static void settle_unstarted_locked(struct uring *r, struct uring_req *req, long
 void uring_complete(struct uring_req *req, long res, struct uring_ready *ready)
 {
 	struct uring *r = req->ring;
+	/*
+	 * Its file goes before its CQE shows: a program that saw the CQE and
+	 * closed the descriptor has closed the file (a listener no longer
+	 * listens), as on Linux, whose completions run in the submitter's
+	 * own task before its wait returns. Off its queues first, as they
+	 * may be the file's.
+	 */
+	park_resume(&req->park);
+	timer_cancel_sync(&req->park.timer);
+	park_end(&req->park);
+	if (req->file) {
+		file_put(req->file);
+		req->file = NULL;
+	}
 	struct uring_ready dead = URING_READY_INIT(dead); /* never started: freed here */
 	spin_lock(&r->lock);
 	bool cut = complete_locked(r, req, res);

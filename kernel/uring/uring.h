@@ -196,6 +196,7 @@ struct uring_req {
 	struct io_uring_sqe sqe;   /* [I] a copy taken at submission */
 	u64 seq;                   /* [I] submission order, for drain */
 	u64 ctl;                   /* [a] RQ_* in the low half, a cancel's result in the high */
+	u32 step_cpu;              /* [a] the core of its latest step: which one RQ_BUSY is on */
 	struct list_node node;     /* [r] in ring.reqs */
 	struct list_node qnode;    /* [r] in ring.defer or ring.timeouts */
 	struct uring_req *link;    /* [r] the next request of its chain, not yet issued */

@@ -361,7 +361,8 @@ static void test_accept(int family)
 	/* Nobody listens at w any more. */
 	sqe = u_sqe(&ring);
 	io_uring_prep_connect(sqe, c, (struct sockaddr *)&w.addr, w.len);
-	CHECK(u_one(&ring, sqe) == -ECONNREFUSED, "%s: CONNECT where nobody listens: ECONNREFUSED", F);
+	int rc = u_one(&ring, sqe);
+	CHECK(rc == -ECONNREFUSED, "%s: CONNECT where nobody listens: ECONNREFUSED (%d)", F, rc);
 	sqe = u_sqe(&ring);
 	io_uring_prep_connect(sqe, c, (struct sockaddr *)8, w.len);
 	CHECK(u_one(&ring, sqe) == -EFAULT, "%s: CONNECT with an unmapped address: EFAULT", F);
