@@ -6,12 +6,14 @@
  */
 #include "ipc/pipe_impl.h"
 #include "fs/abi.h"
+#include "fs/fdtable.h"
 #include "fs/fsproc.h"
 #include "fs/uio.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "proc/cur.h"
+#include "sched/park.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "sys/syscall.h"
@@ -22,6 +24,52 @@
 #define SPLICE_F_GIFT     8
 #define SPLICE_FLAGS (SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT)
 #define SPLICE_MAX (1UL << 20) /* at most this much per call; callers loop */
+
+/*
+ * Both files of a splice or tee, held by the call from its first run to
+ * its end, parks included (invariant 3): a restart works on the files
+ * the call began with, as Linux's call holds them throughout. Without
+ * this, a thread closing both ends while the call waited would free the
+ * pipe under its waiter, and a restart would look up descriptors that
+ * may now name other files.
+ */
+struct splice_files {
+	struct file *in, *out;
+};
+
+static void splice_files_release(void *obj)
+{
+	struct splice_files *sf = obj;
+	if (sf->in)
+		file_put(sf->in);
+	if (sf->out)
+		file_put(sf->out);
+	kfree(sf);
+}
+
+/* The call's files: those it held while parked, or looked up now. NULL: ENOMEM. */
+static struct splice_files *splice_files_get(int in_fd, int out_fd)
+{
+	struct splice_files *sf = park_take(splice_files_release);
+	if (sf)
+		return sf;
+	sf = kmalloc(sizeof *sf);
+	if (!sf)
+		return NULL;
+	sf->in = fs_fget(in_fd);
+	sf->out = fs_fget(out_fd);
+	return sf;
+}
+
+/* The call parks (its files stay held) or ends (they go). */
+static long splice_files_done(struct splice_files *sf, long r)
+{
+	if (r == -ERESTART_PARK)
+		park_hold(splice_files_release, sf);
+	else
+		splice_files_release(sf);
+	return r;
+}
 
 /* The offset a splice uses on a non-pipe file: *off from the user, or its own position. */
 static long get_off(struct file *f, u64 uoff, i64 *off, bool *given)
@@ -42,7 +90,10 @@ SYSCALL(NR_splice, splice)
 	size_t len = MIN(a4, SPLICE_MAX);
 	if (flags & ~(u32)SPLICE_FLAGS)
 		return -EINVAL;
-	struct file *in = fs_fget((int)a0), *out = fs_fget((int)a2);
+	struct splice_files *sf = splice_files_get((int)a0, (int)a2);
+	if (!sf)
+		return -ENOMEM;
+	struct file *in = sf->in, *out = sf->out;
 	long r;
 	i64 off = 0;
 	bool given = false;
@@ -95,9 +146,7 @@ SYSCALL(NR_splice, splice)
 		r = -EINVAL; /* one end must be a pipe */
 	}
 done:
-	file_put(in);
-	file_put(out);
-	return r;
+	return splice_files_done(sf, r);
 }
 
 SYSCALL(NR_tee, tee)
@@ -105,7 +154,10 @@ SYSCALL(NR_tee, tee)
 	u32 flags = (u32)a3;
 	if (flags & ~(u32)SPLICE_FLAGS)
 		return -EINVAL;
-	struct file *in = fs_fget((int)a0), *out = fs_fget((int)a1);
+	struct splice_files *sf = splice_files_get((int)a0, (int)a1);
+	if (!sf)
+		return -ENOMEM;
+	struct file *in = sf->in, *out = sf->out;
 	long r;
 	if (!in || !out)
 		r = -EBADF;
@@ -115,9 +167,7 @@ SYSCALL(NR_tee, tee)
 		r = -EBADF;
 	else
 		r = pipe_tee(in, out, MIN(a2, SPLICE_MAX), flags & SPLICE_F_NONBLOCK);
-	file_put(in);
-	file_put(out);
-	return r;
+	return splice_files_done(sf, r);
 }
 
 /*
@@ -132,7 +182,8 @@ SYSCALL(NR_vmsplice, vmsplice)
 		return -EINVAL;
 	if (cnt > IOV_MAX)
 		return -EINVAL;
-	struct file *f = fs_fget((int)a0);
+	struct fd_ref ref = fs_fborrow_call((int)a0); /* held while parked, as read and write */
+	struct file *f = ref.f;
 	if (!f)
 		return -EBADF;
 	long r = 0;
@@ -174,6 +225,5 @@ SYSCALL(NR_vmsplice, vmsplice)
 		r = vfs_read(f, &u);
 out:
 	kfree(iov);
-	file_put(f);
-	return r;
+	return fs_call_done(ref, r);
 }

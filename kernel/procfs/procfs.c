@@ -1,13 +1,13 @@
 /*
  * procfs (see procfs.h): the file tree, lookup and readdir over it,
- * /proc/<pid>/fd, and open files. What each file says is made by the
+ * /proc/<pid>/fd, /proc/<pid>/task, and open files. What each file says is made by the
  * generators of procfs_sys.c (system-wide) and procfs_pid.c (a process's),
  * named in the tables of entries there (procfs_impl.h).
  *
  * Owns nothing shared but each mount's root inode. Other inodes are made
  * by lookup as I_TRANSIENT, so the last inode_put frees them;
  * their number is fixed by what they name (pid << 8 | the entry's number,
- * see entry_no), so getcwd and find see the same file each time. A pid
+ * see entry_no, and a thread's tid << 32 below /proc/<pid>/task/<tid>), so getcwd and find see the same file each time. A pid
  * directory holds only the pid: every read of it looks the process up
  * again, and a process that is gone gives ENOENT, never a stale pointer.
  *
@@ -35,12 +35,18 @@
 #include "lib/kernel.h"
 #include "lib/logonce.h"
 
-/* The nodes no table names: the root, a pid directory, an open file in /proc/<pid>/fd. */
+/*
+ * The nodes no table names: the root, a pid directory, a thread's
+ * directory in /proc/<pid>/task, an open file in /proc/<pid>/fd.
+ */
 static const struct pf_entry pf_root = {"", S_IFDIR | 0555, .dir = &pf_root_table};
 static const struct pf_entry pf_piddir = {"", S_IFDIR | 0555, .dir = &pf_pid_table};
+static const struct pf_entry pf_taskdir = {"", S_IFDIR | 0555, .dir = &pf_tid_table};
 static const struct pf_entry pf_fd_link = {"", S_IFLNK | 0700, .link = NULL};
 
+/* Markers: directories whose entries are made by procfs.c, not listed in a table. */
 const struct pf_table pf_fd_table = {NULL, 0};
+const struct pf_table pf_task_table = {NULL, 0};
 
 /* getdents positions: 0 ".", 1 "..", then the table, then pids from here. */
 #define POS_TABLE 2
@@ -51,6 +57,7 @@ struct pf_inode {
 	u32 pid;		  /* [I] pid directories and their files */
 	const struct pf_entry *e; /* [I] what it is */
 	u32 fd;			  /* [I] fd links: the descriptor */
+	u32 tid;		  /* [I] a thread's directory and its files: the thread */
 };
 
 static const struct inode_ops pf_ops, pf_fd_link_ops;
@@ -82,9 +89,9 @@ static bool number_in(const struct pf_entry *d, const struct pf_entry *e, u32 *n
 
 /*
  * The number in an inode's low byte (less one): the root 0, a pid
- * directory 1, then every table's entries from the root's down, then the
- * pid directory's, and last the fd links. The tables never change, so
- * neither do the numbers.
+ * directory 1, a thread's directory 2, then every table's entries from
+ * the root's down, then the pid directory's, the thread directory's, and
+ * last the fd links. The tables never change, so neither do the numbers.
  */
 static u32 entry_no(const struct pf_entry *e)
 {
@@ -92,9 +99,11 @@ static u32 entry_no(const struct pf_entry *e)
 		return 0;
 	if (e == &pf_piddir)
 		return 1;
-	u32 n = 2;
-	if (!number_in(&pf_root, e, &n))
-		number_in(&pf_piddir, e, &n);
+	if (e == &pf_taskdir)
+		return 2;
+	u32 n = 3;
+	if (!number_in(&pf_root, e, &n) && !number_in(&pf_piddir, e, &n))
+		number_in(&pf_taskdir, e, &n);
 	assert(n < 255);
 	return n;
 }
@@ -114,18 +123,40 @@ static const struct pf_entry *owner_below(const struct pf_entry *d, const struct
 	return NULL;
 }
 
-/* The directory e is in (with the same pid); the root for the root and the pid directories. */
+/* /proc/<pid>/task: the pid table's entry for it. */
+static const struct pf_entry *task_entry(void)
+{
+	for (size_t i = 0; i < pf_pid_table.n; i++)
+		if (pf_pid_table.e[i].dir == &pf_task_table)
+			return &pf_pid_table.e[i];
+	panic("procfs: no task entry in /proc/<pid>");
+}
+
+/*
+ * The directory e is in (with the same pid, and tid below a thread's
+ * directory); the root for the root and the pid directories.
+ */
 static const struct pf_entry *parent_of(const struct pf_entry *e)
 {
+	if (e == &pf_taskdir)
+		return task_entry();
 	const struct pf_entry *up = owner_below(&pf_root, e);
 	if (!up)
 		up = owner_below(&pf_piddir, e);
+	if (!up)
+		up = owner_below(&pf_taskdir, e);
 	return up ? up : &pf_root;
 }
 
-static u64 ino_of(const struct pf_entry *e, u32 pid)
+/* Does e name a thread's directory or a file in one (so its inode carries the tid)? */
+static bool in_task(const struct pf_entry *e)
 {
-	return ((u64)pid << 8) | ((u64)entry_no(e) + 1);
+	return e == &pf_taskdir || owner_below(&pf_taskdir, e) != NULL;
+}
+
+static u64 ino_of(const struct pf_entry *e, u32 pid, u32 tid)
+{
+	return ((u64)tid << 32) | ((u64)pid << 8) | ((u64)entry_no(e) + 1);
 }
 
 int pf_may_access(u32 pid)
@@ -164,7 +195,17 @@ static void set_owner(struct inode *ip, const struct pf_entry *e, u32 pid)
 	spin_unlock(&proc_tree_lock);
 }
 
+static struct inode *pf_new_task(struct superblock *sb, const struct pf_entry *e, u32 pid,
+				 u32 tid);
+
 static struct inode *pf_new(struct superblock *sb, const struct pf_entry *e, u32 pid)
+{
+	return pf_new_task(sb, e, pid, 0);
+}
+
+/* tid: the thread of a thread's directory or file; 0 elsewhere. */
+static struct inode *pf_new_task(struct superblock *sb, const struct pf_entry *e, u32 pid,
+				 u32 tid)
 {
 	struct pf_inode *pi = knew(struct pf_inode);
 	if (!pi)
@@ -172,10 +213,11 @@ static struct inode *pf_new(struct superblock *sb, const struct pf_entry *e, u32
 	inode_init(&pi->vfs, sb, e->mode, e->ops ? e->ops : &pf_ops);
 	if (pid)
 		set_owner(&pi->vfs, e, pid);
-	pi->vfs.ino = ino_of(e, pid);
+	pi->vfs.ino = ino_of(e, pid, tid);
 	pi->vfs.nlink = S_ISDIR(e->mode) ? 2 : 1; /* for stat only: I_TRANSIENT decides its life */
 	pi->vfs.flags = I_TRANSIENT;
 	pi->pid = pid;
+	pi->tid = tid;
 	pi->e = e;
 	return &pi->vfs;
 }
@@ -206,13 +248,13 @@ static i64 parse_decimal(const char *name, size_t len, u32 bound)
 
 /* ---- directories ---- */
 
-static int lookup_table(struct inode *dir, const struct pf_table *t, u32 pid, const char *name,
-			size_t len, struct inode **out)
+static int lookup_table(struct inode *dir, const struct pf_table *t, u32 pid, u32 tid,
+			const char *name, size_t len, struct inode **out)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		if (strlen(t->e[i].name) != len || memcmp(t->e[i].name, name, len) != 0)
 			continue;
-		*out = pf_new(dir->sb, &t->e[i], pid);
+		*out = pf_new_task(dir->sb, &t->e[i], pid, tid);
 		return *out ? 0 : -ENOMEM;
 	}
 	return -ENOENT;
@@ -293,6 +335,54 @@ static void iterate_fds(struct inode *dir, u64 *pos, struct dir_emit *de)
 	fdtable_put(t);
 }
 
+/* ---- /proc/<pid>/task ---- */
+
+static int lookup_task(struct inode *dir, const char *name, size_t len, struct inode **out)
+{
+	i64 n = parse_decimal(name, len, PID_MAX);
+	u32 tid = n > 0 ? (u32)n : 0;
+	if (!tid || !pf_task_alive(PI(dir)->pid, tid))
+		return -ENOENT;
+	*out = pf_new_task(dir->sb, &pf_taskdir, PI(dir)->pid, tid);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* The process's threads, from position POS_TABLE + tid. */
+static void iterate_tasks(struct inode *dir, u64 *pos, struct dir_emit *de)
+{
+	u32 pid = PI(dir)->pid;
+	u64 dir_no = entry_no(&pf_taskdir) + 1;
+	/* emit fills a kernel buffer: it may run under the locks. */
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	if (!p || p->state != PROC_ALIVE) {
+		spin_unlock(&proc_tree_lock);
+		return;
+	}
+	spin_lock(&p->lock);
+	/* In tid order, so a position says which threads were listed already. */
+	for (;;) {
+		u32 next = PID_MAX, from = (u32)(*pos - POS_TABLE);
+		struct list_node *it;
+		list_for_each(it, &p->threads)
+		{
+			u32 tid = container_of(it, struct thread, proc_node)->tid;
+			if (tid >= from && tid < next)
+				next = tid;
+		}
+		if (next == PID_MAX)
+			break;
+		char name[12];
+		int n = snprintf(name, sizeof name, "%u", next);
+		u64 ino = (u64)next << 32 | (u64)pid << 8 | dir_no;
+		if (!de->emit(de, name, (size_t)n, ino, DT_DIR, POS_TABLE + next + 1))
+			break;
+		*pos = POS_TABLE + next + 1;
+	}
+	spin_unlock(&p->lock);
+	spin_unlock(&proc_tree_lock);
+}
+
 static int pf_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	struct pf_inode *pd = PI(dir);
@@ -303,7 +393,7 @@ static int pf_lookup(struct inode *dir, const char *name, size_t len, struct ino
 			*out = inode_get(dir->sb->root);
 			return 0;
 		}
-		*out = pf_new(dir->sb, up, pd->pid);
+		*out = pf_new_task(dir->sb, up, pd->pid, in_task(up) ? pd->tid : 0);
 		return *out ? 0 : -ENOMEM;
 	}
 	if (!e->dir)
@@ -312,7 +402,11 @@ static int pf_lookup(struct inode *dir, const char *name, size_t len, struct ino
 		return lookup_fd(dir, name, len, out);
 	if (pd->pid && !pid_alive(pd->pid))
 		return -ENOENT;
-	int r = lookup_table(dir, e->dir, pd->pid, name, len, out);
+	if (e->dir == &pf_task_table)
+		return lookup_task(dir, name, len, out);
+	if (pd->tid && !pf_task_alive(pd->pid, pd->tid))
+		return -ENOENT;
+	int r = lookup_table(dir, e->dir, pd->pid, pd->tid, name, len, out);
 	if (r != -ENOENT || e != &pf_root)
 		return r;
 	i64 n = parse_decimal(name, len, PID_MAX);
@@ -328,9 +422,10 @@ static unsigned dtype_of(u32 mode)
 	return (mode & S_IFMT) >> 12; /* DT_* are the S_IFMT bits shifted down */
 }
 
-static bool emit_table(struct dir_emit *de, const struct pf_table *t, u32 pid, u64 *pos)
+static bool emit_table(struct dir_emit *de, const struct pf_table *t, u32 pid, u32 tid,
+		       u64 *pos)
 {
-	u64 first = t->n ? ino_of(&t->e[0], pid) : 0; /* a table's entries are numbered in a row */
+	u64 first = t->n ? ino_of(&t->e[0], pid, tid) : 0; /* a table's entries: numbered in a row */
 	for (size_t i = *pos - POS_TABLE; i < t->n; i++) {
 		if (!de->emit(de, t->e[i].name, strlen(t->e[i].name), first + i,
 			      dtype_of(t->e[i].mode), POS_TABLE + i + 1))
@@ -346,6 +441,8 @@ static int pf_iterate(struct inode *dir, u64 *pos, struct dir_emit *de)
 	const struct pf_entry *e = pd->e;
 	if (pd->pid && !pid_alive(pd->pid))
 		return 0; /* a vanished process lists nothing, like a removed directory */
+	if (pd->tid && !pf_task_alive(pd->pid, pd->tid))
+		return 0; /* nor does a thread that has ended */
 	if (*pos == 0) {
 		if (!de->emit(de, ".", 1, dir->ino, DT_DIR, 1))
 			return 0;
@@ -353,7 +450,8 @@ static int pf_iterate(struct inode *dir, u64 *pos, struct dir_emit *de)
 	}
 	if (*pos == 1) {
 		const struct pf_entry *up = parent_of(e);
-		u64 up_ino = up == &pf_root ? dir->sb->root->ino : ino_of(up, pd->pid);
+		u64 up_ino = up == &pf_root ? dir->sb->root->ino
+					    : ino_of(up, pd->pid, in_task(up) ? pd->tid : 0);
 		if (!de->emit(de, "..", 2, up_ino, DT_DIR, 2))
 			return 0;
 		*pos = POS_TABLE;
@@ -362,7 +460,11 @@ static int pf_iterate(struct inode *dir, u64 *pos, struct dir_emit *de)
 		iterate_fds(dir, pos, de);
 		return 0;
 	}
-	if (*pos < POS_TABLE + e->dir->n && !emit_table(de, e->dir, pd->pid, pos))
+	if (e->dir == &pf_task_table) {
+		iterate_tasks(dir, pos, de);
+		return 0;
+	}
+	if (*pos < POS_TABLE + e->dir->n && !emit_table(de, e->dir, pd->pid, pd->tid, pos))
 		return 0;
 	if (e != &pf_root)
 		return 0;
@@ -470,7 +572,10 @@ static int pf_open(struct inode *ip, struct file *f)
 		return -ENOMEM;
 	t->cap = e->text_cap ? e->text_cap : TEXT_SIZE;
 	t->buf = kmalloc(t->cap);
-	int r = !t->buf ? -ENOMEM : e->gen ? e->gen(PI(ip)->pid, t) : -EINVAL;
+	int r = !t->buf	     ? -ENOMEM
+		: e->gen_task ? e->gen_task(PI(ip)->pid, PI(ip)->tid, t)
+		: e->gen      ? e->gen(PI(ip)->pid, t)
+			      : -EINVAL;
 	if (r < 0) {
 		kfree(t->buf);
 		kfree(t);

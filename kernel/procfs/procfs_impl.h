@@ -39,6 +39,8 @@ struct pf_entry {
 	u32 mode; /* S_IFREG, S_IFLNK or S_IFDIR, and the permissions open and access check */
 	/* S_IFREG: write the text into t (at open; -errno fails the open). */
 	int (*gen)(u32 pid, struct text *t);
+	/* S_IFREG in /proc/<pid>/task/<tid>: the same for one thread of pid. */
+	int (*gen_task)(u32 pid, u32 tid, struct text *t);
 	/* S_IFREG, writable: take a write of u at offset pos; bytes taken, or -errno. */
 	ssize_t (*write)(u32 pid, struct uio *u, u64 pos);
 	/* S_IFLNK: the target into buf (cap bytes); its length, or -errno. */
@@ -76,6 +78,12 @@ struct pf_table {
 extern const struct pf_table pf_root_table;
 /* The entries of each /proc/<pid> (procfs_pid.c). */
 extern const struct pf_table pf_pid_table;
+/* /proc/<pid>/task: its entries are the process's threads, listed by procfs.c. */
+extern const struct pf_table pf_task_table;
+/* The entries of each /proc/<pid>/task/<tid> (procfs_pid.c). */
+extern const struct pf_table pf_tid_table;
+/* Is tid a thread of the live process pid? */
+bool pf_task_alive(u32 pid, u32 tid);
 /* /proc/net (procfs_net.c). */
 extern const struct pf_table pf_net_table;
 /* /proc/sys (procfs_sysctl.c), and its vm/drop_caches (procfs_sys.c). */

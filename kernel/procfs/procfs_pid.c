@@ -19,7 +19,8 @@
 
 /* What the per-process files show, copied under the locks. */
 struct psnap {
-	u32 pid, ppid, pgid, sid, nthreads, umask;
+	u32 pid, tid; /* tid: the thread shown (the pid for the process) */
+	u32 ppid, pgid, sid, nthreads, umask;
 	int nice;
 	char state;
 	char name[PROC_NAME_MAX];
@@ -76,8 +77,42 @@ static void snap_domain(struct domain *d, struct psnap *s)
 	spin_unlock(&d->lock);
 }
 
-/* Fill s for pid; with dom, also hand back a reference to its domain (NULL for a zombie). */
-static int snap_proc(u32 pid, struct psnap *s, struct domain **dom)
+/*
+ * The thread a file shows: tid in p, or with tid 0 the process's first
+ * (the files of /proc/<pid> show it, as Linux's show the leader). NULL if
+ * p has no such thread. Caller holds p->lock.
+ */
+static struct thread *shown_thread(struct proc *p, u32 tid)
+{
+	struct list_node *pos;
+	list_for_each(pos, &p->threads)
+	{
+		struct thread *t = container_of(pos, struct thread, proc_node);
+		if (!tid || t->tid == tid)
+			return t;
+	}
+	return NULL;
+}
+
+bool pf_task_alive(u32 pid, u32 tid)
+{
+	spin_lock(&proc_tree_lock);
+	struct proc *p = proc_find(pid);
+	bool alive = false;
+	if (p && p->state == PROC_ALIVE) {
+		spin_lock(&p->lock);
+		alive = shown_thread(p, tid) != NULL;
+		spin_unlock(&p->lock);
+	}
+	spin_unlock(&proc_tree_lock);
+	return alive;
+}
+
+/*
+ * Fill s for pid, and for its thread tid (0: the process as a whole);
+ * with dom, also hand back a reference to its domain (NULL for a zombie).
+ */
+static int snap_proc(u32 pid, u32 tid, struct psnap *s, struct domain **dom)
 {
 	memset(s, 0, sizeof *s);
 	spin_lock(&proc_tree_lock);
@@ -87,6 +122,7 @@ static int snap_proc(u32 pid, struct psnap *s, struct domain **dom)
 		return -ENOENT;
 	}
 	s->pid = p->pid;
+	s->tid = tid ? tid : p->pid;
 	s->ppid = p->parent ? p->parent->pid : 0;
 	s->pgid = p->pgid;
 	s->sid = p->sid;
@@ -107,13 +143,27 @@ static int snap_proc(u32 pid, struct psnap *s, struct domain **dom)
 	s->start = p->start_ns / NS_PER_TICK;
 	s->state = 'Z';
 	struct domain *d = NULL;
+	if (tid && p->state != PROC_ALIVE) {
+		spin_unlock(&proc_tree_lock);
+		snap_put(s);
+		return -ENOENT; /* a zombie has no threads left */
+	}
 	if (p->state == PROC_ALIVE) {
 		spin_lock(&p->lock);
 		s->nthreads = p->nthreads;
-		if (!list_empty(&p->threads)) {
-			struct thread *t = container_of(p->threads.next, struct thread, proc_node);
+		struct thread *t = shown_thread(p, tid);
+		if (t) {
 			s->state = __atomic_load_n(&p->stopped, __ATOMIC_RELAXED) ? 'T' : thread_state(t);
 			s->last_cpu = __atomic_load_n(&t->task.home, __ATOMIC_RELAXED);
+			if (tid) { /* the thread's own times (other cores': aligned words, read whole) */
+				s->utime = t->ru.utime_ns / NS_PER_TICK;
+				s->stime = t->ru.stime_ns / NS_PER_TICK;
+			}
+		} else if (tid) {
+			spin_unlock(&p->lock);
+			spin_unlock(&proc_tree_lock);
+			snap_put(s);
+			return -ENOENT; /* that thread has ended */
 		}
 		d = p->dom;
 		if (d)
@@ -131,21 +181,26 @@ static int snap_proc(u32 pid, struct psnap *s, struct domain **dom)
 	return 0;
 }
 
-static int gen_pid_stat(u32 pid, struct text *t)
+static int gen_task_stat(u32 pid, u32 tid, struct text *t)
 {
 	struct psnap s;
-	int r = snap_proc(pid, &s, NULL);
+	int r = snap_proc(pid, tid, &s, NULL);
 	if (r < 0)
 		return r;
 	/* proc(5) field order; fields Ferry does not keep are 0. */
 	tprintf(t,
 		"%u (%s) %c %u %u %u 0 -1 4194304 0 0 0 0 %lu %lu %lu %lu %d %d %u 0 %lu %lu %lu "
 		"18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 %u 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-		s.pid, s.name, s.state, s.ppid, s.pgid, s.sid, s.utime, s.stime, s.cutime,
+		s.tid, s.name, s.state, s.ppid, s.pgid, s.sid, s.utime, s.stime, s.cutime,
 		s.cstime, 20 + s.nice, s.nice, s.nthreads, s.start, s.vsize, s.rss_pages,
 		s.last_cpu);
 	snap_put(&s);
 	return 0;
+}
+
+static int gen_pid_stat(u32 pid, struct text *t)
+{
+	return gen_task_stat(pid, 0, t);
 }
 
 static const char *state_name(char c)
@@ -162,10 +217,10 @@ static const char *state_name(char c)
 	}
 }
 
-static int gen_pid_status(u32 pid, struct text *t)
+static int gen_task_status(u32 pid, u32 tid, struct text *t)
 {
 	struct psnap s;
-	int r = snap_proc(pid, &s, NULL);
+	int r = snap_proc(pid, tid, &s, NULL);
 	if (r < 0)
 		return r;
 	u64 kb = PAGE_SIZE / 1024;
@@ -177,7 +232,7 @@ static int gen_pid_status(u32 pid, struct text *t)
 		"FDSize:\t64\nGroups:\t",
 		/* The kernel's printf has no %o: the umask goes digit by digit. */
 		s.name, (s.umask >> 6) & 7, (s.umask >> 3) & 7, s.umask & 7, s.state,
-		state_name(s.state), s.pid, s.pid, s.ppid, c->uid, c->euid, c->suid, c->fsuid,
+		state_name(s.state), s.pid, s.tid, s.ppid, c->uid, c->euid, c->suid, c->fsuid,
 		c->gid, c->egid, c->sgid, c->fsgid);
 	for (u32 i = 0; i < c->ngroups; i++)
 		tprintf(t, i ? " %u" : "%u", c->groups[i]);
@@ -197,8 +252,8 @@ static int gen_pid_status(u32 pid, struct text *t)
 	if (p && p->state == PROC_ALIVE) {
 		spin_lock(&p->lock);
 		shd = __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED);
-		if (!list_empty(&p->threads)) {
-			struct thread *th = container_of(p->threads.next, struct thread, proc_node);
+		struct thread *th = shown_thread(p, tid);
+		if (th) {
 			pnd = __atomic_load_n(&th->sig_pending, __ATOMIC_RELAXED);
 			blk = thread_sig_mask(th);
 			cpus_mask = __atomic_load_n(&th->affinity, __ATOMIC_RELAXED);
@@ -251,11 +306,16 @@ static int gen_pid_status(u32 pid, struct text *t)
 	return 0;
 }
 
+static int gen_pid_status(u32 pid, struct text *t)
+{
+	return gen_task_status(pid, 0, t);
+}
+
 /* /proc/<pid>/cgroup: Ferry has no control groups; everything is in the root of version 2's. */
 static int gen_pid_cgroup(u32 pid, struct text *t)
 {
 	struct psnap s;
-	int r = snap_proc(pid, &s, NULL);
+	int r = snap_proc(pid, 0, &s, NULL);
 	if (r < 0)
 		return r;
 	snap_put(&s);
@@ -271,15 +331,20 @@ static int gen_pid_mountinfo(u32 pid, struct text *t)
 	return n < 0 ? (int)n : 0;
 }
 
-static int gen_pid_comm(u32 pid, struct text *t)
+static int gen_task_comm(u32 pid, u32 tid, struct text *t)
 {
 	struct psnap s;
-	int r = snap_proc(pid, &s, NULL);
+	int r = snap_proc(pid, tid, &s, NULL);
 	if (r < 0)
 		return r;
 	tprintf(t, "%s\n", s.name);
 	snap_put(&s);
 	return 0;
+}
+
+static int gen_pid_comm(u32 pid, struct text *t)
+{
+	return gen_task_comm(pid, 0, t);
 }
 
 static int gen_pid_cmdline(u32 pid, struct text *t)
@@ -304,7 +369,7 @@ static int gen_pid_environ(u32 pid, struct text *t)
 {
 	struct psnap s;
 	struct domain *d = NULL;
-	int r = snap_proc(pid, &s, &d);
+	int r = snap_proc(pid, 0, &s, &d);
 	snap_put(&s);
 	if (r < 0 || !d)
 		return r; /* a zombie's is empty */
@@ -356,7 +421,7 @@ static int gen_maps(u32 pid, struct text *t, bool usage)
 	struct psnap s;
 	struct domain *d = NULL;
 	char exe[sizeof((struct proc *)0)->exe];
-	int r = snap_proc(pid, &s, &d);
+	int r = snap_proc(pid, 0, &s, &d);
 	snap_put(&s);
 	if (r < 0 || !d)
 		return r;
@@ -482,7 +547,21 @@ static const struct pf_entry pid_entries[] = {
 	{"environ", S_IFREG | 0400, .gen = gen_pid_environ, .text_cap = TEXT_SIZE_BIG,
 	 .private = true},
 	{"fd", S_IFDIR | 0500, .dir = &pf_fd_table},
+	{"task", S_IFDIR | 0555, .dir = &pf_task_table},
 	{"mem", S_IFREG | 0600, .private = true, .ops = &pf_mem_ops},
 };
 
 const struct pf_table pf_pid_table = {pid_entries, ARRAY_SIZE(pid_entries)};
+
+/*
+ * Each /proc/<pid>/task/<tid>: one thread's view. Ferry keeps one name per
+ * process (prctl's PR_SET_NAME renames it), so a thread's comm is its
+ * process's; its state, times and signal mask are its own.
+ */
+static const struct pf_entry tid_entries[] = {
+	{"stat", S_IFREG | 0444, .gen_task = gen_task_stat},
+	{"status", S_IFREG | 0444, .gen_task = gen_task_status},
+	{"comm", S_IFREG | 0444, .gen_task = gen_task_comm},
+};
+
+const struct pf_table pf_tid_table = {tid_entries, ARRAY_SIZE(tid_entries)};

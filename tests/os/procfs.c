@@ -8,7 +8,9 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -404,6 +406,74 @@ static void check_fds(void)
 	rmdir(dir);
 }
 
+static int parked_tid;
+
+/* Blocks reading the pipe *arg until the test writes to it. */
+static void *parked(void *arg)
+{
+	char c;
+	__atomic_store_n(&parked_tid, (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	read(*(int *)arg, &c, 1);
+	return NULL;
+}
+
+/* /proc/<pid>/task: one directory per thread, each with its own stat, status and comm. */
+static void check_tasks(void)
+{
+	pthread_t t;
+	int go[2];
+	pipe(go);
+	pthread_create(&t, NULL, parked, &go[0]);
+	int tid;
+	while (!(tid = __atomic_load_n(&parked_tid, __ATOMIC_ACQUIRE)))
+		sched_yield();
+	int pid = (int)getpid();
+	DIR *d = opendir("/proc/self/task");
+	int n = 0, leader = 0, other = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		n++;
+		leader |= atoi(e->d_name) == pid && e->d_type == DT_DIR;
+		other |= atoi(e->d_name) == tid;
+	}
+	if (d)
+		closedir(d);
+	CHECK(n == 2 && leader && other, "/proc/self/task lists both threads (%d entries)", n);
+	char path[80];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, tid);
+	/* Asleep in its read, once it gets there (a bounded wait, not a measure of speed). */
+	for (int i = 0; i < 2000 && !(slurp(path) > 0 && strstr(text, ") S ")); i++)
+		usleep(10000);
+	CHECK(atoi(text) == tid && strstr(text, ") S "), "the thread's stat names it, asleep: %.30s",
+	      text);
+	snprintf(path, sizeof path, "/proc/self/task/%d/status", tid);
+	CHECK(slurp(path) > 0 && field("Pid") == tid && field("Tgid") == pid,
+	      "its status: Pid is the thread, Tgid the process");
+	snprintf(path, sizeof path, "/proc/self/task/%d/comm", pid);
+	char comm[32];
+	CHECK(slurp(path) > 0 && strlen(text) > 1 && text[strlen(text) - 1] == '\n',
+	      "the leader's comm: one line");
+	snprintf(comm, sizeof comm, "%s", text);
+	CHECK(slurp("/proc/self/comm") > 0 && !strcmp(text, comm), "  the process's comm says the same");
+	snprintf(path, sizeof path, "/proc/self/task/%d/..", tid);
+	struct stat a, b;
+	CHECK(stat(path, &a) == 0 && stat("/proc/self/task", &b) == 0 && a.st_ino == b.st_ino,
+	      "a thread directory's .. is the task directory");
+	write(go[1], "x", 1);
+	pthread_join(t, NULL);
+	close(go[0]);
+	close(go[1]);
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+	CHECK(access(path, F_OK) == -1 && errno == ENOENT, "the joined thread's directory is gone");
+	snprintf(path, sizeof path, "/proc/self/task/%d", 1);
+	CHECK(pid == 1 || (access(path, F_OK) == -1 && errno == ENOENT),
+	      "another process's thread is not in our task directory");
+	snprintf(path, sizeof path, "/proc/self/task/00%d", pid);
+	CHECK(access(path, F_OK) == -1 && errno == ENOENT, "a tid with leading zeros: ENOENT");
+}
+
 int main(int argc, char **argv)
 {
 	char path[64];
@@ -422,5 +492,6 @@ int main(int argc, char **argv)
 	check_fds();
 	check_environ();
 	check_fd_open();
+	check_tasks();
 	return t_done();
 }

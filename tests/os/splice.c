@@ -7,6 +7,8 @@
  * F_SETPIPE_SZ). Bad input gets Linux's errors.
  */
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -243,6 +245,76 @@ static void check_space_calls(void)
 	unlink(a);
 }
 
+/* Wait (up to 20 s) until thread tid is asleep in the kernel: state S in its stat. */
+static int wait_asleep(pid_t tid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+	for (int i = 0; i < 2000; i++) {
+		int fd = open(path, O_RDONLY);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			buf[n] = 0;
+			char *e = strrchr(buf, ')');
+			if (e && e[1] == ' ' && e[2] == 'S')
+				return 1;
+		}
+		usleep(10000);
+	}
+	return 0;
+}
+
+struct blocked_splice {
+	int in, out;
+	pid_t tid;
+	long r;
+};
+
+static void *splicer(void *arg)
+{
+	struct blocked_splice *b = arg;
+	__atomic_store_n(&b->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	b->r = xsplice(b->in, NULL, b->out, NULL, 100, 0);
+	return NULL;
+}
+
+/*
+ * A splice waiting on an empty pipe holds the files it began with: its
+ * descriptor closed and reused by another thread meanwhile, it still
+ * takes what comes into its own pipe (as Linux's call holds its files).
+ */
+static void check_blocked_splice(void)
+{
+	const char *a = t_tmp("splice-blocked");
+	int fd = open(a, O_CREAT | O_TRUNC | O_RDWR, 0600);
+	int p[2], q[2];
+	pipe(p);
+	pipe(q);
+	signal(SIGPIPE, SIG_IGN);
+	struct blocked_splice b = {p[0], fd, 0, -2};
+	pthread_t t;
+	pthread_create(&t, NULL, splicer, &b);
+	pid_t tid;
+	while (!(tid = __atomic_load_n(&b.tid, __ATOMIC_ACQUIRE)))
+		sched_yield();
+	CHECK(wait_asleep(tid), "a splice from an empty pipe waits");
+	CHECK(dup2(q[0], p[0]) == p[0], "another thread puts another pipe at its descriptor");
+	CHECK(write(q[1], "zzzz", 4) == 4, "  and writes into that other pipe");
+	CHECK(write(p[1], "abc", 3) == 3, "the splice's own pipe still has a reader: a write goes in");
+	pthread_join(t, NULL);
+	char buf[16] = {0};
+	CHECK(b.r == 3 && pread(fd, buf, sizeof buf, 0) == 3 && memcmp(buf, "abc", 3) == 0,
+	      "  the splice moves those 3 bytes, from the pipe it began with (%ld, '%s')", b.r, buf);
+	signal(SIGPIPE, SIG_DFL);
+	close(p[0]);
+	close(p[1]);
+	close(q[1]);
+	close(fd);
+	unlink(a);
+}
+
 static void check_close_range(void)
 {
 	int base = open("/", O_RDONLY);
@@ -269,5 +341,6 @@ int main(void)
 	check_copy_file_range();
 	check_space_calls();
 	check_close_range();
+	check_blocked_splice();
 	return t_done();
 }
