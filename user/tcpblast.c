@@ -143,8 +143,21 @@ int main(int argc, char **argv)
 		ssize_t r;
 		while ((r = read(s, buf, sizeof buf)) > 0) {
 			stream_fill(&st, want, (size_t)r);
-			if (memcmp(buf, want, (size_t)r))
+			if (ok && memcmp(buf, want, (size_t)r)) {
+				/* Where it went wrong says more than that it did: the first one, told once. */
+				size_t i = 0, bad = 0, last = 0;
+				while (buf[i] == want[i])
+					i++;
+				for (size_t k = i; k < (size_t)r; k++)
+					if (buf[k] != want[k])
+						bad++, last = k;
+				fprintf(stderr,
+					"tcpblast: bytes %llu..%llu differ (%zu of them; this read: %zd bytes "
+					"from %llu); first got %02x, want %02x\n",
+					(unsigned long long)(got + i), (unsigned long long)(got + last), bad, r,
+					(unsigned long long)got, buf[i], want[i]);
 				ok = 0;
+			}
 			sum = fnv(sum, buf, (size_t)r);
 			got += (uint64_t)r;
 		}
