@@ -206,6 +206,15 @@ struct linux_dirent64 {
 } __packed;
 _Static_assert(offsetof(struct linux_dirent64, d_name) == 19, "linux_dirent64 layout");
 
+/* getdents(2)'s older record: the type is the record's last byte, after the name's NUL. */
+struct linux_dirent {
+	u64 d_ino;
+	i64 d_off;
+	u16 d_reclen;
+	char d_name[];
+} __packed;
+_Static_assert(offsetof(struct linux_dirent, d_name) == 18, "linux_dirent layout");
+
 /* struct iovec */
 struct linux_iovec {
 	u64 base;

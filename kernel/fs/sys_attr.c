@@ -272,18 +272,47 @@ SYSCALL(NR_utimensat, utimensat)
 	return do_utimens((int)a0, a1, t, (u32)a3);
 }
 
+/* Two struct timeval (seconds, microseconds) at utv into t, as utimes(2) checks them. */
+static long timevals_in(u64 utv, struct ktimespec t[2])
+{
+	if (!utv)
+		return 0; /* NULL: both now (t already says so) */
+	i64 tv[4];
+	if (copy_from_domain(cur_dom(), tv, utv, sizeof tv) < 0)
+		return -EFAULT;
+	for (int i = 0; i < 2; i++) {
+		if (tv[2 * i + 1] < 0 || tv[2 * i + 1] >= 1000000)
+			return -EINVAL;
+		t[i] = (struct ktimespec){tv[2 * i], tv[2 * i + 1] * 1000};
+	}
+	return 0;
+}
+
 SYSCALL(NR_utimes, utimes)
 {
 	struct ktimespec t[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
+	long r = timevals_in(a1, t);
+	return r < 0 ? r : do_utimens(AT_FDCWD, a0, t, 0);
+}
+
+/* futimesat(2): utimes relative to a directory descriptor (obsolete, still in the ABI). */
+SYSCALL(NR_futimesat, futimesat)
+{
+	struct ktimespec t[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
+	long r = timevals_in(a2, t);
+	return r < 0 ? r : do_utimens((int)a0, a1, t, 0);
+}
+
+/* utime(2): whole seconds, struct utimbuf {actime, modtime}; NULL is now. */
+SYSCALL(NR_utime, utime)
+{
+	struct ktimespec t[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
 	if (a1) {
-		i64 tv[4]; /* two struct timeval: seconds, microseconds */
-		if (copy_from_domain(cur_dom(), tv, a1, sizeof tv) < 0)
+		i64 ub[2];
+		if (copy_from_domain(cur_dom(), ub, a1, sizeof ub) < 0)
 			return -EFAULT;
-		for (int i = 0; i < 2; i++) {
-			if (tv[2 * i + 1] < 0 || tv[2 * i + 1] >= 1000000)
-				return -EINVAL;
-			t[i] = (struct ktimespec){tv[2 * i], tv[2 * i + 1] * 1000};
-		}
+		t[0] = (struct ktimespec){ub[0], 0};
+		t[1] = (struct ktimespec){ub[1], 0};
 	}
 	return do_utimens(AT_FDCWD, a0, t, 0);
 }

@@ -1,5 +1,5 @@
 /*
- * System calls on the tree: getdents64, getcwd, chdir, fchdir, mkdir(at),
+ * System calls on the tree: getdents64 and getdents, getcwd, chdir, fchdir, mkdir(at),
  * mknod(at), unlink(at), rmdir, rename(at, at2), symlink(at), link(at),
  * truncate, ftruncate, umask.
  */
@@ -46,7 +46,7 @@ static u32 umasked(u32 mode)
 
 #define GETDENTS_MAX 32768 /* a bigger buffer just gets fewer entries per call */
 
-SYSCALL(NR_getdents64, getdents64)
+static long do_getdents(u64 a0, u64 a1, u64 a2, bool old)
 {
 	struct file *f = fs_fget((int)a0);
 	if (!f)
@@ -63,13 +63,24 @@ SYSCALL(NR_getdents64, getdents64)
 		r = -ENOMEM;
 	} else {
 		/* Filled under the directory's lock, copied out after (vfs.h). */
-		r = vfs_getdents(f, kbuf, len);
+		r = old ? vfs_getdents_old(f, kbuf, len) : vfs_getdents(f, kbuf, len);
 		if (r > 0 && copy_to_domain(cur_dom(), a1, kbuf, (size_t)r) < 0)
 			r = -EFAULT;
 	}
 	kfree(kbuf);
 	file_put(f);
 	return r;
+}
+
+SYSCALL(NR_getdents64, getdents64)
+{
+	return do_getdents(a0, a1, a2, false);
+}
+
+/* The older getdents(2), still used by old static programs. */
+SYSCALL(NR_getdents, getdents)
+{
+	return do_getdents(a0, a1, a2, true);
 }
 
 SYSCALL(NR_getcwd, getcwd)

@@ -11,6 +11,7 @@
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
+#include "sched/park.h"
 #include "sys/syscall.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -70,7 +71,10 @@ SYSCALL(NR_pwrite64, pwrite64)
  * and cap the total at MAX_RW_COUNT, then do one transfer, so a tty readv
  * returns one line.
  */
-static long do_rwv(int fd, u64 uiov, u64 cnt, bool write, bool positional, i64 off)
+/* preadv2/pwritev2's flags Ferry knows (Linux 6.1's set): see there. */
+#define RWF_KNOWN (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND)
+
+static long do_rwv(int fd, u64 uiov, u64 cnt, bool write, bool positional, i64 off, u32 rwf)
 {
 	struct fd_ref ref = fs_fborrow_call(fd);
 	struct file *f = ref.f;
@@ -84,15 +88,25 @@ static long do_rwv(int fd, u64 uiov, u64 cnt, bool write, bool positional, i64 o
 		goto out;
 	}
 	r = uio_import_iovec(cur_dom(), uiov, cnt, &iov, &total);
-	if (r < 0 || cnt == 0)
+	if (r < 0 || total == 0)
+		goto out; /* nothing to move: 0, whatever the flags (as Linux) */
+	if (rwf & ~(u32)RWF_KNOWN) {
+		r = -EOPNOTSUPP;
 		goto out;
+	}
 	struct uio u;
 	uio_init_iov(&u, cur_dom(), iov, (int)cnt, total);
+	u.rwf = rwf;
 	r = uio_swapin(&u, RW_SWAPIN_MAX);
 	if (r == 0 && positional)
 		r = write ? vfs_pwrite(f, &u, off) : vfs_pread(f, &u, off);
 	else if (r == 0)
 		r = write ? vfs_write(f, &u) : vfs_read(f, &u);
+	if (r == -ERESTART_PARK && (rwf & RWF_NOWAIT)) {
+		/* It would wait (an empty pipe, a page still on the disk): EAGAIN, or what moved. */
+		u64 done = park_abandon();
+		r = done ? (long)done : -EAGAIN;
+	}
 out:
 	kfree(iov);
 	return fs_call_done(ref, r);
@@ -100,23 +114,51 @@ out:
 
 SYSCALL(NR_readv, readv)
 {
-	return do_rwv((int)a0, a1, a2, false, false, 0);
+	return do_rwv((int)a0, a1, a2, false, false, 0, 0);
 }
 
 SYSCALL(NR_writev, writev)
 {
-	return do_rwv((int)a0, a1, a2, true, false, 0);
+	return do_rwv((int)a0, a1, a2, true, false, 0, 0);
 }
 
 /* On x86-64 the offset arrives whole in the fourth argument (pos_l); pos_h is unused. */
 SYSCALL(NR_preadv, preadv)
 {
-	return do_rwv((int)a0, a1, a2, false, true, (i64)a3);
+	return do_rwv((int)a0, a1, a2, false, true, (i64)a3, 0);
 }
 
 SYSCALL(NR_pwritev, pwritev)
 {
-	return do_rwv((int)a0, a1, a2, true, true, (i64)a3);
+	return do_rwv((int)a0, a1, a2, true, true, (i64)a3, 0);
+}
+
+/*
+ * preadv2/pwritev2: an offset of -1 uses and moves the file's position,
+ * as readv/writev. The flags (Linux 6.1's set): RWF_DSYNC and RWF_SYNC
+ * make this write an O_DSYNC/O_SYNC one, RWF_APPEND an O_APPEND one,
+ * RWF_NOWAIT turns what would wait into EAGAIN (or a short count).
+ * RWF_HIPRI asks for polled completion, which only devices with poll
+ * queues have; like Linux on such a disk, Ferry's virtio-blk completes
+ * by interrupt, so the hint has nothing to change.
+ */
+static long do_rwv2(u64 a0, u64 a1, u64 a2, u64 a3, u64 a5, bool write)
+{
+	u32 rwf = (u32)a5; /* an int, as Linux reads it: the upper half is not looked at */
+	i64 off = (i64)a3;
+	if (off < -1)
+		return -EINVAL;
+	return do_rwv((int)a0, a1, a2, write, off != -1, off, rwf);
+}
+
+SYSCALL(NR_preadv2, preadv2)
+{
+	return do_rwv2(a0, a1, a2, a3, a5, false);
+}
+
+SYSCALL(NR_pwritev2, pwritev2)
+{
+	return do_rwv2(a0, a1, a2, a3, a5, true);
 }
 
 SYSCALL(NR_lseek, lseek)

@@ -26,7 +26,15 @@ struct uio {
 	int iovcnt;          /* segments left, the current one included */
 	size_t resid;        /* bytes left in all segments */
 	struct kiovec one;   /* storage for a single-segment uio */
+	u32 rwf;             /* this call's RWF_* (preadv2, pwritev2); 0 for every other */
 };
+
+/* preadv2/pwritev2's per-call flags (Linux's numbers). */
+#define RWF_HIPRI  0x01
+#define RWF_DSYNC  0x02
+#define RWF_SYNC   0x04
+#define RWF_NOWAIT 0x08
+#define RWF_APPEND 0x10
 
 void uio_init_kernel(struct uio *u, void *buf, size_t len);
 void uio_init_user(struct uio *u, struct domain *dom, vaddr_t addr, size_t len);

@@ -417,9 +417,11 @@ ssize_t vfs_read(struct file *f, struct uio *u)
 }
 
 /* Does every write to f go to the disk before it returns (O_SYNC, O_DSYNC)? */
-static bool sync_writes(struct file *f)
+/* Does this write go to the disk before it returns: O_SYNC/O_DSYNC, or RWF_SYNC/RWF_DSYNC? */
+static bool sync_writes(struct file *f, const struct uio *u)
 {
-	return (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & (O_SYNC | O_DSYNC)) &&
+	return ((__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & (O_SYNC | O_DSYNC)) ||
+		(u->rwf & (RWF_SYNC | RWF_DSYNC))) &&
 	       S_ISREG(f->ip->mode);
 }
 
@@ -428,9 +430,10 @@ static bool sync_writes(struct file *f)
  * When that parks, the byte count is kept as the call's progress
  * (park.h): the restart finds the write done and only syncs.
  */
-static ssize_t sync_written(struct file *f, ssize_t n)
+static ssize_t sync_written(struct file *f, const struct uio *u, ssize_t n)
 {
-	bool dsync = !(__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & (O_SYNC & ~O_DSYNC));
+	bool dsync = !(__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & (O_SYNC & ~O_DSYNC)) &&
+		     !(u->rwf & RWF_SYNC);
 	int s = vfs_fsync(f, dsync);
 	if (s == -ERESTART_PARK)
 		park_save_progress((u64)n);
@@ -447,16 +450,16 @@ ssize_t vfs_write(struct file *f, struct uio *u)
 		u64 pos = 0;
 		return f->ops->write(f, u, &pos);
 	}
-	bool sync = sync_writes(f);
+	bool sync = sync_writes(f, u);
 	if (sync && park_progress())
-		return sync_written(f, (ssize_t)park_progress());
+		return sync_written(f, u, (ssize_t)park_progress());
 	file_pos_lock(f);
 	u64 pos = f->pos;
 	ssize_t r = f->ops->write(f, u, &pos);
 	if (r > 0)
 		f->pos = pos;
 	file_pos_unlock(f);
-	return sync && r > 0 ? sync_written(f, r) : r;
+	return sync && r > 0 ? sync_written(f, u, r) : r;
 }
 
 ssize_t vfs_pread(struct file *f, struct uio *u, i64 off)
@@ -483,12 +486,12 @@ ssize_t vfs_pwrite(struct file *f, struct uio *u, i64 off)
 		return -ESPIPE;
 	if (!f->ops->write)
 		return -EINVAL;
-	bool sync = sync_writes(f);
+	bool sync = sync_writes(f, u);
 	if (sync && park_progress())
-		return sync_written(f, (ssize_t)park_progress());
+		return sync_written(f, u, (ssize_t)park_progress());
 	u64 pos = (u64)off;
 	ssize_t r = f->ops->write(f, u, &pos);
-	return sync && r > 0 ? sync_written(f, r) : r;
+	return sync && r > 0 ? sync_written(f, u, r) : r;
 }
 
 i64 vfs_lseek(struct file *f, i64 off, int whence)
@@ -585,14 +588,35 @@ static bool emit_dirent64(struct dir_emit *de, const char *name, size_t len, u64
 	return true;
 }
 
-ssize_t vfs_getdents(struct file *f, void *buf, size_t len)
+static bool emit_dirent_old(struct dir_emit *de, const char *name, size_t len, u64 ino,
+			    unsigned dtype, u64 next_pos)
+{
+	struct dirent_buf *b = container_of(de, struct dirent_buf, de);
+	/* The name, its NUL, then the type in the record's last byte. */
+	size_t reclen = ALIGN_UP(offsetof(struct linux_dirent, d_name) + len + 2, 8);
+	if (b->used + reclen > b->len) {
+		b->full = true;
+		return false;
+	}
+	struct linux_dirent *d = (struct linux_dirent *)(b->buf + b->used);
+	memset(d, 0, reclen);
+	d->d_ino = ino;
+	d->d_off = (i64)next_pos;
+	d->d_reclen = (u16)reclen;
+	memcpy(d->d_name, name, len);
+	b->buf[b->used + reclen - 1] = (u8)dtype;
+	b->used += reclen;
+	return true;
+}
+
+static ssize_t getdents_as(struct file *f, void *buf, size_t len, bool old)
 {
 	struct inode *ip = f->ip;
 	if (f->fmode & FMODE_PATH)
 		return -EBADF;
 	if (!S_ISDIR(ip->mode) || !ip->ops->iterate)
 		return -ENOTDIR;
-	struct dirent_buf b = {.de = {emit_dirent64}, .buf = buf, .len = len};
+	struct dirent_buf b = {.de = {old ? emit_dirent_old : emit_dirent64}, .buf = buf, .len = len};
 	file_pos_lock(f);
 	u64 pos = f->pos;
 	int r = ip->ops->iterate(ip, &pos, &b.de);
@@ -604,6 +628,16 @@ ssize_t vfs_getdents(struct file *f, void *buf, size_t len)
 	if (b.used == 0 && b.full)
 		return -EINVAL;
 	return (ssize_t)b.used;
+}
+
+ssize_t vfs_getdents(struct file *f, void *buf, size_t len)
+{
+	return getdents_as(f, buf, len, false);
+}
+
+ssize_t vfs_getdents_old(struct file *f, void *buf, size_t len)
+{
+	return getdents_as(f, buf, len, true);
 }
 
 void file_send_sigio(struct file *f, int code, i64 band)
@@ -643,7 +677,8 @@ static ssize_t inode_file_write(struct file *f, struct uio *u, u64 *pos)
 	int ro = sb_writable(ip->sb); /* opened for writing before a remount made it read-only */
 	if (ro)
 		return ro;
-	bool append = __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_APPEND;
+	bool append = (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_APPEND) ||
+		      (u->rwf & RWF_APPEND);
 	if (unlikely(__atomic_load_n(&ip->seals, __ATOMIC_RELAXED))) {
 		/* A sealed memfd: no writes, or none that would grow it. */
 		spin_lock(&ip->lock);

@@ -414,6 +414,8 @@ i64 vfs_lseek(struct file *f, i64 off, int whence);
 long vfs_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom);
 /* Fill buf with linux_dirent64 records from f's position; bytes filled, 0 at the end. */
 ssize_t vfs_getdents(struct file *f, void *buf, size_t len);
+/* The same in getdents(2)'s older struct linux_dirent. */
+ssize_t vfs_getdents_old(struct file *f, void *buf, size_t len);
 int vfs_truncate(struct inode *ip, i64 size);
 #define FALLOC_FL_KEEP_SIZE  0x01
 #define FALLOC_FL_PUNCH_HOLE 0x02

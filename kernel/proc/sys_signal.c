@@ -112,6 +112,19 @@ SYSCALL(NR_pause, pause)
 	return park_for_signal();
 }
 
+/*
+ * restart_syscall(2): on Linux, the kernel's way back into a call it
+ * interrupted that must resume with changed arguments (a sleep's time
+ * left), through a restart block the call left behind. Ferry restarts
+ * such calls inside the kernel (invariant 3: the park keeps what they
+ * need) and never leaves a block behind, so a program calling this
+ * itself gets what Linux gives when there is none: EINTR.
+ */
+SYSCALL(NR_restart_syscall, restart_syscall)
+{
+	return -EINTR;
+}
+
 SYSCALL(NR_rt_sigpending, rt_sigpending)
 {
 	struct thread *t = current_thread();

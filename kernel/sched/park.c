@@ -157,6 +157,14 @@ void park_end_slow(struct park *pk)
 		release(obj);
 }
 
+u64 park_abandon(void)
+{
+	struct park *pk = self();
+	u64 done = pk->progress;
+	park_cancel(pk);
+	return done;
+}
+
 void park_cancel(struct park *pk)
 {
 	park_resume(pk);

@@ -84,6 +84,13 @@ u64 park_deadline(u64 first);
 void park_hold(void (*release)(void *), void *obj);
 /* On a restart: what this call held (and no longer does), if release matches; else NULL. */
 void *park_take(void (*release)(void *));
+/*
+ * The call that just parked will not wait after all (preadv2's
+ * RWF_NOWAIT): off its queues and timer, its restart state and what it
+ * held let go. Returns the progress it saved (what a write had moved),
+ * which the call returns in place of waiting.
+ */
+u64 park_abandon(void);
 
 /* ---- for the thread code and the dispatcher ---- */
 

@@ -17,10 +17,15 @@
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "proc/cur.h"
+#include "sched/park.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
-#define RWF_HIPRI 0x1 /* a hint to poll for completion: nothing to poll here */
+/*
+ * The per-request flags, as preadv2/pwritev2's (fs/sys_rw.c says what each
+ * does); RWF_HIPRI asks for polled completion, which nothing here has.
+ */
+#define RWF_KNOWN (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND)
 
 static bool is_write(u8 op)
 {
@@ -79,8 +84,8 @@ static long rw_issue(struct uring_req *req)
 	struct io_uring_sqe *s = &req->sqe;
 	u8 op = req->opcode;
 	bool write = is_write(op);
-	if (s->op_flags & ~RWF_HIPRI)
-		return -EOPNOTSUPP; /* RWF_NOWAIT, DSYNC, SYNC, APPEND: not here */
+	if (s->op_flags & ~RWF_KNOWN)
+		return -EOPNOTSUPP;
 	if (!(f->fmode & (write ? FMODE_WRITE : FMODE_READ)))
 		return -EBADF;
 	struct uio u;
@@ -104,6 +109,7 @@ static long rw_issue(struct uring_req *req)
 			return -EFAULT;
 		uio_init_user(&u, req->dom, s->addr, req->rw.total);
 	}
+	u.rwf = s->op_flags;
 	long r;
 	if ((f->fmode & FMODE_STREAM) || s->off == ~0UL)
 		r = write ? vfs_write(f, &u) : vfs_read(f, &u);
@@ -111,6 +117,10 @@ static long rw_issue(struct uring_req *req)
 		r = -EINVAL;
 	else
 		r = write ? vfs_pwrite(f, &u, (i64)s->off) : vfs_pread(f, &u, (i64)s->off);
+	if (r == -ERESTART_PARK && (s->op_flags & RWF_NOWAIT)) {
+		u64 done = park_abandon(); /* it would wait: EAGAIN, or what moved */
+		r = done ? (long)done : -EAGAIN;
+	}
 	kfree(iov);
 	return r;
 }

@@ -213,6 +213,10 @@ static void test_pipe(void)
 	CHECK(u_cqe(&ring, &ud, &res, NULL) == 0 && ud == 7 && res == 5 && !memcmp(buf, "hello", 5),
 	      "the parked READ completes with the data");
 	sqe = u_sqe(&ring);
+	io_uring_prep_read(sqe, p[0], buf, sizeof buf, 0);
+	sqe->rw_flags = RWF_NOWAIT;
+	CHECK(u_one(&ring, sqe) == -EAGAIN, "READ with RWF_NOWAIT of an empty pipe: EAGAIN at once");
+	sqe = u_sqe(&ring);
 	io_uring_prep_write(sqe, p[1], "ring", 4, 0);
 	CHECK(u_one(&ring, sqe) == 4 && read(p[0], buf, 4) == 4 && !memcmp(buf, "ring", 4),
 	      "WRITE to a pipe");
