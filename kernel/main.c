@@ -99,6 +99,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	fifo_register(fifo_open); /* ipc above the file system: FIFOs open through it */
 	net_init(); /* the socket layer and the families that registered with NET_FAMILY */
 	epoll_init(); /* epoll above the VFS: a file's last close takes it out of its sets */
+	inotify_init(); /* inotify above the VFS: it hears what happens to inodes */
 	proc_set_pidfd_lookup(pidfd_pid); /* waitid(P_PIDFD): pidfds are files, above processes */
 	uring_init();             /* io_uring cancels a process's requests at its exit */
 	tty_irq_init();

@@ -81,3 +81,17 @@ bool file_is_eventfd(struct file *f);
  * Linux's eventfd_signal: it never waits; a counter at its top stays there.
  */
 void eventfd_signal(struct file *f);
+
+/* ---- inotify.c, for sys_inotify.c ---- */
+
+struct inotify;
+/* At boot: inotify registers with the VFS to hear what happens to inodes. */
+void inotify_init(void);
+/* A new instance and its file (flags: IN_NONBLOCK; O_CLOEXEC is the caller's), or -errno. */
+int inotify_new(u32 flags, struct file **out);
+/* The instance behind an inotify file, or NULL. */
+struct inotify *file_inotify(struct file *f);
+/* Watch ip for mask's events (IN_MASK_ADD, IN_MASK_CREATE...): the watch descriptor, or -errno. */
+long inotify_watch_add(struct inotify *in, struct inode *ip, u32 mask);
+/* End watch wd (IN_IGNORED follows): 0, or -EINVAL for no such watch. */
+long inotify_watch_rm(struct inotify *in, i32 wd);

@@ -97,6 +97,12 @@ int fs_at_start(int dirfd, const char *path, struct inode **start);
 /* Resolve (dirfd, user path) with lookup flags; a NULL path counts as "" when LOOKUP_EMPTY. */
 int fs_resolve_at(int dirfd, u64 upath, unsigned lflags, struct inode **out);
 /*
+ * ip, found at upath from dirfd, changed (mask: IN_ATTRIB): tell the
+ * directory its name is in, as the path names it (inotify; nothing while
+ * nothing is watched).
+ */
+void fs_notify_parent_at(int dirfd, u64 upath, struct inode *ip, u32 mask);
+/*
  * openat(2) with a kernel path (sys_open.c): the new descriptor or -errno
  * (-ERESTART_PARK while a disk is read). The system calls and io_uring's
  * OPENAT.

@@ -5,6 +5,7 @@
  * marked I_MOUNTROOT. mount_lock guards the list; entries hold references
  * to both inodes, so a walk that finds an entry can take its own.
  */
+#include "fs/notify.h"
 #include "dev/blk.h"
 #include "fs/vfs.h"
 #include "mm/kheap.h"
@@ -142,6 +143,19 @@ int vfs_umount(struct inode *ip)
 {
 	struct mount *found = NULL;
 	int r = -EINVAL;
+	/*
+	 * Watches do not keep a file system busy (as on Linux): they end
+	 * first, with IN_UNMOUNT, and let go of its inodes. A umount that
+	 * fails for another reason has ended them all the same.
+	 */
+	if (vfs_notify_any()) {
+		spin_lock(&mount_lock);
+		struct mount *m = find_mount_locked(ip, true);
+		bool mounted = m && m->mountpoint; /* not the root file system */
+		spin_unlock(&mount_lock);
+		if (mounted)
+			notify_umount(ip->sb);
+	}
 	spin_lock(&mount_lock);
 	struct mount *m = find_mount_locked(ip, true);
 	if (m && !m->mountpoint) {

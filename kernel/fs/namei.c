@@ -8,6 +8,7 @@
  */
 #include "fs/vfs.h"
 #include "fs/fsproc.h"
+#include "fs/notify.h"
 #include "proc/cred.h"
 #include "proc/cur.h"
 #include "mm/kheap.h"
@@ -191,6 +192,8 @@ int vfs_openat_resolve(struct inode *start, const char *path, int flags, u32 mod
 					? nd.dir->ops->mknod(nd.dir, nd.last, nd.last_len,
 							     S_IFREG | (mode & S_IALLUGO), 0, &ip)
 					: -EPERM;
+			if (r == 0)
+				notify_created(nd.dir, ip, nd.last, nd.last_len);
 			nd_put(&nd);
 			/* Someone created it between our look and our create: open theirs. */
 			if (r == -EEXIST && !(flags & O_EXCL) && tries < 4)
@@ -203,6 +206,10 @@ int vfs_openat_resolve(struct inode *start, const char *path, int flags, u32 mod
 	}
 	if (r == 0)
 		r = vfs_open_inode(ip, flags, out);
+	if (r == 0 && unlikely(vfs_notify_any()) && !(flags & O_PATH)) {
+		notify_file_opened(*out, start, path);
+		notify_file(*out, IN_OPEN);
+	}
 	inode_put(ip);
 	return r;
 }
@@ -258,6 +265,8 @@ int vfs_mknodat_get(struct inode *start, const char *path, u32 mode, kdev_t rdev
 			? nd.dir->ops->mknod(nd.dir, nd.last, nd.last_len,
 					     (mode & S_IFMT) | (mode & S_IALLUGO), rdev, out)
 			: -EPERM;
+	if (r == 0)
+		notify_created(nd.dir, NULL, nd.last, nd.last_len);
 	nd_put(&nd);
 	return r;
 }
@@ -271,6 +280,8 @@ int vfs_mkdirat(struct inode *start, const char *path, u32 mode)
 	r = nd.dir->ops->mknod
 		? nd.dir->ops->mknod(nd.dir, nd.last, nd.last_len, S_IFDIR | (mode & 01777), 0, NULL)
 		: -EPERM;
+	if (r == 0)
+		notify_child(nd.dir, NULL, IN_CREATE | IN_ISDIR, nd.last, nd.last_len, 0);
 	nd_put(&nd);
 	return r;
 }
@@ -288,6 +299,8 @@ int vfs_symlinkat(const char *target, struct inode *start, const char *path)
 		return r;
 	r = nd.dir->ops->symlink ? nd.dir->ops->symlink(nd.dir, nd.last, nd.last_len, target, NULL)
 				 : -EPERM;
+	if (r == 0)
+		notify_created(nd.dir, NULL, nd.last, nd.last_len);
 	nd_put(&nd);
 	return r;
 }
@@ -313,6 +326,10 @@ int vfs_linkat(struct inode *ostart, const char *opath, struct inode *nstart, co
 		r = -EXDEV;
 	else
 		r = nd.dir->ops->link ? nd.dir->ops->link(nd.dir, nd.last, nd.last_len, old) : -EPERM;
+	if (r == 0) {
+		notify_inode(old, IN_ATTRIB); /* its link count */
+		notify_created(nd.dir, old, nd.last, nd.last_len);
+	}
 	nd_put(&nd);
 	inode_put(old);
 	return r;
@@ -342,6 +359,8 @@ int vfs_unlinkat(struct inode *start, const char *path, bool rmdir)
 			r = -EPERM;
 		else
 			r = nd.dir->ops->unlink(nd.dir, nd.last, nd.last_len, rmdir);
+		if (r == 0)
+			notify_removed(nd.dir, nd.ip, nd.last, nd.last_len);
 	}
 	nd_put(&nd);
 	return r;
@@ -409,6 +428,14 @@ int vfs_renameat(struct inode *ostart, const char *opath, struct inode *nstart,
 	else
 		r = ond.dir->ops->rename(ond.dir, ond.last, ond.last_len, nnd.dir, nnd.last,
 					 nnd.last_len, flags);
+	if (r == 0 && unlikely(vfs_notify_any())) {
+		notify_moved(ond.dir, ond.last, ond.last_len, nnd.dir, nnd.last, nnd.last_len, ond.ip);
+		if (flags & RENAME_EXCHANGE)
+			notify_moved(nnd.dir, nnd.last, nnd.last_len, ond.dir, ond.last, ond.last_len,
+				     nnd.ip);
+		else if (nnd.ip && nnd.ip != ond.ip)
+			notify_removed_self(nnd.ip); /* the file the new name replaced */
+	}
 	nd_put(&ond);
 	nd_put(&nnd);
 	return r;

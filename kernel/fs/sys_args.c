@@ -7,6 +7,7 @@
 #include "fs/fsproc.h"
 #include "proc/cur.h"
 #include "fs/fdtable.h"
+#include "fs/notify.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
@@ -102,6 +103,26 @@ int fs_resolve_at(int dirfd, u64 upath, unsigned lflags, struct inode **out)
 	}
 	kfree(path);
 	return (int)r;
+}
+
+void fs_notify_parent_at(int dirfd, u64 upath, struct inode *ip, u32 mask)
+{
+	if (!vfs_notify_any() || !upath)
+		return;
+	char *path;
+	if (fs_copy_path(upath, &path) < 0)
+		return;
+	struct inode *start;
+	if (path[0] && fs_at_start(dirfd, path, &start) == 0) {
+		struct nameidata nd;
+		if (path_walk(start, path, LOOKUP_PARENT | LOOKUP_FOLLOW, &nd) == 0) {
+			if (nd.last_type == LAST_NORM && nd.ip == ip)
+				notify_child(nd.dir, ip, mask, nd.last, nd.last_len, 0);
+			nd_put(&nd);
+		}
+		inode_put(start);
+	}
+	kfree(path);
 }
 
 unsigned fs_at_lookup_flags(u64 flags)

@@ -5,6 +5,7 @@
  * chown(2), utimensat(2)). The fields change under the inode's lock, then
  * the file system stores them (write_inode).
  */
+#include "fs/notify.h"
 #include "fs/fsproc.h"
 #include "proc/cred.h"
 #include "proc/cur.h"
@@ -42,11 +43,12 @@ static long attrs_changeable(struct inode *ip)
 	return sb_writable(ip->sb);
 }
 
-/* The change made under ip's lock goes to the file system's store. */
+/* The change made under ip's lock goes to the file system's store, and to its watchers. */
 static void stored(struct inode *ip)
 {
 	if (ip->ops->write_inode)
 		ip->ops->write_inode(ip);
+	notify_inode(ip, IN_ATTRIB);
 }
 
 static long set_mode(struct inode *ip, u32 mode)
@@ -112,6 +114,8 @@ static long do_fchmodat(int dirfd, u64 upath, u32 mode, u64 flags)
 	if (r < 0)
 		return r;
 	long rr = S_ISLNK(ip->mode) ? -EOPNOTSUPP : set_mode(ip, mode); /* as Linux */
+	if (rr == 0)
+		fs_notify_parent_at(dirfd, upath, ip, IN_ATTRIB);
 	inode_put(ip);
 	return rr;
 }
@@ -142,6 +146,8 @@ SYSCALL(NR_fchmodat2, fchmodat2)
 	if (r < 0)
 		return r;
 	long rr = S_ISLNK(ip->mode) ? -EOPNOTSUPP : set_mode(ip, (u32)a2); /* as Linux */
+	if (rr == 0)
+		fs_notify_parent_at((int)a0, a1, ip, IN_ATTRIB);
 	inode_put(ip);
 	return rr;
 }
@@ -167,6 +173,8 @@ static long do_fchownat(int dirfd, u64 upath, u32 uid, u32 gid, u64 flags)
 	if (r < 0)
 		return r;
 	long rr = set_owner(ip, uid, gid);
+	if (rr == 0)
+		fs_notify_parent_at(dirfd, upath, ip, IN_ATTRIB);
 	inode_put(ip);
 	return rr;
 }
@@ -260,6 +268,8 @@ static long do_utimens(int dirfd, u64 upath, const struct ktimespec *t, u64 flag
 	if (r < 0)
 		return r;
 	long rr = set_times(ip, t);
+	if (rr == 0)
+		fs_notify_parent_at(dirfd, upath, ip, IN_ATTRIB);
 	inode_put(ip);
 	return rr;
 }

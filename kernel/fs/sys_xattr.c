@@ -3,6 +3,7 @@
  * removexattr, each by path (following symlinks), by path on the link
  * itself (l*), and by descriptor (f*).
  */
+#include "fs/notify.h"
 #include "fs/fsproc.h"
 #include "fs/vfs.h"
 #include "mm/domain.h"
@@ -53,6 +54,8 @@ static long do_set(u64 upath, int fd, bool follow, u64 uname, u64 uvalue, u64 si
 	r = target(upath, fd, follow, &ip);
 	if (r == 0) {
 		r = vfs_setxattr(ip, name, v, size, flags);
+		if (r == 0)
+			notify_inode(ip, IN_ATTRIB);
 		inode_put(ip);
 	}
 	kfree(v);
@@ -109,6 +112,8 @@ static long do_remove(u64 upath, int fd, bool follow, u64 uname)
 	r = target(upath, fd, follow, &ip);
 	if (r == 0) {
 		r = vfs_removexattr(ip, name);
+		if (r == 0)
+			notify_inode(ip, IN_ATTRIB);
 		inode_put(ip);
 	}
 	return r;

@@ -5,6 +5,7 @@
  */
 #include "fs/vfs.h"
 #include "fs/lock.h"
+#include "fs/notify.h"
 #include "proc/cur.h"
 #include "proc/limits.h"
 #include "proc/signal.h"
@@ -198,8 +199,10 @@ int vfs_truncate(struct inode *ip, i64 size)
 	if (!vmobj_writable(&ip->data.obj))
 		return -ETXTBSY; /* a program running from it */
 	r = ip->ops->truncate(ip, (u64)size);
-	if (r == 0)
+	if (r == 0) {
 		vfs_kill_privs(ip, vfs_privs_to_kill(ip, cur_cred()));
+		notify_inode(ip, IN_MODIFY);
+	}
 	return r;
 }
 
@@ -368,6 +371,8 @@ void file_put(struct file *f)
 		file_unwatch(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
+	if (vfs_notify_any() && !(f->fmode & FMODE_PATH))
+		notify_file(f, f->fmode & FMODE_WRITE ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
 	if (__atomic_load_n(&f->ip->locks, __ATOMIC_RELAXED))
 		locks_remove_file(f);
 	if (f->fmode & FMODE_WRITER)
@@ -375,6 +380,9 @@ void file_put(struct file *f)
 	inode_put(f->ip);
 	if (f->name_dir)
 		inode_put(f->name_dir);
+	if (f->parent)
+		inode_put(f->parent);
+	kfree(f->leaf);
 	kfree(f->name);
 	kfree(f);
 }
@@ -402,21 +410,24 @@ ssize_t vfs_read(struct file *f, struct uio *u)
 		return -EBADF;
 	if (!f->ops->read)
 		return -EINVAL;
+	ssize_t r;
 	if (f->fmode & FMODE_STREAM) {
 		/* No offset to guard: the call may park (tty, pipe) without holding a lock. */
 		u64 pos = 0;
-		return f->ops->read(f, u, &pos);
+		r = f->ops->read(f, u, &pos);
+	} else {
+		file_pos_lock(f);
+		u64 pos = f->pos;
+		r = f->ops->read(f, u, &pos);
+		if (r > 0)
+			f->pos = pos;
+		file_pos_unlock(f);
 	}
-	file_pos_lock(f);
-	u64 pos = f->pos;
-	ssize_t r = f->ops->read(f, u, &pos);
-	if (r > 0)
-		f->pos = pos;
-	file_pos_unlock(f);
+	if (r > 0 && unlikely(vfs_notify_any()))
+		notify_file(f, IN_ACCESS);
 	return r;
 }
 
-/* Does every write to f go to the disk before it returns (O_SYNC, O_DSYNC)? */
 /* Does this write go to the disk before it returns: O_SYNC/O_DSYNC, or RWF_SYNC/RWF_DSYNC? */
 static bool sync_writes(struct file *f, const struct uio *u)
 {
@@ -448,7 +459,10 @@ ssize_t vfs_write(struct file *f, struct uio *u)
 		return -EINVAL;
 	if (f->fmode & FMODE_STREAM) {
 		u64 pos = 0;
-		return f->ops->write(f, u, &pos);
+		ssize_t r = f->ops->write(f, u, &pos);
+		if (r > 0 && unlikely(vfs_notify_any()))
+			notify_file(f, IN_MODIFY);
+		return r;
 	}
 	bool sync = sync_writes(f, u);
 	if (sync && park_progress())
@@ -459,6 +473,8 @@ ssize_t vfs_write(struct file *f, struct uio *u)
 	if (r > 0)
 		f->pos = pos;
 	file_pos_unlock(f);
+	if (r > 0 && unlikely(vfs_notify_any()))
+		notify_file(f, IN_MODIFY);
 	return sync && r > 0 ? sync_written(f, u, r) : r;
 }
 
@@ -473,7 +489,10 @@ ssize_t vfs_pread(struct file *f, struct uio *u, i64 off)
 	if (!f->ops->read)
 		return -EINVAL;
 	u64 pos = (u64)off;
-	return f->ops->read(f, u, &pos);
+	ssize_t r = f->ops->read(f, u, &pos);
+	if (r > 0 && unlikely(vfs_notify_any()))
+		notify_file(f, IN_ACCESS);
+	return r;
 }
 
 ssize_t vfs_pwrite(struct file *f, struct uio *u, i64 off)
@@ -491,6 +510,8 @@ ssize_t vfs_pwrite(struct file *f, struct uio *u, i64 off)
 		return sync_written(f, u, (ssize_t)park_progress());
 	u64 pos = (u64)off;
 	ssize_t r = f->ops->write(f, u, &pos);
+	if (r > 0 && unlikely(vfs_notify_any()))
+		notify_file(f, IN_MODIFY);
 	return sync && r > 0 ? sync_written(f, u, r) : r;
 }
 
@@ -624,6 +645,7 @@ static ssize_t getdents_as(struct file *f, void *buf, size_t len, bool old)
 	file_pos_unlock(f);
 	if (r < 0)
 		return r;
+	notify_file(f, IN_ACCESS);
 	/* getdents64(2): a buffer too small for even one entry is EINVAL. */
 	if (b.used == 0 && b.full)
 		return -EINVAL;

@@ -122,6 +122,8 @@ enum {
 				 whatever nlink says (nlink is then only what stat shows) */
 };
 
+struct inotify_watch;
+
 struct inode {
 	struct spinlock lock;
 	u32 refs;                  /* [i] */
@@ -143,6 +145,7 @@ struct inode {
 	struct xattr *xattrs;      /* [i] extended attributes of a memory file system (xattr.c) */
 	struct pcache data;        /* [its own lock] a regular file's pages (vm/pcache.h); the file
 	                              system gives its ops */
+	struct inotify_watch *watches; /* [inotify's lock] the inotify watches on it (fs/notify.h) */
 };
 
 #define SEALS_MEMFD (1u << 31) /* in inode.seals: a memfd, which F_ADD_SEALS may seal */
@@ -263,6 +266,10 @@ struct file {
 	u8 owner_tid;               /* [a] owner names a thread (F_OWNER_TID) */
 	u8 owner_sig;               /* [a] F_SETSIG's signal; 0: plain SIGIO */
 	i32 async_fd;               /* [a] the descriptor O_ASYNC was set through (si_fd) */
+	/* The directory it was opened in and its name there, for inotify's events on children;
+	 * kept only while something is watched (fs/notify.h). parent holds a reference. */
+	struct inode *parent;       /* [I] */
+	char *leaf;                 /* [I] kmalloc'd */
 };
 
 /*

@@ -5,6 +5,7 @@
  * vm/drop_caches (procfs_sys.c). The rest are read-only facts of this
  * kernel (its pid and descriptor limits are compile-time constants).
  */
+#include "fs/notify.h"
 #include "procfs/procfs_impl.h"
 #include "dev/krandom.h"
 #include "fs/fdtable.h"
@@ -269,12 +270,38 @@ static const struct pf_entry kernel_entries[] = {
 	{"random", S_IFDIR | 0555, .dir = PF_TABLE(kernel_random_entries)},
 };
 
+static int gen_inotify_events(u32 pid, struct text *t)
+{
+	tprintf(t, "%u\n", INOTIFY_MAX_QUEUED_EVENTS);
+	return 0;
+}
+
+static int gen_inotify_instances(u32 pid, struct text *t)
+{
+	tprintf(t, "%u\n", INOTIFY_MAX_USER_INSTANCES);
+	return 0;
+}
+
+static int gen_inotify_watches(u32 pid, struct text *t)
+{
+	tprintf(t, "%u\n", INOTIFY_MAX_USER_WATCHES);
+	return 0;
+}
+
+/* fs/inotify: the limits inotify enforces (fixed here, so not writable). */
+static const struct pf_entry fs_inotify_entries[] = {
+	{"max_queued_events", S_IFREG | 0444, .gen = gen_inotify_events},
+	{"max_user_instances", S_IFREG | 0444, .gen = gen_inotify_instances},
+	{"max_user_watches", S_IFREG | 0444, .gen = gen_inotify_watches},
+};
+
 static const struct pf_entry fs_entries[] = {
 	{"file-max", S_IFREG | 0444, .gen = gen_file_max},
 	{"file-nr", S_IFREG | 0444, .gen = gen_file_nr},
 	{"nr_open", S_IFREG | 0444, .gen = gen_nr_open},
 	{"pipe-max-size", S_IFREG | 0644, .gen = gen_pipe_max, .write = write_pipe_max},
 	{"leases-enable", S_IFREG | 0444, .gen = gen_leases},
+	{"inotify", S_IFDIR | 0555, .dir = PF_TABLE(fs_inotify_entries)},
 };
 
 static const struct pf_entry vm_entries[] = {
