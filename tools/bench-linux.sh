@@ -111,6 +111,7 @@ boot() {	# mode run
 	local debian=()
 	if [ "$need_debian" = 1 ]; then
 		cp --sparse=always "$top/build/debian.img" "$out/debian.img" || exit 1
+		# shellcheck disable=SC2054 # QEMU's commas, within one argument
 		debian=(-drive "file=$out/debian.img,if=none,format=raw,id=d1"
 			-device virtio-blk-pci,drive=d1,disable-legacy=on)
 	fi
