@@ -95,6 +95,9 @@ ferry_debian() {	# mode, then the program and its arguments
 	} | "$DEBUGFS" -w -f - "$img" >/dev/null 2>&1 || { echo "bench-ferry: debugfs failed on $img"; return 1; }
 	# shellcheck disable=SC2046
 	"$run" $(ferry_opts "$mode") --disk "$img" -- /usr/bin/timeout "$limit" "$@" </dev/null
+	local rc=$?
+	rm -f "$img" # about 700 MiB of data
+	return $rc
 }
 DEBUGFS=$(command -v debugfs || echo /sbin/debugfs)
 

@@ -120,6 +120,7 @@ boot() {	# mode run
 		-drive "file=$out/disk.img,if=none,format=raw,id=d0" \
 		-device virtio-blk-pci,drive=d0,disable-legacy=on "${debian[@]}"
 	local rc=$?
+	rm -f "$out/debian.img" # about 700 MiB of data
 	{
 		echo "@@host kernel $image"
 		echo "@@host config linux-$config"
