@@ -1,12 +1,14 @@
 #!/bin/bash
-# The benchmark disk, the same for Ferry and Linux: a 160 MiB ext2 image
+# The benchmark disk, the same for Ferry and Linux: a 512 MiB ext2 image
 # (4 KiB blocks, mke2fs -d) holding Ferry's boot tree (build/initrd.root, so
 # Ferry can boot from it with root=/dev/vda), the benchmark programs in
 # /bench, and an empty /disk. The disk benchmarks (bench/seqread.c) write
 # and read their files in /disk: on Ferry a directory of this root file
 # system; on Linux the mount point of this disk (so its files land in the
 # disk's root directory). Either way the file is on this ext2 file system
-# on a virtio-blk disk. A fresh image for every boot.
+# on a virtio-blk disk. Its size leaves room for bench/swapin.c's 256 MiB
+# swap file beside a 64 MiB test file (the image is sparse). A fresh image
+# for every boot.
 #   tools/bench-disk.sh OUT.img
 set -u
 here=$(dirname "$(readlink -f "$0")")
@@ -23,7 +25,7 @@ mkdir -p "$stage/bench" "$stage/disk"
 for f in "$top"/build/bench/bin/*; do
 	[ "$(basename "$f")" = list ] || cp "$f" "$stage/bench/"
 done
-rm -f "$out" && truncate -s 160M "$out"
+rm -f "$out" && truncate -s 512M "$out"
 "$MKE2FS" -q -F -t ext2 -b 4096 -E root_owner=0:0 -d "$stage" "$out" >/dev/null ||
 	{ echo "bench-disk: mke2fs failed" >&2; exit 1; }
 "$E2FSCK" -fn "$out" >/dev/null 2>&1 || { echo "bench-disk: e2fsck of the new image failed" >&2; exit 1; }

@@ -2,9 +2,11 @@
 # The Ferry side of `make bench`: run every benchmark program on Ferry
 # through tools/ferry-run (one boot per program), --icount-runs times under
 # -icount (1 CPU; not those tagged smp2 in build/bench/bin/list, which need
-# two CPUs) and --runs times under plain TCG (2 CPUs), with the CPU, CPU count, memory and
+# two CPUs, nor those tagged wall, which wait for the disk throughout) and
+# --runs times under plain TCG (2 CPUs), with the CPU, CPU count, memory and
 # timing flags of tools/bench-qemu-flags (always the lean CPU,
-# max,erms=off,fsrm=off); those tagged disk boot from the benchmark disk.
+# max,erms=off,fsrm=off); those tagged disk boot from the benchmark disk,
+# those tagged debian from a copy of the Debian image (build/debian.img).
 # Logs go to build/bench/ferry/, in the format of the Linux side's. Until
 # Ferry can run user programs this says so, leaves build/bench/ferry/status,
 # and exits 0: the report then shows "—".
@@ -70,12 +72,34 @@ ferry() {	# mode, then the program and its arguments
 # use its /disk; Linux has the same image mounted on /disk.
 ferry_disk() {	# mode, then the program and its arguments
 	local mode=$1 limit
-	limit=$(qflags "$mode" limit)
+	limit=$(qflags "$mode" iolimit)
 	shift
 	"$here/bench-disk.sh" "$out/disk.img" || return 1
 	# shellcheck disable=SC2046
 	"$run" $(ferry_opts "$mode") --disk "$out/disk.img" -- /bin/busybox timeout "$limit" "$@" </dev/null
 }
+
+# The programs tagged debian boot from a fresh copy of the Debian image of
+# `make debian` with the benchmark programs written into its /bench;
+# Linux has the same copy mounted on /debian and chroots there. The
+# image has no busybox: coreutils' timeout sets the guest-time limit.
+ferry_debian() {	# mode, then the program and its arguments
+	local mode=$1 limit img=$out/debian.img f
+	limit=$(qflags "$mode" iolimit)
+	shift
+	[ -f "$top/build/debian.img" ] || { echo "bench-ferry: no build/debian.img: make debian"; return 1; }
+	cp --sparse=always "$top/build/debian.img" "$img" || return 1
+	{
+		echo "mkdir /bench"
+		for f in "$bins"/*; do echo "write $f /bench/$(basename "$f")"; done
+	} | "$DEBUGFS" -w -f - "$img" >/dev/null 2>&1 || { echo "bench-ferry: debugfs failed on $img"; return 1; }
+	# shellcheck disable=SC2046
+	"$run" $(ferry_opts "$mode") --disk "$img" -- /usr/bin/timeout "$limit" "$@" </dev/null
+	local rc=$?
+	rm -f "$img" # about 700 MiB of data
+	return $rc
+}
+DEBUGFS=$(command -v debugfs || echo /sbin/debugfs)
 
 probe=$(ferry wall /bench/exec_tiny 2>&1)
 rc=$?
@@ -96,6 +120,7 @@ boot() {	# mode run
 		echo "@@host config ferry"
 		echo "@@host wall_limit_s $timeout"
 		echo "@@meta guest_limit_s $(qflags "$mode" limit)"
+		echo "@@meta guest_iolimit_s $(qflags "$mode" iolimit)"
 		# Boot to the first line a program prints: ferry-run shows nothing before.
 		if [ "$mode" = wall ]; then
 			local start=$EPOCHREALTIME first=""
@@ -108,11 +133,12 @@ boot() {	# mode run
 		fi
 		echo "@@init"
 		while read -r b tags; do
-			case "$mode $tags" in icount*smp2*) continue ;; esac
+			case "$mode $tags" in icount*smp2* | icount*wall*) continue ;; esac
 			echo "@@begin $b"
 			local t0=$SECONDS
 			case " $tags " in
 			*" disk "*) ferry_disk "$mode" "/bench/$b" 2>&1 ;;
+			*" debian "*) ferry_debian "$mode" "/bench/$b" 2>&1 ;;
 			*) ferry "$mode" "/bench/$b" 2>&1 ;;
 			esac
 			local rc=$?

@@ -3,7 +3,9 @@
 # in the benchmark QEMU setup with an initramfs of busybox-static and the
 # benchmark programs, and the benchmark disk (tools/bench-disk.sh) on
 # virtio-blk: --icount-runs times under -icount (1 CPU) and --runs times
-# under plain TCG (2 CPUs).
+# under plain TCG (2 CPUs). When a program of the list is tagged debian, a
+# fresh copy of the Debian image of `make debian` (build/debian.img) is the
+# second disk, mounted on /debian, where the program chroots.
 #   tools/bench-linux.sh [--config default|lean] [--runs N] [--icount-runs N] [--timeout S]
 # Two configurations, each with its own logs in build/bench/linux-CONFIG/
 # (tools/bench-report.py reads them):
@@ -101,16 +103,24 @@ python3 "$here/bench-cpio.py" "$out/initramfs.cpio" "$root" --node dev/console:c
 boot() {	# mode run
 	local mode=$1 log=$out/$1-$2.log args=$cmdline
 	# The guest-time limit of each program (bench_limit above).
-	args="$args bench_timeout=$(bench_limit "$mode")"
+	args="$args bench_timeout=$(bench_limit "$mode") bench_iotimeout=$("$here/bench-qemu-flags" "$mode" iolimit)"
 	[ "$mode" = wall ] && args="$args clocksource=tsc tsc=reliable"
 	echo "bench-linux ($config): $mode boot $2 ($("$here/bench-qemu-flags" "$mode" smp) CPU)"
 	# A fresh benchmark disk each boot, attached as tools/qemu-boot.sh attaches Ferry's.
 	"$here/bench-disk.sh" "$out/disk.img" || exit 1
+	local debian=()
+	if [ "$need_debian" = 1 ]; then
+		cp --sparse=always "$top/build/debian.img" "$out/debian.img" || exit 1
+		# shellcheck disable=SC2054 # QEMU's commas, within one argument
+		debian=(-drive "file=$out/debian.img,if=none,format=raw,id=d1"
+			-device virtio-blk-pci,drive=d1,disable-legacy=on)
+	fi
 	"$here/bench-boot.sh" "$cpu" "$mode" "$log" "$timeout" -kernel "$kernel" \
 		-initrd "$out/initramfs.cpio" -append "$args bench_mode=$mode" \
 		-drive "file=$out/disk.img,if=none,format=raw,id=d0" \
-		-device virtio-blk-pci,drive=d0,disable-legacy=on
+		-device virtio-blk-pci,drive=d0,disable-legacy=on "${debian[@]}"
 	local rc=$?
+	rm -f "$out/debian.img" # about 700 MiB of data
 	{
 		echo "@@host kernel $image"
 		echo "@@host config linux-$config"
@@ -121,6 +131,11 @@ boot() {	# mode run
 		failed=$((failed + 1))
 	fi
 }
+need_debian=0
+if grep -q ' debian' "$bins/list"; then
+	[ -f "$top/build/debian.img" ] || { echo "bench-linux: no build/debian.img: make debian" >&2; exit 1; }
+	need_debian=1
+fi
 failed=0
 start=$SECONDS
 boots=$((icount_runs + runs))
