@@ -20,10 +20,11 @@ done
 scratch=$(mktemp -d --tmpdir ferry-make-run.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 # Sources as they are now, and the build's objects so that only what the
-# test changes is rebuilt (cp -a keeps the times make compares).
+# test changes is rebuilt (tar keeps the times make compares); not the
+# Debian tree (make debian's cache, most of a gigabyte) nor disk images.
 (cd "$top" && tar --exclude=./.git --exclude=./build -cf - .) | (cd "$scratch" && tar -xf -)
 mkdir -p "$scratch/build"
-(cd "$top/build" && tar --exclude=./test-logs --exclude=./bench --exclude='./*.img' \
+(cd "$top/build" && tar --exclude=./test-logs --exclude=./bench --exclude='./*.img' --exclude=./debian \
 	--exclude='./*.iso' -cf - .) |
 	(cd "$scratch/build" && tar -xf -)
 exec python3 - "$scratch" <<'EOF'
