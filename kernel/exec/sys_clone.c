@@ -10,6 +10,7 @@
 #include "fs/fdtable.h"
 #include "fs/vfs.h"
 #include "proc/cur.h"
+#include "proc/cred.h"
 #include "proc/signal.h"
 #include "proc/unsupported.h"
 #include "mm/layout.h"
@@ -317,4 +318,71 @@ SYSCALL(SYS_thread_clone, thread_clone)
 	u32 tid = nt->tid;
 	thread_start(nt);
 	return tid;
+}
+
+/* ---- unshare(2) and setns(2) ---- */
+
+#define CLONE_NEWTIME   0x00000080
+#define CLONE_NEWNS     0x00020000
+#define CLONE_NEWCGROUP 0x02000000
+#define CLONE_NEWUTS    0x04000000
+#define CLONE_NEWIPC    0x08000000
+#define CLONE_NEWUSER   0x10000000
+#define CLONE_NEWPID    0x20000000
+#define CLONE_NEWNET    0x40000000
+#define CLONE_NEWNS_ALL                                                                     \
+	(CLONE_NEWTIME | CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |          \
+	 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
+#define UNSHARE_KNOWN                                                                        \
+	(CLONE_NEWNS_ALL | CLONE_FILES | CLONE_FS | CLONE_SYSVSEM | CLONE_THREAD |              \
+	 CLONE_SIGHAND | CLONE_VM)
+
+/*
+ * unshare(2): this process stops sharing what it shares. Its descriptor
+ * table may be shared with another process (clone's CLONE_FILES): that is
+ * copied. Its working directory, root and umask, and its SEM_UNDO list,
+ * Ferry keeps per process and never shares with another, so for a
+ * process of one thread CLONE_FS and CLONE_SYSVSEM have nothing to do;
+ * a thread cannot take them apart from its process (EINVAL and a log
+ * line). CLONE_THREAD, CLONE_SIGHAND and CLONE_VM are a process of one
+ * thread already (Linux: EINVAL otherwise). Ferry has no namespaces:
+ * like a Linux built without them, EINVAL, after the privilege check
+ * Linux makes first (EPERM without CAP_SYS_ADMIN, but for CLONE_NEWUSER).
+ */
+SYSCALL(NR_unshare, unshare)
+{
+	u64 flags = (u32)a0; /* an int in Linux's prototype */
+	if (flags & ~(u64)UNSHARE_KNOWN)
+		return -EINVAL;
+	bool alone = cur_alone();
+	if ((flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM)) && !alone)
+		return -EINVAL;
+	if (flags & CLONE_NEWNS_ALL) {
+		if ((flags & (CLONE_NEWNS_ALL & ~CLONE_NEWUSER)) &&
+		    !cred_capable(cur_cred(), CAP_SYS_ADMIN))
+			return -EPERM;
+		unsupported("unshare namespace flags", flags & CLONE_NEWNS_ALL);
+		return -EINVAL;
+	}
+	if ((flags & (CLONE_FS | CLONE_SYSVSEM)) && !alone) {
+		unsupported("unshare in a threaded process, flags", flags & (CLONE_FS | CLONE_SYSVSEM));
+		return -EINVAL;
+	}
+	if (flags & CLONE_FILES)
+		return fs_unshare_files();
+	return 0;
+}
+
+/*
+ * setns(2) joins the namespace a file names (/proc/<pid>/ns/..., a
+ * pidfd). Ferry has no namespaces, so no file names one: EBADF for a bad
+ * descriptor, else EINVAL as Linux gives for a file that is no namespace.
+ */
+SYSCALL(NR_setns, setns)
+{
+	struct file *f = fs_fget((int)a0);
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return -EINVAL;
 }

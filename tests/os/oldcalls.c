@@ -3,8 +3,9 @@
  * preadv2/pwritev2 with their per-call flags (RWF_APPEND, RWF_DSYNC,
  * RWF_SYNC, RWF_NOWAIT, RWF_HIPRI) and offset -1; the older getdents(2)
  * with its struct linux_dirent; utime(2) and futimesat(2); and
- * restart_syscall(2) called with nothing to restart. Bad input gets
- * Linux's errors.
+ * restart_syscall(2) called with nothing to restart; unshare(2) of what
+ * a process may stop sharing, and setns(2) of a file that names no
+ * namespace. Bad input gets Linux's errors.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -12,7 +13,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <utime.h>
 
@@ -185,8 +189,44 @@ static void check_utime(void)
 	unlink(path);
 }
 
+static void check_unshare(void)
+{
+	CHECK(unshare(0) == 0, "unshare(0)");
+	CHECK(unshare(CLONE_FS | CLONE_SYSVSEM) == 0, "unshare(CLONE_FS | CLONE_SYSVSEM), one thread");
+	CHECK(unshare(CLONE_THREAD | CLONE_SIGHAND | CLONE_VM) == 0,
+	      "unshare(CLONE_THREAD | CLONE_SIGHAND | CLONE_VM) of a process of one thread");
+	CHECK_ERR(unshare(1), EINVAL, "unshare of a flag it has no use for: EINVAL");
+	/* A child that shares our descriptors (CLONE_FILES) takes its own, then closes one. */
+	int p[2];
+	pipe(p);
+	int fd = dup(p[0]);
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0) {
+		int ok = unshare(CLONE_FILES) == 0 && close(fd) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	int st = t_wait(pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && fcntl(fd, F_GETFD) >= 0,
+	      "unshare(CLONE_FILES) in a CLONE_FILES child: its close leaves ours open");
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+	CHECK_ERR(syscall(SYS_setns, -1, 0), EBADF, "setns of a bad descriptor: EBADF");
+	int root = open("/", O_RDONLY);
+	CHECK_ERR(syscall(SYS_setns, root, 0), EINVAL, "setns of a file that is no namespace: EINVAL");
+	close(root);
+	if (!t_on_linux()) {
+		/* Ferry has no namespaces: refused, as by a Linux built without them. */
+		errno = 0;
+		long r = unshare(CLONE_NEWUTS);
+		CHECK(r == -1 && errno == (geteuid() ? EPERM : EINVAL),
+		      "unshare(CLONE_NEWUTS): EPERM, or EINVAL for root (no namespaces)");
+	}
+}
+
 int main(void)
 {
+	check_unshare();
 	check_rw2();
 	check_getdents();
 	check_utime();
