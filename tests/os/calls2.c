@@ -3,7 +3,7 @@
  * CLONE_PIDFD, CLONE_PARENT, exit signal), pidfds (pidfd_open, poll,
  * pidfd_send_signal, pidfd_getfd, waitid(P_PIDFD)), execveat and
  * fexecve, openat2 with RESOLVE_*, faccessat2, fchmodat2, statx,
- * name_to_handle_at, memfd_create with seals; and their bad input.
+ * name_to_handle_at, memfd_create with seals, kcmp; and their bad input.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -334,6 +334,44 @@ static void check_memfd(void)
 	CHECK_ERR(memfd_create((char *)8, 0), EFAULT, "a bad name pointer: EFAULT");
 }
 
+/* kcmp: one object is equal to itself; two differ, in an order both ways agree on. */
+static void check_kcmp(void)
+{
+	enum { KCMP_FILE, KCMP_VM, KCMP_FILES, KCMP_FS };
+	pid_t me = getpid();
+	CHECK(syscall(SYS_kcmp, me, me, KCMP_VM, 0, 0) == 0, "kcmp: our memory is our memory");
+	int fd = open("/", O_RDONLY), same = dup(fd), other = open("/", O_RDONLY);
+	CHECK(syscall(SYS_kcmp, me, me, KCMP_FILE, fd, same) == 0, "a dup'ed descriptor: the same file");
+	long a = syscall(SYS_kcmp, me, me, KCMP_FILE, fd, other);
+	long b = syscall(SYS_kcmp, me, me, KCMP_FILE, other, fd);
+	CHECK((a == 1 && b == 2) || (a == 2 && b == 1), "two opens: two files, ordered (%ld, %ld)", a, b);
+	int go[2];
+	pipe(go);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c;
+		read(go[0], &c, 1);
+		_exit(0);
+	}
+	a = syscall(SYS_kcmp, me, pid, KCMP_VM, 0, 0);
+	b = syscall(SYS_kcmp, pid, me, KCMP_VM, 0, 0);
+	CHECK((a == 1 && b == 2) || (a == 2 && b == 1), "a forked child's memory is its own (%ld, %ld)",
+	      a, b);
+	CHECK(syscall(SYS_kcmp, me, pid, KCMP_FILES, 0, 0) > 0, "  and so is its descriptor table");
+	CHECK(syscall(SYS_kcmp, me, pid, KCMP_FILE, fd, fd) == 0,
+	      "  but a descriptor it inherited is the same file");
+	write(go[1], "x", 1);
+	t_wait(pid);
+	CHECK_ERR(syscall(SYS_kcmp, me, me, KCMP_FILE, fd, 4000), EBADF, "a closed descriptor: EBADF");
+	CHECK_ERR(syscall(SYS_kcmp, me, me, 99, 0, 0), EINVAL, "an unknown type: EINVAL");
+	CHECK_ERR(syscall(SYS_kcmp, me, 999999, KCMP_VM, 0, 0), ESRCH, "a missing process: ESRCH");
+	close(fd);
+	close(same);
+	close(other);
+	close(go[0]);
+	close(go[1]);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 2 && strcmp(argv[1], "--exit") == 0)
@@ -345,5 +383,6 @@ int main(int argc, char **argv)
 	check_openat2();
 	check_statx();
 	check_memfd();
+	check_kcmp();
 	return t_done();
 }
