@@ -2,6 +2,7 @@
  * Processes: pids, creation, the process tree, exit and reaping. The tree
  * and pid table are shared by all cores under proc_tree_lock.
  */
+#include "proc/seccomp.h"
 #include "proc/proc.h"
 #include "proc/cred.h"
 #include "proc/cur.h"
@@ -182,6 +183,7 @@ static void tid_free(struct thread *t)
 
 void thread_free_unstarted(struct thread *t)
 {
+	seccomp_release(t);
 	sigqueue_free_thread(t);
 	tid_free(t);
 	cred_put(t->cred);
@@ -223,6 +225,10 @@ struct thread *thread_alloc(struct proc *p, void (*end)(struct task *))
 	task_init(&t->task, p->name, thread_poll, end);
 	t->task.tickets = p->tickets;
 	t->proc = p;
+	/* Made by a thread (clone, spawn): it keeps its creator's seccomp filters, as on Linux. */
+	struct thread *creator = current_thread();
+	if (creator)
+		seccomp_inherit(t, creator);
 	list_init(&t->sigq);
 	park_init(&t->park);
 	t->task.park = &t->park;
@@ -615,5 +621,6 @@ void thread_release(struct thread *t)
 	domain_deactivate(d);
 	domain_put(d);
 	cred_put(t->cred);
+	seccomp_release(t);
 	kfree(t);
 }

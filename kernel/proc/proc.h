@@ -163,6 +163,8 @@ void jobctl_exit_locked(struct proc *p);
 
 enum leave_reason { LEAVE_PARK = 1, LEAVE_YIELD, LEAVE_EXIT };
 
+struct seccomp_filter;
+
 struct thread {
 	struct task task;
 	struct trapframe regs;       /* user registers while not in user mode */
@@ -176,6 +178,9 @@ struct thread {
 	u64 saved_sig_mask;          /* ppoll/pselect6/sigsuspend: the caller's own mask */
 	bool restore_sigmask;        /* sig_mask is temporary: a handler's frame saves saved_sig_mask */
 	u64 affinity;                /* [a] cores it may run on (sched_setaffinity); 0: all */
+	struct seccomp_filter *seccomp; /* [a] its filters (proc/seccomp.h): replaced by itself, or
+	                                by another thread of its process under proc.lock (TSYNC) */
+	u8 seccomp_mode;             /* [proc.lock to write from another thread] SECCOMP_MODE_* */
 	bool affinity_changed;       /* [a] another thread set affinity: follow it at the next poll */
 	u64 sig_pending;             /* [a; changed under proc.sig_lock] thread-directed signals */
 	struct list_node sigq;       /* [proc.sig_lock] their siginfo entries */

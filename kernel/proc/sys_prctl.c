@@ -6,6 +6,7 @@
  * not offered. Unsupported options get EINVAL, as Linux gives for options
  * it does not know, and a log line.
  */
+#include "proc/seccomp.h"
 #include "mm/domain.h"
 #include "mm/layout.h"
 #include "proc/cred.h"
@@ -22,7 +23,7 @@
 enum {
 	PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
 	PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_SET_NAME = 15, PR_GET_NAME = 16,
-	PR_GET_SECCOMP = 21, PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24, PR_SET_TIMERSLACK = 29, PR_GET_TIMERSLACK = 30,
+	PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22, PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24, PR_SET_TIMERSLACK = 29, PR_GET_TIMERSLACK = 30,
 	PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37, PR_SET_NO_NEW_PRIVS = 38,
 	PR_GET_NO_NEW_PRIVS = 39, PR_GET_TID_ADDRESS = 40, PR_CAP_AMBIENT = 47,
 };
@@ -112,7 +113,9 @@ SYSCALL(NR_prctl, prctl)
 	case PR_GET_NAME:
 		return copy_to_domain(cur_dom(), a1, p->name, sizeof p->name) < 0 ? -EFAULT : 0;
 	case PR_GET_SECCOMP:
-		return 0; /* no filter: Ferry has no seccomp */
+		return t->seccomp_mode; /* in strict mode this call itself was refused (SIGKILL) */
+	case PR_SET_SECCOMP:
+		return seccomp_prctl_set(a1, a2);
 	case PR_CAP_AMBIENT:
 		if (a1 == PR_CAP_AMBIENT_IS_SET && a2 <= CAP_LAST_CAP && !a3 && !a4)
 			return 0; /* none is in the ambient set */

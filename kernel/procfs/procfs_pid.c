@@ -7,6 +7,7 @@
  * touched with a lock held. A process reaped meanwhile gives ENOENT; a
  * zombie shows what it still has.
  */
+#include "proc/seccomp.h"
 #include "procfs/procfs_impl.h"
 #include "fs/fsproc.h"
 #include "proc/cred.h"
@@ -245,7 +246,7 @@ static int gen_task_status(u32 pid, u32 tid, struct text *t)
 		s.swap_pages * kb, s.nthreads);
 	/* Signals, capabilities, and the rest procps and Python read. */
 	u64 pnd = 0, shd = 0, blk = 0, ign = 0, cgt = 0, nvcsw = 0, nivcsw = 0;
-	u32 queued = 0, nnp = 0;
+	u32 queued = 0, nnp = 0, sc_mode = 0, sc_filters = 0;
 	u64 qmax = 0, cpus_mask = 0;
 	spin_lock(&proc_tree_lock);
 	struct proc *p = proc_find(pid);
@@ -254,6 +255,8 @@ static int gen_task_status(u32 pid, u32 tid, struct text *t)
 		shd = __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED);
 		struct thread *th = shown_thread(p, tid);
 		if (th) {
+			sc_mode = th->seccomp_mode;
+			sc_filters = seccomp_nfilters(th);
 			pnd = __atomic_load_n(&th->sig_pending, __ATOMIC_RELAXED);
 			blk = thread_sig_mask(th);
 			cpus_mask = __atomic_load_n(&th->affinity, __ATOMIC_RELAXED);
@@ -282,9 +285,9 @@ static int gen_task_status(u32 pid, u32 tid, struct text *t)
 		"SigQ:\t%u/%lu\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\n"
 		"SigCgt:\t%016lx\nCapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\n"
 		"CapBnd:\t%016lx\nCapAmb:\t0000000000000000\n"
-		"NoNewPrivs:\t%u\nSeccomp:\t0\nSeccomp_filters:\t0\nCpus_allowed:\t%lx\n",
+		"NoNewPrivs:\t%u\nSeccomp:\t%u\nSeccomp_filters:\t%u\nCpus_allowed:\t%lx\n",
 		queued, qmax, pnd, shd, blk, ign, cgt, c->cap_inheritable, c->cap_permitted,
-		c->cap_effective, c->cap_bset, nnp, cpus_mask);
+		c->cap_effective, c->cap_bset, nnp, sc_mode, sc_filters, cpus_mask);
 	/* Cpus_allowed_list: ranges such as 0-3, or single cores. */
 	tprintf(t, "Cpus_allowed_list:\t");
 	bool first = true;

@@ -6,6 +6,7 @@
  * flood the console. The number is rax's low 32 bits, as Linux reads it
  * (entry_64.S sign-extends eax).
  */
+#include "proc/seccomp.h"
 #include "sys/syscall.h"
 #include "proc/proc.h"
 #include "proc/cred.h"
@@ -91,7 +92,9 @@ int syscall_dispatch(struct trapframe *tf)
 		thread_cred_refresh(t);
 	t->sys_entry_tsc = t0;
 	long ret;
-	if (nr < MAX_SYSCALL && table[nr]) {
+	if (unlikely(t->seccomp_mode) && !seccomp_check(t, nr, tf, &ret)) {
+		/* Refused by the thread's filters: ret says what the call returns instead. */
+	} else if (nr < MAX_SYSCALL && table[nr]) {
 		t->syscall_now = (u32)nr + 1; /* cleared when the thread next enters user mode */
 		ret = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
 		t->syscall_now = 0;
