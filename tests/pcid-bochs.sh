@@ -16,7 +16,7 @@ set -u
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
 # Only a guard against a hang: Bochs on a machine busy with other emulators
 # takes many times its idle 30 s, and no bound here judges speed.
-timeout=${PCID_BOCHS_TIMEOUT:-1200}
+timeout=${PCID_BOCHS_TIMEOUT:-1800}
 work=$top/build/pcid-bochs
 
 fail() { echo "pcid-bochs: FAIL: $1"; exit 1; }
