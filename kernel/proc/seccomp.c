@@ -1,6 +1,6 @@
 /*
  * seccomp: filters checked before each system call (seccomp.h), and the
- * calls that install them, seccomp(2) and prctl(PR_SET_SECCOMP).
+ * installing them (seccomp(2)'s handler is in sys_seccomp.c).
  *
  * A filter is a classic BPF program (Linux's struct sock_filter), checked
  * once when installed as Linux's seccomp checks it: only the instructions
@@ -24,28 +24,16 @@
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "lib/logonce.h"
-#include "sys/syscall.h"
+#include "sysnum.h" /* the calls strict mode lets through */
 
 #define AUDIT_ARCH_X86_64 0xc000003eU
 #define BPF_MAXINSNS 4096
 #define MAX_INSNS_PER_PATH 32768 /* all of a chain's programs together */
 
-/* The actions, in precedence order when several filters answer (lowest first wins). */
-#define SECCOMP_RET_KILL_PROCESS 0x80000000U
-#define SECCOMP_RET_KILL_THREAD  0x00000000U
-#define SECCOMP_RET_TRAP         0x00030000U
-#define SECCOMP_RET_ERRNO        0x00050000U
-#define SECCOMP_RET_USER_NOTIF   0x7fc00000U
-#define SECCOMP_RET_TRACE        0x7ff00000U
-#define SECCOMP_RET_LOG          0x7ffc0000U
-#define SECCOMP_RET_ALLOW        0x7fff0000U
+/* The actions (seccomp.h) rank by their high half, as a signed number: lowest wins. */
 #define SECCOMP_RET_ACTION_FULL  0xffff0000U
 #define SECCOMP_RET_DATA         0x0000ffffU
 
-#define SECCOMP_SET_MODE_STRICT  0
-#define SECCOMP_SET_MODE_FILTER  1
-#define SECCOMP_GET_ACTION_AVAIL 2
-#define SECCOMP_GET_NOTIF_SIZES  3
 #define SECCOMP_FILTER_FLAG_TSYNC        (1U << 0)
 #define SECCOMP_FILTER_FLAG_LOG          (1U << 1)
 #define SECCOMP_FILTER_FLAG_SPEC_ALLOW   (1U << 2)
@@ -109,6 +97,7 @@ struct seccomp_data {
 	u64 instruction_pointer;
 	u64 args[6];
 };
+BUILD_ASSERT(sizeof(struct seccomp_data) == SECCOMP_DATA_SIZE);
 
 struct seccomp_filter {
 	u32 refs;                    /* [a] threads and newer filters */
@@ -398,7 +387,7 @@ static bool in_chain(const struct seccomp_filter *f, const struct seccomp_filter
 	return false;
 }
 
-static long set_strict(void)
+long seccomp_set_strict(void)
 {
 	struct thread *t = current_thread();
 	if (t->seccomp_mode == SECCOMP_MODE_FILTER)
@@ -412,7 +401,7 @@ static long set_strict(void)
  * speculative-store-bypass mitigation for the thread; Ferry never turns
  * it on for seccomp, so the flag has nothing to change.
  */
-static long set_filter(u32 flags, u64 uprog)
+long seccomp_set_filter(u32 flags, u64 uprog)
 {
 	if (flags & ~(u32)(SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG |
 			   SECCOMP_FILTER_FLAG_SPEC_ALLOW | SECCOMP_FILTER_FLAG_TSYNC_ESRCH)) {
@@ -497,53 +486,9 @@ static long set_filter(u32 flags, u64 uprog)
 long seccomp_prctl_set(u64 mode, u64 ufilter)
 {
 	if (mode == SECCOMP_MODE_STRICT)
-		return ufilter ? -EINVAL : set_strict();
+		return ufilter ? -EINVAL : seccomp_set_strict();
 	if (mode == SECCOMP_MODE_FILTER)
-		return set_filter(0, ufilter);
+		return seccomp_set_filter(0, ufilter);
 	return -EINVAL;
 }
 
-/* The actions SECCOMP_GET_ACTION_AVAIL says are here (USER_NOTIF needs a listener: not here). */
-static bool action_known(u32 a)
-{
-	switch (a) {
-	case SECCOMP_RET_KILL_PROCESS:
-	case SECCOMP_RET_KILL_THREAD:
-	case SECCOMP_RET_TRAP:
-	case SECCOMP_RET_ERRNO:
-	case SECCOMP_RET_TRACE:
-	case SECCOMP_RET_LOG:
-	case SECCOMP_RET_ALLOW:
-		return true;
-	default:
-		return false;
-	}
-}
-
-SYSCALL(NR_seccomp, seccomp)
-{
-	u32 op = (u32)a0, flags = (u32)a1;
-	switch (op) {
-	case SECCOMP_SET_MODE_STRICT:
-		return flags || a2 ? -EINVAL : set_strict();
-	case SECCOMP_SET_MODE_FILTER:
-		return set_filter(flags, a2);
-	case SECCOMP_GET_ACTION_AVAIL: {
-		u32 action;
-		if (flags)
-			return -EINVAL;
-		if (copy_from_domain(cur_dom(), &action, a2, sizeof action) < 0)
-			return -EFAULT;
-		return action_known(action) ? 0 : -EOPNOTSUPP;
-	}
-	case SECCOMP_GET_NOTIF_SIZES: {
-		/* struct seccomp_notif, seccomp_notif_resp, seccomp_data: their sizes on x86-64. */
-		u16 sizes[3] = {80, 24, sizeof(struct seccomp_data)};
-		if (flags)
-			return -EINVAL;
-		return copy_to_domain(cur_dom(), a2, sizes, sizeof sizes) < 0 ? -EFAULT : 0;
-	}
-	default:
-		return -EINVAL;
-	}
-}

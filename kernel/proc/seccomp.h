@@ -35,6 +35,21 @@ int seccomp_check(struct thread *t, u64 nr, struct trapframe *tf, long *ret);
 void seccomp_inherit(struct thread *nt, const struct thread *t);
 /* t is freed: its reference to its chain goes. */
 void seccomp_release(struct thread *t);
+/* The actions (the high half of a filter's answer; the low half is its data). */
+#define SECCOMP_RET_KILL_PROCESS 0x80000000U
+#define SECCOMP_RET_KILL_THREAD  0x00000000U
+#define SECCOMP_RET_TRAP         0x00030000U
+#define SECCOMP_RET_ERRNO        0x00050000U
+#define SECCOMP_RET_USER_NOTIF   0x7fc00000U
+#define SECCOMP_RET_TRACE        0x7ff00000U
+#define SECCOMP_RET_LOG          0x7ffc0000U
+#define SECCOMP_RET_ALLOW        0x7fff0000U
+#define SECCOMP_DATA_SIZE 64 /* struct seccomp_data */
+
+/* The calling thread goes into strict mode: 0, or -EINVAL if it has filters. */
+long seccomp_set_strict(void);
+/* Add the filter at user address uprog (struct sock_fprog) with SECCOMP_FILTER_FLAG_*. */
+long seccomp_set_filter(u32 flags, u64 uprog);
 /* prctl(PR_SET_SECCOMP): mode and a user struct sock_fprog. */
 long seccomp_prctl_set(u64 mode, u64 ufilter);
 /* How many filters t's chain holds (/proc/<pid>/status's Seccomp_filters). */
