@@ -587,45 +587,33 @@ struct dirent_buf {
 	u8 *buf;
 	size_t len, used;
 	bool full;
+	bool old; /* getdents(2)'s struct linux_dirent, not linux_dirent64 */
 };
 
-static bool emit_dirent64(struct dir_emit *de, const char *name, size_t len, u64 ino,
-			  unsigned dtype, u64 next_pos)
+/*
+ * One record. Both forms start d_ino, d_off, d_reclen; linux_dirent64
+ * has d_type next, then the name; linux_dirent has the name at once and
+ * d_type in the record's last byte, after the name's NUL.
+ */
+static bool emit_dirent(struct dir_emit *de, const char *name, size_t len, u64 ino,
+			unsigned dtype, u64 next_pos)
 {
 	struct dirent_buf *b = container_of(de, struct dirent_buf, de);
-	size_t reclen = ALIGN_UP(offsetof(struct linux_dirent64, d_name) + len + 1, 8);
+	size_t at = b->old ? offsetof(struct linux_dirent, d_name)
+			   : offsetof(struct linux_dirent64, d_name);
+	size_t reclen = ALIGN_UP(at + len + 1 + b->old, 8);
 	if (b->used + reclen > b->len) {
 		b->full = true;
 		return false;
 	}
-	struct linux_dirent64 *d = (struct linux_dirent64 *)(b->buf + b->used);
-	memset(d, 0, reclen);
+	u8 *r = b->buf + b->used;
+	struct linux_dirent64 *d = (struct linux_dirent64 *)r;
+	memset(r, 0, reclen);
 	d->d_ino = ino;
 	d->d_off = (i64)next_pos;
 	d->d_reclen = (u16)reclen;
-	d->d_type = (u8)dtype;
-	memcpy(d->d_name, name, len);
-	b->used += reclen;
-	return true;
-}
-
-static bool emit_dirent_old(struct dir_emit *de, const char *name, size_t len, u64 ino,
-			    unsigned dtype, u64 next_pos)
-{
-	struct dirent_buf *b = container_of(de, struct dirent_buf, de);
-	/* The name, its NUL, then the type in the record's last byte. */
-	size_t reclen = ALIGN_UP(offsetof(struct linux_dirent, d_name) + len + 2, 8);
-	if (b->used + reclen > b->len) {
-		b->full = true;
-		return false;
-	}
-	struct linux_dirent *d = (struct linux_dirent *)(b->buf + b->used);
-	memset(d, 0, reclen);
-	d->d_ino = ino;
-	d->d_off = (i64)next_pos;
-	d->d_reclen = (u16)reclen;
-	memcpy(d->d_name, name, len);
-	b->buf[b->used + reclen - 1] = (u8)dtype;
+	r[b->old ? reclen - 1 : offsetof(struct linux_dirent64, d_type)] = (u8)dtype;
+	memcpy(r + at, name, len);
 	b->used += reclen;
 	return true;
 }
@@ -637,7 +625,7 @@ static ssize_t getdents_as(struct file *f, void *buf, size_t len, bool old)
 		return -EBADF;
 	if (!S_ISDIR(ip->mode) || !ip->ops->iterate)
 		return -ENOTDIR;
-	struct dirent_buf b = {.de = {old ? emit_dirent_old : emit_dirent64}, .buf = buf, .len = len};
+	struct dirent_buf b = {.de = {emit_dirent}, .buf = buf, .len = len, .old = old};
 	file_pos_lock(f);
 	u64 pos = f->pos;
 	int r = ip->ops->iterate(ip, &pos, &b.de);
