@@ -1,5 +1,6 @@
 /*
- * kcmp(2): do two processes share a kernel object, and if not, which
+ * kcmp(2) (in exec/, above fs, as it looks into descriptor tables): do two
+ * processes share a kernel object, and if not, which
  * comes first in an order that says nothing of where they are in memory
  * (Linux's: the objects' addresses, scrambled by random numbers drawn at
  * boot, one pair per kind). Ferry's objects: KCMP_VM the domain,
