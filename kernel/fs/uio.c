@@ -13,6 +13,7 @@ void uio_init_kernel(struct uio *u, void *buf, size_t len)
 	u->iov = &u->one;
 	u->iovcnt = 1;
 	u->resid = len;
+	u->ra = 0;
 }
 
 void uio_init_user(struct uio *u, struct domain *dom, vaddr_t addr, size_t len)
@@ -22,6 +23,7 @@ void uio_init_user(struct uio *u, struct domain *dom, vaddr_t addr, size_t len)
 	u->iov = &u->one;
 	u->iovcnt = 1;
 	u->resid = len;
+	u->ra = 0;
 }
 
 void uio_init_iov(struct uio *u, struct domain *dom, struct kiovec *iov, int iovcnt, size_t total)
@@ -30,6 +32,7 @@ void uio_init_iov(struct uio *u, struct domain *dom, struct kiovec *iov, int iov
 	u->iov = iov;
 	u->iovcnt = iovcnt;
 	u->resid = total;
+	u->ra = 0;
 }
 
 long uio_import_iovec(struct domain *dom, u64 uiov, u64 cnt, struct kiovec **out, u64 *total)

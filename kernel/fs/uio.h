@@ -26,6 +26,7 @@ struct uio {
 	int iovcnt;          /* segments left, the current one included */
 	size_t resid;        /* bytes left in all segments */
 	struct kiovec one;   /* storage for a single-segment uio */
+	u8 ra;               /* the reading file's readahead advice (FRA_*, vfs.h); 0: normal */
 };
 
 void uio_init_kernel(struct uio *u, void *buf, size_t len);
