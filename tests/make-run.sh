@@ -1,7 +1,8 @@
 #!/bin/bash
 # `make run` as a newcomer uses it, in a scratch copy of this tree (the
 # real build/run-disk.img is never touched), driven over its console:
-#   1. first run: the disk is made; write a file of one's own; halt
+#   1. first run: the disk is made; /proc/swaps shows the swap disk
+#      (/etc/fstab, swapon -a at boot); write a file of one's own; halt
 #      -> make exits 0
 #   2. add a program in user/, and a host file with ADD=; second run: the
 #      program and the file are there, and so is the file of step 1;
@@ -24,7 +25,8 @@ trap 'rm -rf "$scratch"' EXIT
 # Debian tree (make debian's cache, most of a gigabyte) nor disk images.
 (cd "$top" && tar --exclude=./.git --exclude=./build -cf - .) | (cd "$scratch" && tar -xf -)
 mkdir -p "$scratch/build"
-(cd "$top/build" && tar --exclude=./test-logs --exclude=./bench --exclude='./*.img' --exclude=./debian \
+(cd "$top/build" && tar --exclude=./test-logs --exclude=./bench --exclude='./*.img' --exclude='./*.swap' \
+	--exclude=./debian \
 	--exclude='./*.iso' -cf - .) |
 	(cd "$scratch/build" && tar -xf -)
 exec python3 - "$scratch" <<'EOF'
@@ -137,6 +139,9 @@ banner = re.search(r"^run: .*poweroff.*Ctrl-A x.*$", r.text(), re.M)
 if not banner:
     r.fail("no banner saying how to stop (poweroff, Ctrl-A x)")
 print("make-run: ok - the banner says how to stop: " + banner.group(0))
+# The swap disk, turned on at boot by /etc/rc's swapon -a from /etc/fstab.
+r.check("cat /etc/fstab /proc/swaps", r"^/dev/vdb\s+partition\s+524284\s+\d+\s+-?\d+", "/dev/vdb in use as swap")
+r.check("grep SwapTotal /proc/meminfo", r"^SwapTotal:\s+524284 kB$", "SwapTotal of the swap disk")
 r.check("mkdir -p /home && echo kept-across-runs > /home/mine.txt && sync && cat /home/mine.txt",
         r"^kept-across-runs$", "the file written")
 r.stop("halt", "halt")
@@ -159,6 +164,7 @@ r.wait_for(r"Ferry kernel booting", start, 120, "a second boot")
 print("make-run: ok - reboot restarts the machine")
 r.shell_up(start)
 r.check("cat /home/mine.txt", r"^kept-across-runs$", "the file after the reboot")
+r.check("cat /proc/swaps", r"^/dev/vdb\s+partition\s+524284\s", "swap on again after the reboot")
 r.stop("poweroff", "poweroff")
 
 # 3. Ctrl-A x after a sync: the journal is replayed before the next boot, the file is there.

@@ -4,7 +4,8 @@
 # 1 and 4 CPUs, and so do tests/os/fullread (reads of files not read
 # since boot are whole), tests/os/txtbsy (ETXTBSY) and tests/os/exec
 # (whose ten busybox processes run from the disk share its text through
-# the page cache, as from the RAM root); then a file written only through a MAP_SHARED mapping and
+# the page cache, as from the RAM root) and tests/os/fadvise (DONTNEED
+# drops pages, WILLNEED and readahead(2) bring them back); then a file written only through a MAP_SHARED mapping and
 # msync(MS_SYNC)ed is on the disk even when QEMU is killed (SIGKILL, no
 # clean power-off) right after: e2fsprogs replays the journal (the disk
 # is ext3), a fresh boot reads it back through a mapping, debugfs on the
@@ -35,8 +36,8 @@ for smp in 1 4; do
 		if [ $img = disk ]; then cp "$top/build/disk.img" "$f"; else cp "$small" "$f"; fi
 		# fullread first: the big io_uring test programs are not read yet.
 		out=$(boot "$smp" "$f" "/tests/fullread /tests/uring_bad /tests/uring_setup /tests/uring_ops \
-/tests/uring_flow; /tests/mapfile /; /tests/txtbsy /; /tests/exec")
-		for t in fullread mapfile txtbsy exec; do
+/tests/uring_flow; /tests/mapfile /; /tests/txtbsy /; /tests/exec; /tests/fadvise /")
+		for t in fullread mapfile txtbsy exec fadvise; do
 			if grep -q "^# $t: [0-9]* checks, 0 failed" <<<"$out"; then
 				echo "ok   $t on ext2 ($img blocks, $smp CPUs)"
 			else

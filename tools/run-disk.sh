@@ -20,6 +20,13 @@
 # DISK missing, or --reset: DISK becomes a copy of build/disk.img, the
 # factory state, before anything is added.
 #
+# The machine's swap: DISK.swap, a 512 MiB swap area (the host's mkswap on a
+# sparse file: it takes host disk space only as Ferry swaps), made when
+# missing and anew on --reset; tools/run-qemu.sh attaches it as the second
+# disk, /dev/vdb. The disk gets, when missing (like the accounts, so a
+# user's edits stay), an /etc/fstab naming it and an /etc/rc that init runs
+# at boot with `swapon -a`, as a Linux system's boot scripts do.
+#
 # --add copies HOST (a file or a directory) to GUEST on the disk; GUEST
 # defaults to /bin/NAME and a GUEST ending in / gets NAME appended, as
 # in tools/mkinitrd.sh. Added files stay on the disk afterwards, as the
@@ -50,6 +57,7 @@ stage=$top/build/initrd.root
 factory=$top/build/disk.img
 tool() { command -v "$1" || echo "/sbin/$1"; }
 DEBUGFS=$(tool debugfs) E2FSCK=$(tool e2fsck) DUMPE2FS=$(tool dumpe2fs) TUNE2FS=$(tool tune2fs)
+MKSWAP=$(tool mkswap)
 die() { echo "run-disk: $*" >&2; exit 1; }
 [ -d "$stage" ] && [ -f "$factory" ] || die "no $stage or $factory: run make disk"
 manifest=$disk.build-files
@@ -194,6 +202,23 @@ if [ $fresh -eq 0 ]; then
 		put "$type" "$perm" "$stage/$rel" "$target" "/$rel"
 	done < <(entries "$stage")
 	echo "$new" >"$manifest.tmp"
+fi
+
+# The boot configuration, when the disk has none yet.
+for f in fstab rc; do
+	kind "/etc/$f"
+	[ -z "$K" ] && put f "$(find "$here/run-etc/$f" -maxdepth 0 -printf %m)" "$here/run-etc/$f" "" "/etc/$f"
+done
+# The swap disk (tools/run-qemu.sh attaches DISK.swap as /dev/vdb).
+swap=$disk.swap
+if [ $reset -eq 1 ] || [ ! -e "$swap" ]; then
+	rm -f "$swap.tmp"
+	truncate -s 512M "$swap.tmp"
+	chmod 600 "$swap.tmp"
+	# (It warns of the holes of a file meant as swap file; this one is a whole disk in QEMU.)
+	"$MKSWAP" "$swap.tmp" >/dev/null 2>&1 || die "mkswap $swap failed"
+	mv "$swap.tmp" "$swap"
+	echo "  SWAP    $swap (512 MiB, /dev/vdb in Ferry: swapon -a at boot from /etc/fstab)"
 fi
 
 for a in "${adds[@]}"; do

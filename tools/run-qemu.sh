@@ -7,6 +7,7 @@
 # and holds a lock (flock) on the disk meanwhile so that tools/run-disk.sh
 # does not change it under QEMU (FERRY_ISO=FILE: another ISO for the
 # disk; make run ROOT=debian boots build/ferry-debian.iso on build/debian.img).
+# DISK.swap, when there, is attached too, as the second disk (its swap area).
 # --gdb waits for gdb on localhost:1234.
 # FERRY_FIRMWARE=uefi boots under OVMF instead; FERRY_DISPLAY=gtk (or sdl)
 # opens a window with the VGA screen as well. Networking: a virtio-net card on
@@ -52,6 +53,12 @@ if [ -f "$disk" ] && [ -f "$run_iso" ]; then
 	root="ext2 on $disk"
 	args+=(--qemu -drive --qemu "file=$disk,if=none,format=raw,id=d0"
 		--qemu -device --qemu "virtio-blk-pci,drive=d0,disable-legacy=on")
+	# Its swap area (tools/run-disk.sh makes it; the disk's /etc/fstab names it /dev/vdb).
+	if [ -f "$disk.swap" ]; then
+		args+=(--qemu -drive --qemu "file=$disk.swap,if=none,format=raw,id=d1"
+			--qemu -device --qemu "virtio-blk-pci,drive=d1,disable-legacy=on")
+		root="$root, swap on $disk.swap"
+	fi
 fi
 echo "run: Ferry in QEMU, root $root. To stop: poweroff (or exit) in Ferry's shell." \
 	"Ctrl-A x quits QEMU at once and may lose the last seconds of writes; Ctrl-A c is QEMU's monitor."

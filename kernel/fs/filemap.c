@@ -11,6 +11,7 @@
 #include "fs/vfs.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
+#include "mm/buddy.h"
 #include "mm/layout.h"
 
 static u64 size_of(struct inode *ip)
@@ -34,7 +35,7 @@ static u64 size_of(struct inode *ip)
  * -ERESTART_PARK while one is read in. Other errors are left for the copy
  * loop, which returns what it read before the page that failed.
  */
-static int filemap_wait_range(struct pcache *pc, u64 off, size_t len, u64 size)
+static int filemap_wait_range(struct pcache *pc, u64 off, size_t len, u64 size, u32 window)
 {
 	if (off >= size || !len)
 		return 0;
@@ -44,24 +45,38 @@ static int filemap_wait_range(struct pcache *pc, u64 off, size_t len, u64 size)
 	u64 npages = ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT;
 	for (u64 idx = first; idx <= last; idx++) {
 		paddr_t pa = 0;
-		int r = pcache_get(pc, idx, PCG_HOLE, &pa);
+		int r = pcache_get(pc, idx, PCG_HOLE | (window ? 0 : PCG_NORA), &pa);
 		if (r == -ERESTART_PARK)
 			return r;
 		if (r < 0)
 			return 0;
 		if (pa) {
-			pcache_readahead_next(pc, idx, npages);
+			pcache_readahead_next(pc, idx, npages, window);
 			frame_unref(pa);
 		}
 	}
 	return 0;
 }
 
+/* The pages a reader keeps ahead of itself, by its file's advice (posix_fadvise). */
+static u32 ra_window(u8 advice)
+{
+	switch (advice) {
+	case FRA_RANDOM:
+		return 0;
+	case FRA_SEQUENTIAL:
+		return 2 * PCACHE_READAHEAD;
+	default:
+		return PCACHE_READAHEAD;
+	}
+}
+
 ssize_t filemap_read(struct inode *ip, struct uio *u, u64 off)
 {
 	struct pcache *pc = &ip->data;
 	size_t total = 0;
-	int w = filemap_wait_range(pc, off, u->resid, size_of(ip));
+	u32 window = ra_window(u->ra);
+	int w = filemap_wait_range(pc, off, u->resid, size_of(ip), window);
 	if (w < 0)
 		return w;
 	while (u->resid) {
@@ -73,13 +88,14 @@ ssize_t filemap_read(struct inode *ip, struct uio *u, u64 off)
 		size_t n = MIN(u->resid, MIN(size - off, PAGE_SIZE - po));
 		paddr_t pa = 0;
 		/* Parking restarts the call: only before any byte has been copied. */
-		int r = pcache_get(pc, idx, PCG_HOLE | (total ? PCG_NOPARK : 0), &pa);
+		int r = pcache_get(pc, idx, PCG_HOLE | (total ? PCG_NOPARK : 0) | (window ? 0 : PCG_NORA),
+				   &pa);
 		if (r == -ENODATA)
 			r = 0; /* a hole in a memory file: zeros */
 		if (r < 0)
 			return total ? (ssize_t)total : r;
 		if (pa)
-			pcache_readahead_next(pc, idx, ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT);
+			pcache_readahead_next(pc, idx, ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT, window);
 		/* Access times are not kept (as with noatime). */
 		size_t before = u->resid;
 		r = pa ? uio_copy_out(u, (u8 *)phys_to_virt(pa) + po, n) : uio_zero(u, n);
@@ -91,6 +107,35 @@ ssize_t filemap_read(struct inode *ip, struct uio *u, u64 off)
 		off += n;
 	}
 	return (ssize_t)total;
+}
+
+int filemap_willneed(struct inode *ip, u64 first, u64 last)
+{
+	struct pcache *pc = &ip->data;
+	if ((pc->flags & PC_SWAPBACKED) || !pc->ops || !pc->ops->readahead)
+		return 0; /* a memory file: its data is all in the cache already */
+	u64 npages = ALIGN_UP(size_of(ip), PAGE_SIZE) >> PAGE_SHIFT;
+	if (first >= npages)
+		return 0;
+	last = MIN(last, npages - 1);
+	/* Reading more than memory can hold would push out the range's own beginning. */
+	u64 room = buddy_free_pages() / 2;
+	if (last - first >= room) {
+		if (!room)
+			return 0;
+		last = first + room - 1;
+	}
+	for (u64 idx = first; idx <= last; idx++) {
+		if (pcache_present(pc, idx))
+			continue; /* cached, or on its way (this call's earlier runs started it) */
+		int r = pc->ops->readahead(pc, idx, (u32)MIN(last - idx + 1, (u64)PCACHE_READAHEAD),
+					   false);
+		if (r == -ERESTART_PARK)
+			return r;
+		if (r < 0)
+			break; /* past the end, or no memory: as Linux, the advice is still taken */
+	}
+	return 0;
 }
 
 bool filemap_tryget(struct pcache *pc)

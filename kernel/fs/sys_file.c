@@ -1,9 +1,9 @@
 /*
  * Calls about a file's space and caching: fallocate, fadvise64,
  * readahead, sync_file_range. The advice calls check their arguments as
- * Linux does; the page cache reads ahead on its own as a file is read
- * sequentially, so they have nothing further to act on. sync_file_range
- * writes the file's data back (all of it: more than the range asks).
+ * Linux does and act on the page cache (vfs_fadvise); readahead(2) is
+ * POSIX_FADV_WILLNEED. sync_file_range writes the file's data back (all
+ * of it: more than the range asks).
  */
 #include "fs/bcache.h"
 #include "fs/fsproc.h"
@@ -45,6 +45,9 @@ SYSCALL(NR_readahead, readahead)
 		r = -EINVAL;
 	else if ((i64)a1 < 0)
 		r = -EINVAL;
+	else if (a2 && f->ip->data.ops)
+		/* The pages that hold [a1, a1 + a2): started, not waited for. */
+		r = filemap_willneed(f->ip, a1 >> PAGE_SHIFT, (a1 + MIN(a2, ~0ULL - a1) - 1) >> PAGE_SHIFT);
 	file_put(f);
 	return r;
 }

@@ -46,13 +46,20 @@ static int lookup(u64 upath, char **path, struct inode **ip)
 	char *abs = r == 0 ? kmalloc(PATH_MAX) : NULL;
 	if (r == 0 && !abs)
 		r = -ENOMEM;
-	if (r == 0 && vfs_realpath(cwd, given, abs, PATH_MAX) < 0)
-		strlcpy(abs, given, PATH_MAX);
+	if (r == 0) {
+		/* Walking up the tree may read a directory from the disk: the call runs again then. */
+		ssize_t n = vfs_realpath(cwd, given, abs, PATH_MAX);
+		if (n == -ERESTART_PARK)
+			r = (int)n;
+		else if (n < 0)
+			strlcpy(abs, given, PATH_MAX);
+	}
 	inode_put(cwd);
 	kfree(given);
 	if (r < 0) {
 		if (found)
 			inode_put(found);
+		kfree(abs);
 		return (int)r;
 	}
 	*path = abs;

@@ -14,6 +14,7 @@ void uio_init_kernel(struct uio *u, void *buf, size_t len)
 	u->iovcnt = 1;
 	u->resid = len;
 	u->rwf = 0;
+	u->ra = 0;
 }
 
 void uio_init_user(struct uio *u, struct domain *dom, vaddr_t addr, size_t len)
@@ -24,6 +25,7 @@ void uio_init_user(struct uio *u, struct domain *dom, vaddr_t addr, size_t len)
 	u->iovcnt = 1;
 	u->resid = len;
 	u->rwf = 0;
+	u->ra = 0;
 }
 
 void uio_init_iov(struct uio *u, struct domain *dom, struct kiovec *iov, int iovcnt, size_t total)
@@ -33,6 +35,7 @@ void uio_init_iov(struct uio *u, struct domain *dom, struct kiovec *iov, int iov
 	u->iovcnt = iovcnt;
 	u->resid = total;
 	u->rwf = 0;
+	u->ra = 0;
 }
 
 long uio_import_iovec(struct domain *dom, u64 uiov, u64 cnt, struct kiovec **out, u64 *total)

@@ -27,6 +27,7 @@ struct uio {
 	size_t resid;        /* bytes left in all segments */
 	struct kiovec one;   /* storage for a single-segment uio */
 	u32 rwf;             /* this call's RWF_* (preadv2, pwritev2); 0 for every other */
+	u8 ra;               /* the reading file's readahead advice (FRA_*, vfs.h); 0: normal */
 };
 
 /* preadv2/pwritev2's per-call flags (Linux's numbers). */

@@ -671,6 +671,7 @@ static ssize_t inode_file_read(struct file *f, struct uio *u, u64 *pos)
 		return -EISDIR;
 	if (!ip->ops->read)
 		return -EINVAL;
+	u->ra = __atomic_load_n(&f->ra, __ATOMIC_RELAXED);
 	ssize_t r = ip->ops->read(ip, u, *pos);
 	if (r > 0)
 		*pos += (u64)r;
@@ -727,14 +728,56 @@ const struct file_ops vfs_inode_fops = {
 	.write = inode_file_write,
 };
 
-#define POSIX_FADV_NOREUSE 5
+#define POSIX_FADV_NORMAL     0
+#define POSIX_FADV_RANDOM     1
+#define POSIX_FADV_SEQUENTIAL 2
+#define POSIX_FADV_WILLNEED   3
+#define POSIX_FADV_DONTNEED   4
+#define POSIX_FADV_NOREUSE    5
 
 int vfs_fadvise(struct file *f, i64 off, i64 len, int advice)
 {
-	(void)off;
 	if ((f->fmode & FMODE_STREAM) || S_ISFIFO(f->ip->mode))
 		return -ESPIPE;
 	if (len < 0 || advice < 0 || advice > POSIX_FADV_NOREUSE)
 		return -EINVAL;
-	return 0;
+	/* The bytes [start, end]: len 0, or one that runs past the largest offset, means to the end. */
+	u64 start = (u64)off, end = (u64)off + (u64)len - 1;
+	if (len == 0 || end < start || end > ~0ULL >> 1)
+		end = ~0ULL;
+	struct inode *ip = f->ip;
+	bool cached = S_ISREG(ip->mode) && ip->data.ops;
+	switch (advice) {
+	case POSIX_FADV_NORMAL:
+		__atomic_store_n(&f->ra, FRA_NORMAL, __ATOMIC_RELAXED);
+		return 0;
+	case POSIX_FADV_RANDOM:
+		__atomic_store_n(&f->ra, FRA_RANDOM, __ATOMIC_RELAXED);
+		return 0;
+	case POSIX_FADV_SEQUENTIAL:
+		__atomic_store_n(&f->ra, FRA_SEQUENTIAL, __ATOMIC_RELAXED);
+		return 0;
+	case POSIX_FADV_WILLNEED:
+		return cached ? filemap_willneed(ip, start >> PAGE_SHIFT, end >> PAGE_SHIFT) : 0;
+	case POSIX_FADV_DONTNEED: {
+		if (!cached)
+			return 0;
+		/*
+		 * Dirty pages are started on their way to the disk (they stay
+		 * until written, as on Linux: a DONTNEED after fsync drops
+		 * them all); only pages wholly inside the range go.
+		 */
+		int r = pcache_writeback(&ip->data, start >> PAGE_SHIFT, end >> PAGE_SHIFT, false, 0);
+		if (r == -ERESTART_PARK)
+			return r;
+		u64 first = (start + PAGE_SIZE - 1) >> PAGE_SHIFT;
+		u64 stop = end == ~0ULL ? ~0ULL : (end + 1) >> PAGE_SHIFT; /* exclusive */
+		if (first < stop)
+			pcache_invalidate(&ip->data, first, stop - 1);
+		return 0;
+	}
+	default:
+		/* POSIX_FADV_NOREUSE: Linux takes it and does nothing with it either. */
+		return 0;
+	}
 }

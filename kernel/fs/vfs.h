@@ -270,6 +270,14 @@ struct file {
 	 * kept only while something is watched (fs/notify.h). parent holds a reference. */
 	struct inode *parent;       /* [I] */
 	char *leaf;                 /* [I] kmalloc'd */
+	u8 ra;                      /* [a] readahead for read() (FRA_*): posix_fadvise's advice */
+};
+
+/* struct file.ra: how far reads of the file keep the disk ahead (posix_fadvise). */
+enum {
+	FRA_NORMAL,	/* PCACHE_READAHEAD pages */
+	FRA_RANDOM,	/* none: a miss reads its page alone */
+	FRA_SEQUENTIAL, /* twice the normal window */
 };
 
 /*
@@ -326,6 +334,14 @@ u64 filemap_size(struct pcache *pc);
  * to the end) and wait for them. 0, -ERESTART_PARK, -EIO.
  */
 int filemap_write_and_wait(struct inode *ip, u64 off, u64 len);
+/*
+ * POSIX_FADV_WILLNEED and readahead(2): start reading the pages
+ * [first, last] of a file on a disk into its cache (at most half of the
+ * free memory's worth), without waiting for the data: 0; -ERESTART_PARK
+ * while the file's block map is read (the call runs again and skips what
+ * it started). Read errors are left for the reads that come.
+ */
+int filemap_willneed(struct inode *ip, u64 first, u64 last);
 
 struct kstat {
 	kdev_t dev;
@@ -446,9 +462,12 @@ long vfs_sync_shutdown(void);
  */
 u32 vfs_disk_mounts(struct inode **roots, u32 max);
 /*
- * posix_fadvise(2): the advice checked as Linux does, and taken as a hint
- * Ferry does not act on yet (the page cache reads what is asked for and
- * gives pages back as memory runs short). io_uring's FADVISE.
+ * posix_fadvise(2), as Linux: NORMAL, RANDOM and SEQUENTIAL set the
+ * file's readahead window (f->ra); WILLNEED starts reading the range into
+ * the page cache; DONTNEED starts writing its dirty pages back and drops
+ * its clean pages nothing else holds; NOREUSE does nothing. -ESPIPE for
+ * pipes and sockets, -EINVAL for unknown advice or a negative len; may
+ * park (-ERESTART_PARK). io_uring's FADVISE.
  */
 int vfs_fadvise(struct file *f, i64 off, i64 len, int advice);
 

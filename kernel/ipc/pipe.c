@@ -376,19 +376,25 @@ int pipe_create(u32 flags, struct file *out[2])
 	u32 st = flags & O_NONBLOCK;
 	out[0] = file_alloc(&pi->inode, FMODE_READ | FMODE_STREAM, O_RDONLY | st, &pipe_file_ops);
 	out[1] = file_alloc(&pi->inode, FMODE_WRITE | FMODE_STREAM, O_WRONLY | st, &pipe_file_ops);
-	inode_put(&pi->inode); /* the files hold it now */
+	for (int i = 0; i < 2; i++)
+		if (out[i])
+			out[i]->priv = p; /* its release (below, on failure) closes its end */
 	if (!out[0] || !out[1]) {
-		/* Drop what was made; the last release frees the pipe. */
+		/*
+		 * An end not made is not open; then drop what was made, and our
+		 * reference last: it may free the pipe (the inode holds it).
+		 */
+		if (!out[0])
+			p->readers--;
+		if (!out[1])
+			p->writers--;
 		if (out[0])
 			file_put(out[0]);
-		else
-			p->readers--;
 		if (out[1])
 			file_put(out[1]);
-		else
-			p->writers--;
-		return -ENFILE;
+		inode_put(&pi->inode);
+		return -ENOMEM; /* as Linux when a file cannot be allocated */
 	}
-	out[0]->priv = out[1]->priv = p;
+	inode_put(&pi->inode); /* the files hold it now */
 	return 0;
 }

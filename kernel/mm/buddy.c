@@ -147,6 +147,7 @@ static paddr_t alloc_once(unsigned order)
 }
 
 static u64 reserve;		  /* [I after boot] pages only page_alloc may take */
+static u64 failures;		  /* [a] allocations that found no memory (buddy_alloc_failures) */
 static u64 low_mark;		  /* [I after boot] */
 static void (*low_hook)(void);	  /* [I after boot] */
 
@@ -158,6 +159,11 @@ void buddy_set_reserve(u64 pages)
 u64 buddy_reserve_pages(void)
 {
 	return reserve;
+}
+
+u64 buddy_alloc_failures(void)
+{
+	return __atomic_load_n(&failures, __ATOMIC_RELAXED);
 }
 
 void buddy_set_low_hook(u64 low, void (*fn)(void))
@@ -174,6 +180,8 @@ paddr_t page_alloc(unsigned order)
 	/* Out of memory: caches give back what they can spare, then one more try. */
 	if (!pa && reclaim(PAGE_SIZE << order))
 		pa = alloc_once(order);
+	if (!pa)
+		__atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
 	if (KCHECKS && pa && __atomic_load_n(&poisoned, __ATOMIC_RELAXED))
 		check_poison(pa, order);
 	if (low_hook && buddy_free_pages() < low_mark)
@@ -189,6 +197,7 @@ paddr_t page_alloc_user(void)
 		if (buddy_free_pages() <= reserve) {
 			if (low_hook)
 				low_hook();
+			__atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
 			return 0;
 		}
 	}

@@ -104,6 +104,12 @@ paddr_t page_alloc_user(void);
 void buddy_set_reserve(u64 pages);
 u64 buddy_reserve_pages(void);
 /*
+ * Allocations (page_alloc, page_alloc_user) that found no memory, ever:
+ * the system-call dispatcher compares it around a call that answers
+ * ENOMEM, to tell memory running out from a limit or a bad size.
+ */
+u64 buddy_alloc_failures(void);
+/*
  * Set at boot: fn runs (any context, no buddy lock held) when an
  * allocation leaves fewer than `low` pages free: it wakes reclaim.
  */

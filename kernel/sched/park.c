@@ -108,6 +108,14 @@ u64 park_deadline(u64 first)
 	return pk->deadline;
 }
 
+u64 park_nomem_since(u64 now)
+{
+	struct park *pk = self();
+	if (!pk->restarting || !pk->nomem_since)
+		pk->nomem_since = now;
+	return pk->nomem_since;
+}
+
 void park_hold(void (*release)(void *), void *obj)
 {
 	struct park *pk = self();

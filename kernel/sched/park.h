@@ -36,6 +36,7 @@ struct park {
 	                             SA_RESTART (socket calls with a timeout, signal(7)) */
 	u64 progress;             /* [o] work done by a call that parked midway */
 	u64 deadline;             /* [o] a waiting call's deadline, kept across restarts (0: none) */
+	u64 nomem_since;          /* [o] when the call first found no memory (reclaim_retry_call) */
 	void (*unlink)(void *);   /* [o] takes extra waiters off their queues (a poll set) */
 	void *unlink_arg;         /* [o] */
 	void (*release)(void *);  /* [o] lets go of what a parked call holds */
@@ -77,6 +78,11 @@ void park_save_progress(u64 done);
  * on every restart, so a spurious wake does not lengthen the wait.
  */
 u64 park_deadline(u64 first);
+/*
+ * A call that found no memory: `now` on the first time in this call, and
+ * that first time again on every restart (how long it has waited for memory).
+ */
+u64 park_nomem_since(u64 now);
 /*
  * Something the call holds while parked, let go by release(obj) if the
  * call is abandoned or ends without taking it back.

@@ -17,7 +17,9 @@
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "lib/logonce.h"
+#include "mm/buddy.h"
 #include "mm/layout.h"
+#include "vm/reclaim.h"
 
 extern const struct syscall_entry __syscalls_start[], __syscalls_end[];
 extern void syscall_entry(void);
@@ -96,8 +98,17 @@ int syscall_dispatch(struct trapframe *tf)
 		/* Refused by the thread's filters: ret says what the call returns instead. */
 	} else if (nr < MAX_SYSCALL && table[nr]) {
 		t->syscall_now = (u32)nr + 1; /* cleared when the thread next enters user mode */
+		u64 nomem = buddy_alloc_failures();
 		ret = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
 		t->syscall_now = 0;
+		/*
+		 * Out of memory for the kernel's work on the caller's behalf (not
+		 * a limit, not a bad size): reclaim, or the out-of-memory killer,
+		 * makes room, and the call runs again (invariant 3: a failed call
+		 * changed nothing). Only when memory is low, and not forever.
+		 */
+		if (unlikely(ret == -ENOMEM) && buddy_alloc_failures() != nomem && !t->park.armed)
+			ret = reclaim_retry_call();
 	} else {
 		log_once(nr, "system call %lu (%s) not implemented", nr, syscall_name(nr));
 		ret = -ENOSYS;

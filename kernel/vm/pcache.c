@@ -173,7 +173,7 @@ static int obj_page(struct vmobj *o, u64 idx, unsigned flags, paddr_t *pa)
 	int r = pcache_get(pc, idx, (nopark ? PCG_NOPARK : 0) | (flags & VMO_RANDOM ? PCG_NORA : 0),
 			   pa);
 	if (r == 0 && (flags & VMO_SEQUENTIAL))
-		pcache_readahead_next(pc, idx, npages); /* the disk keeps ahead of the faults */
+		pcache_readahead_next(pc, idx, npages, PCACHE_READAHEAD); /* the disk keeps ahead */
 	if (r || !(flags & VMO_WRITE))
 		return r;
 	/* A write through a shared mapping: the page gets its place in the store, then is dirty. */
@@ -521,14 +521,17 @@ bool pcache_present(struct pcache *pc, u64 idx)
 	return v && !is_swap_value(v);
 }
 
-void pcache_readahead_next(struct pcache *pc, u64 idx, u64 npages)
+void pcache_readahead_next(struct pcache *pc, u64 idx, u64 npages, u32 window)
 {
-	if ((pc->flags & PC_SWAPBACKED) || !pc->ops || idx % (PCACHE_READAHEAD / 2))
+	if ((pc->flags & PC_SWAPBACKED) || !pc->ops || window < 2 || idx % (window / 2))
 		return;
-	u64 far = idx + PCACHE_READAHEAD;
+	u64 far = idx + window;
 	if (far >= npages || pcache_present(pc, far))
 		return;
-	pc->ops->readahead(pc, idx + PCACHE_READAHEAD / 2, PCACHE_READAHEAD, true);
+	/* In pieces a store takes at once; a piece someone reads already is theirs. */
+	u64 end = MIN(idx + window / 2 + window, npages);
+	for (u64 at = idx + window / 2; at < end; at += PCACHE_READAHEAD)
+		pc->ops->readahead(pc, at, (u32)MIN(end - at, (u64)PCACHE_READAHEAD), true);
 }
 
 int pcache_add_for_read(struct pcache *pc, u64 idx, paddr_t *out)
@@ -1112,6 +1115,36 @@ u64 pcache_drop_clean(void)
 		freed += got;
 	}
 	return freed;
+}
+
+#define INVALIDATE_BATCH 64 /* pages looked at per hold of a cache's lock */
+
+u64 pcache_invalidate(struct pcache *pc, u64 first, u64 last)
+{
+	if ((pc->flags & PC_SWAPBACKED) || !pc->ops)
+		return 0;
+	last = MIN(last, MAX_INDEX);
+	u64 dropped = 0;
+	for (u64 from = first; from <= last;) {
+		spin_lock(&pc->lock);
+		for (u32 n = 0; n < INVALIDATE_BATCH && from <= last; n++) {
+			u64 at;
+			u64 v = pagemap_next(&pc->pages, from, &at);
+			if (!v || at > last) {
+				from = last + 1;
+				break;
+			}
+			from = at + 1;
+			/* The cache's own reference is the only one: nothing maps, reads or writes it. */
+			if (!is_swap_value(v) && frame_refs(v) == 1 &&
+			    !(page_flags(v) & (PG_DIRTY | PG_WRITEBACK | PG_LOCKED))) {
+				remove_locked(pc, at, v, false);
+				dropped++;
+			}
+		}
+		spin_unlock(&pc->lock);
+	}
+	return dropped;
 }
 
 void vm_tasks_init(void)

@@ -155,9 +155,10 @@ bool pcache_present(struct pcache *pc, u64 idx);
 /*
  * A sequential reader reached page idx of npages: every half window,
  * start reading the window after the next if it is not cached yet (never
- * waits), so the disk works while the reader copies.
+ * waits), so the disk works while the reader copies. window: pages kept
+ * ahead (PCACHE_READAHEAD, twice that for POSIX_FADV_SEQUENTIAL; 0: none).
  */
-void pcache_readahead_next(struct pcache *pc, u64 idx, u64 npages);
+void pcache_readahead_next(struct pcache *pc, u64 idx, u64 npages, u32 window);
 
 #define PCACHE_READAHEAD 64 /* pages read together when a reader misses */
 
@@ -269,6 +270,13 @@ int pcache_swapin_all(bool (*match)(u64 entry, void *arg), void *arg);
 u64 pcache_reclaim(u64 want);
 /* /proc/sys/vm/drop_caches: free every clean page only a cache holds; bytes freed. */
 u64 pcache_drop_clean(void);
+/*
+ * POSIX_FADV_DONTNEED: take out of pc the pages of [first, last] that are
+ * clean and that nothing but the cache holds (not mapped, read, locked or
+ * being written); how many went. Memory file systems keep theirs (the
+ * cache is where their data lives). Never waits.
+ */
+u64 pcache_invalidate(struct pcache *pc, u64 first, u64 last);
 
 /* The wait queue readers of pa park on (the wait table is hashed by frame). */
 struct waitq *pcache_page_waitq(paddr_t pa);

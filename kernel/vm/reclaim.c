@@ -43,6 +43,7 @@
 #define OOM_GRACE_NS (500UL * 1000000) /* a victim's memory comes back within this, mostly */
 #define WAIT_TIMEOUT_NS (50UL * 1000000) /* a waiting fault looks again at least this often */
 #define OOM_STALL_NS (3000UL * 1000000) /* no swap, faults waiting, memory never back over low */
+#define NOMEM_RETRY_NS (10000UL * 1000000) /* a call out of kernel memory retries this long */
 
 static struct {
 	struct task task;
@@ -87,6 +88,16 @@ int reclaim_wait_memory(void)
 	/* Woken by a round that freed pages; and in any case soon, to look again. */
 	park_timeout(tsc_ns() + WAIT_TIMEOUT_NS);
 	return (int)r;
+}
+
+int reclaim_retry_call(void)
+{
+	if (!rc.ready || !park_current() || buddy_free_pages() >= rc.low)
+		return -ENOMEM;
+	u64 now = tsc_ns();
+	if (now - park_nomem_since(now) >= NOMEM_RETRY_NS)
+		return -ENOMEM;
+	return reclaim_wait_memory();
 }
 
 void reclaim_set_oom_killer(bool (*kill)(void))

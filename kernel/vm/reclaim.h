@@ -17,6 +17,18 @@
 int reclaim_wait_memory(void);
 
 /*
+ * A system call answered ENOMEM because a kernel allocation found no
+ * memory (a fork's page tables, a pipe's files): while free memory is low,
+ * it waits like a fault (reclaim_wait_memory: its wait counts toward the
+ * out-of-memory decision, so when memory and swap are exhausted a
+ * process is killed to make room) and runs again, for at most a few
+ * seconds in all: -ERESTART_PARK. -ENOMEM when memory is not low (a
+ * piece too large, or fragmentation: no kill would help), when the call
+ * has waited long enough, or cannot park.
+ */
+int reclaim_retry_call(void);
+
+/*
  * The layer above's out-of-memory choice: kill one process (the largest
  * resident, never init nor the kernel's work) with one console line;
  * false if there was none to kill.
