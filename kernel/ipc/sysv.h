@@ -88,3 +88,11 @@ bool sysv_owner_ok(struct sysv_obj *o);
 
 /* exec/exit.c: a process's SEM_UNDO adjustments are applied as it ends. */
 void sem_exit(u32 pid);
+/*
+ * exec/exit.c: the ending process p detaches its shared memory segments
+ * from d, its memory, before its parent hears of the exit (shm_nattch,
+ * and shm_lpid naming p, as Linux's exit_mm).
+ */
+struct proc;
+struct domain;
+void shm_exit(struct proc *p, struct domain *d);

@@ -278,3 +278,13 @@ u64 shm_total_pages(void)
 {
 	return __atomic_load_n(&total_pages, __ATOMIC_RELAXED);
 }
+
+void shm_exit(struct proc *p, struct domain *d)
+{
+	if (!__atomic_load_n(&total_pages, __ATOMIC_RELAXED))
+		return; /* no segment: nothing can be attached */
+	/* The hooks read the caller's pid: act as p (its end runs outside its threads). */
+	struct cur_saved saved = cur_act_for(p, d, NULL, cur_cred());
+	domain_shm_detach_all(d);
+	cur_restore(saved);
+}

@@ -295,6 +295,8 @@ void mm_set_shm_ops(const struct mm_shm_ops *ops);
  * no attachment starts at va.
  */
 int domain_shm_detach(struct domain *d, vaddr_t va);
+/* A process's end: unmap every REGION_SYSVSHM region of d. */
+void domain_shm_detach_all(struct domain *d);
 
 /* What one turn of the reclaim clock over a domain did, in pages. */
 struct scan_stats {

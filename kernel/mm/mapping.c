@@ -214,6 +214,18 @@ int domain_shm_detach(struct domain *d, vaddr_t va)
 	return err;
 }
 
+void domain_shm_detach_all(struct domain *d)
+{
+	spin_lock(&d->lock);
+	for (struct list_node *pos = d->regions.next; pos != &d->regions;) {
+		struct region *r = container_of(pos, struct region, node);
+		pos = pos->next; /* r may go */
+		if (r->flags & REGION_SYSVSHM)
+			unmap_locked(d, r->start, r->end);
+	}
+	domain_unlock(d);
+}
+
 /* ---- mincore ---- */
 
 int domain_mincore(struct domain *d, vaddr_t start, u64 len, u8 *vec)

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
+#include <sched.h>
 #include <time.h>
 
 #include "t.h"
@@ -127,6 +128,11 @@ static void check_basics(void)
 	CHECK(strcmp(p + 50, "from the child") == 0, "  and the parent sees its write");
 	CHECK(nattch(id) == 4, "  nattch 4 while it lives");
 	(void)!write(go[1], "x", 1);
+	/* Its attachments go as it exits, before it is reaped (Linux's exit_mm). */
+	time_t until = time(NULL) + 20;
+	while (nattch(id) != 2 && time(NULL) < until)
+		sched_yield();
+	CHECK(nattch(id) == 2, "  the child's exit detaches both before it is reaped (nattch %lu)", nattch(id));
 	CHECK_EXITED(t_wait(c), 0, "  child done");
 	CHECK(shmctl(id, IPC_STAT, &ds) == 0 && ds.shm_nattch == 2 && ds.shm_dtime >= t0 - 1 && ds.shm_lpid == c,
 	      "  its exit detached both: nattch 2, dtime set, lpid the child (%d)", (int)ds.shm_lpid);
@@ -297,7 +303,7 @@ static void check_shmget_errors(void)
 {
 	CHECK_ERR(shmget(IPC_PRIVATE, 0, IPC_CREAT | 0600), EINVAL, "size 0 (below SHMMIN): EINVAL");
 	CHECK_ERR(shmget(IPC_PRIVATE, ~0UL, IPC_CREAT | 0600), EINVAL, "size past SHMMAX: EINVAL");
-	int h = shmget(IPC_PRIVATE, 2 << 20, IPC_CREAT | SHM_HUGETLB | 0600);
+	int h = shmget(IPC_PRIVATE, 2 << 20, IPC_CREAT | SHM_HUGETLB | 0600), herr = errno;
 	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r");
 	int pool = 0;
 	if (f) {
@@ -309,7 +315,7 @@ static void check_shmget_errors(void)
 		t_skip("SHM_HUGETLB: this machine has huge pages set aside");
 		shmctl(h, IPC_RMID, NULL);
 	} else {
-		CHECK(h == -1 && errno == ENOMEM, "SHM_HUGETLB with no huge pages set aside: ENOMEM (errno %d)", errno);
+		CHECK(h == -1 && herr == ENOMEM, "SHM_HUGETLB with no huge pages set aside: ENOMEM (errno %d)", herr);
 	}
 
 	/* SHMMNI: as many segments as IPC_INFO says, then ENOSPC. */
