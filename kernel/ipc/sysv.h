@@ -86,6 +86,10 @@ bool sysv_perm_ok(struct sysv_obj *o, int flag);
 /* IPC_SET and IPC_RMID: the owner, the creator, or CAP_SYS_ADMIN. Caller holds o->lock. */
 bool sysv_owner_ok(struct sysv_obj *o);
 
+/* /proc/sysvipc's files: put(arg, line) for the header, then each object's line, as Linux's. */
+enum { SYSV_PROC_MSG, SYSV_PROC_SEM, SYSV_PROC_SHM };
+void sysv_proc_lines(int kind, void (*put)(void *arg, const char *line), void *arg);
+
 /* exec/exit.c: a process's SEM_UNDO adjustments are applied as it ends. */
 void sem_exit(u32 pid);
 /*

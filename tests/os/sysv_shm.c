@@ -349,6 +349,58 @@ static void check_shmget_errors(void)
 	shmctl(id, IPC_RMID, NULL);
 }
 
+/* The line of /proc/sysvipc/NAME whose second column is id (its header in head), or 0. */
+static int proc_line(const char *name, int id, char *head, char *line, size_t cap)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/sysvipc/%s", name);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	int found = 0;
+	if (fgets(head, (int)cap, f))
+		while (!found && fgets(line, (int)cap, f)) {
+			int k, i;
+			found = sscanf(line, "%d %d", &k, &i) == 2 && i == id;
+		}
+	fclose(f);
+	line[strcspn(line, "\n")] = 0;
+	return found;
+}
+
+static void check_proc(void)
+{
+	key_t key = 0x5f7f0000 + getpid();
+	int id = shmget(key, 3 * pagesz + 1, IPC_CREAT | 0640);
+	char *p = shmat(id, NULL, 0);
+	p[0] = 1;
+	char head[256], line[256];
+	CHECK(proc_line("shm", id, head, line, sizeof line), "/proc/sysvipc/shm has the segment");
+	CHECK(strcmp(head, "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid"
+			   "      atime      dtime      ctime                   rss                  swap\n") == 0,
+	      "  with Linux's header");
+	int k, i, cpid, lpid;
+	unsigned mode, uid, gid, cuid, cgid;
+	unsigned long size, nat, rss, swp;
+	long at, dt, ct;
+	int n = sscanf(line, "%d %d %o %lu %d %d %lu %u %u %u %u %ld %ld %ld %lu %lu", &k, &i, &mode, &size, &cpid,
+		       &lpid, &nat, &uid, &gid, &cuid, &cgid, &at, &dt, &ct, &rss, &swp);
+	CHECK(n == 16 && k == key && mode == 0640 && size == 3 * (unsigned long)pagesz + 1 && cpid == getpid() &&
+		  lpid == getpid() && nat == 1 && uid == geteuid() && cuid == geteuid() && gid == getegid() && at > 0 &&
+		  dt == 0 && ct > 0 && rss == (unsigned long)pagesz && swp == 0,
+	      "  its fields: key, mode, size, pids, nattch 1, ids, times, rss one page (%s)", line);
+	shmdt(p);
+	shmctl(id, IPC_RMID, NULL);
+	CHECK(!proc_line("shm", id, head, line, sizeof line), "  and not after IPC_RMID");
+	CHECK(proc_line("msg", -1, head, line, sizeof line) == 0 &&
+		  strcmp(head, "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid"
+			       "      stime      rtime      ctime\n") == 0,
+	      "/proc/sysvipc/msg's header");
+	CHECK(proc_line("sem", -1, head, line, sizeof line) == 0 &&
+		  strcmp(head, "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n") == 0,
+	      "/proc/sysvipc/sem's header");
+}
+
 /* ---- as another user ---- */
 
 struct other {
@@ -426,6 +478,7 @@ int main(int argc, char **argv)
 	check_addresses();
 	check_exec_and_rmid();
 	check_ctl();
+	check_proc();
 	check_shmget_errors();
 	check_users();
 	return t_done();
