@@ -469,11 +469,62 @@ static void check_users(void)
 	shmctl(o.rid, IPC_RMID, NULL);
 }
 
+/* The swap column of /proc/sysvipc/shm for id, in bytes (~0 if not found). */
+static unsigned long proc_swap(int id)
+{
+	char head[256], line[256];
+	unsigned long v[16];
+	if (!proc_line("shm", id, head, line, sizeof line))
+		return ~0UL;
+	char *s = line;
+	for (int i = 0; i < 16; i++)
+		v[i] = strtoul(s, &s, i == 2 ? 8 : 10);
+	return v[15];
+}
+
+/*
+ * --pressure MIB (for a machine with swap and less memory than MIB): a
+ * segment of MIB filled and read back whole from a child that attaches
+ * it, while a SHM_LOCKed 8 MiB one must stay in memory.
+ */
+static int pressure(unsigned long mib)
+{
+	unsigned long lsz = 8UL << 20, bsz = mib << 20;
+	int lid = shmget(IPC_PRIVATE, lsz, IPC_CREAT | 0600);
+	int bid = shmget(IPC_PRIVATE, bsz, IPC_CREAT | 0600);
+	CHECK(lid >= 0 && bid >= 0 && shmctl(lid, SHM_LOCK, NULL) == 0, "two segments, one SHM_LOCKed");
+	unsigned long *l = shmat(lid, NULL, 0), *b = shmat(bid, NULL, 0);
+	for (unsigned long i = 0; i < lsz / 8; i++)
+		l[i] = i * 7;
+	for (unsigned long i = 0; i < bsz / 8; i++)
+		b[i] = i * 3 + 1;
+	pid_t c = fork();
+	if (c == 0) {
+		shmdt(b);
+		unsigned long *cb = shmat(bid, NULL, SHM_RDONLY), bad = 0;
+		for (unsigned long i = 0; i < bsz / 8; i++)
+			bad += cb[i] != i * 3 + 1;
+		_exit(bad ? 1 : 0);
+	}
+	CHECK_EXITED(t_wait(c), 0, "a child read every word of the %lu MiB segment back", mib);
+	unsigned long bswap = proc_swap(bid), lswap = proc_swap(lid), bad = 0;
+	CHECK(bswap > 0 && bswap != ~0UL, "  part of it went to swap (%lu KiB)", bswap >> 10);
+	CHECK(lswap == 0, "  none of the locked one did (%lu KiB)", lswap >> 10);
+	for (unsigned long i = 0; i < lsz / 8; i++)
+		bad += l[i] != i * 7;
+	CHECK(!bad, "  the locked one is intact");
+	shmctl(lid, IPC_RMID, NULL);
+	shmctl(bid, IPC_RMID, NULL);
+	return t_done();
+}
+
 int main(int argc, char **argv)
 {
 	pagesz = sysconf(_SC_PAGESIZE);
 	if (argc == 3 && strcmp(argv[1], "--peer") == 0)
 		return peer((key_t)atoi(argv[2]));
+	if (argc == 3 && strcmp(argv[1], "--pressure") == 0)
+		return pressure(strtoul(argv[2], NULL, 10));
 	check_basics();
 	check_addresses();
 	check_exec_and_rmid();
