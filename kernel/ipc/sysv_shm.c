@@ -39,6 +39,7 @@ struct shm_new {
 	u64 size;
 	int flags;
 	int err;
+	bool made; /* a new one: its creator needs no permission */
 };
 
 static u64 seg_pages(u64 size)
@@ -127,6 +128,7 @@ static struct sysv_obj *shmseg_make(void *arg)
 	s->size = n->size;
 	s->cpid = cur_pid();
 	s->o.free = shmseg_free;
+	n->made = true;
 	return &s->o;
 }
 
@@ -155,7 +157,7 @@ long shmseg_get(i32 key, u64 size, int flags)
 	spin_lock(&o->lock);
 	if (!s->name)
 		shmseg_named(s);
-	bool ok = sysv_perm_ok(o, flags);
+	bool ok = n.made || sysv_perm_ok(o, flags);
 	int id = o->id;
 	spin_unlock(&o->lock);
 	sysv_put(o);
@@ -283,6 +285,13 @@ void shm_exit(struct proc *p, struct domain *d)
 {
 	if (!__atomic_load_n(&total_pages, __ATOMIC_RELAXED))
 		return; /* no segment: nothing can be attached */
+	/*
+	 * Only if p alone uses d (its reference and its last thread's): a
+	 * process that shares it (CLONE_VM) keeps the attachments, which go
+	 * with the domain's last reference instead.
+	 */
+	if (__atomic_load_n(&d->refs, __ATOMIC_ACQUIRE) > 2)
+		return;
 	/* The hooks read the caller's pid: act as p (its end runs outside its threads). */
 	struct cur_saved saved = cur_act_for(p, d, NULL, cur_cred());
 	domain_shm_detach_all(d);

@@ -10,11 +10,11 @@
  * shmat(2) and shmctl(2) list that a program can provoke.
  */
 #include <stdint.h>
+#include <sched.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
-#include <sched.h>
 #include <time.h>
 
 #include "t.h"
@@ -86,6 +86,9 @@ static void check_basics(void)
 	time_t t0 = time(NULL);
 	int id = shmget(IPC_PRIVATE, 10000, IPC_CREAT | 0600);
 	CHECK(id >= 0, "shmget(IPC_PRIVATE, 10000)");
+	int wo = shmget(IPC_PRIVATE, 100, IPC_CREAT | 0044);
+	CHECK(wo >= 0, "a new segment needs no permission of its creator (mode 0044)");
+	shmctl(wo, IPC_RMID, NULL);
 	struct shmid_ds ds;
 	CHECK(shmctl(id, IPC_STAT, &ds) == 0, "IPC_STAT");
 	CHECK(ds.shm_segsz == 10000 && ds.shm_nattch == 0 && ds.shm_cpid == getpid() && ds.shm_lpid == 0 &&
@@ -150,6 +153,31 @@ static void check_basics(void)
 	CHECK(shmctl(id, IPC_RMID, NULL) == 0, "IPC_RMID of an unattached segment");
 	CHECK_ERR(shmctl(id, IPC_STAT, &ds), EINVAL, "  it is gone at once: IPC_STAT EINVAL");
 	CHECK_ERR(shmat(id, NULL, 0), EINVAL, "  shmat EINVAL");
+}
+
+static int vm_child(void *arg)
+{
+	*(volatile char *)arg = 9;
+	return 0;
+}
+
+/* A process that shares our memory (CLONE_VM, vfork) ends: our attachments stay. */
+static void check_shared_vm(void)
+{
+	int id = shmget(IPC_PRIVATE, pagesz, IPC_CREAT | 0600);
+	char *p = shmat(id, NULL, 0);
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	pid_t c = clone(vm_child, stack + sizeof stack, CLONE_VM | SIGCHLD, p);
+	CHECK(c > 0, "clone(CLONE_VM)");
+	CHECK_EXITED(t_wait(c), 0, "  the child wrote to the segment and ended");
+	CHECK(p[0] == 9 && nattch(id) == 1, "  our attachment stays (nattch %lu)", nattch(id));
+	c = vfork();
+	if (c == 0)
+		_exit(0);
+	CHECK_EXITED(t_wait(c), 0, "a vfork child ended");
+	CHECK(p[0] == 9 && nattch(id) == 1, "  our attachment stays (nattch %lu)", nattch(id));
+	shmdt(p);
+	shmctl(id, IPC_RMID, NULL);
 }
 
 static void check_addresses(void)
@@ -527,6 +555,7 @@ int main(int argc, char **argv)
 		return pressure(strtoul(argv[2], NULL, 10));
 	check_basics();
 	check_addresses();
+	check_shared_vm();
 	check_exec_and_rmid();
 	check_ctl();
 	check_proc();
