@@ -132,12 +132,20 @@ static struct sysv_obj *shmseg_make(void *arg)
 	return &s->o;
 }
 
-/* The name /proc/<pid>/maps gives its attachments, as Linux's: the key it was made with. */
+/*
+ * What /proc/<pid>/maps says of its attachments, as Linux: the key it was
+ * made with, and its id as the inode. Once, before its first attachment
+ * (shmget names it; shmat does if a guessed id came first). Caller holds
+ * s->o.lock.
+ */
 static void shmseg_named(struct shmseg *s)
 {
-	char buf[32];
-	snprintf(buf, sizeof buf, "/SYSV%08x", (u32)s->o.perm.key);
+	if (s->name)
+		return;
+	char buf[40];
+	snprintf(buf, sizeof buf, "/SYSV%08x (deleted)", (u32)s->o.perm.key);
 	s->name = vmname_new(buf);
+	pcache_identify(container_of(s->mem, struct pcache, obj), 0, (u64)s->o.id);
 }
 
 static int shmseg_check(struct sysv_obj *o, void *arg)
@@ -155,8 +163,7 @@ long shmseg_get(i32 key, u64 size, int flags)
 		return n.err ? n.err : r;
 	struct shmseg *s = container_of(o, struct shmseg, o);
 	spin_lock(&o->lock);
-	if (!s->name)
-		shmseg_named(s);
+	shmseg_named(s);
 	bool ok = n.made || sysv_perm_ok(o, flags);
 	int id = o->id;
 	spin_unlock(&o->lock);
@@ -192,8 +199,10 @@ long shmseg_attach(struct shmseg *s, u64 addr, int flags)
 		return -EINVAL;
 	spin_lock(&s->o.lock);
 	long r = s->o.removed ? -EIDRM : !sysv_perm_ok(&s->o, acc) ? -EACCES : 0;
-	if (r == 0)
+	if (r == 0) {
 		s->nattch++; /* while it is being mapped: IPC_RMID must not end it meanwhile */
+		shmseg_named(s);
+	}
 	struct vmname *name = r == 0 && s->name ? vmname_get(s->name) : NULL;
 	spin_unlock(&s->o.lock);
 	if (r < 0)

@@ -417,6 +417,17 @@ static void check_proc(void)
 		  lpid == getpid() && nat == 1 && uid == geteuid() && cuid == geteuid() && gid == getegid() && at > 0 &&
 		  dt == 0 && ct > 0 && rss == (unsigned long)pagesz && swp == 0,
 	      "  its fields: key, mode, size, pids, nattch 1, ids, times, rss one page (%s)", line);
+	char want[64], l[256];
+	snprintf(want, sizeof want, " %d ", id);
+	int seen = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+	while (f && fgets(l, sizeof l, f))
+		if (strtoul(l, NULL, 16) == (uintptr_t)p)
+			seen = strstr(l, " rw-s 00000000 ") && strstr(l, want) && strstr(l, "/SYSV") &&
+			       strtoul(strstr(l, "/SYSV") + 5, NULL, 16) == (unsigned long)key && strstr(l, " (deleted)");
+	if (f)
+		fclose(f);
+	CHECK(seen, "/proc/self/maps: rw-s, the id as its inode, /SYSV<key> (deleted)");
 	shmdt(p);
 	shmctl(id, IPC_RMID, NULL);
 	CHECK(!proc_line("shm", id, head, line, sizeof line), "  and not after IPC_RMID");
