@@ -40,6 +40,7 @@ void thread_end(struct task *task)
 	int status;
 	if (thread_detach(t, &status)) {
 		sem_exit(p->pid); /* SEM_UNDO's adjustments, before the parent hears of the exit */
+		shm_exit(p, p->dom); /* its shared memory detached in its name, as SEM_UNDO */
 		for (int i = 0; i < EXIT_HOOKS && exit_hooks[i]; i++)
 			exit_hooks[i](p);
 		drop_fs(p);

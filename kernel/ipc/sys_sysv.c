@@ -1,7 +1,7 @@
 /*
  * The System V IPC calls: msgget, msgsnd, msgrcv, msgctl (sysv_msg.c);
- * semget, semop, semtimedop, semctl (sysv_sem.c). Shared memory (shmget
- * and friends) waits for shared anonymous memory: ENOSYS until then.
+ * semget, semop, semtimedop, semctl (sysv_sem.c). Shared memory's are in
+ * sys_shm.c.
  */
 #include "ipc/sysv_impl.h"
 #include "mm/domain.h"

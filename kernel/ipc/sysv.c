@@ -4,6 +4,8 @@
 #include "arch/x86_64/rtc.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
+#include "proc/cur.h"
+#include "proc/cred.h"
 
 i64 sysv_now(void)
 {
@@ -89,10 +91,10 @@ int sysv_get(struct sysv_table *t, i32 key, int flags, struct sysv_obj *(*make)(
 	if (!o)
 		return -ENOMEM;
 	spin_lock(&t->lock);
-	int idx = 0;
-	while (idx < SYSV_SLOTS && t->slots[idx])
+	int idx = 0, max = t->limit ? (int)t->limit : SYSV_SLOTS;
+	while (idx < max && t->slots[idx])
 		idx++;
-	if (idx == SYSV_SLOTS) {
+	if (idx == max) {
 		spin_unlock(&t->lock);
 		o->free(o);
 		return -ENOSPC;
@@ -101,7 +103,9 @@ int sysv_get(struct sysv_table *t, i32 key, int flags, struct sysv_obj *(*make)(
 	o->lock = (struct spinlock)SPINLOCK_INIT;
 	o->refs = 2; /* the table's and the caller's */
 	o->id = id_of(t, idx);
-	o->perm = (struct ipc64_perm){.key = key, .mode = (u32)flags & 0777, .seq = t->seq};
+	struct cred *c = cur_cred();
+	o->perm = (struct ipc64_perm){.key = key, .uid = c->euid, .gid = c->egid, .cuid = c->euid,
+				      .cgid = c->egid, .mode = (u32)flags & 0777, .seq = t->seq};
 	o->ctime = sysv_now();
 	t->slots[idx] = o;
 	t->count++;
@@ -146,4 +150,24 @@ int sysv_max_index(struct sysv_table *t)
 			max = i;
 	spin_unlock(&t->lock);
 	return max;
+}
+
+bool sysv_perm_ok(struct sysv_obj *o, int flag)
+{
+	assert(spin_is_locked(&o->lock));
+	struct cred *c = cur_cred();
+	int want = (flag >> 6 | flag >> 3 | flag) & 7;
+	u32 granted = o->perm.mode;
+	if (c->euid == o->perm.cuid || c->euid == o->perm.uid)
+		granted >>= 6;
+	else if (cred_in_group(c, o->perm.cgid) || cred_in_group(c, o->perm.gid))
+		granted >>= 3;
+	return !(want & ~granted & 7) || cred_capable(c, CAP_IPC_OWNER);
+}
+
+bool sysv_owner_ok(struct sysv_obj *o)
+{
+	assert(spin_is_locked(&o->lock));
+	struct cred *c = cur_cred();
+	return c->euid == o->perm.cuid || c->euid == o->perm.uid || cred_capable(c, CAP_SYS_ADMIN);
 }

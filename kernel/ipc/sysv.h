@@ -1,9 +1,9 @@
 /*
- * System V IPC (svipc(7)): message queues (sysv_msg.c) and semaphore sets
- * (sysv_sem.c), with what they share here (sysv.c): the key -> id tables,
- * ids as Linux builds them (slot + 32768 * sequence, so a removed
- * object's id is not soon reused), and struct ipc64_perm. Shared memory
- * segments wait for shared anonymous memory (shmget is ENOSYS for now).
+ * System V IPC (svipc(7)): message queues (sysv_msg.c), semaphore sets
+ * (sysv_sem.c) and shared memory segments (sysv_shm.c), with what they
+ * share here (sysv.c): the key -> id tables, ids as Linux builds them
+ * (slot + 32768 * sequence, so a removed object's id is not soon
+ * reused), struct ipc64_perm and its permission rules.
  *
  * Locking: each kind has one table lock (sysv_table.lock) guarding its
  * slots and keys; each object has its own lock for its contents. A
@@ -54,6 +54,7 @@ struct sysv_table {
 	struct sysv_obj **slots; /* [lock] SYSV_SLOTS, allocated on first use */
 	u16 seq;                 /* [lock] */
 	u32 count;               /* [lock] objects in use */
+	u32 limit;               /* [I] the most objects (SHMMNI), 0: SYSV_SLOTS */
 };
 
 /*
@@ -76,6 +77,26 @@ void sysv_set_perm_locked(struct sysv_obj *o, const struct ipc64_perm *p);
 /* The highest slot in use (IPC_INFO's return value), or 0. */
 int sysv_max_index(struct sysv_table *t);
 i64 sysv_now(void);
+/*
+ * Linux's ipcperms: may the caller use o for the rwx bits of flag (any of
+ * its three triples)? Owner or creator get the owner's bits, the groups
+ * the group's, CAP_IPC_OWNER everything. Caller holds o->lock.
+ */
+bool sysv_perm_ok(struct sysv_obj *o, int flag);
+/* IPC_SET and IPC_RMID: the owner, the creator, or CAP_SYS_ADMIN. Caller holds o->lock. */
+bool sysv_owner_ok(struct sysv_obj *o);
+
+/* /proc/sysvipc's files: put(arg, line) for the header, then each object's line, as Linux's. */
+enum { SYSV_PROC_MSG, SYSV_PROC_SEM, SYSV_PROC_SHM };
+void sysv_proc_lines(int kind, void (*put)(void *arg, const char *line), void *arg);
 
 /* exec/exit.c: a process's SEM_UNDO adjustments are applied as it ends. */
 void sem_exit(u32 pid);
+/*
+ * exec/exit.c: the ending process p detaches its shared memory segments
+ * from d, its memory, before its parent hears of the exit (shm_nattch,
+ * and shm_lpid naming p, as Linux's exit_mm).
+ */
+struct proc;
+struct domain;
+void shm_exit(struct proc *p, struct domain *d);

@@ -88,10 +88,12 @@ static void format(struct sink *s, const char *fmt, va_list ap)
 			break;
 		}
 		case 'u':
+		case 'o':
 		case 'x':
 		case 'X': {
 			u64 v = lng ? va_arg(ap, u64) : va_arg(ap, unsigned);
-			put_num(s, v, false, *fmt == 'u' ? 10 : 16, *fmt == 'X', width, pad, left);
+			int base = *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16;
+			put_num(s, v, false, base, *fmt == 'X', width, pad, left);
 			break;
 		}
 		case 'p':

@@ -69,6 +69,13 @@ void mm_set_swap_ops(const struct mm_swap_ops *ops)
 	mm_swap = ops;
 }
 
+const struct mm_shm_ops *mm_shm; /* [a] set before the first REGION_SYSVSHM region exists */
+
+void mm_set_shm_ops(const struct mm_shm_ops *ops)
+{
+	__atomic_store_n(&mm_shm, ops, __ATOMIC_RELEASE);
+}
+
 struct domain *domain_next(u64 *hand)
 {
 	struct domain *found = NULL;

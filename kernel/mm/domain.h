@@ -17,6 +17,8 @@
  * cache's), the buddy's and the kheap's. cpus and tlb_gen are atomic.
  * A fault that needs an object's page (which may mean waiting for a
  * disk) drops the lock to fetch it and checks again before it maps it.
+ * The System V shared memory hooks (mm_shm_ops) run under it too and
+ * take only their own spin locks and the kheap's.
  *
  * PCIDs: where the CPU has them, each core loads a domain's root under a
  * tag from its own small cache (mm/pcid.h), so that a switch keeps the
@@ -52,6 +54,8 @@ enum {
 	REGION_NOEXEC = 1 << 12,  /* may never be made executable (a file on a noexec mount) */
 	REGION_SEQUENTIAL = 1 << 13, /* madvise: read ahead of every fault, not only of misses */
 	REGION_RANDOM = 1 << 14,     /* madvise: a miss reads its page alone */
+	REGION_SYSVSHM = 1 << 15,    /* a System V shared memory attachment (shmat): counted by
+					mm_shm_ops, never merged (Linux's shm vmas are not) */
 };
 
 struct domain;
@@ -270,6 +274,29 @@ struct mm_swap_ops {
 };
 enum { MM_EVICT_KEEP, MM_EVICT_SWAP, MM_EVICT_DROP };
 void mm_set_swap_ops(const struct mm_swap_ops *ops);
+
+/*
+ * System V shared memory (ipc) counts the regions that attach a segment,
+ * as Linux counts its vmas (shm_nattch): attach when a REGION_SYSVSHM
+ * region goes into a domain (shmat, fork, a split, mremap), detach when
+ * one leaves (shmdt, munmap, exec, exit). Both run under the domain's
+ * lock; the region still holds its reference to o. Set by ipc before it
+ * makes its first such region.
+ */
+struct mm_shm_ops {
+	void (*attach)(struct vmobj *o);
+	void (*detach)(struct vmobj *o);
+};
+void mm_set_shm_ops(const struct mm_shm_ops *ops);
+/*
+ * shmdt: unmap the attachment that starts at va: the REGION_SYSVSHM
+ * region there mapping its object from page 0, and the regions after it
+ * that continue the same object at matching offsets. 0, or -EINVAL when
+ * no attachment starts at va.
+ */
+int domain_shm_detach(struct domain *d, vaddr_t va);
+/* A process's end: unmap every REGION_SYSVSHM region of d. */
+void domain_shm_detach_all(struct domain *d);
 
 /* What one turn of the reclaim clock over a domain did, in pages. */
 struct scan_stats {

@@ -55,6 +55,7 @@ static inline u64 pte_swap_entry(pte_t e)
 	return e >> PAGE_SHIFT;
 }
 extern const struct mm_swap_ops *mm_swap; /* NULL until the layer above sets it */
+extern const struct mm_shm_ops *mm_shm;   /* set before any REGION_SYSVSHM region exists */
 
 /* One more page mapped; the peak is getrusage's ru_maxrss. Caller holds d->lock. */
 static inline void resident_inc(struct domain *d)

@@ -189,6 +189,43 @@ out:
 	return err < 0 ? (vaddr_t)err : to;
 }
 
+/* ---- shmdt ---- */
+
+int domain_shm_detach(struct domain *d, vaddr_t va)
+{
+	spin_lock(&d->lock);
+	struct region *r = find_region(d, va);
+	if (!r || r->start != va || !(r->flags & REGION_SYSVSHM) || r->pgoff != 0) {
+		spin_unlock(&d->lock);
+		return -EINVAL;
+	}
+	/* The pieces an mprotect split it into, as long as they continue it. */
+	struct vmobj *obj = r->obj;
+	vaddr_t end = r->end;
+	for (struct list_node *pos = r->node.next; pos != &d->regions; pos = pos->next) {
+		struct region *n = container_of(pos, struct region, node);
+		if (n->obj != obj || !(n->flags & REGION_SYSVSHM) ||
+		    n->pgoff != (n->start - va) >> PAGE_SHIFT)
+			break;
+		end = n->end;
+	}
+	int err = unmap_locked(d, va, end);
+	domain_unlock(d);
+	return err;
+}
+
+void domain_shm_detach_all(struct domain *d)
+{
+	spin_lock(&d->lock);
+	for (struct list_node *pos = d->regions.next; pos != &d->regions;) {
+		struct region *r = container_of(pos, struct region, node);
+		pos = pos->next; /* r may go */
+		if (r->flags & REGION_SYSVSHM)
+			unmap_locked(d, r->start, r->end);
+	}
+	domain_unlock(d);
+}
+
 /* ---- mincore ---- */
 
 int domain_mincore(struct domain *d, vaddr_t start, u64 len, u8 *vec)

@@ -120,6 +120,8 @@ void region_insert_locked(struct domain *d, struct region *n)
 		if (shared_writable(n))
 			n->obj->nshared_w++;
 		spin_unlock(&n->obj->lock);
+		if (n->flags & REGION_SYSVSHM)
+			mm_shm->attach(n->obj);
 	}
 	if (n->flags & REGION_LOCKED)
 		d->locked += npages(n);
@@ -135,6 +137,8 @@ void region_remove_locked(struct domain *d, struct region *r)
 		if (shared_writable(r))
 			r->obj->nshared_w--;
 		spin_unlock(&r->obj->lock);
+		if (r->flags & REGION_SYSVSHM)
+			mm_shm->detach(r->obj);
 	}
 	if (r->flags & REGION_LOCKED)
 		d->locked -= npages(r);
@@ -189,7 +193,7 @@ int split_region(struct domain *d, struct region *r, vaddr_t at)
 static bool mergeable(const struct region *a, const struct region *b)
 {
 	if (a->end != b->start || a->flags != b->flags || a->obj != b->obj ||
-	    (a->flags & (REGION_MSG | REGION_SPECIAL | REGION_STACK)))
+	    (a->flags & (REGION_MSG | REGION_SPECIAL | REGION_STACK | REGION_SYSVSHM)))
 		return false;
 	if (a->obj && b->pgoff != region_idx(a, a->end))
 		return false;

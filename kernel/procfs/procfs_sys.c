@@ -13,6 +13,7 @@
 #include "proc/proc.h"
 #include "mm/buddy.h"
 #include "sched/loadavg.h"
+#include "ipc/sysv.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuinfo.h"
 #include "arch/x86_64/time.h"
@@ -219,6 +220,36 @@ static ssize_t link_self(u32 pid, char *buf, size_t cap)
 	return (ssize_t)snprintf(buf, cap, "%u", me);
 }
 
+/* /proc/sysvipc: System V IPC's objects, as ipcs reads them. */
+static void put_ipc_line(void *t, const char *line)
+{
+	tprintf(t, "%s", line);
+}
+
+static int gen_sysvipc_msg(u32 pid, struct text *t)
+{
+	sysv_proc_lines(SYSV_PROC_MSG, put_ipc_line, t);
+	return 0;
+}
+
+static int gen_sysvipc_sem(u32 pid, struct text *t)
+{
+	sysv_proc_lines(SYSV_PROC_SEM, put_ipc_line, t);
+	return 0;
+}
+
+static int gen_sysvipc_shm(u32 pid, struct text *t)
+{
+	sysv_proc_lines(SYSV_PROC_SHM, put_ipc_line, t);
+	return 0;
+}
+
+static const struct pf_entry sysvipc_entries[] = {
+	{"msg", S_IFREG | 0444, .gen = gen_sysvipc_msg, .text_cap = TEXT_SIZE_BIG},
+	{"sem", S_IFREG | 0444, .gen = gen_sysvipc_sem, .text_cap = TEXT_SIZE_BIG},
+	{"shm", S_IFREG | 0444, .gen = gen_sysvipc_shm, .text_cap = TEXT_SIZE_BIG},
+};
+
 /* Write-only, as Linux's sysctl files check their mode even for root. */
 
 /* The root: one line a file (the pid directories follow, made by procfs.c). */
@@ -236,6 +267,7 @@ static const struct pf_entry root_entries[] = {
 	{"filesystems", S_IFREG | 0444, .gen = gen_filesystems},
 	{"sys", S_IFDIR | 0555, .dir = &pf_sys_table},
 	{"net", S_IFDIR | 0555, .dir = &pf_net_table},
+	{"sysvipc", S_IFDIR | 0555, .dir = PF_TABLE(sysvipc_entries)},
 };
 
 const struct pf_table pf_root_table = {root_entries, ARRAY_SIZE(root_entries)};

@@ -931,7 +931,8 @@ u64 pcache_swap_out(u64 max)
 		struct pcache *pc = f->owner;
 		u32 pf = page_flags(pa);
 		if ((pc->flags & PC_SWAPBACKED) && frame_refs(pa) == 1 &&
-		    !(pf & (PG_LOCKED | PG_WRITEBACK))) {
+		    !(pf & (PG_LOCKED | PG_WRITEBACK)) &&
+		    !__atomic_load_n(&pc->unevictable, __ATOMIC_RELAXED)) {
 			if (pf & PG_REFERENCED) {
 				clear_flags(pa, PG_REFERENCED); /* a second chance */
 			} else if (pc->ops->tryget(pc)) {

@@ -110,6 +110,7 @@ struct pcache {
 	struct pagemap pages;	      /* [p] index -> frame address */
 	const struct pcache_ops *ops; /* [I] NULL: nothing is cached (a directory, a device) */
 	u32 flags;		      /* [I] PC_* */
+	bool unevictable;	      /* [a] PC_SWAPBACKED: its pages stay in memory (SHM_LOCK) */
 	u64 nrpages;		      /* [p] pages cached */
 	u64 ndirty;		      /* [p] PG_DIRTY pages */
 	u64 nswapped;		      /* [p] PC_SWAPBACKED: pages out in swap (entries in pages) */

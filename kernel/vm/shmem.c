@@ -12,6 +12,7 @@ struct shmem {
 	struct pcache pc;
 	u64 size; /* [I] bytes */
 	u32 refs; /* [a] mappings and holders */
+	void *owner; /* [I after shmem_set_owner] a System V segment, or NULL */
 };
 
 static struct shmem *SH(struct pcache *pc)
@@ -68,4 +69,28 @@ struct vmobj *shmem_create(u64 size)
 void shmem_put(struct vmobj *o)
 {
 	shmem_unref(container_of(o, struct pcache, obj));
+}
+
+void shmem_set_owner(struct vmobj *o, void *owner)
+{
+	SH(container_of(o, struct pcache, obj))->owner = owner;
+}
+
+void *shmem_owner(struct vmobj *o)
+{
+	return SH(container_of(o, struct pcache, obj))->owner;
+}
+
+void shmem_set_locked(struct vmobj *o, bool locked)
+{
+	__atomic_store_n(&container_of(o, struct pcache, obj)->unevictable, locked, __ATOMIC_RELAXED);
+}
+
+void shmem_usage(struct vmobj *o, u64 *resident, u64 *swapped)
+{
+	struct pcache *pc = container_of(o, struct pcache, obj);
+	spin_lock(&pc->lock);
+	*resident = pc->nrpages;
+	*swapped = pc->nswapped;
+	spin_unlock(&pc->lock);
 }

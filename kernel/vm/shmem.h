@@ -14,3 +14,13 @@
 struct vmobj *shmem_create(u64 size);
 /* The caller's reference (shmem_create's, or another's from vmobj get). */
 void shmem_put(struct vmobj *o);
+/*
+ * Whose it is, for a System V segment (ipc finds its segment from the
+ * object a region maps): set once, before the object is mapped.
+ */
+void shmem_set_owner(struct vmobj *o, void *owner);
+void *shmem_owner(struct vmobj *o);
+/* SHM_LOCK: its pages stay in memory (never go to swap) while locked. */
+void shmem_set_locked(struct vmobj *o, bool locked);
+/* Its pages in memory and out in swap (SHM_INFO, /proc/sysvipc/shm). */
+void shmem_usage(struct vmobj *o, u64 *resident, u64 *swapped);
