@@ -382,6 +382,7 @@ static void free_fs(struct ext2_fs *fs)
 			    container_of(list_pop_front(&fs->ihash[i]), struct ext2_inode_mem, hnode);
 			if (S_ISREG(e->vfs.mode))
 				pcache_destroy(&e->vfs.data); /* written back by umount's sync */
+			ext2_dindex_free(&e->vfs);
 			bcache_put(e->itb);
 			kfree(e);
 		}

@@ -72,6 +72,9 @@ struct ext2_inode_mem {
 	u32 order_tid;		  /* [s] the last its data was ordered in, plus one (0: none) */
 	struct list_node orphan_link; /* [s] in fs->orphans while on the disk's orphan list */
 	bool orphan;		  /* [s] */
+	/* Directories: the names in memory (ext2_dindex.c), NULL until the first lookup. */
+	struct ext2_dindex *dindex; /* [vfs.lock] */
+	u32 dgen;		  /* [vfs.lock] entries changed so far */
 };
 
 static inline struct ext2_group_desc *GD(struct ext2_fs *fs, u32 g)
@@ -303,6 +306,13 @@ void ext2_blocks_free(struct inode *ip, u64 from);
 /* ---- ext2_dir.c: directories ---- */
 
 int ext2_lookup(struct inode *dir, const char *name, size_t len, struct inode **out);
+/*
+ * Call fn on every used entry of dir from byte offset *pos, a block at a
+ * time; fn returns false to stop. *pos ends past the last entry fn took.
+ * A miss parks or not as io says (bread). No lock needed.
+ */
+typedef bool (*dirent_fn)(void *ctx, const struct ext2_dirent *d, u64 next);
+int ext2_dir_walk(struct inode *dir, u64 *pos, dirent_fn fn, void *ctx, struct ioctx *io);
 int ext2_iterate(struct inode *dir, u64 *pos, struct dir_emit *de);
 
 /* Where a name is, or where a new one can go, in a directory (references held). */
@@ -379,6 +389,18 @@ int ext2_place_prepare(struct inode *dir, const char *name, size_t len, struct d
 int ext2_place_commit(struct inode *dir, struct dplace *pl);
 /* Is directory d empty but for "." and ".."? (fs->lock held; nopark io) */
 int ext2_dir_is_empty(struct inode *d, struct ioctx *io);
+
+/* ---- ext2_dindex.c: a directory's names in memory (see there) ---- */
+
+/* name's inode number in dir into *ino (0: no such name), or -ENODATA: no index yet. */
+int ext2_dindex_find(struct inode *dir, const char *name, size_t len, u32 *ino);
+/* Read dir's blocks (parking allowed) into an index: 0 (installed unless a change raced it),
+ * -ERESTART_PARK, -ENOMEM, -EUCLEAN. */
+int ext2_dindex_build(struct inode *dir);
+/* After an entry's block changed (fs->lock held): name in dir now names ino (0: removed). */
+void ext2_dindex_set(struct inode *dir, const char *name, size_t len, u32 ino);
+/* The directory's inode is going: its index goes with it. */
+void ext2_dindex_free(struct inode *dir);
 
 /* ---- ext2_file.c: regular files through the page cache ---- */
 
