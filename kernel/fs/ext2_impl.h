@@ -23,7 +23,7 @@
 #include "fs/jbd2.h"
 #include "mm/kheap.h"
 
-#define IHASH 256
+#define IHASH 2048 /* in-memory inodes stay while linked: thousands on a busy disk */
 #define MAX_ERROR_MESSAGES 16
 #define MAX_RW_GROUPS 256 /* a writable mount pins 2 bitmaps per group */
 
