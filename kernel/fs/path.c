@@ -66,10 +66,8 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 	nd->last_type = LAST_NORM;
 	nd->trailing_slash = false;
 
-	size_t plen = strnlen(path, PATH_MAX);
-	if (plen >= PATH_MAX)
-		return -ENAMETOOLONG;
-	if (plen == 0) {
+	/* No strnlen first: user paths were bounded by their copy, and the walk checks its offset. */
+	if (!path[0]) {
 		if (!(flags & LOOKUP_EMPTY) || (flags & LOOKUP_PARENT))
 			return -ENOENT;
 		nd->ip = inode_get(start);
@@ -84,7 +82,7 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 	struct inode *root = flags & LOOKUP_IN_ROOT ? inode_get(start) : fs_root_get();
 	struct inode *cur = inode_get(path[0] == '/' ? root : start);
 	const struct cred *cred = cur_cred();
-	const char *p = path;
+	const char *p = path, *base = path; /* base: the string p walks (path, or buf) */
 	int depth = 0; /* RESOLVE_BENEATH: components below the start */
 	if (path[0] == '/' && (flags & LOOKUP_BENEATH))
 		err = -EXDEV;
@@ -118,6 +116,10 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 		const char *q = p;
 		while (*q == '/')
 			q++;
+		if ((size_t)(q - base) >= PATH_MAX) {
+			err = -ENAMETOOLONG;
+			break;
+		}
 		bool last = !*q;
 		bool slash = last && q != p;
 		if (len > NAME_MAX) {
@@ -215,7 +217,7 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 			memcpy(buf, link, (size_t)tl);
 			if (sep)
 				buf[tl] = '/';
-			p = buf;
+			p = base = buf;
 			if (buf[0] == '/') {
 				if (flags & LOOKUP_BENEATH) {
 					err = -EXDEV;
