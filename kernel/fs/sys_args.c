@@ -71,21 +71,6 @@ long fs_copy_path(u64 upath, char **out)
 
 long fs_copy_path_in(u64 upath, char *small, size_t n, char **out)
 {
-	/*
-	 * A block copy up to the end of the path's page, then a look for its
-	 * NUL, is cheaper than a string copy byte by byte; bytes past the NUL
-	 * on the same page read nothing the string copy would not (the page
-	 * is mapped). Anything else (a fault, the page's end first) goes the
-	 * string copy's way, which answers for it.
-	 */
-	size_t chunk = MIN(n, PAGE_SIZE - (upath & (PAGE_SIZE - 1)));
-	if (copy_from_domain(cur_dom(), small, upath, chunk) == 0) {
-		const char *nul = memchr(small, 0, chunk);
-		if (nul) {
-			*out = small;
-			return nul - small;
-		}
-	}
 	long r = strncpy_from_domain(cur_dom(), small, upath, n);
 	if (r >= 0) {
 		*out = small;
