@@ -164,6 +164,11 @@ int ext2_dindex_find(struct inode *dir, const char *name, size_t len, u32 *ino)
 	return r;
 }
 
+u32 ext2_dindex_gen(struct inode *dir)
+{
+	return __atomic_load_n(&EI(dir)->dgen, __ATOMIC_ACQUIRE);
+}
+
 struct build_ctx {
 	struct ext2_dindex *x;
 	bool nomem;
@@ -216,7 +221,7 @@ void ext2_dindex_set(struct inode *dir, const char *name, size_t len, u32 ino)
 	struct ext2_inode_mem *e = EI(dir);
 	struct ext2_dindex *drop = NULL;
 	spin_lock(&dir->lock);
-	e->dgen++;
+	__atomic_store_n(&e->dgen, e->dgen + 1, __ATOMIC_RELEASE);
 	if (e->dindex && !index_set(e->dindex, name, len, ino)) {
 		drop = e->dindex; /* incomplete from now on: better none */
 		e->dindex = NULL;

@@ -79,31 +79,59 @@ static bool lookup_fn(void *ctx, const struct ext2_dirent *d, u64 next)
 	return true;
 }
 
-int ext2_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
+/* name's inode number in dir (0: none), from the index or, without one, the blocks. */
+static int lookup_ino(struct inode *dir, const char *name, size_t len, u32 *ino)
 {
-	if (len > EXT2_NAME_LEN)
-		return -ENAMETOOLONG;
-	u32 ino;
-	int r = ext2_dindex_find(dir, name, len, &ino);
+	int r = ext2_dindex_find(dir, name, len, ino);
 	if (r == -ENODATA) {
 		/* The first lookup here, or a change raced the last build: build it now. */
 		r = ext2_dindex_build(dir);
 		if (r < 0 && r != -ENOMEM)
 			return r; /* a read that parks or fails would fail the walk too */
-		r = ext2_dindex_find(dir, name, len, &ino);
+		r = ext2_dindex_find(dir, name, len, ino);
 	}
 	if (r == -ENODATA) {
 		/* No index (no memory, or changes keep racing the build): walk the blocks. */
 		struct lookup_ctx c = {name, len, 0};
 		u64 pos = 0;
 		r = ext2_dir_walk(dir, &pos, lookup_fn, &c, NULL);
+		*ino = c.ino;
+	}
+	return r;
+}
+
+#define LOOKUP_TRIES 8
+
+int ext2_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
+{
+	if (len > EXT2_NAME_LEN)
+		return -ENAMETOOLONG;
+	/*
+	 * The number is found with no lock held, so an unlink (or a rename
+	 * over the name) may take the name away before the inode is got: the
+	 * inode then has no links, and its number may even be taken again.
+	 * A change of dir's entries meanwhile means: look again.
+	 */
+	for (int tries = 0;; tries++) {
+		u32 gen = ext2_dindex_gen(dir), ino;
+		int r = lookup_ino(dir, name, len, &ino);
 		if (r < 0)
 			return r;
-		ino = c.ino;
+		if (!ino)
+			return -ENOENT;
+		r = ext2_iget_named(FS(dir), ino, out);
+		if (ext2_dindex_gen(dir) != gen && tries < LOOKUP_TRIES) {
+			if (r == 0)
+				inode_put(*out);
+			if (r == 0 || r == -ESTALE)
+				continue;
+		}
+		if (r == -ESTALE)
+			return ext2_dindex_gen(dir) != gen
+				   ? -ENOENT /* still changing: the name was going */
+				   : ext2_corrupt(FS(dir), "linked inode with a link count of 0", ino);
+		return r;
 	}
-	if (!ino)
-		return -ENOENT;
-	return ext2_iget(FS(dir), ino, out);
 }
 
 struct iterate_ctx {

@@ -15,6 +15,7 @@
  *     contents, directory blocks and block maps being changed, and (with
  *     the inode's own lock, taken inside it) an inode's size, times, links
  *  a  atomic
+ *  v  the inode's own lock (vfs.lock), taken inside fs->lock
  */
 #pragma once
 
@@ -73,8 +74,8 @@ struct ext2_inode_mem {
 	struct list_node orphan_link; /* [s] in fs->orphans while on the disk's orphan list */
 	bool orphan;		  /* [s] */
 	/* Directories: the names in memory (ext2_dindex.c), NULL until the first lookup. */
-	struct ext2_dindex *dindex; /* [vfs.lock] */
-	u32 dgen;		  /* [vfs.lock] entries changed so far */
+	struct ext2_dindex *dindex; /* [v] */
+	u32 dgen;		  /* [v] entries changed so far */
 };
 
 static inline struct ext2_group_desc *GD(struct ext2_fs *fs, u32 g)
@@ -209,6 +210,9 @@ int ext2_bread(struct ext2_fs *fs, u64 blk, struct bbuf **b, struct ioctx *io);
 int ext2_bmap(struct inode *ip, u64 lblk, u32 *pblk, struct ioctx *io);
 /* Inode ino, a reference: from memory, or read (parking) and checked. */
 int ext2_iget(struct ext2_fs *fs, u64 ino, struct inode **out);
+/* The same for a number a directory entry gave: -ESTALE if the disk says no links (an unlink
+ * raced the lookup, or damage: the caller tells which). */
+int ext2_iget_named(struct ext2_fs *fs, u64 ino, struct inode **out);
 /* The same for an inode of the orphan list, which may have no links. */
 int ext2_iget_orphan(struct ext2_fs *fs, u64 ino, struct inode **out);
 u32 ext2_ihash(u64 ino);
@@ -394,6 +398,8 @@ int ext2_dir_is_empty(struct inode *d, struct ioctx *io);
 
 /* name's inode number in dir into *ino (0: no such name), or -ENODATA: no index yet. */
 int ext2_dindex_find(struct inode *dir, const char *name, size_t len, u32 *ino);
+/* How many changes dir's entries have seen: a lookup that raced one looks again. */
+u32 ext2_dindex_gen(struct inode *dir);
 /* Read dir's blocks (parking allowed) into an index: 0 (installed unless a change raced it),
  * -ERESTART_PARK, -ENOMEM, -EUCLEAN. */
 int ext2_dindex_build(struct inode *dir);
