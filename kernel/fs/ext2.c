@@ -136,8 +136,12 @@ static struct inode *icache_find(struct ext2_fs *fs, u64 ino)
 	return NULL;
 }
 
-/* Inode ino of fs, a reference: from memory, or read and checked (orphan: with no links). */
-static int iget(struct ext2_fs *fs, u64 ino, bool orphan, struct inode **out)
+/*
+ * Inode ino of fs, a reference: from memory, or read and checked (orphan:
+ * with no links). named: ino came from a name that an unlink may have
+ * taken away meanwhile; no links on the disk is then -ESTALE, no message.
+ */
+static int iget(struct ext2_fs *fs, u64 ino, bool orphan, bool named, struct inode **out)
 {
 	if (ino < 1 || ino > fs->g.inodes_count)
 		return ext2_corrupt(fs, "inode number out of range", ino);
@@ -156,6 +160,10 @@ static int iget(struct ext2_fs *fs, u64 ino, bool orphan, struct inode **out)
 		return r;
 	struct ext2_inode di;
 	memcpy(&di, b->data + byte % fs->g.bsize, sizeof di);
+	if (named && !di.i_links_count) {
+		bcache_put(b);
+		return -ESTALE;
+	}
 	const char *why;
 	struct ext2_inode chk = di;
 	if (orphan && !chk.i_links_count)
@@ -220,12 +228,17 @@ static int iget(struct ext2_fs *fs, u64 ino, bool orphan, struct inode **out)
 
 int ext2_iget(struct ext2_fs *fs, u64 ino, struct inode **out)
 {
-	return iget(fs, ino, false, out);
+	return iget(fs, ino, false, false, out);
+}
+
+int ext2_iget_named(struct ext2_fs *fs, u64 ino, struct inode **out)
+{
+	return iget(fs, ino, false, true, out);
 }
 
 int ext2_iget_orphan(struct ext2_fs *fs, u64 ino, struct inode **out)
 {
-	return iget(fs, ino, true, out);
+	return iget(fs, ino, true, false, out);
 }
 
 /* ---- symlinks ---- */
@@ -382,6 +395,7 @@ static void free_fs(struct ext2_fs *fs)
 			    container_of(list_pop_front(&fs->ihash[i]), struct ext2_inode_mem, hnode);
 			if (S_ISREG(e->vfs.mode))
 				pcache_destroy(&e->vfs.data); /* written back by umount's sync */
+			ext2_dindex_free(&e->vfs);
 			bcache_put(e->itb);
 			kfree(e);
 		}

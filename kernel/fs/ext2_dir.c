@@ -15,14 +15,7 @@
 
 /* ---- reading: lookup and readdir ---- */
 
-/*
- * Call fn on every used entry of dir from byte offset *pos, a block at a
- * time; fn returns false to stop. *pos ends past the last entry fn took.
- * A miss parks or not as io says (bread).
- */
-typedef bool (*dirent_fn)(void *ctx, const struct ext2_dirent *d, u64 next);
-
-static int dir_walk(struct inode *dir, u64 *pos, dirent_fn fn, void *ctx, struct ioctx *io)
+int ext2_dir_walk(struct inode *dir, u64 *pos, dirent_fn fn, void *ctx, struct ioctx *io)
 {
 	struct ext2_fs *fs = FS(dir);
 	u32 bsize = fs->g.bsize;
@@ -86,18 +79,59 @@ static bool lookup_fn(void *ctx, const struct ext2_dirent *d, u64 next)
 	return true;
 }
 
+/* name's inode number in dir (0: none), from the index or, without one, the blocks. */
+static int lookup_ino(struct inode *dir, const char *name, size_t len, u32 *ino)
+{
+	int r = ext2_dindex_find(dir, name, len, ino);
+	if (r == -ENODATA) {
+		/* The first lookup here, or a change raced the last build: build it now. */
+		r = ext2_dindex_build(dir);
+		if (r < 0 && r != -ENOMEM)
+			return r; /* a read that parks or fails would fail the walk too */
+		r = ext2_dindex_find(dir, name, len, ino);
+	}
+	if (r == -ENODATA) {
+		/* No index (no memory, or changes keep racing the build): walk the blocks. */
+		struct lookup_ctx c = {name, len, 0};
+		u64 pos = 0;
+		r = ext2_dir_walk(dir, &pos, lookup_fn, &c, NULL);
+		*ino = c.ino;
+	}
+	return r;
+}
+
+#define LOOKUP_TRIES 8
+
 int ext2_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	if (len > EXT2_NAME_LEN)
 		return -ENAMETOOLONG;
-	struct lookup_ctx c = {name, len, 0};
-	u64 pos = 0;
-	int r = dir_walk(dir, &pos, lookup_fn, &c, NULL);
-	if (r < 0)
+	/*
+	 * The number is found with no lock held, so an unlink (or a rename
+	 * over the name) may take the name away before the inode is got: the
+	 * inode then has no links, and its number may even be taken again.
+	 * A change of dir's entries meanwhile means: look again.
+	 */
+	for (int tries = 0;; tries++) {
+		u32 gen = ext2_dindex_gen(dir), ino;
+		int r = lookup_ino(dir, name, len, &ino);
+		if (r < 0)
+			return r;
+		if (!ino)
+			return -ENOENT;
+		r = ext2_iget_named(FS(dir), ino, out);
+		if (ext2_dindex_gen(dir) != gen && tries < LOOKUP_TRIES) {
+			if (r == 0)
+				inode_put(*out);
+			if (r == 0 || r == -ESTALE)
+				continue;
+		}
+		if (r == -ESTALE)
+			return ext2_dindex_gen(dir) != gen
+				   ? -ENOENT /* still changing: the name was going */
+				   : ext2_corrupt(FS(dir), "linked inode with a link count of 0", ino);
 		return r;
-	if (!c.ino)
-		return -ENOENT;
-	return ext2_iget(FS(dir), c.ino, out);
+	}
 }
 
 struct iterate_ctx {
@@ -126,7 +160,7 @@ int ext2_iterate(struct inode *dir, u64 *pos, struct dir_emit *de)
 	struct iterate_ctx c = {
 	    de, FS(dir)->g.incompat & EXT2_FEATURE_INCOMPAT_FILETYPE, false, {false, 0}};
 	/* Once something is listed, a miss ends the call short instead of parking. */
-	int r = dir_walk(dir, pos, iterate_fn, &c, &c.io);
+	int r = ext2_dir_walk(dir, pos, iterate_fn, &c, &c.io);
 	if (c.emitted && r < 0)
 		return 0; /* the error comes again on the next call */
 	return r;

@@ -15,6 +15,7 @@
  *     contents, directory blocks and block maps being changed, and (with
  *     the inode's own lock, taken inside it) an inode's size, times, links
  *  a  atomic
+ *  v  the inode's own lock (vfs.lock), taken inside fs->lock
  */
 #pragma once
 
@@ -23,7 +24,7 @@
 #include "fs/jbd2.h"
 #include "mm/kheap.h"
 
-#define IHASH 256
+#define IHASH 2048 /* in-memory inodes stay while linked: thousands on a busy disk */
 #define MAX_ERROR_MESSAGES 16
 #define MAX_RW_GROUPS 256 /* a writable mount pins 2 bitmaps per group */
 
@@ -72,6 +73,9 @@ struct ext2_inode_mem {
 	u32 order_tid;		  /* [s] the last its data was ordered in, plus one (0: none) */
 	struct list_node orphan_link; /* [s] in fs->orphans while on the disk's orphan list */
 	bool orphan;		  /* [s] */
+	/* Directories: the names in memory (ext2_dindex.c), NULL until the first lookup. */
+	struct ext2_dindex *dindex; /* [v] */
+	u32 dgen;		  /* [v] entries changed so far */
 };
 
 static inline struct ext2_group_desc *GD(struct ext2_fs *fs, u32 g)
@@ -206,6 +210,9 @@ int ext2_bread(struct ext2_fs *fs, u64 blk, struct bbuf **b, struct ioctx *io);
 int ext2_bmap(struct inode *ip, u64 lblk, u32 *pblk, struct ioctx *io);
 /* Inode ino, a reference: from memory, or read (parking) and checked. */
 int ext2_iget(struct ext2_fs *fs, u64 ino, struct inode **out);
+/* The same for a number a directory entry gave: -ESTALE if the disk says no links (an unlink
+ * raced the lookup, or damage: the caller tells which). */
+int ext2_iget_named(struct ext2_fs *fs, u64 ino, struct inode **out);
 /* The same for an inode of the orphan list, which may have no links. */
 int ext2_iget_orphan(struct ext2_fs *fs, u64 ino, struct inode **out);
 u32 ext2_ihash(u64 ino);
@@ -303,6 +310,13 @@ void ext2_blocks_free(struct inode *ip, u64 from);
 /* ---- ext2_dir.c: directories ---- */
 
 int ext2_lookup(struct inode *dir, const char *name, size_t len, struct inode **out);
+/*
+ * Call fn on every used entry of dir from byte offset *pos, a block at a
+ * time; fn returns false to stop. *pos ends past the last entry fn took.
+ * A miss parks or not as io says (bread). No lock needed.
+ */
+typedef bool (*dirent_fn)(void *ctx, const struct ext2_dirent *d, u64 next);
+int ext2_dir_walk(struct inode *dir, u64 *pos, dirent_fn fn, void *ctx, struct ioctx *io);
 int ext2_iterate(struct inode *dir, u64 *pos, struct dir_emit *de);
 
 /* Where a name is, or where a new one can go, in a directory (references held). */
@@ -379,6 +393,20 @@ int ext2_place_prepare(struct inode *dir, const char *name, size_t len, struct d
 int ext2_place_commit(struct inode *dir, struct dplace *pl);
 /* Is directory d empty but for "." and ".."? (fs->lock held; nopark io) */
 int ext2_dir_is_empty(struct inode *d, struct ioctx *io);
+
+/* ---- ext2_dindex.c: a directory's names in memory (see there) ---- */
+
+/* name's inode number in dir into *ino (0: no such name), or -ENODATA: no index yet. */
+int ext2_dindex_find(struct inode *dir, const char *name, size_t len, u32 *ino);
+/* How many changes dir's entries have seen: a lookup that raced one looks again. */
+u32 ext2_dindex_gen(struct inode *dir);
+/* Read dir's blocks (parking allowed) into an index: 0 (installed unless a change raced it),
+ * -ERESTART_PARK, -ENOMEM, -EUCLEAN. */
+int ext2_dindex_build(struct inode *dir);
+/* After an entry's block changed (fs->lock held): name in dir now names ino (0: removed). */
+void ext2_dindex_set(struct inode *dir, const char *name, size_t len, u32 ino);
+/* The directory's inode is going: its index goes with it. */
+void ext2_dindex_free(struct inode *dir);
 
 /* ---- ext2_file.c: regular files through the page cache ---- */
 

@@ -269,6 +269,7 @@ static int create_apply(struct change *c, struct ioctx *io)
 	}
 	ext2_iwrite(ip);
 	ext2_dirent_put(fs, &pl.fr, cc->name, cc->len, ino, mode);
+	ext2_dindex_set(dir, cc->name, cc->len, ino);
 	touch(dir, true);
 	ext2_iwrite(dir);
 	place_put(&pl);
@@ -352,6 +353,7 @@ static int link_apply(struct change *c, struct ioctx *io)
 		r = ext2_place_commit(dir, &pl);
 	if (r == 0) {
 		ext2_dirent_put(FS(dir), &pl.fr, lc->name, lc->len, (u32)ip->ino, ip->mode);
+		ext2_dindex_set(dir, lc->name, lc->len, (u32)ip->ino);
 		inode_set_nlink(ip, ip->nlink + 1);
 		touch(ip, false);
 		ext2_iwrite(ip);
@@ -490,6 +492,7 @@ static int unlink_apply(struct change *c, struct ioctx *io)
 	}
 	if (r == 0) {
 		ext2_dirent_remove(FS(dir), &found);
+		ext2_dindex_set(dir, uc->name, uc->len, 0);
 		touch(v, false);
 		drop_link(dir, v);
 		touch(dir, true);
@@ -634,22 +637,27 @@ static int rename_apply(struct change *c, struct ioctx *io)
 			if (fs->g.incompat & EXT2_FEATURE_INCOMPAT_FILETYPE)
 				d->file_type = ftype_of(src->mode);
 			ext2_dirty(fs, ts.b);
+			ext2_dindex_set(ndir, nname, nlen, (u32)src->ino);
 			touch(victim, false);
 			drop_link(ndir, victim);
 		} else {
 			ext2_dirent_put(fs, &pl.fr, nname, nlen, (u32)src->ino, src->mode);
+			ext2_dindex_set(ndir, nname, nlen, (u32)src->ino);
 		}
 		/* The old entry may share a block with the new one: find it again. */
 		struct dslot os2 = {0};
 		dslot_put(&os);
 		ext2_dir_find(odir, oname, olen, &os2, NULL, io); /* cached: cannot miss */
-		if (os2.b && os2.ino == src->ino)
+		if (os2.b && os2.ino == src->ino) {
 			ext2_dirent_remove(fs, &os2);
+			ext2_dindex_set(odir, oname, olen, 0);
+		}
 		dslot_put(&os2);
 		if (dotdot.b) {
 			struct ext2_dirent *d = (void *)(dotdot.b->data + dotdot.off);
 			d->inode = (u32)ndir->ino;
 			ext2_dirty(fs, dotdot.b);
+			ext2_dindex_set(src, "..", 2, (u32)ndir->ino);
 			spin_lock(&odir->lock);
 			odir->nlink--;
 			spin_unlock(&odir->lock);
@@ -828,6 +836,7 @@ void ext2_evict(struct inode *ip)
 		spin_lock(&fs->lock);
 		list_remove(&e->hnode);
 		spin_unlock(&fs->lock);
+		ext2_dindex_free(ip);
 		bcache_put(e->itb);
 		kfree(e);
 		return;
@@ -845,6 +854,7 @@ void ext2_evict(struct inode *ip)
 	ext2_mark_inode(fs, (u32)ip->ino, false, S_ISDIR(ip->mode));
 	spin_unlock(&fs->lock);
 	ext2_end(fs, &h);
+	ext2_dindex_free(ip);
 	bcache_put(e->itb);
 	kfree(e);
 }

@@ -143,9 +143,10 @@ bool filemap_tryget(struct pcache *pc)
 	struct inode *ip = pcache_inode(pc);
 	spin_lock(&ip->lock);
 	/* Being freed: its last reference and its last link are gone (inode_put decides so here). */
-	bool alive = ip->refs > 0 || (ip->nlink > 0 && !(ip->flags & I_TRANSIENT));
+	bool alive = __atomic_load_n(&ip->refs, __ATOMIC_ACQUIRE) > 0 ||
+		     (ip->nlink > 0 && !(ip->flags & I_TRANSIENT));
 	if (alive)
-		ip->refs++;
+		__atomic_add_fetch(&ip->refs, 1, __ATOMIC_ACQUIRE);
 	spin_unlock(&ip->lock);
 	if (alive)
 		__atomic_add_fetch(&ip->sb->active, 1, __ATOMIC_RELAXED);

@@ -86,8 +86,16 @@ struct fd_ref fs_fborrow(int fd);
 struct fd_ref fs_fborrow_call(int fd);
 /* The end of such a call with result r: one that parks keeps its file (counted), else it goes back. r. */
 long fs_call_done(struct fd_ref ref, long r);
-/* Copy a user path into a kmalloc'd PATH_MAX buffer: -EFAULT, -ENAMETOOLONG. */
+/* Copy a user path into a kmalloc'd buffer (just big enough or PATH_MAX): -EFAULT, -ENAMETOOLONG. */
 long fs_copy_path(u64 upath, char **out);
+/*
+ * The same into the caller's buffer small (n bytes, on its stack: most
+ * paths are short) when the path fits, else into a kmalloc'd PATH_MAX
+ * one. *out is either; fs_path_free(*out, small) lets it go.
+ */
+#define FS_PATH_SMALL 128
+long fs_copy_path_in(u64 upath, char *small, size_t n, char **out);
+void fs_path_free(char *path, char *small);
 /*
  * Where a *at() call's path starts: the root for absolute paths, the cwd
  * for AT_FDCWD, else dirfd's directory (-EBADF, -ENOTDIR; a non-directory

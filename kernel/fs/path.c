@@ -66,36 +66,31 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 	nd->last_type = LAST_NORM;
 	nd->trailing_slash = false;
 
-	size_t plen = strnlen(path, PATH_MAX);
-	if (plen >= PATH_MAX)
-		return -ENAMETOOLONG;
-	if (plen == 0) {
+	/* No strnlen first: user paths were bounded by their copy, and the walk checks its offset. */
+	if (!path[0]) {
 		if (!(flags & LOOKUP_EMPTY) || (flags & LOOKUP_PARENT))
 			return -ENOENT;
 		nd->ip = inode_get(start);
 		return 0;
 	}
-	char *buf = kmalloc(PATH_MAX);
-	if (!buf)
-		return -ENOMEM;
-	memcpy(buf, path, plen + 1);
+	/* The walk reads path in place; a symlink's expansion goes to buf, made on the first. */
+	char *buf = NULL;
 	char *link = NULL; /* symlink targets, allocated on the first one */
 	int links = 0;
 	int err = 0;
 	/* The process's root (chroot(2)), or the start for RESOLVE_IN_ROOT. */
 	struct inode *root = flags & LOOKUP_IN_ROOT ? inode_get(start) : fs_root_get();
-	struct inode *cur = inode_get(buf[0] == '/' ? root : start);
+	struct inode *cur = inode_get(path[0] == '/' ? root : start);
 	const struct cred *cred = cur_cred();
-	char *p = buf;
+	const char *p = path, *base = path; /* base: the string p walks (path, or buf) */
 	int depth = 0; /* RESOLVE_BENEATH: components below the start */
-	if (buf[0] == '/' && (flags & LOOKUP_BENEATH))
+	if (path[0] == '/' && (flags & LOOKUP_BENEATH))
 		err = -EXDEV;
 	else if ((flags & LOOKUP_NO_XDEV) && cur->sb != start->sb)
 		err = -EXDEV;
 	if (err) {
 		inode_put(cur);
 		inode_put(root);
-		kfree(buf);
 		return err;
 	}
 
@@ -114,13 +109,17 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 			cur = NULL;
 			break;
 		}
-		char *name = p;
+		const char *name = p;
 		while (*p && *p != '/')
 			p++;
 		size_t len = (size_t)(p - name);
-		char *q = p;
+		const char *q = p;
 		while (*q == '/')
 			q++;
+		if ((size_t)(q - base) >= PATH_MAX) {
+			err = -ENAMETOOLONG;
+			break;
+		}
 		bool last = !*q;
 		bool slash = last && q != p;
 		if (len > NAME_MAX) {
@@ -196,7 +195,8 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 			ssize_t tl = -EINVAL;
 			if (++links > MAXSYMLINKS)
 				tl = -ELOOP;
-			else if (!link && !(link = kmalloc(PATH_MAX)))
+			else if ((!link && !(link = kmalloc(PATH_MAX))) ||
+				 (!buf && !(buf = kmalloc(PATH_MAX))))
 				tl = -ENOMEM;
 			else if (next->ops->readlink)
 				tl = next->ops->readlink(next, link, PATH_MAX);
@@ -213,11 +213,11 @@ int path_walk(struct inode *start, const char *path, unsigned flags, struct name
 				err = -ENAMETOOLONG;
 				break;
 			}
-			memmove(buf + tl + sep, q, rest + 1);
+			memmove(buf + tl + sep, q, rest + 1); /* q: in path, or in buf already */
 			memcpy(buf, link, (size_t)tl);
 			if (sep)
 				buf[tl] = '/';
-			p = buf;
+			p = base = buf;
 			if (buf[0] == '/') {
 				if (flags & LOOKUP_BENEATH) {
 					err = -EXDEV;

@@ -4,7 +4,9 @@
  * growth and compaction amortised), seeking by position O(log n).
  *
  * The hash table doubles when it holds more than two entries a bucket; if
- * memory for a bigger one is lacking, the chains just grow longer. The
+ * memory for a bigger one is lacking, the chains just grow longer. An
+ * emptied directory keeps a table of the smallest size (a scratch
+ * directory whose one file comes and goes allocates nothing). The
  * position array only appends (positions only grow); a removed entry
  * leaves a hole, and the array is compacted when half of it is holes.
  */
@@ -161,8 +163,8 @@ void dirindex_remove(struct dirindex *d, struct ramfs_dirent *de)
 	d->holes++;
 	list_remove(&de->node);
 	d->count--;
-	if (!d->count)
-		dirindex_free(d); /* an emptied directory gives its index back; positions go on */
+	if (!d->count && d->cap > MIN_SLOTS)
+		dirindex_free(d); /* an emptied big directory gives its index back; positions go on */
 	else if (d->holes > d->nslots / 2 && d->nslots >= MIN_SLOTS)
 		compact(d);
 }

@@ -47,18 +47,54 @@ long fs_call_done(struct fd_ref ref, long r)
 	return r;
 }
 
+/* Most paths fit this: a small block from the heap, not a page of it. */
+#define PATH_SHORT 256
+
 long fs_copy_path(u64 upath, char **out)
 {
-	char *buf = kmalloc(PATH_MAX);
+	char *buf = kmalloc(PATH_SHORT);
 	if (!buf)
 		return -ENOMEM;
-	long r = strncpy_from_domain(cur_dom(), buf, upath, PATH_MAX);
+	long r = strncpy_from_domain(cur_dom(), buf, upath, PATH_SHORT);
+	if (r == -ENAMETOOLONG) {
+		kfree(buf);
+		if (!(buf = kmalloc(PATH_MAX)))
+			return -ENOMEM;
+		r = strncpy_from_domain(cur_dom(), buf, upath, PATH_MAX);
+	}
 	if (r < 0) {
 		kfree(buf);
 		return r;
 	}
 	*out = buf;
 	return r;
+}
+
+long fs_copy_path_in(u64 upath, char *small, size_t n, char **out)
+{
+	long r = strncpy_from_domain(cur_dom(), small, upath, n);
+	if (r >= 0) {
+		*out = small;
+		return r;
+	}
+	if (r != -ENAMETOOLONG || n >= PATH_MAX)
+		return r;
+	char *buf = kmalloc(PATH_MAX);
+	if (!buf)
+		return -ENOMEM;
+	r = strncpy_from_domain(cur_dom(), buf, upath, PATH_MAX);
+	if (r < 0) {
+		kfree(buf);
+		return r;
+	}
+	*out = buf;
+	return r;
+}
+
+void fs_path_free(char *path, char *small)
+{
+	if (path != small)
+		kfree(path);
 }
 
 int fs_at_start(int dirfd, const char *path, struct inode **start)
@@ -85,14 +121,12 @@ int fs_at_start(int dirfd, const char *path, struct inode **start)
 
 int fs_resolve_at(int dirfd, u64 upath, unsigned lflags, struct inode **out)
 {
-	char *path;
-	long r;
-	if (!upath && (lflags & LOOKUP_EMPTY)) {
-		path = kzalloc(1);
-		r = path ? 0 : -ENOMEM;
-	} else {
-		r = fs_copy_path(upath, &path);
-	}
+	char small[FS_PATH_SMALL], *path = small;
+	long r = 0;
+	if (!upath && (lflags & LOOKUP_EMPTY))
+		small[0] = 0;
+	else
+		r = fs_copy_path_in(upath, small, sizeof small, &path);
 	if (r < 0)
 		return (int)r;
 	struct inode *start;
@@ -101,7 +135,7 @@ int fs_resolve_at(int dirfd, u64 upath, unsigned lflags, struct inode **out)
 		r = vfs_lookup(start, path, lflags, out);
 		inode_put(start);
 	}
-	kfree(path);
+	fs_path_free(path, small);
 	return (int)r;
 }
 

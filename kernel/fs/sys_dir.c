@@ -15,19 +15,20 @@
 
 /* A user path and where it starts, copied and resolved together. */
 struct upath {
-	char *path;
+	char *path; /* small, or kmalloc'd when longer */
 	struct inode *start;
+	char small[FS_PATH_SMALL];
 };
 
 static long upath_get(int dirfd, u64 uaddr, struct upath *up)
 {
 	up->start = NULL;
-	long r = fs_copy_path(uaddr, &up->path);
+	long r = fs_copy_path_in(uaddr, up->small, sizeof up->small, &up->path);
 	if (r < 0)
 		return r;
 	r = fs_at_start(dirfd, up->path, &up->start);
 	if (r < 0) {
-		kfree(up->path);
+		fs_path_free(up->path, up->small);
 		up->path = NULL;
 	}
 	return r;
@@ -36,7 +37,8 @@ static long upath_get(int dirfd, u64 uaddr, struct upath *up)
 static void upath_put(struct upath *up)
 {
 	inode_put(up->start);
-	kfree(up->path);
+	if (up->path)
+		fs_path_free(up->path, up->small);
 }
 
 static u32 umasked(u32 mode)

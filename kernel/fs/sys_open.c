@@ -45,12 +45,12 @@ long fs_openat(int dirfd, const char *path, int flags, u32 mode)
 
 static long do_open_rules(int dirfd, u64 upath, int flags, u32 mode, unsigned rules)
 {
-	char *path;
-	long r = fs_copy_path(upath, &path);
+	char small[FS_PATH_SMALL], *path;
+	long r = fs_copy_path_in(upath, small, sizeof small, &path);
 	if (r < 0)
 		return r;
 	r = openat_rules(dirfd, path, flags, mode, rules);
-	kfree(path);
+	fs_path_free(path, small);
 	return r;
 }
 

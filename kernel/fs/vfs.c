@@ -60,11 +60,10 @@ void inode_init(struct inode *ip, struct superblock *sb, u32 mode, const struct 
 
 struct inode *inode_get(struct inode *ip)
 {
-	spin_lock(&ip->lock);
 	/* Found through a link (no references yet) or through a reference. */
-	assert(ip->refs > 0 || ip->nlink > 0);
-	ip->refs++;
-	spin_unlock(&ip->lock);
+	assert(__atomic_load_n(&ip->refs, __ATOMIC_RELAXED) > 0 ||
+	       __atomic_load_n(&ip->nlink, __ATOMIC_RELAXED) > 0);
+	__atomic_add_fetch(&ip->refs, 1, __ATOMIC_ACQUIRE);
 	__atomic_add_fetch(&ip->sb->active, 1, __ATOMIC_RELAXED);
 	return ip;
 }
@@ -72,15 +71,25 @@ struct inode *inode_get(struct inode *ip)
 /*
  * refs and nlink are decided under the one inode lock, so exactly one of
  * the last inode_put and the last unlink sees both at zero and evicts.
+ * A put that is not the last needs no lock: it never makes refs zero, so
+ * it decides nothing (every change of refs is atomic for that).
  */
 void inode_put(struct inode *ip)
 {
 	if (!ip)
 		return;
+	struct superblock *sb = ip->sb; /* ip may be freed by another core once unlocked */
+	u32 r = __atomic_load_n(&ip->refs, __ATOMIC_RELAXED);
+	while (r > 1)
+		if (__atomic_compare_exchange_n(&ip->refs, &r, r - 1, true, __ATOMIC_RELEASE,
+						__ATOMIC_RELAXED)) {
+			__atomic_sub_fetch(&sb->active, 1, __ATOMIC_RELEASE);
+			return;
+		}
 	spin_lock(&ip->lock);
 	assert(ip->refs > 0);
-	bool dead = --ip->refs == 0 && (ip->nlink == 0 || (ip->flags & I_TRANSIENT));
-	struct superblock *sb = ip->sb; /* ip may be freed by another core once unlocked */
+	bool dead = __atomic_sub_fetch(&ip->refs, 1, __ATOMIC_ACQ_REL) == 0 &&
+		    (ip->nlink == 0 || (ip->flags & I_TRANSIENT));
 	spin_unlock(&ip->lock);
 	__atomic_sub_fetch(&sb->active, 1, __ATOMIC_RELEASE);
 	if (dead)
@@ -92,7 +101,7 @@ bool inode_set_nlink(struct inode *ip, u32 nlink)
 	spin_lock(&ip->lock);
 	ip->nlink = nlink;
 	ip->ctime = vfs_now();
-	bool dead = nlink == 0 && ip->refs == 0;
+	bool dead = nlink == 0 && __atomic_load_n(&ip->refs, __ATOMIC_ACQUIRE) == 0;
 	spin_unlock(&ip->lock);
 	return dead;
 }

@@ -126,7 +126,7 @@ struct inotify_watch;
 
 struct inode {
 	struct spinlock lock;
-	u32 refs;                  /* [i] */
+	u32 refs;                  /* [a]; its last drop and the nlink test under [i] */
 	u32 nlink;                 /* [i] and [n]: changed with both held */
 	u32 mode;                  /* [i] type bits [I] */
 	u32 uid, gid;              /* [i] */

@@ -242,6 +242,9 @@ static void remove_tree(const char *path)
 
 START_TEST(test_namespace_churn)
 {
+	/* The root's entry index, which an emptied directory keeps, counts as already there. */
+	ck_assert_int_eq(vfs_mkdirat(root, "warm", 0755), 0);
+	ck_assert_int_eq(vfs_unlinkat(root, "warm", true), 0);
 	long heap = shim_heap_live, pages = shim_pages_in_use();
 	ck_assert_int_eq(vfs_mkdirat(root, "d", 0755), 0);
 	ck_assert_int_eq(vfs_mkdirat(root, "e", 0755), 0);
