@@ -149,7 +149,9 @@ static void account(struct thread *t, u64 run, int why)
 	t->ru.nvcsw += why == LEAVE_PARK;
 	t->ru.nivcsw += why == LEAVE_YIELD;
 	__atomic_add_fetch(&t->proc->cpu_ns, run, __ATOMIC_RELAXED);
-	if (unlikely(proc_rlimit_cur(t->proc, RLIMIT_CPU) != RLIM_INFINITY))
+	/* proc_rlimit_cur's load, inline: every run ends here. */
+	u64 cpu_limit = __atomic_load_n(&t->proc->rlim[RLIMIT_CPU].cur, __ATOMIC_RELAXED);
+	if (unlikely(cpu_limit != RLIM_INFINITY))
 		rlimit_cpu_check(t->proc);
 }
 
