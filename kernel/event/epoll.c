@@ -394,6 +394,19 @@ static void ep_file_gone(struct file *f)
 
 /* ---- scanning the ready list ---- */
 
+/* Move all of from's nodes, in order, to the end of head (O(1), whatever their number). */
+static void splice_back(struct list_node *head, struct list_node *from)
+{
+	if (list_empty(from))
+		return;
+	struct list_node *first = from->next, *last = from->prev;
+	first->prev = head->prev;
+	head->prev->next = first;
+	last->next = head;
+	head->prev = last;
+	list_init(from);
+}
+
 /* Take the ready list for a scan (the caller holds ep->mtx). */
 static void scan_begin(struct eventpoll *ep, struct list_node *tx)
 {
@@ -417,14 +430,8 @@ static void scan_end(struct eventpoll *ep, struct list_node *rest, struct list_n
 {
 	spin_lock(&ep->lock);
 	ep->scanning = false;
-	while (!list_empty(rest)) {
-		struct epitem *it = container_of(list_pop_front(rest), struct epitem, rdnode);
-		list_push_back(&ep->rdlist, &it->rdnode);
-	}
-	while (!list_empty(keep)) {
-		struct epitem *it = container_of(list_pop_front(keep), struct epitem, rdnode);
-		list_push_back(&ep->rdlist, &it->rdnode); /* it->ready still true */
-	}
+	splice_back(&ep->rdlist, rest);
+	splice_back(&ep->rdlist, keep); /* their items' ready still true */
 	for (struct epitem *it = ep->ovf; it; it = it->ovf_next) {
 		it->on_ovf = false;
 		if (!it->ready) {

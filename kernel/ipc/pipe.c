@@ -131,11 +131,13 @@ static ssize_t pipe_read(struct file *f, struct uio *u, u64 *pos)
 	ssize_t n = ring_copy(p, u, MIN(used, u->resid), false);
 	if (n > 0)
 		p->rpos += (u64)n;
+	/* Writers queue themselves under p->lock: one looked at here needs no wake lock. */
+	bool writers_wait = n > 0 && waitq_maybe_waiters(&p->writeq);
 	spin_unlock(&p->lock);
-	if (n > 0) {
+	if (writers_wait)
 		waitq_wake_all(&p->writeq);
+	if (n > 0)
 		pipe_sigio(p, FMODE_WRITE);
-	}
 	return n;
 }
 
@@ -175,8 +177,9 @@ static ssize_t pipe_write(struct file *f, struct uio *u, u64 *pos)
 		}
 		p->wpos += (u64)n;
 		done += (u64)n;
-		/* Let readers at it before we possibly wait for more room. */
-		waitq_wake_all(&p->readq);
+		/* Let readers at it before we possibly wait for more room (they queue under p->lock). */
+		if (waitq_maybe_waiters(&p->readq))
+			waitq_wake_all(&p->readq);
 	}
 	spin_unlock(&p->lock);
 	if (done)
@@ -253,10 +256,13 @@ static void pipe_fasync(struct file *f, bool on)
 	for (int i = 0; i < PIPE_ASYNC_MAX; i++) {
 		if (on && !p->async[i]) {
 			p->async[i] = f;
+			__atomic_store_n(&p->nasync, p->nasync + 1, __ATOMIC_RELAXED);
 			break;
 		}
-		if (!on && p->async[i] == f)
+		if (!on && p->async[i] == f) {
 			p->async[i] = NULL;
+			__atomic_store_n(&p->nasync, p->nasync - 1, __ATOMIC_RELAXED);
+		}
 	}
 	spin_unlock(&p->lock);
 }
@@ -264,6 +270,13 @@ static void pipe_fasync(struct file *f, bool on)
 /* Tell the O_ASYNC ends of p that have fmode that it became ready (caller holds no lock). */
 static void pipe_sigio(struct pipe *p, u32 fmode)
 {
+	/*
+	 * Almost no pipe has an O_ASYNC end: one load instead of the lock. An
+	 * fcntl that set O_ASYNC before this call began is seen (its store
+	 * came first); one racing with it may miss this wake, as on Linux.
+	 */
+	if (!__atomic_load_n(&p->nasync, __ATOMIC_RELAXED))
+		return;
 	struct file *to[PIPE_ASYNC_MAX];
 	int n = 0;
 	spin_lock(&p->lock);

@@ -32,6 +32,7 @@ struct pipe {
 	struct waitq openq;    /* FIFO opens waiting for the other end */
 	struct inode *fifo;    /* [I] the FIFO's inode (no reference: its files hold one), or NULL */
 	struct file *async[PIPE_ASYNC_MAX]; /* [lock] ends with O_ASYNC (no references: release drops them) */
+	u32 nasync;            /* [lock to change; read atomically] how many of async are set */
 	struct kcharge *charge; /* [I] the account of the process that made it: its buffer counts
 	                           there (proc/cur.h), for the out-of-memory killer */
 };

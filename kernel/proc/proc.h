@@ -409,11 +409,17 @@ static inline void thread_set_sig_mask(struct thread *t, u64 mask)
 	__atomic_store_n(&t->sig_mask, mask, __ATOMIC_SEQ_CST);
 }
 
-static inline bool signal_pending(struct thread *t)
+/* The same for t of process p (t->proc), known already. */
+static inline bool signal_pending_in(struct thread *t, struct proc *p)
 {
 	u64 pending = __atomic_load_n(&t->sig_pending, __ATOMIC_SEQ_CST) |
-		      __atomic_load_n(&t->proc->sig_pending, __ATOMIC_SEQ_CST);
+		      __atomic_load_n(&p->sig_pending, __ATOMIC_SEQ_CST);
 	return (pending & ~thread_sig_mask(t)) != 0;
+}
+
+static inline bool signal_pending(struct thread *t)
+{
+	return signal_pending_in(t, t->proc);
 }
 
 #include "arch/x86_64/cpu.h"
@@ -457,16 +463,17 @@ static inline __attribute__((always_inline)) void thread_user_checks(struct thre
 								      struct trapframe *tf,
 								      u64 now_tsc)
 {
+	struct proc *p = t->proc; /* [I]: loaded once, not after each atomic */
 	if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) ||
-	    __atomic_load_n(&t->proc->exiting, __ATOMIC_ACQUIRE))
+	    __atomic_load_n(&p->exiting, __ATOMIC_ACQUIRE))
 		thread_leave(LEAVE_EXIT);
-	if (signal_pending(t)) {
+	if (signal_pending_in(t, p)) {
 		if (!signal_deliver_frame(t, tf))
 			thread_leave(LEAVE_PARK); /* its stack comes back from swap first */
 		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
 			thread_leave(LEAVE_EXIT);
 	}
-	if (__atomic_load_n(&t->proc->stopped, __ATOMIC_RELAXED) && park_if_stopped(t))
+	if (__atomic_load_n(&p->stopped, __ATOMIC_RELAXED) && park_if_stopped(t))
 		thread_leave(LEAVE_PARK); /* runs on from this frame once continued */
 	if (opts.preempt && now_tsc >= t->quantum_end_tsc)
 		thread_leave(LEAVE_YIELD);

@@ -19,28 +19,29 @@
 SYSCALL(NR_rt_sigaction, rt_sigaction)
 {
 	int sig = (int)a0;
-	struct thread *t = current_thread();
-	struct proc *p = t->proc;
+	struct proc *p = cur_proc();
 	if (sig < 1 || sig > NSIG || a3 != 8)
 		return -EINVAL;
-	struct k_sigaction act;
-	if (a1 && copy_from_domain(p->dom, &act, a1, sizeof act) < 0)
-		return -EFAULT;
-	if (a1 && (sig == SIGKILL || sig == SIGSTOP))
-		return -EINVAL;
-	spin_lock(&p->lock);
-	struct k_sigaction old = p->sigactions[sig - 1];
+	struct k_sigaction act, old;
 	if (a1) {
+		if (copy_from_domain(p->dom, &act, a1, sizeof act) < 0)
+			return -EFAULT;
+		if (sig == SIGKILL || sig == SIGSTOP)
+			return -EINVAL;
 		act.mask &= ~UNBLOCKABLE;
-		p->sigactions[sig - 1] = act;
+	}
+	/* One critical section: the new disposition and the discard it implies land together. */
+	spin_lock(&p->lock);
+	struct k_sigaction *slot = &p->sigactions[sig - 1];
+	if (a2)
+		old = *slot;
+	if (a1) {
+		*slot = act;
+		/* Setting SIG_IGN discards what is pending (POSIX); a handler never does. */
+		if (act.handler <= SIG_IGN && signal_is_ignored(p, sig))
+			sigqueue_discard_locked(p, SIGBIT(sig));
 	}
 	spin_unlock(&p->lock);
-	/* Setting SIG_IGN discards what is pending (POSIX). */
-	if (a1 && signal_is_ignored(p, sig)) {
-		spin_lock(&p->lock);
-		sigqueue_discard_locked(p, SIGBIT(sig));
-		spin_unlock(&p->lock);
-	}
 	if (a2 && copy_to_domain(p->dom, a2, &old, sizeof old) < 0)
 		return -EFAULT;
 	return 0;

@@ -41,6 +41,7 @@ void executor_init(struct cpu *c)
 	rng_seed(&e->rng, seed + 1);
 	e->timers_lock = (struct spinlock)SPINLOCK_INIT;
 	list_init(&e->timers);
+	e->timers_first = 0;
 	e->inbox = NULL;
 	e->nr_runnable = 0;
 	e->idle = 0;

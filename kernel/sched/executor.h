@@ -30,6 +30,9 @@ struct executor {
 	                             (task_step_begin), or NULL */
 	struct spinlock timers_lock;
 	struct list_node timers;  /* [timers_lock] armed timers, earliest first */
+	u64 timers_first;         /* [timers_lock to change; this core reads it atomically] the first
+	                             one's deadline (at least 1), 0 when none: never later than the
+	                             truth (only this core adds), so the executor looks without the lock */
 	struct rng rng;           /* [o] victim choice etc. */
 	u64 polls;                /* [o; read by procfs elsewhere with relaxed loads] tasks polled */
 	u64 steals, stolen_tasks, wakes_remote, ipis_sent; /* [o] statistics */

@@ -58,23 +58,6 @@ static struct lottery_node *merge(struct lottery_node *a, struct lottery_node *b
 	return b;
 }
 
-static struct lottery_node *remove_key(struct lottery_node *root, struct lottery_node *n,
-				       bool *found)
-{
-	if (!root)
-		return NULL;
-	if (root == n) {
-		*found = true;
-		return merge(n->left, n->right);
-	}
-	if (n->key < root->key)
-		root->left = remove_key(root->left, n, found);
-	else
-		root->right = remove_key(root->right, n, found);
-	update(root);
-	return root;
-}
-
 void lottery_insert(struct lottery *l, struct lottery_node *n, u32 tickets)
 {
 	assert(tickets >= 1);
@@ -87,11 +70,21 @@ void lottery_insert(struct lottery *l, struct lottery_node *n, u32 tickets)
 	l->count++;
 }
 
+/*
+ * Down the key's path to n, each ancestor's sum losing n's tickets (what
+ * the merge below keeps of n's subtree is exactly that less), then n's
+ * children joined in its place: one pass, no recursion but the merge.
+ */
 void lottery_remove(struct lottery *l, struct lottery_node *n)
 {
-	bool found = false;
-	l->root = remove_key(l->root, n, &found);
-	assert(found);
+	struct lottery_node **link = &l->root;
+	while (*link != n) {
+		struct lottery_node *p = *link;
+		assert(p); /* n is in this lottery */
+		p->sum -= n->tickets;
+		link = n->key < p->key ? &p->left : &p->right;
+	}
+	*link = merge(n->left, n->right);
 	l->count--;
 }
 

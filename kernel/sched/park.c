@@ -15,12 +15,6 @@ void park_init(struct park *pk)
 	*pk = (struct park){.nr = -1};
 }
 
-struct park *park_current(void)
-{
-	struct task *t = task_acting();
-	return t ? t->park : NULL;
-}
-
 /* The running task's park: only tasks that have one call the functions below. */
 static struct park *self(void)
 {
@@ -140,7 +134,7 @@ void *park_take(void (*release)(void *))
 	return obj;
 }
 
-void park_resume(struct park *pk)
+void park_resume_slow(struct park *pk)
 {
 	timer_cancel(&pk->timer);
 	if (pk->unlink) {

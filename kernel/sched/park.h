@@ -45,8 +45,22 @@ struct park {
 
 void park_init(struct park *pk);
 
-/* The park of the task being polled on this core, or NULL (a task without one). */
+/*
+ * The park of the task being polled on this core, or NULL (a task without
+ * one). Inline: every restartable call asks, often more than once.
+ */
+#ifndef FERRY_HOST
+#include "arch/x86_64/cpu.h"
+#include "sched/task.h"
+static inline struct park *park_current(void)
+{
+	struct executor *e = &this_cpu()->exec;
+	struct task *t = e->stepping ? e->stepping : e->current; /* task_acting() */
+	return t ? t->park : NULL;
+}
+#else
 struct park *park_current(void);
+#endif
 
 /* ---- for a call about to wait (returns -ERESTART_PARK) ---- */
 
@@ -101,7 +115,18 @@ u64 park_abandon(void);
 /* ---- for the thread code and the dispatcher ---- */
 
 /* The parked task runs again: off its queue, its timer and its extra waiters. */
-void park_resume(struct park *pk);
+void park_resume_slow(struct park *pk);
+static inline void park_resume(struct park *pk)
+{
+	/*
+	 * Inline for the common run after a yield, with nothing to undo. A
+	 * timer seen disarmed has fired or was never armed (timer_cancel's
+	 * own first look).
+	 */
+	if (pk->on || pk->unlink || __atomic_load_n(&pk->timer.armed, __ATOMIC_ACQUIRE))
+		park_resume_slow(pk);
+	pk->armed = false;
+}
 /* The call will not run again (a signal ended it, the thread exits): resume and let go. */
 void park_cancel(struct park *pk);
 /* The call returned: forget its restart state (and anything it left held). */

@@ -52,6 +52,16 @@ void waitq_add_standing(struct waitq *q, struct waiter *w);
  * be gone by then (a pipe whose last end closed, a reaped process).
  */
 void waitq_remove(struct waitq *q, struct waiter *w);
+/*
+ * Might q have waiters? A look without q->lock, for a waker that holds the
+ * lock under which every waiter of q checks its condition and queues
+ * itself (a pipe's for its queues): a waiter queued before is seen, and one
+ * seen that a wake took off since costs only a wake for nobody.
+ */
+static inline bool waitq_maybe_waiters(struct waitq *q)
+{
+	return __atomic_load_n(&q->waiters.next, __ATOMIC_RELAXED) != &q->waiters;
+}
 /* Wake the oldest waiter / all waiters; returns how many tasks were woken. */
 int waitq_wake_one(struct waitq *q);
 int waitq_wake_all(struct waitq *q);

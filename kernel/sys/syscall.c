@@ -82,40 +82,42 @@ void syscall_init(void)
 }
 
 
-/* Called from syscall_entry with the live frame; nonzero means sysret may return. */
-int syscall_dispatch(struct trapframe *tf)
+/* A number with no handler: -ENOSYS, logged once. Out of line: it keeps the common path short. */
+static __attribute__((noinline, cold)) long syscall_unknown(u64 nr)
 {
-	u64 nr = (u32)tf->rax; /* Linux: an int; the upper half of rax is ignored */
-	struct thread *t = syscall_thread();
-	assert(!irqs_enabled()); /* invariant 1: the entry masks them (MSR_FMASK) */
-	u64 t0 = rdtsc(); /* system time for getrusage */
-	/* Another thread changed the process's credentials: this call acts with the new ones. */
-	if (unlikely(t->cred != __atomic_load_n(&t->proc->cred, __ATOMIC_RELAXED)))
-		thread_cred_refresh(t);
-	t->sys_entry_tsc = t0;
-	long ret;
-	if (unlikely(t->seccomp_mode) && !seccomp_check(t, nr, tf, &ret)) {
-		/* Refused by the thread's filters: ret says what the call returns instead. */
-	} else if (nr < MAX_SYSCALL && table[nr]) {
-		t->syscall_now = (u32)nr + 1; /* cleared when the thread next enters user mode */
-		u64 nomem = buddy_alloc_failures();
-		ret = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
-		t->syscall_now = 0;
-		/*
-		 * Out of memory for the kernel's work on the caller's behalf (not
-		 * a limit, not a bad size): reclaim, or the out-of-memory killer,
-		 * makes room, and the call runs again (invariant 3: a failed call
-		 * changed nothing). Only when memory is low, and not forever.
-		 */
-		if (unlikely(ret == -ENOMEM) && buddy_alloc_failures() != nomem && !t->park.armed)
-			ret = reclaim_retry_call();
-	} else {
-		log_once(nr, "system call %lu (%s) not implemented", nr, syscall_name(nr));
-		ret = -ENOSYS;
+	log_once(nr, "system call %lu (%s) not implemented", nr, syscall_name(nr));
+	return -ENOSYS;
+}
+
+/* The end of every call back to user mode: its result, then the last checks. */
+static inline __attribute__((always_inline)) int syscall_return(struct thread *t,
+								struct trapframe *tf, long ret,
+								u64 now_tsc)
+{
+	park_end(&t->park);
+	tf->rax = (u64)ret;
+	thread_user_checks(t, tf, now_tsc);
+	/*
+	 * sysret clobbers rcx and r11, and faults in kernel mode on a
+	 * non-canonical rip: frames rewritten by sigreturn, signals or exec
+	 * (the only writers of cs and ss) go back with iret.
+	 */
+	if (unlikely(t->full_restore)) {
+		t->full_restore = false;
+		return 0;
 	}
-	u64 t1 = rdtsc();
-	t->sys_tsc += t1 - t0;
-	if (unlikely(t->park.armed) && ret != -ERESTART_PARK && ret != -ERESTART_SIGNAL) {
+	return tf->rip < USER_TOP;
+}
+
+/*
+ * The rare ends, out of line so that the common one saves fewer
+ * registers: a call that parked or asks for a signal's restart, or a
+ * copy that parked the thread for a page.
+ */
+static __attribute__((noinline)) int syscall_end_slow(struct thread *t, struct trapframe *tf,
+						       u64 nr, long ret, u64 t1)
+{
+	if (t->park.armed && ret != -ERESTART_PARK && ret != -ERESTART_SIGNAL) {
 		/*
 		 * A copy to or from user memory parked the thread for a page
 		 * being read in (a mapped file's), and the handler answered
@@ -146,17 +148,44 @@ int syscall_dispatch(struct trapframe *tf)
 		t->full_restore = true; /* rcx and r11 hold nothing sysret could use */
 		return 0;
 	}
-	park_end(&t->park);
-	tf->rax = (u64)ret;
-	thread_user_checks(t, tf, t1);
-	/*
-	 * sysret clobbers rcx and r11, and faults in kernel mode on a
-	 * non-canonical rip: frames rewritten by sigreturn, signals or exec
-	 * (the only writers of cs and ss) go back with iret.
-	 */
-	if (t->full_restore) {
-		t->full_restore = false;
-		return 0;
+	return syscall_return(t, tf, ret, t1);
+}
+
+/* Called from syscall_entry with the live frame; nonzero means sysret may return. */
+int syscall_dispatch(struct trapframe *tf)
+{
+	u64 nr = (u32)tf->rax; /* Linux: an int; the upper half of rax is ignored */
+	struct thread *t = syscall_thread();
+	assert(!irqs_enabled()); /* invariant 1: the entry masks them (MSR_FMASK) */
+	u64 t0 = rdtsc(); /* system time for getrusage */
+	/* Another thread changed the process's credentials: this call acts with the new ones. */
+	if (unlikely(t->cred != __atomic_load_n(&t->proc->cred, __ATOMIC_RELAXED)))
+		thread_cred_refresh(t);
+	t->sys_entry_tsc = t0;
+	long ret;
+	if (unlikely(t->seccomp_mode) && !seccomp_check(t, nr, tf, &ret)) {
+		/* Refused by the thread's filters: ret says what the call returns instead. */
+	} else if (likely(nr < MAX_SYSCALL && table[nr])) {
+		t->syscall_now = (u32)nr + 1; /* cleared when the thread next enters user mode */
+		u64 nomem = buddy_alloc_failures();
+		ret = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+		t->syscall_now = 0;
+		/*
+		 * Out of memory for the kernel's work on the caller's behalf (not
+		 * a limit, not a bad size): reclaim, or the out-of-memory killer,
+		 * makes room, and the call runs again (invariant 3: a failed call
+		 * changed nothing). Only when memory is low, and not forever.
+		 */
+		if (unlikely(ret == -ENOMEM) && buddy_alloc_failures() != nomem && !t->park.armed)
+			ret = reclaim_retry_call();
+	} else {
+		ret = syscall_unknown(nr);
 	}
-	return tf->rip < USER_TOP;
+	u64 t1 = rdtsc();
+	t->sys_tsc += t1 - t0;
+	/* One test for both restart codes (ERESTART_SIGNAL == ERESTART_PARK + 1). */
+	_Static_assert(ERESTART_SIGNAL == ERESTART_PARK + 1, "restart codes side by side");
+	if (unlikely(t->park.armed || (u64)ret + ERESTART_SIGNAL <= 1))
+		return syscall_end_slow(t, tf, nr, ret, t1);
+	return syscall_return(t, tf, ret, t1);
 }
