@@ -5,7 +5,6 @@
  * end of its quantum (it yields), or its exit (READY: the end function
  * given to thread_alloc finishes it, from the layer above).
  */
-#include "sched/executor.h"
 #include "proc/proc.h"
 #include "proc/signal.h"
 #include "mm/domain.h"
@@ -129,22 +128,7 @@ void thread_return_to_user(struct trapframe *tf)
 	if (t) {
 		u64 now_tsc = rdtsc();
 		thread_user_checks(t, tf, now_tsc);
-		u64 now = tsc_ns_at(now_tsc);
-		/*
-		 * This core's timers run in its executor loop, which a thread
-		 * computing in user mode keeps away from (for good with
-		 * preempt=off, for a quantum with preempt=on): the interrupt
-		 * that brought us here fires what is due, and what that woke on
-		 * this core goes to an idle one rather than wait for this
-		 * thread. Else a sleeper whose timer is here never wakes while
-		 * a spinner holds the core (tests/os/fifo, procctl with 4 CPUs).
-		 */
-		u64 next = timers_next_deadline();
-		if (unlikely(next && next <= now)) {
-			timers_run();
-			executor_offer_work();
-		}
-		arm_timer_for_user(t, now);
+		arm_timer_for_user(t, tsc_ns_at(now_tsc));
 	}
 }
 

@@ -63,14 +63,6 @@ static void kick_idle_core(void)
 	}
 }
 
-void executor_offer_work(void)
-{
-	struct cpu *c = this_cpu();
-	if (__atomic_load_n(&c->exec.nr_runnable, __ATOMIC_RELAXED) &&
-	    __atomic_load_n(&idle_cores, __ATOMIC_RELAXED))
-		kick_idle_core();
-}
-
 static void rq_push(struct cpu *c, struct task *t)
 {
 	struct executor *e = &c->exec;

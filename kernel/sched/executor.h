@@ -46,9 +46,3 @@ void executor_init(struct cpu *c); /* before the core is online */
 __attribute__((noreturn)) void executor_loop(void);
 /* Time core c has spent halted, the halt it may be in now included; any core. */
 u64 executor_idle_ns(struct cpu *c);
-/*
- * This core goes back to a user thread that may keep it a long while
- * (preempt=off): tasks waiting in its run queue are offered to an idle
- * core, which wakes and steals them.
- */
-void executor_offer_work(void);
