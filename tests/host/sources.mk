@@ -22,7 +22,7 @@ HOST_TEST_lottery_SRCS := kernel/sched/lottery.c kernel/lib/random.c tests/host/
 
 # File systems
 FS_CORE_SRCS := kernel/fs/vfs.c kernel/fs/path.c kernel/fs/namei.c kernel/fs/mount.c kernel/fs/notify.c \
-	kernel/fs/ramfs.c kernel/fs/ramfs_dir.c kernel/fs/tmpfs.c kernel/mm/pagemap.c kernel/vm/pcache.c kernel/fs/filemap.c kernel/fs/uio.c kernel/fs/chrdev.c kernel/fs/devfs.c \
+	kernel/fs/ramfs.c kernel/fs/ramfs_dir.c kernel/fs/tmpfs.c kernel/mm/pagemap.c kernel/vm/pcache.c kernel/vm/pcache_reclaim.c kernel/fs/filemap.c kernel/fs/uio.c kernel/fs/chrdev.c kernel/fs/devfs.c \
 	kernel/fs/fdpath.c kernel/fs/perm.c kernel/proc/cred.c kernel/fs/xattr.c \
 	tests/host/fs_shim.c tests/host/host_console.c
 HOST_TEST_ramfs_SRCS := $(FS_CORE_SRCS)
