@@ -17,6 +17,7 @@
  * (lookups walk its blocks, as before), never with an incomplete one.
  */
 #include "fs/ext2_impl.h"
+#include "fs/namehash.h"
 #include "arch/x86_64/io.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -37,18 +38,6 @@ struct ext2_dindex {
 	u32 count;
 	u32 seed; /* per index: names chosen to collide for one do not for the next */
 };
-
-/* FNV-1a from the seed, then mixed (the low bits pick the bucket). */
-static u32 name_hash(u32 seed, const char *name, size_t len)
-{
-	u32 h = 2166136261u ^ seed;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (u8)name[i]) * 16777619u;
-	h ^= h >> 15;
-	h *= 0x2c1b3c6du;
-	h ^= h >> 12;
-	return h;
-}
 
 static struct dname **chain(struct ext2_dindex *x, u32 h)
 {
@@ -118,7 +107,7 @@ static void maybe_grow(struct ext2_dindex *x)
 /* name now names ino (0: gone). False: no memory for a new entry. */
 static bool index_set(struct ext2_dindex *x, const char *name, size_t len, u32 ino)
 {
-	u32 h = name_hash(x->seed, name, len);
+	u32 h = fs_name_hash(x->seed, name, len);
 	struct dname **pp = chain(x, h);
 	for (; *pp; pp = &(*pp)->next) {
 		struct dname *n = *pp;
@@ -156,7 +145,7 @@ int ext2_dindex_find(struct inode *dir, const char *name, size_t len, u32 *ino)
 	spin_lock(&dir->lock);
 	struct ext2_dindex *x = e->dindex;
 	if (x) {
-		struct dname *n = find(x, name_hash(x->seed, name, len), name, len);
+		struct dname *n = find(x, fs_name_hash(x->seed, name, len), name, len);
 		*ino = n ? n->ino : 0;
 		r = 0;
 	}
@@ -179,7 +168,7 @@ static bool build_fn(void *ctx, const struct ext2_dirent *d, u64 next)
 	(void)next;
 	struct build_ctx *c = ctx;
 	/* A name twice (a damaged directory): the first one, as a walk finds it. */
-	if (find(c->x, name_hash(c->x->seed, d->name, d->name_len), d->name, d->name_len))
+	if (find(c->x, fs_name_hash(c->x->seed, d->name, d->name_len), d->name, d->name_len))
 		return true;
 	if (!index_set(c->x, d->name, d->name_len, d->inode)) {
 		c->nomem = true;

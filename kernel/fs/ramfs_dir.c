@@ -11,6 +11,7 @@
  * leaves a hole, and the array is compacted when half of it is holes.
  */
 #include "fs/ramfs_dir.h"
+#include "fs/namehash.h"
 #include "mm/kheap.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -40,18 +41,6 @@ void dirindex_free(struct dirindex *d)
 	d->nbuckets = d->nslots = d->cap = d->holes = 0;
 }
 
-/* FNV-1a over the name, started from the directory's seed, then mixed. */
-static u32 name_hash(const struct dirindex *d, const char *name, size_t len)
-{
-	u32 h = 2166136261u ^ d->seed;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (u8)name[i]) * 16777619u;
-	h ^= h >> 15;
-	h *= 0x2c1b3c6du;
-	h ^= h >> 12;
-	return h;
-}
-
 struct ramfs_dirent *dirent_new(const char *name, size_t len, struct inode *ip)
 {
 	struct ramfs_dirent *de = kmalloc(sizeof *de + len);
@@ -70,7 +59,7 @@ struct ramfs_dirent *dirindex_find(struct dirindex *d, const char *name, size_t 
 {
 	if (!d->nbuckets)
 		return NULL;
-	u32 h = name_hash(d, name, len);
+	u32 h = fs_name_hash(d->seed, name, len);
 	for (struct ramfs_dirent *de = d->bucket[h & (d->nbuckets - 1)]; de; de = de->hnext) {
 		VISIT();
 		if (de->hash == h && de->len == len && memcmp(de->name, name, len) == 0)
@@ -139,7 +128,7 @@ int dirindex_add(struct dirindex *d, struct ramfs_dirent *de)
 	if (!d->nbuckets)
 		return -ENOMEM;
 	de->cookie = d->next_cookie++;
-	de->hash = name_hash(d, de->name, de->len);
+	de->hash = fs_name_hash(d->seed, de->name, de->len);
 	de->slot = d->nslots;
 	d->slot[d->nslots++] = (struct dirslot){de->cookie, de};
 	u32 b = de->hash & (d->nbuckets - 1);
