@@ -124,6 +124,19 @@ void bench_die(const char *what)
 	exit(1);
 }
 
+void bench_write_all(int fd, const void *p, size_t len, const char *what)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			bench_die(what);
+		p = (const char *)p + w;
+		len -= (size_t)w;
+	}
+}
+
 void bench_reap(int pid)
 {
 	int status;

@@ -90,6 +90,13 @@ void bench_pin(int cpu);
 /* Prints a message with errno's text and exits with status 1. */
 void bench_die(const char *what);
 
+/*
+ * write() until all len bytes are written, as careful programs do (a
+ * kernel may write less than asked, e.g. when the rest would wait for the
+ * disk); dies naming what on an error.
+ */
+void bench_write_all(int fd, const void *p, size_t len, const char *what);
+
 /* waitpid for one child; dies unless it exited with status 0. */
 void bench_reap(int pid);
 

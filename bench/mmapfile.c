@@ -52,21 +52,6 @@ static void check_chunk(size_t c, const char *how)
 	}
 }
 
-/* write() until all of it is written, as careful programs do (a kernel may
- * write less than asked, e.g. when the rest would wait for the disk). */
-static void write_all(int fd, const void *p, size_t len, const char *what)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			bench_die(what);
-		p = (const char *)p + w;
-		len -= (size_t)w;
-	}
-}
-
 static void make_file(void)
 {
 	int w = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
@@ -74,7 +59,7 @@ static void make_file(void)
 		bench_die(path);
 	for (size_t c = 0; c < FILE_MIB; c++) {
 		memset(buf, pattern(c), CHUNK);
-		write_all(w, buf, CHUNK, "write");
+		bench_write_all(w, buf, CHUNK, "write");
 	}
 	if (fsync(w) < 0 || close(w) < 0)
 		bench_die("fsync/close");

@@ -59,12 +59,7 @@ static void make_text(void)
 	int fd = open(GZIP_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		bench_die(GZIP_FILE);
-	for (size_t off = 0; off < GZIP_BYTES;) {
-		ssize_t w = write(fd, buf + off, GZIP_BYTES - off);
-		if (w <= 0)
-			bench_die("write " GZIP_FILE);
-		off += (size_t)w;
-	}
+	bench_write_all(fd, buf, GZIP_BYTES, "write " GZIP_FILE);
 	close(fd);
 	free(buf);
 }

@@ -41,21 +41,6 @@ static uint64_t word(size_t i, int r)
 	return (i * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)r << 56) ^ 0x5a5a;
 }
 
-/* write() until all of it is written, as careful programs do (a kernel may
- * write less than asked, e.g. when the rest would wait for the disk). */
-static void write_all(int fd, const void *p, size_t len, const char *what)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			bench_die(what);
-		p = (const char *)p + w;
-		len -= (size_t)w;
-	}
-}
-
 /* Linux's swap area layout (mkswap(8)): a version-1 header in page 0. */
 static void make_swapfile(long mib)
 {
@@ -66,7 +51,7 @@ static void make_swapfile(long mib)
 	if (fd < 0)
 		bench_die(path);
 	for (long i = 0; i < mib; i++)
-		write_all(fd, chunk, MIB, "write swap file");
+		bench_write_all(fd, chunk, MIB, "write swap file");
 	uint32_t info[3] = {1, (uint32_t)(mib * (MIB / PAGE) - 1), 0}; /* version, last_page, bad */
 	memcpy(chunk + 1024, info, sizeof info);
 	for (int i = 0; i < 16; i++) /* a UUID, any will do */
