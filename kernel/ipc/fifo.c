@@ -37,9 +37,14 @@ static void fifo_wait_release(void *arg)
 
 /*
  * Attach a new end to ip's pipe, making the pipe if none is open; *seen:
- * the other side's count of opens, for the wait.
+ * the other side's count of opens, for the wait; *met: the other side had
+ * an end open as this one attached. That end may close again before this
+ * open looks (its open, woken here, runs on another core), and the count
+ * it added is already in *seen: without *met the open would wait for a
+ * partner that has come and gone.
  */
-static int attach(struct inode *ip, u32 fmode, bool nonblock, struct pipe **out, u64 *seen)
+static int attach(struct inode *ip, u32 fmode, bool nonblock, struct pipe **out, u64 *seen,
+		  bool *met)
 {
 	spin_lock(&ip->lock);
 	struct pipe *p = ip->fifo;
@@ -68,6 +73,7 @@ static int attach(struct inode *ip, u32 fmode, bool nonblock, struct pipe **out,
 	if (fmode & FMODE_WRITE)
 		p->writers++, p->writer_opens++;
 	*seen = fmode == FMODE_READ ? p->writer_opens : p->reader_opens;
+	*met = fmode == FMODE_READ ? p->writers : p->readers;
 	spin_unlock(&p->lock);
 	spin_unlock(&ip->lock);
 	waitq_wake_all(&p->openq); /* opens waiting for this end */
@@ -92,6 +98,7 @@ int fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out)
 		flags |= O_NONBLOCK; /* a task without a park cannot wait in a system call */
 	struct file *f = NULL;
 	u64 seen = 0;
+	bool met = false;
 	struct fifo_wait *w = park_take(fifo_wait_release);
 	if (w && w->f->ip == ip) {
 		f = w->f;
@@ -102,7 +109,7 @@ int fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out)
 	}
 	if (!f) {
 		struct pipe *p;
-		int r = attach(ip, fmode, flags & O_NONBLOCK, &p, &seen);
+		int r = attach(ip, fmode, flags & O_NONBLOCK, &p, &seen, &met);
 		if (r < 0)
 			return r;
 		f = file_alloc(ip, fmode | FMODE_STREAM, flags, &pipe_file_ops);
@@ -113,7 +120,7 @@ int fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out)
 		f->priv = p;
 	}
 	struct pipe *p = f->priv;
-	if (!(flags & O_NONBLOCK) && fmode != (FMODE_READ | FMODE_WRITE) && p->fifo) {
+	if (!met && !(flags & O_NONBLOCK) && fmode != (FMODE_READ | FMODE_WRITE) && p->fifo) {
 		w = knew(struct fifo_wait); /* before the lock: only needed if it waits */
 		spin_lock(&p->lock);
 		if (!partner(p, fmode, seen)) {
