@@ -157,6 +157,8 @@ vaddr_t domain_mmap(struct domain *d, const struct map_req *req);
  * (PROT_NONE, past the end of a file) are left too.
  */
 int domain_populate_range(struct domain *d, vaddr_t start, u64 len, u32 access, bool nopark);
+/* Does every page of [start, start+len) lie in one of d's mappings? */
+bool domain_range_mapped(struct domain *d, vaddr_t start, u64 len);
 /* Remove every mapping in the range (munmap): pages freed, TLBs shot down. */
 int domain_unmap(struct domain *d, vaddr_t start, u64 len);
 /*

@@ -4,6 +4,7 @@
  * or heap given back and taken again. Accesses that must fault are made
  * in a child, which must die of SIGSEGV while this process goes on.
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -236,6 +237,46 @@ static void check_placement(void)
 	munmap(q == MAP_FAILED ? p : q, PG);
 }
 
+/*
+ * Calls that fill a range must cost what is mapped, not what is asked:
+ * an 8 GiB PROT_NONE mapping, a one-page file mapped 8 GiB long, and
+ * MADV_WILLNEED from a mapping to the top of the user half. Ferry's
+ * kernel is not preempted, so a page-by-page walk here once held a core
+ * for hours (a fuzzer found it); Linux answers all of these at once.
+ */
+static void check_huge_ranges(void)
+{
+	const size_t big = 8ul << 30;
+	char *none = mmap(NULL, big, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!CHECK(none != MAP_FAILED, "an 8 GiB PROT_NONE mapping"))
+		return;
+	CHECK(madvise(none, big, MADV_WILLNEED) == 0, "MADV_WILLNEED over 8 GiB of PROT_NONE");
+	munmap(none, big);
+	char *pop = mmap(NULL, big, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE, -1, 0);
+	CHECK(pop != MAP_FAILED, "MAP_POPULATE of 8 GiB of PROT_NONE returns");
+	if (pop != MAP_FAILED)
+		munmap(pop, big);
+
+	const char *path = t_tmp("memory-file");
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && write(fd, "x", 1) == 1, "a one-byte file");
+	char *f = mmap(NULL, big, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+	CHECK(f != MAP_FAILED && f[0] == 'x', "MAP_POPULATE of the file 8 GiB long returns, its page read");
+	if (f != MAP_FAILED) {
+		CHECK(madvise(f, big, MADV_WILLNEED) == 0, "MADV_WILLNEED over the file's 8 GiB");
+		munmap(f, big);
+	}
+	close(fd);
+	unlink(path);
+
+	char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t top = 1ul << 47; /* the user half's end, on both kernels */
+	CHECK_ERR(madvise(p, top - PG - (uintptr_t)p, MADV_WILLNEED), ENOMEM,
+		  "MADV_WILLNEED from a page to the top of the user half is ENOMEM, at once");
+	munmap(p, PG);
+}
+
 int main(void)
 {
 	check_brk();
@@ -244,5 +285,6 @@ int main(void)
 	check_demand_zero();
 	check_mremap();
 	check_placement();
+	check_huge_ranges();
 	return t_done();
 }
