@@ -103,6 +103,9 @@ struct domain {
 	u64 peak;                /* [lock; read with atomics] the most resident has been */
 	u64 locked;              /* [lock] pages of REGION_LOCKED regions (VmLck) */
 	bool lock_future;        /* [a] mlockall(MCL_FUTURE): new regions are locked */
+	bool hidden_frames;      /* [a] set once some page is mapped for the kernel's walk alone
+	                            (PROT_NONE keeps its frame, without PTE_U): a supervisor access
+	                            reaches it, so user copies walk the tables (uaccess.c) */
 	struct list_node dead;   /* [lock] regions taken out, whose objects are let go after the
 	                            lock (domain_unlock): letting go of a file may free it */
 	struct vmobj *exe;       /* [I after exec] the program it runs: a reference, and writes to
@@ -123,6 +126,8 @@ void domain_put(struct domain *d); /* frees when the last user goes */
 void domain_activate(struct domain *d);
 /* Switch this core to the kernel's root if d is loaded here. */
 void domain_deactivate(struct domain *d);
+/* Is d's root the one this core has loaded? */
+bool domain_loaded_here(struct domain *d);
 
 /*
  * Add a region [start, start+len) with REGION_* flags (not REGION_MSG);

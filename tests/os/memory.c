@@ -277,6 +277,38 @@ static void check_huge_ranges(void)
 	munmap(p, PG);
 }
 
+/*
+ * A page written, then made PROT_NONE, keeps its frame: the kernel must
+ * still refuse to copy to or from it (EFAULT), whether its copies go
+ * through the hardware or through the tables; in a forked child too.
+ */
+static void check_protnone_copies(void)
+{
+	char *p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!CHECK(p != MAP_FAILED, "two pages for PROT_NONE"))
+		return;
+	memset(p, 'q', 2 * PG);
+	int zero = open("/dev/zero", O_RDONLY), pfd[2];
+	CHECK(pipe(pfd) == 0, "a pipe");
+	CHECK(read(zero, p, 16) == 16 && p[0] == 0, "read(2) into a written page");
+	CHECK(mprotect(p, PG, PROT_NONE) == 0, "mprotect(PROT_NONE) of the written page");
+	CHECK_ERR(read(zero, p, 16), EFAULT, "read(2) into it is EFAULT");
+	CHECK_ERR(write(pfd[1], p, 16), EFAULT, "write(2) from it into a pipe is EFAULT");
+	CHECK_ERR(read(zero, p + PG - 8, 16), EFAULT, "a read(2) that ends in it is EFAULT");
+	CHECK(read(zero, p + PG, 16) == 16, "the page after it still takes a read(2)");
+	pid_t pid = fork();
+	if (pid == 0) {
+		errno = 0;
+		_exit(read(zero, p, 16) == -1 && errno == EFAULT ? 0 : 1);
+	}
+	CHECK_EXITED(t_wait(pid), 0, "in a forked child too");
+	CHECK(mprotect(p, PG, PROT_READ) == 0 && p[100] == 'q', "PROT_READ again: the page kept its bytes");
+	close(zero);
+	close(pfd[0]);
+	close(pfd[1]);
+	munmap(p, 2 * PG);
+}
+
 int main(void)
 {
 	check_brk();
@@ -286,5 +318,6 @@ int main(void)
 	check_mremap();
 	check_placement();
 	check_huge_ranges();
+	check_protnone_copies();
 	return t_done();
 }
