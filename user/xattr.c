@@ -20,7 +20,7 @@
 
 static int fail(const char *what)
 {
-	fprintf(stderr, "xattr: %s: %s\n", what, strerror(errno));
+	fprintf(stderr, "xattr: %s: %s (errno %d)\n", what, strerror(errno), errno);
 	return 1;
 }
 
