@@ -2,8 +2,9 @@
  * ext2's insides, shared by ext2.c (mounting, inodes, reading files),
  * ext2_dir.c (directories), ext2_alloc.c (bitmaps, inode write-back),
  * ext2_bmap.c (changing block maps), ext2_inode_ops.c (the changing
- * inode operations), ext2_file.c (file data) and ext2_journal.c (the ext3
- * journal); nothing else includes it.
+ * inode operations), ext2_file.c (file data), ext2_xattr.c (extended
+ * attributes) and ext2_journal.c (the ext3 journal); nothing else
+ * includes it.
  *
  * With a journal (fs->journal), every change of metadata happens inside
  * a handle (ext2_begin .. ext2_end) and marks its buffers with
