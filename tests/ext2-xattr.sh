@@ -10,6 +10,7 @@
 #    debugfs lists Ferry's values;
 #  - a power cut right after sync: e2fsprogs replays the journal and finds
 #    the attributes; so does Ferry;
+#  - tests/os/xattr run on the ext3 root;
 #  - a plain ext2 with 1 KiB blocks, 128-byte inodes and no ext_attr
 #    feature: the first attribute sets the feature, e2fsck is clean;
 #  - damaged attribute blocks (bad magic, a value over the entry table, a
@@ -164,6 +165,18 @@ EOF
 want "Ferry's replay: the in-inode value" "$out" "incut"
 want "Ferry's replay: the block value" "$out" "1001"
 fsck "$tmp/cut2.img" "Ferry's replay"
+
+# tests/os/xattr on the ext2 root: every call, its errors and the rights, on the disk.
+os=$tmp/os.img
+cp "$top/build/disk.img" "$os"
+out=$(boot "$os" <<'EOF'
+/tests/xattr
+EOF
+)
+want "tests/os/xattr on the ext2 root" "$out" "# xattr: "
+want "tests/os/xattr: nothing failed" "$out" " checks, 0 failed"
+want "tests/os/xattr: it filled a block" "$out" "ok - filling the block ends in ENOSPC"
+fsck "$os" "tests/os/xattr"
 
 # Plain ext2, 1 KiB blocks, 128-byte inodes, no ext_attr feature: Ferry sets it.
 small=$tmp/small.img
