@@ -151,6 +151,36 @@ static void disk(const char *dir)
 	      "all removed: the block is given back (%ld blocks)", blocks(f));
 	CHECK(listxattr(f, list, sizeof list) == 0, "and nothing is listed");
 	CHECK(setxattr(f, "user.again", val, 2000, 0) == 0, "a block again");
+	/* Four processes change their own attributes of one file at once: each reads its own back. */
+	pid_t kids[4];
+	for (int c = 0; c < 4; c++) {
+		if ((kids[c] = fork()) == 0) {
+			char nm[32], buf[1600];
+			snprintf(nm, sizeof nm, "user.kid%d", c);
+			for (int i = 0; i < 150; i++) {
+				size_t len = i % 3 == 0 ? 300 + (size_t)c * 20 : 20;
+				memset(buf, 'A' + c + i % 7, len);
+				if (setxattr(f, nm, buf, len, 0) < 0)
+					_exit(1);
+				char back[1600];
+				if (getxattr(f, nm, back, sizeof back) != (ssize_t)len || memcmp(back, buf, len))
+					_exit(2);
+				if (i % 5 == 4 && removexattr(f, nm) < 0)
+					_exit(3);
+			}
+			_exit(0);
+		}
+	}
+	int bad = 0;
+	for (int c = 0; c < 4; c++) {
+		int st = t_wait(kids[c]);
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			bad = WIFEXITED(st) ? WEXITSTATUS(st) : 100;
+	}
+	CHECK(bad == 0, "four processes setting, reading and removing at once (%d)", bad);
+	n = listxattr(f, list, sizeof list);
+	CHECK(n > 0 && listed(list, n, "user.again") && !listed(list, n, "user.kid0") && !listed(list, n, "user.kid3"),
+	      "after them only user.again is left (each removed its own last)");
 	close(fd);
 	CHECK(unlink(f) == 0, "unlink of a file with an attribute block");
 }
