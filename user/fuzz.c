@@ -509,16 +509,6 @@ static const char *long_name(char c, size_t n)
 	return s;
 }
 
-/* An attribute name: mostly a few of each namespace (so sets meet), sometimes an edge. */
-static u64 gen_xattr_name(int slot)
-{
-	static const char *names[] = {"user.a", "user.b", "user.fuzz", "trusted.t", "security.s",
-				      "system.posix_acl_access", "user.", "nonamespace", ""};
-	if (chance(90))
-		return put_string(slot, PICK(names));
-	return chance(50) ? put_string(slot, long_name('u', 250 + below(10))) : gen_buf();
-}
-
 static u64 gen_path(int slot)
 {
 	static const char *const paths[] = {
@@ -864,23 +854,10 @@ static void one_call(void)
 		a[m + 1] = PICK(devs);
 		break;
 	}
-	case SYS_fsetxattr:
-	case SYS_fremovexattr:
 	case SYS_fchmod:
 	case SYS_fchown:
 		if (!fd_is_scratch(a[0]))
 			a[0] = (u64)-1;
-		if (c->nr == SYS_fsetxattr || c->nr == SYS_fremovexattr)
-			a[1] = gen_xattr_name(1);
-		break;
-	case SYS_setxattr:
-	case SYS_lsetxattr:
-	case SYS_getxattr:
-	case SYS_lgetxattr:
-	case SYS_fgetxattr:
-	case SYS_removexattr:
-	case SYS_lremovexattr:
-		a[1] = gen_xattr_name(1);
 		break;
 	case SYS_mmap: {
 		static const u64 types[] = {MAP_PRIVATE | MAP_ANONYMOUS, MAP_SHARED | MAP_ANONYMOUS,
