@@ -349,7 +349,7 @@ static const struct sf_entry class_entries[] = {
 };
 
 static const struct sf_entry dev_entries[] = {
-	{"block", DIR_MODE, .each = sf_disk_dev_each, .child = &sf_disk_class_link},
+	{"block", DIR_MODE, .each = sf_disk_dev_each, .child = &sf_disk_dev_link},
 };
 
 static const struct sf_entry root_entries[] = {

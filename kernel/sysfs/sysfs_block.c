@@ -58,6 +58,8 @@ static int link_up2(u32 arg, struct sf_text *t)
 
 const struct sf_entry sf_disk_block_link = {"", S_IFLNK | 0777, .link = link_up1};
 const struct sf_entry sf_disk_class_link = {"", S_IFLNK | 0777, .link = link_up2};
+/* The same link as class/block's, an entry of its own so that it has an inode number of its own. */
+const struct sf_entry sf_disk_dev_link = {"", S_IFLNK | 0777, .link = link_up2};
 
 static int show_size(u32 arg, struct sf_text *t)
 {

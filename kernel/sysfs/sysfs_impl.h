@@ -77,7 +77,7 @@ extern const struct sf_entry sf_cpu_child;
  */
 bool sf_disk_each(u32 i, u32 *arg, char *name, size_t cap);
 bool sf_disk_dev_each(u32 i, u32 *arg, char *name, size_t cap);
-extern const struct sf_entry sf_disk_child, sf_disk_block_link, sf_disk_class_link;
+extern const struct sf_entry sf_disk_child, sf_disk_block_link, sf_disk_class_link, sf_disk_dev_link;
 /* The network interfaces (sysfs_net.c): devices/virtual/net/<if>, linked from class/net. */
 bool sf_netif_each(u32 i, u32 *arg, char *name, size_t cap);
 extern const struct sf_entry sf_netif_child, sf_netif_class_link;
