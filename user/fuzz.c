@@ -520,7 +520,10 @@ static u64 gen_path(int slot)
 		"/proc/meminfo", "/proc/mounts", "/proc/1/cmdline", "/proc/self/exe", "/dev",
 		"/dev/null", "/dev/zero", "/dev/urandom", "/etc", "/bin", "/bin/busybox", "/tmp",
 		".", "..", "", "/nonexistent", "/dev/null/x", "//", "/proc/self/fd/3", "/proc/sys",
-		"/proc/sys/vm/drop_caches",
+		"/proc/sys/vm/drop_caches", "/sys", "/sys/devices/system/cpu/online",
+		"/sys/devices/system/cpu/cpu1/online", "/sys/devices/system/cpu/cpu0/topology",
+		"/sys/class/net/lo", "/sys/class/net/lo/statistics/rx_bytes", "/sys/block",
+		"/sys/dev/block",
 	};
 	char p[400];
 	switch (below(10)) {

@@ -1,8 +1,11 @@
 /*
  * The list of block devices (filled on the boot core by driver probes,
- * [I] afterwards) and the completion step every driver shares.
+ * [I] afterwards), the completion step every driver shares, and each
+ * disk's counters (blk_stats, under their own lock; drivers call
+ * blk_start holding their ring's lock, so that lock comes first).
  */
 #include "dev/blk.h"
+#include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "sched/task.h"
@@ -15,6 +18,7 @@ int blk_register(struct blk_dev *d)
 	if (ndevices == BLK_MAX_DEVICES)
 		return -ENOSPC;
 	d->index = ndevices;
+	d->stats = (struct blk_stats){0};
 	devices[ndevices++] = d;
 	return 0;
 }
@@ -29,6 +33,53 @@ struct blk_dev *blk_get(u32 i)
 	return i < ndevices ? devices[i] : NULL;
 }
 
+void blk_start(struct blk_dev *d, struct blk_request *r)
+{
+	assert(r->op <= BLK_FLUSH);
+	u64 now = tsc_ns();
+	r->start_ns = now ? now : 1;
+	spin_lock(&d->stats.lock);
+	struct blk_stats *s = &d->stats;
+	if (!s->inflight[BLK_READ] && !s->inflight[BLK_WRITE] && !s->inflight[BLK_FLUSH])
+		s->busy_since = now;
+	s->inflight[r->op]++;
+	spin_unlock(&d->stats.lock);
+}
+
+/* r's time at the device ends: count it. */
+static void account_done(struct blk_dev *d, struct blk_request *r)
+{
+	u64 now = tsc_ns();
+	struct blk_stats *s = &d->stats;
+	spin_lock(&s->lock);
+	if (!s->inflight[r->op]) {
+		/* start_ns left over from a request a driver never started (blk_start): not ours */
+		spin_unlock(&s->lock);
+		r->start_ns = 0;
+		return;
+	}
+	s->inflight[r->op]--;
+	s->ios[r->op]++;
+	s->sectors[r->op] += r->count;
+	s->ns[r->op] += now > r->start_ns ? now - r->start_ns : 0;
+	if (!s->inflight[BLK_READ] && !s->inflight[BLK_WRITE] && !s->inflight[BLK_FLUSH])
+		s->busy_ns += now > s->busy_since ? now - s->busy_since : 0;
+	spin_unlock(&s->lock);
+	r->start_ns = 0;
+}
+
+void blk_stats_read(struct blk_dev *d, struct blk_stats *out)
+{
+	u64 now = tsc_ns();
+	spin_lock(&d->stats.lock);
+	*out = d->stats;
+	spin_unlock(&d->stats.lock);
+	out->lock = (struct spinlock)SPINLOCK_INIT; /* a copy's lock is no lock */
+	if ((out->inflight[BLK_READ] || out->inflight[BLK_WRITE] || out->inflight[BLK_FLUSH]) &&
+	    now > out->busy_since)
+		out->busy_ns += now - out->busy_since;
+}
+
 /*
  * The waker and done are read before the status is published: once it is,
  * the submitter may reuse the request. A waker task must therefore outlive
@@ -39,6 +90,8 @@ void blk_complete(struct blk_dev *d, struct blk_request *r, int status)
 {
 	struct task *waker = r->waker;
 	void (*done)(struct blk_request *) = r->done;
+	if (r->start_ns && r->op <= BLK_FLUSH)
+		account_done(d, r);
 	if (status)
 		__atomic_add_fetch(&d->errors, 1, __ATOMIC_RELAXED);
 	else if (r->op == BLK_READ)

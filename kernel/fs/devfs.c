@@ -36,6 +36,11 @@ static kdev_t disk_rdev(u32 index)
 	return mkdev(254, index * 16);
 }
 
+kdev_t devfs_disk_rdev(const struct blk_dev *d)
+{
+	return disk_rdev(d->index);
+}
+
 struct blk_dev *devfs_disk(kdev_t rdev)
 {
 	for (u32 i = 0; i < blk_count(); i++)
