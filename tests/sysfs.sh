@@ -32,7 +32,7 @@ else
 	bad "no static glibc program could be built (gcc -static)"
 fi
 
-[ -f "$top/build/disk.img" ] || make --no-print-directory -C "$top" disk >/dev/null
+make --no-print-directory -C "$top" disk >/dev/null || bad "the disk image could not be built"
 cp "$top/build/disk.img" "$tmp/disk.img"
 bytes=$(stat -c %s "$tmp/disk.img")
 cat >"$tmp/io.sh" <<'SCRIPT'
