@@ -46,6 +46,13 @@ struct vmobj_ops {
 	bool (*holds)(struct vmobj *o, u64 idx, paddr_t pa);
 	/* Is page idx in memory (mincore)? */
 	bool (*cached)(struct vmobj *o, u64 idx);
+	/*
+	 * For each i < n (at most 32) with bit i of want set: page idx + i if
+	 * it is in memory and read already, referenced for the caller, else 0,
+	 * into pas[i]. Nothing is read, started or waited for, so a caller may
+	 * hold its domain's lock (fault-around).
+	 */
+	void (*peek)(struct vmobj *o, u64 idx, u32 n, u32 want, paddr_t *pas);
 };
 
 struct vmobj {

@@ -179,12 +179,32 @@ static bool obj_cached(struct vmobj *o, u64 idx)
 	return pcache_present(PC(o), idx);
 }
 
+static void obj_peek(struct vmobj *o, u64 idx, u32 n, u32 want, paddr_t *pas)
+{
+	struct pcache *pc = PC(o);
+	u64 npages = ALIGN_UP(pc->ops->size(pc), PAGE_SIZE) >> PAGE_SHIFT;
+	spin_lock(&pc->lock);
+	for (u32 i = 0; i < n; i++) {
+		paddr_t pa = 0;
+		if ((want >> i) & 1 && idx + i < npages) {
+			pa = pagemap_get(&pc->pages, idx + i);
+			if (pa && !is_swap_value(pa) && (page_flags(pa) & PG_UPTODATE))
+				frame_ref(pa);
+			else
+				pa = 0;
+		}
+		pas[i] = pa;
+	}
+	spin_unlock(&pc->lock);
+}
+
 static const struct vmobj_ops pcache_vmobj_ops = {
 	.get = obj_get,
 	.put = obj_put,
 	.page = obj_page,
 	.holds = obj_holds,
 	.cached = obj_cached,
+	.peek = obj_peek,
 };
 
 void pcache_init(struct pcache *pc, const struct pcache_ops *ops, u32 flags)
