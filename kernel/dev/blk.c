@@ -1,20 +1,32 @@
 /*
- * The list of block devices (filled on the boot core by driver probes,
- * [I] afterwards) and the completion step every driver shares.
+ * The block devices: the disks drivers' probes register (filled on the
+ * boot core, [I] afterwards), the table of every device by number that
+ * device nodes reach (disks, partitions, loop devices: [t]), and the
+ * completion step every driver shares.
  */
 #include "dev/blk.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
 #include "sched/task.h"
 
 static struct blk_dev *devices[BLK_MAX_DEVICES]; /* [I] */
 static u32 ndevices;				 /* [I] */
+
+static struct spinlock table_lock = SPINLOCK_INIT;
+static struct blk_dev *table[BLK_MAX_TABLE]; /* [t] NULL: a free entry */
 
 int blk_register(struct blk_dev *d)
 {
 	if (ndevices == BLK_MAX_DEVICES)
 		return -ENOSPC;
 	d->index = ndevices;
+	d->major = BLK_DISK_MAJOR;
+	d->minor = ndevices * BLK_DISK_MINORS;
+	int r = blk_add(d);
+	if (r < 0)
+		return r;
 	devices[ndevices++] = d;
 	return 0;
 }
@@ -27,6 +39,66 @@ u32 blk_count(void)
 struct blk_dev *blk_get(u32 i)
 {
 	return i < ndevices ? devices[i] : NULL;
+}
+
+int blk_add(struct blk_dev *d)
+{
+	int free = -1;
+	spin_lock(&table_lock);
+	for (int i = 0; i < BLK_MAX_TABLE; i++) {
+		if (!table[i]) {
+			if (free < 0)
+				free = i;
+		} else if (table[i]->major == d->major && table[i]->minor == d->minor) {
+			spin_unlock(&table_lock);
+			return -EEXIST;
+		}
+	}
+	if (free >= 0)
+		table[free] = d;
+	spin_unlock(&table_lock);
+	return free >= 0 ? 0 : -ENOSPC;
+}
+
+void blk_del(struct blk_dev *d)
+{
+	spin_lock(&table_lock);
+	for (int i = 0; i < BLK_MAX_TABLE; i++)
+		if (table[i] == d)
+			table[i] = NULL;
+	spin_unlock(&table_lock);
+}
+
+struct blk_dev *blk_find(u32 major, u32 minor)
+{
+	struct blk_dev *found = NULL;
+	spin_lock(&table_lock);
+	for (int i = 0; i < BLK_MAX_TABLE && !found; i++)
+		if (table[i] && table[i]->major == major && table[i]->minor == minor)
+			found = table[i];
+	spin_unlock(&table_lock);
+	return found;
+}
+
+struct blk_dev *blk_find_name(const char *name)
+{
+	struct blk_dev *found = NULL;
+	spin_lock(&table_lock);
+	for (int i = 0; i < BLK_MAX_TABLE && !found; i++)
+		if (table[i] && !strcmp(table[i]->name, name))
+			found = table[i];
+	spin_unlock(&table_lock);
+	return found;
+}
+
+struct blk_dev *blk_table_get(u32 i)
+{
+	if (i >= BLK_MAX_TABLE)
+		return NULL;
+	spin_lock(&table_lock);
+	struct blk_dev *d = table[i];
+	spin_unlock(&table_lock);
+	return d;
 }
 
 /*

@@ -182,6 +182,32 @@ u64 bcache_drop_clean(void)
 	return freed;
 }
 
+u64 bcache_drop_dev(struct blk_dev *dev)
+{
+	u64 freed = 0;
+	struct list_node *n, *tmp;
+	spin_lock(&cache.lock);
+	init_locked();
+	list_for_each_safe(n, tmp, &cache.lru)
+	{
+		struct bbuf *b = container_of(n, struct bbuf, lru);
+		if (b->dev != dev || busy(b))
+			continue;
+		freed += b->size;
+		free_buf_locked(b);
+	}
+	spin_unlock(&cache.lock);
+	return freed;
+}
+
+long bcache_settle_thread(struct blk_dev *dev)
+{
+	long r = bcache_sync_thread(dev);
+	if (r == 0)
+		bcache_drop_dev(dev);
+	return r;
+}
+
 /* From the driver's completion: record, then wake getters and syncs. */
 static void read_done(struct blk_request *r)
 {
@@ -703,6 +729,14 @@ int bcache_sync(struct blk_dev *dev, struct waitq **park)
 	spin_unlock(&cache.lock);
 	*park = &cache.sync_wait;
 	return -ERESTART_PARK;
+}
+
+bool bcache_sync_start(struct blk_dev *dev)
+{
+	spin_lock(&cache.lock);
+	int r = sync_step_locked(dev);
+	spin_unlock(&cache.lock);
+	return r == 1;
 }
 
 int bcache_flush(struct blk_dev *dev, struct waitq **park)

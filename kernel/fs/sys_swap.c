@@ -84,7 +84,7 @@ static void release_file(void *owner)
 static void release_disk(void *owner)
 {
 	struct blk_dev *dev = owner;
-	__atomic_store_n(&dev->claimed, false, __ATOMIC_RELEASE);
+	blk_unclaim(dev);
 }
 
 /*
@@ -218,6 +218,16 @@ static int swapon_disk(struct inode *ip, const char *path, int prio)
 		return -ENXIO;
 	if (dev->read_only)
 		return -EROFS;
+	/*
+	 * What mkswap wrote through the device file (in its block size) goes
+	 * to the disk first, and its copies out of the cache, before the
+	 * header is read in a page (once: not when a read of it is under way).
+	 */
+	if (!__atomic_load_n(&dev->claimed, __ATOMIC_ACQUIRE) && !bcache_present(dev, 0, PAGE_SIZE)) {
+		long s = bcache_settle_thread(dev);
+		if (s < 0)
+			return (int)s;
+	}
 	/* The header: the disk's first page, through the block cache (it parks on a miss). */
 	struct waitq *q;
 	struct bbuf *b;
@@ -241,7 +251,7 @@ static int swapon_disk(struct inode *ip, const char *path, int prio)
 	bcache_forget(dev, 0, PAGE_SIZE);
 	r = swap_add_area(path, dev, &g, NULL, 0, prio, NULL, NULL);
 	if (r < 0)
-		__atomic_store_n(&dev->claimed, false, __ATOMIC_RELEASE);
+		blk_unclaim(dev);
 	return r;
 }
 
