@@ -298,7 +298,7 @@ static long blkdev_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
 		syscall_unsupported(cmd == BLKROSET ? "ioctl BLKROSET" : "ioctl BLKRASET");
 		return -EINVAL;
 	default:
-		return -ENOTTY;
+		return loop_is(d) ? -EINVAL : -ENOTTY; /* as Linux: lo_ioctl's answer, or no driver's */
 	}
 }
 

@@ -262,7 +262,7 @@ static u64 size_of(struct file *f, u64 offset, u64 sizelimit)
 
 /*
  * May f back lo? A regular file or a block device, never lo itself,
- * nor a loop device that is (through others) backed by lo.
+ * nor a loop device that is (through others) backed by lo, nor one unbound.
  */
 static int check_backing(struct loop *lo, struct file *f)
 {
@@ -279,7 +279,7 @@ static int check_backing(struct loop *lo, struct file *f)
 		struct file *next = l->backing;
 		spin_unlock(&l->lock);
 		if (!next)
-			break;
+			return -EINVAL; /* as Linux: an unbound loop backs nothing (so no cycle can form) */
 		cur = next; /* a chain of bound devices cannot change under us: each holds the next */
 	}
 	return 0;
@@ -291,7 +291,12 @@ static long bind(struct loop *lo, int fd, u32 fmode, const struct loop_info64 *i
 	struct file *f = fs_fget(fd);
 	if (!f)
 		return -EBADF;
-	long r = check_backing(lo, f);
+	/* Bound already: EBUSY before the file is looked at, as Linux. */
+	spin_lock(&lo->lock);
+	long r = lo->backing ? -EBUSY : 0;
+	spin_unlock(&lo->lock);
+	if (r == 0)
+		r = check_backing(lo, f); /* with no lock held: it takes the chain's */
 	if (r < 0) {
 		file_put(f);
 		return r;
@@ -300,9 +305,9 @@ static long bind(struct loop *lo, int fd, u32 fmode, const struct loop_info64 *i
 	u32 flags = info ? info->lo_flags & (LO_FLAGS_SETTABLE | LO_FLAGS_READ_ONLY) : 0;
 	if (!(f->fmode & FMODE_WRITE) || !(fmode & FMODE_WRITE) || !f->ops->write)
 		flags |= LO_FLAGS_READ_ONLY;
-	if ((offset | limit) & (BLK_SECTOR_SIZE - 1)) {
+	if ((i64)offset < 0 || (i64)limit < 0) {
 		file_put(f);
-		return -EINVAL;
+		return -EOVERFLOW; /* as Linux: they are loff_t */
 	}
 	spin_lock(&lo->lock);
 	if (lo->backing) {
@@ -322,6 +327,7 @@ static long bind(struct loop *lo, int fd, u32 fmode, const struct loop_info64 *i
 	bool spawn = !lo->spawned;
 	lo->spawned = true;
 	spin_unlock(&lo->lock);
+	bcache_drop_dev(&lo->blk); /* what an unbound device's reads left (errors) */
 	if (spawn)
 		task_spawn(&lo->task, -1);
 	return 0;
@@ -341,6 +347,7 @@ static void unbind(struct loop *lo)
 		task_wake(&lo->task);
 		file_put(f);
 	}
+	bcache_drop_dev(&lo->blk); /* the next file's bytes are not these */
 }
 
 void loop_last_close(struct blk_dev *d)
@@ -421,8 +428,11 @@ long loop_ioctl(struct blk_dev *d, struct file *lf, u32 cmd, u64 arg, struct dom
 	case LOOP_SET_STATUS64:
 		if (copy_from_domain(dom, &info, arg, sizeof info) < 0)
 			return -EFAULT;
-		if ((info.lo_offset | info.lo_sizelimit) & (BLK_SECTOR_SIZE - 1))
-			return -EINVAL;
+		if ((i64)info.lo_offset < 0 || (i64)info.lo_sizelimit < 0)
+			return -EOVERFLOW;
+		/* The blocks cached for the old window are not the new one's: written out, dropped. */
+		if ((r = bcache_settle_thread(d)) < 0)
+			return r;
 		if (info.lo_encrypt_type || info.lo_encrypt_key_size) {
 			syscall_unsupported("loop encryption");
 			return -EINVAL;
@@ -446,6 +456,8 @@ long loop_ioctl(struct blk_dev *d, struct file *lf, u32 cmd, u64 arg, struct dom
 		spin_unlock(&lo->lock);
 		return r;
 	case LOOP_SET_CAPACITY:
+		if ((r = bcache_settle_thread(d)) < 0)
+			return r;
 		spin_lock(&lo->lock);
 		r = lo->backing ? 0 : -ENXIO;
 		if (r == 0)
@@ -576,7 +588,7 @@ static long ctl_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
 	case LOOP_CTL_GET_FREE:
 		return ctl_get_free();
 	default:
-		return -ENOTTY;
+		return -ENOSYS; /* as Linux's loop_control_ioctl */
 	}
 }
 
