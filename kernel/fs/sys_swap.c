@@ -218,6 +218,9 @@ static int swapon_disk(struct inode *ip, const char *path, int prio)
 		return -ENXIO;
 	if (dev->read_only)
 		return -EROFS;
+	/* Mounted, swapped on or held by an O_EXCL open: EBUSY before its header is read, as Linux. */
+	if (__atomic_load_n(&dev->claimed, __ATOMIC_ACQUIRE))
+		return -EBUSY;
 	/*
 	 * What mkswap wrote through the device file (in its block size) goes
 	 * to the disk first, and its copies out of the cache, before the

@@ -1,0 +1,104 @@
+#!/bin/bash
+# Block devices inside Ferry: on an ext2 root (vda) with a second disk
+# (vdb) that has an MBR with two partitions and a third (vdc) with none:
+# the partitions' nodes and sizes, mke2fs of a partition and of a whole
+# disk, mount by name, write, umount, mount again and read, mkswap and
+# swapon of a partition, bounds (nothing past a partition's end), a loop
+# device on a file of the ext2 root formatted and mounted (losetup, then
+# mount -o loop), losetup's errors. Afterwards the host checks every file
+# system written (e2fsck -fn) and reads the files back (debugfs).
+set -u
+top=$(dirname "$(dirname "$(readlink -f "$0")")")
+make --no-print-directory -C "$top" kernel disk >/dev/null || { echo "blockdev: build failed"; exit 1; }
+E2FSCK=$(command -v e2fsck || echo /sbin/e2fsck)
+DEBUGFS=$(command -v debugfs || echo /sbin/debugfs)
+tmp=$(mktemp -d /tmp/ferry-blockdev.XXXXXX)
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT
+fail=0
+. "$top/tests/lib/checks.sh"
+
+root=$tmp/root.img vdb=$tmp/vdb.img vdc=$tmp/vdc.img
+cp "$top/build/disk.img" "$root"
+truncate -s 32M "$vdb"
+truncate -s 12M "$vdc"
+# An MBR: vdb1 at sector 2048, 16 MiB (Linux, 0x83); vdb2 after it to the end (swap, 0x82).
+python3 - "$vdb" <<'EOF'
+import struct, sys
+mbr = bytearray(512)
+def entry(i, typ, start, count):
+    mbr[446 + 16 * i:446 + 16 * (i + 1)] = struct.pack('<B3sB3sII', 0, b'\0\0\0', typ, b'\0\0\0', start, count)
+entry(0, 0x83, 2048, 32768)
+entry(1, 0x82, 34816, 65536 - 34816)
+mbr[510:512] = b'\x55\xaa'
+with open(sys.argv[1], 'r+b') as f:
+    f.write(mbr)
+EOF
+
+script='
+ls /dev | grep -E "^vd|^loop" | tr "\n" " "; echo
+echo vdb1=$(blockdev --getsize64 /dev/vdb1) vdb2=$(blockdev --getsize64 /dev/vdb2) vdc=$(blockdev --getsize64 /dev/vdc)
+mke2fs -q /dev/vdb1 && echo mkfs-vdb1-ok
+mkdir -p /mnt /m2
+mount /dev/vdb1 /mnt && echo part-file > /mnt/f && mkdir /mnt/d && umount /mnt && echo part-written
+mount -t ext2 /dev/vdb1 /mnt && cat /mnt/f && umount /mnt
+mount /dev/vdb1 /mnt && { mount /dev/vdb1 /m2 || echo mount-twice-refused; swapon /dev/vdb1 2>&1 | grep -q busy && echo swapon-mounted-refused; umount /mnt; }
+mkswap /dev/vdb2 >/dev/null && swapon /dev/vdb2 && grep vdb2 /proc/swaps && swapoff /dev/vdb2 && echo swap-part-ok
+dd if=/dev/vdb2 of=/dev/null bs=512 skip=30720 count=4 2>&1 | grep records.in
+dd if=/dev/zero of=/dev/vdb2 bs=512 seek=30720 count=1 2>&1 | grep -i "space\|records.out"
+mke2fs -q /dev/vdc && mount /dev/vdc /mnt && echo whole-disk > /mnt/w && sync && umount /mnt && echo whole-ok
+dd if=/dev/zero of=/home/img bs=1k count=8192 2>/dev/null
+losetup /dev/loop0 /home/img && losetup -a && mke2fs -q /dev/loop0 && echo loop-mkfs-ok
+mount /dev/loop0 /m2 && echo in-a-loop > /m2/g && mkdir /m2/sub && umount /m2 && echo loop-written
+losetup -d /dev/loop0 && echo loop-detached
+mount -o loop /home/img /m2 && cat /m2/g && ls -d /m2/sub && umount /m2 && echo loop-remounted
+losetup -a | wc -l | sed "s/^/bound-after-umount=/"
+losetup /dev/loop1 /dev/loop1 || echo loop-self-refused
+losetup /dev/loop1 /home || echo loop-dir-refused
+mount /dev/loop5 /m2 || echo unbound-mount-refused
+sync
+'
+# The script goes onto the root (a kernel command line is too short for it).
+printf '%s' "$script" > "$tmp/t.sh"
+"$DEBUGFS" -w -R "write $tmp/t.sh /t.sh" "$root" >/dev/null 2>&1
+out=$("$top/tools/qemu-boot.sh" --smp 2 --timeout 240 --disk "$root" --disk "$vdb" --disk "$vdc" -- \
+	"root=/dev/vda -- /bin/sh /t.sh" 2>&1 | tr -d '\r')
+[ -n "${KEEP:-}" ] && echo "$out" > "$tmp/console.log"
+want "partitions found at boot" "$out" "blk: vdb1: sectors 2048..34815 (16 MiB)"
+want "nodes for disks, partitions and loop devices" "$out" "loop0 loop1"
+want "partition nodes" "$out" "vdb vdb1 vdb2 vdc"
+want "BLKGETSIZE64 of partitions and disks" "$out" "vdb1=16777216 vdb2=15728640 vdc=12582912"
+want "mke2fs of a partition" "$out" "mkfs-vdb1-ok"
+want "mount a partition by name, write, umount" "$out" "part-written"
+want "mounted again, the file is there" "$out" "part-file"
+want "a mounted partition cannot be mounted twice" "$out" "mount-twice-refused"
+want "a mounted partition cannot be swapped on" "$out" "swapon-mounted-refused"
+want "mkswap and swapon of a partition" "$out" "swap-part-ok"
+want "a read stops at the partition's end" "$out" "0+0 records in"
+want "a write past the partition's end is ENOSPC" "$out" "No space left on device"
+want "mke2fs, mount and write on a whole disk" "$out" "whole-ok"
+want "losetup on a file of the ext2 root" "$out" "/dev/loop0: 0 /home/img"
+want "mke2fs of a loop device" "$out" "loop-mkfs-ok"
+want "mount of a loop device, written, unmounted" "$out" "loop-written"
+want "losetup -d" "$out" "loop-detached"
+want "mount -o loop reads what was written" "$out" "in-a-loop"
+want "mount -o loop: the directory is there" "$out" "/m2/sub"
+want "umount lets the autoclear loop device go" "$out" "bound-after-umount=0"
+want "a loop device cannot back itself" "$out" "loop-self-refused"
+want "a directory cannot back a loop device" "$out" "loop-dir-refused"
+want "an unbound loop device cannot be mounted" "$out" "unbound-mount-refused"
+if grep -qiE "panic|assert|oops" <<<"$out"; then echo "FAIL the kernel complained:"; grep -iE -m5 "panic|assert|oops" <<<"$out"; fail=1; fi
+
+# The host's view of what Ferry wrote.
+dd if="$vdb" of="$tmp/vdb1.img" bs=512 skip=2048 count=32768 2>/dev/null
+fsck "$tmp/vdb1.img" "mke2fs of a partition in Ferry"
+got=$("$DEBUGFS" -R "cat /f" "$tmp/vdb1.img" 2>/dev/null)
+[ "$got" = part-file ] && echo "ok   the host reads the partition's file" || { echo "FAIL host read of vdb1's /f: '$got'"; fail=1; }
+fsck "$vdc" "mke2fs of a whole disk in Ferry"
+got=$("$DEBUGFS" -R "cat /w" "$vdc" 2>/dev/null)
+[ "$got" = whole-disk ] && echo "ok   the host reads the whole disk's file" || { echo "FAIL host read of vdc's /w: '$got'"; fail=1; }
+fsck "$root" "a loop device on a file of the root"
+"$DEBUGFS" -R "dump /home/img $tmp/loop.img" "$root" 2>/dev/null
+fsck "$tmp/loop.img" "mke2fs and mount through a loop device"
+got=$("$DEBUGFS" -R "cat /g" "$tmp/loop.img" 2>/dev/null)
+[ "$got" = in-a-loop ] && echo "ok   the host reads the loop image's file" || { echo "FAIL host read of the loop image's /g: '$got'"; fail=1; }
+exit $fail
