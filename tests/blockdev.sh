@@ -22,7 +22,7 @@ cp "$top/build/disk.img" "$root"
 truncate -s 32M "$vdb"
 truncate -s 12M "$vdc"
 # An MBR: vdb1 at sector 2048, 16 MiB (Linux, 0x83); vdb2 after it to the end (swap, 0x82).
-python3 - "$vdb" <<'EOF'
+python3 - "$vdb" "$tmp/new.mbr" <<'EOF'
 import struct, sys
 mbr = bytearray(512)
 def entry(i, typ, start, count):
@@ -31,6 +31,11 @@ entry(0, 0x83, 2048, 32768)
 entry(1, 0x82, 34816, 65536 - 34816)
 mbr[510:512] = b'\x55\xaa'
 with open(sys.argv[1], 'r+b') as f:
+    f.write(mbr)
+# The table written over it in Ferry before BLKRRPART: vdb1 alone, 8 MiB.
+entry(0, 0x83, 2048, 16384)
+mbr[446 + 16:446 + 32] = bytes(16)
+with open(sys.argv[2], 'wb') as f:
     f.write(mbr)
 EOF
 
@@ -55,11 +60,16 @@ losetup -a | wc -l | sed "s/^/bound-after-umount=/"
 losetup /dev/loop1 /dev/loop1 || echo loop-self-refused
 losetup /dev/loop1 /home || echo loop-dir-refused
 mount /dev/loop5 /m2 || echo unbound-mount-refused
+fdisk -l /dev/vdb | grep "^/dev/vdb1"
+mount /dev/vdb1 /mnt && { blockdev --rereadpt /dev/vdb 2>&1 | grep -q busy && echo rrpart-busy; umount /mnt; }
+dd if=/new.mbr of=/dev/vdb conv=notrunc 2>/dev/null && blockdev --flushbufs /dev/vdb && blockdev --rereadpt /dev/vdb && echo rrpart-ok
+echo "parts-now=$(ls /dev | grep "^vdb" | tr "\n" ,)end" new-vdb1=$(blockdev --getsize64 /dev/vdb1)
 sync
 '
 # The script goes onto the root (a kernel command line is too short for it).
 printf '%s' "$script" > "$tmp/t.sh"
 "$DEBUGFS" -w -R "write $tmp/t.sh /t.sh" "$root" >/dev/null 2>&1
+"$DEBUGFS" -w -R "write $tmp/new.mbr /new.mbr" "$root" >/dev/null 2>&1
 out=$("$top/tools/qemu-boot.sh" --smp 2 --timeout 240 --disk "$root" --disk "$vdb" --disk "$vdc" -- \
 	"root=/dev/vda -- /bin/sh /t.sh" 2>&1 | tr -d '\r')
 [ -n "${KEEP:-}" ] && echo "$out" > "$tmp/console.log"
@@ -86,6 +96,10 @@ want "umount lets the autoclear loop device go" "$out" "bound-after-umount=0"
 want "a loop device cannot back itself" "$out" "loop-self-refused"
 want "a directory cannot back a loop device" "$out" "loop-dir-refused"
 want "an unbound loop device cannot be mounted" "$out" "unbound-mount-refused"
+want "fdisk -l reads the table (HDIO_GETGEO, BLKGETSIZE64)" "$out" "/dev/vdb1"
+want "BLKRRPART with a partition mounted: EBUSY" "$out" "rrpart-busy"
+want "a new table written through the disk, BLKRRPART" "$out" "rrpart-ok"
+want "the new table's partitions replace the old" "$out" "parts-now=vdb,vdb1,end new-vdb1=8388608"
 if grep -qiE "panic|assert|oops" <<<"$out"; then echo "FAIL the kernel complained:"; grep -iE -m5 "panic|assert|oops" <<<"$out"; fail=1; fi
 
 # The host's view of what Ferry wrote.

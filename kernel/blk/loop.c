@@ -356,11 +356,19 @@ void loop_last_close(struct blk_dev *d)
 	spin_lock(&lo->lock);
 	bool clear = lo->backing && (lo->flags & LO_FLAGS_AUTOCLEAR) &&
 		     !__atomic_load_n(&d->claimed, __ATOMIC_ACQUIRE);
-	if (clear)
-		lo->clearing = true; /* by the worker: what was written goes to the file first */
 	spin_unlock(&lo->lock);
-	if (clear)
-		task_wake(&lo->task);
+	if (!clear)
+		return;
+	/* Nothing left to write: let go now, as Linux's last close does. */
+	if (!bcache_sync_start(d)) {
+		unbind(lo);
+		return;
+	}
+	/* Else the worker, once what was written is in the file. */
+	spin_lock(&lo->lock);
+	lo->clearing = true;
+	spin_unlock(&lo->lock);
+	task_wake(&lo->task);
 }
 
 /* Mounted or swapped on no more: an autoclear device with no open file lets its file go. */

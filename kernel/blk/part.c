@@ -173,8 +173,17 @@ long part_rescan(struct blk_dev *disk, bool excl)
 		    __atomic_load_n(&p->claimed, __ATOMIC_ACQUIRE))
 			return -EBUSY;
 	}
-	/* What was written through the disk (a new table) is what is read. */
-	long r = bcache_settle_thread(disk);
+	/*
+	 * What was written through the disk (a new table) is what is read:
+	 * its blocks written and dropped, once (a restart after the table's
+	 * read must not drop what it read).
+	 */
+	long r = 0;
+	if (!park_progress()) {
+		r = bcache_settle_thread(disk);
+		if (r == 0)
+			park_save_progress(1);
+	}
 	if (r == 0)
 		r = scan(disk, true);
 	if (r == 0)
