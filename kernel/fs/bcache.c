@@ -358,13 +358,17 @@ static void run_done(struct blk_request *r)
 {
 	struct read_run *run = r->priv;
 	spin_lock(&cache.lock);
+	/*
+	 * Woken under the cache's lock, as read_done does: once it is let go,
+	 * an idle buffer may be freed (reclaim, bcache_drop_dev), and a wake
+	 * after that took a freed buffer's lock (a loop device's worker hung so).
+	 */
 	for (u32 i = 0; i < run->n; i++) {
 		run->bufs[i]->flags &= ~B_READING;
 		run->bufs[i]->flags |= r->status ? B_ERROR : B_VALID;
+		waitq_wake_all(&run->bufs[i]->wait);
 	}
 	spin_unlock(&cache.lock);
-	for (u32 i = 0; i < run->n; i++)
-		waitq_wake_all(&run->bufs[i]->wait);
 	waitq_wake_all(&cache.sync_wait); /* it may have waited for room in the ring */
 	kfree(run);
 }
