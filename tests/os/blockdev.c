@@ -7,8 +7,10 @@
  * made by mknod, and the errors: an unbound device, a directory or the
  * device itself (a loop) as backing, absurd offsets, ioctls on a file
  * that is no block device, a number no driver has, and the backing file
- * closed while in use. Skips itself where there are no loop devices (not
- * root, a container without them).
+ * closed while in use; as another user, mknod of a device (EPERM) and
+ * loop-control (EPERM). On Ferry only (Linux's would touch the host's
+ * swap): a device swapped on is claimed, O_EXCL is EBUSY. Skips itself
+ * where there are no loop devices (not root, a container without them).
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -16,7 +18,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "t.h"
+#include "tuser.h"
 
 /* <linux/fs.h> and <linux/loop.h> (musl has no kernel headers). */
 #define BLKROGET 0x125e
@@ -338,6 +340,58 @@ static int check_recursion(int a, int na)
 	return reopen(a, na);
 }
 
+/* As another user: no device nodes (CAP_MKNOD), no loop-control (CAP_SYS_ADMIN). */
+static void check_unprivileged(void)
+{
+	char node[160];
+	snprintf(node, sizeof node, "%s/unpriv", dir);
+	chmod(dir, 0777);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setgid(T_GID) || setuid(T_UID))
+			_exit(2);
+		int r1 = mknod(node, S_IFBLK | 0600, makedev(7, 0)) == -1 && errno == EPERM;
+		int r2 = mknod(node, S_IFCHR | 0600, makedev(1, 3)) == -1 && errno == EPERM;
+		int fd = open("/dev/loop-control", O_RDWR);
+		int r3 = fd < 0 && errno == EACCES; /* the node is root's, 0600 */
+		_exit(r1 && r2 && r3 ? 0 : 1);
+	}
+	int st = t_wait(pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "another user: mknod of a block or character device is EPERM, loop-control EACCES");
+	chmod(dir, 0700);
+}
+
+/* Swap header of mkswap(8): version 1, the last page, "SWAPSPACE2" at the first page's end. */
+static void check_swap_claim(void)
+{
+	if (t_on_linux()) {
+		t_skip("swapon of a loop device: not on the host's Linux");
+		return;
+	}
+	int num, lfd = get_loop(O_RDWR, &num), bfd = open(img, O_RDWR);
+	if (!CHECK(lfd >= 0 && ioctl(lfd, LOOP_SET_FD, bfd) == 0, "a loop device for swap"))
+		return;
+	close(bfd);
+	unsigned char page[4096] = {0};
+	uint32_t hdr[3] = {1, IMG_SIZE / 4096 - 1, 0};
+	memcpy(page + 1024, hdr, sizeof hdr);
+	memcpy(page + 4096 - 10, "SWAPSPACE2", 10);
+	char path[32];
+	snprintf(path, sizeof path, "/dev/loop%d", num);
+	CHECK(pwrite(lfd, page, sizeof page, 0) == sizeof page && fsync(lfd) == 0, "a swap header written");
+	if (CHECK(syscall(SYS_swapon, path, 0) == 0, "swapon of the loop device")) {
+		CHECK_ERR(open(path, O_RDONLY | O_EXCL), EBUSY, "O_EXCL open of a device swapped on is EBUSY");
+		CHECK_ERR(ioctl(lfd, LOOP_CTL_REMOVE, 0), EINVAL, "a loop-control ioctl on a loop device is EINVAL");
+		CHECK(syscall(SYS_swapoff, path) == 0, "swapoff");
+		int x = open(path, O_RDONLY | O_EXCL);
+		CHECK(x >= 0, "O_EXCL once it is off");
+		close(x);
+	}
+	CHECK(ioctl(lfd, LOOP_CLR_FD, 0) == 0, "unbound");
+	close(lfd);
+}
+
 int main(void)
 {
 	snprintf(img, sizeof img, "%s", t_tmp("blockdev.img"));
@@ -360,6 +414,8 @@ int main(void)
 	lfd = check_bound(lfd, num);
 	lfd = check_read_only(lfd, num);
 	lfd = check_recursion(lfd, num);
+	check_unprivileged();
+	check_swap_claim();
 	close(lfd);
 	close(ctl);
 	unlink(img);
