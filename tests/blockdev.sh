@@ -5,7 +5,8 @@
 # disk, mount by name, write, umount, mount again and read, mkswap and
 # swapon of a partition, bounds (nothing past a partition's end), a loop
 # device on a file of the ext2 root formatted and mounted (losetup, then
-# mount -o loop), losetup's errors. Afterwards the host checks every file
+# mount -o loop), losetup's errors, device nodes made on ext2 by mknod,
+# fdisk -l, /proc/partitions and BLKRRPART. Afterwards the host checks every file
 # system written (e2fsck -fn) and reads the files back (debugfs).
 set -u
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
@@ -61,6 +62,10 @@ losetup /dev/loop1 /dev/loop1 || echo loop-self-refused
 losetup /dev/loop1 /home || echo loop-dir-refused
 mount /dev/loop5 /m2 || echo unbound-mount-refused
 fdisk -l /dev/vdb | grep "^/dev/vdb1"
+mknod /home/vdcnode b 254 32 && mknod /home/nullnode c 1 3 && echo ext2-node=$(blockdev --getsize64 /home/vdcnode) && echo gone > /home/nullnode && echo null-node-ok
+stat -c "vdb1-rdev=%t:%T" /dev/vdb1
+mknod /home/nodrv b 250 3 && { cat /home/nodrv 2>&1 | grep -q "No such device" && echo no-driver-enxio; }
+cat /proc/partitions | grep -c "vd" | sed "s/^/partitions-lines=/"
 mount /dev/vdb1 /mnt && { blockdev --rereadpt /dev/vdb 2>&1 | grep -q busy && echo rrpart-busy; umount /mnt; }
 dd if=/new.mbr of=/dev/vdb conv=notrunc 2>/dev/null && blockdev --flushbufs /dev/vdb && blockdev --rereadpt /dev/vdb && echo rrpart-ok
 echo "parts-now=$(ls /dev | grep "^vdb" | tr "\n" ,)end" new-vdb1=$(blockdev --getsize64 /dev/vdb1)
@@ -97,6 +102,11 @@ want "a loop device cannot back itself" "$out" "loop-self-refused"
 want "a directory cannot back a loop device" "$out" "loop-dir-refused"
 want "an unbound loop device cannot be mounted" "$out" "unbound-mount-refused"
 want "fdisk -l reads the table (HDIO_GETGEO, BLKGETSIZE64)" "$out" "/dev/vdb1"
+want "mknod of a block device on ext2 reaches the disk" "$out" "ext2-node=12582912"
+want "mknod of a character device on ext2 reaches its driver" "$out" "null-node-ok"
+want "stat of a partition node: its major and minor" "$out" "vdb1-rdev=fe:1"
+want "a node with no driver: ENXIO" "$out" "no-driver-enxio"
+want "/proc/partitions lists the disks and partitions" "$out" "partitions-lines=5"
 want "BLKRRPART with a partition mounted: EBUSY" "$out" "rrpart-busy"
 want "a new table written through the disk, BLKRRPART" "$out" "rrpart-ok"
 want "the new table's partitions replace the old" "$out" "parts-now=vdb,vdb1,end new-vdb1=8388608"
