@@ -1,12 +1,13 @@
 #!/bin/bash
 # Block devices inside Ferry: on an ext2 root (vda) with a second disk
-# (vdb) that has an MBR with two partitions and a third (vdc) with none:
+# (vdb) that has an MBR with two partitions, a third (vdc) with none and a
+# fourth (vdd) with a GPT:
 # the partitions' nodes and sizes, mke2fs of a partition and of a whole
 # disk, mount by name, write, umount, mount again and read, mkswap and
 # swapon of a partition, bounds (nothing past a partition's end), a loop
 # device on a file of the ext2 root formatted and mounted (losetup, then
 # mount -o loop), losetup's errors, device nodes made on ext2 by mknod,
-# fdisk -l, /proc/partitions and BLKRRPART. Afterwards the host checks every file
+# fdisk -l, /proc/partitions and BLKRRPART; then bad tables. Afterwards the host checks every file
 # system written (e2fsck -fn) and reads the files back (debugfs).
 set -u
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
@@ -18,10 +19,27 @@ tmp=$(mktemp -d /tmp/ferry-blockdev.XXXXXX)
 fail=0
 . "$top/tests/lib/checks.sh"
 
-root=$tmp/root.img vdb=$tmp/vdb.img vdc=$tmp/vdc.img
+root=$tmp/root.img vdb=$tmp/vdb.img vdc=$tmp/vdc.img vdd=$tmp/vdd.img
 cp "$top/build/disk.img" "$root"
-truncate -s 32M "$vdb"
+truncate -s 32M "$vdb" "$vdd"
 truncate -s 12M "$vdc"
+# A GPT on vdd (UEFI 2.x chapter 5): a protective MBR, the header at LBA 1, 128 entries
+# from LBA 2; entry 1 is sectors 2048..18431 (8 MiB), entry 3 is 18432..34815 (vdd3, no vdd2).
+python3 - "$vdd" <<'EOF'
+import struct, sys, zlib, uuid
+mbr = bytearray(512)
+mbr[446:462] = struct.pack('<B3sB3sII', 0, b'\0\0\0', 0xee, b'\0\0\0', 1, 65535)
+mbr[510:512] = b'\x55\xaa'
+linux = uuid.UUID('0fc63daf-8483-4772-8e79-3d69d8477de4').bytes_le
+ents = bytearray(128 * 128)
+for i, (lo, hi) in ((0, (2048, 18431)), (2, (18432, 34815))):
+    ents[128 * i:128 * i + 56] = linux + uuid.uuid4().bytes_le + struct.pack('<QQQ', lo, hi, 0)
+hdr = bytearray(struct.pack('<8sIIIIQQQQ16sQIII', b'EFI PART', 0x10000, 92, 0, 0, 1, 65535, 34, 65502,
+                            uuid.uuid4().bytes_le, 2, 128, 128, zlib.crc32(ents)))
+hdr[16:20] = struct.pack('<I', zlib.crc32(hdr))
+with open(sys.argv[1], 'r+b') as f:
+    f.write(mbr + hdr + bytes(512 - len(hdr)) + ents)
+EOF
 # An MBR: vdb1 at sector 2048, 16 MiB (Linux, 0x83); vdb2 after it to the end (swap, 0x82).
 python3 - "$vdb" "$tmp/new.mbr" <<'EOF'
 import struct, sys
@@ -42,6 +60,8 @@ EOF
 
 script='
 ls /dev | grep -E "^vd|^loop" | tr "\n" " "; echo
+echo vdd1=$(blockdev --getsize64 /dev/vdd1) vdd3=$(blockdev --getsize64 /dev/vdd3)
+mkdir -p /mnt; mke2fs -q /dev/vdd3 && mount /dev/vdd3 /mnt && echo on-gpt > /mnt/gpt && umount /mnt && echo gpt-written
 echo vdb1=$(blockdev --getsize64 /dev/vdb1) vdb2=$(blockdev --getsize64 /dev/vdb2) vdc=$(blockdev --getsize64 /dev/vdc)
 mke2fs -q /dev/vdb1 && echo mkfs-vdb1-ok
 mkdir -p /mnt /m2
@@ -75,12 +95,14 @@ sync
 printf '%s' "$script" > "$tmp/t.sh"
 "$DEBUGFS" -w -R "write $tmp/t.sh /t.sh" "$root" >/dev/null 2>&1
 "$DEBUGFS" -w -R "write $tmp/new.mbr /new.mbr" "$root" >/dev/null 2>&1
-out=$("$top/tools/qemu-boot.sh" --smp 2 --timeout 240 --disk "$root" --disk "$vdb" --disk "$vdc" -- \
+out=$("$top/tools/qemu-boot.sh" --smp 2 --timeout 240 --disk "$root" --disk "$vdb" --disk "$vdc" --disk "$vdd" -- \
 	"root=/dev/vda -- /bin/sh /t.sh" 2>&1 | tr -d '\r')
 [ -n "${KEEP:-}" ] && echo "$out" > "$tmp/console.log"
 want "partitions found at boot" "$out" "blk: vdb1: sectors 2048..34815 (16 MiB)"
 want "nodes for disks, partitions and loop devices" "$out" "loop0 loop1"
-want "partition nodes" "$out" "vdb vdb1 vdb2 vdc"
+want "partition nodes" "$out" "vdb vdb1 vdb2 vdc vdd vdd1 vdd3 "
+want "GPT partitions: numbered by entry, sized" "$out" "vdd1=8388608 vdd3=8388608"
+want "mke2fs and mount of a GPT partition" "$out" "gpt-written"
 want "BLKGETSIZE64 of partitions and disks" "$out" "vdb1=16777216 vdb2=15728640 vdc=12582912"
 want "mke2fs of a partition" "$out" "mkfs-vdb1-ok"
 want "mount a partition by name, write, umount" "$out" "part-written"
@@ -106,7 +128,7 @@ want "mknod of a block device on ext2 reaches the disk" "$out" "ext2-node=125829
 want "mknod of a character device on ext2 reaches its driver" "$out" "null-node-ok"
 want "stat of a partition node: its major and minor" "$out" "vdb1-rdev=fe:1"
 want "a node with no driver: ENXIO" "$out" "no-driver-enxio"
-want "/proc/partitions lists the disks and partitions" "$out" "partitions-lines=5"
+want "/proc/partitions lists the disks and partitions" "$out" "partitions-lines=8"
 want "BLKRRPART with a partition mounted: EBUSY" "$out" "rrpart-busy"
 want "a new table written through the disk, BLKRRPART" "$out" "rrpart-ok"
 want "the new table's partitions replace the old" "$out" "parts-now=vdb,vdb1,end new-vdb1=8388608"
@@ -118,6 +140,10 @@ fsck "$tmp/vdb1.img" "mke2fs of a partition in Ferry"
 got=$("$DEBUGFS" -R "cat /f" "$tmp/vdb1.img" 2>/dev/null)
 [ "$got" = part-file ] && echo "ok   the host reads the partition's file" || { echo "FAIL host read of vdb1's /f: '$got'"; fail=1; }
 fsck "$vdc" "mke2fs of a whole disk in Ferry"
+dd if="$vdd" of="$tmp/vdd3.img" bs=512 skip=18432 count=16384 2>/dev/null
+fsck "$tmp/vdd3.img" "mke2fs of a GPT partition in Ferry"
+got=$("$DEBUGFS" -R "cat /gpt" "$tmp/vdd3.img" 2>/dev/null)
+[ "$got" = on-gpt ] && echo "ok   the host reads the GPT partition's file" || { echo "FAIL host read of vdd3's /gpt: '$got'"; fail=1; }
 got=$("$DEBUGFS" -R "cat /w" "$vdc" 2>/dev/null)
 [ "$got" = whole-disk ] && echo "ok   the host reads the whole disk's file" || { echo "FAIL host read of vdc's /w: '$got'"; fail=1; }
 fsck "$root" "a loop device on a file of the root"
@@ -125,4 +151,37 @@ fsck "$root" "a loop device on a file of the root"
 fsck "$tmp/loop.img" "mke2fs and mount through a loop device"
 got=$("$DEBUGFS" -R "cat /g" "$tmp/loop.img" 2>/dev/null)
 [ "$got" = in-a-loop ] && echo "ok   the host reads the loop image's file" || { echo "FAIL host read of the loop image's /g: '$got'"; fail=1; }
+
+# Bad tables: a GPT header with a right checksum but 2^32-1 entries; an MBR whose
+# partitions start past the disk's end or run over it. Nothing read past the end, no crash.
+bad1=$tmp/bad1.img bad2=$tmp/bad2.img
+truncate -s 8M "$bad1" "$bad2"
+python3 - "$bad1" "$bad2" <<'EOF'
+import struct, sys, zlib
+def mbr(*entries):
+    m = bytearray(512)
+    for i, (typ, start, count) in enumerate(entries):
+        m[446 + 16 * i:462 + 16 * i] = struct.pack('<B3sB3sII', 0, b'\0\0\0', typ, b'\0\0\0', start, count)
+    m[510:512] = b'\x55\xaa'
+    return m
+hdr = bytearray(struct.pack('<8sIIIIQQQQ16sQIII', b'EFI PART', 0x10000, 92, 0, 0, 1, 1, 34, 5,
+                            bytes(16), 2, 0xffffffff, 128, 0))
+hdr[16:20] = struct.pack('<I', zlib.crc32(hdr))
+open(sys.argv[1], 'r+b').write(mbr((0xee, 1, 0xffffffff)) + hdr)
+open(sys.argv[2], 'r+b').write(mbr((0x83, 0xfffffff0, 100), (0x83, 8192, 0xffffffff)))
+EOF
+cat > "$tmp/bad.sh" <<'EOF'
+echo nodes=$(ls /dev | grep ^vd | tr "\n" ,) vdb2=$(blockdev --getsize64 /dev/vdb2)
+dd if=/dev/vdb2 of=/dev/null bs=1M 2>&1 | grep records.in
+EOF
+out=$("$top/tools/ferry-run" --smp 2 --timeout 120 --verbose --add "$tmp/bad.sh:/bad.sh" \
+	--qemu -drive --qemu "file=$bad1,if=none,format=raw,id=b1" --qemu -device --qemu "virtio-blk-pci,drive=b1,disable-legacy=on" \
+	--qemu -drive --qemu "file=$bad2,if=none,format=raw,id=b2" --qemu -device --qemu "virtio-blk-pci,drive=b2,disable-legacy=on" \
+	-- /bin/sh /bad.sh 2>&1 | tr -d '\r')
+want "a GPT header with absurd entries is not read" "$out" "blk: vda: GPT entries out of bounds: table not read"
+want "a partition past the end is left out" "$out" "blk: vdb1 starts past the end of vdb: left out"
+want "a partition over the end is cut to it" "$out" "blk: vdb2 goes past the end of vdb: cut to it"
+want "bad tables: only the disks and the cut partition" "$out" "nodes=vda,vdb,vdb2, vdb2=4194304"
+want "the cut partition reads to the disk's end" "$out" "4+0 records in"
+if grep -qiE "panic|assert" <<<"$out"; then echo "FAIL the kernel complained:"; grep -iE -m5 "panic|assert" <<<"$out"; fail=1; fi
 exit $fail
