@@ -7,7 +7,8 @@
 # swapon of a partition, bounds (nothing past a partition's end), a loop
 # device on a file of the ext2 root formatted and mounted (losetup, then
 # mount -o loop), losetup's errors, device nodes made on ext2 by mknod,
-# fdisk -l, /proc/partitions and BLKRRPART; then bad tables. Afterwards the host checks every file
+# fdisk -l, /proc/partitions and BLKRRPART; then bad tables, and a root on
+# a partition (root=/dev/vda1). Afterwards the host checks every file
 # system written (e2fsck -fn) and reads the files back (debugfs).
 set -u
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
@@ -184,4 +185,23 @@ want "a partition over the end is cut to it" "$out" "blk: vdb2 goes past the end
 want "bad tables: only the disks and the cut partition" "$out" "nodes=vda,vdb,vdb2, vdb2=4194304"
 want "the cut partition reads to the disk's end" "$out" "4+0 records in"
 if grep -qiE "panic|assert" <<<"$out"; then echo "FAIL the kernel complained:"; grep -iE -m5 "panic|assert" <<<"$out"; fail=1; fi
+
+# The root on a partition: root=/dev/vda1, written, clean on the host afterwards.
+proot=$tmp/proot.img
+truncate -s 66M "$proot"
+python3 -c "
+import struct, sys
+m = bytearray(512)
+m[446:462] = struct.pack('<B3sB3sII', 0x80, b'\0\0\0', 0x83, b'\0\0\0', 2048, 131072)
+m[510:512] = b'\x55\xaa'
+open(sys.argv[1], 'r+b').write(m)" "$proot"
+dd if="$top/build/disk.img" of="$proot" bs=512 seek=2048 conv=notrunc 2>/dev/null
+out=$("$top/tools/qemu-boot.sh" --smp 2 --timeout 120 --disk "$proot" -- \
+	"root=/dev/vda1 -- /bin/sh -c 'grep vda1 /proc/mounts; echo on-vda1 > /rootfile && sync && echo root-written'" 2>&1 | tr -d '\r')
+want "root=/dev/vda1: the root on a partition" "$out" "/dev/vda1 / ext2 rw"
+want "root=/dev/vda1: written" "$out" "root-written"
+dd if="$proot" of="$tmp/proot1.img" bs=512 skip=2048 2>/dev/null
+fsck "$tmp/proot1.img" "a root on a partition"
+got=$("$DEBUGFS" -R "cat /rootfile" "$tmp/proot1.img" 2>/dev/null)
+[ "$got" = on-vda1 ] && echo "ok   the host reads the partition root's file" || { echo "FAIL host read of /rootfile: '$got'"; fail=1; }
 exit $fail
