@@ -83,6 +83,7 @@ losetup /dev/loop1 /dev/loop1 || echo loop-self-refused
 losetup /dev/loop1 /home || echo loop-dir-refused
 mount /dev/loop5 /m2 || echo unbound-mount-refused
 fdisk -l /dev/vdb | grep "^/dev/vdb1"
+/tests/blockdev /dev/vdb /dev/vdb2 | grep -v "^ok"
 mknod /home/vdcnode b 254 32 && mknod /home/nullnode c 1 3 && echo ext2-node=$(blockdev --getsize64 /home/vdcnode) && echo gone > /home/nullnode && echo null-node-ok
 stat -c "vdb1-rdev=%t:%T" /dev/vdb1
 mknod /home/nodrv b 250 3 && { cat /home/nodrv 2>&1 | grep -q "No such device" && echo no-driver-enxio; }
@@ -130,6 +131,7 @@ want "mknod of a character device on ext2 reaches its driver" "$out" "null-node-
 want "stat of a partition node: its major and minor" "$out" "vdb1-rdev=fe:1"
 want "a node with no driver: ENXIO" "$out" "no-driver-enxio"
 want "/proc/partitions lists the disks and partitions" "$out" "partitions-lines=8"
+want "tests/os/blockdev on a disk and its partition" "$out" "# blockdev: 13 checks, 0 failed"
 want "BLKRRPART with a partition mounted: EBUSY" "$out" "rrpart-busy"
 want "a new table written through the disk, BLKRRPART" "$out" "rrpart-ok"
 want "the new table's partitions replace the old" "$out" "parts-now=vdb,vdb1,end new-vdb1=8388608"

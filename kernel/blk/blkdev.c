@@ -53,11 +53,8 @@ static int blkdev_open(struct inode *ip, struct file *f)
 		return -ENXIO; /* a node whose number no driver has */
 	if ((f->fmode & FMODE_WRITE) && __atomic_load_n(&d->read_only, __ATOMIC_ACQUIRE))
 		return -EROFS;
-	if (f->fmode & FMODE_EXCL) {
-		/* A partition's disk mounted whole, or the other way round, is in use too. */
-		if ((d->whole && __atomic_load_n(&d->whole->claimed, __ATOMIC_ACQUIRE)) || !blk_claim(d))
-			return -EBUSY;
-	}
+	if ((f->fmode & FMODE_EXCL) && !blk_claim(d))
+		return -EBUSY; /* mounted, swapped on, held: it, its disk or a partition of it */
 	__atomic_add_fetch(&d->opens, 1, __ATOMIC_ACQ_REL);
 	f->priv = d;
 	return 0;

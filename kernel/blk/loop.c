@@ -303,7 +303,8 @@ static long bind(struct loop *lo, int fd, u32 fmode, const struct loop_info64 *i
 	}
 	u64 offset = info ? info->lo_offset : 0, limit = info ? info->lo_sizelimit : 0;
 	u32 flags = info ? info->lo_flags & (LO_FLAGS_SETTABLE | LO_FLAGS_READ_ONLY) : 0;
-	if (!(f->fmode & FMODE_WRITE) || !(fmode & FMODE_WRITE) || !f->ops->write)
+	if (!(f->fmode & FMODE_WRITE) || !(fmode & FMODE_WRITE) || !f->ops->write ||
+	    __atomic_load_n(&f->ip->sb->rdonly, __ATOMIC_ACQUIRE))
 		flags |= LO_FLAGS_READ_ONLY;
 	if ((i64)offset < 0 || (i64)limit < 0) {
 		file_put(f);

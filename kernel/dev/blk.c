@@ -101,6 +101,30 @@ struct blk_dev *blk_table_get(u32 i)
 	return d;
 }
 
+static bool claimed(const struct blk_dev *d)
+{
+	return __atomic_load_n(&d->claimed, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Each claimant sets its own flag before it looks at the overlapping
+ * devices' (sequentially consistent), so of a disk and its partition
+ * claimed at once at least one sees the other and lets go: never both.
+ */
+bool blk_claim(struct blk_dev *d)
+{
+	if (__atomic_exchange_n(&d->claimed, true, __ATOMIC_SEQ_CST))
+		return false;
+	bool overlap = d->whole && claimed(d->whole);
+	for (u32 i = 0; i < BLK_MAX_TABLE && !overlap && !d->whole; i++) {
+		struct blk_dev *p = blk_table_get(i);
+		overlap = p && p->whole == d && claimed(p);
+	}
+	if (overlap)
+		__atomic_store_n(&d->claimed, false, __ATOMIC_SEQ_CST);
+	return !overlap;
+}
+
 /*
  * The waker and done are read before the status is published: once it is,
  * the submitter may reuse the request. A waker task must therefore outlive

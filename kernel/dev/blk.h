@@ -116,11 +116,12 @@ struct blk_dev *blk_find(u32 major, u32 minor);
 struct blk_dev *blk_find_name(const char *name);
 /* The i-th device of the table (for listings: /dev's nodes); NULL past the end. */
 struct blk_dev *blk_table_get(u32 i);
-/* Take the device for a mount, swap or O_EXCL open: false if someone has it already. */
-static inline bool blk_claim(struct blk_dev *d)
-{
-	return !__atomic_exchange_n(&d->claimed, true, __ATOMIC_ACQ_REL);
-}
+/*
+ * Take the device for a mount, swap or O_EXCL open: false if someone has
+ * it already, or has its disk (for a partition) or one of its partitions
+ * (for a disk), whose blocks overlap.
+ */
+bool blk_claim(struct blk_dev *d);
 static inline void blk_unclaim(struct blk_dev *d)
 {
 	__atomic_store_n(&d->claimed, false, __ATOMIC_RELEASE);

@@ -587,8 +587,8 @@ again:;
 			       dev->name);
 		return r;
 	}
-	if (__atomic_exchange_n(&dev->claimed, true, __ATOMIC_ACQ_REL)) {
-		/* Two mounts' caches of one disk would overwrite each other's changes. */
+	if (!blk_claim(dev)) {
+		/* Two mounts' caches of one disk (or of a disk and its partition) would overwrite each other's changes. */
 		inode_put(root);
 		free_fs(fs);
 		kfree(jl.map);

@@ -249,7 +249,7 @@ static int swapon_disk(struct inode *ip, const char *path, int prio)
 	if (r < 0)
 		return refuse(path, why);
 	/* A mounted disk is not a swap area, nor the other way round. */
-	if (__atomic_exchange_n(&dev->claimed, true, __ATOMIC_ACQ_REL))
+	if (!blk_claim(dev))
 		return -EBUSY;
 	bcache_forget(dev, 0, PAGE_SIZE);
 	r = swap_add_area(path, dev, &g, NULL, 0, prio, NULL, NULL);

@@ -11,6 +11,12 @@
  * loop-control (EPERM). On Ferry only (Linux's would touch the host's
  * swap): a device swapped on is claimed, O_EXCL is EBUSY. Skips itself
  * where there are no loop devices (not root, a container without them).
+ *
+ * "blockdev DISK PART" (tests/blockdev.sh, on a scratch disk and a
+ * partition of it that holds nothing) checks those instead: sizes,
+ * HDIO_GETGEO's start, a write through the partition read back through
+ * the disk at the partition's offset, and the claims they share (O_EXCL,
+ * BLKRRPART while a partition is open).
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -392,8 +398,53 @@ static void check_swap_claim(void)
 	close(lfd);
 }
 
-int main(void)
+#define HDIO_GETGEO 0x0301
+struct hd_geometry {
+	unsigned char heads, sectors;
+	unsigned short cylinders;
+	unsigned long start;
+};
+
+static int check_disk(const char *disk, const char *part)
 {
+	int d = open(disk, O_RDWR), p = open(part, O_RDWR);
+	if (!CHECK(d >= 0 && p >= 0, "open %s and %s", disk, part))
+		return t_done();
+	struct hd_geometry g = {0};
+	uint64_t dsize = size64(d), psize = size64(p);
+	CHECK(ioctl(p, HDIO_GETGEO, &g) == 0 && g.start > 0 && g.heads && g.sectors,
+	      "HDIO_GETGEO of the partition: its start (%lu)", g.start);
+	CHECK(dsize > psize && psize && lseek(d, 0, SEEK_END) == (off_t)dsize &&
+		      lseek(p, 0, SEEK_END) == (off_t)psize && g.start * 512 + psize <= dsize,
+	      "sizes: the partition inside the disk");
+	char w[700], r[700];
+	for (int i = 0; i < (int)sizeof w; i++)
+		w[i] = (char)(i * 13 + 1);
+	CHECK(pwrite(p, w, sizeof w, 1000) == (ssize_t)sizeof w && fsync(p) == 0,
+	      "700 bytes written through the partition, fsync");
+	CHECK(ioctl(d, BLKFLSBUF, 0) == 0, "BLKFLSBUF of the disk");
+	CHECK(pread(d, r, sizeof r, (off_t)(g.start * 512 + 1000)) == (ssize_t)sizeof r && !memcmp(r, w, sizeof w),
+	      "the disk reads them at the partition's offset");
+	CHECK_ERR(pwrite(p, w, 1, (off_t)psize), ENOSPC, "no write past the partition's end");
+	CHECK(pread(p, r, sizeof r, (off_t)psize - 100) == 100, "a read stops at the partition's end");
+	CHECK_ERR(ioctl(d, BLKRRPART, 0), EBUSY, "BLKRRPART while the partition is open is EBUSY");
+	close(p);
+	int x = open(part, O_RDONLY | O_EXCL);
+	CHECK(x >= 0, "O_EXCL open of the partition");
+	CHECK_ERR(open(disk, O_RDONLY | O_EXCL), EBUSY, "O_EXCL of its disk meanwhile is EBUSY");
+	close(x);
+	x = open(disk, O_RDONLY | O_EXCL);
+	CHECK(x >= 0, "O_EXCL of the disk once the partition is let go");
+	CHECK_ERR(open(part, O_RDONLY | O_EXCL), EBUSY, "O_EXCL of the partition meanwhile is EBUSY");
+	close(x);
+	close(d);
+	return t_done();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 2)
+		return check_disk(argv[1], argv[2]);
 	snprintf(img, sizeof img, "%s", t_tmp("blockdev.img"));
 	snprintf(dir, sizeof dir, "%s", t_tmp("blockdev.d"));
 	ctl = open("/dev/loop-control", O_RDWR);
