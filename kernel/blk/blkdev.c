@@ -124,9 +124,36 @@ static ssize_t blkdev_read(struct file *f, struct uio *u, u64 *pos)
 	return (ssize_t)done;
 }
 
+/* Does this write reach the disk before it returns (O_SYNC, O_DSYNC, RWF_SYNC, RWF_DSYNC)? */
+static bool sync_write(struct file *f, const struct uio *u)
+{
+	return (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & (O_SYNC | O_DSYNC)) ||
+	       (u->rwf & (RWF_SYNC | RWF_DSYNC));
+}
+
+/*
+ * A synchronous write's second half: its done bytes to the disk. A park
+ * keeps them as the call's progress, so the restart only syncs.
+ */
+static ssize_t write_synced(struct blk_dev *d, u64 done, u64 *pos, bool again)
+{
+	long s = bcache_sync_thread(d);
+	if (s == -ERESTART_PARK) {
+		park_save_progress(done);
+		return s;
+	}
+	if (s < 0)
+		return s;
+	if (again)
+		*pos += done; /* the first run's advance was not kept: it parked */
+	return (ssize_t)done;
+}
+
 static ssize_t blkdev_write(struct file *f, struct uio *u, u64 *pos)
 {
 	struct blk_dev *d = dev_of(f);
+	if (sync_write(f, u) && park_progress())
+		return write_synced(d, park_progress(), pos, true);
 	if (__atomic_load_n(&d->read_only, __ATOMIC_ACQUIRE))
 		return -EPERM; /* Linux: a write to a read-only block device */
 	u64 size = blk_sectors(d) << BLK_SECTOR_SHIFT;
@@ -178,7 +205,7 @@ static ssize_t blkdev_write(struct file *f, struct uio *u, u64 *pos)
 	}
 	bcache_note_write(d);
 	*pos += done;
-	return (ssize_t)done;
+	return sync_write(f, u) ? write_synced(d, done, pos, false) : (ssize_t)done;
 }
 
 static i64 blkdev_llseek(struct file *f, i64 off, int whence)

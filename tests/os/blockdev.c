@@ -107,6 +107,13 @@ static int reopen(int fd, int num)
 	return open(path, O_RDWR);
 }
 
+static const char *path_of(int num)
+{
+	static char path[32];
+	snprintf(path, sizeof path, "/dev/loop%d", num);
+	return path;
+}
+
 static uint64_t size64(int fd)
 {
 	uint64_t s = (uint64_t)-1;
@@ -215,6 +222,13 @@ static int check_bound(int lfd, int num)
 	close(f);
 	CHECK(lseek(lfd, 0, SEEK_SET) == 0 && write(lfd, "abc", 3) == 3 && lseek(lfd, 0, SEEK_CUR) == 3,
 	      "write moves the offset");
+	int sfd = open(path_of(num), O_RDWR | O_SYNC);
+	f = open(img, O_RDONLY);
+	CHECK(sfd >= 0 && lseek(sfd, 20000, SEEK_SET) == 20000 && write(sfd, "synced!", 7) == 7 &&
+		      lseek(sfd, 0, SEEK_CUR) == 20007 && pread(f, r, 7, 20000) == 7 && !memcmp(r, "synced!", 7),
+	      "an O_SYNC write is in the file when it returns, and moves the offset");
+	close(sfd);
+	close(f);
 
 	/* An offset and a size limit: the device is a window on the file. */
 	struct loop_info64 li;
