@@ -11,33 +11,33 @@
 #include "fs/bcache.h"
 #include "fs/uio.h"
 #include "fs/vfs.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
 #include "mm/domain.h"
 #include "proc/cred.h"
 #include "proc/cur.h"
 #include "sched/park.h"
 #include "sys/syscall.h"
-#include "lib/errno.h"
-#include "lib/kernel.h"
 
 /* What one read or write moves at most: its blocks must all fit in the cache at once. */
 #define RW_CHUNK (4UL << 20)
 
 /* <linux/fs.h>'s block ioctls and <linux/hdreg.h>'s HDIO_GETGEO. */
-#define BLKROSET     0x125d
-#define BLKROGET     0x125e
-#define BLKRRPART    0x125f
-#define BLKGETSIZE   0x1260
-#define BLKFLSBUF    0x1261
-#define BLKRASET     0x1262
-#define BLKRAGET     0x1263
-#define BLKSSZGET    0x1268
-#define BLKBSZGET    0x80081270
+#define BLKROSET 0x125d
+#define BLKROGET 0x125e
+#define BLKRRPART 0x125f
+#define BLKGETSIZE 0x1260
+#define BLKFLSBUF 0x1261
+#define BLKRASET 0x1262
+#define BLKRAGET 0x1263
+#define BLKSSZGET 0x1268
+#define BLKBSZGET 0x80081270
 #define BLKGETSIZE64 0x80081272
-#define BLKIOMIN     0x1278
-#define BLKIOOPT     0x1279
-#define BLKALIGNOFF  0x127a
-#define BLKPBSZGET   0x127b
-#define HDIO_GETGEO  0x0301
+#define BLKIOMIN 0x1278
+#define BLKIOOPT 0x1279
+#define BLKALIGNOFF 0x127a
+#define BLKPBSZGET 0x127b
+#define HDIO_GETGEO 0x0301
 
 #define BLK_READAHEAD_SECTORS 256 /* what BLKRAGET reports: Linux's default 128 KiB */
 
@@ -106,7 +106,8 @@ static ssize_t blkdev_read(struct file *f, struct uio *u, u64 *pos)
 	for (u64 b = first; b <= last && done < n; b++) {
 		struct bbuf *bb = bcache_peek(d, b, bs);
 		if (!bb)
-			break; /* reclaimed since it was gathered: a short read (or the next call reads it) */
+			break; /* reclaimed since it was gathered: a short read (or the next call
+				  reads it) */
 		u64 off = (*pos + done) % bs;
 		size_t len = (size_t)MIN(bs - off, n - done);
 		int c = uio_copy_out(u, bb->data + off, len);
@@ -188,7 +189,8 @@ static ssize_t blkdev_write(struct file *f, struct uio *u, u64 *pos)
 		struct waitq *q;
 		c = len == bs ? bcache_get_new(d, b, bs, &bb, &q) : bcache_get(d, b, bs, &bb, &q);
 		if (c == -ERESTART_PARK) {
-			spin_unlock(&q->lock); /* only the next call waits: what is done is returned */
+			spin_unlock(
+			    &q->lock); /* only the next call waits: what is done is returned */
 			if (!done) /* the restart runs the call again from the user's registers */
 				return gather(d, b, b, bs) ?: -EAGAIN;
 			break;
@@ -310,9 +312,11 @@ static long blkdev_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
 	case HDIO_GETGEO: {
 		if (d->major != BLK_DISK_MAJOR)
 			return -ENOTTY; /* as Linux: a loop device has no geometry */
-		/* virtio-blk's made-up geometry when the device gives none: 64 heads, 32 sectors. */
+		/* virtio-blk's made-up geometry when the device gives none: 64 heads, 32 sectors.
+		 */
 		u64 whole = d->whole ? blk_sectors(d->whole) : sectors;
-		struct hd_geometry g = {.heads = 64, .sectors = 32,
+		struct hd_geometry g = {.heads = 64,
+					.sectors = 32,
 					.cylinders = (u16)MIN(whole >> 11, 0xffffUL),
 					.start = d->whole ? d->start : 0};
 		return copy_to_domain(dom, arg, &g, sizeof g) < 0 ? -EFAULT : 0;
@@ -322,18 +326,19 @@ static long blkdev_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
 		syscall_unsupported(cmd == BLKROSET ? "ioctl BLKROSET" : "ioctl BLKRASET");
 		return -EINVAL;
 	default:
-		return loop_is(d) ? -EINVAL : -ENOTTY; /* as Linux: lo_ioctl's answer, or no driver's */
+		return loop_is(d) ? -EINVAL
+				  : -ENOTTY; /* as Linux: lo_ioctl's answer, or no driver's */
 	}
 }
 
 static const struct file_ops blkdev_ops = {
-	.read = blkdev_read,
-	.write = blkdev_write,
-	.ioctl = blkdev_ioctl,
-	.llseek = blkdev_llseek,
-	.open = blkdev_open,
-	.release = blkdev_release,
-	.fsync = blkdev_fsync,
+    .read = blkdev_read,
+    .write = blkdev_write,
+    .ioctl = blkdev_ioctl,
+    .llseek = blkdev_llseek,
+    .open = blkdev_open,
+    .release = blkdev_release,
+    .fsync = blkdev_fsync,
 };
 
 void blk_layer_init(void)

@@ -24,6 +24,10 @@
 #include "fs/fsproc.h"
 #include "fs/uio.h"
 #include "fs/vfs.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
 #include "mm/layout.h"
@@ -31,38 +35,34 @@
 #include "proc/cur.h"
 #include "sched/park.h"
 #include "sys/syscall.h"
-#include "lib/errno.h"
-#include "lib/kernel.h"
-#include "lib/spinlock.h"
-#include "lib/string.h"
 
-#define LOOP_MAX 64	 /* devices: loop0 .. loop63 */
-#define LOOP_AT_BOOT 8	 /* made at boot, as Linux's CONFIG_BLK_DEV_LOOP_MIN_COUNT */
-#define LOOP_BATCH 16	 /* requests the worker moves before it lets others run */
+#define LOOP_MAX 64    /* devices: loop0 .. loop63 */
+#define LOOP_AT_BOOT 8 /* made at boot, as Linux's CONFIG_BLK_DEV_LOOP_MIN_COUNT */
+#define LOOP_BATCH 16  /* requests the worker moves before it lets others run */
 #define LOOP_CTL_MAJOR 10
 #define LOOP_CTL_MINOR 237
 
 /* <linux/loop.h> */
-#define LOOP_SET_FD	  0x4C00
-#define LOOP_CLR_FD	  0x4C01
-#define LOOP_SET_STATUS	  0x4C02
-#define LOOP_GET_STATUS	  0x4C03
+#define LOOP_SET_FD 0x4C00
+#define LOOP_CLR_FD 0x4C01
+#define LOOP_SET_STATUS 0x4C02
+#define LOOP_GET_STATUS 0x4C03
 #define LOOP_SET_STATUS64 0x4C04
 #define LOOP_GET_STATUS64 0x4C05
-#define LOOP_CHANGE_FD	  0x4C06
+#define LOOP_CHANGE_FD 0x4C06
 #define LOOP_SET_CAPACITY 0x4C07
 #define LOOP_SET_DIRECT_IO 0x4C08
 #define LOOP_SET_BLOCK_SIZE 0x4C09
-#define LOOP_CONFIGURE	  0x4C0A
-#define LOOP_CTL_ADD	  0x4C80
-#define LOOP_CTL_REMOVE	  0x4C81
+#define LOOP_CONFIGURE 0x4C0A
+#define LOOP_CTL_ADD 0x4C80
+#define LOOP_CTL_REMOVE 0x4C81
 #define LOOP_CTL_GET_FREE 0x4C82
 
 #define LO_FLAGS_READ_ONLY 1
 #define LO_FLAGS_AUTOCLEAR 4
-#define LO_FLAGS_PARTSCAN  8
+#define LO_FLAGS_PARTSCAN 8
 #define LO_FLAGS_DIRECT_IO 16
-#define LO_FLAGS_SETTABLE  (LO_FLAGS_AUTOCLEAR | LO_FLAGS_PARTSCAN)
+#define LO_FLAGS_SETTABLE (LO_FLAGS_AUTOCLEAR | LO_FLAGS_PARTSCAN)
 #define LO_NAME_SIZE 64
 
 struct loop_info64 {
@@ -84,21 +84,21 @@ _Static_assert(sizeof(struct loop_info64) == 232, "struct loop_info64 as Linux's
 _Static_assert(sizeof(struct loop_config) == 304, "struct loop_config as Linux's");
 
 struct loop {
-	struct blk_dev blk;	 /* [I] but its sectors and read_only ([a], set under l) */
+	struct blk_dev blk; /* [I] but its sectors and read_only ([a], set under l) */
 	struct spinlock lock;
-	u32 number;		 /* [I] */
-	bool exists;		 /* [g] added, not removed */
-	struct file *backing;	 /* [l] a reference; NULL while unbound */
-	u64 offset, sizelimit;	 /* [l] */
-	u32 flags;		 /* [l] LO_FLAGS_* */
+	u32 number;		    /* [I] */
+	bool exists;		    /* [g] added, not removed */
+	struct file *backing;	    /* [l] a reference; NULL while unbound */
+	u64 offset, sizelimit;	    /* [l] */
+	u32 flags;		    /* [l] LO_FLAGS_* */
 	u8 file_name[LO_NAME_SIZE]; /* [l] */
-	struct list_node queue;	 /* [l] requests submitted, oldest first */
-	bool spawned;		 /* [l] the worker runs (from the first bind on, for ever) */
-	bool clearing;		 /* [l] autoclear: unbound once its written blocks are in the file */
-	struct task task;	 /* the worker */
-	struct park park;	 /* [o] */
-	bool parked;		 /* [o] its last request parked */
-	u64 done;		 /* [o] bytes of the head request already moved */
+	struct list_node queue;	    /* [l] requests submitted, oldest first */
+	bool spawned;		    /* [l] the worker runs (from the first bind on, for ever) */
+	bool clearing;	  /* [l] autoclear: unbound once its written blocks are in the file */
+	struct task task; /* the worker */
+	struct park park; /* [o] */
+	bool parked;	  /* [o] its last request parked */
+	u64 done;	  /* [o] bytes of the head request already moved */
 };
 
 static struct spinlock loops_lock = SPINLOCK_INIT;
@@ -147,7 +147,8 @@ static bool loop_poll_dev(struct blk_dev *d)
 static int request_iov(struct blk_request *r, struct kiovec *iov)
 {
 	if (r->buf) {
-		iov[0] = (struct kiovec){(u64)phys_to_virt(r->buf), (size_t)r->count << BLK_SECTOR_SHIFT};
+		iov[0] = (struct kiovec){(u64)phys_to_virt(r->buf),
+					 (size_t)r->count << BLK_SECTOR_SHIFT};
 		return 1;
 	}
 	for (u32 i = 0; i < r->nsegs; i++)
@@ -197,7 +198,8 @@ static void finish_clearing(struct loop *lo)
 		return;
 	if (bcache_sync_start(&lo->blk)) {
 		spin_lock(&lo->lock);
-		lo->clearing = true; /* the writes it started come through the queue: asked again then */
+		lo->clearing =
+		    true; /* the writes it started come through the queue: asked again then */
 		spin_unlock(&lo->lock);
 		return;
 	}
@@ -217,9 +219,9 @@ static enum poll_result loop_worker(struct task *t)
 			return PENDING;
 		}
 		spin_lock(&lo->lock);
-		struct blk_request *r = list_empty(&lo->queue)
-						? NULL
-						: container_of(lo->queue.next, struct blk_request, link);
+		struct blk_request *r =
+		    list_empty(&lo->queue) ? NULL
+					   : container_of(lo->queue.next, struct blk_request, link);
 		struct file *f = r && lo->backing ? file_get(lo->backing) : NULL;
 		u64 offset = lo->offset;
 		spin_unlock(&lo->lock);
@@ -279,8 +281,10 @@ static int check_backing(struct loop *lo, struct file *f)
 		struct file *next = l->backing;
 		spin_unlock(&l->lock);
 		if (!next)
-			return -EINVAL; /* as Linux: an unbound loop backs nothing (so no cycle can form) */
-		cur = next; /* a chain of bound devices cannot change under us: each holds the next */
+			return -EINVAL; /* as Linux: an unbound loop backs nothing (so no cycle can
+					   form) */
+		cur =
+		    next; /* a chain of bound devices cannot change under us: each holds the next */
 	}
 	return 0;
 }
@@ -439,7 +443,8 @@ long loop_ioctl(struct blk_dev *d, struct file *lf, u32 cmd, u64 arg, struct dom
 			return -EFAULT;
 		if ((i64)info.lo_offset < 0 || (i64)info.lo_sizelimit < 0)
 			return -EOVERFLOW;
-		/* The blocks cached for the old window are not the new one's: written out, dropped. */
+		/* The blocks cached for the old window are not the new one's: written out, dropped.
+		 */
 		if ((r = bcache_settle_thread(d)) < 0)
 			return r;
 		if (info.lo_encrypt_type || info.lo_encrypt_key_size) {
@@ -449,7 +454,8 @@ long loop_ioctl(struct blk_dev *d, struct file *lf, u32 cmd, u64 arg, struct dom
 		spin_lock(&lo->lock);
 		r = !lo->backing ? -ENXIO : 0;
 		/* A new offset or size under a mounted file system would move its blocks. */
-		if (r == 0 && (info.lo_offset != lo->offset || info.lo_sizelimit != lo->sizelimit) &&
+		if (r == 0 &&
+		    (info.lo_offset != lo->offset || info.lo_sizelimit != lo->sizelimit) &&
 		    __atomic_load_n(&d->claimed, __ATOMIC_ACQUIRE))
 			r = -EBUSY;
 		if (r == 0) {
@@ -459,7 +465,8 @@ long loop_ioctl(struct blk_dev *d, struct file *lf, u32 cmd, u64 arg, struct dom
 				    (info.lo_flags & LO_FLAGS_SETTABLE);
 			memcpy(lo->file_name, info.lo_file_name, LO_NAME_SIZE - 1);
 			lo->file_name[LO_NAME_SIZE - 1] = 0;
-			__atomic_store_n(&d->sectors, size_of(lo->backing, lo->offset, lo->sizelimit),
+			__atomic_store_n(&d->sectors,
+					 size_of(lo->backing, lo->offset, lo->sizelimit),
 					 __ATOMIC_RELEASE);
 		}
 		spin_unlock(&lo->lock);
@@ -470,7 +477,8 @@ long loop_ioctl(struct blk_dev *d, struct file *lf, u32 cmd, u64 arg, struct dom
 		spin_lock(&lo->lock);
 		r = lo->backing ? 0 : -ENXIO;
 		if (r == 0)
-			__atomic_store_n(&d->sectors, size_of(lo->backing, lo->offset, lo->sizelimit),
+			__atomic_store_n(&d->sectors,
+					 size_of(lo->backing, lo->offset, lo->sizelimit),
 					 __ATOMIC_RELEASE);
 		spin_unlock(&lo->lock);
 		return r;
@@ -479,7 +487,8 @@ long loop_ioctl(struct blk_dev *d, struct file *lf, u32 cmd, u64 arg, struct dom
 	case LOOP_CHANGE_FD:
 	case LOOP_SET_DIRECT_IO:
 	case LOOP_SET_BLOCK_SIZE:
-		syscall_unsupported("this LOOP_ ioctl (the 32-bit status, CHANGE_FD, direct I/O, block sizes)");
+		syscall_unsupported(
+		    "this LOOP_ ioctl (the 32-bit status, CHANGE_FD, direct I/O, block sizes)");
 		return -EINVAL;
 	default:
 		return -ENOTTY;
@@ -499,15 +508,15 @@ static int add_locked(u32 n)
 		list_init(&lo->queue);
 		lo->number = n;
 		lo->blk = (struct blk_dev){
-			.major = LOOP_MAJOR,
-			.minor = n,
-			.block_size = BLK_SECTOR_SIZE,
-			.max_sectors = 256, /* 128 KiB a request */
-			.max_segs = BLK_MAX_SEGS,
-			.can_flush = true,
-			.submit = loop_submit,
-			.poll = loop_poll_dev,
-			.unclaimed = loop_unclaimed,
+		    .major = LOOP_MAJOR,
+		    .minor = n,
+		    .block_size = BLK_SECTOR_SIZE,
+		    .max_sectors = 256, /* 128 KiB a request */
+		    .max_segs = BLK_MAX_SEGS,
+		    .can_flush = true,
+		    .submit = loop_submit,
+		    .poll = loop_poll_dev,
+		    .unclaimed = loop_unclaimed,
 		};
 		snprintf(lo->blk.name, sizeof lo->blk.name, "loop%u", n);
 		task_init(&lo->task, "loop", loop_worker, NULL);

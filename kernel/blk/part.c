@@ -14,24 +14,24 @@
 #include "fs/bcache.h"
 #include "fs/devfs.h"
 #include "fs/vfs.h"
-#include "mm/kheap.h"
-#include "sched/park.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "lib/string.h"
+#include "mm/kheap.h"
+#include "sched/park.h"
 
 #define MBR_PARTS 4
 #define PART_MAX (BLK_DISK_MINORS - 1) /* vda1 .. vda15 */
 #define GPT_SIG "EFI PART"
 #define GPT_ENTRIES_MAX (64 * 1024) /* bytes of entries read at most (128 of 128 is 16 KiB) */
-#define MBR_TABLE 446 /* the four 16-byte entries */
-#define MBR_SIG 510   /* 0x55 0xaa */
+#define MBR_TABLE 446		    /* the four 16-byte entries */
+#define MBR_SIG 510		    /* 0x55 0xaa */
 #define MBR_TYPE_EMPTY 0x00
-#define MBR_TYPE_GPT 0xee  /* a protective entry: the disk has a GPT */
+#define MBR_TYPE_GPT 0xee /* a protective entry: the disk has a GPT */
 #define MBR_IS_EXTENDED(t) ((t) == 0x05 || (t) == 0x0f || (t) == 0x85)
 
 static struct blk_dev parts[BLK_MAX_DEVICES][PART_MAX]; /* [I] while added; see above */
-static u32 scanned;                                      /* [o] the boot task's progress */
+static u32 scanned;					/* [o] the boot task's progress */
 
 static int part_submit(struct blk_dev *p, struct blk_request *r, struct waitq **park)
 {
@@ -88,35 +88,38 @@ static void add_one(struct blk_dev *disk, u32 n, u64 start, u64 count)
 		return;
 	}
 	if (start >= total) {
-		pr_warn("blk: %s%u starts past the end of %s: left out\n", disk->name, n, disk->name);
+		pr_warn("blk: %s%u starts past the end of %s: left out\n", disk->name, n,
+			disk->name);
 		return;
 	}
 	if (count > total - start) {
-		pr_warn("blk: %s%u goes past the end of %s: cut to it\n", disk->name, n, disk->name);
+		pr_warn("blk: %s%u goes past the end of %s: cut to it\n", disk->name, n,
+			disk->name);
 		count = total - start;
 	}
 	struct blk_dev *p = &parts[disk->index][n - 1];
 	*p = (struct blk_dev){
-		.major = disk->major,
-		.minor = disk->minor + n,
-		.sectors = count,
-		.block_size = disk->block_size,
-		.max_sectors = disk->max_sectors,
-		.max_segs = disk->max_segs,
-		.can_flush = disk->can_flush,
-		.read_only = disk->read_only,
-		.index = disk->index,
-		.whole = disk,
-		.start = start,
-		.submit = part_submit,
-		.poll = part_poll,
+	    .major = disk->major,
+	    .minor = disk->minor + n,
+	    .sectors = count,
+	    .block_size = disk->block_size,
+	    .max_sectors = disk->max_sectors,
+	    .max_segs = disk->max_segs,
+	    .can_flush = disk->can_flush,
+	    .read_only = disk->read_only,
+	    .index = disk->index,
+	    .whole = disk,
+	    .start = start,
+	    .submit = part_submit,
+	    .poll = part_poll,
 	};
 	snprintf(p->name, sizeof p->name, "%s%u", disk->name, n);
 	if (blk_add(p) < 0)
 		pr_err("blk: no room for %s\n", p->name);
 	else
-		pr_info("blk: %s: sectors %llu..%llu (%llu MiB)\n", p->name, (unsigned long long)start,
-			(unsigned long long)(start + count - 1), (unsigned long long)(count >> 11));
+		pr_info("blk: %s: sectors %llu..%llu (%llu MiB)\n", p->name,
+			(unsigned long long)start, (unsigned long long)(start + count - 1),
+			(unsigned long long)(count >> 11));
 }
 
 /* The primary partitions of an MBR (block 0 of disk). */
@@ -177,7 +180,8 @@ static void drop_parts(struct blk_dev *disk)
 		if (!p->whole)
 			continue;
 		blk_del(p);
-		__atomic_store_n(&p->sectors, 0, __ATOMIC_RELEASE); /* an old file on it reads nothing */
+		__atomic_store_n(&p->sectors, 0,
+				 __ATOMIC_RELEASE); /* an old file on it reads nothing */
 		devfs_remove_node(p->name, mkdev(p->major, p->minor));
 	}
 }
@@ -291,7 +295,8 @@ enum poll_result blk_part_scan_step(void)
 		if (r == -ERESTART_PARK)
 			return PENDING;
 		if (r < 0)
-			pr_err("blk: %s: cannot read its partition table (error %ld)\n", disk->name, -r);
+			pr_err("blk: %s: cannot read its partition table (error %ld)\n", disk->name,
+			       -r);
 		scanned++;
 	}
 	devfs_add_disks();
@@ -301,7 +306,8 @@ enum poll_result blk_part_scan_step(void)
 long part_rescan(struct blk_dev *disk, bool excl)
 {
 	assert(disk->index < BLK_MAX_DEVICES && !disk->whole);
-	/* Only a disk nobody else uses: not mounted, open once (by the caller), its partitions closed. */
+	/* Only a disk nobody else uses: not mounted, open once (by the caller), its partitions
+	 * closed. */
 	if (__atomic_load_n(&disk->opens, __ATOMIC_ACQUIRE) > 1 ||
 	    (__atomic_load_n(&disk->claimed, __ATOMIC_ACQUIRE) && !excl))
 		return -EBUSY;

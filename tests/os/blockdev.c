@@ -145,13 +145,15 @@ static void check_not_block(void)
 		close(p[1]);
 	}
 	close(fd);
-	CHECK_ERR(ioctl(ctl, BLKGETSIZE64, &s), ENOSYS, "BLKGETSIZE64 on /dev/loop-control is ENOSYS, as Linux");
+	CHECK_ERR(ioctl(ctl, BLKGETSIZE64, &s), ENOSYS,
+		  "BLKGETSIZE64 on /dev/loop-control is ENOSYS, as Linux");
 }
 
 static void check_unbound(int lfd, int num)
 {
 	struct loop_info64 li;
-	CHECK_ERR(ioctl(lfd, LOOP_GET_STATUS64, &li), ENXIO, "LOOP_GET_STATUS64 of an unbound device is ENXIO");
+	CHECK_ERR(ioctl(lfd, LOOP_GET_STATUS64, &li), ENXIO,
+		  "LOOP_GET_STATUS64 of an unbound device is ENXIO");
 	CHECK_ERR(ioctl(lfd, LOOP_CLR_FD, 0), ENXIO, "LOOP_CLR_FD of an unbound device is ENXIO");
 	CHECK(size64(lfd) == 0, "an unbound device has no bytes");
 	char c;
@@ -159,11 +161,15 @@ static void check_unbound(int lfd, int num)
 	int d = open(dir, O_RDONLY | O_DIRECTORY);
 	CHECK_ERR(ioctl(lfd, LOOP_SET_FD, d), EINVAL, "LOOP_SET_FD with a directory is EINVAL");
 	close(d);
-	CHECK_ERR(ioctl(lfd, LOOP_SET_FD, lfd), EBADF, "LOOP_SET_FD with the device itself is EBADF");
+	CHECK_ERR(ioctl(lfd, LOOP_SET_FD, lfd), EBADF,
+		  "LOOP_SET_FD with the device itself is EBADF");
 	CHECK_ERR(ioctl(lfd, LOOP_SET_FD, 9999), EBADF, "LOOP_SET_FD with a closed fd is EBADF");
-	CHECK_ERR(ioctl(ctl, LOOP_CTL_ADD, num), EEXIST, "LOOP_CTL_ADD of an existing number is EEXIST");
-	CHECK_ERR(ioctl(ctl, LOOP_CTL_REMOVE, num), EBUSY, "LOOP_CTL_REMOVE of an open device is EBUSY");
-	CHECK_ERR(ioctl(ctl, LOOP_CTL_REMOVE, 999999), ENODEV, "LOOP_CTL_REMOVE of no device is ENODEV");
+	CHECK_ERR(ioctl(ctl, LOOP_CTL_ADD, num), EEXIST,
+		  "LOOP_CTL_ADD of an existing number is EEXIST");
+	CHECK_ERR(ioctl(ctl, LOOP_CTL_REMOVE, num), EBUSY,
+		  "LOOP_CTL_REMOVE of an open device is EBUSY");
+	CHECK_ERR(ioctl(ctl, LOOP_CTL_REMOVE, 999999), ENODEV,
+		  "LOOP_CTL_REMOVE of no device is ENODEV");
 }
 
 static int check_bound(int lfd, int num)
@@ -179,17 +185,20 @@ static int check_bound(int lfd, int num)
 	int ssz = 0, ro = -1;
 	unsigned int pbsz = 0;
 	CHECK(s64 == IMG_SIZE, "BLKGETSIZE64 is the file's size (%llu)", (unsigned long long)s64);
-	CHECK(ioctl(lfd, BLKGETSIZE, &sectors) == 0 && sectors == IMG_SIZE / 512, "BLKGETSIZE in sectors");
+	CHECK(ioctl(lfd, BLKGETSIZE, &sectors) == 0 && sectors == IMG_SIZE / 512,
+	      "BLKGETSIZE in sectors");
 	CHECK(ioctl(lfd, BLKSSZGET, &ssz) == 0 && ssz == 512, "BLKSSZGET is 512");
 	CHECK(ioctl(lfd, BLKPBSZGET, &pbsz) == 0 && (pbsz & (pbsz - 1)) == 0,
 	      "BLKPBSZGET: a power of two, or 0 (a loop device's on Linux)");
 	CHECK(ioctl(lfd, BLKROGET, &ro) == 0 && ro == 0, "BLKROGET: writable");
 	CHECK(ioctl(lfd, BLKFLSBUF, 0) == 0, "BLKFLSBUF");
-	CHECK_ERR(ioctl(lfd, BLKRRPART, 0), EINVAL, "BLKRRPART of a loop device without partitions is EINVAL");
-	CHECK_ERR(ioctl(lfd, 0x12ff, 0), EINVAL, "an ioctl a loop device does not know is EINVAL, as Linux");
+	CHECK_ERR(ioctl(lfd, BLKRRPART, 0), EINVAL,
+		  "BLKRRPART of a loop device without partitions is EINVAL");
+	CHECK_ERR(ioctl(lfd, 0x12ff, 0), EINVAL,
+		  "an ioctl a loop device does not know is EINVAL, as Linux");
 	struct stat st;
 	CHECK(fstat(lfd, &st) == 0 && S_ISBLK(st.st_mode) && major(st.st_rdev) == 7 &&
-		      (int)minor(st.st_rdev) == num && st.st_size == 0,
+		  (int)minor(st.st_rdev) == num && st.st_size == 0,
 	      "fstat: a block device 7:%d, st_size 0 as Linux", num);
 
 	CHECK(same_as_file(lfd, 0, 0, 4096), "pread at 0 reads the file");
@@ -207,7 +216,8 @@ static int check_bound(int lfd, int num)
 	char w[5000];
 	for (int i = 0; i < (int)sizeof w; i++)
 		w[i] = (char)(255 - i % 251);
-	CHECK(pwrite(lfd, w, sizeof w, 8192 + 300) == (ssize_t)sizeof w, "pwrite of 5000 bytes at 8492");
+	CHECK(pwrite(lfd, w, sizeof w, 8192 + 300) == (ssize_t)sizeof w,
+	      "pwrite of 5000 bytes at 8492");
 	CHECK(fsync(lfd) == 0, "fsync of the device");
 	char r[5000];
 	int f = open(img, O_RDONLY);
@@ -217,15 +227,17 @@ static int check_bound(int lfd, int num)
 	      "the device reads it back");
 	unsigned char edge[2];
 	CHECK(pread(f, edge, 1, 8192 + 299) == 1 && edge[0] == pat(8192 + 299) &&
-		      pread(f, edge + 1, 1, 8192 + 300 + 5000) == 1 && edge[1] == pat(8192 + 5300),
+		  pread(f, edge + 1, 1, 8192 + 300 + 5000) == 1 && edge[1] == pat(8192 + 5300),
 	      "the bytes around it are the file's own");
 	close(f);
-	CHECK(lseek(lfd, 0, SEEK_SET) == 0 && write(lfd, "abc", 3) == 3 && lseek(lfd, 0, SEEK_CUR) == 3,
+	CHECK(lseek(lfd, 0, SEEK_SET) == 0 && write(lfd, "abc", 3) == 3 &&
+		  lseek(lfd, 0, SEEK_CUR) == 3,
 	      "write moves the offset");
 	int sfd = open(path_of(num), O_RDWR | O_SYNC);
 	f = open(img, O_RDONLY);
 	CHECK(sfd >= 0 && lseek(sfd, 20000, SEEK_SET) == 20000 && write(sfd, "synced!", 7) == 7 &&
-		      lseek(sfd, 0, SEEK_CUR) == 20007 && pread(f, r, 7, 20000) == 7 && !memcmp(r, "synced!", 7),
+		  lseek(sfd, 0, SEEK_CUR) == 20007 && pread(f, r, 7, 20000) == 7 &&
+		  !memcmp(r, "synced!", 7),
 	      "an O_SYNC write is in the file when it returns, and moves the offset");
 	close(sfd);
 	close(f);
@@ -236,12 +248,14 @@ static int check_bound(int lfd, int num)
 	li.lo_offset = 65536;
 	li.lo_sizelimit = 131072;
 	strcpy((char *)li.lo_file_name, "window");
-	CHECK(ioctl(lfd, LOOP_SET_STATUS64, &li) == 0, "LOOP_SET_STATUS64 with an offset and a limit");
+	CHECK(ioctl(lfd, LOOP_SET_STATUS64, &li) == 0,
+	      "LOOP_SET_STATUS64 with an offset and a limit");
 	CHECK(size64(lfd) == 131072, "the size is the limit");
 	CHECK(same_as_file(lfd, 0, 65536, 4096), "byte 0 is the file's byte 65536");
 	memset(&li, 0, sizeof li);
 	CHECK(ioctl(lfd, LOOP_GET_STATUS64, &li) == 0 && li.lo_offset == 65536 &&
-		      li.lo_sizelimit == 131072 && (int)li.lo_number == num && !(li.lo_flags & LO_FLAGS_READ_ONLY),
+		  li.lo_sizelimit == 131072 && (int)li.lo_number == num &&
+		  !(li.lo_flags & LO_FLAGS_READ_ONLY),
 	      "LOOP_GET_STATUS64 gives them back");
 	li.lo_offset = 100;
 	li.lo_sizelimit = 0;
@@ -249,14 +263,16 @@ static int check_bound(int lfd, int num)
 	      "an offset of 100 bytes: the rest of the file, in whole sectors");
 	CHECK(same_as_file(lfd, 512, 612, 1000), "reads start 100 bytes in");
 	li.lo_offset = (uint64_t)1 << 63;
-	CHECK_ERR(ioctl(lfd, LOOP_SET_STATUS64, &li), EOVERFLOW, "an offset past 2^63 is EOVERFLOW");
+	CHECK_ERR(ioctl(lfd, LOOP_SET_STATUS64, &li), EOVERFLOW,
+		  "an offset past 2^63 is EOVERFLOW");
 	li.lo_offset = (uint64_t)1 << 40;
 	CHECK(ioctl(lfd, LOOP_SET_STATUS64, &li) == 0 && size64(lfd) == 0,
 	      "an offset past the file's end leaves no bytes");
 	CHECK(pread(lfd, c, 1, 0) == 0, "and reads nothing");
 	li.lo_offset = 0;
 	CHECK(ioctl(lfd, LOOP_SET_STATUS64, &li) == 0 && size64(lfd) == IMG_SIZE, "offset 0 again");
-	CHECK(ioctl(lfd, LOOP_SET_CAPACITY, 0) == 0 && size64(lfd) == IMG_SIZE, "LOOP_SET_CAPACITY");
+	CHECK(ioctl(lfd, LOOP_SET_CAPACITY, 0) == 0 && size64(lfd) == IMG_SIZE,
+	      "LOOP_SET_CAPACITY");
 
 	/* O_EXCL: one exclusive opener at a time. */
 	char path[32];
@@ -277,11 +293,13 @@ static int check_bound(int lfd, int num)
 		if (nfd < 0 && errno == EACCES) {
 			t_skip("%s is on a nodev mount", dir);
 		} else {
-			CHECK(nfd >= 0 && size64(nfd) == IMG_SIZE, "a node made by mknod opens the loop device");
+			CHECK(nfd >= 0 && size64(nfd) == IMG_SIZE,
+			      "a node made by mknod opens the loop device");
 			close(nfd);
 		}
 		unlink(node);
-		CHECK(mknod(node, S_IFBLK | 0600, makedev(240, 77)) == 0, "mknod of a number no driver has");
+		CHECK(mknod(node, S_IFBLK | 0600, makedev(240, 77)) == 0,
+		      "mknod of a number no driver has");
 		CHECK_ERR(open(node, O_RDONLY), nfd < 0 ? EACCES : ENXIO, "opening it is ENXIO");
 		unlink(node);
 	} else {
@@ -345,15 +363,18 @@ static int check_recursion(int a, int na)
 		return a;
 	ioctl(a, LOOP_CLR_FD, 0);
 	a = reopen(a, na);
-	CHECK_ERR(ioctl(a, LOOP_SET_FD, b), EINVAL, "loop%d backed by loop%d, unbound, is EINVAL", na, nb);
+	CHECK_ERR(ioctl(a, LOOP_SET_FD, b), EINVAL, "loop%d backed by loop%d, unbound, is EINVAL",
+		  na, nb);
 	bfd = open(img, O_RDWR);
 	CHECK(ioctl(a, LOOP_SET_FD, bfd) == 0, "loop%d bound again", na);
 	close(bfd);
 	r = ioctl(b, LOOP_SET_FD, a);
 	int e = errno;
-	CHECK(r == 0 && size64(b) == IMG_SIZE, "loop%d backed by loop%d (errno %d)", nb, na, r ? e : 0);
+	CHECK(r == 0 && size64(b) == IMG_SIZE, "loop%d backed by loop%d (errno %d)", nb, na,
+	      r ? e : 0);
 	CHECK(same_as_file(b, 512, 512, 512), "it reads the file through both");
-	CHECK_ERR(ioctl(a, LOOP_SET_FD, b), EBUSY, "loop%d backed by loop%d, which it backs: EBUSY", na, nb);
+	CHECK_ERR(ioctl(a, LOOP_SET_FD, b), EBUSY, "loop%d backed by loop%d, which it backs: EBUSY",
+		  na, nb);
 	CHECK(ioctl(b, LOOP_CLR_FD, 0) == 0, "loop%d unbound", nb);
 	close(b);
 	CHECK(ioctl(a, LOOP_CLR_FD, 0) == 0, "loop%d unbound", na);
@@ -399,10 +420,13 @@ static void check_swap_claim(void)
 	memcpy(page + 4096 - 10, "SWAPSPACE2", 10);
 	char path[32];
 	snprintf(path, sizeof path, "/dev/loop%d", num);
-	CHECK(pwrite(lfd, page, sizeof page, 0) == sizeof page && fsync(lfd) == 0, "a swap header written");
+	CHECK(pwrite(lfd, page, sizeof page, 0) == sizeof page && fsync(lfd) == 0,
+	      "a swap header written");
 	if (CHECK(syscall(SYS_swapon, path, 0) == 0, "swapon of the loop device")) {
-		CHECK_ERR(open(path, O_RDONLY | O_EXCL), EBUSY, "O_EXCL open of a device swapped on is EBUSY");
-		CHECK_ERR(ioctl(lfd, LOOP_CTL_REMOVE, 0), EINVAL, "a loop-control ioctl on a loop device is EINVAL");
+		CHECK_ERR(open(path, O_RDONLY | O_EXCL), EBUSY,
+			  "O_EXCL open of a device swapped on is EBUSY");
+		CHECK_ERR(ioctl(lfd, LOOP_CTL_REMOVE, 0), EINVAL,
+			  "a loop-control ioctl on a loop device is EINVAL");
 		CHECK(syscall(SYS_swapoff, path) == 0, "swapoff");
 		int x = open(path, O_RDONLY | O_EXCL);
 		CHECK(x >= 0, "O_EXCL once it is off");
@@ -429,7 +453,7 @@ static int check_disk(const char *disk, const char *part)
 	CHECK(ioctl(p, HDIO_GETGEO, &g) == 0 && g.start > 0 && g.heads && g.sectors,
 	      "HDIO_GETGEO of the partition: its start (%lu)", g.start);
 	CHECK(dsize > psize && psize && lseek(d, 0, SEEK_END) == (off_t)dsize &&
-		      lseek(p, 0, SEEK_END) == (off_t)psize && g.start * 512 + psize <= dsize,
+		  lseek(p, 0, SEEK_END) == (off_t)psize && g.start * 512 + psize <= dsize,
 	      "sizes: the partition inside the disk");
 	char w[700], r[700];
 	for (int i = 0; i < (int)sizeof w; i++)
@@ -437,10 +461,12 @@ static int check_disk(const char *disk, const char *part)
 	CHECK(pwrite(p, w, sizeof w, 1000) == (ssize_t)sizeof w && fsync(p) == 0,
 	      "700 bytes written through the partition, fsync");
 	CHECK(ioctl(d, BLKFLSBUF, 0) == 0, "BLKFLSBUF of the disk");
-	CHECK(pread(d, r, sizeof r, (off_t)(g.start * 512 + 1000)) == (ssize_t)sizeof r && !memcmp(r, w, sizeof w),
+	CHECK(pread(d, r, sizeof r, (off_t)(g.start * 512 + 1000)) == (ssize_t)sizeof r &&
+		  !memcmp(r, w, sizeof w),
 	      "the disk reads them at the partition's offset");
 	CHECK_ERR(pwrite(p, w, 1, (off_t)psize), ENOSPC, "no write past the partition's end");
-	CHECK(pread(p, r, sizeof r, (off_t)psize - 100) == 100, "a read stops at the partition's end");
+	CHECK(pread(p, r, sizeof r, (off_t)psize - 100) == 100,
+	      "a read stops at the partition's end");
 	CHECK_ERR(ioctl(d, BLKRRPART, 0), EBUSY, "BLKRRPART while the partition is open is EBUSY");
 	close(p);
 	int x = open(part, O_RDONLY | O_EXCL);
@@ -449,7 +475,8 @@ static int check_disk(const char *disk, const char *part)
 	close(x);
 	x = open(disk, O_RDONLY | O_EXCL);
 	CHECK(x >= 0, "O_EXCL of the disk once the partition is let go");
-	CHECK_ERR(open(part, O_RDONLY | O_EXCL), EBUSY, "O_EXCL of the partition meanwhile is EBUSY");
+	CHECK_ERR(open(part, O_RDONLY | O_EXCL), EBUSY,
+		  "O_EXCL of the partition meanwhile is EBUSY");
 	close(x);
 	close(d);
 	return t_done();
