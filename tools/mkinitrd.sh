@@ -20,7 +20,7 @@
 #   /bin/busybox  set-user-ID root, as distributions install it, so that su
 #                 and passwd work for users: busybox drops the privilege at
 #                 once in every applet that does not need it (sh, ls...)
-#   /dev /proc    empty: the kernel provides console, null, zero and /proc
+#   /dev /proc /sys  empty: the kernel provides console, null, zero, /proc and /sys
 #   /tmp          empty, mode 1777
 # --add copies HOST (a file or a directory) to GUEST; GUEST defaults to
 # /bin/NAME, and a GUEST ending in / gets NAME appended. Added files go in
@@ -57,7 +57,8 @@ mkdir -p "$(dirname "$out")"
 out=$(readlink -f "$out")
 root=${out%.cpio}.root
 rm -rf "$root"
-mkdir -p "$root"/{bin,tests,etc,dev,proc,tmp,lib,home/user}
+mkdir -p "$root"/{bin,tests,etc,dev,proc,sys,tmp,lib,home/user}
+chmod 0555 "$root/sys"
 chmod 1777 "$root/tmp"
 chmod 0755 "$root/home" "$root/home/user"
 # Only the programs whose source is still there: a binary left in build/

@@ -6,7 +6,7 @@
 # The build's files are everything tools/mkinitrd.sh stages for the image
 # (build/initrd.root: /bin with Ferry's programs and busybox's links,
 # /tests, /etc/hostname, hosts and resolv.conf, and the directories /dev,
-# /proc and /tmp). On each run they are written over the disk's copies
+# /proc, /sys and /tmp). On each run they are written over the disk's copies
 # with debugfs, so a program added in user/ or a rebuilt busybox is there
 # at the next boot; a build file that the build no longer makes (one
 # listed in DISK.build-files by the last update but not staged now) is

@@ -188,6 +188,10 @@ static u64 maps[16];                /* mappings made by fuzzed mmap calls */
 static int nmaps;
 static u64 msgs[8];                 /* message buffers */
 static int nmsgs;
+static int ipc_ids[8];              /* System V ids the worker's *get calls returned */
+static int nipc_ids;
+static const char *const xattr_names[] = {"user.fuzz", "user.a", "trusted.fuzz", "security.fuzz",
+					  "system.posix_acl_access", "user.", "bogus.x", "user.x"};
 static pid_t kids[16];
 static int nkids;
 static int widx;                    /* this worker's index */
@@ -516,7 +520,10 @@ static u64 gen_path(int slot)
 		"/proc/meminfo", "/proc/mounts", "/proc/1/cmdline", "/proc/self/exe", "/dev",
 		"/dev/null", "/dev/zero", "/dev/urandom", "/etc", "/bin", "/bin/busybox", "/tmp",
 		".", "..", "", "/nonexistent", "/dev/null/x", "//", "/proc/self/fd/3", "/proc/sys",
-		"/proc/sys/vm/drop_caches",
+		"/proc/sys/vm/drop_caches", "/sys", "/sys/devices/system/cpu/online",
+		"/sys/devices/system/cpu/cpu1/online", "/sys/devices/system/cpu/cpu0/topology",
+		"/sys/class/net/lo", "/sys/class/net/lo/statistics/rx_bytes", "/sys/block",
+		"/sys/dev/block",
 	};
 	char p[400];
 	switch (below(10)) {
@@ -885,6 +892,41 @@ static void one_call(void)
 			a[1] = (u64)act;
 		break;
 	}
+	case SYS_getxattr:
+	case SYS_lgetxattr:
+	case SYS_fgetxattr:
+	case SYS_setxattr:
+	case SYS_lsetxattr:
+	case SYS_fsetxattr:
+	case SYS_removexattr:
+	case SYS_fremovexattr:
+		if (chance(90))
+			a[1] = put_string(1, PICK(xattr_names));
+		break;
+	case SYS_mq_open:
+	case SYS_mq_unlink:
+		if (chance(90))
+			a[0] = put_string(0, PICK(((const char *[]){"/fuzz", "/fuzz1", "/", "fuzz", "/a/b", ""})));
+		break;
+	case SYS_shmget:
+	case SYS_msgget:
+	case SYS_semget:
+		/* Mostly private, else one of a few keys the workers share. */
+		a[0] = chance(60) ? 0 /* IPC_PRIVATE */ : chance(90) ? 0xf0220 + below(4) : a[0];
+		break;
+	case SYS_shmat:
+	case SYS_shmctl:
+	case SYS_msgsnd:
+	case SYS_msgrcv:
+	case SYS_msgctl:
+	case SYS_semop:
+	case SYS_semtimedop:
+	case SYS_semctl:
+		if (nipc_ids && chance(80))
+			a[0] = (u64)ipc_ids[below(nipc_ids)];
+		if (c->nr == SYS_shmat && chance(70))
+			a[1] = 0; /* the kernel's choice */
+		break;
 	case SYS_syslog:
 		if (a[0] >= 6 && a[0] <= 8) /* not the console's level: panics must show */
 			a[0] = 3;
@@ -947,6 +989,14 @@ static void one_call(void)
 				maps[nmaps++] = (u64)r;
 			else if (r > 0)
 				maps[below(16)] = (u64)r;
+			break;
+		case SYS_shmget:
+		case SYS_msgget:
+		case SYS_semget:
+			if (nipc_ids < 8)
+				ipc_ids[nipc_ids++] = (int)r;
+			else
+				ipc_ids[below(8)] = (int)r;
 			break;
 		case SYS_msg_alloc:
 			if (nmsgs < 8)

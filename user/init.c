@@ -82,11 +82,13 @@ static void ensure_stdio(void)
 }
 
 #define PROC_SUPER_MAGIC 0x9fa0
+#define SYSFS_MAGIC 0x62656572
 
 /*
  * A /proc that is already procfs means the system is up (Ferry's kernel
  * mounted it, or this is a PID namespace inside a running Linux): then
- * nothing is mounted, so a test never covers a host's /tmp.
+ * nothing is mounted, so a test never covers a host's /tmp. Otherwise (a
+ * disk root) /proc, /sys (unless already sysfs) and /tmp are mounted.
  */
 static void mount_early(void)
 {
@@ -97,6 +99,11 @@ static void mount_early(void)
 	mkdir("/proc", 0555);
 	if (mount("proc", "/proc", "proc", 0, NULL) < 0)
 		fprintf(stderr, "init: mount /proc: %s\n", strerror(errno));
+	if (statfs("/sys", &sf) < 0 || sf.f_type != SYSFS_MAGIC) {
+		mkdir("/sys", 0555);
+		if (mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
+			fprintf(stderr, "init: mount /sys: %s\n", strerror(errno));
+	}
 	mkdir("/tmp", 01777);
 	if (mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777") < 0)
 		fprintf(stderr, "init: mount /tmp: %s\n", strerror(errno));

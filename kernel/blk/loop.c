@@ -128,6 +128,7 @@ static int loop_submit(struct blk_dev *d, struct blk_request *r, struct waitq **
 		return -EIO;
 	}
 	__atomic_store_n(&r->status, BLK_INFLIGHT, __ATOMIC_RELEASE);
+	blk_start(d, r); /* its time (the counters) starts now: the loop's lock first, as a driver's */
 	list_push_back(&lo->queue, &r->link);
 	spin_unlock(&lo->lock);
 	task_wake(&lo->task);

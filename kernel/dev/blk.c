@@ -1,10 +1,13 @@
 /*
  * The block devices: the disks drivers' probes register (filled on the
  * boot core, [I] afterwards), the table of every device by number that
- * device nodes reach (disks, partitions, loop devices: [t]), and the
- * completion step every driver shares.
+ * device nodes reach (disks, partitions, loop devices: [t]), the
+ * completion step every driver shares, and each device's counters
+ * (blk_stats, under their own lock; drivers call blk_start holding their
+ * ring's lock, so that lock comes first).
  */
 #include "dev/blk.h"
+#include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 #include "lib/spinlock.h"
@@ -22,6 +25,7 @@ int blk_register(struct blk_dev *d)
 	if (ndevices == BLK_MAX_DEVICES)
 		return -ENOSPC;
 	d->index = ndevices;
+	d->stats = (struct blk_stats){0};
 	d->major = BLK_DISK_MAJOR;
 	d->minor = ndevices * BLK_DISK_MINORS;
 	int r = blk_add(d);
@@ -125,6 +129,53 @@ bool blk_claim(struct blk_dev *d)
 	return !overlap;
 }
 
+void blk_start(struct blk_dev *d, struct blk_request *r)
+{
+	assert(r->op <= BLK_FLUSH);
+	u64 now = tsc_ns();
+	r->start_ns = now ? now : 1;
+	spin_lock(&d->stats.lock);
+	struct blk_stats *s = &d->stats;
+	if (!s->inflight[BLK_READ] && !s->inflight[BLK_WRITE] && !s->inflight[BLK_FLUSH])
+		s->busy_since = now;
+	s->inflight[r->op]++;
+	spin_unlock(&d->stats.lock);
+}
+
+/* r's time at the device ends: count it. */
+static void account_done(struct blk_dev *d, struct blk_request *r)
+{
+	u64 now = tsc_ns();
+	struct blk_stats *s = &d->stats;
+	spin_lock(&s->lock);
+	if (!s->inflight[r->op]) {
+		/* start_ns left over from a request a driver never started (blk_start): not ours */
+		spin_unlock(&s->lock);
+		r->start_ns = 0;
+		return;
+	}
+	s->inflight[r->op]--;
+	s->ios[r->op]++;
+	s->sectors[r->op] += r->count;
+	s->ns[r->op] += now > r->start_ns ? now - r->start_ns : 0;
+	if (!s->inflight[BLK_READ] && !s->inflight[BLK_WRITE] && !s->inflight[BLK_FLUSH])
+		s->busy_ns += now > s->busy_since ? now - s->busy_since : 0;
+	spin_unlock(&s->lock);
+	r->start_ns = 0;
+}
+
+void blk_stats_read(struct blk_dev *d, struct blk_stats *out)
+{
+	u64 now = tsc_ns();
+	spin_lock(&d->stats.lock);
+	*out = d->stats;
+	spin_unlock(&d->stats.lock);
+	out->lock = (struct spinlock)SPINLOCK_INIT; /* a copy's lock is no lock */
+	if ((out->inflight[BLK_READ] || out->inflight[BLK_WRITE] || out->inflight[BLK_FLUSH]) &&
+	    now > out->busy_since)
+		out->busy_ns += now - out->busy_since;
+}
+
 /*
  * The waker and done are read before the status is published: once it is,
  * the submitter may reuse the request. A waker task must therefore outlive
@@ -135,6 +186,8 @@ void blk_complete(struct blk_dev *d, struct blk_request *r, int status)
 {
 	struct task *waker = r->waker;
 	void (*done)(struct blk_request *) = r->done;
+	if (r->start_ns && r->op <= BLK_FLUSH)
+		account_done(d, r);
 	if (status)
 		__atomic_add_fetch(&d->errors, 1, __ATOMIC_RELAXED);
 	else if (r->op == BLK_READ)

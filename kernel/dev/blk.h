@@ -14,10 +14,12 @@
  *  a  atomic
  *  v  the driver's lock (the device's ring)
  *  t  blk.c's table lock
+ *  s  blk_stats.lock
  */
 #pragma once
 
 #include "lib/list.h"
+#include "lib/spinlock.h"
 #include "lib/types.h"
 
 struct task;
@@ -56,6 +58,24 @@ struct blk_request {
 	void (*done)(struct blk_request *r);
 	void *priv; /* [I] the submitter's */
 	int status; /* [a] BLK_INFLIGHT, then 0 or -EIO */
+	u64 start_ns; /* [v] when the device took it (blk_start); 0: it never reached one */
+};
+
+/*
+ * What a disk has done, as Linux's /sys/block/<disk>/stat shows it: per
+ * operation (enum blk_op), the requests completed, their sectors and the
+ * time they spent at the device, and what is in flight now. Requests a
+ * driver answers without the device (a flush of a disk with no write
+ * cache, a refused one) are not counted, as on Linux.
+ */
+struct blk_stats {
+	struct spinlock lock;
+	u64 ios[3];	  /* [s] completed requests */
+	u64 sectors[3];	  /* [s] their 512-byte sectors */
+	u64 ns[3];	  /* [s] their time from blk_start to completion, summed */
+	u32 inflight[3];  /* [s] taken by the device, not completed yet */
+	u64 busy_ns;	  /* [s] time with something in flight, up to busy_since */
+	u64 busy_since;	  /* [s] when the in-flight count last went up from 0 */
 };
 
 struct blk_dev {
@@ -91,6 +111,7 @@ struct blk_dev {
 	void (*unclaimed)(struct blk_dev *d);
 	void *priv;		   /* [I] the driver's */
 	u64 reads, writes, errors; /* [a] requests completed */
+	struct blk_stats stats;
 };
 
 static inline int blk_status(const struct blk_request *r)
@@ -132,5 +153,9 @@ static inline u64 blk_sectors(const struct blk_dev *d)
 {
 	return __atomic_load_n(&d->sectors, __ATOMIC_ACQUIRE);
 }
+/* Driver side, under its own lock: the device has taken r (its time starts now). */
+void blk_start(struct blk_dev *d, struct blk_request *r);
 /* Driver side: make a request's status final, count it, call done, wake waker. */
 void blk_complete(struct blk_dev *d, struct blk_request *r, int status);
+/* A copy of d's counters; *busy_ns includes the time in flight up to now. */
+void blk_stats_read(struct blk_dev *d, struct blk_stats *out);

@@ -153,6 +153,7 @@ static int vblk_submit(struct blk_dev *b, struct blk_request *r, struct waitq **
 	s->hdr = (struct vblk_hdr){.type = type, .sector = r->op == BLK_FLUSH ? 0 : r->sector};
 	s->status = VBLK_STATUS_UNSET;
 	s->req = r;
+	blk_start(b, r);
 	__atomic_store_n(&r->status, BLK_INFLIGHT, __ATOMIC_RELAXED);
 	int h = virtq_add(&d->q, bufs, n);
 	assert(h == head);

@@ -31,6 +31,11 @@ static const struct {
 	{"fd", "/proc/self/fd"},
 };
 
+kdev_t devfs_disk_rdev(const struct blk_dev *d)
+{
+	return mkdev(d->major, d->minor);
+}
+
 struct blk_dev *devfs_disk(kdev_t rdev)
 {
 	return blk_find(dev_major(rdev), dev_minor(rdev));

@@ -19,6 +19,8 @@ void devfs_add_disks(void);
 void devfs_remove_node(const char *name, kdev_t rdev);
 /* The block device a block node names (its rdev), or NULL. */
 struct blk_dev *devfs_disk(kdev_t rdev);
+/* The device number of disk d's node (what /sys/block/<disk>/dev shows). */
+kdev_t devfs_disk_rdev(const struct blk_dev *d);
 /*
  * Mount a new devfs on dir (a directory), and a tmpfs on its shm
  * directory for POSIX shared memory (shm_open, sem_open). Boot only;

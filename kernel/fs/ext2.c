@@ -172,12 +172,20 @@ static int iget(struct ext2_fs *fs, u64 ino, bool orphan, bool named, struct ino
 		bcache_put(b);
 		return ext2_corrupt(fs, why, ino);
 	}
+	struct bbuf *eab;
+	if ((r = ext2_xattr_pin(fs, ino, di.i_file_acl, &eab)) < 0) {
+		bcache_put(b);
+		return r;
+	}
 	struct ext2_inode_mem *e = knew(struct ext2_inode_mem);
 	if (!e) {
+		if (eab)
+			bcache_put(eab);
 		bcache_put(b);
 		return -ENOMEM;
 	}
 	e->itb = b; /* pinned: writing the inode back never waits */
+	e->eab = eab; /* the same for its attributes */
 	e->ioff = (u32)(byte % fs->g.bsize);
 	inode_init(&e->vfs, &fs->sb, di.i_mode, &ext2_ops);
 	e->vfs.ino = ino;
@@ -218,6 +226,8 @@ static int iget(struct ext2_fs *fs, u64 ino, bool orphan, bool named, struct ino
 	spin_unlock(&fs->lock);
 	if (ip) {
 		bcache_put(e->itb);
+		if (e->eab)
+			bcache_put(e->eab);
 		kfree(e); /* another core read it meanwhile */
 		*out = ip;
 	} else {
@@ -328,6 +338,9 @@ const struct inode_ops ext2_ops = {
     .link = ext2_link,
     .unlink = ext2_unlink,
     .rename = ext2_rename,
+    .getxattr = ext2_getxattr,
+    .setxattr = ext2_setxattr,
+    .listxattr = ext2_listxattr,
     .write = ext2_write,
     .truncate = ext2_truncate,
     .iterate = ext2_iterate,
@@ -397,6 +410,8 @@ static void free_fs(struct ext2_fs *fs)
 				pcache_destroy(&e->vfs.data); /* written back by umount's sync */
 			ext2_dindex_free(&e->vfs);
 			bcache_put(e->itb);
+			if (e->eab)
+				bcache_put(e->eab);
 			kfree(e);
 		}
 	unpin_metadata(fs);

@@ -2,8 +2,9 @@
  * ext2's insides, shared by ext2.c (mounting, inodes, reading files),
  * ext2_dir.c (directories), ext2_alloc.c (bitmaps, inode write-back),
  * ext2_bmap.c (changing block maps), ext2_inode_ops.c (the changing
- * inode operations), ext2_file.c (file data) and ext2_journal.c (the ext3
- * journal); nothing else includes it.
+ * inode operations), ext2_file.c (file data), ext2_xattr.c (extended
+ * attributes) and ext2_journal.c (the ext3 journal); nothing else
+ * includes it.
  *
  * With a journal (fs->journal), every change of metadata happens inside
  * a handle (ext2_begin .. ext2_end) and marks its buffers with
@@ -66,6 +67,8 @@ struct ext2_inode_mem {
 				   */
 	bool fast_symlink;	  /* [I] */
 	struct bbuf *itb;	  /* [I] its inode-table block, pinned while in memory */
+	struct bbuf *eab;	  /* [s] the attribute block i_file_acl names, pinned; NULL: none
+				     or a bad pointer (ext2_xattr.c) */
 	u32 ioff;		  /* [I] its offset there */
 	/* With a journal: the transactions fsync must wait for (0: none since mount). */
 	u32 sync_tid;		  /* [s] the last that changed the inode */
@@ -417,7 +420,53 @@ ssize_t ext2_write(struct inode *ip, struct uio *u, u64 off, bool append, u64 *e
 int ext2_fsync(struct inode *ip, bool datasync);
 struct kts ext2_now(struct ext2_fs *fs);
 
+/* ---- ext2_xattr.c: extended attributes on the disk (see there) ---- */
+
+ssize_t ext2_getxattr(struct inode *ip, int ns, const char *name, void *buf, size_t size);
+int ext2_setxattr(struct inode *ip, int ns, const char *name, const void *value, size_t size,
+		  int flags);
+ssize_t ext2_listxattr(struct inode *ip, u32 nsmask, char *buf, size_t size);
+/*
+ * At iget: the attribute block blk of inode ino (0: none), referenced in
+ * *b to stay for the inode's life; NULL with a console line for a
+ * pointer into the metadata. 0, -ERESTART_PARK or a read error.
+ */
+int ext2_xattr_pin(struct ext2_fs *fs, u64 ino, u32 blk, struct bbuf **b);
+/* evict (fs->lock held, in a handle): ip lets go of its attribute block, freed if it was the last. */
+void ext2_xattr_release(struct inode *ip);
+
 /* ---- ext2_inode_ops.c: the changing inode operations (see there) ---- */
+
+#define CHANGE_DONE 1	  /* from gather: nothing to change, the operation succeeds */
+
+/*
+ * One change in the two phases of invariant 3, for ext2_change_run to try
+ * until it goes through. An operation puts one at the start of a struct
+ * holding its arguments and what a try holds between the phases.
+ */
+struct change {
+	/*
+	 * Phase 1, no lock held, parking allowed (NULL: nothing to gather):
+	 * take references to what the change will touch. 0 goes on; an error
+	 * or CHANGE_DONE ends the operation, gather having let go of what it
+	 * took.
+	 */
+	int (*gather)(struct change *c);
+	/*
+	 * Phase 2, under fs->lock, reading through io (nopark): check what
+	 * phase 1 found and change it. -EAGAIN (the block io->miss is not
+	 * cached) and -EBUSY (lost a race) try again; anything else is the
+	 * operation's result.
+	 */
+	int (*apply)(struct change *c, struct ioctx *io);
+	/* After phase 2, fs->lock dropped (NULL: nothing to drop): let go of what gather took. */
+	void (*drop)(struct change *c, int r);
+	const char *what; /* named on the console if it keeps losing races; NULL: silent */
+	u32 credits;	  /* buffers the change may journal (gather may raise it) */
+};
+/* Run c's phases, retrying lost races and misses: its result (invariant 3). */
+int ext2_change_run(struct ext2_fs *fs, struct change *c);
+
 
 int ext2_mknod(struct inode *dir, const char *name, size_t len, u32 mode, kdev_t rdev,
 	       struct inode **out);

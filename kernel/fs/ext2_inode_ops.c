@@ -9,7 +9,7 @@
  * lock and every reference, wait for that block, start again); then it
  * allocates (which cannot wait: the bitmaps, group descriptors and
  * superblock are pinned in the cache, new blocks come from
- * bcache_get_new) and only then changes anything. change_run runs the
+ * bcache_get_new) and only then changes anything. ext2_change_run runs the
  * phases and the retries of create, link, unlink, rename and truncate;
  * write restarts in its own way (it goes a block at a time), and evict
  * never waits. File data is copied from user memory with no lock held,
@@ -66,35 +66,8 @@ static int wait_miss(struct ext2_fs *fs, u64 blk)
 /* ---- the two phases and the retries of every change ---- */
 
 #define LOCKED_RETRIES 64 /* a lost race retries; this many in a row means a bug */
-#define CHANGE_DONE 1	  /* from gather: nothing to change, the operation succeeds */
 
-/*
- * One change in the two phases of invariant 3, for change_run to try
- * until it goes through. An operation puts one at the start of a struct
- * holding its arguments and what a try holds between the phases.
- */
-struct change {
-	/*
-	 * Phase 1, no lock held, parking allowed (NULL: nothing to gather):
-	 * take references to what the change will touch. 0 goes on; an error
-	 * or CHANGE_DONE ends the operation, gather having let go of what it
-	 * took.
-	 */
-	int (*gather)(struct change *c);
-	/*
-	 * Phase 2, under fs->lock, reading through io (nopark): check what
-	 * phase 1 found and change it. -EAGAIN (the block io->miss is not
-	 * cached) and -EBUSY (lost a race) try again; anything else is the
-	 * operation's result.
-	 */
-	int (*apply)(struct change *c, struct ioctx *io);
-	/* After phase 2, fs->lock dropped (NULL: nothing to drop): let go of what gather took. */
-	void (*drop)(struct change *c, int r);
-	const char *what; /* named on the console if it keeps losing races; NULL: silent */
-	u32 credits;	  /* buffers the change may journal (gather may raise it) */
-};
-
-static int change_run(struct ext2_fs *fs, struct change *c)
+int ext2_change_run(struct ext2_fs *fs, struct change *c)
 {
 	for (int tries = 0; tries < LOCKED_RETRIES; tries++) {
 		int r = c->gather ? c->gather(c) : 0;
@@ -318,7 +291,7 @@ static int create(struct inode *dir, const char *name, size_t len, u32 mode, kde
 	    .rdev = rdev,
 	    .out = out,
 	};
-	return change_run(fs, &cc.c);
+	return ext2_change_run(fs, &cc.c);
 }
 
 int ext2_mknod(struct inode *dir, const char *name, size_t len, u32 mode, kdev_t rdev,
@@ -381,7 +354,7 @@ int ext2_link(struct inode *dir, const char *name, size_t len, struct inode *ip)
 				 .ip = ip,
 				 .name = name,
 				 .len = len};
-	return change_run(FS(dir), &lc.c);
+	return ext2_change_run(FS(dir), &lc.c);
 }
 
 /*
@@ -521,7 +494,7 @@ int ext2_unlink(struct inode *dir, const char *name, size_t len, bool rmdir)
 	    .len = len,
 	    .rmdir = rmdir,
 	};
-	return change_run(FS(dir), &uc.c);
+	return ext2_change_run(FS(dir), &uc.c);
 }
 
 /* Is a (a directory) d or above it? Reads ".." upwards, parking allowed. */
@@ -711,7 +684,7 @@ int ext2_rename(struct inode *odir, const char *oname, size_t olen, struct inode
 	    .nlen = nlen,
 	    .flags = flags,
 	};
-	return change_run(FS(odir), &rc.c);
+	return ext2_change_run(FS(odir), &rc.c);
 }
 
 struct truncate_change {
@@ -808,7 +781,7 @@ int ext2_truncate(struct inode *ip, u64 size)
 					   EXT2_CREDITS_WRITE},
 				     .ip = ip,
 				     .size = size};
-	int r = change_run(fs, &tc.c);
+	int r = ext2_change_run(fs, &tc.c);
 	if (r == 0)
 		pcache_unmap_from(&ip->data, size); /* mappings past the end fault SIGBUS from now */
 	return r;
@@ -830,7 +803,7 @@ void ext2_evict(struct inode *ip)
 		pcache_destroy(&ip->data);
 	/* Joins the handle of the unlink that ended it, or opens one that cannot wait. */
 	struct jhandle h;
-	if (ext2_begin(fs, &h, ext2_free_credits(fs, ip->blocks), false) < 0) {
+	if (ext2_begin(fs, &h, ext2_free_credits(fs, ip->blocks) + 2, false) < 0) {
 		pr_err("ext2 %s: out of memory: inode %lu is not freed (e2fsck frees it)\n",
 		       fs->dev->name, ip->ino);
 		spin_lock(&fs->lock);
@@ -838,6 +811,8 @@ void ext2_evict(struct inode *ip)
 		spin_unlock(&fs->lock);
 		ext2_dindex_free(ip);
 		bcache_put(e->itb);
+		if (e->eab)
+			bcache_put(e->eab);
 		kfree(e);
 		return;
 	}
@@ -846,6 +821,7 @@ void ext2_evict(struct inode *ip)
 	ext2_orphan_del(ip);
 	if (has_map(ip))
 		ext2_blocks_free(ip, 0);
+	ext2_xattr_release(ip);
 	struct ext2_inode *di = (struct ext2_inode *)(e->itb->data + e->ioff);
 	ext2_iwrite(ip);
 	di->i_dtime = (u32)ext2_now(fs).sec;
@@ -856,5 +832,7 @@ void ext2_evict(struct inode *ip)
 	ext2_end(fs, &h);
 	ext2_dindex_free(ip);
 	bcache_put(e->itb);
+	if (e->eab)
+		bcache_put(e->eab); /* a damaged block left in place */
 	kfree(e);
 }

@@ -1,7 +1,7 @@
 /*
  * Bringing up the file tree at boot: ramfs as "/", the initrd unpacked
- * into it, devfs on /dev (with a tmpfs on /dev/shm), procfs on /proc and
- * a tmpfs (a ramfs of its own, mode 1777) on /tmp. Runs once on the boot core before any process.
+ * into it, devfs on /dev (with a tmpfs on /dev/shm), procfs on /proc,
+ * sysfs on /sys and a tmpfs (a ramfs of its own, mode 1777) on /tmp. Runs once on the boot core before any process.
  */
 #include "fs/vfs.h"
 #include "fs/ramfs.h"
@@ -89,12 +89,17 @@ void vfs_init(void)
 	if (r < 0)
 		panic("vfs: cannot mount devfs on /dev (error %d)", -r);
 	inode_put(dev);
-	/* /proc and /tmp help but are not vital: a failure is reported, not fatal. */
+	/* /proc, /sys and /tmp help but are not vital: a failure is reported, not fatal. */
 	const struct fstype *proc = fstype_find("proc");
 	struct superblock *procfs = NULL;
 	if (proc && proc->mount(NULL, false, NULL, &procfs) < 0)
 		procfs = NULL;
 	mount_at(root, "/proc", 0555, procfs);
+	const struct fstype *sys = fstype_find("sysfs");
+	struct superblock *sysfs = NULL;
+	if (sys && sys->mount(NULL, false, NULL, &sysfs) < 0)
+		sysfs = NULL;
+	mount_at(root, "/sys", 0555, sysfs);
 	struct superblock *tmp = NULL;
 	if (tmpfs_create(NULL, false, &tmp) < 0) /* half of RAM, as Linux's default */
 		tmp = NULL;

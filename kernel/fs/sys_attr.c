@@ -32,13 +32,13 @@ static int fd_inode(int fd, struct inode **out)
 }
 
 /*
- * May ip's attributes change? procfs makes its inodes afresh on each
- * lookup, so a change would not stick (EPERM); a read-only mount's are
- * EROFS.
+ * May ip's attributes change? procfs and sysfs make their inodes afresh
+ * on each lookup, so a change would not stick (EPERM); a read-only
+ * mount's are EROFS.
  */
 static long attrs_changeable(struct inode *ip)
 {
-	if (strcmp(ip->sb->fstype, "proc") == 0)
+	if (strcmp(ip->sb->fstype, "proc") == 0 || strcmp(ip->sb->fstype, "sysfs") == 0)
 		return -EPERM;
 	return sb_writable(ip->sb);
 }

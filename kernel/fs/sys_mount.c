@@ -278,6 +278,7 @@ static const struct {
 	{"ramfs", 0x858458f6},  /* RAMFS_MAGIC */
 	{"rootfs", 0x858458f6},
 	{"proc", 0x9fa0},       /* PROC_SUPER_MAGIC */
+	{"sysfs", 0x62656572},  /* SYSFS_MAGIC */
 };
 
 static long put_statfs(struct inode *ip, u64 ubuf)
@@ -301,7 +302,7 @@ static long put_statfs(struct inode *ip, u64 ubuf)
 		st.f_bavail = u.bavail;
 		st.f_files = u.files;
 		st.f_ffree = u.ffree;
-	} else if (strcmp(sb->fstype, "proc") != 0) {
+	} else if (strcmp(sb->fstype, "proc") != 0 && strcmp(sb->fstype, "sysfs") != 0) {
 		/* Memory file systems share all of RAM: its size and what is free now. */
 		st.f_blocks = buddy_total_pages();
 		st.f_bfree = st.f_bavail = buddy_free_pages();

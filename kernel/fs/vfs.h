@@ -111,6 +111,24 @@ struct inode_ops {
 	void (*write_inode)(struct inode *ip);
 	/* No references and no links left: free the inode and its data. */
 	void (*evict)(struct inode *ip);
+	/*
+	 * Extended attributes kept by the file system (ext2's on the disk);
+	 * NULL: the memory list if sb->mem_xattrs, else EOPNOTSUPP. xattr.c
+	 * has checked the name and the caller's rights: ns is an XATTR_NS_*,
+	 * name the rest after its prefix (NUL-terminated, not empty). May
+	 * park (-ERESTART_PARK) before changing anything.
+	 * get: the value's size, copied into buf if size allows (-ERANGE if
+	 * not; size 0 only asks); -ENODATA.
+	 * set: value NULL removes it (-ENODATA if missing); flags are
+	 * XATTR_CREATE (-EEXIST) and XATTR_REPLACE (-ENODATA); -ENOSPC when
+	 * there is no room for it.
+	 * list: the full names ("user.x\0...") of the namespaces in nsmask
+	 * (1 << ns), as listxattr(2) gives them: their length, -ERANGE.
+	 */
+	ssize_t (*getxattr)(struct inode *ip, int ns, const char *name, void *buf, size_t size);
+	int (*setxattr)(struct inode *ip, int ns, const char *name, const void *value, size_t size,
+			int flags);
+	ssize_t (*listxattr)(struct inode *ip, u32 nsmask, char *buf, size_t size);
 	/* Regular files' open-file operations; NULL: vfs_inode_fops (procfs generates text at open). */
 	const struct file_ops *fops;
 };
@@ -483,6 +501,11 @@ extern const struct file_ops vfs_inode_fops;
 #define XATTR_REPLACE 0x2
 #define XATTR_NAME_MAX 255
 #define XATTR_SIZE_MAX 65536
+/* The namespaces kept, numbered as ext2's e_name_index (system.* ACLs are not kept). */
+enum { XATTR_NS_USER = 1, XATTR_NS_TRUSTED = 4, XATTR_NS_SECURITY = 6 };
+/* "user." for XATTR_NS_USER...; NULL for a number that is none of them. */
+const char *xattr_prefix(int ns);
+/* value NULL: removexattr. */
 int vfs_setxattr(struct inode *ip, const char *name, const void *value, size_t size, int flags);
 /* The value's size (copied when size allows: -ERANGE if it does not, size 0 only asks). */
 ssize_t vfs_getxattr(struct inode *ip, const char *name, void *buf, size_t size);

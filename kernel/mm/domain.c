@@ -193,6 +193,8 @@ struct domain *domain_fork(struct domain *parent)
 		return NULL;
 	}
 	spin_lock(&parent->lock);
+	/* Its tables' PROT_NONE pages come along as they are. */
+	child->hidden_frames = __atomic_load_n(&parent->hidden_frames, __ATOMIC_RELAXED);
 	int err = 0;
 	struct list_node *pos;
 	list_for_each(pos, &parent->regions)

@@ -103,6 +103,9 @@ struct domain {
 	u64 peak;                /* [lock; read with atomics] the most resident has been */
 	u64 locked;              /* [lock] pages of REGION_LOCKED regions (VmLck) */
 	bool lock_future;        /* [a] mlockall(MCL_FUTURE): new regions are locked */
+	bool hidden_frames;      /* [a] set once some page is mapped for the kernel's walk alone
+	                            (PROT_NONE keeps its frame, without PTE_U): a supervisor access
+	                            reaches it, so user copies walk the tables (uaccess.c) */
 	struct list_node dead;   /* [lock] regions taken out, whose objects are let go after the
 	                            lock (domain_unlock): letting go of a file may free it */
 	struct vmobj *exe;       /* [I after exec] the program it runs: a reference, and writes to
@@ -123,6 +126,8 @@ void domain_put(struct domain *d); /* frees when the last user goes */
 void domain_activate(struct domain *d);
 /* Switch this core to the kernel's root if d is loaded here. */
 void domain_deactivate(struct domain *d);
+/* Is d's root the one this core has loaded? */
+bool domain_loaded_here(struct domain *d);
 
 /*
  * Add a region [start, start+len) with REGION_* flags (not REGION_MSG);
@@ -157,6 +162,8 @@ vaddr_t domain_mmap(struct domain *d, const struct map_req *req);
  * (PROT_NONE, past the end of a file) are left too.
  */
 int domain_populate_range(struct domain *d, vaddr_t start, u64 len, u32 access, bool nopark);
+/* Does every page of [start, start+len) lie in one of d's mappings? */
+bool domain_range_mapped(struct domain *d, vaddr_t start, u64 len);
 /* Remove every mapping in the range (munmap): pages freed, TLBs shot down. */
 int domain_unmap(struct domain *d, vaddr_t start, u64 len);
 /*

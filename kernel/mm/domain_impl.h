@@ -87,6 +87,19 @@ static inline struct region *find_region(struct domain *d, vaddr_t va)
 	return NULL;
 }
 
+/* The first region that ends after va (holding it, or above it), or NULL. Caller holds d->lock. */
+static inline struct region *region_from(struct domain *d, vaddr_t va)
+{
+	struct list_node *pos;
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		if (va < r->end)
+			return r;
+	}
+	return NULL;
+}
+
 /*
  * A new region [start, start+len) with flags (and xr, REGION_MSG: its
  * reference goes to the region on success), alone there unless replace:

@@ -238,8 +238,10 @@ static int install_swap_locked(struct domain *d, struct fault_need *need)
 	/* The need's reference still counts: exclusive means this mapping's and the need's alone. */
 	if (!mm_swap->exclusive(need->pa))
 		*pte = (*pte & ~PTE_W) | PTE_COW;
-	if (!(r->flags & (REGION_READ | REGION_WRITE | REGION_EXEC)))
+	if (!(r->flags & (REGION_READ | REGION_WRITE | REGION_EXEC))) {
 		*pte &= ~PTE_U; /* PROT_NONE, as mprotect leaves it */
+		__atomic_store_n(&d->hidden_frames, true, __ATOMIC_RELAXED);
+	}
 	return 0;
 }
 

@@ -66,16 +66,35 @@ vaddr_t domain_mmap(struct domain *d, const struct map_req *q)
 	return va;
 }
 
+/*
+ * Region by region: gaps, PROT_NONE regions and the rest of a region
+ * whose page is refused (past the end of its file, or an access it does
+ * not allow: those fault when touched) are passed over whole. So the work
+ * is bounded by what can be filled, not by the length asked for: nothing
+ * preempts the kernel, and a fuzzer's MADV_WILLNEED over the whole user
+ * half once held its core here, page by empty page, for hours.
+ */
 int populate(struct domain *d, vaddr_t start, u64 len, u32 access, bool nopark)
 {
-	for (vaddr_t va = start; va < start + len; va += PAGE_SIZE) {
-		int r = fault_at(d, va, access, nopark);
-		if (r == -EAGAIN)
-			continue; /* its read is started */
-		if (r == -EFAULT || r == -ENXIO || r == -EIO)
-			continue; /* PROT_NONE, or past the end of a file: faults when touched */
-		if (r)
-			return r;
+	vaddr_t end = start + len;
+	for (vaddr_t va = start; va < end;) {
+		spin_lock(&d->lock);
+		struct region *reg = region_from(d, va);
+		vaddr_t s = reg ? MAX(reg->start, va) : end, e = reg ? MIN(reg->end, end) : end;
+		bool none = reg && !(reg->flags & (REGION_READ | REGION_WRITE | REGION_EXEC));
+		spin_unlock(&d->lock);
+		if (s >= end)
+			break;
+		va = e;
+		for (vaddr_t page = s; page < e && !none; page += PAGE_SIZE) {
+			int r = fault_at(d, page, access, nopark);
+			if (r == -EAGAIN)
+				continue; /* its read is started */
+			if (r == -EFAULT || r == -ENXIO || r == -EIO)
+				break; /* the same for the rest of the region */
+			if (r)
+				return r;
+		}
 	}
 	return 0;
 }
@@ -86,6 +105,16 @@ int domain_populate_range(struct domain *d, vaddr_t start, u64 len, u32 access, 
 		return -EFAULT;
 	return populate(d, ALIGN_DOWN(start, PAGE_SIZE),
 			ALIGN_UP(start + len, PAGE_SIZE) - ALIGN_DOWN(start, PAGE_SIZE), access, nopark);
+}
+
+bool domain_range_mapped(struct domain *d, vaddr_t start, u64 len)
+{
+	if (!in_user_half(start, len))
+		return false;
+	spin_lock(&d->lock);
+	bool mapped = range_mapped(d, ALIGN_DOWN(start, PAGE_SIZE), ALIGN_UP(start + len, PAGE_SIZE));
+	spin_unlock(&d->lock);
+	return mapped;
 }
 
 /* ---- mremap ---- */

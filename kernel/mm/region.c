@@ -445,6 +445,8 @@ static void protect_one(struct domain *d, vaddr_t va, pte_t *pte, void *ctx)
 	/* PROT_NONE keeps the frame mapped for the kernel's walk but denies user access. */
 	if (prot & VM_READ)
 		e |= PTE_U;
+	else
+		__atomic_store_n(&d->hidden_frames, true, __ATOMIC_RELAXED);
 	*pte = e;
 }
 

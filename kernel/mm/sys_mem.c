@@ -227,9 +227,15 @@ long mm_madvise(struct domain *d, u64 addr, u64 len, u64 advice)
 	case MADV_DONTNEED:
 		return domain_discard(d, addr, len);
 	case MADV_WILLNEED: {
-		/* Start reading what a mapped file lacks, fault in the rest; never wait. */
+		/*
+		 * Start reading what a mapped file lacks, fault in the rest; never
+		 * wait. As Linux, a range with unmapped pages is ENOMEM (the
+		 * mapped ones still got the advice).
+		 */
 		int r = domain_populate_range(d, addr, len, REGION_READ, true);
-		return r == -ENOMEM ? -ENOMEM : 0;
+		if (r == -ENOMEM || r == -EFAULT)
+			return -ENOMEM;
+		return domain_range_mapped(d, addr, len) ? 0 : -ENOMEM;
 	}
 	case MADV_NORMAL:
 		return domain_advise(d, addr, len, 0);

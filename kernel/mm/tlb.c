@@ -165,6 +165,11 @@ void domain_activate(struct domain *d)
 	loaded[me] = d;
 }
 
+bool domain_loaded_here(struct domain *d)
+{
+	return loaded[this_cpu()->index] == d;
+}
+
 void domain_deactivate(struct domain *d)
 {
 	u32 me = this_cpu()->index;

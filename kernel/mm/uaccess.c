@@ -1,17 +1,21 @@
 /*
  * User access through the page tables: copies to and from a domain,
- * strings, zeroing, and filling a domain that exec is building. Each
- * access goes through d's tables to the frame's kernel address, faulting
- * the page in (fault.c) when it is missing or read-only, so it works on
- * any domain, loaded on this core or not.
+ * strings, zeroing, and filling a domain that exec is building. A copy to
+ * or from the domain loaded on this core goes first through the hardware
+ * (arch/x86_64/usercopy.h); the rest, and a copy that faulted there, go
+ * through d's tables to the frame's kernel address, faulting the page in
+ * (fault.c) when it is missing or read-only, so it works on any domain,
+ * loaded on this core or not.
  *
- * Each call holds d->lock ([lock] in domain.h) while it copies, so no
+ * Each walk holds d->lock ([lock] in domain.h) while it copies, so no
  * unmap or shootdown frees a frame under it; it lets go only to fetch an
  * object's page (a mapped file's), which may park the calling thread
  * until the page is read: the copy then says -ERESTART_PARK, which its
  * caller passes up so that the call runs again (invariant 3).
  */
 #include "mm/domain_impl.h"
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/usercopy.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
@@ -52,10 +56,10 @@ static inline __attribute__((always_inline)) int user_page(struct domain *d, vad
 	return -EFAULT;
 }
 
-static int copy_user(struct domain *d, vaddr_t uva, void *kbuf, size_t len, bool to_user)
+/* The walk through d's tables, for a domain not loaded here or a copy that faulted. */
+static __attribute__((noinline)) int copy_user_walk(struct domain *d, vaddr_t uva, void *kbuf,
+						     size_t len, bool to_user)
 {
-	if (!in_user_half(uva, len))
-		return -EFAULT;
 	spin_lock(&d->lock);
 	while (len) {
 		paddr_t pa;
@@ -75,6 +79,28 @@ static int copy_user(struct domain *d, vaddr_t uva, void *kbuf, size_t len, bool
 	}
 	spin_unlock(&d->lock);
 	return 0;
+}
+
+static inline __attribute__((always_inline)) int copy_user(struct domain *d, vaddr_t uva,
+							   void *kbuf, size_t len, bool to_user)
+{
+	if (!in_user_half(uva, len))
+		return -EFAULT;
+	/*
+	 * The caller's own memory, most often: the hardware walks the tables
+	 * the core has loaded (arch/x86_64/usercopy.h). A fault there (a page
+	 * to fetch, copy-on-write, or none) leaves it to the walk, which
+	 * copies the whole range again. Not in a domain with PROT_NONE pages
+	 * that keep their frames: they lack PTE_U, which only the walk checks
+	 * (SMAP stops supervisor access to user pages, not to others).
+	 */
+	if (likely(domain_loaded_here(d) && !__atomic_load_n(&d->hidden_frames, __ATOMIC_RELAXED))) {
+		assert(!irqs_enabled()); /* no shootdown is answered, so no frame freed, meanwhile */
+		void *u = (void *)uva;
+		if (likely(!(to_user ? usercopy(u, kbuf, len) : usercopy(kbuf, u, len))))
+			return 0;
+	}
+	return copy_user_walk(d, uva, kbuf, len, to_user);
 }
 
 /*

@@ -259,8 +259,6 @@ static inline struct trapframe *thread_live_frame(void);
 
 /* Leave user mode back to the executor (from a syscall or trap handler). */
 __attribute__((noreturn)) void thread_leave(enum leave_reason why);
-/* Finish the current thread; the process ends with the last one. */
-__attribute__((noreturn)) void thread_exit(int code);
 /* exit_group / fatal signal: every thread of p exits; status is wait4-encoded. */
 void proc_exit_all(struct proc *p, int status);
 /*

@@ -194,7 +194,7 @@ static int gen_partitions(u32 pid, struct text *t)
 
 static int gen_filesystems(u32 pid, struct text *t)
 {
-	tprintf(t, "nodev\trootfs\nnodev\tramfs\nnodev\ttmpfs\nnodev\tdevfs\nnodev\tproc\n\text2\n");
+	tprintf(t, "nodev\tsysfs\nnodev\trootfs\nnodev\tramfs\nnodev\ttmpfs\nnodev\tdevfs\nnodev\tproc\n\text2\n");
 	return 0;
 }
 

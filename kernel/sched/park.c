@@ -102,11 +102,14 @@ u64 park_deadline(u64 first)
 	return pk->deadline;
 }
 
-u64 park_nomem_since(u64 now)
+u64 park_nomem_since(u64 now, u32 *tries)
 {
 	struct park *pk = self();
-	if (!pk->restarting || !pk->nomem_since)
+	if (!pk->restarting || !pk->nomem_since) {
 		pk->nomem_since = now;
+		pk->nomem_tries = 0;
+	}
+	*tries = ++pk->nomem_tries;
 	return pk->nomem_since;
 }
 

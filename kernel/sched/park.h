@@ -37,6 +37,7 @@ struct park {
 	u64 progress;             /* [o] work done by a call that parked midway */
 	u64 deadline;             /* [o] a waiting call's deadline, kept across restarts (0: none) */
 	u64 nomem_since;          /* [o] when the call first found no memory (reclaim_retry_call) */
+	u32 nomem_tries;          /* [o] and how many of its runs have found none since */
 	void (*unlink)(void *);   /* [o] takes extra waiters off their queues (a poll set) */
 	void *unlink_arg;         /* [o] */
 	void (*release)(void *);  /* [o] lets go of what a parked call holds */
@@ -94,9 +95,10 @@ void park_save_progress(u64 done);
 u64 park_deadline(u64 first);
 /*
  * A call that found no memory: `now` on the first time in this call, and
- * that first time again on every restart (how long it has waited for memory).
+ * that first time again on every restart (how long it has waited for memory);
+ * *tries: the runs of the call that found none, this one included.
  */
-u64 park_nomem_since(u64 now);
+u64 park_nomem_since(u64 now, u32 *tries);
 /*
  * Something the call holds while parked, let go by release(obj) if the
  * call is abandoned or ends without taking it back.

@@ -44,6 +44,8 @@
 #define WAIT_TIMEOUT_NS (50UL * 1000000) /* a waiting fault looks again at least this often */
 #define OOM_STALL_NS (3000UL * 1000000) /* no swap, faults waiting, memory never back over low */
 #define NOMEM_RETRY_NS (10000UL * 1000000) /* a call out of kernel memory retries this long */
+#define NOMEM_QUICK_TRIES 3	     /* runs of such a call that may find no memory with free over low */
+#define NOMEM_QUICK_NS (1UL * 1000000) /* and the pause before each next one */
 
 static struct {
 	struct task task;
@@ -92,11 +94,23 @@ int reclaim_wait_memory(void)
 
 int reclaim_retry_call(void)
 {
-	if (!rc.ready || !park_current() || buddy_free_pages() >= rc.low)
+	if (!rc.ready || !park_current())
 		return -ENOMEM;
 	u64 now = tsc_ns();
-	if (now - park_nomem_since(now) >= NOMEM_RETRY_NS)
+	u32 tries;
+	if (now - park_nomem_since(now, &tries) >= NOMEM_RETRY_NS)
 		return -ENOMEM;
+	if (buddy_free_pages() >= rc.low) {
+		/*
+		 * Memory is back already: a victim's, freed on another core
+		 * between the failed allocation and this look. Run the call
+		 * again soon, a few times; if it still finds none with memory
+		 * over low, no kill would help (a piece too large).
+		 */
+		if (tries > NOMEM_QUICK_TRIES)
+			return -ENOMEM;
+		return (int)park_until(now + NOMEM_QUICK_NS);
+	}
 	return reclaim_wait_memory();
 }
 

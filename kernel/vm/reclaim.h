@@ -22,9 +22,10 @@ int reclaim_wait_memory(void);
  * it waits like a fault (reclaim_wait_memory: its wait counts toward the
  * out-of-memory decision, so when memory and swap are exhausted a
  * process is killed to make room) and runs again, for at most a few
- * seconds in all: -ERESTART_PARK. -ENOMEM when memory is not low (a
- * piece too large, or fragmentation: no kill would help), when the call
- * has waited long enough, or cannot park.
+ * seconds in all: -ERESTART_PARK. When memory is not low (it came back
+ * on another core, or the piece was too large: fragmentation), it runs
+ * again after a pause a few times, then -ENOMEM (no kill would help); also
+ * -ENOMEM when the call has waited long enough, or cannot park.
  */
 int reclaim_retry_call(void);
 

@@ -43,5 +43,7 @@ HOST_TEST_virtq_SRCS := kernel/dev/virtq.c
 
 # ext2: the pure checks of superblocks, group descriptors and directory entries
 HOST_TEST_ext2_SRCS := kernel/fs/ext2_check.c
+# ext2's extended-attribute format
+HOST_TEST_ext2_xattr_SRCS := kernel/fs/ext2_xattr_fmt.c tests/host/host_console.c
 # The ext3 journal: superblock checks and recovery's scan of crafted logs
 HOST_TEST_jbd2_SRCS := kernel/fs/jbd2_replay.c

@@ -4,6 +4,7 @@
  * or heap given back and taken again. Accesses that must fault are made
  * in a child, which must die of SIGSEGV while this process goes on.
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -236,6 +237,78 @@ static void check_placement(void)
 	munmap(q == MAP_FAILED ? p : q, PG);
 }
 
+/*
+ * Calls that fill a range must cost what is mapped, not what is asked:
+ * an 8 GiB PROT_NONE mapping, a one-page file mapped 8 GiB long, and
+ * MADV_WILLNEED from a mapping to the top of the user half. Ferry's
+ * kernel is not preempted, so a page-by-page walk here once held a core
+ * for hours (a fuzzer found it); Linux answers all of these at once.
+ */
+static void check_huge_ranges(void)
+{
+	const size_t big = 8ul << 30;
+	char *none = mmap(NULL, big, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!CHECK(none != MAP_FAILED, "an 8 GiB PROT_NONE mapping"))
+		return;
+	CHECK(madvise(none, big, MADV_WILLNEED) == 0, "MADV_WILLNEED over 8 GiB of PROT_NONE");
+	munmap(none, big);
+	char *pop = mmap(NULL, big, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE, -1, 0);
+	CHECK(pop != MAP_FAILED, "MAP_POPULATE of 8 GiB of PROT_NONE returns");
+	if (pop != MAP_FAILED)
+		munmap(pop, big);
+
+	const char *path = t_tmp("memory-file");
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && write(fd, "x", 1) == 1, "a one-byte file");
+	char *f = mmap(NULL, big, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+	CHECK(f != MAP_FAILED && f[0] == 'x', "MAP_POPULATE of the file 8 GiB long returns, its page read");
+	if (f != MAP_FAILED) {
+		CHECK(madvise(f, big, MADV_WILLNEED) == 0, "MADV_WILLNEED over the file's 8 GiB");
+		munmap(f, big);
+	}
+	close(fd);
+	unlink(path);
+
+	char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t top = 1ul << 47; /* the user half's end, on both kernels */
+	CHECK_ERR(madvise(p, top - PG - (uintptr_t)p, MADV_WILLNEED), ENOMEM,
+		  "MADV_WILLNEED from a page to the top of the user half is ENOMEM, at once");
+	munmap(p, PG);
+}
+
+/*
+ * A page written, then made PROT_NONE, keeps its frame: the kernel must
+ * still refuse to copy to or from it (EFAULT), whether its copies go
+ * through the hardware or through the tables; in a forked child too.
+ */
+static void check_protnone_copies(void)
+{
+	char *p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!CHECK(p != MAP_FAILED, "two pages for PROT_NONE"))
+		return;
+	memset(p, 'q', 2 * PG);
+	int zero = open("/dev/zero", O_RDONLY), pfd[2];
+	CHECK(pipe(pfd) == 0, "a pipe");
+	CHECK(read(zero, p, 16) == 16 && p[0] == 0, "read(2) into a written page");
+	CHECK(mprotect(p, PG, PROT_NONE) == 0, "mprotect(PROT_NONE) of the written page");
+	CHECK_ERR(read(zero, p, 16), EFAULT, "read(2) into it is EFAULT");
+	CHECK_ERR(write(pfd[1], p, 16), EFAULT, "write(2) from it into a pipe is EFAULT");
+	CHECK_ERR(read(zero, p + PG - 8, 16), EFAULT, "a read(2) that ends in it is EFAULT");
+	CHECK(read(zero, p + PG, 16) == 16, "the page after it still takes a read(2)");
+	pid_t pid = fork();
+	if (pid == 0) {
+		errno = 0;
+		_exit(read(zero, p, 16) == -1 && errno == EFAULT ? 0 : 1);
+	}
+	CHECK_EXITED(t_wait(pid), 0, "in a forked child too");
+	CHECK(mprotect(p, PG, PROT_READ) == 0 && p[100] == 'q', "PROT_READ again: the page kept its bytes");
+	close(zero);
+	close(pfd[0]);
+	close(pfd[1]);
+	munmap(p, 2 * PG);
+}
+
 int main(void)
 {
 	check_brk();
@@ -244,5 +317,7 @@ int main(void)
 	check_demand_zero();
 	check_mremap();
 	check_placement();
+	check_huge_ranges();
+	check_protnone_copies();
 	return t_done();
 }

@@ -7,6 +7,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
+#include "arch/x86_64/usercopy.h"
 #include "lib/kernel.h"
 #include "lib/ksyms.h"
 #include "lib/panic.h"
@@ -158,6 +159,18 @@ static __noreturn void kernel_exception(struct trapframe *tf)
 	panic_end();
 }
 
+extern const char usercopy_hw_begin[], usercopy_hw_end[], usercopy_hw_fault[];
+
+bool usercopy_fixup(struct trapframe *tf)
+{
+	/* Only the copy's own moves, and only on the user half: anything else is a kernel bug. */
+	if (tf->rip < (u64)usercopy_hw_begin || tf->rip >= (u64)usercopy_hw_end ||
+	    read_cr2() >= USER_TOP)
+		return false;
+	tf->rip = (u64)usercopy_hw_fault;
+	return true;
+}
+
 void trap_dispatch(struct trapframe *tf)
 {
 	u64 v = tf->vector;
@@ -171,6 +184,8 @@ void trap_dispatch(struct trapframe *tf)
 				user_return_hook(tf);
 			return;
 		}
+		if (v == EXC_PF && usercopy_fixup(tf))
+			return;
 		kernel_exception(tf);
 	}
 	if (handlers[v])

@@ -1,0 +1,177 @@
+/*
+ * The disks (Linux's Documentation/ABI/stable/sysfs-block and
+ * Documentation/admin-guide/iostats.rst): every device the block layer
+ * has registered (dev/blk.h), listed from it at each readdir, so a disk
+ * registered later appears with no change here. Each is a directory in
+ * devices/virtual/block, linked from block/, class/block/ and, by device
+ * number, dev/block/, as Linux links its disks. A disk is [I] once
+ * registered; its counters are read under their own lock (blk_stats_read).
+ */
+#include "sysfs/sysfs_impl.h"
+#include "dev/blk.h"
+#include "fs/devfs.h"
+#include "lib/errno.h"
+#include "lib/kernel.h"
+
+#define NS_PER_MS 1000000UL
+
+bool sf_disk_each(u32 i, u32 *arg, char *name, size_t cap)
+{
+	struct blk_dev *d = blk_get(i);
+	if (!d)
+		return false;
+	*arg = i;
+	snprintf(name, cap, "%s", d->name);
+	return true;
+}
+
+bool sf_disk_dev_each(u32 i, u32 *arg, char *name, size_t cap)
+{
+	struct blk_dev *d = blk_get(i);
+	if (!d)
+		return false;
+	kdev_t rdev = devfs_disk_rdev(d);
+	*arg = i;
+	snprintf(name, cap, "%u:%u", dev_major(rdev), dev_minor(rdev));
+	return true;
+}
+
+/* Each generator starts here: the disk its file belongs to, or ENODEV if it has gone. */
+#define DISK(d, arg)                          \
+	struct blk_dev *d = blk_get(arg);      \
+	if (!d)                               \
+		return -ENODEV
+
+static int link_up1(u32 arg, struct sf_text *t)
+{
+	DISK(d, arg);
+	sf_printf(t, "../devices/virtual/block/%s", d->name);
+	return 0;
+}
+
+static int link_up2(u32 arg, struct sf_text *t)
+{
+	DISK(d, arg);
+	sf_printf(t, "../../devices/virtual/block/%s", d->name);
+	return 0;
+}
+
+const struct sf_entry sf_disk_block_link = {"", S_IFLNK | 0777, .link = link_up1};
+const struct sf_entry sf_disk_class_link = {"", S_IFLNK | 0777, .link = link_up2};
+/* The same link as class/block's, an entry of its own so that it has an inode number of its own. */
+const struct sf_entry sf_disk_dev_link = {"", S_IFLNK | 0777, .link = link_up2};
+
+static int show_size(u32 arg, struct sf_text *t)
+{
+	DISK(d, arg);
+	sf_printf(t, "%lu\n", d->sectors);
+	return 0;
+}
+
+static int show_ro(u32 arg, struct sf_text *t)
+{
+	DISK(d, arg);
+	sf_printf(t, "%d\n", d->read_only);
+	return 0;
+}
+
+static int show_removable(u32 arg, struct sf_text *t)
+{
+	sf_printf(t, "0\n"); /* virtio disks stay for the machine's life */
+	return 0;
+}
+
+static int show_dev(u32 arg, struct sf_text *t)
+{
+	DISK(d, arg);
+	kdev_t rdev = devfs_disk_rdev(d);
+	sf_printf(t, "%u:%u\n", dev_major(rdev), dev_minor(rdev));
+	return 0;
+}
+
+/*
+ * iostats.rst's fields: reads, merged, sectors, ms; writes, merged,
+ * sectors, ms; in flight, ms busy, weighted ms; discards (four fields);
+ * flushes, ms. Ferry merges nothing and never discards.
+ */
+static int show_stat(u32 arg, struct sf_text *t)
+{
+	DISK(d, arg);
+	struct blk_stats s;
+	blk_stats_read(d, &s);
+	u64 rd_ms = s.ns[BLK_READ] / NS_PER_MS, wr_ms = s.ns[BLK_WRITE] / NS_PER_MS;
+	u64 fl_ms = s.ns[BLK_FLUSH] / NS_PER_MS;
+	sf_printf(t,
+		  "%8lu %8lu %8lu %8lu %8lu %8lu %8lu %8lu %8u %8lu %8lu %8lu %8lu %8lu %8lu "
+		  "%8lu %8lu\n",
+		  s.ios[BLK_READ], 0UL, s.sectors[BLK_READ], rd_ms, s.ios[BLK_WRITE], 0UL,
+		  s.sectors[BLK_WRITE], wr_ms,
+		  s.inflight[BLK_READ] + s.inflight[BLK_WRITE] + s.inflight[BLK_FLUSH],
+		  s.busy_ns / NS_PER_MS, rd_ms + wr_ms + fl_ms, 0UL, 0UL, 0UL, 0UL, s.ios[BLK_FLUSH],
+		  fl_ms);
+	return 0;
+}
+
+static int show_inflight(u32 arg, struct sf_text *t)
+{
+	DISK(d, arg);
+	struct blk_stats s;
+	blk_stats_read(d, &s);
+	sf_printf(t, "%8u %8u\n", s.inflight[BLK_READ], s.inflight[BLK_WRITE]);
+	return 0;
+}
+
+/* ---- queue/ ---- */
+
+static int show_block_size(u32 arg, struct sf_text *t)
+{
+	DISK(d, arg);
+	sf_printf(t, "%u\n", d->block_size);
+	return 0;
+}
+
+static int show_rotational(u32 arg, struct sf_text *t)
+{
+	/* A virtio disk does not say what it sits on; Linux's virtio-blk leaves the default, 1. */
+	sf_printf(t, "1\n");
+	return 0;
+}
+
+static int show_max_sectors_kb(u32 arg, struct sf_text *t)
+{
+	DISK(d, arg);
+	sf_printf(t, "%u\n", d->max_sectors / (1024 / BLK_SECTOR_SIZE));
+	return 0;
+}
+
+static int show_max_segments(u32 arg, struct sf_text *t)
+{
+	DISK(d, arg);
+	sf_printf(t, "%u\n", d->max_segs);
+	return 0;
+}
+
+#define RO (S_IFREG | 0444)
+
+static const struct sf_entry queue_entries[] = {
+	{"hw_sector_size", RO, .show = show_block_size},
+	{"logical_block_size", RO, .show = show_block_size},
+	{"max_hw_sectors_kb", RO, .show = show_max_sectors_kb},
+	{"max_sectors_kb", RO, .show = show_max_sectors_kb},
+	{"max_segments", RO, .show = show_max_segments},
+	{"minimum_io_size", RO, .show = show_block_size},
+	{"physical_block_size", RO, .show = show_block_size},
+	{"rotational", RO, .show = show_rotational},
+};
+
+static const struct sf_entry disk_entries[] = {
+	{"dev", RO, .show = show_dev},
+	{"inflight", RO, .show = show_inflight},
+	{"queue", S_IFDIR | 0755, .dir = SF_TABLE(queue_entries)},
+	{"removable", RO, .show = show_removable},
+	{"ro", RO, .show = show_ro},
+	{"size", RO, .show = show_size},
+	{"stat", RO, .show = show_stat},
+};
+
+const struct sf_entry sf_disk_child = {"", S_IFDIR | 0755, .dir = SF_TABLE(disk_entries)};
