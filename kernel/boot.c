@@ -8,6 +8,7 @@
 #include "sched/task.h"
 #include "sched/timer.h"
 #include "sched/park.h"
+#include "blk/blk.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/time.h"
 #include "lib/cmdline.h"
@@ -235,6 +236,9 @@ static enum poll_result boot_poll(struct task *self)
 	}
 	/* root=: the disk's file system becomes "/" first (reads the disk: may park). */
 	park_resume(&btask.park);
+	/* The disks' partitions first: the root may be one (root=/dev/vda1). */
+	if (blk_part_scan_step() == PENDING)
+		return PENDING;
 	if (ext2_root_step() == PENDING)
 		return PENDING;
 	start_init();

@@ -22,6 +22,7 @@
 #include "mm/vm.h"
 #include "fs/vfs.h"
 #include "fs/devfs.h"
+#include "blk/blk.h"
 #include "ipc/pipe.h"
 #include "net/net.h"
 #include "exec/pidfd.h"
@@ -95,6 +96,7 @@ void kmain(u32 boot_kind, u32 boot_info_pa)
 	vdso_init();
 	memdev_init(); /* character devices first: devfs's nodes lead to them */
 	tty_init();
+	blk_layer_init(); /* block-device files and loop devices: before devfs makes their nodes */
 	vfs_init();
 	fifo_register(fifo_open); /* ipc above the file system: FIFOs open through it */
 	net_init(); /* the socket layer and the families that registered with NET_FAMILY */

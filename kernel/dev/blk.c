@@ -1,17 +1,24 @@
 /*
- * The list of block devices (filled on the boot core by driver probes,
- * [I] afterwards), the completion step every driver shares, and each
- * disk's counters (blk_stats, under their own lock; drivers call
- * blk_start holding their ring's lock, so that lock comes first).
+ * The block devices: the disks drivers' probes register (filled on the
+ * boot core, [I] afterwards), the table of every device by number that
+ * device nodes reach (disks, partitions, loop devices: [t]), the
+ * completion step every driver shares, and each device's counters
+ * (blk_stats, under their own lock; drivers call blk_start holding their
+ * ring's lock, so that lock comes first).
  */
 #include "dev/blk.h"
 #include "arch/x86_64/time.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
 #include "sched/task.h"
 
 static struct blk_dev *devices[BLK_MAX_DEVICES]; /* [I] */
 static u32 ndevices;				 /* [I] */
+
+static struct spinlock table_lock = SPINLOCK_INIT;
+static struct blk_dev *table[BLK_MAX_TABLE]; /* [t] NULL: a free entry */
 
 int blk_register(struct blk_dev *d)
 {
@@ -19,6 +26,11 @@ int blk_register(struct blk_dev *d)
 		return -ENOSPC;
 	d->index = ndevices;
 	d->stats = (struct blk_stats){0};
+	d->major = BLK_DISK_MAJOR;
+	d->minor = ndevices * BLK_DISK_MINORS;
+	int r = blk_add(d);
+	if (r < 0)
+		return r;
 	devices[ndevices++] = d;
 	return 0;
 }
@@ -31,6 +43,90 @@ u32 blk_count(void)
 struct blk_dev *blk_get(u32 i)
 {
 	return i < ndevices ? devices[i] : NULL;
+}
+
+int blk_add(struct blk_dev *d)
+{
+	int free = -1;
+	spin_lock(&table_lock);
+	for (int i = 0; i < BLK_MAX_TABLE; i++) {
+		if (!table[i]) {
+			if (free < 0)
+				free = i;
+		} else if (table[i]->major == d->major && table[i]->minor == d->minor) {
+			spin_unlock(&table_lock);
+			return -EEXIST;
+		}
+	}
+	if (free >= 0)
+		table[free] = d;
+	spin_unlock(&table_lock);
+	return free >= 0 ? 0 : -ENOSPC;
+}
+
+void blk_del(struct blk_dev *d)
+{
+	spin_lock(&table_lock);
+	for (int i = 0; i < BLK_MAX_TABLE; i++)
+		if (table[i] == d)
+			table[i] = NULL;
+	spin_unlock(&table_lock);
+}
+
+struct blk_dev *blk_find(u32 major, u32 minor)
+{
+	struct blk_dev *found = NULL;
+	spin_lock(&table_lock);
+	for (int i = 0; i < BLK_MAX_TABLE && !found; i++)
+		if (table[i] && table[i]->major == major && table[i]->minor == minor)
+			found = table[i];
+	spin_unlock(&table_lock);
+	return found;
+}
+
+struct blk_dev *blk_find_name(const char *name)
+{
+	struct blk_dev *found = NULL;
+	spin_lock(&table_lock);
+	for (int i = 0; i < BLK_MAX_TABLE && !found; i++)
+		if (table[i] && !strcmp(table[i]->name, name))
+			found = table[i];
+	spin_unlock(&table_lock);
+	return found;
+}
+
+struct blk_dev *blk_table_get(u32 i)
+{
+	if (i >= BLK_MAX_TABLE)
+		return NULL;
+	spin_lock(&table_lock);
+	struct blk_dev *d = table[i];
+	spin_unlock(&table_lock);
+	return d;
+}
+
+static bool claimed(const struct blk_dev *d)
+{
+	return __atomic_load_n(&d->claimed, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Each claimant sets its own flag before it looks at the overlapping
+ * devices' (sequentially consistent), so of a disk and its partition
+ * claimed at once at least one sees the other and lets go: never both.
+ */
+bool blk_claim(struct blk_dev *d)
+{
+	if (__atomic_exchange_n(&d->claimed, true, __ATOMIC_SEQ_CST))
+		return false;
+	bool overlap = d->whole && claimed(d->whole);
+	for (u32 i = 0; i < BLK_MAX_TABLE && !overlap && !d->whole; i++) {
+		struct blk_dev *p = blk_table_get(i);
+		overlap = p && p->whole == d && claimed(p);
+	}
+	if (overlap)
+		__atomic_store_n(&d->claimed, false, __ATOMIC_SEQ_CST);
+	return !overlap;
 }
 
 void blk_start(struct blk_dev *d, struct blk_request *r)

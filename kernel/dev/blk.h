@@ -1,7 +1,8 @@
 /*
  * Block devices: the asynchronous request interface drivers implement
- * (virtio_blk.c) and the block cache uses (fs/bcache.c), and the list of
- * disks found at boot.
+ * (virtio_blk.c, partitions and loop devices in blk/) and the block cache
+ * uses (fs/bcache.c), the list of disks found at boot, and the table of
+ * every block device by number (major:minor), which device nodes reach.
  *
  * A request is a future's half: the submitter fills it, submits it (never
  * waiting), and returns PENDING; the driver's completion interrupt records
@@ -12,6 +13,7 @@
  *  I  immutable after registration / while the request is in flight
  *  a  atomic
  *  v  the driver's lock (the device's ring)
+ *  t  blk.c's table lock
  *  s  blk_stats.lock
  */
 #pragma once
@@ -25,7 +27,10 @@ struct waitq;
 
 #define BLK_SECTOR_SIZE 512
 #define BLK_SECTOR_SHIFT 9
-#define BLK_MAX_DEVICES 8
+#define BLK_MAX_DEVICES 8  /* disks */
+#define BLK_MAX_TABLE 96   /* every block device: disks, partitions, loop devices */
+#define BLK_DISK_MAJOR 254 /* virtio-blk's major on Linux, 16 minors a disk */
+#define BLK_DISK_MINORS 16
 #define BLK_INFLIGHT 1 /* request status until the device answers */
 #define BLK_MAX_SEGS 32 /* scatter-gather pieces a request may have */
 
@@ -45,6 +50,7 @@ struct blk_request {
 	const struct blk_seg *segs; /* [I] nsegs pieces of count * 512 bytes in all */
 	u32 nsegs;	    /* [I] at most BLK_MAX_SEGS */
 	struct task *waker; /* [I] woken once status is final (NULL: nobody) */
+	struct list_node link; /* [v] in a driver's own queue (loop devices) */
 	/*
 	 * [I] called after status is final, from the completion interrupt (or
 	 * the shutdown poll), with no driver lock held: record and wake only.
@@ -73,15 +79,23 @@ struct blk_stats {
 };
 
 struct blk_dev {
-	char name[8];	 /* [I] "vda", "vdb", ... */
-	u64 sectors;	 /* [I] capacity in 512-byte sectors */
+	char name[16];	 /* [I] "vda", "vdb", "vda1", "loop0" ... */
+	u32 major, minor; /* [I] its device number (blk_register gives disks theirs) */
+	/*
+	 * [a] capacity in 512-byte sectors: [I] for disks and partitions; a
+	 * loop device's changes as it is bound (0 while unbound)
+	 */
+	u64 sectors;
 	u32 block_size;	 /* [I] the device's preferred block size (>= 512) */
 	u32 max_sectors; /* [I] largest read or write one request may carry */
 	u32 max_segs;	 /* [I] scatter-gather pieces of up to a page each a request may have */
 	bool can_flush;	 /* [I] a write cache that BLK_FLUSH empties */
-	bool read_only;	 /* [I] */
-	u32 index;	 /* [I] its number in registration order (vda is 0) */
-	bool claimed;	 /* [a] a mounted file system owns it */
+	bool read_only;	 /* [a] [I] but for loop devices (set while bound) */
+	u32 index;	 /* [I] a disk's number in registration order (vda is 0) */
+	bool claimed;	 /* [a] a mounted file system, swap or an O_EXCL open owns it */
+	u32 opens;	 /* [a] open files on it (blk/blkdev.c) */
+	struct blk_dev *whole; /* [I] a partition's disk, NULL for a whole device */
+	u64 start;	 /* [I] a partition's first sector on its disk */
 	/*
 	 * [I] Start a request. 0: queued. -EIO: refused (out of range,
 	 * read-only, dead device), status already -EIO, nobody is woken.
@@ -93,6 +107,8 @@ struct blk_dev {
 	int (*submit)(struct blk_dev *d, struct blk_request *r, struct waitq **park);
 	/* [I] Collect completions without interrupts (shutdown); true if some are in flight. */
 	bool (*poll)(struct blk_dev *d);
+	/* [I] The device was let go by its mount or swap (blk_unclaim); NULL: nothing to do. */
+	void (*unclaimed)(struct blk_dev *d);
 	void *priv;		   /* [I] the driver's */
 	u64 reads, writes, errors; /* [a] requests completed */
 	struct blk_stats stats;
@@ -103,10 +119,40 @@ static inline int blk_status(const struct blk_request *r)
 	return __atomic_load_n(&r->status, __ATOMIC_ACQUIRE);
 }
 
-/* Boot core, by drivers' probes. -ENOSPC when the table is full. */
+/* A disk, on the boot core by drivers' probes (numbered 254:16*index). -ENOSPC when full. */
 int blk_register(struct blk_dev *d);
 u32 blk_count(void);
-struct blk_dev *blk_get(u32 i); /* NULL past the end */
+struct blk_dev *blk_get(u32 i); /* a disk; NULL past the end */
+/*
+ * Any block device with its number set (partitions, loop devices): 0,
+ * -EEXIST (the number is taken), -ENOSPC. A device once added is never
+ * freed (an open file may still name it after blk_del): its owner keeps
+ * it and may add it again.
+ */
+int blk_add(struct blk_dev *d);
+void blk_del(struct blk_dev *d);
+/* The device with that number, or NULL (no driver: ENXIO). */
+struct blk_dev *blk_find(u32 major, u32 minor);
+/* The device so named ("vdb", "vda1", "loop0"), or NULL. */
+struct blk_dev *blk_find_name(const char *name);
+/* The i-th device of the table (for listings: /dev's nodes); NULL past the end. */
+struct blk_dev *blk_table_get(u32 i);
+/*
+ * Take the device for a mount, swap or O_EXCL open: false if someone has
+ * it already, or has its disk (for a partition) or one of its partitions
+ * (for a disk), whose blocks overlap.
+ */
+bool blk_claim(struct blk_dev *d);
+static inline void blk_unclaim(struct blk_dev *d)
+{
+	__atomic_store_n(&d->claimed, false, __ATOMIC_RELEASE);
+	if (d->unclaimed)
+		d->unclaimed(d);
+}
+static inline u64 blk_sectors(const struct blk_dev *d)
+{
+	return __atomic_load_n(&d->sectors, __ATOMIC_ACQUIRE);
+}
 /* Driver side, under its own lock: the device has taken r (its time starts now). */
 void blk_start(struct blk_dev *d, struct blk_request *r);
 /* Driver side: make a request's status final, count it, call done, wake waker. */

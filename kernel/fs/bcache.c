@@ -182,6 +182,32 @@ u64 bcache_drop_clean(void)
 	return freed;
 }
 
+u64 bcache_drop_dev(struct blk_dev *dev)
+{
+	u64 freed = 0;
+	struct list_node *n, *tmp;
+	spin_lock(&cache.lock);
+	init_locked();
+	list_for_each_safe(n, tmp, &cache.lru)
+	{
+		struct bbuf *b = container_of(n, struct bbuf, lru);
+		if (b->dev != dev || busy(b))
+			continue;
+		freed += b->size;
+		free_buf_locked(b);
+	}
+	spin_unlock(&cache.lock);
+	return freed;
+}
+
+long bcache_settle_thread(struct blk_dev *dev)
+{
+	long r = bcache_sync_thread(dev);
+	if (r == 0)
+		bcache_drop_dev(dev);
+	return r;
+}
+
 /* From the driver's completion: record, then wake getters and syncs. */
 static void read_done(struct blk_request *r)
 {
@@ -332,13 +358,17 @@ static void run_done(struct blk_request *r)
 {
 	struct read_run *run = r->priv;
 	spin_lock(&cache.lock);
+	/*
+	 * Woken under the cache's lock, as read_done does: once it is let go,
+	 * an idle buffer may be freed (reclaim, bcache_drop_dev), and a wake
+	 * after that took a freed buffer's lock (a loop device's worker hung so).
+	 */
 	for (u32 i = 0; i < run->n; i++) {
 		run->bufs[i]->flags &= ~B_READING;
 		run->bufs[i]->flags |= r->status ? B_ERROR : B_VALID;
+		waitq_wake_all(&run->bufs[i]->wait);
 	}
 	spin_unlock(&cache.lock);
-	for (u32 i = 0; i < run->n; i++)
-		waitq_wake_all(&run->bufs[i]->wait);
 	waitq_wake_all(&cache.sync_wait); /* it may have waited for room in the ring */
 	kfree(run);
 }
@@ -703,6 +733,14 @@ int bcache_sync(struct blk_dev *dev, struct waitq **park)
 	spin_unlock(&cache.lock);
 	*park = &cache.sync_wait;
 	return -ERESTART_PARK;
+}
+
+bool bcache_sync_start(struct blk_dev *dev)
+{
+	spin_lock(&cache.lock);
+	int r = sync_step_locked(dev);
+	spin_unlock(&cache.lock);
+	return r == 1;
 }
 
 int bcache_flush(struct blk_dev *dev, struct waitq **park)

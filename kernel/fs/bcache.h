@@ -160,6 +160,11 @@ u32 bcache_refs(struct bbuf *b);
  * a write failed since the last sync. Restartable: it never repeats work.
  */
 int bcache_sync(struct blk_dev *dev, struct waitq **park);
+/*
+ * bcache_sync without waiting: start what is left of dev's writes and
+ * flush; true while some are still to finish (ask again when they have).
+ */
+bool bcache_sync_start(struct blk_dev *dev);
 /* bcache_sync for a system call: parks the calling thread itself (returns -ERESTART_PARK). */
 long bcache_sync_thread(struct blk_dev *dev);
 /*
@@ -194,6 +199,20 @@ void bcache_shutdown(void);
  * Returns the bytes freed.
  */
 u64 bcache_drop_clean(void);
+
+/*
+ * Free dev's clean, idle buffers (drop_caches for one device): its next
+ * user reads the disk. Bytes freed.
+ */
+u64 bcache_drop_dev(struct blk_dev *dev);
+/*
+ * Before a device changes hands (mounted, swapped on, its buffers flushed
+ * by BLKFLSBUF): its dirty buffers written and flushed, then the clean
+ * ones dropped, so a user with another block size reads what the last
+ * one wrote (blocks of different sizes are not kept coherent).
+ * A system call's: 0, -ERESTART_PARK (parked), -EIO.
+ */
+long bcache_settle_thread(struct blk_dev *dev);
 
 /* Change the size bound (tests); returns the old one. */
 u64 bcache_set_max_bytes(u64 bytes);

@@ -1,6 +1,6 @@
 /*
- * Special files: character-device drivers by device number, and the FIFO
- * opener. Opening a device node on any file system finds its driver here
+ * Special files: character-device drivers by device number, the block
+ * layer's file ops, and the FIFO opener. Opening a device node on any file system finds its driver here
  * by the node's rdev; opening a FIFO goes to the layer that registered
  * the opener (ipc). Both register at boot, before the first open, so the
  * table is [I after boot]; the lock only orders registrations.
@@ -63,4 +63,16 @@ int special_fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out)
 {
 	fifo_open_fn open = __atomic_load_n(&fifo_opener, __ATOMIC_ACQUIRE);
 	return open ? open(ip, fmode, flags, out) : -ENXIO;
+}
+
+static const struct file_ops *blk_fops; /* [I after boot] */
+
+void blkdev_fops_register(const struct file_ops *ops)
+{
+	__atomic_store_n(&blk_fops, ops, __ATOMIC_RELEASE);
+}
+
+const struct file_ops *blkdev_fops(void)
+{
+	return __atomic_load_n(&blk_fops, __ATOMIC_ACQUIRE);
 }

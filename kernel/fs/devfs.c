@@ -19,6 +19,7 @@ static const struct {
 	{"full", S_IFCHR | 0666, 1, 7},
 	{"random", S_IFCHR | 0666, 1, 8},
 	{"urandom", S_IFCHR | 0666, 1, 9},
+	{"loop-control", S_IFCHR | 0600, 10, 237},
 };
 
 static const struct {
@@ -30,43 +31,61 @@ static const struct {
 	{"fd", "/proc/self/fd"},
 };
 
-/* virtio-blk's numbers on Linux: major 254, 16 minors a disk. */
-static kdev_t disk_rdev(u32 index)
-{
-	return mkdev(254, index * 16);
-}
-
 kdev_t devfs_disk_rdev(const struct blk_dev *d)
 {
-	return disk_rdev(d->index);
+	return mkdev(d->major, d->minor);
 }
 
 struct blk_dev *devfs_disk(kdev_t rdev)
 {
-	for (u32 i = 0; i < blk_count(); i++)
-		if (disk_rdev(i) == rdev)
-			return blk_get(i);
-	return NULL;
+	return blk_find(dev_major(rdev), dev_minor(rdev));
 }
 
-/* A node for each disk in dir (a devfs root) that has none yet. */
+/* A node for each block device in dir (a devfs root) that has none yet. */
 static void add_disks(struct inode *dir)
 {
-	for (u32 i = 0; i < blk_count(); i++) {
-		int r = vfs_mknodat(dir, blk_get(i)->name, S_IFBLK | 0660, disk_rdev(i));
+	struct blk_dev *d;
+	for (u32 i = 0; i < BLK_MAX_TABLE; i++) {
+		if (!(d = blk_table_get(i)))
+			continue;
+		int r = vfs_mknodat(dir, d->name, S_IFBLK | 0660, mkdev(d->major, d->minor));
 		if (r < 0 && r != -EEXIST)
-			pr_err("devfs: cannot create %s (error %d)\n", blk_get(i)->name, -r);
+			pr_err("devfs: cannot create %s (error %d)\n", d->name, -r);
 	}
+}
+
+/* The root's /dev, referenced, or NULL. */
+static struct inode *root_dev(void)
+{
+	struct inode *root = vfs_root(), *dev = NULL;
+	if (vfs_lookup(root, "/dev", LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dev) < 0)
+		dev = NULL;
+	inode_put(root);
+	return dev;
 }
 
 void devfs_add_disks(void)
 {
-	struct inode *root = vfs_root(), *dev;
-	if (vfs_lookup(root, "/dev", LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dev) == 0) {
+	struct inode *dev = root_dev();
+	if (dev) {
 		add_disks(dev);
 		inode_put(dev);
 	}
-	inode_put(root);
+}
+
+void devfs_remove_node(const char *name, kdev_t rdev)
+{
+	struct inode *dev = root_dev(), *ip;
+	if (!dev)
+		return;
+	/* Only the node devfs made: a file of the same name the user put there stays. */
+	if (vfs_lookup(dev, name, 0, &ip) == 0) {
+		bool ours = S_ISBLK(ip->mode) && ip->rdev == rdev;
+		inode_put(ip);
+		if (ours)
+			vfs_unlinkat(dev, name, false);
+	}
+	inode_put(dev);
 }
 
 struct superblock *devfs_create(void)

@@ -13,9 +13,11 @@
  * mount name); NULL when out of memory.
  */
 struct superblock *devfs_create(void);
-/* The disks found since (boot, after the PCI scan): their nodes in the root's /dev. */
+/* The block devices added since (disks after the PCI scan, partitions, loop devices): their nodes in the root's /dev. */
 void devfs_add_disks(void);
-/* The disk a block node names (its rdev), or NULL. */
+/* A block device gone (a loop device removed, a partition table read again): its node in the root's /dev. */
+void devfs_remove_node(const char *name, kdev_t rdev);
+/* The block device a block node names (its rdev), or NULL. */
 struct blk_dev *devfs_disk(kdev_t rdev);
 /* The device number of disk d's node (what /sys/block/<disk>/dev shows). */
 kdev_t devfs_disk_rdev(const struct blk_dev *d);

@@ -435,7 +435,7 @@ static void ext2_destroy(struct superblock *sb)
 	bool release = ext2_journal_destroy(fs);
 	free_fs(fs);
 	if (release)
-		__atomic_store_n(&dev->claimed, false, __ATOMIC_RELEASE);
+		blk_unclaim(dev);
 	pr_info("ext2 %s: unmounted\n", dev->name);
 }
 
@@ -602,8 +602,8 @@ again:;
 			       dev->name);
 		return r;
 	}
-	if (__atomic_exchange_n(&dev->claimed, true, __ATOMIC_ACQ_REL)) {
-		/* Two mounts' caches of one disk would overwrite each other's changes. */
+	if (!blk_claim(dev)) {
+		/* Two mounts' caches of one disk (or of a disk and its partition) would overwrite each other's changes. */
 		inode_put(root);
 		free_fs(fs);
 		kfree(jl.map);
@@ -613,7 +613,7 @@ again:;
 		inode_put(root);
 		free_fs(fs);
 		kfree(jl.map);
-		__atomic_store_n(&dev->claimed, false, __ATOMIC_RELEASE);
+		blk_unclaim(dev);
 		return mount_fail(dev, r, "out of memory for the journal");
 	}
 	if (!fs->rw && (g.incompat & EXT2_FEATURE_INCOMPAT_RECOVER) &&
@@ -628,17 +628,14 @@ again:;
 	return 0;
 }
 
-/* The disk named by a mount source ("/dev/vda", "vda", "virtio0"), or NULL. */
+/* The disk named by a mount source ("/dev/vda", "vda", "vda1", "loop0", "virtio0"), or NULL. */
 struct blk_dev *ext2_find_device(const char *name)
 {
 	if (!strncmp(name, "/dev/", 5))
 		name += 5;
 	if (!strncmp(name, "virtio", 6) && name[6] >= '0' && name[6] <= '9' && !name[7])
 		return blk_get((u32)(name[6] - '0'));
-	for (u32 i = 0; i < blk_count(); i++)
-		if (!strcmp(blk_get(i)->name, name))
-			return blk_get(i);
-	return NULL;
+	return blk_find_name(name); /* a disk, a partition, a loop device */
 }
 
 int ext2_mount_source(const char *source, bool rdonly, const char *options,

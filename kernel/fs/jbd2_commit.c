@@ -859,7 +859,7 @@ void jbd2_task_done(struct task *task)
 	jbd2_free_txn(t);
 	jbd2_free_txn(j->spare);
 	if (release)
-		__atomic_store_n(&j->dev->claimed, false, __ATOMIC_RELEASE);
+		blk_unclaim(j->dev);
 	kfree(j->map);
 	kfree(j->sbuf);
 	kfree(j);

@@ -233,7 +233,7 @@ static ssize_t mounts_text(char *buf, size_t len, bool info)
 		/* r <= 0 otherwise: not reachable from the root (left behind by a root switch). */
 		if (used >= 0 && r > 0) {
 			struct superblock *sb = sbs[i];
-			char src[16];
+			char src[sizeof sb->disk->name + 5]; /* "/dev/" and the device's name */
 			if (sb->disk)
 				snprintf(src, sizeof src, "/dev/%s", sb->disk->name);
 			u32 mf = sb_mnt_flags(sb);

@@ -65,9 +65,15 @@ int vfs_open_inode(struct inode *ip, int flags, struct file **out)
 		break;
 	case S_IFIFO:
 		return special_fifo_open(ip, fmode, (u32)flags, out);
+	case S_IFBLK:
+		ops = blkdev_fops();
+		if (!ops)
+			return -ENXIO;
+		if (flags & O_EXCL)
+			fmode |= FMODE_EXCL; /* open(2): exclusive use of the device (EBUSY if mounted) */
+		break;
 	default:
-		/* Block devices and sockets have no driver yet. */
-		return -ENXIO;
+		return -ENXIO; /* a socket's node: connect(2), not open, reaches it */
 	}
 	/* A program being run may not be opened for writing (ETXTBSY), nor one open so run. */
 	bool writer = (fmode & FMODE_WRITE) && S_ISREG(ip->mode) && ip->data.ops;

@@ -9,6 +9,8 @@
 #include "proc/cur.h"
 #include "fs/vfs.h"
 #include "fs/bcache.h"
+#include "fs/devfs.h"
+#include "sched/park.h"
 #include "mm/buddy.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
@@ -107,6 +109,44 @@ static u32 sb_flags_of(u64 flags)
 	       (flags & MS_NOEXEC ? SB_NOEXEC : 0);
 }
 
+/*
+ * A mount source that is a block-device node (any name, any file system:
+ * /dev/loop0, a node made by mknod): the device's own name, which the
+ * file system finds it by, in *name (kmalloc'd). 0 with *name NULL when
+ * the source is no such node (the file system looks for it by name);
+ * -ENXIO for a node no driver has; -ERESTART_PARK while the device's
+ * cached blocks are written out and dropped, on the call's first run only,
+ * so that what was written through the device file in other block sizes
+ * (mkfs) is what the mount reads.
+ */
+static long source_device(const char *source, char **name)
+{
+	*name = NULL;
+	struct inode *cwd = fs_cwd_get(), *ip;
+	int r = vfs_lookup(cwd, source, LOOKUP_FOLLOW, &ip);
+	inode_put(cwd);
+	if (r < 0)
+		return r == -ERESTART_PARK ? r : 0;
+	struct blk_dev *d = S_ISBLK(ip->mode) ? devfs_disk(ip->rdev) : NULL;
+	bool blk = S_ISBLK(ip->mode);
+	inode_put(ip);
+	if (!blk)
+		return 0;
+	if (!d)
+		return -ENXIO;
+	if (!park_progress() && !__atomic_load_n(&d->claimed, __ATOMIC_ACQUIRE)) {
+		long s = bcache_settle_thread(d);
+		if (s < 0)
+			return s;
+		park_save_progress(1);
+	}
+	*name = kmalloc(sizeof d->name + 5);
+	if (!*name)
+		return -ENOMEM;
+	snprintf(*name, sizeof d->name + 5, "/dev/%s", d->name);
+	return 0;
+}
+
 SYSCALL(NR_mount, mount)
 {
 	u64 flags = a3;
@@ -151,6 +191,16 @@ SYSCALL(NR_mount, mount)
 		r = -ENODEV;
 	else
 		r = a0 ? (int)fs_copy_path(a0, &source) : 0;
+	if (ft && r >= 0 && source) {
+		char *dev;
+		long d = source_device(source, &dev);
+		if (d < 0) {
+			r = (int)d;
+		} else if (dev) {
+			kfree(source);
+			source = dev;
+		}
+	}
 	if (ft && r >= 0) {
 		r = ft->mount(source, flags & MS_RDONLY, options, &sb);
 		if (r == -ENOENT && source) {

@@ -84,7 +84,7 @@ static void release_file(void *owner)
 static void release_disk(void *owner)
 {
 	struct blk_dev *dev = owner;
-	__atomic_store_n(&dev->claimed, false, __ATOMIC_RELEASE);
+	blk_unclaim(dev);
 }
 
 /*
@@ -218,6 +218,19 @@ static int swapon_disk(struct inode *ip, const char *path, int prio)
 		return -ENXIO;
 	if (dev->read_only)
 		return -EROFS;
+	/* Mounted, swapped on or held by an O_EXCL open: EBUSY before its header is read, as Linux. */
+	if (__atomic_load_n(&dev->claimed, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	/*
+	 * What mkswap wrote through the device file (in its block size) goes
+	 * to the disk first, and its copies out of the cache, before the
+	 * header is read in a page (once: not when a read of it is under way).
+	 */
+	if (!__atomic_load_n(&dev->claimed, __ATOMIC_ACQUIRE) && !bcache_present(dev, 0, PAGE_SIZE)) {
+		long s = bcache_settle_thread(dev);
+		if (s < 0)
+			return (int)s;
+	}
 	/* The header: the disk's first page, through the block cache (it parks on a miss). */
 	struct waitq *q;
 	struct bbuf *b;
@@ -236,12 +249,12 @@ static int swapon_disk(struct inode *ip, const char *path, int prio)
 	if (r < 0)
 		return refuse(path, why);
 	/* A mounted disk is not a swap area, nor the other way round. */
-	if (__atomic_exchange_n(&dev->claimed, true, __ATOMIC_ACQ_REL))
+	if (!blk_claim(dev))
 		return -EBUSY;
 	bcache_forget(dev, 0, PAGE_SIZE);
 	r = swap_add_area(path, dev, &g, NULL, 0, prio, NULL, NULL);
 	if (r < 0)
-		__atomic_store_n(&dev->claimed, false, __ATOMIC_RELEASE);
+		blk_unclaim(dev);
 	return r;
 }
 

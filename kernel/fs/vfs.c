@@ -276,6 +276,8 @@ int vfs_fsync(struct file *f, bool datasync)
 	if (f->fmode & FMODE_PATH)
 		return -EBADF;
 	struct inode *ip = f->ip;
+	if (f->ops->fsync)
+		return f->ops->fsync(f, datasync);
 	/* Linux: EINVAL for what cannot be synced (pipes, sockets, most devices). */
 	if (!S_ISREG(ip->mode) && !S_ISDIR(ip->mode))
 		return S_ISCHR(ip->mode) ? 0 : -EINVAL;

@@ -231,6 +231,7 @@ enum {
 	FMODE_PATH = 1 << 2,   /* O_PATH: a place in the tree, no I/O */
 	FMODE_STREAM = 1 << 3, /* no offset: pread/lseek give ESPIPE (tty, pipes) */
 	FMODE_WRITER = 1 << 4, /* holds write access to its file's pages (ETXTBSY for exec) */
+	FMODE_EXCL = 1 << 5,   /* a block device opened with O_EXCL: it claims the device */
 };
 
 /* What an open file does; the VFS supplies the defaults for inodes of a file system. */
@@ -262,6 +263,8 @@ struct file_ops {
 	 * /proc/<pid>/maps calls it (NULL: nothing).
 	 */
 	int (*mmap)(struct file *f, bool shared, u64 len, struct vmobj **obj, const char **name);
+	/* fsync(2) of a device with data of its own to write (block devices); NULL: the inode's. */
+	int (*fsync)(struct file *f, bool datasync);
 };
 
 struct file {
@@ -547,6 +550,13 @@ const struct file_ops *chrdev_lookup(kdev_t dev, void **priv);
 typedef int (*fifo_open_fn)(struct inode *ip, u32 fmode, u32 flags, struct file **out);
 void fifo_register(fifo_open_fn open);
 int special_fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out);
+/*
+ * Block device nodes open with the block layer's file ops (blk/blkdev.c
+ * registers them at boot, above the file system); its open finds the
+ * device by the node's rdev. Until then, -ENXIO.
+ */
+void blkdev_fops_register(const struct file_ops *ops);
+const struct file_ops *blkdev_fops(void);
 
 /* ---- mounts (mount.c) ---- */
 

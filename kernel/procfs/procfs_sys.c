@@ -165,6 +165,33 @@ static int gen_cmdline(u32 pid, struct text *t)
 	return 0;
 }
 
+/*
+ * /proc/partitions, as Linux's: every block device with bytes (disks,
+ * their partitions, bound loop devices) by number, sizes in KiB.
+ */
+static int gen_partitions(u32 pid, struct text *t)
+{
+	tprintf(t, "major minor  #blocks  name\n\n");
+	u64 last = 0; /* (major << 32 | minor) + 1 of the line before: the next is above it */
+	for (;;) {
+		struct blk_dev *next = NULL;
+		u64 key = ~0UL;
+		for (u32 i = 0; i < BLK_MAX_TABLE; i++) {
+			struct blk_dev *d = blk_table_get(i);
+			u64 k = d ? (u64)d->major << 32 | d->minor : ~0UL;
+			if (d && k >= last && k < key && blk_sectors(d)) {
+				key = k;
+				next = d;
+			}
+		}
+		if (!next)
+			return 0;
+		tprintf(t, "%4u  %7u %10lu %s\n", next->major, next->minor, blk_sectors(next) >> 1,
+			next->name);
+		last = key + 1;
+	}
+}
+
 static int gen_filesystems(u32 pid, struct text *t)
 {
 	tprintf(t, "nodev\tsysfs\nnodev\trootfs\nnodev\tramfs\nnodev\ttmpfs\nnodev\tdevfs\nnodev\tproc\n\text2\n");
@@ -265,6 +292,7 @@ static const struct pf_entry root_entries[] = {
 	{"version", S_IFREG | 0444, .gen = gen_version},
 	{"cmdline", S_IFREG | 0444, .gen = gen_cmdline},
 	{"filesystems", S_IFREG | 0444, .gen = gen_filesystems},
+	{"partitions", S_IFREG | 0444, .gen = gen_partitions},
 	{"sys", S_IFDIR | 0555, .dir = &pf_sys_table},
 	{"net", S_IFDIR | 0555, .dir = &pf_net_table},
 	{"sysvipc", S_IFDIR | 0555, .dir = PF_TABLE(sysvipc_entries)},
