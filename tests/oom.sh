@@ -9,9 +9,10 @@
 # program may find no kernel memory: the call waits for reclaim like a
 # fault (vm/reclaim.h: reclaim_retry_call), so the out-of-memory killer
 # makes room and the first try should succeed (before, the fork failed
-# with ENOMEM and no kill followed). With 1 and 2 CPUs, preemption on and
-# off. Not in make test: with 2 CPUs the first try still fails now and
-# then (the shell's fork or exec answers ENOMEM after the kill).
+# with ENOMEM and no kill followed; then, with 2 CPUs, it still failed
+# now and then when the victim's memory came back on the other core
+# between the failed allocation and reclaim's look: now the call runs
+# again then too). With 1 and 2 CPUs, preemption on and off.
 set -u
 top=$(dirname "$(dirname "$(readlink -f "$0")")")
 make --no-print-directory -C "$top" kernel initrd >/dev/null 2>&1 || { echo "oom: build failed"; exit 1; }
