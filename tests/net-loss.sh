@@ -44,6 +44,6 @@ if [ -n "$sent" ] && [ -n "$got" ] && [ "$(sum "$sent")" = "$(sum "$got")" ] &&
 	echo "PASS: $bytes bytes through a lossy relay, checksums agree"
 	exit 0
 fi
-tail -20 "$tmp/a" "$tmp/b"
+tail -n 20 "$tmp/a" "$tmp/b"
 echo "FAIL: net-loss"
 exit 1
