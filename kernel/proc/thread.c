@@ -118,9 +118,9 @@ bool park_if_stopped(struct thread *t)
 /*
  * Before a return to user mode from an interrupt or exception: the checks
  * of thread_user_checks (proc.h), then the timer. A system call leaves
- * the local timer as it was (nothing it does arms a timer without
- * parking), so only interrupts re-arm it: the one-shot timer may just
- * have fired.
+ * the local timer as it was (one that arms a kernel timer without
+ * parking, alarm say, has timer_arm bring the local timer forward), so
+ * only interrupts re-arm it: the one-shot timer may just have fired.
  */
 void thread_return_to_user(struct trapframe *tf)
 {
@@ -128,7 +128,19 @@ void thread_return_to_user(struct trapframe *tf)
 	if (t) {
 		u64 now_tsc = rdtsc();
 		thread_user_checks(t, tf, now_tsc);
-		arm_timer_for_user(t, tsc_ns_at(now_tsc));
+		u64 now = tsc_ns_at(now_tsc);
+		/*
+		 * preempt=off: the thread keeps its core, but not past a kernel
+		 * timer come due on it (a sleep's, a park's timeout, a POSIX
+		 * timer's task): it yields, and the executor fires the timers and
+		 * runs what they woke. Else a thread that computes without a call
+		 * would hold them for ever (a membarrier's wait, whose thread
+		 * parked on this core, once did).
+		 */
+		u64 first = timers_next_deadline();
+		if (!opts.preempt && first && first <= now)
+			thread_leave(LEAVE_YIELD);
+		arm_timer_for_user(t, now);
 	}
 }
 

@@ -5,6 +5,7 @@
  */
 #include "sched/timer.h"
 #include "sched/task.h"
+#include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/time.h"
 #include "lib/kernel.h"
@@ -73,6 +74,15 @@ static void arm(struct timer *tm, struct task *task, void (*fn)(struct timer *),
 	first_changed(c);
 	__atomic_store_n(&tm->armed, 1, __ATOMIC_RELEASE);
 	spin_unlock(&c->exec.timers_lock);
+	/*
+	 * The local timer is set when the core halts and when a thread starts
+	 * a run; a timer armed by a call that returns to user mode (alarm,
+	 * setitimer, timer_settime) would wait for the next interrupt, which
+	 * with preempt=off may not come while the thread computes.
+	 */
+	u64 now = tsc_ns();
+	if (deadline > now && !lapic_timer_due_by(deadline, now))
+		lapic_timer_arm(deadline);
 }
 
 void timer_arm(struct timer *tm, struct task *task, u64 deadline)

@@ -384,9 +384,43 @@ static void check_set_clock(void)
 	CHECK_ERR(adjtimex((struct timex *)8), EFAULT, "adjtimex of a bad pointer: EFAULT");
 }
 
+/*
+ * A timer's signal reaches a thread that computes without a system call:
+ * with preempt=off, the core's kernel timer must still fire (the local
+ * timer brought forward by setitimer and alarm, the thread yielding to it).
+ */
+static volatile sig_atomic_t spin_fired;
+
+static void on_spin_alarm(int sig)
+{
+	spin_fired = 1;
+}
+
+static void check_spin_signal(void)
+{
+	struct sigaction sa = {.sa_handler = on_spin_alarm}, old;
+	sigaction(SIGALRM, &sa, &old);
+	int64_t t0 = ns(CLOCK_MONOTONIC);
+	spin_fired = 0;
+	struct itimerval it = {.it_value = {0, 50000}};
+	setitimer(ITIMER_REAL, &it, NULL);
+	while (!spin_fired && ns(CLOCK_MONOTONIC) - t0 < 20000 * MS)
+		sink++; /* clock_gettime is the vDSO's: no system call */
+	CHECK(spin_fired, "setitimer's SIGALRM reaches a thread that only computes");
+	spin_fired = 0;
+	t0 = ns(CLOCK_MONOTONIC);
+	alarm(1);
+	while (!spin_fired && ns(CLOCK_MONOTONIC) - t0 < 20000 * MS)
+		sink++;
+	CHECK(spin_fired, "and so does alarm's");
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+}
+
 int main(void)
 {
 	check_clocks();
+	check_spin_signal();
 	check_sleeps();
 	check_posix_timers();
 	check_thread_timers();

@@ -293,6 +293,8 @@ bool lapic_timer_due_by(u64 deadline_ns, u64 now_ns)
 
 void lapic_timer_arm(u64 deadline_ns)
 {
+	if (!lapic)
+		return; /* a kernel timer armed before the local APIC is set up: the first idle arms it */
 	armed_ns[this_cpu()->index] = deadline_ns;
 	if (deadline_mode) {
 		wrmsr(MSR_TSC_DEADLINE, deadline_ns ? tsc_at_ns(deadline_ns) : 0);
