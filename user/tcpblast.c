@@ -166,6 +166,13 @@ int main(int argc, char **argv)
 			ok = 0;
 		}
 		report("received", got, sum, now() - t0, ok);
+		/*
+		 * The sender waits for our FIN, and the machine may power off as
+		 * soon as we exit: stay a while, so a FIN a lossy link dropped is
+		 * sent again (the sender waited for ever, one run in twenty).
+		 */
+		close(s);
+		sleep(5);
 		return ok ? 0 : 1;
 	}
 	fprintf(stderr, "usage: tcpblast send HOST PORT BYTES [SEED] | tcpblast recv PORT [SEED]\n");
