@@ -213,37 +213,16 @@ static ssize_t blkdev_write(struct file *f, struct uio *u, u64 *pos)
 static i64 blkdev_llseek(struct file *f, i64 off, int whence)
 {
 	struct blk_dev *d = dev_of(f);
-	i64 size = (i64)(blk_sectors(d) << BLK_SECTOR_SHIFT), base, pos;
+	i64 size = (i64)(blk_sectors(d) << BLK_SECTOR_SHIFT), pos;
 	file_pos_lock(f);
-	switch (whence) {
-	case SEEK_SET:
-		base = 0;
-		break;
-	case SEEK_CUR:
-		base = (i64)f->pos;
-		break;
-	case SEEK_END:
-		base = size;
-		break;
-	case SEEK_DATA:
-	case SEEK_HOLE:
-		/* All of a device is data, and its end the one hole. */
-		if (off < 0 || off >= size) {
-			file_pos_unlock(f);
-			return -ENXIO;
-		}
-		base = 0;
-		if (whence == SEEK_HOLE)
-			off = size;
-		break;
-	default:
+	/* All of a device is data, and its end the one hole. */
+	int r = vfs_seek_pos((i64)f->pos, size, off, whence, &pos);
+	/* As Linux's fixed_size_llseek: nowhere past the end. */
+	if (!r && pos > size)
+		r = -EINVAL;
+	if (r) {
 		file_pos_unlock(f);
-		return -EINVAL;
-	}
-	/* As Linux's fixed_size_llseek: nowhere before the start or past the end. */
-	if (__builtin_add_overflow(base, off, &pos) || pos < 0 || pos > size) {
-		file_pos_unlock(f);
-		return -EINVAL;
+		return r;
 	}
 	f->pos = (u64)pos;
 	file_pos_unlock(f);

@@ -526,6 +526,36 @@ ssize_t vfs_pwrite(struct file *f, struct uio *u, i64 off)
 	return sync && r > 0 ? sync_written(f, u, r) : r;
 }
 
+int vfs_seek_pos(i64 pos, i64 size, i64 off, int whence, i64 *out)
+{
+	i64 base;
+	switch (whence) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = pos;
+		break;
+	case SEEK_END:
+		base = size;
+		break;
+	case SEEK_DATA:
+	case SEEK_HOLE:
+		/* No holes are reported: data runs from 0 to the end, one hole after it. */
+		if (off < 0 || off >= size)
+			return -ENXIO;
+		base = 0;
+		if (whence == SEEK_HOLE)
+			off = size;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (__builtin_add_overflow(base, off, out) || *out < 0)
+		return -EINVAL;
+	return 0;
+}
+
 i64 vfs_lseek(struct file *f, i64 off, int whence)
 {
 	if (f->fmode & FMODE_PATH)
@@ -536,46 +566,20 @@ i64 vfs_lseek(struct file *f, i64 off, int whence)
 		return -ESPIPE;
 	struct inode *ip = f->ip;
 	bool dir = S_ISDIR(ip->mode);
-	i64 base;
+	/* A directory position is a cookie of its file system: only SET and CUR make sense. */
+	if (dir && whence != SEEK_SET && whence != SEEK_CUR)
+		return -EINVAL;
 	file_pos_lock(f);
 	spin_lock(&ip->lock);
 	i64 size = (i64)ip->size;
 	spin_unlock(&ip->lock);
-	switch (whence) {
-	case SEEK_SET:
-		base = 0;
-		break;
-	case SEEK_CUR:
-		base = (i64)f->pos;
-		break;
-	case SEEK_END:
-		base = size;
-		break;
-	case SEEK_DATA:
-	case SEEK_HOLE:
-		/* No holes are reported: data runs from 0 to the end, one hole after it. */
-		if (dir || off < 0 || off >= size) {
-			file_pos_unlock(f);
-			return dir ? -EINVAL : -ENXIO;
-		}
-		base = 0;
-		if (whence == SEEK_HOLE)
-			off = size;
-		break;
-	default:
-		file_pos_unlock(f);
-		return -EINVAL;
-	}
-	/* A directory position is a cookie of its file system: only SET and CUR make sense. */
-	if (dir && whence == SEEK_END) {
-		file_pos_unlock(f);
-		return -EINVAL;
-	}
 	i64 pos;
-	if (__builtin_add_overflow(base, off, &pos) || pos < 0 ||
-	    (!dir && (u64)pos > ip->sb->maxbytes)) {
+	int r = vfs_seek_pos((i64)f->pos, size, off, whence, &pos);
+	if (!r && !dir && (u64)pos > ip->sb->maxbytes)
+		r = -EINVAL;
+	if (r) {
 		file_pos_unlock(f);
-		return -EINVAL;
+		return r;
 	}
 	f->pos = (u64)pos;
 	file_pos_unlock(f);

@@ -559,6 +559,14 @@ int special_fifo_open(struct inode *ip, u32 fmode, u32 flags, struct file **out)
 void blkdev_fops_register(const struct file_ops *ops);
 const struct file_ops *blkdev_fops(void);
 
+/*
+ * Where a seek lands, lseek(2)'s arithmetic for a file of size bytes at
+ * pos (data from 0 to size, the one hole at the end): 0 with *out set;
+ * -ENXIO for SEEK_DATA or SEEK_HOLE at or past the end; -EINVAL. The
+ * caller adds its own bound (maxbytes, a device's end).
+ */
+int vfs_seek_pos(i64 pos, i64 size, i64 off, int whence, i64 *out);
+
 static inline bool inode_is_dir(const struct inode *ip)
 {
 	return S_ISDIR(ip->mode);
