@@ -72,21 +72,6 @@ static inline bool in_user_half(vaddr_t va, u64 len)
 	return va < USER_TOP && len <= USER_TOP - va;
 }
 
-/* The region holding va, or NULL. Caller holds d->lock. */
-static inline struct region *find_region(struct domain *d, vaddr_t va)
-{
-	struct list_node *pos;
-	list_for_each(pos, &d->regions)
-	{
-		struct region *r = container_of(pos, struct region, node);
-		if (va < r->start)
-			return NULL;
-		if (va < r->end)
-			return r;
-	}
-	return NULL;
-}
-
 /* The first region that ends after va (holding it, or above it), or NULL. Caller holds d->lock. */
 static inline struct region *region_from(struct domain *d, vaddr_t va)
 {
@@ -98,6 +83,13 @@ static inline struct region *region_from(struct domain *d, vaddr_t va)
 			return r;
 	}
 	return NULL;
+}
+
+/* The region holding va, or NULL. Caller holds d->lock. */
+static inline struct region *find_region(struct domain *d, vaddr_t va)
+{
+	struct region *r = region_from(d, va);
+	return r && va >= r->start ? r : NULL;
 }
 
 /*
