@@ -452,6 +452,13 @@ bool thread_place(struct thread *t);
 bool park_if_stopped(struct thread *t);
 
 /*
+ * The end of t's quantum, seen on its way back to user mode: with
+ * preempt=on it yields; with preempt=off only if kernel work waits on its
+ * core, else it starts another quantum (thread.c). May not return.
+ */
+void thread_quantum_over(struct thread *t, u64 now_tsc);
+
+/*
  * The last look before any return to user mode (tf is the live frame):
  * act on kills, signals, a stop and the end of the quantum (now_tsc: the
  * TSC lately read). May not return: the thread leaves. Inline because the
@@ -473,8 +480,8 @@ static inline __attribute__((always_inline)) void thread_user_checks(struct thre
 	}
 	if (__atomic_load_n(&p->stopped, __ATOMIC_RELAXED) && park_if_stopped(t))
 		thread_leave(LEAVE_PARK); /* runs on from this frame once continued */
-	if (opts.preempt && now_tsc >= t->quantum_end_tsc)
-		thread_leave(LEAVE_YIELD);
+	if (now_tsc >= t->quantum_end_tsc)
+		thread_quantum_over(t, now_tsc);
 }
 
 /*

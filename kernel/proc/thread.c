@@ -9,6 +9,7 @@
 #include "proc/signal.h"
 #include "mm/domain.h"
 #include "mm/kheap.h"
+#include "sched/executor.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
@@ -45,15 +46,17 @@ static inline void fxrstor(const void *area)
 
 /*
  * Arm the local timer for whichever comes first: a kernel timer or the end
- * of the quantum. A timer already due before that is left as it is: it
- * fires early, thread_return_to_user finds nothing due and arms it again.
- * That costs an interrupt per quantum instead of a timer write per run (a
- * thread that yields or parks often starts many runs per quantum).
+ * of the quantum (with preempt=off too: then the quantum's end is only a
+ * look at whether kernel work waits). A timer already due before that is
+ * left as it is: it fires early, thread_return_to_user finds nothing due
+ * and arms it again. That costs an interrupt per quantum instead of a
+ * timer write per run (a thread that yields or parks often starts many
+ * runs per quantum).
  */
 static void arm_timer_for_user(struct thread *t, u64 now)
 {
 	u64 next = timers_next_deadline();
-	if (opts.preempt && (!next || t->quantum_end < next))
+	if (!next || t->quantum_end < next)
 		next = t->quantum_end;
 	/* Nothing needed: a timer still armed only brings one early interrupt. */
 	if (!next || lapic_timer_due_by(next, now))
@@ -130,18 +133,36 @@ void thread_return_to_user(struct trapframe *tf)
 		thread_user_checks(t, tf, now_tsc);
 		u64 now = tsc_ns_at(now_tsc);
 		/*
-		 * preempt=off: the thread keeps its core, but not past a kernel
-		 * timer come due on it (a sleep's, a park's timeout, a POSIX
-		 * timer's task): it yields, and the executor fires the timers and
-		 * runs what they woke. Else a thread that computes without a call
-		 * would hold them for ever (a membarrier's wait, whose thread
-		 * parked on this core, once did).
+		 * preempt=off: the thread keeps its core, but not past kernel
+		 * work waiting on it: a timer come due (a sleep's, a park's
+		 * timeout, a POSIX timer's), or a kernel task a timer or an
+		 * interrupt woke. It yields, and the executor fires the timers
+		 * and runs what they woke. Else a thread that computes without a
+		 * call would hold them for ever (a membarrier's wait, whose
+		 * thread parked on this core, once did; and an itimer's task,
+		 * woken by a timer the thread yielded for, when the lottery gave
+		 * the core back to the thread first).
 		 */
-		u64 first = timers_next_deadline();
-		if (!opts.preempt && first && first <= now)
+		if (!opts.preempt && executor_kernel_work(now))
 			thread_leave(LEAVE_YIELD);
 		arm_timer_for_user(t, now);
 	}
+}
+
+void thread_quantum_over(struct thread *t, u64 now_tsc)
+{
+	u64 now = tsc_ns_at(now_tsc);
+	/*
+	 * preempt=off: no thread takes another's core, but kernel work waits
+	 * at most a quantum, also for a thread whose timer interrupt came
+	 * during a system call (only returns from interrupts in user mode
+	 * look at once).
+	 */
+	if (opts.preempt || executor_kernel_work(now))
+		thread_leave(LEAVE_YIELD);
+	t->quantum_end = now + QUANTUM_NS;
+	t->quantum_end_tsc = now_tsc + quantum_tsc();
+	arm_timer_for_user(t, now);
 }
 
 /*

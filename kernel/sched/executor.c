@@ -44,6 +44,7 @@ void executor_init(struct cpu *c)
 	e->timers_first = 0;
 	e->inbox = NULL;
 	e->nr_runnable = 0;
+	e->nr_kernel = 0;
 	e->idle = 0;
 }
 
@@ -70,6 +71,8 @@ static void rq_push(struct cpu *c, struct task *t)
 	u32 weight = t->draw_tickets ? t->draw_tickets : __atomic_load_n(&t->tickets, __ATOMIC_RELAXED);
 	lottery_insert(t->flags & TASK_PINNED ? &e->pinned : &e->movable, &t->lnode, weight);
 	u32 n = ++e->nr_runnable;
+	if (!t->park)
+		__atomic_store_n(&e->nr_kernel, e->nr_kernel + 1, __ATOMIC_RELAXED);
 	spin_unlock(&e->rq_lock);
 	/* More work here than one core can do right now: let an idle core steal. */
 	if (n >= 2 && c == this_cpu() && !(t->flags & TASK_PINNED) &&
@@ -91,8 +94,10 @@ static struct task *rq_pick(struct cpu *c)
 		n = lottery_draw(from_pinned ? &e->pinned : &e->movable);
 		e->nr_runnable--;
 	}
-	spin_unlock(&e->rq_lock);
 	struct task *t = n ? container_of(n, struct task, lnode) : NULL;
+	if (t && !t->park)
+		__atomic_store_n(&e->nr_kernel, e->nr_kernel - 1, __ATOMIC_RELAXED);
+	spin_unlock(&e->rq_lock);
 	if (t)
 		t->draw_tickets = 0; /* it won: compensation spent */
 	return t;
@@ -328,6 +333,9 @@ static bool steal(struct cpu *c)
 			break;
 		struct task *t = container_of(n, struct task, lnode);
 		victim->exec.nr_runnable--;
+		if (!t->park)
+			__atomic_store_n(&victim->exec.nr_kernel, victim->exec.nr_kernel - 1,
+					 __ATOMIC_RELAXED);
 		t->inbox_next = taken;
 		taken = t;
 		count++;
@@ -344,6 +352,14 @@ static bool steal(struct cpu *c)
 		taken = next;
 	}
 	return true;
+}
+
+bool executor_kernel_work(u64 now)
+{
+	struct executor *e = &this_cpu()->exec;
+	u64 first = __atomic_load_n(&e->timers_first, __ATOMIC_RELAXED);
+	return (first && first <= now) || __atomic_load_n(&e->nr_kernel, __ATOMIC_RELAXED) ||
+	       __atomic_load_n(&e->inbox, __ATOMIC_RELAXED);
 }
 
 static bool has_work(struct cpu *c)

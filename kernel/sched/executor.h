@@ -23,6 +23,8 @@ struct executor {
 	struct lottery movable;   /* [rq_lock] runnable tasks thieves may take */
 	struct lottery pinned;    /* [rq_lock] runnable tasks bound to this core */
 	u32 nr_runnable;          /* [a] movable + pinned, read by thieves */
+	u32 nr_kernel;            /* [rq_lock to change; this core reads it atomically] of those,
+	                             kernel tasks (no park): with preempt=off a thread yields to them */
 	struct task *inbox;       /* [a] woken tasks pushed by other cores */
 	u32 idle;                 /* [a] 1 while halted or about to halt: wakers send an IPI */
 	struct task *current;     /* [o] task being polled */
@@ -46,3 +48,9 @@ void executor_init(struct cpu *c); /* before the core is online */
 __attribute__((noreturn)) void executor_loop(void);
 /* Time core c has spent halted, the halt it may be in now included; any core. */
 u64 executor_idle_ns(struct cpu *c);
+/*
+ * Does kernel work wait for this core: a timer come due by now (tsc_ns),
+ * a kernel task runnable here, or tasks woken from other cores not yet
+ * queued? A thread computing with preempt=off yields to it (proc/thread.c).
+ */
+bool executor_kernel_work(u64 now);

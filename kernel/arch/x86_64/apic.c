@@ -201,9 +201,21 @@ static void spurious_handler(struct trapframe *tf)
 	/* A spurious interrupt is not in service: no EOI (10.9). */
 }
 
+/* [this core] the deadline each core last programmed (0: none), for lapic_timer_due_by. */
+static u64 armed_ns[MAX_CPUS];
+
 static void timer_handler(struct trapframe *tf)
 {
 	struct lapic_percpu *p = &percpu[this_cpu()->index];
+	/*
+	 * The one-shot has fired: nothing is armed now, even if it fired
+	 * before its deadline as tsc_ns() counts (a count longer than the
+	 * timer holds, or calibration off by more than the margin). Else
+	 * lapic_timer_due_by would still promise that interrupt, nobody
+	 * would program the next, and with preempt=off a thread that only
+	 * computes would keep its core past every kernel timer.
+	 */
+	armed_ns[this_cpu()->index] = 0;
 	p->timer_fires++;
 	p->timer_last_ns = tsc_ns();
 	lapic_eoi();
@@ -281,9 +293,6 @@ static void timer_setup_core(void)
 		wr(LAPIC_LVT_TIMER, (timer_hz ? 0 : LVT_MASKED) | LVT_TIMER_ONESHOT | VEC_TIMER);
 	}
 }
-
-/* [this core] the deadline each core last programmed (0: none), for lapic_timer_due_by. */
-static u64 armed_ns[MAX_CPUS];
 
 bool lapic_timer_due_by(u64 deadline_ns, u64 now_ns)
 {
