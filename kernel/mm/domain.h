@@ -331,6 +331,13 @@ struct domain *domain_next(u64 *hand);
  */
 int domain_swapin_all(struct domain *d, bool (*match)(u64 entry, void *arg), void *arg);
 /*
+ * The same for pages already in memory (match looks at the swap cache),
+ * never waiting and with no current thread needed: for reclaim, taking
+ * back pages a failed swap area could not write. How many it took back;
+ * one it cannot take now (no memory for a table, a read out) stays.
+ */
+u64 domain_swapin_cached(struct domain *d, bool (*match)(u64 entry, void *arg), void *arg);
+/*
  * Bring back the pages of [start, start+len) that are out in swap, before
  * a call does what it cannot undo and then copies to or from them (a pipe
  * read consumes its bytes, wait4 reaps its child): a copy that parked

@@ -179,6 +179,33 @@ int domain_swapin_all(struct domain *d, bool (*match)(u64 entry, void *arg), voi
 	return swapin_range(d, 0, USER_TOP, match, arg);
 }
 
+u64 domain_swapin_cached(struct domain *d, bool (*match)(u64 entry, void *arg), void *arg)
+{
+	u64 taken = 0;
+	/* One pass by address: what cannot come back now is passed, not looked at again. */
+	for (vaddr_t lo = 0;;) {
+		struct swapin_ctx c = {.match = match, .arg = arg};
+		spin_lock(&d->lock);
+		struct list_node *pos;
+		list_for_each(pos, &d->regions)
+		{
+			struct region *r = container_of(pos, struct region, node);
+			if (r->end <= lo)
+				continue;
+			walk_range(d, MAX(r->start, lo), r->end, find_swapped, &c);
+			if (c.n == SWAPIN_BATCH)
+				break;
+		}
+		spin_unlock(&d->lock);
+		for (int i = 0; i < c.n; i++)
+			if (swapin_one(d, c.va[i], c.entry[i], true) == 0)
+				taken++;
+		if (c.n < SWAPIN_BATCH)
+			return taken;
+		lo = c.va[c.n - 1] + PAGE_SIZE;
+	}
+}
+
 static bool any_entry(u64 entry, void *arg)
 {
 	return true;

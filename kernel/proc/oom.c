@@ -4,11 +4,12 @@
  * faults wait, and the accounts of kernel memory processes made (pipe
  * buffers: cur.h's kcharge), which count toward what the killer weighs.
  *
- * The choice: the process holding the most memory (its resident pages and
- * the kernel memory it made), never init (pid 1), never one already
- * ending; kernel tasks are not processes and are never chosen. One line
- * on the console says who and how much. Its memory comes back as its
- * threads end, which they do at their next turn (a parked one is woken).
+ * The choice: the process holding the most memory (its resident pages,
+ * those out in swap, and the kernel memory it made), never init (pid 1),
+ * never one already ending; kernel tasks are not processes and are never
+ * chosen. One line on the console says who and how much. Its memory
+ * comes back as its threads end, which they do at their next turn (a
+ * parked one is woken).
  *
  * Locks used to protect data in this file: a kcharge's fields are [a];
  * the walk holds proc_tree_lock, then each process's lock briefly.
@@ -54,12 +55,18 @@ void kcharge_put(struct kcharge *c)
 		kfree(c);
 }
 
-/* What p holds, in KiB: resident pages and the kernel memory it made. Caller holds its lock. */
+/*
+ * What p holds, in KiB: resident pages, its pages out in swap (each one
+ * it touches comes back: a process whose memory is mostly in swap is not
+ * small) and the kernel memory it made. Caller holds its lock.
+ */
 static u64 weight_kb(struct proc *p)
 {
 	u64 kb = 0;
 	if (p->dom)
-		kb += __atomic_load_n(&p->dom->resident, __ATOMIC_RELAXED) * (PAGE_SIZE / 1024);
+		kb += (__atomic_load_n(&p->dom->resident, __ATOMIC_RELAXED) +
+		       __atomic_load_n(&p->dom->swapped, __ATOMIC_RELAXED)) *
+		      (PAGE_SIZE / 1024);
 	if (p->kmem)
 		kb += (u64)MAX(__atomic_load_n(&p->kmem->bytes, __ATOMIC_RELAXED), 0L) / 1024;
 	return kb;

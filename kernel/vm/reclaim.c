@@ -5,9 +5,10 @@
  * until it is over the high one. A round frees what costs least first:
  * clean page-cache pages nothing maps (the LRU's clock, pcache.c); then,
  * with swap, it writes the swap cache's dirty pages and moves memory
- * files' unmapped pages out; then it moves the hand of the clock over
- * the processes' page tables (mm/scan.c), which drops mapped cache pages
- * and sends anonymous ones to swap. A fault that finds no frame parks on
+ * files' unmapped pages out (and takes back pages an area that failed a
+ * write holds, so they can go elsewhere); then it moves the hand of the
+ * clock over the processes' page tables (mm/scan.c), which drops mapped
+ * cache pages and sends anonymous ones to swap. A fault that finds no frame parks on
  * the memory queue; every round that frees something wakes it.
  *
  * The reserve: user memory (faults, the page cache) stops at it, so the
@@ -46,6 +47,7 @@
 #define NOMEM_RETRY_NS (10000UL * 1000000) /* a call out of kernel memory retries this long */
 #define NOMEM_QUICK_TRIES 3	     /* runs of such a call that may find no memory with free over low */
 #define NOMEM_QUICK_NS (1UL * 1000000) /* and the pause before each next one */
+#define REHOME_NS (100UL * 1000000)  /* how often to look for pages a failed swap area holds */
 
 static struct {
 	struct task task;
@@ -60,6 +62,7 @@ static struct {
 	u64 stall_since;       /* [task] tsc_ns since which faults wait and memory stays low, or 0 */
 	u64 waits;	       /* [a] faults that found no frame, ever */
 	u64 waits_seen;	       /* [task] waits when the stall was last looked at */
+	u64 rehome_at;	       /* [task] tsc_ns of the last swap_rehome */
 	bool (*oom_kill)(void); /* [I] */
 	struct reclaim_stats st; /* [a] */
 } rc;
@@ -146,7 +149,17 @@ static u64 round_once(bool *busy)
 		domain_scan(d, SCAN_BUDGET, &st);
 		domain_put(d);
 	}
-	*busy = st.young || st.dropped;
+	/*
+	 * Pages a failed swap area could not write go back to their tables
+	 * (a walk of every domain: not every round), for the clock to send
+	 * to another area; until it does, there is more to take.
+	 */
+	u64 now = tsc_ns(), rehomed = 0;
+	if (now - rc.rehome_at >= REHOME_NS) {
+		rc.rehome_at = now;
+		rehomed = swap_rehome();
+	}
+	*busy = st.young || st.dropped || rehomed;
 	__atomic_add_fetch(&rc.st.scanned, st.scanned, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&rc.st.swapped_out, st.swapped, __ATOMIC_RELAXED);
 	/*

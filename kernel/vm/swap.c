@@ -6,6 +6,10 @@
  *
  * A write that fails leaves its page in memory, dirty, and the area
  * taking no more pages: nothing is lost, and one message says why.
+ * Reclaim then takes such pages back into the tables that hold their
+ * entries (swap_rehome), so they can go to another area: left in the
+ * failed area's cache, where nothing writes them, they would hold memory
+ * until their process touched them, and a process filling memory does not.
  *
  * Locks used to protect data in this file:
  *  s  swap_lock: the areas table, and turning an anonymous page into a
@@ -493,6 +497,63 @@ u64 swap_write_dirty(void)
 	return after > before ? after - before : 0;
 }
 
+/* ---- pages a failed area could not write ---- */
+
+/*
+ * Every domain once, referenced, in the order of their ids (never 0: the
+ * hand starts there); NULL once the list wraps round. Ids only grow, so
+ * wrapping shows as an id not past the last one, even when the first
+ * domain visited has gone meanwhile.
+ */
+static struct domain *next_domain_once(u64 *hand)
+{
+	u64 last = *hand;
+	struct domain *d = domain_next(hand);
+	if (d && *hand <= last) {
+		domain_put(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* An entry of an area whose writes failed, its page still in that area's cache. Under d->lock. */
+static bool stranded(u64 entry, void *arg)
+{
+	u32 i = (u32)(entry >> 32);
+	struct swap_area *a = i < SWAP_MAX_AREAS ? __atomic_load_n(&areas[i], __ATOMIC_ACQUIRE) : NULL;
+	/* The entry in d's table holds its slot, so the area outlives this look. */
+	return a && __atomic_load_n(&a->errors, __ATOMIC_RELAXED) &&
+	       pcache_present(&a->cache, entry & 0xffffffffu);
+}
+
+u64 swap_stranded(void)
+{
+	u64 n = 0;
+	spin_lock(&swap_lock);
+	for (int i = 0; i < SWAP_MAX_AREAS; i++) {
+		struct swap_area *a = areas[i];
+		if (!a || !__atomic_load_n(&a->errors, __ATOMIC_RELAXED))
+			continue;
+		spin_lock(&a->cache.lock);
+		n += a->cache.ndirty;
+		spin_unlock(&a->cache.lock);
+	}
+	spin_unlock(&swap_lock);
+	return n;
+}
+
+u64 swap_rehome(void)
+{
+	if (!swap_stranded())
+		return 0;
+	u64 n = 0, hand = 0;
+	for (struct domain *d; (d = next_domain_once(&hand));) {
+		n += domain_swapin_cached(d, stranded, NULL);
+		domain_put(d);
+	}
+	return n;
+}
+
 /* ---- areas ---- */
 
 int swap_add_area(const char *name, struct blk_dev *dev, const struct swap_geom *g, u32 *blocks,
@@ -603,14 +664,8 @@ int swap_remove_area(void *owner, struct blk_dev *dev)
 		return -ENOMEM; /* memory (and the other areas) cannot hold what is out there */
 	__atomic_store_n(&a->dying, true, __ATOMIC_RELEASE);
 	/* Every process's pages, then shared memory's; parked while they are read back. */
-	u64 hand = 0, first = 0;
-	for (struct domain *d; (d = domain_next(&hand));) {
-		if (!first)
-			first = hand;
-		else if (hand <= first) {
-			domain_put(d);
-			break; /* round the whole list */
-		}
+	u64 hand = 0;
+	for (struct domain *d; (d = next_domain_once(&hand));) {
 		int r = domain_swapin_all(d, in_area, a);
 		domain_put(d);
 		if (r)

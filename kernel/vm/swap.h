@@ -101,6 +101,15 @@ void swap_free(u64 entry);
 bool swap_active(void);
 /* Start writes of the dirty pages in the swap caches; how many were started. */
 u64 swap_write_dirty(void);
+/* Pages of areas whose writes failed still in memory, not written (they stay so until taken back). */
+u64 swap_stranded(void);
+/*
+ * Take those pages back into the page tables whose entries name them, as a
+ * fault would (their slots let go), so the clock can send them to another
+ * area; never waits. How many came back. Walks every domain's tables: for
+ * reclaim, and not often.
+ */
+u64 swap_rehome(void);
 
 /* ---- figures ---- */
 
