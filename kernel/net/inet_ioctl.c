@@ -1,10 +1,12 @@
 /*
- * ioctl(2) on AF_INET sockets: how much a socket holds (SIOCINQ,
- * SIOCOUTQ), and the interface and routing table requests busybox
- * ifconfig and route make (netdevice(7), route(8)'s SIOCADDRT and
- * SIOCDELRT). The structures are Linux's x86-64 layouts; every user
- * pointer goes through the domain copy functions. Configuration itself
- * is netif.c's, under its lock.
+ * ioctl(2) on sockets: on AF_INET ones, how much a socket holds (SIOCINQ,
+ * SIOCOUTQ) and the routing table requests busybox route makes (route(8)'s
+ * SIOCADDRT and SIOCDELRT); on any socket, the interface requests of
+ * netdevice(7) that busybox ifconfig makes, and musl's and glibc's
+ * if_nametoindex on an AF_UNIX socket. Changes take CAP_NET_ADMIN, as on
+ * Linux; reading does not. The structures are Linux's x86-64 layouts;
+ * every user pointer goes through the domain copy functions.
+ * Configuration itself is netif.c's, under its lock.
  */
 #include "net/net.h"
 #include "net/inet.h"
@@ -13,6 +15,8 @@
 #include "net/tcp.h"
 #include "dev/pkb.h"
 #include "mm/domain.h"
+#include "proc/cur.h"
+#include "proc/cred.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
 
@@ -128,8 +132,15 @@ static long get_ifconf(u64 arg, struct domain *dom)
 	return copy_to_domain(dom, arg, &ic, sizeof ic);
 }
 
+static bool net_admin(void)
+{
+	return cred_capable(cur_cred(), CAP_NET_ADMIN);
+}
+
 static long route_ioctl(u32 cmd, u64 arg, struct domain *dom)
 {
+	if (!net_admin())
+		return -EPERM;
 	struct rtentry_k rt;
 	if (copy_from_domain(dom, &rt, arg, sizeof rt))
 		return -EFAULT;
@@ -168,11 +179,51 @@ static long route_ioctl(u32 cmd, u64 arg, struct domain *dom)
 	return route_del(&r);
 }
 
+/* Does cmd change an interface? (Then it takes CAP_NET_ADMIN.) */
+static bool if_cmd_sets(u32 cmd)
+{
+	switch (cmd) {
+	case SIOCSIFFLAGS:
+	case SIOCSIFADDR:
+	case SIOCSIFNETMASK:
+	case SIOCSIFBRDADDR:
+	case SIOCSIFMTU:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool if_cmd_known(u32 cmd)
+{
+	switch (cmd) {
+	case SIOCGIFNAME:
+	case SIOCGIFFLAGS:
+	case SIOCGIFADDR:
+	case SIOCGIFDSTADDR:
+	case SIOCGIFBRDADDR:
+	case SIOCGIFNETMASK:
+	case SIOCGIFMETRIC:
+	case SIOCGIFMTU:
+	case SIOCGIFHWADDR:
+	case SIOCGIFINDEX:
+	case SIOCGIFTXQLEN:
+	case SIOCGIFMAP:
+		return true;
+	default:
+		return if_cmd_sets(cmd);
+	}
+}
+
 static long if_ioctl(u32 cmd, u64 arg, struct domain *dom)
 {
 	struct ifreq_k r;
+	if (!if_cmd_known(cmd))
+		return -ENOTTY;
 	if (copy_from_domain(dom, &r, arg, sizeof r))
 		return -EFAULT;
+	if (if_cmd_sets(cmd) && !net_admin())
+		return -EPERM;
 	r.name[IFNAMSIZ - 1] = 0;
 	struct netif *ifp;
 	if (cmd == SIOCGIFNAME) {
@@ -271,12 +322,17 @@ long inet_ioctl(struct socket *so, u32 cmd, u64 arg, struct domain *dom)
 	case SIOCINQ:
 	case SIOCOUTQ:
 		return sock_queue_ioctl(so, cmd, arg, dom);
-	case SIOCGIFCONF:
-		return get_ifconf(arg, dom);
 	case SIOCADDRT:
 	case SIOCDELRT:
 		return route_ioctl(cmd, arg, dom);
 	default:
-		return if_ioctl(cmd, arg, dom);
+		return -ENOTTY; /* the socket layer tries netdev_ioctl next */
 	}
+}
+
+long netdev_ioctl(u32 cmd, u64 arg, struct domain *dom)
+{
+	if (cmd == SIOCGIFCONF)
+		return get_ifconf(arg, dom);
+	return if_ioctl(cmd, arg, dom);
 }

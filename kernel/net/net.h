@@ -111,7 +111,10 @@ struct proto_ops {
 	int (*getname)(struct socket *so, struct sockaddr_storage *addr, bool peer);
 	/* Ready events (POLLIN...); with ps, also register the queues a change would wake. */
 	u32 (*poll)(struct socket *so, struct poll_set *ps);
-	/* SIOCINQ, SIOCOUTQ and the family's own (arg: the user's, in dom); -ENOTTY if unknown. */
+	/*
+	 * SIOCINQ, SIOCOUTQ and the family's own (arg: the user's, in dom);
+	 * -ENOTTY if unknown, and the socket layer tries netdev_ioctl.
+	 */
 	long (*ioctl)(struct socket *so, u32 cmd, u64 arg, struct domain *dom);
 	/* how: SHUT_RD, SHUT_WR or SHUT_RDWR (checked). */
 	int (*shutdown)(struct socket *so, int how);
@@ -202,6 +205,8 @@ void net_init(void);
 
 /* The socket behind an open file, or NULL if it is not one. */
 struct socket *file_socket(struct file *f);
+/* netdevice(7)'s interface requests, on a socket of any family (inet_ioctl.c); -ENOTTY if none. */
+long netdev_ioctl(u32 cmd, u64 arg, struct domain *dom);
 /*
  * A new socket and its open file: flags are SOCK_NONBLOCK (O_NONBLOCK);
  * the family's create() has run. -errno as socket(2) gives.

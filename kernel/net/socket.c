@@ -137,7 +137,9 @@ static u32 sock_poll(struct file *f, struct poll_set *ps)
 static long sock_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
 {
 	struct socket *so = f->priv;
-	return so->ops->ioctl ? so->ops->ioctl(so, cmd, arg, dom) : -ENOTTY;
+	long r = so->ops->ioctl ? so->ops->ioctl(so, cmd, arg, dom) : -ENOTTY;
+	/* What the family does not know may be an interface request, good on any socket. */
+	return r == -ENOTTY ? netdev_ioctl(cmd, arg, dom) : r;
 }
 
 static void sock_release(struct file *f)

@@ -3,10 +3,15 @@
  * CAP_NET_BIND_SERVICE (ip(7)), raw sockets CAP_NET_RAW (raw(7)); the
  * credentials a Unix socket reports (SO_PEERCRED) and carries
  * (SCM_CREDENTIALS) are the sender's effective ids, and a process may
- * claim only ids it holds (unix(7)).
+ * claim only ids it holds (unix(7)). Interface requests (netdevice(7))
+ * work on a socket of any family; anyone reads an interface, changing one
+ * or the routing table takes CAP_NET_ADMIN.
  */
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <net/route.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "tuser.h"
@@ -60,6 +65,55 @@ static int send_creds(int s, pid_t pid, uid_t uid, gid_t gid)
 	return sendmsg(s, &m, 0) == 1 ? 0 : -1;
 }
 
+/* lo's flags by SIOCGIFFLAGS on s into *ifr; 0 or -1. */
+static int lo_flags(int s, struct ifreq *ifr)
+{
+	memset(ifr, 0, sizeof *ifr);
+	strcpy(ifr->ifr_name, "lo");
+	return ioctl(s, SIOCGIFFLAGS, ifr);
+}
+
+/* What anyone may do with interfaces, and what a user may not. */
+static void check_interfaces(int user)
+{
+	int u = socket(AF_UNIX, SOCK_DGRAM, 0);
+	struct ifreq ifr = {0};
+	strcpy(ifr.ifr_name, "lo");
+	int r = ioctl(u, SIOCGIFINDEX, &ifr);
+	CHECK(r == 0 && ifr.ifr_ifindex > 0, "SIOCGIFINDEX of lo on an AF_UNIX socket (%d): %s",
+	      ifr.ifr_ifindex, r ? strerror(errno) : "ok");
+	unsigned idx = if_nametoindex("lo");
+	char name[IF_NAMESIZE] = "";
+	CHECK(idx == (unsigned)ifr.ifr_ifindex && if_indextoname(idx, name) && !strcmp(name, "lo"),
+	      "if_nametoindex(\"lo\") is %u, and if_indextoname gives '%s' back", idx, name);
+	CHECK_ERR(ioctl(u, SIOCGIFINDEX, (void *)8), EFAULT, "SIOCGIFINDEX of a bad pointer: EFAULT");
+	CHECK_ERR(ioctl(u, 0x5401 /* TCGETS */, &ifr), ENOTTY, "a terminal's request on a socket: ENOTTY");
+	close(u);
+	if (!user)
+		return;
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	r = lo_flags(s, &ifr);
+	CHECK(r == 0, "a user reads lo's flags: %s", r ? strerror(errno) : "ok");
+	CHECK_ERR(ioctl(s, SIOCSIFFLAGS, &ifr), EPERM, "a user sets lo's flags");
+	lo_flags(s, &ifr);
+	ifr.ifr_mtu = 1500;
+	CHECK_ERR(ioctl(s, SIOCSIFMTU, &ifr), EPERM, "a user sets lo's MTU");
+	lo_flags(s, &ifr);
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(0x7f000002);
+	CHECK_ERR(ioctl(s, SIOCSIFADDR, &ifr), EPERM, "a user sets lo's address");
+	struct rtentry rt = {0};
+	((struct sockaddr_in *)&rt.rt_dst)->sin_family = AF_INET;
+	((struct sockaddr_in *)&rt.rt_dst)->sin_addr.s_addr = htonl(0x0a630000);
+	((struct sockaddr_in *)&rt.rt_genmask)->sin_family = AF_INET;
+	((struct sockaddr_in *)&rt.rt_genmask)->sin_addr.s_addr = htonl(0xffff0000);
+	rt.rt_flags = RTF_UP;
+	rt.rt_dev = "lo";
+	CHECK_ERR(ioctl(s, SIOCADDRT, &rt), EPERM, "a user adds a route");
+	close(s);
+}
+
 static void as_user(void *arg)
 {
 	int privileged = *(int *)arg;
@@ -88,11 +142,25 @@ static void as_user(void *arg)
 	      strerror(errno));
 	close(sv[0]);
 	close(sv[1]);
+	check_interfaces(1);
 }
 
 static void as_root(void *arg)
 {
 	(void)arg;
+	check_interfaces(0);
+	if (t_has_cap(12 /* CAP_NET_ADMIN */)) {
+		struct ifreq ifr;
+		int s = socket(AF_INET, SOCK_DGRAM, 0);
+		int r = lo_flags(s, &ifr);
+		if (r == 0)
+			r = ioctl(s, SIOCSIFFLAGS, &ifr);
+		CHECK(r == 0, "root (CAP_NET_ADMIN) sets lo's flags as they were: %s",
+		      r ? strerror(errno) : "ok");
+		close(s);
+	} else {
+		t_skip("no CAP_NET_ADMIN here: root cannot change an interface");
+	}
 	CHECK(bind_port(SOCK_STREAM, LOW_PORT) == 0, "root binds TCP port %d: %s", LOW_PORT,
 	      strerror(errno));
 	CHECK(bind_port(SOCK_DGRAM, LOW_PORT) == 0, "root binds UDP port %d: %s", LOW_PORT,
