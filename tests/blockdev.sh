@@ -131,7 +131,7 @@ want "mknod of a character device on ext2 reaches its driver" "$out" "null-node-
 want "stat of a partition node: its major and minor" "$out" "vdb1-rdev=fe:1"
 want "a node with no driver: ENXIO" "$out" "no-driver-enxio"
 want "/proc/partitions lists the disks and partitions" "$out" "partitions-lines=8"
-want "tests/os/blockdev on a disk and its partition" "$out" "# blockdev: 13 checks, 0 failed"
+want "tests/os/blockdev on a disk and its partition" "$out" "# blockdev: 20 checks, 0 failed"
 want "BLKRRPART with a partition mounted: EBUSY" "$out" "rrpart-busy"
 want "a new table written through the disk, BLKRRPART" "$out" "rrpart-ok"
 want "the new table's partitions replace the old" "$out" "parts-now=vdb,vdb1,end new-vdb1=8388608"

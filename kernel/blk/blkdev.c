@@ -37,6 +37,10 @@
 #define BLKIOOPT 0x1279
 #define BLKALIGNOFF 0x127a
 #define BLKPBSZGET 0x127b
+#define BLKDISCARD 0x1277
+#define BLKSECDISCARD 0x127d
+#define BLKDISCARDZEROES 0x127c
+#define BLKZEROOUT 0x127f
 #define HDIO_GETGEO 0x0301
 
 #define BLK_READAHEAD_SECTORS 256 /* what BLKRAGET reports: Linux's default 128 KiB */
@@ -51,7 +55,7 @@ static int blkdev_open(struct inode *ip, struct file *f)
 	struct blk_dev *d = blk_find(dev_major(ip->rdev), dev_minor(ip->rdev));
 	if (!d)
 		return -ENXIO; /* a node whose number no driver has */
-	if ((f->fmode & FMODE_WRITE) && __atomic_load_n(&d->read_only, __ATOMIC_ACQUIRE))
+	if ((f->fmode & FMODE_WRITE) && blk_read_only(d))
 		return -EROFS;
 	if ((f->fmode & FMODE_EXCL) && !blk_claim(d))
 		return -EBUSY; /* mounted, swapped on, held: it, its disk or a partition of it */
@@ -155,7 +159,7 @@ static ssize_t blkdev_write(struct file *f, struct uio *u, u64 *pos)
 	struct blk_dev *d = dev_of(f);
 	if (sync_write(f, u) && park_progress())
 		return write_synced(d, park_progress(), pos, true);
-	if (__atomic_load_n(&d->read_only, __ATOMIC_ACQUIRE))
+	if (blk_read_only(d))
 		return -EPERM; /* Linux: a write to a read-only block device */
 	u64 size = blk_sectors(d) << BLK_SECTOR_SHIFT;
 	if (!u->resid)
@@ -244,6 +248,69 @@ static long put_u64(struct domain *dom, u64 arg, u64 v)
 	return copy_to_domain(dom, arg, &v, sizeof v) < 0 ? -EFAULT : 0;
 }
 
+/*
+ * BLKZEROOUT's zeros go through the block cache, as a write's would, so
+ * reads and a mounted file system's buffers see them; then to the disk
+ * before the call returns, as Linux's do. In pieces of RW_CHUNK, each
+ * written before the next is made, so the cache never holds more of them
+ * than that: a park keeps the bytes done as the call's progress.
+ */
+static long zero_range(struct blk_dev *d, u64 start, u64 len)
+{
+	u32 bs = blkdev_bsize(d);
+	u64 done = park_progress();
+	while (done < len) {
+		u64 end = done + MIN(len - done, RW_CHUNK);
+		for (; done < end;) {
+			u64 pos = start + done, b = pos / bs, off = pos % bs;
+			size_t n = (size_t)MIN(bs - off, end - done);
+			struct bbuf *bb;
+			struct waitq *q;
+			int c = n == bs ? bcache_get_new(d, b, bs, &bb, &q) : bcache_get(d, b, bs, &bb, &q);
+			if (c == -ERESTART_PARK) {
+				park_save_progress(done);
+				long p = park_on(q);
+				spin_unlock(&q->lock);
+				return p;
+			}
+			if (c < 0)
+				return c;
+			memset(bb->data + off, 0, n);
+			bcache_dirty(bb);
+			bcache_put(bb);
+			done += n;
+		}
+		bcache_note_write(d);
+		park_save_progress(done);
+		long s = bcache_sync_thread(d);
+		if (s < 0)
+			return s; /* parked: the restart goes on after what is done */
+	}
+	return bcache_sync_thread(d); /* a restart after the last piece only waits for it */
+}
+
+/* BLKZEROOUT and BLKDISCARD's argument: a byte range {start, length}, in whole sectors. */
+static long range_ioctl(struct file *f, struct blk_dev *d, u32 cmd, u64 arg, struct domain *dom)
+{
+	if (!(f->fmode & FMODE_WRITE))
+		return -EBADF;
+	if (cmd != BLKZEROOUT)
+		return -EOPNOTSUPP; /* Ferry's drivers do not discard: none asks the device */
+	u64 range[2];
+	if (copy_from_domain(dom, range, arg, sizeof range) < 0)
+		return -EFAULT;
+	u64 start = range[0], len = range[1], end = start + len - 1;
+	u64 size = blk_sectors(d) << BLK_SECTOR_SHIFT;
+	if ((start | len) % BLK_SECTOR_SIZE || end >= size || end < start)
+		return -EINVAL;
+	if (blk_read_only(d))
+		return -EPERM;
+	/* As Linux's: not under a mounted file system's (or swap's) feet. */
+	if (!(f->fmode & FMODE_EXCL) && blk_claimed(d))
+		return -EBUSY;
+	return zero_range(d, start, len);
+}
+
 /* struct hd_geometry of <linux/hdreg.h> (x86-64). */
 struct hd_geometry {
 	u8 heads;
@@ -275,7 +342,7 @@ static long blkdev_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
 	case BLKBSZGET:
 		return put_int(dom, arg, (i32)blkdev_bsize(d));
 	case BLKROGET:
-		return put_int(dom, arg, __atomic_load_n(&d->read_only, __ATOMIC_ACQUIRE));
+		return put_int(dom, arg, blk_read_only(d));
 	case BLKRAGET:
 		return put_u64(dom, arg, BLK_READAHEAD_SECTORS);
 	case BLKFLSBUF:
@@ -300,9 +367,23 @@ static long blkdev_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
 					.start = d->whole ? d->start : 0};
 		return copy_to_domain(dom, arg, &g, sizeof g) < 0 ? -EFAULT : 0;
 	}
-	case BLKROSET:
+	case BLKROSET: {
+		if (!cred_capable(cur_cred(), CAP_SYS_ADMIN))
+			return -EACCES;
+		i32 ro;
+		if (copy_from_domain(dom, &ro, arg, sizeof ro) < 0)
+			return -EFAULT;
+		__atomic_store_n(&d->ro_set, ro != 0, __ATOMIC_RELEASE);
+		return 0;
+	}
+	case BLKZEROOUT:
+	case BLKDISCARD:
+	case BLKSECDISCARD:
+		return range_ioctl(f, d, cmd, arg, dom);
+	case BLKDISCARDZEROES:
+		return put_int(dom, arg, 0); /* an old request: always 0 on Linux now */
 	case BLKRASET:
-		syscall_unsupported(cmd == BLKROSET ? "ioctl BLKROSET" : "ioctl BLKRASET");
+		syscall_unsupported("ioctl BLKRASET");
 		return -EINVAL;
 	default:
 		return loop_is(d) ? -EINVAL

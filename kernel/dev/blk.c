@@ -110,6 +110,18 @@ static bool claimed(const struct blk_dev *d)
 	return __atomic_load_n(&d->claimed, __ATOMIC_SEQ_CST);
 }
 
+bool blk_claimed(const struct blk_dev *d)
+{
+	if (claimed(d) || (d->whole && claimed(d->whole)))
+		return true;
+	for (u32 i = 0; i < BLK_MAX_TABLE && !d->whole; i++) {
+		struct blk_dev *p = blk_table_get(i);
+		if (p && p->whole == d && claimed(p))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Each claimant sets its own flag before it looks at the overlapping
  * devices' (sequentially consistent), so of a disk and its partition

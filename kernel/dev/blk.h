@@ -90,7 +90,8 @@ struct blk_dev {
 	u32 max_sectors; /* [I] largest read or write one request may carry */
 	u32 max_segs;	 /* [I] scatter-gather pieces of up to a page each a request may have */
 	bool can_flush;	 /* [I] a write cache that BLK_FLUSH empties */
-	bool read_only;	 /* [a] [I] but for loop devices (set while bound) */
+	bool read_only;	 /* [a] [I] but for loop devices (set while bound): the device's own */
+	bool ro_set;	 /* [a] BLKROSET's: read-only by an administrator's choice */
 	u32 index;	 /* [I] a disk's number in registration order (vda is 0) */
 	bool claimed;	 /* [a] a mounted file system, swap or an O_EXCL open owns it */
 	u32 opens;	 /* [a] open files on it (blk/blkdev.c) */
@@ -149,6 +150,20 @@ static inline void blk_unclaim(struct blk_dev *d)
 	if (d->unclaimed)
 		d->unclaimed(d);
 }
+/*
+ * Is d read-only to writes through its files and to new writable mounts?
+ * Its own flag, BLKROSET on it, or either on its whole disk (a partition).
+ */
+static inline bool blk_read_only(const struct blk_dev *d)
+{
+	for (; d; d = d->whole)
+		if (__atomic_load_n(&d->read_only, __ATOMIC_ACQUIRE) ||
+		    __atomic_load_n(&d->ro_set, __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+/* Does a mount, swap or O_EXCL open own d, its disk or one of its partitions? */
+bool blk_claimed(const struct blk_dev *d);
 static inline u64 blk_sectors(const struct blk_dev *d)
 {
 	return __atomic_load_n(&d->sectors, __ATOMIC_ACQUIRE);

@@ -468,7 +468,7 @@ static int mount_fail(struct blk_dev *dev, int err, const char *why)
 static void clear_recover(struct ext2_fs *fs)
 {
 	struct bbuf *b;
-	if (fs->dev->read_only || bcache_get(fs->dev, EXT2_SUPER_OFFSET / fs->g.bsize, fs->g.bsize,
+	if (blk_read_only(fs->dev) || bcache_get(fs->dev, EXT2_SUPER_OFFSET / fs->g.bsize, fs->g.bsize,
 					     &b, NULL) < 0)
 		return;
 	struct ext2_super *s = (void *)(b->data + EXT2_SUPER_OFFSET % fs->g.bsize);
@@ -576,7 +576,7 @@ again:;
 
 	fs->time_base = MAX(MAX(s.s_wtime, s.s_mtime), s.s_lastcheck);
 	fs->rw = !rdonly && g.ngroups <= MAX_RW_GROUPS &&
-		 !(g.ro_compat & ~(u32)EXT2_RO_COMPAT_SUPPORTED) && !jl.force_ro && !dev->read_only;
+		 !(g.ro_compat & ~(u32)EXT2_RO_COMPAT_SUPPORTED) && !jl.force_ro && !blk_read_only(dev);
 	if (!fs->rw && !rdonly && !jl.force_ro)
 		pr_warn("ext2 %s: %u groups or unknown features: mounted read-only\n", dev->name,
 			g.ngroups);

@@ -253,7 +253,7 @@ int ext2_journal_load(struct blk_dev *dev, const struct ext2_super *s, const str
 			       jl);
 	if (ino > g->inodes_count || ino >= g->first_ino)
 		return damaged(dev, recover, -EUCLEAN, "bad journal inode number", jl);
-	if (recover && dev->read_only)
+	if (recover && blk_read_only(dev))
 		return damaged(dev, true, -EROFS, "the disk is read-only", jl);
 
 	/* The journal inode, and its block 0: the journal superblock. */
@@ -302,7 +302,7 @@ int ext2_journal_load(struct blk_dev *dev, const struct ext2_super *s, const str
 			pr_warn("ext2 %s: the journal holds transactions but the file system does "
 				"not say needs_recovery: replaying them\n",
 				dev->name);
-		if (dev->read_only) {
+		if (blk_read_only(dev)) {
 			kfree(m.map);
 			return damaged(dev, true, -EROFS, "the disk is read-only", jl);
 		}

@@ -216,7 +216,7 @@ static int swapon_disk(struct inode *ip, const char *path, int prio)
 	struct blk_dev *dev = devfs_disk(ip->rdev);
 	if (!dev)
 		return -ENXIO;
-	if (dev->read_only)
+	if (blk_read_only(dev))
 		return -EROFS;
 	/* Mounted, swapped on or held by an O_EXCL open: EBUSY before its header is read, as Linux. */
 	if (__atomic_load_n(&dev->claimed, __ATOMIC_ACQUIRE))

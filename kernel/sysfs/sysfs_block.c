@@ -71,7 +71,7 @@ static int show_size(u32 arg, struct sf_text *t)
 static int show_ro(u32 arg, struct sf_text *t)
 {
 	DISK(d, arg);
-	sf_printf(t, "%d\n", d->read_only);
+	sf_printf(t, "%d\n", blk_read_only(d));
 	return 0;
 }
 

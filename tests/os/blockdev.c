@@ -3,7 +3,8 @@
  * Ferry and Linux. A file backs a loop device got from /dev/loop-control;
  * through it: the BLK* ioctls, read, write, pread/pwrite at odd offsets,
  * lseek, fsync (then the file holds the bytes), offset and size limit
- * (LOOP_SET_STATUS64, LOOP_CONFIGURE), read-only binding, O_EXCL, a node
+ * (LOOP_SET_STATUS64, LOOP_CONFIGURE), read-only binding, BLKROSET
+ * (root's only), BLKZEROOUT and its range errors, O_EXCL, a node
  * made by mknod, and the errors: an unbound device, a directory or the
  * device itself (a loop) as backing, absurd offsets, ioctls on a file
  * that is no block device, a number no driver has, and the backing file
@@ -27,6 +28,7 @@
 #include "tuser.h"
 
 /* <linux/fs.h> and <linux/loop.h> (musl has no kernel headers). */
+#define BLKROSET 0x125d
 #define BLKROGET 0x125e
 #define BLKRRPART 0x125f
 #define BLKGETSIZE 0x1260
@@ -34,6 +36,8 @@
 #define BLKSSZGET 0x1268
 #define BLKGETSIZE64 0x80081272
 #define BLKPBSZGET 0x127b
+#define BLKDISCARD 0x1277
+#define BLKZEROOUT 0x127f
 #define LOOP_SET_FD 0x4C00
 #define LOOP_CLR_FD 0x4C01
 #define LOOP_SET_STATUS64 0x4C04
@@ -349,6 +353,67 @@ static int check_read_only(int lfd, int num)
 	return lfd;
 }
 
+/* Are bytes [off, off+len) of fd zeros? */
+static int zeros_at(int fd, off_t off, size_t len)
+{
+	static unsigned char a[16384];
+	if (len > sizeof a || pread(fd, a, len, off) != (ssize_t)len)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (a[i])
+			return 0;
+	return 1;
+}
+
+/* BLKROSET (root's; another user's is EACCES) and BLKZEROOUT on a bound device. */
+static int check_roset_zeroout(int lfd, int num)
+{
+	int bfd = open(img, O_RDWR);
+	if (!CHECK(ioctl(lfd, LOOP_SET_FD, bfd) == 0, "LOOP_SET_FD for BLKROSET and BLKZEROOUT"))
+		return lfd;
+	close(bfd);
+	int one = 1, zero = 0, ro = -1;
+	CHECK(ioctl(lfd, BLKROSET, &one) == 0 && ioctl(lfd, BLKROGET, &ro) == 0 && ro == 1,
+	      "BLKROSET 1: BLKROGET says read-only");
+	CHECK_ERR(pwrite(lfd, "x", 1, 0), EPERM, "  a write through an open descriptor is EPERM");
+	CHECK(same_as_file(lfd, 4096, 4096, 512), "  reads go on");
+	CHECK(ioctl(lfd, BLKROSET, &zero) == 0 && ioctl(lfd, BLKROGET, &ro) == 0 && ro == 0,
+	      "BLKROSET 0: writable again");
+	CHECK(pwrite(lfd, "x", 1, 0) == 1 && pwrite(lfd, "\0", 1, 0) == 1, "  and it writes");
+	CHECK_ERR(ioctl(lfd, BLKROSET, (void *)8), EFAULT, "BLKROSET of a bad pointer: EFAULT");
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setgid(T_GID) || setuid(T_UID))
+			_exit(2);
+		_exit(ioctl(lfd, BLKROSET, &one) == -1 && errno == EACCES ? 0 : 1);
+	}
+	int st = t_wait(pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "another user's BLKROSET is EACCES");
+
+	/* Zeros where nothing was written yet: the file holds them when the call returns. */
+	uint64_t range[2] = {65536 + 512, 12288};
+	int r = ioctl(lfd, BLKZEROOUT, range);
+	CHECK(r == 0, "BLKZEROOUT of 12 KiB at 66048: %s", r ? strerror(errno) : "ok");
+	CHECK(zeros_at(lfd, 66048, 12288), "  the device reads zeros there");
+	int f = open(img, O_RDONLY);
+	CHECK(zeros_at(f, 66048, 12288), "  and so does the file");
+	CHECK(same_as_file(f, 65536, 65536, 512) && same_as_file(f, 66048 + 12288, 66048 + 12288, 512),
+	      "  the sectors around it are the file's own");
+	close(f);
+	uint64_t bad[][2] = {{100, 512}, {512, 100}, {0, 0}, {IMG_SIZE - 512, 1024}, {IMG_SIZE, 512},
+			     {512, UINT64_MAX - 511}};
+	const char *why[] = {"an unaligned start", "an unaligned length", "no length",
+			     "a range past the end", "a range at the end", "a length that wraps"};
+	for (int i = 0; i < 6; i++)
+		CHECK_ERR(ioctl(lfd, BLKZEROOUT, bad[i]), EINVAL, "BLKZEROOUT of %s: EINVAL", why[i]);
+	CHECK_ERR(ioctl(lfd, BLKZEROOUT, (void *)8), EFAULT, "BLKZEROOUT of a bad pointer: EFAULT");
+	int rfd = open(path_of(num), O_RDONLY);
+	CHECK_ERR(ioctl(rfd, BLKZEROOUT, range), EBADF, "BLKZEROOUT on a read-only descriptor: EBADF");
+	close(rfd);
+	CHECK(ioctl(lfd, LOOP_CLR_FD, 0) == 0, "LOOP_CLR_FD");
+	return reopen(lfd, num);
+}
+
 /*
  * Loop on loop is fine; an unbound loop backs nothing (EINVAL), so no
  * chain comes back to its start (a bound device is EBUSY first).
@@ -427,6 +492,9 @@ static void check_swap_claim(void)
 			  "O_EXCL open of a device swapped on is EBUSY");
 		CHECK_ERR(ioctl(lfd, LOOP_CTL_REMOVE, 0), EINVAL,
 			  "a loop-control ioctl on a loop device is EINVAL");
+		uint64_t range[2] = {8192, 4096};
+		CHECK_ERR(ioctl(lfd, BLKZEROOUT, range), EBUSY,
+			  "BLKZEROOUT under swap's feet is EBUSY");
 		CHECK(syscall(SYS_swapoff, path) == 0, "swapoff");
 		int x = open(path, O_RDONLY | O_EXCL);
 		CHECK(x >= 0, "O_EXCL once it is off");
@@ -468,6 +536,24 @@ static int check_disk(const char *disk, const char *part)
 	CHECK(pread(p, r, sizeof r, (off_t)psize - 100) == 100,
 	      "a read stops at the partition's end");
 	CHECK_ERR(ioctl(d, BLKRRPART, 0), EBUSY, "BLKRRPART while the partition is open is EBUSY");
+	int one = 1, zero = 0, ro = -1;
+	CHECK(ioctl(d, BLKROSET, &one) == 0 && ioctl(p, BLKROGET, &ro) == 0 && ro == 1,
+	      "BLKROSET of the disk: its partition is read-only too");
+	CHECK_ERR(pwrite(p, w, 1, 0), EPERM, "  a write through the partition is EPERM");
+	CHECK(ioctl(d, BLKROSET, &zero) == 0 && ioctl(p, BLKROSET, &one) == 0 &&
+		  ioctl(d, BLKROGET, &ro) == 0 && ro == 0,
+	      "BLKROSET of the partition leaves the disk writable");
+	CHECK(ioctl(p, BLKROSET, &zero) == 0 && pwrite(p, w, 1, 0) == 1, "BLKROSET 0: it writes");
+	uint64_t range[2] = {2048, 1024};
+	char z[1024];
+	int zr = ioctl(p, BLKZEROOUT, range);
+	CHECK(zr == 0 && pread(d, z, sizeof z, (off_t)(g.start * 512 + 2048)) == sizeof z,
+	      "BLKZEROOUT through the partition: %s", zr ? strerror(errno) : "ok");
+	int nz = 0;
+	for (int i = 0; i < (int)sizeof z; i++)
+		nz += z[i] != 0;
+	CHECK(nz == 0, "  the disk reads zeros at the partition's offset (%d bytes not)", nz);
+	CHECK_ERR(ioctl(d, BLKDISCARD, range), EOPNOTSUPP, "BLKDISCARD: the disk does not discard");
 	close(p);
 	int x = open(part, O_RDONLY | O_EXCL);
 	CHECK(x >= 0, "O_EXCL open of the partition");
@@ -505,6 +591,7 @@ int main(int argc, char **argv)
 	check_unbound(lfd, num);
 	lfd = check_bound(lfd, num);
 	lfd = check_read_only(lfd, num);
+	lfd = check_roset_zeroout(lfd, num);
 	lfd = check_recursion(lfd, num);
 	check_unprivileged();
 	check_swap_claim();
