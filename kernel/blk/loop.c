@@ -80,7 +80,21 @@ struct loop_config {
 	u64 reserved[8];
 };
 
+/* struct loop_info, the old status (LOOP_GET_STATUS, LOOP_SET_STATUS): x86-64's dev_t is 64 bits. */
+struct loop_info_old {
+	i32 lo_number;
+	u32 pad0;
+	u64 lo_device, lo_inode, lo_rdevice;
+	i32 lo_offset, lo_encrypt_type, lo_encrypt_key_size, lo_flags;
+	u8 lo_name[LO_NAME_SIZE];
+	u8 lo_encrypt_key[32];
+	u64 lo_init[2];
+	u8 reserved[4];
+	u8 pad1[4];
+};
+
 _Static_assert(sizeof(struct loop_info64) == 232, "struct loop_info64 as Linux's");
+_Static_assert(sizeof(struct loop_info_old) == 168, "struct loop_info as Linux's");
 _Static_assert(sizeof(struct loop_config) == 304, "struct loop_config as Linux's");
 
 struct loop {
@@ -398,10 +412,118 @@ static void get_info(struct loop *lo, struct loop_info64 *info)
 	memcpy(info->lo_file_name, lo->file_name, LO_NAME_SIZE);
 }
 
+/* LOOP_SET_STATUS64's work, and LOOP_SET_STATUS's through it. */
+static long set_status(struct loop *lo, struct loop_info64 *info)
+{
+	struct blk_dev *d = &lo->blk;
+	if ((i64)info->lo_offset < 0 || (i64)info->lo_sizelimit < 0)
+		return -EOVERFLOW;
+	/* The blocks cached for the old window are not the new one's: written out, dropped. */
+	long r = bcache_settle_thread(d);
+	if (r < 0)
+		return r;
+	if (info->lo_encrypt_type || info->lo_encrypt_key_size) {
+		syscall_unsupported("loop encryption");
+		return -EINVAL;
+	}
+	spin_lock(&lo->lock);
+	r = !lo->backing ? -ENXIO : 0;
+	/* A new offset or size under a mounted file system would move its blocks. */
+	if (r == 0 && (info->lo_offset != lo->offset || info->lo_sizelimit != lo->sizelimit) &&
+	    __atomic_load_n(&d->claimed, __ATOMIC_ACQUIRE))
+		r = -EBUSY;
+	if (r == 0) {
+		lo->offset = info->lo_offset;
+		lo->sizelimit = info->lo_sizelimit;
+		lo->flags = (lo->flags & ~(u32)LO_FLAGS_SETTABLE) | (info->lo_flags & LO_FLAGS_SETTABLE);
+		memcpy(lo->file_name, info->lo_file_name, LO_NAME_SIZE - 1);
+		lo->file_name[LO_NAME_SIZE - 1] = 0;
+		__atomic_store_n(&d->sectors, size_of(lo->backing, lo->offset, lo->sizelimit),
+				 __ATOMIC_RELEASE);
+	}
+	spin_unlock(&lo->lock);
+	return r;
+}
+
+/* The old status from the new, as Linux's loop_info64_to_old: -EOVERFLOW if a field does not fit. */
+static long status_to_old(const struct loop_info64 *n, struct loop_info_old *o)
+{
+	memset(o, 0, sizeof *o);
+	o->lo_number = (i32)n->lo_number;
+	o->lo_device = n->lo_device;
+	o->lo_inode = n->lo_inode;
+	o->lo_rdevice = n->lo_rdevice;
+	o->lo_offset = (i32)n->lo_offset;
+	o->lo_encrypt_type = (i32)n->lo_encrypt_type;
+	o->lo_encrypt_key_size = (i32)n->lo_encrypt_key_size;
+	o->lo_flags = (i32)n->lo_flags;
+	memcpy(o->lo_name, n->lo_file_name, LO_NAME_SIZE);
+	memcpy(o->lo_init, n->lo_init, sizeof o->lo_init);
+	return (u64)(i64)o->lo_offset != n->lo_offset ? -EOVERFLOW : 0;
+}
+
+static void status_from_old(const struct loop_info_old *o, struct loop_info64 *n)
+{
+	memset(n, 0, sizeof *n);
+	n->lo_number = (u32)o->lo_number;
+	n->lo_device = o->lo_device;
+	n->lo_inode = o->lo_inode;
+	n->lo_rdevice = o->lo_rdevice;
+	n->lo_offset = (u64)(i64)o->lo_offset; /* a negative one is EOVERFLOW in set_status */
+	n->lo_sizelimit = 0;		       /* the old status has none: the whole file */
+	n->lo_encrypt_type = (u32)o->lo_encrypt_type;
+	n->lo_encrypt_key_size = (u32)o->lo_encrypt_key_size;
+	n->lo_flags = (u32)o->lo_flags;
+	memcpy(n->lo_file_name, o->lo_name, LO_NAME_SIZE);
+	memcpy(n->lo_init, o->lo_init, sizeof n->lo_init);
+}
+
+/*
+ * LOOP_CHANGE_FD: a read-only device's file swapped for another of the
+ * same size (a live system moving its root from a CD image to memory),
+ * as Linux's loop_change_fd.
+ */
+static long change_fd(struct loop *lo, int fd)
+{
+	struct file *f = fs_fget(fd);
+	if (!f)
+		return -EBADF;
+	spin_lock(&lo->lock);
+	long r = !lo->backing ? -ENXIO : !(lo->flags & LO_FLAGS_READ_ONLY) ? -EINVAL : 0;
+	spin_unlock(&lo->lock);
+	if (r == 0)
+		r = check_backing(lo, f);
+	if (r == 0 && (r = bcache_settle_thread(&lo->blk)) > 0)
+		r = 0;
+	struct file *old = NULL;
+	if (r == 0) {
+		spin_lock(&lo->lock);
+		if (!lo->backing)
+			r = -ENXIO;
+		else if (size_of(f, lo->offset, lo->sizelimit) !=
+			 size_of(lo->backing, lo->offset, lo->sizelimit))
+			r = -EINVAL;
+		if (r == 0) {
+			/* The worker takes its own reference under the lock: the old file may go. */
+			old = lo->backing;
+			lo->backing = f;
+		}
+		spin_unlock(&lo->lock);
+	}
+	if (r < 0) {
+		file_put(f);
+		return r;
+	}
+	file_put(old);
+	bcache_drop_dev(&lo->blk); /* cached blocks were the old file's */
+	return 0;
+}
+
 long loop_ioctl(struct blk_dev *d, struct file *lf, u32 cmd, u64 arg, struct domain *dom)
 {
 	struct loop *lo = loop_of(d);
 	struct loop_info64 info;
+	struct loop_info_old old;
 	long r;
 	switch (cmd) {
 	case LOOP_SET_FD:
@@ -410,7 +532,7 @@ long loop_ioctl(struct blk_dev *d, struct file *lf, u32 cmd, u64 arg, struct dom
 		struct loop_config c;
 		if (copy_from_domain(dom, &c, arg, sizeof c) < 0)
 			return -EFAULT;
-		if (c.block_size && c.block_size != BLK_SECTOR_SIZE) {
+		if (c.block_size && c.block_size != BLK_SECTOR_SIZE) { /* 0 and 512: the one Ferry has */
 			syscall_unsupported("LOOP_CONFIGURE with a block size");
 			return -EINVAL;
 		}
@@ -431,47 +553,32 @@ long loop_ioctl(struct blk_dev *d, struct file *lf, u32 cmd, u64 arg, struct dom
 			unbind(lo);
 		return r < 0 ? r : 0;
 	case LOOP_GET_STATUS64:
+	case LOOP_GET_STATUS:
+		if (!arg)
+			return -EINVAL; /* as Linux, before it looks at the device */
 		spin_lock(&lo->lock);
 		r = lo->backing ? 0 : -ENXIO;
 		if (r == 0)
 			get_info(lo, &info);
 		spin_unlock(&lo->lock);
-		if (r == 0 && copy_to_domain(dom, arg, &info, sizeof info) < 0)
+		if (r == 0 && cmd == LOOP_GET_STATUS && (r = status_to_old(&info, &old)) == 0 &&
+		    copy_to_domain(dom, arg, &old, sizeof old) < 0)
+			r = -EFAULT;
+		if (r == 0 && cmd == LOOP_GET_STATUS64 &&
+		    copy_to_domain(dom, arg, &info, sizeof info) < 0)
 			r = -EFAULT;
 		return r;
 	case LOOP_SET_STATUS64:
 		if (copy_from_domain(dom, &info, arg, sizeof info) < 0)
 			return -EFAULT;
-		if ((i64)info.lo_offset < 0 || (i64)info.lo_sizelimit < 0)
-			return -EOVERFLOW;
-		/* The blocks cached for the old window are not the new one's: written out, dropped.
-		 */
-		if ((r = bcache_settle_thread(d)) < 0)
-			return r;
-		if (info.lo_encrypt_type || info.lo_encrypt_key_size) {
-			syscall_unsupported("loop encryption");
-			return -EINVAL;
-		}
-		spin_lock(&lo->lock);
-		r = !lo->backing ? -ENXIO : 0;
-		/* A new offset or size under a mounted file system would move its blocks. */
-		if (r == 0 &&
-		    (info.lo_offset != lo->offset || info.lo_sizelimit != lo->sizelimit) &&
-		    __atomic_load_n(&d->claimed, __ATOMIC_ACQUIRE))
-			r = -EBUSY;
-		if (r == 0) {
-			lo->offset = info.lo_offset;
-			lo->sizelimit = info.lo_sizelimit;
-			lo->flags = (lo->flags & ~(u32)LO_FLAGS_SETTABLE) |
-				    (info.lo_flags & LO_FLAGS_SETTABLE);
-			memcpy(lo->file_name, info.lo_file_name, LO_NAME_SIZE - 1);
-			lo->file_name[LO_NAME_SIZE - 1] = 0;
-			__atomic_store_n(&d->sectors,
-					 size_of(lo->backing, lo->offset, lo->sizelimit),
-					 __ATOMIC_RELEASE);
-		}
-		spin_unlock(&lo->lock);
-		return r;
+		return set_status(lo, &info);
+	case LOOP_SET_STATUS:
+		if (copy_from_domain(dom, &old, arg, sizeof old) < 0)
+			return -EFAULT;
+		status_from_old(&old, &info);
+		return set_status(lo, &info);
+	case LOOP_CHANGE_FD:
+		return change_fd(lo, (int)arg);
 	case LOOP_SET_CAPACITY:
 		if ((r = bcache_settle_thread(d)) < 0)
 			return r;
@@ -483,13 +590,26 @@ long loop_ioctl(struct blk_dev *d, struct file *lf, u32 cmd, u64 arg, struct dom
 					 __ATOMIC_RELEASE);
 		spin_unlock(&lo->lock);
 		return r;
-	case LOOP_SET_STATUS:
-	case LOOP_GET_STATUS:
-	case LOOP_CHANGE_FD:
 	case LOOP_SET_DIRECT_IO:
+		spin_lock(&lo->lock);
+		r = lo->backing ? 0 : -ENXIO;
+		spin_unlock(&lo->lock);
+		/*
+		 * Off is what it is; on, as Linux's answer when the backing file
+		 * cannot: Ferry's loop always goes through its page cache.
+		 */
+		return r < 0 ? r : arg ? -EINVAL : 0;
 	case LOOP_SET_BLOCK_SIZE:
-		syscall_unsupported(
-		    "this LOOP_ ioctl (the 32-bit status, CHANGE_FD, direct I/O, block sizes)");
+		spin_lock(&lo->lock);
+		r = lo->backing ? 0 : -ENXIO;
+		spin_unlock(&lo->lock);
+		if (r < 0)
+			return r;
+		if (arg < BLK_SECTOR_SIZE || arg > PAGE_SIZE || (arg & (arg - 1)))
+			return -EINVAL; /* as Linux's blk_validate_block_size */
+		if (arg == BLK_SECTOR_SIZE)
+			return 0; /* the size it has */
+		syscall_unsupported("LOOP_SET_BLOCK_SIZE above 512 bytes");
 		return -EINVAL;
 	default:
 		return -ENOTTY;

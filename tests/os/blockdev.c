@@ -42,12 +42,28 @@
 #define LOOP_CLR_FD 0x4C01
 #define LOOP_SET_STATUS64 0x4C04
 #define LOOP_GET_STATUS64 0x4C05
+#define LOOP_SET_STATUS 0x4C02
+#define LOOP_GET_STATUS 0x4C03
+#define LOOP_CHANGE_FD 0x4C06
 #define LOOP_SET_CAPACITY 0x4C07
+#define LOOP_SET_DIRECT_IO 0x4C08
+#define LOOP_SET_BLOCK_SIZE 0x4C09
 #define LOOP_CONFIGURE 0x4C0A
 #define LOOP_CTL_ADD 0x4C80
 #define LOOP_CTL_REMOVE 0x4C81
 #define LOOP_CTL_GET_FREE 0x4C82
 #define LO_FLAGS_READ_ONLY 1
+
+/* struct loop_info: x86-64's __kernel_old_dev_t is an unsigned long. */
+struct loop_info_old {
+	int lo_number;
+	unsigned long lo_device, lo_inode, lo_rdevice;
+	int lo_offset, lo_encrypt_type, lo_encrypt_key_size, lo_flags;
+	char lo_name[64];
+	unsigned char lo_encrypt_key[32];
+	unsigned long lo_init[2];
+	char reserved[4];
+};
 
 struct loop_info64 {
 	uint64_t lo_device, lo_inode, lo_rdevice, lo_offset, lo_sizelimit;
@@ -330,6 +346,37 @@ static int check_read_only(int lfd, int num)
 	      "lo_flags has LO_FLAGS_READ_ONLY");
 	CHECK_ERR(pwrite(lfd, "x", 1, 0), EPERM, "a write to a read-only device is EPERM");
 	CHECK(same_as_file(lfd, 4096, 4096, 512), "and it reads");
+	/* LOOP_CHANGE_FD: another file of the same size behind the read-only device. */
+	char img2[160];
+	snprintf(img2, sizeof img2, "%s.2", img);
+	int f2 = open(img2, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	static char fives[IMG_SIZE];
+	memset(fives, 0x55, sizeof fives);
+	CHECK(f2 >= 0 && write(f2, fives, IMG_SIZE / 2) == IMG_SIZE / 2, "a second file, half the size");
+	CHECK_ERR(ioctl(lfd, LOOP_CHANGE_FD, f2), EINVAL, "LOOP_CHANGE_FD to a file of another size: EINVAL");
+	CHECK(write(f2, fives, IMG_SIZE / 2) == IMG_SIZE / 2, "  now the same size");
+	unsigned char b[2] = {0};
+	CHECK(ioctl(lfd, LOOP_CHANGE_FD, f2) == 0 && pread(lfd, b, 2, 4096) == 2 && b[0] == 0x55 &&
+		  b[1] == 0x55,
+	      "LOOP_CHANGE_FD: the device reads the new file (%#x)", b[0]);
+	CHECK_ERR(ioctl(lfd, LOOP_CHANGE_FD, 9999), EBADF, "LOOP_CHANGE_FD of a bad descriptor: EBADF");
+	close(f2);
+	/* The old status (struct loop_info), and the requests Ferry answers as Linux can. */
+	struct loop_info_old oi;
+	memset(&oi, 0xff, sizeof oi);
+	CHECK(ioctl(lfd, LOOP_GET_STATUS, &oi) == 0 && oi.lo_number == num && oi.lo_offset == 0 &&
+		  (oi.lo_flags & LO_FLAGS_READ_ONLY),
+	      "LOOP_GET_STATUS: the old status (number %d, offset %d)", oi.lo_number, oi.lo_offset);
+	CHECK_ERR(ioctl(lfd, LOOP_GET_STATUS, 0), EINVAL, "LOOP_GET_STATUS into NULL: EINVAL");
+	oi.lo_offset = 4096;
+	CHECK(ioctl(lfd, LOOP_SET_STATUS, &oi) == 0 && size64(lfd) == IMG_SIZE - 4096,
+	      "LOOP_SET_STATUS with an offset of 4096: the rest of the file");
+	oi.lo_offset = -512;
+	CHECK_ERR(ioctl(lfd, LOOP_SET_STATUS, &oi), EOVERFLOW, "a negative offset: EOVERFLOW");
+	CHECK(ioctl(lfd, LOOP_SET_DIRECT_IO, 0) == 0, "LOOP_SET_DIRECT_IO 0");
+	CHECK(ioctl(lfd, LOOP_SET_BLOCK_SIZE, 512) == 0, "LOOP_SET_BLOCK_SIZE 512");
+	CHECK_ERR(ioctl(lfd, LOOP_SET_BLOCK_SIZE, 1000), EINVAL, "LOOP_SET_BLOCK_SIZE 1000: EINVAL");
+	unlink(img2);
 	CHECK(ioctl(lfd, LOOP_CLR_FD, 0) == 0, "LOOP_CLR_FD");
 	lfd = reopen(lfd, num);
 

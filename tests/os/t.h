@@ -52,7 +52,16 @@ static inline void t_line(const char *prefix, const char *fmt, ...)
 #define t_skip(...) t_line("skip - ", __VA_ARGS__)
 
 /* Record one check; the message says what should hold. Returns ok. */
-#define CHECK(cond, ...) t_check(!!(cond), __LINE__, "", __VA_ARGS__)
+/*
+ * The condition first, then the message's arguments: a message that shows
+ * a value the condition's call filled in shows it filled (the order of a
+ * call's arguments is unspecified; GCC's is often right to left).
+ */
+#define CHECK(cond, ...)                                                                           \
+	({                                                                                         \
+		int t_ok_ = !!(cond);                                                              \
+		t_check(t_ok_, __LINE__, "", __VA_ARGS__);                                         \
+	})
 
 static inline int t_check(int ok, int line, const char *why, const char *fmt, ...)
 {
