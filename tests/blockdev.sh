@@ -7,7 +7,9 @@
 # swapon of a partition, bounds (nothing past a partition's end), a loop
 # device on a file of the ext2 root formatted and mounted (losetup, then
 # mount -o loop), losetup's errors, device nodes made on ext2 by mknod,
-# fdisk -l, /proc/partitions and BLKRRPART; then bad tables, and a root on
+# fdisk -l, /proc/partitions and BLKRRPART; then bad tables, logical
+# partitions in an extended one (and chains that loop or run off the
+# disk), and a root on
 # a partition (root=/dev/vda1). Afterwards the host checks every file
 # system written (e2fsck -fn) and reads the files back (debugfs).
 set -u
@@ -186,6 +188,56 @@ want "a partition past the end is left out" "$out" "blk: vdb1 starts past the en
 want "a partition over the end is cut to it" "$out" "blk: vdb2 goes past the end of vdb: cut to it"
 want "bad tables: only the disks and the cut partition" "$out" "nodes=vda,vdb,vdb2, vdb2=4194304"
 want "the cut partition reads to the disk's end" "$out" "4+0 records in"
+if grep -qiE "panic|assert" <<<"$out"; then echo "FAIL the kernel complained:"; grep -iE -m5 "panic|assert" <<<"$out"; fail=1; fi
+
+# Logical partitions: an extended partition holding a chain of three extended boot
+# records (vda5..vda7, each data entry relative to its record, each link relative to
+# the extended partition's start); a chain that links to itself (read up to the
+# last minor, no hang); a link past the disk's end (cut there).
+log1=$tmp/logical.img log2=$tmp/loop-chain.img log3=$tmp/past-end.img
+truncate -s 32M "$log1"
+truncate -s 8M "$log2" "$log3"
+python3 - "$log1" "$log2" "$log3" <<'EOF'
+import struct, sys
+def table(*entries):
+    m = bytearray(512)
+    for i, (typ, start, count) in enumerate(entries):
+        m[446 + 16 * i:462 + 16 * i] = struct.pack('<B3sB3sII', 0, b'\0\0\0', typ, b'\0\0\0', start, count)
+    m[510:512] = b'\x55\xaa'
+    return m
+def put(path, sector, data):
+    with open(path, 'r+b') as f:
+        f.seek(sector * 512)
+        f.write(data)
+put(sys.argv[1], 0, table((0x83, 2048, 4096), (0x05, 8192, 57344)))
+put(sys.argv[1], 8192, table((0x83, 2048, 4096), (0x05, 8192, 16384)))
+put(sys.argv[1], 16384, table((0x83, 2048, 8192), (0x05, 24576, 8192)))
+put(sys.argv[1], 32768, table((0x82, 2048, 4096)))
+put(sys.argv[2], 0, table((0x0f, 2048, 8192)))
+put(sys.argv[2], 2048, table((0x83, 2048, 1024), (0x05, 0, 8192)))
+put(sys.argv[3], 0, table((0x85, 2048, 8192)))
+put(sys.argv[3], 2048, table((0x83, 2048, 1024), (0x05, 0x7fff0000, 8192)))
+EOF
+cat > "$tmp/logical.sh" <<'EOF'
+echo lnodes=$(ls /dev | grep ^vd | tr "\n" ,)
+echo vda2=$(blockdev --getsize64 /dev/vda2) vda5=$(blockdev --getsize64 /dev/vda5) vda6=$(blockdev --getsize64 /dev/vda6) vda7=$(blockdev --getsize64 /dev/vda7)
+echo logical-six | dd of=/dev/vda6 conv=notrunc 2>/dev/null && sync && echo six-written
+grep -c "vdb" /proc/partitions | sed "s/^/chain-lines=/"
+EOF
+out=$("$top/tools/ferry-run" --smp 2 --timeout 120 --verbose --add "$tmp/logical.sh:/logical.sh" \
+	--qemu -drive --qemu "file=$log1,if=none,format=raw,id=l1" --qemu -device --qemu "virtio-blk-pci,drive=l1,disable-legacy=on" \
+	--qemu -drive --qemu "file=$log2,if=none,format=raw,id=l2" --qemu -device --qemu "virtio-blk-pci,drive=l2,disable-legacy=on" \
+	--qemu -drive --qemu "file=$log3,if=none,format=raw,id=l3" --qemu -device --qemu "virtio-blk-pci,drive=l3,disable-legacy=on" \
+	-- /bin/sh /logical.sh 2>&1 | tr -d '\r')
+want "logical partitions numbered from 5, after the primary and extended ones" "$out" \
+	"lnodes=vda,vda1,vda2,vda5,vda6,vda7,vdb,vdb1,vdb10,vdb11,vdb12,vdb13,vdb14,vdb15,vdb5,vdb6,vdb7,vdb8,vdb9,vdc,vdc1,vdc5,"
+want "the extended partition is 1 KiB, the logical ones their size" "$out" \
+	"vda2=1024 vda5=2097152 vda6=4194304 vda7=2097152"
+want "a write to a logical partition" "$out" "six-written"
+want "a chain that loops is read up to the last minor (the disk, vdb1, vdb5..vdb15)" "$out" "chain-lines=13"
+want "a link past the end cuts the chain" "$out" "blk: vdc: an extended boot record past the disk's end: chain cut"
+got=$(dd if="$log1" bs=512 skip=18432 count=1 2>/dev/null | head -c 11)
+[ "$got" = logical-six ] && echo "ok   the host reads it at vda6's start (sector 18432)" || { echo "FAIL the host read '$got' at sector 18432"; fail=1; }
 if grep -qiE "panic|assert" <<<"$out"; then echo "FAIL the kernel complained:"; grep -iE -m5 "panic|assert" <<<"$out"; fail=1; fi
 
 # The root on a partition: root=/dev/vda1, written, clean on the host afterwards.

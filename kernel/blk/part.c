@@ -1,9 +1,11 @@
 /*
  * Partitions (see blk.h): a disk's table read at boot (the boot task,
- * which may park) and again on BLKRRPART, an MBR's primary partitions or
- * a GPT's entries (UEFI 2.x, chapter 5: header at LBA 1, its CRC32 and
- * its entries' checked); each becomes a block device of its own, "vda1"
- * at the disk's minor + 1, whose requests go to the disk shifted by its
+ * which may park) and again on BLKRRPART, an MBR's primary partitions
+ * and the logical ones in its extended partition (a chain of extended
+ * boot records, numbered from 5, as Linux's msdos.c reads them), or a
+ * GPT's entries (UEFI 2.x, chapter 5: header at LBA 1, its CRC32 and its
+ * entries' checked); each becomes a block device of its own, "vda1" at
+ * the disk's minor + 1, whose requests go to the disk shifted by its
  * first sector, bounds checked.
  *
  * The table of partitions is per disk and reused by a rescan: a device
@@ -29,6 +31,14 @@
 #define MBR_TYPE_EMPTY 0x00
 #define MBR_TYPE_GPT 0xee /* a protective entry: the disk has a GPT */
 #define MBR_IS_EXTENDED(t) ((t) == 0x05 || (t) == 0x0f || (t) == 0x85)
+#define MBR_FIRST_LOGICAL 5
+#define EBR_CHAIN_MAX 100 /* extended boot records followed at most (a chain may loop) */
+
+/* A partition found in a table, before it is added. */
+struct part_found {
+	u32 n;
+	u64 start, count;
+};
 
 static struct blk_dev parts[BLK_MAX_DEVICES][PART_MAX]; /* [I] while added; see above */
 static u32 scanned;					/* [o] the boot task's progress */
@@ -122,23 +132,6 @@ static void add_one(struct blk_dev *disk, u32 n, u64 start, u64 count)
 			(unsigned long long)(count >> 11));
 }
 
-/* The primary partitions of an MBR (block 0 of disk). */
-static void add_mbr(struct blk_dev *disk, const u8 *mbr)
-{
-	for (u32 i = 0; i < MBR_PARTS; i++) {
-		const u8 *e = mbr + MBR_TABLE + i * 16;
-		u8 type = e[4];
-		if (type == MBR_TYPE_EMPTY)
-			continue;
-		if (MBR_IS_EXTENDED(type)) {
-			pr_info("blk: %s: extended partition %u: its logical ones are not read\n",
-				disk->name, i + 1);
-			continue;
-		}
-		add_one(disk, i + 1, get32(e + 8), get32(e + 12));
-	}
-}
-
 /* Does the MBR say the disk has a GPT (a protective entry)? */
 static bool has_gpt(const u8 *mbr)
 {
@@ -197,6 +190,92 @@ static long get_block(struct blk_dev *disk, u64 blk, struct bbuf **b)
 		return p;
 	}
 	return r;
+}
+
+/*
+ * The logical partitions of the extended one at sectors first..first+size-1:
+ * a chain of extended boot records, each an MBR-shaped table whose data
+ * entry starts relative to the record itself and whose extended entry
+ * (the link) relative to the extended partition's start. Numbered from
+ * *next on; what is found goes into out[*nout...]. Only reads: a record not in
+ * memory parks the scan, which starts over with nothing changed.
+ */
+static long read_logical(struct blk_dev *disk, u64 first, u64 size, u32 *next,
+			 struct part_found *out, u32 *nout)
+{
+	u64 here = first, here_size = size, total = blk_sectors(disk);
+	for (u32 loops = 0; loops < EBR_CHAIN_MAX && *next <= PART_MAX; loops++) {
+		if (here >= total) {
+			pr_warn("blk: %s: an extended boot record past the disk's end: chain cut\n",
+				disk->name);
+			return 0;
+		}
+		struct bbuf *b;
+		long r = get_block(disk, here / 2, &b);
+		if (r < 0)
+			return r;
+		u8 t[MBR_PARTS * 16 + 2];
+		memcpy(t, b->data + (here % 2) * BLK_SECTOR_SIZE + MBR_TABLE, sizeof t);
+		bcache_put(b);
+		if (t[MBR_PARTS * 16] != 0x55 || t[MBR_PARTS * 16 + 1] != 0xaa)
+			return 0; /* no record: the chain ends */
+		u64 link = 0, link_size = 0;
+		for (u32 i = 0; i < MBR_PARTS; i++) {
+			const u8 *e = t + i * 16;
+			u64 offs = get32(e + 8), count = get32(e + 12);
+			if (e[4] == MBR_TYPE_EMPTY || !count)
+				continue;
+			if (MBR_IS_EXTENDED(e[4])) {
+				if (!link) {
+					link = first + offs;
+					link_size = count;
+				}
+				continue;
+			}
+			/* As Linux: the third and fourth entries only inside the record's span. */
+			if (i >= 2 && (offs + count > here_size || here + offs + count > first + size))
+				continue;
+			if (*next <= PART_MAX)
+				out[(*nout)++] = (struct part_found){(*next)++, here + offs, count};
+		}
+		if (!link)
+			return 0;
+		here = link;
+		here_size = link_size;
+	}
+	return 0;
+}
+
+/*
+ * An MBR's partitions (its table: the four entries and the signature):
+ * the primary ones, an extended one as a 1 KiB device (as Linux: room for
+ * a boot loader, none for a file system), and the logical ones inside.
+ * Read whole before anything changes; then added in place of the old
+ * partitions when again.
+ */
+static long add_mbr(struct blk_dev *disk, const u8 *table, bool again)
+{
+	struct part_found found[PART_MAX];
+	u32 n = 0, next = MBR_FIRST_LOGICAL;
+	for (u32 i = 0; i < MBR_PARTS; i++) {
+		const u8 *e = table + i * 16;
+		u64 start = get32(e + 8), count = get32(e + 12);
+		if (e[4] == MBR_TYPE_EMPTY || !count)
+			continue;
+		if (!MBR_IS_EXTENDED(e[4])) {
+			found[n++] = (struct part_found){i + 1, start, count};
+			continue;
+		}
+		found[n++] = (struct part_found){i + 1, start, MIN(count, 2UL)};
+		long r = read_logical(disk, start, count, &next, found, &n);
+		if (r < 0)
+			return r;
+	}
+	if (again)
+		drop_parts(disk);
+	for (u32 i = 0; i < n; i++)
+		add_one(disk, found[i].n, found[i].start, found[i].count);
+	return 0;
 }
 
 /*
@@ -280,11 +359,10 @@ static long scan(struct blk_dev *disk, bool again)
 			drop_parts(disk);
 		return 0;
 	}
-	if (again)
-		drop_parts(disk);
-	add_mbr(disk, mbr);
+	u8 table[MBR_PARTS * 16];
+	memcpy(table, mbr + MBR_TABLE, sizeof table);
 	bcache_put(b);
-	return 0;
+	return add_mbr(disk, table, again);
 }
 
 enum poll_result blk_part_scan_step(void)
