@@ -4,7 +4,9 @@
 #     read /sys/devices/system/cpu/online and possible: 2 and 2 on 2 CPUs,
 #     1 and 2 when smp=1 leaves the second core offline (busybox nproc 1);
 #   - on a copy of the disk image, with 4 CPUs: tests/os/sysfs with a disk
-#     to look at, /sys/block/vda/size times 512 is the image's size, and
+#     to look at and a second one with two partitions (their directories
+#     inside vdb's, checked against their nodes), /sys/block/vda/size
+#     times 512 is the image's size, vdb2's start and size the table's, and
 #     /sys/block/vda/stat counts what a 1 MiB write and its read back
 #     (after drop_caches) moved: at least 2048 sectors each way, a flush.
 set -u
@@ -49,9 +51,22 @@ cat /sysfs-io > /dev/null
 r1=$(field 3)
 rm /sysfs-io
 echo "written $((w1 - w0)) read $((r1 - r0)) flushes $((f1 - f0))"
+echo "vdb2 $(cat /sys/block/vdb/vdb2/partition) $(cat /sys/block/vdb/vdb2/start) $(cat /sys/block/vdb/vdb2/size) $(readlink /sys/class/block/vdb2)"
 SCRIPT
+# vdb: an MBR with vdb1 at sector 2048 (4096 sectors) and vdb2 at 8192 (8192 sectors).
+truncate -s 32M "$tmp/parts.img"
+python3 - "$tmp/parts.img" <<'PY'
+import struct, sys
+m = bytearray(512)
+for i, (start, count) in enumerate(((2048, 4096), (8192, 8192))):
+    m[446 + 16 * i:462 + 16 * i] = struct.pack('<B3sB3sII', 0, b'\0\0\0', 0x83, b'\0\0\0', start, count)
+m[510:512] = b'\x55\xaa'
+open(sys.argv[1], 'r+b').write(m)
+PY
 # --add puts files in the initrd, which a disk root does not see: the script goes in on stdin.
-out=$("$top/tools/ferry-run" --smp 4 --timeout 300 --disk "$tmp/disk.img" -- /bin/sh 2>&1 <"$tmp/io.sh")
+out=$("$top/tools/ferry-run" --smp 4 --timeout 300 --disk "$tmp/disk.img" \
+	--qemu -drive --qemu "file=$tmp/parts.img,if=none,format=raw,id=p1" \
+	--qemu -device --qemu "virtio-blk-pci,drive=p1,disable-legacy=on" -- /bin/sh 2>&1 <"$tmp/io.sh")
 echo "$out"
 grep -q '^# sysfs: [0-9]* checks, 0 failed' <<<"$out" || bad "tests/os/sysfs with a disk failed"
 grep -qx "size $((bytes / 512))" <<<"$out" || bad "vda's size should be $((bytes / 512)) sectors"
@@ -59,5 +74,7 @@ read -r w r f < <(sed -n 's/^written \([0-9]*\) read \([0-9]*\) flushes \([0-9]*
 [ "${w:-0}" -ge 2048 ] || bad "a 1 MiB write and sync should count 2048 written sectors or more"
 [ "${r:-0}" -ge 2048 ] || bad "reading 1 MiB back from the disk should count 2048 read sectors or more"
 [ "${f:-0}" -ge 1 ] || bad "sync should count a flush"
+grep -qx "vdb2 2 8192 8192 ../../devices/virtual/block/vdb/vdb2" <<<"$out" ||
+	bad "vdb2: partition 2 from sector 8192, 8192 sectors, linked from class/block into vdb's directory"
 [ $fail -eq 0 ] && echo "sysfs: all passed"
 exit $fail

@@ -65,7 +65,7 @@ static u32 dir_nlink(const struct sf_entry *e, u32 arg)
 	if (e->each && S_ISDIR(e->child->mode)) {
 		char name[NAME_CAP];
 		u32 a;
-		for (u32 i = 0; e->each(i, &a, name, sizeof name); i++)
+		for (u32 i = 0; e->each(arg, i, &a, name, sizeof name); i++)
 			n++;
 	}
 	return n;
@@ -112,7 +112,7 @@ static int sf_lookup(struct inode *dir, const char *name, size_t len, struct ino
 		return -ENOENT;
 	char oname[NAME_CAP];
 	u32 arg;
-	for (u32 i = 0; e->each(i, &arg, oname, sizeof oname); i++) {
+	for (u32 i = 0; e->each(sd->arg, i, &arg, oname, sizeof oname); i++) {
 		if (strlen(oname) != len || memcmp(oname, name, len) != 0)
 			continue;
 		*out = sf_new(dir->sb, e->child, arg, dir);
@@ -153,7 +153,7 @@ static int sf_iterate(struct inode *dir, u64 *pos, struct dir_emit *de)
 		return 0;
 	char name[NAME_CAP];
 	u32 arg;
-	for (u32 i = (u32)(*pos - POS_TABLE - n); e->each(i, &arg, name, sizeof name); i++) {
+	for (u32 i = (u32)(*pos - POS_TABLE - n); e->each(sd->arg, i, &arg, name, sizeof name); i++) {
 		if (!de->emit(de, name, strlen(name), ino_of(e->child, arg), dtype_of(e->child->mode),
 			      POS_TABLE + n + i + 1))
 			return 0;
@@ -344,12 +344,12 @@ static const struct sf_entry devices_entries[] = {
 };
 
 static const struct sf_entry class_entries[] = {
-	{"block", DIR_MODE, .each = sf_disk_each, .child = &sf_disk_class_link},
+	{"block", DIR_MODE, .each = sf_blockdev_each, .child = &sf_disk_class_link},
 	{"net", DIR_MODE, .each = sf_netif_each, .child = &sf_netif_class_link},
 };
 
 static const struct sf_entry dev_entries[] = {
-	{"block", DIR_MODE, .each = sf_disk_dev_each, .child = &sf_disk_dev_link},
+	{"block", DIR_MODE, .each = sf_blockdev_num_each, .child = &sf_disk_dev_link},
 };
 
 static const struct sf_entry root_entries[] = {

@@ -1,11 +1,16 @@
 /*
- * The disks (Linux's Documentation/ABI/stable/sysfs-block and
- * Documentation/admin-guide/iostats.rst): every device the block layer
- * has registered (dev/blk.h), listed from it at each readdir, so a disk
- * registered later appears with no change here. Each is a directory in
- * devices/virtual/block, linked from block/, class/block/ and, by device
- * number, dev/block/, as Linux links its disks. A disk is [I] once
- * registered; its counters are read under their own lock (blk_stats_read).
+ * The block devices (Linux's Documentation/ABI/stable/sysfs-block and
+ * Documentation/admin-guide/iostats.rst): every device in the block
+ * layer's table (dev/blk.h), listed from it at each readdir, so one added
+ * later (a loop device, a partition BLKRRPART found) appears with no
+ * change here. A disk or loop device is a directory in
+ * devices/virtual/block, linked from block/; a partition is a directory
+ * inside its disk's; every one is linked from class/block/ and, by device
+ * number, dev/block/, as Linux links them. An object's arg is its device
+ * number (major << 20 | minor), looked up again at each read, so a file
+ * of a device that went reads ENODEV, never another device. A device is
+ * never freed (blk.h); its counters are read under their own lock
+ * (blk_stats_read).
  */
 #include "sysfs/sysfs_impl.h"
 #include "dev/blk.h"
@@ -15,44 +20,96 @@
 
 #define NS_PER_MS 1000000UL
 
-bool sf_disk_each(u32 i, u32 *arg, char *name, size_t cap)
+#define MINOR_BITS 20
+
+static u32 arg_of(const struct blk_dev *d)
 {
-	struct blk_dev *d = blk_get(i);
+	return d->major << MINOR_BITS | d->minor;
+}
+
+static struct blk_dev *dev_of_arg(u32 arg)
+{
+	return arg ? blk_find(arg >> MINOR_BITS, arg & ((1u << MINOR_BITS) - 1)) : NULL;
+}
+
+enum which { WHOLE, PARTS_OF, ANY };
+
+/* The i-th (from 0) device of the table: whole ones, the partitions of disk, or any. */
+static struct blk_dev *nth(u32 i, enum which w, const struct blk_dev *disk)
+{
+	for (u32 slot = 0; slot < BLK_MAX_TABLE; slot++) {
+		struct blk_dev *d = blk_table_get(slot);
+		if (!d || (w == WHOLE && d->whole) || (w == PARTS_OF && d->whole != disk))
+			continue;
+		if (i-- == 0)
+			return d;
+	}
+	return NULL;
+}
+
+static bool named(struct blk_dev *d, u32 *arg, char *name, size_t cap)
+{
 	if (!d)
 		return false;
-	*arg = i;
+	*arg = arg_of(d);
 	snprintf(name, cap, "%s", d->name);
 	return true;
 }
 
-bool sf_disk_dev_each(u32 i, u32 *arg, char *name, size_t cap)
+bool sf_disk_each(u32 parent, u32 i, u32 *arg, char *name, size_t cap)
 {
-	struct blk_dev *d = blk_get(i);
+	return named(nth(i, WHOLE, NULL), arg, name, cap);
+}
+
+bool sf_blockdev_each(u32 parent, u32 i, u32 *arg, char *name, size_t cap)
+{
+	return named(nth(i, ANY, NULL), arg, name, cap);
+}
+
+/* A disk's partitions, inside its directory. */
+static bool part_each(u32 parent, u32 i, u32 *arg, char *name, size_t cap)
+{
+	struct blk_dev *disk = dev_of_arg(parent);
+	return disk && !disk->whole && named(nth(i, PARTS_OF, disk), arg, name, cap);
+}
+
+bool sf_blockdev_num_each(u32 parent, u32 i, u32 *arg, char *name, size_t cap)
+{
+	struct blk_dev *d = nth(i, ANY, NULL);
 	if (!d)
 		return false;
 	kdev_t rdev = devfs_disk_rdev(d);
-	*arg = i;
+	*arg = arg_of(d);
 	snprintf(name, cap, "%u:%u", dev_major(rdev), dev_minor(rdev));
 	return true;
 }
 
-/* Each generator starts here: the disk its file belongs to, or ENODEV if it has gone. */
+/* Each generator starts here: the device its file belongs to, or ENODEV if it has gone. */
 #define DISK(d, arg)                          \
-	struct blk_dev *d = blk_get(arg);      \
+	struct blk_dev *d = dev_of_arg(arg);   \
 	if (!d)                               \
 		return -ENODEV
+
+/* devices/virtual/block/<disk>, or .../<disk>/<partition>, after prefix. */
+static void print_path(struct sf_text *t, const char *prefix, const struct blk_dev *d)
+{
+	if (d->whole)
+		sf_printf(t, "%sdevices/virtual/block/%s/%s", prefix, d->whole->name, d->name);
+	else
+		sf_printf(t, "%sdevices/virtual/block/%s", prefix, d->name);
+}
 
 static int link_up1(u32 arg, struct sf_text *t)
 {
 	DISK(d, arg);
-	sf_printf(t, "../devices/virtual/block/%s", d->name);
+	print_path(t, "../", d);
 	return 0;
 }
 
 static int link_up2(u32 arg, struct sf_text *t)
 {
 	DISK(d, arg);
-	sf_printf(t, "../../devices/virtual/block/%s", d->name);
+	print_path(t, "../../", d);
 	return 0;
 }
 
@@ -64,7 +121,7 @@ const struct sf_entry sf_disk_dev_link = {"", S_IFLNK | 0777, .link = link_up2};
 static int show_size(u32 arg, struct sf_text *t)
 {
 	DISK(d, arg);
-	sf_printf(t, "%lu\n", d->sectors);
+	sf_printf(t, "%lu\n", blk_sectors(d));
 	return 0;
 }
 
@@ -164,6 +221,36 @@ static const struct sf_entry queue_entries[] = {
 	{"rotational", RO, .show = show_rotational},
 };
 
+/* ---- a partition's ---- */
+
+static int show_partition(u32 arg, struct sf_text *t)
+{
+	DISK(d, arg);
+	sf_printf(t, "%u\n", d->whole ? d->minor - d->whole->minor : 0);
+	return 0;
+}
+
+static int show_start(u32 arg, struct sf_text *t)
+{
+	DISK(d, arg);
+	sf_printf(t, "%lu\n", d->start);
+	return 0;
+}
+
+/*
+ * No stat or inflight: a partition's requests are counted at its disk
+ * (part.c hands them over), and zeros would be a made-up answer.
+ */
+static const struct sf_entry part_entries[] = {
+	{"dev", RO, .show = show_dev},
+	{"partition", RO, .show = show_partition},
+	{"ro", RO, .show = show_ro},
+	{"size", RO, .show = show_size},
+	{"start", RO, .show = show_start},
+};
+
+static const struct sf_entry part_child = {"", S_IFDIR | 0755, .dir = SF_TABLE(part_entries)};
+
 static const struct sf_entry disk_entries[] = {
 	{"dev", RO, .show = show_dev},
 	{"inflight", RO, .show = show_inflight},
@@ -174,4 +261,5 @@ static const struct sf_entry disk_entries[] = {
 	{"stat", RO, .show = show_stat},
 };
 
-const struct sf_entry sf_disk_child = {"", S_IFDIR | 0755, .dir = SF_TABLE(disk_entries)};
+const struct sf_entry sf_disk_child = {"", S_IFDIR | 0755, .dir = SF_TABLE(disk_entries),
+				       .each = part_each, .child = &part_child};

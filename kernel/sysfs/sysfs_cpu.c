@@ -72,7 +72,7 @@ static int show_kernel_max(u32 arg, struct sf_text *t)
 
 /* ---- cpuN ---- */
 
-bool sf_cpu_each(u32 i, u32 *arg, char *name, size_t cap)
+bool sf_cpu_each(u32 parent, u32 i, u32 *arg, char *name, size_t cap)
 {
 	if (i >= present_cpus())
 		return false;

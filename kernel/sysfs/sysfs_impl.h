@@ -46,9 +46,10 @@ struct sf_entry {
 	/*
 	 * S_IFDIR with objects: the i-th (from 0) into *arg and its name into
 	 * name (cap bytes); false past the last. Each is a child made from
-	 * child, with its arg.
+	 * child, with its arg. parent: the directory's own arg (a disk's, for
+	 * its partitions).
 	 */
-	bool (*each)(u32 i, u32 *arg, char *name, size_t cap);
+	bool (*each)(u32 parent, u32 i, u32 *arg, char *name, size_t cap);
 	const struct sf_entry *child;
 	/* Is the entry there for object arg? NULL: always. */
 	bool (*visible)(u32 arg);
@@ -68,16 +69,19 @@ struct sf_table {
  */
 /* devices/system/cpu: its files, and cpuN (sysfs_cpu.c). */
 extern const struct sf_table sf_cpu_table;
-bool sf_cpu_each(u32 i, u32 *arg, char *name, size_t cap);
+bool sf_cpu_each(u32 parent, u32 i, u32 *arg, char *name, size_t cap);
 extern const struct sf_entry sf_cpu_child;
 /*
- * The block layer's disks (sysfs_block.c): each a directory in
- * devices/virtual/block, linked from block/ and class/block/ by name and
- * from dev/block/ by device number ("254:0", sf_disk_dev_each).
+ * The block layer's devices (sysfs_block.c): each disk and loop device a
+ * directory in devices/virtual/block (sf_disk_each), linked from block/;
+ * a partition a directory inside its disk's; every device linked from
+ * class/block/ by name (sf_blockdev_each) and from dev/block/ by device
+ * number ("254:0", sf_blockdev_num_each).
  */
-bool sf_disk_each(u32 i, u32 *arg, char *name, size_t cap);
-bool sf_disk_dev_each(u32 i, u32 *arg, char *name, size_t cap);
+bool sf_disk_each(u32 parent, u32 i, u32 *arg, char *name, size_t cap);
+bool sf_blockdev_each(u32 parent, u32 i, u32 *arg, char *name, size_t cap);
+bool sf_blockdev_num_each(u32 parent, u32 i, u32 *arg, char *name, size_t cap);
 extern const struct sf_entry sf_disk_child, sf_disk_block_link, sf_disk_class_link, sf_disk_dev_link;
 /* The network interfaces (sysfs_net.c): devices/virtual/net/<if>, linked from class/net. */
-bool sf_netif_each(u32 i, u32 *arg, char *name, size_t cap);
+bool sf_netif_each(u32 parent, u32 i, u32 *arg, char *name, size_t cap);
 extern const struct sf_entry sf_netif_child, sf_netif_class_link;

@@ -17,7 +17,7 @@
 #define ARPHRD_ETHER 1
 #define ARPHRD_LOOPBACK 772
 
-bool sf_netif_each(u32 i, u32 *arg, char *name, size_t cap)
+bool sf_netif_each(u32 parent, u32 i, u32 *arg, char *name, size_t cap)
 {
 	struct netif *ifp = i < netif_count() ? netif_by_index(i + 1) : NULL;
 	if (!ifp)

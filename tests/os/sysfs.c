@@ -24,6 +24,13 @@
 #include "t.h"
 
 #define SYSFS_MAGIC 0x62656572
+#define HDIO_GETGEO 0x0301
+struct hd_geometry {
+	unsigned char heads, sectors;
+	unsigned short cylinders;
+	unsigned long start;
+};
+
 #ifndef BLKGETSIZE64
 #define BLKGETSIZE64 _IOR(0x12, 114, size_t)
 #endif
@@ -353,6 +360,70 @@ static void check_disk(const char *name)
 		fclose(pf);
 }
 
+/* A partition's directory inside its disk's: its files against its node and the disk's. */
+static void check_partition(const char *disk, const char *part)
+{
+	char p[600], b[64];
+	snprintf(p, sizeof p, "/sys/block/%s/%s/partition", disk, part);
+	long n = num(p);
+	snprintf(p, sizeof p, "/sys/block/%s/%s/start", disk, part);
+	long start = num(p);
+	snprintf(p, sizeof p, "/sys/block/%s/%s/size", disk, part);
+	long size = num(p);
+	snprintf(p, sizeof p, "/sys/block/%s/%s/ro", disk, part);
+	long ro = num(p);
+	snprintf(p, sizeof p, "/sys/block/%s/size", disk);
+	long dsize = num(p);
+	char want[80];
+	/* As Linux names them: "vda1", but "loop0p1" after a name that ends in a digit. */
+	snprintf(want, sizeof want, "%s%s%ld", disk, isdigit((unsigned char)disk[strlen(disk) - 1]) ? "p" : "", n);
+	CHECK(n >= 1 && !strcmp(part, want) && start > 0 && size >= 0 && start + size <= dsize &&
+		      (ro == 0 || ro == 1),
+	      "%s: partition %ld, sectors %ld..+%ld inside %s's %ld", part, n, start, size, disk, dsize);
+	snprintf(p, sizeof p, "/sys/block/%s/%s/dev", disk, part);
+	unsigned maj = 0, min = 0, dmaj = 0, dmin = 0;
+	int devok = slurp(p, b, sizeof b) > 0 && sscanf(b, "%u:%u", &maj, &min) == 2;
+	snprintf(p, sizeof p, "/sys/block/%s/dev", disk);
+	devok = devok && slurp(p, b, sizeof b) > 0 && sscanf(b, "%u:%u", &dmaj, &dmin) == 2;
+	CHECK(devok && maj == dmaj && min > dmin, "%s: dev %u:%u, after its disk's %u:%u", part, maj, min, dmaj,
+	      dmin);
+	struct stat s1, s2, s3;
+	char p2[300], p3[300];
+	snprintf(p, sizeof p, "/sys/block/%s/%s", disk, part);
+	snprintf(p2, sizeof p2, "/sys/class/block/%s", part);
+	snprintf(p3, sizeof p3, "/sys/dev/block/%u:%u", maj, min);
+	CHECK(stat(p, &s1) == 0 && S_ISDIR(s1.st_mode) && lstat(p2, &s2) == 0 && S_ISLNK(s2.st_mode) &&
+		      stat(p2, &s2) == 0 && stat(p3, &s3) == 0 && s1.st_ino == s2.st_ino && s1.st_ino == s3.st_ino,
+	      "%s: its directory, class/block/%s and dev/block/%u:%u are one", part, part, maj, min);
+	snprintf(p, sizeof p, "/dev/%s", part);
+	int fd = open(p, O_RDONLY);
+	unsigned long long bytes = 0;
+	struct hd_geometry g = {0};
+	if (fd >= 0 && ioctl(fd, BLKGETSIZE64, &bytes) == 0 && ioctl(fd, HDIO_GETGEO, &g) == 0)
+		CHECK(bytes == (unsigned long long)size * 512 && g.start == (unsigned long)start,
+		      "%s: size and start are the node's (%llu bytes from sector %lu)", part, bytes, g.start);
+	else
+		t_note("%s: its node tells nothing here (%s)", part, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The partitions in a disk's directory: subdirectories named after it. */
+static void check_partitions(const char *disk)
+{
+	char p[300];
+	snprintf(p, sizeof p, "/sys/block/%s", disk);
+	DIR *d = opendir(p);
+	struct dirent *e;
+	size_t len = strlen(disk);
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, disk, len) && isdigit((unsigned char)e->d_name[strlen(e->d_name) - 1]) &&
+		    strlen(e->d_name) > len)
+			check_partition(disk, e->d_name);
+	if (d)
+		closedir(d);
+}
+
 static void check_block(void)
 {
 	DIR *d = opendir("/sys/block");
@@ -367,6 +438,7 @@ static void check_block(void)
 		    strcmp(e->d_name, "loop0") && strcmp(e->d_name, "ram0"))
 			continue;
 		check_disk(e->d_name);
+		check_partitions(e->d_name);
 		n++;
 	}
 	if (d)
