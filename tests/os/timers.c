@@ -222,8 +222,14 @@ static void check_posix_timers(void)
 	struct sigevent ev2 = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR2};
 	CHECK(timer_create(CLOCK_PROCESS_CPUTIME_ID, &ev2, &id) == 0, "timer_create(CLOCK_PROCESS_CPUTIME_ID)");
 	its = (struct itimerspec){.it_value = {0, 30 * MS}};
-	timer_settime(id, 0, &its, NULL);
+	/*
+	 * c0 before the timer is set: the 30 ms count from the kernel's reading
+	 * inside timer_settime, and under emulation on a busy host a time
+	 * slice lost between that and a later c0 still counts as this
+	 * thread's CPU time (it fired "after 26 ms" of a c0 read afterwards).
+	 */
 	int64_t c0 = ns(CLOCK_PROCESS_CPUTIME_ID);
+	timer_settime(id, 0, &its, NULL);
 	int got = 0;
 	while (!got && ns(CLOCK_PROCESS_CPUTIME_ID) - c0 < 3000 * MS) {
 		burn_cpu(5);
