@@ -47,4 +47,15 @@ bool loop_is(const struct blk_dev *d);
 long loop_ioctl(struct blk_dev *d, struct file *f, u32 cmd, u64 arg, struct domain *dom);
 /* The last open file of a loop device closed: an autoclear device lets its file go. */
 void loop_last_close(struct blk_dev *d);
+/* A bound loop device's state, as /sys/block/loopN/loop/ shows it. */
+struct loop_status {
+	u64 offset, sizelimit;
+	bool autoclear, partscan, read_only;
+};
+/*
+ * d's status and its backing file's name (no NUL; *path_len bytes of
+ * path, at most cap): 0, or -ENXIO while d is unbound (or no loop device).
+ */
+int loop_status(struct blk_dev *d, struct loop_status *st, char *path, size_t cap,
+		size_t *path_len);
 void loop_init(void);

@@ -398,6 +398,29 @@ static void loop_unclaimed(struct blk_dev *d)
 		loop_last_close(d);
 }
 
+int loop_status(struct blk_dev *d, struct loop_status *st, char *path, size_t cap,
+		size_t *path_len)
+{
+	if (!loop_is(d))
+		return -ENXIO;
+	struct loop *lo = loop_of(d);
+	spin_lock(&lo->lock);
+	struct file *f = lo->backing ? file_get(lo->backing) : NULL;
+	if (f)
+		*st = (struct loop_status){.offset = lo->offset,
+					   .sizelimit = lo->sizelimit,
+					   .autoclear = lo->flags & LO_FLAGS_AUTOCLEAR,
+					   .partscan = lo->flags & LO_FLAGS_PARTSCAN,
+					   .read_only = lo->flags & LO_FLAGS_READ_ONLY};
+	spin_unlock(&lo->lock);
+	if (!f)
+		return -ENXIO;
+	ssize_t n = vfs_file_path(f, path, cap); /* with no lock held: it may take the mounts' */
+	*path_len = n > 0 ? (size_t)n : 0;
+	file_put(f);
+	return 0;
+}
+
 static void get_info(struct loop *lo, struct loop_info64 *info)
 {
 	memset(info, 0, sizeof *info);

@@ -14,6 +14,7 @@
  */
 #include "sysfs/sysfs_impl.h"
 #include "dev/blk.h"
+#include "blk/blk.h"
 #include "fs/devfs.h"
 #include "lib/errno.h"
 #include "lib/kernel.h"
@@ -251,9 +252,78 @@ static const struct sf_entry part_entries[] = {
 
 static const struct sf_entry part_child = {"", S_IFDIR | 0755, .dir = SF_TABLE(part_entries)};
 
+/* ---- a bound loop device's loop/ (Linux's drivers/block/loop.c attributes) ---- */
+
+static bool loop_bound(u32 arg)
+{
+	struct blk_dev *d = dev_of_arg(arg);
+	struct loop_status st;
+	size_t n;
+	char c;
+	return d && loop_status(d, &st, &c, 1, &n) == 0;
+}
+
+/* Each loop/ generator starts here: the status of a device bound now, else ENXIO. */
+#define LOOP(st, arg)                                                  \
+	struct blk_dev *d_ = dev_of_arg(arg);                          \
+	struct loop_status st;                                         \
+	char path_[256];                                               \
+	size_t plen_;                                                  \
+	if (!d_ || loop_status(d_, &st, path_, sizeof path_, &plen_)) \
+		return -ENXIO
+
+static int show_backing_file(u32 arg, struct sf_text *t)
+{
+	LOOP(st, arg);
+	sf_printf(t, "%.*s\n", (int)plen_, path_);
+	return 0;
+}
+
+static int show_offset(u32 arg, struct sf_text *t)
+{
+	LOOP(st, arg);
+	sf_printf(t, "%lu\n", st.offset);
+	return 0;
+}
+
+static int show_sizelimit(u32 arg, struct sf_text *t)
+{
+	LOOP(st, arg);
+	sf_printf(t, "%lu\n", st.sizelimit);
+	return 0;
+}
+
+static int show_autoclear(u32 arg, struct sf_text *t)
+{
+	LOOP(st, arg);
+	sf_printf(t, "%d\n", st.autoclear);
+	return 0;
+}
+
+static int show_partscan(u32 arg, struct sf_text *t)
+{
+	LOOP(st, arg);
+	sf_printf(t, "%d\n", st.partscan);
+	return 0;
+}
+
+static int show_dio(u32 arg, struct sf_text *t)
+{
+	LOOP(st, arg);
+	sf_printf(t, "0\n"); /* always through the page cache (loop.c) */
+	return 0;
+}
+
+static const struct sf_entry loop_entries[] = {
+	{"autoclear", RO, .show = show_autoclear},   {"backing_file", RO, .show = show_backing_file},
+	{"dio", RO, .show = show_dio},		     {"offset", RO, .show = show_offset},
+	{"partscan", RO, .show = show_partscan},     {"sizelimit", RO, .show = show_sizelimit},
+};
+
 static const struct sf_entry disk_entries[] = {
 	{"dev", RO, .show = show_dev},
 	{"inflight", RO, .show = show_inflight},
+	{"loop", S_IFDIR | 0755, .dir = SF_TABLE(loop_entries), .visible = loop_bound},
 	{"queue", S_IFDIR | 0755, .dir = SF_TABLE(queue_entries)},
 	{"removable", RO, .show = show_removable},
 	{"ro", RO, .show = show_ro},

@@ -134,6 +134,22 @@ static const char *path_of(int num)
 	return path;
 }
 
+/* /sys/block/loopN/loop/NAME's first line into buf, without its newline; 0 if it cannot be read. */
+static int sys_attr(int num, const char *name, char *buf, size_t cap)
+{
+	char p[96];
+	snprintf(p, sizeof p, "/sys/block/loop%d/loop/%s", num, name);
+	int fd = open(p, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, cap - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 1;
+}
+
 static uint64_t size64(int fd)
 {
 	uint64_t s = (uint64_t)-1;
@@ -277,6 +293,15 @@ static int check_bound(int lfd, int num)
 		  li.lo_sizelimit == 131072 && (int)li.lo_number == num &&
 		  !(li.lo_flags & LO_FLAGS_READ_ONLY),
 	      "LOOP_GET_STATUS64 gives them back");
+	char sysv[4][200];
+	static const char *const attr[] = {"offset", "sizelimit", "autoclear", "backing_file"};
+	for (int i = 0; i < 4; i++)
+		if (!sys_attr(num, attr[i], sysv[i], sizeof sysv[i]))
+			strcpy(sysv[i], "?");
+	CHECK(!strcmp(sysv[0], "65536") && !strcmp(sysv[1], "131072") && !strcmp(sysv[2], "0") &&
+		      !strcmp(sysv[3], img),
+	      "/sys/block/loop%d/loop: offset %s, sizelimit %s, autoclear %s, backing_file %s", num, sysv[0],
+	      sysv[1], sysv[2], sysv[3]);
 	li.lo_offset = 100;
 	li.lo_sizelimit = 0;
 	CHECK(ioctl(lfd, LOOP_SET_STATUS64, &li) == 0 && size64(lfd) == IMG_SIZE - 512,
