@@ -7,7 +7,8 @@
 # copy of the tree, tar+gzip and xz round trips, sort -u of a large file,
 # grep -r and sed -i, a bash script with pipelines, subshells, trap and
 # wait, python3 with json, subprocess, threading, multiprocessing and
-# tempfile, a perl one-liner, dpkg -l, apt-get --version, gcc hello.c &&
+# tempfile, a perl one-liner, dpkg -l, apt-get --version, mke2fs and
+# e2fsck on a loop device (and e2fsck -fy mending a bitmap), gcc hello.c &&
 # ./a.out; with the mirror in reach, glibc's resolver, apt-get update and
 # apt-get install hello), checks each result, then e2fsck -fn on the copy.
 # No image (no network for the first build): FAIL, saying so.
@@ -53,7 +54,8 @@ for what in "find /usr -name '*.h' | wc -l" "find -print0 | sort -z | xargs -0 c
 	"xz | unxz round trip" "sort -u of 300000 lines" "sort -n -u | md5sum" "grep -r over /usr/include" \
 	"grep -rl" "grep from a pipe" "sed -i" "bash pipelines, subshells, trap, wait" \
 	"python3 json subprocess threading multiprocessing tempfile" "perl one-liner" "dpkg -l" \
-	"dpkg -s bash" "apt-get --version" "gcc hello.c && ./a.out"; do
+	"dpkg -s bash" "apt-get --version" "mke2fs, mount through a loop device, e2fsck -fn" \
+	"e2fsck -fy repairs a bitmap cleared behind its back" "gcc hello.c && ./a.out"; do
 	want "$what" "$out" "debian-ok $what"
 done
 if [ $net = net ]; then

@@ -125,6 +125,16 @@ if [ "$5" = net ]; then
 	check "apt-get install hello" "$(apt-get install -y -q hello >apt.log 2>&1 && hello || tail -3 apt.log)" "Hello, world!"
 fi
 
+step e2fsprogs
+# Debian's mke2fs and e2fsck inside Ferry, on a loop device (util-linux's losetup).
+check "mke2fs, mount through a loop device, e2fsck -fn" "$(
+	truncate -s 16M fs.img && mke2fs -q -t ext2 -F fs.img && dev=$(losetup -f --show fs.img) &&
+	mkdir -p mnt && mount "$dev" mnt && echo data >mnt/f && mkdir mnt/d && umount mnt &&
+	e2fsck -fn "$dev" >fsck.log 2>&1 && losetup -d "$dev" && echo clean || { tail -5 fsck.log; losetup -D; })" clean
+check "e2fsck -fy repairs a bitmap cleared behind its back" "$(
+	debugfs -w -R 'freeb 100 1' fs.img >/dev/null 2>&1; e2fsck -fy fs.img >/dev/null 2>&1; r=$?
+	e2fsck -fn fs.img >/dev/null 2>&1 && echo "fixed $r")" "fixed 1"
+
 step gcc
 printf '#include <stdio.h>\nint main(void) { printf("hello from gcc %%d\\n", 6 * 7); return 0; }\n' >hello.c
 check "gcc hello.c && ./a.out" "$(gcc -O1 hello.c 2>&1 && ./a.out)" "hello from gcc 42"
