@@ -22,6 +22,8 @@ struct file;
 struct domain;
 
 #define LOOP_MAJOR 7
+#define BLK_EXT_MAJOR 259 /* Linux's blkext: partitions of devices with no minors to spare */
+#define BLK_EXT_LOOPS 64  /* loop devices (loop.c's LOOP_MAX) */
 
 /* At boot, before the VFS makes /dev: the file ops, loop0..7 and /dev/loop-control. */
 void blk_layer_init(void);
@@ -41,6 +43,18 @@ static inline u32 blkdev_bsize(const struct blk_dev *d)
 }
 /* BLKRRPART: the disk's partitions again from its table. 0, -ERESTART_PARK, -EBUSY, -EIO. */
 long part_rescan(struct blk_dev *disk, bool excl); /* excl: the caller's O_EXCL claim */
+/* A loop device just bound (nothing of it cached): its table read as part_rescan's. */
+long part_scan_fresh(struct blk_dev *disk);
+/* Its partitions gone, their cached blocks too (a loop device unbound). */
+void part_drop(struct blk_dev *disk);
+/* What was written through its partitions on the device and dropped: 0, -ERESTART_PARK, -errno. */
+long part_settle(struct blk_dev *disk);
+/* Start its partitions' writes without waiting; true while some are still out. */
+bool part_sync_start(struct blk_dev *disk);
+/* Is one of its partitions open, mounted or swapped on? */
+bool part_busy(struct blk_dev *disk);
+/* A loop device whose partitions are read (LO_FLAGS_PARTSCAN): BLKRRPART works on it. */
+bool loop_partscan(struct blk_dev *d);
 /* Is d a loop device (its file ops add the LOOP_* ioctls)? */
 bool loop_is(const struct blk_dev *d);
 /* A loop device's ioctls; -ENOTTY for any other command. */

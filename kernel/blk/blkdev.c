@@ -352,8 +352,8 @@ static long blkdev_ioctl(struct file *f, u32 cmd, u64 arg, struct domain *dom)
 	case BLKRRPART:
 		if (!cred_capable(cur_cred(), CAP_SYS_ADMIN))
 			return -EACCES;
-		if (d->whole || d->major != BLK_DISK_MAJOR)
-			return -EINVAL; /* a partition, or a device without partitions (loop) */
+		if (d->whole || (d->major != BLK_DISK_MAJOR && !(loop_is(d) && loop_partscan(d))))
+			return -EINVAL; /* a partition, or a loop device without LO_FLAGS_PARTSCAN */
 		return part_rescan(d, f->fmode & FMODE_EXCL);
 	case HDIO_GETGEO: {
 		if (d->major != BLK_DISK_MAJOR)

@@ -36,7 +36,7 @@
 #include "sched/park.h"
 #include "sys/syscall.h"
 
-#define LOOP_MAX 64    /* devices: loop0 .. loop63 */
+#define LOOP_MAX BLK_EXT_LOOPS /* devices: loop0 .. loop63 */
 #define LOOP_AT_BOOT 8 /* made at boot, as Linux's CONFIG_BLK_DEV_LOOP_MIN_COUNT */
 #define LOOP_BATCH 16  /* requests the worker moves before it lets others run */
 #define LOOP_CTL_MAJOR 10
@@ -211,7 +211,8 @@ static void finish_clearing(struct loop *lo)
 	spin_unlock(&lo->lock);
 	if (!clearing)
 		return;
-	if (bcache_sync_start(&lo->blk)) {
+	/* What went through its partitions first: their writes come to this device's queue. */
+	if (part_sync_start(&lo->blk) || bcache_sync_start(&lo->blk)) {
 		spin_lock(&lo->lock);
 		lo->clearing =
 		    true; /* the writes it started come through the queue: asked again then */
@@ -367,7 +368,34 @@ static void unbind(struct loop *lo)
 		task_wake(&lo->task);
 		file_put(f);
 	}
+	part_drop(&lo->blk);
 	bcache_drop_dev(&lo->blk); /* the next file's bytes are not these */
+}
+
+bool loop_partscan(struct blk_dev *d)
+{
+	struct loop *lo = loop_of(d);
+	spin_lock(&lo->lock);
+	bool on = lo->backing && (lo->flags & LO_FLAGS_PARTSCAN);
+	spin_unlock(&lo->lock);
+	return on;
+}
+
+/*
+ * The partitions of a device bound (or given LO_FLAGS_PARTSCAN) by the
+ * call running: read now, as Linux's loop_reread_partitions. The call's
+ * work before it is done once; a park in the scan restarts only the scan
+ * (PROGRESS_SCAN).
+ */
+#define PROGRESS_SCAN 1
+
+static long scan_partitions(struct loop *lo)
+{
+	park_save_progress(PROGRESS_SCAN);
+	long r = part_scan_fresh(&lo->blk);
+	if (r < 0 && r != -ERESTART_PARK)
+		pr_warn("%s: its partition table cannot be read (error %ld)\n", lo->blk.name, -r);
+	return r == -ERESTART_PARK ? r : 0; /* as Linux: the device is bound all the same */
 }
 
 void loop_last_close(struct blk_dev *d)
@@ -375,12 +403,12 @@ void loop_last_close(struct blk_dev *d)
 	struct loop *lo = loop_of(d);
 	spin_lock(&lo->lock);
 	bool clear = lo->backing && (lo->flags & LO_FLAGS_AUTOCLEAR) &&
-		     !__atomic_load_n(&d->claimed, __ATOMIC_ACQUIRE);
+		     !__atomic_load_n(&d->claimed, __ATOMIC_ACQUIRE) && !part_busy(d);
 	spin_unlock(&lo->lock);
 	if (!clear)
 		return;
 	/* Nothing left to write: let go now, as Linux's last close does. */
-	if (!bcache_sync_start(d)) {
+	if (!part_sync_start(d) && !bcache_sync_start(d)) {
 		unbind(lo);
 		return;
 	}
@@ -439,6 +467,8 @@ static void get_info(struct loop *lo, struct loop_info64 *info)
 static long set_status(struct loop *lo, struct loop_info64 *info)
 {
 	struct blk_dev *d = &lo->blk;
+	if (park_progress() == PROGRESS_SCAN)
+		return scan_partitions(lo); /* set already: the scan parked */
 	if ((i64)info->lo_offset < 0 || (i64)info->lo_sizelimit < 0)
 		return -EOVERFLOW;
 	/* The blocks cached for the old window are not the new one's: written out, dropped. */
@@ -455,6 +485,9 @@ static long set_status(struct loop *lo, struct loop_info64 *info)
 	if (r == 0 && (info->lo_offset != lo->offset || info->lo_sizelimit != lo->sizelimit) &&
 	    __atomic_load_n(&d->claimed, __ATOMIC_ACQUIRE))
 		r = -EBUSY;
+	/* As Linux: the table is read when LO_FLAGS_PARTSCAN comes on. */
+	bool partscan = r == 0 && !(lo->flags & LO_FLAGS_PARTSCAN) &&
+			(info->lo_flags & LO_FLAGS_PARTSCAN);
 	if (r == 0) {
 		lo->offset = info->lo_offset;
 		lo->sizelimit = info->lo_sizelimit;
@@ -465,7 +498,7 @@ static long set_status(struct loop *lo, struct loop_info64 *info)
 				 __ATOMIC_RELEASE);
 	}
 	spin_unlock(&lo->lock);
-	return r;
+	return partscan ? scan_partitions(lo) : r;
 }
 
 /* The old status from the new, as Linux's loop_info64_to_old: -EOVERFLOW if a field does not fit. */
@@ -552,6 +585,8 @@ long loop_ioctl(struct blk_dev *d, struct file *lf, u32 cmd, u64 arg, struct dom
 	case LOOP_SET_FD:
 		return bind(lo, (int)arg, lf->fmode, NULL);
 	case LOOP_CONFIGURE: {
+		if (park_progress() == PROGRESS_SCAN)
+			return scan_partitions(lo); /* bound already: the scan parked */
 		struct loop_config c;
 		if (copy_from_domain(dom, &c, arg, sizeof c) < 0)
 			return -EFAULT;
@@ -559,12 +594,18 @@ long loop_ioctl(struct blk_dev *d, struct file *lf, u32 cmd, u64 arg, struct dom
 			syscall_unsupported("LOOP_CONFIGURE with a block size");
 			return -EINVAL;
 		}
-		return bind(lo, (int)c.fd, lf->fmode, &c.info);
+		r = bind(lo, (int)c.fd, lf->fmode, &c.info);
+		if (r == 0 && (c.info.lo_flags & LO_FLAGS_PARTSCAN))
+			r = scan_partitions(lo);
+		return r;
 	}
 	case LOOP_CLR_FD:
+		/* Partitions' writes first: they reach the file through this device. */
+		if ((r = part_settle(d)) < 0)
+			return r;
 		spin_lock(&lo->lock);
 		r = !lo->backing ? -ENXIO : 0;
-		if (r == 0 && (__atomic_load_n(&d->claimed, __ATOMIC_ACQUIRE) ||
+		if (r == 0 && (__atomic_load_n(&d->claimed, __ATOMIC_ACQUIRE) || part_busy(d) ||
 			       __atomic_load_n(&d->opens, __ATOMIC_ACQUIRE) > 1)) {
 			/* In use: as Linux, it goes when the last user lets go. */
 			lo->flags |= LO_FLAGS_AUTOCLEAR;

@@ -6,7 +6,10 @@
  * GPT's entries (UEFI 2.x, chapter 5: header at LBA 1, its CRC32 and its
  * entries' checked); each becomes a block device of its own, "vda1" at
  * the disk's minor + 1, whose requests go to the disk shifted by its
- * first sector, bounds checked.
+ * first sector, bounds checked. A loop device bound with
+ * LO_FLAGS_PARTSCAN has its table read too (loop.c asks): its partitions
+ * are "loop0p1"..., numbered as Linux numbers them with no minors to
+ * spare, on the extended major 259.
  *
  * The table of partitions is per disk and reused by a rescan: a device
  * once added is never freed (blk.h), so an old file on one stays harmless
@@ -40,8 +43,44 @@ struct part_found {
 	u64 start, count;
 };
 
-static struct blk_dev parts[BLK_MAX_DEVICES][PART_MAX]; /* [I] while added; see above */
-static u32 scanned;					/* [o] the boot task's progress */
+static struct blk_dev disk_parts[BLK_MAX_DEVICES][PART_MAX]; /* [I] while added; see above */
+/* [loop_parts_lock to make] a loop device's, made at its first scan and kept (blk.h) */
+static struct blk_dev *loop_parts[BLK_EXT_LOOPS];
+static struct spinlock loop_parts_lock = SPINLOCK_INIT;
+static u32 scanned; /* [o] the boot task's progress */
+
+/* The PART_MAX partition slots of disk if it has them yet (a loop device's come at its first scan). */
+static struct blk_dev *parts_peek(struct blk_dev *disk)
+{
+	if (disk->major == BLK_DISK_MAJOR) {
+		assert(disk->index < BLK_MAX_DEVICES);
+		return disk_parts[disk->index];
+	}
+	assert(disk->major == LOOP_MAJOR && disk->minor < BLK_EXT_LOOPS);
+	spin_lock(&loop_parts_lock);
+	struct blk_dev *p = loop_parts[disk->minor];
+	spin_unlock(&loop_parts_lock);
+	return p;
+}
+
+/* The same, made if need be; NULL when out of memory. */
+static struct blk_dev *parts_of(struct blk_dev *disk)
+{
+	struct blk_dev *p = parts_peek(disk);
+	if (p)
+		return p;
+	struct blk_dev *fresh = kzalloc(PART_MAX * sizeof *fresh);
+	if (!fresh)
+		return NULL;
+	spin_lock(&loop_parts_lock);
+	if (!loop_parts[disk->minor])
+		loop_parts[disk->minor] = fresh;
+	else
+		kfree(fresh); /* another scan of the same device made them first */
+	p = loop_parts[disk->minor];
+	spin_unlock(&loop_parts_lock);
+	return p;
+}
 
 static int part_submit(struct blk_dev *p, struct blk_request *r, struct waitq **park)
 {
@@ -107,10 +146,14 @@ static void add_one(struct blk_dev *disk, u32 n, u64 start, u64 count)
 			disk->name);
 		count = total - start;
 	}
-	struct blk_dev *p = &parts[disk->index][n - 1];
+	struct blk_dev *slots = parts_of(disk);
+	if (!slots)
+		return; /* parts_of made them before the scan began (scan): cannot be */
+	struct blk_dev *p = &slots[n - 1];
+	bool loop = disk->major == LOOP_MAJOR;
 	*p = (struct blk_dev){
-	    .major = disk->major,
-	    .minor = disk->minor + n,
+	    .major = loop ? BLK_EXT_MAJOR : disk->major,
+	    .minor = loop ? disk->minor * PART_MAX + n - 1 : disk->minor + n,
 	    .sectors = count,
 	    .block_size = disk->block_size,
 	    .max_sectors = disk->max_sectors,
@@ -123,7 +166,10 @@ static void add_one(struct blk_dev *disk, u32 n, u64 start, u64 count)
 	    .submit = part_submit,
 	    .poll = part_poll,
 	};
-	snprintf(p->name, sizeof p->name, "%s%u", disk->name, n);
+	/* As Linux: "vda1", but "loop0p1" after a name that ends in a digit. */
+	size_t len = strlen(disk->name);
+	bool digit = len && disk->name[len - 1] >= '0' && disk->name[len - 1] <= '9';
+	snprintf(p->name, sizeof p->name, "%s%s%u", disk->name, digit ? "p" : "", n);
 	if (blk_add(p) < 0)
 		pr_err("blk: no room for %s\n", p->name);
 	else
@@ -168,8 +214,9 @@ static bool gpt_header(struct blk_dev *disk, const u8 *h, u64 *lba, u32 *n, u32 
 /* The partitions of disk out of the table, and their nodes out of /dev. */
 static void drop_parts(struct blk_dev *disk)
 {
-	for (u32 i = 0; i < PART_MAX; i++) {
-		struct blk_dev *p = &parts[disk->index][i];
+	struct blk_dev *slots = parts_peek(disk);
+	for (u32 i = 0; slots && i < PART_MAX; i++) {
+		struct blk_dev *p = &slots[i];
 		if (!p->whole)
 			continue;
 		blk_del(p);
@@ -333,8 +380,13 @@ static long add_gpt(struct blk_dev *disk, u64 off, u32 n, u32 size, u32 crc, boo
  */
 static long scan(struct blk_dev *disk, bool again)
 {
-	if (blk_sectors(disk) < 2)
+	if (!parts_of(disk))
+		return -ENOMEM; /* before anything is read: add_one then always has its slots */
+	if (blk_sectors(disk) < 2) {
+		if (again)
+			drop_parts(disk);
 		return 0;
+	}
 	struct bbuf *b;
 	long r = get_block(disk, 0, &b);
 	if (r < 0)
@@ -381,20 +433,65 @@ enum poll_result blk_part_scan_step(void)
 	return READY;
 }
 
+bool part_busy(struct blk_dev *disk)
+{
+	struct blk_dev *slots = parts_peek(disk);
+	for (u32 i = 0; slots && i < PART_MAX; i++)
+		if (slots[i].whole && (__atomic_load_n(&slots[i].opens, __ATOMIC_ACQUIRE) ||
+				       __atomic_load_n(&slots[i].claimed, __ATOMIC_ACQUIRE)))
+			return true;
+	return false;
+}
+
+void part_drop(struct blk_dev *disk)
+{
+	drop_parts(disk);
+	/* Their cached blocks were the old file's: the next ones of those numbers start empty. */
+	struct blk_dev *slots = parts_peek(disk);
+	for (u32 i = 0; slots && i < PART_MAX; i++)
+		if (slots[i].whole)
+			bcache_drop_dev(&slots[i]);
+}
+
+long part_settle(struct blk_dev *disk)
+{
+	struct blk_dev *slots = parts_peek(disk);
+	for (u32 i = 0; slots && i < PART_MAX; i++) {
+		if (!slots[i].whole)
+			continue;
+		long r = bcache_settle_thread(&slots[i]);
+		if (r < 0)
+			return r; /* a restart settles again: what is written stays written */
+	}
+	return 0;
+}
+
+bool part_sync_start(struct blk_dev *disk)
+{
+	bool busy = false;
+	struct blk_dev *slots = parts_peek(disk);
+	for (u32 i = 0; slots && i < PART_MAX; i++)
+		if (slots[i].whole)
+			busy |= bcache_sync_start(&slots[i]);
+	return busy;
+}
+
+long part_scan_fresh(struct blk_dev *disk)
+{
+	long r = scan(disk, true);
+	if (r == 0)
+		devfs_add_disks();
+	return r;
+}
+
 long part_rescan(struct blk_dev *disk, bool excl)
 {
-	assert(disk->index < BLK_MAX_DEVICES && !disk->whole);
+	assert(!disk->whole);
 	/* Only a disk nobody else uses: not mounted, open once (by the caller), its partitions
 	 * closed. */
 	if (__atomic_load_n(&disk->opens, __ATOMIC_ACQUIRE) > 1 ||
-	    (__atomic_load_n(&disk->claimed, __ATOMIC_ACQUIRE) && !excl))
+	    (__atomic_load_n(&disk->claimed, __ATOMIC_ACQUIRE) && !excl) || part_busy(disk))
 		return -EBUSY;
-	for (u32 i = 0; i < PART_MAX; i++) {
-		struct blk_dev *p = &parts[disk->index][i];
-		if (__atomic_load_n(&p->opens, __ATOMIC_ACQUIRE) ||
-		    __atomic_load_n(&p->claimed, __ATOMIC_ACQUIRE))
-			return -EBUSY;
-	}
 	/*
 	 * What was written through the disk (a new table) is what is read:
 	 * its blocks written and dropped, once (a restart after the table's

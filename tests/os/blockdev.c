@@ -53,6 +53,7 @@
 #define LOOP_CTL_REMOVE 0x4C81
 #define LOOP_CTL_GET_FREE 0x4C82
 #define LO_FLAGS_READ_ONLY 1
+#define LO_FLAGS_PARTSCAN 8
 
 /* struct loop_info: x86-64's __kernel_old_dev_t is an unsigned long. */
 struct loop_info_old {
@@ -487,6 +488,74 @@ static int check_roset_zeroout(int lfd, int num)
 }
 
 /*
+ * LO_FLAGS_PARTSCAN: a file with an MBR bound by LOOP_CONFIGURE; its two
+ * partitions become loopNp1 and loopNp2, in /dev and /sys/block/loopN,
+ * writable at their offsets, read again by BLKRRPART, gone at LOOP_CLR_FD.
+ */
+static int check_partscan(int lfd, int num)
+{
+	char pimg[160], p1[48], p2[48], sys2[96];
+	snprintf(pimg, sizeof pimg, "%s.parts", img);
+	snprintf(p1, sizeof p1, "/dev/loop%dp1", num);
+	snprintf(p2, sizeof p2, "/dev/loop%dp2", num);
+	snprintf(sys2, sizeof sys2, "/sys/block/loop%d/loop%dp2/start", num, num);
+	int f = open(pimg, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	unsigned char mbr[512] = {0};
+	const uint32_t ent[2][2] = {{8, 64}, {128, 256}}; /* start, count in sectors */
+	for (int i = 0; i < 2; i++) {
+		unsigned char *e = mbr + 446 + 16 * i;
+		e[4] = 0x83;
+		memcpy(e + 8, ent[i], 8);
+	}
+	mbr[510] = 0x55;
+	mbr[511] = 0xaa;
+	if (!CHECK(f >= 0 && ftruncate(f, IMG_SIZE) == 0 && pwrite(f, mbr, 512, 0) == 512,
+		   "a 1 MiB file with an MBR of two partitions"))
+		return lfd;
+	struct loop_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.fd = (unsigned)f;
+	cfg.info.lo_flags = LO_FLAGS_PARTSCAN;
+	int r = ioctl(lfd, LOOP_CONFIGURE, &cfg);
+	struct stat st;
+	if (r < 0 && errno == EINVAL && t_on_linux()) {
+		t_skip("LOOP_CONFIGURE: this Linux is older than 5.8");
+	} else if (r == 0 && t_on_linux() && stat(p1, &st) < 0) {
+		t_skip("this Linux shows no partitions of loop devices");
+	} else if (CHECK(r == 0, "LOOP_CONFIGURE with LO_FLAGS_PARTSCAN: %s", r ? strerror(errno) : "ok")) {
+		char v[16] = "";
+		int s = open(sys2, O_RDONLY);
+		ssize_t n = s >= 0 ? read(s, v, sizeof v - 1) : -1;
+		if (s >= 0)
+			close(s);
+		CHECK(stat(p1, &st) == 0 && S_ISBLK(st.st_mode) && n > 0 && atoi(v) == 128,
+		      "loop%dp1 in /dev, loop%dp2 in /sys/block/loop%d from sector %d", num, num, num, atoi(v));
+		int d1 = open(p1, O_RDONLY), d2 = open(p2, O_RDWR);
+		CHECK(d1 >= 0 && size64(d1) == 64 * 512 && d2 >= 0 && size64(d2) == 256 * 512,
+		      "their sizes are the table's");
+		char back[16] = "";
+		CHECK(d2 >= 0 && pwrite(d2, "part-two", 8, 0) == 8 && fsync(d2) == 0 &&
+			  pread(f, back, 8, 128 * 512) == 8 && !memcmp(back, "part-two", 8),
+		      "a write through loop%dp2 lands in the file at its start", num);
+		if (d1 >= 0)
+			close(d1);
+		if (d2 >= 0)
+			close(d2);
+		CHECK(ioctl(lfd, BLKRRPART, 0) == 0 && stat(p2, &st) == 0, "BLKRRPART reads the table again");
+		CHECK(ioctl(lfd, LOOP_CLR_FD, 0) == 0, "LOOP_CLR_FD");
+		lfd = reopen(lfd, num);
+		CHECK_ERR(stat(p1, &st), ENOENT, "its partitions are gone with it");
+	}
+	if (r == 0 && t_on_linux()) {
+		ioctl(lfd, LOOP_CLR_FD, 0);
+		lfd = reopen(lfd, num);
+	}
+	close(f);
+	unlink(pimg);
+	return lfd;
+}
+
+/*
  * Loop on loop is fine; an unbound loop backs nothing (EINVAL), so no
  * chain comes back to its start (a bound device is EBUSY first).
  */
@@ -664,6 +733,7 @@ int main(int argc, char **argv)
 	lfd = check_bound(lfd, num);
 	lfd = check_read_only(lfd, num);
 	lfd = check_roset_zeroout(lfd, num);
+	lfd = check_partscan(lfd, num);
 	lfd = check_recursion(lfd, num);
 	check_unprivileged();
 	check_swap_claim();
