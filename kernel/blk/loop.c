@@ -600,9 +600,6 @@ long loop_ioctl(struct blk_dev *d, struct file *lf, u32 cmd, u64 arg, struct dom
 		return r;
 	}
 	case LOOP_CLR_FD:
-		/* Partitions' writes first: they reach the file through this device. */
-		if ((r = part_settle(d)) < 0)
-			return r;
 		spin_lock(&lo->lock);
 		r = !lo->backing ? -ENXIO : 0;
 		if (r == 0 && (__atomic_load_n(&d->claimed, __ATOMIC_ACQUIRE) || part_busy(d) ||
@@ -612,8 +609,12 @@ long loop_ioctl(struct blk_dev *d, struct file *lf, u32 cmd, u64 arg, struct dom
 			r = 1;
 		}
 		spin_unlock(&lo->lock);
-		/* What was written through the device reaches the file before it is let go. */
-		if (r == 0 && (r = bcache_settle_thread(d)) == 0)
+		/*
+		 * What was written through the device (its partitions' first:
+		 * their writes come through it) reaches the file before it is
+		 * let go. Nobody uses them now (else autoclear, above).
+		 */
+		if (r == 0 && (r = part_settle(d)) == 0 && (r = bcache_settle_thread(d)) == 0)
 			unbind(lo);
 		return r < 0 ? r : 0;
 	case LOOP_GET_STATUS64:
