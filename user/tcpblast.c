@@ -156,6 +156,11 @@ int main(int argc, char **argv)
 					"from %llu); first got %02x, want %02x\n",
 					(unsigned long long)(got + i), (unsigned long long)(got + last), bad, r,
 					(unsigned long long)got, buf[i], want[i]);
+				/* What came instead, to look for in the stream (or elsewhere) afterwards. */
+				fprintf(stderr, "tcpblast: got from %llu:", (unsigned long long)(got + i));
+				for (size_t k = i; k < (size_t)r && k < i + 48; k++)
+					fprintf(stderr, " %02x", buf[k]);
+				fprintf(stderr, "\n");
 				ok = 0;
 			}
 			sum = fnv(sum, buf, (size_t)r);

@@ -227,6 +227,12 @@ struct tcb *tcp_child_new_locked(struct tcb *l, struct pkb *p);
 /* Allocate the rings of a connection becoming established (false: no memory). */
 bool tcp_rings_alloc_locked(struct tcb *t);
 u32 tcp_new_iss(u32 laddr, u16 lport, u32 faddr, u16 fport);
+/*
+ * Self-tests only: the next two connections made start at these sequence
+ * numbers (0: RFC 6528's as usual), so a test can make a stream cross
+ * 2^32 where it wants.
+ */
+void tcp_selftest_next_iss(u32 first, u32 second);
 /* A listener's queue is full: drop its oldest half-open child (no lock held). */
 void tcp_evict_oldest_syn(struct tcb *l);
 /* Stop listening: every child still queued is reset. */

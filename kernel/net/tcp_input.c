@@ -125,6 +125,8 @@ static void receive_data_locked(struct tcb *t, u32 seq, const u8 *data, u32 len)
 	}
 	if (SEQ_GT(seq + len, wend))
 		len = wend - seq;
+	/* Into the ring's free part only: what is queued and not read yet stays as it is. */
+	assert((seq - t->rcv_nxt) + len <= space);
 	tcp_ring_write(&t->rcv, t->rcv.len + (seq - t->rcv_nxt), data, len);
 	if (seq != t->rcv_nxt) {
 		ooo_add(t, seq, seq + len);
@@ -200,9 +202,16 @@ static bool process_ack_locked(struct tcb *t, const struct seg *s, u64 now)
 	if (SEQ_GT(ack, t->snd_una)) {
 		u32 acked = ack - t->snd_una;
 		u32 end = t->snd_seq0 + t->snd.len;
-		/* The ring's bytes acked: neither the SYN nor the FIN is in it. */
+		/*
+		 * The ring's bytes acked: neither the SYN nor the FIN is in it.
+		 * The earlier of ack and end in sequence space, not as numbers:
+		 * where the ring's data crosses 2^32, end is numerically the
+		 * smaller, and MIN(ack, end) dropped bytes never acked from the
+		 * ring, so retransmissions read other bytes (net-loss's rare
+		 * "BYTES DIFFER": one whole segment wrong, checksum right).
+		 */
 		if (SEQ_GT(ack, t->snd_seq0)) {
-			u32 n = MIN(ack, end) - t->snd_seq0;
+			u32 n = (SEQ_LT(ack, end) ? ack : end) - t->snd_seq0;
 			t->snd.head = (t->snd.head + n) & (t->snd.size - 1);
 			t->snd.len -= n;
 			t->snd_seq0 += n;

@@ -61,6 +61,8 @@ u32 tcp_rcv_window_locked(struct tcb *t)
  */
 static void send_segment(struct tcb *t, u8 flags, u32 seq, u32 len)
 {
+	/* The text sent is the ring's: never bytes already acked (gone from it) nor past its end. */
+	assert(!len || (SEQ_GEQ(seq, t->snd_seq0) && seq - t->snd_seq0 + len <= t->snd.len));
 	u32 optlen = flags & TH_SYN ? 8 : 0;
 	struct pkb *p = pkb_alloc(PKB_HEADROOM, TCP_HLEN + optlen + len);
 	if (!p)

@@ -63,9 +63,22 @@ static u64 mix64(u64 x)
 	return x;
 }
 
+static u32 test_iss[2]; /* [a] tcp_selftest_next_iss's, taken once each */
+
+void tcp_selftest_next_iss(u32 first, u32 second)
+{
+	__atomic_store_n(&test_iss[1], second, __ATOMIC_RELAXED);
+	__atomic_store_n(&test_iss[0], first, __ATOMIC_RELEASE);
+}
+
 /* RFC 6528: a clock that ticks every 4 us plus a keyed hash of the connection. */
 u32 tcp_new_iss(u32 laddr, u16 lport, u32 faddr, u16 fport)
 {
+	for (int i = 0; i < 2; i++) {
+		u32 forced = __atomic_exchange_n(&test_iss[i], 0, __ATOMIC_ACQ_REL);
+		if (forced)
+			return forced;
+	}
 	if (!__atomic_load_n(&iss_secret, __ATOMIC_RELAXED))
 		__atomic_store_n(&iss_secret, krandom_u64() | 1, __ATOMIC_RELAXED);
 	u64 f = mix64(iss_secret ^ mix64((u64)laddr << 32 | faddr) ^ ((u64)lport << 16 | fport));
