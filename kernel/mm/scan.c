@@ -140,24 +140,30 @@ static int swapin_one(struct domain *d, vaddr_t va, u64 entry, bool nopark)
 	return r == FAULT_RETRY ? 0 : r;
 }
 
+/* Into c, in address order, the first SWAPIN_BATCH entries in [lo, hi) that c->match accepts. */
+static void collect_swapped(struct domain *d, vaddr_t lo, vaddr_t hi, struct swapin_ctx *c)
+{
+	spin_lock(&d->lock);
+	struct list_node *pos;
+	list_for_each(pos, &d->regions)
+	{
+		struct region *r = container_of(pos, struct region, node);
+		if (r->end <= lo || r->start >= hi)
+			continue;
+		walk_range(d, MAX(r->start, lo), MIN(r->end, hi), find_swapped, c);
+		if (c->n == SWAPIN_BATCH)
+			break;
+	}
+	spin_unlock(&d->lock);
+}
+
 /* Bring back the pages in [lo, hi) whose entries match accepts. */
 static int swapin_range(struct domain *d, vaddr_t lo, vaddr_t hi,
 			bool (*match)(u64 entry, void *arg), void *arg)
 {
 	for (;;) {
 		struct swapin_ctx c = {.match = match, .arg = arg};
-		spin_lock(&d->lock);
-		struct list_node *pos;
-		list_for_each(pos, &d->regions)
-		{
-			struct region *r = container_of(pos, struct region, node);
-			if (r->end <= lo || r->start >= hi)
-				continue;
-			walk_range(d, MAX(r->start, lo), MIN(r->end, hi), find_swapped, &c);
-			if (c.n == SWAPIN_BATCH)
-				break;
-		}
-		spin_unlock(&d->lock);
+		collect_swapped(d, lo, hi, &c);
 		if (!c.n)
 			return 0;
 		/* Start every read first (never waiting), then wait for the first still out. */
@@ -185,18 +191,7 @@ u64 domain_swapin_cached(struct domain *d, bool (*match)(u64 entry, void *arg), 
 	/* One pass by address: what cannot come back now is passed, not looked at again. */
 	for (vaddr_t lo = 0;;) {
 		struct swapin_ctx c = {.match = match, .arg = arg};
-		spin_lock(&d->lock);
-		struct list_node *pos;
-		list_for_each(pos, &d->regions)
-		{
-			struct region *r = container_of(pos, struct region, node);
-			if (r->end <= lo)
-				continue;
-			walk_range(d, MAX(r->start, lo), r->end, find_swapped, &c);
-			if (c.n == SWAPIN_BATCH)
-				break;
-		}
-		spin_unlock(&d->lock);
+		collect_swapped(d, lo, USER_TOP, &c);
 		for (int i = 0; i < c.n; i++)
 			if (swapin_one(d, c.va[i], c.entry[i], true) == 0)
 				taken++;
