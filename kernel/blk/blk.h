@@ -67,8 +67,9 @@ struct loop_status {
 	bool autoclear, partscan, read_only;
 };
 /*
- * d's status and its backing file's name (no NUL; *path_len bytes of
- * path, at most cap): 0, or -ENXIO while d is unbound (or no loop device).
+ * d's status and, when path is not NULL, its backing file's name (no NUL;
+ * *path_len bytes of path, at most cap): 0, or -ENXIO while d is unbound
+ * (or no loop device).
  */
 int loop_status(struct blk_dev *d, struct loop_status *st, char *path, size_t cap,
 		size_t *path_len);

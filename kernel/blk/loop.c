@@ -443,8 +443,10 @@ int loop_status(struct blk_dev *d, struct loop_status *st, char *path, size_t ca
 	spin_unlock(&lo->lock);
 	if (!f)
 		return -ENXIO;
-	ssize_t n = vfs_file_path(f, path, cap); /* with no lock held: it may take the mounts' */
-	*path_len = n > 0 ? (size_t)n : 0;
+	if (path) {
+		ssize_t n = vfs_file_path(f, path, cap); /* with no lock held: it may take the mounts' */
+		*path_len = n > 0 ? (size_t)n : 0;
+	}
 	file_put(f);
 	return 0;
 }

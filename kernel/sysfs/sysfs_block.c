@@ -254,28 +254,33 @@ static const struct sf_entry part_child = {"", S_IFDIR | 0755, .dir = SF_TABLE(p
 
 /* ---- a bound loop device's loop/ (Linux's drivers/block/loop.c attributes) ---- */
 
-static bool loop_bound(u32 arg)
+/* The status of the loop device arg names, bound now: 0, else -ENXIO (the path as loop_status). */
+static int loop_of_arg(u32 arg, struct loop_status *st, char *path, size_t cap, size_t *len)
 {
 	struct blk_dev *d = dev_of_arg(arg);
-	struct loop_status st;
-	size_t n;
-	char c;
-	return d && loop_status(d, &st, &c, 1, &n) == 0;
+	return d ? loop_status(d, st, path, cap, len) : -ENXIO;
 }
 
-/* Each loop/ generator starts here: the status of a device bound now, else ENXIO. */
-#define LOOP(st, arg)                                                  \
-	struct blk_dev *d_ = dev_of_arg(arg);                          \
-	struct loop_status st;                                         \
-	char path_[256];                                               \
-	size_t plen_;                                                  \
-	if (!d_ || loop_status(d_, &st, path_, sizeof path_, &plen_)) \
+static bool loop_bound(u32 arg)
+{
+	struct loop_status st;
+	return loop_of_arg(arg, &st, NULL, 0, NULL) == 0;
+}
+
+/* Each loop/ generator but backing_file starts here. */
+#define LOOP(st, arg)                                 \
+	struct loop_status st;                        \
+	if (loop_of_arg(arg, &st, NULL, 0, NULL) < 0) \
 		return -ENXIO
 
 static int show_backing_file(u32 arg, struct sf_text *t)
 {
-	LOOP(st, arg);
-	sf_printf(t, "%.*s\n", (int)plen_, path_);
+	struct loop_status st;
+	char path[256];
+	size_t len;
+	if (loop_of_arg(arg, &st, path, sizeof path, &len) < 0)
+		return -ENXIO;
+	sf_printf(t, "%.*s\n", (int)len, path);
 	return 0;
 }
 
