@@ -197,27 +197,15 @@ if grep -qiE "panic|assert" <<<"$out"; then echo "FAIL the kernel complained:"; 
 log1=$tmp/logical.img log2=$tmp/loop-chain.img log3=$tmp/past-end.img
 truncate -s 32M "$log1"
 truncate -s 8M "$log2" "$log3"
-python3 - "$log1" "$log2" "$log3" <<'EOF'
-import struct, sys
-def table(*entries):
-    m = bytearray(512)
-    for i, (typ, start, count) in enumerate(entries):
-        m[446 + 16 * i:462 + 16 * i] = struct.pack('<B3sB3sII', 0, b'\0\0\0', typ, b'\0\0\0', start, count)
-    m[510:512] = b'\x55\xaa'
-    return m
-def put(path, sector, data):
-    with open(path, 'r+b') as f:
-        f.seek(sector * 512)
-        f.write(data)
-put(sys.argv[1], 0, table((0x83, 2048, 4096), (0x05, 8192, 57344)))
-put(sys.argv[1], 8192, table((0x83, 2048, 4096), (0x05, 8192, 16384)))
-put(sys.argv[1], 16384, table((0x83, 2048, 8192), (0x05, 24576, 8192)))
-put(sys.argv[1], 32768, table((0x82, 2048, 4096)))
-put(sys.argv[2], 0, table((0x0f, 2048, 8192)))
-put(sys.argv[2], 2048, table((0x83, 2048, 1024), (0x05, 0, 8192)))
-put(sys.argv[3], 0, table((0x85, 2048, 8192)))
-put(sys.argv[3], 2048, table((0x83, 2048, 1024), (0x05, 0x7fff0000, 8192)))
-EOF
+mbr() { python3 "$top/tests/lib/mbr.py" "$@"; }
+mbr "$log1" 0 83:2048:4096 05:8192:57344
+mbr "$log1" 8192 83:2048:4096 05:8192:16384
+mbr "$log1" 16384 83:2048:8192 05:24576:8192
+mbr "$log1" 32768 82:2048:4096
+mbr "$log2" 0 0f:2048:8192
+mbr "$log2" 2048 83:2048:1024 05:0:8192
+mbr "$log3" 0 85:2048:8192
+mbr "$log3" 2048 83:2048:1024 05:0x7fff0000:8192
 cat > "$tmp/logical.sh" <<'EOF'
 echo lnodes=$(ls /dev | grep ^vd | tr "\n" ,)
 echo vda2=$(blockdev --getsize64 /dev/vda2) vda5=$(blockdev --getsize64 /dev/vda5) vda6=$(blockdev --getsize64 /dev/vda6) vda7=$(blockdev --getsize64 /dev/vda7)

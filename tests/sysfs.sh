@@ -55,14 +55,7 @@ echo "vdb2 $(cat /sys/block/vdb/vdb2/partition) $(cat /sys/block/vdb/vdb2/start)
 SCRIPT
 # vdb: an MBR with vdb1 at sector 2048 (4096 sectors) and vdb2 at 8192 (8192 sectors).
 truncate -s 32M "$tmp/parts.img"
-python3 - "$tmp/parts.img" <<'PY'
-import struct, sys
-m = bytearray(512)
-for i, (start, count) in enumerate(((2048, 4096), (8192, 8192))):
-    m[446 + 16 * i:462 + 16 * i] = struct.pack('<B3sB3sII', 0, b'\0\0\0', 0x83, b'\0\0\0', start, count)
-m[510:512] = b'\x55\xaa'
-open(sys.argv[1], 'r+b').write(m)
-PY
+python3 "$top/tests/lib/mbr.py" "$tmp/parts.img" 0 83:2048:4096 83:8192:8192
 # --add puts files in the initrd, which a disk root does not see: the script goes in on stdin.
 out=$("$top/tools/ferry-run" --smp 4 --timeout 300 --disk "$tmp/disk.img" \
 	--qemu -drive --qemu "file=$tmp/parts.img,if=none,format=raw,id=p1" \
